@@ -1,0 +1,226 @@
+"""Turn schema-valid YAML documents into frozen definitions.
+
+Checks here are the ones that need no other file: keys that do not apply to a
+field's type, reserved names, regular expressions, bounds. Everything that
+looks across files (references, extensions, expressions) is ``resolve.py``'s.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .definitions import (
+    BundleManifest, EntityDef, EntityExtension, FieldDef, IndexDef, Label, Location,
+    OptionDef, OptionSetDef, OptionSetExtension, RuleDef, humanize,
+)
+from .errors import ErrorCollector
+from .loader import Document
+
+SYSTEM_FIELDS = ("id", "created_at", "updated_at", "created_by", "updated_by", "version",
+                 "deleted_at")
+QUERY_WORDS = ("sort", "limit", "cursor", "q", "fields", "expand", "count", "deleted")
+RESERVED_NAMES = frozenset(SYSTEM_FIELDS + QUERY_WORDS)
+DEFAULT_MACROS = {"$today": ("date", "datetime"), "$now": ("datetime",), "$user": ("user",)}
+
+TEXT_TYPES = ("string", "text", "email", "phone", "url")
+NUMBER_TYPES = ("integer", "decimal", "money", "percent")
+# Which keys make sense for which types; anything else is a mistake worth telling.
+_KEYS_FOR_TYPES: dict[str, tuple[str, ...]] = {
+    "max_length": TEXT_TYPES,
+    "pattern": TEXT_TYPES,
+    "min": NUMBER_TYPES + ("date", "datetime"),
+    "max": NUMBER_TYPES + ("date", "datetime"),
+    "options": ("choice", "multi_choice"),
+    "to": ("reference", "multi_reference"),
+    "on_delete": ("reference",),
+    "format": ("autonumber",),
+    "expression": ("formula",),
+    "result": ("formula",),
+    "scale": ("decimal", "formula"),
+}
+
+
+def build_manifest(doc: Document, path: str) -> BundleManifest:
+    data = doc.data
+    return BundleManifest(
+        name=data["bundle"], version=str(data["version"]),
+        label=Label.of(data.get("label"), humanize(data["bundle"])),
+        requires=tuple(data.get("requires", ())), path=path, location=doc.at(),
+    )
+
+
+def build_optionset(doc: Document, bundle: str, errors: ErrorCollector) -> OptionSetDef:
+    data = doc.data
+    name = data["optionset"]
+    return OptionSetDef(
+        name=name, label=Label.of(data.get("label"), humanize(name)),
+        options=build_options(doc, ("options",), errors), location=doc.key_at("optionset"),
+    )
+
+
+def build_optionset_extension(doc: Document, bundle: str,
+                              errors: ErrorCollector) -> OptionSetExtension:
+    data = doc.data
+    return OptionSetExtension(
+        optionset=data["extend_optionset"], options=build_options(doc, ("options",), errors),
+        label=Label.of(data["label"]) if "label" in data else None, bundle=bundle,
+        location=doc.key_at("extend_optionset"),
+    )
+
+
+def build_options(doc: Document, path: tuple[Any, ...], errors: ErrorCollector
+                  ) -> tuple[OptionDef, ...]:
+    raw = _get(doc.data, path)
+    options: list[OptionDef] = []
+    seen: dict[str, Location] = {}
+    for i, item in enumerate(raw):
+        where = doc.at(*path, i)
+        spec = item if isinstance(item, dict) else {"value": item}
+        value = str(spec["value"])
+        if value in seen:
+            errors.add(where, f"option '{value}' is listed twice (first at {seen[value]})")
+            continue
+        seen[value] = where
+        attributes = dict(spec.get("attributes", {}))
+        for key in ("probability", "closed", "won"):
+            if key in spec:
+                attributes[key] = spec[key]
+        options.append(OptionDef(
+            value=value, label=Label.of(spec.get("label"), value if not isinstance(item, dict)
+                                        else humanize(value)),
+            color=spec.get("color"), attributes=attributes, location=where,
+        ))
+    return tuple(options)
+
+
+def build_entity(doc: Document, bundle: str, errors: ErrorCollector
+                 ) -> tuple[EntityDef, list[OptionSetDef]]:
+    data = doc.data
+    name = data["entity"]
+    fields, inline_sets = _build_fields(doc, name, errors)
+    title = data.get("title") or next(
+        (f.name for f in fields.values() if f.type in ("string", "autonumber")), None)
+    entity = EntityDef(
+        name=name,
+        label=Label.of(data.get("label"), humanize(name)),
+        plural=Label.of(data.get("plural") or data.get("label"), humanize(name)),
+        help=Label.of(data.get("help")),
+        fields=fields, title=title,
+        search=tuple(data.get("search", ())),
+        indexes=_build_indexes(doc, errors),
+        rules=_build_rules(doc),
+        default_sort=tuple(data.get("default_sort", ("-id",))),
+        bundle=bundle, location=doc.key_at("entity"),
+    )
+    if name.startswith("mc_"):
+        errors.add(entity.location, f"entity name '{name}': the prefix 'mc_' is reserved for "
+                   "the platform's own tables")
+    return entity, inline_sets
+
+
+def build_entity_extension(doc: Document, bundle: str, errors: ErrorCollector
+                           ) -> tuple[EntityExtension, list[OptionSetDef]]:
+    data = doc.data
+    name = data["extend"]
+    fields, inline_sets = _build_fields(doc, name, errors)
+    labels = {field: (Label.of(text), doc.at("labels", field))
+              for field, text in data.get("labels", {}).items()}
+    extension = EntityExtension(
+        entity=name, fields=fields,
+        label=Label.of(data["label"]) if "label" in data else None,
+        plural=Label.of(data["plural"]) if "plural" in data else None,
+        help=Label.of(data["help"]) if "help" in data else None,
+        search=tuple(data.get("search", ())),
+        indexes=_build_indexes(doc, errors), rules=_build_rules(doc),
+        field_labels=labels, bundle=bundle, location=doc.key_at("extend"),
+    )
+    return extension, inline_sets
+
+
+def _build_fields(doc: Document, entity: str, errors: ErrorCollector
+                  ) -> tuple[dict[str, FieldDef], list[OptionSetDef]]:
+    fields: dict[str, FieldDef] = {}
+    inline_sets: list[OptionSetDef] = []
+    for name, spec in doc.data.get("fields", {}).items():
+        where = doc.key_at("fields", name)
+        if name in RESERVED_NAMES:
+            kind = "a system field" if name in SYSTEM_FIELDS else "reserved for list queries"
+            errors.add(where, f"field name '{name}' is {kind}; choose another name")
+        ftype = spec["type"]
+        for key in spec:
+            allowed = _KEYS_FOR_TYPES.get(key)
+            if allowed and ftype not in allowed:
+                errors.add(doc.key_at("fields", name, key),
+                           f"'{key}' does not apply to a {ftype} field (only to: "
+                           f"{', '.join(allowed)})")
+        options = spec.get("options")
+        if isinstance(options, list):
+            set_name = f"{entity}.{name}"
+            inline_sets.append(OptionSetDef(
+                name=set_name, label=Label.of(spec.get("label"), humanize(name)),
+                options=build_options(doc, ("fields", name, "options"), errors), location=where))
+            options = set_name
+        _check_field_values(doc, name, spec, errors)
+        fields[name] = FieldDef(
+            name=name, type=ftype, label=Label.of(spec.get("label"), humanize(name)),
+            help=Label.of(spec.get("help")), required=spec.get("required", False),
+            unique=spec.get("unique", False), indexed=spec.get("indexed", False),
+            readonly=spec.get("readonly", False), default=spec.get("default"),
+            min=spec.get("min"), max=spec.get("max"), max_length=spec.get("max_length"),
+            pattern=spec.get("pattern"), options=options, to=spec.get("to"),
+            on_delete=spec.get("on_delete", "restrict"), format=spec.get("format"),
+            expression=spec.get("expression"), result=spec.get("result"),
+            scale=spec.get("scale"), location=where,
+        )
+    return fields, inline_sets
+
+
+def _check_field_values(doc: Document, name: str, spec: dict[str, Any],
+                        errors: ErrorCollector) -> None:
+    ftype = spec["type"]
+    if "pattern" in spec:
+        try:
+            re.compile(spec["pattern"])
+        except re.error as exc:
+            errors.add(doc.at("fields", name, "pattern"), f"pattern is not a valid regular "
+                       f"expression: {exc}")
+    default = spec.get("default")
+    if isinstance(default, str) and default.startswith("$"):
+        if default not in DEFAULT_MACROS:
+            errors.add(doc.at("fields", name, "default"), f"unknown default '{default}'; "
+                       f"use one of: {', '.join(DEFAULT_MACROS)} or a literal value")
+        elif ftype not in DEFAULT_MACROS[default]:
+            errors.add(doc.at("fields", name, "default"), f"default '{default}' does not fit a "
+                       f"{ftype} field (only: {', '.join(DEFAULT_MACROS[default])})")
+    if ftype in ("autonumber", "formula") and ("default" in spec or spec.get("required")):
+        errors.add(doc.key_at("fields", name), f"a {ftype} field is computed: it takes no "
+                   "'default' and cannot be 'required'")
+    low, high = spec.get("min"), spec.get("max")
+    if low is not None and high is not None and type(low) is type(high) and low > high:
+        errors.add(doc.at("fields", name, "min"), f"min ({low}) is greater than max ({high})")
+    if spec.get("on_delete") == "set_null" and spec.get("required"):
+        errors.add(doc.at("fields", name, "on_delete"), "on_delete: set_null cannot clear a "
+                   "required reference; use restrict or cascade")
+
+
+def _build_indexes(doc: Document, errors: ErrorCollector) -> tuple[IndexDef, ...]:
+    return tuple(
+        IndexDef(fields=tuple(spec["fields"]), unique=spec.get("unique", False),
+                 name=spec.get("name"), location=doc.at("indexes", i))
+        for i, spec in enumerate(doc.data.get("indexes", ()))
+    )
+
+
+def _build_rules(doc: Document) -> tuple[RuleDef, ...]:
+    return tuple(
+        RuleDef(name=spec["name"], check=spec["check"], message=Label.of(spec["message"]),
+                field=spec.get("field"), when=spec.get("when"), location=doc.at("rules", i))
+        for i, spec in enumerate(doc.data.get("rules", ()))
+    )
+
+
+def _get(data: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        data = data[step]
+    return data

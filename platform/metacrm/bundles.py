@@ -1,0 +1,84 @@
+"""Read bundle folders (and stored customizations) into per-bundle definitions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+from .build import (
+    build_entity, build_entity_extension, build_manifest, build_optionset,
+    build_optionset_extension,
+)
+from .definitions import BundleDefs, BundleManifest, EntityDef, EntityExtension, Label, Location
+from .definitions import OptionSetDef, OptionSetExtension
+from .errors import ErrorCollector
+from .loader import Document, display_path, load_yaml
+from .validate import MANIFEST, document_kind, validate_document
+
+MANIFEST_FILE = "bundle.yaml"
+DEFINITION_FOLDER = "entities"
+# Kinds of definitions that later versions compile; files there must not be
+# silently ignored.
+RESERVED_FOLDERS = ("forms", "workflows", "reports")
+
+
+def read_bundle(folder: str | Path, errors: ErrorCollector) -> BundleDefs | None:
+    root = Path(folder)
+    manifest_path = root / MANIFEST_FILE
+    if not manifest_path.is_file():
+        errors.add(Location(display_path(root)), f"not a bundle: {MANIFEST_FILE} is missing "
+                   "(a bundle is a folder with bundle.yaml and entities/)")
+        return None
+    docs = load_yaml(manifest_path, errors)
+    if len(docs) != 1 or not validate_document(docs[0], MANIFEST, errors):
+        if len(docs) > 1:
+            errors.add(docs[1].at(), "bundle.yaml holds exactly one document")
+        return None
+    manifest = build_manifest(docs[0], str(root.resolve()))
+    documents: list[Document] = []
+    for path in sorted((root / DEFINITION_FOLDER).rglob("*")):
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            documents.extend(load_yaml(path, errors))
+    for folder_name in RESERVED_FOLDERS:
+        for path in sorted((root / folder_name).rglob("*.y*ml")):
+            errors.add(Location(display_path(path)), f"{folder_name}/ definitions are not "
+                       "supported by this version of metacrm yet")
+    return build_bundle(manifest, documents, errors)
+
+
+def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
+                 errors: ErrorCollector) -> BundleDefs:
+    entities: list[EntityDef] = []
+    optionsets: list[OptionSetDef] = []
+    entity_extensions: list[EntityExtension] = []
+    optionset_extensions: list[OptionSetExtension] = []
+    for doc in documents:
+        kind = document_kind(doc, errors)
+        if kind is None or not validate_document(doc, kind, errors):
+            continue
+        if kind == "entity":
+            entity, inline = build_entity(doc, manifest.name, errors)
+            entities.append(entity)
+            optionsets.extend(inline)
+        elif kind == "extend":
+            extension, inline = build_entity_extension(doc, manifest.name, errors)
+            entity_extensions.append(extension)
+            optionsets.extend(inline)
+        elif kind == "optionset":
+            optionsets.append(build_optionset(doc, manifest.name, errors))
+        else:
+            optionset_extensions.append(build_optionset_extension(doc, manifest.name, errors))
+    return BundleDefs(manifest, tuple(entities), tuple(optionsets),
+                      tuple(entity_extensions), tuple(optionset_extensions))
+
+
+CUSTOMIZATIONS_BUNDLE = "customizations"
+
+
+def customization_bundle(stored: Iterable[tuple[int, dict[str, Any]]],
+                         errors: ErrorCollector) -> BundleDefs:
+    """Runtime customizations, as one more bundle loaded after all others."""
+    manifest = BundleManifest(CUSTOMIZATIONS_BUNDLE, "0", Label.of("Customizations"),
+                              location=Location("customizations"))
+    documents = [Document(data, f"customization #{cid}", 0) for cid, data in stored]
+    return build_bundle(manifest, documents, errors)

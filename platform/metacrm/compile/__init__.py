@@ -1,0 +1,1 @@
+"""Compilers from a resolved Catalog to runtime artifacts (tables, schemas)."""

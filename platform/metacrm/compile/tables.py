@@ -1,0 +1,157 @@
+"""Compile a Catalog into SQLAlchemy MetaData: one table per entity, plus ours.
+
+Pure: no engine, no app. Names are deterministic (a naming convention and
+explicit index names) so that migration can diff by name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import sqlalchemy as sa
+
+from ..definitions import Catalog, EntityDef, FieldDef
+from ..fieldtypes import ID_TYPE, JSON_TYPE, column_type
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+USERS_TABLE = "mc_users"
+MAX_NAME = 60
+
+
+def link_table_name(entity: str, field: str) -> str:
+    return f"{entity}__{field}"
+
+
+def compile_tables(catalog: Catalog) -> sa.MetaData:
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    add_system_tables(metadata)
+    for entity in catalog.entities.values():
+        _entity_table(metadata, entity)
+    for entity in catalog.entities.values():
+        for field in entity.fields.values():
+            if field.type == "multi_reference":
+                _link_table(metadata, entity, field)
+    return metadata
+
+
+def index_name(table: str, columns: list[str], unique: bool = False) -> str:
+    name = f"{'uq' if unique else 'ix'}_{table}_{'_'.join(columns)}"
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[:MAX_NAME - 9]}_{digest}"
+
+
+def _entity_table(metadata: sa.MetaData, entity: EntityDef) -> sa.Table:
+    columns: list[sa.Column] = [
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=True),
+        sa.Column("updated_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+    ]
+    for field in entity.fields.values():
+        if field.stored:
+            columns.append(_field_column(field))
+    table = sa.Table(entity.name, metadata, *columns, info={"entity": entity})
+    live = table.c.deleted_at.is_(None)
+    declared = [(list(ix.fields), ix.unique, ix.name) for ix in entity.indexes]
+    leading = {columns[0] for columns, _, _ in declared}
+    automatic: list[tuple[list[str], bool, str | None]] = []
+    for field in entity.fields.values():
+        if not field.stored:
+            continue
+        if field.unique or field.type == "autonumber":
+            automatic.append(([field.name], True, None))
+        elif (field.indexed or field.type in ("reference", "user")) and field.name not in leading:
+            # A declared index that starts with the column already serves it.
+            automatic.append(([field.name], False, None))
+    seen: set[tuple[tuple[str, ...], bool]] = set()
+    for columns, unique, name in declared + automatic:
+        if (tuple(columns), unique) in seen:
+            continue
+        seen.add((tuple(columns), unique))
+        _index(table, columns, unique=unique, live=live if unique else None, name=name)
+    return table
+
+
+def _index(table: sa.Table, columns: list[str], *, unique: bool = False,
+           live: sa.ColumnElement | None = None, name: str | None = None) -> None:
+    # Uniqueness is among live records: a record in the recycle bin does not
+    # keep its code or e-mail from being reused.
+    where = {"sqlite_where": live, "postgresql_where": live} if live is not None else {}
+    sa.Index(name or index_name(table.name, columns, unique),
+             *[table.c[c] for c in columns], unique=unique, **where)
+
+
+def _field_column(field: FieldDef) -> sa.Column:
+    args: list = []
+    if field.type == "reference" and field.to:
+        args.append(sa.ForeignKey(f"{field.to}.id"))
+    elif field.type == "user":
+        args.append(sa.ForeignKey(f"{USERS_TABLE}.id"))
+    return sa.Column(field.name, column_type(field), *args, nullable=True, info={"field": field})
+
+
+def _link_table(metadata: sa.MetaData, entity: EntityDef, field: FieldDef) -> None:
+    name = link_table_name(entity.name, field.name)
+    sa.Table(
+        name, metadata,
+        sa.Column("source_id", ID_TYPE, sa.ForeignKey(f"{entity.name}.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Column("target_id", ID_TYPE, sa.ForeignKey(f"{field.to}.id", ondelete="CASCADE"),
+                  primary_key=True),
+        sa.Index(index_name(name, ["target_id"]), "target_id"),
+        info={"link": (entity.name, field.name)},
+    )
+
+
+def add_system_tables(metadata: sa.MetaData) -> None:
+    """The platform's own tables: users, audit trail, customizations, counters."""
+    sa.Table(
+        USERS_TABLE, metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("username", sa.String(150), nullable=False, unique=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("email", sa.String(254)),
+        sa.Column("language", sa.String(10), nullable=False, server_default="en"),
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    audit = sa.Table(
+        "mc_audit", metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("entity", sa.String(60), nullable=False),
+        sa.Column("record_id", sa.BigInteger, nullable=False),
+        sa.Column("action", sa.String(20), nullable=False),
+        sa.Column("user_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("changes", JSON_TYPE, nullable=False),
+        sa.Column("note", sa.Text),
+    )
+    sa.Index("ix_mc_audit_entity_record_id", audit.c.entity, audit.c.record_id, audit.c.id)
+    sa.Table(
+        "mc_customizations", metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("document", JSON_TYPE, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
+    )
+    sa.Table(
+        "mc_schema_state", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("version", sa.Integer, nullable=False),
+    )
+    sa.Table(
+        "mc_sequences", metadata,
+        sa.Column("name", sa.String(120), primary_key=True),
+        sa.Column("value", sa.BigInteger, nullable=False),
+    )

@@ -1,0 +1,62 @@
+"""Settings from ``METACRM_*`` environment variables, with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+
+def default_bundle_path() -> str:
+    """The shipped CRM bundle: the repository root (it holds bundle.yaml)."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "bundle.yaml").is_file() and (parent / "entities").is_dir():
+            return str(parent)
+    return os.getcwd()
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    redis_url: str | None
+    bundles: tuple[str, ...]
+    secret_key: str
+    instance_path: str
+    schema_check_interval: float = 1.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        instance = env.get("METACRM_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
+        database = env.get("METACRM_DATABASE_URL") or (
+            "sqlite:///" + os.path.join(instance, "metacrm.sqlite"))
+        bundles = env.get("METACRM_BUNDLES")
+        paths = tuple(p for p in bundles.split(os.pathsep) if p) if bundles else (
+            default_bundle_path(),)
+        return cls(
+            database_url=database,
+            redis_url=env.get("METACRM_REDIS_URL") or None,
+            bundles=paths,
+            secret_key=env.get("METACRM_SECRET_KEY") or _instance_secret(instance),
+            instance_path=instance,
+            schema_check_interval=float(env.get("METACRM_SCHEMA_CHECK_INTERVAL", "1.0")),
+        )
+
+
+def _instance_secret(instance: str) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts."""
+    path = Path(instance) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except OSError:
+        pass
+    key = secrets.token_hex(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(key)
+    except OSError:
+        pass
+    return key

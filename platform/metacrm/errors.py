@@ -1,0 +1,49 @@
+"""Diagnostics: errors in definitions, collected and reported together."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .definitions import Location
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class DefinitionError(Exception):
+    """One or more definitions are wrong; ``str()`` lists them all, sorted."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = sorted(set(diagnostics))
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+@dataclass
+class ErrorCollector:
+    """Gathers every problem before failing, like a compiler does."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, location: Location, message: str) -> None:
+        self.diagnostics.append(Diagnostic(location, message))
+
+    def __bool__(self) -> bool:
+        return bool(self.diagnostics)
+
+    def raise_if_any(self) -> None:
+        if self.diagnostics:
+            raise DefinitionError(self.diagnostics)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'email'?)`` or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

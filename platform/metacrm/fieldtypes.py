@@ -1,0 +1,87 @@
+"""What each field type is in the database and in JSON."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from .definitions import FieldDef
+
+ID_TYPE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+DEFAULT_STRING_LENGTH = 255
+DEFAULT_DECIMAL_SCALE = 4
+
+_FIXED_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
+    "text": sa.Text,
+    "integer": sa.BigInteger,
+    "money": lambda: sa.Numeric(18, 2),
+    "percent": lambda: sa.Numeric(9, 4),
+    "boolean": sa.Boolean,
+    "date": sa.Date,
+    "datetime": lambda: sa.DateTime(timezone=True),
+    "choice": lambda: sa.String(60),
+    "multi_choice": lambda: JSON_TYPE,
+    "json": lambda: JSON_TYPE,
+    "email": lambda: sa.String(254),
+    "phone": lambda: sa.String(40),
+    "url": lambda: sa.String(2048),
+    "autonumber": lambda: sa.String(64),
+    "reference": lambda: ID_TYPE,
+    "user": lambda: ID_TYPE,
+}
+
+
+def column_type(field: FieldDef) -> sa.types.TypeEngine:
+    kind = field.value_type
+    if kind == "string":
+        return sa.String(field.max_length or DEFAULT_STRING_LENGTH)
+    if kind == "decimal":
+        return sa.Numeric(28, field.scale if field.scale is not None else DEFAULT_DECIMAL_SCALE)
+    if kind == "text" and field.max_length:
+        return sa.Text()
+    return _FIXED_TYPES[kind]()
+
+
+# --- JSON output ----------------------------------------------------------------
+
+
+def _iso_datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat()
+
+
+def _decimal_text(scale: int) -> Callable[[Any], str]:
+    quantum = Decimal(1).scaleb(-scale)
+
+    def convert(value: Any) -> str:
+        return str(Decimal(value).quantize(quantum))
+    return convert
+
+
+def _date_text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def output_converter(value_type: str, scale: int | None = None) -> Callable[[Any], Any] | None:
+    """A function turning a database value into its JSON value (None: as is)."""
+    if value_type == "datetime":
+        return _iso_datetime
+    if value_type == "date":
+        return _date_text
+    if value_type == "money":
+        return _decimal_text(2)
+    if value_type == "percent":
+        return _decimal_text(scale if scale is not None else 2)
+    if value_type == "decimal":
+        return _decimal_text(scale if scale is not None else DEFAULT_DECIMAL_SCALE)
+    return None
+
+
+def field_output_converter(field: FieldDef) -> Callable[[Any], Any] | None:
+    return output_converter(field.value_type, field.scale)

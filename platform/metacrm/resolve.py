@@ -1,0 +1,242 @@
+"""Merge bundles in order and check everything that looks across definitions.
+
+Extensions are applied to what earlier bundles defined; then every reference
+is checked: entities and option sets named by fields, fields named by
+indexes, searches, titles and rules, expressions (parsed and tried), and
+formula cycles. All problems are collected before failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable
+
+from .build import TEXT_TYPES
+from .definitions import (
+    BundleDefs, Catalog, EntityDef, EntityExtension, FieldDef, Location, OptionSetDef,
+)
+from .errors import ErrorCollector, did_you_mean
+from .expressions import ExpressionError, check_expression
+
+SYSTEM_FIELD_TYPES = {
+    "id": "integer", "created_at": "datetime", "updated_at": "datetime", "created_by": "user",
+    "updated_by": "user", "version": "integer", "deleted_at": "datetime",
+}
+
+
+def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> Catalog:
+    bundles = list(bundles)
+    _check_bundle_order(bundles, errors)
+    optionsets: dict[str, OptionSetDef] = {}
+    entities: dict[str, EntityDef] = {}
+    for bundle in bundles:
+        for optionset in bundle.optionsets:
+            _add_unique(optionsets, optionset.name, optionset, "option set", errors)
+        for extension in bundle.optionset_extensions:
+            _extend_optionset(optionsets, extension, errors)
+        for entity in bundle.entities:
+            _add_unique(entities, entity.name, entity, "entity", errors)
+        for extension in bundle.entity_extensions:
+            _extend_entity(entities, extension, errors)
+    catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets)
+    for entity in entities.values():
+        check_entity(catalog, entity, errors)
+    return catalog
+
+
+def _check_bundle_order(bundles: list[BundleDefs], errors: ErrorCollector) -> None:
+    loaded: dict[str, Location] = {}
+    for bundle in bundles:
+        manifest = bundle.manifest
+        if manifest.name in loaded:
+            errors.add(manifest.location, f"bundle '{manifest.name}' is loaded twice "
+                       f"(also at {loaded[manifest.name]})")
+        for required in manifest.requires:
+            if required not in loaded:
+                errors.add(manifest.location, f"bundle '{manifest.name}' requires bundle "
+                           f"'{required}', which is not loaded before it")
+        loaded[manifest.name] = manifest.location
+
+
+def _add_unique(table: dict, name: str, definition, noun: str, errors: ErrorCollector) -> None:
+    if name in table:
+        errors.add(definition.location, f"{noun} '{name}' is already defined at "
+                   f"{table[name].location}; use 'extend' to add to it")
+        return
+    table[name] = definition
+
+
+def _extend_optionset(optionsets: dict[str, OptionSetDef], extension, errors) -> None:
+    target = optionsets.get(extension.optionset)
+    if target is None:
+        errors.add(extension.location, f"cannot extend unknown option set "
+                   f"'{extension.optionset}'{did_you_mean(extension.optionset, optionsets)}")
+        return
+    existing = {o.value: o for o in target.options}
+    added = []
+    for option in extension.options:
+        if option.value in existing:
+            errors.add(option.location, f"option '{option.value}' already exists in "
+                       f"'{target.name}' (at {existing[option.value].location})")
+            continue
+        existing[option.value] = option
+        added.append(option)
+    optionsets[target.name] = replace(target, options=target.options + tuple(added),
+                                      label=extension.label or target.label)
+
+
+def _extend_entity(entities: dict[str, EntityDef], extension: EntityExtension,
+                   errors: ErrorCollector) -> None:
+    target = entities.get(extension.entity)
+    if target is None:
+        errors.add(extension.location, f"cannot extend unknown entity "
+                   f"'{extension.entity}'{did_you_mean(extension.entity, entities)}")
+        return
+    fields = dict(target.fields)
+    for name, field in extension.fields.items():
+        if name in fields:
+            errors.add(field.location, f"field '{extension.entity}.{name}' is already defined "
+                       f"at {fields[name].location}")
+            continue
+        fields[name] = field
+    for name, (label, where) in extension.field_labels.items():
+        if name not in fields:
+            errors.add(where, f"cannot relabel unknown field '{extension.entity}.{name}'"
+                       f"{did_you_mean(name, fields)}")
+            continue
+        fields[name] = replace(fields[name], label=label)
+    entities[target.name] = replace(
+        target, fields=fields,
+        label=extension.label or target.label, plural=extension.plural or target.plural,
+        help=extension.help or target.help,
+        search=target.search + tuple(s for s in extension.search if s not in target.search),
+        indexes=target.indexes + extension.indexes, rules=target.rules + extension.rules,
+    )
+
+
+def field_types(entity: EntityDef) -> dict[str, str]:
+    """Every field's value type by name, the system fields included."""
+    types = dict(SYSTEM_FIELD_TYPES)
+    types.update({name: f.value_type for name, f in entity.fields.items()})
+    return types
+
+
+def check_entity(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) -> None:
+    names = field_types(entity)
+    for field in entity.fields.values():
+        _check_field(catalog, entity, field, errors)
+
+    def known(name: str, where: Location, what: str, *, stored: bool = True) -> bool:
+        if name not in names:
+            errors.add(where, f"{what}: unknown field '{name}' of '{entity.name}'"
+                       f"{did_you_mean(name, names)}")
+            return False
+        if stored and name in entity.fields and not entity.fields[name].stored:
+            errors.add(where, f"{what}: '{name}' is a multi_reference (a link table) and "
+                       "cannot be used here")
+            return False
+        return True
+
+    for index in entity.indexes:
+        for name in index.fields:
+            known(name, index.location, "index")
+    for name in entity.search:
+        if known(name, entity.location, "search") and names[name] not in TEXT_TYPES + (
+                "autonumber", "choice"):
+            errors.add(entity.location, f"search: '{name}' is a {names[name]} field; text "
+                       "search needs text fields")
+    if entity.title:
+        known(entity.title, entity.location, "title")
+    for key in entity.default_sort:
+        known(key.lstrip("-"), entity.location, "default_sort")
+    for rule in entity.rules:
+        if rule.field:
+            known(rule.field, rule.location, f"rule '{rule.name}'", stored=False)
+        for part in (rule.when, rule.check):
+            if part:
+                _check_expression(part, names, rule.location, f"rule '{rule.name}'", errors)
+    _check_formulas(entity, names, errors)
+
+
+def _check_field(catalog: Catalog, entity: EntityDef, field: FieldDef,
+                 errors: ErrorCollector) -> None:
+    where = f"field '{entity.name}.{field.name}'"
+    if field.to is not None and field.to not in catalog.entities:
+        errors.add(field.location, f"{where}: unknown entity '{field.to}'"
+                   f"{did_you_mean(field.to, catalog.entities)}")
+    if field.options is not None:
+        optionset = catalog.optionsets.get(field.options)
+        if optionset is None:
+            errors.add(field.location, f"{where}: unknown option set '{field.options}'"
+                       f"{did_you_mean(field.options, catalog.optionsets)}")
+        elif field.default is not None:
+            defaults = field.default if isinstance(field.default, list) else [field.default]
+            for value in defaults:
+                if str(value) not in optionset.values():
+                    errors.add(field.location, f"{where}: default '{value}' is not an option "
+                               f"of '{optionset.name}' ({', '.join(optionset.values())})")
+
+
+def _check_expression(source: str, names: dict[str, str], where: Location, what: str,
+                      errors: ErrorCollector) -> None:
+    try:
+        check_expression(source, names)
+    except ExpressionError as exc:
+        errors.add(where, f"{what}: {exc}")
+
+
+def _check_formulas(entity: EntityDef, names: dict[str, str], errors: ErrorCollector) -> None:
+    formulas = {f.name: f for f in entity.fields.values() if f.type == "formula"}
+    depends: dict[str, set[str]] = {}
+    for field in formulas.values():
+        try:
+            expression = check_expression(field.expression or "", names)
+        except ExpressionError as exc:
+            errors.add(field.location, f"formula '{entity.name}.{field.name}': {exc}")
+            continue
+        depends[field.name] = set(expression.names) & set(formulas)
+    for cycle in _cycles(depends):
+        first = formulas[cycle[0]]
+        errors.add(first.location, f"formula cycle in '{entity.name}': "
+                   + " -> ".join(cycle + [cycle[0]]))
+
+
+def formula_order(entity: EntityDef) -> list[FieldDef]:
+    """The entity's formulas, each after the formulas it uses."""
+    from .expressions import parse_expression
+
+    formulas = {f.name: f for f in entity.fields.values() if f.type == "formula"}
+    ordered: list[FieldDef] = []
+    placed: set[str] = set()
+
+    def place(name: str, path: tuple[str, ...] = ()) -> None:
+        if name in placed or name in path:
+            return
+        uses = parse_expression(formulas[name].expression or "").names & set(formulas)
+        for other in sorted(uses):
+            place(other, path + (name,))
+        placed.add(name)
+        ordered.append(formulas[name])
+
+    for name in formulas:
+        place(name)
+    return ordered
+
+
+def _cycles(depends: dict[str, set[str]]) -> list[list[str]]:
+    found: list[list[str]] = []
+    seen_cycles: set[frozenset[str]] = set()
+
+    def visit(node: str, path: list[str]) -> None:
+        for nxt in sorted(depends.get(node, ())):
+            if nxt in path:
+                cycle = path[path.index(nxt):]
+                if frozenset(cycle) not in seen_cycles:
+                    seen_cycles.add(frozenset(cycle))
+                    found.append(cycle)
+            elif nxt in depends:
+                visit(nxt, path + [nxt])
+
+    for start in sorted(depends):
+        visit(start, [start])
+    return found

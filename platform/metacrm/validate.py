@@ -1,0 +1,152 @@
+"""Check raw YAML documents against the JSON Schema of their kind.
+
+jsonschema's errors are translated into messages a person can act on, placed
+at the exact key or value (via the document's recorded positions), with
+spelling suggestions for unknown keys and values.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from .errors import ErrorCollector, did_you_mean
+from .loader import Document
+
+DEFINITION_KINDS = ("entity", "optionset", "extend", "extend_optionset")
+MANIFEST = "manifest"
+
+_TYPE_NAMES = {
+    "string": "a text", "integer": "a whole number", "number": "a number",
+    "boolean": "true or false", "object": "a mapping", "array": "a list", "null": "empty",
+}
+
+
+@cache
+def _schema_document() -> dict[str, Any]:
+    text = resources.files("metacrm").joinpath("schemas/definitions.schema.json").read_text()
+    return json.loads(text)
+
+
+@cache
+def _validator(kind: str) -> jsonschema.Draft202012Validator:
+    document = _schema_document()
+    schema = {"$defs": document["$defs"], "$ref": f"#/$defs/{kind}"}
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_for(kind: str) -> dict[str, Any]:
+    """The JSON Schema of one kind, self-contained (for editors and the API)."""
+    return {"$defs": _schema_document()["$defs"], "$ref": f"#/$defs/{kind}"}
+
+
+def document_kind(doc: Document, errors: ErrorCollector) -> str | None:
+    if not isinstance(doc.data, dict) or not doc.data:
+        errors.add(doc.at(), "a definition must be a mapping that starts with one of: "
+                   + ", ".join(DEFINITION_KINDS))
+        return None
+    kinds = [k for k in doc.data if k in DEFINITION_KINDS]
+    if len(kinds) == 1:
+        return kinds[0]
+    if not kinds:
+        first = next(iter(doc.data))
+        errors.add(doc.key_at(first), f"unknown kind of definition '{first}'"
+                   f"{did_you_mean(str(first), DEFINITION_KINDS)}; a definition starts with "
+                   "one of: " + ", ".join(DEFINITION_KINDS))
+    else:
+        errors.add(doc.key_at(kinds[1]), f"one document defines one thing: found both "
+                   f"'{kinds[0]}' and '{kinds[1]}' (separate documents with ---)")
+    return None
+
+
+def validate_document(doc: Document, kind: str, errors: ErrorCollector) -> bool:
+    """Collect every schema violation of ``doc``; True when there is none."""
+    found = False
+    for error in sorted(_validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        found = True
+        _report(doc, error, errors)
+    return not found
+
+
+def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> None:
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        _report(doc, _deepest(error), errors)
+        return
+    path = tuple(error.absolute_path)
+    where = _dotted(path)
+    prefix = f"{where}: " if where else ""
+    validator = error.validator
+    if validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        for key in error.instance:
+            if key not in allowed:
+                hint = did_you_mean(str(key), allowed) or (
+                    "; allowed: " + ", ".join(allowed) if allowed else "")
+                errors.add(doc.key_at(*path, key), f"{prefix}unknown key '{key}'{hint}")
+        return
+    if _is_key_error(doc, path, error):
+        # propertyNames checks report the parent's path; point at the key.
+        errors.add(doc.key_at(*path, error.instance),
+                   f"{prefix}'{error.instance}' is not a valid name: use snake_case "
+                   "(a lower-case letter, then lower-case letters, digits, single underscores; "
+                   "at most 40 characters)")
+        return
+    location = doc.at(*path)
+    if validator == "enum":
+        choices = [str(c) for c in error.validator_value]
+        noun = "field type" if path and path[-1] == "type" else "value"
+        errors.add(location, f"{prefix}unknown {noun} '{error.instance}'"
+                   f"{did_you_mean(str(error.instance), choices)}; expected one of: "
+                   + ", ".join(choices))
+    elif validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        errors.add(location, f"{prefix}missing key '{missing}'{_required_reason(error, doc, path)}")
+    elif validator == "type":
+        expected = error.validator_value
+        names = [expected] if isinstance(expected, str) else list(expected)
+        errors.add(location, f"{prefix}expected {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}"
+                   f", got {error.instance!r}")
+    elif validator == "pattern" and path and (path[-1] in ("entity", "optionset", "extend", "to", "bundle")
+                                              or "fields" in path or "search" in path):
+        errors.add(location, f"{prefix}'{error.instance}' is not a valid name: use snake_case "
+                   "(a lower-case letter, then lower-case letters, digits, single underscores)")
+    elif validator == "pattern" and path and path[-1] == "format":
+        errors.add(location, f"{prefix}an autonumber format needs a counter such as "
+                   f"'{{seq}}' or '{{seq:06}}', got {error.instance!r}")
+    else:
+        errors.add(location, f"{prefix}{error.message}")
+
+
+def _is_key_error(doc: Document, path: tuple[Any, ...], error: ValidationError) -> bool:
+    if error.validator not in ("pattern", "maxLength") or not isinstance(error.instance, str):
+        return False
+    value: Any = doc.data
+    for step in path:
+        try:
+            value = value[step]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return isinstance(value, dict) and error.instance in value
+
+
+def _required_reason(error: ValidationError, doc: Document, path: tuple[Any, ...]) -> str:
+    if isinstance(error.instance, dict) and "type" in error.instance and "fields" in path:
+        return f" (a {error.instance['type']} field needs it)"
+    return ""
+
+
+def _deepest(error: ValidationError) -> ValidationError:
+    """Of the alternatives of an anyOf, the error that got furthest."""
+    # An alternative that failed only on its own type is less telling than one
+    # that matched the type and failed inside.
+    inner = [e for e in error.context if e.validator != "type"] or list(error.context)
+    return best_match(inner)
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
