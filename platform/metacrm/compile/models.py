@@ -1,0 +1,116 @@
+"""Compile each entity into an EntityModel: everything the runtime needs, precomputed.
+
+An EntityModel ties an entity's definition to its table, output converters,
+formulas in evaluation order, parsed rules and the references other entities
+hold to it. Pure: built from the Catalog and MetaData only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable
+
+import sqlalchemy as sa
+from marshmallow import Schema
+
+from ..definitions import Catalog, EntityDef, FieldDef, RuleDef
+from ..expressions import Expression, parse_expression
+from ..fieldtypes import field_output_converter, output_converter
+from ..resolve import SYSTEM_FIELD_TYPES, field_types, formula_order
+from .payloads import compile_payload_schema
+from .tables import link_table_name
+
+SYSTEM_COLUMNS = ("id", "version", "created_at", "updated_at", "created_by", "updated_by")
+
+
+@dataclass(frozen=True)
+class IncomingReference:
+    """A field of another entity that points at this one."""
+
+    entity: str
+    field: FieldDef
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: RuleDef
+    check: Expression
+    when: Expression | None
+
+
+@dataclass
+class EntityModel:
+    entity: EntityDef
+    table: sa.Table
+    catalog: Catalog
+    link_tables: dict[str, sa.Table]
+    formulas: list[tuple[FieldDef, Expression]]
+    rules: list[CompiledRule]
+    incoming: list[IncomingReference]
+    converters: dict[str, Callable[[Any], Any] | None]
+    types: dict[str, str]
+    _payload_schemas: dict[str, Schema] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.entity.name
+
+    def payload_schema(self, lang: str) -> Schema:
+        schema = self._payload_schemas.get(lang)
+        if schema is None:
+            schema = compile_payload_schema(self.catalog, self.entity, lang)()
+            self._payload_schemas[lang] = schema
+        return schema
+
+    @cached_property
+    def stored_fields(self) -> list[FieldDef]:
+        return [f for f in self.entity.fields.values() if f.stored]
+
+    @cached_property
+    def multi_references(self) -> list[FieldDef]:
+        return [f for f in self.entity.fields.values() if f.type == "multi_reference"]
+
+    @cached_property
+    def output_columns(self) -> list[str]:
+        return list(SYSTEM_COLUMNS) + [f.name for f in self.stored_fields]
+
+    def field_type(self, name: str) -> str | None:
+        return self.types.get(name)
+
+
+def compile_models(catalog: Catalog, metadata: sa.MetaData) -> dict[str, EntityModel]:
+    incoming: dict[str, list[IncomingReference]] = {name: [] for name in catalog.entities}
+    for entity in catalog.entities.values():
+        for f in entity.fields.values():
+            if f.type == "reference" and f.to in incoming:
+                incoming[f.to].append(IncomingReference(entity.name, f))
+    return {
+        name: _model(catalog, metadata, entity, incoming[name])
+        for name, entity in catalog.entities.items()
+    }
+
+
+def _model(catalog: Catalog, metadata: sa.MetaData, entity: EntityDef,
+           incoming: list[IncomingReference]) -> EntityModel:
+    converters: dict[str, Callable[[Any], Any] | None] = {
+        name: output_converter(kind) for name, kind in SYSTEM_FIELD_TYPES.items()
+    }
+    converters.update({f.name: field_output_converter(f) for f in entity.fields.values()})
+    rules = [
+        CompiledRule(rule, parse_expression(rule.check),
+                     parse_expression(rule.when) if rule.when else None)
+        for rule in entity.rules
+    ]
+    return EntityModel(
+        entity=entity,
+        table=metadata.tables[entity.name],
+        catalog=catalog,
+        link_tables={f.name: metadata.tables[link_table_name(entity.name, f.name)]
+                     for f in entity.fields.values() if f.type == "multi_reference"},
+        formulas=[(f, parse_expression(f.expression or "")) for f in formula_order(entity)],
+        rules=rules,
+        incoming=incoming,
+        converters=converters,
+        types=field_types(entity),
+    )

@@ -1,0 +1,129 @@
+"""Compile an entity's writable fields into marshmallow schemas, one per language.
+
+Each language gets its own schema so that messages are translated templates
+formatted with the field's limits, never English text patched afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timezone
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from ..definitions import Catalog, EntityDef, FieldDef
+from ..fieldtypes import DEFAULT_DECIMAL_SCALE, DEFAULT_STRING_LENGTH
+from ..i18n import kind_name, message
+
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-.]{3,28}[0-9](\s*(ext\.?|x|转)\s*\d{1,6})?$")
+_DECIMAL_LIMITS = {"money": (2, 16), "percent": (4, 5), "decimal": (None, 24)}
+
+
+def compile_payload_schema(catalog: Catalog, entity: EntityDef, lang: str) -> type[Schema]:
+    declared = {
+        f.name: _field(catalog, f, lang) for f in entity.fields.values() if f.writable
+    }
+    schema = Schema.from_dict(declared, name=f"{entity.name}_{lang}_payload")
+    schema.Meta.unknown = RAISE  # type: ignore[attr-defined]
+    return schema
+
+
+def _common(kind: str, lang: str) -> dict[str, Any]:
+    return {
+        "allow_none": True,
+        "error_messages": {
+            "invalid": message("invalid", lang, kind=kind_name(kind, lang)),
+            "type": message("invalid", lang, kind=kind_name(kind, lang)),
+            "null": message("null", lang),
+            "required": message("required", lang),
+        },
+    }
+
+
+def _field(catalog: Catalog, field: FieldDef, lang: str) -> fields.Field:
+    kind = field.type
+    checks: list[Any] = []
+    if kind in ("string", "text", "email", "phone", "url"):
+        limit = field.max_length or (DEFAULT_STRING_LENGTH if kind == "string" else None)
+        if kind == "string" or field.max_length:
+            checks.append(validate.Length(max=limit, error=message("max_length", lang,
+                                                                   max=limit)))
+        if field.pattern:
+            checks.append(validate.Regexp(f"(?:{field.pattern})\\Z",
+                                          error=message("pattern", lang)))
+    if kind in ("integer", "decimal", "money", "percent", "date", "datetime"):
+        low, high = field.min, field.max
+        if kind == "percent":
+            low = 0 if low is None else low
+            high = 100 if high is None else high
+        checks.extend(_bounds(kind, low, high, lang))
+    common = _common("string" if kind in ("email", "phone", "url") else kind, lang)
+    if kind in ("string", "text"):
+        return fields.String(validate=checks, **common)
+    if kind == "email":
+        common["error_messages"]["invalid"] = message("email", lang)
+        return fields.Email(validate=checks, **common)
+    if kind == "url":
+        common["error_messages"]["invalid"] = message("url", lang)
+        return fields.URL(validate=checks, schemes={"http", "https"}, require_tld=False, **common)
+    if kind == "phone":
+        checks.append(validate.Regexp(PHONE_PATTERN, error=message("phone", lang)))
+        return fields.String(validate=checks, **common)
+    if kind == "integer":
+        checks.append(validate.Range(min=-(2**63), max=2**63 - 1))
+        return fields.Integer(strict=True, validate=checks, **common)
+    if kind in ("decimal", "money", "percent"):
+        return _decimal_field(field, checks, common, lang)
+    if kind == "boolean":
+        return fields.Boolean(truthy={True}, falsy={False}, **common)
+    if kind == "date":
+        return fields.Date(validate=checks, **common)
+    if kind == "datetime":
+        return fields.AwareDateTime(default_timezone=timezone.utc, validate=checks, **common)
+    if kind in ("choice", "multi_choice"):
+        values = list(catalog.optionsets[field.options or ""].values())
+        one_of = validate.OneOf(values, error=message("one_of", lang, choices=", ".join(values)))
+        if kind == "choice":
+            return fields.String(validate=one_of, **common)
+        item = fields.String(validate=one_of, **_common("string", lang))
+        return fields.List(item, **_common("list", lang))
+    if kind in ("reference", "user"):
+        return fields.Integer(strict=True, validate=validate.Range(min=1), **_common("id", lang))
+    if kind == "multi_reference":
+        item = fields.Integer(strict=True, validate=validate.Range(min=1), **_common("id", lang))
+        return fields.List(item, **_common("list", lang))
+    return fields.Raw(allow_none=True)  # json
+
+
+def _decimal_field(field: FieldDef, checks: list[Any], common: dict[str, Any],
+                   lang: str) -> fields.Field:
+    scale, digits = _DECIMAL_LIMITS[field.type]
+    if scale is None:
+        scale = field.scale if field.scale is not None else DEFAULT_DECIMAL_SCALE
+
+    def fits(value: Decimal) -> None:
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -scale:
+            raise ValidationError(message("invalid", lang, kind=kind_name(field.type, lang))
+                                  + f" (≤ {scale} decimals)")
+        if abs(value) >= Decimal(10) ** digits:
+            raise ValidationError(message("max", lang, max=f"{Decimal(10) ** digits - 1}"))
+
+    return fields.Decimal(allow_nan=False, validate=[fits, *checks], **common)
+
+
+def _bounds(kind: str, low: Any, high: Any, lang: str) -> list[Any]:
+    convert = (date.fromisoformat if kind == "date" else
+               (lambda v: v) if kind == "datetime" else Decimal if kind != "integer" else int)
+    checks = []
+    if kind == "datetime":
+        return checks  # datetime bounds are ISO texts compared after parsing; rare, skipped
+    if low is not None:
+        bound = convert(str(low)) if kind == "date" else convert(low)
+        checks.append(validate.Range(min=bound, error=message("min", lang, min=low)))
+    if high is not None:
+        bound = convert(str(high)) if kind == "date" else convert(high)
+        checks.append(validate.Range(max=bound, error=message("max", lang, max=high)))
+    return checks

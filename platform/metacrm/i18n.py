@@ -1,0 +1,82 @@
+"""Runtime messages in English and Chinese, and the request's language."""
+
+from __future__ import annotations
+
+from .definitions import LANGUAGES
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "unknown_field": {"en": "Unknown field{hint}.", "zh": "未知字段{hint}。"},
+    "read_only": {"en": "This field is read-only.", "zh": "该字段为只读。"},
+    "required": {"en": "Missing data for required field.", "zh": "必填字段缺少数据。"},
+    "null": {"en": "Field may not be null.", "zh": "该字段不能为空。"},
+    "not_found_ref": {"en": "No {entity} with id {id}.", "zh": "不存在 id 为 {id} 的{entity}。"},
+    "unique": {"en": "This value is already used by another record.",
+               "zh": "该值已被其他记录使用。"},
+    "not_found": {"en": "No {entity} with id {id}.", "zh": "不存在 id 为 {id} 的{entity}。"},
+    "unknown_entity": {"en": "Unknown entity '{entity}'{hint}.",
+                       "zh": "未知实体 '{entity}'{hint}。"},
+    "stale": {"en": "The record has changed since version {expected} (it is now version "
+                    "{actual}); reload it and apply your change again.",
+              "zh": "记录已在版本 {expected} 之后被修改（当前版本 {actual}），请刷新后重新修改。"},
+    "restricted": {"en": "Cannot delete: {count} {entity} record(s) still refer to it "
+                         "through '{field}' (ids {ids}).",
+                   "zh": "无法删除：仍有 {count} 条{entity}记录通过“{field}”引用它（id {ids}）。"},
+    "not_deleted": {"en": "This record is not in the recycle bin.", "zh": "该记录不在回收站中。"},
+    "restore_reference": {"en": "Restore {entity} #{id} first: this record refers to it "
+                                "through '{field}'.",
+                          "zh": "请先恢复{entity} #{id}：该记录通过“{field}”引用它。"},
+    "bad_json": {"en": "The body must be a JSON object.", "zh": "请求体必须是 JSON 对象。"},
+    "bad_if_match": {"en": "If-Match must be a version such as \"3\".",
+                     "zh": "If-Match 必须是版本号，例如 \"3\"。"},
+    "too_many": {"en": "At most {max} records per request.", "zh": "每次请求最多 {max} 条记录。"},
+    "min": {"en": "Must be greater than or equal to {min}.", "zh": "必须大于或等于 {min}。"},
+    "max": {"en": "Must be less than or equal to {max}.", "zh": "必须小于或等于 {max}。"},
+    "max_length": {"en": "Longer than maximum length {max}.", "zh": "超过最大长度 {max}。"},
+    "pattern": {"en": "Does not match the expected format.", "zh": "格式不正确。"},
+    "one_of": {"en": "Must be one of: {choices}.", "zh": "必须是以下之一：{choices}。"},
+    "invalid": {"en": "Not a valid {kind}.", "zh": "不是有效的{kind}。"},
+    "email": {"en": "Not a valid email address.", "zh": "不是有效的电子邮件地址。"},
+    "url": {"en": "Not a valid URL.", "zh": "不是有效的网址。"},
+    "phone": {"en": "Not a valid phone number.", "zh": "不是有效的电话号码。"},
+}
+
+KIND_NAMES: dict[str, dict[str, str]] = {
+    "integer": {"en": "integer", "zh": "整数"}, "decimal": {"en": "number", "zh": "数字"},
+    "money": {"en": "amount", "zh": "金额"}, "percent": {"en": "percentage", "zh": "百分比"},
+    "boolean": {"en": "boolean", "zh": "布尔值"}, "date": {"en": "date", "zh": "日期"},
+    "datetime": {"en": "date and time", "zh": "日期时间"}, "string": {"en": "text", "zh": "文本"},
+    "list": {"en": "list", "zh": "列表"}, "id": {"en": "record id", "zh": "记录 id"},
+}
+
+
+def message(key: str, lang: str = "en", **params: object) -> str:
+    """Translate the template first, then format it."""
+    templates = MESSAGES[key]
+    return (templates.get(lang) or templates["en"]).format(**params)
+
+
+def kind_name(kind: str, lang: str) -> str:
+    names = KIND_NAMES.get(kind, {"en": kind})
+    return names.get(lang) or names["en"]
+
+
+def negotiate_language(accept_language: str | None) -> str:
+    """The best of our languages for an ``Accept-Language`` header."""
+    if not accept_language:
+        return "en"
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        piece = part.strip()
+        if not piece:
+            continue
+        tag, _, params = piece.partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGUAGES:
+            ranked.append((-quality, position, primary))
+    return min(ranked)[2] if ranked else "en"

@@ -1,0 +1,64 @@
+"""Count the rows a schema change would touch or violate.
+
+Planning uses these to decide between an action and a refusal; applying on
+SQLite uses them again inside the write transaction, because SQLite does not
+check existing rows when a column's definition is rewritten in place.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .shapes import TypeShape, integer_bounds
+
+
+def _column(table: str, column: str) -> tuple[sa.TableClause, sa.ColumnClause[object]]:
+    handle = sa.table(table, sa.column(column))
+    return handle, handle.c[column]
+
+
+def count_rows(conn: Connection, table: str) -> int:
+    query = sa.select(sa.func.count()).select_from(sa.table(table))
+    return int(conn.execute(query).scalar_one())
+
+
+def has_rows(conn: Connection, table: str) -> bool:
+    query = sa.select(sa.literal(1)).select_from(sa.table(table)).limit(1)
+    return conn.execute(query).first() is not None
+
+
+def count_nulls(conn: Connection, table: str, column: str) -> int:
+    handle, col = _column(table, column)
+    query = sa.select(sa.func.count()).select_from(handle).where(col.is_(None))
+    return int(conn.execute(query).scalar_one())
+
+
+def count_values(conn: Connection, table: str, column: str) -> int:
+    handle, col = _column(table, column)
+    query = sa.select(sa.func.count(col)).select_from(handle)
+    return int(conn.execute(query).scalar_one())
+
+
+def count_misfits(conn: Connection, table: str, column: str, shape: TypeShape) -> int:
+    """Rows whose value would not fit ``shape`` (too long, too many digits, out of range).
+
+    Fewer digits after the point is not a misfit: the value is rounded, which
+    is what allowing a destructive change accepts.
+    """
+    handle, col = _column(table, column)
+    condition: sa.ColumnElement[bool] | None = None
+    if shape.kind in ("string", "char") and isinstance(shape.size[0], int):
+        condition = sa.func.length(col) > shape.size[0]
+    elif shape.kind == "numeric" and isinstance(shape.size[0], int):
+        precision, scale = shape.size
+        assert isinstance(scale, int)
+        condition = sa.func.abs(col) >= 10 ** (precision - scale)
+    elif shape.kind == "integer":
+        bounds = integer_bounds(shape)
+        assert bounds is not None
+        condition = sa.or_(col < bounds[0], col > bounds[1])
+    if condition is None:
+        return 0
+    query = sa.select(sa.func.count()).select_from(handle).where(condition)
+    return int(conn.execute(query).scalar_one())

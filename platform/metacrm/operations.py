@@ -1,0 +1,98 @@
+"""What the command line does, as functions: migrate, prepare a server, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+from flask import Flask
+
+from .catalog_loader import load_catalog
+from .compile.compiled import compile_catalog
+from .config import Settings
+from .db import make_engine
+from .errors import DefinitionError
+from .platform import Platform, read_customizations
+
+Echo = Callable[[str], Any]
+
+
+def migrate_database(settings: Settings, *, dry_run: bool = False,
+                     allow_destructive: bool = False, echo: Echo = print) -> bool:
+    """Plan (and unless ``dry_run``, apply) the migration; False when refused."""
+    from .migrate import MigrationFailed, MigrationRefused, apply_migration, plan_migration
+    from .runtime.bootstrap import ensure_baseline
+
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            version, stored = read_customizations(conn)
+        compiled = compile_catalog(load_catalog(settings.bundles, stored), version)
+    except DefinitionError as exc:
+        for diagnostic in exc.diagnostics:
+            echo(str(diagnostic))
+        return False
+    plan = plan_migration(engine, compiled.metadata, allow_destructive=allow_destructive)
+    for line in plan.describe() or ["the database is up to date"]:
+        echo(line)
+    if plan.refusals:
+        echo("nothing was changed: resolve the refusals above (or pass --allow-destructive)")
+        return False
+    if dry_run:
+        return True
+    try:
+        applied = apply_migration(engine, plan, note="metacrm migrate")
+    except (MigrationRefused, MigrationFailed) as exc:
+        echo(str(exc))
+        return False
+    with Platform(settings, engine, compiled).writing() as conn:
+        ensure_baseline(conn, compiled)
+    if applied.id is not None:
+        echo(f"applied migration #{applied.id} ({len(plan.actions)} change(s))")
+    return True
+
+
+def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
+                   ) -> Flask | None:
+    """Migrate, optionally fill demo data, and build the app."""
+    from .runtime.bootstrap import ADMIN_USERNAME, database_is_empty, fill_demo_data
+    from .runtime.bootstrap import ensure_user
+    from .web.app import create_app
+
+    if not migrate_database(settings, echo=echo):
+        return None
+    platform = Platform.build(settings)
+    if demo:
+        names = [n for n in ("customer", "opportunity") if n in platform.compiled.models]
+        if names and database_is_empty(platform, lambda: names):
+            with platform.writing() as conn:
+                admin = ensure_user(conn, platform.compiled, ADMIN_USERNAME, "Administrator")
+            echo("filling the database with demo data…")
+            counts = fill_demo_data(platform, admin)
+            echo("demo data: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
+        else:
+            echo("demo data: the database already has records; left as it is")
+    return create_app(settings, platform)
+
+
+def export_customizations_bundle(settings: Settings, directory: Path) -> int:
+    engine = make_engine(settings.database_url)
+    with engine.connect() as conn:
+        _, stored = read_customizations(conn)
+    (directory / "entities").mkdir(parents=True, exist_ok=True)
+    manifest = {"bundle": "customizations_export", "version": "1.0.0",
+                "label": {"en": "Exported customizations", "zh": "导出的自定义"},
+                "requires": [_bundle_name(p) for p in settings.bundles]}
+    (directory / "bundle.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True,
+                                                          sort_keys=False))
+    for cid, document in stored:
+        target = document.get("extend") or document.get("extend_optionset")
+        path = directory / "entities" / f"{cid:04d}_{target}.yaml"
+        path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
+    return len(stored)
+
+
+def _bundle_name(path: str) -> str:
+    manifest = yaml.safe_load((Path(path) / "bundle.yaml").read_text(encoding="utf-8"))
+    return str(manifest["bundle"])

@@ -1,0 +1,1 @@
+"""The running CRM: records, queries, audit, customizations (no Flask here)."""

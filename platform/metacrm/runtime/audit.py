@@ -1,0 +1,43 @@
+"""The audit trail: who changed what, when, with each field's old and new value."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+
+from .context import Context
+from .values import json_value
+
+
+def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for every field whose value differs."""
+    changes = {}
+    for name, new in after.items():
+        old = before.get(name)
+        if json_value(old) != json_value(new):
+            changes[name] = [json_value(old), json_value(new)]
+    return changes
+
+
+def audit_rows(ctx: Context, entity: str, action: str,
+               changes: list[tuple[int, dict[str, list[Any]]]], note: str | None = None
+               ) -> list[dict[str, Any]]:
+    return [
+        {"entity": entity, "record_id": record_id, "action": action, "user_id": ctx.user_id,
+         "at": ctx.now, "changes": diff, "note": note}
+        for record_id, diff in changes
+    ]
+
+
+def record_history(conn: sa.Connection, audit: sa.Table, entity: str, record_id: int,
+                   limit: int = 200) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        sa.select(audit).where(audit.c.entity == entity, audit.c.record_id == record_id)
+        .order_by(audit.c.id.desc()).limit(limit)
+    ).mappings()
+    return [
+        {"id": r["id"], "action": r["action"], "user_id": r["user_id"],
+         "at": json_value(r["at"]), "changes": r["changes"], "note": r["note"]}
+        for r in rows
+    ]

@@ -1,0 +1,38 @@
+"""Gap-free autonumbers: the counter moves inside the inserting transaction.
+
+If the insert rolls back, so does the counter, so no number is ever skipped;
+two concurrent inserts serialize on the counter's row.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+_PLACEHOLDER = re.compile(r"\{(seq|yyyy|mm|dd)(?::(0?\d+))?\}")
+
+
+def take_numbers(conn: sa.Connection, sequences: sa.Table, name: str, count: int) -> list[int]:
+    """Reserve ``count`` consecutive numbers of the counter ``name``."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(sequences).values(name=name, value=count)
+    statement = statement.on_conflict_do_update(
+        index_elements=[sequences.c.name],
+        set_={"value": sequences.c.value + count},
+    ).returning(sequences.c.value)
+    last = conn.execute(statement).scalar_one()
+    return list(range(last - count + 1, last + 1))
+
+
+def format_number(template: str, number: int, when: datetime) -> str:
+    def replace(match: re.Match[str]) -> str:
+        part, width = match.group(1), match.group(2)
+        value = {"seq": number, "yyyy": when.year, "mm": when.month, "dd": when.day}[part]
+        if width:
+            return str(value).zfill(int(width))
+        return f"{value:02d}" if part in ("mm", "dd") else str(value)
+
+    return _PLACEHOLDER.sub(replace, template)

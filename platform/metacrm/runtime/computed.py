@@ -1,0 +1,72 @@
+"""Formulas and validation rules, evaluated on a whole record before it is saved."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any, Mapping
+
+from ..compile.models import EntityModel
+from ..expressions import ExpressionError, builtin_values, cel_value
+from ..fieldtypes import DEFAULT_DECIMAL_SCALE
+from .context import Context
+
+_SCALES = {"money": 2, "percent": 4}
+
+
+def expression_values(model: EntityModel, record: Mapping[str, Any], ctx: Context
+                      ) -> dict[str, Any]:
+    values = {name: cel_value(record.get(name), kind) for name, kind in model.types.items()}
+    values.update(builtin_values(ctx.now, ctx.user_id))
+    return values
+
+
+def apply_formulas(model: EntityModel, record: dict[str, Any], ctx: Context) -> None:
+    """Compute every formula into ``record``, each after those it uses."""
+    if not model.formulas:
+        return
+    values = expression_values(model, record, ctx)
+    for field_def, expression in model.formulas:
+        try:
+            result = _stored(field_def.value_type, expression.evaluate(values), field_def.scale)
+        except (ExpressionError, ValueError, ArithmeticError, OverflowError):
+            result = None  # a field it needs is empty (docs: "its value is empty")
+        record[field_def.name] = result
+        values[field_def.name] = cel_value(result, field_def.value_type)
+
+
+def broken_rules(model: EntityModel, record: Mapping[str, Any], ctx: Context
+                 ) -> dict[str, list[str]]:
+    if not model.rules:
+        return {}
+    values = expression_values(model, record, ctx)
+    errors: dict[str, list[str]] = {}
+    for compiled in model.rules:
+        try:
+            if compiled.when is not None and compiled.when.evaluate(values) is not True:
+                continue
+            holds = compiled.check.evaluate(values)
+        except ExpressionError:
+            continue  # cannot be evaluated because a field is empty: does not apply
+        if holds is False:
+            key = compiled.rule.field or "_record"
+            errors.setdefault(key, []).append(compiled.rule.message.get(ctx.locale))
+    return errors
+
+
+def _stored(kind: str, value: Any, scale: int | None) -> Any:
+    if value is None:
+        return None
+    if kind in ("decimal", "money", "percent"):
+        digits = _SCALES.get(kind, scale if scale is not None else DEFAULT_DECIMAL_SCALE)
+        return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits))
+    if kind == "integer":
+        return int(round(float(value)))
+    if kind == "boolean":
+        return bool(value)
+    if kind in ("date", "datetime"):
+        if not isinstance(value, datetime):
+            raise ValueError("not a timestamp")
+        value = value.astimezone(timezone.utc)
+        return value.date() if kind == "date" else value
+    return str(value)

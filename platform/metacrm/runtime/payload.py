@@ -1,0 +1,88 @@
+"""Turn a client's JSON body into field values, or per-field errors.
+
+Unknown and read-only keys are errors (never silently dropped); values are
+checked by the entity's marshmallow schema in the request's language;
+defaults are applied on create; required fields are enforced.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from marshmallow import ValidationError
+
+from ..compile.models import EntityModel
+from ..errors import did_you_mean
+from ..i18n import message
+from .context import Context
+from .problems import Invalid
+
+
+def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
+                 current: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    lang = ctx.locale
+    if not isinstance(body, dict):
+        raise Invalid(message("bad_json", lang))
+    errors: dict[str, list[str]] = {}
+    fields = model.entity.fields
+    writable = {}
+    for key, value in body.items():
+        field_def = fields.get(key)
+        if field_def is None:
+            if key in model.types:  # a system field
+                errors[key] = [message("read_only", lang)]
+            else:
+                hint = did_you_mean(str(key), [n for n, f in fields.items() if f.writable])
+                errors[str(key)] = [message("unknown_field", lang, hint=hint)]
+        elif field_def.type in ("formula", "autonumber"):
+            errors[key] = [message("read_only", lang)]
+        elif field_def.readonly and not creating and (current is None or
+                                                      current.get(key) != value):
+            errors[key] = [message("read_only", lang)]
+        elif not (field_def.readonly and not creating):
+            writable[key] = value
+    try:
+        values = model.payload_schema(lang).load(writable, partial=True)
+    except ValidationError as exc:
+        for key, messages in _flatten(exc.messages).items():
+            errors.setdefault(key, []).extend(messages)
+        values = dict(exc.valid_data or {})
+    if creating:
+        _apply_defaults(model, ctx, values)
+    for name, field_def in fields.items():
+        if not field_def.required or name in errors:
+            continue
+        missing = name not in values if creating else False
+        if missing or (name in values and values[name] in (None, "", [])):
+            errors[name] = [message("required" if missing else "null", lang)]
+    if errors:
+        raise Invalid(errors)
+    return values
+
+
+def _apply_defaults(model: EntityModel, ctx: Context, values: dict[str, Any]) -> None:
+    for name, field_def in model.entity.fields.items():
+        if name in values or field_def.default is None:
+            continue
+        default = field_def.default
+        if default == "$today":
+            values[name] = ctx.now.date() if field_def.type == "date" else ctx.now.replace(
+                hour=0, minute=0, second=0, microsecond=0)
+        elif default == "$now":
+            values[name] = ctx.now
+        elif default == "$user":
+            values[name] = ctx.user_id
+        else:
+            loaded = model.payload_schema(ctx.locale).load({name: default}, partial=True)
+            values[name] = loaded[name]
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(messages, list):
+        return {prefix or "_request": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}[{key}]" if prefix and isinstance(key, int) else (
+            f"{prefix}.{key}" if prefix else str(key))
+        flat.update(_flatten(value, name))
+    return flat

@@ -1,0 +1,34 @@
+"""Errors an operation reports to its caller, each with an HTTP status.
+
+The body always has the shape ``{"errors": {"<field or _request>": [messages]}}``.
+"""
+
+from __future__ import annotations
+
+
+class Problem(Exception):
+    status = 400
+
+    def __init__(self, errors: dict[str, list[str]] | str, key: str = "_request"):
+        self.errors = errors if isinstance(errors, dict) else {key: [errors]}
+        super().__init__(str(self.errors))
+
+
+class BadQuery(Problem):
+    status = 400
+
+
+class NotFound(Problem):
+    status = 404
+
+
+class Conflict(Problem):
+    status = 409
+
+
+class PreconditionFailed(Problem):
+    status = 412
+
+
+class Invalid(Problem):
+    status = 422

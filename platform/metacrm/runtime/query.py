@@ -1,0 +1,344 @@
+"""Compile a list request's query parameters into SQL conditions and ordering.
+
+Everything a client can ask (filters, also through references; search; sort;
+keyset cursor; field selection; expansion) becomes SQLAlchemy Core
+expressions run by the database. Anything malformed is a ``BadQuery`` naming
+the parameter and saying what is expected.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+
+from ..compile.models import EntityModel
+from ..errors import did_you_mean
+from .problems import BadQuery
+from .values import TEXTUAL, json_value, parse_text
+
+OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull")
+LIST_PARAMETERS = ("sort", "limit", "cursor", "q", "fields", "expand", "count")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+MAX_IN_VALUES = 1000
+MAX_DEPTH = 4
+
+_ORDERED = ("integer", "decimal", "money", "percent", "date", "datetime", "reference", "user"
+            ) + TEXTUAL
+_MULTI = ("multi_choice", "multi_reference")
+
+
+@dataclass(frozen=True)
+class SortKey:
+    name: str
+    column: sa.ColumnElement
+    kind: str
+    descending: bool
+
+
+@dataclass
+class ListQuery:
+    conditions: list[sa.ColumnElement] = field(default_factory=list)
+    sort: list[SortKey] = field(default_factory=list)
+    limit: int = DEFAULT_LIMIT
+    after: list[Any] | None = None
+    fields: list[str] | None = None
+    expand: list[list[str]] = field(default_factory=list)
+    count: bool = False
+
+    def order_by(self) -> list[sa.ColumnElement]:
+        # NULLs sort as the largest value on both databases (PostgreSQL's own
+        # convention, so its indexes serve the order).
+        return [k.column.desc().nulls_first() if k.descending else k.column.asc().nulls_last()
+                for k in self.sort]
+
+    def keyset_condition(self) -> sa.ColumnElement | None:
+        if self.after is None:
+            return None
+        alternatives = []
+        equal_so_far: list[sa.ColumnElement] = []
+        for key, value in zip(self.sort, self.after):
+            alternatives.append(sa.and_(*equal_so_far, _after(key, value)))
+            equal_so_far.append(key.column.is_(None) if value is None else key.column == value)
+        condition = sa.or_(*alternatives)
+        first, first_value = self.sort[0], self.after[0]
+        if first.descending and first_value is not None:
+            # Redundant bound that lets the database range-scan an index.
+            condition = sa.and_(first.column <= first_value, condition)
+        return condition
+
+    def cursor_for(self, row: Mapping[str, Any]) -> str:
+        payload = {"s": [("-" if k.descending else "") + k.name for k in self.sort],
+                   "v": [json_value(row[k.name]) for k in self.sort]}
+        raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(key: SortKey, value: Any) -> sa.ColumnElement:
+    if value is None:
+        return key.column.is_not(None) if key.descending else sa.false()
+    if key.descending:
+        return key.column < value
+    return sa.or_(key.column > value, key.column.is_(None))
+
+
+def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel,
+                     models: Mapping[str, EntityModel], default_sort: Sequence[str] = ()
+                     ) -> ListQuery:
+    errors: dict[str, list[str]] = {}
+    query = ListQuery()
+    for key, values in args.items():
+        if key in LIST_PARAMETERS:
+            if len(values) > 1:
+                errors.setdefault(key, []).append(f"'{key}' is given {len(values)} times")
+            continue
+        for raw in values:
+            try:
+                query.conditions.append(_filter(key, raw, model, models))
+            except ValueError as exc:
+                errors.setdefault(key, []).append(str(exc))
+    single = {k: args[k][-1] for k in LIST_PARAMETERS if args.get(k)}
+    for name, parse in (("limit", _limit), ("sort", None), ("q", None), ("fields", None),
+                        ("expand", None), ("count", None)):
+        try:
+            if name == "limit" and "limit" in single:
+                query.limit = _limit(single["limit"])
+            elif name == "sort":
+                query.sort = _sort(single.get("sort"), model, default_sort)
+            elif name == "q" and single.get("q"):
+                query.conditions.append(_search(single["q"], model))
+            elif name == "fields" and "fields" in single:
+                query.fields = _fields(single["fields"], model)
+            elif name == "expand" and "expand" in single:
+                query.expand = _expand(single["expand"], model, models)
+            elif name == "count" and "count" in single:
+                query.count = parse_text("boolean", single["count"])
+        except ValueError as exc:
+            errors.setdefault(name, []).append(str(exc))
+    if "cursor" in single and "sort" not in errors:
+        try:
+            query.after = _cursor(single["cursor"], query.sort)
+        except ValueError as exc:
+            errors.setdefault("cursor", []).append(str(exc))
+    if errors:
+        raise BadQuery(errors)
+    return query
+
+
+def _limit(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"'{raw}' is not a whole number (1–{MAX_LIMIT})") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}, got {value}")
+    return value
+
+
+def _field_names(model: EntityModel) -> list[str]:
+    return list(model.types)
+
+
+def _unknown(name: str, model: EntityModel) -> ValueError:
+    return ValueError(f"unknown field '{name}' of '{model.name}'"
+                      f"{did_you_mean(name, _field_names(model))}")
+
+
+def _filter(key: str, raw: str, model: EntityModel, models: Mapping[str, EntityModel]
+            ) -> sa.ColumnElement:
+    path_text, _, op = key.partition("__")
+    op = op or "eq"
+    if op not in OPERATORS:
+        raise ValueError(f"unknown operator '{op}'{did_you_mean(op, OPERATORS)}; operators: "
+                         + ", ".join(OPERATORS))
+    path = path_text.split(".")
+    if len(path) > MAX_DEPTH:
+        raise ValueError(f"a filter may follow at most {MAX_DEPTH - 1} references")
+    return _path_condition(path, op, raw, model, models)
+
+
+def _path_condition(path: list[str], op: str, raw: str, model: EntityModel,
+                    models: Mapping[str, EntityModel]) -> sa.ColumnElement:
+    name = path[0]
+    kind = model.field_type(name)
+    if kind is None:
+        raise _unknown(name, model)
+    if len(path) == 1:
+        return _condition(model, name, kind, op, raw)
+    field_def = model.entity.fields.get(name)
+    if kind != "reference" or field_def is None or field_def.to not in models:
+        raise ValueError(f"'{name}' is not a reference: '.' follows references only")
+    target = models[field_def.to]
+    inner = _path_condition(path[1:], op, raw, target, models)
+    subquery = sa.select(target.table.c.id).where(target.table.c.deleted_at.is_(None), inner)
+    return model.table.c[name].in_(subquery)
+
+
+def _condition(model: EntityModel, name: str, kind: str, op: str, raw: str
+               ) -> sa.ColumnElement:
+    if op == "isnull":
+        empty = parse_text("boolean", raw)
+        if kind in _MULTI:
+            present = _multi_contains(model, name, kind, None)
+            return ~present if empty else present
+        column = model.table.c[name]
+        return column.is_(None) if empty else column.is_not(None)
+    if kind in _MULTI:
+        return _multi_condition(model, name, kind, op, raw)
+    if kind == "json":
+        raise ValueError(f"'{name}' is a json field: only isnull applies")
+    column = model.table.c[name]
+    if op == "in":
+        items = [item for item in raw.split(",")]
+        if len(items) > MAX_IN_VALUES:
+            raise ValueError(f"at most {MAX_IN_VALUES} values in 'in'")
+        return column.in_([_typed(kind, item, name) for item in items])
+    if op in ("contains", "startswith"):
+        if kind not in TEXTUAL:
+            raise ValueError(f"'{op}' applies to text fields; '{name}' is a {kind} field")
+        if op == "contains":
+            return column.icontains(raw, autoescape=True)
+        return column.istartswith(raw, autoescape=True)
+    value = _typed(kind, raw, name)
+    if op in ("gt", "gte", "lt", "lte") and kind not in _ORDERED:
+        raise ValueError(f"'{op}' does not apply to a {kind} field")
+    return {
+        "eq": lambda: column == value, "ne": lambda: sa.or_(column != value, column.is_(None)),
+        "gt": lambda: column > value, "gte": lambda: column >= value,
+        "lt": lambda: column < value, "lte": lambda: column <= value,
+    }[op]()
+
+
+def _typed(kind: str, raw: str, name: str) -> Any:
+    try:
+        return parse_text(kind, raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def _multi_condition(model: EntityModel, name: str, kind: str, op: str, raw: str
+                     ) -> sa.ColumnElement:
+    item_kind = "integer" if kind == "multi_reference" else "string"
+    if op in ("eq", "contains"):
+        return _multi_contains(model, name, kind, [_typed(item_kind, raw, name)])
+    if op == "ne":
+        return ~_multi_contains(model, name, kind, [_typed(item_kind, raw, name)])
+    if op == "in":
+        return _multi_contains(model, name, kind,
+                               [_typed(item_kind, item, name) for item in raw.split(",")])
+    raise ValueError(f"'{op}' does not apply to a {kind} field; use eq, ne, in, contains, "
+                     "isnull")
+
+
+def _multi_contains(model: EntityModel, name: str, kind: str, values: list[Any] | None
+                    ) -> sa.ColumnElement:
+    """Records whose list holds any of ``values`` (or anything, for None)."""
+    if kind == "multi_reference":
+        link = model.link_tables[name]
+        inner = sa.select(link.c.source_id).where(link.c.source_id == model.table.c.id)
+        if values is not None:
+            inner = inner.where(link.c.target_id.in_(values))
+        return sa.exists(inner)
+    column = model.table.c[name]
+    elements = json_items(column).table_valued("value")
+    inner = sa.select(sa.literal(1)).select_from(elements)
+    if values is not None:
+        inner = inner.where(elements.c.value.in_(values))
+    return sa.exists(inner)
+
+
+class json_items(sa.sql.functions.GenericFunction):  # noqa: N801 (SQL function name)
+    """The items of a JSON array as rows with a ``value`` column, on either database."""
+
+    name = "json_items"
+    inherit_cache = True
+
+
+@compiles(json_items)
+def _json_items_sqlite(element: json_items, compiler: Any, **kw: Any) -> str:
+    return f"json_each({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_items, "postgresql")
+def _json_items_postgresql(element: json_items, compiler: Any, **kw: Any) -> str:
+    return f"jsonb_array_elements_text({compiler.process(element.clauses, **kw)})"
+
+
+def _search(text: str, model: EntityModel) -> sa.ColumnElement:
+    names = model.entity.search or ((model.entity.title,) if model.entity.title else ())
+    if not names:
+        raise ValueError(f"'{model.name}' declares no search fields")
+    return sa.or_(*[model.table.c[n].icontains(text, autoescape=True) for n in names])
+
+
+def _sort(raw: str | None, model: EntityModel, default: Sequence[str]) -> list[SortKey]:
+    parts = [p.strip() for p in raw.split(",") if p.strip()] if raw else list(default)
+    keys: list[SortKey] = []
+    for part in parts:
+        descending = part.startswith("-")
+        name = part.lstrip("-+")
+        kind = model.field_type(name)
+        if kind is None:
+            raise _unknown(name, model)
+        if kind in _MULTI or kind == "json":
+            raise ValueError(f"cannot sort by '{name}', a {kind} field")
+        if any(k.name == name for k in keys):
+            raise ValueError(f"'{name}' is sorted twice")
+        keys.append(SortKey(name, model.table.c[name], kind, descending))
+    if not any(k.name == "id" for k in keys):
+        last_descending = keys[-1].descending if keys else True
+        keys.append(SortKey("id", model.table.c.id, "integer", last_descending))
+    return keys
+
+
+def _cursor(raw: str, sort: list[SortKey]) -> list[Any]:
+    try:
+        padded = raw + "=" * (-len(raw) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        signature, values = payload["s"], payload["v"]
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise ValueError("not a cursor from this API: pass back 'next_cursor' unchanged") from None
+    expected = [("-" if k.descending else "") + k.name for k in sort]
+    if signature != expected or not isinstance(values, list) or len(values) != len(sort):
+        raise ValueError("the cursor belongs to another sort order: keep 'sort' the same "
+                         "between pages")
+    try:
+        return [None if v is None else parse_text(k.kind, str(v)) for k, v in zip(sort, values)]
+    except ValueError:
+        raise ValueError("the cursor is damaged: pass back 'next_cursor' unchanged") from None
+
+
+def _fields(raw: str, model: EntityModel) -> list[str]:
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    for name in names:
+        if model.field_type(name) is None:
+            raise _unknown(name, model)
+    return names
+
+
+def _expand(raw: str, model: EntityModel, models: Mapping[str, EntityModel]
+            ) -> list[list[str]]:
+    paths = []
+    for item in (p.strip() for p in raw.split(",") if p.strip()):
+        path = item.split(".")
+        if len(path) > 2:
+            raise ValueError(f"'{item}': expansion goes at most two references deep")
+        current = model
+        for name in path:
+            field_def = current.entity.fields.get(name)
+            kind = current.field_type(name)
+            if kind is None:
+                raise _unknown(name, current)
+            if kind not in ("reference", "multi_reference", "user", "created_by",
+                            ) and name not in ("created_by", "updated_by"):
+                raise ValueError(f"'{name}' is a {kind} field; only references expand")
+            if field_def is not None and field_def.to:
+                current = models[field_def.to]
+        paths.append(path)
+    return paths

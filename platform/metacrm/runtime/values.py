@@ -1,0 +1,63 @@
+"""Parse text (query strings, cursors) into typed values, and values into JSON."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+NUMERIC = ("decimal", "money", "percent")
+TEXTUAL = ("string", "text", "email", "phone", "url", "autonumber", "choice")
+
+
+def to_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(
+        timezone.utc)
+
+
+def parse_text(kind: str, raw: str) -> Any:
+    """The value of ``raw`` for a field of ``kind``; ValueError says why not."""
+    if kind in ("integer", "reference", "user"):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"'{raw}' is not a whole number") from None
+    if kind in NUMERIC:
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise ValueError(f"'{raw}' is not a number") from None
+        if not value.is_finite():
+            raise ValueError(f"'{raw}' is not a finite number")
+        return value
+    if kind == "boolean":
+        lowered = raw.lower()
+        if lowered in ("true", "1", "yes"):
+            return True
+        if lowered in ("false", "0", "no"):
+            return False
+        raise ValueError(f"'{raw}' is not true or false")
+    if kind == "date":
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise ValueError(f"'{raw}' is not a date (YYYY-MM-DD)") from None
+    if kind == "datetime":
+        try:
+            return to_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+        except ValueError:
+            raise ValueError(f"'{raw}' is not a date-time (ISO 8601)") from None
+    return raw
+
+
+def json_value(value: Any) -> Any:
+    """A typed value as plain JSON (for cursors and the audit trail)."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return to_utc(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    return value

@@ -1,0 +1,1 @@
+"""The Flask face of metacrm: REST API, meta API, OpenAPI."""

@@ -1,0 +1,192 @@
+"""REST resources for every entity: list, get, create, bulk, update, delete,
+recycle bin, restore and history (see docs/api.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from ..compile.compiled import Compiled
+from ..i18n import message
+from ..runtime.audit import record_history
+from ..runtime.payload import read_payload
+from ..runtime.problems import Invalid, NotFound
+from ..runtime.query import parse_list_query
+from ..runtime.reads import get_record, list_records
+from ..runtime.writes import MAX_BULK, create_records, delete_record, restore_record
+from ..runtime.writes import update_record
+from .requests import current_context, entity_model, if_match, json_body, platform
+from .requests import with_fresh_schema
+
+api = Blueprint("metacrm_api", __name__, url_prefix="/api")
+
+
+def _record_response(record: dict[str, Any], status: int = 200) -> Response:
+    response = jsonify(record)
+    response.status_code = status
+    response.headers["ETag"] = f'"{record["version"]}"'
+    return response
+
+
+def _not_found(compiled: Compiled, entity: str, record_id: int, lang: str) -> NotFound:
+    label = compiled.models[entity].entity.label.get(lang)
+    return NotFound(message("not_found", lang, entity=label, id=record_id), key="id")
+
+
+@api.get("/<entity>")
+def list_entity(entity: str) -> Any:
+    return _list(entity, deleted=False)
+
+
+@api.get("/<entity>/deleted")
+def list_deleted(entity: str) -> Any:
+    return _list(entity, deleted=True)
+
+
+def _list(entity: str, *, deleted: bool) -> Any:
+    ctx = current_context()
+    args = request.args.to_dict(flat=False)
+
+    def run(compiled: Compiled) -> Any:
+        model = entity_model(compiled, entity, ctx)
+        query = parse_list_query(args, model, compiled.models,
+                                 ("-deleted_at",) if deleted else model.entity.default_sort)
+        with platform().reading() as conn:
+            return list_records(conn, compiled, model, query, deleted=deleted)
+
+    return jsonify(with_fresh_schema(run))
+
+
+@api.get("/<entity>/<int:record_id>")
+def get_entity(entity: str, record_id: int) -> Any:
+    ctx = current_context()
+    args = {k: v for k, v in request.args.to_dict(flat=False).items()
+            if k in ("fields", "expand")}
+
+    def run(compiled: Compiled) -> Any:
+        model = entity_model(compiled, entity, ctx)
+        query = parse_list_query(args, model, compiled.models)
+        with platform().reading() as conn:
+            record = get_record(conn, compiled, model, record_id, query=query)
+        if record is None:
+            raise _not_found(compiled, entity, record_id, ctx.locale)
+        return record
+
+    return _record_response(with_fresh_schema(run))
+
+
+@api.post("/<entity>")
+def create_entity(entity: str) -> Any:
+    ctx = current_context()
+    body = json_body(ctx)
+
+    def run(compiled: Compiled) -> Any:
+        model = entity_model(compiled, entity, ctx)
+        values = read_payload(model, ctx, body, creating=True)
+        with platform().writing() as conn:
+            (record_id,) = create_records(conn, compiled, model, ctx, [values])
+            return get_record(conn, compiled, model, record_id)
+
+    record = with_fresh_schema(run)
+    response = _record_response(record, 201)
+    response.headers["Location"] = url_for(".get_entity", entity=entity, record_id=record["id"])
+    return response
+
+
+@api.post("/<entity>/bulk")
+def bulk_create(entity: str) -> Any:
+    ctx = current_context()
+    body = json_body(ctx)
+    items = body.get("items") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not items:
+        raise Invalid({"items": ['Expected {"items": [ {...}, ... ]} with at least one record.']})
+    if len(items) > MAX_BULK:
+        raise Invalid({"items": [message("too_many", ctx.locale, max=MAX_BULK)]})
+
+    def run(compiled: Compiled) -> Any:
+        model = entity_model(compiled, entity, ctx)
+        rows, errors = [], {}
+        for index, item in enumerate(items):
+            try:
+                rows.append(read_payload(model, ctx, item, creating=True))
+            except Invalid as problem:
+                errors.update({f"items[{index}].{k}": v for k, v in problem.errors.items()})
+        if errors:
+            raise Invalid(errors)
+        with platform().writing() as conn:
+            ids = create_records(conn, compiled, model, ctx, rows)
+            query = parse_list_query({"id__in": [",".join(map(str, ids))], "sort": ["id"],
+                                      "limit": ["500"]}, model, compiled.models)
+            created: list[dict[str, Any]] = []
+            for start in range(0, len(ids), 500):
+                query.conditions[0] = model.table.c.id.in_(ids[start:start + 500])
+                created.extend(list_records(conn, compiled, model, query)["items"])
+        return created
+
+    response = jsonify({"items": with_fresh_schema(run)})
+    response.status_code = 201
+    return response
+
+
+@api.patch("/<entity>/<int:record_id>")
+def update_entity(entity: str, record_id: int) -> Any:
+    ctx = current_context()
+    body = json_body(ctx)
+    expected = if_match(ctx)
+
+    def run(compiled: Compiled) -> Any:
+        model = entity_model(compiled, entity, ctx)
+        with platform().writing() as conn:
+            current = get_record(conn, compiled, model, record_id)
+            if current is None:
+                raise _not_found(compiled, entity, record_id, ctx.locale)
+            values = read_payload(model, ctx, body, creating=False, current=current)
+            update_record(conn, compiled, model, ctx, record_id, values, expected)
+            return get_record(conn, compiled, model, record_id)
+
+    return _record_response(with_fresh_schema(run))
+
+
+@api.delete("/<entity>/<int:record_id>")
+def delete_entity(entity: str, record_id: int) -> Any:
+    ctx = current_context()
+    expected = if_match(ctx)
+
+    def run(compiled: Compiled) -> None:
+        model = entity_model(compiled, entity, ctx)
+        with platform().writing() as conn:
+            delete_record(conn, compiled, model, ctx, record_id, expected)
+
+    with_fresh_schema(run)
+    return Response(status=204)
+
+
+@api.post("/<entity>/<int:record_id>/restore")
+def restore_entity(entity: str, record_id: int) -> Any:
+    ctx = current_context()
+
+    def run(compiled: Compiled) -> Any:
+        model = entity_model(compiled, entity, ctx)
+        with platform().writing() as conn:
+            restore_record(conn, compiled, model, ctx, record_id)
+            return get_record(conn, compiled, model, record_id)
+
+    return _record_response(with_fresh_schema(run))
+
+
+@api.get("/<entity>/<int:record_id>/history")
+def history(entity: str, record_id: int) -> Any:
+    ctx = current_context()
+
+    def run(compiled: Compiled) -> Any:
+        model = entity_model(compiled, entity, ctx)
+        with platform().reading() as conn:
+            exists = conn.execute(model.table.select().with_only_columns(model.table.c.id)
+                                  .where(model.table.c.id == record_id)).first()
+            if exists is None:
+                raise _not_found(compiled, entity, record_id, ctx.locale)
+            return record_history(conn, compiled.metadata.tables["mc_audit"], entity,
+                                  record_id)
+
+    return jsonify({"items": with_fresh_schema(run)})

@@ -1,0 +1,117 @@
+"""``/api/meta``: the compiled definitions for clients, runtime customizations,
+and the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from ..definitions import Catalog, EntityDef, FieldDef, OptionSetDef
+from ..errors import did_you_mean
+from ..platform import read_customizations
+from ..runtime.customize import add_customization
+from ..runtime.problems import NotFound
+from .requests import current_context, json_body, platform
+
+meta_api = Blueprint("metacrm_meta", __name__, url_prefix="/api")
+
+
+@meta_api.get("/meta/entities")
+def entities() -> Any:
+    ctx = current_context()
+    catalog = platform().compiled.catalog
+    return jsonify({"items": [_entity_summary(e, ctx.locale) for e in catalog.entities.values()]})
+
+
+@meta_api.get("/meta/entities/<name>")
+def entity(name: str) -> Any:
+    ctx = current_context()
+    catalog = platform().compiled.catalog
+    definition = catalog.entities.get(name)
+    if definition is None:
+        raise NotFound(f"unknown entity '{name}'{did_you_mean(name, catalog.entities)}")
+    return jsonify(describe_entity(catalog, definition, ctx.locale))
+
+
+@meta_api.get("/meta/optionsets/<name>")
+def optionset(name: str) -> Any:
+    ctx = current_context()
+    catalog = platform().compiled.catalog
+    found = catalog.optionsets.get(name)
+    if found is None:
+        raise NotFound(f"unknown option set '{name}'{did_you_mean(name, catalog.optionsets)}")
+    return jsonify(describe_optionset(found, ctx.locale))
+
+
+@meta_api.get("/meta/customizations")
+def customizations() -> Any:
+    with platform().reading() as conn:
+        version, stored = read_customizations(conn)
+    return jsonify({"schema_version": version,
+                    "items": [{"id": cid, "document": doc} for cid, doc in stored]})
+
+
+@meta_api.post("/meta/customizations")
+def customize() -> Any:
+    ctx = current_context()
+    new_id, compiled = add_customization(platform(), ctx, json_body(ctx))
+    response = jsonify({"id": new_id, "schema_version": compiled.schema_version})
+    response.status_code = 201
+    return response
+
+
+@meta_api.get("/openapi.json")
+def openapi() -> Any:
+    from .openapi import build_openapi
+
+    ctx = current_context()
+    return jsonify(build_openapi(platform().compiled.catalog, ctx.locale, request.host_url))
+
+
+def _entity_summary(entity: EntityDef, lang: str) -> dict[str, Any]:
+    return {"name": entity.name, "label": entity.label.get(lang),
+            "plural": entity.plural.get(lang), "bundle": entity.bundle}
+
+
+def describe_entity(catalog: Catalog, entity: EntityDef, lang: str) -> dict[str, Any]:
+    return {
+        **_entity_summary(entity, lang),
+        "help": entity.help.get(lang) or None,
+        "labels": entity.label.as_dict(),
+        "title": entity.title,
+        "search": list(entity.search),
+        "default_sort": list(entity.default_sort),
+        "fields": [describe_field(catalog, f, lang) for f in entity.fields.values()],
+        "indexes": [{"fields": list(i.fields), "unique": i.unique} for i in entity.indexes],
+        "rules": [{"name": r.name, "check": r.check, "when": r.when, "field": r.field,
+                   "message": r.message.get(lang)} for r in entity.rules],
+    }
+
+
+def describe_field(catalog: Catalog, field: FieldDef, lang: str) -> dict[str, Any]:
+    described: dict[str, Any] = {
+        "name": field.name, "type": field.type, "label": field.label.get(lang),
+        "labels": field.label.as_dict(), "help": field.help.get(lang) or None,
+        "required": field.required, "unique": field.unique, "readonly": not field.writable,
+    }
+    for key in ("default", "min", "max", "max_length", "pattern", "to", "format",
+                "expression", "result", "scale"):
+        value = getattr(field, key)
+        if value is not None:
+            described[key] = value
+    if field.type == "reference":
+        described["on_delete"] = field.on_delete
+    if field.options:
+        described["optionset"] = field.options
+        described["options"] = describe_optionset(catalog.optionsets[field.options],
+                                                  lang)["options"]
+    return described
+
+
+def describe_optionset(optionset: OptionSetDef, lang: str) -> dict[str, Any]:
+    return {
+        "name": optionset.name, "label": optionset.label.get(lang),
+        "options": [{"value": o.value, "label": o.label.get(lang), "color": o.color,
+                     **dict(o.attributes)} for o in optionset.options],
+    }

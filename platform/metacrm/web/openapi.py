@@ -1,0 +1,435 @@
+"""Describe the REST API of a catalog as an OpenAPI 3.1 document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ..definitions import Catalog, EntityDef, FieldDef
+from ..fieldtypes import DEFAULT_DECIMAL_SCALE, DEFAULT_STRING_LENGTH
+
+Schema = dict[str, Any]
+
+OPENAPI_VERSION = "3.1.0"
+MAX_LIMIT, DEFAULT_LIMIT, MAX_BULK = 500, 50, 1000
+# Lengths of the columns behind text types without max_length (see fieldtypes.py).
+_TEXT_LENGTHS = {"string": DEFAULT_STRING_LENGTH, "email": 254, "phone": 40, "url": 2048}
+_DECIMALS = ("decimal", "money", "percent")
+_COMPUTED = ("autonumber", "formula")
+_SIMPLE: dict[str, Schema] = {
+    "integer": {"type": "integer", "format": "int64"}, "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"}, "autonumber": {"type": "string"},
+    "datetime": {"type": "string", "format": "date-time"}, "json": {}}  # json: any value
+_NUMBER_TEXT = r"^-?\d+(\.\d+)?$"
+_SHARED_SCHEMAS = ("Errors", "History", "User")
+_SCHEMA_SUFFIXES = ("", "Create", "Update", "List")
+_DEFAULT_MACROS = {"$today": "today's date", "$now": "the current time",
+                   "$user": "the current user"}
+_FILTER_HELP = (
+    "Filters: `field=value` (equal) or `field__op=value`, for every stored field and the "
+    "system fields. Operators: `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in` (comma-separated "
+    "values), `contains` (text, case-insensitive; or a multi-choice or multi-reference field "
+    "holding the value), `startswith` (text, case-insensitive), `isnull` (`true`/`false`). "
+    "Filters follow references with a dot (`customer.city=...`, any depth) and all apply "
+    "(AND). Pages are keyset cursors: pass `next_cursor` back as `cursor` with the same "
+    "filters and sort.")
+_ERROR_RESPONSES = {
+    "400": ("BadRequest", "Malformed query string or JSON body."),
+    "401": ("Unauthorized", "Not signed in."),
+    "403": ("Forbidden", "Not allowed."),
+    "404": ("NotFound", "Unknown entity or record."),
+    "409": ("Conflict", "The delete is restricted, or a unique value is taken."),
+    "412": ("PreconditionFailed", "Stale `If-Match`: the record changed; nothing was done."),
+    "422": ("UnprocessableEntity", "Invalid field values, in the request's language."),
+}
+
+
+@dataclass(frozen=True)
+class _Context:
+    catalog: Catalog
+    names: dict[str, str]  # entity name -> component schema name
+    lang: str
+
+
+def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/") -> dict:
+    """The whole API of ``catalog`` as an OpenAPI 3.1 document, labels in ``lang``."""
+    ctx = _Context(catalog, _schema_names(catalog), lang)
+    schemas: dict[str, Schema] = {}
+    paths: dict[str, Any] = {}
+    tags: list[dict[str, str]] = []
+    tag_names: set[str] = set()
+    operation_ids: set[str] = set()
+    for entity in catalog.entities.values():
+        base = ctx.names[entity.name]
+        schemas[base] = _record_schema(ctx, entity)
+        schemas[base + "Create"] = _input_schema(ctx, entity, create=True)
+        schemas[base + "Update"] = _input_schema(ctx, entity, create=False)
+        schemas[base + "List"] = {"type": "object", "required": ["items", "next_cursor"],
+                                  "properties": {
+            "items": {"type": "array", "items": _ref(base)},
+            "next_cursor": {"type": ["string", "null"],
+                            "description": "Pass back as `cursor`; null on the last page."},
+            "count": {"type": "integer", "description": "Matching records (`count=true`)."}}}
+        tag = _unique(entity.label.get(lang), tag_names, f" ({entity.name})")
+        tags.append({"name": tag, "description": entity.help.get(lang) or entity.plural.get(lang)})
+        paths.update(_entity_paths(ctx, entity, tag, operation_ids))
+    meta_tag = _unique("meta", tag_names, " (api)")
+    tags.append({"name": meta_tag, "description": "Definitions, labels and customizations."})
+    paths.update(_meta_paths(catalog, meta_tag, operation_ids))
+    first = catalog.bundles[0] if catalog.bundles else None
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {"title": (first.label.get(lang) or first.name) if first else "metacrm",
+                 "version": ", ".join(f"{b.name} {b.version}" for b in catalog.bundles) or "0",
+                 "description": "Generated from the loaded definitions (docs/api.md)."},
+        "servers": [{"url": server_url}],
+        "tags": tags,
+        "paths": paths,
+        "components": _components(schemas),
+    }
+
+
+def _unique(name: str, taken: set[str], suffix: str) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}{suffix}" if n == 2 else f"{name}{suffix}{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def _schema_names(catalog: Catalog) -> dict[str, str]:
+    """``sales_order`` -> ``SalesOrder``; a clash with another name adds a trailing ``_``."""
+    taken = set(_SHARED_SCHEMAS)
+    names: dict[str, str] = {}
+    for name in catalog.entities:
+        base = "".join(part.capitalize() for part in name.split("_"))
+        while any(base + s in taken for s in _SCHEMA_SUFFIXES):
+            base += "_"
+        taken.update(base + s for s in _SCHEMA_SUFFIXES)
+        names[name] = base
+    return names
+
+
+def _ref(name: str, kind: str = "schemas") -> Schema:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+# --- schemas --------------------------------------------------------------------
+
+
+def _json_safe(value: Any) -> Any:
+    """A YAML value (dates, decimals, floats such as 0.0) as a plain JSON value."""
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value.isoformat() if isinstance(value, (date, datetime)) else (
+        str(value) if isinstance(value, Decimal) else value)
+
+
+def _nullable(schema: Schema) -> Schema:
+    if "oneOf" in schema:
+        schema["oneOf"].append({"type": "null"})
+    elif isinstance(schema.get("type"), str):
+        schema["type"] = [schema["type"], "null"]
+        if "enum" in schema:  # enum restricts as well, so it must admit null too
+            schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def _value_schema(ctx: _Context, field: FieldDef, output: bool) -> Schema:
+    """The JSON value of ``field`` as the API returns it (``output``) or accepts it."""
+    kind = field.value_type
+    schema: Schema
+    if kind in _TEXT_LENGTHS or kind == "text":
+        schema = {"type": "string"}
+        if field.max_length or kind in _TEXT_LENGTHS:
+            schema["maxLength"] = field.max_length or _TEXT_LENGTHS[kind]
+        if field.pattern:  # a definition's pattern must match the whole value
+            schema["pattern"] = f"^(?:{field.pattern})$"
+        if kind in ("email", "url"):
+            schema["format"] = "email" if kind == "email" else "uri"
+        if kind == "url":
+            schema.setdefault("pattern", "^https?://")
+    elif kind in _SIMPLE:
+        schema = dict(_SIMPLE[kind])
+    elif kind in _DECIMALS and output:
+        # The digits after the point that fieldtypes.output_converter writes.
+        scale = 2 if kind == "money" else field.scale if field.scale is not None else (
+            2 if kind == "percent" else DEFAULT_DECIMAL_SCALE)
+        schema = {"type": "string", "pattern": rf"^-?\d+\.\d{{{scale}}}$" if scale else r"^-?\d+$"}
+    elif kind in _DECIMALS:  # numbers are accepted on input; minimum/maximum apply to them
+        schema = {"type": ["string", "number"], "pattern": _NUMBER_TEXT}
+    elif kind in ("choice", "multi_choice"):
+        optionset = ctx.catalog.optionsets.get(field.options or "")
+        schema = {"type": "string", "enum": list(optionset.values() if optionset else ())}
+        if kind == "multi_choice":
+            schema = {"type": "array", "items": schema}
+        schema["x-optionset"] = field.options
+    elif kind in ("reference", "user"):
+        target = ctx.names.get(field.to or "") if kind == "reference" else "User"
+        # A $ref, never an inline copy: self- and mutual references stay finite.
+        schema = {"oneOf": [{"type": "integer"}, _ref(target)]} if output and target else {
+            "type": "integer"}
+    else:
+        schema = {"type": "array", "items": {"type": "integer"}}  # multi_reference
+    if kind == "integer" or (kind in _DECIMALS and not output):
+        low, high = field.min, field.max
+        if kind == "percent":
+            low, high = (0 if low is None else low), (100 if high is None else high)
+        if low is not None:
+            schema["minimum"] = _json_safe(low)
+        if high is not None:
+            schema["maximum"] = _json_safe(high)
+    return schema
+
+
+def _describe(ctx: _Context, schema: Schema, field: FieldDef, note: str = "") -> Schema:
+    schema["title"] = field.label.get(ctx.lang)
+    text = " ".join(t for t in (field.help.get(ctx.lang), note) if t)
+    if text:
+        schema["description"] = text
+    return schema
+
+
+def _record_schema(ctx: _Context, entity: EntityDef) -> Schema:
+    """A record as returned; only ``id`` is sure to be there (``?fields=`` selects)."""
+    props: dict[str, Schema] = {"id": {"type": "integer", "format": "int64", "readOnly": True}}
+    for field in entity.fields.values():
+        schema = _value_schema(ctx, field, output=True)
+        # A link table answers a list and an autonumber is always set; an empty formula is null.
+        if field.type == "formula" or not (field.required or field.type in (
+                "multi_reference", "autonumber")):
+            _nullable(schema)
+        if field.type in _COMPUTED:
+            schema["readOnly"] = True
+        props[field.name] = _describe(ctx, schema, field)
+    for name in ("created_at", "updated_at", "created_by", "updated_by"):
+        props[name] = {"type": "string", "format": "date-time", "readOnly": True} if name[
+            -3:] == "_at" else {"oneOf": [{"type": "integer"}, _ref("User"), {"type": "null"}],
+                                "readOnly": True}
+    props["version"] = {"type": "integer", "readOnly": True,
+                        "description": "Raised by every change; sent as the `ETag` header."}
+    props["deleted_at"] = {"type": ["string", "null"], "format": "date-time", "readOnly": True,
+                           "description": "Set while the record is in the recycle bin."}
+    schema = {"type": "object", "title": entity.label.get(ctx.lang), "required": ["id"],
+              "properties": props}
+    if entity.help:
+        schema["description"] = entity.help.get(ctx.lang)
+    return schema
+
+
+def _input_schema(ctx: _Context, entity: EntityDef, create: bool) -> Schema:
+    """The body of POST (``create``) or PATCH: writable fields only, nothing else."""
+    props: dict[str, Schema] = {}
+    required: list[str] = []
+    for field in entity.fields.values():
+        if field.type in _COMPUTED or (field.readonly and not create):
+            continue
+        schema = _value_schema(ctx, field, output=False)
+        if not field.required and field.type != "multi_reference":
+            _nullable(schema)
+        note = "Cannot be changed later." if field.readonly else ""
+        if create and isinstance(field.default, str) and field.default in _DEFAULT_MACROS:
+            note = f"Defaults to {_DEFAULT_MACROS[field.default]}. {note}".strip()
+        elif create and field.default is not None:
+            schema["default"] = _json_safe(field.default)
+        elif create and field.required:
+            required.append(field.name)
+        props[field.name] = _describe(ctx, schema, field, note)
+    schema = {"type": "object", "title": entity.label.get(ctx.lang), "properties": props,
+              "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _components(schemas: dict[str, Schema]) -> Schema:
+    """Everything the paths share, around the entities' ``schemas``."""
+    return {"schemas": {
+        "Errors": {"type": "object", "required": ["errors"], "properties": {"errors": {
+            "type": "object", "description": "Messages by field name, `_record` or `_request`.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}}}},
+            "examples": [{"errors": {"grade": ["Must be one of: A, B, C, D."]}}]},
+        "History": {"type": "object", "required": ["id", "action", "at"], "properties": {
+            "id": {"type": "integer"},
+            "action": {"type": "string", "description": "What was done, e.g. `create`, "
+                       "`update`, `delete`, `restore`."},
+            "user_id": {"type": ["integer", "null"]},
+            "at": {"type": "string", "format": "date-time"},
+            "changes": {"type": "object", "description": "The changed fields' values."}}},
+        "User": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}},
+                 "description": "A user, as `?expand=` returns it."},
+        **schemas,
+    }, "parameters": {
+        "RecordId": {"name": "id", "in": "path", "required": True,
+                     "schema": {"type": "integer", "format": "int64"}},
+        "Limit": {"name": "limit", "in": "query", "description": "Records per page.",
+                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                             "default": DEFAULT_LIMIT}},
+        "Cursor": {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                   "description": "The `next_cursor` of the previous page."},
+        "Count": {"name": "count", "in": "query", "schema": {"type": "boolean"},
+                  "description": "Add the total number of matching records as `count`."},
+        "IfMatch": {"name": "If-Match", "in": "header", "schema": {"type": "string"},
+                    "description": "The `ETag` last read (`\"3\"`); a stale one is `412`. "
+                                   "Without it the last writer wins."},
+        "AcceptLanguage": {"name": "Accept-Language", "in": "header",
+                           "schema": {"type": "string", "examples": ["en", "zh"]},
+                           "description": "Language of labels and messages (`en` or `zh`)."},
+    }, "responses": {name: {"description": text, "content": _content(_ref("Errors"))}
+                     for name, text in _ERROR_RESPONSES.values()},
+        "headers": {"ETag": {"description": "The record's `version`, quoted (`\"3\"`).",
+                             "schema": {"type": "string"}},
+                    "Location": {"description": "The new record's URL.",
+                                 "schema": {"type": "string"}}}}
+
+
+# --- paths ----------------------------------------------------------------------
+
+
+def _content(schema: Schema) -> Schema:
+    return {"application/json": {"schema": schema}}
+
+
+def _items(schema: Schema, max_items: int | None = None) -> Schema:
+    items: Schema = {"type": "array", "items": schema}
+    if max_items:
+        items["maxItems"] = max_items
+    return {"type": "object", "required": ["items"], "properties": {"items": items}}
+
+
+def _path(*parameters: str, **operations: Schema) -> Schema:
+    return {"parameters": [_ref(p, "parameters") for p in ("AcceptLanguage", *parameters)],
+            **operations}
+
+
+def _operation(op_id: str, tag: str, summary: str, code: str, schema: Schema | None,
+               errors: str, taken: set[str], headers: tuple[str, ...] = (),
+               **more: Any) -> Schema:
+    answer: Schema = {"description": summary}
+    if schema is not None:
+        answer["content"] = _content(schema)
+    if headers:
+        answer["headers"] = {h: _ref(h, "headers") for h in headers}
+    responses = {code: answer}
+    for status in errors.split():
+        responses[status] = _ref(_ERROR_RESPONSES[status][0], "responses")
+    return {"operationId": _unique(op_id, taken, "_"), "tags": [tag], "summary": summary,
+            **more, "responses": responses}
+
+
+def _list_parameters(ctx: _Context, entity: EntityDef) -> list[Schema]:
+    system = ("id", "created_at", "updated_at", "created_by", "updated_by", "version")
+    refs = [f.name for f in entity.fields.values() if f.type in ("reference", "user")]
+    params = [_ref("Limit", "parameters"), _ref("Cursor", "parameters"), {
+        "name": "sort", "in": "query", "schema": {"type": "string"},
+        "description": "Comma-separated fields, a leading `-` for descending (`id` is added "
+                       f"last); default `{','.join(entity.default_sort)}`."}, {
+        "name": "q", "in": "query", "schema": {"type": "string"},
+        "description": f"Text search in: {', '.join(entity.search) or 'none declared'}."}, {
+        "name": "fields", "in": "query", "style": "form", "explode": False,
+        "schema": {"type": "array", "items": {"type": "string", "enum": [
+            *system, *entity.fields]}}, "description": "Return only these fields (and `id`)."}, {
+        "name": "expand", "in": "query", "style": "form", "explode": False,
+        "schema": {"type": "array", "items": {"type": "string"}},
+        "description": "Replace reference ids by records; dotted paths go deeper. "
+                       f"References: {', '.join(refs) or 'none'}."},
+        _ref("Count", "parameters")]
+    for name in system:
+        params.append({"name": name, "in": "query", "schema": {
+            "type": "string", "format": "date-time"} if name[-3:] == "_at" else {"type": "integer"}})
+    for field in entity.fields.values():
+        if field.stored:
+            params.append({"name": field.name, "in": "query", "schema": _filter_schema(ctx, field),
+                           "description": f"{field.label.get(ctx.lang)} equals this (other "
+                                          f"operators: `{field.name}__<op>`)."})
+    return params
+
+
+def _filter_schema(ctx: _Context, field: FieldDef) -> Schema:
+    """The value of ``field=`` in a query string: one plain value, never null."""
+    kind = field.value_type
+    if kind in ("choice", "multi_choice"):
+        schema = _value_schema(ctx, field, output=False)
+        return schema["items"] if kind == "multi_choice" else schema
+    if kind in _DECIMALS:
+        return {"type": "string", "pattern": _NUMBER_TEXT}
+    if kind in ("boolean", "date", "datetime"):
+        return dict(_SIMPLE[kind])
+    return {"type": "integer"} if kind in ("integer", "reference", "user") else {"type": "string"}
+
+
+def _entity_paths(ctx: _Context, entity: EntityDef, tag: str, taken: set[str]) -> dict:
+    name, base = entity.name, ctx.names[entity.name]
+
+    def op(verb: str, summary: str, code: str, schema: Schema | None, errors: str,
+           *headers: str, **more: Any) -> Schema:
+        return _operation(f"{verb}_{name}", tag, summary, code, schema,
+                          "401 403 " + errors, taken, headers, **more)
+
+    def listing(verb: str, summary: str) -> Schema:
+        return op(verb, summary, "200", _ref(base + "List"), "400", description=_FILTER_HELP,
+                  parameters=_list_parameters(ctx, entity))
+
+    def body(schema: Schema) -> Schema:
+        return {"required": True, "content": _content(schema)}
+
+    def if_match() -> list[Schema]:
+        return [_ref("IfMatch", "parameters")]
+
+    return {
+        f"/api/{name}": _path(get=listing("list", f"List {name} records"), post=op(
+            "create", f"Create a {name}", "201", _ref(base), "400 409 422", "Location", "ETag",
+            requestBody=body(_ref(base + "Create")))),
+        f"/api/{name}/bulk": _path(post=op(
+            "bulk_create", f"Create many {name} records, all or nothing", "201",
+            _items(_ref(base)), "400 409 422", requestBody=body(
+                dict(_items(_ref(base + "Create"), MAX_BULK), additionalProperties=False)))),
+        f"/api/{name}/deleted": _path(get=listing(
+            "list_deleted", f"List the recycle bin of {name}")),
+        f"/api/{name}/{{id}}": _path(
+            "RecordId",
+            get=op("get", f"Get one {name}", "200", _ref(base), "404", "ETag"),
+            patch=op("update", f"Change a {name}", "200", _ref(base), "400 404 409 412 422",
+                     "ETag", parameters=if_match(), requestBody=body(_ref(base + "Update"))),
+            delete=op("delete", f"Move a {name} (and its cascade references) to the recycle "
+                      "bin", "204", None, "404 409 412", parameters=if_match())),
+        f"/api/{name}/{{id}}/restore": _path("RecordId", post=op(
+            "restore", f"Restore a {name} from the recycle bin", "200", _ref(base), "404 409",
+            "ETag")),
+        f"/api/{name}/{{id}}/history": _path("RecordId", get=op(
+            "history", f"Audit trail of a {name}, newest first", "200", _items(_ref("History")),
+            "404")),
+    }
+
+
+def _meta_paths(catalog: Catalog, tag: str, taken: set[str]) -> dict:
+    def op(op_id: str, summary: str, errors: str, code: str = "200", **more: Any) -> Schema:
+        return _operation(op_id, tag, summary, code, {"type": "object"}, errors, taken, **more)
+
+    def named(what: str, examples: list[str], **operations: Schema) -> Schema:
+        return {"parameters": [_ref("AcceptLanguage", "parameters"), {
+            "name": "name", "in": "path", "required": True, "description": f"The {what}'s name.",
+            "schema": {"type": "string", "examples": examples[:3]}}], **operations}
+
+    example = {"extend": "customer", "fields": {"wechat": {
+        "type": "string", "label": {"en": "WeChat", "zh": "微信"}}}}
+    return {
+        "/api/meta/entities": _path(get=op("meta_list_entities", "The entities", "401 403")),
+        "/api/meta/entities/{name}": named("entity", list(catalog.entities), get=op(
+            "meta_get_entity", "One entity: fields, types, options, labels", "401 403 404")),
+        "/api/meta/optionsets/{name}": named("option set", list(catalog.optionsets), get=op(
+            "meta_get_optionset", "One option set", "401 403 404")),
+        "/api/meta/customizations": _path(
+            get=op("meta_list_customizations", "The runtime customizations", "401 403"),
+            post=op("meta_create_customization", "Add fields or options while the server runs",
+                    "400 401 403 409 422", "201", description="An `extend` or "
+                    "`extend_optionset` document, validated like a YAML one; the table is "
+                    "migrated online.", requestBody={"required": True, "content": _content(
+                        {"type": "object", "examples": [example]})})),
+        "/api/openapi.json": {"get": op("meta_get_openapi", "This document (OpenAPI 3.1)", "")},
+    }
