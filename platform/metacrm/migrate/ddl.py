@@ -116,8 +116,14 @@ def drop_table(table: str, dialect: Dialect) -> str:
 
 
 def server_default_sql(column: sa.Column[object], dialect: Dialect) -> str | None:
-    """The DEFAULT expression the dialect would write for ``column``, if any."""
+    """The DEFAULT expression for ``column`` as a person would write it, if any."""
     if column.server_default is None:
         return None
     compiler = dialect.ddl_compiler(dialect, None)
-    return compiler.get_column_default_string(column)
+    text = compiler.get_column_default_string(column)
+    return None if text is None else readable(text, dialect)
+
+
+def readable(sql: str, dialect: Dialect) -> str:
+    """Undo the ``%`` doubling of "format"-style drivers (psycopg), for display only."""
+    return sql.replace("%%", "%") if dialect.paramstyle in ("format", "pyformat") else sql

@@ -255,7 +255,7 @@ class _Planner:
     # --- indexes ---------------------------------------------------------------
 
     def _compare_indexes(self, table: sa.Table, live: TableSnap, want: TableSnap) -> None:
-        for name, wanted in want.indexes.items():
+        for name, wanted in sorted(want.indexes.items()):
             found = live.indexes.get(name)
             if found is not None and _same_index(found, wanted):
                 continue
@@ -264,7 +264,7 @@ class _Planner:
             if found is not None:
                 self._drop_index(found)
             self._add_index(table, wanted)
-        for name, found in live.indexes.items():
+        for name, found in sorted(live.indexes.items()):
             if name not in want.indexes and not found.constraint:
                 self._drop_index(found)
 
@@ -291,7 +291,9 @@ class _Planner:
             return clause
         # As CREATE INDEX renders it: bare column names, literal values.
         compiler = self.dialect.ddl_compiler(self.dialect, None).sql_compiler
-        return str(compiler.process(clause, include_table=False, literal_binds=True))
+        return ddl.readable(
+            str(compiler.process(clause, include_table=False, literal_binds=True)), self.dialect
+        )
 
     def _drop_index(self, found: IndexSnap) -> None:
         self.steps["drop_index"].append(DropIndex(

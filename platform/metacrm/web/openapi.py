@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..definitions import Catalog, EntityDef, FieldDef
 from ..fieldtypes import DEFAULT_DECIMAL_SCALE, DEFAULT_STRING_LENGTH
@@ -23,8 +22,7 @@ _SIMPLE: dict[str, Schema] = {
     "date": {"type": "string", "format": "date"}, "autonumber": {"type": "string"},
     "datetime": {"type": "string", "format": "date-time"}, "json": {}}  # json: any value
 _NUMBER_TEXT = r"^-?\d+(\.\d+)?$"
-_SHARED_SCHEMAS = ("Errors", "History", "User")
-_SCHEMA_SUFFIXES = ("", "Create", "Update", "List")
+_SHARED_SCHEMAS, _SCHEMA_SUFFIXES = ("Errors", "History", "User"), ("", "Create", "Update", "List")
 _DEFAULT_MACROS = {"$today": "today's date", "$now": "the current time",
                    "$user": "the current user"}
 _FILTER_HELP = (
@@ -46,11 +44,8 @@ _ERROR_RESPONSES = {
 }
 
 
-@dataclass(frozen=True)
-class _Context:
-    catalog: Catalog
-    names: dict[str, str]  # entity name -> component schema name
-    lang: str
+# names: entity name -> its component schema's name
+_Context = NamedTuple("_Context", [("catalog", Catalog), ("names", dict[str, str]), ("lang", str)])
 
 
 def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/") -> dict:
@@ -92,12 +87,10 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/") -> 
 
 
 def _unique(name: str, taken: set[str], suffix: str) -> str:
-    candidate, n = name, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{name}{suffix}" if n == 2 else f"{name}{suffix}{n}"
-    taken.add(candidate)
-    return candidate
+    while name in taken:  # only clashing definitions get here, so ugly but unique is fine
+        name += suffix
+    taken.add(name)
+    return name
 
 
 def _schema_names(catalog: Catalog) -> dict[str, str]:
@@ -117,15 +110,15 @@ def _ref(name: str, kind: str = "schemas") -> Schema:
     return {"$ref": f"#/components/{kind}/{name}"}
 
 
-# --- schemas --------------------------------------------------------------------
+def _param(name: str, where: str, schema: Schema, description: str = "", **more: Any) -> Schema:
+    return {"name": name, "in": where, "schema": schema, **more,
+            **({"description": description} if description else {})}
 
 
 def _json_safe(value: Any) -> Any:
-    """A YAML value (dates, decimals, floats such as 0.0) as a plain JSON value."""
+    """A YAML value (dates and decimals too) as a plain JSON value."""
     if isinstance(value, (list, tuple)):
         return [_json_safe(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     return value.isoformat() if isinstance(value, (date, datetime)) else (
         str(value) if isinstance(value, Decimal) else value)
 
@@ -177,22 +170,16 @@ def _value_schema(ctx: _Context, field: FieldDef, output: bool) -> Schema:
     else:
         schema = {"type": "array", "items": {"type": "integer"}}  # multi_reference
     if kind == "integer" or (kind in _DECIMALS and not output):
-        low, high = field.min, field.max
-        if kind == "percent":
-            low, high = (0 if low is None else low), (100 if high is None else high)
-        if low is not None:
-            schema["minimum"] = _json_safe(low)
-        if high is not None:
-            schema["maximum"] = _json_safe(high)
+        bounds = (field.min, field.max) if kind != "percent" else (
+            0 if field.min is None else field.min, 100 if field.max is None else field.max)
+        schema.update((key, _json_safe(value)) for key, value in zip(
+            ("minimum", "maximum"), bounds, strict=True) if value is not None)
     return schema
 
 
 def _describe(ctx: _Context, schema: Schema, field: FieldDef, note: str = "") -> Schema:
-    schema["title"] = field.label.get(ctx.lang)
     text = " ".join(t for t in (field.help.get(ctx.lang), note) if t)
-    if text:
-        schema["description"] = text
-    return schema
+    return dict(schema, title=field.label.get(ctx.lang), **({"description": text} if text else {}))
 
 
 def _record_schema(ctx: _Context, entity: EntityDef) -> Schema:
@@ -207,19 +194,18 @@ def _record_schema(ctx: _Context, entity: EntityDef) -> Schema:
         if field.type in _COMPUTED:
             schema["readOnly"] = True
         props[field.name] = _describe(ctx, schema, field)
-    for name in ("created_at", "updated_at", "created_by", "updated_by"):
-        props[name] = {"type": "string", "format": "date-time", "readOnly": True} if name[
-            -3:] == "_at" else {"oneOf": [{"type": "integer"}, _ref("User"), {"type": "null"}],
-                                "readOnly": True}
+    for name in ("created_at", "updated_at"):
+        props[name] = {"type": "string", "format": "date-time", "readOnly": True}
+    for name in ("created_by", "updated_by"):
+        props[name] = {"oneOf": [{"type": "integer"}, _ref("User"), {"type": "null"}],
+                       "readOnly": True}
     props["version"] = {"type": "integer", "readOnly": True,
                         "description": "Raised by every change; sent as the `ETag` header."}
     props["deleted_at"] = {"type": ["string", "null"], "format": "date-time", "readOnly": True,
                            "description": "Set while the record is in the recycle bin."}
-    schema = {"type": "object", "title": entity.label.get(ctx.lang), "required": ["id"],
-              "properties": props}
-    if entity.help:
-        schema["description"] = entity.help.get(ctx.lang)
-    return schema
+    return {"type": "object", "title": entity.label.get(ctx.lang), "required": ["id"],
+            "properties": props, **({"description": entity.help.get(ctx.lang)} if entity.help
+                                    else {})}
 
 
 def _input_schema(ctx: _Context, entity: EntityDef, create: bool) -> Schema:
@@ -240,11 +226,8 @@ def _input_schema(ctx: _Context, entity: EntityDef, create: bool) -> Schema:
         elif create and field.required:
             required.append(field.name)
         props[field.name] = _describe(ctx, schema, field, note)
-    schema = {"type": "object", "title": entity.label.get(ctx.lang), "properties": props,
-              "additionalProperties": False}
-    if required:
-        schema["required"] = required
-    return schema
+    return {"type": "object", "title": entity.label.get(ctx.lang), "properties": props,
+            "additionalProperties": False, **({"required": required} if required else {})}
 
 
 def _components(schemas: dict[str, Schema]) -> Schema:
@@ -255,31 +238,23 @@ def _components(schemas: dict[str, Schema]) -> Schema:
             "additionalProperties": {"type": "array", "items": {"type": "string"}}}},
             "examples": [{"errors": {"grade": ["Must be one of: A, B, C, D."]}}]},
         "History": {"type": "object", "required": ["id", "action", "at"], "properties": {
-            "id": {"type": "integer"},
-            "action": {"type": "string", "description": "What was done, e.g. `create`, "
-                       "`update`, `delete`, `restore`."},
-            "user_id": {"type": ["integer", "null"]},
+            "id": {"type": "integer"}, "user_id": {"type": ["integer", "null"]},
+            "action": {"type": "string", "examples": ["create", "update", "delete", "restore"]},
             "at": {"type": "string", "format": "date-time"},
             "changes": {"type": "object", "description": "The changed fields' values."}}},
         "User": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}},
                  "description": "A user, as `?expand=` returns it."},
         **schemas,
     }, "parameters": {
-        "RecordId": {"name": "id", "in": "path", "required": True,
-                     "schema": {"type": "integer", "format": "int64"}},
-        "Limit": {"name": "limit", "in": "query", "description": "Records per page.",
-                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
-                             "default": DEFAULT_LIMIT}},
-        "Cursor": {"name": "cursor", "in": "query", "schema": {"type": "string"},
-                   "description": "The `next_cursor` of the previous page."},
-        "Count": {"name": "count", "in": "query", "schema": {"type": "boolean"},
-                  "description": "Add the total number of matching records as `count`."},
-        "IfMatch": {"name": "If-Match", "in": "header", "schema": {"type": "string"},
-                    "description": "The `ETag` last read (`\"3\"`); a stale one is `412`. "
-                                   "Without it the last writer wins."},
-        "AcceptLanguage": {"name": "Accept-Language", "in": "header",
-                           "schema": {"type": "string", "examples": ["en", "zh"]},
-                           "description": "Language of labels and messages (`en` or `zh`)."},
+        "RecordId": _param("id", "path", {"type": "integer", "format": "int64"}, required=True),
+        "Limit": _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
+                                           "default": DEFAULT_LIMIT}, "Records per page."),
+        "Cursor": _param("cursor", "query", {"type": "string"}, "The previous `next_cursor`."),
+        "Count": _param("count", "query", {"type": "boolean"}, "Add the total as `count`."),
+        "IfMatch": _param("If-Match", "header", {"type": "string"}, "The `ETag` last read "
+                          "(`\"3\"`); a stale one is `412`. Without it the last writer wins."),
+        "AcceptLanguage": _param("Accept-Language", "header", {"type": "string", "examples": [
+            "en", "zh"]}, "Language of labels and messages (`en` or `zh`)."),
     }, "responses": {name: {"description": text, "content": _content(_ref("Errors"))}
                      for name, text in _ERROR_RESPONSES.values()},
         "headers": {"ETag": {"description": "The record's `version`, quoted (`\"3\"`).",
@@ -288,23 +263,25 @@ def _components(schemas: dict[str, Schema]) -> Schema:
                                  "schema": {"type": "string"}}}}
 
 
-# --- paths ----------------------------------------------------------------------
-
-
 def _content(schema: Schema) -> Schema:
     return {"application/json": {"schema": schema}}
 
 
-def _items(schema: Schema, max_items: int | None = None) -> Schema:
-    items: Schema = {"type": "array", "items": schema}
-    if max_items:
-        items["maxItems"] = max_items
-    return {"type": "object", "required": ["items"], "properties": {"items": items}}
+def _body(schema: Schema) -> Schema:
+    return {"required": True, "content": _content(schema)}
+
+
+def _items(schema: Schema, **limits: int) -> Schema:
+    return {"type": "object", "required": ["items"],
+            "properties": {"items": {"type": "array", "items": schema, **limits}}}
+
+
+def _params(*names: str) -> list[Schema]:
+    return [_ref(name, "parameters") for name in names]
 
 
 def _path(*parameters: str, **operations: Schema) -> Schema:
-    return {"parameters": [_ref(p, "parameters") for p in ("AcceptLanguage", *parameters)],
-            **operations}
+    return {"parameters": _params("AcceptLanguage", *parameters), **operations}
 
 
 def _operation(op_id: str, tag: str, summary: str, code: str, schema: Schema | None,
@@ -315,9 +292,8 @@ def _operation(op_id: str, tag: str, summary: str, code: str, schema: Schema | N
         answer["content"] = _content(schema)
     if headers:
         answer["headers"] = {h: _ref(h, "headers") for h in headers}
-    responses = {code: answer}
-    for status in errors.split():
-        responses[status] = _ref(_ERROR_RESPONSES[status][0], "responses")
+    responses = {code: answer, **{status: _ref(_ERROR_RESPONSES[status][0], "responses")
+                                  for status in errors.split()}}
     return {"operationId": _unique(op_id, taken, "_"), "tags": [tag], "summary": summary,
             **more, "responses": responses}
 
@@ -325,28 +301,22 @@ def _operation(op_id: str, tag: str, summary: str, code: str, schema: Schema | N
 def _list_parameters(ctx: _Context, entity: EntityDef) -> list[Schema]:
     system = ("id", "created_at", "updated_at", "created_by", "updated_by", "version")
     refs = [f.name for f in entity.fields.values() if f.type in ("reference", "user")]
-    params = [_ref("Limit", "parameters"), _ref("Cursor", "parameters"), {
-        "name": "sort", "in": "query", "schema": {"type": "string"},
-        "description": "Comma-separated fields, a leading `-` for descending (`id` is added "
-                       f"last); default `{','.join(entity.default_sort)}`."}, {
-        "name": "q", "in": "query", "schema": {"type": "string"},
-        "description": f"Text search in: {', '.join(entity.search) or 'none declared'}."}, {
-        "name": "fields", "in": "query", "style": "form", "explode": False,
-        "schema": {"type": "array", "items": {"type": "string", "enum": [
-            *system, *entity.fields]}}, "description": "Return only these fields (and `id`)."}, {
-        "name": "expand", "in": "query", "style": "form", "explode": False,
-        "schema": {"type": "array", "items": {"type": "string"}},
-        "description": "Replace reference ids by records; dotted paths go deeper. "
-                       f"References: {', '.join(refs) or 'none'}."},
-        _ref("Count", "parameters")]
-    for name in system:
-        params.append({"name": name, "in": "query", "schema": {
-            "type": "string", "format": "date-time"} if name[-3:] == "_at" else {"type": "integer"}})
-    for field in entity.fields.values():
-        if field.stored:
-            params.append({"name": field.name, "in": "query", "schema": _filter_schema(ctx, field),
-                           "description": f"{field.label.get(ctx.lang)} equals this (other "
-                                          f"operators: `{field.name}__<op>`)."})
+    text = {"type": "string"}
+    params = [*_params("Limit", "Cursor"), _param(
+        "sort", "query", dict(text), "Comma-separated fields, a leading `-` for descending "
+        f"(`id` is added last); default `{','.join(entity.default_sort)}`."), _param(
+        "q", "query", dict(text), f"Text search in: {', '.join(entity.search) or 'nothing'}."),
+        _param("fields", "query", {"type": "array", "items": {"type": "string", "enum": [
+            *system, *entity.fields]}}, "Only these fields (and `id`).", style="form",
+            explode=False),
+        _param("expand", "query", {"type": "array", "items": dict(text)}, "Records instead of "
+               f"ids; `a.b` goes deeper. References: {', '.join(refs) or 'none'}.",
+               style="form", explode=False), *_params("Count")]
+    params += [_param(name, "query", dict(_SIMPLE["datetime"]) if name[-3:] == "_at" else {
+        "type": "integer"}) for name in system]
+    params += [_param(f.name, "query", _filter_schema(ctx, f), f"{f.label.get(ctx.lang)} equals "
+                      f"this (other operators: `{f.name}__<op>`).")
+               for f in entity.fields.values() if f.stored]
     return params
 
 
@@ -375,29 +345,23 @@ def _entity_paths(ctx: _Context, entity: EntityDef, tag: str, taken: set[str]) -
         return op(verb, summary, "200", _ref(base + "List"), "400", description=_FILTER_HELP,
                   parameters=_list_parameters(ctx, entity))
 
-    def body(schema: Schema) -> Schema:
-        return {"required": True, "content": _content(schema)}
-
-    def if_match() -> list[Schema]:
-        return [_ref("IfMatch", "parameters")]
-
     return {
         f"/api/{name}": _path(get=listing("list", f"List {name} records"), post=op(
             "create", f"Create a {name}", "201", _ref(base), "400 409 422", "Location", "ETag",
-            requestBody=body(_ref(base + "Create")))),
+            requestBody=_body(_ref(base + "Create")))),
         f"/api/{name}/bulk": _path(post=op(
             "bulk_create", f"Create many {name} records, all or nothing", "201",
-            _items(_ref(base)), "400 409 422", requestBody=body(
-                dict(_items(_ref(base + "Create"), MAX_BULK), additionalProperties=False)))),
+            _items(_ref(base)), "400 409 422", requestBody=_body(dict(
+                _items(_ref(base + "Create"), maxItems=MAX_BULK), additionalProperties=False)))),
         f"/api/{name}/deleted": _path(get=listing(
             "list_deleted", f"List the recycle bin of {name}")),
         f"/api/{name}/{{id}}": _path(
-            "RecordId",
-            get=op("get", f"Get one {name}", "200", _ref(base), "404", "ETag"),
+            "RecordId", get=op("get", f"Get one {name}", "200", _ref(base), "404", "ETag"),
             patch=op("update", f"Change a {name}", "200", _ref(base), "400 404 409 412 422",
-                     "ETag", parameters=if_match(), requestBody=body(_ref(base + "Update"))),
+                     "ETag", parameters=_params("IfMatch"), requestBody=_body(_ref(
+                         base + "Update"))),
             delete=op("delete", f"Move a {name} (and its cascade references) to the recycle "
-                      "bin", "204", None, "404 409 412", parameters=if_match())),
+                      "bin", "204", None, "404 409 412", parameters=_params("IfMatch"))),
         f"/api/{name}/{{id}}/restore": _path("RecordId", post=op(
             "restore", f"Restore a {name} from the recycle bin", "200", _ref(base), "404 409",
             "ETag")),
@@ -412,9 +376,9 @@ def _meta_paths(catalog: Catalog, tag: str, taken: set[str]) -> dict:
         return _operation(op_id, tag, summary, code, {"type": "object"}, errors, taken, **more)
 
     def named(what: str, examples: list[str], **operations: Schema) -> Schema:
-        return {"parameters": [_ref("AcceptLanguage", "parameters"), {
-            "name": "name", "in": "path", "required": True, "description": f"The {what}'s name.",
-            "schema": {"type": "string", "examples": examples[:3]}}], **operations}
+        return {"parameters": [*_params("AcceptLanguage"), _param(
+            "name", "path", {"type": "string", "examples": examples[:3]}, f"The {what}'s name.",
+            required=True)], **operations}
 
     example = {"extend": "customer", "fields": {"wechat": {
         "type": "string", "label": {"en": "WeChat", "zh": "微信"}}}}
@@ -429,7 +393,7 @@ def _meta_paths(catalog: Catalog, tag: str, taken: set[str]) -> dict:
             post=op("meta_create_customization", "Add fields or options while the server runs",
                     "400 401 403 409 422", "201", description="An `extend` or "
                     "`extend_optionset` document, validated like a YAML one; the table is "
-                    "migrated online.", requestBody={"required": True, "content": _content(
-                        {"type": "object", "examples": [example]})})),
+                    "migrated online.", requestBody=_body({"type": "object",
+                                                           "examples": [example]}))),
         "/api/openapi.json": {"get": op("meta_get_openapi", "This document (OpenAPI 3.1)", "")},
     }

@@ -1,0 +1,95 @@
+"""Shared fixtures: a fresh database per test, small bundles in tmp_path, apps.
+
+Tests run on SQLite by default. With ``METACRM_DATABASE_URL`` set (a
+PostgreSQL server URL, as CI sets it) each test gets its own database
+``metacrm_test_<random>`` on that server, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from metacrm.config import Settings, default_bundle_path
+from metacrm.db import normalize_url
+
+SHIPPED_BUNDLE = default_bundle_path()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    server = os.environ.get("METACRM_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp_path / 'metacrm.db'}"
+        return
+    server_url = sa.make_url(normalize_url(server))
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    name = f"metacrm_test_{uuid.uuid4().hex[:12]}"
+    quoted = admin.dialect.identifier_preparer.quote(name)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
+        yield server_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        admin.dispose()
+
+
+def write_bundle(root: Path, files: dict[str, str], name: str = "test",
+                 requires: tuple[str, ...] = ()) -> Path:
+    """A bundle folder with ``bundle.yaml`` and the given files (dedented)."""
+    root.mkdir(parents=True, exist_ok=True)
+    if "bundle.yaml" not in files:
+        required = f"requires: [{', '.join(requires)}]\n" if requires else ""
+        (root / "bundle.yaml").write_text(f"bundle: {name}\nversion: 1.0.0\n{required}")
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, db_url: str) -> Callable[..., Settings]:
+    def make(*bundles: Path | str) -> Settings:
+        return Settings(
+            database_url=db_url, redis_url=os.environ.get("METACRM_REDIS_URL"),
+            bundles=tuple(str(b) for b in bundles) or (SHIPPED_BUNDLE,),
+            secret_key="test", instance_path=str(tmp_path / "instance"),
+            schema_check_interval=0.0,
+        )
+    return make
+
+
+@pytest.fixture
+def make_client(make_settings: Callable[..., Settings]):  # type: ignore[no-untyped-def]
+    """A migrated database and a Flask test client for the given bundles."""
+    from metacrm.operations import migrate_database
+    from metacrm.web.app import create_app
+
+    apps = []
+
+    def make(*bundles: Path | str):  # type: ignore[no-untyped-def]
+        settings = make_settings(*bundles)
+        assert migrate_database(settings, echo=lambda line: None)
+        app = create_app(settings)
+        apps.append(app)
+        return app.test_client()
+
+    yield make
+    for app in apps:
+        app.extensions["metacrm"].engine.dispose()
+
+
+@pytest.fixture
+def crm(make_client):  # type: ignore[no-untyped-def]
+    """The shipped CRM on a fresh database."""
+    return make_client(SHIPPED_BUNDLE)
