@@ -152,7 +152,7 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector
             allowed = _KEYS_FOR_TYPES.get(key)
             if allowed and ftype not in allowed:
                 errors.add(doc.key_at("fields", name, key),
-                           f"'{key}' does not apply to a {ftype} field (only to: "
+                           f"'{key}' does not apply to {_article(ftype)} {ftype} field (only to: "
                            f"{', '.join(allowed)})")
         options = spec.get("options")
         if isinstance(options, list):
@@ -174,6 +174,10 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector
             scale=spec.get("scale"), location=where,
         )
     return fields, inline_sets
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
 
 
 def _check_field_values(doc: Document, name: str, spec: dict[str, Any],

@@ -112,6 +112,10 @@ def check_expression(source: str, field_types: Mapping[str, str]) -> Expression:
             name = unknown.group(1)
             choices = list(field_types) + list(BUILTIN_NAMES)
             raise ExpressionError(f"unknown name '{name}'{did_you_mean(name, choices)}") from None
+        if "does not coerce" in message or "No such overload" in message:
+            raise ExpressionError(
+                "numbers in expressions are doubles and CEL does not mix int and double: "
+                "write number literals with a point (2.0, not 2)") from None
         raise ExpressionError(message) from None
     return expression
 

@@ -111,13 +111,13 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
         names = [expected] if isinstance(expected, str) else list(expected)
         errors.add(location, f"{prefix}expected {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}"
                    f", got {error.instance!r}")
-    elif validator == "pattern" and path and (path[-1] in ("entity", "optionset", "extend", "to", "bundle")
-                                              or "fields" in path or "search" in path):
-        errors.add(location, f"{prefix}'{error.instance}' is not a valid name: use snake_case "
-                   "(a lower-case letter, then lower-case letters, digits, single underscores)")
     elif validator == "pattern" and path and path[-1] == "format":
         errors.add(location, f"{prefix}an autonumber format needs a counter such as "
                    f"'{{seq}}' or '{{seq:06}}', got {error.instance!r}")
+    elif validator == "pattern" and path and path[-1] in ("entity", "optionset", "extend", "to",
+                                                          "bundle", "extend_optionset"):
+        errors.add(location, f"{prefix}'{error.instance}' is not a valid name: use snake_case "
+                   "(a lower-case letter, then lower-case letters, digits, single underscores)")
     else:
         errors.add(location, f"{prefix}{error.message}")
 

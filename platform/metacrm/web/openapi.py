@@ -23,8 +23,7 @@ _SIMPLE: dict[str, Schema] = {
     "datetime": {"type": "string", "format": "date-time"}, "json": {}}  # json: any value
 _NUMBER_TEXT = r"^-?\d+(\.\d+)?$"
 _SHARED_SCHEMAS, _SCHEMA_SUFFIXES = ("Errors", "History", "User"), ("", "Create", "Update", "List")
-_DEFAULT_MACROS = {"$today": "today's date", "$now": "the current time",
-                   "$user": "the current user"}
+_DEFAULT_MACROS = {"$today": "today", "$now": "now", "$user": "the current user"}
 _FILTER_HELP = (
     "Filters: `field=value` (equal) or `field__op=value`, for every stored field and the "
     "system fields. Operators: `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in` (comma-separated "
@@ -40,12 +39,14 @@ _ERROR_RESPONSES = {
     "404": ("NotFound", "Unknown entity or record."),
     "409": ("Conflict", "The delete is restricted, or a unique value is taken."),
     "412": ("PreconditionFailed", "Stale `If-Match`: the record changed; nothing was done."),
-    "422": ("UnprocessableEntity", "Invalid field values, in the request's language."),
-}
+    "422": ("UnprocessableEntity", "Invalid field values, in the request's language.")}
+_SUCCESS = {"200": "OK.", "201": "Created.", "204": "Done; no content."}
 
 
-# names: entity name -> its component schema's name
-_Context = NamedTuple("_Context", [("catalog", Catalog), ("names", dict[str, str]), ("lang", str)])
+class _Context(NamedTuple):
+    catalog: Catalog
+    names: dict[str, str]  # entity name -> its component schema's name
+    lang: str
 
 
 def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/") -> dict:
@@ -54,7 +55,6 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/") -> 
     schemas: dict[str, Schema] = {}
     paths: dict[str, Any] = {}
     tags: list[dict[str, str]] = []
-    tag_names: set[str] = set()
     operation_ids: set[str] = set()
     for entity in catalog.entities.values():
         base = ctx.names[entity.name]
@@ -67,10 +67,10 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/") -> 
             "next_cursor": {"type": ["string", "null"],
                             "description": "Pass back as `cursor`; null on the last page."},
             "count": {"type": "integer", "description": "Matching records (`count=true`)."}}}
-        tag = _unique(entity.label.get(lang), tag_names, f" ({entity.name})")
+        tag = _unique(entity.label.get(lang), {t["name"] for t in tags}, f" ({entity.name})")
         tags.append({"name": tag, "description": entity.help.get(lang) or entity.plural.get(lang)})
         paths.update(_entity_paths(ctx, entity, tag, operation_ids))
-    meta_tag = _unique("meta", tag_names, " (api)")
+    meta_tag = _unique("meta", {t["name"] for t in tags}, " (api)")
     tags.append({"name": meta_tag, "description": "Definitions, labels and customizations."})
     paths.update(_meta_paths(catalog, meta_tag, operation_ids))
     first = catalog.bundles[0] if catalog.bundles else None
@@ -123,14 +123,14 @@ def _json_safe(value: Any) -> Any:
         str(value) if isinstance(value, Decimal) else value)
 
 
-def _nullable(schema: Schema) -> Schema:
+def _nullable(schema: Schema) -> None:
     if "oneOf" in schema:
         schema["oneOf"].append({"type": "null"})
-    elif isinstance(schema.get("type"), str):
-        schema["type"] = [schema["type"], "null"]
+    elif "type" in schema:
+        types = schema["type"]
+        schema["type"] = [*types, "null"] if isinstance(types, list) else [types, "null"]
         if "enum" in schema:  # enum restricts as well, so it must admit null too
             schema["enum"] = [*schema["enum"], None]
-    return schema
 
 
 def _value_schema(ctx: _Context, field: FieldDef, output: bool) -> Schema:
@@ -259,8 +259,7 @@ def _components(schemas: dict[str, Schema]) -> Schema:
                      for name, text in _ERROR_RESPONSES.values()},
         "headers": {"ETag": {"description": "The record's `version`, quoted (`\"3\"`).",
                              "schema": {"type": "string"}},
-                    "Location": {"description": "The new record's URL.",
-                                 "schema": {"type": "string"}}}}
+                    "Location": {"description": "The new URL.", "schema": {"type": "string"}}}}
 
 
 def _content(schema: Schema) -> Schema:
@@ -287,13 +286,13 @@ def _path(*parameters: str, **operations: Schema) -> Schema:
 def _operation(op_id: str, tag: str, summary: str, code: str, schema: Schema | None,
                errors: str, taken: set[str], headers: tuple[str, ...] = (),
                **more: Any) -> Schema:
-    answer: Schema = {"description": summary}
+    answer: Schema = {"description": _SUCCESS[code]}
     if schema is not None:
         answer["content"] = _content(schema)
     if headers:
         answer["headers"] = {h: _ref(h, "headers") for h in headers}
     responses = {code: answer, **{status: _ref(_ERROR_RESPONSES[status][0], "responses")
-                                  for status in errors.split()}}
+                                  for status in sorted(errors.split())}}
     return {"operationId": _unique(op_id, taken, "_"), "tags": [tag], "summary": summary,
             **more, "responses": responses}
 
@@ -347,7 +346,7 @@ def _entity_paths(ctx: _Context, entity: EntityDef, tag: str, taken: set[str]) -
 
     return {
         f"/api/{name}": _path(get=listing("list", f"List {name} records"), post=op(
-            "create", f"Create a {name}", "201", _ref(base), "400 409 422", "Location", "ETag",
+            "create", f"Create one {name}", "201", _ref(base), "400 409 422", "Location", "ETag",
             requestBody=_body(_ref(base + "Create")))),
         f"/api/{name}/bulk": _path(post=op(
             "bulk_create", f"Create many {name} records, all or nothing", "201",
@@ -357,16 +356,16 @@ def _entity_paths(ctx: _Context, entity: EntityDef, tag: str, taken: set[str]) -
             "list_deleted", f"List the recycle bin of {name}")),
         f"/api/{name}/{{id}}": _path(
             "RecordId", get=op("get", f"Get one {name}", "200", _ref(base), "404", "ETag"),
-            patch=op("update", f"Change a {name}", "200", _ref(base), "400 404 409 412 422",
+            patch=op("update", f"Change one {name}", "200", _ref(base), "400 404 409 412 422",
                      "ETag", parameters=_params("IfMatch"), requestBody=_body(_ref(
                          base + "Update"))),
-            delete=op("delete", f"Move a {name} (and its cascade references) to the recycle "
-                      "bin", "204", None, "404 409 412", parameters=_params("IfMatch"))),
+            delete=op("delete", f"Move one {name} (and its cascade references) to the "
+                      "recycle bin", "204", None, "404 409 412", parameters=_params("IfMatch"))),
         f"/api/{name}/{{id}}/restore": _path("RecordId", post=op(
-            "restore", f"Restore a {name} from the recycle bin", "200", _ref(base), "404 409",
+            "restore", f"Restore one {name} from the recycle bin", "200", _ref(base), "404 409",
             "ETag")),
         f"/api/{name}/{{id}}/history": _path("RecordId", get=op(
-            "history", f"Audit trail of a {name}, newest first", "200", _items(_ref("History")),
+            "history", f"Audit trail of one {name}, newest first", "200", _items(_ref("History")),
             "404")),
     }
 

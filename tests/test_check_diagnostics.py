@@ -1,0 +1,114 @@
+"""`metacrm check` reports every mistake in definitions as file:line:col: message.
+
+Each case in tests/defs/bad/<case>.yaml is checked as the only definition of
+a bundle; its diagnostics must equal <case>.expected.txt line for line.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from metacrm.catalog_loader import load_catalog
+from metacrm.cli import main
+from metacrm.errors import DefinitionError
+
+from .conftest import write_bundle
+
+BAD = Path(__file__).parent / "defs" / "bad"
+CASES = sorted(p.stem for p in BAD.glob("*.yaml"))
+
+
+def diagnostics_of(bundle: Path) -> list[str]:
+    try:
+        load_catalog([bundle])
+    except DefinitionError as exc:
+        return [str(d) for d in exc.diagnostics]
+    return []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_definition_is_reported_where_it_is(case: str, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = write_bundle(tmp_path / "bundle", {})
+    (bundle / "entities").mkdir()
+    shutil.copy(BAD / f"{case}.yaml", bundle / "entities" / f"{case}.yaml")
+    monkeypatch.chdir(bundle)
+    expected = (BAD / f"{case}.expected.txt").read_text(encoding="utf-8").splitlines()
+    assert diagnostics_of(Path(".")) == expected
+
+
+def test_check_prints_every_error_and_exits_1(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = write_bundle(tmp_path / "b", {
+        "entities/a.yaml": "entity: a\nfields:\n  x: {type: strng}\n",
+        "entities/b.yaml": "entity: b\nfields:\n  a: {type: reference, to: aa}\n",
+    })
+    monkeypatch.chdir(bundle)
+    result = CliRunner().invoke(main, ["check", "."])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:2] == [
+        "entities/a.yaml:3:13: fields.x.type: unknown field type 'strng' (did you mean "
+        "'string'?); expected one of: string, text, integer, decimal, money, percent, boolean, "
+        "date, datetime, choice, multi_choice, reference, multi_reference, user, email, phone, "
+        "url, json, autonumber, formula",
+        "entities/b.yaml:3:3: field 'b.a': unknown entity 'aa'",
+    ]
+
+
+def test_check_passes_on_the_shipped_crm() -> None:
+    from .conftest import SHIPPED_BUNDLE
+
+    result = CliRunner().invoke(main, ["check", SHIPPED_BUNDLE])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ok: 1 bundle(s)")
+
+
+def test_entity_defined_twice_names_both_files(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    first = write_bundle(tmp_path / "one", {"entities/c.yaml": "entity: c\nfields:\n  x: {type: string}\n"},
+                         name="one")
+    second = write_bundle(tmp_path / "two", {"entities/c.yaml": "entity: c\nfields:\n  y: {type: string}\n"},
+                          name="two", requires=("one",))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DefinitionError) as caught:
+        load_catalog([first, second])
+    assert str(caught.value) == ("two/entities/c.yaml:1:1: entity 'c' is already defined at "
+                                 "one/entities/c.yaml:1:1; use 'extend' to add to it")
+
+
+def test_extension_adds_fields_and_a_clash_names_both_places(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = write_bundle(tmp_path / "base", {
+        "entities/c.yaml": "entity: c\nfields:\n  name: {type: string}\n",
+        "entities/o.yaml": "optionset: kind\noptions: [a, b]\n"}, name="base")
+    good = write_bundle(tmp_path / "good", {
+        "entities/x.yaml": "extend: c\nlabels:\n  name: {en: Venue, zh: 场所}\nfields:\n"
+                           "  license: {type: string}\n---\nextend_optionset: kind\n"
+                           "options: [c]\n"}, name="good", requires=("base",))
+    catalog = load_catalog([base, good])
+    assert list(catalog.entities["c"].fields) == ["name", "license"]
+    assert catalog.entities["c"].fields["name"].label.get("zh") == "场所"
+    assert catalog.optionsets["kind"].values() == ("a", "b", "c")
+    clash = write_bundle(tmp_path / "clash", {
+        "entities/x.yaml": "extend: c\nfields:\n  name: {type: text}\n"},
+        name="clash", requires=("base",))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DefinitionError) as caught:
+        load_catalog([base, clash])
+    assert str(caught.value) == ("clash/entities/x.yaml:3:3: field 'c.name' is already defined "
+                                 "at base/entities/c.yaml:3:3")
+
+
+def test_missing_required_bundle_is_reported(tmp_path: Path) -> None:
+    lonely = write_bundle(tmp_path / "lonely", {}, name="lonely", requires=("crm",))
+    with pytest.raises(DefinitionError, match="requires bundle 'crm', which is not loaded"):
+        load_catalog([lonely])
+
+
+def test_not_a_bundle(tmp_path: Path) -> None:
+    with pytest.raises(DefinitionError, match="not a bundle: bundle.yaml is missing"):
+        load_catalog([tmp_path])
