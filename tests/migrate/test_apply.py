@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from crm_schema import ID, LIVE, columns, contact, crm, customer, indexes, insert, metadata
-from crm_schema import migrate, select_all
+from .crm_schema import ID, LIVE, columns, contact, crm, customer, indexes, insert, metadata
+from .crm_schema import migrate, select_all
 from sqlalchemy.engine import Engine
 
 from metacrm.migrate import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from crm_schema import ID, LIVE, crm, customer, metadata, migrate
+from .crm_schema import ID, LIVE, crm, customer, metadata, migrate
 from sqlalchemy.engine import Engine
 
 from metacrm.migrate import plan_migration

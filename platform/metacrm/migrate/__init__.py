@@ -13,10 +13,12 @@ from .apply import MigrationFailed as MigrationFailed
 from .apply import MigrationRefused as MigrationRefused
 from .apply import PlanOutdated as PlanOutdated
 from .apply import apply_migration as apply_migration
+from .apply import apply_migration_in as apply_migration_in
 from .history import AppliedMigration as AppliedMigration
 from .history import migration_history as migration_history
 from .plan import MigrationPlan as MigrationPlan
 from .plan import plan_migration as plan_migration
+from .plan import plan_migration_in as plan_migration_in
 
 __all__ = [
     "Action",
@@ -27,6 +29,8 @@ __all__ = [
     "PlanOutdated",
     "Refusal",
     "apply_migration",
+    "apply_migration_in",
     "migration_history",
     "plan_migration",
+    "plan_migration_in",
 ]

@@ -79,17 +79,34 @@ def apply_migration(
     if engine.dialect.name != plan.dialect:
         raise ValueError(f"plan made for {plan.dialect}, engine is {engine.dialect.name}")
     with writer(engine).begin() as conn:
-        _lock(conn, lock_timeout)
-        if fingerprint(reflect_snapshot(conn)) != plan.source_fingerprint:
-            raise PlanOutdated()
-        if plan.is_empty:
-            return AppliedMigration(None, datetime.now(timezone.utc), note, (), plan.target_fingerprint)
-        for action in plan.actions:
-            try:
-                action.run(conn)
-            except Exception as exc:
-                raise MigrationFailed(action, exc) from exc
-        return record_migration(conn, plan.describe(), note, plan.target_fingerprint)
+        return apply_migration_in(conn, plan, note=note, lock_timeout=lock_timeout)
+
+
+def apply_migration_in(
+    conn: Connection,
+    plan: MigrationPlan,
+    *,
+    note: str = "",
+    lock_timeout: float | None = None,
+) -> AppliedMigration:
+    """Run ``plan`` inside the caller's write transaction (``writer(engine).begin()``).
+
+    Used where the schema change must commit together with other writes, as a
+    runtime customization does with its stored definition.
+    """
+    if plan.refusals:
+        raise MigrationRefused(plan.refusals)
+    _lock(conn, lock_timeout)
+    if fingerprint(reflect_snapshot(conn)) != plan.source_fingerprint:
+        raise PlanOutdated()
+    if plan.is_empty:
+        return AppliedMigration(None, datetime.now(timezone.utc), note, (), plan.target_fingerprint)
+    for action in plan.actions:
+        try:
+            action.run(conn)
+        except Exception as exc:
+            raise MigrationFailed(action, exc) from exc
+    return record_migration(conn, plan.describe(), note, plan.target_fingerprint)
 
 
 def _lock(conn: Connection, lock_timeout: float | None) -> None:

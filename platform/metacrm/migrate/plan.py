@@ -71,7 +71,14 @@ def plan_migration(
 ) -> MigrationPlan:
     """Compare the database behind ``engine`` with ``metadata``; change nothing."""
     with engine.connect() as conn:
-        return _Planner(conn, metadata, allow_destructive).plan()
+        return plan_migration_in(conn, metadata, allow_destructive=allow_destructive)
+
+
+def plan_migration_in(
+    conn: Connection, metadata: sa.MetaData, *, allow_destructive: bool = False
+) -> MigrationPlan:
+    """The same, on a connection the caller holds (e.g. inside its own transaction)."""
+    return _Planner(conn, metadata, allow_destructive).plan()
 
 
 class _Planner:

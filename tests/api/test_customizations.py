@@ -1,0 +1,104 @@
+"""An admin adds fields and options while the server runs; every process uses them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from metacrm.catalog_loader import load_catalog
+from metacrm.web.app import create_app
+
+from ..conftest import SHIPPED_BUNDLE, write_bundle
+
+WECHAT = {"extend": "customer", "fields": {"wechat": {
+    "type": "string", "max_length": 60, "label": {"en": "WeChat", "zh": "微信"}}}}
+
+
+def test_new_field_is_usable_at_once_and_keeps_every_row(crm) -> None:
+    created = [crm.post("/api/customer", json={"name": f"客户{i}"}).json["id"] for i in range(3)]
+    response = crm.post("/api/meta/customizations", json=WECHAT)
+    assert response.status_code == 201, response.json
+    assert len(crm.get("/api/customer?limit=500").json["items"]) == 3
+    patched = crm.patch(f"/api/customer/{created[0]}", json={"wechat": "xinghe_sh"})
+    assert patched.status_code == 200, patched.json
+    assert patched.json["wechat"] == "xinghe_sh"
+    assert crm.get("/api/customer?wechat__startswith=xing").json["items"][0]["id"] == created[0]
+    field = next(f for f in crm.get("/api/meta/entities/customer",
+                                    headers={"Accept-Language": "zh"}).json["fields"]
+                 if f["name"] == "wechat")
+    assert field["label"] == "微信"
+
+
+def test_another_process_notices_the_new_schema(crm) -> None:
+    other_process = create_app(crm.application.extensions["metacrm"].settings).test_client()
+    assert other_process.post("/api/customer", json={"name": "A", "wechat": "x"}).status_code \
+        == 422
+    assert crm.post("/api/meta/customizations", json=WECHAT).status_code == 201
+    response = other_process.post("/api/customer", json={"name": "A", "wechat": "x"})
+    assert response.status_code == 201, response.json
+    assert response.json["wechat"] == "x"
+
+
+def test_customizations_survive_a_restart_and_add_options(crm) -> None:
+    option = {"extend_optionset": "industry",
+              "options": [{"value": "wine", "label": {"en": "Wine", "zh": "酒类"}}]}
+    assert crm.post("/api/meta/customizations", json=option).status_code == 201
+    restarted = create_app(crm.application.extensions["metacrm"].settings).test_client()
+    response = restarted.post("/api/customer", json={"name": "葡萄酒商行", "industry": "wine"})
+    assert response.status_code == 201, response.json
+    listed = restarted.get("/api/meta/customizations").json
+    assert listed["schema_version"] == 1
+    assert listed["items"][0]["document"] == option
+
+
+def test_invalid_customization_is_refused_and_changes_nothing(crm) -> None:
+    bad = {"extend": "customer", "fields": {"wechat": {"type": "strng"}}}
+    response = crm.post("/api/meta/customizations", json=bad)
+    assert response.status_code == 422
+    assert "unknown field type 'strng' (did you mean 'string'?)" in response.json["errors"][
+        "_request"][0]
+    clash = {"extend": "customer", "fields": {"name": {"type": "text"}}}
+    response = crm.post("/api/meta/customizations", json=clash)
+    assert response.status_code == 422
+    assert "field 'customer.name' is already defined" in response.json["errors"]["_request"][0]
+    not_extend = {"entity": "hack", "fields": {"x": {"type": "string"}}}
+    assert crm.post("/api/meta/customizations", json=not_extend).status_code == 422
+    assert crm.get("/api/meta/customizations").json == {"schema_version": 0, "items": []}
+
+
+def test_a_new_required_field_keeps_existing_rows(crm) -> None:
+    crm.post("/api/customer", json={"name": "有数据的客户"})
+    required = {"extend": "customer", "fields": {"tax_no": {"type": "string",
+                                                            "required": True}}}
+    # Required is enforced by the API, not as NOT NULL: existing rows stay as they are.
+    assert crm.post("/api/meta/customizations", json=required).status_code == 201
+    assert len(crm.get("/api/customer").json["items"]) == 1
+    assert crm.post("/api/customer", json={"name": "新客户"}).status_code == 422
+
+
+def test_export_customizations_writes_a_bundle_that_loads(crm, tmp_path: Path,
+                                                          monkeypatch) -> None:
+    from metacrm.cli import main
+
+    crm.post("/api/meta/customizations", json=WECHAT)
+    settings = crm.application.extensions["metacrm"].settings
+    monkeypatch.setenv("METACRM_DATABASE_URL", settings.database_url)
+    result = CliRunner().invoke(main, ["export-customizations", str(tmp_path / "export")])
+    assert result.exit_code == 0, result.output
+    manifest = yaml.safe_load((tmp_path / "export" / "bundle.yaml").read_text())
+    assert manifest["requires"] == ["crm"]
+    catalog = load_catalog([SHIPPED_BUNDLE, tmp_path / "export"])
+    assert catalog.entities["customer"].fields["wechat"].label.get("zh") == "微信"
+
+
+def test_extension_bundle_from_yaml_migrates_additively(make_client, tmp_path: Path) -> None:
+    wine = write_bundle(tmp_path / "wine", {"entities/customer.yaml": """
+        extend: customer
+        fields:
+          liquor_license: {type: string, label: {en: Liquor license, zh: 酒类许可证}}
+        """}, name="wine", requires=("crm",))
+    client = make_client(SHIPPED_BUNDLE, wine)
+    response = client.post("/api/customer", json={"name": "酒行", "liquor_license": "SH-1"})
+    assert response.status_code == 201, response.json

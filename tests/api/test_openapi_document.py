@@ -1,0 +1,366 @@
+"""The OpenAPI 3.1 document: valid, complete, and strict where a client relies on it."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+from metacrm.catalog_loader import load_catalog
+from metacrm.definitions import Catalog
+from metacrm.web.openapi import build_openapi
+from openapi_spec_validator import validate
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+REPO = Path(__file__).resolve().parents[2]
+ENTITY_PATHS = {
+    "/api/{e}": {"get": "list_{e}", "post": "create_{e}"},
+    "/api/{e}/bulk": {"post": "bulk_create_{e}"},
+    "/api/{e}/deleted": {"get": "list_deleted_{e}"},
+    "/api/{e}/{{id}}": {"get": "get_{e}", "patch": "update_{e}", "delete": "delete_{e}"},
+    "/api/{e}/{{id}}/restore": {"post": "restore_{e}"},
+    "/api/{e}/{{id}}/history": {"get": "history_{e}"},
+}
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@pytest.fixture(scope="module")
+def crm() -> Catalog:
+    return load_catalog([REPO])
+
+
+@pytest.fixture(scope="module")
+def doc(crm: Catalog) -> dict:
+    return build_openapi(crm)
+
+
+@pytest.fixture(scope="module")
+def doc_zh(crm: Catalog) -> dict:
+    return build_openapi(crm, lang="zh", server_url="https://crm.example.com")
+
+
+def schema_validator(doc: dict, name: str) -> Draft202012Validator:
+    """A JSON Schema validator for components.schemas[name], resolving the document's $refs."""
+    resource = Resource.from_contents(doc, default_specification=DRAFT202012)
+    registry = Registry().with_resource("urn:openapi", resource)
+    return Draft202012Validator({"$ref": f"urn:openapi#/components/schemas/{name}"},
+                                registry=registry,
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def is_valid(doc: dict, name: str, instance: object) -> bool:
+    return schema_validator(doc, name).is_valid(instance)
+
+
+# --- the shipped CRM ----------------------------------------------------------------
+
+
+def test_shipped_document_is_valid_openapi_31(doc: dict, doc_zh: dict) -> None:
+    validate(doc)  # the zh document differs only in texts (the small bundle's is validated)
+    for document in (doc, doc_zh):
+        assert document["openapi"] == "3.1.0"
+        json.dumps(document)  # served as is by /api/openapi.json
+    assert doc["info"] == {**doc["info"], "title": "CRM", "version": "crm 1.0.0"}
+    assert doc_zh["info"]["title"] == "客户关系管理"
+    assert doc_zh["servers"] == [{"url": "https://crm.example.com"}]
+
+
+def test_every_entity_has_its_paths_in_catalog_order(crm: Catalog, doc: dict) -> None:
+    expected: list[str] = []
+    for entity in crm.entities:
+        for template, operations in ENTITY_PATHS.items():
+            path = template.format(e=entity)
+            expected.append(path)
+            item = doc["paths"][path]
+            assert {m for m in item if m in METHODS} == set(operations), path
+            for method, op_id in operations.items():
+                assert item[method]["operationId"] == op_id.format(e=entity)
+                assert item[method]["tags"] == [crm.entities[entity].label.get("en")]
+    entity_paths = [p for p in doc["paths"] if not p.startswith(("/api/meta/", "/api/openapi"))]
+    assert entity_paths == expected
+    assert [t["name"] for t in doc["tags"]][:-1] == [
+        e.label.get("en") for e in crm.entities.values()]
+
+
+def test_operation_ids_are_unique(doc: dict) -> None:
+    ids = [op["operationId"] for item in doc["paths"].values()
+           for method, op in item.items() if method in METHODS]
+    assert len(ids) == len(set(ids))
+    assert {"list_customer", "get_customer", "update_opportunity", "meta_get_entity",
+            "meta_create_customization", "meta_get_openapi"} <= set(ids)
+
+
+def test_meta_paths(doc: dict) -> None:
+    paths = doc["paths"]
+    assert set(paths["/api/meta/entities"]) >= {"get"}
+    assert paths["/api/meta/entities/{name}"]["parameters"][-1]["in"] == "path"
+    assert "get" in paths["/api/meta/optionsets/{name}"]
+    assert {"get", "post"} <= set(paths["/api/meta/customizations"])
+    post = paths["/api/meta/customizations"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"]["type"] == "object"
+    assert "422" in post["responses"]
+    assert "get" in paths["/api/openapi.json"]
+
+
+def test_create_schema_accepts_a_record_and_rejects_unknown_fields(doc: dict) -> None:
+    create = doc["components"]["schemas"]["CustomerCreate"]
+    assert create["additionalProperties"] is False
+    body = {"name": "上海星河贸易有限公司", "grade": "A", "tags": [1, 4],
+            "annual_revenue": "1250000.00", "email": "info@xinghe.example.com"}
+    assert is_valid(doc, "CustomerCreate", body)
+    assert not is_valid(doc, "CustomerCreate", {**body, "nmae": "typo"})
+    for not_writable in ("id", "version", "created_at", "code"):  # system fields, autonumber
+        assert not is_valid(doc, "CustomerCreate", {**body, not_writable: "1"}), not_writable
+    assert not is_valid(doc, "CustomerCreate", {**body, "grade": "Z"})
+    assert not is_valid(doc, "CustomerCreate", {**body, "email": "not an email"})
+    assert not is_valid(doc, "CustomerCreate", {"grade": "A"})  # name is required
+    bulk = doc["paths"]["/api/customer/bulk"]["post"]["requestBody"]["content"]
+    assert bulk["application/json"]["schema"]["properties"]["items"]["maxItems"] == 1000
+
+
+def test_required_lists_are_required_fields_without_default(crm: Catalog, doc: dict) -> None:
+    schemas = doc["components"]["schemas"]
+    assert schemas["CustomerCreate"]["required"] == ["name"]  # lifecycle has a default
+    assert schemas["OpportunityCreate"]["required"] == ["name", "customer"]
+    for name, entity in crm.entities.items():
+        base = name.capitalize()
+        expected = [f.name for f in entity.fields.values() if f.required and f.default is None]
+        assert schemas[base + "Create"].get("required", []) == expected
+        assert "required" not in schemas[base + "Update"]
+        assert schemas[base + "Update"]["additionalProperties"] is False
+        assert schemas[base]["required"] == ["id"]  # ?fields= may leave out the rest
+    assert is_valid(doc, "OpportunityUpdate", {"stage": "won"})
+    assert not is_valid(doc, "OpportunityUpdate", {"name": None})  # required: cannot be cleared
+
+
+def test_choice_enum_is_the_option_values_in_order(crm: Catalog, doc: dict) -> None:
+    schemas = doc["components"]["schemas"]
+    stages = list(crm.optionsets["opportunity_stage"].values())
+    assert schemas["Opportunity"]["properties"]["stage"]["enum"] == stages  # required: no null
+    assert schemas["OpportunityCreate"]["properties"]["stage"]["enum"] == stages
+    grade = schemas["Customer"]["properties"]["grade"]
+    assert grade["enum"] == [*crm.optionsets["customer_grade"].values(), None]
+    assert grade["type"] == ["string", "null"]
+    grade_filter = next(p for p in doc["paths"]["/api/customer"]["get"]["parameters"]
+                        if p.get("name") == "grade")
+    assert grade_filter["schema"]["enum"] == list(crm.optionsets["customer_grade"].values())
+
+
+def test_labels_follow_the_language(doc: dict, doc_zh: dict) -> None:
+    en, zh = doc["components"]["schemas"], doc_zh["components"]["schemas"]
+    assert (en["Customer"]["title"], zh["Customer"]["title"]) == ("Customer", "客户")
+    assert zh["Customer"]["properties"]["name"]["title"] == "公司名称"
+    assert zh["CustomerCreate"]["properties"]["name"]["title"] == "公司名称"
+    assert zh["Opportunity"]["properties"]["weighted_amount"]["description"] == "预计金额 × 赢率"
+    assert "客户" in [t["name"] for t in doc_zh["tags"]]
+    assert doc_zh["paths"]["/api/customer"]["get"]["tags"] == ["客户"]
+
+
+def test_computed_fields_are_read_only_and_not_writable(doc: dict) -> None:
+    schemas = doc["components"]["schemas"]
+    weighted = schemas["Opportunity"]["properties"]["weighted_amount"]
+    assert weighted["readOnly"] is True and "string" in weighted["type"]
+    assert schemas["Customer"]["properties"]["code"]["readOnly"] is True
+    for schema, field in (("Opportunity", "weighted_amount"), ("Customer", "code")):
+        assert field not in schemas[schema + "Create"]["properties"]
+        assert field not in schemas[schema + "Update"]["properties"]
+    # readonly: set on create, refused on update
+    assert "last_followup_at" in schemas["CustomerCreate"]["properties"]
+    assert "last_followup_at" not in schemas["CustomerUpdate"]["properties"]
+
+
+def test_decimals_travel_as_strings(doc: dict) -> None:
+    amount = doc["components"]["schemas"]["Opportunity"]["properties"]["amount"]
+    assert amount["type"] == ["string", "null"]
+    assert re.search(amount["pattern"], "1250000.00") and not re.search(amount["pattern"], "1.5")
+    assert not is_valid(doc, "Opportunity", {"id": 1, "amount": 1250000.0})
+    assert is_valid(doc, "OpportunityUpdate", {"amount": 12.5})  # numbers accepted on input
+    assert is_valid(doc, "OpportunityUpdate", {"amount": "12.5"})
+    assert not is_valid(doc, "OpportunityUpdate", {"amount": "12,5"})
+    assert not is_valid(doc, "OpportunityUpdate", {"amount": -1})  # min: 0
+    assert not is_valid(doc, "OpportunityUpdate", {"probability": 120})  # percent: 0-100
+
+
+def test_records_validate_including_expansion(doc: dict) -> None:
+    record = {"id": 42, "name": "上海星河贸易有限公司", "grade": "A", "stage": "negotiation",
+              "owner": 7, "tags": [1, 4], "annual_revenue": "1250000.00",
+              "created_at": "2026-11-02T08:30:00+00:00", "version": 3}  # docs/api.md
+    assert is_valid(doc, "Customer", record)
+    assert not is_valid(doc, "Customer", {**record, "created_at": "yesterday"})
+    customer = doc["components"]["schemas"]["Opportunity"]["properties"]["customer"]
+    assert {"$ref": "#/components/schemas/Customer"} in customer["oneOf"]
+    opportunity = {"id": 1, "name": "ERP", "stage": "won", "customer": 42}
+    assert is_valid(doc, "Opportunity", opportunity)
+    assert is_valid(doc, "Opportunity", {**opportunity, "customer": record})  # ?expand=customer
+    assert not is_valid(doc, "Opportunity", {**opportunity, "customer": "42"})
+    page = {"items": [record], "next_cursor": None, "count": 1}
+    assert is_valid(doc, "CustomerList", page)
+    assert not is_valid(doc, "CustomerList", {"items": [record]})  # next_cursor is always sent
+    assert is_valid(doc, "Errors", {"errors": {"stage__gtx": ["unknown operator 'gtx'"]}})
+
+
+def test_list_parameters(crm: Catalog, doc: dict) -> None:
+    listing = doc["paths"]["/api/customer"]["get"]
+    params = {p.get("name"): p for p in listing["parameters"]}
+    refs = {p["$ref"].rsplit("/", 1)[1] for p in listing["parameters"] if "$ref" in p}
+    assert refs == {"Limit", "Cursor", "Count"}
+    limit = doc["components"]["parameters"]["Limit"]["schema"]
+    assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 500, 50)
+    assert {"sort", "q", "fields", "expand"} <= set(params)
+    stored = [f.name for f in crm.entities["customer"].fields.values() if f.stored]
+    assert set(stored) <= set(params) and "tags" not in params  # a link table: no column
+    assert {"id", "created_at", "updated_by", "version"} <= set(params)
+    assert params["owner"]["schema"] == {"type": "integer"}
+    assert "name__<op>" in params["name"]["description"]
+    for op in ("gte", "in", "contains", "startswith", "isnull"):
+        assert f"`{op}`" in listing["description"]
+    deleted = doc["paths"]["/api/customer/deleted"]["get"]["parameters"]
+    assert deleted == listing["parameters"]
+
+
+def test_concurrency_headers_and_error_responses(doc: dict) -> None:
+    item = doc["paths"]["/api/opportunity/{id}"]
+    if_match = {"$ref": "#/components/parameters/IfMatch"}
+    assert item["patch"]["parameters"] == [if_match] == item["delete"]["parameters"]
+    assert doc["components"]["parameters"]["IfMatch"]["in"] == "header"
+    assert "ETag" in item["get"]["responses"]["200"]["headers"]
+    assert set(item["patch"]["responses"]) >= {"200", "400", "404", "409", "412", "422"}
+    assert "204" in item["delete"]["responses"]
+    created = doc["paths"]["/api/opportunity"]["post"]["responses"]["201"]
+    assert set(created["headers"]) == {"Location", "ETag"}
+    errors = {"$ref": "#/components/schemas/Errors"}
+    for response in doc["components"]["responses"].values():
+        assert response["content"]["application/json"]["schema"] == errors
+
+
+def test_building_is_pure(crm: Catalog, doc: dict) -> None:
+    again = build_openapi(crm)
+    assert again == doc
+    mangled = copy.deepcopy(again)
+    again["components"]["schemas"]["Customer"]["title"] = "changed"
+    assert build_openapi(crm) == doc == mangled
+
+
+# --- a small bundle, extended by a second one ---------------------------------------
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Catalog:
+    write(tmp_path / "shop/bundle.yaml", """\
+        bundle: shop
+        version: 2.1.0
+        label: {en: Shop, zh: 商店}
+        """)
+    write(tmp_path / "shop/entities/size.yaml", """\
+        optionset: size
+        label: {en: Size, zh: 尺码}
+        options:
+          - value: s
+            label: {en: Small, zh: 小号}
+          - value: m
+          - value: l
+        """)
+    write(tmp_path / "shop/entities/item.yaml", """\
+        entity: item
+        label: {en: Item, zh: 商品}
+        plural: {en: Items, zh: 商品}
+        search: [name]
+        fields:
+          name: {type: string, label: {en: Name, zh: 名称}, required: true, max_length: 80,
+                 pattern: "[A-Z][a-z]*"}
+          sku: {type: autonumber, format: "IT-{seq:04}"}
+          size: {type: choice, options: size, required: true}
+          colours: {type: multi_choice, options: [red, green, blue]}
+          weight: {type: decimal, scale: 3, min: 0}
+          price: {type: money, required: true, default: 0}
+          discount: {type: percent}
+          net: {type: formula, result: money, expression: "price * (100.0 - discount) / 100.0"}
+          parent: {type: reference, to: item, on_delete: set_null}
+          related: {type: multi_reference, to: item}
+          released: {type: date, default: $today}
+          extra: {type: json}
+          site: {type: url}
+          serial: {type: string, readonly: true}
+          in_stock: {type: boolean, default: true}
+          quantity: {type: integer, min: 0, max: 1000}
+        ---
+        entity: history
+        label: {en: History note, zh: 历史备注}
+        fields:
+          note: {type: text, required: true}
+          item: {type: reference, to: item, required: true, on_delete: cascade}
+        """)
+    write(tmp_path / "extra/bundle.yaml", """\
+        bundle: shop_extra
+        version: 0.3.0
+        label: Shop extras
+        requires: [shop]
+        """)
+    write(tmp_path / "extra/entities/item.yaml", """\
+        extend: item
+        fields:
+          barcode: {type: string, max_length: 13, label: {en: Barcode, zh: 条码}}
+        """)
+    return load_catalog([tmp_path / "shop", tmp_path / "extra"])
+
+
+def test_small_bundle_document(shop: Catalog) -> None:
+    doc = build_openapi(shop, lang="zh")
+    validate(doc)
+    assert doc["info"]["title"] == "商店"
+    assert doc["info"]["version"] == "shop 2.1.0, shop_extra 0.3.0"
+    for entity in ("item", "history"):
+        for template in ENTITY_PATHS:
+            assert template.format(e=entity) in doc["paths"]
+    schemas = doc["components"]["schemas"]
+    # the entity 'history' must not replace the audit entry schema
+    assert schemas["History"]["required"] == ["id", "action", "at"]
+    history_ref = {"$ref": "#/components/schemas/History_"}
+    assert doc["paths"]["/api/history/{id}"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"] == history_ref
+    assert schemas["History_Create"]["required"] == ["note", "item"]
+
+    item, create, update = schemas["Item"], schemas["ItemCreate"], schemas["ItemUpdate"]
+    props = item["properties"]
+    assert item["title"] == "商品" and props["name"]["title"] == "名称"
+    assert props["size"]["enum"] == ["s", "m", "l"]
+    assert props["colours"]["items"]["enum"] == ["red", "green", "blue"]
+    assert re.search(props["weight"]["pattern"], "1.250")
+    assert not re.search(props["weight"]["pattern"], "1.25")
+    assert props["net"]["readOnly"] and props["sku"]["readOnly"]
+    assert props["parent"]["oneOf"][1] == {"$ref": "#/components/schemas/Item"}  # recursion
+    assert props["related"]["type"] == "array"
+    assert props["site"]["format"] == "uri" and props["released"]["type"] == ["string", "null"]
+    assert "barcode" in create["properties"] and create["properties"]["barcode"]["title"] == "条码"
+
+    assert create["required"] == ["name", "size"]  # price has a default
+    assert create["properties"]["price"]["default"] == 0
+    assert create["properties"]["in_stock"]["default"] is True
+    assert "net" not in create["properties"] and "sku" not in create["properties"]
+    assert "serial" in create["properties"] and "serial" not in update["properties"]
+    assert create["properties"]["name"]["pattern"] == "^(?:[A-Z][a-z]*)$"
+
+    body = {"name": "Mug", "size": "m", "extra": {"any": ["json", 1]}, "quantity": 10}
+    assert is_valid(doc, "ItemCreate", body)
+    assert not is_valid(doc, "ItemCreate", {**body, "name": "mug"})  # the whole value matches
+    assert not is_valid(doc, "ItemCreate", {**body, "quantity": 1001})
+    assert not is_valid(doc, "ItemCreate", {**body, "colours": ["pink"]})
+    assert not is_valid(doc, "ItemCreate", {**body, "sku": "IT-0001"})
+    assert not is_valid(doc, "ItemUpdate", {"serial": "X1"})
+    assert is_valid(doc, "ItemUpdate", {})
+
+    record = {"id": 3, "name": "Mug", "size": "s", "weight": "0.350", "net": None,
+              "parent": {"id": 1, "name": "Cup", "size": "l"}, "related": [1, 2],
+              "sku": "IT-0003", "updated_by": None}
+    assert is_valid(doc, "Item", record)
+    assert not is_valid(doc, "Item", {**record, "related": None})
