@@ -20,7 +20,7 @@ _FIXED_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
     "text": sa.Text,
     "integer": sa.BigInteger,
     "money": lambda: sa.Numeric(18, 2),
-    "percent": lambda: sa.Numeric(9, 4),
+    "percent": lambda: sa.Numeric(9, 2),
     "boolean": sa.Boolean,
     "date": sa.Date,
     "datetime": lambda: sa.DateTime(timezone=True),

@@ -18,7 +18,7 @@ from ..fieldtypes import DEFAULT_DECIMAL_SCALE, DEFAULT_STRING_LENGTH
 from ..i18n import kind_name, message
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-.]{3,28}[0-9](\s*(ext\.?|x|转)\s*\d{1,6})?$")
-_DECIMAL_LIMITS = {"money": (2, 16), "percent": (4, 5), "decimal": (None, 24)}
+_DECIMAL_LIMITS = {"money": (2, 16), "percent": (2, 5), "decimal": (None, 24)}
 
 
 def compile_payload_schema(catalog: Catalog, entity: EntityDef, lang: str) -> type[Schema]:

@@ -11,7 +11,7 @@ from ..expressions import ExpressionError, builtin_values, cel_value
 from ..fieldtypes import DEFAULT_DECIMAL_SCALE
 from .context import Context
 
-_SCALES = {"money": 2, "percent": 4}
+_SCALES = {"money": 2, "percent": 2}
 
 
 def expression_values(model: EntityModel, record: Mapping[str, Any], ctx: Context
