@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from .definitions import (
-    BundleManifest, EntityDef, EntityExtension, FieldDef, IndexDef, Label, Location,
+    COMPUTED_TYPES, BundleManifest, EntityDef, EntityExtension, FieldDef, IndexDef, Label, Location,
     OptionDef, OptionSetDef, OptionSetExtension, RuleDef, humanize,
 )
 from .errors import ErrorCollector
@@ -38,6 +38,10 @@ _KEYS_FOR_TYPES: dict[str, tuple[str, ...]] = {
     "expression": ("formula",),
     "result": ("formula",),
     "scale": ("decimal", "formula"),
+    "from": ("rollup",),
+    "aggregate": ("rollup",),
+    "of": ("rollup",),
+    "where": ("rollup",),
 }
 
 
@@ -171,7 +175,8 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector
             pattern=spec.get("pattern"), options=options, to=spec.get("to"),
             on_delete=spec.get("on_delete", "restrict"), format=spec.get("format"),
             expression=spec.get("expression"), result=spec.get("result"),
-            scale=spec.get("scale"), location=where,
+            source=spec.get("from"), aggregate=spec.get("aggregate"), of=spec.get("of"),
+            where=spec.get("where"), scale=spec.get("scale"), location=where,
         )
     return fields, inline_sets
 
@@ -197,7 +202,7 @@ def _check_field_values(doc: Document, name: str, spec: dict[str, Any],
         elif ftype not in DEFAULT_MACROS[default]:
             errors.add(doc.at("fields", name, "default"), f"default '{default}' does not fit a "
                        f"{ftype} field (only: {', '.join(DEFAULT_MACROS[default])})")
-    if ftype in ("autonumber", "formula") and ("default" in spec or spec.get("required")):
+    if ftype in COMPUTED_TYPES and ("default" in spec or spec.get("required")):
         errors.add(doc.key_at("fields", name), f"a {ftype} field is computed: it takes no "
                    "'default' and cannot be 'required'")
     low, high = spec.get("min"), spec.get("max")

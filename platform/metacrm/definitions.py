@@ -92,8 +92,10 @@ class OptionSetDef:
 FIELD_TYPES = (
     "string", "text", "integer", "decimal", "money", "percent", "boolean",
     "date", "datetime", "choice", "multi_choice", "reference", "multi_reference",
-    "user", "email", "phone", "url", "json", "autonumber", "formula",
+    "user", "email", "phone", "url", "json", "autonumber", "formula", "rollup",
 )
+COMPUTED_TYPES = ("autonumber", "formula", "rollup")
+AGGREGATES = ("count", "sum", "avg", "min", "max")
 ON_DELETE_RULES = ("restrict", "cascade", "set_null")
 
 
@@ -123,6 +125,11 @@ class FieldDef:
     # formula
     expression: str | None = None
     result: str | None = None
+    # rollup: an aggregate of the records of another entity that refer to this one
+    source: str | None = None           # "<entity>.<reference field>"
+    aggregate: str | None = None
+    of: str | None = None
+    where: Mapping[str, Any] | None = None
     # decimal precision
     scale: int | None = None
     location: Location = UNKNOWN
@@ -134,12 +141,14 @@ class FieldDef:
 
     @property
     def value_type(self) -> str:
-        """The type of the value: a formula has the type of its result."""
-        return (self.result or "decimal") if self.type == "formula" else self.type
+        """The type of the value: a formula or rollup has the type of its result."""
+        if self.type in ("formula", "rollup"):
+            return self.result or "decimal"
+        return self.type
 
     @property
     def writable(self) -> bool:
-        return not self.readonly and self.type not in ("autonumber", "formula")
+        return not self.readonly and self.type not in COMPUTED_TYPES
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> Ca
             _add_unique(entities, entity.name, entity, "entity", errors)
         for extension in bundle.entity_extensions:
             _extend_entity(entities, extension, errors)
+    for name, entity in list(entities.items()):
+        entities[name] = _resolve_rollups(entities, entity, errors)
     catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets)
     for entity in entities.values():
         check_entity(catalog, entity, errors)
@@ -112,6 +114,52 @@ def _extend_entity(entities: dict[str, EntityDef], extension: EntityExtension,
         search=target.search + tuple(s for s in extension.search if s not in target.search),
         indexes=target.indexes + extension.indexes, rules=target.rules + extension.rules,
     )
+
+
+_SUMMABLE = ("integer", "decimal", "money", "percent")
+_ORDERABLE = _SUMMABLE + ("date", "datetime", "string", "autonumber")
+
+
+def _resolve_rollups(entities: dict[str, EntityDef], entity: EntityDef,
+                     errors: ErrorCollector) -> EntityDef:
+    """Check each rollup's source and give it the type of its result."""
+    fields = dict(entity.fields)
+    for field in entity.fields.values():
+        if field.type != "rollup":
+            continue
+        where = f"rollup '{entity.name}.{field.name}'"
+        child_name, _, ref_name = (field.source or "").partition(".")
+        child = entities.get(child_name)
+        if child is None:
+            errors.add(field.location, f"{where}: unknown entity '{child_name}'"
+                       f"{did_you_mean(child_name, entities)}")
+            continue
+        ref = child.fields.get(ref_name)
+        if ref is None or ref.type != "reference" or ref.to != entity.name:
+            errors.add(field.location, f"{where}: 'from' must name a reference field of "
+                       f"'{child_name}' that points to '{entity.name}'; "
+                       f"'{child_name}.{ref_name}' is not one")
+            continue
+        result = "integer"
+        if field.aggregate != "count":
+            source = child.fields.get(field.of or "")
+            if field.of is None or source is None:
+                errors.add(field.location, f"{where}: '{field.aggregate}' needs 'of', a field "
+                           f"of '{child_name}'" + (did_you_mean(field.of, child.fields)
+                                                   if field.of else ""))
+                continue
+            allowed = _SUMMABLE if field.aggregate in ("sum", "avg") else _ORDERABLE
+            if source.value_type not in allowed:
+                errors.add(field.location, f"{where}: cannot take {field.aggregate} of "
+                           f"'{field.of}', a {source.value_type} field")
+                continue
+            result = "decimal" if field.aggregate == "avg" else source.value_type
+        for name in field.where or {}:
+            if name not in child.fields:
+                errors.add(field.location, f"{where}: 'where' names unknown field "
+                           f"'{child_name}.{name}'{did_you_mean(name, child.fields)}")
+        fields[field.name] = replace(field, result=result)
+    return replace(entity, fields=fields)
 
 
 def field_types(entity: EntityDef) -> dict[str, str]:

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from metacrm.db import make_engine, normalize_url
+from sqlalchemy.engine import Engine
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from .crm_schema import ID, LIVE, columns, contact, crm, customer, indexes, insert, metadata
-from .crm_schema import migrate, select_all
+from metacrm.migrate import (
+    MigrationFailed,
+    PlanOutdated,
+    apply_migration,
+    migration_history,
+    plan_migration,
+)
 from sqlalchemy.engine import Engine
 
-from metacrm.migrate import (
-    MigrationFailed, PlanOutdated, apply_migration, migration_history, plan_migration,
+from .crm_schema import (
+    ID,
+    LIVE,
+    columns,
+    contact,
+    crm,
+    customer,
+    indexes,
+    insert,
+    metadata,
+    migrate,
+    select_all,
 )
 
 
@@ -18,8 +33,12 @@ def filled(engine: Engine) -> Engine:
     """The CRM tables with three customers and two contacts."""
     migrate(engine, crm())
     insert(engine, "customer", *({"id": i, "name": f"c{i}", "grade": "A"} for i in (1, 2, 3)))
-    insert(engine, "contact", {"id": 1, "customer_id": 1, "name": "x", "email": "x@a.cn"},
-           {"id": 2, "customer_id": 2, "name": "y", "email": "y@a.cn"})
+    insert(
+        engine,
+        "contact",
+        {"id": 1, "customer_id": 1, "name": "x", "email": "x@a.cn"},
+        {"id": 2, "customer_id": 2, "name": "y", "email": "y@a.cn"},
+    )
     return engine
 
 
@@ -29,7 +48,9 @@ def test_add_nullable_column_keeps_every_row(filled: Engine) -> None:
     assert plan.describe() == ["add column customer.wechat VARCHAR(100)"]
     assert columns(filled, "customer")["wechat"]["nullable"]
     assert select_all(filled, "customer", "id", "name", "wechat") == [
-        (1, "c1", None), (2, "c2", None), (3, "c3", None),
+        (1, "c1", None),
+        (2, "c2", None),
+        (3, "c3", None),
     ]
 
 
@@ -44,7 +65,9 @@ def test_add_not_null_column_with_server_default_fills_existing_rows(filled: Eng
         "add column customer.tag VARCHAR(10) NOT NULL DEFAULT '50%'",
     ]
     assert select_all(filled, "customer", "id", "level", "tag") == [
-        (1, 3, "50%"), (2, 3, "50%"), (3, 3, "50%"),
+        (1, 3, "50%"),
+        (2, 3, "50%"),
+        (3, 3, "50%"),
     ]
     assert not columns(filled, "customer")["level"]["nullable"]
 
@@ -111,8 +134,9 @@ def test_unique_column_on_existing_table_becomes_a_unique_index(filled: Engine) 
         ("revenue", sa.Numeric(12, 2), sa.Numeric(14, 4), {"precision": 14, "scale": 4}),
     ],
 )
-def test_widen_column(filled: Engine, column: str, old: object, new: object,
-                      after: dict[str, object]) -> None:
+def test_widen_column(
+    filled: Engine, column: str, old: object, new: object, after: dict[str, object]
+) -> None:
     md = metadata()
     table = customer(md)
     table.c[column].type = new
@@ -151,16 +175,28 @@ def test_nullability_can_be_lifted_and_set_again(filled: Engine) -> None:
 
 def test_failed_migration_rolls_back_everything(filled: Engine) -> None:
     insert(filled, "customer", {"id": 4, "name": "c1"})  # a duplicate name
-    md = crm(
+    md = metadata()
+    customer(
+        md,
         sa.Column("wechat", sa.String(100)),
         sa.Index(None, "name", unique=True),  # fails: two customers are called c1
+        name=sa.String(200),
     )
-    sa.Table("deal", md, sa.Column("id", ID, primary_key=True),
-             sa.Column("customer_id", ID, sa.ForeignKey("customer.id")))
+    contact(md)
+    sa.Table(
+        "deal",
+        md,
+        sa.Column("id", ID, primary_key=True),
+        sa.Column("customer_id", ID, sa.ForeignKey("customer.id")),
+    )
     before = migration_history(filled)
     plan = plan_migration(filled, md)
-    assert plan.describe()[:2] == ["create table deal (2 columns)",
-                                   "add column customer.wechat VARCHAR(100)"]
+    assert plan.describe() == [
+        "create table deal (2 columns)",
+        "add column customer.wechat VARCHAR(100)",
+        "widen column customer.name VARCHAR(100) -> VARCHAR(200)",
+        "add unique index ix_customer_name on customer (name)",
+    ]
 
     with pytest.raises(MigrationFailed, match="ix_customer_name"):
         apply_migration(filled, plan)
@@ -168,6 +204,7 @@ def test_failed_migration_rolls_back_everything(filled: Engine) -> None:
     inspector = sa.inspect(filled)
     assert "deal" not in inspector.get_table_names()
     assert "wechat" not in columns(filled, "customer")
+    assert columns(filled, "customer")["name"]["type"].length == 100
     assert "ix_customer_name" not in indexes(filled, "customer")
     assert migration_history(filled) == before
     assert len(select_all(filled, "customer", "id")) == 4

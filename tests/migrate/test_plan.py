@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from .crm_schema import ID, LIVE, crm, customer, metadata, migrate
+from metacrm.migrate import plan_migration
 from sqlalchemy.engine import Engine
 
-from metacrm.migrate import plan_migration
+from .crm_schema import ID, LIVE, crm, customer, metadata, migrate
 
 
 def test_plan_from_nothing_creates_every_table_referenced_first(engine: Engine) -> None:
@@ -47,24 +47,35 @@ def test_second_plan_is_empty(engine: Engine) -> None:
 def test_reflection_noise_of_every_type_compares_equal(engine: Engine) -> None:
     md = metadata()
     sa.Table(
-        "sample", md,
+        "sample",
+        md,
         sa.Column("id", ID, primary_key=True),
-        sa.Column("small", sa.SmallInteger), sa.Column("big", sa.BigInteger),
-        sa.Column("whole", sa.Numeric(10)), sa.Column("free", sa.Numeric),
-        sa.Column("real", sa.REAL), sa.Column("double", sa.Double),
-        sa.Column("txt", sa.Text), sa.Column("unbounded", sa.String),
-        sa.Column("code", sa.CHAR(3)), sa.Column("blob", sa.LargeBinary),
-        sa.Column("day", sa.Date), sa.Column("at", sa.DateTime),
-        sa.Column("at_tz", sa.DateTime(timezone=True)), sa.Column("clock", sa.Time),
+        sa.Column("small", sa.SmallInteger),
+        sa.Column("big", sa.BigInteger),
+        sa.Column("whole", sa.Numeric(10)),
+        sa.Column("free", sa.Numeric),
+        sa.Column("real", sa.REAL),
+        sa.Column("double", sa.Double),
+        sa.Column("txt", sa.Text),
+        sa.Column("unbounded", sa.String),
+        sa.Column("code", sa.CHAR(3)),
+        sa.Column("blob", sa.LargeBinary),
+        sa.Column("day", sa.Date),
+        sa.Column("at", sa.DateTime),
+        sa.Column("at_tz", sa.DateTime(timezone=True)),
+        sa.Column("clock", sa.Time),
         sa.Column("flag", sa.Boolean, server_default=sa.false()),
-        sa.Column("data", sa.JSON), sa.Column("uid", sa.Uuid),
+        sa.Column("data", sa.JSON),
+        sa.Column("uid", sa.Uuid),
         sa.Column("percent", sa.String(10), server_default="50%"),
     )
     long_name = "a_rather_long_column_name_for_a_customer_field"
     sa.Table(
-        "long_names", md,
+        "long_names",
+        md,
         sa.Column("id", ID, primary_key=True),
-        sa.Column(long_name, sa.String(10)), sa.Column(long_name + "_2", sa.String(10)),
+        sa.Column(long_name, sa.String(10)),
+        sa.Column(long_name + "_2", sa.String(10)),
         sa.Index(None, long_name, long_name + "_2"),  # 100+ characters: PostgreSQL truncates
     )
     migrate(engine, md)
@@ -93,10 +104,16 @@ def test_describes_each_kind_of_change(engine: Engine) -> None:
         name=sa.String(200),
     )
     sa.Table(
-        "contact", md,
+        "contact",
+        md,
         sa.Column("id", ID, primary_key=True),
-        sa.Column("customer_id", ID, sa.ForeignKey("customer.id", ondelete="CASCADE"),
-                  nullable=False, index=True),
+        sa.Column(
+            "customer_id",
+            ID,
+            sa.ForeignKey("customer.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("email", sa.String(200)),
         sa.Column("deleted_at", sa.DateTime(timezone=True)),
@@ -114,8 +131,9 @@ def test_describes_each_kind_of_change(engine: Engine) -> None:
 def test_history_and_internal_tables_are_not_proposed_for_dropping(engine: Engine) -> None:
     md = metadata()
     # AUTOINCREMENT makes SQLite keep its own sqlite_sequence table.
-    sa.Table("counter", md, sa.Column("id", sa.Integer, primary_key=True),
-             sqlite_autoincrement=True)
+    sa.Table(
+        "counter", md, sa.Column("id", sa.Integer, primary_key=True), sqlite_autoincrement=True
+    )
     migrate(engine, md)
     with engine.begin() as conn:
         conn.execute(sa.table("counter", sa.column("id")).insert().values(id=1))

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from .crm_schema import ID, columns, contact, crm, customer, indexes, insert, metadata, migrate
-from .crm_schema import select_all
+from metacrm.migrate import MigrationRefused, apply_migration, plan_migration
 from sqlalchemy.engine import Engine
 
-from metacrm.migrate import MigrationRefused, apply_migration, plan_migration
+from .crm_schema import (
+    ID,
+    columns,
+    contact,
+    crm,
+    customer,
+    indexes,
+    insert,
+    metadata,
+    migrate,
+    select_all,
+)
 
 
 @pytest.fixture
@@ -33,9 +43,11 @@ def test_not_null_column_without_default_refused_on_a_table_with_rows(filled: En
 
     assert plan.actions == ()
     assert plan.describe() == [
-        "REFUSED: add column customer.level: it is NOT NULL without a server default and "
-        "customer has 3 rows, so there is no value to fill them with; give the field a "
-        "default, or add it as optional and make it required once every row has a value"
+        (
+            "REFUSED: add column customer.level: it is NOT NULL without a server default and "
+            "customer has 3 rows, so there is no value to fill them with; give the field a "
+            "default, or add it as optional and make it required once every row has a value"
+        )
     ]
     with pytest.raises(MigrationRefused) as refused:
         apply_migration(filled, plan)
@@ -60,9 +72,11 @@ def test_narrowing_is_refused_then_allowed(filled: Engine) -> None:
 
     refused = plan_migration(filled, md)
     assert refused.describe() == [
-        "REFUSED: narrow column customer.name VARCHAR(100) -> VARCHAR(50): values that do not "
-        "fit the smaller type would be rejected or rounded; allow destructive changes to do "
-        "it (metacrm migrate --allow-destructive)"
+        (
+            "REFUSED: narrow column customer.name VARCHAR(100) -> VARCHAR(50): values that do not "
+            "fit the smaller type would be rejected or rounded; allow destructive changes to do "
+            "it (metacrm migrate --allow-destructive)"
+        )
     ]
 
     plan, _ = migrate(filled, md, allow_destructive=True)
@@ -75,8 +89,11 @@ def test_narrowing_is_refused_then_allowed(filled: Engine) -> None:
 
 @pytest.mark.parametrize(
     ("column", "type_", "value"),
-    [("name", sa.String(2), None), ("revenue", sa.Numeric(4, 2), 123.45),
-     ("employees", sa.SmallInteger(), 70000)],
+    [
+        ("name", sa.String(2), None),
+        ("revenue", sa.Numeric(4, 2), 123.45),
+        ("employees", sa.SmallInteger(), 70000),
+    ],
 )
 def test_narrowing_refused_even_when_allowed_if_values_do_not_fit(
     filled: Engine, column: str, type_: sa.types.TypeEngine[object], value: object
@@ -94,14 +111,17 @@ def test_narrowing_refused_even_when_allowed_if_values_do_not_fit(
 
 
 def test_incompatible_type_refused_even_when_allowed(filled: Engine) -> None:
-    plan = plan_migration(filled, _with_customer_column("grade", sa.Integer()),
-                          allow_destructive=True)
+    plan = plan_migration(
+        filled, _with_customer_column("grade", sa.Integer()), allow_destructive=True
+    )
 
     assert plan.describe() == [
-        "REFUSED: change column customer.grade VARCHAR(20) -> INTEGER: the types are "
-        "incompatible, so existing values cannot be kept; to replace the column, remove the "
-        "field and migrate (with --allow-destructive), then add it back with the new type; "
-        "or convert the data yourself"
+        (
+            "REFUSED: change column customer.grade VARCHAR(20) -> INTEGER: the types are "
+            "incompatible, so existing values cannot be kept; to replace the column, remove the "
+            "field and migrate (with --allow-destructive), then add it back with the new type; "
+            "or convert the data yourself"
+        )
     ]
 
 
@@ -112,8 +132,10 @@ def test_not_null_refused_where_nulls_exist(filled: Engine) -> None:
     plan = plan_migration(filled, md, allow_destructive=True)
 
     assert plan.describe() == [
-        "REFUSED: set column customer.grade NOT NULL: 3 rows have no value in it; "
-        "fill them in first, or keep the field optional"
+        (
+            "REFUSED: set column customer.grade NOT NULL: 3 rows have no value in it; "
+            "fill them in first, or keep the field optional"
+        )
     ]
 
 
@@ -125,9 +147,11 @@ def test_drop_column_refused_then_allowed(filled: Engine) -> None:
         conn.execute(sa.text("UPDATE customer SET grade = 'A' WHERE id = 1"))
 
     assert plan_migration(filled, md).describe() == [
-        "REFUSED: drop column customer.grade: it is no longer defined; dropping it deletes "
-        "its data (1 non-empty values); allow destructive changes to do it "
-        "(metacrm migrate --allow-destructive)"
+        (
+            "REFUSED: drop column customer.grade: it is no longer defined; dropping it deletes "
+            "its data (1 non-empty values); allow destructive changes to do it "
+            "(metacrm migrate --allow-destructive)"
+        )
     ]
     plan, _ = migrate(filled, md, allow_destructive=True)
 
@@ -157,12 +181,16 @@ def test_drop_tables_refused_then_allowed_referencing_table_first(filled: Engine
 
     refused = plan_migration(filled, md)
     assert refused.describe() == [
-        "REFUSED: drop table contact: it is in the database but not in the definitions and "
-        "holds 1 rows; allow destructive changes to do it (metacrm migrate "
-        "--allow-destructive), or define the entity again to keep it",
-        "REFUSED: drop table customer: it is in the database but not in the definitions and "
-        "holds 3 rows; allow destructive changes to do it (metacrm migrate "
-        "--allow-destructive), or define the entity again to keep it",
+        (
+            "REFUSED: drop table contact: it is in the database but not in the definitions and "
+            "holds 1 rows; allow destructive changes to do it (metacrm migrate "
+            "--allow-destructive), or define the entity again to keep it"
+        ),
+        (
+            "REFUSED: drop table customer: it is in the database but not in the definitions and "
+            "holds 3 rows; allow destructive changes to do it (metacrm migrate "
+            "--allow-destructive), or define the entity again to keep it"
+        ),
     ]
     plan, _ = migrate(filled, md, allow_destructive=True)
 

@@ -33,6 +33,15 @@ class IncomingReference:
 
 
 @dataclass(frozen=True)
+class RollupFeed:
+    """A rollup field of ``parent`` that aggregates this entity through ``reference``."""
+
+    parent: str
+    field: FieldDef
+    reference: str
+
+
+@dataclass(frozen=True)
 class CompiledRule:
     rule: RuleDef
     check: Expression
@@ -48,6 +57,7 @@ class EntityModel:
     formulas: list[tuple[FieldDef, Expression]]
     rules: list[CompiledRule]
     incoming: list[IncomingReference]
+    feeds: list[RollupFeed]
     converters: dict[str, Callable[[Any], Any] | None]
     types: dict[str, str]
     _payload_schemas: dict[str, Schema] = field(default_factory=dict)
@@ -81,18 +91,22 @@ class EntityModel:
 
 def compile_models(catalog: Catalog, metadata: sa.MetaData) -> dict[str, EntityModel]:
     incoming: dict[str, list[IncomingReference]] = {name: [] for name in catalog.entities}
+    feeds: dict[str, list[RollupFeed]] = {name: [] for name in catalog.entities}
     for entity in catalog.entities.values():
         for f in entity.fields.values():
             if f.type == "reference" and f.to in incoming:
                 incoming[f.to].append(IncomingReference(entity.name, f))
+            if f.type == "rollup" and f.source:
+                child, _, reference = f.source.partition(".")
+                feeds[child].append(RollupFeed(entity.name, f, reference))
     return {
-        name: _model(catalog, metadata, entity, incoming[name])
+        name: _model(catalog, metadata, entity, incoming[name], feeds[name])
         for name, entity in catalog.entities.items()
     }
 
 
 def _model(catalog: Catalog, metadata: sa.MetaData, entity: EntityDef,
-           incoming: list[IncomingReference]) -> EntityModel:
+           incoming: list[IncomingReference], feeds: list[RollupFeed]) -> EntityModel:
     converters: dict[str, Callable[[Any], Any] | None] = {
         name: output_converter(kind) for name, kind in SYSTEM_FIELD_TYPES.items()
     }
@@ -111,6 +125,7 @@ def _model(catalog: Catalog, metadata: sa.MetaData, entity: EntityDef,
         formulas=[(f, parse_expression(f.expression or "")) for f in formula_order(entity)],
         rules=rules,
         incoming=incoming,
+        feeds=feeds,
         converters=converters,
         types=field_types(entity),
     )

@@ -1,8 +1,8 @@
 """Sync a live database with compiled MetaData: plan the changes, then apply them.
 
-    plan = plan_migration(engine, metadata)          # reads only
-    print("\n".join(plan.describe()))
-    apply_migration(engine, plan, note="add wechat")  # one transaction, recorded
+plan = plan_migration(engine, metadata)          # reads only
+print("\n".join(plan.describe()))
+apply_migration(engine, plan, note="add wechat")  # one transaction, recorded
 """
 
 from __future__ import annotations

@@ -10,10 +10,14 @@ produced it is gone.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from sqlalchemy.engine import Connection
 
 from . import checks, sqlite_alter
 from .shapes import TypeShape
+
+
+ALLOW_HINT = "allow destructive changes to do it (metacrm migrate --allow-destructive)"
 
 
 @dataclass(frozen=True)
@@ -177,9 +181,7 @@ class AlterNullable(_Compiled):
         if not self.nullable:
             nulls = checks.count_nulls(conn, self.table, self.column)
             if nulls:
-                raise MigrationCheckFailed(
-                    f"{nulls} rows of {self.table}.{self.column} are NULL"
-                )
+                raise MigrationCheckFailed(f"{nulls} rows of {self.table}.{self.column} are NULL")
         sqlite_alter.rewrite_column(conn, self.table, self.column, nullable=self.nullable)
 
 

@@ -12,7 +12,7 @@ was made against; otherwise the plan is outdated and nothing is run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -39,11 +39,15 @@ class PlanOutdated(MigrationRefused):
     """The database schema changed after the plan was made; plan again."""
 
     def __init__(self) -> None:
-        super().__init__([Refusal(
-            "plan",
-            "the database schema changed since this plan was made (another migration ran)",
-            "make a new plan and apply that",
-        )])
+        super().__init__(
+            [
+                Refusal(
+                    "plan",
+                    "the database schema changed since this plan was made (another migration ran)",
+                    "make a new plan and apply that",
+                )
+            ]
+        )
 
 
 class MigrationFailed(Exception):
@@ -54,8 +58,7 @@ class MigrationFailed(Exception):
         self.error = error
         reason = getattr(error, "orig", None) or error
         super().__init__(
-            f"migration rolled back, nothing was changed: "
-            f"'{action.describe()}' failed: {reason}"
+            f"migration rolled back, nothing was changed: '{action.describe()}' failed: {reason}"
         )
 
 
@@ -100,7 +103,7 @@ def apply_migration_in(
     if fingerprint(reflect_snapshot(conn)) != plan.source_fingerprint:
         raise PlanOutdated()
     if plan.is_empty:
-        return AppliedMigration(None, datetime.now(timezone.utc), note, (), plan.target_fingerprint)
+        return AppliedMigration(None, datetime.now(UTC), note, (), plan.target_fingerprint)
     for action in plan.actions:
         try:
             action.run(conn)

@@ -96,9 +96,7 @@ def references(constraint: sa.ForeignKeyConstraint, dialect: Dialect) -> str:
 
 def alter_type(table: str, column: str, type_sql: str, dialect: Dialect) -> str:
     """PostgreSQL's ``ALTER COLUMN ... TYPE`` (SQLite has no such statement)."""
-    return (
-        f"ALTER TABLE {_q(dialect, table)} ALTER COLUMN {_q(dialect, column)} TYPE {type_sql}"
-    )
+    return f"ALTER TABLE {_q(dialect, table)} ALTER COLUMN {_q(dialect, column)} TYPE {type_sql}"
 
 
 def alter_nullable(table: str, column: str, nullable: bool, dialect: Dialect) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -43,7 +43,7 @@ def record_migration(
 ) -> AppliedMigration:
     """Insert the history row (creating the table if needed) in ``conn``'s transaction."""
     HISTORY.create(conn, checkfirst=True)
-    applied_at = datetime.now(timezone.utc)
+    applied_at = datetime.now(UTC)
     new_id = conn.execute(
         HISTORY.insert().values(
             applied_at=applied_at, note=note, actions=list(actions), fingerprint=fingerprint
@@ -69,5 +69,5 @@ def migration_history(engine: Engine) -> list[AppliedMigration]:
 def _utc(moment: datetime) -> datetime:
     # SQLite hands back the naive UTC time it was given; PostgreSQL an aware one.
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

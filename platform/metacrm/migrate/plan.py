@@ -18,18 +18,41 @@ from sqlalchemy.engine import Connection, Engine
 
 from . import checks, ddl
 from .actions import (
-    Action, AddColumn, AddForeignKey, AddIndex, AlterColumnType, AlterNullable, CreateTable, DropColumn,
-    DropIndex, DropTable, Refusal,
+    Action,
+    AddColumn,
+    AddForeignKey,
+    AddIndex,
+    AlterColumnType,
+    AlterNullable,
+    CreateTable,
+    DropColumn,
+    DropIndex,
+    DropTable,
+    Refusal,
 )
 from .shapes import Change, compare_shapes, sqlite_affinity, type_sql
 from .snapshot import (
-    ColumnSnap, IndexSnap, TableSnap, constraint_name, fingerprint, is_managed_table,
-    reflect_snapshot, referencing, wanted_snapshot,
+    ColumnSnap,
+    IndexSnap,
+    TableSnap,
+    constraint_name,
+    fingerprint,
+    is_managed_table,
+    referencing,
+    reflect_snapshot,
+    wanted_snapshot,
 )
 
 ALLOW_HINT = "allow destructive changes to do it (metacrm migrate --allow-destructive)"
-_PHASES = ("drop_index", "create_table", "add_column", "alter", "add_index", "drop_column",
-           "drop_table")
+_PHASES = (
+    "drop_index",
+    "create_table",
+    "add_column",
+    "alter",
+    "add_index",
+    "drop_column",
+    "drop_table",
+)
 # What SQLite accepts as the default of a column added to an existing table.
 _SQLITE_CONSTANT = re.compile(
     r"^\s*(NULL|TRUE|FALSE|[+-]?\d+(\.\d*)?([eE][+-]?\d+)?|'([^']|'')*'|[xX]'[0-9a-fA-F]*')\s*$"
@@ -119,17 +142,24 @@ class _Planner:
         later = [] if self.sqlite else [fk for t, fks in order if t is None for fk in fks]
         for table, _fks in order:
             if table is not None:
-                self.steps["create_table"].append(CreateTable(
-                    table=table.name, sql=ddl.create_table(table, self.dialect, later=later),
-                    columns=len(table.columns), indexes=len(table.indexes),
-                ))
+                self.steps["create_table"].append(
+                    CreateTable(
+                        table=table.name,
+                        sql=ddl.create_table(table, self.dialect, later=later),
+                        columns=len(table.columns),
+                        indexes=len(table.indexes),
+                    )
+                )
         for fk in later:
             target = fk.elements[0].column
-            self.steps["create_table"].append(AddForeignKey(
-                table=fk.table.name, name=constraint_name(fk, self.dialect) or "",
-                references=f"{target.table.name} ({', '.join(e.column.name for e in fk.elements)})",
-                sql=(ddl.add_foreign_key(fk, self.dialect),),
-            ))
+            self.steps["create_table"].append(
+                AddForeignKey(
+                    table=fk.table.name,
+                    name=constraint_name(fk, self.dialect) or "",
+                    references=f"{target.table.name} ({', '.join(e.column.name for e in fk.elements)})",
+                    sql=(ddl.add_foreign_key(fk, self.dialect),),
+                )
+            )
 
     def _compare_table(self, table: sa.Table, live: TableSnap, want: TableSnap) -> None:
         for column in table.columns:
@@ -175,11 +205,17 @@ class _Planner:
         references = ", ".join(
             f"{fk.elements[0].column.table.name} ({fk.elements[0].column.name})" for fk in fks
         )
-        self.steps["add_column"].append(AddColumn(
-            table=table, column=column.name, sql=(ddl.add_column(column, self.dialect),),
-            type=type_sql(column.type, self.dialect), nullable=bool(column.nullable),
-            default=default, references=references or None,
-        ))
+        self.steps["add_column"].append(
+            AddColumn(
+                table=table,
+                column=column.name,
+                sql=(ddl.add_column(column, self.dialect),),
+                type=type_sql(column.type, self.dialect),
+                nullable=bool(column.nullable),
+                default=default,
+                references=references or None,
+            )
+        )
 
     def _alter_column(self, table: str, live: ColumnSnap, want: ColumnSnap) -> None:
         name = f"{table}.{live.name}"
@@ -187,14 +223,17 @@ class _Planner:
         change = compare_shapes(old, new)
         if self.sqlite and live.primary_key and old.kind == new.kind == "integer":
             change = Change.SAME  # every SQLite integer is 64-bit; the rowid must stay as is
-        if change in (Change.WIDEN, Change.NARROW) and self.sqlite and (
-            sqlite_affinity(old.sql) != sqlite_affinity(new.sql)
+        if (
+            change in (Change.WIDEN, Change.NARROW)
+            and self.sqlite
+            and (sqlite_affinity(old.sql) != sqlite_affinity(new.sql))
         ):
             change = Change.INCOMPATIBLE
         subject = f"change column {name} {old} -> {new}"
         if change is Change.INCOMPATIBLE:
             self._refuse(
-                subject, "the types are incompatible, so existing values cannot be kept",
+                subject,
+                "the types are incompatible, so existing values cannot be kept",
                 "to replace the column, remove the field and migrate (with --allow-destructive), "
                 "then add it back with the new type; or convert the data yourself",
             )
@@ -212,28 +251,39 @@ class _Planner:
                     f"{misfits} rows hold values that do not fit {new}",
                     "shorten or correct them first",
                 )
-            self.steps["alter"].append(AlterColumnType(
-                table=table, column=live.name, old=str(old), new=new.sql,
-                widen=change is Change.WIDEN, target=new,
-                sql=() if self.sqlite else (
-                    ddl.alter_type(table, live.name, new.sql, self.dialect),
-                ),
-            ))
+            self.steps["alter"].append(
+                AlterColumnType(
+                    table=table,
+                    column=live.name,
+                    old=str(old),
+                    new=new.sql,
+                    widen=change is Change.WIDEN,
+                    target=new,
+                    sql=()
+                    if self.sqlite
+                    else (ddl.alter_type(table, live.name, new.sql, self.dialect),),
+                )
+            )
         if live.primary_key or live.nullable == want.nullable:
             return
         if not want.nullable:
             nulls = checks.count_nulls(self.conn, table, live.name)
             if nulls:
                 return self._refuse(
-                    f"set column {name} NOT NULL", f"{nulls} rows have no value in it",
+                    f"set column {name} NOT NULL",
+                    f"{nulls} rows have no value in it",
                     "fill them in first, or keep the field optional",
                 )
-        self.steps["alter"].append(AlterNullable(
-            table=table, column=live.name, nullable=want.nullable,
-            sql=() if self.sqlite else (
-                ddl.alter_nullable(table, live.name, want.nullable, self.dialect),
-            ),
-        ))
+        self.steps["alter"].append(
+            AlterNullable(
+                table=table,
+                column=live.name,
+                nullable=want.nullable,
+                sql=()
+                if self.sqlite
+                else (ddl.alter_nullable(table, live.name, want.nullable, self.dialect),),
+            )
+        )
 
     def _drop_column(self, live: TableSnap, column: str) -> None:
         values = checks.count_values(self.conn, live.name, column)
@@ -254,10 +304,14 @@ class _Planner:
                     f"SQLite cannot drop a column of a UNIQUE constraint ({', '.join(held)})",
                     "rebuild the table by hand (create, copy, rename)",
                 )
-        self.steps["drop_column"].append(DropColumn(
-            table=live.name, column=column, values=values,
-            sql=(ddl.drop_column(live.name, column, self.dialect),),
-        ))
+        self.steps["drop_column"].append(
+            DropColumn(
+                table=live.name,
+                column=column,
+                values=values,
+                sql=(ddl.drop_column(live.name, column, self.dialect),),
+            )
+        )
 
     # --- indexes ---------------------------------------------------------------
 
@@ -285,10 +339,16 @@ class _Planner:
             where = None
         else:
             sql, where = ddl.create_index(index, self.dialect), self._where(index)
-        self.steps["add_index"].append(AddIndex(
-            table=table.name, name=wanted.name, columns=columns, unique=wanted.unique,
-            where=where, sql=(sql,),
-        ))
+        self.steps["add_index"].append(
+            AddIndex(
+                table=table.name,
+                name=wanted.name,
+                columns=columns,
+                unique=wanted.unique,
+                where=where,
+                sql=(sql,),
+            )
+        )
 
     def _where(self, index: sa.Index) -> str | None:
         clause = index.dialect_kwargs.get(f"{self.dialect.name}_where")
@@ -303,9 +363,13 @@ class _Planner:
         )
 
     def _drop_index(self, found: IndexSnap) -> None:
-        self.steps["drop_index"].append(DropIndex(
-            table=found.table, name=found.name, sql=(ddl.drop_index(found.name, self.dialect),),
-        ))
+        self.steps["drop_index"].append(
+            DropIndex(
+                table=found.table,
+                name=found.name,
+                sql=(ddl.drop_index(found.name, self.dialect),),
+            )
+        )
 
     # --- tables ----------------------------------------------------------------
 
@@ -329,9 +393,13 @@ class _Planner:
             if holders:
                 self._refuse(subject, f"{', '.join(holders)} still references it")
                 continue
-            self.steps["drop_table"].append(DropTable(
-                table=name, rows=rows, sql=(ddl.drop_table(name, self.dialect),),
-            ))
+            self.steps["drop_table"].append(
+                DropTable(
+                    table=name,
+                    rows=rows,
+                    sql=(ddl.drop_table(name, self.dialect),),
+                )
+            )
 
 
 def _same_index(live: IndexSnap, want: IndexSnap) -> bool:
@@ -349,9 +417,11 @@ def _children_first(live: dict[str, TableSnap], gone: Iterable[str]) -> list[str
     ordered: list[str] = []
     while pending:
         free = [
-            t for t in pending
-            if not any(fk.referred_table == t for o in pending if o != t
-                       for fk in live[o].foreign_keys)
+            t
+            for t in pending
+            if not any(
+                fk.referred_table == t for o in pending if o != t for fk in live[o].foreign_keys
+            )
         ] or pending[:1]  # a cycle: break it anywhere, the database will say if it minds
         ordered.extend(free)
         pending = [t for t in pending if t not in free]

@@ -51,15 +51,28 @@ _STRING = {"VARCHAR", "CHARACTER VARYING", "NVARCHAR", "VARCHAR2", "NATIONAL CHA
 _TEXT = {"TEXT", "CLOB", "NTEXT", "LONGTEXT", "MEDIUMTEXT", "TINYTEXT"}
 _CHAR = {"CHAR", "CHARACTER", "NCHAR", "BPCHAR", "NATIONAL CHARACTER"}
 _INTEGER = {
-    "SMALLINT": 2, "INT2": 2, "TINYINT": 2,
-    "INTEGER": 4, "INT": 4, "INT4": 4, "MEDIUMINT": 4,
-    "BIGINT": 8, "INT8": 8,
+    "SMALLINT": 2,
+    "INT2": 2,
+    "TINYINT": 2,
+    "INTEGER": 4,
+    "INT": 4,
+    "INT4": 4,
+    "MEDIUMINT": 4,
+    "BIGINT": 8,
+    "INT8": 8,
 }
 _FLOAT = {"REAL": 4, "FLOAT4": 4, "DOUBLE": 8, "DOUBLE PRECISION": 8, "FLOAT8": 8}
 _SIMPLE = {
-    "BOOLEAN": "boolean", "BOOL": "boolean", "DATE": "date",
-    "JSON": "json", "JSONB": "jsonb", "UUID": "uuid",
-    "BLOB": "binary", "BYTEA": "binary", "BINARY": "binary", "VARBINARY": "binary",
+    "BOOLEAN": "boolean",
+    "BOOL": "boolean",
+    "DATE": "date",
+    "JSON": "json",
+    "JSONB": "jsonb",
+    "UUID": "uuid",
+    "BLOB": "binary",
+    "BYTEA": "binary",
+    "BINARY": "binary",
+    "VARBINARY": "binary",
 }
 _DDL_TYPE = re.compile(r"^(.*?)\s*(?:\(([^)]*)\))?\s*((?:WITH|WITHOUT|COLLATE)\b.*)?$")
 
@@ -103,7 +116,9 @@ def shape_of(sql: str, dialect_name: str) -> TypeShape:
     if base in _SIMPLE:
         return TypeShape(_SIMPLE[base], (), sql)
     if base in ("DATETIME", "TIMESTAMP", "TIMESTAMPTZ", "TIME", "TIMETZ"):
-        kind = "time" if base.startswith("TIME") and not base.startswith("TIMESTAMP") else "datetime"
+        kind = (
+            "time" if base.startswith("TIME") and not base.startswith("TIMESTAMP") else "datetime"
+        )
         # SQLite stores no zone whatever was declared; comparing it there is noise.
         zoned = dialect_name != "sqlite" and (base.endswith("TZ") or rest.startswith("WITH TIME"))
         return TypeShape(kind, (zoned,), sql)
@@ -158,8 +173,14 @@ def integer_bounds(shape: TypeShape) -> tuple[int, int] | None:
 
 
 SQLITE_AFFINITY_RULES = (
-    ("INT", "INTEGER"), ("CHAR", "TEXT"), ("CLOB", "TEXT"), ("TEXT", "TEXT"),
-    ("BLOB", "BLOB"), ("REAL", "REAL"), ("FLOA", "REAL"), ("DOUB", "REAL"),
+    ("INT", "INTEGER"),
+    ("CHAR", "TEXT"),
+    ("CLOB", "TEXT"),
+    ("TEXT", "TEXT"),
+    ("BLOB", "BLOB"),
+    ("REAL", "REAL"),
+    ("FLOA", "REAL"),
+    ("DOUB", "REAL"),
 )
 
 

@@ -134,7 +134,7 @@ def wanted_snapshot(metadata: sa.MetaData, dialect: Dialect) -> dict[str, TableS
             if isinstance(constraint, sa.UniqueConstraint):
                 name = constraint_name(constraint, dialect)
                 if name:
-                        found[name] = IndexSnap(
+                    found[name] = IndexSnap(
                         name, table.name, tuple(c.name for c in constraint.columns), True, True
                     )
         for index in table.indexes:

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -34,12 +34,21 @@ _TOKEN = re.compile(
       | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
       | (?P<punct>[(),])
       | (?P<word>[^\s(),'"`\[]+)""",
-    re.X | re.S,
+    re.VERBOSE | re.DOTALL,
 )
 # Words that end a column's type name and start its constraints.
 _CONSTRAINT_WORDS = {
-    "CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT",
-    "COLLATE", "REFERENCES", "GENERATED", "AS",
+    "CONSTRAINT",
+    "PRIMARY",
+    "NOT",
+    "NULL",
+    "UNIQUE",
+    "CHECK",
+    "DEFAULT",
+    "COLLATE",
+    "REFERENCES",
+    "GENERATED",
+    "AS",
 }
 _TABLE_CONSTRAINT_WORDS = {"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"}
 

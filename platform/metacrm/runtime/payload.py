@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from marshmallow import ValidationError
 
 from ..compile.models import EntityModel
+from ..definitions import COMPUTED_TYPES
 from ..errors import did_you_mean
 from ..i18n import message
 from .context import Context
@@ -34,7 +35,7 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
             else:
                 hint = did_you_mean(str(key), [n for n, f in fields.items() if f.writable])
                 errors[str(key)] = [message("unknown_field", lang, hint=hint)]
-        elif field_def.type in ("formula", "autonumber"):
+        elif field_def.type in COMPUTED_TYPES:
             errors[key] = [message("read_only", lang)]
         elif field_def.readonly and not creating and (current is None or
                                                       current.get(key) != value):

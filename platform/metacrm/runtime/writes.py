@@ -21,6 +21,7 @@ from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
 from .context import Context
 from .problems import Conflict, Invalid, NotFound, PreconditionFailed
+from .rollups import merge, parents_in, parents_of, refresh_rollups
 
 MAX_BULK = 1000
 
@@ -65,6 +66,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
                       if targets[index]})
         changes.append((record_id, field_changes({}, after)))
     _audit(conn, compiled, ctx, model.name, "create", changes)
+    refresh_rollups(conn, compiled, model, parents_in(model, params), ctx)
     return ids
 
 
@@ -106,6 +108,8 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
             model.link_tables[name].c.source_id == record_id))
         _set_links(conn, model, name, [(record_id, targets)])
     _audit(conn, compiled, ctx, model.name, "update", [(record_id, changes)])
+    refresh_rollups(conn, compiled, model, merge(parents_in(model, [current]),
+                                                 parents_in(model, [record])), ctx)
 
 
 def delete_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
@@ -213,6 +217,7 @@ def _soft_delete(conn: sa.Connection, compiled: Compiled, model: EntityModel, ct
         deleted_at=ctx.now, version=table.c.version + 1, updated_at=ctx.now,
         updated_by=ctx.user_id))
     _audit(conn, compiled, ctx, model.name, "delete", [(i, {}) for i in ids], note)
+    refresh_rollups(conn, compiled, model, parents_of(conn, model, ids), ctx)
     for incoming in model.incoming:
         other = compiled.models[incoming.entity]
         column = other.table.c[incoming.field.name]
@@ -258,6 +263,7 @@ def _restore(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: C
         deleted_at=None, version=table.c.version + 1, updated_at=ctx.now,
         updated_by=ctx.user_id)), ctx)
     _audit(conn, compiled, ctx, model.name, "restore", [(row["id"], {})], note)
+    refresh_rollups(conn, compiled, model, parents_in(model, [row]), ctx)
     for incoming in model.incoming:
         if incoming.field.on_delete != "cascade":
             continue

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Any, NamedTuple
 
 from ..definitions import Catalog, EntityDef, FieldDef
@@ -16,30 +15,28 @@ MAX_LIMIT, DEFAULT_LIMIT, MAX_BULK = 500, 50, 1000
 # Lengths of the columns behind text types without max_length (see fieldtypes.py).
 _TEXT_LENGTHS = {"string": DEFAULT_STRING_LENGTH, "email": 254, "phone": 40, "url": 2048}
 _DECIMALS = ("decimal", "money", "percent")
-_COMPUTED = ("autonumber", "formula")
 _SIMPLE: dict[str, Schema] = {
     "integer": {"type": "integer", "format": "int64"}, "boolean": {"type": "boolean"},
     "date": {"type": "string", "format": "date"}, "autonumber": {"type": "string"},
-    "datetime": {"type": "string", "format": "date-time"}, "json": {}}  # json: any value
+    "datetime": {"type": "string", "format": "date-time"}}
 _NUMBER_TEXT = r"^-?\d+(\.\d+)?$"
 _SHARED_SCHEMAS, _SCHEMA_SUFFIXES = ("Errors", "History", "User"), ("", "Create", "Update", "List")
 _DEFAULT_MACROS = {"$today": "today", "$now": "now", "$user": "the current user"}
 _FILTER_HELP = (
-    "Filters: `field=value` (equal) or `field__op=value`, for every stored field and the "
-    "system fields. Operators: `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in` (comma-separated "
-    "values), `contains` (text, case-insensitive; or a multi-choice or multi-reference field "
-    "holding the value), `startswith` (text, case-insensitive), `isnull` (`true`/`false`). "
-    "Filters follow references with a dot (`customer.city=...`, any depth) and all apply "
-    "(AND). Pages are keyset cursors: pass `next_cursor` back as `cursor` with the same "
-    "filters and sort.")
+    "Filters: `field=value` (equal) or `field__op=value`, for every stored field and the system "
+    "fields. Operators: `eq`, `ne`, `gt`, `gte`, `lt`, `lte`, `in` (comma-separated values), "
+    "`contains` (text, case-insensitive; or a multi-choice or multi-reference field holding the "
+    "value), `startswith` (text, case-insensitive), `isnull` (`true`/`false`). Filters follow "
+    "references with a dot (`customer.city=...`) and all apply (AND). Pages are keyset "
+    "cursors: pass `next_cursor` back as `cursor` with the same filters and sort.")
 _ERROR_RESPONSES = {
-    "400": ("BadRequest", "Malformed query string or JSON body."),
-    "401": ("Unauthorized", "Not signed in."),
-    "403": ("Forbidden", "Not allowed."),
+    "400": ("BadRequest", "Malformed query string, JSON body or `If-Match`."),
+    "401": ("Unauthorized", "Not signed in."), "403": ("Forbidden", "Not allowed."),
     "404": ("NotFound", "Unknown entity or record."),
-    "409": ("Conflict", "The delete is restricted, or a unique value is taken."),
+    "409": ("Conflict", "The delete or restore is refused, or a unique value is taken."),
     "412": ("PreconditionFailed", "Stale `If-Match`: the record changed; nothing was done."),
     "422": ("UnprocessableEntity", "Invalid field values, in the request's language.")}
+_SYSTEM = ("id", "created_at", "updated_at", "created_by", "updated_by", "version")
 _SUCCESS = {"200": "OK.", "201": "Created.", "204": "Done; no content."}
 
 
@@ -115,14 +112,6 @@ def _param(name: str, where: str, schema: Schema, description: str = "", **more:
             **({"description": description} if description else {})}
 
 
-def _json_safe(value: Any) -> Any:
-    """A YAML value (dates and decimals too) as a plain JSON value."""
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value.isoformat() if isinstance(value, (date, datetime)) else (
-        str(value) if isinstance(value, Decimal) else value)
-
-
 def _nullable(schema: Schema) -> None:
     if "oneOf" in schema:
         schema["oneOf"].append({"type": "null"})
@@ -162,17 +151,19 @@ def _value_schema(ctx: _Context, field: FieldDef, output: bool) -> Schema:
         if kind == "multi_choice":
             schema = {"type": "array", "items": schema}
         schema["x-optionset"] = field.options
-    elif kind in ("reference", "user"):
-        target = ctx.names.get(field.to or "") if kind == "reference" else "User"
+    elif kind in ("reference", "user", "multi_reference"):  # ids, or records with ?expand=
+        target = ctx.names.get(field.to or "") if kind != "user" else "User"
         # A $ref, never an inline copy: self- and mutual references stay finite.
         schema = {"oneOf": [{"type": "integer"}, _ref(target)]} if output and target else {
             "type": "integer"}
-    else:
-        schema = {"type": "array", "items": {"type": "integer"}}  # multi_reference
+        if kind == "multi_reference":
+            schema = {"type": "array", "items": schema}
+    else:  # json, or a type added after this module: any JSON value
+        schema = {}
     if kind == "integer" or (kind in _DECIMALS and not output):
         bounds = (field.min, field.max) if kind != "percent" else (
             0 if field.min is None else field.min, 100 if field.max is None else field.max)
-        schema.update((key, _json_safe(value)) for key, value in zip(
+        schema.update((key, value) for key, value in zip(
             ("minimum", "maximum"), bounds, strict=True) if value is not None)
     return schema
 
@@ -187,11 +178,10 @@ def _record_schema(ctx: _Context, entity: EntityDef) -> Schema:
     props: dict[str, Schema] = {"id": {"type": "integer", "format": "int64", "readOnly": True}}
     for field in entity.fields.values():
         schema = _value_schema(ctx, field, output=True)
-        # A link table answers a list and an autonumber is always set; an empty formula is null.
-        if field.type == "formula" or not (field.required or field.type in (
-                "multi_reference", "autonumber")):
+        # A link table answers a list, an autonumber is always set; the rest may be empty.
+        if not (field.required or field.type in ("multi_reference", "autonumber")):
             _nullable(schema)
-        if field.type in _COMPUTED:
+        if not (field.writable or field.readonly):  # computed: autonumber, formula...
             schema["readOnly"] = True
         props[field.name] = _describe(ctx, schema, field)
     for name in ("created_at", "updated_at"):
@@ -201,8 +191,6 @@ def _record_schema(ctx: _Context, entity: EntityDef) -> Schema:
                        "readOnly": True}
     props["version"] = {"type": "integer", "readOnly": True,
                         "description": "Raised by every change; sent as the `ETag` header."}
-    props["deleted_at"] = {"type": ["string", "null"], "format": "date-time", "readOnly": True,
-                           "description": "Set while the record is in the recycle bin."}
     return {"type": "object", "title": entity.label.get(ctx.lang), "required": ["id"],
             "properties": props, **({"description": entity.help.get(ctx.lang)} if entity.help
                                     else {})}
@@ -213,16 +201,20 @@ def _input_schema(ctx: _Context, entity: EntityDef, create: bool) -> Schema:
     props: dict[str, Schema] = {}
     required: list[str] = []
     for field in entity.fields.values():
-        if field.type in _COMPUTED or (field.readonly and not create):
+        if not field.writable and not (create and field.readonly):  # computed, or set once
             continue
         schema = _value_schema(ctx, field, output=False)
-        if not field.required and field.type != "multi_reference":
+        if field.required:  # "" and [] do not count as a value
+            schema.update({"minLength": 1} if schema.get("type") == "string" else {
+                "minItems": 1} if schema.get("type") == "array" else {})
+        elif field.type != "multi_reference":
             _nullable(schema)
         note = "Cannot be changed later." if field.readonly else ""
         if create and isinstance(field.default, str) and field.default in _DEFAULT_MACROS:
             note = f"Defaults to {_DEFAULT_MACROS[field.default]}. {note}".strip()
         elif create and field.default is not None:
-            schema["default"] = _json_safe(field.default)
+            default = field.default  # YAML may have read an unquoted date
+            schema["default"] = default.isoformat() if isinstance(default, date) else default
         elif create and field.required:
             required.append(field.name)
         props[field.name] = _describe(ctx, schema, field, note)
@@ -237,13 +229,16 @@ def _components(schemas: dict[str, Schema]) -> Schema:
             "type": "object", "description": "Messages by field name, `_record` or `_request`.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}}}},
             "examples": [{"errors": {"grade": ["Must be one of: A, B, C, D."]}}]},
-        "History": {"type": "object", "required": ["id", "action", "at"], "properties": {
+        "History": {"type": "object", "required": ["id", "action", "user_id", "at", "changes"],
+                    "properties": {
             "id": {"type": "integer"}, "user_id": {"type": ["integer", "null"]},
-            "action": {"type": "string", "examples": ["create", "update", "delete", "restore"]},
-            "at": {"type": "string", "format": "date-time"},
-            "changes": {"type": "object", "description": "The changed fields' values."}}},
-        "User": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}},
-                 "description": "A user, as `?expand=` returns it."},
+            "action": {"enum": ["create", "update", "delete", "restore"]},
+            "at": {"type": "string", "format": "date-time"}, "note": {"type": ["string", "null"]},
+            "changes": {"type": "object", "description": "`{field: [old, new]}`",
+                        "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2}}}},
+        "User": {"type": "object", "required": ["id"], "properties": {
+            "id": {"type": "integer"}, "username": {"type": "string"},
+            "name": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]}}},
         **schemas,
     }, "parameters": {
         "RecordId": _param("id", "path", {"type": "integer", "format": "int64"}, required=True),
@@ -297,22 +292,25 @@ def _operation(op_id: str, tag: str, summary: str, code: str, schema: Schema | N
             **more, "responses": responses}
 
 
-def _list_parameters(ctx: _Context, entity: EntityDef) -> list[Schema]:
-    system = ("id", "created_at", "updated_at", "created_by", "updated_by", "version")
-    refs = [f.name for f in entity.fields.values() if f.type in ("reference", "user")]
-    text = {"type": "string"}
+def _shape_parameters(entity: EntityDef) -> list[Schema]:
+    """``fields`` and ``expand``: taken by lists and by GET of one record."""
+    refs = [f.name for f in entity.fields.values()
+            if f.type in ("reference", "user", "multi_reference")]
+    return [_param("fields", "query", {"type": "array", "items": {"type": "string", "enum": [
+        *_SYSTEM, *entity.fields]}}, "Only these fields (and `id`).", style="form", explode=False),
+        _param("expand", "query", {"type": "array", "items": {"type": "string"}}, "Records "
+               f"instead of ids; `a.b` goes deeper. References: {', '.join(refs) or 'none'}, "
+               "`created_by`, `updated_by`.", style="form", explode=False)]
+
+
+def _list_parameters(ctx: _Context, entity: EntityDef, sort: tuple[str, ...]) -> list[Schema]:
     params = [*_params("Limit", "Cursor"), _param(
-        "sort", "query", dict(text), "Comma-separated fields, a leading `-` for descending "
-        f"(`id` is added last); default `{','.join(entity.default_sort)}`."), _param(
-        "q", "query", dict(text), f"Text search in: {', '.join(entity.search) or 'nothing'}."),
-        _param("fields", "query", {"type": "array", "items": {"type": "string", "enum": [
-            *system, *entity.fields]}}, "Only these fields (and `id`).", style="form",
-            explode=False),
-        _param("expand", "query", {"type": "array", "items": dict(text)}, "Records instead of "
-               f"ids; `a.b` goes deeper. References: {', '.join(refs) or 'none'}.",
-               style="form", explode=False), *_params("Count")]
+        "sort", "query", {"type": "string"}, "Comma-separated fields, a leading `-` for "
+        f"descending (`id` is added last); default `{','.join(sort)}`."), _param(
+        "q", "query", {"type": "string"}, f"Text search in: {', '.join(entity.search) or '-'}."),
+        *_shape_parameters(entity), *_params("Count")]
     params += [_param(name, "query", dict(_SIMPLE["datetime"]) if name[-3:] == "_at" else {
-        "type": "integer"}) for name in system]
+        "type": "integer"}) for name in _SYSTEM]
     params += [_param(f.name, "query", _filter_schema(ctx, f), f"{f.label.get(ctx.lang)} equals "
                       f"this (other operators: `{f.name}__<op>`).")
                for f in entity.fields.values() if f.stored]
@@ -340,27 +338,31 @@ def _entity_paths(ctx: _Context, entity: EntityDef, tag: str, taken: set[str]) -
         return _operation(f"{verb}_{name}", tag, summary, code, schema,
                           "401 403 " + errors, taken, headers, **more)
 
-    def listing(verb: str, summary: str) -> Schema:
+    def listing(verb: str, summary: str, sort: tuple[str, ...]) -> Schema:
         return op(verb, summary, "200", _ref(base + "List"), "400", description=_FILTER_HELP,
-                  parameters=_list_parameters(ctx, entity))
+                  parameters=_list_parameters(ctx, entity, sort))
 
+    bulk = dict(_items(_ref(base + "Create"), minItems=1, maxItems=MAX_BULK),
+                additionalProperties=False)
     return {
-        f"/api/{name}": _path(get=listing("list", f"List {name} records"), post=op(
-            "create", f"Create one {name}", "201", _ref(base), "400 409 422", "Location", "ETag",
-            requestBody=_body(_ref(base + "Create")))),
+        f"/api/{name}": _path(
+            get=listing("list", f"List {name} records", entity.default_sort),
+            post=op("create", f"Create one {name}", "201", _ref(base), "400 409 422",
+                    "Location", "ETag", requestBody=_body(_ref(base + "Create")))),
         f"/api/{name}/bulk": _path(post=op(
             "bulk_create", f"Create many {name} records, all or nothing", "201",
-            _items(_ref(base)), "400 409 422", requestBody=_body(dict(
-                _items(_ref(base + "Create"), maxItems=MAX_BULK), additionalProperties=False)))),
+            _items(_ref(base)), "400 409 422", requestBody=_body(bulk))),
         f"/api/{name}/deleted": _path(get=listing(
-            "list_deleted", f"List the recycle bin of {name}")),
+            "list_deleted", f"List the recycle bin of {name}", ("-deleted_at",))),
         f"/api/{name}/{{id}}": _path(
-            "RecordId", get=op("get", f"Get one {name}", "200", _ref(base), "404", "ETag"),
+            "RecordId", get=op("get", f"Get one {name}", "200", _ref(base), "400 404", "ETag",
+                               parameters=_shape_parameters(entity)),
             patch=op("update", f"Change one {name}", "200", _ref(base), "400 404 409 412 422",
-                     "ETag", parameters=_params("IfMatch"), requestBody=_body(_ref(
-                         base + "Update"))),
+                     "ETag", parameters=_params("IfMatch"),
+                     requestBody=_body(_ref(base + "Update"))),
             delete=op("delete", f"Move one {name} (and its cascade references) to the "
-                      "recycle bin", "204", None, "404 409 412", parameters=_params("IfMatch"))),
+                      "recycle bin", "204", None, "400 404 409 412",
+                      parameters=_params("IfMatch"))),
         f"/api/{name}/{{id}}/restore": _path("RecordId", post=op(
             "restore", f"Restore one {name} from the recycle bin", "200", _ref(base), "404 409",
             "ETag")),
@@ -379,8 +381,7 @@ def _meta_paths(catalog: Catalog, tag: str, taken: set[str]) -> dict:
             "name", "path", {"type": "string", "examples": examples[:3]}, f"The {what}'s name.",
             required=True)], **operations}
 
-    example = {"extend": "customer", "fields": {"wechat": {
-        "type": "string", "label": {"en": "WeChat", "zh": "微信"}}}}
+    example = {"extend": "customer", "fields": {"wechat": {"type": "string"}}}
     return {
         "/api/meta/entities": _path(get=op("meta_list_entities", "The entities", "401 403")),
         "/api/meta/entities/{name}": named("entity", list(catalog.entities), get=op(
@@ -390,9 +391,8 @@ def _meta_paths(catalog: Catalog, tag: str, taken: set[str]) -> dict:
         "/api/meta/customizations": _path(
             get=op("meta_list_customizations", "The runtime customizations", "401 403"),
             post=op("meta_create_customization", "Add fields or options while the server runs",
-                    "400 401 403 409 422", "201", description="An `extend` or "
-                    "`extend_optionset` document, validated like a YAML one; the table is "
-                    "migrated online.", requestBody=_body({"type": "object",
-                                                           "examples": [example]}))),
+                    "400 401 403 409 422", "201", description="An `extend` or `extend_optionset` "
+                    "document, validated like a YAML one; the table is migrated online.",
+                    requestBody=_body({"type": "object", "examples": [example]}))),
         "/api/openapi.json": {"get": op("meta_get_openapi", "This document (OpenAPI 3.1)", "")},
     }
