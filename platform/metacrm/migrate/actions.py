@@ -16,7 +16,6 @@ from sqlalchemy.engine import Connection
 from . import checks, sqlite_alter
 from .shapes import TypeShape
 
-
 ALLOW_HINT = "allow destructive changes to do it (metacrm migrate --allow-destructive)"
 
 

@@ -13,8 +13,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import checks, ddl
-from .actions import ALLOW_HINT, Action, AddColumn, AlterColumnType, AlterNullable, DropColumn
-from .actions import Refusal
+from .actions import (
+    ALLOW_HINT,
+    Action,
+    AddColumn,
+    AlterColumnType,
+    AlterNullable,
+    DropColumn,
+    Refusal,
+)
 from .shapes import Change, compare_shapes, sqlite_affinity, type_sql
 from .snapshot import ColumnSnap, TableSnap
 
@@ -86,40 +93,50 @@ def _alter_type(
     change = compare_shapes(old, new)
     if sqlite and live.primary_key and old.kind == new.kind == "integer":
         return []  # every SQLite integer is 64-bit, and the rowid alias must stay as it is
-    if change in (Change.WIDEN, Change.NARROW) and sqlite:
-        if sqlite_affinity(old.sql) != sqlite_affinity(new.sql):
-            change = Change.INCOMPATIBLE
+    widen_or_narrow = change in (Change.WIDEN, Change.NARROW)
+    if widen_or_narrow and sqlite and sqlite_affinity(old.sql) != sqlite_affinity(new.sql):
+        change = Change.INCOMPATIBLE
     if change is Change.SAME:
         return []
     if change is Change.INCOMPATIBLE:
-        return [Refusal(
-            f"change column {name} {old} -> {new}",
-            "the types are incompatible, so existing values cannot be kept",
-            "to replace the column, remove the field and migrate (with --allow-destructive), "
-            "then add it back with the new type; or convert the data yourself",
-        )]
+        return [
+            Refusal(
+                f"change column {name} {old} -> {new}",
+                "the types are incompatible, so existing values cannot be kept",
+                "to replace the column, remove the field and migrate (with --allow-destructive), "
+                "then add it back with the new type; or convert the data yourself",
+            )
+        ]
     subject = f"narrow column {name} {old} -> {new}"
     if change is Change.NARROW and not allow_destructive:
-        return [Refusal(
-            subject, "values that do not fit the smaller type would be rejected or rounded",
-            ALLOW_HINT,
-        )]
+        return [
+            Refusal(
+                subject,
+                "values that do not fit the smaller type would be rejected or rounded",
+                ALLOW_HINT,
+            )
+        ]
     misfits = checks.count_misfits(conn, table, live.name, new)
     if misfits:
-        return [Refusal(
-            subject, f"{misfits} rows hold values that do not fit {new}",
-            "shorten or correct them first",
-        )]
-    return [AlterColumnType(
-        table=table,
-        column=live.name,
-        old=str(old),
-        new=new.sql,
-        widen=change is Change.WIDEN,
-        target=new,
-        # SQLite: no ALTER COLUMN; the action rewrites the declaration in place.
-        sql=() if sqlite else (ddl.alter_type(table, live.name, new.sql, conn.dialect),),
-    )]
+        return [
+            Refusal(
+                subject,
+                f"{misfits} rows hold values that do not fit {new}",
+                "shorten or correct them first",
+            )
+        ]
+    return [
+        AlterColumnType(
+            table=table,
+            column=live.name,
+            old=str(old),
+            new=new.sql,
+            widen=change is Change.WIDEN,
+            target=new,
+            # SQLite: no ALTER COLUMN; the action rewrites the declaration in place.
+            sql=() if sqlite else (ddl.alter_type(table, live.name, new.sql, conn.dialect),),
+        )
+    ]
 
 
 def _alter_nullable(
@@ -130,20 +147,24 @@ def _alter_nullable(
     if not want.nullable:
         nulls = checks.count_nulls(conn, table, live.name)
         if nulls:
-            return [Refusal(
-                f"set column {table}.{live.name} NOT NULL",
-                f"{nulls} rows have no value in it",
-                "fill them in first, or keep the field optional",
-            )]
+            return [
+                Refusal(
+                    f"set column {table}.{live.name} NOT NULL",
+                    f"{nulls} rows have no value in it",
+                    "fill them in first, or keep the field optional",
+                )
+            ]
     sqlite = conn.dialect.name == "sqlite"
-    return [AlterNullable(
-        table=table,
-        column=live.name,
-        nullable=want.nullable,
-        sql=() if sqlite else (
-            ddl.alter_nullable(table, live.name, want.nullable, conn.dialect),
-        ),
-    )]
+    return [
+        AlterNullable(
+            table=table,
+            column=live.name,
+            nullable=want.nullable,
+            sql=()
+            if sqlite
+            else (ddl.alter_nullable(table, live.name, want.nullable, conn.dialect),),
+        )
+    ]
 
 
 def drop_column(

@@ -9,15 +9,15 @@ tables, add columns, alter columns, add indexes, drop columns, drop tables.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from . import checks, ddl
+from . import checks, columns, ddl
 from .actions import (
+    ALLOW_HINT,
     Action,
     AddColumn,
     AddForeignKey,
@@ -30,9 +30,7 @@ from .actions import (
     DropTable,
     Refusal,
 )
-from .shapes import Change, compare_shapes, sqlite_affinity, type_sql
 from .snapshot import (
-    ColumnSnap,
     IndexSnap,
     TableSnap,
     constraint_name,
@@ -43,19 +41,16 @@ from .snapshot import (
     wanted_snapshot,
 )
 
-ALLOW_HINT = "allow destructive changes to do it (metacrm migrate --allow-destructive)"
-_PHASES = (
-    "drop_index",
-    "create_table",
-    "add_column",
-    "alter",
-    "add_index",
-    "drop_column",
-    "drop_table",
-)
-# What SQLite accepts as the default of a column added to an existing table.
-_SQLITE_CONSTANT = re.compile(
-    r"^\s*(NULL|TRUE|FALSE|[+-]?\d+(\.\d*)?([eE][+-]?\d+)?|'([^']|'')*'|[xX]'[0-9a-fA-F]*')\s*$"
+# The order actions run in: each phase may need what an earlier one made
+# (indexes need their columns) or removed (SQLite drops no indexed column).
+_PHASES: tuple[tuple[type[Action], ...], ...] = (
+    (DropIndex,),
+    (CreateTable, AddForeignKey),
+    (AddColumn,),
+    (AlterColumnType, AlterNullable),
+    (AddIndex,),
+    (DropColumn,),
+    (DropTable,),
 )
 
 
@@ -113,7 +108,7 @@ class _Planner:
         self.live = reflect_snapshot(conn)
         self.want = wanted_snapshot(metadata, conn.dialect)
         self.tables = {n: t for n, t in metadata.tables.items() if is_managed_table(n)}
-        self.steps: dict[str, list[Action]] = {phase: [] for phase in _PHASES}
+        self.actions: list[Action] = []
         self.refusals: list[Refusal] = []
 
     def plan(self) -> MigrationPlan:
@@ -123,7 +118,8 @@ class _Planner:
                 self._compare_table(table, self.live[name], self.want[name])
         self._drop_tables([n for n in self.live if n not in self.want])
         return MigrationPlan(
-            actions=tuple(a for phase in _PHASES for a in self.steps[phase]),
+            # A stable sort: within a phase, actions keep the order they were found.
+            actions=tuple(sorted(self.actions, key=_phase)),
             refusals=tuple(self.refusals),
             dialect=self.dialect.name,
             source_fingerprint=fingerprint(self.live),
@@ -131,8 +127,9 @@ class _Planner:
             allow_destructive=self.allow,
         )
 
-    def _refuse(self, subject: str, reason: str, remedy: str = "") -> None:
-        self.refusals.append(Refusal(subject, reason, remedy))
+    def _add(self, *found: Action | Refusal) -> None:
+        for item in found:
+            (self.refusals if isinstance(item, Refusal) else self.actions).append(item)
 
     def _create_tables(self, tables: list[sa.Table]) -> None:
         """Referenced tables first; foreign keys in a cycle added once all exist."""
@@ -142,7 +139,7 @@ class _Planner:
         later = [] if self.sqlite else [fk for t, fks in order if t is None for fk in fks]
         for table, _fks in order:
             if table is not None:
-                self.steps["create_table"].append(
+                self._add(
                     CreateTable(
                         table=table.name,
                         sql=ddl.create_table(table, self.dialect, later=later),
@@ -151,12 +148,13 @@ class _Planner:
                     )
                 )
         for fk in later:
-            target = fk.elements[0].column
-            self.steps["create_table"].append(
+            target = fk.elements[0].column.table.name
+            referred = ", ".join(e.column.name for e in fk.elements)
+            self._add(
                 AddForeignKey(
                     table=fk.table.name,
                     name=constraint_name(fk, self.dialect) or "",
-                    references=f"{target.table.name} ({', '.join(e.column.name for e in fk.elements)})",
+                    references=f"{target} ({referred})",
                     sql=(ddl.add_foreign_key(fk, self.dialect),),
                 )
             )
@@ -164,154 +162,21 @@ class _Planner:
     def _compare_table(self, table: sa.Table, live: TableSnap, want: TableSnap) -> None:
         for column in table.columns:
             if column.name not in live.columns:
-                self._add_column(column)
+                self._add(columns.add_column(self.conn, column))
             else:
-                self._alter_column(table.name, live.columns[column.name], want.columns[column.name])
+                self._add(
+                    *columns.alter_column(
+                        self.conn,
+                        table.name,
+                        live.columns[column.name],
+                        want.columns[column.name],
+                        self.allow,
+                    )
+                )
         for name in live.columns:
             if name not in want.columns:
-                self._drop_column(live, name)
+                self._add(columns.drop_column(self.conn, live, name, self.allow))
         self._compare_indexes(table, live, want)
-
-    # --- columns ---------------------------------------------------------------
-
-    def _add_column(self, column: sa.Column[object]) -> None:
-        table = column.table.name
-        subject = f"add column {table}.{column.name}"
-        default = ddl.server_default_sql(column, self.dialect)
-        fks = [fk.constraint for fk in column.foreign_keys if fk.constraint is not None]
-        if column.primary_key:
-            return self._refuse(subject, "a primary-key column can only be created with its table")
-        if any(len(fk.columns) > 1 for fk in fks):
-            return self._refuse(
-                subject, "a foreign key over several columns can only be created with its table"
-            )
-        if not column.nullable and default is None and checks.has_rows(self.conn, table):
-            rows = checks.count_rows(self.conn, table)
-            return self._refuse(
-                subject,
-                f"it is NOT NULL without a server default and {table} has {rows} rows, "
-                "so there is no value to fill them with",
-                "give the field a default, or add it as optional and make it required "
-                "once every row has a value",
-            )
-        if self.sqlite and default is not None and not _SQLITE_CONSTANT.match(default):
-            return self._refuse(
-                subject, f"SQLite can only add a column whose default is a constant, not {default}"
-            )
-        if self.sqlite and fks and default is not None and default.strip().upper() != "NULL":
-            return self._refuse(
-                subject, "SQLite cannot add a column with a foreign key and a non-NULL default"
-            )
-        references = ", ".join(
-            f"{fk.elements[0].column.table.name} ({fk.elements[0].column.name})" for fk in fks
-        )
-        self.steps["add_column"].append(
-            AddColumn(
-                table=table,
-                column=column.name,
-                sql=(ddl.add_column(column, self.dialect),),
-                type=type_sql(column.type, self.dialect),
-                nullable=bool(column.nullable),
-                default=default,
-                references=references or None,
-            )
-        )
-
-    def _alter_column(self, table: str, live: ColumnSnap, want: ColumnSnap) -> None:
-        name = f"{table}.{live.name}"
-        old, new = live.shape, want.shape
-        change = compare_shapes(old, new)
-        if self.sqlite and live.primary_key and old.kind == new.kind == "integer":
-            change = Change.SAME  # every SQLite integer is 64-bit; the rowid must stay as is
-        if (
-            change in (Change.WIDEN, Change.NARROW)
-            and self.sqlite
-            and (sqlite_affinity(old.sql) != sqlite_affinity(new.sql))
-        ):
-            change = Change.INCOMPATIBLE
-        subject = f"change column {name} {old} -> {new}"
-        if change is Change.INCOMPATIBLE:
-            self._refuse(
-                subject,
-                "the types are incompatible, so existing values cannot be kept",
-                "to replace the column, remove the field and migrate (with --allow-destructive), "
-                "then add it back with the new type; or convert the data yourself",
-            )
-        elif change is Change.NARROW and not self.allow:
-            self._refuse(
-                f"narrow column {name} {old} -> {new}",
-                "values that do not fit the smaller type would be rejected or rounded",
-                ALLOW_HINT,
-            )
-        elif change is not Change.SAME:
-            misfits = checks.count_misfits(self.conn, table, live.name, new)
-            if misfits:
-                return self._refuse(
-                    f"narrow column {name} {old} -> {new}",
-                    f"{misfits} rows hold values that do not fit {new}",
-                    "shorten or correct them first",
-                )
-            self.steps["alter"].append(
-                AlterColumnType(
-                    table=table,
-                    column=live.name,
-                    old=str(old),
-                    new=new.sql,
-                    widen=change is Change.WIDEN,
-                    target=new,
-                    sql=()
-                    if self.sqlite
-                    else (ddl.alter_type(table, live.name, new.sql, self.dialect),),
-                )
-            )
-        if live.primary_key or live.nullable == want.nullable:
-            return
-        if not want.nullable:
-            nulls = checks.count_nulls(self.conn, table, live.name)
-            if nulls:
-                return self._refuse(
-                    f"set column {name} NOT NULL",
-                    f"{nulls} rows have no value in it",
-                    "fill them in first, or keep the field optional",
-                )
-        self.steps["alter"].append(
-            AlterNullable(
-                table=table,
-                column=live.name,
-                nullable=want.nullable,
-                sql=()
-                if self.sqlite
-                else (ddl.alter_nullable(table, live.name, want.nullable, self.dialect),),
-            )
-        )
-
-    def _drop_column(self, live: TableSnap, column: str) -> None:
-        values = checks.count_values(self.conn, live.name, column)
-        subject = f"drop column {live.name}.{column}"
-        if not self.allow:
-            return self._refuse(
-                subject,
-                f"it is no longer defined; dropping it deletes its data ({values} non-empty values)",
-                ALLOW_HINT,
-            )
-        if live.columns[column].primary_key:
-            return self._refuse(subject, "it is part of the primary key")
-        if self.sqlite:
-            held = [i.name for i in live.indexes.values() if i.constraint and column in i.columns]
-            if held:
-                return self._refuse(
-                    subject,
-                    f"SQLite cannot drop a column of a UNIQUE constraint ({', '.join(held)})",
-                    "rebuild the table by hand (create, copy, rename)",
-                )
-        self.steps["drop_column"].append(
-            DropColumn(
-                table=live.name,
-                column=column,
-                values=values,
-                sql=(ddl.drop_column(live.name, column, self.dialect),),
-            )
-        )
 
     # --- indexes ---------------------------------------------------------------
 
@@ -339,7 +204,7 @@ class _Planner:
             where = None
         else:
             sql, where = ddl.create_index(index, self.dialect), self._where(index)
-        self.steps["add_index"].append(
+        self._add(
             AddIndex(
                 table=table.name,
                 name=wanted.name,
@@ -363,7 +228,7 @@ class _Planner:
         )
 
     def _drop_index(self, found: IndexSnap) -> None:
-        self.steps["drop_index"].append(
+        self._add(
             DropIndex(
                 table=found.table,
                 name=found.name,
@@ -379,10 +244,12 @@ class _Planner:
             rows = checks.count_rows(self.conn, name)
             subject = f"drop table {name}"
             if not self.allow:
-                self._refuse(
-                    subject,
-                    f"it is in the database but not in the definitions and holds {rows} rows",
-                    ALLOW_HINT + ", or define the entity again to keep it",
+                self._add(
+                    Refusal(
+                        subject,
+                        f"it is in the database but not in the definitions and holds {rows} rows",
+                        ALLOW_HINT + ", or define the entity again to keep it",
+                    )
                 )
                 continue
             holders = [
@@ -391,15 +258,19 @@ class _Planner:
                 if other not in gone and set(fk.columns) <= set(self.want[other].columns)
             ]
             if holders:
-                self._refuse(subject, f"{', '.join(holders)} still references it")
+                self._add(Refusal(subject, f"{', '.join(holders)} still references it"))
                 continue
-            self.steps["drop_table"].append(
+            self._add(
                 DropTable(
                     table=name,
                     rows=rows,
                     sql=(ddl.drop_table(name, self.dialect),),
                 )
             )
+
+
+def _phase(action: Action) -> int:
+    return next(i for i, kinds in enumerate(_PHASES) if isinstance(action, kinds))
 
 
 def _same_index(live: IndexSnap, want: IndexSnap) -> bool:
@@ -411,7 +282,7 @@ def _same_index(live: IndexSnap, want: IndexSnap) -> bool:
     return live.columns == want.columns
 
 
-def _children_first(live: dict[str, TableSnap], gone: Iterable[str]) -> list[str]:
+def _children_first(live: Mapping[str, TableSnap], gone: Iterable[str]) -> list[str]:
     """Tables to drop, each before any table it references."""
     pending = sorted(gone)
     ordered: list[str] = []

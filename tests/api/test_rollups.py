@@ -1,0 +1,60 @@
+"""Rollup fields follow the records that refer to them: created, changed, deleted, restored."""
+
+from __future__ import annotations
+
+
+def customer_view(crm, cid: int) -> dict:
+    record = crm.get(f"/api/customer/{cid}").json
+    return {k: record[k] for k in ("last_followup_at", "followup_count", "open_opportunities",
+                                   "won_amount", "version")}
+
+
+def test_follow_up_activities_set_the_customers_last_follow_up_time(crm) -> None:
+    cid = crm.post("/api/customer", json={"name": "星河贸易"}).json["id"]
+    assert customer_view(crm, cid) == {"last_followup_at": None, "followup_count": 0,
+                                       "open_opportunities": 0, "won_amount": "0.00",
+                                       "version": 1}
+    first = crm.post("/api/activity", json={"customer": cid, "type": "call", "subject": "电话",
+                                            "occurred_at": "2026-11-01T10:00:00Z"}).json["id"]
+    second = crm.post("/api/activity", json={"customer": cid, "type": "visit", "subject": "拜访",
+                                             "occurred_at": "2026-11-05T02:00:00Z"}).json["id"]
+    view = customer_view(crm, cid)
+    assert view["last_followup_at"] == "2026-11-05T02:00:00+00:00"
+    assert view["followup_count"] == 2
+    assert view["version"] == 1  # derived data does not make a colleague's edit stale
+
+    crm.patch(f"/api/activity/{first}", json={"occurred_at": "2026-11-20T09:00:00Z"})
+    assert customer_view(crm, cid)["last_followup_at"] == "2026-11-20T09:00:00+00:00"
+    assert crm.delete(f"/api/activity/{first}").status_code == 204
+    assert customer_view(crm, cid)["last_followup_at"] == "2026-11-05T02:00:00+00:00"
+    crm.post(f"/api/activity/{first}/restore")
+    assert customer_view(crm, cid)["followup_count"] == 2
+    assert second
+
+
+def test_moving_an_activity_to_another_customer_updates_both(crm) -> None:
+    a = crm.post("/api/customer", json={"name": "A"}).json["id"]
+    b = crm.post("/api/customer", json={"name": "B"}).json["id"]
+    act = crm.post("/api/activity", json={"customer": a, "type": "call", "subject": "x"}).json
+    crm.patch(f"/api/activity/{act['id']}", json={"customer": b})
+    assert customer_view(crm, a)["followup_count"] == 0
+    assert customer_view(crm, b)["followup_count"] == 1
+
+
+def test_opportunity_counts_and_won_totals_follow_stages(crm) -> None:
+    cid = crm.post("/api/customer", json={"name": "C"}).json["id"]
+    deal = crm.post("/api/opportunity", json={"name": "ERP", "customer": cid,
+                                              "amount": "12000.50", "stage": "negotiation",
+                                              "expected_close": "2099-01-01"}).json
+    assert customer_view(crm, cid)["open_opportunities"] == 1
+    crm.patch(f"/api/opportunity/{deal['id']}", json={"stage": "won"})
+    view = customer_view(crm, cid)
+    assert (view["open_opportunities"], view["won_amount"]) == (0, "12000.50")
+    assert crm.get(f"/api/customer?won_amount__gte=10000").json["items"][0]["id"] == cid
+
+
+def test_rollups_cannot_be_written(crm) -> None:
+    cid = crm.post("/api/customer", json={"name": "D"}).json["id"]
+    response = crm.patch(f"/api/customer/{cid}", json={"followup_count": 99})
+    assert response.status_code == 422
+    assert response.json["errors"] == {"followup_count": ["This field is read-only."]}
