@@ -30,18 +30,18 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @pytest.fixture(scope="module")
-def crm() -> Catalog:
+def catalog() -> Catalog:
     return load_catalog([REPO])
 
 
 @pytest.fixture(scope="module")
-def doc(crm: Catalog) -> dict:
-    return build_openapi(crm)
+def doc(catalog: Catalog) -> dict:
+    return build_openapi(catalog)
 
 
 @pytest.fixture(scope="module")
-def doc_zh(crm: Catalog) -> dict:
-    return build_openapi(crm, lang="zh", server_url="https://crm.example.com")
+def doc_zh(catalog: Catalog) -> dict:
+    return build_openapi(catalog, lang="zh", server_url="https://crm.example.com")
 
 
 def schema_validator(doc: dict, name: str) -> Draft202012Validator:
@@ -70,9 +70,9 @@ def test_shipped_document_is_valid_openapi_31(doc: dict, doc_zh: dict) -> None:
     assert doc_zh["servers"] == [{"url": "https://crm.example.com"}]
 
 
-def test_every_entity_has_its_paths_in_catalog_order(crm: Catalog, doc: dict) -> None:
+def test_every_entity_has_its_paths_in_catalog_order(catalog: Catalog, doc: dict) -> None:
     expected: list[str] = []
-    for entity in crm.entities:
+    for entity in catalog.entities:
         for template, operations in ENTITY_PATHS.items():
             path = template.format(e=entity)
             expected.append(path)
@@ -80,11 +80,11 @@ def test_every_entity_has_its_paths_in_catalog_order(crm: Catalog, doc: dict) ->
             assert {m for m in item if m in METHODS} == set(operations), path
             for method, op_id in operations.items():
                 assert item[method]["operationId"] == op_id.format(e=entity)
-                assert item[method]["tags"] == [crm.entities[entity].label.get("en")]
+                assert item[method]["tags"] == [catalog.entities[entity].label.get("en")]
     entity_paths = [p for p in doc["paths"] if not p.startswith(("/api/meta/", "/api/openapi"))]
     assert entity_paths == expected
     assert [t["name"] for t in doc["tags"]][:-1] == [
-        e.label.get("en") for e in crm.entities.values()]
+        e.label.get("en") for e in catalog.entities.values()]
 
 
 def test_operation_ids_are_unique(doc: dict) -> None:
@@ -119,15 +119,16 @@ def test_create_schema_accepts_a_record_and_rejects_unknown_fields(doc: dict) ->
     assert not is_valid(doc, "CustomerCreate", {**body, "grade": "Z"})
     assert not is_valid(doc, "CustomerCreate", {**body, "email": "not an email"})
     assert not is_valid(doc, "CustomerCreate", {"grade": "A"})  # name is required
+    assert not is_valid(doc, "CustomerCreate", {"name": ""})  # ... and "" is no value
     bulk = doc["paths"]["/api/customer/bulk"]["post"]["requestBody"]["content"]
     assert bulk["application/json"]["schema"]["properties"]["items"]["maxItems"] == 1000
 
 
-def test_required_lists_are_required_fields_without_default(crm: Catalog, doc: dict) -> None:
+def test_required_lists_are_required_fields_without_default(catalog: Catalog, doc: dict) -> None:
     schemas = doc["components"]["schemas"]
     assert schemas["CustomerCreate"]["required"] == ["name"]  # lifecycle has a default
     assert schemas["OpportunityCreate"]["required"] == ["name", "customer"]
-    for name, entity in crm.entities.items():
+    for name, entity in catalog.entities.items():
         base = name.capitalize()
         expected = [f.name for f in entity.fields.values() if f.required and f.default is None]
         assert schemas[base + "Create"].get("required", []) == expected
@@ -138,17 +139,17 @@ def test_required_lists_are_required_fields_without_default(crm: Catalog, doc: d
     assert not is_valid(doc, "OpportunityUpdate", {"name": None})  # required: cannot be cleared
 
 
-def test_choice_enum_is_the_option_values_in_order(crm: Catalog, doc: dict) -> None:
+def test_choice_enum_is_the_option_values_in_order(catalog: Catalog, doc: dict) -> None:
     schemas = doc["components"]["schemas"]
-    stages = list(crm.optionsets["opportunity_stage"].values())
+    stages = list(catalog.optionsets["opportunity_stage"].values())
     assert schemas["Opportunity"]["properties"]["stage"]["enum"] == stages  # required: no null
     assert schemas["OpportunityCreate"]["properties"]["stage"]["enum"] == stages
     grade = schemas["Customer"]["properties"]["grade"]
-    assert grade["enum"] == [*crm.optionsets["customer_grade"].values(), None]
+    assert grade["enum"] == [*catalog.optionsets["customer_grade"].values(), None]
     assert grade["type"] == ["string", "null"]
     grade_filter = next(p for p in doc["paths"]["/api/customer"]["get"]["parameters"]
                         if p.get("name") == "grade")
-    assert grade_filter["schema"]["enum"] == list(crm.optionsets["customer_grade"].values())
+    assert grade_filter["schema"]["enum"] == list(catalog.optionsets["customer_grade"].values())
 
 
 def test_labels_follow_the_language(doc: dict, doc_zh: dict) -> None:
@@ -161,17 +162,20 @@ def test_labels_follow_the_language(doc: dict, doc_zh: dict) -> None:
     assert doc_zh["paths"]["/api/customer"]["get"]["tags"] == ["客户"]
 
 
-def test_computed_fields_are_read_only_and_not_writable(doc: dict) -> None:
+def test_computed_fields_are_read_only_and_not_writable(catalog: Catalog, doc: dict) -> None:
     schemas = doc["components"]["schemas"]
     weighted = schemas["Opportunity"]["properties"]["weighted_amount"]
     assert weighted["readOnly"] is True and "string" in weighted["type"]
     assert schemas["Customer"]["properties"]["code"]["readOnly"] is True
-    for schema, field in (("Opportunity", "weighted_amount"), ("Customer", "code")):
-        assert field not in schemas[schema + "Create"]["properties"]
-        assert field not in schemas[schema + "Update"]["properties"]
-    # readonly: set on create, refused on update
-    assert "last_followup_at" in schemas["CustomerCreate"]["properties"]
-    assert "last_followup_at" not in schemas["CustomerUpdate"]["properties"]
+    computed = [(name, f.name) for name, e in catalog.entities.items()
+                for f in e.fields.values() if not (f.writable or f.readonly)]
+    assert ("opportunity", "weighted_amount") in computed and ("customer", "code") in computed
+    for entity, field in computed:  # autonumbers, formulas and any later computed type
+        base = entity.capitalize()
+        assert schemas[base]["properties"][field]["readOnly"] is True
+        assert field not in schemas[base + "Create"]["properties"]
+        assert field not in schemas[base + "Update"]["properties"]
+    assert not schemas["Customer"]["properties"]["name"].get("readOnly")
 
 
 def test_decimals_travel_as_strings(doc: dict) -> None:
@@ -204,7 +208,7 @@ def test_records_validate_including_expansion(doc: dict) -> None:
     assert is_valid(doc, "Errors", {"errors": {"stage__gtx": ["unknown operator 'gtx'"]}})
 
 
-def test_list_parameters(crm: Catalog, doc: dict) -> None:
+def test_list_parameters(catalog: Catalog, doc: dict) -> None:
     listing = doc["paths"]["/api/customer"]["get"]
     params = {p.get("name"): p for p in listing["parameters"]}
     refs = {p["$ref"].rsplit("/", 1)[1] for p in listing["parameters"] if "$ref" in p}
@@ -212,7 +216,7 @@ def test_list_parameters(crm: Catalog, doc: dict) -> None:
     limit = doc["components"]["parameters"]["Limit"]["schema"]
     assert (limit["minimum"], limit["maximum"], limit["default"]) == (1, 500, 50)
     assert {"sort", "q", "fields", "expand"} <= set(params)
-    stored = [f.name for f in crm.entities["customer"].fields.values() if f.stored]
+    stored = [f.name for f in catalog.entities["customer"].fields.values() if f.stored]
     assert set(stored) <= set(params) and "tags" not in params  # a link table: no column
     assert {"id", "created_at", "updated_by", "version"} <= set(params)
     assert params["owner"]["schema"] == {"type": "integer"}
@@ -220,7 +224,10 @@ def test_list_parameters(crm: Catalog, doc: dict) -> None:
     for op in ("gte", "in", "contains", "startswith", "isnull"):
         assert f"`{op}`" in listing["description"]
     deleted = doc["paths"]["/api/customer/deleted"]["get"]["parameters"]
-    assert deleted == listing["parameters"]
+    assert [p.get("name", p.get("$ref")) for p in deleted] == [
+        p.get("name", p.get("$ref")) for p in listing["parameters"]]
+    one = doc["paths"]["/api/customer/{id}"]["get"]["parameters"]
+    assert [p["name"] for p in one] == ["fields", "expand"]
 
 
 def test_concurrency_headers_and_error_responses(doc: dict) -> None:
@@ -238,12 +245,12 @@ def test_concurrency_headers_and_error_responses(doc: dict) -> None:
         assert response["content"]["application/json"]["schema"] == errors
 
 
-def test_building_is_pure(crm: Catalog, doc: dict) -> None:
-    again = build_openapi(crm)
+def test_building_is_pure(catalog: Catalog, doc: dict) -> None:
+    again = build_openapi(catalog)
     assert again == doc
     mangled = copy.deepcopy(again)
     again["components"]["schemas"]["Customer"]["title"] = "changed"
-    assert build_openapi(crm) == doc == mangled
+    assert build_openapi(catalog) == doc == mangled
 
 
 # --- a small bundle, extended by a second one ---------------------------------------
@@ -324,7 +331,7 @@ def test_small_bundle_document(shop: Catalog) -> None:
             assert template.format(e=entity) in doc["paths"]
     schemas = doc["components"]["schemas"]
     # the entity 'history' must not replace the audit entry schema
-    assert schemas["History"]["required"] == ["id", "action", "at"]
+    assert schemas["History"]["required"] == ["id", "action", "user_id", "at", "changes"]
     history_ref = {"$ref": "#/components/schemas/History_"}
     assert doc["paths"]["/api/history/{id}"]["get"]["responses"]["200"]["content"][
         "application/json"]["schema"] == history_ref
@@ -363,4 +370,51 @@ def test_small_bundle_document(shop: Catalog) -> None:
               "parent": {"id": 1, "name": "Cup", "size": "l"}, "related": [1, 2],
               "sku": "IT-0003", "updated_by": None}
     assert is_valid(doc, "Item", record)
+    assert is_valid(doc, "Item", {**record, "related": [{"id": 1}, 2]})  # ?expand=related
     assert not is_valid(doc, "Item", {**record, "related": None})
+    assert not is_valid(doc, "Item", {**record, "weight": "0.35"})  # scale 3
+
+
+# --- the document against the running API ------------------------------------------
+
+
+def test_live_answers_match_the_served_document(crm) -> None:  # type: ignore[no-untyped-def]
+    served = crm.get("/api/openapi.json", headers={"Accept-Language": "zh"})
+    assert served.status_code == 200
+    doc = served.json
+    assert doc["info"]["title"] == "客户关系管理" and doc["servers"][0]["url"].startswith("http")
+
+    def check(response, status: int, schema: str):  # type: ignore[no-untyped-def]
+        assert response.status_code == status, response.json
+        errors = list(schema_validator(doc, schema).iter_errors(response.json))
+        assert not errors, [e.message for e in errors]
+        return response.json
+
+    body = {"name": "上海星河贸易有限公司", "grade": "A", "annual_revenue": 1250000,
+            "email": "info@xinghe.example.com"}
+    assert is_valid(doc, "CustomerCreate", body)
+    created = crm.post("/api/customer", json=body)
+    customer = check(created, 201, "Customer")
+    assert created.headers["ETag"] == f'"{customer["version"]}"' and created.headers["Location"]
+    deal = {"name": "ERP 项目", "customer": customer["id"], "amount": "880000", "probability": 40}
+    opportunity = check(crm.post("/api/opportunity", json=deal), 201, "Opportunity")
+    page = check(crm.get("/api/opportunity?expand=customer,owner&count=true"), 200,
+                 "OpportunityList")
+    assert page["items"][0]["customer"]["id"] == customer["id"]
+    url = f"/api/opportunity/{opportunity['id']}"
+    check(crm.patch(url, json={"stage": "won"}, headers={"If-Match": '"99"'}), 412, "Errors")
+    etag = crm.get(url).headers["ETag"]
+    check(crm.patch(url, json={"stage": "won"}, headers={"If-Match": etag}), 200, "Opportunity")
+    invalid = {"name": "X", "grade": "Z"}
+    assert not is_valid(doc, "CustomerCreate", invalid)
+    check(crm.post("/api/customer", json=invalid), 422, "Errors")
+    check(crm.get("/api/customer?stage__gtx=1"), 400, "Errors")
+    history = crm.get(f"{url}/history")
+    assert history.status_code == 200 and len(history.json["items"]) == 2
+    for entry in history.json["items"]:
+        assert is_valid(doc, "History", entry), entry
+    tags = crm.post("/api/tag/bulk", json={"items": [{"name": "VIP"}, {"name": "出口"}]})
+    assert tags.status_code == 201, tags.json
+    assert all(is_valid(doc, "Tag", tag) for tag in tags.json["items"])
+    assert crm.delete(f"/api/tag/{tags.json['items'][0]['id']}").status_code == 204
+    assert check(crm.get("/api/tag/deleted"), 200, "TagList")["items"]

@@ -85,6 +85,12 @@ class EntityModel:
     def output_columns(self) -> list[str]:
         return list(SYSTEM_COLUMNS) + [f.name for f in self.stored_fields]
 
+    @cached_property
+    def empty_rollups(self) -> dict[str, int]:
+        """A new record has no children: counts and sums start at zero."""
+        return {f.name: 0 for f in self.entity.fields.values()
+                if f.type == "rollup" and f.aggregate in ("count", "sum")}
+
     def field_type(self, name: str) -> str | None:
         return self.types.get(name)
 

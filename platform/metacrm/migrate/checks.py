@@ -52,7 +52,7 @@ def count_misfits(conn: Connection, table: str, column: str, shape: TypeShape) -
         condition = sa.func.length(col) > shape.size[0]
     elif shape.kind == "numeric" and isinstance(shape.size[0], int):
         precision, scale = shape.size
-        assert isinstance(scale, int)
+        assert isinstance(precision, int) and isinstance(scale, int)
         condition = sa.func.abs(col) >= 10 ** (precision - scale)
     elif shape.kind == "integer":
         bounds = integer_bounds(shape)

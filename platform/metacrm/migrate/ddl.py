@@ -12,8 +12,14 @@ from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import DDLCompiler
 
 from .snapshot import constraint_name
+
+
+def ddl_compiler(dialect: Dialect) -> DDLCompiler:
+    """The dialect's DDL compiler, for its helpers (cascades, defaults), not a statement."""
+    return dialect.ddl_compiler(dialect, None)  # type: ignore[arg-type]
 
 
 def _q(dialect: Dialect, name: str) -> str:
@@ -81,7 +87,7 @@ def add_column(column: sa.Column[object], dialect: Dialect) -> str:
 def references(constraint: sa.ForeignKeyConstraint, dialect: Dialect) -> str:
     """`` CONSTRAINT name REFERENCES t (c) ON DELETE ...`` for a one-column foreign key."""
     preparer = dialect.identifier_preparer
-    compiler = dialect.ddl_compiler(dialect, None)
+    compiler = ddl_compiler(dialect)
     name = preparer.format_constraint(constraint) if constraint.name is not None else None
     (element,) = constraint.elements
     target = element.column
@@ -117,7 +123,7 @@ def server_default_sql(column: sa.Column[object], dialect: Dialect) -> str | Non
     """The DEFAULT expression for ``column`` as a person would write it, if any."""
     if column.server_default is None:
         return None
-    compiler = dialect.ddl_compiler(dialect, None)
+    compiler = ddl_compiler(dialect)
     text = compiler.get_column_default_string(column)
     return None if text is None else readable(text, dialect)
 

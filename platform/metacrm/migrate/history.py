@@ -44,11 +44,13 @@ def record_migration(
     """Insert the history row (creating the table if needed) in ``conn``'s transaction."""
     HISTORY.create(conn, checkfirst=True)
     applied_at = datetime.now(UTC)
-    new_id = conn.execute(
+    result = conn.execute(
         HISTORY.insert().values(
             applied_at=applied_at, note=note, actions=list(actions), fingerprint=fingerprint
         )
-    ).inserted_primary_key[0]
+    )
+    assert result.inserted_primary_key is not None
+    new_id = result.inserted_primary_key[0]
     return AppliedMigration(int(new_id), applied_at, note, tuple(actions), fingerprint)
 
 

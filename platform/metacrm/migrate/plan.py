@@ -129,11 +129,14 @@ class _Planner:
 
     def _add(self, *found: Action | Refusal) -> None:
         for item in found:
-            (self.refusals if isinstance(item, Refusal) else self.actions).append(item)
+            if isinstance(item, Refusal):
+                self.refusals.append(item)
+            else:
+                self.actions.append(item)
 
     def _create_tables(self, tables: list[sa.Table]) -> None:
         """Referenced tables first; foreign keys in a cycle added once all exist."""
-        order = sa.schema.sort_tables_and_constraints(tables)
+        order = sa.schema.sort_tables_and_constraints(tables)  # type: ignore[no-untyped-call]
         # The (None, constraints) entry holds the foreign keys that form cycles.
         # SQLite accepts a REFERENCES to a table it hasn't seen yet: keep them inline.
         later = [] if self.sqlite else [fk for t, fks in order if t is None for fk in fks]
@@ -222,7 +225,7 @@ class _Planner:
         if isinstance(clause, str):
             return clause
         # As CREATE INDEX renders it: bare column names, literal values.
-        compiler = self.dialect.ddl_compiler(self.dialect, None).sql_compiler
+        compiler = ddl.ddl_compiler(self.dialect).sql_compiler
         return ddl.readable(
             str(compiler.process(clause, include_table=False, literal_binds=True)), self.dialect
         )

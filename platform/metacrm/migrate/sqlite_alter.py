@@ -175,7 +175,7 @@ def _item_spans(sql: str) -> list[tuple[int, int, list[_Token]]]:
     tokens = _tokens(sql)
     opening = next(i for i, t in enumerate(tokens) if t.text == "(")
     spans: list[tuple[int, int, list[_Token]]] = []
-    depth, current = 0, []
+    depth, current = 0, list[_Token]()
     for token in tokens[opening + 1 :]:
         if token.text == "(":
             depth += 1

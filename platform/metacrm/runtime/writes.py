@@ -44,6 +44,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
     records = []
     for index, values in enumerate(rows):
         record = {name: values.get(name) for name in model.types if name in values}
+        record.update(model.empty_rollups)
         apply_formulas(model, record, ctx)
         for key, problems in broken_rules(model, record, ctx).items():
             errors.setdefault(_row_key(key, index, len(rows)), []).extend(problems)
