@@ -13,6 +13,7 @@ from ..config import Settings
 from ..platform import Platform
 from ..runtime.problems import Problem
 from .api import api
+from .home import home
 from .jsonio import OrjsonProvider
 from .meta_api import meta_api
 
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.json = OrjsonProvider(app)
     app.extensions["metacrm"] = platform
     app.extensions["metacrm.user"] = _default_user_resolver(platform)
+    app.register_blueprint(home)
     app.register_blueprint(meta_api)
     app.register_blueprint(api)
     _register_error_handlers(app)
