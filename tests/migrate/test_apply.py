@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from metacrm.db import writer
 from metacrm.migrate import (
     MigrationFailed,
     PlanOutdated,
     apply_migration,
+    apply_migration_in,
     migration_history,
     plan_migration,
+    plan_migration_in,
 )
 from sqlalchemy.engine import Engine
 
@@ -228,3 +231,35 @@ def test_empty_plan_runs_and_records_nothing(filled: Engine) -> None:
 
     assert applied.id is None and applied.actions == ()
     assert migration_history(filled) == before
+
+
+def test_migration_commits_or_rolls_back_with_the_callers_transaction(filled: Engine) -> None:
+    md = crm(sa.Column("wechat", sa.String(100)))
+    before = migration_history(filled)
+
+    with pytest.raises(RuntimeError), writer(filled).begin() as conn:
+        apply_migration_in(conn, plan_migration_in(conn, md), note="customization #1")
+        conn.execute(sa.text("INSERT INTO customer (id, name, wechat) VALUES (9, 'n', 'w')"))
+        raise RuntimeError("the caller fails after migrating")
+
+    assert "wechat" not in columns(filled, "customer")
+    assert migration_history(filled) == before
+
+    with writer(filled).begin() as conn:
+        apply_migration_in(conn, plan_migration_in(conn, md), note="customization #1")
+        conn.execute(sa.text("INSERT INTO customer (id, name, wechat) VALUES (9, 'n', 'w')"))
+
+    assert select_all(filled, "customer", "id", "wechat")[-1] == (9, "w")
+    assert migration_history(filled)[0].note == "customization #1"
+
+
+def test_failed_migration_leaves_the_callers_transaction_usable(filled: Engine) -> None:
+    md = crm(sa.Column("wechat", sa.String(100)), sa.Index(None, "grade", unique=True))
+
+    with writer(filled).begin() as conn:
+        with pytest.raises(MigrationFailed):  # every customer has grade A
+            apply_migration_in(conn, plan_migration_in(conn, md))
+        conn.execute(sa.text("INSERT INTO customer (id, name) VALUES (9, 'n')"))
+
+    assert "wechat" not in columns(filled, "customer")
+    assert select_all(filled, "customer", "id")[-1] == (9,)

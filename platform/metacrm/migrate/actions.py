@@ -34,7 +34,10 @@ class Refusal:
 
 @dataclass(frozen=True, kw_only=True)
 class Action:
+    """One step; ``sql`` is what it runs, compiled for the plan's dialect."""
+
     table: str
+    sql: tuple[str, ...] = ()
 
     @property
     def destructive(self) -> bool:
@@ -47,7 +50,7 @@ class Action:
     @property
     def statements(self) -> tuple[str, ...]:
         """The SQL this action runs (for ``--dry-run``)."""
-        return ()
+        return self.sql
 
     def run(self, conn: Connection) -> None:
         for statement in self.statements:
@@ -55,16 +58,7 @@ class Action:
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Compiled(Action):
-    sql: tuple[str, ...] = ()
-
-    @property
-    def statements(self) -> tuple[str, ...]:
-        return self.sql
-
-
-@dataclass(frozen=True, kw_only=True)
-class CreateTable(_Compiled):
+class CreateTable(Action):
     columns: int = 0
     indexes: int = 0
 
@@ -76,7 +70,7 @@ class CreateTable(_Compiled):
 
 
 @dataclass(frozen=True, kw_only=True)
-class AddForeignKey(_Compiled):
+class AddForeignKey(Action):
     """A foreign key between two new tables that reference each other (PostgreSQL)."""
 
     name: str
@@ -87,7 +81,7 @@ class AddForeignKey(_Compiled):
 
 
 @dataclass(frozen=True, kw_only=True)
-class AddColumn(_Compiled):
+class AddColumn(Action):
     column: str
     type: str
     nullable: bool = True
@@ -106,7 +100,7 @@ class AddColumn(_Compiled):
 
 
 @dataclass(frozen=True, kw_only=True)
-class AddIndex(_Compiled):
+class AddIndex(Action):
     name: str
     columns: tuple[str, ...] = ()
     unique: bool = False
@@ -119,7 +113,7 @@ class AddIndex(_Compiled):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DropIndex(_Compiled):
+class DropIndex(Action):
     name: str
 
     def describe(self) -> str:
@@ -127,7 +121,7 @@ class DropIndex(_Compiled):
 
 
 @dataclass(frozen=True, kw_only=True)
-class AlterColumnType(_Compiled):
+class AlterColumnType(Action):
     """Widen (or, when destructive changes are allowed, narrow) a column's type.
 
     PostgreSQL runs ``ALTER COLUMN ... TYPE`` and checks every row itself.
@@ -163,7 +157,7 @@ class AlterColumnType(_Compiled):
 
 
 @dataclass(frozen=True, kw_only=True)
-class AlterNullable(_Compiled):
+class AlterNullable(Action):
     """Add or lift ``NOT NULL`` (SQLite: rewritten in place after checking for NULLs)."""
 
     column: str
@@ -185,7 +179,7 @@ class AlterNullable(_Compiled):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DropColumn(_Compiled):
+class DropColumn(Action):
     column: str
     values: int = 0
 
@@ -203,7 +197,7 @@ class DropColumn(_Compiled):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DropTable(_Compiled):
+class DropTable(Action):
     rows: int = 0
 
     @property

@@ -95,21 +95,27 @@ def apply_migration_in(
     """Run ``plan`` inside the caller's write transaction (``writer(engine).begin()``).
 
     Used where the schema change must commit together with other writes, as a
-    runtime customization does with its stored definition.
+    runtime customization does with its stored definition: it commits or
+    rolls back with the caller's transaction.  The actions run in a savepoint,
+    so after a ``MigrationFailed`` the schema is as it was and the caller's
+    transaction is still usable.
     """
     if plan.refusals:
         raise MigrationRefused(plan.refusals)
+    if conn.dialect.name != plan.dialect:
+        raise ValueError(f"plan made for {plan.dialect}, connection is {conn.dialect.name}")
     _lock(conn, lock_timeout)
     if fingerprint(reflect_snapshot(conn)) != plan.source_fingerprint:
         raise PlanOutdated()
     if plan.is_empty:
         return AppliedMigration(None, datetime.now(UTC), note, (), plan.target_fingerprint)
-    for action in plan.actions:
-        try:
-            action.run(conn)
-        except Exception as exc:
-            raise MigrationFailed(action, exc) from exc
-    return record_migration(conn, plan.describe(), note, plan.target_fingerprint)
+    with conn.begin_nested():
+        for action in plan.actions:
+            try:
+                action.run(conn)
+            except Exception as exc:
+                raise MigrationFailed(action, exc) from exc
+        return record_migration(conn, plan.describe(), note, plan.target_fingerprint)
 
 
 def _lock(conn: Connection, lock_timeout: float | None) -> None:
