@@ -147,6 +147,11 @@ class FieldDef:
         return self.type
 
     @property
+    def computed(self) -> bool:
+        """Set by the platform only (autonumber, formula, rollup)."""
+        return self.type in COMPUTED_TYPES
+
+    @property
     def writable(self) -> bool:
         return not self.readonly and self.type not in COMPUTED_TYPES
 

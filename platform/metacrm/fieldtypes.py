@@ -12,7 +12,9 @@ from sqlalchemy.dialects import postgresql
 from .definitions import FieldDef
 
 ID_TYPE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+# An empty value is SQL NULL, not the JSON value null, so that isnull filters work.
+JSON_TYPE = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True),
+                                                   "postgresql")
 DEFAULT_STRING_LENGTH = 255
 DEFAULT_DECIMAL_SCALE = 4
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+from typing import Iterable
+
 from .definitions import LANGUAGES
 
 MESSAGES: dict[str, dict[str, str]] = {
-    "unknown_field": {"en": "Unknown field{hint}.", "zh": "未知字段{hint}。"},
+    "unknown_field": {"en": "Unknown field{hint}.", "zh": "未知字段{hint}"},
     "read_only": {"en": "This field is read-only.", "zh": "该字段为只读。"},
     "required": {"en": "Missing data for required field.", "zh": "必填字段缺少数据。"},
     "null": {"en": "Field may not be null.", "zh": "该字段不能为空。"},
@@ -53,6 +56,14 @@ def message(key: str, lang: str = "en", **params: object) -> str:
     """Translate the template first, then format it."""
     templates = MESSAGES[key]
     return (templates.get(lang) or templates["en"]).format(**params)
+
+
+def suggestion(word: str, choices: Iterable[str], lang: str) -> str:
+    """A spelling hint in the reader's language, or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    return f"（您是否想输入 '{close[0]}'？）" if lang == "zh" else f" (did you mean '{close[0]}'?)"
 
 
 def kind_name(kind: str, lang: str) -> str:

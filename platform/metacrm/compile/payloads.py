@@ -23,7 +23,7 @@ _DECIMAL_LIMITS = {"money": (2, 16), "percent": (2, 5), "decimal": (None, 24)}
 
 def compile_payload_schema(catalog: Catalog, entity: EntityDef, lang: str) -> type[Schema]:
     declared = {
-        f.name: _field(catalog, f, lang) for f in entity.fields.values() if f.writable
+        f.name: _field(catalog, f, lang) for f in entity.fields.values() if not f.computed
     }
     schema = Schema.from_dict(declared, name=f"{entity.name}_{lang}_payload")
     schema.Meta.unknown = RAISE  # type: ignore[attr-defined]
@@ -46,6 +46,7 @@ def _field(catalog: Catalog, field: FieldDef, lang: str) -> fields.Field:
     kind = field.type
     checks: list[Any] = []
     if kind in ("string", "text", "email", "phone", "url"):
+        checks.append(_no_nul(lang))
         limit = field.max_length or (DEFAULT_STRING_LENGTH if kind == "string" else None)
         if kind == "string" or field.max_length:
             checks.append(validate.Length(max=limit, error=message("max_length", lang,
@@ -95,6 +96,14 @@ def _field(catalog: Catalog, field: FieldDef, lang: str) -> fields.Field:
         item = fields.Integer(strict=True, validate=validate.Range(min=1), **_common("id", lang))
         return fields.List(item, **_common("list", lang))
     return fields.Raw(allow_none=True)  # json
+
+
+def _no_nul(lang: str) -> Any:
+    # PostgreSQL cannot store NUL in text and SQLite's LIKE stops at it.
+    def check(value: str) -> None:
+        if "\x00" in value:
+            raise ValidationError(message("invalid", lang, kind=kind_name("string", lang)))
+    return check
 
 
 def _decimal_field(field: FieldDef, checks: list[Any], common: dict[str, Any],

@@ -7,23 +7,24 @@ defaults are applied on create; required fields are enforced.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Mapping
 
 from marshmallow import ValidationError
 
 from ..compile.models import EntityModel
 from ..definitions import COMPUTED_TYPES
-from ..errors import did_you_mean
-from ..i18n import message
+from ..i18n import message, suggestion
 from .context import Context
-from .problems import Invalid
+from .problems import BadQuery, Invalid
+from .values import to_utc
 
 
 def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
                  current: Mapping[str, Any] | None = None) -> dict[str, Any]:
     lang = ctx.locale
     if not isinstance(body, dict):
-        raise Invalid(message("bad_json", lang))
+        raise BadQuery(message("bad_json", lang))
     errors: dict[str, list[str]] = {}
     fields = model.entity.fields
     writable = {}
@@ -33,7 +34,7 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
             if key in model.types:  # a system field
                 errors[key] = [message("read_only", lang)]
             else:
-                hint = did_you_mean(str(key), [n for n, f in fields.items() if f.writable])
+                hint = suggestion(str(key), [n for n, f in fields.items() if f.writable], lang)
                 errors[str(key)] = [message("unknown_field", lang, hint=hint)]
         elif field_def.type in COMPUTED_TYPES:
             errors[key] = [message("read_only", lang)]
@@ -48,6 +49,9 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
         for key, messages in _flatten(exc.messages).items():
             errors.setdefault(key, []).extend(messages)
         values = dict(exc.valid_data or {})
+    for name, value in values.items():
+        if isinstance(value, datetime):
+            values[name] = to_utc(value)
     if creating:
         _apply_defaults(model, ctx, values)
     for name, field_def in fields.items():

@@ -40,6 +40,14 @@ class SortKey:
     column: sa.ColumnElement
     kind: str
     descending: bool
+    # For choice fields: the option order, since they sort as their option set lists them.
+    ordinals: Mapping[str, int] | None = None
+
+    def position(self, value: Any) -> Any:
+        """The value the ordering compares (an option's rank for a choice)."""
+        if self.ordinals is None or value is None:
+            return value
+        return self.ordinals.get(value, len(self.ordinals))
 
 
 @dataclass
@@ -75,7 +83,7 @@ class ListQuery:
 
     def cursor_for(self, row: Mapping[str, Any]) -> str:
         payload = {"s": [("-" if k.descending else "") + k.name for k in self.sort],
-                   "v": [json_value(row[k.name]) for k in self.sort]}
+                   "v": [json_value(k.position(row[k.name])) for k in self.sort]}
         raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -152,6 +160,7 @@ def _unknown(name: str, model: EntityModel) -> ValueError:
 
 def _filter(key: str, raw: str, model: EntityModel, models: Mapping[str, EntityModel]
             ) -> sa.ColumnElement:
+    _refuse_nul(raw)
     path_text, _, op = key.partition("__")
     op = op or "eq"
     if op not in OPERATORS:
@@ -241,7 +250,11 @@ def _multi_contains(model: EntityModel, name: str, kind: str, values: list[Any] 
     """Records whose list holds any of ``values`` (or anything, for None)."""
     if kind == "multi_reference":
         link = model.link_tables[name]
-        inner = sa.select(link.c.source_id).where(link.c.source_id == model.table.c.id)
+        target = model.catalog.entities[model.entity.fields[name].to or ""]
+        live = sa.table(target.name, sa.column("id"), sa.column("deleted_at"))
+        inner = (sa.select(link.c.source_id)
+                 .join(live, live.c.id == link.c.target_id)
+                 .where(link.c.source_id == model.table.c.id, live.c.deleted_at.is_(None)))
         if values is not None:
             inner = inner.where(link.c.target_id.in_(values))
         return sa.exists(inner)
@@ -270,7 +283,13 @@ def _json_items_postgresql(element: json_items, compiler: Any, **kw: Any) -> str
     return f"jsonb_array_elements_text({compiler.process(element.clauses, **kw)})"
 
 
+def _refuse_nul(raw: str) -> None:
+    if "\x00" in raw:
+        raise ValueError("NUL characters are not allowed in a query")
+
+
 def _search(text: str, model: EntityModel) -> sa.ColumnElement:
+    _refuse_nul(text)
     names = model.entity.search or ((model.entity.title,) if model.entity.title else ())
     if not names:
         raise ValueError(f"'{model.name}' declares no search fields")
@@ -290,6 +309,13 @@ def _sort(raw: str | None, model: EntityModel, default: Sequence[str]) -> list[S
             raise ValueError(f"cannot sort by '{name}', a {kind} field")
         if any(k.name == name for k in keys):
             raise ValueError(f"'{name}' is sorted twice")
+        field_def = model.entity.fields.get(name)
+        if kind == "choice" and field_def is not None and field_def.options:
+            values = model.catalog.optionsets[field_def.options].values()
+            ordinals = {value: rank for rank, value in enumerate(values)}
+            column = sa.case(ordinals, value=model.table.c[name], else_=len(values))
+            keys.append(SortKey(name, column, "integer", descending, ordinals))
+            continue
         keys.append(SortKey(name, model.table.c[name], kind, descending))
     if not any(k.name == "id" for k in keys):
         last_descending = keys[-1].descending if keys else True

@@ -36,7 +36,7 @@ def output_names(model: EntityModel, fields: list[str] | None) -> tuple[list[str
     multi = [f.name for f in model.multi_references]
     if fields is None:
         return model.output_columns, multi
-    wanted = ["id"] + [n for n in fields if n != "id"]
+    wanted = ["id", "version"] + [n for n in fields if n not in ("id", "version")]
     return [n for n in wanted if n not in multi], [n for n in wanted if n in multi]
 
 

@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 NUMERIC = ("decimal", "money", "percent")
+MAX_INTEGER = 2**63 - 1
+MIN_INTEGER = -(2**63)
 TEXTUAL = ("string", "text", "email", "phone", "url", "autonumber", "choice")
 
 
@@ -19,9 +21,12 @@ def parse_text(kind: str, raw: str) -> Any:
     """The value of ``raw`` for a field of ``kind``; ValueError says why not."""
     if kind in ("integer", "reference", "user"):
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             raise ValueError(f"'{raw}' is not a whole number") from None
+        if not MIN_INTEGER <= value <= MAX_INTEGER:
+            raise ValueError(f"{raw} is out of range (a 64-bit whole number)")
+        return value
     if kind in NUMERIC:
         try:
             value = Decimal(raw)

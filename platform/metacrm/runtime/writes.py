@@ -27,13 +27,13 @@ MAX_BULK = 1000
 
 
 def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
-                   rows: list[dict[str, Any]]) -> list[int]:
+                   rows: list[dict[str, Any]], *, bulk: bool = False) -> list[int]:
     """Insert already-read payloads (see payload.read_payload); returns the new ids."""
     table = model.table
     errors: dict[str, list[str]] = {}
     for index, values in enumerate(rows):
         for key, problems in _missing_references(conn, compiled, model, values, ctx).items():
-            errors.setdefault(_row_key(key, index, len(rows)), []).extend(problems)
+            errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
     for field_def in model.entity.fields.values():
         if field_def.type == "autonumber":
             numbers = take_numbers(conn, compiled.metadata.tables["mc_sequences"],
@@ -47,7 +47,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         record.update(model.empty_rollups)
         apply_formulas(model, record, ctx)
         for key, problems in broken_rules(model, record, ctx).items():
-            errors.setdefault(_row_key(key, index, len(rows)), []).extend(problems)
+            errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
         record.update(version=1, created_at=ctx.now, updated_at=ctx.now,
                       created_by=ctx.user_id, updated_by=ctx.user_id)
         records.append(record)
@@ -137,8 +137,8 @@ _SYSTEM = frozenset(("id", "version", "created_at", "updated_at", "created_by", 
                      "deleted_at"))
 
 
-def _row_key(key: str, index: int, count: int) -> str:
-    return key if count == 1 else f"items[{index}].{key}"
+def _row_key(key: str, index: int, bulk: bool) -> str:
+    return f"items[{index}].{key}" if bulk else key
 
 
 def _lock_live(conn: sa.Connection, model: EntityModel, record_id: int, ctx: Context

@@ -58,7 +58,7 @@ def _list(entity: str, *, deleted: bool) -> Any:
     return jsonify(with_fresh_schema(run))
 
 
-@api.get("/<entity>/<int:record_id>")
+@api.get("/<entity>/<int(max=9223372036854775807):record_id>")
 def get_entity(entity: str, record_id: int) -> Any:
     ctx = current_context()
     args = {k: v for k, v in request.args.to_dict(flat=False).items()
@@ -115,7 +115,7 @@ def bulk_create(entity: str) -> Any:
         if errors:
             raise Invalid(errors)
         with platform().writing() as conn:
-            ids = create_records(conn, compiled, model, ctx, rows)
+            ids = create_records(conn, compiled, model, ctx, rows, bulk=True)
             query = parse_list_query({"id__in": [",".join(map(str, ids))], "sort": ["id"],
                                       "limit": ["500"]}, model, compiled.models)
             created: list[dict[str, Any]] = []
@@ -129,7 +129,7 @@ def bulk_create(entity: str) -> Any:
     return response
 
 
-@api.patch("/<entity>/<int:record_id>")
+@api.patch("/<entity>/<int(max=9223372036854775807):record_id>")
 def update_entity(entity: str, record_id: int) -> Any:
     ctx = current_context()
     body = json_body(ctx)
@@ -148,7 +148,7 @@ def update_entity(entity: str, record_id: int) -> Any:
     return _record_response(with_fresh_schema(run))
 
 
-@api.delete("/<entity>/<int:record_id>")
+@api.delete("/<entity>/<int(max=9223372036854775807):record_id>")
 def delete_entity(entity: str, record_id: int) -> Any:
     ctx = current_context()
     expected = if_match(ctx)
@@ -162,7 +162,7 @@ def delete_entity(entity: str, record_id: int) -> Any:
     return Response(status=204)
 
 
-@api.post("/<entity>/<int:record_id>/restore")
+@api.post("/<entity>/<int(max=9223372036854775807):record_id>/restore")
 def restore_entity(entity: str, record_id: int) -> Any:
     ctx = current_context()
 
@@ -175,7 +175,7 @@ def restore_entity(entity: str, record_id: int) -> Any:
     return _record_response(with_fresh_schema(run))
 
 
-@api.get("/<entity>/<int:record_id>/history")
+@api.get("/<entity>/<int(max=9223372036854775807):record_id>/history")
 def history(entity: str, record_id: int) -> Any:
     ctx = current_context()
 
