@@ -1,8 +1,9 @@
 """Shared fixtures: a fresh database per test, small bundles in tmp_path, apps.
 
 Tests run on SQLite by default. With ``METACRM_DATABASE_URL`` set (a
-PostgreSQL server URL, as CI sets it) each test gets its own database
-``metacrm_test_<random>`` on that server, dropped afterwards.
+PostgreSQL server URL, as CI sets it) the run creates its own database
+``metacrm_test_<random>`` on that server, gives each test a fresh schema in
+it, and drops the database at the end.
 """
 
 from __future__ import annotations
@@ -10,24 +11,23 @@ from __future__ import annotations
 import os
 import textwrap
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import sqlalchemy as sa
-
 from metacrm.config import Settings, default_bundle_path
 from metacrm.db import normalize_url
 
 SHIPPED_BUNDLE = default_bundle_path()
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="session")
+def server_database() -> Iterator[sa.URL | None]:
+    """This run's own PostgreSQL database, or None when testing on SQLite."""
     server = os.environ.get("METACRM_DATABASE_URL")
     if not server:
-        yield f"sqlite:///{tmp_path / 'metacrm.db'}"
+        yield None
         return
     server_url = sa.make_url(normalize_url(server))
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
@@ -36,10 +36,30 @@ def db_url(tmp_path: Path) -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
-        yield server_url.set(database=name).render_as_string(hide_password=False)
+        yield server_url.set(database=name)
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(server_database: sa.URL | None, tmp_path: Path) -> Iterator[str]:
+    """An empty database for one test: a SQLite file, or a fresh PostgreSQL schema
+    made the connection's default (as empty as a new database, and much cheaper)."""
+    if server_database is None:
+        yield f"sqlite:///{tmp_path / 'metacrm.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_database, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        url = server_database.update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         admin.dispose()
 
 
