@@ -54,7 +54,7 @@ def fill_demo_data(platform: Platform, admin_id: int, scale: float = 1.0) -> dic
         model = compiled.models[entity]
         values = [read_payload(model, ctx, row, creating=True) for row in rows]
         with platform.writing() as conn:
-            return create_records(conn, compiled, model, ctx, values)
+            return [r["id"] for r in create_records(conn, compiled, model, ctx, values)]
 
     return fill_demo(create_many, users=users, scale=scale)
 

@@ -17,9 +17,11 @@ from ..compile.models import EntityModel
 from ..compile.tables import USERS_TABLE
 from ..i18n import message
 from .audit import audit_rows, field_changes
+from .reads import serialize
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
 from .context import Context
+from .payload import read_payload
 from .problems import Conflict, Invalid, NotFound, PreconditionFailed
 from .rollups import merge, parents_in, parents_of, refresh_rollups
 
@@ -27,8 +29,9 @@ MAX_BULK = 1000
 
 
 def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
-                   rows: list[dict[str, Any]], *, bulk: bool = False) -> list[int]:
-    """Insert already-read payloads (see payload.read_payload); returns the new ids."""
+                   rows: list[dict[str, Any]], *, bulk: bool = False) -> list[dict[str, Any]]:
+    """Insert already-read payloads (see payload.read_payload); returns the new records
+    as the API shows them (built from what was inserted: no second read)."""
     table = model.table
     errors: dict[str, list[str]] = {}
     for index, values in enumerate(rows):
@@ -68,14 +71,23 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         changes.append((record_id, field_changes({}, after)))
     _audit(conn, compiled, ctx, model.name, "create", changes)
     refresh_rollups(conn, compiled, model, parents_in(model, params), ctx)
-    return ids
+    created = []
+    for index, (record_id, param) in enumerate(zip(ids, params)):
+        shown = serialize(model, {**param, "id": record_id}, model.output_columns)
+        shown.update({n: sorted(set(targets[index] or [])) for n, targets in links.items()})
+        created.append(shown)
+    return created
 
 
 def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
-                  record_id: int, values: dict[str, Any], expected_version: int | None) -> None:
+                  record_id: int, body: Any, expected_version: int | None) -> dict[str, Any]:
+    """Apply a client's PATCH body under a row lock; returns the record as shown."""
     table = model.table
     current = _lock_live(conn, model, record_id, ctx)
     _check_version(current, expected_version, ctx)
+    readonly = [f.name for f in model.entity.fields.values() if f.readonly and f.stored]
+    values = read_payload(model, ctx, body, creating=False,
+                          current=serialize(model, current, readonly))
     errors = _missing_references(conn, compiled, model, values, ctx)
     links = {f.name: values.pop(f.name) for f in model.multi_references if f.name in values}
     record = dict(current)
@@ -93,8 +105,11 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     for name, targets in links.items():
         if sorted(set(targets or [])) != old_links[name]:
             changes[name] = [old_links[name], sorted(set(targets or []))]
+    shown_links = {name: sorted(set(links[name] or [])) if name in links
+                   else _current_links(conn, model, name, record_id)
+                   for name in (f.name for f in model.multi_references)}
     if not changes:
-        return
+        return {**serialize(model, current, model.output_columns), **shown_links}
     column_changes = {n: stored[n] for n in changes if n in table.c}
     column_changes.update(version=current["version"] + 1, updated_at=ctx.now,
                           updated_by=ctx.user_id)
@@ -111,6 +126,8 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     _audit(conn, compiled, ctx, model.name, "update", [(record_id, changes)])
     refresh_rollups(conn, compiled, model, merge(parents_in(model, [current]),
                                                  parents_in(model, [record])), ctx)
+    record.update(column_changes)
+    return {**serialize(model, record, model.output_columns), **shown_links}
 
 
 def delete_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,

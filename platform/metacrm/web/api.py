@@ -85,8 +85,8 @@ def create_entity(entity: str) -> Any:
         model = entity_model(compiled, entity, ctx)
         values = read_payload(model, ctx, body, creating=True)
         with platform().writing() as conn:
-            (record_id,) = create_records(conn, compiled, model, ctx, [values])
-            return get_record(conn, compiled, model, record_id)
+            (record,) = create_records(conn, compiled, model, ctx, [values])
+        return record
 
     record = with_fresh_schema(run)
     response = _record_response(record, 201)
@@ -115,14 +115,7 @@ def bulk_create(entity: str) -> Any:
         if errors:
             raise Invalid(errors)
         with platform().writing() as conn:
-            ids = create_records(conn, compiled, model, ctx, rows, bulk=True)
-            query = parse_list_query({"id__in": [",".join(map(str, ids))], "sort": ["id"],
-                                      "limit": ["500"]}, model, compiled.models)
-            created: list[dict[str, Any]] = []
-            for start in range(0, len(ids), 500):
-                query.conditions[0] = model.table.c.id.in_(ids[start:start + 500])
-                created.extend(list_records(conn, compiled, model, query)["items"])
-        return created
+            return create_records(conn, compiled, model, ctx, rows, bulk=True)
 
     response = jsonify({"items": with_fresh_schema(run)})
     response.status_code = 201
@@ -138,12 +131,7 @@ def update_entity(entity: str, record_id: int) -> Any:
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
         with platform().writing() as conn:
-            current = get_record(conn, compiled, model, record_id)
-            if current is None:
-                raise _not_found(compiled, entity, record_id, ctx.locale)
-            values = read_payload(model, ctx, body, creating=False, current=current)
-            update_record(conn, compiled, model, ctx, record_id, values, expected)
-            return get_record(conn, compiled, model, record_id)
+            return update_record(conn, compiled, model, ctx, record_id, body, expected)
 
     return _record_response(with_fresh_schema(run))
 
