@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
+import fastjsonschema
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -35,9 +36,25 @@ def _schema_document() -> dict[str, Any]:
 
 @cache
 def _validator(kind: str) -> jsonschema.Draft202012Validator:
-    document = _schema_document()
-    schema = {"$defs": document["$defs"], "$ref": f"#/$defs/{kind}"}
-    return jsonschema.Draft202012Validator(schema)
+    # The schema has no recursion, so every $ref can be inlined once: resolving
+    # references is most of what jsonschema spends its time on.
+    defs = _schema_document()["$defs"]
+    return jsonschema.Draft202012Validator(_inline(defs[kind], defs))
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    inlined = {key: _inline(value, defs) for key, value in node.items() if key != "$ref"}
+    if "$ref" in node:
+        target = _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        clash = set(target) & set(inlined)
+        if clash:
+            return {"allOf": [target, inlined]}
+        inlined = {**target, **inlined}
+    return inlined
 
 
 def schema_for(kind: str) -> dict[str, Any]:
@@ -64,8 +81,22 @@ def document_kind(doc: Document, errors: ErrorCollector) -> str | None:
     return None
 
 
+@cache
+def _fast_check(kind: str) -> Callable[[Any], Any]:
+    # Compiled to Python code: ~2x faster on valid documents, which is nearly
+    # all of them. jsonschema stays the judge whenever a document fails, for
+    # its complete, positioned error reports.
+    schema = dict(_validator(kind).schema, **{"$schema": "http://json-schema.org/draft-07/schema#"})
+    return fastjsonschema.compile(schema)
+
+
 def validate_document(doc: Document, kind: str, errors: ErrorCollector) -> bool:
     """Collect every schema violation of ``doc``; True when there is none."""
+    try:
+        _fast_check(kind)(doc.data)
+        return True
+    except fastjsonschema.JsonSchemaException:
+        pass
     found = False
     for error in sorted(_validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         found = True
