@@ -272,6 +272,76 @@ def test_a_bad_value_is_422_under_its_field_and_nothing_is_created(crm, subtests
     assert _count(crm, "customer") == 0
 
 
+def test_bounds_lengths_and_formats_of_other_kinds(crm, subtests) -> None:
+    customer = _customer(crm)["id"]
+    for entity, body, field, expected in [
+        ("contact", {"birthday": "1900-01-01"}, "birthday",
+         "Must be greater than or equal to 1920-01-01."),
+        ("contact", {"birthday": "1990-02-30"}, "birthday", "Not a valid date."),
+        ("contact", {"notes": "长" * 5001}, "notes", "Longer than maximum length 5000."),
+        ("contact", {"is_primary": "yes"}, "is_primary", "Not a valid boolean."),
+        ("contact", {"email": "a@b"}, "email", "Not a valid email address."),
+        ("contact", {"mobile": "138-0000-000x"}, "mobile", "Not a valid phone number."),
+        ("opportunity", {"probability": 150}, "probability",
+         "Must be less than or equal to 100."),
+        ("opportunity", {"probability": -1}, "probability",
+         "Must be greater than or equal to 0."),
+        ("opportunity", {"amount": "1e20"}, "amount",
+         "Must be less than or equal to 9999999999999999."),
+        ("activity", {"subject": "s", "occurred_at": "yesterday"}, "occurred_at",
+         "Not a valid date and time."),
+        ("activity", {"subject": "s", "type": "fax"}, "type",
+         "Must be one of: call, visit, email, meeting, wechat, sms, demo, other."),
+    ]:
+        with subtests.test(f"{entity}.{field}"):
+            response = crm.post(f"/api/{entity}", json={"name": "x", "customer": customer,
+                                                        **body} if entity != "activity"
+                                else {"customer": customer, **body})
+            assert response.status_code == 422, response.json
+            assert response.json == {"errors": {field: [expected]}}
+
+
+def test_accepted_formats(crm) -> None:
+    customer = _customer(crm)["id"]
+    contact = crm.post("/api/contact", json={
+        "name": "王经理", "customer": customer, "mobile": "+86 138 0000 0000",
+        "phone": "+86 21 5555 0000 转 801", "email": "wang.jingli@xinghe.com.cn",
+        "birthday": "1985-06-30"})
+    assert contact.status_code == 201, contact.json
+    assert contact.json["phone"] == "+86 21 5555 0000 转 801"
+    opportunity = crm.post("/api/opportunity", json={
+        "name": "x", "customer": customer, "probability": "12.5", "amount": 0})
+    assert opportunity.status_code == 201, opportunity.json
+    assert (opportunity.json["probability"], opportunity.json["amount"]) == ("12.50", "0.00")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: a JSON number is accepted for a boolean (1 is stored as true, 0 as false) while "
+    "the string 'true' is refused: payloads.py builds fields.Boolean(truthy={True}, "
+    "falsy={False}) and 1 == True in Python; check isinstance(value, bool)"))
+def test_a_number_is_not_a_boolean(crm) -> None:
+    customer = _customer(crm)["id"]
+    response = crm.post("/api/contact", json={"name": "x", "customer": customer,
+                                               "is_primary": 1})
+    assert response.status_code == 422
+    assert response.json == {"errors": {"is_primary": ["Not a valid boolean."]}}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: three checks answer in English whatever the language: the 64-bit range of "
+    "integers and the 'id >= 1' of references (validate.Range without error= in "
+    "compile/payloads.py) and NaN/Infinity in decimals (marshmallow's 'special' message "
+    "is not in _common's error_messages)"))
+def test_range_and_special_number_messages_are_translated(crm) -> None:
+    for raw in ('{"name": "x", "employees": 9223372036854775808}',
+                '{"name": "x", "annual_revenue": "NaN"}', '{"name": "x", "owner": 0}'):
+        response = crm.post("/api/customer", data=raw, content_type="application/json",
+                            headers=ZH)
+        assert response.status_code == 422
+        (messages,) = response.json["errors"].values()
+        assert not any(c.isascii() and c.isalpha() for c in messages[0]), messages
+
+
 def test_a_decimal_with_too_many_places_is_refused(crm) -> None:
     response = crm.post("/api/customer", json={"name": "x", "annual_revenue": "10.005"})
     assert response.status_code == 422
