@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from metacrm.expressions import ExpressionError, check_expression, parse_expression
 
 FIELDS = {"amount": "money", "probability": "percent", "stage": "choice",
@@ -18,7 +17,7 @@ FIELDS = {"amount": "money", "probability": "percent", "stage": "choice",
     ("'vip' in tags", {"tags": ["vip", "export"]}, True),
     ("name.startsWith('上海')", {"name": "上海星河"}, True),
     ("expected_close == null || expected_close > now",
-     {"expected_close": None, "now": datetime(2026, 1, 1, tzinfo=timezone.utc)}, True),
+     {"expected_close": None, "now": datetime(2026, 1, 1, tzinfo=UTC)}, True),
 ])
 def test_expressions_compute_from_the_values_they_are_given(source, values, expected) -> None:
     assert parse_expression(source).evaluate(values) == expected

@@ -93,7 +93,8 @@ def build_options(doc: Document, path: tuple[Any, ...], errors: ErrorCollector
         options.append(OptionDef(
             value=value, label=Label.of(spec.get("label"), value if not isinstance(item, dict)
                                         else humanize(value)),
-            color=spec.get("color"), attributes=attributes, location=where,
+            help=Label.of(spec.get("help")), color=spec.get("color"), attributes=attributes,
+            location=where,
         ))
     return tuple(options)
 

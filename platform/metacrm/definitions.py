@@ -65,6 +65,7 @@ def humanize(name: str) -> str:
 class OptionDef:
     value: str
     label: Label
+    help: Label = Label(())
     color: str | None = None
     attributes: Mapping[str, Any] = field(default_factory=dict)
     location: Location = UNKNOWN

@@ -79,7 +79,7 @@ def output_converter(value_type: str, scale: int | None = None) -> Callable[[Any
     if value_type == "money":
         return _decimal_text(2)
     if value_type == "percent":
-        return _decimal_text(scale if scale is not None else 2)
+        return _decimal_text(2)
     if value_type == "decimal":
         return _decimal_text(scale if scale is not None else DEFAULT_DECIMAL_SCALE)
     return None
@@ -87,3 +87,10 @@ def output_converter(value_type: str, scale: int | None = None) -> Callable[[Any
 
 def field_output_converter(field: FieldDef) -> Callable[[Any], Any] | None:
     return output_converter(field.value_type, field.scale)
+
+
+def decimal_scale(field: FieldDef) -> int:
+    """Digits after the point of a decimal, money or percent field."""
+    if field.value_type in ("money", "percent"):
+        return 2
+    return field.scale if field.scale is not None else DEFAULT_DECIMAL_SCALE

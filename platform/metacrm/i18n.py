@@ -48,7 +48,7 @@ KIND_NAMES: dict[str, dict[str, str]] = {
     "money": {"en": "amount", "zh": "金额"}, "percent": {"en": "percentage", "zh": "百分比"},
     "boolean": {"en": "boolean", "zh": "布尔值"}, "date": {"en": "date", "zh": "日期"},
     "datetime": {"en": "date and time", "zh": "日期时间"}, "string": {"en": "text", "zh": "文本"},
-    "list": {"en": "list", "zh": "列表"}, "id": {"en": "record id", "zh": "记录 id"},
+    "list": {"en": "list", "zh": "列表"}, "id": {"en": "record id", "zh": "记录编号"},
 }
 
 

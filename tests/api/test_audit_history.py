@@ -89,11 +89,6 @@ def test_an_update_that_changes_nothing_leaves_no_entry(crm, db) -> None:
     assert _audit_rows(db) == rows
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: an amount sent as 1000 is compared as text with the stored 1000.00 "
-    "(audit.field_changes compares json_value strings), so the same value is a 'change': "
-    "the version rises and the history shows ['1000.00', '1000']; the payload's decimals "
-    "should be quantized to the field's scale (or compared as Decimals)"))
 def test_the_same_amount_written_differently_is_no_change(crm) -> None:
     customer = _make(crm, "customer", name="星河贸易", annual_revenue="1000.00")
     response = crm.patch(f"/api/customer/{customer['id']}", json={"annual_revenue": 1000})
@@ -101,10 +96,6 @@ def test_the_same_amount_written_differently_is_no_change(crm) -> None:
     assert [h["action"] for h in _history(crm, "customer", customer["id"])] == ["create"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the history shows amounts as the client typed them ('1000', '50') rather than "
-    "as the API returns them ('1000.00', '50.00'): create/update diff the unquantized "
-    "payload Decimals"))
 def test_history_shows_amounts_as_the_api_does(crm) -> None:
     customer = _make(crm, "customer", name="星河贸易", annual_revenue=1000)
     assert customer["annual_revenue"] == "1000.00"
@@ -209,10 +200,6 @@ def test_set_null_of_one_record_records_the_old_reference(make_client, tmp_path:
         "update", {"page": [page, None]}, f"cleared by page #{page}")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: when a cascade deletes several records at once, the set_null entries of the "
-    "records that pointed at them say {'page': [None, None]}: writes._soft_delete only "
-    "knows the old value when one record is deleted (ids[0] if len(ids) == 1 else None)"))
 def test_set_null_in_a_cascade_records_each_old_reference(make_client, tmp_path: Path) -> None:
     client = make_client(write_bundle(tmp_path / "tree", SET_NULL_BUNDLE))
     folder = _make(client, "folder", name="f")["id"]
@@ -254,10 +241,6 @@ def test_a_rollup_moving_is_not_an_update_of_the_parent(crm) -> None:
     assert [h["action"] for h in _history(crm, "customer", customer["id"])] == ["create"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the create entry lists the rollups' starting values (followup_count [null, 0], "
-    "won_amount [null, 0]) although docs/definitions.md says rollups are not in the audit "
-    "trail; writes.create_records diffs model.empty_rollups with the given values"))
 def test_rollups_never_appear_in_the_history(crm) -> None:
     customer = _make(crm, "customer", name="星河贸易")
     (entry,) = _history(crm, "customer", customer["id"])

@@ -315,10 +315,6 @@ def test_accepted_formats(crm) -> None:
     assert (opportunity.json["probability"], opportunity.json["amount"]) == ("12.50", "0.00")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a JSON number is accepted for a boolean (1 is stored as true, 0 as false) while "
-    "the string 'true' is refused: payloads.py builds fields.Boolean(truthy={True}, "
-    "falsy={False}) and 1 == True in Python; check isinstance(value, bool)"))
 def test_a_number_is_not_a_boolean(crm) -> None:
     customer = _customer(crm)["id"]
     response = crm.post("/api/contact", json={"name": "x", "customer": customer,
@@ -327,11 +323,6 @@ def test_a_number_is_not_a_boolean(crm) -> None:
     assert response.json == {"errors": {"is_primary": ["Not a valid boolean."]}}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: three checks answer in English whatever the language: the 64-bit range of "
-    "integers and the 'id >= 1' of references (validate.Range without error= in "
-    "compile/payloads.py) and NaN/Infinity in decimals (marshmallow's 'special' message "
-    "is not in _common's error_messages)"))
 def test_range_and_special_number_messages_are_translated(crm) -> None:
     for raw in ('{"name": "x", "employees": 9223372036854775808}',
                 '{"name": "x", "annual_revenue": "NaN"}', '{"name": "x", "owner": 0}'):

@@ -240,11 +240,6 @@ def test_cascade_goes_down_every_level(tree) -> None:
     assert _live(tree, "child") == [child] and _live(tree, "grandchild") == grandchildren
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: restoring a customer whose follow-up names one of its contacts is refused with "
-    "409 'Restore Contact #1 first': runtime/writes._restore restores cascaded children "
-    "one by one in model.incoming order (activity before contact) and checks each "
-    "child's references before the sibling it points at is back"))
 def test_restoring_a_customer_restores_followups_that_name_its_contacts(crm) -> None:
     customer = _make(crm, "customer", name="星河贸易")
     contact = _make(crm, "contact", name="王经理", customer=customer)

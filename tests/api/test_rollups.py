@@ -50,7 +50,7 @@ def test_opportunity_counts_and_won_totals_follow_stages(crm) -> None:
     crm.patch(f"/api/opportunity/{deal['id']}", json={"stage": "won"})
     view = customer_view(crm, cid)
     assert (view["open_opportunities"], view["won_amount"]) == (0, "12000.50")
-    assert crm.get(f"/api/customer?won_amount__gte=10000").json["items"][0]["id"] == cid
+    assert crm.get("/api/customer?won_amount__gte=10000").json["items"][0]["id"] == cid
 
 
 def test_rollups_cannot_be_written(crm) -> None:

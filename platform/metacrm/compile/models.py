@@ -8,6 +8,7 @@ hold to it. Pure: built from the Catalog and MetaData only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from typing import Any, Callable
 
@@ -16,7 +17,7 @@ from marshmallow import Schema
 
 from ..definitions import Catalog, EntityDef, FieldDef, RuleDef
 from ..expressions import Expression, parse_expression
-from ..fieldtypes import field_output_converter, output_converter
+from ..fieldtypes import decimal_scale, field_output_converter, output_converter
 from ..resolve import SYSTEM_FIELD_TYPES, field_types, formula_order
 from .payloads import compile_payload_schema
 from .tables import link_table_name
@@ -84,6 +85,12 @@ class EntityModel:
     @cached_property
     def output_columns(self) -> list[str]:
         return list(SYSTEM_COLUMNS) + [f.name for f in self.stored_fields]
+
+    @cached_property
+    def decimal_quanta(self) -> dict[str, Decimal]:
+        """Per decimal field, the unit of its last digit (0.01 for money)."""
+        return {f.name: Decimal(1).scaleb(-decimal_scale(f)) for f in self.entity.fields.values()
+                if f.value_type in ("decimal", "money", "percent")}
 
     @cached_property
     def empty_rollups(self) -> dict[str, int]:

@@ -38,6 +38,7 @@ def _common(kind: str, lang: str) -> dict[str, Any]:
             "type": message("invalid", lang, kind=kind_name(kind, lang)),
             "null": message("null", lang),
             "required": message("required", lang),
+            "special": message("invalid", lang, kind=kind_name(kind, lang)),
         },
     }
 
@@ -73,12 +74,13 @@ def _field(catalog: Catalog, field: FieldDef, lang: str) -> fields.Field:
         checks.append(validate.Regexp(PHONE_PATTERN, error=message("phone", lang)))
         return fields.String(validate=checks, **common)
     if kind == "integer":
-        checks.append(validate.Range(min=-(2**63), max=2**63 - 1))
+        checks.append(validate.Range(min=-(2**63), max=2**63 - 1,
+                                     error=message("invalid", lang, kind=kind_name(kind, lang))))
         return fields.Integer(strict=True, validate=checks, **common)
     if kind in ("decimal", "money", "percent"):
         return _decimal_field(field, checks, common, lang)
     if kind == "boolean":
-        return fields.Boolean(truthy={True}, falsy={False}, **common)
+        return StrictBoolean(**common)
     if kind == "date":
         return fields.Date(validate=checks, **common)
     if kind == "datetime":
@@ -90,12 +92,23 @@ def _field(catalog: Catalog, field: FieldDef, lang: str) -> fields.Field:
             return fields.String(validate=one_of, **common)
         item = fields.String(validate=one_of, **_common("string", lang))
         return fields.List(item, **_common("list", lang))
+    record_id = validate.Range(min=1, max=2**63 - 1,
+                               error=message("invalid", lang, kind=kind_name("id", lang)))
     if kind in ("reference", "user"):
-        return fields.Integer(strict=True, validate=validate.Range(min=1), **_common("id", lang))
+        return fields.Integer(strict=True, validate=record_id, **_common("id", lang))
     if kind == "multi_reference":
-        item = fields.Integer(strict=True, validate=validate.Range(min=1), **_common("id", lang))
+        item = fields.Integer(strict=True, validate=record_id, **_common("id", lang))
         return fields.List(item, **_common("list", lang))
     return fields.Raw(allow_none=True)  # json
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: 1 == True in Python, but 1 is not a boolean in JSON."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 def _no_nul(lang: str) -> Any:

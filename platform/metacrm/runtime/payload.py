@@ -8,6 +8,7 @@ defaults are applied on create; required fields are enforced.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Mapping
 
 from marshmallow import ValidationError
@@ -52,6 +53,9 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
     for name, value in values.items():
         if isinstance(value, datetime):
             values[name] = to_utc(value)
+        elif isinstance(value, Decimal):
+            # 1000 and 1000.00 are the same amount: store (and audit) one form.
+            values[name] = value.quantize(model.decimal_quanta[name])
     if creating:
         _apply_defaults(model, ctx, values)
     for name, field_def in fields.items():

@@ -45,9 +45,9 @@ class SortKey:
 
     def position(self, value: Any) -> Any:
         """The value the ordering compares (an option's rank for a choice)."""
-        if self.ordinals is None or value is None:
+        if self.ordinals is None:
             return value
-        return self.ordinals.get(value, len(self.ordinals))
+        return self.ordinals.get(value, len(self.ordinals))  # empty ranks after every option
 
 
 @dataclass

@@ -9,6 +9,7 @@ from typing import Any
 NUMERIC = ("decimal", "money", "percent")
 MAX_INTEGER = 2**63 - 1
 MIN_INTEGER = -(2**63)
+MAX_DECIMAL_EXPONENT = 40
 TEXTUAL = ("string", "text", "email", "phone", "url", "autonumber", "choice")
 
 
@@ -34,6 +35,8 @@ def parse_text(kind: str, raw: str) -> Any:
             raise ValueError(f"'{raw}' is not a number") from None
         if not value.is_finite():
             raise ValueError(f"'{raw}' is not a finite number")
+        if value and not -MAX_DECIMAL_EXPONENT <= value.adjusted() <= MAX_DECIMAL_EXPONENT:
+            raise ValueError(f"'{raw}' is out of range")
         return value
     if kind == "boolean":
         lowered = raw.lower()

@@ -65,7 +65,8 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         _set_links(conn, model, name, list(zip(ids, targets)))
     changes = []
     for index, (record_id, param) in enumerate(zip(ids, params)):
-        after = {k: v for k, v in param.items() if v is not None and k not in _SYSTEM}
+        after = {k: v for k, v in param.items()
+                 if v is not None and k not in _SYSTEM and k not in model.empty_rollups}
         after.update({n: sorted(set(targets[index])) for n, targets in links.items()
                       if targets[index]})
         changes.append((record_id, field_changes({}, after)))
@@ -144,7 +145,7 @@ def restore_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
                        ).mappings().first()
     if row is None:
         raise NotFound(message("not_found", ctx.locale, entity=model.entity.label.get(
-            ctx.locale), id=record_id))
+            ctx.locale), id=record_id), key="id")
     if row["deleted_at"] is None:
         raise Conflict(message("not_deleted", ctx.locale))
     _restore(conn, compiled, model, ctx, row, note=None)
@@ -167,7 +168,8 @@ def _lock_live(conn: sa.Connection, model: EntityModel, record_id: int, ctx: Con
     ).mappings().first()
     if row is None:
         raise NotFound(message("not_found", ctx.locale,
-                               entity=model.entity.label.get(ctx.locale), id=record_id))
+                               entity=model.entity.label.get(ctx.locale), id=record_id),
+                       key="id")
     return row
 
 
@@ -255,42 +257,58 @@ def _soft_delete(conn: sa.Connection, compiled: Compiled, model: EntityModel, ct
         if rule == "cascade":
             _soft_delete(conn, compiled, other, ctx, referrers, note=f"cascade from {cause}")
         else:
+            old_values = dict(conn.execute(sa.select(other.table.c.id, column).where(
+                other.table.c.id.in_(referrers))).all())
             conn.execute(other.table.update().where(other.table.c.id.in_(referrers)).values(
                 {column: None, "version": other.table.c.version + 1, "updated_at": ctx.now,
                  "updated_by": ctx.user_id}))
-            cleared = [(i, {incoming.field.name: [ids[0] if len(ids) == 1 else None, None]})
-                       for i in referrers]
+            cleared = [(i, {incoming.field.name: [old_values.get(i), None]}) for i in referrers]
             _audit(conn, compiled, ctx, other.name, "update", cleared, f"cleared by {cause}")
 
 
 def _restore(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
              row: Mapping[str, Any], note: str | None) -> None:
-    for field_def in model.entity.fields.values():
-        value = row.get(field_def.name)
-        if field_def.type != "reference" or value is None:
-            continue
-        target = compiled.models[field_def.to or ""]
-        alive = conn.execute(sa.select(target.table.c.id).where(
-            target.table.c.id == value, target.table.c.deleted_at.is_(None))).first()
-        if alive is None:
-            raise Conflict(message("restore_reference", ctx.locale,
-                                   entity=target.entity.label.get(ctx.locale), id=value,
-                                   field=field_def.name))
+    """Bring back ``row`` and everything its deletion cascaded to, then check that
+    every restored record refers only to live records (siblings included)."""
+    restored: list[tuple[EntityModel, Mapping[str, Any], str | None]] = []
+    _undelete(conn, compiled, model, ctx, row, note, restored)
+    for each_model, each_row, _ in restored:
+        for field_def in each_model.entity.fields.values():
+            value = each_row.get(field_def.name)
+            if field_def.type != "reference" or value is None:
+                continue
+            target = compiled.models[field_def.to or ""]
+            alive = conn.execute(sa.select(target.table.c.id).where(
+                target.table.c.id == value, target.table.c.deleted_at.is_(None))).first()
+            if alive is None:
+                raise Conflict(message("restore_reference", ctx.locale,
+                                       entity=target.entity.label.get(ctx.locale), id=value,
+                                       field=field_def.name))
+    for each_model, each_row, each_note in restored:
+        _audit(conn, compiled, ctx, each_model.name, "restore", [(each_row["id"], {})],
+               each_note)
+        refresh_rollups(conn, compiled, each_model, parents_in(each_model, [each_row]), ctx)
+
+
+def _undelete(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
+              row: Mapping[str, Any], note: str | None,
+              restored: list[tuple[EntityModel, Mapping[str, Any], str | None]]) -> None:
     table = model.table
     _unique_guard(lambda: conn.execute(table.update().where(table.c.id == row["id"]).values(
         deleted_at=None, version=table.c.version + 1, updated_at=ctx.now,
         updated_by=ctx.user_id)), ctx)
-    _audit(conn, compiled, ctx, model.name, "restore", [(row["id"], {})], note)
-    refresh_rollups(conn, compiled, model, parents_in(model, [row]), ctx)
+    restored.append((model, row, note))
     for incoming in model.incoming:
         if incoming.field.on_delete != "cascade":
             continue
         other = compiled.models[incoming.entity]
+        # Children deleted in the same instant were deleted by this cascade.
         children = conn.execute(sa.select(other.table).where(
             other.table.c[incoming.field.name] == row["id"],
             other.table.c.deleted_at == row["deleted_at"])).mappings().all()
         for child in children:
-            _restore(conn, compiled, other, ctx, child, note=f"with {model.name} #{row['id']}")
+            _undelete(conn, compiled, other, ctx, child, f"with {model.name} #{row['id']}",
+                      restored)
 
 
 _UNIQUE_SQLITE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")

@@ -97,6 +97,7 @@ def create_entity(entity: str) -> Any:
 @api.post("/<entity>/bulk")
 def bulk_create(entity: str) -> Any:
     ctx = current_context()
+    entity_model(platform().compiled, entity, ctx)
     body = json_body(ctx)
     items = body.get("items") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:

@@ -112,6 +112,7 @@ def describe_field(catalog: Catalog, field: FieldDef, lang: str) -> dict[str, An
 def describe_optionset(optionset: OptionSetDef, lang: str) -> dict[str, Any]:
     return {
         "name": optionset.name, "label": optionset.label.get(lang),
-        "options": [{"value": o.value, "label": o.label.get(lang), "color": o.color,
+        "options": [{"value": o.value, "label": o.label.get(lang),
+                     "help": o.help.get(lang) or None, "color": o.color,
                      **dict(o.attributes)} for o in optionset.options],
     }
