@@ -14,9 +14,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
-from typing import Iterator, Sequence
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -75,7 +76,8 @@ class Gunicorn:
         full_env["PYTHONPATH"] = os.pathsep.join(
             [str(BENCH), str(PLATFORM), full_env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         full_env.update(env)
-        out = open(log, "ab") if log else subprocess.DEVNULL
+        out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (closed in stop)
+        self._out = out
         self.proc = subprocess.Popen(cmd, env=full_env, stdout=out, stderr=out,
                                      cwd=str(REPO), start_new_session=True)
 
@@ -94,8 +96,10 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
+        if self._out is not subprocess.DEVNULL:
+            self._out.close()
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:  # noqa: PYI034
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -109,7 +113,7 @@ def scratch_postgres(name: str, keep: bool = False) -> Iterator[str]:
 
     if not name.startswith("metacrm_bench"):
         raise ValueError("bench databases are named metacrm_bench_*")
-    admin = sa.create_engine(f"postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                              isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -167,3 +171,107 @@ def save_result(name: str, text: str) -> Path:
     path = RESULTS / f"{name}-{stamp}.txt"
     path.write_text(text)
     return path
+
+
+# --- seeding customers ------------------------------------------------------------
+
+CITIES = [("上海", "上海"), ("北京", "北京"), ("广东", "深圳"), ("广东", "广州"), ("浙江", "杭州"),
+          ("江苏", "南京"), ("四川", "成都"), ("湖北", "武汉")]
+
+
+def option_values(compiled, entity: str, field: str) -> list[str]:
+    definition = compiled.models[entity].entity.fields[field]
+    return list(compiled.catalog.optionsets[definition.options].values())
+
+
+def seed_customers(engine, compiled, count: int, *, seed: int = 1, chunk: int = 5000,
+                   tags_per_customer: int = 0) -> None:
+    """Bulk-insert ``count`` customers with SQLAlchemy Core (executemany per chunk).
+
+    Every value satisfies the definitions: required name and lifecycle, option
+    values of the option sets, money >= 0, valid phone/email, the
+    phone_when_customer rule, and codes CUS-000001.. with the autonumber counter
+    moved past them so that later creates through the API get fresh numbers.
+    """
+    import random
+    from datetime import datetime, timedelta
+    from decimal import Decimal
+
+    import sqlalchemy as sa
+
+    model = compiled.models["customer"]
+    table = model.table
+    users = compiled.metadata.tables["mc_users"]
+    sequences = compiled.metadata.tables["mc_sequences"]
+    stages = option_values(compiled, "customer", "stage")
+    grades = option_values(compiled, "customer", "grade")
+    lifecycles = option_values(compiled, "customer", "lifecycle")
+    industries = option_values(compiled, "customer", "industry")
+    rnd = random.Random(seed)
+    now = datetime.now(UTC)
+    # rollups (aggregates of child records) start as a new record's: 0 counts and sums
+    rollups = {f.name: (0 if f.aggregate in ("count", "sum") else None)
+               for f in model.entity.fields.values() if f.type == "rollup"}
+    with engine.begin() as conn:
+        admin = conn.execute(sa.select(sa.func.min(users.c.id))).scalar_one()
+        start = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        tag_ids = []
+        if tags_per_customer:
+            tag_table = compiled.models["tag"].table
+            tag_ids = list(conn.execute(sa.select(tag_table.c.id)).scalars())
+            if not tag_ids:
+                conn.execute(tag_table.insert(), [
+                    {"name": f"bench-tag-{i}", "color": "#5b8ff9", "version": 1,
+                     "created_at": now, "updated_at": now, "created_by": admin,
+                     "updated_by": admin} for i in range(20)])
+                tag_ids = list(conn.execute(sa.select(tag_table.c.id)).scalars())
+    done = 0
+    while done < count:
+        rows = []
+        for i in range(start + done + 1, start + min(done + chunk, count) + 1):
+            province, city = CITIES[i % len(CITIES)]
+            created = now - timedelta(minutes=rnd.randrange(0, 700 * 24 * 60))
+            rows.append({
+                "version": 1, "created_at": created, "updated_at": created,
+                "created_by": admin, "updated_by": admin,
+                "name": f"{city}基准测试{i:07d}贸易有限公司", "code": f"CUS-{i:06d}",
+                "short_name": f"基准{i}", "industry": rnd.choice(industries),
+                "grade": rnd.choice(grades), "stage": rnd.choice(stages),
+                "lifecycle": rnd.choice(lifecycles), "owner": admin,
+                "phone": f"+86 21 {5550_0000 + i % 10_000_000:08d}",
+                "email": f"contact{i}@bench.example.com",
+                "website": f"https://www.bench{i}.example.com",
+                "province": province, "city": city, "address": f"{city}市测试路{i % 999 + 1}号",
+                "annual_revenue": Decimal(rnd.randrange(0, 5_000_000_000)) / 100,
+                "employees": rnd.randrange(1, 20_000),
+                **rollups,
+            })
+        with engine.begin() as conn:
+            conn.execute(table.insert(), rows)
+            if tag_ids:
+                first = conn.execute(sa.select(sa.func.min(table.c.id)).where(
+                    table.c.code == rows[0]["code"])).scalar_one()
+                link = model.link_tables["tags"]
+                conn.execute(link.insert(), [
+                    {"source_id": first + k, "target_id": t}
+                    for k in range(len(rows))
+                    for t in rnd.sample(tag_ids, tags_per_customer)])
+        done += len(rows)
+    set_counter(engine, sequences, "customer.code", start + count)
+
+
+def set_counter(engine, sequences, name: str, value: int) -> None:
+
+    with engine.begin() as conn:
+        updated = conn.execute(sequences.update().where(sequences.c.name == name)
+                               .values(value=value)).rowcount
+        if not updated:
+            conn.execute(sequences.insert().values(name=name, value=value))
+
+
+def machine_note() -> str:
+    load1, load5, _ = os.getloadavg()
+    note = f"machine: {os.cpu_count()} CPUs, load average {load1:.2f} (1 min) {load5:.2f} (5 min)"
+    if load1 > 0.7:
+        note += "  -- WARNING: the machine is busy; figures will be noisy"
+    return note

@@ -1,0 +1,63 @@
+-- wrk script for bench/api_vs_flask.py: one of four operations on customers.
+--   wrk -s bench/wrk/ops.lua http://127.0.0.1:PORT -- OP PREFIX N
+-- OP: get | list | create | patch; PREFIX: /api/customer or /customer;
+-- N: ids 1..N exist. Prints one "RESULT {json}" line at the end.
+
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  table.insert(threads, thread)
+end
+
+local stages = {"initial_contact", "needs_confirmed", "proposal", "negotiation", "signed"}
+local grades = {"A", "B", "C", "D"}
+local lifecycles = {"potential", "lead", "opportunity", "public_pool"}
+local cities = {"上海", "北京", "深圳", "杭州"}
+local json_headers = {["Content-Type"] = "application/json"}
+
+function init(args)
+  op = args[1]
+  prefix = args[2]
+  n = tonumber(args[3])
+  math.randomseed(os.time() * 1000 + (tid or 0) * 7919)
+  made = 0
+end
+
+local function pick(list)
+  return list[math.random(1, #list)]
+end
+
+function request()
+  if op == "get" then
+    return wrk.format("GET", prefix .. "/" .. math.random(1, n))
+  elseif op == "list" then
+    return wrk.format("GET", prefix .. "?stage=" .. pick(stages) .. "&grade=" .. pick(grades)
+                      .. "&sort=-annual_revenue&limit=50")
+  elseif op == "create" then
+    made = made + 1
+    local body = string.format(
+      '{"name":"wrk 客户 %d-%d-%d","stage":"%s","grade":"%s","lifecycle":"%s",' ..
+      '"annual_revenue":"%d.%02d","phone":"+86 21 5555 %04d","city":"%s"}',
+      tid or 0, made, math.random(1, 1000000000), pick(stages), pick(grades),
+      pick(lifecycles), math.random(0, 99999999), math.random(0, 99), math.random(0, 9999),
+      pick(cities))
+    return wrk.format("POST", prefix, json_headers, body)
+  elseif op == "patch" then
+    local body = string.format('{"annual_revenue":"%d.%02d"}', math.random(0, 99999999),
+                               math.random(0, 99))
+    return wrk.format("PATCH", prefix .. "/" .. math.random(1, n), json_headers, body)
+  end
+  error("unknown op " .. tostring(op))
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,' ..
+    '"lat_mean_us":%.1f,"lat_p50_us":%d,"lat_p99_us":%d}\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency.mean, latency:percentile(50), latency:percentile(99)))
+end
