@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.tables import USERS_TABLE
+from .links import link_column, link_ids
 from .query import ListQuery
 
 USER_SUMMARY = ("id", "username", "name", "email")
@@ -31,6 +32,19 @@ def serialize(model: EntityModel, row: Mapping[str, Any], names: Iterable[str]) 
     return record
 
 
+def selected_columns(model: EntityModel, columns: Iterable[str], multi: Iterable[str]
+                     ) -> list[sa.ColumnElement]:
+    return [model.table.c[n] for n in columns] + [link_column(model, n) for n in multi]
+
+
+def serialize_with_links(model: EntityModel, row: Mapping[str, Any], columns: Iterable[str],
+                         multi: Iterable[str]) -> dict[str, Any]:
+    record = serialize(model, row, columns)
+    for name in multi:
+        record[name] = link_ids(row[name])
+    return record
+
+
 def output_names(model: EntityModel, fields: list[str] | None) -> tuple[list[str], list[str]]:
     """(column names, multi-reference names) to return."""
     multi = [f.name for f in model.multi_references]
@@ -46,12 +60,13 @@ def get_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, reco
     condition = table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
     columns, multi = output_names(model, query.fields if query else None)
     row = conn.execute(
-        sa.select(*[table.c[n] for n in columns]).where(table.c.id == record_id, condition)
+        sa.select(*selected_columns(model, columns, multi))
+        .where(table.c.id == record_id, condition)
     ).mappings().first()
     if row is None:
         return None
-    items = [serialize(model, row, columns)]
-    _attach(conn, compiled, model, items, multi, query.expand if query else [])
+    items = [serialize_with_links(model, row, columns, multi)]
+    _attach(conn, compiled, model, items, query.expand if query else [])
     return items[0]
 
 
@@ -61,15 +76,16 @@ def list_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, qu
     live = table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
     columns, multi = output_names(model, query.fields)
     selected = list(dict.fromkeys(columns + [k.name for k in query.sort]))
-    statement = sa.select(*[table.c[n] for n in selected]).where(live, *query.conditions)
+    statement = sa.select(*selected_columns(model, selected, multi)).where(live,
+                                                                            *query.conditions)
     keyset = query.keyset_condition()
     if keyset is not None:
         statement = statement.where(keyset)
     rows = conn.execute(statement.order_by(*query.order_by()).limit(query.limit + 1)
                         ).mappings().all()
     next_cursor = query.cursor_for(rows[query.limit - 1]) if len(rows) > query.limit else None
-    items = [serialize(model, row, columns) for row in rows[: query.limit]]
-    _attach(conn, compiled, model, items, multi, query.expand)
+    items = [serialize_with_links(model, row, columns, multi) for row in rows[: query.limit]]
+    _attach(conn, compiled, model, items, query.expand)
     result: dict[str, Any] = {"items": items, "next_cursor": next_cursor}
     if query.count:
         counting = sa.select(sa.func.count()).select_from(table).where(live, *query.conditions)
@@ -78,32 +94,12 @@ def list_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, qu
 
 
 def _attach(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-            items: list[dict[str, Any]], multi: list[str], expand: list[list[str]]) -> None:
+            items: list[dict[str, Any]], expand: list[list[str]]) -> None:
     if not items:
         return
-    for name in multi:
-        _fill_links(conn, compiled, model, items, name)
     for first in dict.fromkeys(path[0] for path in expand):
         deeper = [path[1:] for path in expand if path[0] == first and len(path) > 1]
         _expand(conn, compiled, model, items, first, deeper)
-
-
-def _fill_links(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                items: list[dict[str, Any]], name: str) -> None:
-    link = model.link_tables[name]
-    target = compiled.models[model.entity.fields[name].to or ""].table
-    ids = [item["id"] for item in items]
-    rows = conn.execute(
-        sa.select(link.c.source_id, link.c.target_id)
-        .join(target, target.c.id == link.c.target_id)
-        .where(link.c.source_id.in_(ids), target.c.deleted_at.is_(None))
-        .order_by(link.c.source_id, link.c.target_id)
-    ).all()
-    by_source: dict[int, list[int]] = {}
-    for source, target_id in rows:
-        by_source.setdefault(source, []).append(target_id)
-    for item in items:
-        item[name] = by_source.get(item["id"], [])
 
 
 def _expand(conn: sa.Connection, compiled: Compiled, model: EntityModel,
@@ -143,10 +139,11 @@ def _records(conn: sa.Connection, compiled: Compiled, model: EntityModel, ids: s
     if not ids:
         return {}
     columns = model.output_columns
+    multi = [f.name for f in model.multi_references]
     rows = conn.execute(
-        sa.select(*[model.table.c[n] for n in columns])
+        sa.select(*selected_columns(model, columns, multi))
         .where(model.table.c.id.in_(ids), model.table.c.deleted_at.is_(None))
     ).mappings().all()
-    items = [serialize(model, row, columns) for row in rows]
-    _attach(conn, compiled, model, items, [f.name for f in model.multi_references], deeper)
+    items = [serialize_with_links(model, row, columns, multi) for row in rows]
+    _attach(conn, compiled, model, items, deeper)
     return {item["id"]: item for item in items}

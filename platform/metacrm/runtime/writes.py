@@ -17,6 +17,7 @@ from ..compile.models import EntityModel
 from ..compile.tables import USERS_TABLE
 from ..i18n import message
 from .audit import audit_rows, field_changes
+from .links import link_column, link_ids
 from .reads import serialize
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
@@ -92,8 +93,9 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     errors = _missing_references(conn, compiled, model, values, ctx)
     links = {f.name: values.pop(f.name) for f in model.multi_references if f.name in values}
     record = dict(current)
+    record.update({f.name: link_ids(current[f.name]) for f in model.multi_references})
     record.update(values)
-    old_links = {name: _current_links(conn, model, name, record_id) for name in links}
+    old_links = {name: link_ids(current[name]) for name in links}
     for name, targets in links.items():
         record[name] = targets
     apply_formulas(model, record, ctx)
@@ -107,7 +109,7 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
         if sorted(set(targets or [])) != old_links[name]:
             changes[name] = [old_links[name], sorted(set(targets or []))]
     shown_links = {name: sorted(set(links[name] or [])) if name in links
-                   else _current_links(conn, model, name, record_id)
+                   else link_ids(current[name])
                    for name in (f.name for f in model.multi_references)}
     if not changes:
         return {**serialize(model, current, model.output_columns), **shown_links}
@@ -162,9 +164,11 @@ def _row_key(key: str, index: int, bulk: bool) -> str:
 def _lock_live(conn: sa.Connection, model: EntityModel, record_id: int, ctx: Context
                ) -> Mapping[str, Any]:
     table = model.table
+    # The row lock is the table's (FOR UPDATE OF), not the link tables' read with it.
+    links = [link_column(model, f.name) for f in model.multi_references]
     row = conn.execute(
-        sa.select(table).where(table.c.id == record_id, table.c.deleted_at.is_(None))
-        .with_for_update()
+        sa.select(table, *links).where(table.c.id == record_id, table.c.deleted_at.is_(None))
+        .with_for_update(of=table)
     ).mappings().first()
     if row is None:
         raise NotFound(message("not_found", ctx.locale,
@@ -206,13 +210,6 @@ def _missing_references(conn: sa.Connection, compiled: Compiled, model: EntityMo
             errors.setdefault(name, []).append(message("not_found_ref", ctx.locale,
                                                        entity=noun, id=missing))
     return errors
-
-
-def _current_links(conn: sa.Connection, model: EntityModel, name: str, record_id: int
-                   ) -> list[int]:
-    link = model.link_tables[name]
-    return sorted(conn.execute(sa.select(link.c.target_id).where(link.c.source_id == record_id)
-                               ).scalars())
 
 
 def _set_links(conn: sa.Connection, model: EntityModel, name: str,
