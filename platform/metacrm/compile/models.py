@@ -62,10 +62,20 @@ class EntityModel:
     converters: dict[str, Callable[[Any], Any] | None]
     types: dict[str, str]
     _payload_schemas: dict[str, Schema] = field(default_factory=dict)
+    # SQL statements built once per model by the runtime (see ``statement``).
+    _statements: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.entity.name
+
+    def statement(self, key: str, build: Callable[[], Any]) -> Any:
+        """A statement built once and reused: building and cache-keying a SQLAlchemy
+        statement per request costs more than running a primary-key lookup."""
+        found = self._statements.get(key)
+        if found is None:
+            found = self._statements[key] = build()
+        return found
 
     def payload_schema(self, lang: str) -> Schema:
         schema = self._payload_schemas.get(lang)

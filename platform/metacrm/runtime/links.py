@@ -36,6 +36,10 @@ def _id_array_postgresql(element: id_array, compiler: Any, **kw: Any) -> str:
 
 def link_column(model: EntityModel, name: str) -> sa.ColumnElement:
     """The ids a record links to through ``name`` (live targets only), labelled ``name``."""
+    return model.statement(f"links:{name}", lambda: _link_column(model, name))
+
+
+def _link_column(model: EntityModel, name: str) -> sa.ColumnElement:
     link = model.link_tables[name]
     target_name = model.entity.fields[name].to or ""
     target = sa.table(target_name, sa.column("id"), sa.column("deleted_at"))

@@ -57,12 +57,18 @@ def output_names(model: EntityModel, fields: list[str] | None) -> tuple[list[str
 def get_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, record_id: int,
                *, deleted: bool = False, query: ListQuery | None = None) -> dict[str, Any] | None:
     table = model.table
-    condition = table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
-    columns, multi = output_names(model, query.fields if query else None)
-    row = conn.execute(
-        sa.select(*selected_columns(model, columns, multi))
-        .where(table.c.id == record_id, condition)
-    ).mappings().first()
+    fields = query.fields if query else None
+    columns, multi = output_names(model, fields)
+
+    def build() -> sa.Select:
+        condition = table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
+        return sa.select(*selected_columns(model, columns, multi)).where(
+            table.c.id == sa.bindparam("record_id"), condition)
+
+    # Only the plain forms are kept: ?fields= is the client's choice, and caching
+    # every combination a client invents would grow without bound.
+    statement = build() if fields is not None else model.statement(f"get:{deleted}", build)
+    row = conn.execute(statement, {"record_id": record_id}).mappings().first()
     if row is None:
         return None
     items = [serialize_with_links(model, row, columns, multi)]

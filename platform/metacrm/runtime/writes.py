@@ -163,18 +163,22 @@ def _row_key(key: str, index: int, bulk: bool) -> str:
 
 def _lock_live(conn: sa.Connection, model: EntityModel, record_id: int, ctx: Context
                ) -> Mapping[str, Any]:
-    table = model.table
-    # The row lock is the table's (FOR UPDATE OF), not the link tables' read with it.
-    links = [link_column(model, f.name) for f in model.multi_references]
-    row = conn.execute(
-        sa.select(table, *links).where(table.c.id == record_id, table.c.deleted_at.is_(None))
-        .with_for_update(of=table)
-    ).mappings().first()
+    row = conn.execute(model.statement("lock", lambda: _lock_statement(model)),
+                       {"record_id": record_id}).mappings().first()
     if row is None:
         raise NotFound(message("not_found", ctx.locale,
                                entity=model.entity.label.get(ctx.locale), id=record_id),
                        key="id")
     return row
+
+
+def _lock_statement(model: EntityModel) -> sa.Select:
+    # The row lock is the table's (FOR UPDATE OF), not the link tables' read with it.
+    table = model.table
+    links = [link_column(model, f.name) for f in model.multi_references]
+    return (sa.select(table, *links)
+            .where(table.c.id == sa.bindparam("record_id"), table.c.deleted_at.is_(None))
+            .with_for_update(of=table))
 
 
 def _check_version(row: Mapping[str, Any], expected: int | None, ctx: Context) -> None:
