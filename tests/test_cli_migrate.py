@@ -1,0 +1,92 @@
+"""`metacrm migrate` shows its plan, applies it in one step, and refuses to destroy data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from metacrm.cli import main
+from metacrm.db import make_engine
+
+from .conftest import write_bundle
+
+NOTE = """
+entity: note
+fields:
+  title: {type: string, required: true}
+  body: {type: text}
+"""
+
+
+@pytest.fixture
+def run(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("METACRM_DATABASE_URL", db_url)
+    monkeypatch.setenv("METACRM_INSTANCE_PATH", str(tmp_path / "instance"))
+
+    def invoke(bundle: Path, *args: str):  # type: ignore[no-untyped-def]
+        monkeypatch.setenv("METACRM_BUNDLES", str(bundle))
+        return CliRunner().invoke(main, list(args))
+    return invoke
+
+
+def columns(db_url: str, table: str) -> list[str]:
+    engine = make_engine(db_url)
+    try:
+        return [c["name"] for c in sa.inspect(engine).get_columns(table)]
+    finally:
+        engine.dispose()
+
+
+def test_dry_run_prints_the_plan_and_changes_nothing(run, db_url: str, tmp_path: Path) -> None:
+    bundle = write_bundle(tmp_path / "b", {"entities/note.yaml": NOTE})
+    result = run(bundle, "migrate", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "create table note (" in result.output
+    engine = make_engine(db_url)
+    assert not sa.inspect(engine).has_table("note")
+    engine.dispose()
+
+
+def test_migrate_applies_then_has_nothing_left_to_do(run, db_url: str, tmp_path: Path) -> None:
+    bundle = write_bundle(tmp_path / "b", {"entities/note.yaml": NOTE})
+    assert run(bundle, "migrate").exit_code == 0
+    assert "title" in columns(db_url, "note")
+    again = run(bundle, "migrate")
+    assert again.exit_code == 0
+    assert "the database is up to date" in again.output
+
+
+def test_a_new_field_is_an_added_column(run, db_url: str, tmp_path: Path) -> None:
+    bundle = write_bundle(tmp_path / "b", {"entities/note.yaml": NOTE})
+    run(bundle, "migrate")
+    (bundle / "entities" / "note.yaml").write_text(NOTE.lstrip() + "  pinned: {type: boolean}\n")
+    result = run(bundle, "migrate")
+    assert result.exit_code == 0, result.output
+    assert "add column note.pinned" in result.output
+    assert "pinned" in columns(db_url, "note")
+
+
+def test_removing_a_field_is_refused_unless_allowed(run, db_url: str, tmp_path: Path) -> None:
+    bundle = write_bundle(tmp_path / "b", {"entities/note.yaml": NOTE})
+    run(bundle, "migrate")
+    (bundle / "entities" / "note.yaml").write_text(NOTE.replace("  body: {type: text}\n", ""))
+    refused = run(bundle, "migrate")
+    assert refused.exit_code == 1
+    assert "REFUSED" in refused.output and "note.body" in refused.output
+    assert "body" in columns(db_url, "note")
+    allowed = run(bundle, "migrate", "--allow-destructive")
+    assert allowed.exit_code == 0, allowed.output
+    assert "body" not in columns(db_url, "note")
+
+
+def test_broken_definitions_stop_migrate_with_their_locations(run, tmp_path: Path,
+                                                              monkeypatch) -> None:
+    bundle = write_bundle(tmp_path / "b", {"entities/note.yaml": "entity: note\nfields:\n"
+                                                                  "  x: {type: strng}\n"})
+    monkeypatch.chdir(tmp_path)
+    result = run(bundle, "migrate")
+    assert result.exit_code == 1
+    assert "entities/note.yaml:3:13: fields.x.type: unknown field type 'strng'" in result.output
