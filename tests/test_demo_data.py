@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 import yaml
-from metacrm.demo import BASE_COUNTS, BATCH_SIZE, fill_demo
+from metacrm.demo import fill_demo
+from metacrm.demo.vocabulary import BASE_COUNTS, BATCH_SIZE
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 3, 1)
