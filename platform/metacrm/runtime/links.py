@@ -1,9 +1,8 @@
 """Multi-reference ids as a column: one correlated aggregate per link table.
 
 Reading a record's tags in the same statement as the record saves a round
-trip per request. The aggregate differs by database (``array_agg`` on
-PostgreSQL, ``json_group_array`` on SQLite), so it is a small SQL construct
-compiled per dialect; ``link_ids`` turns either result into a sorted list.
+trip per request. The aggregate comes back as a JSON text (SQLite) or an
+array (PostgreSQL); ``link_ids`` turns either into a sorted list.
 """
 
 from __future__ import annotations
@@ -12,26 +11,9 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 
 from ..compile.models import EntityModel
-
-
-class id_array(sa.sql.functions.GenericFunction):  # noqa: N801 (SQL function name)
-    """Aggregate ids into one value: a JSON array text (SQLite) or an array (PostgreSQL)."""
-
-    name = "id_array"
-    inherit_cache = True
-
-
-@compiles(id_array)
-def _id_array_sqlite(element: id_array, compiler: Any, **kw: Any) -> str:
-    return f"json_group_array({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(id_array, "postgresql")
-def _id_array_postgresql(element: id_array, compiler: Any, **kw: Any) -> str:
-    return f"array_agg({compiler.process(element.clauses, **kw)})"
+from .sqlfunctions import id_array
 
 
 def link_column(model: EntityModel, name: str) -> sa.ColumnElement:

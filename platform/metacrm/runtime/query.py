@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
 from .problems import BadQuery
+from .sqlfunctions import json_items
 from .values import TEXTUAL, json_value, parse_text
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull")
@@ -264,23 +264,6 @@ def _multi_contains(model: EntityModel, name: str, kind: str, values: list[Any] 
     if values is not None:
         inner = inner.where(elements.c.value.in_(values))
     return sa.exists(inner)
-
-
-class json_items(sa.sql.functions.GenericFunction):  # noqa: N801 (SQL function name)
-    """The items of a JSON array as rows with a ``value`` column, on either database."""
-
-    name = "json_items"
-    inherit_cache = True
-
-
-@compiles(json_items)
-def _json_items_sqlite(element: json_items, compiler: Any, **kw: Any) -> str:
-    return f"json_each({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_items, "postgresql")
-def _json_items_postgresql(element: json_items, compiler: Any, **kw: Any) -> str:
-    return f"jsonb_array_elements_text({compiler.process(element.clauses, **kw)})"
 
 
 def _refuse_nul(raw: str) -> None:

@@ -1,0 +1,43 @@
+"""SQL functions whose spelling differs between SQLite and PostgreSQL.
+
+Each is a SQLAlchemy function element compiled per dialect, so query code
+stays dialect-free: ``json_items(column)`` and ``id_array(column)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+
+
+def _spell(function: type, sqlite: str, postgresql: str) -> None:
+    """Register how ``function(args)`` is written on each database."""
+
+    def compile_default(element: Any, compiler: Any, **kw: Any) -> str:
+        return f"{sqlite}({compiler.process(element.clauses, **kw)})"
+
+    def compile_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+        return f"{postgresql}({compiler.process(element.clauses, **kw)})"
+
+    compiles(function)(compile_default)
+    compiles(function, "postgresql")(compile_postgresql)
+
+
+class json_items(sa.sql.functions.GenericFunction):  # noqa: N801 (SQL function name)
+    """The items of a JSON array as rows with a ``value`` column (use ``table_valued``)."""
+
+    name = "json_items"
+    inherit_cache = True
+
+
+class id_array(sa.sql.functions.GenericFunction):  # noqa: N801 (SQL function name)
+    """Aggregate ids into one value: a JSON array text (SQLite) or an array (PostgreSQL)."""
+
+    name = "id_array"
+    inherit_cache = True
+
+
+_spell(json_items, sqlite="json_each", postgresql="jsonb_array_elements_text")
+_spell(id_array, sqlite="json_group_array", postgresql="array_agg")
