@@ -19,7 +19,7 @@ from ..i18n import message
 from .audit import audit_rows, field_changes
 from .links import link_column, link_ids
 from .reads import serialize
-from .autonumber import format_number, take_numbers
+from .autonumber import format_number, numbered_insert, take_numbers
 from .computed import apply_formulas, broken_rules
 from .context import Context
 from .payload import read_payload
@@ -38,13 +38,6 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
     for index, values in enumerate(rows):
         for key, problems in _missing_references(conn, compiled, model, values, ctx).items():
             errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
-    for field_def in model.entity.fields.values():
-        if field_def.type == "autonumber":
-            numbers = take_numbers(conn, compiled.metadata.tables["mc_sequences"],
-                                   f"{model.name}.{field_def.name}", len(rows))
-            for values, number in zip(rows, numbers):
-                values[field_def.name] = format_number(field_def.format or "{seq}", number,
-                                                       ctx.now)
     records = []
     for index, values in enumerate(rows):
         record = {name: values.get(name) for name in model.types if name in values}
@@ -59,9 +52,8 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         raise Invalid(errors)
     links = {f.name: [r.pop(f.name, None) for r in records] for f in model.multi_references}
     columns = [c.name for c in table.columns if c.name != "id" and c.name != "deleted_at"]
-    insert = table.insert().returning(table.c.id, sort_by_parameter_order=True)
     params = [{name: record.get(name) for name in columns} for record in records]
-    ids = list(_unique_guard(lambda: conn.execute(insert, params).scalars().all(), ctx))
+    ids = _insert_numbered(conn, compiled, model, ctx, params)
     for name, targets in links.items():
         _set_links(conn, model, name, list(zip(ids, targets)))
     changes = []
@@ -79,6 +71,25 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         shown.update({n: sorted(set(targets[index] or [])) for n, targets in links.items()})
         created.append(shown)
     return created
+
+
+def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+                     ctx: Context, params: list[dict[str, Any]]) -> list[int]:
+    """Insert rows, giving autonumber fields their numbers as late as possible."""
+    table, sequences = model.table, compiled.metadata.tables["mc_sequences"]
+    numbered = [f for f in model.entity.fields.values() if f.type == "autonumber"]
+    if numbered and len(params) == 1 and conn.dialect.name == "postgresql":
+        values = {k: v for k, v in params[0].items() if k not in {f.name for f in numbered}}
+        statement = numbered_insert(table, sequences, model.name, numbered, values, ctx.now)
+        row = _unique_guard(lambda: conn.execute(statement).one(), ctx)
+        params[0].update({f.name: row._mapping[f.name] for f in numbered})
+        return [row.id]
+    for field_def in numbered:
+        numbers = take_numbers(conn, sequences, f"{model.name}.{field_def.name}", len(params))
+        for values, number in zip(params, numbers):
+            values[field_def.name] = format_number(field_def.format or "{seq}", number, ctx.now)
+    insert = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return list(_unique_guard(lambda: conn.execute(insert, params).scalars().all(), ctx))
 
 
 def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
