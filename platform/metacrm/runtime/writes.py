@@ -19,7 +19,7 @@ from ..i18n import message
 from .audit import audit_rows, field_changes
 from .links import link_column, link_ids
 from .reads import serialize
-from .autonumber import format_number, numbered_insert, take_numbers
+from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
 from .context import Context
 from .payload import read_payload
@@ -75,15 +75,11 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
 
 def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel,
                      ctx: Context, params: list[dict[str, Any]]) -> list[int]:
-    """Insert rows, giving autonumber fields their numbers as late as possible."""
+    """Insert rows, giving autonumber fields their numbers only now, after validation:
+    the counter row stays locked until commit, and every create of the entity waits
+    on it (the price of gap-free numbers)."""
     table, sequences = model.table, compiled.metadata.tables["mc_sequences"]
     numbered = [f for f in model.entity.fields.values() if f.type == "autonumber"]
-    if numbered and len(params) == 1 and conn.dialect.name == "postgresql":
-        values = {k: v for k, v in params[0].items() if k not in {f.name for f in numbered}}
-        statement = numbered_insert(table, sequences, model.name, numbered, values, ctx.now)
-        row = _unique_guard(lambda: conn.execute(statement).one(), ctx)
-        params[0].update({f.name: row._mapping[f.name] for f in numbered})
-        return [row.id]
     for field_def in numbered:
         numbers = take_numbers(conn, sequences, f"{model.name}.{field_def.name}", len(params))
         for values, number in zip(params, numbers):
