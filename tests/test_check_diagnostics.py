@@ -50,10 +50,10 @@ def test_check_prints_every_error_and_exits_1(tmp_path: Path,
     result = CliRunner().invoke(main, ["check", "."])
     assert result.exit_code == 1
     assert result.output.splitlines()[:2] == [
-        "entities/a.yaml:3:13: fields.x.type: unknown field type 'strng' (did you mean "
-        "'string'?); expected one of: string, text, integer, decimal, money, percent, boolean, "
-        "date, datetime, choice, multi_choice, reference, multi_reference, user, email, phone, "
-        "url, json, autonumber, formula, rollup",
+        ("entities/a.yaml:3:13: fields.x.type: unknown field type 'strng' (did you mean "
+         "'string'?); expected one of: string, text, integer, decimal, money, percent, boolean, "
+         "date, datetime, choice, multi_choice, reference, multi_reference, user, email, phone, "
+         "url, json, autonumber, formula, rollup"),
         "entities/b.yaml:3:3: field 'b.a': unknown entity 'aa'",
     ]
 

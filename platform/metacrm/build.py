@@ -11,8 +11,19 @@ import re
 from typing import Any
 
 from .definitions import (
-    COMPUTED_TYPES, BundleManifest, EntityDef, EntityExtension, FieldDef, IndexDef, Label, Location,
-    OptionDef, OptionSetDef, OptionSetExtension, RuleDef, humanize,
+    COMPUTED_TYPES,
+    BundleManifest,
+    EntityDef,
+    EntityExtension,
+    FieldDef,
+    IndexDef,
+    Label,
+    Location,
+    OptionDef,
+    OptionSetDef,
+    OptionSetExtension,
+    RuleDef,
+    humanize,
 )
 from .errors import ErrorCollector
 from .loader import Document

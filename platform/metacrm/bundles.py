@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .build import (
-    build_entity, build_entity_extension, build_manifest, build_optionset,
+    build_entity,
+    build_entity_extension,
+    build_manifest,
+    build_optionset,
     build_optionset_extension,
 )
-from .definitions import BundleDefs, BundleManifest, EntityDef, EntityExtension, Label, Location
-from .definitions import OptionSetDef, OptionSetExtension
+from .definitions import (
+    BundleDefs,
+    BundleManifest,
+    EntityDef,
+    EntityExtension,
+    Label,
+    Location,
+    OptionSetDef,
+    OptionSetExtension,
+)
 from .errors import ErrorCollector
 from .loader import Document, display_path, load_yaml
 from .validate import MANIFEST, document_kind, validate_document

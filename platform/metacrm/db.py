@@ -14,7 +14,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-
 WRITE_OPTION = "metacrm_write"
 
 

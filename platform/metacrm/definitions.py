@@ -8,8 +8,9 @@ so that any later phase can report an error a person can act on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 LANGUAGES = ("en", "zh")
 

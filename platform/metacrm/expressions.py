@@ -9,10 +9,11 @@ run forever and no access to Python objects: we hand it plain values only
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 import cel
 
@@ -60,11 +61,11 @@ def cel_value(value: Any, value_type: str) -> Any:
     if value_type == "date":
         if isinstance(value, str):
             value = date.fromisoformat(value)
-        return datetime.combine(value, time(), tzinfo=timezone.utc)
+        return datetime.combine(value, time(), tzinfo=UTC)
     if value_type == "datetime":
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, (list, tuple)):
@@ -73,8 +74,8 @@ def cel_value(value: Any, value_type: str) -> Any:
 
 
 def builtin_values(now: datetime, user: int | None) -> dict[str, Any]:
-    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
-    today = datetime.combine(now.date(), time(), tzinfo=timezone.utc)
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    today = datetime.combine(now.date(), time(), tzinfo=UTC)
     return {"today": today, "now": now, "user": user if user is not None else 0}
 
 
@@ -90,7 +91,7 @@ def sample_value(value_type: str) -> Any:
     if value_type in _NUMERIC:
         return 1.0
     if value_type in _DATES:
-        return datetime(2026, 1, 1, tzinfo=timezone.utc)
+        return datetime(2026, 1, 1, tzinfo=UTC)
     return _SAMPLES.get(value_type, "sample")
 
 
@@ -102,7 +103,7 @@ def check_expression(source: str, field_types: Mapping[str, str]) -> Expression:
     """
     expression = parse_expression(source)
     values = {name: sample_value(t) for name, t in field_types.items()}
-    values.update(builtin_values(datetime(2026, 1, 1, tzinfo=timezone.utc), 1))
+    values.update(builtin_values(datetime(2026, 1, 1, tzinfo=UTC), 1))
     try:
         expression.evaluate(values)
     except ExpressionError as exc:

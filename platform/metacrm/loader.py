@@ -9,8 +9,8 @@ checks) can point at the exact line and column.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 

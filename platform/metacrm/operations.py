@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from flask import Flask
@@ -56,8 +57,7 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
 def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
                    ) -> Flask | None:
     """Migrate, optionally fill demo data, and build the app."""
-    from .runtime.bootstrap import ADMIN_USERNAME, database_is_empty, fill_demo_data
-    from .runtime.bootstrap import ensure_user
+    from .runtime.bootstrap import ADMIN_USERNAME, database_is_empty, ensure_user, fill_demo_data
     from .web.app import create_app
 
     if not migrate_database(settings, echo=echo):

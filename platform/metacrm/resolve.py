@@ -8,12 +8,18 @@ formula cycles. All problems are collected before failing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Iterable
 
 from .build import TEXT_TYPES
 from .definitions import (
-    BundleDefs, Catalog, EntityDef, EntityExtension, FieldDef, Location, OptionSetDef,
+    BundleDefs,
+    Catalog,
+    EntityDef,
+    EntityExtension,
+    FieldDef,
+    Location,
+    OptionSetDef,
 )
 from .errors import ErrorCollector, did_you_mean
 from .expressions import ExpressionError, check_expression

@@ -8,9 +8,10 @@ spelling suggestions for unknown keys and values.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 import fastjsonschema
 import jsonschema

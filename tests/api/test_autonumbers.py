@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..conftest import write_bundle
@@ -19,7 +19,7 @@ fields:
 def test_formats_dates_padding_and_numbers_wider_than_the_padding(make_client,
                                                                   tmp_path: Path) -> None:
     client = make_client(write_bundle(tmp_path / "b", {"entities/ticket.yaml": TICKETS}))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     one_by_one = [client.post("/api/ticket", json={"subject": f"s{i}"}).json
                   for i in range(101)]
     stamp = f"T{now.year}{now.month:02d}-"

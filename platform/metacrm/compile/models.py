@@ -7,10 +7,11 @@ hold to it. Pure: built from the Catalog and MetaData only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import Schema

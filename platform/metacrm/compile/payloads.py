@@ -7,7 +7,7 @@ formatted with the field's limits, never English text patched afterwards.
 from __future__ import annotations
 
 import re
-from datetime import date, timezone
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
 
@@ -84,7 +84,7 @@ def _field(catalog: Catalog, field: FieldDef, lang: str) -> fields.Field:
     if kind == "date":
         return fields.Date(validate=checks, **common)
     if kind == "datetime":
-        return fields.AwareDateTime(default_timezone=timezone.utc, validate=checks, **common)
+        return fields.AwareDateTime(default_timezone=UTC, validate=checks, **common)
     if kind in ("choice", "multi_choice"):
         values = list(catalog.optionsets[field.options or ""].values())
         one_of = validate.OneOf(values, error=message("one_of", lang, choices=", ".join(values)))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from ..compile.models import EntityModel
 from ..expressions import ExpressionError, builtin_values, cel_value
@@ -61,12 +62,12 @@ def _stored(kind: str, value: Any, scale: int | None) -> Any:
         digits = _SCALES.get(kind, scale if scale is not None else DEFAULT_DECIMAL_SCALE)
         return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits))
     if kind == "integer":
-        return int(round(float(value)))
+        return round(float(value))
     if kind == "boolean":
         return bool(value)
     if kind in ("date", "datetime"):
         if not isinstance(value, datetime):
             raise ValueError("not a timestamp")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value.date() if kind == "date" else value
     return str(value)

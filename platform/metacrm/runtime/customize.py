@@ -20,13 +20,13 @@ from .context import Context
 from .problems import Invalid
 
 ALLOWED_KINDS = ("extend", "extend_optionset")
+NOT_AN_EXTENSION = ("A customization is a document starting with 'extend' (add fields, "
+                    "indexes, labels) or 'extend_optionset' (add options).")
 
 
 def add_customization(platform: Platform, ctx: Context, document: Any) -> tuple[int, Compiled]:
     if not isinstance(document, dict) or not any(k in document for k in ALLOWED_KINDS):
-        raise Invalid({"_request": ["A customization is a document starting with 'extend' "
-                                    "(add fields, indexes, labels) or 'extend_optionset' "
-                                    "(add options)."]})
+        raise Invalid({"_request": [NOT_AN_EXTENSION]})
     from ..migrate import apply_migration_in, plan_migration_in
 
     with platform.writing() as conn:

@@ -7,9 +7,10 @@ defaults are applied on create; required fields are enforced.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Mapping
+from typing import Any
 
 from marshmallow import ValidationError
 
@@ -37,9 +38,7 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
             else:
                 hint = suggestion(str(key), [n for n, f in fields.items() if f.writable], lang)
                 errors[str(key)] = [message("unknown_field", lang, hint=hint)]
-        elif field_def.type in COMPUTED_TYPES:
-            errors[key] = [message("read_only", lang)]
-        elif field_def.readonly and not creating and (current is None or
+        elif field_def.type in COMPUTED_TYPES or field_def.readonly and not creating and (current is None or
                                                       current.get(key) != value):
             errors[key] = [message("read_only", lang)]
         elif not (field_def.readonly and not creating):

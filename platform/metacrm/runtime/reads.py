@@ -6,7 +6,8 @@ multi-reference field, one per expanded reference), never one per row.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 

@@ -10,7 +10,8 @@ rollups of the parent's own parents follow, a few levels up at most.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 

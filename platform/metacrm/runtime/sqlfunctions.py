@@ -25,14 +25,14 @@ def _spell(function: type, sqlite: str, postgresql: str) -> None:
     compiles(function, "postgresql")(compile_postgresql)
 
 
-class json_items(sa.sql.functions.GenericFunction):  # noqa: N801 (SQL function name)
+class json_items(sa.sql.functions.GenericFunction):
     """The items of a JSON array as rows with a ``value`` column (use ``table_valued``)."""
 
     name = "json_items"
     inherit_cache = True
 
 
-class id_array(sa.sql.functions.GenericFunction):  # noqa: N801 (SQL function name)
+class id_array(sa.sql.functions.GenericFunction):
     """Aggregate ids into one value: a JSON array text (SQLite) or an array (PostgreSQL)."""
 
     name = "id_array"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,8 +14,8 @@ TEXTUAL = ("string", "text", "email", "phone", "url", "autonumber", "choice")
 
 
 def to_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(
-        timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(
+        UTC)
 
 
 def parse_text(kind: str, raw: str) -> Any:
@@ -52,7 +52,7 @@ def parse_text(kind: str, raw: str) -> Any:
             raise ValueError(f"'{raw}' is not a date (YYYY-MM-DD)") from None
     if kind == "datetime":
         try:
-            return to_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
+            return to_utc(datetime.fromisoformat(raw))
         except ValueError:
             raise ValueError(f"'{raw}' is not a date-time (ISO 8601)") from None
     return raw

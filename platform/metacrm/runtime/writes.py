@@ -8,7 +8,8 @@ recorded in the audit trail with its fields' old and new values.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,13 +18,13 @@ from ..compile.models import EntityModel
 from ..compile.tables import USERS_TABLE
 from ..i18n import message
 from .audit import audit_rows, field_changes
-from .links import link_column, link_ids
-from .reads import serialize
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
 from .context import Context
+from .links import link_column, link_ids
 from .payload import read_payload
 from .problems import Conflict, Invalid, NotFound, PreconditionFailed
+from .reads import serialize
 from .rollups import merge, parents_in, parents_of, refresh_rollups
 
 MAX_BULK = 1000

@@ -14,10 +14,15 @@ from ..runtime.payload import read_payload
 from ..runtime.problems import Invalid, NotFound
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records
-from ..runtime.writes import MAX_BULK, create_records, delete_record, restore_record
-from ..runtime.writes import update_record
-from .requests import current_context, entity_model, if_match, json_body, platform
-from .requests import with_fresh_schema
+from ..runtime.writes import MAX_BULK, create_records, delete_record, restore_record, update_record
+from .requests import (
+    current_context,
+    entity_model,
+    if_match,
+    json_body,
+    platform,
+    with_fresh_schema,
+)
 
 api = Blueprint("metacrm_api", __name__, url_prefix="/api")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 from flask import current_app, request
@@ -44,8 +45,7 @@ def if_match(ctx: Context) -> int | None:
     if raw is None or raw.strip() == "*":
         return None
     tag = raw.strip()
-    if tag.startswith("W/"):
-        tag = tag[2:]
+    tag = tag.removeprefix("W/")
     try:
         return int(tag.strip('"'))
     except ValueError:
