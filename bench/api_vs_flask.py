@@ -158,6 +158,9 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--rows", type=int, default=20_000, help="customers to seed")
+    parser.add_argument("--baseline-codes", action="store_true",
+                        help="the baseline also assigns the gap-free customer code "
+                             "(CUS-000042) that metacrm's create assigns")
     parser.add_argument("--duration", type=float, default=10, help="seconds per measurement")
     parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds per app/op")
     parser.add_argument("--threads", type=int, default=2, help="wrk -t")
@@ -201,7 +204,8 @@ def main() -> None:
               f"{time.perf_counter() - started:.1f} s")
 
         env = {"METACRM_DATABASE_URL": url, "METACRM_INSTANCE_PATH": str(tmp / "instance"),
-               "METACRM_SECRET_KEY": "bench", "BASELINE_DATABASE_URL": url}
+               "METACRM_SECRET_KEY": "bench", "BASELINE_DATABASE_URL": url,
+               "BASELINE_GAPFREE_CODE": "1" if args.baseline_codes else "0"}
         servers = {
             "metacrm": stack.enter_context(Gunicorn("metacrm.wsgi:app", env, args.workers,
                                                     log=tmp / "metacrm.log")),
