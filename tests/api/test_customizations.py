@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -13,6 +14,14 @@ from ..conftest import SHIPPED_BUNDLE, write_bundle
 
 WECHAT = {"extend": "customer", "fields": {"wechat": {
     "type": "string", "max_length": 60, "label": {"en": "WeChat", "zh": "微信"}}}}
+
+
+def another_process(crm):  # type: ignore[no-untyped-def]
+    """A second app on the same database that checks for schema changes only hourly:
+    it must still accept the new field at once, because an unknown name makes it look."""
+    settings = replace(crm.application.extensions["metacrm"].settings,
+                       schema_check_interval=3600.0)
+    return create_app(settings).test_client()
 
 
 def test_new_field_is_usable_at_once_and_keeps_every_row(crm) -> None:
@@ -31,13 +40,23 @@ def test_new_field_is_usable_at_once_and_keeps_every_row(crm) -> None:
 
 
 def test_another_process_notices_the_new_schema(crm) -> None:
-    other_process = create_app(crm.application.extensions["metacrm"].settings).test_client()
+    other_process = another_process(crm)
     assert other_process.post("/api/customer", json={"name": "A", "wechat": "x"}).status_code \
         == 422
     assert crm.post("/api/meta/customizations", json=WECHAT).status_code == 201
     response = other_process.post("/api/customer", json={"name": "A", "wechat": "x"})
     assert response.status_code == 201, response.json
     assert response.json["wechat"] == "x"
+
+
+def test_another_process_filters_and_bulk_creates_with_the_new_field(crm) -> None:
+    other_process = another_process(crm)
+    other_process.get("/api/customer")  # it has compiled the schema without the field
+    assert crm.post("/api/meta/customizations", json=WECHAT).status_code == 201
+    bulk = other_process.post("/api/customer/bulk", json={"items": [{"name": "B", "wechat": "y"}]})
+    assert bulk.status_code == 201, bulk.json
+    listed = other_process.get("/api/customer?wechat=y")
+    assert [c["name"] for c in listed.json["items"]] == ["B"]
 
 
 def test_customizations_survive_a_restart_and_add_options(crm) -> None:

@@ -28,6 +28,7 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
     if not isinstance(body, dict):
         raise BadQuery(message("bad_json", lang))
     errors: dict[str, list[str]] = {}
+    unknown = False
     fields = model.entity.fields
     writable = {}
     for key, value in body.items():
@@ -38,6 +39,7 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
             else:
                 hint = suggestion(str(key), [n for n, f in fields.items() if f.writable], lang)
                 errors[str(key)] = [message("unknown_field", lang, hint=hint)]
+                unknown = True
         elif field_def.type in COMPUTED_TYPES or field_def.readonly and not creating and (current is None or
                                                       current.get(key) != value):
             errors[key] = [message("read_only", lang)]
@@ -64,7 +66,7 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
         if missing or (name in values and values[name] in (None, "", [])):
             errors[name] = [message("required" if missing else "null", lang)]
     if errors:
-        raise Invalid(errors)
+        raise Invalid(errors, names_unknown=unknown)
     return values
 
 

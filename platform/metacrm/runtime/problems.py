@@ -9,8 +9,12 @@ from __future__ import annotations
 class Problem(Exception):
     status = 400
 
-    def __init__(self, errors: dict[str, list[str]] | str, key: str = "_request"):
+    def __init__(self, errors: dict[str, list[str]] | str, key: str = "_request", *,
+                 names_unknown: bool = False):
         self.errors = errors if isinstance(errors, dict) else {key: [errors]}
+        # True when the request names an entity or field this process does not
+        # know: another process may have just added it (see web.requests).
+        self.names_unknown = names_unknown
         super().__init__(str(self.errors))
 
 

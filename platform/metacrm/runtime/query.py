@@ -101,6 +101,7 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel,
                      models: Mapping[str, EntityModel], default_sort: Sequence[str] = ()
                      ) -> ListQuery:
     errors: dict[str, list[str]] = {}
+    unknown = False
     query = ListQuery()
     for key, values in args.items():
         if key in LIST_PARAMETERS:
@@ -111,6 +112,7 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel,
             try:
                 query.conditions.append(_filter(key, raw, model, models))
             except ValueError as exc:
+                unknown = unknown or isinstance(exc, UnknownName)
                 errors.setdefault(key, []).append(str(exc))
     single = {k: args[k][-1] for k in LIST_PARAMETERS if args.get(k)}
     for name, parse in (("limit", _limit), ("sort", None), ("q", None), ("fields", None),
@@ -129,6 +131,7 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel,
             elif name == "count" and "count" in single:
                 query.count = parse_text("boolean", single["count"])
         except ValueError as exc:
+            unknown = unknown or isinstance(exc, UnknownName)
             errors.setdefault(name, []).append(str(exc))
     if "cursor" in single and "sort" not in errors:
         try:
@@ -136,7 +139,7 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel,
         except ValueError as exc:
             errors.setdefault("cursor", []).append(str(exc))
     if errors:
-        raise BadQuery(errors)
+        raise BadQuery(errors, names_unknown=unknown)
     return query
 
 
@@ -154,8 +157,12 @@ def _field_names(model: EntityModel) -> list[str]:
     return list(model.types)
 
 
+class UnknownName(ValueError):
+    """A query names a field the entity does not have."""
+
+
 def _unknown(name: str, model: EntityModel) -> ValueError:
-    return ValueError(f"unknown field '{name}' of '{model.name}'"
+    return UnknownName(f"unknown field '{name}' of '{model.name}'"
                       f"{did_you_mean(name, _field_names(model))}")
 
 

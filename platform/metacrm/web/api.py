@@ -112,14 +112,15 @@ def bulk_create(entity: str) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        rows, errors = [], {}
+        rows, errors, unknown = [], {}, False
         for index, item in enumerate(items):
             try:
                 rows.append(read_payload(model, ctx, item, creating=True))
             except Invalid as problem:
                 errors.update({f"items[{index}].{k}": v for k, v in problem.errors.items()})
+                unknown = unknown or problem.names_unknown
         if errors:
-            raise Invalid(errors)
+            raise Invalid(errors, names_unknown=unknown)
         with platform().writing() as conn:
             return create_records(conn, compiled, model, ctx, rows, bulk=True)
 

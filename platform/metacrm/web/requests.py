@@ -14,7 +14,7 @@ from ..errors import did_you_mean
 from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..runtime.context import Context
-from ..runtime.problems import BadQuery, Invalid, NotFound, Problem
+from ..runtime.problems import BadQuery, NotFound, Problem
 
 T = TypeVar("T")
 
@@ -56,7 +56,8 @@ def entity_model(compiled: Compiled, name: str, ctx: Context) -> EntityModel:
     model = compiled.model(name)
     if model is None:
         raise NotFound(message("unknown_entity", ctx.locale, entity=name,
-                               hint=did_you_mean(name, compiled.models)), key="entity")
+                               hint=did_you_mean(name, compiled.models)), key="entity",
+                       names_unknown=True)
     return model
 
 
@@ -67,15 +68,11 @@ def with_fresh_schema(action: Callable[[Compiled], T]) -> T:
     compiled = plat.compiled
     try:
         return action(compiled)
-    except (Invalid, BadQuery, NotFound) as problem:
-        if not _may_be_stale(problem):
+    except Problem as problem:
+        if not problem.names_unknown:
             raise
         fresh = plat.refresh()
         if fresh is compiled:
             raise
         return action(fresh)
 
-
-def _may_be_stale(problem: Problem) -> bool:
-    text = str(problem.errors)
-    return "nknown" in text or "未知" in text
