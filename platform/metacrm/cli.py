@@ -10,6 +10,7 @@ import click
 from .catalog_loader import load_catalog
 from .config import Settings
 from .errors import DefinitionError
+from .identity.commands import user_command
 
 
 @click.group()
@@ -92,3 +93,6 @@ def export_customizations(directory: str) -> None:
 
     written = export_customizations_bundle(Settings.from_env(), Path(directory))
     click.echo(f"wrote {written} customization file(s) to {directory}")
+
+
+main.add_command(user_command)

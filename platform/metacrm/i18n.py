@@ -28,6 +28,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "restore_reference": {"en": "Restore {entity} #{id} first: this record refers to it "
                                 "through '{field}'.",
                           "zh": "请先恢复{entity} #{id}：该记录通过“{field}”引用它。"},
+    "bad_authorization": {"en": "Send credentials as 'Authorization: Bearer <token>'.",
+                          "zh": "请以“Authorization: Bearer <令牌>”发送凭据。"},
+    "bad_token": {"en": "This token is not valid: unknown, revoked, or its user is disabled.",
+                  "zh": "令牌无效：不存在、已撤销或其用户已停用。"},
     "bad_json": {"en": "The body must be a JSON object.", "zh": "请求体必须是 JSON 对象。"},
     "bad_if_match": {"en": "If-Match must be a version such as \"3\".",
                      "zh": "If-Match 必须是版本号，例如 \"3\"。"},

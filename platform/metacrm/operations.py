@@ -71,9 +71,25 @@ def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
             echo("filling the database with demo data…")
             counts = fill_demo_data(platform, admin)
             echo("demo data: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
+            echo(demo_login(platform, admin))
         else:
             echo("demo data: the database already has records; left as it is")
     return create_app(settings, platform)
+
+
+def demo_login(platform: Platform, admin_id: int) -> str:
+    """Give the demo admin a password and an API token, and say what they are."""
+    import secrets
+
+    from .identity.tokens import create_token
+    from .identity.users import set_password
+
+    password = secrets.token_urlsafe(9)
+    with platform.writing() as conn:
+        set_password(conn, platform.compiled.metadata, admin_id, password)
+        token, _ = create_token(conn, platform.compiled.metadata, admin_id, "demo")
+    return (f"demo login: admin / {password}\n"
+            f"demo API token (send as 'Authorization: Bearer …'): {token}")
 
 
 def export_customizations_bundle(settings: Settings, directory: Path) -> int:

@@ -125,7 +125,21 @@ def add_system_tables(metadata: sa.MetaData) -> None:
         sa.Column("language", sa.String(10), nullable=False, server_default="en"),
         sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("phone", sa.String(40)),
+        sa.Column("password_hash", sa.String(255)),
+        sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
     )
+    tokens = sa.Table(
+        "mc_tokens", metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("user_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        # Only a digest is kept: a leaked database does not leak usable tokens.
+        sa.Column("digest", sa.String(64), nullable=False, unique=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    )
+    sa.Index("ix_mc_tokens_user_id", tokens.c.user_id)
     audit = sa.Table(
         "mc_audit", metadata,
         sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),

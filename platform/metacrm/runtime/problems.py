@@ -22,6 +22,10 @@ class BadQuery(Problem):
     status = 400
 
 
+class Unauthorized(Problem):
+    status = 401
+
+
 class NotFound(Problem):
     status = 404
 

@@ -1,0 +1,1 @@
+"""Who is calling: users, their passwords and API tokens."""

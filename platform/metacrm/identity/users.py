@@ -1,0 +1,115 @@
+"""Users of the CRM: create, find, set passwords (argon2), enable and disable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from ..compile.tables import USERS_TABLE
+from ..runtime.context import utcnow
+
+# argon2id with the library's defaults (memory-hard; tuned by argon2-cffi to
+# current guidance). One hasher per process: it holds only parameters.
+_HASHER = PasswordHasher()
+MIN_PASSWORD_LENGTH = 8
+
+
+class UserError(ValueError):
+    """A user operation cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    name: str
+    email: str | None
+    active: bool
+    is_admin: bool
+    language: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> User:
+        return cls(row.id, row.username, row.name, row.email, bool(row.active),
+                   bool(row.is_admin), row.language)
+
+
+def users_table(metadata: sa.MetaData) -> sa.Table:
+    return metadata.tables[USERS_TABLE]
+
+
+def create_user(conn: sa.Connection, metadata: sa.MetaData, username: str, name: str, *,
+                email: str | None = None, password: str | None = None,
+                is_admin: bool = False, language: str = "en") -> User:
+    users = users_table(metadata)
+    username = username.strip()
+    if not username:
+        raise UserError("a username is required")
+    if conn.execute(sa.select(users.c.id).where(users.c.username == username)).first():
+        raise UserError(f"user '{username}' already exists")
+    values: dict[str, Any] = {"username": username, "name": name or username, "email": email,
+                              "is_admin": is_admin, "language": language,
+                              "created_at": utcnow()}
+    if password is not None:
+        values["password_hash"] = hash_password(password)
+    user_id = conn.execute(users.insert().values(**values).returning(users.c.id)).scalar_one()
+    return get_user(conn, metadata, user_id)  # type: ignore[return-value]
+
+
+def get_user(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> User | None:
+    users = users_table(metadata)
+    row = conn.execute(sa.select(users).where(users.c.id == user_id)).first()
+    return User.from_row(row) if row else None
+
+
+def find_user(conn: sa.Connection, metadata: sa.MetaData, username: str) -> User | None:
+    users = users_table(metadata)
+    row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+    return User.from_row(row) if row else None
+
+
+def list_users(conn: sa.Connection, metadata: sa.MetaData) -> list[User]:
+    users = users_table(metadata)
+    return [User.from_row(r) for r in conn.execute(sa.select(users).order_by(users.c.id))]
+
+
+def set_password(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
+                 password: str) -> None:
+    users = users_table(metadata)
+    conn.execute(users.update().where(users.c.id == user_id)
+                 .values(password_hash=hash_password(password)))
+
+
+def set_active(conn: sa.Connection, metadata: sa.MetaData, user_id: int, active: bool) -> None:
+    users = users_table(metadata)
+    conn.execute(users.update().where(users.c.id == user_id).values(active=active))
+
+
+def set_admin(conn: sa.Connection, metadata: sa.MetaData, user_id: int, is_admin: bool) -> None:
+    users = users_table(metadata)
+    conn.execute(users.update().where(users.c.id == user_id).values(is_admin=is_admin))
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return _HASHER.hash(password)
+
+
+def check_password(conn: sa.Connection, metadata: sa.MetaData, username: str,
+                   password: str) -> User | None:
+    """The active user with this username and password, or None."""
+    users = users_table(metadata)
+    row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+    if row is None or not row.active or not row.password_hash:
+        _HASHER.hash(password)  # same work either way: timing does not reveal users
+        return None
+    try:
+        _HASHER.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return User.from_row(row)
