@@ -23,6 +23,7 @@ from .definitions import (
 )
 from .errors import ErrorCollector, did_you_mean
 from .expressions import ExpressionError, check_expression
+from .values import parse_text
 
 SYSTEM_FIELD_TYPES = {
     "id": "integer", "created_at": "datetime", "updated_at": "datetime", "created_by": "user",
@@ -45,7 +46,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> Ca
         for extension in bundle.entity_extensions:
             _extend_entity(entities, extension, errors)
     for name, entity in list(entities.items()):
-        entities[name] = _resolve_rollups(entities, entity, errors)
+        entities[name] = _resolve_rollups(entities, optionsets, entity, errors)
     catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets)
     for entity in entities.values():
         check_entity(catalog, entity, errors)
@@ -126,8 +127,8 @@ _SUMMABLE = ("integer", "decimal", "money", "percent")
 _ORDERABLE = _SUMMABLE + ("date", "datetime", "string", "autonumber")
 
 
-def _resolve_rollups(entities: dict[str, EntityDef], entity: EntityDef,
-                     errors: ErrorCollector) -> EntityDef:
+def _resolve_rollups(entities: dict[str, EntityDef], optionsets: dict[str, OptionSetDef],
+                     entity: EntityDef, errors: ErrorCollector) -> EntityDef:
     """Check each rollup's source and give it the type of its result."""
     fields = dict(entity.fields)
     for field in entity.fields.values():
@@ -160,12 +161,46 @@ def _resolve_rollups(entities: dict[str, EntityDef], entity: EntityDef,
                            f"'{field.of}', a {source.value_type} field")
                 continue
             result = "decimal" if field.aggregate == "avg" else source.value_type
-        for name in field.where or {}:
+        for name, wanted in (field.where or {}).items():
             if name not in child.fields:
                 errors.add(field.location, f"{where}: 'where' names unknown field "
                            f"'{child_name}.{name}'{did_you_mean(name, child.fields)}")
+                continue
+            problem = _unfit_literal(child.fields[name], wanted) or _not_an_option(
+                optionsets.get(child.fields[name].options or ""), wanted)
+            if problem:
+                errors.add(field.location, f"{where}: 'where' {name}: {problem}")
         fields[field.name] = replace(field, result=result)
     return replace(entity, fields=fields)
+
+
+def _unfit_literal(field: FieldDef, value: object) -> str | None:
+    """Why ``value`` (or each value of a list) cannot be a value of ``field``, or None."""
+    kind = field.value_type
+    for item in value if isinstance(value, list) else [value]:
+        if item is None:
+            continue
+        if kind == "boolean":
+            if not isinstance(item, bool):
+                return f"{item!r} is not true or false"
+            continue
+        if kind in ("json", "multi_choice", "multi_reference"):
+            continue
+        try:
+            parse_text(kind, str(item))
+        except ValueError as exc:
+            return str(exc)
+    return None
+
+
+def _not_an_option(optionset: OptionSetDef | None, value: object) -> str | None:
+    if optionset is None:
+        return None
+    for item in value if isinstance(value, list) else [value]:
+        if item is not None and str(item) not in optionset.values():
+            return (f"'{item}' is not an option of '{optionset.name}' "
+                    f"({', '.join(optionset.values())})")
+    return None
 
 
 def field_types(entity: EntityDef) -> dict[str, str]:
@@ -218,6 +253,11 @@ def _check_field(catalog: Catalog, entity: EntityDef, field: FieldDef,
     if field.to is not None and field.to not in catalog.entities:
         errors.add(field.location, f"{where}: unknown entity '{field.to}'"
                    f"{did_you_mean(field.to, catalog.entities)}")
+    if field.default is not None and not (isinstance(field.default, str)
+                                          and field.default.startswith("$")):
+        problem = _unfit_literal(field, field.default)
+        if problem:
+            errors.add(field.location, f"{where}: default {problem}")
     if field.options is not None:
         optionset = catalog.optionsets.get(field.options)
         if optionset is None:

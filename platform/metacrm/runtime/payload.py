@@ -17,9 +17,9 @@ from marshmallow import ValidationError
 from ..compile.models import EntityModel
 from ..definitions import COMPUTED_TYPES
 from ..i18n import message, suggestion
+from ..values import to_utc
 from .context import Context
 from .problems import BadQuery, Invalid
-from .values import to_utc
 
 
 def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,

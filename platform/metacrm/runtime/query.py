@@ -19,9 +19,9 @@ import sqlalchemy as sa
 
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
+from ..values import TEXTUAL, json_value, parse_text
 from .problems import BadQuery
 from .sqlfunctions import json_items
-from .values import TEXTUAL, json_value, parse_text
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull")
 LIST_PARAMETERS = ("sort", "limit", "cursor", "q", "fields", "expand", "count")

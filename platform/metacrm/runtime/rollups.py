@@ -17,9 +17,9 @@ import sqlalchemy as sa
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel, RollupFeed
+from ..values import parse_text
 from .computed import apply_formulas
 from .context import Context
-from .values import parse_text
 
 MAX_DEPTH = 4
 Parents = dict[str, set[int]]

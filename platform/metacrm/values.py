@@ -1,4 +1,4 @@
-"""Parse text (query strings, cursors) into typed values, and values into JSON."""
+"""Field values as text (query strings, cursors, definitions) and as JSON."""
 
 from __future__ import annotations
 
