@@ -120,3 +120,16 @@ def test_extension_bundle_from_yaml_migrates_additively(make_client, tmp_path: P
     client = make_client(SHIPPED_BUNDLE, wine)
     response = client.post("/api/customer", json={"name": "酒行", "liquor_license": "SH-1"})
     assert response.status_code == 201, response.json
+
+
+def test_a_customization_the_data_cannot_take_is_refused_clearly(crm) -> None:
+    for name in ("甲", "乙"):
+        crm.post("/api/customer", json={"name": name, "city": "上海"})
+    unique_city = {"extend": "customer", "indexes": [{"fields": ["city"], "unique": True}]}
+    response = crm.post("/api/meta/customizations", json=unique_city)
+    assert response.status_code == 409
+    message = response.json["errors"]["_request"][0]
+    assert message.startswith("the data cannot take this change, nothing was changed")
+    assert "uq_customer_city" in message
+    assert crm.get("/api/meta/customizations").json == {"schema_version": 0, "items": []}
+    assert len(crm.get("/api/customer").json["items"]) == 2

@@ -17,7 +17,7 @@ from ..compile.compiled import Compiled, compile_catalog
 from ..errors import DefinitionError
 from ..platform import CUSTOMIZATIONS, SCHEMA_STATE, Platform, read_customizations
 from .context import Context
-from .problems import Invalid
+from .problems import Conflict, Invalid
 
 ALLOWED_KINDS = ("extend", "extend_optionset")
 NOT_AN_EXTENSION = ("A customization is a document starting with 'extend' (add fields, "
@@ -27,7 +27,12 @@ NOT_AN_EXTENSION = ("A customization is a document starting with 'extend' (add f
 def add_customization(platform: Platform, ctx: Context, document: Any) -> tuple[int, Compiled]:
     if not isinstance(document, dict) or not any(k in document for k in ALLOWED_KINDS):
         raise Invalid({"_request": [NOT_AN_EXTENSION]})
-    from ..migrate import apply_migration_in, plan_migration_in
+    from ..migrate import (
+        MigrationFailed,
+        MigrationRefused,
+        apply_migration_in,
+        plan_migration_in,
+    )
 
     with platform.writing() as conn:
         compiled = platform.compiled
@@ -45,7 +50,14 @@ def add_customization(platform: Platform, ctx: Context, document: Any) -> tuple[
         plan = plan_migration_in(conn, fresh.metadata)
         if plan.refusals:
             raise Invalid({"_request": [r.describe() for r in plan.refusals]})
-        apply_migration_in(conn, plan, note=f"customization #{new_id}")
+        try:
+            apply_migration_in(conn, plan, note=f"customization #{new_id}")
+        except MigrationRefused as exc:  # PlanOutdated: another migration ran meanwhile
+            raise Conflict("; ".join(r.describe() for r in exc.refusals)) from None
+        except MigrationFailed as exc:  # e.g. a unique index over duplicate values
+            raise Conflict(f"the data cannot take this change, nothing was changed: "
+                           f"'{exc.action.describe()}' failed: "
+                           f"{getattr(exc.error, 'orig', exc.error)}") from None
         conn.execute(customizations.insert().values(
             id=new_id, document=document, created_at=ctx.now, created_by=ctx.user_id))
         conn.execute(state.update().where(state.c.id == 1).values(version=version + 1))
