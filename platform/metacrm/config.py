@@ -26,6 +26,7 @@ class Settings:
     secret_key: str
     instance_path: str
     schema_check_interval: float = 1.0
+    max_request_bytes: int = 16 * 1024 * 1024
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,6 +44,7 @@ class Settings:
             secret_key=env.get("METACRM_SECRET_KEY") or _instance_secret(instance),
             instance_path=instance,
             schema_check_interval=float(env.get("METACRM_SCHEMA_CHECK_INTERVAL", "1.0")),
+            max_request_bytes=int(env.get("METACRM_MAX_REQUEST_BYTES", 16 * 1024 * 1024)),
         )
 
 

@@ -656,3 +656,12 @@ def test_bulk_needs_a_list_of_at_most_1000_items(crm) -> None:
     response = crm.post("/api/customer/bulk", json={"items": [{"name": "x"}] * 1001})
     assert response.status_code == 422
     assert response.json == {"errors": {"items": ["At most 1000 records per request."]}}
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(crm) -> None:
+    limit = crm.application.config["MAX_CONTENT_LENGTH"]
+    response = crm.post("/api/customer", data=b"{" + b" " * limit + b"}",
+                        content_type="application/json")
+    assert response.status_code == 413
+    assert list(response.json["errors"]) == ["_request"]
+    assert crm.get("/api/customer").json["items"] == []

@@ -25,6 +25,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     platform = platform or Platform.build(settings)
     app = Flask("metacrm", instance_path=settings.instance_path)
     app.config["SECRET_KEY"] = settings.secret_key
+    # A bulk create of 1000 records is well under this; anything larger is refused
+    # with 413 before it is read into memory.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json = OrjsonProvider(app)
     app.extensions["metacrm"] = platform
     app.extensions["metacrm.user"] = _default_user_resolver(platform)
