@@ -791,3 +791,9 @@ def test_an_integer_too_large_is_400(shop) -> None:
 def test_a_decimal_too_large_is_400_or_matches_nothing(shop) -> None:
     response = shop.get("/api/item?price__gt=1e999999")
     assert response.status_code == 400 or response.json["items"] == []
+
+
+def test_a_user_expands_to_its_summary_and_no_further(crm) -> None:
+    response = crm.get("/api/customer?expand=owner.name")
+    assert response.status_code == 400
+    assert "a user expands to its summary, not further" in response.json["errors"]["expand"][0]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,21 +115,20 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel,
                 unknown = unknown or isinstance(exc, UnknownName)
                 errors.setdefault(key, []).append(str(exc))
     single = {k: args[k][-1] for k in LIST_PARAMETERS if args.get(k)}
-    for name, parse in (("limit", _limit), ("sort", None), ("q", None), ("fields", None),
-                        ("expand", None), ("count", None)):
+    # Each parameter sets one part of the query; sort always applies (the default).
+    setters: dict[str, Callable[[str], None]] = {
+        "limit": lambda raw: setattr(query, "limit", _limit(raw)),
+        "sort": lambda raw: setattr(query, "sort", _sort(raw or None, model, default_sort)),
+        "q": lambda raw: query.conditions.append(_search(raw, model)) if raw else None,
+        "fields": lambda raw: setattr(query, "fields", _fields(raw, model)),
+        "expand": lambda raw: setattr(query, "expand", _expand(raw, model, models)),
+        "count": lambda raw: setattr(query, "count", parse_text("boolean", raw)),
+    }
+    for name, apply in setters.items():
+        if name not in single and name != "sort":
+            continue
         try:
-            if name == "limit" and "limit" in single:
-                query.limit = _limit(single["limit"])
-            elif name == "sort":
-                query.sort = _sort(single.get("sort"), model, default_sort)
-            elif name == "q" and single.get("q"):
-                query.conditions.append(_search(single["q"], model))
-            elif name == "fields" and "fields" in single:
-                query.fields = _fields(single["fields"], model)
-            elif name == "expand" and "expand" in single:
-                query.expand = _expand(single["expand"], model, models)
-            elif name == "count" and "count" in single:
-                query.count = parse_text("boolean", single["count"])
+            apply(single.get(name, ""))
         except ValueError as exc:
             unknown = unknown or isinstance(exc, UnknownName)
             errors.setdefault(name, []).append(str(exc))
@@ -346,16 +345,16 @@ def _expand(raw: str, model: EntityModel, models: Mapping[str, EntityModel]
         path = item.split(".")
         if len(path) > 2:
             raise ValueError(f"'{item}': expansion goes at most two references deep")
-        current = model
+        current: EntityModel | None = model
         for name in path:
-            field_def = current.entity.fields.get(name)
+            if current is None:
+                raise ValueError(f"'{item}': a user expands to its summary, not further")
             kind = current.field_type(name)
             if kind is None:
                 raise _unknown(name, current)
-            if kind not in ("reference", "multi_reference", "user", "created_by",
-                            ) and name not in ("created_by", "updated_by"):
+            if kind not in ("reference", "multi_reference", "user"):
                 raise ValueError(f"'{name}' is a {kind} field; only references expand")
-            if field_def is not None and field_def.to:
-                current = models[field_def.to]
+            field_def = current.entity.fields.get(name)
+            current = models[field_def.to] if field_def is not None and field_def.to else None
         paths.append(path)
     return paths
