@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
@@ -91,22 +91,24 @@ def password_command(username: str, password: str) -> None:
     click.echo(f"password of '{username}' changed")
 
 
+def _change_user(username: str, change: Callable[..., None], value: bool, said: str) -> None:
+    with _transaction() as (conn, metadata):
+        change(conn, metadata, _existing(conn, metadata, username).id, value)
+    click.echo(f"user '{username}' {said}")
+
+
 @user_command.command("disable")
 @click.argument("username")
 def disable(username: str) -> None:
     """Disable a user: their tokens stop working at once."""
-    with _transaction() as (conn, metadata):
-        set_active(conn, metadata, _existing(conn, metadata, username).id, False)
-    click.echo(f"user '{username}' disabled")
+    _change_user(username, set_active, False, "disabled")
 
 
 @user_command.command("enable")
 @click.argument("username")
 def enable(username: str) -> None:
     """Enable a disabled user."""
-    with _transaction() as (conn, metadata):
-        set_active(conn, metadata, _existing(conn, metadata, username).id, True)
-    click.echo(f"user '{username}' enabled")
+    _change_user(username, set_active, True, "enabled")
 
 
 @user_command.command("admin")
@@ -114,9 +116,8 @@ def enable(username: str) -> None:
 @click.option("--revoke", is_flag=True, help="Take administration rights away.")
 def admin_command(username: str, revoke: bool) -> None:
     """Make a user an administrator (or not, with --revoke)."""
-    with _transaction() as (conn, metadata):
-        set_admin(conn, metadata, _existing(conn, metadata, username).id, not revoke)
-    click.echo(f"user '{username}' is {'no longer ' if revoke else ''}an administrator")
+    _change_user(username, set_admin, not revoke,
+                 "is no longer an administrator" if revoke else "is an administrator")
 
 
 @user_command.command("token")
