@@ -102,11 +102,50 @@ def make_client(make_settings: Callable[..., Settings]):  # type: ignore[no-unty
         assert migrate_database(settings, echo=lambda line: None)
         app = create_app(settings)
         apps.append(app)
-        return app.test_client()
+        return admin_client(app)
 
     yield make
     for app in apps:
         app.extensions["metacrm"].engine.dispose()
+
+
+ADMIN = "admin"
+
+
+def admin_token(app) -> str:  # type: ignore[no-untyped-def]
+    """An API token of the administrator ``admin`` (created if missing)."""
+    return token_for(app, ADMIN, admin=True)
+
+
+def token_for(app, username: str, *, admin: bool = False, roles: tuple[str, ...] = (),
+              team: str | None = None, manager: str | None = None) -> str:  # type: ignore[no-untyped-def]
+    """Create (or reuse) ``username`` with the given roles, team and manager; a new token."""
+    from metacrm.identity.teams import add_team_members, ensure_team
+    from metacrm.identity.tokens import create_token
+    from metacrm.identity.users import find_user, set_manager, set_roles
+    from metacrm.runtime.bootstrap import ensure_user
+
+    platform = app.extensions["metacrm"]
+    metadata = platform.compiled.metadata
+    with platform.writing() as conn:
+        uid = ensure_user(conn, platform.compiled, username, username, is_admin=admin)
+        if roles:
+            set_roles(conn, metadata, uid, list(roles))
+        if team:
+            add_team_members(conn, metadata, ensure_team(conn, metadata, team, team), [uid])
+        if manager:
+            boss = find_user(conn, metadata, manager)
+            assert boss is not None, f"create {manager} first"
+            set_manager(conn, metadata, uid, boss.id)
+        token, _ = create_token(conn, metadata, uid, "tests")
+    return token
+
+
+def admin_client(app):  # type: ignore[no-untyped-def]
+    """A test client of ``app`` acting as the administrator."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {admin_token(app)}"
+    return client
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .build_ownership import build_assignment, build_pool, build_return_rules, build_transfer
 from .definitions import (
     COMPUTED_TYPES,
     BundleManifest,
@@ -127,6 +128,8 @@ def build_entity(doc: Document, bundle: str, errors: ErrorCollector
         indexes=_build_indexes(doc, errors),
         rules=_build_rules(doc),
         default_sort=tuple(data.get("default_sort", ("-id",))),
+        owned_by=data.get("owned_by"), pool=build_pool(doc),
+        assignment=build_assignment(doc), transfer=build_transfer(doc),
         bundle=bundle, location=doc.key_at("entity"),
     )
     if name.startswith("mc_"):
@@ -149,7 +152,10 @@ def build_entity_extension(doc: Document, bundle: str, errors: ErrorCollector
         help=Label.of(data["help"]) if "help" in data else None,
         search=tuple(data.get("search", ())),
         indexes=_build_indexes(doc, errors), rules=_build_rules(doc),
-        field_labels=labels, bundle=bundle, location=doc.key_at("extend"),
+        field_labels=labels, owned_by=data.get("owned_by"), pool=build_pool(doc),
+        return_rules=build_return_rules(doc, ("return_rules",)),
+        assignment=build_assignment(doc), transfer=build_transfer(doc),
+        bundle=bundle, location=doc.key_at("extend"),
     )
     return extension, inline_sets
 

@@ -13,6 +13,7 @@ from .build import (
     build_optionset,
     build_optionset_extension,
 )
+from .build_roles import build_role, build_role_extension
 from .definitions import (
     BundleDefs,
     BundleManifest,
@@ -22,13 +23,17 @@ from .definitions import (
     Location,
     OptionSetDef,
     OptionSetExtension,
+    RoleDef,
+    RoleExtension,
 )
 from .errors import ErrorCollector
 from .loader import Document, display_path, load_yaml
 from .validate import MANIFEST, document_kind, validate_document
 
 MANIFEST_FILE = "bundle.yaml"
-DEFINITION_FOLDER = "entities"
+# Where definitions live; the first key of each document says what it defines,
+# the folder only keeps a bundle tidy (entities and option sets, roles).
+DEFINITION_FOLDERS = ("entities", "roles")
 # Kinds of definitions that later versions compile; files there must not be
 # silently ignored.
 RESERVED_FOLDERS = ("forms", "workflows", "reports")
@@ -48,9 +53,10 @@ def read_bundle(folder: str | Path, errors: ErrorCollector) -> BundleDefs | None
         return None
     manifest = build_manifest(docs[0], str(root.resolve()))
     documents: list[Document] = []
-    for path in sorted((root / DEFINITION_FOLDER).rglob("*")):
-        if path.suffix in (".yaml", ".yml") and path.is_file():
-            documents.extend(load_yaml(path, errors))
+    for folder_name in DEFINITION_FOLDERS:
+        for path in sorted((root / folder_name).rglob("*")):
+            if path.suffix in (".yaml", ".yml") and path.is_file():
+                documents.extend(load_yaml(path, errors))
     for folder_name in RESERVED_FOLDERS:
         for path in sorted((root / folder_name).rglob("*.y*ml")):
             errors.add(Location(display_path(path)), f"{folder_name}/ definitions are not "
@@ -64,6 +70,8 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
     optionsets: list[OptionSetDef] = []
     entity_extensions: list[EntityExtension] = []
     optionset_extensions: list[OptionSetExtension] = []
+    roles: list[RoleDef] = []
+    role_extensions: list[RoleExtension] = []
     for doc in documents:
         kind = document_kind(doc, errors)
         if kind is None or not validate_document(doc, kind, errors):
@@ -78,10 +86,15 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
             optionsets.extend(inline)
         elif kind == "optionset":
             optionsets.append(build_optionset(doc, manifest.name, errors))
-        else:
+        elif kind == "extend_optionset":
             optionset_extensions.append(build_optionset_extension(doc, manifest.name, errors))
+        elif kind == "role":
+            roles.append(build_role(doc, manifest.name))
+        else:
+            role_extensions.append(build_role_extension(doc, manifest.name))
     return BundleDefs(manifest, tuple(entities), tuple(optionsets),
-                      tuple(entity_extensions), tuple(optionset_extensions))
+                      tuple(entity_extensions), tuple(optionset_extensions), tuple(roles),
+                      tuple(role_extensions))
 
 
 CUSTOMIZATIONS_BUNDLE = "customizations"

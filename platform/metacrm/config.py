@@ -27,6 +27,14 @@ class Settings:
     instance_path: str
     schema_check_interval: float = 1.0
     max_request_bytes: int = 16 * 1024 * 1024
+    session_idle_minutes: int = 480
+    session_max_hours: int = 168
+    secure_cookies: bool = False
+    login_account_limit: int = 5
+    login_address_limit: int = 20
+    login_window_minutes: int = 15
+    proxy_count: int = 0
+    run_jobs: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,7 +53,19 @@ class Settings:
             instance_path=instance,
             schema_check_interval=float(env.get("METACRM_SCHEMA_CHECK_INTERVAL", "1.0")),
             max_request_bytes=int(env.get("METACRM_MAX_REQUEST_BYTES", 16 * 1024 * 1024)),
+            session_idle_minutes=int(env.get("METACRM_SESSION_IDLE_MINUTES", 480)),
+            session_max_hours=int(env.get("METACRM_SESSION_MAX_HOURS", 168)),
+            secure_cookies=_flag(env.get("METACRM_SECURE_COOKIES", "")),
+            login_account_limit=int(env.get("METACRM_LOGIN_ACCOUNT_LIMIT", 5)),
+            login_address_limit=int(env.get("METACRM_LOGIN_ADDRESS_LIMIT", 20)),
+            login_window_minutes=int(env.get("METACRM_LOGIN_WINDOW_MINUTES", 15)),
+            proxy_count=int(env.get("METACRM_PROXY_COUNT", 0)),
+            run_jobs=env.get("METACRM_RUN_JOBS", "1") not in ("0", "false", "no"),
         )
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def _instance_secret(instance: str) -> str:

@@ -32,6 +32,27 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "zh": "请以“Authorization: Bearer <令牌>”发送凭据。"},
     "bad_token": {"en": "This token is not valid: unknown, revoked, or its user is disabled.",
                   "zh": "令牌无效：不存在、已撤销或其用户已停用。"},
+    "forbidden": {"en": "You may not {operation} {entity}.", "zh": "您没有{operation}{entity}的权限。"},
+    "out_of_scope": {"en": "You may read {entity} #{id} but not do this to it: it is not among "
+                           "the records your role reaches for this operation.",
+                     "zh": "您可以查看{entity} #{id}，但无权对其执行此操作：它不在您的角色可操作的记录范围内。"},
+    "outside_reach": {"en": "The result would be outside the {entity} you may change "
+                            "(your role's record scope).",
+                      "zh": "操作结果将超出您可修改的{entity}范围（角色的记录范围）。"},
+    "owner_needs_transfer": {"en": "Giving a record to someone else is a transfer, which your "
+                                   "role may not do.",
+                             "zh": "将记录交给他人属于转移操作，您的角色无此权限。"},
+    "hold_limit": {"en": "Would hold more than the limit: {held} {entity} held, at most "
+                         "{limit} allowed.",
+                   "zh": "超出保有上限：已持有 {held} 个{entity}，最多允许 {limit} 个。"},
+    "admin_only": {"en": "Only an administrator may do this.", "zh": "只有管理员可以执行此操作。"},
+    "no_credentials": {"en": "Sign in, or send an API token as 'Authorization: Bearer <token>'.",
+                       "zh": "请先登录，或以“Authorization: Bearer <令牌>”发送 API 令牌。"},
+    "bad_session": {"en": "Your session has ended; sign in again.",
+                    "zh": "会话已失效，请重新登录。"},
+    "bad_csrf": {"en": "Missing or wrong CSRF token: send the session's token as the "
+                       "'X-CSRF-Token' header (or the form's csrf_token field).",
+                 "zh": "缺少或错误的 CSRF 令牌：请在“X-CSRF-Token”请求头（或表单的 csrf_token 字段）中发送会话令牌。"},
     "bad_json": {"en": "The body must be a JSON object.", "zh": "请求体必须是 JSON 对象。"},
     "bad_if_match": {"en": "If-Match must be a version such as \"3\".",
                      "zh": "If-Match 必须是版本号，例如 \"3\"。"},
@@ -45,6 +66,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "email": {"en": "Not a valid email address.", "zh": "不是有效的电子邮件地址。"},
     "url": {"en": "Not a valid URL.", "zh": "不是有效的网址。"},
     "phone": {"en": "Not a valid phone number.", "zh": "不是有效的电话号码。"},
+}
+
+OPERATION_NAMES: dict[str, dict[str, str]] = {
+    "read": {"en": "read", "zh": "查看"}, "create": {"en": "create", "zh": "新建"},
+    "update": {"en": "change", "zh": "修改"}, "delete": {"en": "delete", "zh": "删除"},
+    "export": {"en": "export", "zh": "导出"}, "import": {"en": "import", "zh": "导入"},
+    "transfer": {"en": "transfer", "zh": "转移"}, "claim": {"en": "claim", "zh": "领取"},
+    "release": {"en": "return to the pool", "zh": "退回"},
 }
 
 KIND_NAMES: dict[str, dict[str, str]] = {
@@ -68,6 +97,11 @@ def suggestion(word: str, choices: Iterable[str], lang: str) -> str:
     if not close:
         return ""
     return f"（您是否想输入 '{close[0]}'？）" if lang == "zh" else f" (did you mean '{close[0]}'?)"
+
+
+def operation_name(operation: str, lang: str) -> str:
+    names = OPERATION_NAMES.get(operation, {"en": operation})
+    return names.get(lang) or names["en"]
 
 
 def kind_name(kind: str, lang: str) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 import yaml
 from flask import Flask
 
@@ -57,7 +58,7 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
 def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
                    ) -> Flask | None:
     """Migrate, optionally fill demo data, and build the app."""
-    from .runtime.bootstrap import ADMIN_USERNAME, database_is_empty, ensure_user, fill_demo_data
+    from .runtime.bootstrap import database_is_empty
     from .web.app import create_app
 
     if not migrate_database(settings, echo=echo):
@@ -66,30 +67,58 @@ def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
     if demo:
         names = [n for n in ("customer", "opportunity") if n in platform.compiled.models]
         if names and database_is_empty(platform, lambda: names):
-            with platform.writing() as conn:
-                admin = ensure_user(conn, platform.compiled, ADMIN_USERNAME, "Administrator")
             echo("filling the database with demo data…")
-            counts = fill_demo_data(platform, admin)
-            echo("demo data: " + ", ".join(f"{n} {c}" for n, c in counts.items()))
-            echo(demo_login(platform, admin))
+            for line in fill_demo(platform):
+                echo(line)
         else:
             echo("demo data: the database already has records; left as it is")
+    if not _has_sign_in(platform):
+        echo("nobody can sign in yet: create the first administrator with "
+             "`metacrm user create NAME --admin` (or start with --demo)")
     return create_app(settings, platform)
 
 
-def demo_login(platform: Platform, admin_id: int) -> str:
-    """Give the demo admin a password and an API token, and say what they are."""
+def fill_demo(platform: Platform) -> list[str]:
+    """Create the demo organisation and records; the lines that tell how to sign in."""
     import secrets
 
     from .identity.tokens import create_token
     from .identity.users import set_password
+    from .runtime.bootstrap import (
+        ADMIN_USERNAME,
+        DEMO_USERS,
+        ensure_demo_organisation,
+        fill_demo_data,
+    )
 
-    password = secrets.token_urlsafe(9)
+    compiled = platform.compiled
     with platform.writing() as conn:
-        set_password(conn, platform.compiled.metadata, admin_id, password)
-        token, _ = create_token(conn, platform.compiled.metadata, admin_id, "demo")
-    return (f"demo login: admin / {password}\n"
-            f"demo API token (send as 'Authorization: Bearer …'): {token}")
+        ids = ensure_demo_organisation(conn, compiled)
+    owners = [ids[u.username] for u in DEMO_USERS if u.holds_customers]
+    counts = fill_demo_data(platform, ids[ADMIN_USERNAME], owners)
+    admin_password, password = secrets.token_urlsafe(9), secrets.token_urlsafe(9)
+    with platform.writing() as conn:
+        set_password(conn, compiled.metadata, ids[ADMIN_USERNAME], admin_password)
+        for user in DEMO_USERS:
+            set_password(conn, compiled.metadata, ids[user.username], password)
+        token, _ = create_token(conn, compiled.metadata, ids[ADMIN_USERNAME], "demo")
+    roles = compiled.catalog.roles
+    people = ", ".join(f"{u.username} ({roles[u.role].label.get('en')})"
+                       for u in DEMO_USERS if u.role in roles)
+    return ["demo data: " + ", ".join(f"{n} {c}" for n, c in counts.items()),
+            f"demo login: {ADMIN_USERNAME} / {admin_password}",
+            f"demo API token (send as 'Authorization: Bearer …'): {token}",
+            f"demo users, each with password {password}: {people}"]
+
+
+def _has_sign_in(platform: Platform) -> bool:
+    from .compile.tables import USERS_TABLE
+
+    users = platform.compiled.metadata.tables[USERS_TABLE]
+    with platform.reading() as conn:
+        return conn.execute(sa.select(users.c.id).where(
+            users.c.active.is_(True), users.c.password_hash.is_not(None)).limit(1)
+        ).first() is not None
 
 
 def export_customizations_bundle(settings: Settings, directory: Path) -> int:

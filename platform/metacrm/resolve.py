@@ -23,12 +23,9 @@ from .definitions import (
 )
 from .errors import ErrorCollector, did_you_mean
 from .expressions import ExpressionError, check_expression
-from .values import parse_text
-
-SYSTEM_FIELD_TYPES = {
-    "id": "integer", "created_at": "datetime", "updated_at": "datetime", "created_by": "user",
-    "updated_by": "user", "version": "integer", "deleted_at": "datetime",
-}
+from .literals import SYSTEM_FIELD_TYPES, literal_problem, unfit_literal
+from .resolve_ownership import check_ownership, extend_ownership
+from .resolve_roles import check_roles, resolve_roles
 
 
 def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> Catalog:
@@ -47,9 +44,12 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> Ca
             _extend_entity(entities, extension, errors)
     for name, entity in list(entities.items()):
         entities[name] = _resolve_rollups(entities, optionsets, entity, errors)
-    catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets)
+    roles = resolve_roles(bundles, errors)
+    catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets, roles)
     for entity in entities.values():
         check_entity(catalog, entity, errors)
+        check_ownership(catalog, entity, errors)
+    check_roles(roles, entities, optionsets, errors)
     return catalog
 
 
@@ -120,6 +120,7 @@ def _extend_entity(entities: dict[str, EntityDef], extension: EntityExtension,
         help=extension.help or target.help,
         search=target.search + tuple(s for s in extension.search if s not in target.search),
         indexes=target.indexes + extension.indexes, rules=target.rules + extension.rules,
+        **extend_ownership(target, extension, errors),
     )
 
 
@@ -166,41 +167,11 @@ def _resolve_rollups(entities: dict[str, EntityDef], optionsets: dict[str, Optio
                 errors.add(field.location, f"{where}: 'where' names unknown field "
                            f"'{child_name}.{name}'{did_you_mean(name, child.fields)}")
                 continue
-            problem = _unfit_literal(child.fields[name], wanted) or _not_an_option(
-                optionsets.get(child.fields[name].options or ""), wanted)
+            problem = literal_problem(child.fields[name], wanted, optionsets)
             if problem:
                 errors.add(field.location, f"{where}: 'where' {name}: {problem}")
         fields[field.name] = replace(field, result=result)
     return replace(entity, fields=fields)
-
-
-def _unfit_literal(field: FieldDef, value: object) -> str | None:
-    """Why ``value`` (or each value of a list) cannot be a value of ``field``, or None."""
-    kind = field.value_type
-    for item in value if isinstance(value, list) else [value]:
-        if item is None:
-            continue
-        if kind == "boolean":
-            if not isinstance(item, bool):
-                return f"{item!r} is not true or false"
-            continue
-        if kind in ("json", "multi_choice", "multi_reference"):
-            continue
-        try:
-            parse_text(kind, str(item))
-        except ValueError as exc:
-            return str(exc)
-    return None
-
-
-def _not_an_option(optionset: OptionSetDef | None, value: object) -> str | None:
-    if optionset is None:
-        return None
-    for item in value if isinstance(value, list) else [value]:
-        if item is not None and str(item) not in optionset.values():
-            return (f"'{item}' is not an option of '{optionset.name}' "
-                    f"({', '.join(optionset.values())})")
-    return None
 
 
 def field_types(entity: EntityDef) -> dict[str, str]:
@@ -255,7 +226,7 @@ def _check_field(catalog: Catalog, entity: EntityDef, field: FieldDef,
                    f"{did_you_mean(field.to, catalog.entities)}")
     if field.default is not None and not (isinstance(field.default, str)
                                           and field.default.startswith("$")):
-        problem = _unfit_literal(field, field.default)
+        problem = unfit_literal(field, field.default)
         if problem:
             errors.add(field.location, f"{where}: default {problem}")
     if field.options is not None:

@@ -20,7 +20,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from .errors import ErrorCollector, did_you_mean
 from .loader import Document
 
-DEFINITION_KINDS = ("entity", "optionset", "extend", "extend_optionset")
+DEFINITION_KINDS = ("entity", "optionset", "extend", "extend_optionset", "role",
+                    "extend_role")
 MANIFEST = "manifest"
 
 _TYPE_NAMES = {
@@ -146,8 +147,9 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
     elif validator == "pattern" and path and path[-1] == "format":
         errors.add(location, f"{prefix}an autonumber format needs a counter such as "
                    f"'{{seq}}' or '{{seq:06}}', got {error.instance!r}")
-    elif validator == "pattern" and path and path[-1] in ("entity", "optionset", "extend", "to",
-                                                          "bundle", "extend_optionset"):
+    elif validator == "pattern" and path and path[-1] in (
+            "entity", "optionset", "extend", "to", "bundle", "extend_optionset", "role",
+            "extend_role", "owned_by", "assigned_at", "through"):
         errors.add(location, f"{prefix}'{error.instance}' is not a valid name: use snake_case "
                    "(a lower-case letter, then lower-case letters, digits, single underscores)")
     else:

@@ -33,6 +33,7 @@ def _in_parallel(crm, work: Callable[[Any, int], Any], threads: int = THREADS  #
 
     def run(index: int) -> None:
         client = app.test_client()
+        client.environ_base.update(crm.environ_base)  # the same signed-in administrator
         try:
             barrier.wait(timeout=30)
             results[index] = work(client, index)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from metacrm.catalog_loader import load_catalog
 from metacrm.web.app import create_app
 
-from ..conftest import SHIPPED_BUNDLE, write_bundle
+from ..conftest import SHIPPED_BUNDLE, admin_client, write_bundle
 
 WECHAT = {"extend": "customer", "fields": {"wechat": {
     "type": "string", "max_length": 60, "label": {"en": "WeChat", "zh": "微信"}}}}
@@ -21,7 +21,7 @@ def another_process(crm):  # type: ignore[no-untyped-def]
     it must still accept the new field at once, because an unknown name makes it look."""
     settings = replace(crm.application.extensions["metacrm"].settings,
                        schema_check_interval=3600.0)
-    return create_app(settings).test_client()
+    return admin_client(create_app(settings))
 
 
 def test_new_field_is_usable_at_once_and_keeps_every_row(crm) -> None:
@@ -63,7 +63,7 @@ def test_customizations_survive_a_restart_and_add_options(crm) -> None:
     option = {"extend_optionset": "industry",
               "options": [{"value": "wine", "label": {"en": "Wine", "zh": "酒类"}}]}
     assert crm.post("/api/meta/customizations", json=option).status_code == 201
-    restarted = create_app(crm.application.extensions["metacrm"].settings).test_client()
+    restarted = admin_client(create_app(crm.application.extensions["metacrm"].settings))
     response = restarted.post("/api/customer", json={"name": "葡萄酒商行", "industry": "wine"})
     assert response.status_code == 201, response.json
     listed = restarted.get("/api/meta/customizations").json

@@ -238,7 +238,7 @@ def sales(crm, add_user):  # type: ignore[no-untyped-def]
                   phone="021-5555 0101", grade="A", annual_revenue="5000000")
     beichen = make("customer", name="北辰科技", city="北京", owner=li, tags=[key], grade="B",
                    annual_revenue="800000")
-    dongfang = make("customer", name="东方物流", city="上海", grade="A")
+    dongfang = make("customer", name="东方物流", city="上海", grade="A", owner=None)  # in the pool
     c1 = make("contact", name="王经理", customer=xinghe)
     c2 = make("contact", name="李总", customer=beichen)
     c3 = make("contact", name="赵工", customer=dongfang)

@@ -25,8 +25,10 @@ def test_the_entity_list_in_english_and_chinese(crm) -> None:
     assert english.status_code == 200
     by_name = {e["name"]: e for e in english.json["items"]}
     assert SHIPPED <= set(by_name)
-    assert by_name["customer"] == {"name": "customer", "label": "Customer",
-                                   "plural": "Customers", "bundle": "crm"}
+    assert by_name["customer"] == {
+        "name": "customer", "label": "Customer", "plural": "Customers", "bundle": "crm",
+        "operations": ["claim", "create", "delete", "export", "import", "read", "release",
+                       "transfer", "update"]}
     assert by_name["activity"]["label"] == "Follow-up"
 
     chinese = {e["name"]: e for e in crm.get("/api/meta/entities", headers=ZH).json["items"]}
@@ -184,13 +186,15 @@ def test_unknown_entities_and_option_sets_are_404_with_a_suggestion(crm) -> None
 
 
 def test_the_meta_description_matches_what_the_api_accepts(crm) -> None:
-    """Every writable field the meta API lists is accepted by POST; read-only ones are not."""
+    """Every writable field the meta API lists is accepted by POST; computed ones are not
+    (a read-only field may still be given once, on create)."""
     customer = crm.get("/api/meta/entities/customer").json
     writable = {f["name"] for f in customer["fields"] if not f["readonly"]}
-    readonly = {f["name"] for f in customer["fields"] if f["readonly"]}
+    computed = {f["name"] for f in customer["fields"] if f["computed"]}
     assert {"name", "grade", "tags", "owner", "annual_revenue"} <= writable
-    assert {"code", "followup_count", "won_amount"} <= readonly
-    for name in readonly:
+    assert {"code", "followup_count", "won_amount"} <= computed
+    assert {f["name"] for f in customer["fields"] if f["readonly"]} == computed | {"owner_since"}
+    for name in computed:
         response = crm.post("/api/customer", json={"name": "x", name: None})
         assert response.status_code == 422, name
         assert list(response.json["errors"]) == [name]

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from ..definitions import Catalog
 from .models import EntityModel, compile_models
+from .policy import Policy
 from .tables import compile_tables
 
 
@@ -16,6 +17,7 @@ class Compiled:
     catalog: Catalog
     metadata: sa.MetaData
     models: dict[str, EntityModel]
+    policy: Policy
     schema_version: int = 0
 
     def model(self, name: str) -> EntityModel | None:
@@ -24,4 +26,5 @@ class Compiled:
 
 def compile_catalog(catalog: Catalog, schema_version: int = 0) -> Compiled:
     metadata = compile_tables(catalog)
-    return Compiled(catalog, metadata, compile_models(catalog, metadata), schema_version)
+    models = compile_models(catalog, metadata)
+    return Compiled(catalog, metadata, models, Policy(catalog, models), schema_version)

@@ -11,7 +11,8 @@ import hashlib
 import sqlalchemy as sa
 
 from ..definitions import Catalog, EntityDef, FieldDef
-from ..fieldtypes import ID_TYPE, JSON_TYPE, column_type
+from ..fieldtypes import ID_TYPE, column_type
+from .system_tables import USERS_TABLE, add_system_tables
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -20,7 +21,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-USERS_TABLE = "mc_users"
 MAX_NAME = 60
 
 
@@ -111,61 +111,4 @@ def _link_table(metadata: sa.MetaData, entity: EntityDef, field: FieldDef) -> No
                   primary_key=True),
         sa.Index(index_name(name, ["target_id"]), "target_id"),
         info={"link": (entity.name, field.name)},
-    )
-
-
-def add_system_tables(metadata: sa.MetaData) -> None:
-    """The platform's own tables: users, audit trail, customizations, counters."""
-    sa.Table(
-        USERS_TABLE, metadata,
-        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
-        sa.Column("username", sa.String(150), nullable=False, unique=True),
-        sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("email", sa.String(254)),
-        sa.Column("language", sa.String(10), nullable=False, server_default="en"),
-        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("phone", sa.String(40)),
-        sa.Column("password_hash", sa.String(255)),
-        sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
-    )
-    tokens = sa.Table(
-        "mc_tokens", metadata,
-        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
-        sa.Column("user_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=False),
-        sa.Column("name", sa.String(100), nullable=False),
-        # Only a digest is kept: a leaked database does not leak usable tokens.
-        sa.Column("digest", sa.String(64), nullable=False, unique=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(timezone=True)),
-    )
-    sa.Index("ix_mc_tokens_user_id", tokens.c.user_id)
-    audit = sa.Table(
-        "mc_audit", metadata,
-        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
-        sa.Column("entity", sa.String(60), nullable=False),
-        sa.Column("record_id", sa.BigInteger, nullable=False),
-        sa.Column("action", sa.String(20), nullable=False),
-        sa.Column("user_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("changes", JSON_TYPE, nullable=False),
-        sa.Column("note", sa.Text),
-    )
-    sa.Index("ix_mc_audit_entity_record_id", audit.c.entity, audit.c.record_id, audit.c.id)
-    sa.Table(
-        "mc_customizations", metadata,
-        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
-        sa.Column("document", JSON_TYPE, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
-    )
-    sa.Table(
-        "mc_schema_state", metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("version", sa.Integer, nullable=False),
-    )
-    sa.Table(
-        "mc_sequences", metadata,
-        sa.Column("name", sa.String(120), primary_key=True),
-        sa.Column("value", sa.BigInteger, nullable=False),
     )

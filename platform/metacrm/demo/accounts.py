@@ -178,8 +178,9 @@ def make_customers(g: Gen, n: int, tag_ids: list[int]) -> list[Customer]:
             if lifecycle == "potential" and g.chance(0.6)
             else g.rng.choices(SOURCES, SOURCE_WEIGHTS)[0]
         )
-        if lifecycle not in ("potential", "public_pool") and g.users:
-            row["owner"] = g.user()
+        # Potential and pool customers have no owner (the field's default would make the
+        # demo's creator hold them).
+        row["owner"] = g.user() if lifecycle not in ("potential", "public_pool") else None
         if lifecycle == "customer" or g.chance(0.75):
             row["phone"] = (
                 f"{area}-{g.rng.randint(2, 8)}{g.rng.randrange(10**7):07d}"

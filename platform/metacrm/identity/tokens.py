@@ -17,7 +17,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..compile.tables import USERS_TABLE
-from ..runtime.context import utcnow
+from ..runtime.context import Principal, utcnow
+from .principals import principal_query, principals_from_rows
 from .users import User
 
 PREFIX = "mcrm_"
@@ -32,7 +33,7 @@ class TokenInfo:
     revoked_at: datetime | None
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -43,7 +44,7 @@ def create_token(conn: sa.Connection, metadata: sa.MetaData, user_id: int, name:
     token = PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token_id = conn.execute(tokens.insert().values(
-        user_id=user_id, name=name, digest=_digest(token), created_at=now,
+        user_id=user_id, name=name, digest=digest(token), created_at=now,
     ).returning(tokens.c.id)).scalar_one()
     return token, TokenInfo(token_id, user_id, name, now, None)
 
@@ -70,7 +71,19 @@ def user_for_token(conn: sa.Connection, metadata: sa.MetaData, token: str) -> Us
     tokens, users = metadata.tables["mc_tokens"], metadata.tables[USERS_TABLE]
     row = conn.execute(
         sa.select(users).join(tokens, tokens.c.user_id == users.c.id)
-        .where(tokens.c.digest == _digest(token), tokens.c.revoked_at.is_(None),
+        .where(tokens.c.digest == digest(token), tokens.c.revoked_at.is_(None),
                users.c.active.is_(True))
     ).first()
     return User.from_row(row) if row else None
+
+
+def principal_for_token(conn: sa.Connection, metadata: sa.MetaData, token: str
+                        ) -> Principal | None:
+    """The caller a live token stands for (one query: token, user and roles), or None."""
+    if not token.startswith(PREFIX):
+        return None
+    tokens = metadata.tables["mc_tokens"]
+    rows = conn.execute(principal_query(metadata)
+                        .join(tokens, tokens.c.user_id == metadata.tables[USERS_TABLE].c.id)
+                        .where(tokens.c.digest == digest(token), tokens.c.revoked_at.is_(None)))
+    return next(iter(principals_from_rows(rows).values()), None)

@@ -113,3 +113,41 @@ def check_password(conn: sa.Connection, metadata: sa.MetaData, username: str,
     except (VerificationError, InvalidHashError):
         return None
     return User.from_row(row)
+
+
+def user_roles(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> list[str]:
+    roles = metadata.tables["mc_user_roles"]
+    return list(conn.execute(sa.select(roles.c.role).where(roles.c.user_id == user_id)
+                             .order_by(roles.c.role)).scalars())
+
+
+def set_roles(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
+              names: list[str]) -> None:
+    """Replace the user's roles (names are checked against the definitions by callers)."""
+    roles = metadata.tables["mc_user_roles"]
+    conn.execute(roles.delete().where(roles.c.user_id == user_id))
+    if names:
+        conn.execute(roles.insert(), [{"user_id": user_id, "role": name}
+                                      for name in sorted(set(names))])
+
+
+def set_manager(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
+                manager_id: int | None) -> None:
+    """Put the user under ``manager_id`` in the reporting line (None: at the top).
+    A manager may not be the user or anyone below them: the line has no loops."""
+    users = users_table(metadata)
+    if manager_id is not None:
+        if manager_id == user_id:
+            raise UserError("a user cannot be their own manager")
+        if conn.execute(sa.select(users.c.id).where(users.c.id == manager_id)).first() is None:
+            raise UserError(f"no user with id {manager_id}")
+        above: int | None = manager_id
+        seen = set()
+        while above is not None and above not in seen:
+            if above == user_id:
+                raise UserError("the reporting line would go round in a circle: the new "
+                                "manager reports (directly or not) to this user")
+            seen.add(above)
+            above = conn.execute(sa.select(users.c.manager_id).where(users.c.id == above)
+                                 ).scalar()
+    conn.execute(users.update().where(users.c.id == user_id).values(manager_id=manager_id))

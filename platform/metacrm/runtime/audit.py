@@ -31,14 +31,25 @@ def audit_rows(ctx: Context, entity: str, action: str,
     ]
 
 
+def write_audit(conn: sa.Connection, audit: sa.Table, ctx: Context, entity: str, action: str,
+                changes: list[tuple[int, dict[str, list[Any]]]], note: str | None = None) -> None:
+    rows = audit_rows(ctx, entity, action, changes, note)
+    if rows:
+        conn.execute(audit.insert(), rows)
+
+
 def record_history(conn: sa.Connection, audit: sa.Table, entity: str, record_id: int,
-                   limit: int = 200) -> list[dict[str, Any]]:
+                   limit: int = 200, hidden: frozenset[str] = frozenset()
+                   ) -> list[dict[str, Any]]:
+    """The record's changes, newest first, without the fields the reader may not see."""
     rows = conn.execute(
         sa.select(audit).where(audit.c.entity == entity, audit.c.record_id == record_id)
         .order_by(audit.c.id.desc()).limit(limit)
     ).mappings()
     return [
         {"id": r["id"], "action": r["action"], "user_id": r["user_id"],
-         "at": json_value(r["at"]), "changes": r["changes"], "note": r["note"]}
+         "at": json_value(r["at"]),
+         "changes": {k: v for k, v in r["changes"].items() if k not in hidden},
+         "note": r["note"]}
         for r in rows
     ]

@@ -1,4 +1,4 @@
-"""Who does an operation, when, and in which language."""
+"""Who does an operation, with which rights, when, and in which language."""
 
 from __future__ import annotations
 
@@ -11,9 +11,30 @@ def utcnow() -> datetime:
 
 
 @dataclass(frozen=True)
+class Principal:
+    """The caller: a user with roles, or the platform itself."""
+
+    user_id: int | None
+    roles: frozenset[str] = frozenset()
+    admin: bool = False  # the user's own flag (`metacrm user create --admin`)
+    # The platform acting on its own (demo data, scheduled jobs): no permission applies.
+    system: bool = False
+
+
+@dataclass(frozen=True)
 class Context:
     """Passed explicitly to every operation; the audit trail records ``user_id``."""
 
-    user_id: int | None
+    principal: Principal
     locale: str = "en"
     now: datetime = field(default_factory=utcnow)
+
+    @property
+    def user_id(self) -> int | None:
+        return self.principal.user_id
+
+    @classmethod
+    def system(cls, user_id: int | None = None, locale: str = "en",
+               now: datetime | None = None) -> Context:
+        """The platform itself, acting (and audited) as ``user_id`` if given."""
+        return cls(Principal(user_id, system=True), locale, now or utcnow())

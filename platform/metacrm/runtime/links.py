@@ -40,3 +40,12 @@ def link_ids(value: Any) -> list[int]:
     if isinstance(value, str):
         value = json.loads(value)
     return sorted(v for v in value if v is not None)
+
+
+def set_links(conn: sa.Connection, model: EntityModel, name: str,
+              pairs: list[tuple[int, list[int] | None]]) -> None:
+    """Insert link rows: each (source id, target ids) pair."""
+    rows = [{"source_id": source, "target_id": target}
+            for source, targets in pairs for target in sorted(set(targets or []))]
+    if rows:
+        conn.execute(model.link_tables[name].insert(), rows)

@@ -2,7 +2,10 @@
 
 Unknown and read-only keys are errors (never silently dropped); values are
 checked by the entity's marshmallow schema in the request's language;
-defaults are applied on create; required fields are enforced.
+defaults are applied on create; required fields are enforced. With the
+caller's access: a field their role hides is as unknown as a misspelt one, a
+field it makes read-only cannot be written, and the owner field may name
+someone else only for a role allowed to transfer.
 """
 
 from __future__ import annotations
@@ -18,33 +21,46 @@ from ..compile.models import EntityModel
 from ..definitions import COMPUTED_TYPES
 from ..i18n import message, suggestion
 from ..values import to_utc
+from .access import EntityAccess
 from .context import Context
+from .holdings import owner_column
 from .problems import BadQuery, Invalid
 
 
 def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
-                 current: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                 current: Mapping[str, Any] | None = None,
+                 access: EntityAccess | None = None) -> dict[str, Any]:
     lang = ctx.locale
     if not isinstance(body, dict):
         raise BadQuery(message("bad_json", lang))
     errors: dict[str, list[str]] = {}
     unknown = False
     fields = model.entity.fields
+    hidden = access.hidden if access else frozenset()
+    role_readonly = access.readonly if access else frozenset()
     writable = {}
     for key, value in body.items():
-        field_def = fields.get(key)
+        field_def = fields.get(key) if key not in hidden else None
         if field_def is None:
-            if key in model.types:  # a system field
+            if key in model.types and key not in hidden:  # a system field
                 errors[key] = [message("read_only", lang)]
             else:
-                hint = suggestion(str(key), [n for n, f in fields.items() if f.writable], lang)
+                hint = suggestion(str(key), [n for n, f in fields.items()
+                                             if f.writable and n not in hidden], lang)
                 errors[str(key)] = [message("unknown_field", lang, hint=hint)]
                 unknown = True
-        elif field_def.type in COMPUTED_TYPES or field_def.readonly and not creating and (current is None or
-                                                      current.get(key) != value):
-            errors[key] = [message("read_only", lang)]
-        elif not (field_def.readonly and not creating):
-            writable[key] = value
+        else:
+            locked = field_def.readonly or key in role_readonly
+            if field_def.type in COMPUTED_TYPES or (locked and creating and key in role_readonly):
+                errors[key] = [message("read_only", lang)]
+            elif locked and not creating:
+                # Sending back an unchanged value (a whole record) is fine.
+                if current is None or current.get(key) != value:
+                    errors[key] = [message("read_only", lang)]
+            else:
+                writable[key] = value
+    if access is not None:
+        errors.update(_owner_problems(model, ctx, access, writable, creating, current))
     try:
         values = model.payload_schema(lang).load(writable, partial=True)
     except ValidationError as exc:
@@ -68,6 +84,22 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
     if errors:
         raise Invalid(errors, names_unknown=unknown)
     return values
+
+
+def _owner_problems(model: EntityModel, ctx: Context, access: EntityAccess,
+                    given: Mapping[str, Any], creating: bool,
+                    current: Mapping[str, Any] | None) -> dict[str, list[str]]:
+    """Handing a record to someone else is a transfer: a role without it may create
+    records for itself (or for nobody, e.g. into the pool), and never re-own one."""
+    owner = owner_column(model)
+    if owner is None or owner not in given or access.allows("transfer"):
+        return {}
+    value = given[owner]
+    if creating and value in (None, ctx.user_id):
+        return {}
+    if not creating and current is not None and current.get(owner) == value:
+        return {}
+    return {owner: [message("owner_needs_transfer", ctx.locale)]}
 
 
 def _apply_defaults(model: EntityModel, ctx: Context, values: dict[str, Any]) -> None:

@@ -40,3 +40,15 @@ class PreconditionFailed(Problem):
 
 class Invalid(Problem):
     status = 422
+
+
+class Forbidden(Problem):
+    status = 403
+
+
+class TooManyRequests(Problem):
+    status = 429
+
+    def __init__(self, errors: dict[str, list[str]] | str, retry_after: int, **kwargs: object):
+        super().__init__(errors, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
 from ..values import TEXTUAL, json_value, parse_text
-from .problems import BadQuery
+from .access import Viewer
+from .problems import BadQuery, Forbidden
 from .sqlfunctions import json_items
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull")
@@ -97,11 +98,13 @@ def _after(key: SortKey, value: Any) -> sa.ColumnElement:
     return sa.or_(key.column > value, key.column.is_(None))
 
 
-def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel,
-                     models: Mapping[str, EntityModel], default_sort: Sequence[str] = ()
-                     ) -> ListQuery:
+def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel, viewer: Viewer,
+                     default_sort: Sequence[str] = ()) -> ListQuery:
+    """The query a client asks for, in terms of what the caller may see: a hidden
+    field is as unknown as a misspelt one, and a filter through a reference
+    reaches only the referenced records the caller may read."""
     errors: dict[str, list[str]] = {}
-    unknown = False
+    unknown = forbidden = False
     query = ListQuery()
     for key, values in args.items():
         if key in LIST_PARAMETERS:
@@ -110,18 +113,20 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel,
             continue
         for raw in values:
             try:
-                query.conditions.append(_filter(key, raw, model, models))
+                query.conditions.append(_filter(key, raw, model, viewer))
             except ValueError as exc:
                 unknown = unknown or isinstance(exc, UnknownName)
+                forbidden = forbidden or isinstance(exc, NotReadable)
                 errors.setdefault(key, []).append(str(exc))
     single = {k: args[k][-1] for k in LIST_PARAMETERS if args.get(k)}
     # Each parameter sets one part of the query; sort always applies (the default).
     setters: dict[str, Callable[[str], None]] = {
         "limit": lambda raw: setattr(query, "limit", _limit(raw)),
-        "sort": lambda raw: setattr(query, "sort", _sort(raw or None, model, default_sort)),
-        "q": lambda raw: query.conditions.append(_search(raw, model)) if raw else None,
-        "fields": lambda raw: setattr(query, "fields", _fields(raw, model)),
-        "expand": lambda raw: setattr(query, "expand", _expand(raw, model, models)),
+        "sort": lambda raw: setattr(query, "sort", _sort(raw or None, model, viewer,
+                                                         default_sort)),
+        "q": lambda raw: query.conditions.append(_search(raw, model, viewer)) if raw else None,
+        "fields": lambda raw: setattr(query, "fields", _fields(raw, model, viewer)),
+        "expand": lambda raw: setattr(query, "expand", _expand(raw, model, viewer)),
         "count": lambda raw: setattr(query, "count", parse_text("boolean", raw)),
     }
     for name, apply in setters.items():
@@ -131,6 +136,7 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel,
             apply(single.get(name, ""))
         except ValueError as exc:
             unknown = unknown or isinstance(exc, UnknownName)
+            forbidden = forbidden or isinstance(exc, NotReadable)
             errors.setdefault(name, []).append(str(exc))
     if "cursor" in single and "sort" not in errors:
         try:
@@ -138,6 +144,8 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel,
         except ValueError as exc:
             errors.setdefault("cursor", []).append(str(exc))
     if errors:
+        if forbidden:
+            raise Forbidden(errors)
         raise BadQuery(errors, names_unknown=unknown)
     return query
 
@@ -152,21 +160,25 @@ def _limit(raw: str) -> int:
     return value
 
 
-def _field_names(model: EntityModel) -> list[str]:
-    return list(model.types)
-
-
 class UnknownName(ValueError):
-    """A query names a field the entity does not have."""
+    """A query names a field the entity does not have (or the caller may not see)."""
 
 
-def _unknown(name: str, model: EntityModel) -> ValueError:
+class NotReadable(ValueError):
+    """A query goes through a reference to records the caller may not read."""
+
+
+def _unknown(name: str, model: EntityModel, viewer: Viewer) -> ValueError:
     return UnknownName(f"unknown field '{name}' of '{model.name}'"
-                      f"{did_you_mean(name, _field_names(model))}")
+                      f"{did_you_mean(name, list(viewer.types(model)))}")
 
 
-def _filter(key: str, raw: str, model: EntityModel, models: Mapping[str, EntityModel]
-            ) -> sa.ColumnElement:
+def _readable(target: EntityModel, viewer: Viewer, via: str) -> None:
+    if not viewer.can_read(target):
+        raise NotReadable(f"'{via}' leads to {target.name} records, which you may not read")
+
+
+def _filter(key: str, raw: str, model: EntityModel, viewer: Viewer) -> sa.ColumnElement:
     _refuse_nul(raw)
     path_text, _, op = key.partition("__")
     op = op or "eq"
@@ -176,23 +188,28 @@ def _filter(key: str, raw: str, model: EntityModel, models: Mapping[str, EntityM
     path = path_text.split(".")
     if len(path) > MAX_DEPTH:
         raise ValueError(f"a filter may follow at most {MAX_DEPTH - 1} references")
-    return _path_condition(path, op, raw, model, models)
+    return _path_condition(path, op, raw, model, viewer)
 
 
-def _path_condition(path: list[str], op: str, raw: str, model: EntityModel,
-                    models: Mapping[str, EntityModel]) -> sa.ColumnElement:
+def _path_condition(path: list[str], op: str, raw: str, model: EntityModel, viewer: Viewer
+                    ) -> sa.ColumnElement:
     name = path[0]
-    kind = model.field_type(name)
+    kind = viewer.types(model).get(name)
     if kind is None:
-        raise _unknown(name, model)
+        raise _unknown(name, model, viewer)
     if len(path) == 1:
         return _condition(model, name, kind, op, raw)
     field_def = model.entity.fields.get(name)
+    models = viewer.compiled.models
     if kind != "reference" or field_def is None or field_def.to not in models:
         raise ValueError(f"'{name}' is not a reference: '.' follows references only")
     target = models[field_def.to]
-    inner = _path_condition(path[1:], op, raw, target, models)
+    _readable(target, viewer, name)
+    inner = _path_condition(path[1:], op, raw, target, viewer)
     subquery = sa.select(target.table.c.id).where(target.table.c.deleted_at.is_(None), inner)
+    scope = viewer.read_condition(target)
+    if scope is not None:
+        subquery = subquery.where(scope)
     return model.table.c[name].in_(subquery)
 
 
@@ -278,23 +295,29 @@ def _refuse_nul(raw: str) -> None:
         raise ValueError("NUL characters are not allowed in a query")
 
 
-def _search(text: str, model: EntityModel) -> sa.ColumnElement:
+def _search(text: str, model: EntityModel, viewer: Viewer) -> sa.ColumnElement:
     _refuse_nul(text)
-    names = model.entity.search or ((model.entity.title,) if model.entity.title else ())
+    declared = model.entity.search or ((model.entity.title,) if model.entity.title else ())
+    # Searching a hidden field would reveal its values one guess at a time.
+    names = [n for n in declared if n in viewer.types(model)]
     if not names:
-        raise ValueError(f"'{model.name}' declares no search fields")
+        raise ValueError(f"'{model.name}' has no search fields" + (
+            " you may see" if declared else ""))
     return sa.or_(*[model.table.c[n].icontains(text, autoescape=True) for n in names])
 
 
-def _sort(raw: str | None, model: EntityModel, default: Sequence[str]) -> list[SortKey]:
-    parts = [p.strip() for p in raw.split(",") if p.strip()] if raw else list(default)
+def _sort(raw: str | None, model: EntityModel, viewer: Viewer, default: Sequence[str]
+          ) -> list[SortKey]:
+    types = viewer.types(model)
+    parts = [p.strip() for p in raw.split(",") if p.strip()] if raw else [
+        key for key in default if key.lstrip("-") in types]  # a hidden default sort is dropped
     keys: list[SortKey] = []
     for part in parts:
         descending = part.startswith("-")
         name = part.lstrip("-+")
-        kind = model.field_type(name)
+        kind = types.get(name)
         if kind is None:
-            raise _unknown(name, model)
+            raise _unknown(name, model, viewer)
         if kind in _MULTI or kind == "json":
             raise ValueError(f"cannot sort by '{name}', a {kind} field")
         if any(k.name == name for k in keys):
@@ -330,16 +353,16 @@ def _cursor(raw: str, sort: list[SortKey]) -> list[Any]:
         raise ValueError("the cursor is damaged: pass back 'next_cursor' unchanged") from None
 
 
-def _fields(raw: str, model: EntityModel) -> list[str]:
+def _fields(raw: str, model: EntityModel, viewer: Viewer) -> list[str]:
     names = [n.strip() for n in raw.split(",") if n.strip()]
     for name in names:
-        if model.field_type(name) is None:
-            raise _unknown(name, model)
+        if name not in viewer.types(model):
+            raise _unknown(name, model, viewer)
     return names
 
 
-def _expand(raw: str, model: EntityModel, models: Mapping[str, EntityModel]
-            ) -> list[list[str]]:
+def _expand(raw: str, model: EntityModel, viewer: Viewer) -> list[list[str]]:
+    models = viewer.compiled.models
     paths = []
     for item in (p.strip() for p in raw.split(",") if p.strip()):
         path = item.split(".")
@@ -349,12 +372,14 @@ def _expand(raw: str, model: EntityModel, models: Mapping[str, EntityModel]
         for name in path:
             if current is None:
                 raise ValueError(f"'{item}': a user expands to its summary, not further")
-            kind = current.field_type(name)
+            kind = viewer.types(current).get(name)
             if kind is None:
-                raise _unknown(name, current)
+                raise _unknown(name, current, viewer)
             if kind not in ("reference", "multi_reference", "user"):
                 raise ValueError(f"'{name}' is a {kind} field; only references expand")
             field_def = current.entity.fields.get(name)
             current = models[field_def.to] if field_def is not None and field_def.to else None
+            if current is not None:
+                _readable(current, viewer, item)
         paths.append(path)
     return paths

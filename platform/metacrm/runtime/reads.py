@@ -1,7 +1,10 @@
 """Read records: one by id, pages of a list, with links and expansions filled in.
 
 Each page costs a fixed number of queries (one for the rows, one per
-multi-reference field, one per expanded reference), never one per row.
+multi-reference field, one per expanded reference), never one per row. Every
+read is limited to the records the caller may read (the scope is part of the
+statement) and shows only the fields they may see; an expanded reference the
+caller may not read stays a bare id.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sqlalchemy as sa
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.tables import USERS_TABLE
+from .access import Viewer
 from .links import link_column, link_ids
 from .query import ListQuery
 
@@ -46,45 +50,57 @@ def serialize_with_links(model: EntityModel, row: Mapping[str, Any], columns: It
     return record
 
 
-def output_names(model: EntityModel, fields: list[str] | None) -> tuple[list[str], list[str]]:
+def output_names(model: EntityModel, fields: list[str] | None,
+                 hidden: frozenset[str] = frozenset()) -> tuple[list[str], list[str]]:
     """(column names, multi-reference names) to return."""
-    multi = [f.name for f in model.multi_references]
+    multi = [f.name for f in model.multi_references if f.name not in hidden]
     if fields is None:
-        return model.output_columns, multi
+        return [n for n in model.output_columns if n not in hidden], multi
     wanted = ["id", "version"] + [n for n in fields if n not in ("id", "version")]
     return [n for n in wanted if n not in multi], [n for n in wanted if n in multi]
 
 
-def get_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, record_id: int,
-               *, deleted: bool = False, query: ListQuery | None = None) -> dict[str, Any] | None:
+def get_record(conn: sa.Connection, viewer: Viewer, model: EntityModel, record_id: int,
+               *, deleted: bool = False, query: ListQuery | None = None,
+               operation: str = "read") -> dict[str, Any] | None:
+    """The record if it exists and ``operation`` reaches it; else None."""
     table = model.table
+    access = viewer.of(model)
     fields = query.fields if query else None
-    columns, multi = output_names(model, fields)
+    columns, multi = output_names(model, fields, access.hidden)
+    scope = access.condition(operation)
 
     def build() -> sa.Select:
         condition = table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
         return sa.select(*selected_columns(model, columns, multi)).where(
             table.c.id == sa.bindparam("record_id"), condition)
 
-    # Only the plain forms are kept: ?fields= is the client's choice, and caching
-    # every combination a client invents would grow without bound.
-    statement = build() if fields is not None else model.statement(f"get:{deleted}", build)
+    # Only the plain, unscoped forms are kept: ?fields= is the client's choice, a
+    # scope is the caller's, and caching every combination would grow without bound.
+    if fields is None and scope is None and not access.hidden:
+        statement = model.statement(f"get:{deleted}", build)
+    else:
+        statement = build() if scope is None else build().where(scope)
     row = conn.execute(statement, {"record_id": record_id}).mappings().first()
     if row is None:
         return None
     items = [serialize_with_links(model, row, columns, multi)]
-    _attach(conn, compiled, model, items, query.expand if query else [])
+    _attach(conn, viewer, model, items, query.expand if query else [])
     return items[0]
 
 
-def list_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, query: ListQuery,
-                 *, deleted: bool = False) -> dict[str, Any]:
+def list_records(conn: sa.Connection, viewer: Viewer, model: EntityModel, query: ListQuery,
+                 *, deleted: bool = False, operation: str = "read") -> dict[str, Any]:
     table = model.table
+    access = viewer.of(model)
     live = table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
-    columns, multi = output_names(model, query.fields)
+    conditions = [live, *query.conditions]
+    scope = access.condition(operation)
+    if scope is not None:
+        conditions.append(scope)
+    columns, multi = output_names(model, query.fields, access.hidden)
     selected = list(dict.fromkeys(columns + [k.name for k in query.sort]))
-    statement = sa.select(*selected_columns(model, selected, multi)).where(live,
-                                                                            *query.conditions)
+    statement = sa.select(*selected_columns(model, selected, multi)).where(*conditions)
     keyset = query.keyset_condition()
     if keyset is not None:
         statement = statement.where(keyset)
@@ -92,25 +108,26 @@ def list_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, qu
                         ).mappings().all()
     next_cursor = query.cursor_for(rows[query.limit - 1]) if len(rows) > query.limit else None
     items = [serialize_with_links(model, row, columns, multi) for row in rows[: query.limit]]
-    _attach(conn, compiled, model, items, query.expand)
+    _attach(conn, viewer, model, items, query.expand)
     result: dict[str, Any] = {"items": items, "next_cursor": next_cursor}
     if query.count:
-        counting = sa.select(sa.func.count()).select_from(table).where(live, *query.conditions)
+        counting = sa.select(sa.func.count()).select_from(table).where(*conditions)
         result["count"] = conn.execute(counting).scalar_one()
     return result
 
 
-def _attach(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+def _attach(conn: sa.Connection, viewer: Viewer, model: EntityModel,
             items: list[dict[str, Any]], expand: list[list[str]]) -> None:
     if not items:
         return
     for first in dict.fromkeys(path[0] for path in expand):
         deeper = [path[1:] for path in expand if path[0] == first and len(path) > 1]
-        _expand(conn, compiled, model, items, first, deeper)
+        _expand(conn, viewer, model, items, first, deeper)
 
 
-def _expand(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+def _expand(conn: sa.Connection, viewer: Viewer, model: EntityModel,
             items: list[dict[str, Any]], name: str, deeper: list[list[str]]) -> None:
+    compiled = viewer.compiled
     field_def = model.entity.fields.get(name)
     ids: set[int] = set()
     for item in items:
@@ -123,7 +140,7 @@ def _expand(conn: sa.Connection, compiled: Compiled, model: EntityModel,
         found = _users(conn, compiled, ids)
     else:
         target = compiled.models[field_def.to or ""]
-        found = _records(conn, compiled, target, ids, deeper)
+        found = _records(conn, viewer, target, ids, deeper)
     for item in items:
         value = item.get(name)
         if isinstance(value, list):
@@ -141,16 +158,19 @@ def _users(conn: sa.Connection, compiled: Compiled, ids: set[int]) -> dict[int, 
     return {row["id"]: dict(row) for row in rows}
 
 
-def _records(conn: sa.Connection, compiled: Compiled, model: EntityModel, ids: set[int],
+def _records(conn: sa.Connection, viewer: Viewer, model: EntityModel, ids: set[int],
              deeper: list[list[str]]) -> dict[int, dict[str, Any]]:
-    if not ids:
+    """The live records among ``ids`` that the caller may read (others stay ids)."""
+    access = viewer.of(model)
+    if not ids or not access.allows("read"):
         return {}
-    columns = model.output_columns
-    multi = [f.name for f in model.multi_references]
-    rows = conn.execute(
-        sa.select(*selected_columns(model, columns, multi))
-        .where(model.table.c.id.in_(ids), model.table.c.deleted_at.is_(None))
-    ).mappings().all()
+    columns, multi = output_names(model, None, access.hidden)
+    statement = sa.select(*selected_columns(model, columns, multi)).where(
+        model.table.c.id.in_(ids), model.table.c.deleted_at.is_(None))
+    scope = access.condition("read")
+    if scope is not None:
+        statement = statement.where(scope)
+    rows = conn.execute(statement).mappings().all()
     items = [serialize_with_links(model, row, columns, multi) for row in rows]
-    _attach(conn, compiled, model, items, deeper)
+    _attach(conn, viewer, model, items, deeper)
     return {item["id"]: item for item in items}

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel, RollupFeed
-from ..values import parse_text
 from .computed import apply_formulas
+from .conditions import values_condition
 from .context import Context
 
 MAX_DEPTH = 4
@@ -76,13 +76,8 @@ def _aggregate(model: EntityModel, parent: EntityModel, feed: RollupFeed) -> Any
     child = model.table.alias("child")  # an alias keeps self-referencing rollups correlated
     conditions = [child.c[feed.reference] == parent.table.c.id, child.c.deleted_at.is_(None)]
     for name, wanted in (feed.field.where or {}).items():
-        column = child.c[name]
-        if wanted is None:
-            conditions.append(column.is_(None))
-        else:
-            values = [_typed(model, name, v) for v in (wanted if isinstance(wanted, list)
-                                                        else [wanted])]
-            conditions.append(column.in_(values))
+        values = wanted if isinstance(wanted, list) else [wanted]
+        conditions.append(values_condition(child.c[name], model.types[name], values))
     aggregate = feed.field.aggregate
     if aggregate == "count":
         expression: Any = sa.func.count(child.c.id)
@@ -92,11 +87,6 @@ def _aggregate(model: EntityModel, parent: EntityModel, feed: RollupFeed) -> Any
         if aggregate == "sum":
             expression = sa.func.coalesce(expression, 0)
     return sa.select(expression).where(*conditions).scalar_subquery()
-
-
-def _typed(model: EntityModel, name: str, value: Any) -> Any:
-    text = str(value).lower() if isinstance(value, bool) else str(value)
-    return parse_text(model.types[name], text)
 
 
 def _recompute_formulas(conn: sa.Connection, model: EntityModel, ids: list[int],

@@ -9,20 +9,16 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from ..compile.compiled import Compiled
 from ..i18n import message
+from ..runtime.access import Viewer
 from ..runtime.audit import record_history
 from ..runtime.payload import read_payload
 from ..runtime.problems import Invalid, NotFound
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records
-from ..runtime.writes import MAX_BULK, create_records, delete_record, restore_record, update_record
-from .requests import (
-    current_context,
-    entity_model,
-    if_match,
-    json_body,
-    platform,
-    with_fresh_schema,
-)
+from ..runtime.recycle import delete_record, restore_record
+from ..runtime.writes import MAX_BULK, create_records, update_record
+from .auth import current_context
+from .requests import entity_model, if_match, json_body, platform, with_fresh_schema
 
 api = Blueprint("metacrm_api", __name__, url_prefix="/api")
 
@@ -55,10 +51,15 @@ def _list(entity: str, *, deleted: bool) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        query = parse_list_query(args, model, compiled.models,
+        viewer = Viewer(compiled, ctx.principal)
+        viewer.of(model).require("read", ctx)
+        if deleted:  # the recycle bin is for those who may delete (and so restore)
+            viewer.of(model).require("delete", ctx)
+        query = parse_list_query(args, model, viewer,
                                  ("-deleted_at",) if deleted else model.entity.default_sort)
         with platform().reading() as conn:
-            return list_records(conn, compiled, model, query, deleted=deleted)
+            return list_records(conn, viewer, model, query, deleted=deleted,
+                                operation="delete" if deleted else "read")
 
     return jsonify(with_fresh_schema(run))
 
@@ -71,9 +72,11 @@ def get_entity(entity: str, record_id: int) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        query = parse_list_query(args, model, compiled.models)
+        viewer = Viewer(compiled, ctx.principal)
+        viewer.of(model).require("read", ctx)
+        query = parse_list_query(args, model, viewer)
         with platform().reading() as conn:
-            record = get_record(conn, compiled, model, record_id, query=query)
+            record = get_record(conn, viewer, model, record_id, query=query)
         if record is None:
             raise _not_found(compiled, entity, record_id, ctx.locale)
         return record
@@ -88,7 +91,9 @@ def create_entity(entity: str) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        values = read_payload(model, ctx, body, creating=True)
+        access = Viewer(compiled, ctx.principal).of(model)
+        access.require("create", ctx)
+        values = read_payload(model, ctx, body, creating=True, access=access)
         with platform().writing() as conn:
             (record,) = create_records(conn, compiled, model, ctx, [values])
         return record
@@ -112,10 +117,13 @@ def bulk_create(entity: str) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
+        access = Viewer(compiled, ctx.principal).of(model)
+        access.require("create", ctx)
+        access.require("import", ctx)
         rows, errors, unknown = [], {}, False
         for index, item in enumerate(items):
             try:
-                rows.append(read_payload(model, ctx, item, creating=True))
+                rows.append(read_payload(model, ctx, item, creating=True, access=access))
             except Invalid as problem:
                 errors.update({f"items[{index}].{k}": v for k, v in problem.errors.items()})
                 unknown = unknown or problem.names_unknown
@@ -165,7 +173,8 @@ def restore_entity(entity: str, record_id: int) -> Any:
         model = entity_model(compiled, entity, ctx)
         with platform().writing() as conn:
             restore_record(conn, compiled, model, ctx, record_id)
-            return get_record(conn, compiled, model, record_id)
+            return get_record(conn, Viewer(compiled, ctx.principal), model, record_id,
+                              operation="delete")
 
     return _record_response(with_fresh_schema(run))
 
@@ -176,12 +185,16 @@ def history(entity: str, record_id: int) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
+        access = Viewer(compiled, ctx.principal).of(model)
+        access.require("read", ctx)
+        statement = model.table.select().with_only_columns(model.table.c.id).where(
+            model.table.c.id == record_id)
+        scope = access.condition("read")
         with platform().reading() as conn:
-            exists = conn.execute(model.table.select().with_only_columns(model.table.c.id)
-                                  .where(model.table.c.id == record_id)).first()
+            exists = conn.execute(statement if scope is None else statement.where(scope)).first()
             if exists is None:
                 raise _not_found(compiled, entity, record_id, ctx.locale)
             return record_history(conn, compiled.metadata.tables["mc_audit"], entity,
-                                  record_id)
+                                  record_id, hidden=access.hidden)
 
     return jsonify({"items": with_fresh_schema(run)})

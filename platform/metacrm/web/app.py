@@ -2,35 +2,44 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..compile.tables import USERS_TABLE
 from ..config import Settings
 from ..platform import Platform
-from ..runtime.problems import Problem
+from ..runtime.problems import Problem, TooManyRequests
 from .api import api
 from .home import home
 from .jsonio import OrjsonProvider
 from .meta_api import meta_api
-
-DEFAULT_USERNAME = "admin"
 
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> Flask:
     settings = settings or (platform.settings if platform else Settings.from_env())
     platform = platform or Platform.build(settings)
     app = Flask("metacrm", instance_path=settings.instance_path)
-    app.config["SECRET_KEY"] = settings.secret_key
-    # A bulk create of 1000 records is well under this; anything larger is refused
-    # with 413 before it is read into memory.
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        # A bulk create of 1000 records is well under this; anything larger is refused
+        # with 413 before it is read into memory.
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        SESSION_COOKIE_NAME="metacrm_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_hours),
+    )
+    if settings.proxy_count:
+        # Behind a reverse proxy the client's address is in X-Forwarded-For; sign-in
+        # limits per address need the real one.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count,  # type: ignore[method-assign]
+                                x_proto=settings.proxy_count)
     app.json = OrjsonProvider(app)
     app.extensions["metacrm"] = platform
-    app.extensions["metacrm.user"] = _default_user_resolver(platform)
     app.register_blueprint(home)
     app.register_blueprint(meta_api)
     app.register_blueprint(api)
@@ -38,25 +47,16 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     return app
 
 
-def _default_user_resolver(platform: Platform) -> Any:
-    """Until authentication exists, requests act as the built-in admin user."""
-    cache: dict[str, int | None] = {}
-
-    def resolve() -> int | None:
-        if "id" not in cache:
-            users = platform.compiled.metadata.tables[USERS_TABLE]
-            with platform.reading() as conn:
-                cache["id"] = conn.execute(sa.select(users.c.id).where(
-                    users.c.username == DEFAULT_USERNAME)).scalar()
-        return cache["id"]
-
-    return resolve
-
-
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Any:
-        return jsonify({"errors": problem.errors}), problem.status
+        response = jsonify({"errors": problem.errors})
+        response.status_code = problem.status
+        if isinstance(problem, TooManyRequests):
+            response.headers["Retry-After"] = str(problem.retry_after)
+        if problem.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="metacrm"'
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:

@@ -10,28 +10,39 @@ from flask import Blueprint, jsonify, request
 from ..definitions import Catalog, EntityDef, FieldDef, OptionSetDef
 from ..errors import did_you_mean
 from ..platform import read_customizations
+from ..runtime.access import EntityAccess, Viewer
 from ..runtime.customize import add_customization
 from ..runtime.problems import NotFound
-from .requests import current_context, json_body, platform
+from .auth import current_context, require_admin
+from .requests import json_body, platform
 
 meta_api = Blueprint("metacrm_meta", __name__, url_prefix="/api")
 
 
 @meta_api.get("/meta/entities")
 def entities() -> Any:
+    """The entities the caller may do anything with, and what they may do."""
     ctx = current_context()
-    catalog = platform().compiled.catalog
-    return jsonify({"items": [_entity_summary(e, ctx.locale) for e in catalog.entities.values()]})
+    compiled = platform().compiled
+    viewer = Viewer(compiled, ctx.principal)
+    items = []
+    for model in compiled.models.values():
+        access = viewer.of(model)
+        if access.policy.operations:
+            items.append({**_entity_summary(model.entity, ctx.locale),
+                          "operations": sorted(access.policy.operations)})
+    return jsonify({"items": items})
 
 
 @meta_api.get("/meta/entities/<name>")
 def entity(name: str) -> Any:
     ctx = current_context()
-    catalog = platform().compiled.catalog
-    definition = catalog.entities.get(name)
-    if definition is None:
-        raise NotFound(f"unknown entity '{name}'{did_you_mean(name, catalog.entities)}")
-    return jsonify(describe_entity(catalog, definition, ctx.locale))
+    compiled = platform().compiled
+    model = compiled.models.get(name)
+    access = Viewer(compiled, ctx.principal).of(model) if model is not None else None
+    if model is None or access is None or not access.policy.operations:
+        raise NotFound(f"unknown entity '{name}'{did_you_mean(name, compiled.models)}")
+    return jsonify(describe_entity(compiled.catalog, model.entity, ctx.locale, access))
 
 
 @meta_api.get("/meta/optionsets/<name>")
@@ -46,6 +57,7 @@ def optionset(name: str) -> Any:
 
 @meta_api.get("/meta/customizations")
 def customizations() -> Any:
+    require_admin(current_context())
     with platform().reading() as conn:
         version, stored = read_customizations(conn)
     return jsonify({"schema_version": version,
@@ -55,6 +67,7 @@ def customizations() -> Any:
 @meta_api.post("/meta/customizations")
 def customize() -> Any:
     ctx = current_context()
+    require_admin(ctx)
     new_id, compiled = add_customization(platform(), ctx, json_body(ctx))
     response = jsonify({"id": new_id, "schema_version": compiled.schema_version})
     response.status_code = 201
@@ -74,26 +87,39 @@ def _entity_summary(entity: EntityDef, lang: str) -> dict[str, Any]:
             "plural": entity.plural.get(lang), "bundle": entity.bundle}
 
 
-def describe_entity(catalog: Catalog, entity: EntityDef, lang: str) -> dict[str, Any]:
+def describe_entity(catalog: Catalog, entity: EntityDef, lang: str,
+                    access: EntityAccess | None = None) -> dict[str, Any]:
+    """The entity as the caller may use it: without the fields their role hides, with
+    the fields it makes read-only marked so, and the operations it allows."""
+    hidden = access.hidden if access else frozenset()
+    readonly = access.readonly if access else frozenset()
     return {
         **_entity_summary(entity, lang),
         "help": entity.help.get(lang) or None,
         "labels": entity.label.as_dict(),
         "title": entity.title,
-        "search": list(entity.search),
-        "default_sort": list(entity.default_sort),
-        "fields": [describe_field(catalog, f, lang) for f in entity.fields.values()],
-        "indexes": [{"fields": list(i.fields), "unique": i.unique} for i in entity.indexes],
+        "search": [n for n in entity.search if n not in hidden],
+        "default_sort": [k for k in entity.default_sort if k.lstrip("-") not in hidden],
+        "owned_by": entity.owned_by,
+        "pool": entity.pool is not None,
+        "operations": sorted(access.policy.operations) if access else [],
+        "fields": [describe_field(catalog, f, lang, f.name in readonly)
+                   for f in entity.fields.values() if f.name not in hidden],
+        "indexes": [{"fields": list(i.fields), "unique": i.unique} for i in entity.indexes
+                    if not hidden & set(i.fields)],
         "rules": [{"name": r.name, "check": r.check, "when": r.when, "field": r.field,
                    "message": r.message.get(lang)} for r in entity.rules],
     }
 
 
-def describe_field(catalog: Catalog, field: FieldDef, lang: str) -> dict[str, Any]:
+def describe_field(catalog: Catalog, field: FieldDef, lang: str,
+                   role_readonly: bool = False) -> dict[str, Any]:
     described: dict[str, Any] = {
         "name": field.name, "type": field.type, "label": field.label.get(lang),
         "labels": field.label.as_dict(), "help": field.help.get(lang) or None,
-        "required": field.required, "unique": field.unique, "readonly": not field.writable,
+        "required": field.required, "unique": field.unique,
+        # readonly: no client may change it after create (computed fields never)
+        "readonly": not field.writable or role_readonly, "computed": field.computed,
     }
     for key in ("default", "min", "max", "max_length", "pattern", "to", "format",
                 "expression", "result", "scale"):

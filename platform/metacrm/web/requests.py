@@ -1,4 +1,4 @@
-"""Read what a request carries: its user and language, its JSON body, If-Match."""
+"""Read what a request carries: its JSON body, If-Match, the entity it names."""
 
 from __future__ import annotations
 
@@ -11,41 +11,16 @@ from flask import current_app, request
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
-from ..i18n import message, negotiate_language
-from ..identity.tokens import user_for_token
+from ..i18n import message
 from ..platform import Platform
 from ..runtime.context import Context
-from ..runtime.problems import BadQuery, NotFound, Problem, Unauthorized
+from ..runtime.problems import BadQuery, NotFound, Problem
 
 T = TypeVar("T")
 
 
 def platform() -> Platform:
     return current_app.extensions["metacrm"]
-
-
-def current_context() -> Context:
-    """Who asks, in which language.
-
-    A request with ``Authorization: Bearer <token>`` acts as the token's user
-    (401 when the token is unknown, revoked or its user disabled). Until
-    permissions arrive, a request without credentials still acts as the
-    built-in admin user.
-    """
-    locale = negotiate_language(request.headers.get("Accept-Language"))
-    header = request.headers.get("Authorization")
-    if header is not None:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthorized(message("bad_authorization", locale), key="Authorization")
-        plat = platform()
-        with plat.reading() as conn:
-            user = user_for_token(conn, plat.compiled.metadata, token.strip())
-        if user is None:
-            raise Unauthorized(message("bad_token", locale), key="Authorization")
-        return Context(user_id=user.id, locale=locale)
-    resolve_user: Callable[[], int | None] = current_app.extensions["metacrm.user"]
-    return Context(user_id=resolve_user(), locale=locale)
 
 
 def json_body(ctx: Context) -> Any:

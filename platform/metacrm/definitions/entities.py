@@ -1,10 +1,4 @@
-"""Frozen value types for every definition the engine understands.
-
-Definitions are built once from validated YAML (see ``build.py``), merged
-across bundles by ``resolve.py`` and never mutated afterwards; compiling is a
-pure function of them.  Every definition carries the ``Location`` it came from
-so that any later phase can report an error a person can act on.
-"""
+"""Entities, their fields, indexes and rules, and the option sets choices draw from."""
 
 from __future__ import annotations
 
@@ -12,52 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-LANGUAGES = ("en", "zh")
-
-
-@dataclass(frozen=True, order=True)
-class Location:
-    file: str
-    line: int = 0
-    col: int = 0
-
-    def __str__(self) -> str:
-        if self.line:
-            return f"{self.file}:{self.line}:{self.col}" if self.col else f"{self.file}:{self.line}"
-        return self.file
-
-
-UNKNOWN = Location("<unknown>")
-
-
-@dataclass(frozen=True)
-class Label:
-    """A text in several languages; ``get`` falls back to English, then any."""
-
-    texts: tuple[tuple[str, str], ...]
-
-    @classmethod
-    def of(cls, value: str | Mapping[str, str] | None, fallback: str = "") -> Label:
-        if value is None:
-            return cls((("en", fallback),)) if fallback else cls(())
-        if isinstance(value, str):
-            return cls((("en", value),))
-        return cls(tuple(sorted(value.items())))
-
-    def get(self, lang: str = "en") -> str:
-        texts = dict(self.texts)
-        return texts.get(lang) or texts.get("en") or next(iter(texts.values()), "")
-
-    def as_dict(self) -> dict[str, str]:
-        return dict(self.texts)
-
-    def __bool__(self) -> bool:
-        return bool(self.texts)
-
-
-def humanize(name: str) -> str:
-    return name.replace("_", " ").capitalize()
-
+from .ownership import AssignmentRuleDef, PoolDef, ReturnRuleDef, TransferDef
+from .texts import NO_TEXT, UNKNOWN, Label, Location
 
 # --- option sets --------------------------------------------------------------
 
@@ -66,7 +16,7 @@ def humanize(name: str) -> str:
 class OptionDef:
     value: str
     label: Label
-    help: Label = Label(())
+    help: Label = NO_TEXT
     color: str | None = None
     attributes: Mapping[str, Any] = field(default_factory=dict)
     location: Location = UNKNOWN
@@ -106,7 +56,7 @@ class FieldDef:
     name: str
     type: str
     label: Label
-    help: Label = Label(())
+    help: Label = NO_TEXT
     required: bool = False
     unique: bool = False
     indexed: bool = False
@@ -184,12 +134,18 @@ class EntityDef:
     label: Label
     plural: Label
     fields: Mapping[str, FieldDef]
-    help: Label = Label(())
+    help: Label = NO_TEXT
     title: str | None = None
     search: tuple[str, ...] = ()
     indexes: tuple[IndexDef, ...] = ()
     rules: tuple[RuleDef, ...] = ()
     default_sort: tuple[str, ...] = ("-id",)
+    # Ownership: a user field (the owner), or a reference field (the record is held
+    # by whoever holds the referenced record). Record scopes of roles follow it.
+    owned_by: str | None = None
+    pool: PoolDef | None = None
+    assignment: tuple[AssignmentRuleDef, ...] = ()
+    transfer: TransferDef | None = None
     bundle: str = ""
     location: Location = UNKNOWN
 
@@ -210,6 +166,12 @@ class EntityExtension:
     indexes: tuple[IndexDef, ...] = ()
     rules: tuple[RuleDef, ...] = ()
     field_labels: Mapping[str, tuple[Label, Location]] = field(default_factory=dict)
+    owned_by: str | None = None
+    pool: PoolDef | None = None
+    # Rules with the name of an earlier rule replace it; others are added.
+    return_rules: tuple[ReturnRuleDef, ...] = ()
+    assignment: tuple[AssignmentRuleDef, ...] = ()
+    transfer: TransferDef | None = None
     bundle: str = ""
     location: Location = UNKNOWN
 
@@ -221,36 +183,3 @@ class OptionSetExtension:
     label: Label | None = None
     bundle: str = ""
     location: Location = UNKNOWN
-
-
-@dataclass(frozen=True)
-class BundleManifest:
-    name: str
-    version: str
-    label: Label
-    requires: tuple[str, ...] = ()
-    path: str = ""
-    location: Location = UNKNOWN
-
-
-@dataclass(frozen=True)
-class BundleDefs:
-    """Everything one bundle folder declares, before merging with others."""
-
-    manifest: BundleManifest
-    entities: tuple[EntityDef, ...] = ()
-    optionsets: tuple[OptionSetDef, ...] = ()
-    entity_extensions: tuple[EntityExtension, ...] = ()
-    optionset_extensions: tuple[OptionSetExtension, ...] = ()
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """The resolved, merged definitions of every loaded bundle."""
-
-    bundles: tuple[BundleManifest, ...]
-    entities: Mapping[str, EntityDef]
-    optionsets: Mapping[str, OptionSetDef]
-
-    def entity(self, name: str) -> EntityDef | None:
-        return self.entities.get(name)

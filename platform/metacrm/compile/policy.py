@@ -1,0 +1,130 @@
+"""Compile roles into what the runtime asks of them: for a user's set of roles
+and an entity, the operations allowed, the record scopes per operation, and the
+fields hidden or read-only.
+
+Pure: built from the Catalog and the entity models only. A user with several
+roles gets the union of their grants: an operation is allowed if any grant
+allows it, on the records any such grant reaches; a field is hidden only if
+every grant that reads the entity hides it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from threading import Lock
+
+from ..definitions import OPERATIONS, Catalog, EntityDef, GrantDef
+from ..resolve_ownership import owner_field
+from .models import EntityModel
+
+WRITES = ("create", "update")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The records one grant reaches: a scope level and conditions on the record."""
+
+    scope: str
+    where: tuple[tuple[str, tuple[object, ...]], ...] = ()
+
+    @classmethod
+    def of(cls, grant: GrantDef) -> Reach:
+        return cls(grant.scope, tuple(sorted(grant.where.items())))
+
+    @property
+    def everything(self) -> bool:
+        return self.scope == "all" and not self.where
+
+
+@dataclass(frozen=True)
+class EntityPolicy:
+    entity: str
+    operations: frozenset[str]
+    reaches: Mapping[str, tuple[Reach, ...]]  # per operation
+    hidden: frozenset[str] = frozenset()
+    readonly: frozenset[str] = frozenset()
+    hold_limit: int | None = None
+    unrestricted: bool = False  # an administrator: no scope, nothing hidden
+
+    def allows(self, operation: str) -> bool:
+        return operation in self.operations
+
+    def reach(self, operation: str) -> tuple[Reach, ...]:
+        return self.reaches.get(operation, ())
+
+
+NO_ACCESS = EntityPolicy("", frozenset(), {})
+
+
+class Policy:
+    """Entity policies per set of roles, compiled on first use and kept."""
+
+    def __init__(self, catalog: Catalog, models: Mapping[str, EntityModel]):
+        self.catalog = catalog
+        self._models = models
+        self._cache: dict[tuple[frozenset[str], bool, str], EntityPolicy] = {}
+        self._lock = Lock()
+
+    def is_admin(self, roles: frozenset[str]) -> bool:
+        return any(self.catalog.roles[r].admin for r in roles if r in self.catalog.roles)
+
+    def entity(self, roles: frozenset[str], admin: bool, entity: str) -> EntityPolicy:
+        key = (roles, admin, entity)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._compile(roles, admin or self.is_admin(roles), entity)
+            with self._lock:
+                self._cache[key] = found
+        return found
+
+    def _compile(self, roles: frozenset[str], admin: bool, name: str) -> EntityPolicy:
+        entity = self.catalog.entities[name]
+        applicable = _applicable_operations(entity)
+        if admin:
+            return EntityPolicy(name, applicable, {op: (Reach("all"),) for op in applicable},
+                                unrestricted=True)
+        grants = [g for g in (self.catalog.roles[r].grant(name) for r in sorted(roles)
+                              if r in self.catalog.roles) if g is not None]
+        if not grants:
+            return EntityPolicy(name, frozenset(), {})
+        operations = frozenset().union(*(g.operations for g in grants)) & applicable
+        reaches = {op: tuple(dict.fromkeys(Reach.of(g) for g in grants if op in g.operations))
+                   for op in operations}
+        readers = [g for g in grants if "read" in g.operations]
+        hidden = frozenset.intersection(*(_marked(g, "hidden") for g in readers)) \
+            if readers else frozenset()
+        hidden = _with_dependent_formulas(self._models[name], hidden)
+        writers = [g for g in grants if set(WRITES) & g.operations]
+        readonly = frozenset.intersection(*(_marked(g, "hidden") | _marked(g, "readonly")
+                                            for g in writers)) if writers else frozenset()
+        # Only grants that let a user gain records (claim or create) bound what they hold;
+        # one of them without a limit leaves the user unbounded.
+        limits = [g.hold_limit for g in grants if {"claim", "create"} & g.operations]
+        hold_limit = None if not limits or None in limits else max(
+            limit for limit in limits if limit is not None)
+        return EntityPolicy(name, operations, reaches, hidden, readonly | hidden, hold_limit)
+
+
+def _applicable_operations(entity: EntityDef) -> frozenset[str]:
+    excluded = set()
+    if entity.pool is None:
+        excluded |= {"claim", "release"}
+    if owner_field(entity) is None:
+        excluded.add("transfer")
+    return frozenset(OPERATIONS) - excluded
+
+
+def _marked(grant: GrantDef, access: str) -> frozenset[str]:
+    return frozenset(name for name, given in grant.fields.items() if given == access)
+
+
+def _with_dependent_formulas(model: EntityModel, hidden: frozenset[str]) -> frozenset[str]:
+    """A formula computed from a hidden field would reveal it: hide it too."""
+    if not hidden:
+        return hidden
+    closed = set(hidden)
+    for formula, expression in model.formulas:  # in evaluation order: one pass suffices
+        if expression.names & closed:
+            closed.add(formula.name)
+    return frozenset(closed)

@@ -1,0 +1,46 @@
+"""Bundles, what each declares, and the resolved catalog of everything loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .entities import EntityDef, EntityExtension, OptionSetDef, OptionSetExtension
+from .roles import RoleDef, RoleExtension
+from .texts import UNKNOWN, Label, Location
+
+
+@dataclass(frozen=True)
+class BundleManifest:
+    name: str
+    version: str
+    label: Label
+    requires: tuple[str, ...] = ()
+    path: str = ""
+    location: Location = UNKNOWN
+
+
+@dataclass(frozen=True)
+class BundleDefs:
+    """Everything one bundle folder declares, before merging with others."""
+
+    manifest: BundleManifest
+    entities: tuple[EntityDef, ...] = ()
+    optionsets: tuple[OptionSetDef, ...] = ()
+    entity_extensions: tuple[EntityExtension, ...] = ()
+    optionset_extensions: tuple[OptionSetExtension, ...] = ()
+    roles: tuple[RoleDef, ...] = ()
+    role_extensions: tuple[RoleExtension, ...] = ()
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The resolved, merged definitions of every loaded bundle."""
+
+    bundles: tuple[BundleManifest, ...]
+    entities: Mapping[str, EntityDef]
+    optionsets: Mapping[str, OptionSetDef]
+    roles: Mapping[str, RoleDef] = field(default_factory=dict)
+
+    def entity(self, name: str) -> EntityDef | None:
+        return self.entities.get(name)

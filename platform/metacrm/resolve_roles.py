@@ -1,0 +1,104 @@
+"""Merge roles across bundles (later bundles widen or narrow them) and check
+every grant against the entities it names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from .definitions import (
+    DEFAULT_GRANT,
+    BundleDefs,
+    EntityDef,
+    GrantDef,
+    GrantPatch,
+    OptionSetDef,
+    RoleDef,
+)
+from .errors import ErrorCollector, did_you_mean
+from .literals import condition_problems
+from .resolve_ownership import owner_field
+
+# Operations that only make sense for some entities, and what they need.
+_NEEDS = {"claim": "a pool", "release": "a pool", "transfer": "an owner field (owned_by)"}
+
+
+def resolve_roles(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> dict[str, RoleDef]:
+    roles: dict[str, RoleDef] = {}
+    for bundle in bundles:
+        for role in bundle.roles:
+            if role.name in roles:
+                errors.add(role.location, f"role '{role.name}' is already defined at "
+                           f"{roles[role.name].location}; use 'extend_role' to change it")
+                continue
+            roles[role.name] = role
+        for extension in bundle.role_extensions:
+            target = roles.get(extension.role)
+            if target is None:
+                errors.add(extension.location, f"cannot extend unknown role '{extension.role}'"
+                           f"{did_you_mean(extension.role, roles)}")
+                continue
+            grants = dict(target.grants)
+            for patch in extension.patches:
+                grants[patch.entity] = _patched(grants.get(patch.entity), patch)
+            roles[target.name] = replace(target, grants=grants,
+                                         label=extension.label or target.label,
+                                         help=extension.help or target.help)
+    return roles
+
+
+def _patched(grant: GrantDef | None, patch: GrantPatch) -> GrantDef:
+    base = grant or GrantDef(patch.entity, frozenset(), location=patch.location)
+    fields = {**base.fields, **patch.fields}
+    return replace(
+        base,
+        operations=patch.operations if patch.operations is not None else base.operations,
+        all_operations=(patch.all_operations if patch.operations is not None
+                        else base.all_operations),
+        scope=patch.scope or base.scope,
+        where=patch.where if patch.where is not None else base.where,
+        fields={name: access for name, access in fields.items() if access != "editable"},
+        hold_limit=patch.hold_limit if patch.sets_hold_limit else base.hold_limit,
+        location=patch.location)
+
+
+def check_roles(roles: Mapping[str, RoleDef], entities: Mapping[str, EntityDef],
+                optionsets: Mapping[str, OptionSetDef], errors: ErrorCollector) -> None:
+    for role in roles.values():
+        for grant in role.grants.values():
+            if grant.entity == DEFAULT_GRANT:
+                continue
+            entity = entities.get(grant.entity)
+            if entity is None:
+                errors.add(grant.location, f"role '{role.name}': unknown entity "
+                           f"'{grant.entity}'{did_you_mean(grant.entity, entities)}")
+                continue
+            _check_grant(role, grant, entity, entities, optionsets, errors)
+
+
+def _check_grant(role: RoleDef, grant: GrantDef, entity: EntityDef,
+                 entities: Mapping[str, EntityDef], optionsets: Mapping[str, OptionSetDef],
+                 errors: ErrorCollector) -> None:
+    what = f"role '{role.name}', {entity.name}"
+    available = {"claim": entity.pool is not None, "release": entity.pool is not None,
+                 "transfer": owner_field(entity) is not None}
+    for operation in sorted(grant.operations & set(_NEEDS)):
+        # "operations: all" grants them where they apply; a list names them on purpose.
+        if not available[operation] and not grant.all_operations:
+            errors.add(grant.location, f"{what}: '{operation}' needs {_NEEDS[operation]} on "
+                       f"'{entity.name}'")
+    if grant.hold_limit is not None and entity.pool is None:
+        errors.add(grant.location, f"{what}: hold_limit needs a pool on '{entity.name}'")
+    for problem in condition_problems(entity, grant.where, optionsets, entities):
+        errors.add(grant.location, f"{what} where: {problem}")
+    for name, access in grant.fields.items():
+        field = entity.fields.get(name)
+        if field is None:
+            errors.add(grant.location, f"{what}: unknown field '{name}'"
+                       f"{did_you_mean(name, entity.fields)}")
+            continue
+        blocked = access in ("hidden", "readonly")
+        if (blocked and "create" in grant.operations and field.required
+                and field.default is None):
+            errors.add(grant.location, f"{what}: '{name}' is required and has no default, so "
+                       f"a role that may create {entity.name} records cannot have it {access}")

@@ -1,0 +1,56 @@
+"""Conditions written in definitions (``{field: value or [values]}``) as SQL and
+as checks on a record in memory: role and rule conditions, rollup filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..compile.compiled import Compiled
+from ..compile.models import EntityModel
+from ..values import parse_text
+
+
+def where_condition(compiled: Compiled, model: EntityModel,
+                    where: Iterable[tuple[str, Iterable[Any]]]) -> sa.ColumnElement:
+    """All conditions hold; a name may follow references (``customer.lifecycle``)."""
+    return sa.and_(*[_path_in(compiled, model, path.split("."), values)
+                     for path, values in where])
+
+
+def _path_in(compiled: Compiled, model: EntityModel, path: list[str], values: Iterable[Any]
+             ) -> sa.ColumnElement:
+    name = path[0]
+    if len(path) > 1:
+        target = compiled.models[model.entity.fields[name].to or ""]
+        inner = _path_in(compiled, target, path[1:], values)
+        return model.table.c[name].in_(sa.select(target.table.c.id).where(inner))
+    return values_condition(model.table.c[name], model.types[name], values)
+
+
+def values_condition(column: sa.ColumnElement, kind: str, values: Iterable[Any]
+                     ) -> sa.ColumnElement:
+    """The column equals one of ``values`` (None stands for empty)."""
+    wanted = list(values)
+    typed = [typed_literal(kind, v) for v in wanted if v is not None]
+    condition = column.in_(typed) if typed else sa.false()
+    return sa.or_(condition, column.is_(None)) if None in wanted else condition
+
+
+def typed_literal(kind: str, value: Any) -> Any:
+    """A value written in a definition, as a field of ``kind`` holds it."""
+    text = str(value).lower() if isinstance(value, bool) else str(value)
+    return parse_text(kind, text)
+
+
+def record_matches(model: EntityModel, record: Mapping[str, Any],
+                   conditions: Mapping[str, Iterable[Any]]) -> bool:
+    """Whether a record in memory meets plain (not dotted) conditions."""
+    for name, values in conditions.items():
+        kind = model.types[name]
+        allowed = {None if v is None else typed_literal(kind, v) for v in values}
+        if record.get(name) not in allowed:
+            return False
+    return True

@@ -1,0 +1,141 @@
+"""Delete records to the recycle bin and restore them, with what their references
+say must follow: restrict, cascade or set_null (see docs/definitions.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..compile.compiled import Compiled
+from ..compile.models import EntityModel
+from ..i18n import message
+from .access import Viewer
+from .audit import write_audit
+from .context import Context
+from .integrity import unique_guard
+from .problems import Conflict
+from .rollups import parents_in, parents_of, refresh_rollups
+from .writes import check_version, lock_reachable, not_found
+
+
+def delete_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
+                  record_id: int, expected_version: int | None) -> None:
+    viewer = Viewer(compiled, ctx.principal)
+    viewer.of(model).require("delete", ctx)
+    current = lock_reachable(conn, viewer, model, record_id, ctx, "delete")
+    check_version(current, expected_version, ctx)
+    soft_delete(conn, viewer, model, ctx, [record_id], note=None)
+
+
+def restore_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
+                   record_id: int) -> None:
+    viewer = Viewer(compiled, ctx.principal)
+    access = viewer.of(model)
+    access.require("delete", ctx)
+    table = model.table
+    statement = sa.select(table).where(table.c.id == record_id).with_for_update()
+    scope = access.condition("delete")
+    row = conn.execute(statement if scope is None else statement.where(scope)
+                       ).mappings().first()
+    if row is None:
+        raise not_found(model, record_id, ctx)
+    if row["deleted_at"] is None:
+        raise Conflict(message("not_deleted", ctx.locale))
+    _restore(conn, compiled, model, ctx, row, note=None)
+
+
+def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Context,
+                ids: list[int], note: str | None) -> None:
+    compiled = viewer.compiled
+    table = model.table
+    conn.execute(table.update().where(table.c.id.in_(ids)).values(
+        deleted_at=ctx.now, version=table.c.version + 1, updated_at=ctx.now,
+        updated_by=ctx.user_id))
+    _audit(conn, compiled, ctx, model.name, "delete", [(i, {}) for i in ids], note)
+    refresh_rollups(conn, compiled, model, parents_of(conn, model, ids), ctx)
+    for incoming in model.incoming:
+        other = compiled.models[incoming.entity]
+        column = other.table.c[incoming.field.name]
+        referrers = list(conn.execute(sa.select(other.table.c.id).where(
+            column.in_(ids), other.table.c.deleted_at.is_(None)).order_by(other.table.c.id)
+        ).scalars())
+        if not referrers:
+            continue
+        rule = incoming.field.on_delete
+        if rule == "restrict":
+            raise Conflict(message("restricted", ctx.locale, count=len(referrers),
+                                   entity=other.entity.label.get(ctx.locale),
+                                   field=incoming.field.name,
+                                   ids=_shown_ids(conn, viewer, other, referrers)))
+        cause = f"{model.name} #{ids[0]}" if len(ids) == 1 else f"{model.name} ({len(ids)})"
+        if rule == "cascade":
+            soft_delete(conn, viewer, other, ctx, referrers, note=f"cascade from {cause}")
+        else:
+            old_values = dict(conn.execute(sa.select(other.table.c.id, column).where(
+                other.table.c.id.in_(referrers))).all())
+            conn.execute(other.table.update().where(other.table.c.id.in_(referrers)).values(
+                {column: None, "version": other.table.c.version + 1, "updated_at": ctx.now,
+                 "updated_by": ctx.user_id}))
+            cleared = [(i, {incoming.field.name: [old_values.get(i), None]}) for i in referrers]
+            _audit(conn, compiled, ctx, other.name, "update", cleared, f"cleared by {cause}")
+
+
+def _shown_ids(conn: sa.Connection, viewer: Viewer, model: EntityModel, ids: list[int]) -> str:
+    """The first few referrers the caller may read (the others are only counted)."""
+    scope = viewer.read_condition(model) if viewer.can_read(model) else sa.false()
+    if scope is not None:
+        ids = list(conn.execute(sa.select(model.table.c.id).where(
+            model.table.c.id.in_(ids), scope).order_by(model.table.c.id)).scalars())
+    return ", ".join(str(i) for i in ids[:5]) + ("…" if len(ids) > 5 else "") or "-"
+
+
+def _audit(conn: sa.Connection, compiled: Compiled, ctx: Context, entity: str, action: str,
+           changes: list[tuple[int, dict[str, list[Any]]]], note: str | None = None) -> None:
+    write_audit(conn, compiled.metadata.tables["mc_audit"], ctx, entity, action, changes, note)
+
+
+def _restore(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
+             row: Mapping[str, Any], note: str | None) -> None:
+    """Bring back ``row`` and everything its deletion cascaded to, then check that
+    every restored record refers only to live records (siblings included)."""
+    restored: list[tuple[EntityModel, Mapping[str, Any], str | None]] = []
+    _undelete(conn, compiled, model, ctx, row, note, restored)
+    for each_model, each_row, _ in restored:
+        for field_def in each_model.entity.fields.values():
+            value = each_row.get(field_def.name)
+            if field_def.type != "reference" or value is None:
+                continue
+            target = compiled.models[field_def.to or ""]
+            alive = conn.execute(sa.select(target.table.c.id).where(
+                target.table.c.id == value, target.table.c.deleted_at.is_(None))).first()
+            if alive is None:
+                raise Conflict(message("restore_reference", ctx.locale,
+                                       entity=target.entity.label.get(ctx.locale), id=value,
+                                       field=field_def.name))
+    for each_model, each_row, each_note in restored:
+        _audit(conn, compiled, ctx, each_model.name, "restore", [(each_row["id"], {})],
+               each_note)
+        refresh_rollups(conn, compiled, each_model, parents_in(each_model, [each_row]), ctx)
+
+
+def _undelete(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
+              row: Mapping[str, Any], note: str | None,
+              restored: list[tuple[EntityModel, Mapping[str, Any], str | None]]) -> None:
+    table = model.table
+    unique_guard(lambda: conn.execute(table.update().where(table.c.id == row["id"]).values(
+        deleted_at=None, version=table.c.version + 1, updated_at=ctx.now,
+        updated_by=ctx.user_id)), ctx)
+    restored.append((model, row, note))
+    for incoming in model.incoming:
+        if incoming.field.on_delete != "cascade":
+            continue
+        other = compiled.models[incoming.entity]
+        # Children deleted in the same instant were deleted by this cascade.
+        children = conn.execute(sa.select(other.table).where(
+            other.table.c[incoming.field.name] == row["id"],
+            other.table.c.deleted_at == row["deleted_at"])).mappings().all()
+        for child in children:
+            _undelete(conn, compiled, other, ctx, child, f"with {model.name} #{row['id']}",
+                      restored)
