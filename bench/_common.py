@@ -47,6 +47,7 @@ def free_port() -> int:
 
 
 def wait_for_http(port: int, path: str, timeout: float = 30.0) -> None:
+    import urllib.error
     import urllib.request
 
     deadline = time.monotonic() + timeout
@@ -56,6 +57,10 @@ def wait_for_http(port: int, path: str, timeout: float = 30.0) -> None:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as r:
                 if r.status < 500:
                     return
+        except urllib.error.HTTPError as exc:  # 401 without a token: it is up
+            if exc.code < 500:
+                return
+            last = exc
         except Exception as exc:  # noqa: BLE001 - retried until the deadline
             last = exc
         time.sleep(0.2)
@@ -134,6 +139,20 @@ def settings_for(database_url: str, instance: Path, bundles: Sequence[str] | Non
     return Settings(database_url=database_url, redis_url=None,
                     bundles=tuple(bundles or (default_bundle_path(),)),
                     secret_key="bench", instance_path=str(instance))
+
+
+def admin_token(settings) -> str:
+    """An API token of an administrator ``admin`` (created if missing)."""
+    from metacrm.identity.tokens import create_token
+    from metacrm.platform import Platform
+    from metacrm.runtime.bootstrap import ensure_user
+
+    platform = Platform.build(settings)
+    with platform.writing() as conn:
+        admin = ensure_user(conn, platform.compiled, "admin", "admin", is_admin=True)
+        token, _ = create_token(conn, platform.compiled.metadata, admin, "bench")
+    platform.engine.dispose()
+    return token
 
 
 def migrate(settings) -> None:

@@ -14,6 +14,9 @@ Four operations, each driven by wrk with bench/wrk/ops.lua:
   create  POST /api/customer  {name, stage, grade, lifecycle, annual_revenue, phone, city}
   patch   PATCH /api/customer/<random id>  {"annual_revenue": ...}   (version + 1)
 
+Every request of both apps carries the same administrator's API token
+(``Authorization: Bearer``), which each app looks up before doing anything.
+
 For each operation the two apps are measured one after the other in the same
 run (order alternating between rounds), after a short warm-up. Reported:
 requests/s per app and the ratio metacrm/baseline (target >= 0.8).
@@ -45,10 +48,13 @@ OPS = ("get", "list", "create", "patch")
 PREFIX = {"metacrm": "/api/customer", "baseline": "/customer"}
 
 
+TOKEN = {"value": ""}  # the administrator's API token, sent by every request of both apps
+
+
 def run_wrk(port: int, op: str, prefix: str, n: int, args, seconds: float) -> dict:
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{max(1, int(seconds))}s",
            "--timeout", "10s", "-s", str(BENCH / "wrk" / "ops.lua"),
-           f"http://127.0.0.1:{port}", "--", op, prefix, str(n)]
+           f"http://127.0.0.1:{port}", "--", op, prefix, str(n), TOKEN["value"]]
     out = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=seconds + 60)
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -61,7 +67,8 @@ def run_wrk(port: int, op: str, prefix: str, n: int, args, seconds: float) -> di
 def http(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": f"Bearer {TOKEN['value']}"})
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, json.loads(resp.read())
@@ -124,6 +131,7 @@ def statements_per_request(settings, url: str) -> dict[str, dict[str, list[str]]
     for name, (app, engine) in apps.items():
         sa.event.listen(engine, "before_cursor_execute", remember)
         client, p = app.test_client(), PREFIX[name]
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN['value']}"
         calls = {
             "get": lambda client=client, p=p: client.get(f"{p}/3"),
             "list": lambda client=client, p=p: client.get(
@@ -194,6 +202,7 @@ def main() -> None:
         settings = _common.settings_for(url, tmp / "instance")
         started = time.perf_counter()
         _common.migrate(settings)
+        TOKEN["value"] = _common.admin_token(settings)
         compiled = compile_catalog(load_catalog(settings.bundles))
         engine = make_engine(url)
         _common.seed_customers(engine, compiled, args.rows)

@@ -7,6 +7,9 @@ JSON representation (every column, decimals as strings, ISO datetimes, the
 ``tags`` ids): GET /customer/<id>, GET /customer?stage=&grade= (50 per page,
 -annual_revenue then -id, keyset cursor), POST /customer, PATCH /customer/<id>
 (version bump). Input is validated minimally; no audit trail, no autonumber.
+Every request must carry an API token of an active user (``Authorization:
+Bearer``), looked up by its SHA-256 digest in metacrm's own token table, as a
+hand-written app with token authentication would.
 
     BASELINE_DATABASE_URL=sqlite:///x.sqlite gunicorn -w 2 baseline_app:app
 """
@@ -14,6 +17,7 @@ JSON representation (every column, decimals as strings, ISO datetimes, the
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -67,6 +71,23 @@ COLUMNS = [c for c in customer.c if c.name != "deleted_at"]
 QUANTUM = {c.name: Decimal(1).scaleb(-(c.type.scale or 0)) for c in COLUMNS
            if isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Float)}
 app = Flask("baseline")
+tokens = sa.Table("mc_tokens", md, autoload_with=engine)
+users = sa.Table("mc_users", md, autoload_with=engine)
+TOKEN_USER = (sa.select(users.c.id).join(tokens, tokens.c.user_id == users.c.id)
+              .where(tokens.c.digest == sa.bindparam("digest"), tokens.c.revoked_at.is_(None),
+                     users.c.active.is_(True)))
+
+
+@app.before_request
+def authenticate():
+    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        with engine.connect() as conn:
+            found = conn.execute(TOKEN_USER, {
+                "digest": hashlib.sha256(token.encode()).hexdigest()}).first()
+        if found is not None:
+            return None
+    return reply({"errors": {"Authorization": ["Not signed in."]}}, 401)
 
 
 def as_json(row) -> dict:

@@ -129,6 +129,8 @@ def main() -> None:
 
     import sqlalchemy as sa
     from metacrm.platform import Platform
+    from metacrm.runtime.access import Viewer
+    from metacrm.runtime.context import Principal
     from metacrm.runtime.query import parse_list_query
     from metacrm.runtime.reads import list_records
     from metacrm.web.app import create_app
@@ -140,6 +142,7 @@ def main() -> None:
         settings = _common.settings_for(url, tmp / "instance")
         started = time.perf_counter()
         _common.migrate(settings)
+        token = _common.admin_token(settings)  # also the seeded records' creator
         platform = Platform.build(settings)
         compiled = platform.compiled
         seed_sql(platform.engine, compiled, args.rows)
@@ -151,11 +154,14 @@ def main() -> None:
                 table_.c.stage == "negotiation", table_.c.grade == "A")).scalar_one()
         capture = Capture(platform.engine)
 
+        admin = Principal(None, admin=True)
+
         def engine_page(args_: dict, limit: int = 50) -> dict:
-            query = parse_list_query({**args_, "limit": [str(limit)]}, model, compiled.models,
-                                     model.entity.default_sort)
             with platform.reading() as conn:
-                return list_records(conn, compiled, model, query)
+                viewer = Viewer(compiled, admin, conn)
+                query = parse_list_query({**args_, "limit": [str(limit)]}, model, viewer,
+                                         model.entity.default_sort)
+                return list_records(conn, viewer, model, query)
 
         # walk the keyset to the deep page once
         walk_start = time.perf_counter()
@@ -182,6 +188,7 @@ def main() -> None:
 
         app = create_app(settings, platform)
         client = app.test_client()
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
         query_string = "stage=negotiation&grade=A&sort=-annual_revenue&limit=50"
 
         def request_page(cursor_: str | None) -> None:

@@ -48,11 +48,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(parts[11]) + int(parts[12])) / 100.0  # utime + stime, clock ticks
 
 
+TOKEN = {"value": ""}  # the administrator's API token
+
+
 def call(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
                                  headers={"Content-Type": "application/json",
-                                          "Accept-Language": random.choice(["en", "zh"])})
+                                          "Accept-Language": random.choice(["en", "zh"]),
+                                          "Authorization": f"Bearer {TOKEN['value']}"})
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:
             raw = resp.read()
@@ -129,6 +133,7 @@ def main() -> None:
         if prepare_server(settings, demo=True, echo=lambda line: None) is None:
             sys.exit("migration failed")
         print(f"demo database filled in {time.perf_counter() - started:.0f} s")
+        TOKEN["value"] = _common.admin_token(settings)
         env = {"METACRM_DATABASE_URL": url, "METACRM_INSTANCE_PATH": str(tmp / "instance"),
                "METACRM_SECRET_KEY": "bench"}
         with Gunicorn("metacrm.wsgi:app", env, args.workers, log=tmp / "gunicorn.log") as g:

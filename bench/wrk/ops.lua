@@ -1,7 +1,8 @@
 -- wrk script for bench/api_vs_flask.py: one of four operations on customers.
---   wrk -s bench/wrk/ops.lua http://127.0.0.1:PORT -- OP PREFIX N
+--   wrk -s bench/wrk/ops.lua http://127.0.0.1:PORT -- OP PREFIX N TOKEN
 -- OP: get | list | create | patch; PREFIX: /api/customer or /customer;
--- N: ids 1..N exist. Prints one "RESULT {json}" line at the end.
+-- N: ids 1..N exist; TOKEN: an API token both apps check. Prints one
+-- "RESULT {json}" line at the end.
 
 local threads = {}
 local counter = 0
@@ -17,11 +18,14 @@ local grades = {"A", "B", "C", "D"}
 local lifecycles = {"potential", "lead", "opportunity", "public_pool"}
 local cities = {"上海", "北京", "深圳", "杭州"}
 local json_headers = {["Content-Type"] = "application/json"}
+local auth_headers = {}
 
 function init(args)
   op = args[1]
   prefix = args[2]
   n = tonumber(args[3])
+  auth_headers["Authorization"] = "Bearer " .. args[4]
+  json_headers["Authorization"] = "Bearer " .. args[4]
   math.randomseed(os.time() * 1000 + (tid or 0) * 7919)
   made = 0
 end
@@ -32,10 +36,10 @@ end
 
 function request()
   if op == "get" then
-    return wrk.format("GET", prefix .. "/" .. math.random(1, n))
+    return wrk.format("GET", prefix .. "/" .. math.random(1, n), auth_headers)
   elseif op == "list" then
     return wrk.format("GET", prefix .. "?stage=" .. pick(stages) .. "&grade=" .. pick(grades)
-                      .. "&sort=-annual_revenue&limit=50")
+                      .. "&sort=-annual_revenue&limit=50", auth_headers)
   elseif op == "create" then
     made = made + 1
     local body = string.format(

@@ -33,6 +33,9 @@ SYSTEM_FIELDS = ("id", "created_at", "updated_at", "created_by", "updated_by", "
                  "deleted_at")
 QUERY_WORDS = ("sort", "limit", "cursor", "q", "fields", "expand", "count", "deleted")
 RESERVED_NAMES = frozenset(SYSTEM_FIELDS + QUERY_WORDS)
+# Paths under /api/ that the platform serves itself.
+RESERVED_ENTITY_NAMES = frozenset(("meta", "users", "teams", "roles", "tokens", "auth",
+                                   "approvals", "notifications", "jobs"))
 DEFAULT_MACROS = {"$today": ("date", "datetime"), "$now": ("datetime",), "$user": ("user",)}
 
 TEXT_TYPES = ("string", "text", "email", "phone", "url")
@@ -130,11 +133,14 @@ def build_entity(doc: Document, bundle: str, errors: ErrorCollector
         default_sort=tuple(data.get("default_sort", ("-id",))),
         owned_by=data.get("owned_by"), pool=build_pool(doc),
         assignment=build_assignment(doc), transfer=build_transfer(doc),
-        bundle=bundle, location=doc.key_at("entity"),
+        bundle=bundle, location=doc.key_at("entity"), key_locations=_key_locations(doc),
     )
     if name.startswith("mc_"):
         errors.add(entity.location, f"entity name '{name}': the prefix 'mc_' is reserved for "
                    "the platform's own tables")
+    elif name in RESERVED_ENTITY_NAMES:
+        errors.add(entity.location, f"entity name '{name}' is taken by the platform's own "
+                   f"API (/api/{name}); choose another name")
     return entity, inline_sets
 
 
@@ -197,6 +203,14 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector
             where=spec.get("where"), scale=spec.get("scale"), location=where,
         )
     return fields, inline_sets
+
+
+def _key_locations(doc: Document) -> dict[str, Location]:
+    found = {key: doc.key_at(key) for key in doc.data}
+    pool = doc.data.get("pool")
+    if isinstance(pool, dict):
+        found.update({f"pool.{key}": doc.key_at("pool", key) for key in pool})
+    return found
 
 
 def _article(word: str) -> str:

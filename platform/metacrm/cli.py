@@ -11,6 +11,8 @@ from .catalog_loader import load_catalog
 from .config import Settings
 from .errors import DefinitionError
 from .identity.commands import user_command
+from .identity.team_commands import roles_command, team_command
+from .jobs.commands import jobs_command
 
 
 @click.group()
@@ -67,12 +69,20 @@ def serve(host: str, port: int, demo: bool) -> None:
         sys.exit(1)
     click.echo(f"metacrm is running at http://{host}:{port}/  (API: http://{host}:{port}/api/, "
                f"OpenAPI: http://{host}:{port}/api/openapi.json)")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    from .jobs.scheduler import start_in_process
+
+    scheduler = start_in_process(app.extensions["metacrm"])  # without Redis only
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
 
 
 @main.command()
 def worker() -> None:
-    """Run an RQ worker for background jobs (needs METACRM_REDIS_URL)."""
+    """Run an RQ worker for background jobs, and the scheduler that enqueues the
+    periodic ones (needs METACRM_REDIS_URL)."""
     settings = Settings.from_env()
     if not settings.redis_url:
         click.echo("METACRM_REDIS_URL is not set: without Redis, background jobs run inside "
@@ -81,8 +91,16 @@ def worker() -> None:
     from redis import Redis
     from rq import Queue, Worker
 
+    from .jobs.scheduler import QUEUE, Scheduler, enqueue_on
+    from .platform import Platform
+
     connection = Redis.from_url(settings.redis_url)
-    Worker([Queue("metacrm", connection=connection)], connection=connection).work()
+    # Every worker ticks; the job slots in the database let one of them enqueue each run.
+    scheduler = Scheduler(Platform.build(settings), enqueue_on(settings.redis_url)).start()
+    try:
+        Worker([Queue(QUEUE, connection=connection)], connection=connection).work()
+    finally:
+        scheduler.stop()
 
 
 @main.command("export-customizations")
@@ -95,4 +113,54 @@ def export_customizations(directory: str) -> None:
     click.echo(f"wrote {written} customization file(s) to {directory}")
 
 
+
+@main.command("export")
+@click.argument("entity")
+@click.argument("filters", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True, help="CSV (UTF-8 with BOM, for Excel) or JSON lines.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False),
+              help="The file to write (default: standard output).")
+def export(entity: str, filters: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """Export every record of ENTITY matching FILTERS.
+
+    FILTERS are list query parameters written key=value, as in the API:
+    grade=A annual_revenue__gte=1000000 q=星河 sort=-annual_revenue fields=name,phone.
+    Runs as the platform itself: all records and all fields, whatever roles say.
+    """
+    from .operations import prepare_entity_export, write_export
+    from .runtime.problems import Problem
+
+    args: dict[str, list[str]] = {}
+    for item in filters:
+        key, equals, value = item.partition("=")
+        if not equals or not key:
+            raise click.BadParameter(f"'{item}' is not key=value", param_hint="FILTERS")
+        args.setdefault(key, []).append(value)
+    try:
+        platform, prepared = prepare_entity_export(Settings.from_env(), entity, args)
+    except Problem as problem:
+        for key, messages in problem.errors.items():
+            for text in messages:
+                click.echo(f"{key}: {text}", err=True)
+        sys.exit(1)
+    try:
+        if output is None:
+            count = write_export(platform, prepared, fmt, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            # Written aside and renamed at the end: a failed export leaves no half file.
+            partial = Path(f"{output}.part")
+            with partial.open("wb") as out:
+                count = write_export(platform, prepared, fmt, out)
+            partial.replace(output)
+    finally:
+        platform.engine.dispose()
+    click.echo(f"exported {count} {entity} record(s)" + (f" to {output}" if output else ""),
+               err=True)
+
+
 main.add_command(user_command)
+main.add_command(jobs_command)
+main.add_command(team_command)
+main.add_command(roles_command)

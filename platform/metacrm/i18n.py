@@ -45,6 +45,60 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hold_limit": {"en": "Would hold more than the limit: {held} {entity} held, at most "
                          "{limit} allowed.",
                    "zh": "超出保有上限：已持有 {held} 个{entity}，最多允许 {limit} 个。"},
+    # Batch transfer (runtime/transfer.py, web/transfer_api.py).
+    "no_owner": {"en": "Records of {entity} do not change hands: the entity has no owner "
+                       "(its owned_by names no user field).",
+                 "zh": "{entity}记录不能转移：该实体没有负责人字段（owned_by 未指向用户字段）。"},
+    "not_transferable": {"en": "No {entity} you may transfer with id(s) {ids}; nothing was "
+                               "transferred.",
+                         "zh": "以下 id 的{entity}不存在或您无权转移：{ids}；未转移任何记录。"},
+    "inactive_target": {"en": "No active user with id {id}: records go only to an active user.",
+                        "zh": "不存在 id 为 {id} 的在职用户：记录只能转移给在职用户。"},
+    "target_out_of_reach": {"en": "{user} is outside the {entity} your role may transfer (its "
+                                  "record scope); nothing was transferred.",
+                            "zh": "{user} 不在您的角色可转移的{entity}范围内（角色的记录范围）；"
+                                  "未转移任何记录。"},
+    "transfer_hold_limit": {"en": "{user} would hold {total} {entity}, more than their limit "
+                                  "of {limit} ({held} now, {gaining} from this transfer); "
+                                  "nothing was transferred.",
+                            "zh": "{user} 将持有 {total} 个{entity}，超出其保有上限 {limit}"
+                                  "（现有 {held} 个，本次转入 {gaining} 个）；未转移任何记录。"},
+    "transfer_too_many": {"en": "At most {max} records per transfer; send 'ids' in batches.",
+                          "zh": "每次最多转移 {max} 条记录；请分批发送 ids。"},
+    "transfer_which": {"en": "Give either 'ids' (record ids) or 'from_owner' (a user id), "
+                             "not both.",
+                       "zh": "请提供 ids（记录 id 列表）或 from_owner（用户 id）之一，不能同时提供。"},
+    "transfer_ids": {"en": "Expected a list of record ids, e.g. [12, 15].",
+                     "zh": "应为记录 id 列表，例如 [12, 15]。"},
+    "transfer_user": {"en": "Expected a user id (a whole number).",
+                      "zh": "应为用户 id（整数）。"},
+    "transfer_preview": {"en": "Say true to only preview, false to transfer.",
+                         "zh": "填写 true 仅预览，false 执行转移。"},
+    "transfer_note": {"en": "Expected text of at most {max} characters.",
+                      "zh": "应为不超过 {max} 个字符的文本。"},
+    "export_format": {"en": "Unknown format '{format}': use csv or json.",
+                      "zh": "未知格式 '{format}'：请使用 csv 或 json。"},
+    # The public pool (runtime/pool.py, web/pool_api.py).
+    "no_pool": {"en": "{entity} have no public pool: their records are not claimed or "
+                      "returned.",
+                "zh": "{entity}没有公海：其记录不能领取或退回。"},
+    "claimed_meanwhile": {"en": "{entity} #{id} was claimed by someone else a moment ago.",
+                          "zh": "{entity} #{id} 刚刚已被他人领取。"},
+    "already_held": {"en": "{entity} #{id} is already held by someone; only records in the "
+                           "{pool} can be claimed.",
+                     "zh": "{entity} #{id} 已有负责人；只能领取{pool}中的记录。"},
+    "already_yours": {"en": "You already hold {entity} #{id}.",
+                      "zh": "您已是{entity} #{id} 的负责人。"},
+    "claim_busy": {"en": "{entity} #{id} kept changing while it was being claimed; try again.",
+                   "zh": "{entity} #{id} 在领取过程中被反复修改，请重试。"},
+    "not_held": {"en": "{entity} #{id} is not held by anyone: it is already in the {pool}.",
+                 "zh": "{entity} #{id} 没有负责人，已在{pool}中。"},
+    "reason_required": {"en": "Say why the record goes back to the pool (text, at most {max} "
+                              "characters).",
+                        "zh": "请填写退回公海的原因（文本，最多 {max} 个字符）。"},
+    "target_cannot_hold": {"en": "{user} may not read {entity}, so cannot hold them: give "
+                                 "them a role that may.",
+                           "zh": "{user} 没有查看{entity}的权限，无法接收：请先为其分配相应角色。"},
     "admin_only": {"en": "Only an administrator may do this.", "zh": "只有管理员可以执行此操作。"},
     "no_credentials": {"en": "Sign in, or send an API token as 'Authorization: Bearer <token>'.",
                        "zh": "请先登录，或以“Authorization: Bearer <令牌>”发送 API 令牌。"},
@@ -66,6 +120,40 @@ MESSAGES: dict[str, dict[str, str]] = {
     "email": {"en": "Not a valid email address.", "zh": "不是有效的电子邮件地址。"},
     "url": {"en": "Not a valid URL.", "zh": "不是有效的网址。"},
     "phone": {"en": "Not a valid phone number.", "zh": "不是有效的电话号码。"},
+    # Users, teams, tokens and sign-in (web/identity_api.py, web/login.py).
+    "username_taken": {"en": "The username '{username}' is already taken.",
+                       "zh": "用户名 '{username}' 已被占用。"},
+    "team_taken": {"en": "A team with code '{code}' already exists.",
+                   "zh": "代码为 '{code}' 的团队已存在。"},
+    "unknown_role": {"en": "Unknown role '{name}'{hint}.", "zh": "未知角色 '{name}'{hint}。"},
+    "unknown_team": {"en": "Unknown team '{code}'{hint}.", "zh": "未知团队 '{code}'{hint}。"},
+    "unknown_user": {"en": "No user with id {id}.", "zh": "不存在 id 为 {id} 的用户。"},
+    "unknown_token": {"en": "No active token #{id} of yours.",
+                      "zh": "您没有编号为 #{id} 的有效令牌。"},
+    "unknown_parameter": {"en": "Unknown parameter{hint}.", "zh": "未知参数{hint}"},
+    "own_manager": {"en": "A user cannot be their own manager.", "zh": "用户不能是自己的上级。"},
+    "manager_cycle": {"en": "The reporting line would go round in a circle: the new manager "
+                            "reports (directly or not) to this user.",
+                      "zh": "汇报关系将形成循环：新上级（直接或间接）向该用户汇报。"},
+    "team_code": {"en": "Use lower-case letters, digits, '-' or '_' (at most 40 characters).",
+                  "zh": "请使用小写字母、数字、“-”或“_”（最多 40 个字符）。"},
+    "no_spaces": {"en": "May not contain spaces.", "zh": "不能包含空格。"},
+    "cannot_change": {"en": "This cannot be changed.", "zh": "该项不能修改。"},
+    "admin_field": {"en": "Only an administrator may change this.",
+                    "zh": "只有管理员可以修改此项。"},
+    "self_only": {"en": "You may change only your own account.", "zh": "您只能修改自己的账号。"},
+    "password_short": {"en": "A password needs at least {min} characters.",
+                       "zh": "密码至少需要 {min} 个字符。"},
+    "current_password": {"en": "Give your current password to set a new one.",
+                         "zh": "设置新密码前请提供当前密码。"},
+    "wrong_password": {"en": "This is not the current password.", "zh": "当前密码不正确。"},
+    "only_with_password": {"en": "Send it only together with a new 'password'.",
+                           "zh": "仅在设置新密码（password）时提供。"},
+    "send_json": {"en": "Send the request as JSON (Content-Type: application/json).",
+                  "zh": "请以 JSON 格式发送请求（Content-Type: application/json）。"},
+    "signin_refused": {"en": "Wrong username or password.", "zh": "用户名或密码错误。"},
+    "signin_throttled": {"en": "Too many failed sign-ins; try again in {seconds} seconds.",
+                         "zh": "登录失败次数过多，请在 {seconds} 秒后重试。"},
 }
 
 OPERATION_NAMES: dict[str, dict[str, str]] = {
@@ -73,7 +161,7 @@ OPERATION_NAMES: dict[str, dict[str, str]] = {
     "update": {"en": "change", "zh": "修改"}, "delete": {"en": "delete", "zh": "删除"},
     "export": {"en": "export", "zh": "导出"}, "import": {"en": "import", "zh": "导入"},
     "transfer": {"en": "transfer", "zh": "转移"}, "claim": {"en": "claim", "zh": "领取"},
-    "release": {"en": "return to the pool", "zh": "退回"},
+    "release": {"en": "release", "zh": "退回"},
 }
 
 KIND_NAMES: dict[str, dict[str, str]] = {

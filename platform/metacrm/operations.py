@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import sqlalchemy as sa
 import yaml
@@ -16,6 +16,9 @@ from .config import Settings
 from .db import make_engine
 from .errors import DefinitionError
 from .platform import Platform, read_customizations
+
+if TYPE_CHECKING:
+    from .runtime.export import Export
 
 Echo = Callable[[str], Any]
 
@@ -132,7 +135,8 @@ def export_customizations_bundle(settings: Settings, directory: Path) -> int:
     (directory / "bundle.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True,
                                                           sort_keys=False))
     for cid, document in stored:
-        target = document.get("extend") or document.get("extend_optionset")
+        target = next(document[k] for k in ("extend", "extend_optionset", "role", "extend_role")
+                      if k in document)
         path = directory / "entities" / f"{cid:04d}_{target}.yaml"
         path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
     return len(stored)
@@ -141,3 +145,42 @@ def export_customizations_bundle(settings: Settings, directory: Path) -> int:
 def _bundle_name(path: str) -> str:
     manifest = yaml.safe_load((Path(path) / "bundle.yaml").read_text(encoding="utf-8"))
     return str(manifest["bundle"])
+
+
+def prepare_entity_export(settings: Settings, entity: str, args: dict[str, list[str]]
+                          ) -> tuple[Platform, Export]:
+    """The platform and a checked export of ``entity`` (list query parameters in
+    ``args``), as the platform itself: every record, every field, whatever any role
+    may see. Raises a runtime Problem for an unknown entity or a bad query."""
+    from .errors import did_you_mean
+    from .runtime.access import Viewer
+    from .runtime.context import Context
+    from .runtime.export import prepare_export
+    from .runtime.problems import NotFound
+
+    platform = Platform.build(settings)
+    compiled = platform.compiled
+    ctx = Context.system()
+    model = compiled.model(entity)
+    if model is None:
+        raise NotFound(f"unknown entity '{entity}'{did_you_mean(entity, compiled.models)}",
+                       key="entity")
+    return platform, prepare_export(Viewer(compiled, ctx.principal), model, args, ctx)
+
+
+def write_export(platform: Platform, prepared: Export, fmt: str, out: BinaryIO) -> int:
+    """Stream the export to ``out`` (batch by batch, one snapshot); the record count."""
+    from .runtime.export import encode, export_batches, hold_snapshot
+
+    count = 0
+
+    def counted(batches: Iterator[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+        nonlocal count
+        for batch in batches:
+            count += len(batch)
+            yield batch
+
+    with platform.reading() as conn:
+        hold_snapshot(conn)
+        out.writelines(encode(prepared, counted(export_batches(conn, prepared)), fmt))
+    return count

@@ -69,12 +69,13 @@ def check_ownership(catalog: Catalog, entity: EntityDef, errors: ErrorCollector)
         _check_owned_by(catalog, entity, errors)
     direct = owner_field(entity)
     needs_owner = [(what, location) for what, location in (
-        ("a pool", entity.pool.location if entity.pool else None),
-        ("assignment rules", entity.assignment[0].location if entity.assignment else None),
-        ("transfer", entity.transfer.location if entity.transfer else None)) if location]
+        ("a pool needs", entity.pool.location if entity.pool else None),
+        ("assignment rules need", entity.at("assignment") if entity.assignment else None),
+        ("a transfer needs", entity.transfer.location if entity.transfer else None))
+        if location]
     if direct is None:
         for what, location in needs_owner:
-            errors.add(location, f"{where}: {what} needs 'owned_by' to name a user field of "
+            errors.add(location, f"{where}: {what} 'owned_by' to name a user field of "
                        f"'{entity.name}' (the owner)")
     if entity.pool is not None:
         _check_pool(catalog, entity, errors)
@@ -90,21 +91,22 @@ def check_ownership(catalog: Catalog, entity: EntityDef, errors: ErrorCollector)
 def _check_owned_by(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) -> None:
     name = entity.owned_by or ""
     field = entity.fields.get(name)
+    where = entity.at("owned_by")
     if field is None:
-        errors.add(entity.location, f"owned_by: unknown field '{entity.name}.{name}'"
+        errors.add(where, f"owned_by: unknown field '{entity.name}.{name}'"
                    f"{did_you_mean(name, entity.fields)}")
         return
     if field.type == "user":
         return
     if field.type != "reference":
-        errors.add(field.location, f"owned_by: '{name}' is a {field.type} field; name a user "
+        errors.add(where, f"owned_by: '{name}' is a {field.type} field; name a user "
                    "field (the owner) or a reference (held by whoever holds that record)")
         return
     seen = [entity.name]
     target = catalog.entities.get(field.to or "")
     while target is not None and target.owned_by is not None:
         if target.name in seen:
-            errors.add(entity.location, "owned_by goes round in a circle: "
+            errors.add(where, "owned_by goes round in a circle: "
                        + " -> ".join(seen + [target.name]))
             return
         seen.append(target.name)
@@ -118,26 +120,27 @@ def _check_pool(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) -> 
     pool = entity.pool
     assert pool is not None
     for key, values in (("on_claim", pool.on_claim), ("on_return", pool.on_return)):
+        at = entity.at(f"pool.{key}")
         for name, value in values.items():
             field = entity.fields.get(name)
             if field is None:
-                errors.add(pool.location, f"pool {key}: unknown field '{entity.name}.{name}'"
+                errors.add(at, f"pool {key}: unknown field '{entity.name}.{name}'"
                            f"{did_you_mean(name, entity.fields)}")
             elif field.computed or not field.stored or name == entity.owned_by:
-                errors.add(pool.location, f"pool {key}: '{name}' cannot be set here")
+                errors.add(at, f"pool {key}: '{name}' cannot be set here")
             else:
                 problem = literal_problem(field, value, catalog.optionsets)
                 if problem:
-                    errors.add(pool.location, f"pool {key}: {name}: {problem}")
+                    errors.add(at, f"pool {key}: {name}: {problem}")
     if pool.assigned_at is not None:
         field = entity.fields.get(pool.assigned_at)
         if field is None or field.type != "datetime":
-            errors.add(pool.location, f"pool assigned_at: '{pool.assigned_at}' must be a "
-                       f"datetime field of '{entity.name}'"
+            errors.add(entity.at("pool.assigned_at"), f"pool assigned_at: "
+                       f"'{pool.assigned_at}' must be a datetime field of '{entity.name}'"
                        + (did_you_mean(pool.assigned_at, entity.fields) if field is None
                           else ""))
-    _conditions(catalog, entity, pool.hold_limit_excludes, pool.location,
-                "pool hold_limit_excludes", errors)
+    _conditions(catalog, entity, pool.hold_limit_excludes,
+                entity.at("pool.hold_limit_excludes"), "pool hold_limit_excludes", errors)
     _check_unique_names(pool.return_rules, "return rule", errors)
     for rule in pool.return_rules:
         what = f"return rule '{rule.name}'"

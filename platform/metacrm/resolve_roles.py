@@ -85,20 +85,21 @@ def _check_grant(role: RoleDef, grant: GrantDef, entity: EntityDef,
     for operation in sorted(grant.operations & set(_NEEDS)):
         # "operations: all" grants them where they apply; a list names them on purpose.
         if not available[operation] and not grant.all_operations:
-            errors.add(grant.location, f"{what}: '{operation}' needs {_NEEDS[operation]} on "
-                       f"'{entity.name}'")
+            errors.add(grant.at("operations"), f"{what}: '{operation}' needs "
+                       f"{_NEEDS[operation]} on '{entity.name}'")
     if grant.hold_limit is not None and entity.pool is None:
-        errors.add(grant.location, f"{what}: hold_limit needs a pool on '{entity.name}'")
+        errors.add(grant.at("hold_limit"), f"{what}: hold_limit needs a pool on "
+                   f"'{entity.name}'")
     for problem in condition_problems(entity, grant.where, optionsets, entities):
-        errors.add(grant.location, f"{what} where: {problem}")
+        errors.add(grant.at("where"), f"{what} where: {problem}")
     for name, access in grant.fields.items():
         field = entity.fields.get(name)
         if field is None:
-            errors.add(grant.location, f"{what}: unknown field '{name}'"
+            errors.add(grant.at("fields"), f"{what}: unknown field '{name}'"
                        f"{did_you_mean(name, entity.fields)}")
             continue
         blocked = access in ("hidden", "readonly")
         if (blocked and "create" in grant.operations and field.required
                 and field.default is None):
-            errors.add(grant.location, f"{what}: '{name}' is required and has no default, so "
+            errors.add(grant.at("fields"), f"{what}: '{name}' is required and has no default, so "
                        f"a role that may create {entity.name} records cannot have it {access}")

@@ -144,6 +144,8 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
         names = [expected] if isinstance(expected, str) else list(expected)
         errors.add(location, f"{prefix}expected {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}"
                    f", got {error.instance!r}")
+    elif validator == "pattern" and path and path[-1] in _PATTERN_HINTS:
+        errors.add(location, f"{prefix}{_PATTERN_HINTS[path[-1]]}, got {error.instance!r}")
     elif validator == "pattern" and path and path[-1] == "format":
         errors.add(location, f"{prefix}an autonumber format needs a counter such as "
                    f"'{{seq}}' or '{{seq:06}}', got {error.instance!r}")
@@ -154,6 +156,13 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
                    "(a lower-case letter, then lower-case letters, digits, single underscores)")
     else:
         errors.add(location, f"{prefix}{error.message}")
+
+
+_PATTERN_HINTS = {
+    "every": "expected a duration such as 30m, 1h or 1d",
+    "team": "expected a team code: lower-case letters, digits, '-' and single '_'",
+    "operations": "expected a list of operations, or 'all'",
+}
 
 
 def _is_key_error(doc: Document, path: tuple[Any, ...], error: ValidationError) -> bool:

@@ -74,6 +74,12 @@ def _entity_table(metadata: sa.MetaData, entity: EntityDef) -> sa.Table:
         elif (field.indexed or field.type in ("reference", "user")) and field.name not in leading:
             # A declared index that starts with the column already serves it.
             automatic.append(([field.name], False, None))
+    first_sort = entity.default_sort[0].lstrip("-") if entity.default_sort else "id"
+    if first_sort != "id" and first_sort not in leading and first_sort in table.c and not any(
+            columns[0] == first_sort for columns, _, _ in automatic):
+        # The list's default order, served by an index: page 1 of a million records
+        # reads 50 index entries instead of sorting the table.
+        automatic.append(([first_sort], False, None))
     seen: set[tuple[tuple[str, ...], bool]] = set()
     for columns, unique, name in declared + automatic:
         if (tuple(columns), unique) in seen:

@@ -148,6 +148,11 @@ class EntityDef:
     transfer: TransferDef | None = None
     bundle: str = ""
     location: Location = UNKNOWN
+    # Where each top-level key (and "pool.<key>") was written, for precise diagnostics.
+    key_locations: Mapping[str, Location] = field(default_factory=dict)
+
+    def at(self, key: str) -> Location:
+        return self.key_locations.get(key, self.location)
 
     def field(self, name: str) -> FieldDef | None:
         return self.fields.get(name)

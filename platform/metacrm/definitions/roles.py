@@ -31,6 +31,10 @@ class GrantDef:
     # "operations: all": each operation where it applies (claim only with a pool…)
     all_operations: bool = False
     location: Location = UNKNOWN
+    key_locations: Mapping[str, Location] = field(default_factory=dict)
+
+    def at(self, key: str) -> Location:
+        return self.key_locations.get(key, self.location)
 
 
 @dataclass(frozen=True)

@@ -1,83 +1,162 @@
-"""``metacrm user ...``: manage users and API tokens from the command line."""
+"""``metacrm user ...``: manage users, their roles, teams and manager, and API
+tokens from the command line."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from typing import Any
 
 import click
 import sqlalchemy as sa
 
-from ..compile.tables import add_system_tables
-from ..config import Settings
-from ..db import make_engine, writer
+from ..runtime.context import utcnow
+from ..runtime.problems import Problem
+from .cli_support import check_roles, defined_roles, existing_user, problem_text, transaction
+from .fields import USER_FIELDS, check_object
+from .profiles import Profile, change_profile, create_profile, get_profile, list_profiles
+from .sessions import end_user_sessions
 from .tokens import create_token, list_tokens, revoke_token
-from .users import (
-    UserError,
-    create_user,
-    find_user,
-    list_users,
-    set_active,
-    set_admin,
-    set_password,
-)
-
-
-@contextmanager
-def _transaction() -> Iterator[tuple[sa.Connection, sa.MetaData]]:
-    metadata = sa.MetaData()
-    add_system_tables(metadata)
-    engine = make_engine(Settings.from_env().database_url)
-    try:
-        with writer(engine).begin() as conn:
-            if not sa.inspect(conn).has_table("mc_tokens"):
-                raise click.ClickException("the database is not migrated: run `metacrm migrate`")
-            yield conn, metadata
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        engine.dispose()
-
-
-def _existing(conn: sa.Connection, metadata: sa.MetaData, username: str):  # type: ignore[no-untyped-def]
-    user = find_user(conn, metadata, username)
-    if user is None:
-        raise click.ClickException(f"no user '{username}' (see `metacrm user list`)")
-    return user
+from .users import get_user, set_active, set_admin, set_password
 
 
 @click.group("user")
 def user_command() -> None:
-    """Create users, set passwords, issue and revoke API tokens."""
+    """Create and change users, set passwords, issue and revoke API tokens."""
+
+
+def _checked(given: dict[str, Any]) -> dict[str, Any]:
+    """``given`` checked by the same rules as the REST API."""
+    try:
+        return check_object({k: v for k, v in given.items() if v is not None}, USER_FIELDS,
+                            "en")
+    except Problem as exc:
+        raise click.ClickException(problem_text(exc)) from None
+
+
+def _manager_id(conn: sa.Connection, metadata: sa.MetaData, username: str | None
+                ) -> int | None:
+    return existing_user(conn, metadata, username).id if username else None
 
 
 @user_command.command("create")
 @click.argument("username")
-@click.option("--name", default="", help="Display name (default: the username).")
+@click.option("--name", default=None, help="Display name (default: the username).")
 @click.option("--email", default=None)
+@click.option("--phone", default=None)
+@click.option("--language", default=None, help="en or zh (default: en).")
 @click.option("--admin", is_flag=True, help="An administrator.")
+@click.option("--role", "roles", multiple=True, help="A role (repeat for several).")
+@click.option("--team", "teams", multiple=True, help="A team code (repeat for several).")
+@click.option("--manager", default=None, help="The username of the user's manager.")
 @click.option("--password", default=None, help="Prompted for when omitted (8+ characters).")
 @click.option("--no-password", is_flag=True, help="API-token-only user: no web login.")
-def create(username: str, name: str, email: str | None, admin: bool, password: str | None,
-           no_password: bool) -> None:
+def create(username: str, name: str | None, email: str | None, phone: str | None,
+           language: str | None, admin: bool, roles: tuple[str, ...], teams: tuple[str, ...],
+           manager: str | None, password: str | None, no_password: bool) -> None:
     """Create a user."""
+    if password is not None and no_password:
+        raise click.ClickException("give --password or --no-password, not both")
+    changes = _checked({"username": username, "name": name, "email": email, "phone": phone,
+                        "language": language})
     if password is None and not no_password:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _transaction() as (conn, metadata):
-        user = create_user(conn, metadata, username, name, email=email, password=password,
-                           is_admin=admin)
-    click.echo(f"created user '{user.username}' (id {user.id}{', admin' if admin else ''})")
+    changes.update(_checked({"password": password}))
+    with transaction() as (conn, metadata):
+        known = defined_roles(conn)
+        check_roles(roles, known)
+        changes.update(is_admin=admin, roles=list(roles), teams=list(teams),
+                       manager=_manager_id(conn, metadata, manager))
+        profile = create_profile(conn, metadata, changes.pop("username"), changes,
+                                 known_roles=known, now=utcnow())
+    roles_said = f", roles: {', '.join(profile.roles)}" if profile.roles else ", no role yet"
+    click.echo(f"created user '{profile.username}' (id {profile.id}"
+               f"{', admin' if admin else ''}{roles_said})")
+
+
+@user_command.command("set")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, help="Replace the roles (repeat for several).")
+@click.option("--add-role", "add_roles", multiple=True, help="Add a role.")
+@click.option("--remove-role", "remove_roles", multiple=True, help="Take a role away.")
+@click.option("--team", "teams", multiple=True, help="Replace the teams (repeat for several).")
+@click.option("--manager", default=None, help="The username of the user's new manager.")
+@click.option("--no-manager", is_flag=True, help="At the top of the reporting line.")
+@click.option("--name", default=None)
+@click.option("--email", default=None, help="An address, or '' for none.")
+@click.option("--phone", default=None, help="A number, or '' for none.")
+@click.option("--language", default=None, help="en or zh.")
+def set_command(username: str, roles: tuple[str, ...], add_roles: tuple[str, ...],
+                remove_roles: tuple[str, ...], teams: tuple[str, ...], manager: str | None,
+                no_manager: bool, name: str | None, email: str | None, phone: str | None,
+                language: str | None) -> None:
+    """Change a user's roles, teams, manager or details."""
+    if manager is not None and no_manager:
+        raise click.ClickException("give --manager or --no-manager, not both")
+    changes = _checked({"name": name, "email": email, "phone": phone, "language": language})
+    with transaction() as (conn, metadata):
+        user = existing_user(conn, metadata, username)
+        if roles or add_roles or remove_roles:
+            known = defined_roles(conn)
+            check_roles(roles + add_roles, known)
+            current = set(roles) if roles else set(_profile(conn, metadata, user.id).roles)
+            changes["roles"] = sorted((current | set(add_roles)) - set(remove_roles))
+        else:
+            known = {}
+        if teams:
+            changes["teams"] = list(teams)
+        if manager is not None or no_manager:
+            changes["manager"] = _manager_id(conn, metadata, manager)
+        if not changes:
+            raise click.ClickException("nothing to change: see `metacrm user set --help`")
+        profile = change_profile(conn, metadata, user.id, changes, known_roles=known,
+                                 now=utcnow())
+        _echo_profile(conn, metadata, profile, f"user '{username}' changed")
+
+
+@user_command.command("show")
+@click.argument("username")
+def show(username: str) -> None:
+    """Show a user: details, roles, teams, manager and tokens."""
+    with transaction() as (conn, metadata):
+        profile = _profile(conn, metadata, existing_user(conn, metadata, username).id)
+        _echo_profile(conn, metadata, profile)
+        tokens = list_tokens(conn, metadata, profile.id)
+    active = sum(1 for t in tokens if t.revoked_at is None)
+    click.echo(f"  tokens:   {active} active, {len(tokens) - active} revoked")
+
+
+def _profile(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> Profile:
+    return get_profile(conn, metadata, user_id)  # type: ignore[return-value]
+
+
+def _echo_profile(conn: sa.Connection, metadata: sa.MetaData, profile: Profile,
+                  heading: str | None = None) -> None:
+    boss = get_user(conn, metadata, profile.manager_id) if profile.manager_id else None
+    if heading:
+        click.echo(heading)
+    flags = ", ".join(f for f, on in (("active", profile.active),
+                                      ("disabled", not profile.active),
+                                      ("administrator", profile.is_admin),
+                                      ("no password: API tokens only",
+                                       not profile.has_password)) if on)
+    click.echo(f"{profile.username} (id {profile.id}): {profile.name}  [{flags}]")
+    click.echo(f"  email:    {profile.email or '-'}   phone: {profile.phone or '-'}   "
+               f"language: {profile.language}")
+    click.echo(f"  roles:    {', '.join(profile.roles) or '-'}")
+    click.echo(f"  teams:    {', '.join(profile.teams) or '-'}")
+    click.echo(f"  manager:  {boss.username if boss else '-'}")
 
 
 @user_command.command("list")
 def list_command() -> None:
-    """List users."""
-    with _transaction() as (conn, metadata):
-        for user in list_users(conn, metadata):
+    """List users with their roles."""
+    with transaction() as (conn, metadata):
+        for user in list_profiles(conn, metadata):
             flags = ", ".join(f for f, on in (("admin", user.is_admin),
                                               ("disabled", not user.active)) if on)
-            click.echo(f"{user.id:>5}  {user.username:<24} {user.name}"
+            click.echo(f"{user.id:>5}  {user.username:<24} {user.name:<24} "
+                       f"{', '.join(user.roles) or '(no role)'}"
                        + (f"  ({flags})" if flags else ""))
 
 
@@ -85,23 +164,32 @@ def list_command() -> None:
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def password_command(username: str, password: str) -> None:
-    """Set a user's password."""
-    with _transaction() as (conn, metadata):
-        set_password(conn, metadata, _existing(conn, metadata, username).id, password)
+    """Set a user's password; they are signed out everywhere."""
+    with transaction() as (conn, metadata):
+        user_id = existing_user(conn, metadata, username).id
+        set_password(conn, metadata, user_id, password)
+        end_user_sessions(conn, metadata, user_id, utcnow())
     click.echo(f"password of '{username}' changed")
 
 
 def _change_user(username: str, change: Callable[..., None], value: bool, said: str) -> None:
-    with _transaction() as (conn, metadata):
-        change(conn, metadata, _existing(conn, metadata, username).id, value)
+    with transaction() as (conn, metadata):
+        change(conn, metadata, existing_user(conn, metadata, username).id, value)
     click.echo(f"user '{username}' {said}")
+
+
+def _disable(conn: sa.Connection, metadata: sa.MetaData, user_id: int, active: bool) -> None:
+    set_active(conn, metadata, user_id, active)
+    # Lookups already refuse a disabled user; ending the sessions also keeps them
+    # from coming back if the user is enabled again.
+    end_user_sessions(conn, metadata, user_id, utcnow())
 
 
 @user_command.command("disable")
 @click.argument("username")
 def disable(username: str) -> None:
-    """Disable a user: their tokens stop working at once."""
-    _change_user(username, set_active, False, "disabled")
+    """Disable a user: their sessions and tokens stop working at once."""
+    _change_user(username, _disable, False, "disabled")
 
 
 @user_command.command("enable")
@@ -125,8 +213,9 @@ def admin_command(username: str, revoke: bool) -> None:
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
 def token_command(username: str, name: str) -> None:
     """Issue an API token (shown once; send it as `Authorization: Bearer <token>`)."""
-    with _transaction() as (conn, metadata):
-        token, info = create_token(conn, metadata, _existing(conn, metadata, username).id, name)
+    with transaction() as (conn, metadata):
+        token, info = create_token(conn, metadata, existing_user(conn, metadata, username).id,
+                                   name)
     click.echo(token)
     click.echo(f"token #{info.id} for '{username}': store it now, it is not shown again",
                err=True)
@@ -136,8 +225,8 @@ def token_command(username: str, name: str) -> None:
 @click.argument("username")
 def tokens_command(username: str) -> None:
     """List a user's tokens (never their secrets)."""
-    with _transaction() as (conn, metadata):
-        for info in list_tokens(conn, metadata, _existing(conn, metadata, username).id):
+    with transaction() as (conn, metadata):
+        for info in list_tokens(conn, metadata, existing_user(conn, metadata, username).id):
             state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
             click.echo(f"#{info.id:<5} {info.name:<20} created {info.created_at:%Y-%m-%d}  "
                        f"{state}")
@@ -147,7 +236,7 @@ def tokens_command(username: str) -> None:
 @click.argument("token_id", type=int)
 def revoke(token_id: int) -> None:
     """Revoke a token by its number: it stops working at once."""
-    with _transaction() as (conn, metadata):
+    with transaction() as (conn, metadata):
         if not revoke_token(conn, metadata, token_id):
             click.echo(f"no active token #{token_id}", err=True)
             sys.exit(1)

@@ -19,6 +19,7 @@ from ..compile.models import EntityModel
 from ..compile.policy import EntityPolicy
 from ..i18n import message, operation_name
 from .context import Context, Principal
+from .people import People
 from .problems import Forbidden
 from .scopes import reach_condition
 
@@ -37,6 +38,7 @@ class EntityAccess:
     model: EntityModel
     principal: Principal
     policy: EntityPolicy
+    people: People | None = None
 
     def allows(self, operation: str) -> bool:
         return self.policy.allows(operation)
@@ -55,7 +57,8 @@ class EntityAccess:
         if not reaches:
             return sa.false()
         return reach_condition(self.compiled, self.model, self.principal.user_id, reaches,
-                               self._sees_pool if operation == "read" else _no_pool)
+                               self._sees_pool if operation == "read" else _no_pool,
+                               self.people)
 
     def _sees_pool(self, model: EntityModel) -> bool:
         return policy_for(self.compiled, model, self.principal).allows("claim")
@@ -88,23 +91,31 @@ def _no_pool(model: EntityModel) -> bool:
     return False
 
 
-def entity_access(compiled: Compiled, model: EntityModel, principal: Principal) -> EntityAccess:
-    return EntityAccess(compiled, model, principal, policy_for(compiled, model, principal))
+def entity_access(compiled: Compiled, model: EntityModel, principal: Principal,
+                  people: People | None = None) -> EntityAccess:
+    return EntityAccess(compiled, model, principal, policy_for(compiled, model, principal),
+                        people)
 
 
 class Viewer:
-    """One caller's access to every entity of a compiled program (per request)."""
+    """One caller's access to every entity of a compiled program (per request).
 
-    def __init__(self, compiled: Compiled, principal: Principal):
+    Given the request's connection, team and reporting-line scopes are resolved to
+    the users they reach once, and written into statements as ids (see people.py);
+    without one they stay subqueries (same records, plans less well)."""
+
+    def __init__(self, compiled: Compiled, principal: Principal,
+                 conn: sa.Connection | None = None):
         self.compiled = compiled
         self.principal = principal
+        self.people = People(compiled, conn) if conn is not None else None
         self._entities: dict[str, EntityAccess] = {}
 
     def of(self, model: EntityModel) -> EntityAccess:
         found = self._entities.get(model.name)
         if found is None:
             found = self._entities[model.name] = entity_access(self.compiled, model,
-                                                              self.principal)
+                                                              self.principal, self.people)
         return found
 
     def types(self, model: EntityModel) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Runtime customizations: add fields and options while the servers run.
+"""Runtime customizations: add fields, options and roles while the servers run.
 
 A customization is an ``extend`` / ``extend_optionset`` document, validated
 exactly like YAML, compiled together with everything else, migrated online
@@ -19,9 +19,10 @@ from ..platform import CUSTOMIZATIONS, SCHEMA_STATE, Platform, read_customizatio
 from .context import Context
 from .problems import Conflict, Invalid
 
-ALLOWED_KINDS = ("extend", "extend_optionset")
+ALLOWED_KINDS = ("extend", "extend_optionset", "role", "extend_role")
 NOT_AN_EXTENSION = ("A customization is a document starting with 'extend' (add fields, "
-                    "indexes, labels) or 'extend_optionset' (add options).")
+                    "indexes, labels, pool and assignment rules), 'extend_optionset' (add "
+                    "options), 'role' (a new role) or 'extend_role' (change a role).")
 
 
 def add_customization(platform: Platform, ctx: Context, document: Any) -> tuple[int, Compiled]:

@@ -41,8 +41,9 @@ def held_counts(conn: sa.Connection, compiled: Compiled, model: EntityModel,
         column.in_(ids), model.table.c.deleted_at.is_(None)).group_by(column))
     pool = model.entity.pool
     if pool is not None and pool.hold_limit_excludes:
-        statement = statement.where(~where_condition(
-            compiled, model, pool.hold_limit_excludes.items()))
+        # NOT on its own would leave out records whose field is empty (NULL is not false).
+        statement = statement.where(sa.not_(sa.func.coalesce(where_condition(
+            compiled, model, pool.hold_limit_excludes.items()), sa.false())))
     counts = dict.fromkeys(ids, 0)
     counts.update({row[0]: row[1] for row in conn.execute(statement)})
     return counts

@@ -22,7 +22,7 @@ from .writes import check_version, lock_reachable, not_found
 
 def delete_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
                   record_id: int, expected_version: int | None) -> None:
-    viewer = Viewer(compiled, ctx.principal)
+    viewer = Viewer(compiled, ctx.principal, conn)
     viewer.of(model).require("delete", ctx)
     current = lock_reachable(conn, viewer, model, record_id, ctx, "delete")
     check_version(current, expected_version, ctx)
@@ -31,7 +31,7 @@ def delete_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
 
 def restore_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
                    record_id: int) -> None:
-    viewer = Viewer(compiled, ctx.principal)
+    viewer = Viewer(compiled, ctx.principal, conn)
     access = viewer.of(model)
     access.require("delete", ctx)
     table = model.table

@@ -40,7 +40,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
     """Insert already-read payloads (see payload.read_payload); returns the new records
     as the API shows them (built from what was inserted: no second read). A bulk
     create is an import: the role needs both operations."""
-    viewer = Viewer(compiled, ctx.principal)
+    viewer = Viewer(compiled, ctx.principal, conn)
     access = viewer.of(model)
     access.require("create", ctx)
     if bulk:
@@ -54,11 +54,12 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
     for index, values in enumerate(rows):
         record = {name: values.get(name) for name in model.types if name in values}
         record.update(model.empty_rollups)
+        # Formulas and rules may use the system fields: they have their values already.
+        record.update(version=1, created_at=ctx.now, updated_at=ctx.now,
+                      created_by=ctx.user_id, updated_by=ctx.user_id)
         apply_formulas(model, record, ctx)
         for key, problems in broken_rules(model, record, ctx).items():
             errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
-        record.update(version=1, created_at=ctx.now, updated_at=ctx.now,
-                      created_by=ctx.user_id, updated_by=ctx.user_id)
         records.append(record)
     if errors:
         raise Invalid(errors)
@@ -124,7 +125,7 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
 def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
                   record_id: int, body: Any, expected_version: int | None) -> dict[str, Any]:
     """Apply a client's PATCH body under a row lock; returns the record as shown."""
-    viewer = Viewer(compiled, ctx.principal)
+    viewer = Viewer(compiled, ctx.principal, conn)
     access = viewer.of(model)
     access.require("update", ctx)
     table = model.table

@@ -51,13 +51,13 @@ def _list(entity: str, *, deleted: bool) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        viewer = Viewer(compiled, ctx.principal)
-        viewer.of(model).require("read", ctx)
-        if deleted:  # the recycle bin is for those who may delete (and so restore)
-            viewer.of(model).require("delete", ctx)
-        query = parse_list_query(args, model, viewer,
-                                 ("-deleted_at",) if deleted else model.entity.default_sort)
         with platform().reading() as conn:
+            viewer = Viewer(compiled, ctx.principal, conn)
+            viewer.of(model).require("read", ctx)
+            if deleted:  # the recycle bin is for those who may delete (and so restore)
+                viewer.of(model).require("delete", ctx)
+            query = parse_list_query(args, model, viewer, ("-deleted_at",) if deleted
+                                     else model.entity.default_sort)
             return list_records(conn, viewer, model, query, deleted=deleted,
                                 operation="delete" if deleted else "read")
 
@@ -72,10 +72,10 @@ def get_entity(entity: str, record_id: int) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        viewer = Viewer(compiled, ctx.principal)
-        viewer.of(model).require("read", ctx)
-        query = parse_list_query(args, model, viewer)
         with platform().reading() as conn:
+            viewer = Viewer(compiled, ctx.principal, conn)
+            viewer.of(model).require("read", ctx)
+            query = parse_list_query(args, model, viewer)
             record = get_record(conn, viewer, model, record_id, query=query)
         if record is None:
             raise _not_found(compiled, entity, record_id, ctx.locale)

@@ -13,9 +13,15 @@ from ..config import Settings
 from ..platform import Platform
 from ..runtime.problems import Problem, TooManyRequests
 from .api import api
+from .credentials_api import credentials_api
+from .export_api import export_api
 from .home import home
+from .identity_api import identity_api
 from .jsonio import OrjsonProvider
+from .login import login
 from .meta_api import meta_api
+from .pool_api import pool_api
+from .transfer_api import transfer_api
 
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> Flask:
@@ -41,7 +47,13 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.json = OrjsonProvider(app)
     app.extensions["metacrm"] = platform
     app.register_blueprint(home)
+    app.register_blueprint(login)
     app.register_blueprint(meta_api)
+    app.register_blueprint(identity_api)
+    app.register_blueprint(credentials_api)
+    app.register_blueprint(export_api)
+    app.register_blueprint(transfer_api)
+    app.register_blueprint(pool_api)
     app.register_blueprint(api)
     _register_error_handlers(app)
     return app

@@ -3,6 +3,7 @@ and the OpenAPI document."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -76,10 +77,32 @@ def customize() -> Any:
 
 @meta_api.get("/openapi.json")
 def openapi() -> Any:
+    """The API as the caller may use it: the entities they may work with, without
+    the fields their roles hide."""
     from .openapi import build_openapi
 
     ctx = current_context()
-    return jsonify(build_openapi(platform().compiled.catalog, ctx.locale, request.host_url))
+    compiled = platform().compiled
+    catalog = visible_catalog(compiled.catalog, Viewer(compiled, ctx.principal), compiled)
+    return jsonify(build_openapi(catalog, ctx.locale, request.host_url))
+
+
+def visible_catalog(catalog: Catalog, viewer: Viewer, compiled: Any) -> Catalog:
+    entities = {}
+    for name, model in compiled.models.items():
+        access = viewer.of(model)
+        if not access.policy.operations:
+            continue
+        entity = catalog.entities[name]
+        if access.hidden:
+            entity = replace(entity, fields={n: f for n, f in entity.fields.items()
+                                             if n not in access.hidden},
+                             search=tuple(n for n in entity.search if n not in access.hidden),
+                             default_sort=tuple(k for k in entity.default_sort
+                                                if k.lstrip("-") not in access.hidden))
+        entities[name] = entity
+    # A reference to an entity left out stays a plain id in the document.
+    return replace(catalog, entities=entities)
 
 
 def _entity_summary(entity: EntityDef, lang: str) -> dict[str, Any]:

@@ -1,0 +1,112 @@
+"""``/api/tokens`` and ``/api/auth``: a caller's API tokens, and signing in and
+out with a password for a browser session (see docs/identity.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, session, url_for
+
+from ..i18n import message
+from ..identity.fields import LOGIN_FIELDS, TOKEN_FIELDS
+from ..identity.principals import principal_of
+from ..identity.profiles import get_profile
+from ..identity.signin import SignInRefused, SignInThrottled, sign_in
+from ..identity.tokens import TokenInfo, create_token, list_tokens, revoke_token
+from ..runtime.context import Context, Principal, utcnow
+from ..runtime.problems import BadQuery, NotFound, TooManyRequests, Unauthorized
+from ..values import json_value
+from .auth import SESSION_KEY, current_context, is_admin, request_locale
+from .identity_api import me_json, read_object
+from .login import begin_browser_session, client_address, end_browser_session
+from .requests import platform
+
+credentials_api = Blueprint("metacrm_credentials", __name__, url_prefix="/api")
+
+
+# --- tokens ------------------------------------------------------------------------------
+
+def token_json(info: TokenInfo) -> dict[str, Any]:
+    return {"id": info.id, "name": info.name, "created_at": json_value(info.created_at),
+            "revoked_at": json_value(info.revoked_at) if info.revoked_at else None}
+
+
+@credentials_api.get("/tokens")
+def tokens() -> Any:
+    ctx = current_context()
+    plat = platform()
+    with plat.reading() as conn:
+        found = list_tokens(conn, plat.compiled.metadata, ctx.user_id) if ctx.user_id else []
+    return jsonify({"items": [token_json(t) for t in found]})
+
+
+@credentials_api.post("/tokens")
+def issue_token() -> Any:
+    """A new token of the caller's; its text is in this response only."""
+    ctx = current_context()
+    values = read_object(ctx, TOKEN_FIELDS, required=("name",))
+    plat = platform()
+    with plat.writing() as conn:
+        token, info = create_token(conn, plat.compiled.metadata, ctx.user_id,  # type: ignore[arg-type]
+                                   values["name"])
+    response = jsonify({**token_json(info), "token": token})
+    response.status_code = 201
+    response.headers["Location"] = url_for("metacrm_credentials.tokens")
+    return response
+
+
+@credentials_api.delete("/tokens/<int:token_id>")
+def revoke(token_id: int) -> Any:
+    """Revoke one of the caller's tokens (administrators: anyone's); at once."""
+    ctx = current_context()
+    plat = platform()
+    metadata = plat.compiled.metadata
+    with plat.writing() as conn:
+        own = ctx.user_id is not None and any(
+            t.id == token_id for t in list_tokens(conn, metadata, ctx.user_id))
+        if not (own or is_admin(ctx)) or not revoke_token(conn, metadata, token_id):
+            raise NotFound(message("unknown_token", ctx.locale, id=token_id), key="id")
+    return Response(status=204)
+
+
+# --- signing in --------------------------------------------------------------------------
+
+@credentials_api.post("/auth/login")
+def login() -> Any:
+    """Sign in with a username and password: a session cookie, the caller and the
+    CSRF token that unsafe requests of this session must send."""
+    lang = request_locale()
+    if not request.is_json:
+        # A cross-site form can post text that looks like JSON, but never with this
+        # content type: requiring it keeps other sites from signing a visitor in.
+        raise BadQuery(message("send_json", lang), key="Content-Type")
+    anonymous = Context(Principal(None), lang, utcnow())
+    values = read_object(anonymous, LOGIN_FIELDS, required=("username", "password"))
+    plat = platform()
+    try:
+        signed = sign_in(plat, values["username"], values["password"],
+                         address=client_address(), user_agent=request.user_agent.string,
+                         now=anonymous.now)
+    except SignInThrottled as exc:
+        raise TooManyRequests(message("signin_throttled", lang, seconds=exc.retry_after),
+                              exc.retry_after) from None
+    except SignInRefused:
+        raise Unauthorized(message("signin_refused", lang)) from None
+    begin_browser_session(signed)
+    with plat.reading() as conn:
+        principal = principal_of(conn, plat.compiled.metadata, signed.user.id)
+        profile = get_profile(conn, plat.compiled.metadata, signed.user.id)
+    ctx = Context(principal or Principal(signed.user.id), lang, anonymous.now)
+    return jsonify(me_json(ctx, profile, signed.session.csrf))  # type: ignore[arg-type]
+
+
+@credentials_api.post("/auth/logout")
+def logout() -> Any:
+    """End this browser's session (its CSRF token is needed, as for any change)."""
+    if session.get(SESSION_KEY):
+        try:
+            current_context()
+        except Unauthorized:
+            pass  # the session has already ended
+        end_browser_session()
+    return Response(status=204)

@@ -1,0 +1,53 @@
+"""REST endpoint for export: ``GET /api/<entity>/export`` streams every record a list
+query matches as CSV or JSON lines (see docs/transfer-and-export.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from ..compile.compiled import Compiled
+from ..runtime.access import Viewer
+from ..runtime.export import (
+    FORMATS,
+    encode,
+    export_batches,
+    export_format,
+    filename,
+    hold_snapshot,
+    prepare_export,
+)
+from .auth import current_context
+from .requests import entity_model, platform, with_fresh_schema
+
+export_api = Blueprint("metacrm_export", __name__, url_prefix="/api")
+
+
+@export_api.get("/<entity>/export")
+def export(entity: str) -> Any:
+    ctx = current_context()
+    args = request.args.to_dict(flat=False)
+    fmt = export_format(request.args.get("format"), ctx)
+    plat = platform()  # the body is written after this view returns, outside its context
+
+    def run(compiled: Compiled) -> Any:
+        model = entity_model(compiled, entity, ctx)
+        return prepare_export(Viewer(compiled, ctx.principal), model, args, ctx)
+
+    # Everything that can fail with a clear error is checked before the first byte.
+    prepared = with_fresh_schema(run)
+
+    def body() -> Iterator[bytes]:
+        # Closing the response (also when the client goes away) closes this
+        # generator, and with it the connection.
+        with plat.reading() as conn:
+            hold_snapshot(conn)
+            yield from encode(prepared, export_batches(conn, prepared), fmt)
+
+    response = Response(body(), content_type=FORMATS[fmt][0])
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename={filename(prepared.model, fmt, ctx)}")
+    response.headers["Cache-Control"] = "no-store"
+    return response

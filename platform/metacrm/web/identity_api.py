@@ -1,0 +1,348 @@
+"""``/api/users``, ``/api/teams`` and ``/api/roles``: the people of the CRM and
+what they may do (see docs/identity.md). Everyone signed in may read the
+directory; only administrators change other people."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, session, url_for
+
+from ..compile.compiled import Compiled
+from ..definitions import OPERATIONS, RoleDef
+from ..i18n import message, suggestion
+from ..identity.fields import SELF_FIELDS, TEAM_FIELDS, USER_FIELDS, Check, check_object
+from ..identity.profiles import (
+    Profile,
+    ProfileError,
+    change_profile,
+    create_profile,
+    get_profile,
+    list_profiles,
+    set_members,
+)
+from ..identity.signin import limits_of
+from ..identity.teams import (
+    Team,
+    create_team,
+    delete_team,
+    find_team,
+    get_team,
+    list_teams,
+    rename_team,
+)
+from ..identity.throttle import record_failure, retry_after
+from ..identity.users import check_password
+from ..runtime.access import Viewer
+from ..runtime.context import Context
+from ..runtime.problems import (
+    BadQuery,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+)
+from ..values import json_value
+from .auth import SESSION_KEY, current_context, is_admin, require_admin, session_csrf
+from .login import client_address
+from .requests import json_body, platform
+
+identity_api = Blueprint("metacrm_identity", __name__, url_prefix="/api")
+
+USER_FILTERS = ("q", "team", "role", "active")
+
+
+def _created(body: dict[str, Any], location: str) -> Response:
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
+def _no_content() -> Response:
+    return Response(status=204)
+
+
+def read_object(ctx: Context, fields: Mapping[str, Check], *,
+                required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The request's JSON object, checked against ``fields``; 422 listing every problem."""
+    body = json_body(ctx)
+    if not isinstance(body, dict):
+        raise Invalid(message("bad_json", ctx.locale))
+    return check_object(body, fields, ctx.locale, required=required)
+
+
+def _profile_problem(exc: ProfileError, lang: str) -> Conflict | Invalid:
+    errors = exc.errors(lang)
+    return Conflict(errors) if exc.conflict else Invalid(errors)
+
+
+# --- users -------------------------------------------------------------------------------
+
+def user_json(profile: Profile, admin: bool) -> dict[str, Any]:
+    """A directory entry; administrators also see the account's flags and age."""
+    body: dict[str, Any] = {
+        "id": profile.id, "username": profile.username, "name": profile.name,
+        "email": profile.email, "phone": profile.phone, "language": profile.language,
+        "active": profile.active, "manager": profile.manager_id,
+        "teams": list(profile.teams), "roles": list(profile.roles)}
+    if admin:
+        body.update(is_admin=profile.is_admin, created_at=json_value(profile.created_at),
+                    has_password=profile.has_password)
+    return body
+
+
+def me_json(ctx: Context, profile: Profile, csrf: str | None) -> dict[str, Any]:
+    """The caller in full, whether they administer the CRM, and what they may do."""
+    compiled = platform().compiled
+    viewer = Viewer(compiled, ctx.principal)
+    body = user_json(profile, admin=True)
+    body["administrator"] = is_admin(ctx)
+    body["permissions"] = {
+        name: [op for op in OPERATIONS if op in viewer.of(model).policy.operations]
+        for name, model in compiled.models.items()}
+    if csrf:
+        body["csrf_token"] = csrf
+    return body
+
+
+@identity_api.get("/users")
+def users() -> Any:
+    ctx = current_context()
+    args = request.args
+    errors: dict[str, list[str]] = {}
+    for key in args:
+        if key not in USER_FILTERS:
+            errors[key] = [message("unknown_parameter", ctx.locale,
+                                   hint=suggestion(key, USER_FILTERS, ctx.locale))]
+    active = args.get("active")
+    if active not in (None, "true", "false"):
+        errors["active"] = [message("one_of", ctx.locale, choices="true, false")]
+    if errors:
+        raise BadQuery(errors)
+    plat = platform()
+    with plat.reading() as conn:
+        found = list_profiles(conn, plat.compiled.metadata, text=args.get("q") or None,
+                              team=args.get("team"), role=args.get("role"),
+                              active=None if active is None else active == "true")
+    admin = is_admin(ctx)
+    return jsonify({"items": [user_json(p, admin) for p in found]})
+
+
+@identity_api.get("/users/me")
+def me() -> Any:
+    ctx = current_context()
+    profile = _profile(ctx, ctx.user_id)
+    return jsonify(me_json(ctx, profile, session_csrf()))
+
+
+@identity_api.get("/users/<int:user_id>")
+def user(user_id: int) -> Any:
+    ctx = current_context()
+    return jsonify(user_json(_profile(ctx, user_id), is_admin(ctx)))
+
+
+def _profile(ctx: Context, user_id: int | None) -> Profile:
+    plat = platform()
+    with plat.reading() as conn:
+        found = get_profile(conn, plat.compiled.metadata, user_id) if user_id else None
+    if found is None:
+        raise NotFound(message("unknown_user", ctx.locale, id=user_id), key="id")
+    return found
+
+
+@identity_api.post("/users")
+def add_user() -> Any:
+    ctx = current_context()
+    require_admin(ctx)
+    values = read_object(ctx, USER_FIELDS, required=("username",))
+    if "current_password" in values:
+        raise Invalid({"current_password": [message("only_with_password", ctx.locale)]})
+    plat = platform()
+    compiled = plat.compiled
+    try:
+        with plat.writing() as conn:
+            profile = create_profile(conn, compiled.metadata, values.pop("username"), values,
+                                     known_roles=compiled.catalog.roles, now=ctx.now)
+    except ProfileError as exc:
+        raise _profile_problem(exc, ctx.locale) from None
+    return _created(user_json(profile, admin=True),
+                    url_for("metacrm_identity.user", user_id=profile.id))
+
+
+@identity_api.patch("/users/<int:user_id>")
+def change_user(user_id: int) -> Any:
+    """Administrators change anyone; others only their own details and password."""
+    ctx = current_context()
+    admin, own = is_admin(ctx), ctx.user_id == user_id
+    if not admin and not own:
+        raise Forbidden(message("self_only", ctx.locale), key="id")
+    body = json_body(ctx)
+    if not isinstance(body, dict):
+        raise Invalid(message("bad_json", ctx.locale))
+    if not admin:
+        denied = [k for k in body if k in USER_FIELDS and k not in SELF_FIELDS]
+        if denied:
+            raise Forbidden({k: [message("admin_field", ctx.locale)] for k in denied})
+    values = check_object(body, USER_FIELDS, ctx.locale)
+    target = _profile(ctx, user_id)
+    _check_current_password(ctx, target, values, own)
+    # A password change signs the user out everywhere but here.
+    keep = session.get(SESSION_KEY) if own and session_csrf() else None
+    plat = platform()
+    compiled = plat.compiled
+    try:
+        with plat.writing() as conn:
+            profile = change_profile(conn, compiled.metadata, user_id, values,
+                                     known_roles=compiled.catalog.roles, now=ctx.now,
+                                     keep_session=str(keep) if keep else None)
+    except ProfileError as exc:
+        raise _profile_problem(exc, ctx.locale) from None
+    return jsonify(user_json(profile, admin))
+
+
+def _check_current_password(ctx: Context, target: Profile, values: dict[str, Any],
+                            own: bool) -> None:
+    """Setting one's own password needs the current one (a borrowed session or
+    token must not be enough to take the account over)."""
+    current = values.pop("current_password", None)
+    lang = ctx.locale
+    if current is not None and "password" not in values:
+        raise Invalid({"current_password": [message("only_with_password", lang)]})
+    if "password" not in values or (not own and current is None):
+        return
+    if current is None:
+        raise Invalid({"current_password": [message("current_password", lang)]})
+    # Guessing it counts as failed sign-ins: a stolen session must not become a
+    # way around the sign-in limits.
+    plat = platform()
+    metadata, address = plat.compiled.metadata, client_address()
+    with plat.reading() as conn:
+        wait = retry_after(conn, metadata, target.username, address, ctx.now, limits_of(plat))
+        if wait is not None:
+            raise TooManyRequests(message("signin_throttled", lang, seconds=wait), wait)
+        right = check_password(conn, metadata, target.username, current) is not None
+    if not right:
+        with plat.writing() as conn:
+            record_failure(conn, metadata, target.username, address, ctx.now)
+        raise Invalid({"current_password": [message("wrong_password", lang)]})
+
+
+# --- teams -------------------------------------------------------------------------------
+
+def team_json(team: Team) -> dict[str, Any]:
+    return {"id": team.id, "code": team.code, "name": team.name, "members": list(team.members)}
+
+
+@identity_api.get("/teams")
+def teams() -> Any:
+    current_context()
+    plat = platform()
+    with plat.reading() as conn:
+        found = list_teams(conn, plat.compiled.metadata)
+    return jsonify({"items": [team_json(t) for t in found]})
+
+
+@identity_api.get("/teams/<int:team_id>")
+def team(team_id: int) -> Any:
+    ctx = current_context()
+    plat = platform()
+    with plat.reading() as conn:
+        return jsonify(team_json(_team(ctx, conn, plat.compiled.metadata, team_id)))
+
+
+def _team(ctx: Context, conn: Any, metadata: Any, team_id: int) -> Team:
+    found = get_team(conn, metadata, team_id)
+    if found is None:
+        raise NotFound(message("not_found", ctx.locale, entity=_team_word(ctx.locale),
+                               id=team_id), key="id")
+    return found
+
+
+def _team_word(lang: str) -> str:
+    return "团队" if lang == "zh" else "team"
+
+
+@identity_api.post("/teams")
+def add_team() -> Any:
+    ctx = current_context()
+    require_admin(ctx)
+    values = read_object(ctx, TEAM_FIELDS, required=("code",))
+    plat = platform()
+    metadata = plat.compiled.metadata
+    try:
+        with plat.writing() as conn:
+            if find_team(conn, metadata, values["code"]) is not None:
+                raise Conflict(message("team_taken", ctx.locale, code=values["code"]),
+                               key="code")
+            team_id = create_team(conn, metadata, values["code"],
+                                  values.get("name") or values["code"])
+            set_members(conn, metadata, team_id, values.get("members", []))
+            created = _team(ctx, conn, metadata, team_id)
+    except ProfileError as exc:
+        raise _profile_problem(exc, ctx.locale) from None
+    return _created(team_json(created), url_for("metacrm_identity.team", team_id=team_id))
+
+
+@identity_api.patch("/teams/<int:team_id>")
+def change_team(team_id: int) -> Any:
+    ctx = current_context()
+    require_admin(ctx)
+    values = read_object(ctx, TEAM_FIELDS)
+    plat = platform()
+    metadata = plat.compiled.metadata
+    try:
+        with plat.writing() as conn:
+            found = _team(ctx, conn, metadata, team_id)
+            if values.get("code", found.code) != found.code:
+                # Assignment rules and team scopes name teams by code.
+                raise Invalid({"code": [message("cannot_change", ctx.locale)]})
+            if "name" in values:
+                rename_team(conn, metadata, team_id, values["name"])
+            if "members" in values:
+                set_members(conn, metadata, team_id, values["members"])
+            changed = _team(ctx, conn, metadata, team_id)
+    except ProfileError as exc:
+        raise _profile_problem(exc, ctx.locale) from None
+    return jsonify(team_json(changed))
+
+
+@identity_api.delete("/teams/<int:team_id>")
+def remove_team(team_id: int) -> Any:
+    ctx = current_context()
+    require_admin(ctx)
+    plat = platform()
+    with plat.writing() as conn:
+        _team(ctx, conn, plat.compiled.metadata, team_id)
+        delete_team(conn, plat.compiled.metadata, team_id)
+    return _no_content()
+
+
+# --- roles -------------------------------------------------------------------------------
+
+def role_json(compiled: Compiled, role: RoleDef, lang: str) -> dict[str, Any]:
+    """A role as people read it: per entity, what it may do, where, and what it may
+    not see or change (``*``: every entity the role does not name)."""
+    grants = []
+    for entity, grant in sorted(role.grants.items()):
+        known = compiled.catalog.entities.get(entity)
+        grants.append({
+            "entity": entity, "label": known.plural.get(lang) if known else None,
+            "operations": [op for op in OPERATIONS if op in grant.operations],
+            "scope": grant.scope,
+            "where": {k: json_value(list(v)) for k, v in grant.where.items()},
+            "hidden": sorted(k for k, v in grant.fields.items() if v == "hidden"),
+            "readonly": sorted(k for k, v in grant.fields.items() if v == "readonly"),
+            "hold_limit": grant.hold_limit})
+    return {"name": role.name, "label": role.label.get(lang),
+            "help": role.help.get(lang) or None, "admin": role.admin, "grants": grants}
+
+
+@identity_api.get("/roles")
+def roles() -> Any:
+    ctx = current_context()
+    compiled = platform().compiled
+    return jsonify({"items": [role_json(compiled, role, ctx.locale)
+                              for _, role in sorted(compiled.catalog.roles.items())]})

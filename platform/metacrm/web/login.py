@@ -1,0 +1,144 @@
+"""The sign-in page and sign-out form, and the browser session they start and end.
+
+The page is a plain HTML form. Being anonymous, it cannot use a session's CSRF
+token, so it gets its own random token kept in Flask's signed cookie; sign-out
+is a session-authenticated form, checked by ``web/auth.py`` like any other
+unsafe request. After signing in, the browser goes back to ``next`` only if it
+is a path on this site (no open redirect).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
+
+from ..i18n import message, negotiate_language
+from ..identity.sessions import end_session
+from ..identity.signin import SignedIn, SignInRefused, SignInThrottled, sign_in
+from ..runtime.context import utcnow
+from ..runtime.problems import Forbidden, Unauthorized
+from .auth import SESSION_KEY, current_context, optional_context
+from .requests import platform
+
+login = Blueprint("metacrm_login", __name__, template_folder="templates")
+
+LOGIN_CSRF = "login_csrf"
+TEXTS = {
+    "en": {"title": "Sign in", "username": "Username", "password": "Password",
+           "submit": "Sign in", "expired": "This form has expired; please sign in again.",
+           "forbidden": "This request was refused: the form's security token is missing or "
+                        "out of date. Reload the page and try again."},
+    "zh": {"title": "登录", "username": "用户名", "password": "密码", "submit": "登录",
+           "expired": "表单已过期，请重新登录。",
+           "forbidden": "请求被拒绝：表单的安全令牌缺失或已过期。请刷新页面后重试。"},
+}
+
+
+def page_language() -> str:
+    lang = request.values.get("lang") or negotiate_language(
+        request.headers.get("Accept-Language"))
+    return lang if lang in TEXTS else "en"
+
+
+def safe_next(value: str | None) -> str:
+    """``value`` if it is a path on this site, else ``/``: never another host."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    # Browsers read "/\\host" as "//host"; control characters and spaces have no
+    # business in a path we made.
+    if "\\" in value or any(ord(c) < 0x21 or c == "\x7f" for c in value):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return value
+
+
+def begin_browser_session(signed: SignedIn) -> None:
+    """Hold the new session in the cookie; a fresh cookie, so nothing an attacker
+    planted before sign-in survives it (session fixation). A session this browser
+    held before ends: one browser, one session."""
+    end_browser_session()
+    session[SESSION_KEY] = signed.session.key
+    session.permanent = True
+
+
+def end_browser_session() -> None:
+    key = session.get(SESSION_KEY)
+    if key:
+        plat = platform()
+        with plat.writing() as conn:
+            end_session(conn, plat.compiled.metadata, str(key), utcnow())
+    session.clear()
+
+
+def client_address() -> str:
+    # ProxyFix (settings.proxy_count) has already put the client's address here.
+    return request.remote_addr or "unknown"
+
+
+@login.get("/login")
+def form() -> Any:
+    next_path = safe_next(request.args.get("next"))
+    if optional_context() is not None:
+        return redirect(next_path, 303)
+    return _page(page_language(), next_path)
+
+
+@login.post("/login")
+def submit() -> Any:
+    lang = page_language()
+    next_path = safe_next(request.form.get("next"))
+    sent, expected = request.form.get("csrf_token"), session.get(LOGIN_CSRF)
+    if not sent or not expected or not hmac.compare_digest(str(sent), str(expected)):
+        return _page(lang, next_path, error=TEXTS[lang]["expired"], status=403)
+    username = request.form.get("username", "")
+    try:
+        signed = sign_in(platform(), username, request.form.get("password", ""),
+                         address=client_address(), user_agent=request.user_agent.string,
+                         now=utcnow())
+    except SignInThrottled as exc:
+        response = _page(lang, next_path, username=username, status=429,
+                         error=message("signin_throttled", lang, seconds=exc.retry_after))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except SignInRefused:
+        return _page(lang, next_path, username=username, status=401,
+                     error=message("signin_refused", lang))
+    begin_browser_session(signed)
+    return redirect(next_path, 303)
+
+
+@login.post("/logout")
+def logout() -> Any:
+    try:
+        current_context()  # a session's unsafe request: checks its CSRF token
+    except Unauthorized:
+        session.clear()  # already ended: nothing more to do
+        return redirect(url_for("metacrm_login.form"), 303)
+    except Forbidden:
+        lang = page_language()
+        return _page(lang, "/", error=TEXTS[lang]["forbidden"], status=403)
+    end_browser_session()
+    lang = request.form.get("lang")
+    return redirect(url_for("metacrm_login.form", lang=lang if lang in TEXTS else None), 303)
+
+
+def _page(lang: str, next_path: str, *, error: str | None = None, status: int = 200,
+          username: str = "") -> Any:
+    token = session.get(LOGIN_CSRF)
+    if not token:
+        token = session[LOGIN_CSRF] = secrets.token_urlsafe(32)
+    bundles = platform().compiled.catalog.bundles
+    response = make_response(render_template(
+        "login.html", lang=lang, texts=TEXTS[lang], csrf_token=token, next_path=next_path,
+        error=error, username=username,
+        title=bundles[0].label.get(lang) if bundles else "metacrm"), status)
+    # The password form must not be framed by another site (clickjacking) or cached.
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"
+    return response

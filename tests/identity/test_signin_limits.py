@@ -1,0 +1,113 @@
+"""Password guessing is slowed down: 5 failures per account and 20 per address
+within 15 minutes, then 429 with Retry-After, even for the right password."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from metacrm.identity.signin import SignInThrottled, sign_in
+from metacrm.runtime.context import utcnow
+from metacrm.web.app import create_app
+
+from .conftest import PASSWORD, add_user, bearer, platform_of
+
+
+def attempt(client: Any, username: str, password: str, address: str = "127.0.0.1") -> Any:
+    return client.post("/api/auth/login", json={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(crm, anonymous) -> None:
+    add_user(crm, "wang")
+    for _ in range(5):
+        assert attempt(anonymous, "wang", "guess-guess").status_code == 401
+    locked = attempt(anonymous, "wang", PASSWORD)
+    assert locked.status_code == 429
+    assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60 + 1
+    assert locked.json["errors"]["_request"][0].startswith("Too many failed sign-ins")
+    assert "Set-Cookie" not in locked.headers
+    # From another address too: the limit is the account's.
+    assert attempt(anonymous, "wang", PASSWORD, address="10.9.9.9").status_code == 429
+    # Names are counted without regard to case, as attackers would try.
+    assert attempt(anonymous, "WANG", PASSWORD, address="10.9.9.9").status_code == 429
+
+
+def test_the_sign_in_page_is_limited_the_same_way(crm, anonymous) -> None:
+    add_user(crm, "wang")
+    for _ in range(5):
+        attempt(anonymous, "wang", "guess-guess")
+    page = anonymous.get("/login?lang=en")
+    token = page.data.decode().split('name="csrf_token" value="')[1].split('"')[0]
+    response = anonymous.post("/login", data={"username": "wang", "password": PASSWORD,
+                                              "csrf_token": token})
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Too many failed sign-ins; try again in" in response.data.decode()
+
+
+def test_one_address_trying_many_accounts_is_stopped_at_twenty(crm, anonymous) -> None:
+    add_user(crm, "wang")
+    for n in range(20):
+        assert attempt(anonymous, f"guess{n}", "guess-guess").status_code == 401
+    blocked = attempt(anonymous, "wang", PASSWORD)
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    # Another address is not affected, and neither is the account itself.
+    assert attempt(anonymous, "wang", PASSWORD, address="10.1.2.3").status_code == 200
+
+
+def test_success_clears_the_accounts_failures(crm, anonymous) -> None:
+    add_user(crm, "wang")
+    for _ in range(4):
+        attempt(anonymous, "wang", "guess-guess")
+    assert attempt(anonymous, "wang", PASSWORD).status_code == 200
+    for _ in range(4):
+        assert attempt(anonymous, "wang", "guess-guess").status_code == 401
+    assert attempt(anonymous, "wang", PASSWORD).status_code == 200
+
+
+def test_the_lock_lifts_when_the_window_has_passed(crm, anonymous) -> None:
+    add_user(crm, "wang")
+    for _ in range(5):
+        attempt(anonymous, "wang", "guess-guess")
+    platform = platform_of(crm)
+    now = utcnow()
+    with pytest.raises(SignInThrottled) as refused:
+        sign_in(platform, "wang", PASSWORD, address="127.0.0.1", user_agent=None,
+                now=now + timedelta(minutes=14))
+    assert 0 < refused.value.retry_after <= 60 + 1
+    signed = sign_in(platform, "wang", PASSWORD, address="127.0.0.1", user_agent=None,
+                     now=now + timedelta(minutes=15, seconds=1))
+    assert signed.user.username == "wang"
+
+
+def test_the_settings_set_the_limits(crm) -> None:
+    """METACRM_LOGIN_ACCOUNT_LIMIT, _ADDRESS_LIMIT and _WINDOW_MINUTES."""
+    settings = dataclasses.replace(platform_of(crm).settings, login_account_limit=2,
+                                   login_window_minutes=1)
+    strict = create_app(settings)
+    try:
+        add_user(crm, "wang")
+        client = strict.test_client()
+        for _ in range(2):
+            assert attempt(client, "wang", "guess-guess").status_code == 401
+        locked = attempt(client, "wang", PASSWORD)
+        assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 61
+    finally:
+        strict.extensions["metacrm"].engine.dispose()
+
+
+def test_guessing_the_current_password_counts_as_failed_sign_ins(crm, anonymous) -> None:
+    wang = add_user(crm, "wang")
+    headers = bearer(crm, "wang")
+    url = f"/api/users/{wang['id']}"
+    for _ in range(5):
+        guess = crm.patch(url, json={"password": "new-password", "current_password": "guess"},
+                          headers=headers)
+        assert guess.status_code == 422
+    locked = crm.patch(url, json={"password": "new-password", "current_password": PASSWORD},
+                       headers=headers)
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert attempt(anonymous, "wang", PASSWORD).status_code == 429
