@@ -12,6 +12,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from metacrm.catalog_loader import load_catalog
 from metacrm.definitions import Catalog
+from metacrm.resolve_ownership import owner_field
 from metacrm.web.openapi import build_openapi
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
@@ -26,7 +27,33 @@ ENTITY_PATHS = {
     "/api/{e}/{{id}}/restore": {"post": "restore_{e}"},
     "/api/{e}/{{id}}/history": {"get": "history_{e}"},
 }
+EXPORT_PATHS = {"/api/{e}/export": {"get": "export_{e}"}}
+POOL_PATHS = {  # only for an entity with a pool
+    "/api/{e}/pool": {"get": "list_pool_{e}"},
+    "/api/{e}/{{id}}/claim": {"post": "claim_{e}"},
+    "/api/{e}/{{id}}/release": {"post": "release_{e}"},
+}
+TRANSFER_PATHS = {"/api/{e}/transfer": {"post": "transfer_{e}"}}  # only with an owner field
+PLATFORM_PATHS = {
+    "/api/meta/entities": {"get": "meta_list_entities"},
+    "/api/meta/entities/{name}": {"get": "meta_get_entity"},
+    "/api/meta/optionsets/{name}": {"get": "meta_get_optionset"},
+    "/api/meta/customizations": {"get": "meta_list_customizations",
+                                 "post": "meta_create_customization"},
+    "/api/openapi.json": {"get": "meta_get_openapi"},
+    "/api/users": {"get": "list_users", "post": "create_user"},
+    "/api/users/me": {"get": "get_current_user"},
+    "/api/users/{id}": {"get": "get_user", "patch": "update_user"},
+    "/api/teams": {"get": "list_teams", "post": "create_team"},
+    "/api/teams/{id}": {"get": "get_team", "patch": "update_team", "delete": "delete_team"},
+    "/api/roles": {"get": "list_roles"},
+    "/api/tokens": {"get": "list_tokens", "post": "create_token"},
+    "/api/tokens/{id}": {"delete": "revoke_token"},
+    "/api/auth/login": {"post": "login"},
+    "/api/auth/logout": {"post": "logout"},
+}
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+UNSAFE = ("post", "put", "patch", "delete")
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +84,37 @@ def is_valid(doc: dict, name: str, instance: object) -> bool:
     return schema_validator(doc, name).is_valid(instance)
 
 
+def declared_answer(doc: dict, path: str, method: str, response) -> object:  # type: ignore[no-untyped-def]
+    """Check ``response`` against what the document declares for ``method path``: its
+    status is listed, with the headers and the media type it names, and a JSON body
+    matches the schema; the body (parsed if JSON)."""
+    status = str(response.status_code)
+    answers = doc["paths"][path][method]["responses"]
+    assert status in answers, (method, path, status, response.get_data(as_text=True))
+    pointer = ["paths", path, method, "responses", status]
+    answer = answers[status]
+    if "$ref" in answer:  # a shared error response
+        pointer = answer["$ref"][2:].split("/")
+        answer = doc["components"]["responses"][pointer[-1]]
+    missing = [h for h in answer.get("headers", {}) if h not in response.headers]
+    assert not missing, (method, path, status, missing)
+    if "content" not in answer:
+        assert not response.data
+        return None
+    assert response.mimetype in answer["content"], (method, path, response.mimetype)
+    if response.mimetype != "application/json":
+        return response.get_data(as_text=True)
+    escaped = "/".join(p.replace("~", "~0").replace("/", "~1") for p in (
+        *pointer, "content", "application/json", "schema"))
+    resource = Resource.from_contents(doc, default_specification=DRAFT202012)
+    validator = Draft202012Validator({"$ref": f"urn:openapi#/{escaped}"},
+                                     registry=Registry().with_resource("urn:openapi", resource),
+                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors = [e.message for e in validator.iter_errors(response.json)]
+    assert not errors, (method, path, status, errors)
+    return response.json
+
+
 # --- the shipped CRM ----------------------------------------------------------------
 
 
@@ -70,21 +128,106 @@ def test_shipped_document_is_valid_openapi_31(doc: dict, doc_zh: dict) -> None:
     assert doc_zh["servers"] == [{"url": "https://crm.example.com"}]
 
 
+def entity_templates(catalog: Catalog, entity: str) -> dict[str, dict[str, str]]:
+    """The paths an entity should have, in the document's order."""
+    defined = catalog.entities[entity]
+    return {**ENTITY_PATHS, **EXPORT_PATHS, **(POOL_PATHS if defined.pool else {}),
+            **(TRANSFER_PATHS if owner_field(defined) else {})}
+
+
+def operations_of(item: dict) -> dict[str, dict]:
+    return {method: op for method, op in item.items() if method in METHODS}
+
+
 def test_every_entity_has_its_paths_in_catalog_order(catalog: Catalog, doc: dict) -> None:
     expected: list[str] = []
     for entity in catalog.entities:
-        for template, operations in ENTITY_PATHS.items():
+        for template, operations in entity_templates(catalog, entity).items():
             path = template.format(e=entity)
             expected.append(path)
             item = doc["paths"][path]
-            assert {m for m in item if m in METHODS} == set(operations), path
+            assert set(operations_of(item)) == set(operations), path
             for method, op_id in operations.items():
                 assert item[method]["operationId"] == op_id.format(e=entity)
                 assert item[method]["tags"] == [catalog.entities[entity].label.get("en")]
-    entity_paths = [p for p in doc["paths"] if not p.startswith(("/api/meta/", "/api/openapi"))]
+    entity_paths = [p for p in doc["paths"] if p not in PLATFORM_PATHS]
     assert entity_paths == expected
-    assert [t["name"] for t in doc["tags"]][:-1] == [
-        e.label.get("en") for e in catalog.entities.values()]
+    assert [t["name"] for t in doc["tags"]] == [
+        *(e.label.get("en") for e in catalog.entities.values()), "meta", "identity",
+        "authentication"]
+
+
+def test_pool_and_transfer_paths_only_where_the_definitions_allow(doc: dict) -> None:
+    def having(suffix: str) -> set[str]:
+        return {p.split("/")[2] for p in doc["paths"] if p.endswith(suffix)}
+
+    assert having("/pool") == having("/{id}/claim") == having("/{id}/release") == {"customer"}
+    # contact is owned through its customer: it does not change hands on its own
+    assert having("/transfer") == {"activity", "customer", "opportunity"}
+    assert having("/export") == {"activity", "contact", "customer", "opportunity", "product",
+                                 "tag"}
+
+
+def test_platform_paths(doc: dict) -> None:
+    for path, operations in PLATFORM_PATHS.items():
+        item = doc["paths"][path]
+        assert {m: op["operationId"] for m, op in operations_of(item).items()} == operations
+        assert item["parameters"][0] == {"$ref": "#/components/parameters/AcceptLanguage"}
+    assert list(doc["paths"])[-len(PLATFORM_PATHS):] == list(PLATFORM_PATHS)
+    schemas = doc["components"]["schemas"]
+    assert schemas["History"]["properties"]["action"]["enum"] == [
+        "create", "update", "delete", "restore", "claim", "release", "return", "transfer"]
+    assert is_valid(doc, "UserProfileCreate", {"username": "li.na", "password": "s3cret-pass",
+                                               "roles": ["salesperson"], "email": ""})
+    assert not is_valid(doc, "UserProfileCreate", {"username": "li na"})
+    assert not is_valid(doc, "UserProfileCreate", {"name": "no username"})
+    assert not is_valid(doc, "UserProfileCreate", {"username": "x", "current_password": "p"})
+    assert is_valid(doc, "UserProfileUpdate", {"password": "a-new-passphrase",
+                                               "current_password": "old"})
+    assert not is_valid(doc, "TeamCreate", {"code": "East", "members": [1]})
+    assert is_valid(doc, "TransferRequest", {"ids": [12, 15], "to": 7, "preview": True})
+    assert is_valid(doc, "TransferRequest", {"from_owner": 4, "to": 7, "preview": False,
+                                             "note": "王芳离职交接"})
+    for wrong in ({"ids": [1], "from_owner": 4, "to": 7, "preview": True},
+                  {"to": 7, "preview": True}, {"ids": [1], "to": 7}, {"ids": [], "to": 7,
+                                                                       "preview": True}):
+        assert not is_valid(doc, "TransferRequest", wrong), wrong
+    release = doc["paths"]["/api/customer/{id}/release"]["post"]
+    reason = release["requestBody"]["content"]["application/json"]["schema"]
+    assert reason["required"] == ["reason"] and reason["properties"]["reason"]["maxLength"] == 500
+    assert release["parameters"] == [{"$ref": "#/components/parameters/IfMatch"}]
+    export = doc["paths"]["/api/customer/export"]["get"]
+    names = [p["name"] for p in export["parameters"]]
+    assert names[:4] == ["format", "sort", "q", "fields"] and "grade" in names
+    assert not {"limit", "cursor", "expand", "count"} & set(names)
+    assert set(export["responses"]["200"]["content"]) == {"text/csv", "application/x-ndjson"}
+
+
+def test_every_request_needs_credentials_but_signing_in(doc: dict) -> None:
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["bearerToken"] == {**schemes["bearerToken"], "type": "http",
+                                      "scheme": "bearer"}
+    assert schemes["sessionCookie"] == {**schemes["sessionCookie"], "type": "apiKey",
+                                        "in": "cookie", "name": "metacrm_session"}
+    assert schemes["csrfToken"] == {**schemes["csrfToken"], "type": "apiKey",
+                                    "in": "header", "name": "X-CSRF-Token"}
+    assert doc["security"] == [{"bearerToken": []}, {"sessionCookie": []}]
+    with_csrf = [{"bearerToken": []}, {"sessionCookie": [], "csrfToken": []}]
+    for path, item in doc["paths"].items():
+        for method, op in operations_of(item).items():
+            if path == "/api/auth/login":
+                assert op["security"] == [] and "401" in op["responses"]  # wrong password
+            elif path == "/api/auth/logout":
+                assert op["security"] == [{"sessionCookie": [], "csrfToken": []}, {}]
+            elif method in UNSAFE:
+                assert op["security"] == with_csrf, (method, path)
+                assert {"401", "403"} <= set(op["responses"]), (method, path)
+            else:
+                assert "security" not in op and "401" in op["responses"], (method, path)
+    login = doc["paths"]["/api/auth/login"]["post"]["responses"]
+    assert "Set-Cookie" in login["200"]["headers"] and "429" in login
+    too_many = doc["components"]["responses"]["TooManyRequests"]
+    assert too_many["headers"] == {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}
 
 
 def test_operation_ids_are_unique(doc: dict) -> None:
@@ -92,19 +235,19 @@ def test_operation_ids_are_unique(doc: dict) -> None:
            for method, op in item.items() if method in METHODS]
     assert len(ids) == len(set(ids))
     assert {"list_customer", "get_customer", "update_opportunity", "meta_get_entity",
-            "meta_create_customization", "meta_get_openapi"} <= set(ids)
+            "meta_create_customization", "meta_get_openapi", "claim_customer",
+            "transfer_opportunity", "export_tag", "login"} <= set(ids)
 
 
 def test_meta_paths(doc: dict) -> None:
     paths = doc["paths"]
-    assert set(paths["/api/meta/entities"]) >= {"get"}
     assert paths["/api/meta/entities/{name}"]["parameters"][-1]["in"] == "path"
-    assert "get" in paths["/api/meta/optionsets/{name}"]
-    assert {"get", "post"} <= set(paths["/api/meta/customizations"])
     post = paths["/api/meta/customizations"]["post"]
     assert post["requestBody"]["content"]["application/json"]["schema"]["type"] == "object"
     assert "422" in post["responses"]
-    assert "get" in paths["/api/openapi.json"]
+    one = paths["/api/meta/entities/{name}"]["get"]["responses"]["200"]
+    assert one["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/EntityDescription"}
 
 
 def test_create_schema_accepts_a_record_and_rejects_unknown_fields(doc: dict) -> None:
@@ -250,6 +393,9 @@ def test_building_is_pure(catalog: Catalog, doc: dict) -> None:
     assert again == doc
     mangled = copy.deepcopy(again)
     again["components"]["schemas"]["Customer"]["title"] = "changed"
+    again["components"]["schemas"]["UserProfile"]["properties"]["name"]["type"] = "changed"
+    again["paths"]["/api/users"]["get"]["parameters"][0]["schema"]["type"] = "changed"
+    again["security"][0]["bearerToken"].append("changed")
     assert build_openapi(catalog) == doc == mangled
 
 
@@ -375,6 +521,49 @@ def test_small_bundle_document(shop: Catalog) -> None:
     assert not is_valid(doc, "Item", {**record, "weight": "0.35"})  # scale 3
 
 
+def test_pool_transfer_and_names_the_platform_takes(tmp_path: Path) -> None:
+    write(tmp_path / "sales/bundle.yaml", "bundle: sales\nversion: 1.0.0\n")
+    write(tmp_path / "sales/entities/lead.yaml", """\
+        entity: lead
+        owned_by: owner
+        fields:
+          name: {type: string, required: true}
+          owner: {type: user}
+        pool:
+          label: {en: Lead pool, zh: 线索公海}
+        ---
+        entity: visit
+        owned_by: lead
+        fields:
+          lead: {type: reference, to: lead, required: true}
+          format: {type: choice, options: [call, meeting]}
+        ---
+        entity: team
+        fields:
+          name: {type: string}
+        ---
+        entity: user
+        fields:
+          name: {type: string}
+        """)
+    doc = build_openapi(load_catalog([tmp_path / "sales"]))
+    validate(doc)
+    paths = doc["paths"]
+    assert {"/api/lead/pool", "/api/lead/{id}/claim", "/api/lead/transfer"} <= set(paths)
+    assert not [p for p in paths if p.startswith("/api/visit/") and p.endswith(
+        ("/pool", "/claim", "/release", "/transfer"))]  # owned through its lead
+    # the export's own `format` wins over a filter on a field of that name
+    export = [p["name"] for p in paths["/api/visit/export"]["get"]["parameters"]]
+    assert export.count("format") == 1 and "format" in [
+        p.get("name") for p in paths["/api/visit"]["get"]["parameters"]]
+    schemas = doc["components"]["schemas"]
+    assert schemas["Team"]["required"] == ["id", "code", "name", "members"]  # the platform's
+    assert paths["/api/team/{id}"]["get"]["responses"]["200"]["content"][
+        "application/json"]["schema"] == {"$ref": "#/components/schemas/Team_"}
+    assert paths["/api/user/{id}"]["get"]["operationId"] == "get_user"
+    assert paths["/api/users/{id}"]["get"]["operationId"] == "get_user_"
+
+
 # --- the document against the running API ------------------------------------------
 
 
@@ -418,3 +607,106 @@ def test_live_answers_match_the_served_document(crm) -> None:  # type: ignore[no
     assert all(is_valid(doc, "Tag", tag) for tag in tags.json["items"])
     assert crm.delete(f"/api/tag/{tags.json['items'][0]['id']}").status_code == 204
     assert check(crm.get("/api/tag/deleted"), 200, "TagList")["items"]
+
+
+def test_live_platform_answers_match_the_served_document(crm) -> None:  # type: ignore[no-untyped-def]
+    doc = crm.get("/api/openapi.json").json
+
+    def call(method: str, template: str, *values: object, client=crm, **kw):  # type: ignore[no-untyped-def]
+        given = iter(values)  # fill in the template's {id} or {name}
+        url = re.sub(r"\{\w+\}", lambda _: str(next(given)), template)
+        response = getattr(client, method)(url, **kw)
+        return response.status_code, declared_answer(doc, template, method, response)
+
+    # the meta API
+    assert "customer" in [e["name"] for e in call("get", "/api/meta/entities")[1]["items"]]
+    assert call("get", "/api/meta/entities/{name}", "customer")[1]["pool"] is True
+    assert call("get", "/api/meta/entities/{name}", "custmer")[0] == 404
+    assert call("get", "/api/meta/optionsets/{name}", "customer_grade")[0] == 200
+    assert call("get", "/api/meta/customizations")[1]["items"] == []
+
+    # users, teams, roles, tokens
+    status, li = call("post", "/api/users", json={
+        "username": "li.na", "name": "李娜", "password": "s3cret-pass", "roles": ["salesperson"],
+        "email": "li.na@example.com"})
+    assert status == 201
+    assert call("get", "/api/users", query_string={"q": "li"})[1]["items"][0]["id"] == li["id"]
+    assert call("get", "/api/users", query_string={"qq": "li"})[0] == 400
+    assert call("get", "/api/users/{id}", li["id"])[0] == 200
+    assert call("patch", "/api/users/{id}", li["id"], json={"language": "zh"})[0] == 200
+    assert call("patch", "/api/users/{id}", li["id"], json={"language": "fr"})[0] == 422
+    admin = call("get", "/api/users/me")[1]
+    assert admin["administrator"] is True and "csrf_token" not in admin  # a token: no CSRF
+    status, team = call("post", "/api/teams", json={"code": "east", "members": [li["id"]]})
+    assert status == 201 and call("post", "/api/teams", json={"code": "east"})[0] == 409
+    assert call("get", "/api/teams")[0] == call("get", "/api/teams/{id}", team["id"])[0] == 200
+    assert call("patch", "/api/teams/{id}", team["id"], json={"name": "华东"})[0] == 200
+    assert call("delete", "/api/teams/{id}", team["id"])[0] == 204
+    assert call("get", "/api/teams/{id}", team["id"])[0] == 404
+    assert "salesperson" in [role["name"] for role in call("get", "/api/roles")[1]["items"]]
+    status, token = call("post", "/api/tokens", json={"name": "nightly export"})
+    assert status == 201 and token["token"].startswith("mcrm_")
+    assert call("get", "/api/tokens")[1]["items"][-1]["id"] == token["id"]
+    assert call("delete", "/api/tokens/{id}", token["id"])[0] == 204
+    assert call("delete", "/api/tokens/{id}", token["id"])[0] == 404
+
+    # signing in and out
+    browser = crm.application.test_client()
+    assert call("get", "/api/users", client=browser)[0] == 401
+    login = {"username": "li.na", "password": "s3cret-pass"}
+    assert call("post", "/api/auth/login", client=browser, data="{}",
+                content_type="text/plain")[0] == 400
+    status, me = call("post", "/api/auth/login", client=browser, json=login)
+    assert status == 200 and me["permissions"]["customer"]
+    assert call("get", "/api/users/me", client=browser)[1]["csrf_token"] == me["csrf_token"]
+    own = browser.get("/api/openapi.json").json  # the salesperson's document, by the cookie
+    validate(own)
+    assert "/api/customer/{id}/claim" in own["paths"] and "/api/users" in own["paths"]
+    assert call("post", "/api/auth/logout", client=browser)[0] == 403  # no CSRF token
+    assert call("post", "/api/auth/logout", client=browser,
+                headers={"X-CSRF-Token": me["csrf_token"]})[0] == 204
+    wrong = {**login, "password": "not-her-password"}
+    statuses = [call("post", "/api/auth/login", client=browser, json=wrong)[0] for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+
+    # the pool, a transfer, the audit trail
+    status, customer = call("post", "/api/customer", json={"name": "杭州江南丝绸", "owner": None})
+    assert status == 201 and customer["owner"] is None
+    pool = call("get", "/api/customer/pool", query_string={"count": "true"})[1]
+    assert [c["id"] for c in pool["items"]] == [customer["id"]]
+    status, claimed = call("post", "/api/customer/{id}/claim", customer["id"])
+    assert status == 200 and claimed["owner"] == admin["id"]
+    assert call("post", "/api/customer/{id}/claim", customer["id"])[0] == 409
+    stale = {"If-Match": f'"{customer["version"]}"'}
+    assert call("post", "/api/customer/{id}/release", customer["id"], json={"reason": "x"},
+                headers=stale)[0] == 412
+    assert call("post", "/api/customer/{id}/release", customer["id"], json={})[0] == 422
+    status, released = call("post", "/api/customer/{id}/release", customer["id"],
+                            json={"reason": "暂无采购计划"})
+    assert status == 200 and released["owner"] is None
+    assert call("post", "/api/customer/{id}/claim", customer["id"])[0] == 200
+    move = {"ids": [customer["id"]], "to": li["id"], "preview": True}
+    preview = call("post", "/api/customer/transfer", json=move)[1]
+    assert preview["done"] is False and preview["records"]["customer"]["count"] == 1
+    assert call("post", "/api/customer/transfer", json={**move, "preview": "no"})[0] == 422
+    assert call("post", "/api/customer/transfer", json={**move, "ids": [10**6]})[0] == 404
+    done = call("post", "/api/customer/transfer", json={**move, "preview": False})[1]
+    assert done["done"] is True and done["transfer"]
+    history = call("get", "/api/customer/{id}/history", customer["id"])[1]["items"]
+    assert [entry["action"] for entry in history] == [
+        "transfer", "claim", "release", "claim", "create"]
+
+    # export
+    lines = call("get", "/api/customer/export", query_string={"format": "json"})[1]
+    item = doc["paths"]["/api/customer/export"]["get"]["responses"]["200"]["content"][
+        "application/x-ndjson"]["x-item-schema"]["$ref"].rsplit("/", 1)[1]
+    records = [json.loads(line) for line in lines.splitlines()]
+    assert [r["id"] for r in records] == [customer["id"]]
+    assert all(is_valid(doc, item, record) for record in records)
+    text = call("get", "/api/customer/export", query_string={"fields": "name,owner"})[1]
+    assert text.splitlines()[0] == "\ufeffname,owner"
+    assert call("get", "/api/customer/export", query_string={"format": "xlsx"})[0] == 400
+
+    # last: a customization changes the schema the document above describes
+    extend = {"extend": "customer", "fields": {"wechat": {"type": "string"}}}
+    assert call("post", "/api/meta/customizations", json=extend)[0] == 201

@@ -93,3 +93,15 @@ def end_user_sessions(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def purge_sessions(conn: sa.Connection, metadata: sa.MetaData, now: datetime,
+                   idle: timedelta, *, dry_run: bool = False) -> int:
+    """Delete sessions that have ended (revoked, expired or idle); how many."""
+    sessions = metadata.tables["mc_sessions"]
+    ended = sa.or_(sessions.c.revoked_at.is_not(None), sessions.c.expires_at <= now,
+                   sessions.c.seen_at <= now - idle)
+    if dry_run:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(sessions)
+                                .where(ended)).scalar_one())
+    return conn.execute(sessions.delete().where(ended)).rowcount

@@ -53,3 +53,15 @@ def record_failure(conn: sa.Connection, metadata: sa.MetaData, username: str, ad
 def clear_failures(conn: sa.Connection, metadata: sa.MetaData, username: str) -> None:
     attempts = metadata.tables["mc_login_attempts"]
     conn.execute(attempts.delete().where(attempts.c.username == username.lower()[:150]))
+
+
+def purge_failures(conn: sa.Connection, metadata: sa.MetaData, now: datetime, *,
+                   keep: timedelta = timedelta(days=1), dry_run: bool = False) -> int:
+    """Delete failures older than ``keep`` (they count for nothing any more): however
+    many names an attacker sprays, the table stays small."""
+    attempts = metadata.tables["mc_login_attempts"]
+    old = attempts.c.at < now - keep
+    if dry_run:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(attempts)
+                                .where(old)).scalar_one())
+    return conn.execute(attempts.delete().where(old)).rowcount

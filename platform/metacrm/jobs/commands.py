@@ -46,8 +46,6 @@ def list_jobs() -> None:
         tasks = compile_tasks(platform.compiled)
         with platform.reading() as conn:
             slots = read_slots(conn, slots_table(platform.compiled.metadata))
-    if not tasks:
-        click.echo("no scheduled tasks: the definitions have no pool return rules")
     for name, task in sorted(tasks.items()):
         slot = slots.get(name)
         due = _time(slot["due_at"]) if slot else "now (never ticked)"
@@ -62,13 +60,13 @@ def list_jobs() -> None:
 
 @jobs_command.command("run")
 @click.argument("name")
-@click.option("--dry-run", is_flag=True, help="Show which records it would return; change "
-              "nothing.")
+@click.option("--dry-run", is_flag=True, help="Show what it would do; change nothing.")
 @click.option("--now", "now_text", default=None, metavar="ISO-DATETIME",
               help="Run as of this time instead of now (e.g. 2025-03-01T09:00:00+08:00; "
                    "without an offset: UTC).")
 def run_job(name: str, dry_run: bool, now_text: str | None) -> None:
-    """Run task NAME now (e.g. customer.no_followup_30_days) and print what it did."""
+    """Run task NAME now (e.g. customer.no_followup_30_days, housekeeping) and print what
+    it did."""
     try:
         now = parse_time(now_text) if now_text else utcnow()
     except ValueError:
@@ -79,14 +77,9 @@ def run_job(name: str, dry_run: bool, now_text: str | None) -> None:
             task = find_task(platform.compiled, name)
         except UnknownTask as exc:
             raise click.ClickException(str(exc)) from None
-        if dry_run:
-            ids = perform(platform, task, now, dry_run=True)
-        else:
-            ids = run_and_record(platform, task, now)
-    listed = f": {', '.join(map(str, ids))}" if ids else ""
-    verb = "would return" if dry_run else "returned"
-    click.echo(f"{name} at {_time(now)}: {verb} {len(ids)} {task.entity} record(s) to the "
-               f"pool{listed}")
+        outcome = (perform(platform, task, now, dry_run=True) if dry_run
+                   else run_and_record(platform, task, now))
+    click.echo(f"{name} at {_time(now)}: {outcome.summary}")
 
 
 def _time(value: datetime) -> str:

@@ -64,8 +64,8 @@ def run_inline(platform: Platform) -> Dispatch:
     """Run each task in the ticking thread (the server process, without Redis)."""
 
     def dispatch(task: Task, now: datetime) -> None:
-        ids = run_and_record(platform, task, now)
-        log.info("metacrm task %s returned %d record(s)", task.name, len(ids))
+        outcome = run_and_record(platform, task, now)
+        log.info("metacrm task %s: %s", task.name, outcome.summary)
 
     return dispatch
 

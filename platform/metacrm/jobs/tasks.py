@@ -1,9 +1,11 @@
 """The periodic tasks a compiled program asks for, and running one of them.
 
 Each return rule of an entity's pool is a task named ``<entity>.<rule>`` that
-runs every ``every_seconds``. ``run_task`` is the entry point RQ calls by its
-dotted path (``metacrm.jobs.tasks.run_task``): a worker rebuilds everything it
-needs from the environment, as any other metacrm process does.
+runs every ``every_seconds``; the platform adds its own ``housekeeping`` (ended
+web sessions and old sign-in failures are deleted). ``run_task`` is the entry
+point RQ calls by its dotted path (``metacrm.jobs.tasks.run_task``): a worker
+rebuilds everything it needs from the environment, as any other metacrm
+process does.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from ..compile.compiled import Compiled
 from ..config import Settings
 from ..definitions import Label, ReturnRuleDef
 from ..errors import did_you_mean
+from ..identity.sessions import purge_sessions
+from ..identity.throttle import purge_failures
 from ..platform import Platform
 from ..runtime.context import utcnow
 from ..runtime.pool import return_idle
@@ -28,10 +32,24 @@ from .slots import ensure_slots, record_run, slots_table
 @dataclass(frozen=True)
 class Task:
     name: str
-    entity: str
-    rule: str
     every_seconds: int
     label: Label
+    # A pool return rule's task names its entity and rule; the platform's own have none.
+    entity: str | None = None
+    rule: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a run did: ``result`` is kept in the task's slot, ``summary`` is for people."""
+
+    result: dict[str, Any]
+    summary: str
+
+
+HOUSEKEEPING = Task("housekeeping", 6 * 3600, Label.of(
+    {"en": "Delete ended web sessions and old sign-in failures",
+     "zh": "清理已结束的会话和过期的登录失败记录"}))
 
 
 class UnknownTask(LookupError):
@@ -40,11 +58,11 @@ class UnknownTask(LookupError):
 
 def compile_tasks(compiled: Compiled) -> dict[str, Task]:
     """Every periodic task of the program, by name (pure: reads the catalog only)."""
-    tasks = {}
+    tasks = {HOUSEKEEPING.name: HOUSEKEEPING}
     for entity in compiled.catalog.entities.values():
         for rule in entity.pool.return_rules if entity.pool else ():
             name = f"{entity.name}.{rule.name}"
-            tasks[name] = Task(name, entity.name, rule.name, rule.every_seconds, rule.label)
+            tasks[name] = Task(name, rule.every_seconds, rule.label, entity.name, rule.name)
     return tasks
 
 
@@ -57,27 +75,43 @@ def find_task(compiled: Compiled, name: str) -> Task:
 
 
 def perform(platform: Platform, task: Task, now: datetime, *, dry_run: bool = False
-            ) -> list[int]:
-    """Do what ``task`` does at ``now``, in one transaction; the ids of the records
-    it returned to the pool (would return, with ``dry_run``)."""
+            ) -> Outcome:
+    """Do what ``task`` does at ``now``, in one transaction (with ``dry_run``: say what
+    it would do and change nothing)."""
+    if task.entity is None:
+        return _housekeeping(platform, now, dry_run)
     compiled = platform.compiled
     model = compiled.models[task.entity]
     rule = _rule(model.entity.pool.return_rules if model.entity.pool else (), task)
     with platform.writing() as conn:
-        return return_idle(conn, compiled, model, rule, now, dry_run=dry_run)
+        ids = return_idle(conn, compiled, model, rule, now, dry_run=dry_run)
+    listed = f": {', '.join(map(str, ids))}" if ids else ""
+    verb = "would return" if dry_run else "returned"
+    return Outcome({"returned": len(ids)},
+                   f"{verb} {len(ids)} {task.entity} record(s) to the pool{listed}")
 
 
-def run_and_record(platform: Platform, task: Task, now: datetime) -> list[int]:
-    """Perform ``task`` and keep its result (or its error) in the task's slot; the ids
-    of the records it returned."""
+def run_and_record(platform: Platform, task: Task, now: datetime) -> Outcome:
+    """Perform ``task`` and keep its result (or its error) in the task's slot."""
     started = time.monotonic()
     try:
-        ids = perform(platform, task, now)
+        outcome = perform(platform, task, now)
     except Exception as exc:
         _record(platform, task, now, started, {"error": f"{type(exc).__name__}: {exc}"})
         raise
-    _record(platform, task, now, started, {"returned": len(ids)})
-    return ids
+    _record(platform, task, now, started, outcome.result)
+    return outcome
+
+
+def _housekeeping(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
+    metadata = platform.compiled.metadata
+    with platform.writing() as conn:
+        sessions = purge_sessions(conn, metadata, now, timedelta(
+            minutes=platform.settings.session_idle_minutes), dry_run=dry_run)
+        failures = purge_failures(conn, metadata, now, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    return Outcome({"sessions": sessions, "sign_in_failures": failures},
+                   f"{verb} {sessions} ended session(s) and {failures} old sign-in failure(s)")
 
 
 def run_task(name: str, now: str | None = None) -> dict[str, Any]:
@@ -85,8 +119,7 @@ def run_task(name: str, now: str | None = None) -> dict[str, Any]:
     platform = Platform.build(Settings.from_env())
     try:
         task = find_task(platform.compiled, name)
-        ids = run_and_record(platform, task, parse_time(now) if now else utcnow())
-        return {"returned": len(ids)}
+        return run_and_record(platform, task, parse_time(now) if now else utcnow()).result
     finally:
         platform.engine.dispose()
 
