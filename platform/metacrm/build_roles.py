@@ -57,7 +57,8 @@ def _grant(doc: Document, entity: str, path: tuple[str, ...]) -> GrantDef:
     spec = _spec(doc, path)
     return GrantDef(
         entity=entity, operations=operations(spec.get("operations", ["read"])),
-        all_operations=spec.get("operations") == "all", scope=spec.get("scope", "all"), where=conditions(spec.get("where")),
+        all_operations=spec.get("operations") == "all", scope=spec.get("scope", "all"),
+        where=conditions(spec.get("where")),
         fields=dict(spec.get("fields", {})), hold_limit=spec.get("hold_limit"),
         location=doc.key_at(*path), key_locations={k: doc.key_at(*path, k) for k in spec})
 

@@ -99,6 +99,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "target_cannot_hold": {"en": "{user} may not read {entity}, so cannot hold them: give "
                                  "them a role that may.",
                            "zh": "{user} 没有查看{entity}的权限，无法接收：请先为其分配相应角色。"},
+    "hidden_rule": {"en": "A rule about fields you cannot see refuses this change.",
+                    "zh": "一条涉及您无权查看的字段的规则拒绝了此修改。"},
+    "owner_by_transfer": {"en": "The owner changes hands by claim, release or transfer "
+                                "(POST /api/{entity}/transfer), not by editing the record.",
+                          "zh": "负责人只能通过领取、退回或转移（POST /api/{entity}/transfer）变更，"
+                                "不能直接编辑。"},
     "admin_only": {"en": "Only an administrator may do this.", "zh": "只有管理员可以执行此操作。"},
     "no_credentials": {"en": "Sign in, or send an API token as 'Authorization: Bearer <token>'.",
                        "zh": "请先登录，或以“Authorization: Bearer <令牌>”发送 API 令牌。"},
@@ -108,6 +114,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "'X-CSRF-Token' header (or the form's csrf_token field).",
                  "zh": "缺少或错误的 CSRF 令牌：请在“X-CSRF-Token”请求头（或表单的 csrf_token 字段）中发送会话令牌。"},
     "bad_json": {"en": "The body must be a JSON object.", "zh": "请求体必须是 JSON 对象。"},
+    "nul_character": {"en": "Text may not contain NUL characters (\\u0000).",
+                      "zh": "文本不能包含 NUL 字符（\\u0000）。"},
     "bad_if_match": {"en": "If-Match must be a version such as \"3\".",
                      "zh": "If-Match 必须是版本号，例如 \"3\"。"},
     "too_many": {"en": "At most {max} records per request.", "zh": "每次请求最多 {max} 条记录。"},
@@ -147,6 +155,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "current_password": {"en": "Give your current password to set a new one.",
                          "zh": "设置新密码前请提供当前密码。"},
     "wrong_password": {"en": "This is not the current password.", "zh": "当前密码不正确。"},
+    "token_password": {"en": "Give your current password to create a token while signed in "
+                             "with a browser session.",
+                       "zh": "通过浏览器会话创建令牌时，请提供当前密码。"},
     "only_with_password": {"en": "Send it only together with a new 'password'.",
                            "zh": "仅在设置新密码（password）时提供。"},
     "send_json": {"en": "Send the request as JSON (Content-Type: application/json).",

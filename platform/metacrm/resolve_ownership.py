@@ -12,6 +12,9 @@ from .errors import ErrorCollector, did_you_mean
 from .literals import condition_problems, literal_problem
 
 Named = TypeVar("Named")
+# Record scopes follow owned_by through at most this many references (each one a
+# nested subquery in every scoped statement).
+MAX_OWNERSHIP_STEPS = 4
 
 
 def extend_ownership(target: EntityDef, extension: EntityExtension,
@@ -112,6 +115,10 @@ def _check_owned_by(catalog: Catalog, entity: EntityDef, errors: ErrorCollector)
         seen.append(target.name)
         step = target.fields.get(target.owned_by)
         if step is None or step.type != "reference":
+            return
+        if len(seen) > MAX_OWNERSHIP_STEPS:
+            errors.add(where, f"owned_by follows more than {MAX_OWNERSHIP_STEPS} references ("
+                       + " -> ".join(seen) + "); own the record more directly")
             return
         target = catalog.entities.get(step.to or "")
 

@@ -40,7 +40,9 @@ def resolve_roles(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> dict
                 continue
             grants = dict(target.grants)
             for patch in extension.patches:
-                grants[patch.entity] = _patched(grants.get(patch.entity), patch)
+                # An entity the role reached only through its default starts from it.
+                earlier = grants.get(patch.entity) or grants.get(DEFAULT_GRANT)
+                grants[patch.entity] = _patched(earlier, patch)
             roles[target.name] = replace(target, grants=grants,
                                          label=extension.label or target.label,
                                          help=extension.help or target.help)
@@ -48,7 +50,8 @@ def resolve_roles(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> dict
 
 
 def _patched(grant: GrantDef | None, patch: GrantPatch) -> GrantDef:
-    base = grant or GrantDef(patch.entity, frozenset(), location=patch.location)
+    base = replace(grant, entity=patch.entity) if grant else GrantDef(
+        patch.entity, frozenset(), location=patch.location)
     fields = {**base.fields, **patch.fields}
     return replace(
         base,

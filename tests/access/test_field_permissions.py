@@ -135,3 +135,57 @@ def test_the_openapi_document_describes_the_callers_api(crm, org) -> None:
     assert "/api/customer" in finance["paths"] and "/api/activity" not in finance["paths"]
     everything = crm.get("/api/openapi.json").json
     assert HIDDEN in everything["components"]["schemas"]["Customer"]["properties"]
+
+
+def test_a_field_any_of_the_users_roles_hides_stays_hidden(crm, org) -> None:
+    both = person(crm, "both", roles=("service_agent", "salesperson"))
+    theirs = create(org["yang"], "customer", name="杨的客户", annual_revenue="5000000")
+    mine = create(both, "customer", name="双角色客户")
+    refused = both.post("/api/customer", json={"name": "x", HIDDEN: "100"})
+    assert refused.status_code == 422 and refused.json["errors"] == {HIDDEN: ["Unknown field."]}
+    for record_id in (theirs, mine):
+        assert HIDDEN not in both.get(f"/api/customer/{record_id}").json
+
+
+def test_a_write_answers_only_what_the_writer_may_read(make_client, tmp_path) -> None:
+    template = write_bundle(tmp_path / "template", {"roles/fixer.yaml": """
+        role: fixer
+        permissions:
+          customer:
+            operations: [update]
+            fields: {annual_revenue: hidden}
+        ---
+        role: editor
+        permissions:
+          customer:
+            operations: [read, update]
+            fields: {annual_revenue: hidden}
+        """}, name="template", requires=("crm",))
+    crm = make_client(SHIPPED_BUNDLE, template)
+    customer = create(crm, "customer", name="星河", annual_revenue="8000000", phone="021-1")
+    fixer = person(crm, "fixer", roles=("fixer",))
+    assert fixer.get(f"/api/customer/{customer}").status_code == 403
+    answer = fixer.patch(f"/api/customer/{customer}", json={"city": "上海"})
+    assert answer.status_code == 200
+    assert answer.json == {"id": customer, "version": 2}  # it may change, not read
+    editor = person(crm, "editor", roles=("editor",))
+    changed = editor.patch(f"/api/customer/{customer}", json={"city": "北京"}).json
+    assert changed["city"] == "北京" and HIDDEN not in changed
+
+
+def test_a_rule_about_a_hidden_field_does_not_name_it(make_client, tmp_path) -> None:
+    template = write_bundle(tmp_path / "template", {"roles/sales.yaml": """
+        extend_role: salesperson
+        permissions:
+          customer:
+            fields: {phone: hidden}
+        """}, name="template", requires=("crm",))
+    crm = make_client(SHIPPED_BUNDLE, template)
+    wang = person(crm, "wang", roles=("salesperson",))
+    customer = create(wang, "customer", name="星河")
+    refused = wang.patch(f"/api/customer/{customer}", json={"lifecycle": "customer"})
+    assert refused.status_code == 422
+    assert refused.json["errors"] == {
+        "_record": ["A rule about fields you cannot see refuses this change."]}
+    rules = wang.get("/api/meta/entities/customer").json["rules"]
+    assert all("phone" not in rule["check"] for rule in rules)

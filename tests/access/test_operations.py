@@ -161,3 +161,90 @@ def test_roles_change_at_run_time_through_customizations(crm, org) -> None:
     assert broken.status_code == 422
     assert broken.json["errors"]["_request"] == [
         "cannot extend unknown role 'salesman' (did you mean 'sales_manager'?)"]
+
+
+def test_the_owner_changes_only_by_claim_release_or_transfer(crm, org) -> None:
+    customer = create(org["wang"], "customer", name="星河")
+    moved = org["director"].patch(f"/api/customer/{customer}", json={"owner": org["liu"].id})
+    assert moved.status_code == 422
+    assert moved.json["errors"]["owner"] == [
+        "The owner changes hands by claim, release or transfer (POST /api/customer/transfer), "
+        "not by editing the record."]
+    same = org["director"].patch(f"/api/customer/{customer}",
+                                 json={"owner": org["wang"].id, "grade": "A"})
+    assert same.status_code == 200
+
+
+def test_the_assignment_time_is_the_engines_alone(crm, org) -> None:
+    refused = org["director"].post("/api/customer", json={
+        "name": "x", "owner": org["wang"].id, "owner_since": "2099-01-01T00:00:00+00:00"})
+    assert refused.status_code == 422 and list(refused.json["errors"]) == ["owner_since"]
+
+
+def test_nobody_is_given_records_past_their_hold_limit(make_client, tmp_path) -> None:
+    template = write_bundle(tmp_path / "template", {"roles/sales.yaml": """
+        extend_role: salesperson
+        permissions:
+          customer: {hold_limit: 2}
+        """}, name="template", requires=("crm",))
+    crm = make_client(SHIPPED_BUNDLE, template)
+    wang = person(crm, "wang", roles=("salesperson",))
+    director = person(crm, "director", roles=("sales_director",))
+    create(director, "customer", name="一", owner=wang.id)
+    bulk = director.post("/api/customer/bulk", json={"items": [
+        {"name": "二", "owner": wang.id}, {"name": "三", "owner": wang.id}]})
+    assert bulk.status_code == 409
+    assert "at most 2 allowed" in bulk.json["errors"]["_request"][0]
+    assert len(wang.ids("/api/customer")) == 1  # all or nothing
+    create(director, "customer", name="二", owner=wang.id)
+    assert director.post("/api/customer", json={"name": "三", "owner": wang.id}
+                         ).status_code == 409
+
+
+def test_a_hold_limit_cannot_be_escaped_by_toggling_an_excluded_value(make_client, tmp_path
+                                                                      ) -> None:
+    template = write_bundle(tmp_path / "template", {"roles/sales.yaml": """
+        extend_role: salesperson
+        permissions:
+          customer: {hold_limit: 1}
+        """}, name="template", requires=("crm",))
+    crm = make_client(SHIPPED_BUNDLE, template)
+    liu = person(crm, "liu", roles=("salesperson",))
+    lead = create(liu, "customer", name="线索", lifecycle="lead")
+    signed = liu.patch(f"/api/customer/{lead}", json={"lifecycle": "customer",
+                                                      "phone": "021-5555 0100"})
+    assert signed.status_code == 200  # signed customers do not count
+    create(liu, "customer", name="第二个线索")
+    back = liu.patch(f"/api/customer/{lead}", json={"lifecycle": "lead"})
+    assert back.status_code == 409
+    assert liu.get(f"/api/customer/{lead}").json["lifecycle"] == "customer"
+
+
+def test_extending_a_role_on_an_entity_its_default_covers_keeps_the_default(crm, org) -> None:
+    narrow = {"extend_role": "auditor",
+              "permissions": {"customer": {"fields": {"annual_revenue": "hidden"}}}}
+    create(org["wang"], "customer", name="星河", annual_revenue="100")
+    assert crm.post("/api/meta/customizations", json=narrow).status_code == 201
+    items = org["auditor"].get("/api/customer").json["items"]
+    assert len(items) == 1 and "annual_revenue" not in items[0]
+
+
+def test_the_recycle_bin_shows_only_what_its_reader_may_read(make_client, tmp_path) -> None:
+    template = write_bundle(tmp_path / "template", {"roles/cleaning.yaml": """
+        role: a_reader
+        permissions:
+          customer:
+            operations: [read]
+            where: {grade: A}
+        ---
+        role: deleter
+        permissions:
+          customer:
+            operations: [delete]
+        """}, name="template", requires=("crm",))
+    crm = make_client(SHIPPED_BUNDLE, template)
+    cleaner = person(crm, "cleaner", roles=("a_reader", "deleter"))
+    shown, unseen = (create(crm, "customer", name=g, grade=g) for g in ("A", "B"))
+    for record_id in (shown, unseen):
+        assert crm.delete(f"/api/customer/{record_id}").status_code == 204
+    assert [i["id"] for i in cleaner.get("/api/customer/deleted").json["items"]] == [shown]

@@ -49,6 +49,12 @@ class CompiledRule:
     check: Expression
     when: Expression | None
 
+    @property
+    def names(self) -> frozenset[str]:
+        """Every field the rule speaks of: in its check, its condition and its target."""
+        used = self.check.names | (self.when.names if self.when else frozenset())
+        return used | ({self.rule.field} if self.rule.field else frozenset())
+
 
 @dataclass
 class EntityModel:

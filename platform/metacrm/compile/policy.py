@@ -4,8 +4,8 @@ fields hidden or read-only.
 
 Pure: built from the Catalog and the entity models only. A user with several
 roles gets the union of their grants: an operation is allowed if any grant
-allows it, on the records any such grant reaches; a field is hidden only if
-every grant that reads the entity hides it.
+allows it, on the records any such grant reaches; a field any grant hides (or
+makes read-only) is hidden (read-only).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from threading import Lock
 from ..definitions import OPERATIONS, Catalog, EntityDef, GrantDef
 from ..resolve_ownership import owner_field
 from .models import EntityModel
-
-WRITES = ("create", "update")
 
 
 @dataclass(frozen=True)
@@ -52,6 +50,15 @@ class EntityPolicy:
 
     def reach(self, operation: str) -> tuple[Reach, ...]:
         return self.reaches.get(operation, ())
+
+    def read_covers(self, operation: str) -> bool:
+        """Whether every record ``operation`` reaches is one the user may read (known
+        from the grants alone, so no query is needed to show a write's result)."""
+        if self.unrestricted:
+            return True
+        readable = self.reach("read")
+        return any(r.everything for r in readable) or set(self.reach(operation)) <= set(
+            readable)
 
 
 NO_ACCESS = EntityPolicy("", frozenset(), {})
@@ -91,13 +98,12 @@ class Policy:
         operations = frozenset().union(*(g.operations for g in grants)) & applicable
         reaches = {op: tuple(dict.fromkeys(Reach.of(g) for g in grants if op in g.operations))
                    for op in operations}
-        readers = [g for g in grants if "read" in g.operations]
-        hidden = frozenset.intersection(*(_marked(g, "hidden") for g in readers)) \
-            if readers else frozenset()
+        # A field any of the user's grants hides stays hidden (and read-only likewise):
+        # were it shown because another role reads the entity, it would be shown on
+        # every record that role reaches, including those the hiding role was meant for.
+        hidden = frozenset().union(*(_marked(g, "hidden") for g in grants))
         hidden = _with_dependent_formulas(self._models[name], hidden)
-        writers = [g for g in grants if set(WRITES) & g.operations]
-        readonly = frozenset.intersection(*(_marked(g, "hidden") | _marked(g, "readonly")
-                                            for g in writers)) if writers else frozenset()
+        readonly = frozenset().union(*(_marked(g, "readonly") for g in grants))
         # Only grants that let a user gain records (claim or create) bound what they hold;
         # one of them without a limit leaves the user unbounded.
         limits = [g.hold_limit for g in grants if {"claim", "create"} & g.operations]

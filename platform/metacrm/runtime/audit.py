@@ -31,6 +31,13 @@ def audit_rows(ctx: Context, entity: str, action: str,
     ]
 
 
+def audit_changes(conn: sa.Connection, metadata: sa.MetaData, ctx: Context, entity: str,
+                  action: str, changes: list[tuple[int, dict[str, list[Any]]]],
+                  note: str | None = None) -> None:
+    """Record ``changes`` (``[(record id, {field: [old, new]})]``) in the audit trail."""
+    write_audit(conn, metadata.tables["mc_audit"], ctx, entity, action, changes, note)
+
+
 def write_audit(conn: sa.Connection, audit: sa.Table, ctx: Context, entity: str, action: str,
                 changes: list[tuple[int, dict[str, list[Any]]]], note: str | None = None) -> None:
     rows = audit_rows(ctx, entity, action, changes, note)

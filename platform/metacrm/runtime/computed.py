@@ -10,6 +10,7 @@ from typing import Any
 from ..compile.models import EntityModel
 from ..expressions import ExpressionError, builtin_values, cel_value
 from ..fieldtypes import DEFAULT_DECIMAL_SCALE
+from ..i18n import message
 from .context import Context
 
 _SCALES = {"money": 2, "percent": 2}
@@ -36,8 +37,11 @@ def apply_formulas(model: EntityModel, record: dict[str, Any], ctx: Context) -> 
         values[field_def.name] = cel_value(result, field_def.value_type)
 
 
-def broken_rules(model: EntityModel, record: Mapping[str, Any], ctx: Context
-                 ) -> dict[str, list[str]]:
+def broken_rules(model: EntityModel, record: Mapping[str, Any], ctx: Context,
+                 hidden: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """Per field (or ``_record``), the messages of the rules ``record`` breaks. A rule
+    about a field in ``hidden`` says only that such a rule refuses the change: its
+    own words would name the field, and whether it is empty."""
     if not model.rules:
         return {}
     values = expression_values(model, record, ctx)
@@ -50,6 +54,9 @@ def broken_rules(model: EntityModel, record: Mapping[str, Any], ctx: Context
         except ExpressionError:
             continue  # cannot be evaluated because a field is empty: does not apply
         if holds is False:
+            if hidden and hidden & compiled.names:
+                errors.setdefault("_record", []).append(message("hidden_rule", ctx.locale))
+                continue
             key = compiled.rule.field or "_record"
             errors.setdefault(key, []).append(compiled.rule.message.get(ctx.locale))
     return errors

@@ -12,6 +12,7 @@ from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.tables import USERS_TABLE
 from ..i18n import message
+from ..identity.principals import principal_of
 from ..resolve_ownership import owner_field
 from .conditions import record_matches, where_condition
 from .context import Context
@@ -70,3 +71,12 @@ def check_hold_limit(conn: sa.Connection, compiled: Compiled, model: EntityModel
     if held + adding > limit:
         raise Conflict(message("hold_limit", ctx.locale, held=held, limit=limit,
                                entity=model.entity.plural.get(ctx.locale)))
+
+
+def hold_limit_of(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+                  user_id: int) -> int | None:
+    """The hold limit ``user_id``'s own roles set on the entity (None: no limit)."""
+    principal = principal_of(conn, compiled.metadata, user_id)
+    if principal is None:
+        return None
+    return compiled.policy.entity(principal.roles, principal.admin, model.name).hold_limit

@@ -37,7 +37,11 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
     unknown = False
     fields = model.entity.fields
     hidden = access.hidden if access else frozenset()
-    role_readonly = access.readonly if access else frozenset()
+    # The pool's assignment time is the engine's record of a change of hands: a client
+    # setting it could keep a record from ever returning to the pool.
+    pool = model.entity.pool
+    stamp = {pool.assigned_at} if pool and pool.assigned_at and access is not None else set()
+    role_readonly = (access.readonly if access else frozenset()) | stamp
     writable = {}
     for key, value in body.items():
         field_def = fields.get(key) if key not in hidden else None
@@ -89,15 +93,19 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
 def _owner_problems(model: EntityModel, ctx: Context, access: EntityAccess,
                     given: Mapping[str, Any], creating: bool,
                     current: Mapping[str, Any] | None) -> dict[str, list[str]]:
-    """Handing a record to someone else is a transfer: a role without it may create
-    records for itself (or for nobody, e.g. into the pool), and never re-own one."""
+    """Who holds a record is set once, on create: for oneself or nobody (the pool),
+    or for someone else by a role that may transfer. Afterwards records change hands
+    only by claim, release and transfer, which check limits, carry what follows and
+    say so in the audit trail."""
     owner = owner_column(model)
-    if owner is None or owner not in given or access.allows("transfer"):
+    if owner is None or owner not in given:
         return {}
     value = given[owner]
-    if creating and value in (None, ctx.user_id):
-        return {}
-    if not creating and current is not None and current.get(owner) == value:
+    if not creating:
+        if current is not None and current.get(owner) == value:
+            return {}
+        return {owner: [message("owner_by_transfer", ctx.locale, entity=model.name)]}
+    if value in (None, ctx.user_id) or access.allows("transfer"):
         return {}
     return {owner: [message("owner_needs_transfer", ctx.locale)]}
 

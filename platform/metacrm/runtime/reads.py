@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.tables import USERS_TABLE
-from .access import Viewer
+from .access import EntityAccess, Viewer
+from .audit import record_history
 from .links import link_column, link_ids
 from .query import ListQuery
 
@@ -68,7 +69,7 @@ def get_record(conn: sa.Connection, viewer: Viewer, model: EntityModel, record_i
     access = viewer.of(model)
     fields = query.fields if query else None
     columns, multi = output_names(model, fields, access.hidden)
-    scope = access.condition(operation)
+    scope = reach(access, operation)
 
     def build() -> sa.Select:
         condition = table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
@@ -95,7 +96,7 @@ def list_records(conn: sa.Connection, viewer: Viewer, model: EntityModel, query:
     access = viewer.of(model)
     live = table.c.deleted_at.is_not(None) if deleted else table.c.deleted_at.is_(None)
     conditions = [live, *query.conditions]
-    scope = access.condition(operation)
+    scope = reach(access, operation)
     if scope is not None:
         conditions.append(scope)
     columns, multi = output_names(model, query.fields, access.hidden)
@@ -114,6 +115,41 @@ def list_records(conn: sa.Connection, viewer: Viewer, model: EntityModel, query:
         counting = sa.select(sa.func.count()).select_from(table).where(*conditions)
         result["count"] = conn.execute(counting).scalar_one()
     return result
+
+
+def reach(access: EntityAccess, operation: str) -> sa.ColumnElement | None:
+    """The records a read for ``operation`` may show: those the operation reaches
+    that the caller may also read (the recycle bin is for deleting, but shows only
+    what its reader may see)."""
+    scope = access.condition(operation)
+    if operation == "read" or access.policy.read_covers(operation):
+        return scope
+    read = access.condition("read")
+    if scope is None:
+        return read
+    return scope if read is None else sa.and_(scope, read)
+
+
+def count_records(conn: sa.Connection, viewer: Viewer, model: EntityModel) -> int:
+    """How many live records the caller may read."""
+    table = model.table
+    statement = sa.select(sa.func.count()).select_from(table).where(table.c.deleted_at.is_(None))
+    scope = viewer.of(model).condition("read")
+    return int(conn.execute(statement if scope is None else statement.where(scope)).scalar_one())
+
+
+def read_history(conn: sa.Connection, viewer: Viewer, model: EntityModel, record_id: int
+                 ) -> list[dict[str, Any]] | None:
+    """The audit trail of a record the caller may read (deleted ones included), without
+    the fields they may not see; None when there is no such record for them."""
+    access = viewer.of(model)
+    table = model.table
+    statement = sa.select(table.c.id).where(table.c.id == record_id)
+    scope = access.condition("read")
+    if conn.execute(statement if scope is None else statement.where(scope)).first() is None:
+        return None
+    return record_history(conn, viewer.compiled.metadata.tables["mc_audit"], model.name,
+                          record_id, hidden=access.hidden)
 
 
 def _attach(conn: sa.Connection, viewer: Viewer, model: EntityModel,

@@ -12,7 +12,7 @@ from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..i18n import message
 from .access import Viewer
-from .audit import write_audit
+from .audit import audit_changes
 from .context import Context
 from .integrity import unique_guard
 from .problems import Conflict
@@ -53,7 +53,7 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
     conn.execute(table.update().where(table.c.id.in_(ids)).values(
         deleted_at=ctx.now, version=table.c.version + 1, updated_at=ctx.now,
         updated_by=ctx.user_id))
-    _audit(conn, compiled, ctx, model.name, "delete", [(i, {}) for i in ids], note)
+    audit_changes(conn, compiled.metadata, ctx, model.name, "delete", [(i, {}) for i in ids], note)
     refresh_rollups(conn, compiled, model, parents_of(conn, model, ids), ctx)
     for incoming in model.incoming:
         other = compiled.models[incoming.entity]
@@ -79,21 +79,17 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
                 {column: None, "version": other.table.c.version + 1, "updated_at": ctx.now,
                  "updated_by": ctx.user_id}))
             cleared = [(i, {incoming.field.name: [old_values.get(i), None]}) for i in referrers]
-            _audit(conn, compiled, ctx, other.name, "update", cleared, f"cleared by {cause}")
+            audit_changes(conn, compiled.metadata, ctx, other.name, "update", cleared,
+                          f"cleared by {cause}")
 
 
 def _shown_ids(conn: sa.Connection, viewer: Viewer, model: EntityModel, ids: list[int]) -> str:
     """The first few referrers the caller may read (the others are only counted)."""
-    scope = viewer.read_condition(model) if viewer.can_read(model) else sa.false()
+    scope = viewer.read_condition(model)
     if scope is not None:
         ids = list(conn.execute(sa.select(model.table.c.id).where(
             model.table.c.id.in_(ids), scope).order_by(model.table.c.id)).scalars())
     return ", ".join(str(i) for i in ids[:5]) + ("…" if len(ids) > 5 else "") or "-"
-
-
-def _audit(conn: sa.Connection, compiled: Compiled, ctx: Context, entity: str, action: str,
-           changes: list[tuple[int, dict[str, list[Any]]]], note: str | None = None) -> None:
-    write_audit(conn, compiled.metadata.tables["mc_audit"], ctx, entity, action, changes, note)
 
 
 def _restore(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
@@ -115,8 +111,8 @@ def _restore(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: C
                                        entity=target.entity.label.get(ctx.locale), id=value,
                                        field=field_def.name))
     for each_model, each_row, each_note in restored:
-        _audit(conn, compiled, ctx, each_model.name, "restore", [(each_row["id"], {})],
-               each_note)
+        audit_changes(conn, compiled.metadata, ctx, each_model.name, "restore",
+                      [(each_row["id"], {})], each_note)
         refresh_rollups(conn, compiled, each_model, parents_in(each_model, [each_row]), ctx)
 
 

@@ -41,14 +41,14 @@ def reach_condition(compiled: Compiled, model: EntityModel, user_id: int | None,
 
 
 def owner_condition(compiled: Compiled, model: EntityModel, scope: str, user_id: int | None,
-                    sees_pool: SeesPool, people: People | None = None, depth: int = 0
-                    ) -> sa.ColumnElement:
+                    sees_pool: SeesPool, people: People | None = None) -> sa.ColumnElement:
     """Records held, at ``scope``, by the user (directly or through a reference)."""
     entity = model.entity
     field = entity.fields.get(entity.owned_by or "")
-    if field is not None and field.type == "reference" and depth < 4:
+    # `metacrm check` refuses chains longer than MAX_OWNERSHIP_STEPS (and loops).
+    if field is not None and field.type == "reference":
         target = compiled.models[field.to or ""]
-        inner = owner_condition(compiled, target, scope, user_id, sees_pool, people, depth + 1)
+        inner = owner_condition(compiled, target, scope, user_id, sees_pool, people)
         return model.table.c[field.name].in_(sa.select(target.table.c.id).where(inner))
     column = model.table.c[field.name if field is not None else "created_by"]
     held = _owners(compiled, column, scope, user_id, people)

@@ -20,11 +20,11 @@ from ..compile.models import EntityModel
 from ..i18n import message
 from .access import SYSTEM_FIELDS, EntityAccess, Viewer
 from .assignment import assign_owners
-from .audit import field_changes, write_audit
+from .audit import audit_changes, field_changes
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
 from .context import Context
-from .holdings import check_hold_limit, owner_column
+from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
 from .integrity import missing_references, unique_guard
 from .links import link_column, link_ids, set_links
 from .payload import read_payload
@@ -58,7 +58,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         record.update(version=1, created_at=ctx.now, updated_at=ctx.now,
                       created_by=ctx.user_id, updated_by=ctx.user_id)
         apply_formulas(model, record, ctx)
-        for key, problems in broken_rules(model, record, ctx).items():
+        for key, problems in broken_rules(model, record, ctx, access.hidden).items():
             errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
         records.append(record)
     if errors:
@@ -78,28 +78,34 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         after.update({n: sorted(set(targets[index])) for n, targets in links.items()
                       if targets[index]})
         changes.append((record_id, field_changes({}, after)))
-    _audit(conn, compiled, ctx, model.name, "create", changes)
+    audit_changes(conn, compiled.metadata, ctx, model.name, "create", changes)
     refresh_rollups(conn, compiled, model, parents_in(model, params), ctx)
     created = []
     for index, (record_id, param) in enumerate(zip(ids, params)):
         shown = serialize(model, {**param, "id": record_id}, model.output_columns)
         shown.update({n: sorted(set(targets[index] or [])) for n, targets in links.items()})
-        created.append(access.visible(shown))
-    return created
+        created.append(shown)
+    return as_read(conn, access, model, created, "create")
 
 
 def _give_owners(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
                  access: EntityAccess, records: list[dict[str, Any]]) -> None:
-    """Records left without an owner go through the assignment rules; the creator's
-    hold limit counts what they take; ``assigned_at`` starts now."""
+    """Records left without an owner go through the assignment rules; everyone who
+    gets records (the creator or whoever they are created for) stays within their
+    hold limit; ``assigned_at`` starts now."""
     owner = owner_column(model)
     if owner is None:
         return
     assign_owners(conn, compiled, model, ctx, [r for r in records if r.get(owner) is None])
-    mine = sum(1 for r in records if r.get(owner) == ctx.user_id and ctx.user_id is not None)
-    if mine:
-        check_hold_limit(conn, compiled, model, ctx, access.policy.hold_limit, ctx.user_id,
-                         [r for r in records if r.get(owner) == ctx.user_id])
+    if not ctx.principal.system:  # demo data and imports by the platform itself
+        gaining: dict[int, list[dict[str, Any]]] = {}
+        for record in records:
+            if record.get(owner) is not None:
+                gaining.setdefault(record[owner], []).append(record)
+        for user_id in sorted(gaining):  # in id order: concurrent creates cannot deadlock
+            limit = (access.policy.hold_limit if user_id == ctx.user_id
+                     else hold_limit_of(conn, compiled, model, user_id))
+            check_hold_limit(conn, compiled, model, ctx, limit, user_id, gaining[user_id])
     stamp = model.entity.pool.assigned_at if model.entity.pool else None
     if stamp:
         for record in records:
@@ -143,12 +149,12 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     old_links = {name: link_ids(current[name]) for name in links}
     for name, targets in links.items():
         record[name] = targets
-    _stamp_new_owner(model, current, record, values, ctx)
     apply_formulas(model, record, ctx)
-    for key, problems in broken_rules(model, record, ctx).items():
+    for key, problems in broken_rules(model, record, ctx, access.hidden).items():
         errors.setdefault(key, []).extend(problems)
     if errors:
         raise Invalid(errors)
+    _keep_within_hold_limit(conn, compiled, model, ctx, current, record)
     stored = {n: record[n] for n in record if n in table.c and n not in SYSTEM_FIELDS}
     changes = field_changes({n: current[n] for n in stored}, stored)
     for name, targets in links.items():
@@ -158,8 +164,8 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
                    else link_ids(current[name])
                    for name in (f.name for f in model.multi_references)}
     if not changes:
-        return access.visible({**serialize(model, current, model.output_columns),
-                               **shown_links})
+        return as_read(conn, access, model, [{**serialize(model, current, model.output_columns),
+                                              **shown_links}], "update")[0]
     column_changes = {n: stored[n] for n in changes if n in table.c}
     column_changes.update(version=current["version"] + 1, updated_at=ctx.now,
                           updated_by=ctx.user_id)
@@ -174,19 +180,47 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
             model.link_tables[name].c.source_id == record_id))
         set_links(conn, model, name, [(record_id, targets)])
     _require_reach(conn, access, model, [record_id], "update", ctx)
-    _audit(conn, compiled, ctx, model.name, "update", [(record_id, changes)])
+    audit_changes(conn, compiled.metadata, ctx, model.name, "update", [(record_id, changes)])
     refresh_rollups(conn, compiled, model, merge(parents_in(model, [current]),
                                                  parents_in(model, [record])), ctx)
     record.update(column_changes)
-    return access.visible({**serialize(model, record, model.output_columns), **shown_links})
+    return as_read(conn, access, model, [{**serialize(model, record, model.output_columns),
+                                          **shown_links}], "update")[0]
 
 
-def _stamp_new_owner(model: EntityModel, current: Mapping[str, Any], record: dict[str, Any],
-                     values: Mapping[str, Any], ctx: Context) -> None:
+def _keep_within_hold_limit(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+                            ctx: Context, current: Mapping[str, Any],
+                            record: Mapping[str, Any]) -> None:
+    """A held record that starts counting towards its owner's hold limit (a signed
+    customer turned back into a lead) must fit within it, as a claim would."""
     owner = owner_column(model)
-    stamp = model.entity.pool.assigned_at if model.entity.pool else None
-    if owner and stamp and record.get(owner) != current[owner] and stamp not in values:
-        record[stamp] = ctx.now if record.get(owner) is not None else None
+    holder = record.get(owner) if owner else None
+    if holder is None or ctx.principal.system or counts_towards_limit(model, current) \
+            or not counts_towards_limit(model, record):
+        return
+    check_hold_limit(conn, compiled, model, ctx, hold_limit_of(conn, compiled, model, holder),
+                     holder, [record])
+
+
+def as_read(conn: sa.Connection, access: EntityAccess, model: EntityModel,
+            records: list[dict[str, Any]], operation: str) -> list[dict[str, Any]]:
+    """What a write answers: each record as the caller may read it. One the caller
+    may change but not read (a role with update and no read, a scope wider for
+    writing) shows only its id and version."""
+    if access.policy.unrestricted:
+        return records
+    readable: set[int] = set()
+    if access.allows("read"):
+        if access.policy.read_covers(operation):
+            readable = {r["id"] for r in records}
+        else:
+            scope = access.condition("read")
+            statement = sa.select(model.table.c.id).where(
+                model.table.c.id.in_([r["id"] for r in records]))
+            readable = set(conn.execute(statement if scope is None else statement.where(scope))
+                           .scalars())
+    return [access.visible(r) if r["id"] in readable
+            else {"id": r["id"], "version": r["version"]} for r in records]
 
 
 def _row_key(key: str, index: int, bulk: bool) -> str:
@@ -211,7 +245,7 @@ def lock_reachable(conn: sa.Connection, viewer: Viewer, model: EntityModel, reco
     row = conn.execute(statement, {"record_id": record_id}).mappings().first()
     if row is not None:
         return row
-    read_scope = access.condition("read") if access.allows("read") else sa.false()
+    read_scope = access.condition("read")
     visible = conn.execute(sa.select(model.table.c.id).where(
         model.table.c.id == record_id, model.table.c.deleted_at.is_(None),
         *([read_scope] if read_scope is not None else []))).first()
@@ -248,8 +282,3 @@ def _require_reach(conn: sa.Connection, access: EntityAccess, model: EntityModel
     if inside != len(ids):
         raise Forbidden(message("outside_reach", ctx.locale,
                                 entity=model.entity.plural.get(ctx.locale)))
-
-
-def _audit(conn: sa.Connection, compiled: Compiled, ctx: Context, entity: str, action: str,
-           changes: list[tuple[int, dict[str, list[Any]]]], note: str | None = None) -> None:
-    write_audit(conn, compiled.metadata.tables["mc_audit"], ctx, entity, action, changes, note)

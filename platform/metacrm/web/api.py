@@ -10,11 +10,10 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from ..compile.compiled import Compiled
 from ..i18n import message
 from ..runtime.access import Viewer
-from ..runtime.audit import record_history
 from ..runtime.payload import read_payload
 from ..runtime.problems import Invalid, NotFound
 from ..runtime.query import parse_list_query
-from ..runtime.reads import get_record, list_records
+from ..runtime.reads import get_record, list_records, read_history
 from ..runtime.recycle import delete_record, restore_record
 from ..runtime.writes import MAX_BULK, create_records, update_record
 from .auth import current_context
@@ -185,16 +184,12 @@ def history(entity: str, record_id: int) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        access = Viewer(compiled, ctx.principal).of(model)
-        access.require("read", ctx)
-        statement = model.table.select().with_only_columns(model.table.c.id).where(
-            model.table.c.id == record_id)
-        scope = access.condition("read")
         with platform().reading() as conn:
-            exists = conn.execute(statement if scope is None else statement.where(scope)).first()
-            if exists is None:
-                raise _not_found(compiled, entity, record_id, ctx.locale)
-            return record_history(conn, compiled.metadata.tables["mc_audit"], entity,
-                                  record_id, hidden=access.hidden)
+            viewer = Viewer(compiled, ctx.principal, conn)
+            viewer.of(model).require("read", ctx)
+            found = read_history(conn, viewer, model, record_id)
+        if found is None:
+            raise _not_found(compiled, entity, record_id, ctx.locale)
+        return found
 
     return jsonify({"items": with_fresh_schema(run)})

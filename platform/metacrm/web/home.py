@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..i18n import negotiate_language
 from ..identity.users import get_user
 from ..runtime.access import Viewer
+from ..runtime.reads import count_records
 from .auth import optional_context, session_csrf
 from .requests import platform
 
@@ -35,20 +35,13 @@ def index() -> Any:
     lang = request.args.get("lang") or negotiate_language(request.headers.get("Accept-Language"))
     lang = lang if lang in TEXTS else "en"
     compiled = platform().compiled
-    viewer = Viewer(compiled, ctx.principal)
     rows = []
     with platform().reading() as conn:
+        viewer = Viewer(compiled, ctx.principal, conn)
         for name, model in compiled.models.items():
-            access = viewer.of(model)
-            if not access.allows("read"):
-                continue
-            # Count what the caller may read, not what the table holds.
-            reach = access.condition("read")
-            count = conn.execute(
-                sa.select(sa.func.count()).select_from(model.table)
-                .where(model.table.c.deleted_at.is_(None),
-                       *([reach] if reach is not None else []))).scalar_one()
-            rows.append({"name": name, "label": model.entity.plural.get(lang), "count": count})
+            if viewer.can_read(model):  # what the caller may read, not what the table holds
+                rows.append({"name": name, "label": model.entity.plural.get(lang),
+                             "count": count_records(conn, viewer, model)})
         user = get_user(conn, compiled.metadata, ctx.user_id) if ctx.user_id else None
     roles = compiled.catalog.roles
     bundles = compiled.catalog.bundles

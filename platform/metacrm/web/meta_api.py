@@ -116,22 +116,25 @@ def describe_entity(catalog: Catalog, entity: EntityDef, lang: str,
     the fields it makes read-only marked so, and the operations it allows."""
     hidden = access.hidden if access else frozenset()
     readonly = access.readonly if access else frozenset()
+    rules = access.model.rules if access else []
     return {
         **_entity_summary(entity, lang),
         "help": entity.help.get(lang) or None,
         "labels": entity.label.as_dict(),
-        "title": entity.title,
+        "title": entity.title if entity.title not in hidden else None,
         "search": [n for n in entity.search if n not in hidden],
         "default_sort": [k for k in entity.default_sort if k.lstrip("-") not in hidden],
-        "owned_by": entity.owned_by,
+        "owned_by": entity.owned_by if entity.owned_by not in hidden else None,
         "pool": entity.pool is not None,
         "operations": sorted(access.policy.operations) if access else [],
         "fields": [describe_field(catalog, f, lang, f.name in readonly)
                    for f in entity.fields.values() if f.name not in hidden],
         "indexes": [{"fields": list(i.fields), "unique": i.unique} for i in entity.indexes
                     if not hidden & set(i.fields)],
+        # A rule that speaks of a hidden field would tell what the field is for.
         "rules": [{"name": r.name, "check": r.check, "when": r.when, "field": r.field,
-                   "message": r.message.get(lang)} for r in entity.rules],
+                   "message": r.message.get(lang)} for r in entity.rules
+                  if not any(c.rule is r and hidden & c.names for c in rules)],
     }
 
 
