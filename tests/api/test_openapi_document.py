@@ -9,14 +9,19 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from jsonschema import Draft202012Validator
 from metacrm.catalog_loader import load_catalog
 from metacrm.definitions import Catalog
 from metacrm.resolve_ownership import owner_field
 from metacrm.web.openapi import build_openapi
 from openapi_spec_validator import validate
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+
+from .openapi_checks import (
+    declared_answer,
+    is_valid,
+    request_validator,
+    schema_of,
+    schema_validator,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 ENTITY_PATHS = {
@@ -34,6 +39,10 @@ POOL_PATHS = {  # only for an entity with a pool
     "/api/{e}/{{id}}/release": {"post": "release_{e}"},
 }
 TRANSFER_PATHS = {"/api/{e}/transfer": {"post": "transfer_{e}"}}  # only with an owner field
+FLOW_PATHS = {  # only for an entity with a workflow
+    "/api/{e}/{{id}}/transitions/{{name}}": {"post": "fire_transition_{e}"}}
+OWN_APPROVAL_PATHS = {  # only for an entity with a chain no transition starts
+    "/api/{e}/{{id}}/approvals": {"post": "submit_approval_{e}"}}
 PLATFORM_PATHS = {
     "/api/meta/entities": {"get": "meta_list_entities"},
     "/api/meta/entities/{name}": {"get": "meta_get_entity"},
@@ -52,6 +61,25 @@ PLATFORM_PATHS = {
     "/api/auth/login": {"post": "login"},
     "/api/auth/logout": {"post": "logout"},
 }
+APPROVAL_PATHS = {
+    "/api/approvals": {"get": "list_approvals"},
+    "/api/approvals/{id}": {"get": "get_approval"},
+    "/api/approvals/{id}/approve": {"post": "approve_approval"},
+    "/api/approvals/{id}/reject": {"post": "reject_approval"},
+    "/api/approvals/{id}/withdraw": {"post": "withdraw_approval"},
+    "/api/approvals/{id}/comment": {"post": "comment_approval"},
+    "/api/approvals/{id}/delegate": {"post": "delegate_approval"},
+    "/api/approvals/delegations": {"get": "list_delegations", "post": "create_delegation"},
+    "/api/approvals/delegations/{id}": {"delete": "revoke_delegation"},
+    "/api/notifications": {"get": "list_notifications"},
+    "/api/notifications/{id}/read": {"post": "read_notification"},
+    "/api/notifications/read": {"post": "read_notifications"},
+}
+# Every action the engine writes into a record's history (runtime/writes.py, recycle.py,
+# pool.py, pool_returns.py, transfer.py, transitions.py, approvals.py).
+HISTORY_ACTIONS = ["create", "update", "delete", "restore", "claim", "release", "return",
+                   "transfer", "transition", "submit", "approve", "reject", "approved",
+                   "rejected", "withdraw"]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 UNSAFE = ("post", "put", "patch", "delete")
 
@@ -71,48 +99,12 @@ def doc_zh(catalog: Catalog) -> dict:
     return build_openapi(catalog, lang="zh", server_url="https://crm.example.com")
 
 
-def schema_validator(doc: dict, name: str) -> Draft202012Validator:
-    """A JSON Schema validator for components.schemas[name], resolving the document's $refs."""
-    resource = Resource.from_contents(doc, default_specification=DRAFT202012)
-    registry = Registry().with_resource("urn:openapi", resource)
-    return Draft202012Validator({"$ref": f"urn:openapi#/components/schemas/{name}"},
-                                registry=registry,
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-def is_valid(doc: dict, name: str, instance: object) -> bool:
-    return schema_validator(doc, name).is_valid(instance)
-
-
-def declared_answer(doc: dict, path: str, method: str, response) -> object:  # type: ignore[no-untyped-def]
-    """Check ``response`` against what the document declares for ``method path``: its
-    status is listed, with the headers and the media type it names, and a JSON body
-    matches the schema; the body (parsed if JSON)."""
-    status = str(response.status_code)
-    answers = doc["paths"][path][method]["responses"]
-    assert status in answers, (method, path, status, response.get_data(as_text=True))
-    pointer = ["paths", path, method, "responses", status]
-    answer = answers[status]
-    if "$ref" in answer:  # a shared error response
-        pointer = answer["$ref"][2:].split("/")
-        answer = doc["components"]["responses"][pointer[-1]]
-    missing = [h for h in answer.get("headers", {}) if h not in response.headers]
-    assert not missing, (method, path, status, missing)
-    if "content" not in answer:
-        assert not response.data
-        return None
-    assert response.mimetype in answer["content"], (method, path, response.mimetype)
-    if response.mimetype != "application/json":
-        return response.get_data(as_text=True)
-    escaped = "/".join(p.replace("~", "~0").replace("/", "~1") for p in (
-        *pointer, "content", "application/json", "schema"))
-    resource = Resource.from_contents(doc, default_specification=DRAFT202012)
-    validator = Draft202012Validator({"$ref": f"urn:openapi#/{escaped}"},
-                                     registry=Registry().with_resource("urn:openapi", resource),
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
-    errors = [e.message for e in validator.iter_errors(response.json)]
-    assert not errors, (method, path, status, errors)
-    return response.json
+def own_approvals(catalog: Catalog, entity: str) -> list[str]:
+    """The entity's approval chains that no transition starts."""
+    workflow = catalog.workflow_of(entity)
+    started = {t.approval for t in workflow.transitions} if workflow else set()
+    return [a.name for a in catalog.approvals.values()
+            if a.entity == entity and a.name not in started]
 
 
 # --- the shipped CRM ----------------------------------------------------------------
@@ -132,7 +124,9 @@ def entity_templates(catalog: Catalog, entity: str) -> dict[str, dict[str, str]]
     """The paths an entity should have, in the document's order."""
     defined = catalog.entities[entity]
     return {**ENTITY_PATHS, **EXPORT_PATHS, **(POOL_PATHS if defined.pool else {}),
-            **(TRANSFER_PATHS if owner_field(defined) else {})}
+            **(TRANSFER_PATHS if owner_field(defined) else {}),
+            **(FLOW_PATHS if catalog.workflow_of(entity) else {}),
+            **(OWN_APPROVAL_PATHS if own_approvals(catalog, entity) else {})}
 
 
 def operations_of(item: dict) -> dict[str, dict]:
@@ -150,22 +144,33 @@ def test_every_entity_has_its_paths_in_catalog_order(catalog: Catalog, doc: dict
             for method, op_id in operations.items():
                 assert item[method]["operationId"] == op_id.format(e=entity)
                 assert item[method]["tags"] == [catalog.entities[entity].label.get("en")]
-    entity_paths = [p for p in doc["paths"] if p not in PLATFORM_PATHS]
+    entity_paths = [p for p in doc["paths"] if p not in {**PLATFORM_PATHS, **APPROVAL_PATHS}]
     assert entity_paths == expected
     assert [t["name"] for t in doc["tags"]] == [
         *(e.label.get("en") for e in catalog.entities.values()), "meta", "identity",
-        "authentication"]
+        "authentication", "approvals", "notifications"]
 
 
-def test_pool_and_transfer_paths_only_where_the_definitions_allow(doc: dict) -> None:
+def test_pool_transfer_and_workflow_paths_only_where_the_definitions_allow(
+        catalog: Catalog, doc: dict) -> None:
     def having(suffix: str) -> set[str]:
-        return {p.split("/")[2] for p in doc["paths"] if p.endswith(suffix)}
+        return {p.split("/")[2] for p in doc["paths"]
+                if p.endswith(suffix) and p.split("/")[2] in catalog.entities}
 
-    assert having("/pool") == having("/{id}/claim") == having("/{id}/release") == {"customer"}
+    pooled = {name for name, e in catalog.entities.items() if e.pool}
+    assert having("/pool") == having("/{id}/claim") == having("/{id}/release") == pooled
+    assert "customer" in pooled
+    transferable = {name for name, e in catalog.entities.items() if owner_field(e)}
+    assert having("/transfer") == transferable
     # contact is owned through its customer: it does not change hands on its own
-    assert having("/transfer") == {"activity", "customer", "opportunity"}
-    assert having("/export") == {"activity", "contact", "customer", "opportunity", "product",
-                                 "tag"}
+    assert {"customer", "opportunity"} <= transferable and "contact" not in transferable
+    assert having("/export") == set(catalog.entities)
+    with_workflow = {w.entity for w in catalog.workflows.values()}
+    assert having("/transitions/{name}") == with_workflow
+    assert {"opportunity", "quote", "contract", "invoice_reissue"} <= with_workflow
+    # every shipped chain is started by a transition: none is submitted on its own
+    assert having("/{id}/approvals") == set() == {
+        a.entity for a in catalog.approvals.values() if own_approvals(catalog, a.entity)}
 
 
 def test_platform_paths(doc: dict) -> None:
@@ -173,10 +178,13 @@ def test_platform_paths(doc: dict) -> None:
         item = doc["paths"][path]
         assert {m: op["operationId"] for m, op in operations_of(item).items()} == operations
         assert item["parameters"][0] == {"$ref": "#/components/parameters/AcceptLanguage"}
-    assert list(doc["paths"])[-len(PLATFORM_PATHS):] == list(PLATFORM_PATHS)
+    for path, operations in APPROVAL_PATHS.items():
+        item = doc["paths"][path]
+        assert {m: op["operationId"] for m, op in operations_of(item).items()} == operations
+    assert list(doc["paths"])[-len(PLATFORM_PATHS) - len(APPROVAL_PATHS):] == [
+        *PLATFORM_PATHS, *APPROVAL_PATHS]
     schemas = doc["components"]["schemas"]
-    assert schemas["History"]["properties"]["action"]["enum"] == [
-        "create", "update", "delete", "restore", "claim", "release", "return", "transfer"]
+    assert schemas["History"]["properties"]["action"]["enum"] == HISTORY_ACTIONS
     assert is_valid(doc, "UserProfileCreate", {"username": "li.na", "password": "s3cret-pass",
                                                "roles": ["salesperson"], "email": ""})
     assert not is_valid(doc, "UserProfileCreate", {"username": "li na"})
@@ -271,14 +279,19 @@ def test_required_lists_are_required_fields_without_default(catalog: Catalog, do
     schemas = doc["components"]["schemas"]
     assert schemas["CustomerCreate"]["required"] == ["name"]  # lifecycle has a default
     assert schemas["OpportunityCreate"]["required"] == ["name", "customer"]
+    assert schema_of(doc, "invoice_reissue") == "InvoiceReissue"
     for name, entity in catalog.entities.items():
-        base = name.capitalize()
-        expected = [f.name for f in entity.fields.values() if f.required and f.default is None]
+        base = schema_of(doc, name)
+        workflow = catalog.workflow_of(name)
+        state = workflow.field if workflow else None  # never sent: records start in it
+        expected = [f.name for f in entity.fields.values()
+                    if f.required and f.default is None and f.name != state]
         assert schemas[base + "Create"].get("required", []) == expected
         assert "required" not in schemas[base + "Update"]
         assert schemas[base + "Update"]["additionalProperties"] is False
         assert schemas[base]["required"] == ["id"]  # ?fields= may leave out the rest
-    assert is_valid(doc, "OpportunityUpdate", {"stage": "won"})
+    assert is_valid(doc, "OpportunityUpdate", {"amount": "880000"})
+    assert not is_valid(doc, "OpportunityUpdate", {"stage": "won"})  # a transition wins it
     assert not is_valid(doc, "OpportunityUpdate", {"name": None})  # required: cannot be cleared
 
 
@@ -286,7 +299,9 @@ def test_choice_enum_is_the_option_values_in_order(catalog: Catalog, doc: dict) 
     schemas = doc["components"]["schemas"]
     stages = list(catalog.optionsets["opportunity_stage"].values())
     assert schemas["Opportunity"]["properties"]["stage"]["enum"] == stages  # required: no null
-    assert schemas["OpportunityCreate"]["properties"]["stage"]["enum"] == stages
+    stage_filter = next(p for p in doc["paths"]["/api/opportunity"]["get"]["parameters"]
+                        if p.get("name") == "stage")
+    assert stage_filter["schema"]["enum"] == stages
     grade = schemas["Customer"]["properties"]["grade"]
     assert grade["enum"] == [*catalog.optionsets["customer_grade"].values(), None]
     assert grade["type"] == ["string", "null"]
@@ -314,11 +329,64 @@ def test_computed_fields_are_read_only_and_not_writable(catalog: Catalog, doc: d
                 for f in e.fields.values() if not (f.writable or f.readonly)]
     assert ("opportunity", "weighted_amount") in computed and ("customer", "code") in computed
     for entity, field in computed:  # autonumbers, formulas and any later computed type
-        base = entity.capitalize()
+        base = schema_of(doc, entity)
         assert schemas[base]["properties"][field]["readOnly"] is True
         assert field not in schemas[base + "Create"]["properties"]
         assert field not in schemas[base + "Update"]["properties"]
     assert not schemas["Customer"]["properties"]["name"].get("readOnly")
+
+
+def test_workflow_state_is_read_only_and_changed_by_transitions(catalog: Catalog,
+                                                                doc: dict) -> None:
+    schemas, paths = doc["components"]["schemas"], doc["paths"]
+    for workflow in catalog.workflows.values():
+        entity, base = workflow.entity, schema_of(doc, workflow.entity)
+        record = schemas[base]["properties"]
+        assert record[workflow.field]["readOnly"] is True, entity
+        assert f"/api/{entity}/{{id}}/transitions/" in record[workflow.field]["description"]
+        assert workflow.field not in schemas[base + "Create"]["properties"]
+        assert workflow.field not in schemas[base + "Update"]["properties"]
+        item = paths[f"/api/{entity}/{{id}}/transitions/{{name}}"]
+        name = next(p for p in item["parameters"] if p.get("name") == "name")
+        assert name["in"] == "path" and name["required"] is True
+        assert name["schema"]["enum"] == [t.name for t in workflow.transitions]
+        fire = item["post"]
+        assert fire["operationId"] == f"fire_transition_{entity}"
+        assert set(fire["responses"]) == {"200", "400", "401", "403", "404", "409", "412",
+                                          "422"}
+        assert fire["requestBody"]["required"] is False
+        assert fire["parameters"] == [{"$ref": "#/components/parameters/IfMatch"}]
+        transitions = record["_transitions"]["items"]["properties"]
+        assert transitions["name"]["enum"] == name["schema"]["enum"]
+        assert set(transitions["to"]["enum"]) == {t.to for t in workflow.transitions}
+        chains = [a.name for a in catalog.approvals.values() if a.entity == entity]
+        shown = ["_transitions", *(["_approval"] if chains else [])]
+        for answer in (paths[f"/api/{entity}/{{id}}"]["get"]["responses"]["200"],
+                       fire["responses"]["200"]):
+            assert answer["content"]["application/json"]["schema"] == {
+                "allOf": [{"$ref": f"#/components/schemas/{base}"}, {"required": shown}]}
+        if chains:
+            assert record["_approval"]["oneOf"][1]["properties"]["approval"]["enum"] == chains
+
+    # an opportunity is won by firing `win`, never by a PATCH of its stage
+    validator = request_validator(doc, "/api/opportunity/{id}/transitions/{name}", "post")
+    assert validator.is_valid({"values": {"amount": "880000"}, "comment": "签约"})
+    assert validator.is_valid({})
+    assert not validator.is_valid({"values": {"stage": "won"}})
+    assert not validator.is_valid({"stage": "won"})
+    opportunity = {"id": 1, "name": "ERP", "stage": "negotiation", "customer": 42,
+                   "_transitions": [{"name": "win", "label": "Close as won", "to": "won",
+                                     "approval": None, "allowed": False,
+                                     "reason": "A won opportunity needs its amount"}]}
+    assert is_valid(doc, "Opportunity", opportunity)
+    assert not is_valid(doc, "Opportunity", {**opportunity, "_transitions": [
+        {**opportunity["_transitions"][0], "name": "celebrate"}]})
+    quote = {"id": 3, "status": "pending_approval", "_approval": {
+        "id": 17, "approval": "quote_approval", "label": "Quote approval", "step": "manager",
+        "submitted_at": "2026-03-01T01:20:00+00:00", "submitter": 7}}
+    assert is_valid(doc, "Quote", quote) and is_valid(doc, "Quote", {"id": 3, "_approval": None})
+    assert not is_valid(doc, "Quote", {**quote, "_approval": {**quote["_approval"],
+                                                              "step": "nobody"}})
 
 
 def test_decimals_travel_as_strings(doc: dict) -> None:
@@ -591,15 +659,25 @@ def test_live_answers_match_the_served_document(crm) -> None:  # type: ignore[no
                  "OpportunityList")
     assert page["items"][0]["customer"]["id"] == customer["id"]
     url = f"/api/opportunity/{opportunity['id']}"
-    check(crm.patch(url, json={"stage": "won"}, headers={"If-Match": '"99"'}), 412, "Errors")
-    etag = crm.get(url).headers["ETag"]
-    check(crm.patch(url, json={"stage": "won"}, headers={"If-Match": etag}), 200, "Opportunity")
+    assert not is_valid(doc, "OpportunityUpdate", {"stage": "won"})
+    check(crm.patch(url, json={"stage": "won"}), 422, "Errors")  # only transitions move it
+    check(crm.patch(url, json={"amount": "990000"}, headers={"If-Match": '"99"'}), 412, "Errors")
+    shown = crm.get(url)
+    assert "propose" not in [t["name"] for t in declared_answer(
+        doc, "/api/opportunity/{id}", "get", shown)["_transitions"]]
+    check(crm.patch(url, json={"amount": "990000"}, headers={"If-Match": shown.headers["ETag"]}),
+          200, "Opportunity")
+    moved = declared_answer(doc, "/api/opportunity/{id}/transitions/{name}", "post", crm.post(
+        f"{url}/transitions/analyse_needs", json={"comment": "客户确认需求"}))
+    assert moved["stage"] == "needs_analysis" and "propose" in [
+        t["name"] for t in moved["_transitions"]]
     invalid = {"name": "X", "grade": "Z"}
     assert not is_valid(doc, "CustomerCreate", invalid)
     check(crm.post("/api/customer", json=invalid), 422, "Errors")
     check(crm.get("/api/customer?stage__gtx=1"), 400, "Errors")
     history = crm.get(f"{url}/history")
-    assert history.status_code == 200 and len(history.json["items"]) == 2
+    assert [entry["action"] for entry in history.json["items"]] == [
+        "transition", "update", "create"]
     for entry in history.json["items"]:
         assert is_valid(doc, "History", entry), entry
     tags = crm.post("/api/tag/bulk", json={"items": [{"name": "VIP"}, {"name": "出口"}]})

@@ -1,5 +1,6 @@
 """Describe the REST API of a catalog as an OpenAPI 3.1 document: the entities'
-schemas and record paths (the platform's own paths are in openapi_platform.py)."""
+schemas and record paths (their workflows in openapi_workflows.py, the platform's own
+paths in openapi_platform.py and openapi_approvals.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, NamedTuple
 
 from ..definitions import Catalog, EntityDef, FieldDef
 from ..fieldtypes import DEFAULT_DECIMAL_SCALE, DEFAULT_STRING_LENGTH
+from .openapi_approvals import approval_paths, approval_schemas
 from .openapi_parts import (
     SECURITY,
     Schema,
@@ -24,6 +26,14 @@ from .openapi_parts import (
     unique,
 )
 from .openapi_platform import entity_extra_paths, platform_paths, platform_schemas
+from .openapi_workflows import (
+    EntityFlow,
+    detail_schema,
+    entity_flow,
+    flow_paths,
+    flow_properties,
+    state_note,
+)
 
 OPENAPI_VERSION = "3.1.0"
 MAX_BULK = 1000
@@ -53,12 +63,15 @@ class _Context(NamedTuple):
     catalog: Catalog
     names: dict[str, str]  # entity name -> its component schema's name
     lang: str
+    flows: dict[str, EntityFlow]  # entity name -> its workflow and chains (those with any)
 
 
 def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/") -> dict:
     """The whole API of ``catalog`` as an OpenAPI 3.1 document, labels in ``lang``."""
-    schemas: dict[str, Schema] = platform_schemas()
-    ctx = _Context(catalog, _schema_names(catalog, {*shared_schemas(), *schemas}), lang)
+    schemas: dict[str, Schema] = {**platform_schemas(), **approval_schemas()}
+    flows = {name: flow for name in catalog.entities
+             if (flow := entity_flow(catalog, name)) is not None}
+    ctx = _Context(catalog, _schema_names(catalog, {*shared_schemas(), *schemas}), lang, flows)
     paths: dict[str, Any] = {}
     tags: list[dict[str, str]] = []
     operation_ids: set[str] = set()
@@ -80,7 +93,10 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/") -> 
             entity, base, tag, operation_ids,
             pool_parameters=_list_parameters(ctx, entity, entity.default_sort),
             export_parameters=_list_parameters(ctx, entity, entity.default_sort, export=True)))
+        if entity.name in flows:
+            paths.update(flow_paths(flows[entity.name], entity, base, tag, lang, operation_ids))
     paths.update(platform_paths(catalog, tags, operation_ids))
+    paths.update(approval_paths(tags, operation_ids))
     first = catalog.bundles[0] if catalog.bundles else None
     return {
         "openapi": OPENAPI_VERSION,
@@ -172,14 +188,17 @@ def _describe(ctx: _Context, schema: Schema, field: FieldDef, note: str = "") ->
 def _record_schema(ctx: _Context, entity: EntityDef) -> Schema:
     """A record as returned; only ``id`` is sure to be there (``?fields=`` selects)."""
     props: dict[str, Schema] = {"id": {"type": "integer", "format": "int64", "readOnly": True}}
+    flow = ctx.flows.get(entity.name)
     for field in entity.fields.values():
         schema = _value_schema(ctx, field, output=True)
         # A link table answers a list, an autonumber is always set; the rest may be empty.
         if not (field.required or field.type in ("multi_reference", "autonumber")):
             _nullable(schema)
-        if not (field.writable or field.readonly):  # computed: autonumber, formula...
+        state = flow is not None and field.name == flow.state_field
+        if state or not (field.writable or field.readonly):  # computed: autonumber, formula...
             schema["readOnly"] = True
-        props[field.name] = _describe(ctx, schema, field)
+        props[field.name] = _describe(ctx, schema, field, state_note(entity.name) if state
+                                      else "")
     for name in ("created_at", "updated_at"):
         props[name] = {"type": "string", "format": "date-time", "readOnly": True}
     for name in ("created_by", "updated_by"):
@@ -187,6 +206,8 @@ def _record_schema(ctx: _Context, entity: EntityDef) -> Schema:
                        "readOnly": True}
     props["version"] = {"type": "integer", "readOnly": True,
                         "description": "Raised by every change; sent as the `ETag` header."}
+    if flow is not None:
+        props.update(flow_properties(flow))
     return {"type": "object", "title": entity.label.get(ctx.lang), "required": ["id"],
             "properties": props, **({"description": entity.help.get(ctx.lang)} if entity.help
                                     else {})}
@@ -196,9 +217,11 @@ def _input_schema(ctx: _Context, entity: EntityDef, create: bool) -> Schema:
     """The body of POST (``create``) or PATCH: writable fields only, nothing else."""
     props: dict[str, Schema] = {}
     required: list[str] = []
+    flow = ctx.flows.get(entity.name)
+    state = flow.state_field if flow else None  # only transitions change it
     for field in entity.fields.values():
-        if not field.writable and not (create and field.readonly):  # computed, or set once
-            continue
+        if field.name == state or (not field.writable and not (create and field.readonly)):
+            continue  # computed, set once, or a workflow's state
         schema = _value_schema(ctx, field, output=False)
         if field.required:  # "" and [] do not count as a value
             schema.update({"minLength": 1} if schema.get("type") == "string" else {
@@ -295,7 +318,8 @@ def _entity_paths(ctx: _Context, entity: EntityDef, tag: str, taken: set[str]) -
         f"/api/{name}/deleted": path(get=listing(
             "list_deleted", f"List the recycle bin of {name}", ("-deleted_at",))),
         f"/api/{name}/{{id}}": path(
-            "RecordId", get=op("get", f"Get one {name}", "200", ref(base), "400 404", "ETag",
+            "RecordId", get=op("get", f"Get one {name}", "200",
+                               detail_schema(base, ctx.flows.get(name)), "400 404", "ETag",
                                parameters=_shape_parameters(entity)),
             patch=op("update", f"Change one {name}", "200", ref(base), "400 404 409 412 422",
                      "ETag", parameters=params("IfMatch"),

@@ -19,16 +19,22 @@ ERROR_RESPONSES = {
                           "token.")),
     "404": ("NotFound", "Unknown entity or record, or one the caller may not read."),
     "409": ("Conflict", ("Refused: a restricted delete, a unique value taken, a record "
-                         "already held, a hold limit.")),
+                         "already held, a hold limit, a transition the record's state, its "
+                         "required fields or a guard do not allow, a record waiting for an "
+                         "approval, an approval chain already decided.")),
     "412": ("PreconditionFailed", "Stale `If-Match`: the record changed; nothing was done."),
     "422": ("UnprocessableEntity", "Invalid values, in the request's language."),
     "429": ("TooManyRequests", "Too many failed sign-ins; wait `Retry-After` seconds.")}
 # Headers an error response carries (app.py's error handler sets them).
 _ERROR_HEADERS = {"401": ("WWW-Authenticate",), "429": ("Retry-After",)}
 SUCCESS = {"200": "OK.", "201": "Created.", "204": "Done; no content."}
-# Actions of the audit trail (runtime/writes.py, recycle.py, pool.py, transfer.py).
+# Actions of the audit trail: runtime/writes.py, recycle.py, pool.py, pool_returns.py,
+# transfer.py; transitions.py ("transition"); approvals.py ("submit"; a decision,
+# "approve" or "reject"; a chain's end that changes the record, "approved", "rejected"
+# or "withdraw").
 HISTORY_ACTIONS = ("create", "update", "delete", "restore", "claim", "release", "return",
-                   "transfer")
+                   "transfer", "transition", "submit", "approve", "reject", "approved",
+                   "rejected", "withdraw")
 # Security requirements, each a tuple of schemes that go together: any credential; a
 # request through the session cookie that changes something also needs the session's
 # CSRF token (web/auth.py).
@@ -36,6 +42,13 @@ SECURITY = (("bearerToken",), ("sessionCookie",))
 UNSAFE_SECURITY = (("bearerToken",), ("sessionCookie", "csrfToken"))
 _UNSAFE = ("post", "put", "patch", "delete")
 ID_SCHEMA: Schema = {"type": "integer", "format": "int64", "minimum": 1}
+TEXT: Schema = {"type": "string"}
+OPTIONAL_TEXT: Schema = {"type": ["string", "null"]}
+INTEGER: Schema = {"type": "integer"}
+OPTIONAL_INTEGER: Schema = {"type": ["integer", "null"]}
+FLAG: Schema = {"type": "boolean"}
+WHEN: Schema = {"type": "string", "format": "date-time"}
+OPTIONAL_WHEN: Schema = {"type": ["string", "null"], "format": "date-time"}
 
 
 def requirements(groups: tuple[tuple[str, ...], ...]) -> list[dict[str, list[str]]]:
@@ -63,8 +76,9 @@ def content(schema: Schema) -> Schema:
     return {"application/json": {"schema": schema}}
 
 
-def body(schema: Schema) -> Schema:
-    return {"required": True, "content": content(schema)}
+def body(schema: Schema, required: bool = True) -> Schema:
+    """A JSON request body; one not ``required`` may be left out (an empty body)."""
+    return {"required": required, "content": content(schema)}
 
 
 def items(schema: Schema, **limits: int) -> Schema:

@@ -15,7 +15,11 @@ from ..resolve_ownership import owner_field
 from ..runtime.pool import MAX_REASON
 from ..runtime.transfer import MAX_TRANSFER
 from .openapi_parts import (
+    FLAG,
     ID_SCHEMA,
+    OPTIONAL_TEXT,
+    TEXT,
+    WHEN,
     Schema,
     body,
     closed,
@@ -31,10 +35,6 @@ from .openapi_parts import (
 )
 from .transfer_api import MAX_NOTE
 
-_TEXT: Schema = {"type": "string"}
-_OPTIONAL_TEXT: Schema = {"type": ["string", "null"]}
-_FLAG: Schema = {"type": "boolean"}
-_WHEN: Schema = {"type": "string", "format": "date-time"}
 _NAMES: Schema = {"type": "array", "items": {"type": "string"}}
 _OPERATIONS: Schema = {"type": "array", "items": {"enum": list(OPERATIONS)}}
 _EMPTY = {"enum": ["", None]}  # identity/fields.py takes "" for "none" as well as null
@@ -56,7 +56,7 @@ def _map(schema: Schema, description: str) -> Schema:
 
 def platform_schemas() -> dict[str, Schema]:
     """The schemas of the platform's own bodies."""
-    people = obj("id username name", id={"type": "integer"}, username=_TEXT, name=_TEXT)
+    people = obj("id username name", id={"type": "integer"}, username=TEXT, name=TEXT)
     # A copy: the document's owner may change it, and the module's constants are in it.
     return deepcopy({
         **_identity_schemas(),
@@ -74,7 +74,7 @@ def platform_schemas() -> dict[str, Schema]:
                       obj("from_owner", from_owner={"type": "integer"}, ids={"type": "null"})]},
         "Transfer": obj(
             "entity to records unchanged holdings owners done",
-            entity=_TEXT, to=people, unchanged=_array({"type": "integer"}), done=_FLAG,
+            entity=TEXT, to=people, unchanged=_array({"type": "integer"}), done=FLAG,
             transfer={"type": "string", "description": "With `done`: names the transfer "
                       "in the audit notes."},
             records=_map(obj("count items", count={"type": "integer"}, items=_array(obj(
@@ -85,7 +85,7 @@ def platform_schemas() -> dict[str, Schema]:
                             "with."}}))), "Per entity, the records that move."),
             holdings=_map(obj("held gaining limit over_limit", held={"type": "integer"},
                               gaining={"type": "integer"}, limit={"type": ["integer", "null"]},
-                              over_limit=_FLAG), "Per entity, the target's holdings."),
+                              over_limit=FLAG), "Per entity, the target's holdings."),
             owners=_map(people, "The previous owners, by id.")),
         **_meta_schemas(),
     })
@@ -94,12 +94,12 @@ def platform_schemas() -> dict[str, Schema]:
 def _identity_schemas() -> dict[str, Schema]:
     directory = obj(
         "id username name email phone language active manager teams roles",
-        id={"type": "integer"}, username=_TEXT, name=_TEXT, email=_OPTIONAL_TEXT,
-        phone=_OPTIONAL_TEXT, language={"enum": list(LANGUAGES)}, active=_FLAG,
+        id={"type": "integer"}, username=TEXT, name=TEXT, email=OPTIONAL_TEXT,
+        phone=OPTIONAL_TEXT, language={"enum": list(LANGUAGES)}, active=FLAG,
         manager={"type": ["integer", "null"]}, teams=_NAMES, roles=_NAMES,
-        is_admin={**_FLAG, "description": "Shown to administrators only."},
-        created_at={**_WHEN, "description": "Shown to administrators only."},
-        has_password={**_FLAG, "description": "Shown to administrators only."})
+        is_admin={**FLAG, "description": "Shown to administrators only."},
+        created_at={**WHEN, "description": "Shown to administrators only."},
+        has_password={**FLAG, "description": "Shown to administrators only."})
     # The keys identity/fields.py checks (USER_FIELDS), as the API takes them.
     writable: dict[str, Schema] = {
         "username": _text(150, pattern=r"^\S+$"), "name": _text(200),
@@ -109,17 +109,17 @@ def _identity_schemas() -> dict[str, Schema]:
         "language": {"enum": list(LANGUAGES)},
         "password": {"type": "string", "minLength": MIN_PASSWORD_LENGTH, "maxLength": 1024,
                      "writeOnly": True, "description": "Ends the user's other sessions."},
-        "active": {**_FLAG, "description": "`false` disables the user at once."},
-        "is_admin": _FLAG, "manager": {"type": ["integer", "null"], "minimum": 1},
+        "active": {**FLAG, "description": "`false` disables the user at once."},
+        "is_admin": FLAG, "manager": {"type": ["integer", "null"], "minimum": 1},
         "roles": _array(_text(60)), "teams": _array(_text(40))}
     team_fields: dict[str, Schema] = {
         "code": _text(40, pattern=TEAM_CODE.pattern), "name": _text(200),
         "members": _array(ID_SCHEMA, description="User ids; they replace the members.")}
-    token = obj("id name created_at revoked_at", id={"type": "integer"}, name=_TEXT,
-                created_at=_WHEN, revoked_at={"type": ["string", "null"], "format": "date-time"})
+    token = obj("id name created_at revoked_at", id={"type": "integer"}, name=TEXT,
+                created_at=WHEN, revoked_at={"type": ["string", "null"], "format": "date-time"})
     grant = obj("entity label operations scope where hidden readonly hold_limit",
                 entity={"type": "string", "description": "`*`: every entity not named."},
-                label=_OPTIONAL_TEXT, operations=_OPERATIONS, scope={"enum": list(SCOPES)},
+                label=OPTIONAL_TEXT, operations=_OPERATIONS, scope={"enum": list(SCOPES)},
                 where=_map({"type": "array"}, "Conditions: field -> allowed values."),
                 hidden=_NAMES, readonly=_NAMES, hold_limit={"type": ["integer", "null"]})
     return {
@@ -131,50 +131,52 @@ def _identity_schemas() -> dict[str, Schema]:
             "name, email, phone, language and password."},
         "CurrentUser": {"allOf": [ref("UserProfile"), obj(
             "is_admin created_at has_password administrator permissions",
-            administrator=_FLAG, permissions=_map(_OPERATIONS, "Per entity, the operations "
+            administrator=FLAG, permissions=_map(_OPERATIONS, "Per entity, the operations "
                                                   "the caller may do."),
             csrf_token={"type": "string", "description": "Only for a session: send it as "
                         "`X-CSRF-Token` with every unsafe request."})]},
-        "Team": obj("id code name members", id={"type": "integer"}, code=_TEXT, name=_TEXT,
+        "Team": obj("id code name members", id={"type": "integer"}, code=TEXT, name=TEXT,
                     members=_array({"type": "integer"})),
         "TeamCreate": closed(obj("code", **team_fields)),
         "TeamUpdate": {**closed(obj("", **team_fields)),
                        "description": "The code cannot change (`422`)."},
-        "Role": obj("name label help admin grants", name=_TEXT, label=_TEXT,
-                    help=_OPTIONAL_TEXT, admin=_FLAG, grants=_array(grant)),
+        "Role": obj("name label help admin grants", name=TEXT, label=TEXT,
+                    help=OPTIONAL_TEXT, admin=FLAG, grants=_array(grant)),
         "Token": token,
         "TokenIssued": {"allOf": [ref("Token"), obj("token", token={
             "type": "string", "description": "The secret, in this answer only."})]},
-        "TokenCreate": closed(obj("name", name=_text(100))),
-        "Login": closed(obj("username password", username=_TEXT,
+        "TokenCreate": closed(obj("name", name=_text(100), current_password={
+            "type": "string", "writeOnly": True, "description": "Needed when a browser "
+            "session creates the token (a wrong one counts as a failed sign-in)."})),
+        "Login": closed(obj("username password", username=TEXT,
                             password={"type": "string", "writeOnly": True})),
     }
 
 
 def _meta_schemas() -> dict[str, Schema]:
-    summary: dict[str, Schema] = {"name": _TEXT, "label": _TEXT, "plural": _TEXT,
-                                  "bundle": _TEXT, "operations": _OPERATIONS}
-    labels = _map(_TEXT, "By language.")
+    summary: dict[str, Schema] = {"name": TEXT, "label": TEXT, "plural": TEXT,
+                                  "bundle": TEXT, "operations": _OPERATIONS}
+    labels = _map(TEXT, "By language.")
     described = "help labels title search default_sort owned_by pool fields indexes rules"
     field = {**obj("name type label labels help required unique readonly computed",
-                   name=_TEXT, type=_TEXT, label=_TEXT, labels=labels, help=_OPTIONAL_TEXT,
-                   required=_FLAG, unique=_FLAG, readonly=_FLAG, computed=_FLAG,
-                   options=_array(ref("Option")), optionset=_TEXT, to=_TEXT),
+                   name=TEXT, type=TEXT, label=TEXT, labels=labels, help=OPTIONAL_TEXT,
+                   required=FLAG, unique=FLAG, readonly=FLAG, computed=FLAG,
+                   options=_array(ref("Option")), optionset=TEXT, to=TEXT),
              "description": "With the field's `default`, `min`, `max`, `max_length`, "
              "`pattern`, `format`, `expression`, `result`, `scale`, `on_delete` when set."}
     return {
         "EntitySummary": obj(" ".join(summary), **summary),
         "EntityDescription": obj(
-            f"{' '.join(summary)} {described}", **summary, help=_OPTIONAL_TEXT, labels=labels,
-            title=_OPTIONAL_TEXT, search=_NAMES, default_sort=_NAMES, owned_by=_OPTIONAL_TEXT,
-            pool=_FLAG, fields=_array(field),
-            indexes=_array(obj("fields unique", fields=_NAMES, unique=_FLAG)),
-            rules=_array(obj("name check", name=_TEXT, check=_TEXT, when=_OPTIONAL_TEXT,
-                             field=_OPTIONAL_TEXT, message=_OPTIONAL_TEXT))),
-        "Option": {**obj("value label help color", value=_TEXT, label=_TEXT,
-                         help=_OPTIONAL_TEXT, color=_OPTIONAL_TEXT),
+            f"{' '.join(summary)} {described}", **summary, help=OPTIONAL_TEXT, labels=labels,
+            title=OPTIONAL_TEXT, search=_NAMES, default_sort=_NAMES, owned_by=OPTIONAL_TEXT,
+            pool=FLAG, fields=_array(field),
+            indexes=_array(obj("fields unique", fields=_NAMES, unique=FLAG)),
+            rules=_array(obj("name check", name=TEXT, check=TEXT, when=OPTIONAL_TEXT,
+                             field=OPTIONAL_TEXT, message=OPTIONAL_TEXT))),
+        "Option": {**obj("value label help color", value=TEXT, label=TEXT,
+                         help=OPTIONAL_TEXT, color=OPTIONAL_TEXT),
                    "description": "With the option's own attributes."},
-        "OptionSet": obj("name label options", name=_TEXT, label=_TEXT,
+        "OptionSet": obj("name label options", name=TEXT, label=TEXT,
                          options=_array(ref("Option"))),
     }
 
@@ -247,8 +249,8 @@ def platform_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
                                           document={"type": "object"})))
     created = obj("id schema_version", id={"type": "integer"}, schema_version={"type": "integer"})
     users = [param(key, "query", schema, text) for key, schema, text in (
-        ("q", _TEXT, "The name or username contains this."), ("team", _TEXT, "A team code."),
-        ("role", _TEXT, "A role name."), ("active", {"enum": ["true", "false"]}, ""))]
+        ("q", TEXT, "The name or username contains this."), ("team", TEXT, "A team code."),
+        ("role", TEXT, "A role name."), ("active", {"enum": ["true", "false"]}, ""))]
     return deepcopy({  # see platform_schemas
         "/api/meta/entities": path(get=op(
             meta, "meta_list_entities", "The entities the caller may work with", "401",
@@ -301,7 +303,8 @@ def platform_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
                                   "401", items(ref("Role")))),
         "/api/tokens": path(
             get=op(access, "list_tokens", "The caller's API tokens", "401", items(ref("Token"))),
-            post=op(access, "create_token", "Issue an API token to the caller", "400 401 403 422",
+            post=op(access, "create_token", "Issue an API token to the caller",
+                    "400 401 403 422 429",
                     ref("TokenIssued"), "201", "Location",
                     requestBody=body(ref("TokenCreate")))),
         "/api/tokens/{id}": path("RecordId", delete=op(
