@@ -17,6 +17,26 @@ ID_TYPE = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 JSON_TYPE = sa.JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True),
                                                    "postgresql")
 DEFAULT_STRING_LENGTH = 255
+
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """A moment stored in UTC and always read back with its offset: SQLite keeps no
+    zone, so without this the same column answers differently on each database."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None or not isinstance(value, datetime):
+            return value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
+
+
 DEFAULT_DECIMAL_SCALE = 4
 
 _FIXED_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
@@ -26,7 +46,7 @@ _FIXED_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
     "percent": lambda: sa.Numeric(9, 2),
     "boolean": sa.Boolean,
     "date": sa.Date,
-    "datetime": lambda: sa.DateTime(timezone=True),
+    "datetime": UtcDateTime,
     "choice": lambda: sa.String(60),
     "multi_choice": lambda: JSON_TYPE,
     "json": lambda: JSON_TYPE,

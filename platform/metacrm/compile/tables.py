@@ -11,7 +11,7 @@ import hashlib
 import sqlalchemy as sa
 
 from ..definitions import Catalog, EntityDef, FieldDef
-from ..fieldtypes import ID_TYPE, column_type
+from ..fieldtypes import ID_TYPE, UtcDateTime, column_type
 from .system_tables import USERS_TABLE, add_system_tables
 
 NAMING_CONVENTION = {
@@ -52,11 +52,11 @@ def _entity_table(metadata: sa.MetaData, entity: EntityDef) -> sa.Table:
     columns: list[sa.Column] = [
         sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.Column("created_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=True),
         sa.Column("updated_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=True),
-        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", UtcDateTime(), nullable=True),
     ]
     for field in entity.fields.values():
         if field.stored:
