@@ -8,11 +8,13 @@ it, and drops the database at the end.
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +22,48 @@ from metacrm.config import Settings, default_bundle_path
 from metacrm.db import normalize_url
 
 SHIPPED_BUNDLE = default_bundle_path()
+_CATALOGS: dict[str, Any] = {}
+_COMPILED: dict[tuple[int, int], Any] = {}
+
+
+def _bundle_state(paths: Any) -> list[tuple[str, float]]:
+    return [(str(f), f.stat().st_mtime) for p in paths for f in sorted(Path(p).rglob("*.y*ml"))]
+
+
+@pytest.fixture(autouse=True)
+def _definitions_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Load and compile each bundle set (with its customizations) once per run.
+
+    Every fresh app loads the definitions twice (migrate, then build) and compiles
+    them; for hundreds of tests that is most of the suite's time. A Catalog is
+    immutable, a compiled program holds only caches of pure values, and the key
+    holds every file's modification time, so the memo changes nothing a test can
+    see. If the engine moves these functions, the patch quietly stops applying and
+    the tests are merely slower.
+    """
+    from metacrm import catalog_loader
+    from metacrm.compile import compiled as compiled_module
+
+    load, compile_ = catalog_loader.load_catalog, compiled_module.compile_catalog
+
+    def load_once(paths: Any, customizations: Any = (),
+                  hooks: frozenset[str] = frozenset()) -> Any:
+        stored = list(customizations)
+        key = json.dumps([_bundle_state(paths), [str(p) for p in paths], stored, sorted(hooks)],
+                         sort_keys=True, default=str)
+        if key not in _CATALOGS:
+            _CATALOGS[key] = load(paths, stored, hooks)
+        return _CATALOGS[key]
+
+    def compile_once(catalog: Any, schema_version: int = 0) -> Any:
+        key = (id(catalog), schema_version)
+        if key not in _COMPILED or _COMPILED[key].catalog is not catalog:
+            _COMPILED[key] = compile_(catalog, schema_version)
+        return _COMPILED[key]
+
+    for module in ("metacrm.operations", "metacrm.platform"):
+        monkeypatch.setattr(f"{module}.load_catalog", load_once, raising=False)
+        monkeypatch.setattr(f"{module}.compile_catalog", compile_once, raising=False)
 
 
 @pytest.fixture(scope="session")
@@ -139,6 +183,23 @@ def token_for(app, username: str, *, admin: bool = False, roles: tuple[str, ...]
             set_manager(conn, metadata, uid, boss.id)
         token, _ = create_token(conn, metadata, uid, "tests")
     return token
+
+
+def create_as_platform(client, entity: str, **values: Any) -> int:  # type: ignore[no-untyped-def]
+    """Create a record as the platform itself does (a data import, the demo): it may set
+    what no client may, such as a workflow's state. The new record's id."""
+    from metacrm.runtime.context import Context
+    from metacrm.runtime.payload import read_payload
+    from metacrm.runtime.writes import create_records
+
+    platform = client.application.extensions["metacrm"]
+    compiled = platform.compiled
+    model = compiled.models[entity]
+    ctx = Context.system()
+    with platform.writing() as conn:
+        (record,) = create_records(conn, compiled, model, ctx,
+                                   [read_payload(model, ctx, values, creating=True)])
+    return int(record["id"])
 
 
 def admin_client(app):  # type: ignore[no-untyped-def]

@@ -14,7 +14,9 @@ from .build import (
     build_optionset_extension,
 )
 from .build_roles import build_role, build_role_extension
+from .build_workflows import build_approval, build_workflow
 from .definitions import (
+    ApprovalDef,
     BundleDefs,
     BundleManifest,
     EntityDef,
@@ -25,6 +27,7 @@ from .definitions import (
     OptionSetExtension,
     RoleDef,
     RoleExtension,
+    WorkflowDef,
 )
 from .errors import ErrorCollector
 from .loader import Document, display_path, load_yaml
@@ -32,11 +35,12 @@ from .validate import MANIFEST, document_kind, validate_document
 
 MANIFEST_FILE = "bundle.yaml"
 # Where definitions live; the first key of each document says what it defines,
-# the folder only keeps a bundle tidy (entities and option sets, roles).
-DEFINITION_FOLDERS = ("entities", "roles")
+# the folder only keeps a bundle tidy (entities and option sets, roles, workflows
+# and approval chains).
+DEFINITION_FOLDERS = ("entities", "roles", "workflows")
 # Kinds of definitions that later versions compile; files there must not be
 # silently ignored.
-RESERVED_FOLDERS = ("forms", "workflows", "reports")
+RESERVED_FOLDERS = ("forms", "reports")
 
 
 def read_bundle(folder: str | Path, errors: ErrorCollector) -> BundleDefs | None:
@@ -72,6 +76,8 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
     optionset_extensions: list[OptionSetExtension] = []
     roles: list[RoleDef] = []
     role_extensions: list[RoleExtension] = []
+    workflows: list[WorkflowDef] = []
+    approvals: list[ApprovalDef] = []
     for doc in documents:
         kind = document_kind(doc, errors)
         if kind is None or not validate_document(doc, kind, errors):
@@ -90,11 +96,15 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
             optionset_extensions.append(build_optionset_extension(doc, manifest.name, errors))
         elif kind == "role":
             roles.append(build_role(doc, manifest.name))
-        else:
+        elif kind == "extend_role":
             role_extensions.append(build_role_extension(doc, manifest.name))
+        elif kind == "workflow":
+            workflows.append(build_workflow(doc, manifest.name))
+        else:
+            approvals.append(build_approval(doc, manifest.name))
     return BundleDefs(manifest, tuple(entities), tuple(optionsets),
                       tuple(entity_extensions), tuple(optionset_extensions), tuple(roles),
-                      tuple(role_extensions))
+                      tuple(role_extensions), tuple(workflows), tuple(approvals))
 
 
 CUSTOMIZATIONS_BUNDLE = "customizations"

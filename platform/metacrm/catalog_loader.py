@@ -15,10 +15,12 @@ from .resolve import resolve_catalog
 
 
 def load_catalog(paths: Sequence[str | Path],
-                 customizations: Iterable[tuple[int, dict[str, Any]]] = ()) -> Catalog:
-    """Load, validate, build and resolve; raises DefinitionError listing every problem."""
+                 customizations: Iterable[tuple[int, dict[str, Any]]] = (),
+                 hooks: frozenset[str] = frozenset()) -> Catalog:
+    """Load, validate, build and resolve; raises DefinitionError listing every problem.
+    ``hooks`` are the plugins' "<plugin>.<hook>" names that definitions may call."""
     with _collector_paused():
-        return _load_catalog(paths, customizations)
+        return _load_catalog(paths, customizations, hooks)
 
 
 @contextmanager
@@ -35,7 +37,8 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _load_catalog(paths: Sequence[str | Path],
-                  customizations: Iterable[tuple[int, dict[str, Any]]]) -> Catalog:
+                  customizations: Iterable[tuple[int, dict[str, Any]]],
+                  hooks: frozenset[str]) -> Catalog:
     errors = ErrorCollector()
     bundles: list[BundleDefs] = []
     for path in paths:
@@ -45,6 +48,6 @@ def _load_catalog(paths: Sequence[str | Path],
     stored = list(customizations)
     if stored:
         bundles.append(customization_bundle(stored, errors))
-    catalog = resolve_catalog(bundles, errors)
+    catalog = resolve_catalog(bundles, errors, hooks)
     errors.raise_if_any()
     return catalog

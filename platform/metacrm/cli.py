@@ -13,6 +13,7 @@ from .errors import DefinitionError
 from .identity.commands import user_command
 from .identity.team_commands import roles_command, team_command
 from .jobs.commands import jobs_command
+from .plugins import PluginError, hook_names, load_plugins
 
 
 @click.group()
@@ -31,15 +32,21 @@ def _fail_on_definitions(exc: DefinitionError) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(file_okay=False))
 def check(paths: tuple[str, ...]) -> None:
     """Validate bundle folders (default: the configured bundles)."""
-    bundles = paths or Settings.from_env().bundles
+    settings = Settings.from_env()
     try:
-        catalog = load_catalog(bundles)
+        catalog = load_catalog(paths or settings.bundles,
+                               hooks=hook_names(load_plugins(settings.plugins)))
+    except PluginError as exc:
+        click.echo(str(exc))
+        sys.exit(1)
     except DefinitionError as exc:
         _fail_on_definitions(exc)
         return
     fields = sum(len(e.fields) for e in catalog.entities.values())
     click.echo(f"ok: {len(catalog.bundles)} bundle(s), {len(catalog.entities)} entities, "
-               f"{fields} fields, {len(catalog.optionsets)} option sets")
+               f"{fields} fields, {len(catalog.optionsets)} option sets, "
+               f"{len(catalog.roles)} roles, {len(catalog.workflows)} workflows, "
+               f"{len(catalog.approvals)} approvals")
 
 
 @main.command()

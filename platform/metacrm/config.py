@@ -35,6 +35,11 @@ class Settings:
     login_window_minutes: int = 15
     proxy_count: int = 0
     run_jobs: bool = True
+    plugins: tuple[str, ...] = ()
+    # E-mail of notifications (jobs/mail.py): smtp://user:pass@host:587?starttls=1 or
+    # smtps://host:465; unset, nothing is e-mailed.
+    smtp_url: str | None = None
+    mail_from: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -61,6 +66,10 @@ class Settings:
             login_window_minutes=int(env.get("METACRM_LOGIN_WINDOW_MINUTES", 15)),
             proxy_count=int(env.get("METACRM_PROXY_COUNT", 0)),
             run_jobs=env.get("METACRM_RUN_JOBS", "1") not in ("0", "false", "no"),
+            plugins=tuple(p.strip() for p in env.get("METACRM_PLUGINS", "").split(",")
+                          if p.strip()),
+            smtp_url=env.get("METACRM_SMTP_URL") or None,
+            mail_from=env.get("METACRM_MAIL_FROM") or None,
         )
 
 

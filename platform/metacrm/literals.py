@@ -83,3 +83,10 @@ def condition_problems(entity: EntityDef, conditions: Mapping[str, Any],
             if problem:
                 problems.append(f"{name}: {problem}")
     return problems
+
+
+def field_types(entity: EntityDef) -> dict[str, str]:
+    """Every field's value type by name, the system fields included."""
+    types = dict(SYSTEM_FIELD_TYPES)
+    types.update({name: f.value_type for name, f in entity.fields.items()})
+    return types

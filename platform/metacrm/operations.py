@@ -16,6 +16,7 @@ from .config import Settings
 from .db import make_engine
 from .errors import DefinitionError
 from .platform import Platform, read_customizations
+from .plugins import PluginError, hook_names, load_plugins
 
 if TYPE_CHECKING:
     from .runtime.export import Export
@@ -31,9 +32,14 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
 
     engine = make_engine(settings.database_url)
     try:
+        plugins = load_plugins(settings.plugins)
         with engine.connect() as conn:
             version, stored = read_customizations(conn)
-        compiled = compile_catalog(load_catalog(settings.bundles, stored), version)
+        compiled = compile_catalog(load_catalog(settings.bundles, stored, hook_names(plugins)),
+                                   version)
+    except PluginError as exc:
+        echo(str(exc))
+        return False
     except DefinitionError as exc:
         for diagnostic in exc.diagnostics:
             echo(str(diagnostic))
@@ -51,7 +57,7 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
     except (MigrationRefused, MigrationFailed) as exc:
         echo(str(exc))
         return False
-    with Platform(settings, engine, compiled).writing() as conn:
+    with Platform(settings, engine, compiled, plugins).writing() as conn:
         ensure_baseline(conn, compiled)
     if applied.id is not None:
         echo(f"applied migration #{applied.id} ({len(plan.actions)} change(s))")
@@ -92,13 +98,16 @@ def fill_demo(platform: Platform) -> list[str]:
         DEMO_USERS,
         ensure_demo_organisation,
         fill_demo_data,
+        submit_demo_requests,
     )
 
     compiled = platform.compiled
     with platform.writing() as conn:
         ids = ensure_demo_organisation(conn, compiled)
     owners = [ids[u.username] for u in DEMO_USERS if u.holds_customers]
-    counts = fill_demo_data(platform, ids[ADMIN_USERNAME], owners)
+    engineers = [ids[u.username] for u in DEMO_USERS if u.role == "service_engineer"]
+    counts = fill_demo_data(platform, ids[ADMIN_USERNAME], owners, engineers)
+    waiting = submit_demo_requests(platform)
     admin_password, password = secrets.token_urlsafe(9), secrets.token_urlsafe(9)
     with platform.writing() as conn:
         set_password(conn, compiled.metadata, ids[ADMIN_USERNAME], admin_password)
@@ -108,7 +117,8 @@ def fill_demo(platform: Platform) -> list[str]:
     roles = compiled.catalog.roles
     people = ", ".join(f"{u.username} ({roles[u.role].label.get('en')})"
                        for u in DEMO_USERS if u.role in roles)
-    return ["demo data: " + ", ".join(f"{n} {c}" for n, c in counts.items()),
+    return ["demo data: " + ", ".join(f"{n} {c}" for n, c in counts.items())
+            + f"; {waiting} request(s) waiting for approval",
             f"demo login: {ADMIN_USERNAME} / {admin_password}",
             f"demo API token (send as 'Authorization: Bearer …'): {token}",
             f"demo users, each with password {password}: {people}"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,26 +22,36 @@ from .catalog_loader import load_catalog
 from .compile.compiled import Compiled, compile_catalog
 from .config import Settings
 from .db import make_engine, writer
+from .definitions import Catalog
+from .plugins import Plugin, hook_names, load_plugins
 
 SCHEMA_STATE = "mc_schema_state"
 CUSTOMIZATIONS = "mc_customizations"
 
 
 class Platform:
-    def __init__(self, settings: Settings, engine: Engine, compiled: Compiled):
+    def __init__(self, settings: Settings, engine: Engine, compiled: Compiled,
+                 plugins: Mapping[str, Plugin] | None = None):
         self.settings = settings
         self.engine = engine
         self._compiled = compiled
+        self.plugins = dict(plugins or {})
         self._checked_at = time.monotonic()
         self._lock = threading.Lock()
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine | None = None) -> Platform:
+        plugins = load_plugins(settings.plugins)
         engine = engine or make_engine(settings.database_url)
         with engine.connect() as conn:
             version, stored = read_customizations(conn)
-        compiled = compile_catalog(load_catalog(settings.bundles, stored), version)
-        return cls(settings, engine, compiled)
+        compiled = compile_catalog(load_catalog(settings.bundles, stored, hook_names(plugins)),
+                                   version)
+        return cls(settings, engine, compiled, plugins)
+
+    def load(self, customizations: list[tuple[int, dict[str, Any]]]) -> Catalog:
+        """The configured bundles with ``customizations``, checked against the plugins."""
+        return load_catalog(self.settings.bundles, customizations, hook_names(self.plugins))
 
     @property
     def compiled(self) -> Compiled:
@@ -59,7 +69,7 @@ class Platform:
                 if version == self._compiled.schema_version and not force:
                     return self._compiled
                 version, stored = read_customizations(conn)
-            self._compiled = compile_catalog(load_catalog(self.settings.bundles, stored), version)
+            self._compiled = compile_catalog(self.load(stored), version)
             return self._compiled
 
     def adopt(self, compiled: Compiled) -> None:

@@ -23,12 +23,16 @@ from .definitions import (
 )
 from .errors import ErrorCollector, did_you_mean
 from .expressions import ExpressionError, check_expression
-from .literals import SYSTEM_FIELD_TYPES, literal_problem, unfit_literal
+from .literals import field_types, literal_problem, unfit_literal
 from .resolve_ownership import check_ownership, extend_ownership
 from .resolve_roles import check_roles, resolve_roles
+from .resolve_workflows import check_workflows, merge_named
 
 
-def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> Catalog:
+def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
+                    hooks: frozenset[str] = frozenset()) -> Catalog:
+    """The merged, checked catalog; ``hooks`` are the "<plugin>.<hook>" names that
+    the loaded plugins offer (actions may name only those)."""
     bundles = list(bundles)
     _check_bundle_order(bundles, errors)
     optionsets: dict[str, OptionSetDef] = {}
@@ -45,11 +49,14 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> Ca
     for name, entity in list(entities.items()):
         entities[name] = _resolve_rollups(entities, optionsets, entity, errors)
     roles = resolve_roles(bundles, errors)
-    catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets, roles)
+    catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets, roles,
+                      merge_named(bundles, "workflows", errors),
+                      merge_named(bundles, "approvals", errors))
     for entity in entities.values():
         check_entity(catalog, entity, errors)
         check_ownership(catalog, entity, errors)
     check_roles(roles, entities, optionsets, errors)
+    check_workflows(catalog, hooks, errors)
     return catalog
 
 
@@ -172,13 +179,6 @@ def _resolve_rollups(entities: dict[str, EntityDef], optionsets: dict[str, Optio
                 errors.add(field.location, f"{where}: 'where' {name}: {problem}")
         fields[field.name] = replace(field, result=result)
     return replace(entity, fields=fields)
-
-
-def field_types(entity: EntityDef) -> dict[str, str]:
-    """Every field's value type by name, the system fields included."""
-    types = dict(SYSTEM_FIELD_TYPES)
-    types.update({name: f.value_type for name, f in entity.fields.items()})
-    return types
 
 
 def check_entity(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) -> None:

@@ -21,7 +21,7 @@ from .errors import ErrorCollector, did_you_mean
 from .loader import Document
 
 DEFINITION_KINDS = ("entity", "optionset", "extend", "extend_optionset", "role",
-                    "extend_role")
+                    "extend_role", "workflow", "approval")
 MANIFEST = "manifest"
 
 _TYPE_NAMES = {
@@ -72,6 +72,12 @@ def document_kind(doc: Document, errors: ErrorCollector) -> str | None:
     kinds = [k for k in doc.data if k in DEFINITION_KINDS]
     if len(kinds) == 1:
         return kinds[0]
+    # A workflow names its entity with `entity:`: the kind is the one whose schema
+    # takes the other kind words as its own keys.
+    owners = [k for k in kinds if set(kinds) - {k} <= set(
+        _schema_document()["$defs"][k].get("properties", {}))]
+    if len(owners) == 1:
+        return owners[0]
     if not kinds:
         first = next(iter(doc.data))
         errors.add(doc.key_at(first), f"unknown kind of definition '{first}'"
@@ -144,14 +150,15 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
         names = [expected] if isinstance(expected, str) else list(expected)
         errors.add(location, f"{prefix}expected {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}"
                    f", got {error.instance!r}")
-    elif validator == "pattern" and path and path[-1] in _PATTERN_HINTS:
-        errors.add(location, f"{prefix}{_PATTERN_HINTS[path[-1]]}, got {error.instance!r}")
+    elif validator == "pattern" and _pattern_hint(path):
+        errors.add(location, f"{prefix}{_pattern_hint(path)}, got {error.instance!r}")
     elif validator == "pattern" and path and path[-1] == "format":
         errors.add(location, f"{prefix}an autonumber format needs a counter such as "
                    f"'{{seq}}' or '{{seq:06}}', got {error.instance!r}")
     elif validator == "pattern" and path and path[-1] in (
             "entity", "optionset", "extend", "to", "bundle", "extend_optionset", "role",
-            "extend_role", "owned_by", "assigned_at", "through"):
+            "extend_role", "owned_by", "assigned_at", "through", "workflow", "approval",
+            "field", "reject_to"):
         errors.add(location, f"{prefix}'{error.instance}' is not a valid name: use snake_case "
                    "(a lower-case letter, then lower-case letters, digits, single underscores)")
     else:
@@ -160,9 +167,19 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
 
 _PATTERN_HINTS = {
     "every": "expected a duration such as 30m, 1h or 1d",
+    "remind_after": "expected a duration such as 30m, 4h or 2d",
+    "escalate_after": "expected a duration such as 30m, 4h or 2d",
+    "hook": "expected '<plugin>.<hook>', such as 'erp.push_contract'",
+
     "team": "expected a team code: lower-case letters, digits, '-' and single '_'",
     "operations": "expected a list of operations, or 'all'",
 }
+
+
+def _pattern_hint(path: tuple[Any, ...]) -> str | None:
+    if "notify" in path and "to" in path:
+        return "expected owner, submitter, role:<role> or field:<user field>"
+    return _PATTERN_HINTS.get(path[-1]) if path else None
 
 
 def _is_key_error(doc: Document, path: tuple[Any, ...], error: ValidationError) -> bool:

@@ -168,8 +168,8 @@ def test_the_owner_changes_only_by_claim_release_or_transfer(crm, org) -> None:
     moved = org["director"].patch(f"/api/customer/{customer}", json={"owner": org["liu"].id})
     assert moved.status_code == 422
     assert moved.json["errors"]["owner"] == [
-        "The owner changes hands by claim, release or transfer (POST /api/customer/transfer), "
-        "not by editing the record."]
+        ("The owner changes hands by claim, release or transfer (POST /api/customer/transfer), "
+        "not by editing the record.")]
     same = org["director"].patch(f"/api/customer/{customer}",
                                  json={"owner": org["wang"].id, "grade": "A"})
     assert same.status_code == 200

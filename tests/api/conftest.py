@@ -1,13 +1,10 @@
-"""Fixtures for the REST API tests: the database seen directly, users, the
-database kind (for the few behaviours that differ between SQLite and PostgreSQL),
-and a memo of loaded catalogs that keeps hundreds of fresh apps cheap."""
+"""Fixtures for the REST API tests: the database seen directly, users, and the
+database kind (for the few behaviours that differ between SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,37 +15,11 @@ from sqlalchemy.engine import Engine
 ON_POSTGRES = bool(os.environ.get("METACRM_DATABASE_URL"))
 ON_SQLITE = not ON_POSTGRES
 
-_CATALOGS: dict[str, Any] = {}
-
-
-def _bundle_state(paths: Any) -> list[tuple[str, float]]:
-    return [(str(f), f.stat().st_mtime) for p in paths for f in sorted(Path(p).rglob("*.yaml"))]
-
 
 @pytest.fixture
-def cached_catalogs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Load each bundle set (with its customizations) once per run, not twice per test.
-
-    Reading the shipped CRM's YAML is most of the cost of a fresh app (migrate, then
-    build: each loads the catalog). A Catalog is immutable and the key holds every
-    file's modification time, so a memo changes nothing a test can see. Used by this
-    folder's modules through ``pytestmark``; if the engine moves ``load_catalog``,
-    the patch quietly stops applying and the tests are merely slower.
-    """
-    from metacrm import catalog_loader
-
-    load = catalog_loader.load_catalog
-
-    def memo(paths: Any, customizations: Any = ()) -> Any:
-        stored = list(customizations)
-        key = json.dumps([_bundle_state(paths), [str(p) for p in paths], stored],
-                         sort_keys=True, default=str)
-        if key not in _CATALOGS:
-            _CATALOGS[key] = load(paths, stored)
-        return _CATALOGS[key]
-
-    for module in ("metacrm.operations", "metacrm.platform"):
-        monkeypatch.setattr(f"{module}.load_catalog", memo, raising=False)
+def cached_catalogs() -> None:
+    """Kept for the modules that ask for it: every test now loads and compiles each
+    bundle set once per run (tests/conftest.py)."""
 
 
 @pytest.fixture

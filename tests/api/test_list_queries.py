@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from ..conftest import write_bundle
+from ..conftest import create_as_platform, write_bundle
 
 pytestmark = pytest.mark.usefixtures("cached_catalogs")
 
@@ -378,7 +378,7 @@ def test_a_choice_field_sorts_in_option_order(sales) -> None:
     crm = sales["crm"]
     customer = sales["customers"][0]
     for stage in ("won", "qualify", "negotiation"):
-        crm.post("/api/opportunity", json={"name": stage, "customer": customer, "stage": stage})
+        create_as_platform(crm, "opportunity", name=stage, customer=customer, stage=stage)
     stages = [o["stage"] for o in crm.get("/api/opportunity?sort=stage&stage__in=won,qualify,"
                                           "negotiation").json["items"]]
     assert stages == ["qualify", "qualify", "qualify", "qualify", "negotiation", "won"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ..conftest import write_bundle
+from ..conftest import create_as_platform, write_bundle
 
 pytestmark = pytest.mark.usefixtures("cached_catalogs")
 
@@ -397,8 +397,9 @@ def test_a_readonly_field_with_a_default_gets_it(make_client, tmp_path: Path) ->
 
 
 def test_a_nul_character_in_text_is_refused(crm) -> None:
+    # Refused for the whole body, whichever field it is in (see web/requests.py).
     response = crm.post("/api/customer", json={"name": "星河\u0000贸易"})
-    assert response.status_code == 422
+    assert response.status_code == 400
 
 
 def test_references_must_name_live_records(crm) -> None:
@@ -563,15 +564,16 @@ def test_a_rule_applies_to_updates_against_the_whole_record(crm) -> None:
 
 def test_opportunity_rules_of_the_shipped_crm(crm) -> None:
     customer = _customer(crm)
-    lost = crm.post("/api/opportunity", json={"name": "x", "customer": customer["id"],
-                                              "stage": "lost"})
-    assert lost.json == {"errors": {"lost_reason": ["Say why the opportunity was lost"]}}
+    deal = crm.post("/api/opportunity", json={"name": "x", "customer": customer["id"]}).json
+    lost = crm.post(f"/api/opportunity/{deal['id']}/transitions/lose")
+    assert lost.status_code == 409
+    assert lost.json == {"errors": {"lost_reason": ["Fill this in before “Close as lost”."]}}
     past = crm.post("/api/opportunity", json={"name": "x", "customer": customer["id"],
                                               "expected_close": "2000-01-01"}, headers=ZH)
     assert past.json == {"errors": {"expected_close": ["未关闭商机的预计成交日期不能早于今天"]}}
-    won_in_past = crm.post("/api/opportunity", json={
-        "name": "x", "customer": customer["id"], "stage": "won", "expected_close": "2000-01-01"})
-    assert won_in_past.status_code == 201
+    # a deal closed long ago (imported) may keep its past close date
+    assert create_as_platform(crm, "opportunity", name="x", customer=customer["id"],
+                              stage="won", expected_close="2000-01-01")
 
 
 def test_a_rule_without_a_field_reports_under_record_and_when_limits_it(deals) -> None:
@@ -652,7 +654,7 @@ def test_bulk_needs_a_list_of_at_most_1000_items(crm) -> None:
     for body in ({}, {"items": []}, {"items": {"name": "x"}}, {"rows": [{}]}):
         response = crm.post("/api/customer/bulk", json=body)
         assert response.status_code == 422, body
-        assert list(response.json["errors"]) == ["items"]
+        assert "items" in response.json["errors"]
     response = crm.post("/api/customer/bulk", json={"items": [{"name": "x"}] * 1001})
     assert response.status_code == 422
     assert response.json == {"errors": {"items": ["At most 1000 records per request."]}}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..conftest import create_as_platform
+
 
 def customer_view(crm, cid: int) -> dict:
     record = crm.get(f"/api/customer/{cid}").json
@@ -43,11 +45,11 @@ def test_moving_an_activity_to_another_customer_updates_both(crm) -> None:
 
 def test_opportunity_counts_and_won_totals_follow_stages(crm) -> None:
     cid = crm.post("/api/customer", json={"name": "C"}).json["id"]
-    deal = crm.post("/api/opportunity", json={"name": "ERP", "customer": cid,
-                                              "amount": "12000.50", "stage": "negotiation",
-                                              "expected_close": "2099-01-01"}).json
+    deal = create_as_platform(crm, "opportunity", name="ERP", customer=cid, amount="12000.50",
+                              stage="negotiation", expected_close="2099-01-01")
     assert customer_view(crm, cid)["open_opportunities"] == 1
-    crm.patch(f"/api/opportunity/{deal['id']}", json={"stage": "won"})
+    won = crm.post(f"/api/opportunity/{deal}/transitions/win")
+    assert won.status_code == 200, won.json
     view = customer_view(crm, cid)
     assert (view["open_opportunities"], view["won_amount"]) == (0, "12000.50")
     assert crm.get("/api/customer?won_amount__gte=10000").json["items"][0]["id"] == cid

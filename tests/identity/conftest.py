@@ -37,7 +37,7 @@ def signed_in(crm: Any, username: str, password: str = PASSWORD, **environ: Any)
 def bearer(crm: Any, username: str) -> dict[str, str]:
     """Headers with a new API token of ``username`` (made through the API)."""
     session = signed_in(crm, username)
-    response = session.post("/api/tokens", json={"name": "tests"},
+    response = session.post("/api/tokens", json={"name": "tests", "current_password": PASSWORD},
                             headers={"X-CSRF-Token": session.csrf})
     assert response.status_code == 201, response.json
     return {"Authorization": f"Bearer {response.json['token']}"}

@@ -10,8 +10,8 @@ def test_roles_read_as_a_summary_of_their_grants(crm) -> None:
     response = crm.get("/api/roles", headers=bearer(crm, "wang"))
     assert response.status_code == 200
     roles = {r["name"]: r for r in response.json["items"]}
-    assert set(roles) == {"admin", "auditor", "finance", "sales_director", "sales_manager",
-                          "salesperson", "service_agent"}
+    assert set(roles) == {"admin", "auditor", "finance", "finance_manager", "sales_director",
+                          "sales_manager", "salesperson", "service_agent", "service_engineer"}
     salesperson = roles["salesperson"]
     assert salesperson["label"] == "Salesperson" and salesperson["admin"] is False
     customer = next(g for g in salesperson["grants"] if g["entity"] == "customer")

@@ -4,10 +4,12 @@ within 15 minutes, then 429 with Retry-After, even for the right password."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from metacrm.identity.signin import SignInThrottled, sign_in
 from metacrm.runtime.context import utcnow
 from metacrm.web.app import create_app
@@ -111,3 +113,56 @@ def test_guessing_the_current_password_counts_as_failed_sign_ins(crm, anonymous)
                        headers=headers)
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
     assert attempt(anonymous, "wang", PASSWORD).status_code == 429
+
+
+def test_parallel_guesses_cannot_get_past_the_limit(crm) -> None:
+    """Twelve wrong passwords at once for one account (from twelve addresses): each
+    attempt is counted before its password is checked, so exactly five are checked
+    (401) and the rest refused unchecked (429), however they interleave."""
+    add_user(crm, "wang")
+    start = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def guess(n: int) -> None:
+        client = crm.application.test_client()
+        start.wait()
+        statuses.append(attempt(client, "wang", f"guess-{n:04d}", address=f"10.0.0.{n}")
+                        .status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [401] * 5 + [429] * 7
+
+
+def test_parallel_guesses_of_the_current_password_cannot_get_past_the_limit(crm) -> None:
+    wang = add_user(crm, "wang")
+    headers = bearer(crm, "wang")
+    start = threading.Barrier(12)
+    statuses: list[int] = []
+
+    def guess(n: int) -> None:
+        client = crm.application.test_client()
+        start.wait()
+        statuses.append(client.patch(f"/api/users/{wang['id']}", headers=headers, json={
+            "password": "new-password", "current_password": f"guess-{n:04d}"}).status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [422] * 5 + [429] * 7
+
+
+def test_a_right_password_leaves_no_failure_behind(crm, anonymous) -> None:
+    """The attempt is counted as failed until the password proves right; then it is
+    forgotten, for the address too."""
+    add_user(crm, "wang")
+    assert attempt(anonymous, "wang", PASSWORD).status_code == 200
+    platform = platform_of(crm)
+    attempts = platform.compiled.metadata.tables["mc_login_attempts"]
+    with platform.reading() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(attempts)).scalar() == 0

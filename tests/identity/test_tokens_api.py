@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .conftest import add_user, bearer, platform_of, signed_in
+from .conftest import PASSWORD, add_user, bearer, platform_of, signed_in
 
 
 def test_issue_list_and_revoke_own_tokens(crm) -> None:
     add_user(crm, "wang")
     browser = signed_in(crm, "wang")
     csrf = {"X-CSRF-Token": browser.csrf}
-    issued = browser.post("/api/tokens", json={"name": "laptop"}, headers=csrf)
+    issued = browser.post("/api/tokens", json={"name": "laptop", "current_password": PASSWORD},
+                          headers=csrf)
     assert issued.status_code == 201
     token = issued.json["token"]
     assert token.startswith("mcrm_") and issued.json["name"] == "laptop"
@@ -53,3 +54,45 @@ def test_a_token_needs_a_name_and_nothing_else(crm) -> None:
                                        "scope": ["Unknown field."]}
     assert crm.post("/api/tokens", json={}).json["errors"] == {
         "name": ["Missing data for required field."]}
+
+
+def test_a_browser_session_mints_a_token_only_with_the_current_password(crm) -> None:
+    """A token outlives the session: a stolen session cookie must not be enough."""
+    add_user(crm, "wang")
+    browser = signed_in(crm, "wang")
+    csrf = {"X-CSRF-Token": browser.csrf}
+    missing = browser.post("/api/tokens", json={"name": "laptop"}, headers=csrf)
+    assert missing.status_code == 422
+    assert missing.json["errors"] == {"current_password": [
+        ("Give your current password to create a token while signed in with a browser "
+         "session.")]}
+    wrong = browser.post("/api/tokens", json={"name": "laptop", "current_password": "guess"},
+                         headers=csrf)
+    assert wrong.status_code == 422
+    assert wrong.json["errors"] == {"current_password": ["This is not the current password."]}
+    assert browser.get("/api/tokens").json["items"] == []
+    right = browser.post("/api/tokens", json={"name": "laptop", "current_password": PASSWORD},
+                         headers=csrf)
+    assert right.status_code == 201
+
+
+def test_a_token_mints_a_token_without_a_password(crm) -> None:
+    add_user(crm, "wang")
+    response = crm.post("/api/tokens", json={"name": "ci"}, headers=bearer(crm, "wang"))
+    assert response.status_code == 201
+
+
+def test_guessing_the_password_to_mint_a_token_counts_as_failed_sign_ins(crm) -> None:
+    add_user(crm, "wang")
+    browser = signed_in(crm, "wang")
+    csrf = {"X-CSRF-Token": browser.csrf}
+    for _ in range(5):
+        guess = browser.post("/api/tokens", json={"name": "x", "current_password": "guess"},
+                             headers=csrf)
+        assert guess.status_code == 422
+    locked = browser.post("/api/tokens", json={"name": "x", "current_password": PASSWORD},
+                          headers=csrf)
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    signing_in = crm.application.test_client().post(
+        "/api/auth/login", json={"username": "wang", "password": PASSWORD})
+    assert signing_in.status_code == 429

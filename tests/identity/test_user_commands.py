@@ -107,8 +107,8 @@ def test_the_demo_prints_a_working_login(make_settings, monkeypatch) -> None:
     fill = bootstrap.fill_demo_data
     # A few records are enough to prove the logins; the full demo takes half a minute.
     monkeypatch.setattr(bootstrap, "fill_demo_data",
-                        lambda platform, admin_id, owners: fill(platform, admin_id, owners,
-                                                                scale=0.01))
+                        lambda platform, admin_id, owners, engineers=(): fill(
+                            platform, admin_id, owners, engineers, scale=0.01))
     lines: list[str] = []
     app = prepare_server(make_settings(SHIPPED_BUNDLE), demo=True, echo=lines.append)
     assert app is not None

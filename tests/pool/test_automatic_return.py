@@ -7,7 +7,7 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from metacrm.runtime.pool import return_idle
+from metacrm.runtime.pool_returns import return_idle
 
 from .conftest import Caller, audit_rows, make_record, owners, pool_customer, set_columns
 

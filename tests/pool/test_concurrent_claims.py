@@ -114,3 +114,26 @@ def test_a_claim_long_after_someone_else_took_the_record_is_404(crm) -> None:
     with platform.writing() as conn:  # the claim happened an hour ago
         conn.execute(audit.update().values(at=datetime.now(UTC) - timedelta(hours=1)))
     assert latecomer.post(f"/api/customer/{customer['id']}/claim").status_code == 404
+
+
+def test_a_record_one_would_not_have_seen_in_the_pool_is_404_even_just_claimed(
+        leads_app) -> None:
+    """The 409 "claimed a moment ago" is only for those who saw the record in the pool:
+    a southern rep, who reads southern leads only, is not told that a northern lead
+    exists because someone claimed it a moment ago."""
+    app = leads_app.application
+    rep = Caller(app, "rep", roles=("rep",))
+    south = Caller(app, "nan", roles=("south_rep",))
+    north_lead = make_record(leads_app, "lead", name="北方", region="north", owner=None)
+    south_lead = make_record(leads_app, "lead", name="南方", region="south", owner=None)
+    assert rep.claim("lead", north_lead["id"]).status_code == 200
+    assert rep.claim("lead", south_lead["id"]).status_code == 200
+    # exactly as for an id that does not exist
+    missing, absent = south.claim("lead", north_lead["id"]), south.claim("lead", 999999)
+    assert missing.status_code == absent.status_code == 404
+    assert missing.json["errors"] == {"id": [
+        absent.json["errors"]["id"][0].replace("999999", str(north_lead["id"]))]}
+    taken = south.claim("lead", south_lead["id"])
+    assert taken.status_code == 409
+    assert taken.json["errors"]["_request"] == [
+        f"Lead #{south_lead['id']} was claimed by someone else a moment ago."]

@@ -33,10 +33,15 @@ def _held(crm, sales) -> int:  # type: ignore[no-untyped-def]
     return int(customer["id"])
 
 
+def _pool_lines(output: str) -> list[str]:
+    """The listing without the approval deadlines' task (the shipped approvals have some)."""
+    return [line for line in output.splitlines() if not line.startswith("approvals.deadlines")]
+
+
 def test_jobs_list_shows_each_task_with_its_interval(run_cli) -> None:
     result = run_cli("list")
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [
+    assert _pool_lines(result.output) == [
         f"{TASK}  every 1h  next due now (never ticked)  (No follow-up for 30 days)",
         ("housekeeping  every 6h  next due now (never ticked)  (Delete ended web sessions and "
         "old sign-in failures)")]
@@ -61,7 +66,7 @@ def test_a_run_returns_records_and_the_list_shows_its_result(crm, sales, run_cli
 
     again = run_cli("run", TASK, "--now", "2099-01-01T00:00:00")
     assert "returned 0 customer record(s) to the pool\n" in again.output
-    listing = run_cli("list").output.splitlines()
+    listing = _pool_lines(run_cli("list").output)
     assert listing[1].startswith("    last run: started 2099-01-01T00:00:00+00:00, finished ")
     assert listing[1].endswith(': {"returned": 0}')
 

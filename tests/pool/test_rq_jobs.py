@@ -75,7 +75,8 @@ def test_a_due_task_is_enqueued_and_a_worker_runs_it(crm, sales, at, queue_name)
     assert TASK in tick(platform, now, enqueue_on(REDIS_URL or "", queue_name))
     assert tick(platform, now, enqueue_on(REDIS_URL or "", queue_name)) == []
     queue = Queue(queue_name, connection=Redis.from_url(REDIS_URL or ""))
-    (job,) = queue.get_jobs()
+    # The platform's own housekeeping is due on the first tick too: one job each.
+    (job,) = [job for job in queue.get_jobs() if job.args[0] == TASK]
     assert job.func_name == "metacrm.jobs.tasks.run_task"
     assert job.args == (TASK, now.isoformat())
     assert crm.get(f"/api/customer/{customer['id']}").json["owner"] == sales["wang"].id

@@ -1,4 +1,5 @@
-"""One compiled program: catalog, tables and entity models, built together."""
+"""One compiled program: catalog, tables, entity models, the permission policy,
+workflows and approval chains, built together."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ..definitions import Catalog
 from .models import EntityModel, compile_models
 from .policy import Policy
 from .tables import compile_tables
+from .workflows import CompiledApproval, CompiledWorkflow, compile_approvals, compile_workflows
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,8 @@ class Compiled:
     metadata: sa.MetaData
     models: dict[str, EntityModel]
     policy: Policy
+    workflows: dict[str, CompiledWorkflow]  # by entity
+    approvals: dict[str, CompiledApproval]  # by name
     schema_version: int = 0
 
     def model(self, name: str) -> EntityModel | None:
@@ -27,4 +31,5 @@ class Compiled:
 def compile_catalog(catalog: Catalog, schema_version: int = 0) -> Compiled:
     metadata = compile_tables(catalog)
     models = compile_models(catalog, metadata)
-    return Compiled(catalog, metadata, models, Policy(catalog, models), schema_version)
+    return Compiled(catalog, metadata, models, Policy(catalog, models),
+                    compile_workflows(catalog), compile_approvals(catalog), schema_version)

@@ -19,7 +19,9 @@ from marshmallow import Schema
 from ..definitions import Catalog, EntityDef, FieldDef, RuleDef
 from ..expressions import Expression, parse_expression
 from ..fieldtypes import decimal_scale, field_output_converter, output_converter
-from ..resolve import SYSTEM_FIELD_TYPES, field_types, formula_order
+from ..literals import SYSTEM_FIELD_TYPES, field_types
+from ..resolve import formula_order
+from ..resolve_workflows import initial_state
 from .payloads import compile_payload_schema
 from .tables import link_table_name
 
@@ -68,6 +70,11 @@ class EntityModel:
     feeds: list[RollupFeed]
     converters: dict[str, Callable[[Any], Any] | None]
     types: dict[str, str]
+    # The workflow's state field (changed only by transitions) and where records start.
+    state_field: str | None = None
+    initial_state: str | None = None
+    # Approval chains may hold the entity's records (locked while one is pending).
+    approvals: tuple[str, ...] = ()
     _payload_schemas: dict[str, Schema] = field(default_factory=dict)
     # SQL statements built once per model by the runtime (see ``statement``).
     _statements: dict[str, Any] = field(default_factory=dict)
@@ -129,10 +136,17 @@ def compile_models(catalog: Catalog, metadata: sa.MetaData) -> dict[str, EntityM
             if f.type == "rollup" and f.source:
                 child, _, reference = f.source.partition(".")
                 feeds[child].append(RollupFeed(entity.name, f, reference))
-    return {
+    models = {
         name: _model(catalog, metadata, entity, incoming[name], feeds[name])
         for name, entity in catalog.entities.items()
     }
+    for workflow in catalog.workflows.values():
+        model = models[workflow.entity]
+        model.state_field = workflow.field
+        model.initial_state = initial_state(catalog, workflow)
+    for approval in catalog.approvals.values():
+        models[approval.entity].approvals += (approval.name,)
+    return models
 
 
 def _model(catalog: Catalog, metadata: sa.MetaData, entity: EntityDef,

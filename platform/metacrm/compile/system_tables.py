@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..fieldtypes import ID_TYPE, JSON_TYPE
+from ..fieldtypes import ID_TYPE, JSON_TYPE, UtcDateTime
 
 USERS_TABLE = "mc_users"
 
@@ -20,7 +20,7 @@ def add_system_tables(metadata: sa.MetaData) -> None:
         sa.Column("email", sa.String(254)),
         sa.Column("language", sa.String(10), nullable=False, server_default="en"),
         sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("phone", sa.String(40)),
         sa.Column("password_hash", sa.String(255)),
         sa.Column("is_admin", sa.Boolean, nullable=False, server_default=sa.false()),
@@ -29,6 +29,7 @@ def add_system_tables(metadata: sa.MetaData) -> None:
     )
     sa.Index("ix_mc_users_manager_id", metadata.tables[USERS_TABLE].c.manager_id)
     _add_people_tables(metadata)
+    _add_approval_tables(metadata)
     tokens = sa.Table(
         "mc_tokens", metadata,
         sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
@@ -36,8 +37,8 @@ def add_system_tables(metadata: sa.MetaData) -> None:
         sa.Column("name", sa.String(100), nullable=False),
         # Only a digest is kept: a leaked database does not leak usable tokens.
         sa.Column("digest", sa.String(64), nullable=False, unique=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(timezone=True)),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("revoked_at", UtcDateTime()),
     )
     sa.Index("ix_mc_tokens_user_id", tokens.c.user_id)
     audit = sa.Table(
@@ -47,7 +48,7 @@ def add_system_tables(metadata: sa.MetaData) -> None:
         sa.Column("record_id", sa.BigInteger, nullable=False),
         sa.Column("action", sa.String(20), nullable=False),
         sa.Column("user_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
         sa.Column("changes", JSON_TYPE, nullable=False),
         sa.Column("note", sa.Text),
     )
@@ -56,7 +57,7 @@ def add_system_tables(metadata: sa.MetaData) -> None:
         "mc_customizations", metadata,
         sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
         sa.Column("document", JSON_TYPE, nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("created_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
     )
     sa.Table(
@@ -78,7 +79,7 @@ def _add_people_tables(metadata: sa.MetaData) -> None:
         sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
         sa.Column("code", sa.String(40), nullable=False, unique=True),
         sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
     )
     members = sa.Table(
         "mc_team_members", metadata,
@@ -101,10 +102,10 @@ def _add_people_tables(metadata: sa.MetaData) -> None:
         # Like tokens, only a digest of the session key is kept.
         sa.Column("digest", sa.String(64), nullable=False, unique=True),
         sa.Column("csrf", sa.String(64), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(timezone=True)),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("seen_at", UtcDateTime(), nullable=False),
+        sa.Column("expires_at", UtcDateTime(), nullable=False),
+        sa.Column("revoked_at", UtcDateTime()),
         sa.Column("address", sa.String(64)),
         sa.Column("user_agent", sa.String(300)),
     )
@@ -114,7 +115,7 @@ def _add_people_tables(metadata: sa.MetaData) -> None:
         sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
         sa.Column("username", sa.String(150), nullable=False),
         sa.Column("address", sa.String(64), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("at", UtcDateTime(), nullable=False),
     )
     sa.Index("ix_mc_login_attempts_username_at", attempts.c.username, attempts.c.at)
     sa.Index("ix_mc_login_attempts_address_at", attempts.c.address, attempts.c.at)
@@ -126,8 +127,111 @@ def _add_people_tables(metadata: sa.MetaData) -> None:
     sa.Table(
         "mc_job_slots", metadata,
         sa.Column("name", sa.String(120), primary_key=True),
-        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True)),
-        sa.Column("finished_at", sa.DateTime(timezone=True)),
+        sa.Column("due_at", UtcDateTime(), nullable=False),
+        sa.Column("started_at", UtcDateTime()),
+        sa.Column("finished_at", UtcDateTime()),
         sa.Column("result", JSON_TYPE),
     )
+
+
+def _add_approval_tables(metadata: sa.MetaData) -> None:
+    """Approval chains in flight, the tasks they give approvers, delegations, and the
+    notifications (read in the app, and e-mailed when SMTP is configured)."""
+    tz = UtcDateTime()
+    approvals = sa.Table(
+        "mc_approvals", metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("approval", sa.String(60), nullable=False),
+        sa.Column("entity", sa.String(60), nullable=False),
+        sa.Column("record_id", sa.BigInteger, nullable=False),
+        sa.Column("transition", sa.String(60)),
+        sa.Column("from_state", sa.String(60)),
+        # pending, approved, rejected, withdrawn
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("steps", JSON_TYPE, nullable=False),  # the steps chosen at submit
+        sa.Column("current", sa.Integer, nullable=False),  # index into steps
+        sa.Column("submitter_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
+        sa.Column("submitted_at", tz, nullable=False),
+        sa.Column("finished_at", tz),
+        sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    )
+    # At most one chain in flight per record: the database keeps two submits apart.
+    pending = approvals.c.state == "pending"
+    sa.Index("uq_mc_approvals_pending_record", approvals.c.entity, approvals.c.record_id,
+             unique=True, sqlite_where=pending, postgresql_where=pending)
+    sa.Index("ix_mc_approvals_entity_record_id", approvals.c.entity, approvals.c.record_id,
+             approvals.c.id)
+    # "Submitted by me", newest first, per state (runtime/approval_views.py).
+    sa.Index("ix_mc_approvals_submitter_id_state_id", approvals.c.submitter_id,
+             approvals.c.state, approvals.c.id)
+    tasks = sa.Table(
+        "mc_approval_tasks", metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("approval_id", ID_TYPE, sa.ForeignKey("mc_approvals.id"), nullable=False),
+        sa.Column("step", sa.String(60), nullable=False),
+        sa.Column("step_index", sa.Integer, nullable=False),
+        sa.Column("user_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=False),
+        # whom the task was given for: a delegation or an escalation
+        sa.Column("on_behalf_of", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
+        # pending, approved, rejected, skipped (another approver decided), cancelled,
+        # delegated (handed to someone else, who got a new task on_behalf_of the holder)
+        sa.Column("state", sa.String(20), nullable=False),
+        sa.Column("created_at", tz, nullable=False),
+        sa.Column("decided_at", tz),
+        sa.Column("comment", sa.Text),
+        sa.Column("remind_at", tz),
+        sa.Column("escalate_at", tz),
+        sa.Column("reminded_at", tz),
+        sa.Column("escalated_at", tz),
+    )
+    sa.Index("ix_mc_approval_tasks_user_id_state_id", tasks.c.user_id, tasks.c.state, tasks.c.id)
+    sa.Index("ix_mc_approval_tasks_approval_id", tasks.c.approval_id)
+    sa.Index("ix_mc_approval_tasks_state_remind_at", tasks.c.state, tasks.c.remind_at)
+    sa.Index("ix_mc_approval_tasks_state_escalate_at", tasks.c.state, tasks.c.escalate_at)
+    events = sa.Table(
+        "mc_approval_events", metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("approval_id", ID_TYPE, sa.ForeignKey("mc_approvals.id"), nullable=False),
+        sa.Column("user_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
+        # submit, approve, reject, withdraw, comment, delegate, remind, escalate, step, done
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("step", sa.String(60)),
+        sa.Column("comment", sa.Text),
+        sa.Column("at", tz, nullable=False),
+    )
+    sa.Index("ix_mc_approval_events_approval_id", events.c.approval_id, events.c.id)
+    delegations = sa.Table(
+        "mc_delegations", metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("user_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=False),
+        sa.Column("delegate_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=False),
+        sa.Column("starts_at", tz, nullable=False),
+        sa.Column("ends_at", tz, nullable=False),
+        sa.Column("created_at", tz, nullable=False),
+        sa.Column("revoked_at", tz),
+    )
+    sa.Index("ix_mc_delegations_user_id_ends_at", delegations.c.user_id, delegations.c.ends_at)
+    notifications = sa.Table(
+        "mc_notifications", metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("user_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=False),
+        sa.Column("kind", sa.String(30), nullable=False),
+        sa.Column("title", sa.String(300), nullable=False),
+        sa.Column("body", sa.Text),
+        sa.Column("entity", sa.String(60)),
+        sa.Column("record_id", sa.BigInteger),
+        sa.Column("approval_id", ID_TYPE, sa.ForeignKey("mc_approvals.id")),
+        sa.Column("created_at", tz, nullable=False),
+        sa.Column("read_at", tz),
+        # E-mail (when SMTP is configured): sent by the mail job, retried on failure.
+        sa.Column("emailed_at", tz),
+        sa.Column("email_attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("email_error", sa.Text),
+    )
+    sa.Index("ix_mc_notifications_user_id_read_at_id", notifications.c.user_id,
+             notifications.c.read_at, notifications.c.id)
+    # A user's notifications newest first, read or not (the unread ones use the index above).
+    sa.Index("ix_mc_notifications_user_id_id", notifications.c.user_id, notifications.c.id)
+    unsent = notifications.c.emailed_at.is_(None)
+    sa.Index("ix_mc_notifications_unsent", notifications.c.id, sqlite_where=unsent,
+             postgresql_where=unsent)

@@ -39,7 +39,17 @@ from .roles import GrantPatch as GrantPatch
 from .roles import RoleDef as RoleDef
 from .roles import RoleExtension as RoleExtension
 from .texts import LANGUAGES as LANGUAGES
+from .texts import NO_TEXT as NO_TEXT
 from .texts import UNKNOWN as UNKNOWN
 from .texts import Label as Label
 from .texts import Location as Location
 from .texts import humanize as humanize
+from .workflows import ACTION_KINDS as ACTION_KINDS
+from .workflows import APPROVER_KINDS as APPROVER_KINDS
+from .workflows import ActionDef as ActionDef
+from .workflows import ApprovalDef as ApprovalDef
+from .workflows import ApproverDef as ApproverDef
+from .workflows import StepDef as StepDef
+from .workflows import TransitionDef as TransitionDef
+from .workflows import WhoDef as WhoDef
+from .workflows import WorkflowDef as WorkflowDef

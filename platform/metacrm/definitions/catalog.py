@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from .entities import EntityDef, EntityExtension, OptionSetDef, OptionSetExtension
 from .roles import RoleDef, RoleExtension
 from .texts import UNKNOWN, Label, Location
+from .workflows import ApprovalDef, WorkflowDef
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class BundleDefs:
     optionset_extensions: tuple[OptionSetExtension, ...] = ()
     roles: tuple[RoleDef, ...] = ()
     role_extensions: tuple[RoleExtension, ...] = ()
+    workflows: tuple[WorkflowDef, ...] = ()
+    approvals: tuple[ApprovalDef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,12 @@ class Catalog:
     entities: Mapping[str, EntityDef]
     optionsets: Mapping[str, OptionSetDef]
     roles: Mapping[str, RoleDef] = field(default_factory=dict)
+    workflows: Mapping[str, WorkflowDef] = field(default_factory=dict)
+    approvals: Mapping[str, ApprovalDef] = field(default_factory=dict)
+
+    def workflow_of(self, entity: str) -> WorkflowDef | None:
+        """The workflow attached to ``entity`` (at most one)."""
+        return next((w for w in self.workflows.values() if w.entity == entity), None)
 
     def entity(self, name: str) -> EntityDef | None:
         return self.entities.get(name)

@@ -129,7 +129,8 @@ SELF_FIELDS = frozenset(("name", "email", "phone", "language", "password",
                          "current_password"))
 TEAM_FIELDS: dict[str, Check] = {"code": team_code, "name": text(200),
                                  "members": list_of(user_id(nullable=False))}
-TOKEN_FIELDS: dict[str, Check] = {"name": text(100)}
+# current_password: required when a browser session mints a token (see credentials_api).
+TOKEN_FIELDS: dict[str, Check] = {"name": text(100), "current_password": any_text}
 LOGIN_FIELDS: dict[str, Check] = {"username": any_text, "password": any_text}
 
 

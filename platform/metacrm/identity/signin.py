@@ -1,9 +1,14 @@
-"""Sign in with a username and password: rate limited, then a web session.
+"""Check a password under the sign-in limits, and sign in with it to a web session.
 
-Used by the sign-in page and by ``POST /api/auth/login``. The attempt is
-refused without checking the password while the account or the address has
-too many recent failures; a failure is recorded in its own transaction so
-that the refusal that follows cannot roll it back.
+Used by the sign-in page, ``POST /api/auth/login`` and every check of a user's
+current password (changing it, minting a token from a browser session), so that
+each guess counts against the same limits. One writing transaction takes turns
+with every other attempt on the account and from the address, counts their
+recent failures, refuses (without checking any password) when there are too
+many, and otherwise records this attempt as a failure and commits. Only then is
+the password checked, outside any transaction (argon2 is slow on purpose); if it
+was right, the attempt is forgotten and the account's failures cleared. Parallel
+guesses thus cannot all be checked before any of them is counted.
 """
 
 from __future__ import annotations
@@ -11,9 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
+
 from ..platform import Platform
 from .sessions import Session, start_session
-from .throttle import Limits, clear_failures, record_failure, retry_after
+from .throttle import (
+    Limits,
+    clear_failures,
+    forget_attempt,
+    record_failure,
+    retry_after,
+    serialize_attempts,
+)
 from .users import User, check_password
 
 
@@ -41,21 +55,49 @@ def limits_of(platform: Platform) -> Limits:
 
 def sign_in(platform: Platform, username: str, password: str, *, address: str,
             user_agent: str | None, now: datetime) -> SignedIn:
-    metadata = platform.compiled.metadata
+    """A new session for the user; SignInThrottled or SignInRefused otherwise."""
     username = username.strip()
-    with platform.reading() as conn:
-        wait = retry_after(conn, metadata, username, address, now, limits_of(platform))
-    if wait is not None:
-        raise SignInThrottled(wait)
+    attempt = _count_attempt(platform, username, address, now)
+    metadata = platform.compiled.metadata
     with platform.reading() as conn:
         user = check_password(conn, metadata, username, password)
     if user is None:
-        with platform.writing() as conn:
-            record_failure(conn, metadata, username, address, now)
         raise SignInRefused(username)
     with platform.writing() as conn:
-        clear_failures(conn, metadata, username)
+        _succeeded(conn, metadata, username, attempt)
         session = start_session(conn, metadata, user.id, now,
                                 lifetime=timedelta(hours=platform.settings.session_max_hours),
                                 address=address, user_agent=user_agent)
     return SignedIn(user, session)
+
+
+def check_current_password(platform: Platform, username: str, password: str, *,
+                           address: str, now: datetime) -> bool:
+    """Whether ``password`` is the user's; a wrong one counts as a failed sign-in
+    (a borrowed session or token must not become a way around the limits).
+    SignInThrottled when the account or the address has failed too often."""
+    attempt = _count_attempt(platform, username, address, now)
+    metadata = platform.compiled.metadata
+    with platform.reading() as conn:
+        right = check_password(conn, metadata, username, password) is not None
+    if right:
+        with platform.writing() as conn:
+            _succeeded(conn, metadata, username, attempt)
+    return right
+
+
+def _count_attempt(platform: Platform, username: str, address: str, now: datetime) -> int:
+    """Record the attempt as failed, in turn with the others; its id. Throttled: raises."""
+    metadata = platform.compiled.metadata
+    with platform.writing() as conn:
+        serialize_attempts(conn, username, address)
+        wait = retry_after(conn, metadata, username, address, now, limits_of(platform))
+        if wait is not None:
+            raise SignInThrottled(wait)
+        return record_failure(conn, metadata, username, address, now)
+
+
+def _succeeded(conn: sa.Connection, metadata: sa.MetaData, username: str,
+               attempt: int) -> None:
+    forget_attempt(conn, metadata, attempt)
+    clear_failures(conn, metadata, username)

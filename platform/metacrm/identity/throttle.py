@@ -3,12 +3,16 @@ address over a sliding window, in the database (so every server process sees
 the same counts); past the limit, sign-in is refused until the window moves on.
 
 A refused attempt checks no password at all, so a locked-out attacker learns
-nothing more. A successful sign-in clears the account's failures (not the
-address's: one address trying many accounts stays limited).
+nothing more. An attempt is counted as a failure before its password is checked
+and forgotten if it was right (see ``identity/signin.py``): parallel guesses
+cannot get past the limit by all being checked before any is counted. A
+successful sign-in clears the account's failures (not the address's: one
+address trying many accounts stays limited).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -28,8 +32,8 @@ def retry_after(conn: sa.Connection, metadata: sa.MetaData, username: str, addre
     attempts = metadata.tables["mc_login_attempts"]
     since = now - limits.window
     waits = []
-    for column, value, limit in ((attempts.c.username, username.lower(), limits.per_account),
-                                 (attempts.c.address, address, limits.per_address)):
+    for column, value, limit in ((attempts.c.username, _account(username), limits.per_account),
+                                 (attempts.c.address, address[:64], limits.per_address)):
         times = list(conn.execute(sa.select(attempts.c.at).where(
             column == value, attempts.c.at > since).order_by(attempts.c.at.desc())
             .limit(limit)).scalars())
@@ -40,19 +44,53 @@ def retry_after(conn: sa.Connection, metadata: sa.MetaData, username: str, addre
     return max(waits) if waits else None
 
 
+def serialize_attempts(conn: sa.Connection, username: str, address: str) -> None:
+    """Make attempts on one account, or from one address, take turns until this
+    transaction ends: counting the failures and recording the new attempt must not
+    interleave with another attempt's, or parallel guesses would all find room
+    under the limit. SQLite already runs one writer at a time (BEGIN IMMEDIATE);
+    PostgreSQL takes a transaction-scoped advisory lock per account, then per
+    address, always in that order, so that two attempts never wait on each other
+    in a circle. The two kinds of key are hashed apart, so that a username that
+    reads like an address never shares a lock with it."""
+    if conn.dialect.name != "postgresql":
+        return
+    for key in (f"signin:{_account(username)}", f"signin-address:{address[:64]}"):
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(key)})
+
+
+def _lock_key(text: str) -> int:
+    """A signed 64-bit advisory lock key for ``text``."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
+def _account(username: str) -> str:
+    # Names are counted without regard to case, as attackers would try them.
+    return username.lower()[:150]
+
+
 def record_failure(conn: sa.Connection, metadata: sa.MetaData, username: str, address: str,
-                   now: datetime) -> None:
+                   now: datetime) -> int:
+    """Count an attempt as failed (until it proves otherwise); its id."""
     attempts = metadata.tables["mc_login_attempts"]
-    conn.execute(attempts.insert().values(username=username.lower()[:150], address=address[:64],
-                                          at=now))
+    attempt_id = conn.execute(attempts.insert().values(
+        username=_account(username), address=address[:64], at=now
+    ).returning(attempts.c.id)).scalar_one()
     # Keep the table small: failures older than a day no longer count for anything.
-    conn.execute(attempts.delete().where(attempts.c.username == username.lower()[:150],
+    conn.execute(attempts.delete().where(attempts.c.username == _account(username),
                                          attempts.c.at < now - timedelta(days=1)))
+    return int(attempt_id)
+
+
+def forget_attempt(conn: sa.Connection, metadata: sa.MetaData, attempt_id: int) -> None:
+    """An attempt recorded as failed turned out right: it counts for nothing."""
+    attempts = metadata.tables["mc_login_attempts"]
+    conn.execute(attempts.delete().where(attempts.c.id == attempt_id))
 
 
 def clear_failures(conn: sa.Connection, metadata: sa.MetaData, username: str) -> None:
     attempts = metadata.tables["mc_login_attempts"]
-    conn.execute(attempts.delete().where(attempts.c.username == username.lower()[:150]))
+    conn.execute(attempts.delete().where(attempts.c.username == _account(username)))
 
 
 def purge_failures(conn: sa.Connection, metadata: sa.MetaData, now: datetime, *,

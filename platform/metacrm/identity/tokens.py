@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from ..compile.tables import USERS_TABLE
 from ..runtime.context import Principal, utcnow
 from .principals import principal_query, principals_from_rows
-from .users import User
 
 PREFIX = "mcrm_"
 
@@ -62,19 +61,6 @@ def revoke_token(conn: sa.Connection, metadata: sa.MetaData, token_id: int) -> b
                                                 tokens.c.revoked_at.is_(None))
                           .values(revoked_at=utcnow()))
     return result.rowcount == 1
-
-
-def user_for_token(conn: sa.Connection, metadata: sa.MetaData, token: str) -> User | None:
-    """The active user a live token belongs to, or None."""
-    if not token.startswith(PREFIX):
-        return None
-    tokens, users = metadata.tables["mc_tokens"], metadata.tables[USERS_TABLE]
-    row = conn.execute(
-        sa.select(users).join(tokens, tokens.c.user_id == users.c.id)
-        .where(tokens.c.digest == digest(token), tokens.c.revoked_at.is_(None),
-               users.c.active.is_(True))
-    ).first()
-    return User.from_row(row) if row else None
 
 
 def principal_for_token(conn: sa.Connection, metadata: sa.MetaData, token: str

@@ -72,11 +72,6 @@ def find_user(conn: sa.Connection, metadata: sa.MetaData, username: str) -> User
     return User.from_row(row) if row else None
 
 
-def list_users(conn: sa.Connection, metadata: sa.MetaData) -> list[User]:
-    users = users_table(metadata)
-    return [User.from_row(r) for r in conn.execute(sa.select(users).order_by(users.c.id))]
-
-
 def set_password(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
                  password: str) -> None:
     users = users_table(metadata)

@@ -36,14 +36,15 @@ def _platform() -> Iterator[Platform]:
 
 @click.group("jobs")
 def jobs_command() -> None:
-    """Scheduled background jobs (the pool's return rules): list them, run one now."""
+    """Scheduled background jobs (the pool's return rules, approval deadlines, e-mail,
+    housekeeping): list them, run one now."""
 
 
 @jobs_command.command("list")
 def list_jobs() -> None:
     """Each task with its interval, when it is next due and what its last run did."""
     with _platform() as platform:
-        tasks = compile_tasks(platform.compiled)
+        tasks = compile_tasks(platform.compiled, platform.settings)
         with platform.reading() as conn:
             slots = read_slots(conn, slots_table(platform.compiled.metadata))
     for name, task in sorted(tasks.items()):
@@ -74,7 +75,7 @@ def run_job(name: str, dry_run: bool, now_text: str | None) -> None:
                                  param_hint="--now") from None
     with _platform() as platform:
         try:
-            task = find_task(platform.compiled, name)
+            task = find_task(platform.compiled, name, platform.settings)
         except UnknownTask as exc:
             raise click.ClickException(str(exc)) from None
         outcome = (perform(platform, task, now, dry_run=True) if dry_run

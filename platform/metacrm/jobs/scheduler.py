@@ -35,7 +35,7 @@ def tick(platform: Platform, now: datetime, dispatch: Dispatch) -> list[str]:
     A task that fails is logged and does not stop the others."""
     now = to_utc(now)
     compiled = platform.compiled
-    tasks = compile_tasks(compiled)
+    tasks = compile_tasks(compiled, platform.settings)
     if not tasks:
         return []
     table = slots_table(compiled.metadata)

@@ -1,8 +1,10 @@
 """The periodic tasks a compiled program asks for, and running one of them.
 
 Each return rule of an entity's pool is a task named ``<entity>.<rule>`` that
-runs every ``every_seconds``; the platform adds its own ``housekeeping`` (ended
-web sessions and old sign-in failures are deleted). ``run_task`` is the entry
+runs every ``every_seconds``; the platform adds its own: ``housekeeping`` (ended
+web sessions and old sign-in failures are deleted), ``approvals.deadlines``
+(reminders and escalations, when an approval step has a deadline) and
+``notifications.mail`` (when SMTP is configured). ``run_task`` is the entry
 point RQ calls by its dotted path (``metacrm.jobs.tasks.run_task``): a worker
 rebuilds everything it needs from the environment, as any other metacrm
 process does.
@@ -24,8 +26,11 @@ from ..identity.sessions import purge_sessions
 from ..identity.throttle import purge_failures
 from ..platform import Platform
 from ..runtime.context import utcnow
-from ..runtime.pool import return_idle
+from ..runtime.deadlines import count_due, run_deadlines
+from ..runtime.pool_returns import return_idle
 from ..values import to_utc
+from .mail import count_due as count_mail
+from .mail import send_notifications
 from .slots import ensure_slots, record_run, slots_table
 
 
@@ -50,15 +55,27 @@ class Outcome:
 HOUSEKEEPING = Task("housekeeping", 6 * 3600, Label.of(
     {"en": "Delete ended web sessions and old sign-in failures",
      "zh": "清理已结束的会话和过期的登录失败记录"}))
+DEADLINES = Task("approvals.deadlines", 300, Label.of(
+    {"en": "Remind approvers of waiting tasks and escalate overdue ones",
+     "zh": "催办待审批任务并升级超时任务"}))
+MAIL = Task("notifications.mail", 60, Label.of(
+    {"en": "E-mail notifications (retried, at most 5 attempts)",
+     "zh": "以电子邮件发送通知（失败重试，最多 5 次）"}))
 
 
 class UnknownTask(LookupError):
     """A task name that the definitions do not produce."""
 
 
-def compile_tasks(compiled: Compiled) -> dict[str, Task]:
-    """Every periodic task of the program, by name (pure: reads the catalog only)."""
+def compile_tasks(compiled: Compiled, settings: Settings | None = None) -> dict[str, Task]:
+    """Every periodic task of the program, by name (pure: reads the catalog, and the
+    settings for whether SMTP is configured)."""
     tasks = {HOUSEKEEPING.name: HOUSEKEEPING}
+    if any(step.remind_after or step.escalate_after for approval in compiled.approvals.values()
+           for step in approval.definition.steps):
+        tasks[DEADLINES.name] = DEADLINES
+    if settings is not None and settings.smtp_url:
+        tasks[MAIL.name] = MAIL
     for entity in compiled.catalog.entities.values():
         for rule in entity.pool.return_rules if entity.pool else ():
             name = f"{entity.name}.{rule.name}"
@@ -66,8 +83,8 @@ def compile_tasks(compiled: Compiled) -> dict[str, Task]:
     return tasks
 
 
-def find_task(compiled: Compiled, name: str) -> Task:
-    tasks = compile_tasks(compiled)
+def find_task(compiled: Compiled, name: str, settings: Settings | None = None) -> Task:
+    tasks = compile_tasks(compiled, settings)
     if name not in tasks:
         known = ", ".join(sorted(tasks)) or "none"
         raise UnknownTask(f"no task '{name}'{did_you_mean(name, tasks)} (the tasks: {known})")
@@ -78,6 +95,10 @@ def perform(platform: Platform, task: Task, now: datetime, *, dry_run: bool = Fa
             ) -> Outcome:
     """Do what ``task`` does at ``now``, in one transaction (with ``dry_run``: say what
     it would do and change nothing)."""
+    if task.name == DEADLINES.name:
+        return _deadlines(platform, now, dry_run)
+    if task.name == MAIL.name:
+        return _mail(platform, now, dry_run)
     if task.entity is None:
         return _housekeeping(platform, now, dry_run)
     compiled = platform.compiled
@@ -114,11 +135,40 @@ def _housekeeping(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
                    f"{verb} {sessions} ended session(s) and {failures} old sign-in failure(s)")
 
 
+def _deadlines(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
+    compiled = platform.compiled
+    if dry_run:
+        with platform.reading() as conn:
+            due = count_due(conn, compiled, now)
+        return Outcome(due, f"would send {due['reminders']} reminder(s) and make "
+                            f"{due['escalations']} escalation(s)")
+    run = run_deadlines(platform.writing, compiled, now)
+    return Outcome(run.as_dict(), f"sent {run.reminded} reminder(s), escalated "
+                                  f"{run.escalated} task(s)" + (
+                                      f", {run.unescalated} with nobody to escalate to"
+                                      if run.unescalated else ""))
+
+
+def _mail(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
+    settings = platform.settings
+    if not settings.smtp_url:
+        return Outcome({"sent": 0}, "SMTP is not configured (METACRM_SMTP_URL)")
+    if dry_run:
+        with platform.reading() as conn:
+            due = count_mail(conn, platform.compiled, now)
+        return Outcome({"due": due}, f"would e-mail {due} notification(s)")
+    run = send_notifications(platform.writing, platform.compiled, settings.smtp_url,
+                             settings.mail_from, now)
+    errors = f" (last error: {run.errors[-1]})" if run.errors else ""
+    return Outcome(run.as_dict(), f"e-mailed {run.sent} notification(s), {run.failed} failed "
+                                  f"(to retry), {run.gave_up} given up{errors}")
+
+
 def run_task(name: str, now: str | None = None) -> dict[str, Any]:
     """The RQ job: run task ``name`` as of ``now`` (ISO 8601; default: this moment)."""
     platform = Platform.build(Settings.from_env())
     try:
-        task = find_task(platform.compiled, name)
+        task = find_task(platform.compiled, name, platform.settings)
         return run_and_record(platform, task, parse_time(now) if now else utcnow()).result
     finally:
         platform.engine.dispose()

@@ -23,6 +23,8 @@ from .people import People
 from .problems import Forbidden
 from .scopes import reach_condition
 
+# Operations that see the pool like reading does (for a role that may claim from it).
+POOL_VISIBLE = ("read", "export")
 SYSTEM_FIELDS = frozenset(("id", "version", "created_at", "updated_at", "created_by",
                            "updated_by", "deleted_at"))
 
@@ -57,7 +59,7 @@ class EntityAccess:
         if not reaches:
             return sa.false()
         return reach_condition(self.compiled, self.model, self.principal.user_id, reaches,
-                               self._sees_pool if operation == "read" else _no_pool,
+                               self._sees_pool if operation in POOL_VISIBLE else _no_pool,
                                self.people)
 
     def _sees_pool(self, model: EntityModel) -> bool:

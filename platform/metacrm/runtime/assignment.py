@@ -4,9 +4,10 @@ turn (round robin) or to whoever holds the fewest (least loaded).
 The first rule whose conditions the record meets decides; a rule whose team
 does not exist or has no member able to take more records is passed over, and
 a record no rule places stays unowned (in the pool, if the entity has one).
-Members are active users of the team, skipped once they reach their roles'
-hold limit. Round robin remembers the last member per rule in the database
-(locked while choosing), so that several server processes share one turn.
+Members are active users of the team whose roles may read the entity, skipped
+once they reach their roles' hold limit. Round robin remembers the last member
+per rule in the database (locked while choosing), so that several server
+processes share one turn.
 """
 
 from __future__ import annotations
@@ -48,9 +49,12 @@ def _assign(conn: sa.Connection, compiled: Compiled, model: EntityModel,
     if not members:
         return
     principals = principals_of(conn, compiled.metadata, members)
-    limits = {uid: compiled.policy.entity(p.roles, p.admin, model.name).hold_limit
-              for uid, p in principals.items()}
-    members = [uid for uid in members if uid in principals]
+    policies = {uid: compiled.policy.entity(p.roles, p.admin, model.name)
+                for uid, p in principals.items()}
+    # A member whose roles may not read the entity could not even see what they were
+    # given (as a transfer refuses such a target): they take no turn.
+    members = [uid for uid in members if uid in policies and policies[uid].allows("read")]
+    limits = {uid: policies[uid].hold_limit for uid in members}
     for uid in members:  # in id order, so that concurrent assignments cannot deadlock
         if limits.get(uid) is not None:
             lock_user(conn, compiled, uid)

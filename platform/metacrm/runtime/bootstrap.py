@@ -4,7 +4,7 @@ write path."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,8 @@ class DemoUser:
 
 DEMO_TEAMS = {"east": "华东销售部 East China sales", "inside_sales": "电话销售部 Inside sales"}
 # A sales director over two managers, each with salespeople (a three-level line),
-# plus service, finance and an auditor: one login per shipped role.
+# plus service (a desk and an engineer), finance (a clerk under a manager) and an
+# auditor: one login per shipped role.
 DEMO_USERS = [
     DemoUser("zhang.wei", "张伟 Zhang Wei", "sales_director"),
     DemoUser("li.na", "李娜 Li Na", "sales_manager", "east", "zhang.wei", True),
@@ -41,7 +42,9 @@ DEMO_USERS = [
     DemoUser("chen.jing", "陈静 Chen Jing", "sales_manager", "inside_sales", "zhang.wei", True),
     DemoUser("yang.lei", "杨磊 Yang Lei", "salesperson", "inside_sales", "chen.jing", True),
     DemoUser("zhao.min", "赵敏 Zhao Min", "service_agent"),
-    DemoUser("emily.chen", "Emily Chen 陈艾米", "finance"),
+    DemoUser("wu.hao", "吴昊 Wu Hao", "service_engineer", manager="zhao.min"),
+    DemoUser("zhou.qiang", "周强 Zhou Qiang", "finance_manager"),
+    DemoUser("emily.chen", "Emily Chen 陈艾米", "finance", manager="zhou.qiang"),
     DemoUser("sun.li", "孙丽 Sun Li", "auditor"),
 ]
 
@@ -88,8 +91,8 @@ def ensure_demo_organisation(conn: sa.Connection, compiled: Compiled) -> dict[st
     return ids
 
 
-def fill_demo_data(platform: Platform, admin_id: int, owners: list[int],
-                   scale: float = 1.0) -> dict[str, int]:
+def fill_demo_data(platform: Platform, admin_id: int, owners: Sequence[int],
+                   engineers: Sequence[int] = (), scale: float = 1.0) -> dict[str, int]:
     """Fill an empty database with realistic records through the normal write path."""
     from ..demo import fill_demo
 
@@ -102,7 +105,45 @@ def fill_demo_data(platform: Platform, admin_id: int, owners: list[int],
         with platform.writing() as conn:
             return [r["id"] for r in create_records(conn, compiled, model, ctx, values)]
 
-    return fill_demo(create_many, users=owners, scale=scale)
+    return fill_demo(create_many, users=owners, engineers=engineers, scale=scale)
+
+
+def submit_demo_requests(platform: Platform, per_chain: int = 2) -> int:
+    """Put a few records in front of their approval chains, as their owners would, so
+    that the demo's inboxes are not empty; how many were submitted."""
+    from ..identity.principals import principals_of
+    from .problems import Problem
+    from .workflow import fire
+
+    compiled = platform.compiled
+    submitted = 0
+    for entity, workflow in compiled.workflows.items():
+        model = compiled.models[entity]
+        owner = model.entity.owned_by
+        if owner is None or model.entity.fields[owner].type != "user":
+            continue
+        for transition in workflow.transitions.values():
+            if not transition.definition.approval:
+                continue
+            table = model.table
+            with platform.reading() as conn:
+                rows = conn.execute(sa.select(table.c.id, table.c[owner]).where(
+                    table.c[workflow.field].in_(transition.definition.sources),
+                    table.c[owner].is_not(None), table.c.deleted_at.is_(None))
+                    .order_by(table.c.id).limit(per_chain)).all()
+                people = principals_of(conn, compiled.metadata, [r[1] for r in rows])
+            for record_id, holder in rows:
+                if holder not in people:
+                    continue
+                ctx = Context(people[holder])
+                try:
+                    with platform.writing() as conn:
+                        fire(conn, compiled, model, ctx, record_id, transition.name, None, None,
+                             platform.plugins)
+                    submitted += 1
+                except Problem:
+                    continue  # this record is not ready for it (a guard, a missing field)
+    return submitted
 
 
 def database_is_empty(platform: Platform, entity_names: Callable[[], list[str]]) -> bool:

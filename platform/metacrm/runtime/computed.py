@@ -30,7 +30,7 @@ def apply_formulas(model: EntityModel, record: dict[str, Any], ctx: Context) -> 
     values = expression_values(model, record, ctx)
     for field_def, expression in model.formulas:
         try:
-            result = _stored(field_def.value_type, expression.evaluate(values), field_def.scale)
+            result = stored_value(field_def.value_type, expression.evaluate(values), field_def.scale)
         except (ExpressionError, ValueError, ArithmeticError, OverflowError):
             result = None  # a field it needs is empty (docs: "its value is empty")
         record[field_def.name] = result
@@ -62,16 +62,21 @@ def broken_rules(model: EntityModel, record: Mapping[str, Any], ctx: Context,
     return errors
 
 
-def _stored(kind: str, value: Any, scale: int | None) -> Any:
+def stored_value(kind: str, value: Any, scale: int | None = None) -> Any:
+    """An expression's result as a field of ``kind`` holds it (ValueError if it cannot)."""
     if value is None:
         return None
     if kind in ("decimal", "money", "percent"):
         digits = _SCALES.get(kind, scale if scale is not None else DEFAULT_DECIMAL_SCALE)
         return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits))
-    if kind == "integer":
+    if kind in ("integer", "reference", "user"):  # CEL numbers are doubles
         return round(float(value))
     if kind == "boolean":
         return bool(value)
+    if kind == "multi_reference":
+        return [round(float(item)) for item in value]
+    if kind in ("multi_choice", "json"):
+        return value
     if kind in ("date", "datetime"):
         if not isinstance(value, datetime):
             raise ValueError("not a timestamp")

@@ -12,7 +12,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..catalog_loader import load_catalog
 from ..compile.compiled import Compiled, compile_catalog
 from ..errors import DefinitionError
 from ..platform import CUSTOMIZATIONS, SCHEMA_STATE, Platform, read_customizations
@@ -44,7 +43,7 @@ def add_customization(platform: Platform, ctx: Context, document: Any) -> tuple[
         version, stored = read_customizations(conn)
         new_id = (stored[-1][0] + 1) if stored else 1
         try:
-            catalog = load_catalog(platform.settings.bundles, stored + [(new_id, document)])
+            catalog = platform.load(stored + [(new_id, document)])
         except DefinitionError as exc:
             raise Invalid(_definition_errors(exc, new_id)) from None
         fresh = compile_catalog(catalog, version + 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -26,7 +27,6 @@ from .context import Context
 from .problems import BadQuery
 from .query import ListQuery, parse_list_query
 from .reads import selected_columns, serialize_with_links
-from .scopes import reach_condition
 
 BATCH = 500
 FORMATS = {"csv": ("text/csv; charset=utf-8", "csv"),
@@ -37,6 +37,9 @@ BOM = "\ufeff"
 # List parameters an export has no use for: it pages by itself and writes plain values.
 IGNORED = ("limit", "cursor", "expand", "count", "format")
 TRAILING = ("version", "created_at", "created_by", "updated_at", "updated_by")
+# What makes a spreadsheet read a cell as a formula (see ``_inert``).
+_FORMULA_STARTS = frozenset("=@\t\r")
+_PLAIN_NUMBER = re.compile(r"[0-9 .()+\-]+")
 
 
 @dataclass(frozen=True)
@@ -80,12 +83,7 @@ def export_scope(viewer: Viewer, model: EntityModel) -> sa.ColumnElement | None:
     """Records both the read and the export grants reach (a user with several roles
     may read more than they may export); the pool counts as it does for reading."""
     access = viewer.of(model)
-    if access.policy.unrestricted:
-        return None
-    exportable = reach_condition(viewer.compiled, model, viewer.principal.user_id,
-                                 access.policy.reach("export"),
-                                 lambda other: viewer.of(other).allows("claim"))
-    parts = [c for c in (access.condition("read"), exportable) if c is not None]
+    parts = [c for c in (access.condition("read"), access.condition("export")) if c is not None]
     return sa.and_(*parts) if parts else None
 
 
@@ -145,7 +143,8 @@ def encode(export: Export, batches: Iterable[list[dict[str, Any]]], fmt: str
     for batch in batches:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows([_cell(record[name]) for name in export.names] for record in batch)
+        writer.writerows([_inert(_cell(record[name])) for name in export.names]
+                         for record in batch)
         yield buffer.getvalue().encode("utf-8")
 
 
@@ -160,6 +159,19 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return orjson.dumps(value).decode()
     return str(value)
+
+
+def _inert(text: str) -> str:
+    """``text`` as a spreadsheet will not run it: a cell that starts like a formula
+    (``=``, ``@``, a tab or a carriage return; ``+`` or ``-`` unless the cell is a
+    plain number or phone number, such as "-12.50" or "+86 21 5555 0000") gets a
+    leading ``'``, which spreadsheets read as "this is text". Data typed in by
+    outsiders (a web form's lead) must not become ``=HYPERLINK(…)`` in Excel."""
+    if not text:
+        return text
+    if text[0] in _FORMULA_STARTS or (text[0] in "+-" and not _PLAIN_NUMBER.fullmatch(text)):
+        return "'" + text
+    return text
 
 
 def filename(model: EntityModel, fmt: str, ctx: Context) -> str:

@@ -80,3 +80,24 @@ def hold_limit_of(conn: sa.Connection, compiled: Compiled, model: EntityModel,
     if principal is None:
         return None
     return compiled.policy.entity(principal.roles, principal.admin, model.name).hold_limit
+
+
+def record_holder(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+                  record: Mapping[str, Any]) -> int | None:
+    """Who holds ``record``: its owner field, or, for a record held through a reference
+    (``owned_by: customer``), whoever holds the referenced record."""
+    entity = model.entity
+    field = entity.fields.get(entity.owned_by or "")
+    current: Mapping[str, Any] | None = record
+    while field is not None and field.type == "reference" and current is not None:
+        target = compiled.models[field.to or ""]
+        referenced = current.get(field.name)
+        if referenced is None:
+            return None
+        current = conn.execute(sa.select(target.table).where(target.table.c.id == referenced)
+                               ).mappings().first()
+        field = target.entity.fields.get(target.entity.owned_by or "")
+    if field is None or current is None:
+        return None
+    holder = current.get(field.name)
+    return int(holder) if holder is not None else None

@@ -41,7 +41,10 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
     # setting it could keep a record from ever returning to the pool.
     pool = model.entity.pool
     stamp = {pool.assigned_at} if pool and pool.assigned_at and access is not None else set()
-    role_readonly = (access.readonly if access else frozenset()) | stamp
+    # A workflow's state moves only by its transitions (which check who, guards and
+    # approvals); records start in the initial state.
+    state = {model.state_field} if model.state_field and access is not None else set()
+    role_readonly = (access.readonly if access else frozenset()) | stamp | state
     writable = {}
     for key, value in body.items():
         field_def = fields.get(key) if key not in hidden else None
@@ -111,6 +114,8 @@ def _owner_problems(model: EntityModel, ctx: Context, access: EntityAccess,
 
 
 def _apply_defaults(model: EntityModel, ctx: Context, values: dict[str, Any]) -> None:
+    if model.state_field and model.state_field not in values:
+        values[model.state_field] = model.initial_state
     for name, field_def in model.entity.fields.items():
         if name in values or field_def.default is None:
             continue

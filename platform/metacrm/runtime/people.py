@@ -23,7 +23,7 @@ class People:
     def __init__(self, compiled: Compiled, conn: sa.Connection):
         self._compiled = compiled
         self._conn = conn
-        self._found: dict[tuple[str, int], list[int]] = {}
+        self._found: dict[tuple[str, int], list[int] | None] = {}
 
     def of(self, scope: str, user_id: int) -> list[int] | None:
         """The users whose records ``scope`` reaches for ``user_id``; None if too many."""
@@ -31,10 +31,13 @@ class People:
         if key not in self._found:
             statement = subordinates(self._compiled, user_id) if scope == "subordinates" \
                 else team_mates(self._compiled, user_id)
-            self._found[key] = sorted(set(self._conn.execute(
-                statement.limit(MAX_LITERAL_IDS + 1)).scalars()) | {user_id})
-        ids = self._found[key]
-        return ids if len(ids) <= MAX_LITERAL_IDS else None
+            # Both statements yield each user once, so the LIMIT counts users: a list
+            # cut short by it holds more than MAX_LITERAL_IDS distinct users and is
+            # refused below, never used with people missing from the scope.
+            found = self._conn.execute(statement.limit(MAX_LITERAL_IDS + 1)).scalars()
+            ids = sorted(set(found) | {user_id})
+            self._found[key] = ids if len(ids) <= MAX_LITERAL_IDS else None
+        return self._found[key]
 
 
 def subordinates(compiled: Compiled, user_id: int) -> sa.Select:
@@ -49,9 +52,10 @@ def subordinates(compiled: Compiled, user_id: int) -> sa.Select:
 
 
 def team_mates(compiled: Compiled, user_id: int) -> sa.Select:
-    """Everyone who shares a team with the user."""
+    """Everyone who shares a team with the user, each once (however many teams they
+    share: a LIMIT on this statement must count people, not memberships)."""
     members = compiled.metadata.tables["mc_team_members"]
     mine, theirs = members.alias("my_teams"), members.alias("team_mates")
     return (sa.select(theirs.c.user_id)
             .join(mine, mine.c.team_id == theirs.c.team_id)
-            .where(mine.c.user_id == user_id))
+            .where(mine.c.user_id == user_id).distinct())

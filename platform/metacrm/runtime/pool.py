@@ -1,5 +1,5 @@
-"""The public pool (公海): claim a record from it, release a held record into it with
-a reason, and return idle records to it on their own (the pool's return rules).
+"""The public pool (公海): list it, claim a record from it, release a held record
+into it with a reason (idle records return on their own: ``pool_returns.py``).
 
 A record is in the pool while its owner field is empty. Every change of hands
 sets the owner, the pool's ``on_claim``/``on_return`` values and ``assigned_at``
@@ -9,15 +9,16 @@ in one guarded UPDATE, raises the version and is audited ("claim", "release",
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
-from ..definitions import PoolDef, ReturnRuleDef
+from ..definitions import PoolDef
 from ..i18n import message, operation_name
 from ..values import to_utc
 from .access import EntityAccess, Viewer
@@ -28,19 +29,18 @@ from .context import Context
 from .holdings import check_hold_limit, owner_column
 from .links import link_column, link_ids
 from .problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
-from .reads import serialize
+from .query import ListQuery
+from .reads import list_records, serialize
 from .rollups import merge, parents_in, refresh_rollups
 from .writes import check_version, not_found
 
 MAX_REASON = 500
-# Records returned per UPDATE: bounds the statement's parameters and the rows
-# locked at once when a rule first meets a large backlog.
-RETURN_BATCH = 1000
 # A pool record edited by someone else while being claimed is read again; after
 # this many tries the claim gives up with a 409 rather than loop.
 CLAIM_ATTEMPTS = 3
 # A claim that finds the record gone from the caller's sight this soon after someone
-# else claimed it lost a race (409), rather than asked for a record it cannot see (404).
+# else claimed it lost a race (409), rather than asked for a record it cannot see (404),
+# provided that the caller would have seen it in the pool (see ``_lost_race``).
 CLAIM_RACE_WINDOW = timedelta(minutes=10)
 
 # A record as read (SQLAlchemy's RowMapping, keyed by name or column) or as built.
@@ -54,6 +54,17 @@ def pool_of(model: EntityModel, ctx: Context) -> tuple[PoolDef, str]:
         raise NotFound(message("no_pool", ctx.locale,
                                entity=model.entity.plural.get(ctx.locale)), key="entity")
     return pool, owner
+
+
+def list_pool(conn: sa.Connection, viewer: Viewer, model: EntityModel,
+              query: ListQuery) -> dict[str, Any]:
+    """The records nobody holds that ``query`` matches, as the caller may read them.
+    Callers first make sure that the entity has a pool and that the caller may
+    claim from it (``pool_of``, ``require("claim")``), before the query is parsed."""
+    owner = owner_column(model)
+    assert model.entity.pool is not None and owner is not None
+    pooled = replace(query, conditions=[*query.conditions, model.table.c[owner].is_(None)])
+    return list_records(conn, viewer, model, pooled)
 
 
 def claim(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
@@ -77,7 +88,7 @@ def claim(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Cont
                                 entity=model.entity.plural.get(ctx.locale)))
     for _ in range(CLAIM_ATTEMPTS):
         current = _visible_row(conn, access, model, record_id, ctx,
-                               lambda: _just_claimed(conn, compiled, model, record_id, ctx))
+                               lambda: _lost_race(conn, access, model, record_id, ctx))
         if current[owner] is not None:
             raise _held(model, record_id, current[owner], ctx)
         _require_claimable(conn, access, model, record_id, ctx)
@@ -85,7 +96,7 @@ def claim(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Cont
         values = {owner: ctx.user_id, **typed_values(model, pool.on_claim)}
         if pool.assigned_at:
             values[pool.assigned_at] = ctx.now
-        record, changes = _changed(model, current, values, ctx)
+        record, changes = changed_record(model, current, values, ctx)
         check_hold_limit(conn, compiled, model, ctx, access.policy.hold_limit, ctx.user_id,
                          [record])
         table = model.table
@@ -112,7 +123,7 @@ def release(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Co
     note = release_reason(reason, ctx)
     current = _lock_held(conn, access, model, owner, record_id, ctx)
     check_version(current, expected_version, ctx)
-    record, changes = _changed(model, current, return_values(model, pool, owner), ctx)
+    record, changes = changed_record(model, current, return_values(model, pool, owner), ctx)
     table = model.table
     result = conn.execute(table.update().where(
         table.c.id == record_id, table.c[owner].is_not(None),
@@ -123,63 +134,6 @@ def release(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Co
                                          actual="?"))
     return _finish(conn, compiled, model, access, ctx, "release", current, record, changes,
                    note=note)
-
-
-def return_idle(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                rule: ReturnRuleDef, now: datetime, dry_run: bool = False) -> list[int]:
-    """Return every held record idle past ``rule`` at ``now`` to the pool; their ids.
-
-    Set-based: each batch of up to RETURN_BATCH records is one locking SELECT
-    (the old values, for the audit), one UPDATE and one audit INSERT. The
-    records are chosen and locked by the same conditions that the UPDATE
-    undoes (a held record), so a second run, or one running at the same time
-    in another process, finds nothing left to do."""
-    pool, owner = pool_of(model, Context.system())
-    now = to_utc(now)
-    eligible = idle_condition(compiled, model, rule, now)
-    table = model.table
-    if dry_run:
-        return list(conn.execute(sa.select(table.c.id).where(eligible)
-                                 .order_by(table.c.id)).scalars())
-    ctx = Context.system(None, now=now)
-    note = f"auto return: {rule.name} (idle {rule.idle_days} days)"
-    values = return_values(model, pool, owner)
-    returned: list[int] = []
-    while True:
-        rows = conn.execute(_row_statement(model).where(eligible).order_by(table.c.id)
-                            .limit(RETURN_BATCH).with_for_update(of=table)).mappings().all()
-        if not rows:
-            return returned
-        _return_batch(conn, compiled, model, ctx, rows, values, note)
-        returned.extend(row["id"] for row in rows)
-
-
-def idle_condition(compiled: Compiled, model: EntityModel, rule: ReturnRuleDef,
-                   now: datetime) -> sa.ColumnElement:
-    """Live held records that ``rule`` applies to and whose latest activity (the
-    latest of its activity fields and ``assigned_at``; with none set, the creation
-    time) is more than ``idle_days`` before ``now``."""
-    pool, owner = model.entity.pool, owner_column(model)
-    assert pool is not None and owner is not None
-    table = model.table
-    cutoff = to_utc(now) - timedelta(days=rule.idle_days)
-    parts: list[sa.ColumnElement[Any]] = [table.c.deleted_at.is_(None),
-                                          table.c[owner].is_not(None)]
-    if rule.where:
-        parts.append(where_condition(compiled, model, rule.where.items()))
-    if rule.unless:
-        # NOT on its own would drop records whose field is empty (NULL is not false).
-        parts.append(sa.not_(sa.func.coalesce(
-            where_condition(compiled, model, rule.unless.items()), sa.false())))
-    names = list(dict.fromkeys(rule.activity + ((pool.assigned_at,) if pool.assigned_at
-                                                 else ())))
-    # A date field counts as the whole day: idle only once the day is over.
-    stamps = [(table.c[name], cutoff.date() if model.types[name] == "date" else cutoff)
-              for name in names]
-    parts.extend(sa.or_(column.is_(None), column < limit) for column, limit in stamps)
-    parts.append(sa.or_(*[column.is_not(None) for column, _ in stamps],
-                        table.c.created_at < cutoff))
-    return sa.and_(*parts)
 
 
 def typed_values(model: EntityModel, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -205,7 +159,7 @@ def release_reason(reason: Any, ctx: Context) -> str:
     return text
 
 
-def _row_statement(model: EntityModel) -> sa.Select:
+def row_statement(model: EntityModel) -> sa.Select:
     links = [link_column(model, f.name) for f in model.multi_references]
     return sa.select(model.table, *links)
 
@@ -218,7 +172,7 @@ def _visible_row(conn: sa.Connection, access: EntityAccess, model: EntityModel,
     Not locked: the guarded UPDATE decides who wins."""
     table = model.table
     scope = access.condition("read") if access.allows("read") else sa.false()
-    statement = _row_statement(model).where(table.c.id == record_id,
+    statement = row_statement(model).where(table.c.id == record_id,
                                             table.c.deleted_at.is_(None))
     row = conn.execute(statement if scope is None else statement.where(scope)
                        ).mappings().first()
@@ -230,15 +184,36 @@ def _visible_row(conn: sa.Connection, access: EntityAccess, model: EntityModel,
     return row
 
 
-def _just_claimed(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                  record_id: int, ctx: Context) -> bool:
-    """Whether the record's latest change was a claim within CLAIM_RACE_WINDOW."""
-    audit = compiled.metadata.tables["mc_audit"]
+def _lost_race(conn: sa.Connection, access: EntityAccess, model: EntityModel,
+               record_id: int, ctx: Context) -> bool:
+    """Whether a record the caller cannot see left the pool to someone else a moment
+    ago (its latest change a claim within CLAIM_RACE_WINDOW) while the caller would
+    see it in the pool: otherwise the 409 would tell someone who never saw the
+    record that it exists."""
+    audit = access.compiled.metadata.tables["mc_audit"]
     latest = conn.execute(sa.select(audit.c.action, audit.c.at).where(
         audit.c.entity == model.name, audit.c.record_id == record_id)
         .order_by(audit.c.id.desc()).limit(1)).first()
-    return latest is not None and latest.action == "claim" and (
-        to_utc(latest.at) >= ctx.now - CLAIM_RACE_WINDOW)
+    if latest is None or latest.action != "claim" or (
+            to_utc(latest.at) < ctx.now - CLAIM_RACE_WINDOW):
+        return False
+    return _seen_in_pool(conn, access, model, record_id)
+
+
+def _seen_in_pool(conn: sa.Connection, access: EntityAccess, model: EntityModel,
+                  record_id: int) -> bool:
+    """Whether the caller would see the record were it in the pool: everyone who may
+    claim sees the pool through their read grants, each narrowed by its ``where``
+    (one without any takes in every pool record)."""
+    if not access.allows("read"):
+        return False
+    reaches = access.policy.reach("read")
+    if access.policy.unrestricted or any(not reach.where for reach in reaches):
+        return True
+    matches = sa.or_(*[where_condition(access.compiled, model, reach.where)
+                       for reach in reaches])
+    return conn.execute(sa.select(model.table.c.id).where(
+        model.table.c.id == record_id, matches)).first() is not None
 
 
 def _require_claimable(conn: sa.Connection, access: EntityAccess, model: EntityModel,
@@ -289,7 +264,7 @@ def _lock_held(conn: sa.Connection, access: EntityAccess, model: EntityModel, ow
     table = model.table
     scopes = [s for s in (access.condition("update"), access.condition("release"))
               if s is not None]
-    row = conn.execute(_row_statement(model).where(
+    row = conn.execute(row_statement(model).where(
         table.c.id == record_id, table.c.deleted_at.is_(None), *scopes)
         .with_for_update(of=table)).mappings().first()
     holder = row[owner] if row is not None else _readable_owner(conn, access, model, owner,
@@ -323,7 +298,7 @@ def _pool_label(model: EntityModel, ctx: Context) -> str:
     return pool.label.get(ctx.locale) if pool else ""
 
 
-def _changed(model: EntityModel, current: Row, values: Mapping[str, Any],
+def changed_record(model: EntityModel, current: Row, values: Mapping[str, Any],
              ctx: Context) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     """The record after ``values`` (formulas computed again) and its audit changes."""
     record = dict(current)
@@ -359,30 +334,3 @@ def _finish(conn: sa.Connection, compiled: Compiled, model: EntityModel, access:
     shown = serialize(model, record, model.output_columns)
     shown.update({f.name: record[f.name] for f in model.multi_references})
     return access.visible(shown)
-
-
-def _return_batch(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
-                  rows: Sequence[Row], values: Mapping[str, Any],
-                  note: str) -> None:
-    table = model.table
-    ids = [row["id"] for row in rows]
-    conn.execute(table.update().where(table.c.id.in_(ids)).values(
-        {**values, "version": table.c.version + 1, "updated_at": ctx.now,
-         "updated_by": ctx.user_id}))
-    audited, formulas = [], []
-    formula_names = [f.name for f, _ in model.formulas if f.name in table.c]
-    for row in rows:
-        record, changes = _changed(model, row, values, ctx)
-        audited.append((row["id"], changes))
-        if any(name in changes for name in formula_names):
-            formulas.append({"row_id": row["id"],
-                             **{f"new_{n}": record[n] for n in formula_names}})
-    if formulas:  # formula results differ per record: one executemany for those that moved
-        conn.execute(table.update().where(table.c.id == sa.bindparam("row_id"))
-                     .values({n: sa.bindparam(f"new_{n}") for n in formula_names}), formulas)
-    write_audit(conn, compiled.metadata.tables["mc_audit"], ctx, model.name, "return",
-                audited, note)
-    if model.feeds:
-        after = [{**row, **values} for row in rows]
-        refresh_rollups(conn, compiled, model, merge(parents_in(model, rows),
-                                                     parents_in(model, after)), ctx)

@@ -17,7 +17,7 @@ from .context import Context
 from .integrity import unique_guard
 from .problems import Conflict
 from .rollups import parents_in, parents_of, refresh_rollups
-from .writes import check_version, lock_reachable, not_found
+from .writes import check_version, lock_reachable, not_found, refuse_while_pending
 
 
 def delete_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
@@ -26,6 +26,7 @@ def delete_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     viewer.of(model).require("delete", ctx)
     current = lock_reachable(conn, viewer, model, record_id, ctx, "delete")
     check_version(current, expected_version, ctx)
+    refuse_while_pending(conn, compiled, model, record_id, ctx)
     soft_delete(conn, viewer, model, ctx, [record_id], note=None)
 
 

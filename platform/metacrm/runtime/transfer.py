@@ -100,7 +100,7 @@ def transfer_records(conn: sa.Connection, compiled: Compiled, model: EntityModel
     _check_reach(conn, access, main, target, ctx)
     batches = [main, *_carried(conn, viewer, main, lock)]
     holdings = _holdings(conn, compiled, batches, request.to)
-    answer = _describe(conn, compiled, model, target, batches, unchanged, holdings)
+    answer = _describe(conn, compiled, viewer, model, target, batches, unchanged, holdings)
     if request.preview:
         return answer
     for batch in batches:
@@ -179,26 +179,21 @@ def _select(conn: sa.Connection, viewer: Viewer, model: EntityModel, owner: str,
 
 def _columns(model: EntityModel, owner: str, viewer: Viewer) -> list[sa.ColumnElement]:
     """What a transfer needs of each record: the owner, the assignment stamp, the
-    fields deciding whether it counts towards a hold limit, and its title (for the
-    preview: only where the caller may read the record and see the field)."""
+    fields deciding whether it counts towards a hold limit, whether the caller may
+    read it and its title (for the preview: only where the caller may see it)."""
     table = model.table
     pool = model.entity.pool
     names = ["id", owner]
     if pool is not None:
         names += [n for n in (pool.assigned_at, *pool.hold_limit_excludes) if n]
     columns: list[sa.ColumnElement] = [table.c[n] for n in dict.fromkeys(names)]
-    return [*columns, _title(model, viewer).label("mc_title")]
-
-
-def _title(model: EntityModel, viewer: Viewer) -> sa.ColumnElement:
     access = viewer.of(model)
+    scope = access.condition("read") if access.allows("read") else sa.false()
+    readable = sa.true() if scope is None else sa.case((scope, sa.true()), else_=sa.false())
     name = model.entity.title
-    if not name or name not in model.table.c or name in access.hidden \
-            or not access.allows("read"):
-        return sa.null()
-    scope = access.condition("read")
-    column = model.table.c[name]
-    return column if scope is None else sa.case((scope, column), else_=sa.null())
+    title = table.c[name] if name and name in table.c and name not in access.hidden \
+        else sa.null()
+    return [*columns, readable.label("mc_readable"), title.label("mc_title")]
 
 
 def _check_reach(conn: sa.Connection, access: EntityAccess, main: Moving,
@@ -286,21 +281,31 @@ def _holdings(conn: sa.Connection, compiled: Compiled, batches: Sequence[Moving]
     return found
 
 
-def _describe(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+def _describe(conn: sa.Connection, compiled: Compiled, viewer: Viewer, model: EntityModel,
               target: Row, batches: Sequence[Moving], unchanged: list[int],
               holdings: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """What moves, per entity: every record counted, but only those the caller may
+    read itemised (id, title, owner). Carried records move whoever asks (the
+    definition says they follow), and a preview must not become a way to list
+    records, or whose they are, that the caller's reads would not show; of an
+    entity the caller may not read at all only the count is given."""
     records: dict[str, dict[str, Any]] = {}
     owners: set[int] = set()
     for batch in batches:
+        if not viewer.of(batch.model).allows("read"):
+            records[batch.model.name] = {"count": len(batch.rows)}
+            continue
         items = []
         for row in batch.rows:
+            if not row["mc_readable"]:
+                continue
             item = {"id": row["id"], "title": row["mc_title"], "owner": row[batch.owner]}
             if "mc_with" in row:
                 item["with"] = row["mc_with"]
             items.append(item)
             if row[batch.owner] is not None:
                 owners.add(row[batch.owner])
-        records[batch.model.name] = {"count": len(items), "items": items}
+        records[batch.model.name] = {"count": len(batch.rows), "items": items}
     return {"entity": model.name, "to": dict(target), "records": records,
             "unchanged": unchanged, "holdings": holdings,
             "owners": _users(conn, compiled, owners), "done": False}

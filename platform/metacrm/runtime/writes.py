@@ -28,7 +28,7 @@ from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, own
 from .integrity import missing_references, unique_guard
 from .links import link_column, link_ids, set_links
 from .payload import read_payload
-from .problems import Forbidden, Invalid, NotFound, PreconditionFailed
+from .problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from .reads import serialize
 from .rollups import merge, parents_in, refresh_rollups
 
@@ -134,13 +134,29 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     viewer = Viewer(compiled, ctx.principal, conn)
     access = viewer.of(model)
     access.require("update", ctx)
-    table = model.table
     current = lock_reachable(conn, viewer, model, record_id, ctx, "update")
     check_version(current, expected_version, ctx)
+    refuse_while_pending(conn, compiled, model, record_id, ctx)
     guarded = [f.name for f in model.entity.fields.values() if f.stored and (
-        f.readonly or f.name in access.readonly or f.name == owner_column(model))]
+        f.readonly or f.name in access.readonly or f.name == owner_column(model)
+        or f.name == model.state_field)]
     values = read_payload(model, ctx, body, creating=False,
                           current=serialize(model, current, guarded), access=access)
+    return save_changes(conn, viewer, model, ctx, current, values, action="update")
+
+
+def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Context,
+                 current: Mapping[str, Any], values: Mapping[str, Any], *, action: str,
+                 note: str | None = None, keep_in_reach: bool = True) -> dict[str, Any]:
+    """Write ``values`` (already read and checked field by field) over the locked record
+    ``current``: references, formulas, rules and hold limits first, then one UPDATE,
+    the links, the audit row (``action``, ``note``) and the rollups. Returns the record
+    as the caller may read it. With ``keep_in_reach`` the record must stay within the
+    caller's update scope (a transition may move it out: the process says so)."""
+    compiled, access = viewer.compiled, viewer.of(model)
+    table = model.table
+    record_id = current["id"]
+    values = dict(values)
     errors = missing_references(conn, viewer, model, values, ctx)
     links = {f.name: values.pop(f.name) for f in model.multi_references if f.name in values}
     record = dict(current)
@@ -179,13 +195,31 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
         conn.execute(model.link_tables[name].delete().where(
             model.link_tables[name].c.source_id == record_id))
         set_links(conn, model, name, [(record_id, targets)])
-    _require_reach(conn, access, model, [record_id], "update", ctx)
-    audit_changes(conn, compiled.metadata, ctx, model.name, "update", [(record_id, changes)])
+    if keep_in_reach:
+        _require_reach(conn, access, model, [record_id], "update", ctx)
+    audit_changes(conn, compiled.metadata, ctx, model.name, action, [(record_id, changes)],
+                  note)
     refresh_rollups(conn, compiled, model, merge(parents_in(model, [current]),
                                                  parents_in(model, [record])), ctx)
     record.update(column_changes)
     return as_read(conn, access, model, [{**serialize(model, record, model.output_columns),
                                           **shown_links}], "update")[0]
+
+
+def refuse_while_pending(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+                         record_id: int, ctx: Context) -> None:
+    """A record waiting for an approval chain is locked: only the chain changes it."""
+    if not model.approvals:
+        return
+    approvals = compiled.metadata.tables["mc_approvals"]
+    pending = conn.execute(sa.select(approvals.c.id, approvals.c.approval).where(
+        approvals.c.entity == model.name, approvals.c.record_id == record_id,
+        approvals.c.state == "pending")).first()
+    if pending is not None:
+        label = compiled.approvals[pending.approval].definition.label.get(ctx.locale) \
+            if pending.approval in compiled.approvals else pending.approval
+        raise Conflict(message("locked_for_approval", ctx.locale, approval=label,
+                               id=pending.id))
 
 
 def _keep_within_hold_limit(conn: sa.Connection, compiled: Compiled, model: EntityModel,
@@ -239,9 +273,9 @@ def lock_reachable(conn: sa.Connection, viewer: Viewer, model: EntityModel, reco
     access = viewer.of(model)
     scope = access.condition(operation)
     if scope is None:
-        statement = model.statement("lock", lambda: _lock_statement(model))
+        statement = model.statement("lock", lambda: lock_statement(model))
     else:
-        statement = _lock_statement(model).where(scope)
+        statement = lock_statement(model).where(scope)
     row = conn.execute(statement, {"record_id": record_id}).mappings().first()
     if row is not None:
         return row
@@ -255,7 +289,7 @@ def lock_reachable(conn: sa.Connection, viewer: Viewer, model: EntityModel, reco
     raise not_found(model, record_id, ctx)
 
 
-def _lock_statement(model: EntityModel) -> sa.Select:
+def lock_statement(model: EntityModel) -> sa.Select:
     # The row lock is the table's (FOR UPDATE OF), not the link tables' read with it.
     table = model.table
     links = [link_column(model, f.name) for f in model.multi_references]

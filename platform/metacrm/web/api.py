@@ -8,25 +8,26 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from ..compile.compiled import Compiled
-from ..i18n import message
+from ..i18n import message, suggestion
 from ..runtime.access import Viewer
 from ..runtime.payload import read_payload
 from ..runtime.problems import Invalid, NotFound
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records, read_history
 from ..runtime.recycle import delete_record, restore_record
+from ..runtime.workflow import workflow_view
 from ..runtime.writes import MAX_BULK, create_records, update_record
 from .auth import current_context
-from .requests import entity_model, if_match, json_body, platform, with_fresh_schema
+from .requests import (
+    entity_model,
+    if_match,
+    json_body,
+    platform,
+    record_response,
+    with_fresh_schema,
+)
 
 api = Blueprint("metacrm_api", __name__, url_prefix="/api")
-
-
-def _record_response(record: dict[str, Any], status: int = 200) -> Response:
-    response = jsonify(record)
-    response.status_code = status
-    response.headers["ETag"] = f'"{record["version"]}"'
-    return response
 
 
 def _not_found(compiled: Compiled, entity: str, record_id: int, lang: str) -> NotFound:
@@ -76,11 +77,13 @@ def get_entity(entity: str, record_id: int) -> Any:
             viewer.of(model).require("read", ctx)
             query = parse_list_query(args, model, viewer)
             record = get_record(conn, viewer, model, record_id, query=query)
-        if record is None:
-            raise _not_found(compiled, entity, record_id, ctx.locale)
+            if record is None:
+                raise _not_found(compiled, entity, record_id, ctx.locale)
+            # What the caller may do next: the workflow's transitions, a pending chain.
+            record.update(workflow_view(conn, viewer, model, record_id, ctx))
         return record
 
-    return _record_response(with_fresh_schema(run))
+    return record_response(with_fresh_schema(run))
 
 
 @api.post("/<entity>")
@@ -98,7 +101,7 @@ def create_entity(entity: str) -> Any:
         return record
 
     record = with_fresh_schema(run)
-    response = _record_response(record, 201)
+    response = record_response(record, 201)
     response.headers["Location"] = url_for(".get_entity", entity=entity, record_id=record["id"])
     return response
 
@@ -108,11 +111,16 @@ def bulk_create(entity: str) -> Any:
     ctx = current_context()
     entity_model(platform().compiled, entity, ctx)
     body = json_body(ctx)
-    items = body.get("items") if isinstance(body, dict) else None
+    errors = {key: [message("unknown_field", ctx.locale,
+                            hint=suggestion(key, ("items",), ctx.locale))]
+              for key in body if key != "items"}
+    items = body.get("items")
     if not isinstance(items, list) or not items:
-        raise Invalid({"items": ['Expected {"items": [ {...}, ... ]} with at least one record.']})
-    if len(items) > MAX_BULK:
-        raise Invalid({"items": [message("too_many", ctx.locale, max=MAX_BULK)]})
+        errors["items"] = ['Expected {"items": [ {...}, ... ]} with at least one record.']
+    elif len(items) > MAX_BULK:
+        errors["items"] = [message("too_many", ctx.locale, max=MAX_BULK)]
+    if errors:
+        raise Invalid(errors)
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
@@ -147,7 +155,7 @@ def update_entity(entity: str, record_id: int) -> Any:
         with platform().writing() as conn:
             return update_record(conn, compiled, model, ctx, record_id, body, expected)
 
-    return _record_response(with_fresh_schema(run))
+    return record_response(with_fresh_schema(run))
 
 
 @api.delete("/<entity>/<int(max=9223372036854775807):record_id>")
@@ -175,7 +183,7 @@ def restore_entity(entity: str, record_id: int) -> Any:
             return get_record(conn, Viewer(compiled, ctx.principal), model, record_id,
                               operation="delete")
 
-    return _record_response(with_fresh_schema(run))
+    return record_response(with_fresh_schema(run))
 
 
 @api.get("/<entity>/<int(max=9223372036854775807):record_id>/history")

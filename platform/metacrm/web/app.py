@@ -13,6 +13,7 @@ from ..config import Settings
 from ..platform import Platform
 from ..runtime.problems import Problem, TooManyRequests
 from .api import api
+from .approvals_api import approvals_api
 from .credentials_api import credentials_api
 from .export_api import export_api
 from .home import home
@@ -20,8 +21,10 @@ from .identity_api import identity_api
 from .jsonio import OrjsonProvider
 from .login import login
 from .meta_api import meta_api
+from .notifications_api import notifications_api
 from .pool_api import pool_api
 from .transfer_api import transfer_api
+from .workflow_api import workflow_api
 
 
 def create_app(settings: Settings | None = None, platform: Platform | None = None) -> Flask:
@@ -54,6 +57,9 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(export_api)
     app.register_blueprint(transfer_api)
     app.register_blueprint(pool_api)
+    app.register_blueprint(workflow_api)
+    app.register_blueprint(approvals_api)
+    app.register_blueprint(notifications_api)
     app.register_blueprint(api)
     _register_error_handlers(app)
     return app

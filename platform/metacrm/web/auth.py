@@ -11,20 +11,25 @@ from datetime import timedelta
 
 from flask import g, request, session
 
-from ..i18n import message, negotiate_language
+from ..i18n import message
 from ..identity.sessions import mark_seen, session_principal
 from ..identity.tokens import principal_for_token
 from ..runtime.context import Context, Principal, utcnow
 from ..runtime.problems import Forbidden, Unauthorized
-from .requests import platform
+from .requests import platform, request_locale
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 SESSION_KEY = "sid"
 CSRF_HEADER = "X-CSRF-Token"
+# Bodies a browser form sends, whose field ``csrf_token`` may carry the CSRF token.
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def request_locale() -> str:
-    return negotiate_language(request.headers.get("Accept-Language"))
+def same_secret(sent: object, expected: str) -> bool:
+    """Whether ``sent`` is ``expected``, in constant time. Compared as UTF-8 bytes:
+    ``hmac.compare_digest`` refuses str with non-ASCII characters (a 500 for anyone
+    sending one)."""
+    return isinstance(sent, str) and hmac.compare_digest(sent.encode(), expected.encode())
 
 
 def current_context() -> Context:
@@ -97,13 +102,10 @@ def _session(key: str, locale: str) -> Principal:
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER) or (
             request.form.get("csrf_token") if request.mimetype in _FORM_TYPES else None)
-        if not sent or not hmac.compare_digest(str(sent), active.csrf):
+        if not sent or not same_secret(sent, active.csrf):
             raise Forbidden(message("bad_csrf", locale), key="csrf_token")
     if active.needs_refresh:
         with plat.writing() as conn:
             mark_seen(conn, metadata, active.id, now)
     g.metacrm_csrf = active.csrf
     return active.principal
-
-
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -16,12 +16,19 @@ from ..identity.tokens import TokenInfo, create_token, list_tokens, revoke_token
 from ..runtime.context import Context, Principal, utcnow
 from ..runtime.problems import BadQuery, NotFound, TooManyRequests, Unauthorized
 from ..values import json_value
-from .auth import SESSION_KEY, current_context, is_admin, request_locale
-from .identity_api import me_json, read_object
-from .login import begin_browser_session, client_address, end_browser_session
-from .requests import platform
+from .auth import SESSION_KEY, current_context, is_admin, session_csrf
+from .identity_views import (
+    begin_browser_session,
+    client_address,
+    end_browser_session,
+    me_json,
+    read_object,
+    require_current_password,
+)
+from .requests import platform, refuse_nul_values, request_locale
 
 credentials_api = Blueprint("metacrm_credentials", __name__, url_prefix="/api")
+credentials_api.before_request(refuse_nul_values)
 
 
 # --- tokens ------------------------------------------------------------------------------
@@ -42,9 +49,15 @@ def tokens() -> Any:
 
 @credentials_api.post("/tokens")
 def issue_token() -> Any:
-    """A new token of the caller's; its text is in this response only."""
+    """A new token of the caller's; its text is in this response only. From a browser
+    session it takes the current password: a token outlives the session, so a
+    stolen session cookie must not be enough to mint one. A bearer caller holds a
+    token already and needs none."""
     ctx = current_context()
     values = read_object(ctx, TOKEN_FIELDS, required=("name",))
+    current = values.pop("current_password", None)
+    if session_csrf() is not None or current is not None:
+        require_current_password(ctx, _username(ctx), current, missing="token_password")
     plat = platform()
     with plat.writing() as conn:
         token, info = create_token(conn, plat.compiled.metadata, ctx.user_id,  # type: ignore[arg-type]
@@ -55,7 +68,14 @@ def issue_token() -> Any:
     return response
 
 
-@credentials_api.delete("/tokens/<int:token_id>")
+def _username(ctx: Context) -> str:
+    plat = platform()
+    with plat.reading() as conn:
+        profile = get_profile(conn, plat.compiled.metadata, ctx.user_id) if ctx.user_id else None
+    return profile.username if profile is not None else ""
+
+
+@credentials_api.delete("/tokens/<int(max=9223372036854775807):token_id>")
 def revoke(token_id: int) -> Any:
     """Revoke one of the caller's tokens (administrators: anyone's); at once."""
     ctx = current_context()

@@ -20,9 +20,10 @@ from ..runtime.export import (
     prepare_export,
 )
 from .auth import current_context
-from .requests import entity_model, platform, with_fresh_schema
+from .requests import entity_model, platform, refuse_nul_values, with_fresh_schema
 
 export_api = Blueprint("metacrm_export", __name__, url_prefix="/api")
+export_api.before_request(refuse_nul_values)
 
 
 @export_api.get("/<entity>/export")

@@ -4,7 +4,6 @@ directory; only administrators change other people."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, session, url_for
@@ -12,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request, session, url_for
 from ..compile.compiled import Compiled
 from ..definitions import OPERATIONS, RoleDef
 from ..i18n import message, suggestion
-from ..identity.fields import SELF_FIELDS, TEAM_FIELDS, USER_FIELDS, Check, check_object
+from ..identity.fields import SELF_FIELDS, TEAM_FIELDS, USER_FIELDS, check_object
 from ..identity.profiles import (
     Profile,
     ProfileError,
@@ -22,7 +21,6 @@ from ..identity.profiles import (
     list_profiles,
     set_members,
 )
-from ..identity.signin import limits_of
 from ..identity.teams import (
     Team,
     create_team,
@@ -32,24 +30,15 @@ from ..identity.teams import (
     list_teams,
     rename_team,
 )
-from ..identity.throttle import record_failure, retry_after
-from ..identity.users import check_password
-from ..runtime.access import Viewer
 from ..runtime.context import Context
-from ..runtime.problems import (
-    BadQuery,
-    Conflict,
-    Forbidden,
-    Invalid,
-    NotFound,
-    TooManyRequests,
-)
+from ..runtime.problems import BadQuery, Conflict, Forbidden, Invalid, NotFound
 from ..values import json_value
 from .auth import SESSION_KEY, current_context, is_admin, require_admin, session_csrf
-from .login import client_address
-from .requests import json_body, platform
+from .identity_views import me_json, read_object, require_current_password, user_json
+from .requests import json_body, platform, refuse_nul_values
 
 identity_api = Blueprint("metacrm_identity", __name__, url_prefix="/api")
+identity_api.before_request(refuse_nul_values)
 
 USER_FILTERS = ("q", "team", "role", "active")
 
@@ -65,48 +54,12 @@ def _no_content() -> Response:
     return Response(status=204)
 
 
-def read_object(ctx: Context, fields: Mapping[str, Check], *,
-                required: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The request's JSON object, checked against ``fields``; 422 listing every problem."""
-    body = json_body(ctx)
-    if not isinstance(body, dict):
-        raise Invalid(message("bad_json", ctx.locale))
-    return check_object(body, fields, ctx.locale, required=required)
-
-
 def _profile_problem(exc: ProfileError, lang: str) -> Conflict | Invalid:
     errors = exc.errors(lang)
     return Conflict(errors) if exc.conflict else Invalid(errors)
 
 
 # --- users -------------------------------------------------------------------------------
-
-def user_json(profile: Profile, admin: bool) -> dict[str, Any]:
-    """A directory entry; administrators also see the account's flags and age."""
-    body: dict[str, Any] = {
-        "id": profile.id, "username": profile.username, "name": profile.name,
-        "email": profile.email, "phone": profile.phone, "language": profile.language,
-        "active": profile.active, "manager": profile.manager_id,
-        "teams": list(profile.teams), "roles": list(profile.roles)}
-    if admin:
-        body.update(is_admin=profile.is_admin, created_at=json_value(profile.created_at),
-                    has_password=profile.has_password)
-    return body
-
-
-def me_json(ctx: Context, profile: Profile, csrf: str | None) -> dict[str, Any]:
-    """The caller in full, whether they administer the CRM, and what they may do."""
-    compiled = platform().compiled
-    viewer = Viewer(compiled, ctx.principal)
-    body = user_json(profile, admin=True)
-    body["administrator"] = is_admin(ctx)
-    body["permissions"] = {
-        name: [op for op in OPERATIONS if op in viewer.of(model).policy.operations]
-        for name, model in compiled.models.items()}
-    if csrf:
-        body["csrf_token"] = csrf
-    return body
-
 
 @identity_api.get("/users")
 def users() -> Any:
@@ -138,7 +91,7 @@ def me() -> Any:
     return jsonify(me_json(ctx, profile, session_csrf()))
 
 
-@identity_api.get("/users/<int:user_id>")
+@identity_api.get("/users/<int(max=9223372036854775807):user_id>")
 def user(user_id: int) -> Any:
     ctx = current_context()
     return jsonify(user_json(_profile(ctx, user_id), is_admin(ctx)))
@@ -172,7 +125,7 @@ def add_user() -> Any:
                     url_for("metacrm_identity.user", user_id=profile.id))
 
 
-@identity_api.patch("/users/<int:user_id>")
+@identity_api.patch("/users/<int(max=9223372036854775807):user_id>")
 def change_user(user_id: int) -> Any:
     """Administrators change anyone; others only their own details and password."""
     ctx = current_context()
@@ -180,8 +133,6 @@ def change_user(user_id: int) -> Any:
     if not admin and not own:
         raise Forbidden(message("self_only", ctx.locale), key="id")
     body = json_body(ctx)
-    if not isinstance(body, dict):
-        raise Invalid(message("bad_json", ctx.locale))
     if not admin:
         denied = [k for k in body if k in USER_FIELDS and k not in SELF_FIELDS]
         if denied:
@@ -208,26 +159,11 @@ def _check_current_password(ctx: Context, target: Profile, values: dict[str, Any
     """Setting one's own password needs the current one (a borrowed session or
     token must not be enough to take the account over)."""
     current = values.pop("current_password", None)
-    lang = ctx.locale
     if current is not None and "password" not in values:
-        raise Invalid({"current_password": [message("only_with_password", lang)]})
+        raise Invalid({"current_password": [message("only_with_password", ctx.locale)]})
     if "password" not in values or (not own and current is None):
         return
-    if current is None:
-        raise Invalid({"current_password": [message("current_password", lang)]})
-    # Guessing it counts as failed sign-ins: a stolen session must not become a
-    # way around the sign-in limits.
-    plat = platform()
-    metadata, address = plat.compiled.metadata, client_address()
-    with plat.reading() as conn:
-        wait = retry_after(conn, metadata, target.username, address, ctx.now, limits_of(plat))
-        if wait is not None:
-            raise TooManyRequests(message("signin_throttled", lang, seconds=wait), wait)
-        right = check_password(conn, metadata, target.username, current) is not None
-    if not right:
-        with plat.writing() as conn:
-            record_failure(conn, metadata, target.username, address, ctx.now)
-        raise Invalid({"current_password": [message("wrong_password", lang)]})
+    require_current_password(ctx, target.username, current)
 
 
 # --- teams -------------------------------------------------------------------------------
@@ -245,7 +181,7 @@ def teams() -> Any:
     return jsonify({"items": [team_json(t) for t in found]})
 
 
-@identity_api.get("/teams/<int:team_id>")
+@identity_api.get("/teams/<int(max=9223372036854775807):team_id>")
 def team(team_id: int) -> Any:
     ctx = current_context()
     plat = platform()
@@ -286,7 +222,7 @@ def add_team() -> Any:
     return _created(team_json(created), url_for("metacrm_identity.team", team_id=team_id))
 
 
-@identity_api.patch("/teams/<int:team_id>")
+@identity_api.patch("/teams/<int(max=9223372036854775807):team_id>")
 def change_team(team_id: int) -> Any:
     ctx = current_context()
     require_admin(ctx)
@@ -309,7 +245,7 @@ def change_team(team_id: int) -> Any:
     return jsonify(team_json(changed))
 
 
-@identity_api.delete("/teams/<int:team_id>")
+@identity_api.delete("/teams/<int(max=9223372036854775807):team_id>")
 def remove_team(team_id: int) -> Any:
     ctx = current_context()
     require_admin(ctx)

@@ -9,7 +9,6 @@ is a path on this site (no open redirect).
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,12 +16,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 
 from ..i18n import message, negotiate_language
-from ..identity.sessions import end_session
-from ..identity.signin import SignedIn, SignInRefused, SignInThrottled, sign_in
+from ..identity.signin import SignInRefused, SignInThrottled, sign_in
 from ..runtime.context import utcnow
-from ..runtime.problems import Forbidden, Unauthorized
-from .auth import SESSION_KEY, current_context, optional_context
-from .requests import platform
+from ..runtime.problems import BadQuery, Forbidden, Unauthorized
+from .auth import current_context, optional_context, same_secret
+from .identity_views import begin_browser_session, client_address, end_browser_session
+from .requests import platform, refuse_nul_values
 
 login = Blueprint("metacrm_login", __name__, template_folder="templates")
 
@@ -58,29 +57,6 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def begin_browser_session(signed: SignedIn) -> None:
-    """Hold the new session in the cookie; a fresh cookie, so nothing an attacker
-    planted before sign-in survives it (session fixation). A session this browser
-    held before ends: one browser, one session."""
-    end_browser_session()
-    session[SESSION_KEY] = signed.session.key
-    session.permanent = True
-
-
-def end_browser_session() -> None:
-    key = session.get(SESSION_KEY)
-    if key:
-        plat = platform()
-        with plat.writing() as conn:
-            end_session(conn, plat.compiled.metadata, str(key), utcnow())
-    session.clear()
-
-
-def client_address() -> str:
-    # ProxyFix (settings.proxy_count) has already put the client's address here.
-    return request.remote_addr or "unknown"
-
-
 @login.get("/login")
 def form() -> Any:
     next_path = safe_next(request.args.get("next"))
@@ -94,8 +70,12 @@ def submit() -> Any:
     lang = page_language()
     next_path = safe_next(request.form.get("next"))
     sent, expected = request.form.get("csrf_token"), session.get(LOGIN_CSRF)
-    if not sent or not expected or not hmac.compare_digest(str(sent), str(expected)):
+    if not sent or not expected or not same_secret(sent, str(expected)):
         return _page(lang, next_path, error=TEXTS[lang]["expired"], status=403)
+    try:
+        refuse_nul_values()
+    except BadQuery:
+        return _page(lang, next_path, error=message("nul_character", lang), status=400)
     username = request.form.get("username", "")
     try:
         signed = sign_in(platform(), username, request.form.get("password", ""),

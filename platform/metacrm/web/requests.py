@@ -1,17 +1,18 @@
-"""Read what a request carries: its JSON body, If-Match, the entity it names."""
+"""Read what a request carries (its JSON body, If-Match, the entity it names), refuse
+what no endpoint can take (NUL characters), and answer with a record."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import orjson
-from flask import current_app, request
+from flask import Response, current_app, jsonify, request
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
-from ..i18n import message
+from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..runtime.context import Context
 from ..runtime.problems import BadQuery, NotFound, Problem
@@ -23,14 +24,59 @@ def platform() -> Platform:
     return current_app.extensions["metacrm"]
 
 
-def json_body(ctx: Context) -> Any:
+def request_locale() -> str:
+    return negotiate_language(request.headers.get("Accept-Language"))
+
+
+def json_body(ctx: Context) -> dict[str, Any]:
+    """The request's body: a JSON object (400 otherwise, and for a NUL character in
+    any of its strings, which PostgreSQL cannot store and no field needs)."""
     raw = request.get_data(cache=False)
     if not raw:
         raise BadQuery(message("bad_json", ctx.locale))
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadQuery(f"{message('bad_json', ctx.locale)} ({exc})") from None
+    if not isinstance(body, dict):
+        raise BadQuery(message("bad_json", ctx.locale))
+    if any("\x00" in text for text in _strings(body)):
+        raise BadQuery(message("nul_character", ctx.locale))
+    return body
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in a parsed JSON value, keys included (iteratively: a deeply
+    nested body must not exhaust the stack)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
+def refuse_nul_values() -> None:
+    """400 for a NUL character in a query-string or form value (or name): PostgreSQL
+    cannot compare text with one, so it would fail deep inside a query. A blueprint
+    runs this before each of its requests."""
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise BadQuery(message("nul_character", request_locale()),
+                               key=key.replace("\x00", ""))
+
+
+def record_response(record: dict[str, Any], status: int = 200) -> Response:
+    """A record as JSON, its version as the ETag (for If-Match)."""
+    response = jsonify(record)
+    response.status_code = status
+    response.headers["ETag"] = f'"{record["version"]}"'
+    return response
 
 
 def if_match(ctx: Context) -> int | None:

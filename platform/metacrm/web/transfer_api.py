@@ -19,9 +19,10 @@ from ..runtime.transfer import (
     transferable_owner,
 )
 from .auth import current_context
-from .requests import entity_model, json_body, platform, with_fresh_schema
+from .requests import entity_model, json_body, platform, refuse_nul_values, with_fresh_schema
 
 transfer_api = Blueprint("metacrm_transfer", __name__, url_prefix="/api")
+transfer_api.before_request(refuse_nul_values)
 
 KEYS = ("ids", "from_owner", "to", "note", "preview")
 MAX_NOTE = 1000
@@ -45,11 +46,9 @@ def transfer(entity: str) -> Any:
     return jsonify(with_fresh_schema(run))
 
 
-def read_transfer_request(body: Any, ctx: Context) -> TransferRequest:
-    """The request body, checked: every problem at once, as 422 per key."""
+def read_transfer_request(body: dict[str, Any], ctx: Context) -> TransferRequest:
+    """The request body (a JSON object), checked: every problem at once, as 422 per key."""
     lang = ctx.locale
-    if not isinstance(body, dict):
-        raise Invalid(message("bad_json", lang))
     errors: dict[str, list[str]] = {}
     for key in body:
         if key not in KEYS:

@@ -1,0 +1,78 @@
+"""Plugins: Python objects, named by import string in METACRM_PLUGINS, that offer
+hooks which definitions call by name (``hook: erp.push_contract``).
+
+A plugin is any object with a ``name`` and a ``hooks`` mapping of hook name to
+callable, loaded when the platform is built; the definitions are then checked
+against the hooks that exist, so a misspelt hook fails `metacrm check` and
+startup, not the first transition that fires it. A hook receives a
+``HookEvent``; raising ``HookRefused`` stops what fired it with its message
+(409), and anything else it raises is a bug (500), both undoing the whole
+transaction.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class PluginError(Exception):
+    """A plugin named in METACRM_PLUGINS cannot be loaded; the message says why."""
+
+
+class HookRefused(Exception):
+    """Raised by a hook to stop the operation that fired it, with a reason for the user."""
+
+
+@dataclass(frozen=True)
+class HookEvent:
+    """What a hook is told: which record, what happened to it, who did it."""
+
+    entity: str
+    record: Mapping[str, Any]
+    event: str  # "transition:<name>", "approved:<approval>", "rejected:<approval>"
+    user_id: int | None
+    locale: str = "en"
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+Hook = Callable[[HookEvent], Any]
+
+
+@dataclass(frozen=True)
+class Plugin:
+    name: str
+    hooks: Mapping[str, Hook]
+
+
+def load_plugins(specs: Sequence[str]) -> dict[str, Plugin]:
+    """Import each ``package.module:attribute``; the plugins by name."""
+    plugins: dict[str, Plugin] = {}
+    for spec in (s.strip() for s in specs if s.strip()):
+        module_name, _, attribute = spec.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+            found = getattr(module, attribute) if attribute else module
+        except (ImportError, AttributeError) as exc:
+            raise PluginError(f"plugin '{spec}' cannot be loaded: {exc} (METACRM_PLUGINS "
+                              "names plugins as package.module:attribute)") from None
+        name, hooks = getattr(found, "name", None), getattr(found, "hooks", None)
+        if not isinstance(name, str) or not isinstance(hooks, Mapping) or not all(
+                callable(h) for h in hooks.values()):
+            raise PluginError(f"plugin '{spec}' needs a 'name' (text) and 'hooks' (a mapping "
+                              "of hook names to functions)")
+        if name in plugins:
+            raise PluginError(f"two plugins are named '{name}'")
+        plugins[name] = Plugin(name, dict(hooks))
+    return plugins
+
+
+def hook_names(plugins: Mapping[str, Plugin]) -> frozenset[str]:
+    return frozenset(f"{p.name}.{h}" for p in plugins.values() for h in p.hooks)
+
+
+def find_hook(plugins: Mapping[str, Plugin], dotted: str) -> Hook:
+    plugin, _, hook = dotted.partition(".")
+    return plugins[plugin].hooks[hook]

@@ -1,0 +1,109 @@
+"""What people do on an approval chain besides deciding it: comment on it, and hand
+their task of the current step to someone else.
+
+Both lock the chain's row first, as decisions do (runtime/approvals.py), so that a
+task is never handed on while its step is being decided, nor twice at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..compile.compiled import Compiled
+from ..compile.tables import USERS_TABLE
+from ..i18n import MESSAGES, message
+from .access import Viewer
+from .approval_views import record_titles, visible_chain
+from .approvals import PENDING, lock_chain
+from .context import Context
+from .notifications import notify
+from .problems import Conflict, Forbidden, Invalid
+
+DELEGATED = "delegated"
+
+
+def comment(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,
+            text: str) -> None:
+    """Add ``text`` to the chain's timeline and tell the submitter and the current
+    step's approvers (not the author). Anyone who may see the chain may comment."""
+    visible_chain(conn, compiled, ctx, approval_id)
+    row = lock_chain(conn, compiled, approval_id, ctx)
+    _event(conn, compiled, ctx, approval_id, "comment", None, text)
+    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    waiting = set(conn.execute(sa.select(tasks.c.user_id).where(
+        tasks.c.approval_id == approval_id, tasks.c.step_index == row.current,
+        tasks.c.state == PENDING)).scalars()) if row.state == PENDING else set()
+    told = (waiting | {row.submitter_id}) - {ctx.user_id}
+    notify(conn, compiled, ctx, told, "approval_comment", MESSAGES["approval_comment"],
+           MESSAGES["approval_said"], entity=row.entity, record_id=row.record_id,
+           approval_id=approval_id, params=_params(conn, compiled, ctx, row, comment=text))
+
+
+def delegate_task(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,
+                  to: int, text: str | None) -> None:
+    """Hand the caller's pending task of the current step to the active user ``to``:
+    the task becomes "delegated" and ``to`` gets a pending one on behalf of the caller
+    (with the step's deadlines as they stood)."""
+    visible_chain(conn, compiled, ctx, approval_id)
+    row = lock_chain(conn, compiled, approval_id, ctx)
+    lang = ctx.locale
+    if row.state != PENDING:
+        raise Conflict(message("chain_finished", lang, id=approval_id,
+                               state=message(f"state_{row.state}", lang)))
+    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    step_tasks = conn.execute(sa.select(tasks).where(
+        tasks.c.approval_id == approval_id, tasks.c.step_index == row.current,
+        tasks.c.state == PENDING).with_for_update()).mappings().all()
+    task = next((t for t in step_tasks if t["user_id"] == ctx.user_id), None)
+    if task is None:
+        raise Forbidden(message("not_your_step", lang))
+    users = compiled.metadata.tables[USERS_TABLE]
+    target = conn.execute(sa.select(users.c.id, users.c.name).where(
+        users.c.id == to, users.c.active.is_(True))).first()
+    if target is None:
+        raise Invalid({"to": [message("user_expected", lang)]})
+    if to == ctx.user_id:
+        raise Invalid({"to": [message("delegate_self", lang)]})
+    if to == row.submitter_id:
+        raise Invalid({"to": [message("delegate_submitter", lang, user=target.name)]})
+    if any(t["user_id"] == to for t in step_tasks):
+        raise Conflict(message("delegate_holder", lang, user=target.name))
+    conn.execute(tasks.update().where(tasks.c.id == task["id"]).values(
+        state=DELEGATED, decided_at=ctx.now, comment=text))
+    conn.execute(tasks.insert().values(
+        approval_id=approval_id, step=task["step"], step_index=task["step_index"],
+        user_id=to, on_behalf_of=ctx.user_id, state=PENDING, created_at=ctx.now,
+        remind_at=task["remind_at"], escalate_at=task["escalate_at"],
+        reminded_at=task["reminded_at"], escalated_at=task["escalated_at"]))
+    _event(conn, compiled, ctx, approval_id, "delegate", task["step"], text)
+    notify(conn, compiled, ctx, [to], "approval_delegated", MESSAGES["approval_delegated"],
+           MESSAGES["approval_said"] if text else None, entity=row.entity,
+           record_id=row.record_id, approval_id=approval_id,
+           params=_params(conn, compiled, ctx, row, comment=text, step=task["step"]))
+
+
+def _params(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Any, *,
+            comment: str | None, step: str | None = None) -> dict[str, Any]:
+    """What the notification texts name: labels stay Labels, so that each reader gets
+    their own language."""
+    users = compiled.metadata.tables[USERS_TABLE]
+    approval = compiled.approvals.get(row.approval)
+    step_def = approval.definition.step(step) if approval and step else None
+    # The title as the platform sees it: whoever is told may see the chain.
+    platform = Context.system(ctx.user_id, ctx.locale, ctx.now)
+    titles = record_titles(conn, compiled, Viewer(compiled, platform.principal, conn), platform,
+                           [(row.entity, row.record_id)])
+    return {"who": conn.execute(sa.select(users.c.name).where(users.c.id == ctx.user_id)
+                                ).scalar() or "",
+            "approval": approval.definition.label if approval else row.approval,
+            "step": step_def.label if step_def else (step or ""),
+            "title": titles.get((row.entity, row.record_id), ""), "comment": comment or ""}
+
+
+def _event(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int, kind: str,
+           step: str | None, text: str | None) -> None:
+    conn.execute(compiled.metadata.tables["mc_approval_events"].insert().values(
+        approval_id=approval_id, user_id=ctx.user_id, kind=kind, step=step, comment=text,
+        at=ctx.now))

@@ -1,0 +1,132 @@
+"""In-app notifications: what a user is told (an approval waits for them, their request
+was decided, a step was escalated), in their own language; listing them newest first
+and marking them read. The mail job e-mails the ones not yet sent when SMTP is
+configured (see jobs/mail.py)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..compile.compiled import Compiled
+from ..compile.tables import USERS_TABLE
+from ..definitions import Label
+from .context import Context
+
+# Texts per language: "{...}" places are filled from the notification's params.
+Texts = Mapping[str, str]
+NOTIFICATIONS_TABLE = "mc_notifications"
+SHOWN = ("id", "kind", "title", "body", "entity", "record_id", "approval_id", "created_at",
+         "read_at")
+
+
+def notify(conn: sa.Connection, compiled: Compiled, ctx: Context, user_ids: Iterable[int],
+           kind: str, title: Texts, body: Texts | None = None, *, entity: str | None = None,
+           record_id: int | None = None, approval_id: int | None = None,
+           params: Mapping[str, Any] | None = None) -> int:
+    """Tell each of ``user_ids`` (each in their language); how many were told. A param
+    that is a ``Label`` (an approval's or a step's) is given in the reader's language,
+    not the language of whoever caused the notification."""
+    users = compiled.metadata.tables[USERS_TABLE]
+    recipients = sorted({u for u in user_ids if u is not None})
+    if not recipients:
+        return 0
+    languages = dict(conn.execute(sa.select(users.c.id, users.c.language).where(
+        users.c.id.in_(recipients), users.c.active.is_(True))).all())
+    rows = []
+    for user_id, language in languages.items():
+        rows.append({
+            "user_id": user_id, "kind": kind,
+            "title": _text(title, language, params)[:300],
+            "body": _text(body, language, params) if body else None,
+            "entity": entity, "record_id": record_id, "approval_id": approval_id,
+            "created_at": ctx.now})
+    if rows:
+        conn.execute(compiled.metadata.tables[NOTIFICATIONS_TABLE].insert(), rows)
+    return len(rows)
+
+
+def _text(texts: Texts, language: str, params: Mapping[str, Any] | None) -> str:
+    template = texts.get(language) or texts.get("en") or next(iter(texts.values()), "")
+    filled = {key: value.get(language) if isinstance(value, Label) else value
+              for key, value in (params or {}).items()}
+    return template.format_map(_Missing(filled))
+
+
+class _Missing(dict):  # type: ignore[type-arg]
+    """Leaves an unknown "{place}" as it is rather than failing the notification."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def list_notifications(conn: sa.Connection, compiled: Compiled, user_id: int | None, *,
+                       unread_only: bool, limit: int, after: int | None) -> dict[str, Any]:
+    """A page of the user's notifications, newest first, with the next page's cursor
+    and how many are unread: two indexed queries, (user_id, read_at, id) for unread
+    ones and the count, (user_id, id) for all."""
+    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
+    conditions = [table.c.user_id == user_id]
+    if unread_only:
+        conditions.append(table.c.read_at.is_(None))
+    if after is not None:
+        conditions.append(table.c.id < after)
+    rows = conn.execute(sa.select(*(table.c[name] for name in SHOWN)).where(*conditions)
+                        .order_by(table.c.id.desc()).limit(limit + 1)).mappings().all()
+    page = [dict(row) for row in rows[:limit]]
+    return {"items": page,
+            "next_cursor": encode_cursor("notifications", page[-1]["id"])
+            if len(rows) > limit else None,
+            "unread": unread_count(conn, compiled, user_id)}
+
+
+def unread_count(conn: sa.Connection, compiled: Compiled, user_id: int | None) -> int:
+    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
+    return conn.execute(sa.select(sa.func.count()).select_from(table).where(
+        table.c.user_id == user_id, table.c.read_at.is_(None))).scalar_one()
+
+
+def mark_read(conn: sa.Connection, compiled: Compiled, ctx: Context, notification_id: int
+              ) -> dict[str, Any] | None:
+    """Mark one of the caller's notifications read (it stays read at its first
+    reading); None if the caller has none with that id."""
+    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
+    mine = sa.and_(table.c.id == notification_id, table.c.user_id == ctx.user_id)
+    conn.execute(table.update().where(mine, table.c.read_at.is_(None)).values(read_at=ctx.now))
+    row = conn.execute(sa.select(*(table.c[name] for name in SHOWN)).where(mine)
+                       ).mappings().first()
+    return dict(row) if row else None
+
+
+def mark_all_read(conn: sa.Connection, compiled: Compiled, ctx: Context,
+                  up_to: int | None = None) -> int:
+    """Mark the caller's unread notifications read (only those up to id ``up_to``, so
+    that one arriving while the reader looked is not marked unseen); how many."""
+    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
+    conditions = [table.c.user_id == ctx.user_id, table.c.read_at.is_(None)]
+    if up_to is not None:
+        conditions.append(table.c.id <= up_to)
+    return conn.execute(table.update().where(*conditions).values(read_at=ctx.now)).rowcount
+
+
+def encode_cursor(kind: str, last_id: int) -> str:
+    """An opaque keyset cursor: the last id shown, and which list it belongs to."""
+    raw = json.dumps({"k": kind, "id": last_id}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(kind: str, text: str) -> int:
+    """The last id a cursor of list ``kind`` holds; ValueError for anything else."""
+    try:
+        payload = json.loads(base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode()))
+        last_id = payload["id"] if payload["k"] == kind else None
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        last_id = None
+    if not isinstance(last_id, int) or isinstance(last_id, bool) or not 0 < last_id < 2 ** 63:
+        raise ValueError("not a cursor of this list: pass back 'next_cursor' unchanged")
+    return last_id

@@ -1,0 +1,189 @@
+"""Transitions of a record's workflow: whether the caller may fire one now (and why
+not), and completing one: the new state, its ``set`` actions in the same write, then
+its other actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..compile.compiled import Compiled
+from ..compile.models import EntityModel
+from ..compile.workflows import CompiledTransition, CompiledWorkflow
+from ..expressions import ExpressionError
+from ..i18n import message
+from ..plugins import Plugin
+from .access import Viewer
+from .actions import caller_values, run_actions, set_values
+from .context import Context, Principal
+from .holdings import record_holder
+from .problems import Conflict, Forbidden, Problem
+from .writes import lock_statement, save_changes
+
+
+def refusal(conn: sa.Connection, viewer: Viewer, model: EntityModel,
+            workflow: CompiledWorkflow, transition: CompiledTransition,
+            record: Mapping[str, Any], ctx: Context, *, pending: bool,
+            reachable: bool = True) -> Problem | None:
+    """Why the caller may not fire ``transition`` on ``record`` now (None: they may).
+    ``reachable``: the record is within the caller's update scope."""
+    lang = ctx.locale
+    definition = transition.definition
+    label = definition.label.get(lang)
+    access = viewer.of(model)
+    if not named_in_who(transition, ctx) and (not access.allows("update") or not reachable):
+        return Forbidden(message("transition_forbidden", lang, transition=label))
+    if pending:
+        return Conflict(message("transition_pending", lang, transition=label))
+    state = record.get(workflow.field)
+    if state not in definition.sources:
+        return Conflict(message("transition_state", lang, transition=label,
+                                state=state, states=", ".join(definition.sources)))
+    if not access.policy.unrestricted and not _may_fire(conn, viewer.compiled, model,
+                                                        definition.who, record, ctx):
+        return Forbidden(message("transition_who", lang, transition=label,
+                                 who=_who_text(definition.who, viewer.compiled, lang)))
+    missing = [name for name in definition.requires if record.get(name) in (None, "", [])]
+    if missing:
+        return Conflict({name: [message("transition_requires", lang, transition=label)]
+                         for name in missing})
+    if transition.guard is not None:
+        try:
+            holds = transition.guard.evaluate(caller_values(model, record, ctx))
+        except ExpressionError:
+            holds = False  # a guard that cannot be evaluated (an empty field) does not hold
+        if holds is not True:
+            return Conflict(definition.message.get(lang) or message(
+                "transition_guard", lang, transition=label, guard=definition.when))
+    return None
+
+
+def named_in_who(transition: CompiledTransition, ctx: Context) -> bool:
+    """A role the transition names in ``who`` may fire it on any record it may read,
+    without ``update``: finance completes a contract it only reads."""
+    return bool(set(transition.definition.who.roles) & ctx.principal.roles)
+
+
+def _may_fire(conn: sa.Connection, compiled: Compiled, model: EntityModel, who: Any,
+              record: Mapping[str, Any], ctx: Context) -> bool:
+    principal = ctx.principal
+    if who.anyone or set(who.roles) & principal.roles:
+        return True
+    if any(record.get(name) == principal.user_id for name in who.fields):
+        return True
+    return bool(who.owner) and record_holder(conn, compiled, model, record) == principal.user_id
+
+
+def _who_text(who: Any, compiled: Compiled, lang: str) -> str:
+    parts = [compiled.catalog.roles[r].label.get(lang) if r in compiled.catalog.roles else r
+             for r in who.roles]
+    if who.owner:
+        parts.append(message("who_owner", lang))
+    parts += [message("who_field", lang, field=name) for name in who.fields]
+    return ", ".join(parts)
+
+
+def choices(conn: sa.Connection, viewer: Viewer, model: EntityModel,
+            record: Mapping[str, Any], ctx: Context, *, pending: bool) -> list[dict[str, Any]]:
+    """Every transition leaving the record's state, each saying whether the caller may
+    fire it now and, if not, why."""
+    workflow = viewer.compiled.workflows.get(model.name)
+    if workflow is None:
+        return []
+    leaving = workflow.leaving(record.get(workflow.field))
+    reachable = bool(leaving) and _reaches(conn, viewer, model, record["id"])
+    found = []
+    for transition in leaving:
+        problem = refusal(conn, viewer, model, workflow, transition, record, ctx,
+                          pending=pending, reachable=reachable)
+        definition = transition.definition
+        found.append({
+            "name": definition.name, "label": definition.label.get(ctx.locale),
+            "to": definition.to, "approval": definition.approval,
+            "allowed": problem is None,
+            "reason": None if problem is None else "; ".join(
+                m for messages in problem.errors.values() for m in messages)})
+    return found
+
+
+def _reaches(conn: sa.Connection, viewer: Viewer, model: EntityModel, record_id: int) -> bool:
+    access = viewer.of(model)
+    if not access.allows("update"):
+        return False
+    scope = access.condition("update")
+    if scope is None:
+        return True
+    return conn.execute(sa.select(model.table.c.id).where(
+        model.table.c.id == record_id, scope)).first() is not None
+
+
+def complete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Context,
+             current: Mapping[str, Any], values: Mapping[str, Any],
+             transition: CompiledTransition, *, plugins: Mapping[str, Plugin],
+             note: str | None, submitter_id: int | None = None,
+             approval_id: int | None = None) -> dict[str, Any]:
+    """Move the locked record ``current`` to the transition's state with ``values`` and
+    what its ``set`` actions give, in one write; then run its other actions."""
+    workflow = viewer.compiled.workflows[model.name]
+    changed = dict(values)
+    changed[workflow.field] = transition.definition.to
+    merged = {**current, **changed}
+    changed.update(set_values(model, transition.actions, merged, ctx))
+    shown = save_changes(conn, viewer, model, ctx, current, changed, action="transition",
+                         note=note, keep_in_reach=False)
+    saved = dict(conn.execute(sa.select(model.table).where(
+        model.table.c.id == current["id"])).mappings().one())
+    run_actions(conn, viewer.compiled, model, ctx, saved, transition.actions, plugins=plugins,
+                event=f"transition:{transition.name}", submitter_id=submitter_id,
+                approval_id=approval_id)
+    fire_on_referenced(conn, viewer.compiled, model, ctx, saved, transition.actions,
+                       plugins=plugins, cause=transition.definition.label.get(ctx.locale))
+    return shown
+
+
+MAX_FIRE_DEPTH = 4
+
+
+def fire_on_referenced(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+                       ctx: Context, record: Mapping[str, Any], actions: Any, *,
+                       plugins: Mapping[str, Plugin], cause: str, depth: int = 0) -> None:
+    """The ``fire`` actions: fire a transition on the record a reference points at (an
+    approved reissue marks its original invoice), as the platform, in this same
+    transaction. Its guards and required fields still apply: if it may not happen,
+    nothing does (409, saying why)."""
+    for action in actions:
+        definition = action.definition
+        if definition.kind != "fire" or record.get(definition.reference) is None:
+            continue
+        if depth >= MAX_FIRE_DEPTH:
+            raise Conflict(message("fire_too_deep", ctx.locale, max=MAX_FIRE_DEPTH))
+        field = model.entity.fields[definition.reference or ""]
+        target = compiled.models[field.to or ""]
+        workflow = compiled.workflows[target.name]
+        transition = workflow.transitions[definition.transition or ""]
+        acting = Context(Principal(ctx.user_id, system=True), ctx.locale, ctx.now)
+        viewer = Viewer(compiled, acting.principal, conn)
+        current = conn.execute(lock_statement(target), {
+            "record_id": record[definition.reference]}).mappings().first()
+        if current is None:
+            continue  # a deleted record has no state left to move
+        problem = refusal(conn, viewer, target, workflow, transition, current, acting,
+                          pending=_pending(conn, compiled, target, current["id"]))
+        if problem is not None:
+            raise Conflict({key: [f"{target.entity.label.get(ctx.locale)} #{current['id']}: "
+                                  f"{text}" for text in texts]
+                            for key, texts in problem.errors.items()})
+        complete(conn, viewer, target, acting, current, {}, transition, plugins=plugins,
+                 note=f"{transition.definition.label.get(ctx.locale)} ({cause})")
+
+
+def _pending(conn: sa.Connection, compiled: Compiled, model: EntityModel, record_id: int
+             ) -> bool:
+    if not model.approvals:
+        return False
+    approvals = compiled.metadata.tables["mc_approvals"]
+    return conn.execute(sa.select(approvals.c.id).where(
+        approvals.c.entity == model.name, approvals.c.record_id == record_id,
+        approvals.c.state == "pending")).first() is not None

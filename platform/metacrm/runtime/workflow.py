@@ -1,0 +1,160 @@
+"""The workflow operations a caller asks for: fire a transition on a record (through
+its approval chain when it has one), submit a record to a chain of its own, and what
+a record's page shows of both."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..compile.compiled import Compiled
+from ..compile.models import EntityModel
+from ..errors import did_you_mean
+from ..i18n import message, suggestion
+from ..plugins import Plugin
+from .access import Viewer
+from .approvals import start_chain
+from .context import Context
+from .payload import read_payload
+from .problems import BadQuery, Conflict, Invalid, NotFound
+from .transitions import choices, complete, named_in_who, refusal
+from .writes import check_version, lock_reachable
+
+MAX_COMMENT = 2000
+BODY_KEYS = ("values", "comment")
+
+
+def fire(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
+         record_id: int, name: str, body: Any, expected_version: int | None,
+         plugins: Mapping[str, Plugin]) -> dict[str, Any]:
+    """Fire transition ``name``; ``body`` may give ``values`` (fields to set with it, such
+    as a lost reason) and a ``comment``. Returns the record and, when the transition
+    waits for approval, the chain's id."""
+    workflow = compiled.workflows.get(model.name)
+    if workflow is None:
+        raise NotFound(message("no_workflow", ctx.locale,
+                               entity=model.entity.plural.get(ctx.locale)), key="transition")
+    transition = workflow.transitions.get(name)
+    if transition is None:
+        raise NotFound(message("unknown_transition", ctx.locale, name=name,
+                               entity=model.entity.label.get(ctx.locale),
+                               hint=suggestion(name, workflow.transitions, ctx.locale)),
+                       key="transition")
+    viewer = Viewer(compiled, ctx.principal, conn)
+    access = viewer.of(model)
+    operation = "read" if named_in_who(transition, ctx) else "update"
+    access.require(operation, ctx)
+    values, comment = _read_body(model, ctx, body, access)
+    current = lock_reachable(conn, viewer, model, record_id, ctx, operation)
+    check_version(current, expected_version, ctx)
+    pending = pending_chain(conn, compiled, model, record_id)
+    merged = {**current, **values}
+    problem = refusal(conn, viewer, model, workflow, transition, merged, ctx,
+                      pending=pending is not None)
+    if problem is not None:
+        raise problem
+    if transition.definition.approval:
+        approval = compiled.approvals[transition.definition.approval]
+        record, approval_id = start_chain(conn, viewer, model, ctx, current, values, approval,
+                                          transition=transition, plugins=plugins,
+                                          comment=comment)
+        return {"record": record, "approval": approval_id}
+    note = f"{transition.definition.label.get(ctx.locale)}" + (f": {comment}" if comment
+                                                               else "")
+    record = complete(conn, viewer, model, ctx, current, values, transition, plugins=plugins,
+                      note=note)
+    return {"record": record, "approval": None}
+
+
+def submit(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
+           record_id: int, approval_name: Any, comment: Any, expected_version: int | None,
+           plugins: Mapping[str, Plugin]) -> dict[str, Any]:
+    """Submit a record to an approval chain that no transition starts (an approval
+    attached to the entity itself)."""
+    approval = compiled.approvals.get(approval_name) if isinstance(approval_name, str) else None
+    if approval is None or approval.definition.entity != model.name:
+        names = [a for a in model.approvals]
+        raise Invalid({"approval": [message("unknown_approval", ctx.locale,
+                                            name=approval_name,
+                                            names=", ".join(names) or "-",
+                                            hint=did_you_mean(str(approval_name), names))]})
+    workflow = compiled.workflows.get(model.name)
+    through = [t.name for t in (workflow.transitions.values() if workflow else ())
+               if t.definition.approval == approval.name]
+    if through:
+        raise Conflict(message("approval_by_transition", ctx.locale, transition=through[0]))
+    viewer = Viewer(compiled, ctx.principal, conn)
+    viewer.of(model).require("update", ctx)
+    text = _comment(comment, ctx)
+    current = lock_reachable(conn, viewer, model, record_id, ctx, "update")
+    check_version(current, expected_version, ctx)
+    if pending_chain(conn, compiled, model, record_id) is not None:
+        raise Conflict(message("already_pending", ctx.locale))
+    record, approval_id = start_chain(conn, viewer, model, ctx, current, {}, approval,
+                                      transition=None, plugins=plugins, comment=text)
+    return {"record": record, "approval": approval_id}
+
+
+def pending_chain(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+                  record_id: int) -> Mapping[str, Any] | None:
+    """The record's pending approval chain, if any."""
+    if not model.approvals:
+        return None
+    approvals = compiled.metadata.tables["mc_approvals"]
+    return conn.execute(sa.select(approvals).where(
+        approvals.c.entity == model.name, approvals.c.record_id == record_id,
+        approvals.c.state == "pending")).mappings().first()
+
+
+def workflow_view(conn: sa.Connection, viewer: Viewer, model: EntityModel,
+                  record_id: int, ctx: Context) -> dict[str, Any]:
+    """What a record's page shows besides its fields: the transitions the caller may
+    fire now (and why not the others), and the approval chain it waits for."""
+    compiled = viewer.compiled
+    if model.name not in compiled.workflows and not model.approvals:
+        return {}
+    pending = pending_chain(conn, compiled, model, record_id)
+    view: dict[str, Any] = {}
+    if model.name in compiled.workflows:
+        row = conn.execute(sa.select(model.table).where(model.table.c.id == record_id)
+                           ).mappings().first()
+        if row is not None:
+            view["_transitions"] = choices(conn, viewer, model, dict(row), ctx,
+                                           pending=pending is not None)
+    if model.approvals:
+        view["_approval"] = None if pending is None else {
+            "id": pending["id"], "approval": pending["approval"],
+            "label": compiled.approvals[pending["approval"]].definition.label.get(ctx.locale)
+            if pending["approval"] in compiled.approvals else pending["approval"],
+            "step": pending["steps"][pending["current"]]["name"],
+            "submitted_at": pending["submitted_at"], "submitter": pending["submitter_id"]}
+    return view
+
+
+def _read_body(model: EntityModel, ctx: Context, body: Any, access: Any
+               ) -> tuple[dict[str, Any], str | None]:
+    if body is None:
+        return {}, None
+    if not isinstance(body, dict):
+        raise BadQuery(message("bad_json", ctx.locale))
+    unknown = [k for k in body if k not in BODY_KEYS]
+    if unknown:
+        raise Invalid({str(k): [message("unknown_field", ctx.locale,
+                                        hint=suggestion(str(k), BODY_KEYS, ctx.locale))]
+                       for k in unknown})
+    values = body.get("values") or {}
+    values = read_payload(model, ctx, values, creating=False, access=access) if values else {}
+    return values, _comment(body.get("comment"), ctx)
+
+
+def _comment(value: Any, ctx: Context) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid({"comment": [message("invalid", ctx.locale, kind="text")]})
+    text = value.strip()
+    if len(text) > MAX_COMMENT:
+        raise Invalid({"comment": [message("max_length", ctx.locale, max=MAX_COMMENT)]})
+    return text or None

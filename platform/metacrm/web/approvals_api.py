@@ -1,0 +1,254 @@
+"""REST resources of approval chains: the inbox (tasks assigned to me, chains I
+submitted), one chain in full, deciding its current step (approve, reject), withdrawing,
+commenting, handing one's task to someone else, and delegation periods (see
+docs/approvals.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from ..i18n import kind_name, message, suggestion
+from ..runtime.approval_actions import comment, delegate_task
+from ..runtime.approval_views import STATE_FILTERS, detail, inbox, submitted, visible_chain
+from ..runtime.approvals import APPROVED, REJECTED, decide, withdraw
+from ..runtime.approvers import create_delegation, list_delegations, revoke_delegation
+from ..runtime.context import Context
+from ..runtime.notifications import decode_cursor
+from ..runtime.problems import BadQuery, Forbidden, Invalid
+from ..runtime.query import DEFAULT_LIMIT, MAX_LIMIT
+from ..values import parse_text
+from .auth import current_context, is_admin
+from .requests import json_body, platform, refuse_nul_values
+
+approvals_api = Blueprint("metacrm_approvals", __name__, url_prefix="/api/approvals")
+approvals_api.before_request(refuse_nul_values)
+APPROVAL_ID = "<int(max=9223372036854775807):approval_id>"
+DELEGATION_ID = "<int(max=9223372036854775807):delegation_id>"
+MAX_COMMENT = 2000
+LIST_PARAMETERS = ("assigned", "submitted", "state", "limit", "cursor")
+
+
+@approvals_api.get("")
+def list_approvals() -> Any:
+    """``?assigned=me`` (the default): my tasks; ``?submitted=me``: my requests. Both
+    take ``state=pending|done|all`` (default pending), ``limit`` and ``cursor``."""
+    ctx = current_context()
+    args = query_arguments(ctx, LIST_PARAMETERS)
+    which = [key for key in ("assigned", "submitted") if key in args]
+    if len(which) > 1 or any(args[key] != "me" for key in which):
+        raise BadQuery(message("approvals_which", ctx.locale), key=which[-1])
+    kind = which[0] if which else "assigned"
+    wanted = args.get("state", "pending")
+    if wanted not in STATE_FILTERS:
+        raise BadQuery(message("approvals_state", ctx.locale, states=", ".join(STATE_FILTERS)),
+                       key="state")
+    limit, after = page_arguments(ctx, args, kind)
+    plat = platform()
+    with plat.reading() as conn:
+        listing = inbox if kind == "assigned" else submitted
+        return jsonify(listing(conn, plat.compiled, ctx, wanted, limit, after))
+
+
+@approvals_api.get(f"/{APPROVAL_ID}")
+def show(approval_id: int) -> Any:
+    ctx = current_context()
+    plat = platform()
+    with plat.reading() as conn:
+        return jsonify(detail(conn, plat.compiled, ctx, approval_id))
+
+
+@approvals_api.post(f"/{APPROVAL_ID}/approve")
+def approve(approval_id: int) -> Any:
+    return _decide(approval_id, APPROVED)
+
+
+@approvals_api.post(f"/{APPROVAL_ID}/reject")
+def reject(approval_id: int) -> Any:
+    return _decide(approval_id, REJECTED)
+
+
+def _decide(approval_id: int, verdict: str) -> Any:
+    ctx = current_context()
+    text = _comment(ctx, body_object(ctx, ("comment",), optional=True))
+    plat = platform()
+    with plat.writing() as conn:
+        visible_chain(conn, plat.compiled, ctx, approval_id)  # 404 before 403
+        decide(conn, plat.compiled, ctx, approval_id, verdict, text, plat.plugins)
+        return jsonify(detail(conn, plat.compiled, ctx, approval_id))
+
+
+@approvals_api.post(f"/{APPROVAL_ID}/withdraw")
+def take_back(approval_id: int) -> Any:
+    ctx = current_context()
+    text = _comment(ctx, body_object(ctx, ("comment",), optional=True))
+    plat = platform()
+    with plat.writing() as conn:
+        visible_chain(conn, plat.compiled, ctx, approval_id)
+        withdraw(conn, plat.compiled, ctx, approval_id, text, plat.plugins)
+        return jsonify(detail(conn, plat.compiled, ctx, approval_id))
+
+
+@approvals_api.post(f"/{APPROVAL_ID}/comment")
+def add_comment(approval_id: int) -> Any:
+    """``{"comment": "..."}``: onto the timeline; the submitter and the current step's
+    approvers are told."""
+    ctx = current_context()
+    text = _comment(ctx, body_object(ctx, ("comment",)))
+    if text is None:
+        raise Invalid({"comment": [message("comment_required", ctx.locale, max=MAX_COMMENT)]})
+    plat = platform()
+    with plat.writing() as conn:
+        comment(conn, plat.compiled, ctx, approval_id, text)
+        return jsonify(detail(conn, plat.compiled, ctx, approval_id))
+
+
+@approvals_api.post(f"/{APPROVAL_ID}/delegate")
+def hand_on(approval_id: int) -> Any:
+    """``{"to": <user id>, "comment": "..."}``: my pending task of the current step goes
+    to that user."""
+    ctx = current_context()
+    body = body_object(ctx, ("to", "comment"))
+    to = _user_id(ctx, body, "to", required=True)
+    text = _comment(ctx, body)
+    plat = platform()
+    with plat.writing() as conn:
+        delegate_task(conn, plat.compiled, ctx, approval_id, to, text)
+        return jsonify(detail(conn, plat.compiled, ctx, approval_id))
+
+
+@approvals_api.get("/delegations")
+def delegations() -> Any:
+    """My delegation periods; an administrator may ask for anyone's with ``?user=``."""
+    ctx = current_context()
+    args = query_arguments(ctx, ("user",))
+    user_id = ctx.user_id
+    if "user" in args:
+        user_id = _user_id(ctx, args, "user", required=True)
+        if user_id != ctx.user_id and not is_admin(ctx):
+            raise Forbidden(message("admin_only", ctx.locale))
+    plat = platform()
+    with plat.reading() as conn:
+        return jsonify({"items": list_delegations(conn, plat.compiled, user_id, ctx.now)})
+
+
+@approvals_api.post("/delegations")
+def delegate_period() -> Any:
+    """``{"delegate": id, "starts_at": ..., "ends_at": ..., "user": id}``: while it runs,
+    tasks given to the user go to the delegate. ``starts_at`` defaults to now; ``user``
+    (someone else) is for administrators."""
+    ctx = current_context()
+    body = body_object(ctx, ("delegate", "starts_at", "ends_at", "user"))
+    errors: dict[str, list[str]] = {}
+    delegate = _checked(errors, lambda: _user_id(ctx, body, "delegate", required=True))
+    starts = _checked(errors, lambda: _time(ctx, body, "starts_at", default=ctx.now))
+    ends = _checked(errors, lambda: _time(ctx, body, "ends_at"))
+    user_id = _checked(errors, lambda: _user_id(ctx, body, "user")) or ctx.user_id
+    if errors:
+        raise Invalid(errors)
+    if user_id != ctx.user_id and not is_admin(ctx):
+        raise Forbidden(message("admin_only", ctx.locale))
+    plat = platform()
+    with plat.writing() as conn:
+        made = create_delegation(conn, plat.compiled, ctx, user_id, delegate, starts, ends)
+    response = jsonify(made)
+    response.status_code = 201
+    return response
+
+
+@approvals_api.delete(f"/delegations/{DELEGATION_ID}")
+def revoke(delegation_id: int) -> Any:
+    ctx = current_context()
+    plat = platform()
+    with plat.writing() as conn:
+        revoke_delegation(conn, plat.compiled, ctx, delegation_id, admin=is_admin(ctx))
+    return Response(status=204)
+
+
+def page_arguments(ctx: Context, args: Mapping[str, str], kind: str
+                   ) -> tuple[int, int | None]:
+    """``limit`` (1–MAX_LIMIT, default DEFAULT_LIMIT) and the id a ``cursor`` holds."""
+    limit = DEFAULT_LIMIT
+    if "limit" in args:
+        try:
+            limit = int(args["limit"])
+        except ValueError:
+            limit = 0
+        if not 1 <= limit <= MAX_LIMIT:
+            raise BadQuery(f"limit must be a whole number between 1 and {MAX_LIMIT}",
+                           key="limit")
+    try:
+        after = decode_cursor(kind, args["cursor"]) if args.get("cursor") else None
+    except ValueError as exc:
+        raise BadQuery(str(exc), key="cursor") from None
+    return limit, after
+
+
+def query_arguments(ctx: Context, known: tuple[str, ...]) -> dict[str, str]:
+    """The query string, each parameter once; an unknown one is 400, not ignored."""
+    errors = {key: [message("unknown_parameter", ctx.locale,
+                            hint=suggestion(key, known, ctx.locale))]
+              for key in request.args if key not in known}
+    errors.update({key: [f"'{key}' is given more than once"] for key in request.args
+                   if key in known and len(request.args.getlist(key)) > 1})
+    if errors:
+        raise BadQuery(errors)
+    return {key: request.args[key] for key in request.args}
+
+
+def body_object(ctx: Context, keys: tuple[str, ...], *, optional: bool = False) -> dict[str, Any]:
+    if optional and not request.get_data(cache=True):
+        return {}
+    body = json_body(ctx)
+    unknown = {key: [message("unknown_field", ctx.locale, hint=suggestion(key, keys, ctx.locale))]
+               for key in body if key not in keys}
+    if unknown:
+        raise Invalid(unknown)
+    return body
+
+
+def _comment(ctx: Context, body: Mapping[str, Any]) -> str | None:
+    value = body.get("comment")
+    if value is not None and (not isinstance(value, str) or len(value) > MAX_COMMENT):
+        raise Invalid({"comment": [message("comment_required", ctx.locale, max=MAX_COMMENT)]})
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _user_id(ctx: Context, values: Mapping[str, Any], key: str, *, required: bool = False
+             ) -> Any:
+    value = values.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2 ** 63:
+        raise Invalid({key: [message("user_expected", ctx.locale)]})
+    return value
+
+
+def _time(ctx: Context, body: Mapping[str, Any], key: str, *,
+          default: datetime | None = None) -> datetime:
+    value = body.get(key)
+    if value is None and default is not None:
+        return default
+    problem = Invalid({key: [message("invalid", ctx.locale,
+                                     kind=kind_name("datetime", ctx.locale))]})
+    if not isinstance(value, str):
+        raise problem
+    try:
+        return parse_text("datetime", value)
+    except ValueError:
+        raise problem from None
+
+
+def _checked(errors: dict[str, list[str]], read: Any) -> Any:
+    """``read()``, collecting its 422 errors with the others' (all are reported at once)."""
+    try:
+        return read()
+    except Invalid as problem:
+        for key, messages in problem.errors.items():
+            errors.setdefault(key, []).extend(messages)
+        return None
