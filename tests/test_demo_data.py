@@ -1,15 +1,15 @@
 """The demo data generator emits only rows the shipped definitions accept.
 
-The entity and option-set YAML files are read directly (yaml.safe_load), so the
-test keeps working whatever the state of the engine's loader, and any change to
-a definition that the generator no longer respects fails here.
+The entity, option-set and workflow YAML files are read directly (yaml.safe_load),
+so the test keeps working whatever the state of the engine's loader, and any change
+to a definition that the generator no longer respects fails here.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,29 @@ from metacrm.demo.vocabulary import BASE_COUNTS, BATCH_SIZE
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 3, 1)
 USERS = [3, 5, 8, 13]
-ORDER = ["tag", "product", "customer", "contact", "opportunity", "activity"]
+ENGINEERS = [21, 34]
+ACCOUNTS = ["tag", "product", "customer", "contact", "opportunity", "activity"]
+ORDER = ACCOUNTS + [
+    "requirement",
+    "quote",
+    "quote_line",
+    "contract",
+    "payment_plan",
+    "payment",
+    "invoice",
+    "invoice_reissue",
+    "service_booking",
+    "delivery",
+    "onsite_service",
+    "ticket",
+]
+# user fields that name who does the service work: engineers, not salespeople
+SERVICE_PEOPLE = {
+    ("service_booking", "engineer"),
+    ("delivery", "engineer"),
+    ("onsite_service", "engineer"),
+    ("ticket", "assignee"),
+}
 SYSTEM = {"id", "created_at", "updated_at", "created_by", "updated_by", "version", "deleted_at"}
 RESERVED = {"sort", "limit", "cursor", "q", "fields", "expand", "count", "deleted"}
 
@@ -34,21 +56,39 @@ MOBILE = re.compile(r"^1[3-9]\d{9}$")
 URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 
 
-def _load_definitions() -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
+def _load_definitions() -> tuple[
+    dict[str, dict[str, Any]], dict[str, list[str]], dict[str, dict[str, Any]]
+]:
     entities: dict[str, dict[str, Any]] = {}
     optionsets: dict[str, list[str]] = {}
-    for path in sorted((ROOT / "entities").rglob("*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-            if not doc:
-                continue
-            if "entity" in doc:
-                entities[doc["entity"]] = doc
-            elif "optionset" in doc:
-                optionsets[doc["optionset"]] = [str(o["value"]) for o in doc["options"]]
-    return entities, optionsets
+    workflows: dict[str, dict[str, Any]] = {}  # by entity
+    for folder in ("entities", "workflows"):
+        for path in sorted((ROOT / folder).rglob("*.yaml")):
+            for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+                if not doc:
+                    continue
+                if "workflow" in doc:
+                    workflows[doc["entity"]] = doc
+                elif "entity" in doc and "approval" not in doc:
+                    entities[doc["entity"]] = doc
+                elif "optionset" in doc:
+                    optionsets[doc["optionset"]] = [str(o["value"]) for o in doc["options"]]
+    return entities, optionsets, workflows
 
 
-ENTITIES, OPTIONSETS = _load_definitions()
+ENTITIES, OPTIONSETS, WORKFLOWS = _load_definitions()
+
+
+def _stamps(entity: str) -> set[str]:
+    """Read-only fields a demo row may still set: those the entity's transitions set
+    (a record created straight into a later state carries them) and who-asked fields
+    that default to the current user (the platform creates the demo, not its users)."""
+    fields = ENTITIES[entity]["fields"]
+    found = {name for name, spec in fields.items() if spec.get("default") == "$user"}
+    for transition in WORKFLOWS.get(entity, {}).get("transitions", []):
+        for action in transition.get("actions", []):
+            found |= set(action.get("set", {}))
+    return found
 
 
 class Recorder:
@@ -89,7 +129,7 @@ class Recorder:
 @pytest.fixture(scope="module")
 def demo() -> tuple[Recorder, dict[str, int]]:
     recorder = Recorder()
-    counts = fill_demo(recorder, users=USERS, today=TODAY)
+    counts = fill_demo(recorder, users=USERS, engineers=ENGINEERS, today=TODAY)
     return recorder, counts
 
 
@@ -98,6 +138,11 @@ def test_counts_match_the_scale_and_the_rows(demo):
     assert counts == {name: len(recorder.rows[name]) for name in ORDER}
     for name, base in BASE_COUNTS.items():
         assert counts[name] == base
+    # what follows from quotes and contracts: a few per parent
+    assert counts["quote"] <= counts["quote_line"] <= 4 * counts["quote"]
+    assert counts["contract"] <= counts["payment_plan"] <= 4 * counts["contract"]
+    assert counts["payment_plan"] // 2 <= counts["payment"] <= 2 * counts["payment_plan"]
+    assert counts["payment_plan"] // 2 <= counts["invoice"] <= counts["payment_plan"] + 20
 
 
 def test_entities_are_created_in_dependency_order(demo):
@@ -125,10 +170,11 @@ def test_same_seed_same_rows_other_seed_other_rows():
 def test_tiny_and_large_scales_stay_valid(scale):
     recorder = Recorder()
     counts = fill_demo(recorder, users=[1], scale=scale, seed=1, today=TODAY)
-    assert all(counts[name] >= 1 for name in ORDER)
+    # a tiny demo may have no deal to quote or contract; a small one has some of each
+    assert all(counts[name] >= 1 for name in (ACCOUNTS if scale < 0.01 else ORDER))
     for entity in ORDER:
         for row in recorder.rows[entity]:
-            _check_row(entity, row, [1])
+            _check_row(entity, row, [1], [1])
         _check_unique(entity, recorder.rows[entity])
 
 
@@ -136,13 +182,19 @@ def test_without_users_no_owner_is_set():
     recorder = Recorder()
     fill_demo(recorder, users=[], scale=0.05, today=TODAY)
     assert all(row.get("owner") is None for rows in recorder.rows.values() for row in rows)
+    for entity, rows in recorder.rows.items():
+        people = [n for n, spec in ENTITIES[entity]["fields"].items() if spec["type"] == "user"]
+        assert all(row.get(name) is None for row in rows for name in people), entity
+    # without anyone to do it, no service work was done
+    assert {r["status"] for r in recorder.rows["ticket"]} == {"open"}
+    assert not recorder.rows["onsite_service"]
 
 
 def test_every_value_matches_its_definition(demo):
     recorder, _ = demo
     for entity in ORDER:
         for row in recorder.rows[entity]:
-            _check_row(entity, row, USERS)
+            _check_row(entity, row, USERS, ENGINEERS)
         _check_unique(entity, recorder.rows[entity])
 
 
@@ -212,17 +264,161 @@ def test_the_data_tells_a_consistent_story(demo):
     assert amounts[-1] > 10 * median  # a long tail, as real deal sizes have
 
 
+def test_workflow_states_are_settled_and_reached_properly(demo):
+    """No record sits in an approval's pending state (it would have no running chain),
+    and a record in a state has what a transition into it requires."""
+    recorder, _ = demo
+    for entity, workflow in WORKFLOWS.items():
+        transitions = workflow["transitions"]
+        pending = {t["pending"] for t in transitions if "pending" in t}
+        field = workflow["field"]
+        initial = workflow.get("initial")
+        seen = set()
+        for row in recorder.rows[entity]:
+            state = row.get(field, initial)
+            seen.add(state)
+            assert state not in pending, (entity, row)
+            if state == initial:
+                continue
+            into = [t for t in transitions if state in (t["to"], t.get("rejected"))]
+            assert into, (entity, state)
+            assert any(
+                all(row.get(name) not in (None, "", []) for name in t.get("requires", []))
+                for t in into
+            ), (entity, state, row)
+        assert len(seen) >= 3, (entity, seen)  # the demo shows records along the way
+
+
+def test_the_sales_chain_adds_up(demo):
+    recorder, _ = demo
+    rows = {e: dict(zip(recorder.ids[e], recorder.rows[e])) for e in ORDER}
+    opps, quotes, contracts = rows["opportunity"], rows["quote"], rows["contract"]
+
+    for row in rows["requirement"].values():
+        assert opps[row["opportunity"]]["customer"] == row["customer"]
+        assert ("approved_at" in row) == (row["status"] == "approved")
+
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for line in rows["quote_line"].values():
+        gross = Decimal(line["quantity"]) * Decimal(line["unit_price"])
+        totals[line["quote"]] += gross - gross * Decimal(line["discount"]) / 100
+    for qid, row in quotes.items():
+        assert totals[qid] > 0, row  # every quote has priced lines
+        assert opps[row["opportunity"]]["customer"] == row["customer"]
+        if row["status"] in ("approved", "sent"):
+            assert date.fromisoformat(row["valid_until"]) >= TODAY
+            assert opps[row["opportunity"]]["stage"] in ("proposal", "negotiation")
+        if row["status"] == "accepted":
+            assert opps[row["opportunity"]]["stage"] == "won"
+    assert sum(1 for q in quotes.values() if q["status"] == "accepted") == len(
+        {q["opportunity"] for q in quotes.values() if q["status"] == "accepted"}
+    )
+
+    confirmed: dict[int, Decimal] = defaultdict(Decimal)
+    per_contract: dict[int, Decimal] = defaultdict(Decimal)
+    for pay in rows["payment"].values():
+        assert rows["payment_plan"][pay["plan"]]["contract"] == pay["contract"]
+        assert date.fromisoformat(pay["received_on"]) <= TODAY
+        if pay["status"] == "confirmed":
+            confirmed[pay["plan"]] += Decimal(pay["amount"])
+            per_contract[pay["contract"]] += Decimal(pay["amount"])
+    planned: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for pid, plan in rows["payment_plan"].items():
+        planned[plan["contract"]].append(plan)
+        due, got, amount = (
+            date.fromisoformat(plan["due_date"]),
+            confirmed[pid],
+            Decimal(plan["planned_amount"]),
+        )
+        status = plan["status"]
+        if status == "received":
+            assert got >= amount and plan["settled_on"]
+        elif status == "overdue":
+            assert due < TODAY and got < amount
+        elif status in ("planned", "partially_received"):
+            assert due >= TODAY and got < amount and (got > 0) == (status != "planned")
+
+    for kid, row in contracts.items():
+        assert opps[row["opportunity"]]["customer"] == row["customer"]
+        if "quote" in row:
+            assert Decimal(row["amount"]) == totals[row["quote"]].quantize(Decimal("0.01"))
+        if row["status"] in ("active", "completed", "terminated"):
+            plans = sorted(planned[kid], key=lambda p: p["instalment"])
+            assert sum(Decimal(p["planned_amount"]) for p in plans) == Decimal(row["amount"])
+            # the first instalment is the one the workflow plans on approval
+            first, start = plans[0], date.fromisoformat(row["start_date"])
+            assert date.fromisoformat(first["due_date"]) == start + timedelta(days=30)
+            share = Decimal(row["amount"]) * Decimal(row["down_payment_rate"]) / 100
+            assert abs(Decimal(first["planned_amount"]) - share) <= Decimal("0.01")
+        else:
+            assert not planned[kid]
+        if row["status"] == "completed":
+            assert per_contract[kid] >= Decimal(row["amount"])  # the `complete` guard
+
+    invoices = rows["invoice"]
+    reissues = rows["invoice_reissue"]
+    for row in invoices.values():
+        assert contracts[row["contract"]]["customer"] == row["customer"]
+        assert (row["status"] in ("issued", "reissued")) == ("invoice_number" in row)
+    replaced = {r["original_invoice"]: r for r in reissues.values() if r["status"] == "done"}
+    assert {i for i, r in invoices.items() if r["status"] == "reissued"} == set(replaced)
+    for original, request in replaced.items():
+        new = invoices[request["new_invoice"]]
+        assert new["status"] == "issued" and new["contract"] == invoices[original]["contract"]
+        if request["reason"] == "wrong_title":
+            assert new["title"] == request["new_title"] != invoices[original]["title"]
+    assert {r["reason"] for r in reissues.values()} >= {"wrong_title", "wrong_tax_number"}
+
+
+def test_service_follows_deals_and_contracts(demo):
+    recorder, _ = demo
+    rows = {e: dict(zip(recorder.ids[e], recorder.rows[e])) for e in ORDER}
+    contracts, opps = rows["contract"], rows["opportunity"]
+    end = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=UTC)
+    for row in rows["service_booking"].values():
+        if row["booking_type"] == "deployment":
+            assert contracts[row["contract"]]["customer"] == row["customer"]
+            assert contracts[row["contract"]]["status"] in ("active", "completed")
+        else:
+            assert opps[row["opportunity"]]["customer"] == row["customer"]
+        assert ("engineer" in row) == (row["status"] in ("confirmed", "done"))
+        upcoming = datetime.fromisoformat(row["scheduled_at"]) >= end
+        assert upcoming == (row["status"] in ("requested", "confirmed")), row
+    for row in rows["delivery"].values():
+        assert contracts[row["contract"]]["status"] in ("active", "completed", "terminated")
+        if row["status"] == "accepted":
+            assert row["delivered_on"] <= row["accepted_on"] < TODAY.isoformat()
+    for row in rows["onsite_service"].values():
+        assert contracts[row["contract"]]["customer"] == row["customer"]
+    for row in rows["ticket"].values():
+        assert ("assignee" in row) == (row["status"] != "open")
+        if row["status"] in ("resolved", "closed"):
+            resolved = datetime.fromisoformat(row["resolved_at"])
+            assert datetime.fromisoformat(row["reported_at"]) < resolved < end
+        if row["status"] == "closed":
+            assert (
+                datetime.fromisoformat(row["resolved_at"])
+                < datetime.fromisoformat(row["closed_at"])
+                < end
+            )
+        if "contract" in row:
+            assert contracts[row["contract"]]["customer"] == row["customer"]
+
+
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _check_row(entity: str, row: dict[str, Any], users: list[int]) -> None:
+def _check_row(entity: str, row: dict[str, Any], users: list[int], engineers: list[int]) -> None:
     fields = ENTITIES[entity]["fields"]
+    stamps = _stamps(entity)
     for name in row:
         assert name in fields, f"{entity}.{name} is not declared"
         assert name not in SYSTEM | RESERVED
         spec = fields[name]
-        assert spec["type"] not in ("autonumber", "formula"), f"{entity}.{name} is computed"
-        assert not spec.get("readonly"), f"{entity}.{name} is readonly"
+        assert spec["type"] not in ("autonumber", "formula", "rollup"), (
+            f"{entity}.{name} is computed"
+        )
+        assert not spec.get("readonly") or name in stamps, f"{entity}.{name} is readonly"
     for name, spec in fields.items():
         if (
             spec.get("required")
@@ -231,7 +427,8 @@ def _check_row(entity: str, row: dict[str, Any], users: list[int]) -> None:
         ):
             assert row.get(name) not in (None, ""), f"{entity}.{name} is required: {row}"
     for name, value in row.items():
-        _check_value(f"{entity}.{name}", fields[name], value, users)
+        people = engineers if (entity, name) in SERVICE_PEOPLE else users
+        _check_value(f"{entity}.{name}", fields[name], value, people)
 
 
 def _check_unique(entity: str, rows: list[dict[str, Any]]) -> None:

@@ -90,7 +90,9 @@ def make_opportunities(
             row["contact"] = c.contacts[0] if g.chance(0.6) else g.pick(c.contacts)
         if g.chance(0.4):
             row["competitor"] = g.pick(COMPETITORS)
-        if g.chance(0.7):
+        # a deal reaches the proposal stage with its needs recorded (the workflow's
+        # `propose` transition requires them)
+        if g.chance(0.7) or stage in ("proposal", "negotiation", "won"):
             row["needs"] = g.pick(NEEDS).format(
                 t=theme, e=en_theme, y=year, n=g.pick([10, 20, 50, 80, 120, 300])
             )

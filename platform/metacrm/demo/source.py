@@ -24,10 +24,15 @@ _SURNAME_WEIGHTS = [((s, p), w) for s, p, w in SURNAMES]
 class Gen:
     """Shared state of one generation run: the random source and the dates."""
 
-    def __init__(self, seed: int, today: date, users: Sequence[int]) -> None:
+    def __init__(
+        self, seed: int, today: date, users: Sequence[int], engineers: Sequence[int] = ()
+    ) -> None:
         self.rng = random.Random(seed)
         self.today = today
         self.users = list(users)
+        # who does the service work (demos, deployments, tickets); salespeople stand in
+        # when no engineer is given
+        self.engineers = list(engineers) or list(users)
 
     def pick(self, items: Sequence[Any]) -> Any:
         return items[self.rng.randrange(len(items))]
@@ -37,6 +42,9 @@ class Gen:
 
     def user(self) -> int | None:
         return self.pick(self.users) if self.users else None
+
+    def engineer(self) -> int | None:
+        return self.pick(self.engineers) if self.engineers else None
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
@@ -63,7 +71,10 @@ class Gen:
         return surname + "".join(c for c, _ in chars), spy, "".join(p for _, p in chars)
 
 
+def day_time(day: date, hour: int, minute: int = 0) -> str:
+    """A moment of ``day`` (UTC) as the API takes it."""
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC).isoformat()
+
+
 def money(value: float) -> str:
     return str(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-

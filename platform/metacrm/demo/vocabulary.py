@@ -10,6 +10,16 @@ BASE_COUNTS = {
     "contact": 3000,
     "opportunity": 1200,
     "activity": 4000,
+    # the sales chain and product service (demo/chain.py, demo/service.py); quote lines,
+    # payment plans, payments and invoices follow from quotes and contracts
+    "requirement": 200,
+    "quote": 240,
+    "contract": 180,
+    "invoice_reissue": 15,
+    "service_booking": 120,
+    "delivery": 150,
+    "onsite_service": 40,
+    "ticket": 300,
 }
 HISTORY_DAYS = 730  # dates spread over the last two years
 
