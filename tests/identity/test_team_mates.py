@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ..access.conftest import create, person
-from ..conftest import token_for
+from ..conftest import SHIPPED_BUNDLE, token_for, write_bundle
 from .conftest import platform_of
 
 
@@ -53,3 +53,31 @@ def test_a_team_just_under_the_literal_limit_is_whole(crm, monkeypatch: pytest.M
         found = people_module.People(platform.compiled, conn).of("team", people["boss"].id)
     assert found == sorted(p.id for p in people.values())
     assert people["boss"].ids("/api/customer?limit=100") == sorted(customers.values())
+
+
+
+@pytest.mark.parametrize("scope", ["team", "subordinates"])
+def test_a_scope_too_big_for_literal_ids_is_still_whole(make_client, tmp_path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        scope: str) -> None:
+    """Past the literal limit the scope stays a subquery: the same records, none
+    missing and none added."""
+    from metacrm.runtime import people as people_module
+
+    monkeypatch.setattr(people_module, "MAX_LITERAL_IDS", 1)
+    template = write_bundle(tmp_path / "template", {"roles/lead.yaml": f"""
+        role: lead
+        permissions:
+          customer: {{operations: [read], scope: {scope}}}
+        """}, name="template", requires=("crm",))
+    crm = make_client(SHIPPED_BUNDLE, template)
+    boss = person(crm, "boss", roles=("lead", "salesperson"), team="east")
+    staff = [person(crm, name, roles=("salesperson",), team="east", manager="boss")
+             for name in ("a", "b", "c")]
+    outsider = person(crm, "x", roles=("salesperson",), team="west")
+    mine = [create(p, "customer", name=f"{p.username} 的客户") for p in [boss, *staff]]
+    create(outsider, "customer", name="别人的客户")
+    platform = platform_of(crm)
+    with platform.reading() as conn:
+        assert people_module.People(platform.compiled, conn).of(scope, boss.id) is None
+    assert boss.ids("/api/customer?limit=100") == sorted(mine)

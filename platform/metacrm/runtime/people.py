@@ -9,6 +9,8 @@ writing their ids into the statement lets it plan for exactly those users.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sqlalchemy as sa
 
 from ..compile.compiled import Compiled
@@ -29,33 +31,50 @@ class People:
         """The users whose records ``scope`` reaches for ``user_id``; None if too many."""
         key = (scope, user_id)
         if key not in self._found:
-            statement = subordinates(self._compiled, user_id) if scope == "subordinates" \
-                else team_mates(self._compiled, user_id)
-            # Both statements yield each user once, so the LIMIT counts users: a list
-            # cut short by it holds more than MAX_LITERAL_IDS distinct users and is
-            # refused below, never used with people missing from the scope.
-            found = self._conn.execute(statement.limit(MAX_LITERAL_IDS + 1)).scalars()
+            tables = self._compiled.metadata.tables
+            statement = (_people_below(tables[USERS_TABLE], MAX_LITERAL_IDS + 1)
+                         if scope == "subordinates"
+                         else _people_beside(tables["mc_team_members"], MAX_LITERAL_IDS + 1))
+            found = self._conn.execute(statement, {"user_id": user_id}).scalars()
             ids = sorted(set(found) | {user_id})
             self._found[key] = ids if len(ids) <= MAX_LITERAL_IDS else None
         return self._found[key]
 
 
 def subordinates(compiled: Compiled, user_id: int) -> sa.Select:
-    """The user and everyone below them in the reporting line (a recursive query;
-    UNION rather than UNION ALL, so that even a cycle in the data ends)."""
-    users = compiled.metadata.tables[USERS_TABLE]
-    tree = (sa.select(users.c.id.label("id")).where(users.c.id == user_id)
-            .cte("reports", recursive=True, nesting=True))
-    below = users.alias("below")
-    tree = tree.union(sa.select(below.c.id).where(below.c.manager_id == tree.c.id))
-    return sa.select(tree.c.id)
+    """The user and everyone below them in the reporting line, as a subquery."""
+    tables = compiled.metadata.tables
+    return _people_below(tables[USERS_TABLE], None).params(user_id=user_id)
 
 
 def team_mates(compiled: Compiled, user_id: int) -> sa.Select:
-    """Everyone who shares a team with the user, each once (however many teams they
-    share: a LIMIT on this statement must count people, not memberships)."""
+    """Everyone who shares a team with the user, as a subquery."""
     members = compiled.metadata.tables["mc_team_members"]
+    return _people_beside(members, None).params(user_id=user_id)
+
+
+# Both statements yield each user once, so a LIMIT counts users: a list People.of gets
+# cut short holds more than MAX_LITERAL_IDS distinct users and is refused there, never
+# used with people missing from the scope. They are built once per table and limit (a
+# request pays only for running one), with the user as a bound parameter.
+
+@lru_cache(maxsize=8)
+def _people_below(users: sa.Table, limit: int | None) -> sa.Select:
+    """The user and everyone below them in the reporting line (a recursive query;
+    UNION rather than UNION ALL, so that even a cycle in the data ends)."""
+    tree = (sa.select(users.c.id.label("id")).where(users.c.id == sa.bindparam("user_id"))
+            .cte("reports", recursive=True, nesting=True))
+    below = users.alias("below")
+    tree = tree.union(sa.select(below.c.id).where(below.c.manager_id == tree.c.id))
+    return sa.select(tree.c.id).limit(limit)
+
+
+@lru_cache(maxsize=8)
+def _people_beside(members: sa.Table, limit: int | None) -> sa.Select:
+    """Everyone who shares a team with the user, each once (however many teams they
+    share: the LIMIT must count people, not memberships)."""
     mine, theirs = members.alias("my_teams"), members.alias("team_mates")
     return (sa.select(theirs.c.user_id)
             .join(mine, mine.c.team_id == theirs.c.team_id)
-            .where(mine.c.user_id == user_id).distinct())
+            .where(mine.c.user_id == sa.bindparam("user_id")).distinct()
+            .limit(limit))
