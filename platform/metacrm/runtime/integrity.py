@@ -35,9 +35,13 @@ def missing_references(conn: sa.Connection, viewer: Viewer, model: EntityModel,
         if not wanted:
             continue
         if field_def.type == "user":
-            table = compiled.metadata.tables[USERS_TABLE]
-            found = set(conn.execute(sa.select(table.c.id).where(table.c.id.in_(wanted))
-                                     ).scalars())
+            # The caller was found when the request was authenticated: a field that
+            # names them (`default: $user`, the common case) needs no query.
+            found = {ctx.user_id} & wanted
+            if wanted - found:
+                table = compiled.metadata.tables[USERS_TABLE]
+                found |= set(conn.execute(sa.select(table.c.id).where(
+                    table.c.id.in_(wanted - found))).scalars())
             noun = "user"
         else:
             target = compiled.models[field_def.to or ""]
