@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .bundles import customization_bundle, read_bundle
+from .collector import collector_paused
 from .definitions import BundleDefs, Catalog
 from .errors import ErrorCollector
 from .resolve import resolve_catalog
@@ -19,21 +18,8 @@ def load_catalog(paths: Sequence[str | Path],
                  hooks: frozenset[str] = frozenset()) -> Catalog:
     """Load, validate, build and resolve; raises DefinitionError listing every problem.
     ``hooks`` are the plugins' "<plugin>.<hook>" names that definitions may call."""
-    with _collector_paused():
+    with collector_paused():
         return _load_catalog(paths, customizations, hooks)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    # Compiling allocates many small long-lived objects and no cycles worth
-    # collecting; the cyclic GC would spend a fifth of the time walking them.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_catalog(paths: Sequence[str | Path],

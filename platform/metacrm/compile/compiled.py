@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ..collector import collector_paused
 from ..definitions import Catalog
 from .models import EntityModel, compile_models
 from .policy import Policy
@@ -29,7 +30,8 @@ class Compiled:
 
 
 def compile_catalog(catalog: Catalog, schema_version: int = 0) -> Compiled:
-    metadata = compile_tables(catalog)
-    models = compile_models(catalog, metadata)
-    return Compiled(catalog, metadata, models, Policy(catalog, models),
-                    compile_workflows(catalog), compile_approvals(catalog), schema_version)
+    with collector_paused():
+        metadata = compile_tables(catalog)
+        models = compile_models(catalog, metadata)
+        return Compiled(catalog, metadata, models, Policy(catalog, models),
+                        compile_workflows(catalog), compile_approvals(catalog), schema_version)
