@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, jsonify
+import sqlalchemy as sa
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import Settings
+from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..runtime.problems import Problem, TooManyRequests
 from .api import api
@@ -79,3 +81,16 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
         return jsonify({"errors": {"_request": [exc.description or exc.name]}}), exc.code
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def _database_unavailable(exc: sa.exc.OperationalError) -> Any:
+        # A lost connection (a database restart: the pool is renewed after it) or
+        # a lock wait that timed out; the transaction was rolled back, so the
+        # client may simply retry.
+        app.logger.warning("database unavailable: %s", exc.orig)
+        text = message("database_unavailable",
+                       negotiate_language(request.headers.get("Accept-Language")))
+        response = jsonify({"errors": {"_request": [text]}})
+        response.status_code = 503
+        response.headers["Retry-After"] = "1"
+        return response
