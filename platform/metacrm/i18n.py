@@ -10,6 +10,12 @@ from .definitions import LANGUAGES
 MESSAGES: dict[str, dict[str, str]] = {
     "unknown_field": {"en": "Unknown field{hint}.", "zh": "未知字段{hint}"},
     "read_only": {"en": "This field is read-only.", "zh": "该字段为只读。"},
+    "state_by_transitions": {
+        "en": "This field is the workflow's state: only its transitions change it "
+              "(POST /api/{entity}/<id>/transitions/<name>; a record's _transitions "
+              "lists them).",
+        "zh": "该字段是工作流状态，只能通过流转更改（POST /api/{entity}/<id>/transitions/<name>；"
+              "记录的 _transitions 列出可用流转）。"},
     "required": {"en": "Missing data for required field.", "zh": "必填字段缺少数据。"},
     "null": {"en": "Field may not be null.", "zh": "该字段不能为空。"},
     "not_found_ref": {"en": "No {entity} with id {id}.", "zh": "不存在 id 为 {id} 的{entity}。"},

@@ -99,6 +99,11 @@ def _check_workflow(catalog: Catalog, entity: EntityDef, workflow: WorkflowDef,
         return False
 
     known(workflow.initial, workflow.at("initial"), "initial state")
+    default = entity.fields[workflow.field].default
+    if workflow.initial and default is not None and str(default) != workflow.initial:
+        errors.add(workflow.at("initial"), f"{what}: initial state '{workflow.initial}' is not "
+                   f"the default of '{entity.name}.{workflow.field}' ('{default}'): a new "
+                   "record starts in the initial state, so give only one of them")
     for state in workflow.final:
         known(state, workflow.at("final"), "final state")
     types = {**field_types(entity), **CALLER_NAMES}
@@ -141,33 +146,53 @@ def _check_shape(catalog: Catalog, workflow: WorkflowDef, states: tuple[str, ...
     """Every state reachable from the initial one; every state but the final ones (and
     those a pending approval leaves) has a way out."""
     initial = initial_state(catalog, workflow)
-    edges: dict[str, set[str]] = {state: set() for state in states}
-    waiting: set[str] = set()
-    for transition in workflow.transitions:
-        targets = {transition.to, transition.pending or transition.to,
-                   transition.rejected or transition.to}
-        for source in transition.sources:
-            if source in edges:
-                edges[source] |= {t for t in targets if t in edges}
-        if transition.pending:
-            waiting.add(transition.pending)
-            edges.setdefault(transition.pending, set()).update(
-                t for t in (transition.to, transition.rejected, *transition.sources) if t)
-    reached, frontier = {initial}, [initial]
-    while frontier:
-        for nxt in edges.get(frontier.pop(), ()):
-            if nxt not in reached:
-                reached.add(nxt)
-                frontier.append(nxt)
+    reached = _reachable(workflow, initial)
+    waiting = {t.pending for t in workflow.transitions if t.pending}
     what = f"workflow '{workflow.name}'"
     for state in states:
         if state not in reached:
-            errors.add(workflow.location, f"{what}: state '{state}' cannot be reached from "
+            where = workflow.at("initial") if workflow.initial else workflow.at("transitions")
+            errors.add(where, f"{what}: state '{state}' cannot be reached from "
                        f"'{initial}' by any transition")
         elif state not in workflow.final and state not in waiting and not any(
                 state in t.sources for t in workflow.transitions):
-            errors.add(workflow.location, f"{what}: state '{state}' is a dead end: no "
+            where = workflow.at("final") if workflow.final else workflow.at("transitions")
+            errors.add(where, f"{what}: state '{state}' is a dead end: no "
                        "transition leaves it and it is not final")
+
+
+def _reachable(workflow: WorkflowDef, initial: str) -> set[str]:
+    """The states a record can get to from ``initial``. A record waiting for an
+    approval leaves its pending state for the transition's target, its rejected
+    state, or (withdrawn, or rejected without one) the state it came from: so a
+    pending state is tracked with where the record came from, and a withdrawal
+    never "reaches" a state the record was not in."""
+    reached: set[str] = set()
+    # (state, the transition it waits in, the state it came from); plain states: "", ""
+    seen: set[tuple[str, str, str]] = set()
+    frontier = [(initial, "", "")]
+    while frontier:
+        node = frontier.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        state, waiting_in, origin = node
+        reached.add(state)
+        if waiting_in:
+            transition = workflow.transition(waiting_in)
+            assert transition is not None
+            frontier += [(transition.to, "", ""), (transition.rejected or origin, "", ""),
+                         (origin, "", "")]
+        for transition in workflow.transitions:
+            if state not in transition.sources:
+                continue
+            if transition.approval and transition.pending:
+                frontier.append((transition.pending, transition.name, state))
+            else:
+                frontier.append((transition.to, "", ""))
+                if transition.approval and transition.rejected:
+                    frontier.append((transition.rejected, "", ""))
+    return reached
 
 
 def _check_who(catalog: Catalog, entity: EntityDef, who: object, where: Location, label: str,
@@ -298,6 +323,13 @@ def _check_approval(catalog: Catalog, approval: ApprovalDef, hooks: frozenset[st
         earlier.append(step.name)
     check_actions(catalog, entity, approval.on_approve, hooks, f"{what}: on_approve", errors)
     check_actions(catalog, entity, approval.on_reject, hooks, f"{what}: on_reject", errors)
+    starters = [f"'{w.name}.{t.name}'" for w in catalog.workflows.values()
+                for t in w.transitions if t.approval == approval.name]
+    if starters and (approval.on_approve or approval.on_reject):
+        errors.add(approval.location, f"{what}: on_approve and on_reject run only for a chain "
+                   f"submitted on its own, but transition {starters[0]} starts this one: "
+                   "put the actions on the transition (they run once it is approved; a "
+                   "rejection leads to its 'rejected' state)")
 
 
 def _check_approver(catalog: Catalog, entity: EntityDef, approver: ApproverDef,

@@ -14,8 +14,10 @@ def test_a_record_starts_in_the_initial_state_and_its_state_is_not_writable(deal
     assert deal["status"] == "draft"
     refused = rep.post("/api/deal", json={"name": "x", "status": "won"})
     assert refused.status_code == 422 and list(refused.json["errors"]) == ["status"]
+    assert "/api/deal/<id>/transitions/<name>" in refused.json["errors"]["status"][0]
     patched = rep.patch(f"/api/deal/{deal['id']}", json={"status": "won"})
     assert patched.status_code == 422
+    assert "only its transitions change it" in patched.json["errors"]["status"][0]
     assert rep.patch(f"/api/deal/{deal['id']}", json={"status": "draft", "notes": "x"}
                      ).status_code == 200  # sending the unchanged state back is fine
 

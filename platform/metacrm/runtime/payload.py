@@ -46,6 +46,12 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
     state = {model.state_field} if model.state_field and access is not None else set()
     role_readonly = (access.readonly if access else frozenset()) | stamp | state
     writable = {}
+
+    def refusal(key: str) -> str:
+        if key in state:
+            return message("state_by_transitions", lang, entity=model.entity.name)
+        return message("read_only", lang)
+
     for key, value in body.items():
         field_def = fields.get(key) if key not in hidden else None
         if field_def is None:
@@ -59,11 +65,11 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
         else:
             locked = field_def.readonly or key in role_readonly
             if field_def.type in COMPUTED_TYPES or (locked and creating and key in role_readonly):
-                errors[key] = [message("read_only", lang)]
+                errors[key] = [refusal(key)]
             elif locked and not creating:
                 # Sending back an unchanged value (a whole record) is fine.
                 if current is None or current.get(key) != value:
-                    errors[key] = [message("read_only", lang)]
+                    errors[key] = [refusal(key)]
             else:
                 writable[key] = value
     if access is not None:
