@@ -173,11 +173,10 @@ def decide(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: i
         else:
             _move(conn, compiled, ctx, row, approval, model, steps, back)
         return
-    waiting = conn.execute(sa.select(sa.func.count()).select_from(tasks).where(
-        tasks.c.approval_id == approval_id, tasks.c.step_index == row.current,
-        tasks.c.state == PENDING)).scalar_one()
-    if step_def.decide == "all" and waiting:
-        return
+    if step_def.decide == "all" and conn.execute(sa.select(sa.func.count()).select_from(
+            tasks).where(tasks.c.approval_id == approval_id, tasks.c.step_index == row.current,
+                         tasks.c.state == PENDING)).scalar_one():
+        return  # others of this step still have to approve
     _close_step(conn, tasks, approval_id, row.current, "skipped", ctx)
     following = _next_step(conn, compiled, ctx, row, steps, row.current + 1)
     if following is None:
