@@ -133,3 +133,63 @@ def test_members_who_may_not_read_the_entity_are_skipped(crm) -> None:
     owners = {_owner(crm, create(crm, "customer", name=f"网站线索 {i}", **EAST_WEB_LEAD))
               for i in range(4)}
     assert owners == {seller.id}
+
+
+def test_members_whose_role_leaves_the_record_out_are_skipped(make_client, tmp_path) -> None:
+    """A desk that reads only northern leads (a condition through a reference) or only
+    referrals is not given a southern web lead it could not see."""
+    from ..conftest import write_bundle
+
+    bundle = write_bundle(tmp_path / "desks", {
+        "entities/region.yaml": """
+            entity: region
+            fields:
+              name: {type: string, required: true}
+            """,
+        "entities/lead.yaml": """
+            entity: lead
+            owned_by: owner
+            fields:
+              name: {type: string, required: true}
+              owner: {type: user}
+              source: {type: choice, options: [web, referral]}
+              region: {type: reference, to: region}
+            assignment:
+              - {name: all_leads, team: desk, method: round_robin}
+            """,
+        "roles/desks.yaml": """
+            role: north_desk
+            permissions:
+              lead: {operations: [read, update], where: {region.name: north}}
+              region: {operations: [read]}
+            ---
+            role: referral_desk
+            permissions:
+              lead: {operations: [read, update], where: {source: referral}}
+              region: {operations: [read]}
+            ---
+            role: any_desk
+            permissions:
+              lead: {operations: [read, update]}
+              region: {operations: [read]}
+            """}, name="desks")
+    crm = make_client(bundle)
+    north = person(crm, "north", roles=("north_desk",), team="desk")
+    referral = person(crm, "referral", roles=("referral_desk",), team="desk")
+    anyone = person(crm, "anyone", roles=("any_desk",), team="desk")
+    regions = {name: create(crm, "region", name=name) for name in ("north", "south")}
+
+    def owner_of(**values: object) -> int:
+        lead = create(crm, "lead", name="线索", **values)
+        return crm.get(f"/api/lead/{lead}").json["owner"]
+
+    southern_web = [owner_of(source="web", region=regions["south"]) for _ in range(3)]
+    assert southern_web == [anyone.id] * 3
+    northern_web = {owner_of(source="web", region=regions["north"]) for _ in range(4)}
+    assert northern_web == {north.id, anyone.id}
+    referrals = {owner_of(source="referral", region=regions["south"]) for _ in range(4)}
+    assert referrals == {referral.id, anyone.id}
+    for who in (north, referral, anyone):  # each can open every lead they were given
+        given = crm.get(f"/api/lead?owner={who.id}&limit=100").json["items"]
+        assert given and all(who.get(f"/api/lead/{lead['id']}").status_code == 200
+                             for lead in given)

@@ -4,8 +4,9 @@ turn (round robin) or to whoever holds the fewest (least loaded).
 The first rule whose conditions the record meets decides; a rule whose team
 does not exist or has no member able to take more records is passed over, and
 a record no rule places stays unowned (in the pool, if the entity has one).
-Members are active users of the team whose roles may read the entity, skipped
-once they reach their roles' hold limit. Round robin remembers the last member
+Members are active users of the team whose roles may read the entity (and the
+record: a role's `where` may leave it out), skipped once they reach their roles'
+hold limit. Round robin remembers the last member
 per rule in the database (locked while choosing), so that several server
 processes share one turn.
 """
@@ -19,10 +20,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
+from ..compile.policy import EntityPolicy
 from ..compile.tables import USERS_TABLE
 from ..definitions import AssignmentRuleDef
 from ..identity.principals import principals_of
-from .conditions import record_matches
+from .conditions import record_matches, where_admits
 from .context import Context
 from .holdings import counts_towards_limit, held_counts, lock_user, owner_column
 
@@ -67,7 +69,8 @@ def _assign(conn: sa.Connection, compiled: Compiled, model: EntityModel,
     for record in records:
         counts = counts_towards_limit(model, record)
         able = [uid for uid in members
-                if not counts or limits.get(uid) is None or held[uid] < (limits[uid] or 0)]
+                if (not counts or limits.get(uid) is None or held[uid] < (limits[uid] or 0))
+                and _may_read(conn, compiled, model, record, policies[uid])]
         if not able:
             return
         if rule.method == "least_loaded":
@@ -80,6 +83,17 @@ def _assign(conn: sa.Connection, compiled: Compiled, model: EntityModel,
         held[chosen] += 1 if counts else 0
     if rule.method == "round_robin" and last is not None:
         _remember(conn, state, key, last)
+
+
+def _may_read(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+              record: dict[str, Any], policy: EntityPolicy) -> bool:
+    """Whether the member could read the record once they hold it: their read grants'
+    scopes all take in what the user holds, so only the grants' ``where`` decides (a
+    role for leads only is not given a signed customer)."""
+    reaches = policy.reach("read")
+    if policy.unrestricted or any(not reach.where for reach in reaches):
+        return True
+    return where_admits(conn, compiled, model, record, reaches)
 
 
 def team_members(conn: sa.Connection, compiled: Compiled, code: str) -> list[int]:

@@ -7,9 +7,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
+from ..compile.policy import Reach
 from ..values import parse_text
 
 
@@ -54,3 +56,32 @@ def record_matches(model: EntityModel, record: Mapping[str, Any],
         if record.get(name) not in allowed:
             return False
     return True
+
+
+def where_admits(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+                 record: Mapping[str, Any], reaches: Iterable[Reach]) -> bool:
+    """Whether a record not written yet meets the ``where`` of any of ``reaches``
+    (their scopes aside: the caller knows who will hold it). Plain conditions are
+    checked in memory; one that follows a reference asks the database, with the
+    record's values standing in for its row."""
+    for reach in reaches:
+        plain = {name: values for name, values in reach.where if "." not in name}
+        dotted = [(name, values) for name, values in reach.where if "." in name]
+        if not record_matches(model, record, plain):
+            continue
+        if not dotted:
+            return True
+        condition = replacement_traverse(where_condition(compiled, model, dotted), {},
+                                         _as_written(model, record))
+        if conn.execute(sa.select(sa.case((condition, True), else_=False))).scalar():
+            return True
+    return False
+
+
+def _as_written(model: EntityModel, record: Mapping[str, Any]) -> Any:
+    """A replacement for the entity's columns: the record's values, typed alike."""
+    def replace(element: Any, **_: Any) -> Any:
+        if isinstance(element, sa.Column) and element.table is model.table:
+            return sa.cast(sa.literal(record.get(element.name)), element.type)
+        return None
+    return replace
