@@ -51,12 +51,18 @@ def literal_problem(field: FieldDef, value: object,
                                                         value)
 
 
+# In a role's conditions, the user the role is applied to (``{engineer: $user}``).
+CURRENT_USER = "$user"
+
+
 def condition_problems(entity: EntityDef, conditions: Mapping[str, Any],
                        optionsets: Mapping[str, OptionSetDef],
-                       entities: Mapping[str, EntityDef] | None = None) -> list[str]:
+                       entities: Mapping[str, EntityDef] | None = None,
+                       current_user: bool = False) -> list[str]:
     """What is wrong with ``{field: value or [values]}`` conditions on ``entity``.
 
-    With ``entities``, a name may follow references (``customer.lifecycle``)."""
+    With ``entities``, a name may follow references (``customer.lifecycle``); with
+    ``current_user``, a user field may be compared with ``$user``."""
     problems = []
     for path, wanted in conditions.items():
         *steps, name = path.split(".")
@@ -79,7 +85,14 @@ def condition_problems(entity: EntityDef, conditions: Mapping[str, Any],
             problems.append(f"'{name}' is a {field.type} field: conditions compare single "
                             "values")
         else:
-            problem = literal_problem(field, wanted, optionsets)
+            values = list(wanted) if isinstance(wanted, (list, tuple)) else [wanted]
+            if CURRENT_USER in values and not (current_user and field.type == "user"):
+                problems.append(f"{name}: $user compares a user field with the caller, in a "
+                                "role's where" if current_user else
+                                f"{name}: $user is only for a role's where")
+                continue
+            rest = [v for v in values if v != CURRENT_USER]
+            problem = literal_problem(field, rest, optionsets) if rest else None
             if problem:
                 problems.append(f"{name}: {problem}")
     return problems

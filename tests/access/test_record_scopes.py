@@ -125,3 +125,68 @@ def test_several_roles_give_the_union_of_their_grants(crm, org) -> None:
     # finance reads the signed customer; only the salesperson grant could change it,
     # and that one reaches only their own
     assert both.patch(f"/api/customer/{c['signed']}", json={"grade": "A"}).status_code == 403
+
+
+def test_a_role_may_reach_the_records_that_name_the_user(make_client, tmp_path) -> None:
+    """`where: {engineer: $user}`: an engineer reaches the jobs given to them, whoever
+    holds them, and cannot give one away out of their own reach."""
+    from ..conftest import write_bundle
+    from .conftest import person
+
+    bundle = write_bundle(tmp_path / "field_service", {
+        "entities/job.yaml": """
+            entity: job
+            owned_by: owner
+            fields:
+              title: {type: string, required: true}
+              owner: {type: user, default: $user}
+              engineer: {type: user}
+              notes: {type: text}
+            """,
+        "roles/roles.yaml": """
+            role: dispatcher
+            permissions:
+              job: {operations: [read, create, update]}
+            ---
+            role: engineer
+            permissions:
+              job: {operations: [read, update], where: {engineer: [$user, null]}}
+            """}, name="field_service")
+    crm = make_client(bundle)
+    desk = person(crm, "desk", roles=("dispatcher",))
+    zhao, qian = (person(crm, name, roles=("engineer",)) for name in ("zhao", "qian"))
+    mine = create(desk, "job", title="上门维修", engineer=zhao.id)
+    theirs = create(desk, "job", title="设备巡检", engineer=qian.id)
+    open_job = create(desk, "job", title="待分配")
+    assert zhao.ids("/api/job") == sorted([mine, open_job])
+    assert qian.ids("/api/job") == sorted([theirs, open_job])
+    assert zhao.get(f"/api/job/{theirs}").status_code == 404
+    assert zhao.patch(f"/api/job/{mine}", json={"notes": "已到场"}).status_code == 200
+    handed = zhao.patch(f"/api/job/{mine}", json={"engineer": qian.id})
+    assert handed.status_code == 403
+    assert desk.get(f"/api/job/{mine}").json["engineer"] == zhao.id
+
+
+def test_user_in_a_condition_is_checked(tmp_path) -> None:
+    import pytest
+    from metacrm.catalog_loader import load_catalog
+    from metacrm.errors import DefinitionError
+
+    from ..conftest import write_bundle
+
+    bundle = write_bundle(tmp_path / "bad", {
+        "entities/job.yaml": """
+            entity: job
+            fields:
+              title: {type: string}
+              engineer: {type: user}
+              done: {type: integer}
+            """,
+        "roles/roles.yaml": """
+            role: engineer
+            permissions:
+              job: {operations: [read], where: {title: $user}}
+            """})
+    with pytest.raises(DefinitionError) as failed:
+        load_catalog([bundle])
+    assert "title: $user compares a user field with the caller" in str(failed.value)

@@ -70,7 +70,7 @@ def _assign(conn: sa.Connection, compiled: Compiled, model: EntityModel,
         counts = counts_towards_limit(model, record)
         able = [uid for uid in members
                 if (not counts or limits.get(uid) is None or held[uid] < (limits[uid] or 0))
-                and _may_read(conn, compiled, model, record, policies[uid])]
+                and _may_read(conn, compiled, model, record, uid, policies[uid])]
         if not able:
             return
         if rule.method == "least_loaded":
@@ -86,14 +86,14 @@ def _assign(conn: sa.Connection, compiled: Compiled, model: EntityModel,
 
 
 def _may_read(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-              record: dict[str, Any], policy: EntityPolicy) -> bool:
+              record: dict[str, Any], user_id: int, policy: EntityPolicy) -> bool:
     """Whether the member could read the record once they hold it: their read grants'
     scopes all take in what the user holds, so only the grants' ``where`` decides (a
     role for leads only is not given a signed customer)."""
     reaches = policy.reach("read")
     if policy.unrestricted or any(not reach.where for reach in reaches):
         return True
-    return where_admits(conn, compiled, model, record, reaches)
+    return where_admits(conn, compiled, model, record, reaches, user_id)
 
 
 def team_members(conn: sa.Connection, compiled: Compiled, code: str) -> list[int]:

@@ -12,33 +12,44 @@ from sqlalchemy.sql.visitors import replacement_traverse
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.policy import Reach
+from ..literals import CURRENT_USER
 from ..values import parse_text
 
 
 def where_condition(compiled: Compiled, model: EntityModel,
-                    where: Iterable[tuple[str, Iterable[Any]]]) -> sa.ColumnElement:
-    """All conditions hold; a name may follow references (``customer.lifecycle``)."""
-    return sa.and_(*[_path_in(compiled, model, path.split("."), values)
+                    where: Iterable[tuple[str, Iterable[Any]]],
+                    user_id: int | None = None) -> sa.ColumnElement:
+    """All conditions hold; a name may follow references (``customer.lifecycle``).
+    ``$user`` (in a role's conditions) stands for ``user_id``."""
+    return sa.and_(*[_path_in(compiled, model, path.split("."), values, user_id)
                      for path, values in where])
 
 
-def _path_in(compiled: Compiled, model: EntityModel, path: list[str], values: Iterable[Any]
-             ) -> sa.ColumnElement:
+def _path_in(compiled: Compiled, model: EntityModel, path: list[str], values: Iterable[Any],
+             user_id: int | None) -> sa.ColumnElement:
     name = path[0]
     if len(path) > 1:
         target = compiled.models[model.entity.fields[name].to or ""]
-        inner = _path_in(compiled, target, path[1:], values)
+        inner = _path_in(compiled, target, path[1:], values, user_id)
         return model.table.c[name].in_(sa.select(target.table.c.id).where(inner))
-    return values_condition(model.table.c[name], model.types[name], values)
+    return values_condition(model.table.c[name], model.types[name], values, user_id)
 
 
-def values_condition(column: sa.ColumnElement, kind: str, values: Iterable[Any]
-                     ) -> sa.ColumnElement:
+def values_condition(column: sa.ColumnElement, kind: str, values: Iterable[Any],
+                     user_id: int | None = None) -> sa.ColumnElement:
     """The column equals one of ``values`` (None stands for empty)."""
     wanted = list(values)
-    typed = [typed_literal(kind, v) for v in wanted if v is not None]
+    typed = _typed(kind, wanted, user_id)
     condition = column.in_(typed) if typed else sa.false()
     return sa.or_(condition, column.is_(None)) if None in wanted else condition
+
+
+def _typed(kind: str, values: list[Any], user_id: int | None) -> list[Any]:
+    """The values as the field holds them; ``$user`` is the user (none: no value)."""
+    typed = [typed_literal(kind, v) for v in values if v is not None and v != CURRENT_USER]
+    if CURRENT_USER in values and user_id is not None:
+        typed.append(user_id)
+    return typed
 
 
 def typed_literal(kind: str, value: Any) -> Any:
@@ -48,30 +59,34 @@ def typed_literal(kind: str, value: Any) -> Any:
 
 
 def record_matches(model: EntityModel, record: Mapping[str, Any],
-                   conditions: Mapping[str, Iterable[Any]]) -> bool:
+                   conditions: Mapping[str, Iterable[Any]], user_id: int | None = None
+                   ) -> bool:
     """Whether a record in memory meets plain (not dotted) conditions."""
     for name, values in conditions.items():
-        kind = model.types[name]
-        allowed = {None if v is None else typed_literal(kind, v) for v in values}
+        wanted = list(values)
+        allowed = set(_typed(model.types[name], wanted, user_id))
+        if None in wanted:
+            allowed.add(None)
         if record.get(name) not in allowed:
             return False
     return True
 
 
 def where_admits(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                 record: Mapping[str, Any], reaches: Iterable[Reach]) -> bool:
-    """Whether a record not written yet meets the ``where`` of any of ``reaches``
-    (their scopes aside: the caller knows who will hold it). Plain conditions are
+                 record: Mapping[str, Any], reaches: Iterable[Reach], user_id: int) -> bool:
+    """Whether a record not written yet meets the ``where`` of any of ``reaches``, the
+    grants of ``user_id`` (their scopes aside: the caller knows who will hold it). Plain
+    conditions are
     checked in memory; one that follows a reference asks the database, with the
     record's values standing in for its row."""
     for reach in reaches:
         plain = {name: values for name, values in reach.where if "." not in name}
         dotted = [(name, values) for name, values in reach.where if "." in name]
-        if not record_matches(model, record, plain):
+        if not record_matches(model, record, plain, user_id):
             continue
         if not dotted:
             return True
-        condition = replacement_traverse(where_condition(compiled, model, dotted), {},
+        condition = replacement_traverse(where_condition(compiled, model, dotted, user_id), {},
                                          _as_written(model, record))
         if conn.execute(sa.select(sa.case((condition, True), else_=False))).scalar():
             return True

@@ -210,7 +210,8 @@ def _seen_in_pool(conn: sa.Connection, access: EntityAccess, model: EntityModel,
     reaches = access.policy.reach("read")
     if access.policy.unrestricted or any(not reach.where for reach in reaches):
         return True
-    matches = sa.or_(*[where_condition(access.compiled, model, reach.where)
+    user_id = access.principal.user_id
+    matches = sa.or_(*[where_condition(access.compiled, model, reach.where, user_id)
                        for reach in reaches])
     return conn.execute(sa.select(model.table.c.id).where(
         model.table.c.id == record_id, matches)).first() is not None
@@ -225,7 +226,8 @@ def _require_claimable(conn: sa.Connection, access: EntityAccess, model: EntityM
     reaches = access.policy.reach("claim")
     if any(not reach.where for reach in reaches):
         return
-    allowed = sa.or_(*[where_condition(access.compiled, model, reach.where)
+    user_id = access.principal.user_id
+    allowed = sa.or_(*[where_condition(access.compiled, model, reach.where, user_id)
                        for reach in reaches])
     inside = conn.execute(sa.select(model.table.c.id).where(
         model.table.c.id == record_id, allowed)).first()

@@ -32,7 +32,7 @@ def reach_condition(compiled: Compiled, model: EntityModel, user_id: int | None,
     for reach in reaches:
         if reach.everything:
             return None
-        parts = [where_condition(compiled, model, reach.where)] if reach.where else []
+        parts = [where_condition(compiled, model, reach.where, user_id)] if reach.where else []
         if reach.scope != "all":
             parts.append(owner_condition(compiled, model, reach.scope, user_id, sees_pool,
                                          people))
