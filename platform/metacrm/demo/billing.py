@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from .accounts import Customer
-from .chain import SIGNED, Contract, cents, in_past
+from .chain import cents, in_past
 from .chain_words import (
     BANKS,
     PAYMENT_METHODS,
@@ -23,6 +23,7 @@ from .chain_words import (
     REISSUE_DETAILS,
     REISSUE_REASONS,
 )
+from .contracts import SIGNED, Contract
 from .source import Gen, money
 
 

@@ -26,12 +26,12 @@ from .billing import make_invoices, make_payments, make_plans, make_reissues
 from .chain import (
     Deal,
     Product,
-    make_contracts,
     make_deals,
     make_quote_lines,
     make_quotes,
     make_requirements,
 )
+from .contracts import make_contracts
 from .sales import make_activities, make_opportunities
 from .service import make_bookings, make_deliveries, make_onsite_services, make_tickets
 from .source import CreateMany, Gen

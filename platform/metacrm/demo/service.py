@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from .accounts import Customer
-from .chain import SIGNED, Contract, Deal, Product, theme_products
+from .chain import Deal, Product, theme_products
 from .chain_words import (
     ACCEPTANCE_FAILURES,
     ACCEPTANCE_NOTES,
@@ -33,6 +33,7 @@ from .chain_words import (
     TICKET_PRIORITIES,
     TICKETS,
 )
+from .contracts import SIGNED, Contract
 from .source import Gen, day_time
 from .vocabulary import HISTORY_DAYS
 
