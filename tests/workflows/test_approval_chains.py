@@ -197,3 +197,42 @@ def test_a_step_its_approver_already_settled_is_not_asked_again(make_client, tmp
     assert crm.get(f"/api/deal/{deal['id']}").json["status"] == "approved"
     detail = crm.get(f"/api/approvals/{chain}").json
     assert [e["kind"] for e in detail["timeline"]][-3:] == ["approve", "skip", "done"]
+
+
+def test_a_deletion_cannot_cascade_to_a_record_waiting_for_approval(make_client,
+                                                                   tmp_path) -> None:
+    """Deleting the deal's account would delete the deal under its pending chain, and
+    the chain could then never end: the deletion is refused, nothing is deleted."""
+    from ..access.conftest import person
+    from ..conftest import write_bundle
+    from .conftest import DEALS
+
+    with_accounts = dict(DEALS)
+    with_accounts["entities/deal.yaml"] = DEALS["entities/deal.yaml"].replace(
+        "          notes: {type: text}\n",
+        "          notes: {type: text}\n"
+        "          account: {type: reference, to: account, on_delete: cascade}\n") + """
+        ---
+        entity: account
+        fields:
+          name: {type: string, required: true}
+        """
+    with_accounts["roles/roles.yaml"] = DEALS["roles/roles.yaml"] + """
+        ---
+        role: accounts
+        permissions:
+          account: {operations: [read]}
+        """
+    crm = make_client(write_bundle(tmp_path / "accounts", with_accounts, name="deals"))
+    boss = person(crm, "boss", roles=("manager",), team="sales")
+    rep = person(crm, "rep", roles=("rep", "accounts"), team="sales", manager="boss")
+    account = crm.post("/api/account", json={"name": "星河集团"}).json["id"]
+    deal = new_deal(rep, amount="5000", account=account)
+    chain = fire(rep, deal["id"], "submit").json["_approval"]["id"]
+    refused = crm.delete(f"/api/account/{account}")
+    assert refused.status_code == 409
+    assert f"#{chain}" in refused.json["errors"]["_request"][0]
+    assert crm.get(f"/api/account/{account}").status_code == 200
+    assert boss.post(f"/api/approvals/{chain}/approve").status_code == 200
+    assert crm.get(f"/api/deal/{deal['id']}").json["status"] == "approved"
+    assert crm.delete(f"/api/account/{account}").status_code == 204

@@ -70,6 +70,7 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
                                    entity=other.entity.label.get(ctx.locale),
                                    field=incoming.field.name,
                                    ids=_shown_ids(conn, viewer, other, referrers)))
+        refuse_while_pending(conn, compiled, other, referrers, ctx)
         cause = f"{model.name} #{ids[0]}" if len(ids) == 1 else f"{model.name} ({len(ids)})"
         if rule == "cascade":
             soft_delete(conn, viewer, other, ctx, referrers, note=f"cascade from {cause}")

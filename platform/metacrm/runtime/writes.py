@@ -207,14 +207,16 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
 
 
 def refuse_while_pending(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                         record_id: int, ctx: Context) -> None:
-    """A record waiting for an approval chain is locked: only the chain changes it."""
+                         record_id: int | list[int], ctx: Context) -> None:
+    """A record waiting for an approval chain is locked: only the chain changes it
+    (nor may a deletion cascade to it, which would leave the chain unable to end)."""
     if not model.approvals:
         return
     approvals = compiled.metadata.tables["mc_approvals"]
+    ids = record_id if isinstance(record_id, list) else [record_id]
     pending = conn.execute(sa.select(approvals.c.id, approvals.c.approval).where(
-        approvals.c.entity == model.name, approvals.c.record_id == record_id,
-        approvals.c.state == "pending")).first()
+        approvals.c.entity == model.name, approvals.c.record_id.in_(ids),
+        approvals.c.state == "pending").limit(1)).first()
     if pending is not None:
         label = compiled.approvals[pending.approval].definition.label.get(ctx.locale) \
             if pending.approval in compiled.approvals else pending.approval
