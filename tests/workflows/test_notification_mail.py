@@ -135,6 +135,24 @@ def test_a_server_that_is_down_is_retried_later_then_given_up(timed, sink) -> No
     assert received.messages == []
 
 
+def test_a_server_down_during_a_backlog_costs_one_attempt_per_run(
+        timed, sink, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batch after batch of old messages would each be claimed again at once within a
+    run (its time stands still): the run stops at the first failure instead of
+    spending every attempt of the backlog."""
+    from metacrm.jobs import mail
+
+    monkeypatch.setattr(mail, "BATCH", 1)
+    crm, rep, boss = timed["crm"], timed["rep"], timed["boss"]
+    set_user(crm, boss, email="boss@example.com")
+    submitted_deal(rep)
+    submitted_deal(rep)
+    down = _mailing(crm, f"smtp://127.0.0.1:{_free_port()}?timeout=5")
+    assert run_and_record(down, MAIL, later() + timedelta(hours=3)).result == {
+        "sent": 0, "failed": 1, "gave_up": 0}
+    assert sorted(row["email_attempts"] for row in _rows(crm)) == [0, 1]
+
+
 def test_a_failed_attempt_is_sent_when_the_server_is_back(timed, sink) -> None:
     crm, rep, boss = timed["crm"], timed["rep"], timed["boss"]
     received, port = sink

@@ -104,7 +104,9 @@ def send_notifications(transaction: Transaction, compiled: Compiled, smtp_url: s
         results = deliver(server, sender, batch)
         with transaction() as conn:
             record_results(conn, compiled, batch, results, run)
-        if len(batch) < BATCH:
+        # A failure waits for a later run: `now` stands still within this one, so the
+        # same messages would be claimed again at once and spend every attempt.
+        if len(batch) < BATCH or any(error for error in results.values()):
             return run
 
 
