@@ -91,6 +91,8 @@ def test_what_a_delegation_must_say(timed) -> None:
         ({"delegate": director.id}, "ends_at"),
         ({"delegate": director.id, "ends_at": "next week"}, "ends_at"),
         ({"delegate": True, **_period()}, "delegate"),
+        ({"delegate": "²", **_period()}, "delegate"),
+        ({"delegate": "9" * 5000, **_period()}, "delegate"),
         ({"delegate": director.id, "until": "2030-01-01", **_period()}, "until"),
     ]
     for body, key in cases:

@@ -222,8 +222,11 @@ def _user_id(ctx: Context, values: Mapping[str, Any], key: str, *, required: boo
     value = values.get(key)
     if value is None and not required:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    if isinstance(value, str):
+        try:  # the same reading as a user id in any query string (64 bits, ASCII digits)
+            value = parse_text("user", value.strip())
+        except ValueError:
+            raise Invalid({key: [message("user_expected", ctx.locale)]}) from None
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2 ** 63:
         raise Invalid({key: [message("user_expected", ctx.locale)]})
     return value
