@@ -88,7 +88,7 @@ def submitted(conn: sa.Connection, compiled: Compiled, ctx: Context, wanted: str
                            [(row["entity"], row["record_id"]) for row in page])
     items = []
     for row in page:
-        step = _current_step(row)
+        step = current_step(row)
         items.append({
             "id": row["id"], **_about(compiled, row, ctx, titles), "state": row["state"],
             "step": step, "step_label": step_label(compiled, row["approval"], step,
@@ -204,7 +204,7 @@ def detail(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: i
     withdraw = pending and (row["submitter_id"] == ctx.user_id or is_admin(compiled, ctx))
     return {
         "id": row["id"], **_about(compiled, row, ctx, titles), "state": row["state"],
-        "step": _current_step(row) if pending else None,
+        "step": current_step(row) if pending else None,
         "submitter": names.get(row["submitter_id"]),
         "submitted_at": _time(row["submitted_at"]), "finished_at": _time(row["finished_at"]),
         "steps": [{"name": step["name"],
@@ -325,7 +325,8 @@ def step_label(compiled: Compiled, approval_name: str, step: str, lang: str) -> 
     return (found.label.get(lang) if found else "") or step
 
 
-def _current_step(row: Row) -> str | None:
+def current_step(row: Row) -> str | None:
+    """The name of the step a chain waits at (None once it has none)."""
     steps = row["steps"] or []
     return steps[row["current"]]["name"] if 0 <= row["current"] < len(steps) else None
 

@@ -15,6 +15,7 @@ from ..errors import did_you_mean
 from ..i18n import message, suggestion
 from ..plugins import Plugin
 from .access import Viewer
+from .approval_views import current_step
 from .approvals import start_chain
 from .context import Context
 from .payload import read_payload
@@ -128,7 +129,7 @@ def workflow_view(conn: sa.Connection, viewer: Viewer, model: EntityModel,
             "id": pending["id"], "approval": pending["approval"],
             "label": compiled.approvals[pending["approval"]].definition.label.get(ctx.locale)
             if pending["approval"] in compiled.approvals else pending["approval"],
-            "step": pending["steps"][pending["current"]]["name"],
+            "step": current_step(pending),
             "submitted_at": pending["submitted_at"], "submitter": pending["submitter_id"]}
     return view
 
