@@ -294,6 +294,11 @@ def _check_recipient(catalog: Catalog, entity: EntityDef, recipient: str, where:
                        f"'{entity.name}'")
 
 
+# A step's reminder or escalation further off than this is a typo, and past what
+# date arithmetic can hold at all (4,000,000 days) it would fail every submission.
+MAX_DEADLINE_DAYS = 365
+
+
 def _check_approval(catalog: Catalog, approval: ApprovalDef, hooks: frozenset[str],
                     errors: ErrorCollector) -> None:
     what = f"approval '{approval.name}'"
@@ -314,6 +319,11 @@ def _check_approval(catalog: Catalog, approval: ApprovalDef, hooks: frozenset[st
                             f"{label}: escalate_to", errors)
         if step.when:
             _expression(step.when, types, step.location, f"{label}: when", errors)
+        for key, seconds in (("remind_after", step.remind_after),
+                             ("escalate_after", step.escalate_after)):
+            if seconds is not None and seconds > MAX_DEADLINE_DAYS * 86400:
+                errors.add(step.location, f"{label}: {key} is longer than "
+                           f"{MAX_DEADLINE_DAYS} days")
         if step.reject_to not in ("submitter", "previous") and step.reject_to not in earlier:
             errors.add(step.location, f"{label}: reject_to must be submitter, previous or an "
                        f"earlier step ({', '.join(earlier) or 'none before this one'}), got "
