@@ -10,6 +10,10 @@ from .definitions import LANGUAGES
 MESSAGES: dict[str, dict[str, str]] = {
     "unknown_field": {"en": "Unknown field{hint}.", "zh": "未知字段{hint}"},
     "read_only": {"en": "This field is read-only.", "zh": "该字段为只读。"},
+    "transition_values_required_only": {
+        "en": "You may fire this transition but not edit the record: only the fields it "
+              "requires ({fields}) may come with it.",
+        "zh": "您可以执行此流转，但不能编辑该记录：只能随流转提交其必填字段（{fields}）。"},
     "state_by_transitions": {
         "en": "This field is the workflow's state: only its transitions change it "
               "(POST /api/{entity}/<id>/transitions/<name>; a record's _transitions "

@@ -106,3 +106,32 @@ def _force_state(crm, deal_id: int, state: str) -> None:  # type: ignore[no-unty
     table = platform.compiled.models["deal"].table
     with platform.writing() as conn:
         conn.execute(table.update().where(table.c.id == deal_id).values(status=state))
+
+
+def test_someone_named_in_who_who_only_reads_may_fill_in_what_it_requires_only(
+        make_client, tmp_path) -> None:
+    from ..access.conftest import person
+    from ..conftest import write_bundle
+    from .conftest import DEALS
+
+    reviewed = dict(DEALS)
+    reviewed["workflows/deal_flow.yaml"] = DEALS["workflows/deal_flow.yaml"].replace(
+        """          - name: reopen
+            from: lost""", """          - name: review
+            from: approved
+            to: won
+            who: {roles: [finance]}
+            requires: [notes]
+          - name: reopen
+            from: lost""")
+    crm = make_client(write_bundle(tmp_path / "reviewed", reviewed, name="deals"))
+    rep = person(crm, "rep", roles=("rep",))
+    finance = person(crm, "fin", roles=("finance",))
+    deal = new_deal(rep, amount="5000")
+    _force_state(crm, deal["id"], "approved")
+    edited = fire(finance, deal["id"], "review", values={"notes": "ok", "amount": "1"})
+    assert edited.status_code == 403 and "amount" in edited.json["errors"]
+    assert crm.get(f"/api/deal/{deal['id']}").json["amount"] == "5000.00"
+    done = fire(finance, deal["id"], "review", values={"notes": "核对无误"})
+    assert done.status_code == 200 and done.json["status"] == "won"
+    assert done.json["notes"] == "核对无误"

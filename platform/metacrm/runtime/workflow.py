@@ -19,7 +19,7 @@ from .approval_views import current_step
 from .approvals import start_chain
 from .context import Context
 from .payload import read_payload
-from .problems import BadQuery, Conflict, Invalid, NotFound
+from .problems import BadQuery, Conflict, Forbidden, Invalid, NotFound
 from .transitions import choices, complete, named_in_who, refusal
 from .writes import check_version, lock_reachable
 
@@ -48,6 +48,14 @@ def fire(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Conte
     operation = "read" if named_in_who(transition, ctx) else "update"
     access.require(operation, ctx)
     values, comment = _read_body(model, ctx, body, access)
+    if operation == "read":
+        # Named in `who` without the right to update: they may fire it and fill in what
+        # it requires, not change the rest of the record on the way.
+        extra = sorted(set(values) - set(transition.definition.requires))
+        if extra:
+            raise Forbidden(message("transition_values_required_only", ctx.locale,
+                                    fields=", ".join(transition.definition.requires) or "-"),
+                            key=extra[0])
     current = lock_reachable(conn, viewer, model, record_id, ctx, operation)
     check_version(current, expected_version, ctx)
     pending = pending_chain(conn, compiled, model, record_id)
