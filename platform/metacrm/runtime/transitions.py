@@ -20,7 +20,7 @@ from .actions import caller_values, run_actions, set_values
 from .context import Context, Principal
 from .holdings import record_holder
 from .problems import Conflict, Forbidden, Problem
-from .writes import lock_statement, save_changes
+from .writes import lock_statement, pending_chain, save_changes
 
 
 def refusal(conn: sa.Connection, viewer: Viewer, model: EntityModel,
@@ -169,21 +169,12 @@ def fire_on_referenced(conn: sa.Connection, compiled: Compiled, model: EntityMod
             "record_id": record[definition.reference]}).mappings().first()
         if current is None:
             continue  # a deleted record has no state left to move
+        waiting = pending_chain(conn, compiled, target, current["id"]) is not None
         problem = refusal(conn, viewer, target, workflow, transition, current, acting,
-                          pending=_pending(conn, compiled, target, current["id"]))
+                          pending=waiting)
         if problem is not None:
             raise Conflict({key: [f"{target.entity.label.get(ctx.locale)} #{current['id']}: "
                                   f"{text}" for text in texts]
                             for key, texts in problem.errors.items()})
         complete(conn, viewer, target, acting, current, {}, transition, plugins=plugins,
                  note=f"{transition.definition.label.get(ctx.locale)} ({cause})")
-
-
-def _pending(conn: sa.Connection, compiled: Compiled, model: EntityModel, record_id: int
-             ) -> bool:
-    if not model.approvals:
-        return False
-    approvals = compiled.metadata.tables["mc_approvals"]
-    return conn.execute(sa.select(approvals.c.id).where(
-        approvals.c.entity == model.name, approvals.c.record_id == record_id,
-        approvals.c.state == "pending")).first() is not None

@@ -21,7 +21,7 @@ from .context import Context
 from .payload import read_payload
 from .problems import BadQuery, Conflict, Forbidden, Invalid, NotFound
 from .transitions import choices, complete, named_in_who, refusal
-from .writes import check_version, lock_reachable
+from .writes import check_version, lock_reachable, pending_chain
 
 MAX_COMMENT = 2000
 BODY_KEYS = ("values", "comment")
@@ -104,17 +104,6 @@ def submit(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Con
     record, approval_id = start_chain(conn, viewer, model, ctx, current, {}, approval,
                                       transition=None, plugins=plugins, comment=text)
     return {"record": record, "approval": approval_id}
-
-
-def pending_chain(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                  record_id: int) -> Mapping[str, Any] | None:
-    """The record's pending approval chain, if any."""
-    if not model.approvals:
-        return None
-    approvals = compiled.metadata.tables["mc_approvals"]
-    return conn.execute(sa.select(approvals).where(
-        approvals.c.entity == model.name, approvals.c.record_id == record_id,
-        approvals.c.state == "pending")).mappings().first()
 
 
 def workflow_view(conn: sa.Connection, viewer: Viewer, model: EntityModel,

@@ -206,22 +206,29 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
                                           **shown_links}], "update")[0]
 
 
+def pending_chain(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+                  record_id: int | list[int]) -> Mapping[str, Any] | None:
+    """The pending approval chain of the record (of one of the records), if any."""
+    if not model.approvals:
+        return None
+    approvals = compiled.metadata.tables["mc_approvals"]
+    ids = record_id if isinstance(record_id, list) else [record_id]
+    return conn.execute(sa.select(approvals).where(
+        approvals.c.entity == model.name, approvals.c.record_id.in_(ids),
+        approvals.c.state == "pending").limit(1)).mappings().first()
+
+
 def refuse_while_pending(conn: sa.Connection, compiled: Compiled, model: EntityModel,
                          record_id: int | list[int], ctx: Context) -> None:
     """A record waiting for an approval chain is locked: only the chain changes it
     (nor may a deletion cascade to it, which would leave the chain unable to end)."""
-    if not model.approvals:
-        return
-    approvals = compiled.metadata.tables["mc_approvals"]
-    ids = record_id if isinstance(record_id, list) else [record_id]
-    pending = conn.execute(sa.select(approvals.c.id, approvals.c.approval).where(
-        approvals.c.entity == model.name, approvals.c.record_id.in_(ids),
-        approvals.c.state == "pending").limit(1)).first()
+    pending = pending_chain(conn, compiled, model, record_id)
     if pending is not None:
-        label = compiled.approvals[pending.approval].definition.label.get(ctx.locale) \
-            if pending.approval in compiled.approvals else pending.approval
+        name = pending["approval"]
+        label = compiled.approvals[name].definition.label.get(ctx.locale) \
+            if name in compiled.approvals else name
         raise Conflict(message("locked_for_approval", ctx.locale, approval=label,
-                               id=pending.id))
+                               id=pending["id"]))
 
 
 def _keep_within_hold_limit(conn: sa.Connection, compiled: Compiled, model: EntityModel,
