@@ -15,6 +15,7 @@ from ..compile.compiled import Compiled
 from ..compile.tables import USERS_TABLE
 from ..i18n import MESSAGES, message
 from .access import Viewer
+from .approval_timeline import record_event, user_name
 from .approval_views import record_titles, visible_chain
 from .approvals import PENDING, lock_chain
 from .context import Context
@@ -30,7 +31,7 @@ def comment(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: 
     step's approvers (not the author). Anyone who may see the chain may comment."""
     visible_chain(conn, compiled, ctx, approval_id)
     row = lock_chain(conn, compiled, approval_id, ctx)
-    _event(conn, compiled, ctx, approval_id, "comment", None, text)
+    record_event(conn, compiled, ctx, approval_id, "comment", None, text)
     tasks = compiled.metadata.tables["mc_approval_tasks"]
     waiting = set(conn.execute(sa.select(tasks.c.user_id).where(
         tasks.c.approval_id == approval_id, tasks.c.step_index == row.current,
@@ -77,7 +78,7 @@ def delegate_task(conn: sa.Connection, compiled: Compiled, ctx: Context, approva
         user_id=to, on_behalf_of=ctx.user_id, state=PENDING, created_at=ctx.now,
         remind_at=task["remind_at"], escalate_at=task["escalate_at"],
         reminded_at=task["reminded_at"], escalated_at=task["escalated_at"]))
-    _event(conn, compiled, ctx, approval_id, "delegate", task["step"], text)
+    record_event(conn, compiled, ctx, approval_id, "delegate", task["step"], text)
     notify(conn, compiled, ctx, [to], "approval_delegated", MESSAGES["approval_delegated"],
            MESSAGES["approval_said"] if text else None, entity=row.entity,
            record_id=row.record_id, approval_id=approval_id,
@@ -88,22 +89,13 @@ def _params(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Any, *,
             comment: str | None, step: str | None = None) -> dict[str, Any]:
     """What the notification texts name: labels stay Labels, so that each reader gets
     their own language."""
-    users = compiled.metadata.tables[USERS_TABLE]
     approval = compiled.approvals.get(row.approval)
     step_def = approval.definition.step(step) if approval and step else None
     # The title as the platform sees it: whoever is told may see the chain.
     platform = Context.system(ctx.user_id, ctx.locale, ctx.now)
     titles = record_titles(conn, compiled, Viewer(compiled, platform.principal, conn), platform,
                            [(row.entity, row.record_id)])
-    return {"who": conn.execute(sa.select(users.c.name).where(users.c.id == ctx.user_id)
-                                ).scalar() or "",
+    return {"who": user_name(conn, compiled, ctx.user_id),
             "approval": approval.definition.label if approval else row.approval,
             "step": step_def.label if step_def else (step or ""),
             "title": titles.get((row.entity, row.record_id), ""), "comment": comment or ""}
-
-
-def _event(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int, kind: str,
-           step: str | None, text: str | None) -> None:
-    conn.execute(compiled.metadata.tables["mc_approval_events"].insert().values(
-        approval_id=approval_id, user_id=ctx.user_id, kind=kind, step=step, comment=text,
-        at=ctx.now))

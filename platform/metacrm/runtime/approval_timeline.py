@@ -15,8 +15,8 @@ from ..i18n import MESSAGES
 from .context import Context
 
 
-def record_event(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int, kind: str,
-           step: str | None, comment: str | None) -> None:
+def record_event(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,
+                 kind: str, step: str | None, comment: str | None) -> None:
     conn.execute(compiled.metadata.tables["mc_approval_events"].insert().values(
         approval_id=approval_id, user_id=ctx.user_id, kind=kind, step=step, comment=comment,
         at=ctx.now))

@@ -36,6 +36,7 @@ from .approval_timeline import (
     texts,
     user_name,
 )
+from .approval_views import is_admin
 from .approvers import close_stand_ins, delegated, resolve_approvers
 from .audit import audit_changes
 from .context import Context
@@ -243,9 +244,7 @@ def withdraw(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id:
     if row.state != PENDING:
         raise Conflict(message("chain_finished", ctx.locale, id=approval_id,
                                state=message(f"state_{row.state}", ctx.locale)))
-    if row.submitter_id != ctx.user_id and not (ctx.principal.admin or ctx.principal.system
-                                                 or compiled.policy.is_admin(
-                                                     ctx.principal.roles)):
+    if row.submitter_id != ctx.user_id and not is_admin(compiled, ctx):
         raise Forbidden(message("only_submitter", ctx.locale))
     tasks = compiled.metadata.tables["mc_approval_tasks"]
     waiting = list(conn.execute(sa.select(tasks.c.user_id).where(
