@@ -121,7 +121,7 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel, view
     single = {k: args[k][-1] for k in LIST_PARAMETERS if args.get(k)}
     # Each parameter sets one part of the query; sort always applies (the default).
     setters: dict[str, Callable[[str], None]] = {
-        "limit": lambda raw: setattr(query, "limit", _limit(raw)),
+        "limit": lambda raw: setattr(query, "limit", parse_limit(raw)),
         "sort": lambda raw: setattr(query, "sort", _sort(raw or None, model, viewer,
                                                          default_sort)),
         "q": lambda raw: query.conditions.append(_search(raw, model, viewer)) if raw else None,
@@ -150,7 +150,8 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel, view
     return query
 
 
-def _limit(raw: str) -> int:
+def parse_limit(raw: str) -> int:
+    """A page size from a query string: 1 to MAX_LIMIT; ValueError says why not."""
     try:
         value = int(raw)
     except ValueError:

@@ -9,20 +9,24 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
-from ..i18n import kind_name, message, suggestion
+from ..i18n import kind_name, message
 from ..runtime.approval_actions import comment, delegate_task
 from ..runtime.approval_views import STATE_FILTERS, detail, inbox, submitted, visible_chain
 from ..runtime.approvals import APPROVED, REJECTED, decide, withdraw
 from ..runtime.approvers import create_delegation, list_delegations, revoke_delegation
 from ..runtime.context import Context
-from ..runtime.notifications import decode_cursor
 from ..runtime.problems import BadQuery, Forbidden, Invalid
-from ..runtime.query import DEFAULT_LIMIT, MAX_LIMIT
 from ..values import parse_text
 from .auth import current_context, is_admin
-from .requests import json_body, platform, refuse_nul_values
+from .requests import (
+    body_object,
+    page_arguments,
+    platform,
+    query_arguments,
+    refuse_nul_values,
+)
 
 approvals_api = Blueprint("metacrm_approvals", __name__, url_prefix="/api/approvals")
 approvals_api.before_request(refuse_nul_values)
@@ -166,48 +170,6 @@ def revoke(delegation_id: int) -> Any:
     with plat.writing() as conn:
         revoke_delegation(conn, plat.compiled, ctx, delegation_id, admin=is_admin(ctx))
     return Response(status=204)
-
-
-def page_arguments(ctx: Context, args: Mapping[str, str], kind: str
-                   ) -> tuple[int, int | None]:
-    """``limit`` (1–MAX_LIMIT, default DEFAULT_LIMIT) and the id a ``cursor`` holds."""
-    limit = DEFAULT_LIMIT
-    if "limit" in args:
-        try:
-            limit = int(args["limit"])
-        except ValueError:
-            limit = 0
-        if not 1 <= limit <= MAX_LIMIT:
-            raise BadQuery(f"limit must be a whole number between 1 and {MAX_LIMIT}",
-                           key="limit")
-    try:
-        after = decode_cursor(kind, args["cursor"]) if args.get("cursor") else None
-    except ValueError as exc:
-        raise BadQuery(str(exc), key="cursor") from None
-    return limit, after
-
-
-def query_arguments(ctx: Context, known: tuple[str, ...]) -> dict[str, str]:
-    """The query string, each parameter once; an unknown one is 400, not ignored."""
-    errors = {key: [message("unknown_parameter", ctx.locale,
-                            hint=suggestion(key, known, ctx.locale))]
-              for key in request.args if key not in known}
-    errors.update({key: [f"'{key}' is given more than once"] for key in request.args
-                   if key in known and len(request.args.getlist(key)) > 1})
-    if errors:
-        raise BadQuery(errors)
-    return {key: request.args[key] for key in request.args}
-
-
-def body_object(ctx: Context, keys: tuple[str, ...], *, optional: bool = False) -> dict[str, Any]:
-    if optional and not request.get_data(cache=True):
-        return {}
-    body = json_body(ctx)
-    unknown = {key: [message("unknown_field", ctx.locale, hint=suggestion(key, keys, ctx.locale))]
-               for key in body if key not in keys}
-    if unknown:
-        raise Invalid(unknown)
-    return body
 
 
 def _comment(ctx: Context, body: Mapping[str, Any]) -> str | None:

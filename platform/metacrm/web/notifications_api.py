@@ -11,9 +11,8 @@ from ..i18n import kind_name, message
 from ..runtime.notifications import list_notifications, mark_all_read, mark_read, unread_count
 from ..runtime.problems import BadQuery, Invalid, NotFound
 from ..values import parse_text
-from .approvals_api import body_object, page_arguments, query_arguments
 from .auth import current_context
-from .requests import platform, refuse_nul_values
+from .requests import body_object, page_arguments, platform, query_arguments, refuse_nul_values
 
 notifications_api = Blueprint("metacrm_notifications", __name__,
                               url_prefix="/api/notifications")

@@ -3,7 +3,7 @@ what no endpoint can take (NUL characters), and answer with a record."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import orjson
@@ -12,10 +12,12 @@ from flask import Response, current_app, jsonify, request
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
-from ..i18n import message, negotiate_language
+from ..i18n import message, negotiate_language, suggestion
 from ..platform import Platform
 from ..runtime.context import Context
-from ..runtime.problems import BadQuery, NotFound, Problem
+from ..runtime.notifications import decode_cursor
+from ..runtime.problems import BadQuery, Invalid, NotFound, Problem
+from ..runtime.query import DEFAULT_LIMIT, parse_limit
 
 T = TypeVar("T")
 
@@ -115,3 +117,39 @@ def with_fresh_schema(action: Callable[[Compiled], T]) -> T:
             raise
         return action(fresh)
 
+
+def page_arguments(ctx: Context, args: Mapping[str, str], kind: str
+                   ) -> tuple[int, int | None]:
+    """``limit`` (1–MAX_LIMIT, default DEFAULT_LIMIT) and the id a ``cursor`` holds."""
+    try:
+        limit = parse_limit(args["limit"]) if "limit" in args else DEFAULT_LIMIT
+    except ValueError as exc:
+        raise BadQuery(str(exc), key="limit") from None
+    try:
+        after = decode_cursor(kind, args["cursor"]) if args.get("cursor") else None
+    except ValueError as exc:
+        raise BadQuery(str(exc), key="cursor") from None
+    return limit, after
+
+
+def query_arguments(ctx: Context, known: tuple[str, ...]) -> dict[str, str]:
+    """The query string, each parameter once; an unknown one is 400, not ignored."""
+    errors = {key: [message("unknown_parameter", ctx.locale,
+                            hint=suggestion(key, known, ctx.locale))]
+              for key in request.args if key not in known}
+    errors.update({key: [f"'{key}' is given more than once"] for key in request.args
+                   if key in known and len(request.args.getlist(key)) > 1})
+    if errors:
+        raise BadQuery(errors)
+    return {key: request.args[key] for key in request.args}
+
+
+def body_object(ctx: Context, keys: tuple[str, ...], *, optional: bool = False) -> dict[str, Any]:
+    if optional and not request.get_data(cache=True):
+        return {}
+    body = json_body(ctx)
+    unknown = {key: [message("unknown_field", ctx.locale, hint=suggestion(key, keys, ctx.locale))]
+               for key in body if key not in keys}
+    if unknown:
+        raise Invalid(unknown)
+    return body
