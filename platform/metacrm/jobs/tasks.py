@@ -13,7 +13,7 @@ process does.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -95,12 +95,8 @@ def perform(platform: Platform, task: Task, now: datetime, *, dry_run: bool = Fa
             ) -> Outcome:
     """Do what ``task`` does at ``now``, in one transaction (with ``dry_run``: say what
     it would do and change nothing)."""
-    if task.name == DEADLINES.name:
-        return _deadlines(platform, now, dry_run)
-    if task.name == MAIL.name:
-        return _mail(platform, now, dry_run)
-    if task.entity is None:
-        return _housekeeping(platform, now, dry_run)
+    if task.entity is None:  # one of the platform's own
+        return _PLATFORM_WORK[task.name](platform, now, dry_run)
     compiled = platform.compiled
     model = compiled.models[task.entity]
     rule = _rule(model.entity.pool.return_rules if model.entity.pool else (), task)
@@ -162,6 +158,11 @@ def _mail(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
     errors = f" (last error: {run.errors[-1]})" if run.errors else ""
     return Outcome(run.as_dict(), f"e-mailed {run.sent} notification(s), {run.failed} failed "
                                   f"(to retry), {run.gave_up} given up{errors}")
+
+
+# What each of the platform's own tasks does (pool return rules are the others).
+_PLATFORM_WORK: dict[str, Callable[[Platform, datetime, bool], Outcome]] = {
+    HOUSEKEEPING.name: _housekeeping, DEADLINES.name: _deadlines, MAIL.name: _mail}
 
 
 def run_task(name: str, now: str | None = None) -> dict[str, Any]:
