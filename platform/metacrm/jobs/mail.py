@@ -70,6 +70,9 @@ def parse_smtp_url(url: str) -> SmtpServer:
         timeout = float(query.get("timeout", TIMEOUT))
     except ValueError as exc:
         raise ValueError(f"METACRM_SMTP_URL: {exc}") from None
+    if not 0 < timeout <= 600:  # also refuses nan and inf, which sockets reject later
+        raise ValueError(f"METACRM_SMTP_URL: timeout must be between 0 and 600 seconds, "
+                         f"got {query['timeout']}")
     return SmtpServer(parts.hostname, port,
                       unquote(parts.username) if parts.username else None,
                       unquote(parts.password) if parts.password else None,
