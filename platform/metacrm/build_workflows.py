@@ -24,7 +24,7 @@ def build_workflow(doc: Document, bundle: str) -> WorkflowDef:
     name = data["workflow"]
     return WorkflowDef(
         name=name, entity=data["entity"], field=data["field"],
-        label=Label.of(data.get("label"), humanize(name)),
+        label=Label.of(data.get("label"), humanize(name)), help=Label.of(data.get("help")),
         transitions=tuple(_transition(doc, i, spec)
                           for i, spec in enumerate(data["transitions"])),
         initial=_state(data.get("initial")), final=tuple(str(s) for s in data.get("final", ())),

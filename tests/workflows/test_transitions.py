@@ -135,3 +135,17 @@ def test_someone_named_in_who_who_only_reads_may_fill_in_what_it_requires_only(
     done = fire(finance, deal["id"], "review", values={"notes": "核对无误"})
     assert done.status_code == 200 and done.json["status"] == "won"
     assert done.json["notes"] == "核对无误"
+
+
+def test_a_workflows_help_is_kept(tmp_path) -> None:
+    from metacrm.catalog_loader import load_catalog
+
+    from ..conftest import write_bundle
+    from .conftest import DEALS
+
+    helped = dict(DEALS)
+    helped["workflows/deal_flow.yaml"] = DEALS["workflows/deal_flow.yaml"].replace(
+        "        field: status\n",
+        "        field: status\n        help: {en: How a deal is won, zh: 商机如何赢单}\n", 1)
+    catalog = load_catalog([write_bundle(tmp_path / "helped", helped, name="deals")])
+    assert catalog.workflows["deal_flow"].help.get("zh") == "商机如何赢单"

@@ -67,6 +67,7 @@ class WorkflowDef:
     field: str  # a choice field: its options are the states
     label: Label
     transitions: tuple[TransitionDef, ...]
+    help: Label = NO_TEXT
     initial: str | None = None  # default: the field's default, else its first option
     final: tuple[str, ...] = ()
     bundle: str = ""
