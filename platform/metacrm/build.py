@@ -7,7 +7,6 @@ looks across files (references, extensions, expressions) is ``resolve.py``'s.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from .build_ownership import build_assignment, build_pool, build_return_rules, build_transfer
@@ -27,6 +26,7 @@ from .definitions import (
     humanize,
 )
 from .errors import ErrorCollector
+from .expressions import check_regex
 from .loader import Document
 
 SYSTEM_FIELDS = ("id", "created_at", "updated_at", "created_by", "updated_by", "version",
@@ -53,6 +53,7 @@ _KEYS_FOR_TYPES: dict[str, tuple[str, ...]] = {
     "expression": ("formula",),
     "result": ("formula",),
     "scale": ("decimal", "formula"),
+    "rounding": ("formula", "rollup"),
     "from": ("rollup",),
     "aggregate": ("rollup",),
     "of": ("rollup",),
@@ -200,7 +201,8 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector
             on_delete=spec.get("on_delete", "restrict"), format=spec.get("format"),
             expression=spec.get("expression"), result=spec.get("result"),
             source=spec.get("from"), aggregate=spec.get("aggregate"), of=spec.get("of"),
-            where=spec.get("where"), scale=spec.get("scale"), location=where,
+            where=spec.get("where"), scale=spec.get("scale"),
+            rounding=spec.get("rounding", "half_up"), location=where,
         )
     return fields, inline_sets
 
@@ -220,12 +222,9 @@ def _article(word: str) -> str:
 def _check_field_values(doc: Document, name: str, spec: dict[str, Any],
                         errors: ErrorCollector) -> None:
     ftype = spec["type"]
-    if "pattern" in spec:
-        try:
-            re.compile(spec["pattern"])
-        except re.error as exc:
-            errors.add(doc.at("fields", name, "pattern"), f"pattern is not a valid regular "
-                       f"expression: {exc}")
+    if "pattern" in spec and (problem := check_regex(spec["pattern"])):
+        errors.add(doc.at("fields", name, "pattern"), f"pattern: {problem} (patterns use "
+                   "RE2 syntax: no look-around or back-references)")
     default = spec.get("default")
     if isinstance(default, str) and default.startswith("$"):
         if default not in DEFAULT_MACROS:

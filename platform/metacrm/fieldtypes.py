@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,13 +37,67 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+class MinorUnits(sa.types.UserDefinedType[int]):
+    """SQLite's declaration of an exact number kept as a whole count of its smallest
+    unit (cents for money). The declared name tells a migration which form the values
+    of an existing column are in."""
+
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        self.precision, self.scale = precision, scale
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return f"MINOR_UNITS({self.precision}, {self.scale})"
+
+
+class ExactNumeric(sa.types.TypeDecorator[Decimal]):
+    """A decimal that comes back exactly as it went in, on every database.
+
+    PostgreSQL has NUMERIC. SQLite has no decimal type: it would keep
+    9999999999999999.99 as a binary double (10000000000000000.0), so there the
+    value is stored as an integer of minor units (999999999999999999), which also
+    keeps sorting, comparing and SUM exact.
+    """
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision, scale)
+        self.precision, self.scale = precision, scale
+
+    def load_dialect_impl(self, dialect: Any) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(MinorUnits(self.precision, self.scale))
+        return dialect.type_descriptor(sa.Numeric(self.precision, self.scale))
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return int(Decimal(value).scaleb(self.scale).to_integral_value(ROUND_HALF_UP))
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-self.scale)
+        return Decimal(value)
+
+    def coerce_compared_value(self, op: Any, value: Any) -> sa.types.TypeEngine[Any]:
+        # Whatever it is compared with is bound as this type, so also scaled on SQLite.
+        return self
+
+
 DEFAULT_DECIMAL_SCALE = 4
+# Digits in all of the exact numeric types. Eighteen digits fit a 64-bit integer of
+# minor units, which is how SQLite keeps them exactly (it has no decimal type).
+NUMERIC_PRECISION = {"money": 18, "percent": 9, "decimal": 18}
+NUMERIC_KINDS = tuple(NUMERIC_PRECISION)
 
 _FIXED_TYPES: dict[str, Callable[[], sa.types.TypeEngine]] = {
     "text": sa.Text,
     "integer": sa.BigInteger,
-    "money": lambda: sa.Numeric(18, 2),
-    "percent": lambda: sa.Numeric(9, 2),
     "boolean": sa.Boolean,
     "date": sa.Date,
     "datetime": UtcDateTime,
@@ -63,8 +117,8 @@ def column_type(field: FieldDef) -> sa.types.TypeEngine:
     kind = field.value_type
     if kind == "string":
         return sa.String(field.max_length or DEFAULT_STRING_LENGTH)
-    if kind == "decimal":
-        return sa.Numeric(28, field.scale if field.scale is not None else DEFAULT_DECIMAL_SCALE)
+    if kind in NUMERIC_KINDS:
+        return ExactNumeric(*numeric_shape(field))
     if kind == "text" and field.max_length:
         return sa.Text()
     return _FIXED_TYPES[kind]()
@@ -115,3 +169,14 @@ def decimal_scale(field: FieldDef) -> int:
     if field.value_type in ("money", "percent"):
         return 2
     return field.scale if field.scale is not None else DEFAULT_DECIMAL_SCALE
+
+
+def numeric_shape(field: FieldDef) -> tuple[int, int]:
+    """(digits in all, digits after the point) of a decimal, money or percent field."""
+    return NUMERIC_PRECISION[field.value_type], decimal_scale(field)
+
+
+def largest_value(field: FieldDef) -> Decimal:
+    """The largest magnitude a decimal, money or percent field holds."""
+    precision, scale = numeric_shape(field)
+    return (Decimal(10) ** precision - 1).scaleb(-scale)

@@ -118,6 +118,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "locked_for_approval": {"en": "The record is waiting for {approval} (approval #{id}): it "
                                   "cannot change until the chain is decided or withdrawn.",
                             "zh": "该记录正在等待{approval}（审批 #{id}），审批完成或撤回前不能修改。"},
+    "formula_failed": {"en": "This formula could not be computed: {reason}.",
+                       "zh": "该公式无法计算：{reason}。"},
+    "rule_failed": {"en": "Rule '{rule}' could not be evaluated: {reason}.",
+                    "zh": "规则“{rule}”无法求值：{reason}。"},
+    "condition_failed": {"en": "The condition of {what} could not be evaluated: {reason}.",
+                         "zh": "{what}的条件无法求值：{reason}。"},
+    "too_large": {"en": "The computed value {value} is more than this field holds "
+                        "(at most {limit} in magnitude).",
+                  "zh": "计算结果 {value} 超出该字段可保存的范围（绝对值最多 {limit}）。"},
     "action_failed": {"en": "Could not compute {field} = {expression}: {reason}.",
                       "zh": "无法计算 {field} = {expression}：{reason}。"},
     "hook_refused": {"en": "{hook} refused: {reason}", "zh": "{hook} 拒绝：{reason}"},

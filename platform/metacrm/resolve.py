@@ -22,7 +22,7 @@ from .definitions import (
     OptionSetDef,
 )
 from .errors import ErrorCollector, did_you_mean
-from .expressions import ExpressionError, check_expression
+from .expressions import ExpressionError, check_expression, expression_type
 from .literals import field_types, literal_problem, unfit_literal
 from .resolve_ownership import check_ownership, extend_ownership
 from .resolve_roles import check_roles, resolve_roles
@@ -168,7 +168,11 @@ def _resolve_rollups(entities: dict[str, EntityDef], optionsets: dict[str, Optio
                 errors.add(field.location, f"{where}: cannot take {field.aggregate} of "
                            f"'{field.of}', a {source.value_type} field")
                 continue
-            result = "decimal" if field.aggregate == "avg" else source.value_type
+            result = source.value_type
+            if field.aggregate == "avg" and result == "integer":
+                result = "decimal"  # the average of whole numbers has places
+            if result == "decimal" and field.scale is None:
+                field = replace(field, scale=source.scale)
         for name, wanted in (field.where or {}).items():
             if name not in child.fields:
                 errors.add(field.location, f"{where}: 'where' names unknown field "
@@ -224,6 +228,10 @@ def _check_field(catalog: Catalog, entity: EntityDef, field: FieldDef,
     if field.to is not None and field.to not in catalog.entities:
         errors.add(field.location, f"{where}: unknown entity '{field.to}'"
                    f"{did_you_mean(field.to, catalog.entities)}")
+    for bound in ("min", "max"):
+        value = getattr(field, bound)
+        if value is not None and (problem := unfit_literal(field, value)):
+            errors.add(field.location, f"{where}: {bound} {problem}")
     if field.default is not None and not (isinstance(field.default, str)
                                           and field.default.startswith("$")):
         problem = unfit_literal(field, field.default)
@@ -245,7 +253,7 @@ def _check_field(catalog: Catalog, entity: EntityDef, field: FieldDef,
 def _check_expression(source: str, names: dict[str, str], where: Location, what: str,
                       errors: ErrorCollector) -> None:
     try:
-        check_expression(source, names)
+        check_expression(source, names, result="bool")
     except ExpressionError as exc:
         errors.add(where, f"{what}: {exc}")
 
@@ -255,7 +263,8 @@ def _check_formulas(entity: EntityDef, names: dict[str, str], errors: ErrorColle
     depends: dict[str, set[str]] = {}
     for field in formulas.values():
         try:
-            expression = check_expression(field.expression or "", names)
+            expression = check_expression(field.expression or "", names,
+                                          result=expression_type(field.value_type))
         except ExpressionError as exc:
             errors.add(field.location, f"formula '{entity.name}.{field.name}': {exc}")
             continue

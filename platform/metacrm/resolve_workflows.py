@@ -19,7 +19,7 @@ from .definitions import (
     WorkflowDef,
 )
 from .errors import ErrorCollector, did_you_mean
-from .expressions import ExpressionError, check_expression
+from .expressions import ExpressionError, check_expression, expression_type
 from .literals import field_types
 
 Named = TypeVar("Named", WorkflowDef, ApprovalDef)
@@ -252,7 +252,7 @@ def _check_values(target: EntityDef, values: Mapping[str, str], types: Mapping[s
                        + ("the workflow's state" if name == protected else "computed") + ")")
             continue
         try:
-            check_expression(source, types)
+            check_expression(source, types, result=expression_type(field.value_type))
         except ExpressionError as exc:
             hint = ""
             if source.isidentifier() and field.value_type in TEXT_TYPES + ("choice",):
@@ -357,6 +357,6 @@ def _check_approver(catalog: Catalog, entity: EntityDef, approver: ApproverDef,
 def _expression(source: str, types: Mapping[str, str], where: Location, what: str,
                 errors: ErrorCollector) -> None:
     try:
-        check_expression(source, types)
+        check_expression(source, types, result="bool")
     except ExpressionError as exc:
         errors.add(where, f"{what}: {exc}")

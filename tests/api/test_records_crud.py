@@ -287,7 +287,7 @@ def test_bounds_lengths_and_formats_of_other_kinds(crm, subtests) -> None:
         ("opportunity", {"probability": -1}, "probability",
          "Must be greater than or equal to 0."),
         ("opportunity", {"amount": "1e20"}, "amount",
-         "Must be less than or equal to 9999999999999999."),
+         "Must be less than or equal to 9999999999999999.99."),
         ("activity", {"subject": "s", "occurred_at": "yesterday"}, "occurred_at",
          "Not a valid date and time."),
         ("activity", {"subject": "s", "type": "fax"}, "type",

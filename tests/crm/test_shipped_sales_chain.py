@@ -6,6 +6,7 @@ runtime does with them is tested with the runtime."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -418,7 +419,8 @@ def test_guards_hold_and_fail_where_they_should(compiled: Compiled) -> None:
         guard = compiled.workflows[entity].transitions[transition].guard
         assert guard is not None
         return (
-            guard.evaluate({"today": today, "now": today, "user": 1, "roles": [], **values}) is True
+            guard.evaluate({"today": today, "now": today, "user": 1, "roles": [],
+                            **_exact(values)}) is True
         )
 
     assert holds("opportunity", "win", amount=120000.0)
@@ -492,12 +494,18 @@ def test_each_approval_chain_has_its_steps(catalog: Catalog, name: str) -> None:
     assert any(t.approval == name for t in workflow.transitions)
 
 
+def _exact(values: dict[str, Any]) -> dict[str, Any]:
+    """Amounts as the engine hands them to expressions: exact, never binary floats."""
+    return {k: Fraction(str(v)) if isinstance(v, float) else v for k, v in values.items()}
+
+
 def _steps(
     compiled: Compiled, name: str, roles: tuple[str, ...] = ("salesperson",), **values: Any
 ) -> list[str]:
     """The steps a chain takes for a record with ``values``, as it is started."""
     approval = compiled.approvals[name]
-    context = {"roles": list(roles), "today": datetime(2026, 3, 1, tzinfo=UTC), "user": 1, **values}
+    context = {"roles": list(roles), "today": datetime(2026, 3, 1, tzinfo=UTC), "user": 1,
+               **_exact(values)}
     return [
         s.name
         for s in approval.definition.steps

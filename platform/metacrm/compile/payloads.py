@@ -7,18 +7,19 @@ formatted with the field's limits, never English text patched afterwards.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..definitions import Catalog, EntityDef, FieldDef
-from ..fieldtypes import DEFAULT_DECIMAL_SCALE, DEFAULT_STRING_LENGTH
+from ..expressions.functions import compile_regex
+from ..fieldtypes import DEFAULT_STRING_LENGTH, decimal_scale, largest_value
 from ..i18n import kind_name, message
+from ..values import parse_text
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-.]{3,28}[0-9](\s*(ext\.?|x|转)\s*\d{1,6})?$")
-_DECIMAL_LIMITS = {"money": (2, 16), "percent": (2, 5), "decimal": (None, 24)}
 
 
 def compile_payload_schema(catalog: Catalog, entity: EntityDef, lang: str) -> type[Schema]:
@@ -53,8 +54,7 @@ def _field(catalog: Catalog, field: FieldDef, lang: str) -> fields.Field:
             checks.append(validate.Length(max=limit, error=message("max_length", lang,
                                                                    max=limit)))
         if field.pattern:
-            checks.append(validate.Regexp(f"(?:{field.pattern})\\Z",
-                                          error=message("pattern", lang)))
+            checks.append(_whole_match(field.pattern, message("pattern", lang)))
     if kind in ("integer", "decimal", "money", "percent", "date", "datetime"):
         low, high = field.min, field.max
         if kind == "percent":
@@ -111,6 +111,16 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
+def _whole_match(pattern: str, error: str) -> Any:
+    # RE2 takes time linear in the value: a definition's pattern cannot stall a request.
+    compiled = compile_regex(pattern)
+
+    def check(value: str) -> None:
+        if compiled.fullmatch(value) is None:
+            raise ValidationError(error)
+    return check
+
+
 def _no_nul(lang: str) -> Any:
     # PostgreSQL cannot store NUL in text and SQLite's LIKE stops at it.
     def check(value: str) -> None:
@@ -121,31 +131,28 @@ def _no_nul(lang: str) -> Any:
 
 def _decimal_field(field: FieldDef, checks: list[Any], common: dict[str, Any],
                    lang: str) -> fields.Field:
-    scale, digits = _DECIMAL_LIMITS[field.type]
-    if scale is None:
-        scale = field.scale if field.scale is not None else DEFAULT_DECIMAL_SCALE
+    scale = decimal_scale(field)
+    largest = largest_value(field)
 
     def fits(value: Decimal) -> None:
         exponent = value.as_tuple().exponent
         if isinstance(exponent, int) and exponent < -scale:
             raise ValidationError(message("invalid", lang, kind=kind_name(field.type, lang))
                                   + f" (≤ {scale} decimals)")
-        if abs(value) >= Decimal(10) ** digits:
-            raise ValidationError(message("max", lang, max=f"{Decimal(10) ** digits - 1}"))
+        if abs(value) > largest:
+            raise ValidationError(message("max", lang, max=largest) if value > 0
+                                  else message("min", lang, min=-largest))
 
     return fields.Decimal(allow_nan=False, validate=[fits, *checks], **common)
 
 
 def _bounds(kind: str, low: Any, high: Any, lang: str) -> list[Any]:
-    convert = (date.fromisoformat if kind == "date" else
-               (lambda v: v) if kind == "datetime" else Decimal if kind != "integer" else int)
+    """Range checks for ``min``/``max`` (check has read them as values of ``kind``)."""
     checks = []
-    if kind == "datetime":
-        return checks  # datetime bounds are ISO texts compared after parsing; rare, skipped
     if low is not None:
-        bound = convert(str(low)) if kind == "date" else convert(low)
-        checks.append(validate.Range(min=bound, error=message("min", lang, min=low)))
+        checks.append(validate.Range(min=parse_text(kind, str(low)),
+                                     error=message("min", lang, min=low)))
     if high is not None:
-        bound = convert(str(high)) if kind == "date" else convert(high)
-        checks.append(validate.Range(max=bound, error=message("max", lang, max=high)))
+        checks.append(validate.Range(max=parse_text(kind, str(high)),
+                                     error=message("max", lang, max=high)))
     return checks

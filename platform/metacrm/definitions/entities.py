@@ -82,8 +82,9 @@ class FieldDef:
     aggregate: str | None = None
     of: str | None = None
     where: Mapping[str, Any] | None = None
-    # decimal precision
+    # decimal precision, and how a computed number is rounded to it
     scale: int | None = None
+    rounding: str = "half_up"
     location: Location = UNKNOWN
 
     @property

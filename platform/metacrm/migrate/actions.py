@@ -135,14 +135,18 @@ class AlterColumnType(Action):
     new: str
     widen: bool = True
     target: TypeShape | None = None
+    # A narrowing that keeps every value: fewer digits before the point, where no row
+    # has that many (checked when planned, and checked again when applied).
+    lossless: bool = False
 
     @property
     def destructive(self) -> bool:
-        return not self.widen
+        return not (self.widen or self.lossless)
 
     def describe(self) -> str:
         verb = "widen" if self.widen else "narrow"
-        return f"{verb} column {self.table}.{self.column} {self.old} -> {self.new}"
+        text = f"{verb} column {self.table}.{self.column} {self.old} -> {self.new}"
+        return f"{text} (every value fits)" if self.lossless else text
 
     def run(self, conn: Connection) -> None:
         if conn.dialect.name != "sqlite":
@@ -153,6 +157,51 @@ class AlterColumnType(Action):
                 raise MigrationCheckFailed(
                     f"{misfits} rows of {self.table}.{self.column} do not fit {self.new}"
                 )
+        sqlite_alter.rewrite_column(conn, self.table, self.column, type_sql=self.new)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoreMinorUnits(Action):
+    """SQLite: rewrite an exact number column's values as whole minor units.
+
+    ``from_scale`` is None for a column in the old form (a NUMERIC holding the
+    numbers themselves, which SQLite keeps as doubles), else the scale its minor
+    units have now: the values are multiplied by the difference. Rounding only
+    happens to values already stored with more places than the field allows.
+    """
+
+    column: str
+    old: str
+    new: str
+    scale: int
+    from_scale: int | None = None
+    target: TypeShape | None = None
+
+    @property
+    def destructive(self) -> bool:
+        return self.from_scale is not None and self.from_scale > self.scale
+
+    def describe(self) -> str:
+        return (f"store column {self.table}.{self.column} {self.old} -> {self.new} "
+                "(rewrites every value as whole minor units)")
+
+    @property
+    def statements(self) -> tuple[str, ...]:
+        places = self.scale - (self.from_scale or 0)
+        column = f'"{self.column}"'  # SQLite only: its quoting, whatever the name
+        value = f"{column} * {10**places}" if places >= 0 else f"{column} / {10**-places}.0"
+        update = (f'UPDATE "{self.table}" SET {column} = CAST(ROUND({value}) AS INTEGER) '
+                  f"WHERE {column} IS NOT NULL")
+        return (update,)
+
+    def run(self, conn: Connection) -> None:
+        if self.target is not None and self.from_scale is None:
+            wanted = TypeShape("numeric", (self.target.size[0], self.scale))
+            misfits = checks.count_misfits(conn, self.table, self.column, wanted)
+            if misfits:
+                raise MigrationCheckFailed(
+                    f"{misfits} rows of {self.table}.{self.column} do not fit {self.new}")
+        super().run(conn)
         sqlite_alter.rewrite_column(conn, self.table, self.column, type_sql=self.new)
 
 

@@ -41,7 +41,8 @@ def count_values(conn: Connection, table: str, column: str) -> int:
 
 
 def count_misfits(conn: Connection, table: str, column: str, shape: TypeShape) -> int:
-    """Rows whose value would not fit ``shape`` (too long, too many digits, out of range).
+    """Rows whose value would not fit ``shape`` (too long, too many digits, out of range),
+    the values read as they are stored (for minor units: already scaled).
 
     Fewer digits after the point is not a misfit: the value is rounded, which
     is what allowing a destructive change accepts.
@@ -54,6 +55,10 @@ def count_misfits(conn: Connection, table: str, column: str, shape: TypeShape) -
         precision, scale = shape.size
         assert isinstance(precision, int) and isinstance(scale, int)
         condition = sa.func.abs(col) >= 10 ** (precision - scale)
+    elif shape.kind == "minor_units":
+        precision = shape.size[0]
+        assert isinstance(precision, int)
+        condition = sa.func.abs(col) >= 10**precision
     elif shape.kind == "integer":
         bounds = integer_bounds(shape)
         assert bounds is not None

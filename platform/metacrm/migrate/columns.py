@@ -21,8 +21,9 @@ from .actions import (
     AlterNullable,
     DropColumn,
     Refusal,
+    StoreMinorUnits,
 )
-from .shapes import Change, compare_shapes, sqlite_affinity, type_sql
+from .shapes import Change, TypeShape, compare_shapes, sqlite_affinity, type_sql
 from .snapshot import ColumnSnap, TableSnap
 
 # What SQLite accepts as the default of a column added to an existing table.
@@ -93,6 +94,9 @@ def _alter_type(
     change = compare_shapes(old, new)
     if sqlite and live.primary_key and old.kind == new.kind == "integer":
         return []  # every SQLite integer is 64-bit, and the rowid alias must stay as it is
+    if sqlite and new.kind == "minor_units" and (old.kind == "numeric" or (
+            old.kind == "minor_units" and old.size[1] != new.size[1])):
+        return [_store_minor_units(conn, table, live, new, allow_destructive)]
     widen_or_narrow = change in (Change.WIDEN, Change.NARROW)
     if widen_or_narrow and sqlite and sqlite_affinity(old.sql) != sqlite_affinity(new.sql):
         change = Change.INCOMPATIBLE
@@ -108,7 +112,8 @@ def _alter_type(
             )
         ]
     subject = f"narrow column {name} {old} -> {new}"
-    if change is Change.NARROW and not allow_destructive:
+    lossless = change is Change.NARROW and _keeps_every_place(old, new)
+    if change is Change.NARROW and not (allow_destructive or lossless):
         return [
             Refusal(
                 subject,
@@ -132,11 +137,42 @@ def _alter_type(
             old=str(old),
             new=new.sql,
             widen=change is Change.WIDEN,
+            lossless=lossless,
             target=new,
             # SQLite: no ALTER COLUMN; the action rewrites the declaration in place.
             sql=() if sqlite else (ddl.alter_type(table, live.name, new.sql, conn.dialect),),
         )
     ]
+
+
+def _keeps_every_place(old: TypeShape, new: TypeShape) -> bool:
+    """A numeric narrowing that only lowers the digits before the point: no value
+    changes as long as each fits, which the plan checks before doing it."""
+    return (old.kind == new.kind and old.kind in ("numeric", "minor_units")
+            and isinstance(old.size[1], int) and isinstance(new.size[1], int)
+            and new.size[1] >= old.size[1])
+
+
+def _store_minor_units(conn: Connection, table: str, live: ColumnSnap, new: TypeShape,
+                       allow_destructive: bool) -> Action | Refusal:
+    old = live.shape
+    scale = new.size[1]
+    assert isinstance(scale, int)
+    from_scale = old.size[1] if old.kind == "minor_units" else None
+    action = StoreMinorUnits(table=table, column=live.name, old=str(old), new=new.sql,
+                             scale=scale, from_scale=from_scale,  # type: ignore[arg-type]
+                             target=new)
+    subject = action.describe()
+    if action.destructive and not allow_destructive:
+        return Refusal(subject, "values with more places than the new scale would be rounded",
+                       ALLOW_HINT)
+    if from_scale is None:
+        fits = TypeShape("numeric", (new.size[0], scale))
+        misfits = checks.count_misfits(conn, table, live.name, fits)
+        if misfits:
+            return Refusal(subject, f"{misfits} rows hold values that do not fit {new}",
+                           "shorten or correct them first")
+    return action
 
 
 def _alter_nullable(

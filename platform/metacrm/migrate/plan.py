@@ -29,6 +29,7 @@ from .actions import (
     DropIndex,
     DropTable,
     Refusal,
+    StoreMinorUnits,
 )
 from .snapshot import (
     IndexSnap,
@@ -47,7 +48,7 @@ _PHASES: tuple[tuple[type[Action], ...], ...] = (
     (DropIndex,),
     (CreateTable, AddForeignKey),
     (AddColumn,),
-    (AlterColumnType, AlterNullable),
+    (AlterColumnType, StoreMinorUnits, AlterNullable),
     (AddIndex,),
     (DropColumn,),
     (DropTable,),

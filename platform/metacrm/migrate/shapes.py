@@ -30,8 +30,8 @@ class TypeShape:
     """A column type as ``kind`` plus the sizes that matter for that kind.
 
     ``size`` per kind: string/char ``(length,)`` (``None`` = unbounded);
-    integer/float ``(bytes,)``; numeric ``(precision, scale)`` (``None`` =
-    unbounded); datetime/time ``(with_time_zone,)``; other ``(ddl,)``.
+    integer/float ``(bytes,)``; numeric and minor_units (SQLite's exact decimals,
+    kept as whole minor units) ``(precision, scale)`` (``None`` = unbounded); datetime/time ``(with_time_zone,)``; other ``(ddl,)``.
     """
 
     kind: str
@@ -104,6 +104,8 @@ def shape_of(sql: str, dialect_name: str) -> TypeShape:
         return TypeShape("char", (first if first is not None else 1,), sql)
     if base in _INTEGER:
         return TypeShape("integer", (_INTEGER[base],), sql)
+    if base == "MINOR_UNITS" and len(nums) == 2 and None not in nums:
+        return TypeShape("minor_units", (nums[0], nums[1]), sql)
     if base in ("NUMERIC", "DECIMAL"):
         if first is None:
             return TypeShape("numeric", (None, None), sql)
@@ -133,7 +135,7 @@ def compare_shapes(old: TypeShape, new: TypeShape) -> Change:
         return Change.INCOMPATIBLE
     if old.kind in ("string", "char", "integer", "float"):
         return Change.WIDEN if _at_least(new.size[0], old.size[0]) else Change.NARROW
-    if old.kind == "numeric":
+    if old.kind in ("numeric", "minor_units"):
         return _compare_numeric(old.size, new.size)
     return Change.INCOMPATIBLE
 

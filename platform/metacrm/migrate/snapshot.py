@@ -80,10 +80,11 @@ def reflect_snapshot(conn: Connection) -> dict[str, TableSnap]:
     snapshot = {}
     for name in names:
         pk_columns = set((pks.get(name) or {}).get("constrained_columns") or ())
+        declared = _declared_minor_units(conn, name) if dialect.name == "sqlite" else {}
         cols = {
             c["name"]: ColumnSnap(
                 c["name"],
-                shape_of(type_sql(c["type"], dialect), dialect.name),
+                shape_of(declared.get(c["name"]) or type_sql(c["type"], dialect), dialect.name),
                 bool(c["nullable"]),
                 c["name"] in pk_columns,
             )
@@ -112,6 +113,15 @@ def reflect_snapshot(conn: Connection) -> dict[str, TableSnap]:
         )
         snapshot[name] = TableSnap(name, cols, found, foreign)
     return snapshot
+
+
+def _declared_minor_units(conn: Connection, table: str) -> dict[str, str]:
+    """SQLite columns declared MINOR_UNITS(p, s), by name: SQLAlchemy reflects a type it
+    does not know by its affinity (NUMERIC), which would hide that the values are
+    already whole minor units."""
+    quoted = conn.dialect.identifier_preparer.quote(table)
+    rows = conn.exec_driver_sql(f"PRAGMA table_info({quoted})").all()
+    return {row[1]: row[2] for row in rows if str(row[2]).upper().startswith("MINOR_UNITS")}
 
 
 def wanted_snapshot(metadata: sa.MetaData, dialect: Dialect) -> dict[str, TableSnap]:

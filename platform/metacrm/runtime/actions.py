@@ -13,17 +13,17 @@ from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.workflows import CompiledAction
 from ..definitions import ApproverDef
-from ..expressions import ExpressionError
+from ..expressions import EvaluationError
 from ..i18n import message
 from ..plugins import HookEvent, HookRefused, Plugin, find_hook
 from ..values import json_value
 from .approvers import resolve_approvers
-from .computed import expression_values, stored_value
+from .computed import computed_value, expression_values
 from .context import Context, Principal
 from .holdings import record_holder
 from .notifications import notify
 from .payload import read_payload
-from .problems import Conflict
+from .problems import Conflict, Invalid
 from .writes import create_records
 
 
@@ -53,10 +53,14 @@ def _evaluate(model: EntityModel, name: str, expression: Any, values: Mapping[st
               ctx: Context) -> Any:
     field = model.entity.fields[name]
     try:
-        return stored_value(field.value_type, expression.evaluate(values), field.scale)
-    except (ExpressionError, ValueError, ArithmeticError, OverflowError) as exc:
+        return computed_value(field, expression.evaluate(values), ctx)
+    except EvaluationError as exc:
         raise Conflict(message("action_failed", ctx.locale, field=name,
-                               expression=expression.source, reason=str(exc))) from None
+                               expression=expression.source, reason=exc.located())) from None
+    except Invalid as exc:
+        reason = " ".join(m for ms in exc.errors.values() for m in ms)
+        raise Conflict(message("action_failed", ctx.locale, field=name,
+                               expression=expression.source, reason=reason)) from None
 
 
 def run_actions(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,

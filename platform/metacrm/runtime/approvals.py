@@ -22,7 +22,7 @@ from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.workflows import CompiledApproval, CompiledTransition
 from ..definitions import StepDef
-from ..expressions import ExpressionError
+from ..expressions import EmptyValue, EvaluationError
 from ..i18n import message
 from ..plugins import Plugin
 from .access import Viewer
@@ -41,7 +41,7 @@ from .approvers import close_stand_ins, delegated, resolve_approvers
 from .audit import audit_changes
 from .context import Context
 from .notifications import notify
-from .problems import Conflict, Forbidden, NotFound
+from .problems import Conflict, Forbidden, Invalid, NotFound
 from .writes import save_changes
 
 PENDING = "pending"
@@ -94,8 +94,11 @@ def _chosen_steps(conn: sa.Connection, compiled: Compiled, model: EntityModel,
         if condition is not None:
             try:
                 applies = condition.evaluate(values) is True
-            except ExpressionError:
+            except EmptyValue:
                 applies = False  # a condition on an empty field does not apply
+            except EvaluationError as exc:
+                raise Invalid(message("condition_failed", ctx.locale,
+                                      what=step.label.get(ctx.locale), reason=exc.located())) from None
             if not applies:
                 continue
         approvers = [uid for uid in resolve_approvers(conn, compiled, step.approvers, record,

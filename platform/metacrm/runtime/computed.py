@@ -1,24 +1,29 @@
-"""Formulas and validation rules, evaluated on a whole record before it is saved."""
+"""Formulas and validation rules, evaluated on a whole record before it is saved.
+
+An expression that needs an empty field gives an empty formula and a rule that
+does not apply (the documented behaviour). Any other failure — a division by
+zero, a result too large for its column, an expression over its step budget —
+is a 422 naming the formula or rule: never a 500, and never a silently empty
+value where the definition computes one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from ..compile.models import EntityModel
-from ..expressions import ExpressionError, builtin_values, cel_value
-from ..fieldtypes import DEFAULT_DECIMAL_SCALE
+from ..definitions import FieldDef
+from ..expressions import EmptyValue, EvaluationError, builtin_values, to_expression, to_field
+from ..fieldtypes import DEFAULT_STRING_LENGTH, NUMERIC_KINDS, decimal_scale, largest_value
 from ..i18n import message
 from .context import Context
-
-_SCALES = {"money": 2, "percent": 2}
+from .problems import Invalid
 
 
 def expression_values(model: EntityModel, record: Mapping[str, Any], ctx: Context
                       ) -> dict[str, Any]:
-    values = {name: cel_value(record.get(name), kind) for name, kind in model.types.items()}
+    values = {name: to_expression(record.get(name), kind) for name, kind in model.types.items()}
     values.update(builtin_values(ctx.now, ctx.user_id))
     return values
 
@@ -30,11 +35,30 @@ def apply_formulas(model: EntityModel, record: dict[str, Any], ctx: Context) -> 
     values = expression_values(model, record, ctx)
     for field_def, expression in model.formulas:
         try:
-            result = stored_value(field_def.value_type, expression.evaluate(values), field_def.scale)
-        except (ExpressionError, ValueError, ArithmeticError, OverflowError):
+            result = computed_value(field_def, expression.evaluate(values), ctx)
+        except EmptyValue:
             result = None  # a field it needs is empty (docs: "its value is empty")
+        except EvaluationError as exc:
+            raise Invalid({field_def.name: [message("formula_failed", ctx.locale,
+                                                    reason=exc.located())]}) from None
         record[field_def.name] = result
-        values[field_def.name] = cel_value(result, field_def.value_type)
+        values[field_def.name] = to_expression(result, field_def.value_type)
+
+
+def computed_value(field: FieldDef, result: Any, ctx: Context) -> Any:
+    """An expression's ``result`` as ``field`` stores it: rounded as the field says, and
+    refused (Invalid, naming the field and its limit) when the column cannot hold it."""
+    kind = field.value_type
+    value = to_field(kind, result, decimal_scale(field) if kind in NUMERIC_KINDS else None,
+                     field.rounding)
+    if kind in NUMERIC_KINDS and value is not None and abs(value) > largest_value(field):
+        raise Invalid({field.name: [message("too_large", ctx.locale, value=value,
+                                            limit=largest_value(field))]})
+    if kind == "string" and value is not None:
+        limit = field.max_length or DEFAULT_STRING_LENGTH
+        if len(value) > limit:
+            raise Invalid({field.name: [message("max_length", ctx.locale, max=limit)]})
+    return value
 
 
 def broken_rules(model: EntityModel, record: Mapping[str, Any], ctx: Context,
@@ -47,39 +71,22 @@ def broken_rules(model: EntityModel, record: Mapping[str, Any], ctx: Context,
     values = expression_values(model, record, ctx)
     errors: dict[str, list[str]] = {}
     for compiled in model.rules:
+        rule = compiled.rule
+        key = rule.field or "_record"
         try:
             if compiled.when is not None and compiled.when.evaluate(values) is not True:
                 continue
             holds = compiled.check.evaluate(values)
-        except ExpressionError:
+        except EmptyValue:
             continue  # cannot be evaluated because a field is empty: does not apply
-        if holds is False:
-            if hidden and hidden & compiled.names:
-                errors.setdefault("_record", []).append(message("hidden_rule", ctx.locale))
+        except EvaluationError as exc:
+            failed = message("rule_failed", ctx.locale, rule=rule.name, reason=exc.located())
+        else:
+            if holds is not False:
                 continue
-            key = compiled.rule.field or "_record"
-            errors.setdefault(key, []).append(compiled.rule.message.get(ctx.locale))
+            failed = rule.message.get(ctx.locale)
+        if hidden and hidden & compiled.names:
+            errors.setdefault("_record", []).append(message("hidden_rule", ctx.locale))
+            continue
+        errors.setdefault(key, []).append(failed)
     return errors
-
-
-def stored_value(kind: str, value: Any, scale: int | None = None) -> Any:
-    """An expression's result as a field of ``kind`` holds it (ValueError if it cannot)."""
-    if value is None:
-        return None
-    if kind in ("decimal", "money", "percent"):
-        digits = _SCALES.get(kind, scale if scale is not None else DEFAULT_DECIMAL_SCALE)
-        return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits))
-    if kind in ("integer", "reference", "user"):  # CEL numbers are doubles
-        return round(float(value))
-    if kind == "boolean":
-        return bool(value)
-    if kind == "multi_reference":
-        return [round(float(item)) for item in value]
-    if kind in ("multi_choice", "json"):
-        return value
-    if kind in ("date", "datetime"):
-        if not isinstance(value, datetime):
-            raise ValueError("not a timestamp")
-        value = value.astimezone(UTC)
-        return value.date() if kind == "date" else value
-    return str(value)

@@ -10,16 +10,23 @@ rollups of the parent's own parents follow, a few levels up at most.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date
+from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel, RollupFeed
-from .computed import apply_formulas
+from ..definitions import FieldDef
+from ..fieldtypes import NUMERIC_KINDS, largest_value
+from ..i18n import message
+from .computed import apply_formulas, computed_value
 from .conditions import values_condition
 from .context import Context
+from .problems import Invalid
 
 MAX_DEPTH = 4
 Parents = dict[str, set[int]]
@@ -61,32 +68,79 @@ def refresh_rollups(conn: sa.Connection, compiled: Compiled, model: EntityModel,
         if not ids:
             continue
         parent = compiled.models[feed.parent]
-        value = _aggregate(model, parent, feed)
-        conn.execute(parent.table.update().where(parent.table.c.id.in_(sorted(ids)))
-                     .values({feed.field.name: value}))
+        by_value: dict[Any, list[int]] = {}
+        with _naming_parent(feed.parent):
+            found = _aggregates(conn, model, feed, sorted(ids), ctx)
+        for parent_id, value in found.items():
+            by_value.setdefault(value, []).append(parent_id)
+        for value, same in by_value.items():
+            conn.execute(parent.table.update().where(parent.table.c.id.in_(same))
+                         .values({feed.field.name: value}))
         touched.setdefault(feed.parent, set()).update(ids)
     for parent_name, ids in touched.items():
         parent = compiled.models[parent_name]
-        _recompute_formulas(conn, parent, sorted(ids), ctx)
+        with _naming_parent(parent_name):
+            _recompute_formulas(conn, parent, sorted(ids), ctx)
         refresh_rollups(conn, compiled, parent, parents_of(conn, parent, sorted(ids)), ctx,
                         depth + 1)
 
 
-def _aggregate(model: EntityModel, parent: EntityModel, feed: RollupFeed) -> Any:
-    child = model.table.alias("child")  # an alias keeps self-referencing rollups correlated
-    conditions = [child.c[feed.reference] == parent.table.c.id, child.c.deleted_at.is_(None)]
+@contextmanager
+def _naming_parent(entity: str) -> Iterator[None]:
+    """A parent's field that cannot take what a child's change computes is reported as
+    ``<parent>.<field>``: the request was about the child."""
+    try:
+        yield
+    except Invalid as problem:
+        raise Invalid({key if key.startswith("_") else f"{entity}.{key}": messages
+                       for key, messages in problem.errors.items()}) from None
+
+
+def _aggregates(conn: sa.Connection, model: EntityModel, feed: RollupFeed, ids: list[int],
+                ctx: Context) -> dict[int, Any]:
+    """The rollup's value for each parent in ``ids``, computed by the database from the
+    live children, except an average: the sum and count come from SQL and the division
+    is exact, rounded once as the field says."""
+    table = model.table
+    parent_id = table.c[feed.reference]
+    conditions = [parent_id.in_(ids), table.c.deleted_at.is_(None)]
     for name, wanted in (feed.field.where or {}).items():
         values = wanted if isinstance(wanted, list) else [wanted]
-        conditions.append(values_condition(child.c[name], model.types[name], values))
-    aggregate = feed.field.aggregate
+        conditions.append(values_condition(table.c[name], model.types[name], values))
+    aggregate = feed.field.aggregate or "max"
     if aggregate == "count":
-        expression: Any = sa.func.count(child.c.id)
+        measures: list[Any] = [sa.func.count(table.c.id)]
+    elif aggregate == "avg":
+        column = table.c[feed.field.of or ""]
+        measures = [sa.func.sum(column), sa.func.count(column)]
     else:
-        column = child.c[feed.field.of or ""]
-        expression = getattr(sa.func, aggregate or "max")(column)
-        if aggregate == "sum":
-            expression = sa.func.coalesce(expression, 0)
-    return sa.select(expression).where(*conditions).scalar_subquery()
+        measures = [getattr(sa.func, aggregate)(table.c[feed.field.of or ""])]
+    query = sa.select(parent_id, *measures).where(*conditions).group_by(parent_id)
+    try:  # the request fails as a whole on any error, so no savepoint is needed
+        found = {row[0]: row[1:] for row in conn.execute(query)}
+    except sa.exc.OperationalError as exc:
+        if "integer overflow" not in str(exc):  # SQLite's SUM of minor units past 64 bits
+            raise
+        raise Invalid({feed.field.name: [message("too_large", ctx.locale, value="…",
+                                                 limit=largest_value(feed.field))]}) from None
+    empty = 0 if aggregate in ("count", "sum") else None
+    values: dict[int, Any] = {}
+    for parent in ids:
+        row = found.get(parent)
+        if row is None or row[0] is None:
+            values[parent] = empty
+        elif aggregate == "avg":
+            values[parent] = computed_value(feed.field, Fraction(row[0]) / row[1], ctx)
+        else:
+            values[parent] = _fitting(feed.field, row[0], ctx)
+    return values
+
+
+def _fitting(field: FieldDef, value: Any, ctx: Context) -> Any:
+    """A sum, min or max as its field holds it: a sum can outgrow its column."""
+    if field.value_type in ("integer", *NUMERIC_KINDS) and not isinstance(value, (date, str)):
+        return computed_value(field, Fraction(value), ctx)
+    return value
 
 
 def _recompute_formulas(conn: sa.Connection, model: EntityModel, ids: list[int],

@@ -12,14 +12,14 @@ import sqlalchemy as sa
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.workflows import CompiledTransition, CompiledWorkflow
-from ..expressions import ExpressionError
+from ..expressions import EmptyValue, EvaluationError
 from ..i18n import message
 from ..plugins import Plugin
 from .access import Viewer
 from .actions import caller_values, run_actions, set_values
 from .context import Context, Principal
 from .holdings import record_holder
-from .problems import Conflict, Forbidden, Problem
+from .problems import Conflict, Forbidden, Invalid, Problem
 from .writes import lock_statement, pending_chain, save_changes
 
 
@@ -52,8 +52,10 @@ def refusal(conn: sa.Connection, viewer: Viewer, model: EntityModel,
     if transition.guard is not None:
         try:
             holds = transition.guard.evaluate(caller_values(model, record, ctx))
-        except ExpressionError:
+        except EmptyValue:
             holds = False  # a guard that cannot be evaluated (an empty field) does not hold
+        except EvaluationError as exc:
+            return Invalid(message("condition_failed", lang, what=label, reason=exc.located()))
         if holds is not True:
             return Conflict(definition.message.get(lang) or message(
                 "transition_guard", lang, transition=label, guard=definition.when))

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from ..definitions import Catalog, EntityDef, FieldDef
-from ..fieldtypes import DEFAULT_DECIMAL_SCALE, DEFAULT_STRING_LENGTH
+from ..fieldtypes import DEFAULT_STRING_LENGTH, decimal_scale
 from .openapi_approvals import approval_paths, approval_schemas
 from .openapi_parts import (
     SECURITY,
@@ -152,8 +152,7 @@ def _value_schema(ctx: _Context, field: FieldDef, output: bool) -> Schema:
         schema = dict(_SIMPLE[kind])
     elif kind in _DECIMALS and output:
         # The digits after the point that fieldtypes.output_converter writes.
-        scale = 2 if kind == "money" else field.scale if field.scale is not None else (
-            2 if kind == "percent" else DEFAULT_DECIMAL_SCALE)
+        scale = decimal_scale(field)
         schema = {"type": "string", "pattern": rf"^-?\d+\.\d{{{scale}}}$" if scale else r"^-?\d+$"}
     elif kind in _DECIMALS:  # numbers are accepted on input; minimum/maximum apply to them
         schema = {"type": ["string", "number"], "pattern": _NUMBER_TEXT}
