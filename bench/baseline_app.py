@@ -66,10 +66,36 @@ else:
 writer = engine.execution_options(write=True)
 # The columns are read from the database (they follow the YAML definitions,
 # which other people change), so the record has the same fields as metacrm's.
-customer = sa.Table("customer", md, autoload_with=engine)
+class Cents(sa.types.TypeDecorator):
+    """SQLite keeps exact amounts as whole minor units (metacrm's MINOR_UNITS columns)."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def __init__(self, scale: int) -> None:
+        super().__init__()
+        self.scale = scale
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else int(Decimal(value).scaleb(self.scale))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value).scaleb(-self.scale)
+
+
+def _minor_unit_columns() -> list[sa.Column]:
+    if engine.dialect.name != "sqlite":
+        return []
+    with engine.connect() as conn:
+        declared = conn.exec_driver_sql("PRAGMA table_info(customer)").all()
+    return [sa.Column(row[1], Cents(int(row[2].split(",")[1].strip(" )"))))
+            for row in declared if str(row[2]).startswith("MINOR_UNITS")]
+
+
+customer = sa.Table("customer", md, *_minor_unit_columns(), autoload_with=engine)
 COLUMNS = [c for c in customer.c if c.name != "deleted_at"]
-QUANTUM = {c.name: Decimal(1).scaleb(-(c.type.scale or 0)) for c in COLUMNS
-           if isinstance(c.type, sa.Numeric) and not isinstance(c.type, sa.Float)}
+QUANTUM = {c.name: Decimal(1).scaleb(-(getattr(c.type, "scale", 0) or 0)) for c in COLUMNS
+           if isinstance(c.type, (sa.Numeric, Cents)) and not isinstance(c.type, sa.Float)}
 app = Flask("baseline")
 tokens = sa.Table("mc_tokens", md, autoload_with=engine)
 users = sa.Table("mc_users", md, autoload_with=engine)
