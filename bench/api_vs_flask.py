@@ -17,6 +17,14 @@ Four operations, each driven by wrk with bench/wrk/ops.lua:
 Every request of both apps carries the same administrator's API token
 (``Authorization: Bearer``), which each app looks up before doing anything.
 
+--minimal makes the baseline the least a hand-written app can do: it keeps a
+token it has found in memory (no query per request) and answers a read asked
+for ``fields=`` (without tags) with one SELECT. Two more operations then ask
+both apps for the same columns (``FIELDS`` below), besides the full rows:
+
+  get_fields   GET /api/customer/<random id>?fields=FIELDS
+  list_fields  GET /api/customer?stage=S&grade=G&sort=-annual_revenue&limit=50&fields=FIELDS
+
 For each operation the two apps are measured one after the other in the same
 run (order alternating between rounds), after a short warm-up. Reported:
 requests/s per app and the ratio metacrm/baseline (target >= 0.8).
@@ -45,6 +53,8 @@ from _common import BENCH, Gunicorn, machine_note, save_result, scratch_postgres
 
 TARGET = 0.8
 OPS = ("get", "list", "create", "patch")
+FIELD_OPS = ("get_fields", "list_fields")
+FIELDS = "id,code,name,stage,grade,lifecycle,annual_revenue,city,owner,version,updated_at"
 PREFIX = {"metacrm": "/api/customer", "baseline": "/customer"}
 
 
@@ -52,9 +62,11 @@ TOKEN = {"value": ""}  # the administrator's API token, sent by every request of
 
 
 def run_wrk(port: int, op: str, prefix: str, n: int, args, seconds: float) -> dict:
+    fields = FIELDS if op in FIELD_OPS else ""
     cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{max(1, int(seconds))}s",
            "--timeout", "10s", "-s", str(BENCH / "wrk" / "ops.lua"),
-           f"http://127.0.0.1:{port}", "--", op, prefix, str(n), TOKEN["value"]]
+           f"http://127.0.0.1:{port}", "--", op.removesuffix("_fields"), prefix, str(n),
+           TOKEN["value"], fields]
     out = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=seconds + 60)
     for line in out.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -111,11 +123,13 @@ def smoke_test(ports: dict[str, int]) -> list[str]:
     return notes
 
 
-def statements_per_request(settings, url: str) -> dict[str, dict[str, list[str]]]:
+def statements_per_request(settings, url: str, minimal: bool
+                           ) -> dict[str, dict[str, list[str]]]:
     """In-process (Flask test clients): the SQL statements one request of each op runs."""
     import sqlalchemy as sa
 
     os.environ["BASELINE_DATABASE_URL"] = url
+    os.environ["BASELINE_MINIMAL"] = "1" if minimal else "0"
     import baseline_app
     from metacrm.web.app import create_app
 
@@ -136,6 +150,9 @@ def statements_per_request(settings, url: str) -> dict[str, dict[str, list[str]]
             "get": lambda client=client, p=p: client.get(f"{p}/3"),
             "list": lambda client=client, p=p: client.get(
                 f"{p}?stage=proposal&grade=A&sort=-annual_revenue"),
+            "get_fields": lambda client=client, p=p: client.get(f"{p}/3?fields={FIELDS}"),
+            "list_fields": lambda client=client, p=p: client.get(
+                f"{p}?stage=proposal&grade=A&sort=-annual_revenue&fields={FIELDS}"),
             "create": lambda client=client, p=p: client.post(p, json={
                 "name": "count 客户", "stage": "proposal", "grade": "B",
                 "annual_revenue": "1.00"}),
@@ -176,11 +193,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn -w (sync workers)")
     parser.add_argument("--rounds", type=int, default=1,
                         help="measurements per app and op (order alternates)")
-    parser.add_argument("--ops", default=",".join(OPS), help="comma-separated subset of "
-                        + ",".join(OPS))
+    parser.add_argument("--minimal", action="store_true",
+                        help="the least a hand-written app can do: tokens kept in memory, "
+                             "one statement per read; adds get_fields and list_fields")
+    parser.add_argument("--ops", default=None, help="comma-separated subset of "
+                        + ",".join(OPS + FIELD_OPS))
     args = parser.parse_args()
-    ops = [o for o in args.ops.split(",") if o]
-    if bad := [o for o in ops if o not in OPS]:
+    default_ops = OPS[:2] + FIELD_OPS + OPS[2:] if args.minimal else OPS
+    ops = [o for o in (args.ops or ",".join(default_ops)).split(",") if o]
+    if bad := [o for o in ops if o not in OPS + FIELD_OPS]:
         parser.error(f"unknown ops: {bad}")
     args.rounds = max(1, min(args.rounds, 10))
     args.duration = max(1.0, min(args.duration, 300.0))
@@ -214,7 +235,11 @@ def main() -> None:
 
         env = {"METACRM_DATABASE_URL": url, "METACRM_INSTANCE_PATH": str(tmp / "instance"),
                "METACRM_SECRET_KEY": "bench", "BASELINE_DATABASE_URL": url,
-               "BASELINE_GAPFREE_CODE": "1" if args.baseline_codes else "0"}
+               # The pool's return job would hand the seeded, idle customers back to the
+               # pool during the run: the rows the two apps read must stay the same.
+               "METACRM_RUN_JOBS": "0",
+               "BASELINE_GAPFREE_CODE": "1" if args.baseline_codes else "0",
+               "BASELINE_MINIMAL": "1" if args.minimal else "0"}
         servers = {
             "metacrm": stack.enter_context(Gunicorn("metacrm.wsgi:app", env, args.workers,
                                                     log=tmp / "metacrm.log")),
@@ -229,7 +254,7 @@ def main() -> None:
                 print((tmp / f"{name}.log").read_text()[-3000:])
                 raise
         notes = smoke_test(ports)
-        statements = statements_per_request(settings, url)
+        statements = statements_per_request(settings, url, args.minimal)
 
         results: dict[tuple[str, str], list[dict]] = {}
         metacrm_writes = 0
@@ -267,14 +292,17 @@ def main() -> None:
                      f"{sum(r['lat_p50_us'] for r in m) / len(m) / 1000:.1f}",
                      f"{sum(r['lat_p50_us'] for r in b) / len(b) / 1000:.1f}",
                      errors, "ok" if ratio >= TARGET else "MISSED"])
+    baseline = "minimal hand-written" if args.minimal else "hand-written"
     report = [
-        (f"metacrm vs hand-written Flask, {database}, {args.rows} customers, gunicorn -w "
+        (f"metacrm vs {baseline} Flask, {database}, {args.rows} customers, gunicorn -w "
         f"{args.workers} (sync), wrk -t{args.threads} -c{args.connections} "
         f"-d{args.duration:g}s x {args.rounds} round(s)"),
         machine_note(), "",
         table(rows, ["op", "metacrm req/s", "baseline req/s", "ratio", "metacrm p50 ms",
                      "baseline p50 ms", "errors", f">= {TARGET}"]), "",
         "ratio = metacrm / baseline requests per second (target >= 0.8)",
+        *([f"- get_fields and list_fields ask both apps for fields={FIELDS}"]
+          if any(op in FIELD_OPS for op in ops) else []),
         *[f"- {n}" for n in notes],
         (f"- metacrm's audit trail is INCLUDED in its create/patch figures: {audit_written} "
         f"audit rows written during its {metacrm_writes} successful measured writes; "

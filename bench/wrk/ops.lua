@@ -1,7 +1,8 @@
 -- wrk script for bench/api_vs_flask.py: one of four operations on customers.
---   wrk -s bench/wrk/ops.lua http://127.0.0.1:PORT -- OP PREFIX N TOKEN
+--   wrk -s bench/wrk/ops.lua http://127.0.0.1:PORT -- OP PREFIX N TOKEN [FIELDS]
 -- OP: get | list | create | patch; PREFIX: /api/customer or /customer;
--- N: ids 1..N exist; TOKEN: an API token both apps check. Prints one
+-- N: ids 1..N exist; TOKEN: an API token both apps check; FIELDS: a fields= list
+-- that get and list ask for (both apps then answer the same columns). Prints one
 -- "RESULT {json}" line at the end.
 
 local threads = {}
@@ -26,6 +27,7 @@ function init(args)
   n = tonumber(args[3])
   auth_headers["Authorization"] = "Bearer " .. args[4]
   json_headers["Authorization"] = "Bearer " .. args[4]
+  fields = args[5] and args[5] ~= "" and ("fields=" .. args[5]) or nil
   math.randomseed(os.time() * 1000 + (tid or 0) * 7919)
   made = 0
 end
@@ -36,10 +38,12 @@ end
 
 function request()
   if op == "get" then
-    return wrk.format("GET", prefix .. "/" .. math.random(1, n), auth_headers)
+    local path = prefix .. "/" .. math.random(1, n)
+    return wrk.format("GET", fields and (path .. "?" .. fields) or path, auth_headers)
   elseif op == "list" then
     return wrk.format("GET", prefix .. "?stage=" .. pick(stages) .. "&grade=" .. pick(grades)
-                      .. "&sort=-annual_revenue&limit=50", auth_headers)
+                      .. "&sort=-annual_revenue&limit=50" .. (fields and ("&" .. fields) or ""),
+                      auth_headers)
   elseif op == "create" then
     made = made + 1
     local body = string.format(
