@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,12 @@ def _flag(value: str) -> bool:
 
 
 def _instance_secret(instance: str) -> str:
-    """A random key kept in the instance folder, so sessions survive restarts."""
+    """A random key kept in the instance folder, so sessions survive restarts.
+
+    Whoever reads the key can forge session cookies: the file is readable by its
+    owner only (0600, in a folder created 0700). It is written aside and linked into
+    place, which fails if another process got there first: processes starting at
+    once all end up with the one key that was linked, never a half-written file."""
     path = Path(instance) / "secret_key"
     try:
         return path.read_text().strip()
@@ -86,8 +92,18 @@ def _instance_secret(instance: str) -> str:
         pass
     key = secrets.token_hex(32)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(key)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor, aside = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # 0600
+    except OSError:
+        return key
+    try:
+        with os.fdopen(descriptor, "w") as out:
+            out.write(key)
+        os.link(aside, path)
+    except FileExistsError:
+        return path.read_text().strip()
     except OSError:
         pass
+    finally:
+        os.unlink(aside)
     return key

@@ -84,10 +84,19 @@ def _ping_after_idle(engine: Engine) -> None:
 
 
 def _ensure_sqlite_folder(url: str) -> None:
+    """Create the database's folder (0700) and the empty database file (0600) if they
+    are missing: the file holds password hashes and every record, and SQLite would
+    create it, and its -wal and -shm files after it, readable by everyone (0644
+    under the usual umask). An empty file is a valid empty database."""
     path = url.split("///", 1)[1] if "///" in url else ""
+    path = path.split("?", 1)[0]
     if path and path != ":memory:" and not path.startswith("file:"):
         folder = os.path.dirname(os.path.abspath(path))
-        os.makedirs(folder, exist_ok=True)
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
 
 
 def _configure_sqlite(engine: Engine) -> None:
