@@ -118,7 +118,6 @@ def _page(lang: str, next_path: str, *, error: str | None = None, status: int = 
         "login.html", lang=lang, texts=TEXTS[lang], csrf_token=token, next_path=next_path,
         error=error, username=username,
         title=bundles[0].label.get(lang) if bundles else "metacrm"), status)
-    # The password form must not be framed by another site (clickjacking) or cached.
-    response.headers["X-Frame-Options"] = "DENY"
+    # The password form must not be cached (no page is framed: see web/app.py).
     response.headers["Cache-Control"] = "no-store"
     return response
