@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def default_bundle_path() -> str:
@@ -41,6 +42,9 @@ class Settings:
     # smtps://host:465; unset, nothing is e-mailed.
     smtp_url: str | None = None
     mail_from: str | None = None
+    # Where clients reach the API (the OpenAPI document's server): never taken from the
+    # request's Host header, which the client chooses.
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -71,7 +75,18 @@ class Settings:
                           if p.strip()),
             smtp_url=env.get("METACRM_SMTP_URL") or None,
             mail_from=env.get("METACRM_MAIL_FROM") or None,
+            public_url=_public_url(env.get("METACRM_PUBLIC_URL") or None),
         )
+
+
+def _public_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError(f"METACRM_PUBLIC_URL must be an http:// or https:// URL such as "
+                         f"https://crm.example.com, got {value!r}")
+    return value.strip().rstrip("/")
 
 
 def _flag(value: str) -> bool:

@@ -639,7 +639,7 @@ def test_live_answers_match_the_served_document(crm) -> None:  # type: ignore[no
     served = crm.get("/api/openapi.json", headers={"Accept-Language": "zh"})
     assert served.status_code == 200
     doc = served.json
-    assert doc["info"]["title"] == "客户关系管理" and doc["servers"][0]["url"].startswith("http")
+    assert doc["info"]["title"] == "客户关系管理" and doc["servers"] == [{"url": "/"}]
 
     def check(response, status: int, schema: str):  # type: ignore[no-untyped-def]
         assert response.status_code == status, response.json

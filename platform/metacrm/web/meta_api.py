@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 
 from ..definitions import Catalog, EntityDef, FieldDef, OptionSetDef
 from ..errors import did_you_mean
@@ -84,7 +84,10 @@ def openapi() -> Any:
     ctx = current_context()
     compiled = platform().compiled
     catalog = visible_catalog(compiled.catalog, Viewer(compiled, ctx.principal), compiled)
-    return jsonify(build_openapi(catalog, ctx.locale, request.host_url))
+    # The configured address, or one relative to the document: a Host header is the
+    # client's to choose, and a cached or shared document must not point elsewhere.
+    server = platform().settings.public_url or "/"
+    return jsonify(build_openapi(catalog, ctx.locale, server))
 
 
 def visible_catalog(catalog: Catalog, viewer: Viewer, compiled: Any) -> Catalog:
