@@ -36,6 +36,7 @@ class Settings:
     login_address_limit: int = 20
     login_window_minutes: int = 15
     proxy_count: int = 0
+    password_min_length: int = 10
     run_jobs: bool = True
     plugins: tuple[str, ...] = ()
     # E-mail of notifications (jobs/mail.py): smtp://user:pass@host:587?starttls=1 or
@@ -70,6 +71,8 @@ class Settings:
             login_address_limit=int(env.get("METACRM_LOGIN_ADDRESS_LIMIT", 20)),
             login_window_minutes=int(env.get("METACRM_LOGIN_WINDOW_MINUTES", 15)),
             proxy_count=int(env.get("METACRM_PROXY_COUNT", 0)),
+            password_min_length=_at_least(8, "METACRM_PASSWORD_MIN_LENGTH",
+                                          env.get("METACRM_PASSWORD_MIN_LENGTH", "10")),
             run_jobs=env.get("METACRM_RUN_JOBS", "1") not in ("0", "false", "no"),
             plugins=tuple(p.strip() for p in env.get("METACRM_PLUGINS", "").split(",")
                           if p.strip()),
@@ -77,6 +80,16 @@ class Settings:
             mail_from=env.get("METACRM_MAIL_FROM") or None,
             public_url=_public_url(env.get("METACRM_PUBLIC_URL") or None),
         )
+
+
+def _at_least(floor: int, name: str, value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = floor - 1
+    if number < floor:
+        raise ValueError(f"{name} must be a whole number of at least {floor}, got {value!r}")
+    return number
 
 
 def _public_url(value: str | None) -> str | None:

@@ -273,6 +273,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "self_only": {"en": "You may change only your own account.", "zh": "您只能修改自己的账号。"},
     "password_short": {"en": "A password needs at least {min} characters.",
                        "zh": "密码至少需要 {min} 个字符。"},
+    "password_common": {"en": "This password is one of the most common ones, which attackers "
+                              "try first: choose another.",
+                        "zh": "该密码属于最常见的密码，攻击者会最先尝试，请换一个。"},
     "current_password": {"en": "Give your current password to set a new one.",
                          "zh": "设置新密码前请提供当前密码。"},
     "wrong_password": {"en": "This is not the current password.", "zh": "当前密码不正确。"},

@@ -91,6 +91,7 @@ def fill_demo(platform: Platform) -> list[str]:
     """Create the demo organisation and records; the lines that tell how to sign in."""
     import secrets
 
+    from .identity.password_policy import policy_of
     from .identity.tokens import create_token
     from .identity.users import set_password
     from .runtime.bootstrap import (
@@ -108,11 +109,15 @@ def fill_demo(platform: Platform) -> list[str]:
     engineers = [ids[u.username] for u in DEMO_USERS if u.role == "service_engineer"]
     counts = fill_demo_data(platform, ids[ADMIN_USERNAME], owners, engineers)
     waiting = submit_demo_requests(platform)
-    admin_password, password = secrets.token_urlsafe(9), secrets.token_urlsafe(9)
+    # Random text longer than the policy's minimum (16 characters at least): never a
+    # common password either.
+    policy = policy_of(platform.settings)
+    size = max(12, policy.min_length)
+    admin_password, password = secrets.token_urlsafe(size), secrets.token_urlsafe(size)
     with platform.writing() as conn:
-        set_password(conn, compiled.metadata, ids[ADMIN_USERNAME], admin_password)
+        set_password(conn, compiled.metadata, ids[ADMIN_USERNAME], admin_password, policy)
         for user in DEMO_USERS:
-            set_password(conn, compiled.metadata, ids[user.username], password)
+            set_password(conn, compiled.metadata, ids[user.username], password, policy)
         token, _ = create_token(conn, compiled.metadata, ids[ADMIN_USERNAME], "demo")
     roles = compiled.catalog.roles
     people = ", ".join(f"{u.username} ({roles[u.role].label.get('en')})"

@@ -55,7 +55,7 @@ def test_a_short_password_is_refused(crm, monkeypatch) -> None:
     monkeypatch.setenv("METACRM_DATABASE_URL", settings.database_url)
     result = CliRunner().invoke(main, ["user", "create", "x", "--password", "short"])
     assert result.exit_code == 1
-    assert "at least 8 characters" in result.output
+    assert "at least 10 characters" in result.output
 
 
 def token_for(cli, username: str) -> str:  # type: ignore[no-untyped-def]

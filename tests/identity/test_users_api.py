@@ -123,7 +123,7 @@ def test_unknown_keys_roles_and_teams_are_422_with_suggestions(crm) -> None:
     assert response.json["errors"] == {
         "emial": ["Unknown field (did you mean 'email'?)."],
         "language": ["Must be one of: en, zh."],
-        "password": ["A password needs at least 8 characters."],
+        "password": ["A password needs at least 10 characters."],
         "active": ["Not a valid boolean."]}
     references = crm.post("/api/users", json={"username": "li.na", "roles": ["salesperso"],
                                               "teams": ["eats"], "manager": 999999})

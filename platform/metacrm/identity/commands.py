@@ -10,10 +10,12 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from ..config import Settings
 from ..runtime.context import utcnow
 from ..runtime.problems import Problem
 from .cli_support import check_roles, defined_roles, existing_user, problem_text, transaction
-from .fields import USER_FIELDS, check_object
+from .fields import check_object, user_fields
+from .password_policy import PasswordPolicy, policy_of
 from .profiles import Profile, change_profile, create_profile, get_profile, list_profiles
 from .sessions import end_user_sessions
 from .tokens import create_token, list_tokens, revoke_token
@@ -25,11 +27,16 @@ def user_command() -> None:
     """Create and change users, set passwords, issue and revoke API tokens."""
 
 
+def _policy() -> PasswordPolicy:
+    """The server's password policy (METACRM_PASSWORD_MIN_LENGTH)."""
+    return policy_of(Settings.from_env())
+
+
 def _checked(given: dict[str, Any]) -> dict[str, Any]:
     """``given`` checked by the same rules as the REST API."""
     try:
-        return check_object({k: v for k, v in given.items() if v is not None}, USER_FIELDS,
-                            "en")
+        return check_object({k: v for k, v in given.items() if v is not None},
+                            user_fields(_policy()), "en")
     except Problem as exc:
         raise click.ClickException(problem_text(exc)) from None
 
@@ -49,7 +56,8 @@ def _manager_id(conn: sa.Connection, metadata: sa.MetaData, username: str | None
 @click.option("--role", "roles", multiple=True, help="A role (repeat for several).")
 @click.option("--team", "teams", multiple=True, help="A team code (repeat for several).")
 @click.option("--manager", default=None, help="The username of the user's manager.")
-@click.option("--password", default=None, help="Prompted for when omitted (8+ characters).")
+@click.option("--password", default=None,
+              help="Prompted for when omitted (10+ characters, not a common password).")
 @click.option("--no-password", is_flag=True, help="API-token-only user: no web login.")
 def create(username: str, name: str | None, email: str | None, phone: str | None,
            language: str | None, admin: bool, roles: tuple[str, ...], teams: tuple[str, ...],
@@ -68,7 +76,7 @@ def create(username: str, name: str | None, email: str | None, phone: str | None
         changes.update(is_admin=admin, roles=list(roles), teams=list(teams),
                        manager=_manager_id(conn, metadata, manager))
         profile = create_profile(conn, metadata, changes.pop("username"), changes,
-                                 known_roles=known, now=utcnow())
+                                 known_roles=known, now=utcnow(), policy=_policy())
     roles_said = f", roles: {', '.join(profile.roles)}" if profile.roles else ", no role yet"
     click.echo(f"created user '{profile.username}' (id {profile.id}"
                f"{', admin' if admin else ''}{roles_said})")
@@ -110,7 +118,7 @@ def set_command(username: str, roles: tuple[str, ...], add_roles: tuple[str, ...
         if not changes:
             raise click.ClickException("nothing to change: see `metacrm user set --help`")
         profile = change_profile(conn, metadata, user.id, changes, known_roles=known,
-                                 now=utcnow())
+                                 now=utcnow(), policy=_policy())
         _echo_profile(conn, metadata, profile, f"user '{username}' changed")
 
 
@@ -167,7 +175,7 @@ def password_command(username: str, password: str) -> None:
     """Set a user's password; they are signed out everywhere."""
     with transaction() as (conn, metadata):
         user_id = existing_user(conn, metadata, username).id
-        set_password(conn, metadata, user_id, password)
+        set_password(conn, metadata, user_id, password, _policy())
         end_user_sessions(conn, metadata, user_id, utcnow())
     click.echo(f"password of '{username}' changed")
 

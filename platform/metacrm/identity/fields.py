@@ -13,8 +13,8 @@ from ..compile.payloads import PHONE_PATTERN
 from ..definitions import LANGUAGES
 from ..i18n import kind_name, message, suggestion
 from ..runtime.problems import Invalid
+from .password_policy import PasswordPolicy
 from .teams import CODE as TEAM_CODE
-from .users import MIN_PASSWORD_LENGTH
 
 # A check turns a JSON value into what the identity layer takes, or raises
 # BadValue with a message already in the reader's language.
@@ -70,14 +70,16 @@ def language(value: Any, lang: str) -> Any:
     return value
 
 
-def password(value: Any, lang: str) -> Any:
-    if not isinstance(value, str):
-        raise BadValue(message("invalid", lang, kind=kind_name("string", lang)))
-    if len(value) < MIN_PASSWORD_LENGTH:
-        raise BadValue(message("password_short", lang, min=MIN_PASSWORD_LENGTH))
-    if len(value) > 1024:  # argon2 would hash megabytes; nobody types that
-        raise BadValue(message("max_length", lang, max=1024))
-    return value
+def new_password(policy: PasswordPolicy) -> Check:
+    """A password being set: long enough and not a common one."""
+    def check(value: Any, lang: str) -> Any:
+        if not isinstance(value, str):
+            raise BadValue(message("invalid", lang, kind=kind_name("string", lang)))
+        refusal = policy.refusal(value)
+        if refusal is not None:
+            raise BadValue(refusal.text(lang))
+        return value
+    return check
 
 
 def any_text(value: Any, lang: str) -> Any:
@@ -118,12 +120,17 @@ def team_code(value: Any, lang: str) -> Any:
     return value
 
 
-USER_FIELDS: dict[str, Check] = {
-    "username": text(150, spaces=False), "name": text(200), "email": email, "phone": phone,
-    "language": language, "password": password, "current_password": any_text,
-    "active": boolean, "is_admin": boolean, "manager": user_id(nullable=True),
-    "roles": list_of(text(60)), "teams": list_of(text(40)),
-}
+def user_fields(policy: PasswordPolicy) -> dict[str, Check]:
+    """The keys of a user, a new ``password`` checked against ``policy``."""
+    return {
+        "username": text(150, spaces=False), "name": text(200), "email": email,
+        "phone": phone, "language": language, "password": new_password(policy),
+        "current_password": any_text, "active": boolean, "is_admin": boolean,
+        "manager": user_id(nullable=True), "roles": list_of(text(60)),
+        "teams": list_of(text(40)),
+    }
+
+
 # What users may change about themselves; the rest is for administrators.
 SELF_FIELDS = frozenset(("name", "email", "phone", "language", "password",
                          "current_password"))

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from ..compile.tables import USERS_TABLE
 from ..i18n import message, suggestion
+from .password_policy import PasswordPolicy
 from .sessions import end_user_sessions
 from .teams import set_team_members
 from .tokens import digest
@@ -139,7 +140,7 @@ def get_profile(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> Pro
 
 def create_profile(conn: sa.Connection, metadata: sa.MetaData, username: str,
                    changes: Mapping[str, Any], *, known_roles: Collection[str],
-                   now: datetime) -> Profile:
+                   now: datetime, policy: PasswordPolicy) -> Profile:
     """A new user with ``changes`` applied (see ``change_profile``)."""
     findings = check_changes(conn, metadata, {"username": username, **changes},
                              known_roles=known_roles)
@@ -147,24 +148,26 @@ def create_profile(conn: sa.Connection, metadata: sa.MetaData, username: str,
         raise ProfileError(findings)
     user = create_user(conn, metadata, username, changes.get("name") or username)
     _apply(conn, metadata, user.id, {k: v for k, v in changes.items() if k != "name"}, now,
-           keep_session=None)
+           keep_session=None, policy=policy)
     return get_profile(conn, metadata, user.id)  # type: ignore[return-value]
 
 
 def change_profile(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
                    changes: Mapping[str, Any], *, known_roles: Collection[str],
-                   now: datetime, keep_session: str | None = None) -> Profile:
+                   now: datetime, policy: PasswordPolicy,
+                   keep_session: str | None = None) -> Profile:
     """Apply ``changes`` (keys of CHANGEABLE; values already well-formed) to a user.
 
     ``roles`` and ``teams`` replace the user's; ``manager`` is a user id or None.
-    ``keep_session`` is the session key that a password change does not end.
+    ``keep_session`` is the session key that a password change does not end; a new
+    password must pass ``policy`` (WeakPassword otherwise).
     Raises ProfileError listing every reference that does not hold.
     """
     findings = check_changes(conn, metadata, changes, known_roles=known_roles,
                              user_id=user_id)
     if findings:
         raise ProfileError(findings)
-    _apply(conn, metadata, user_id, changes, now, keep_session=keep_session)
+    _apply(conn, metadata, user_id, changes, now, keep_session=keep_session, policy=policy)
     return get_profile(conn, metadata, user_id)  # type: ignore[return-value]
 
 
@@ -251,13 +254,14 @@ def _unknown_teams(conn: sa.Connection, metadata: sa.MetaData, codes: Iterable[s
 
 
 def _apply(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
-           changes: Mapping[str, Any], now: datetime, *, keep_session: str | None) -> None:
+           changes: Mapping[str, Any], now: datetime, *, keep_session: str | None,
+           policy: PasswordPolicy) -> None:
     users = metadata.tables[USERS_TABLE]
     values = {key: changes[key] for key in COLUMNS if key in changes}
     if values:
         conn.execute(users.update().where(users.c.id == user_id).values(**values))
     if changes.get("password") is not None:
-        set_password(conn, metadata, user_id, changes["password"])
+        set_password(conn, metadata, user_id, changes["password"], policy)
         end_other_sessions(conn, metadata, user_id, keep_session, now)
     if "manager" in changes:
         try:

@@ -11,15 +11,23 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..compile.tables import USERS_TABLE
 from ..runtime.context import utcnow
+from .password_policy import PasswordPolicy, Refusal
 
 # argon2id with the library's defaults (memory-hard; tuned by argon2-cffi to
 # current guidance). One hasher per process: it holds only parameters.
 _HASHER = PasswordHasher()
-MIN_PASSWORD_LENGTH = 8
 
 
 class UserError(ValueError):
     """A user operation cannot be done; the message says why."""
+
+
+class WeakPassword(UserError):
+    """A password the policy refuses (too short, or a common one)."""
+
+    def __init__(self, refusal: Refusal):
+        super().__init__(refusal.text("en"))
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -43,8 +51,9 @@ def users_table(metadata: sa.MetaData) -> sa.Table:
 
 
 def create_user(conn: sa.Connection, metadata: sa.MetaData, username: str, name: str, *,
-                email: str | None = None, password: str | None = None,
-                is_admin: bool = False, language: str = "en") -> User:
+                email: str | None = None, is_admin: bool = False,
+                language: str = "en") -> User:
+    """A new user without a password (``set_password`` gives one)."""
     users = users_table(metadata)
     username = username.strip()
     if not username:
@@ -54,8 +63,6 @@ def create_user(conn: sa.Connection, metadata: sa.MetaData, username: str, name:
     values: dict[str, Any] = {"username": username, "name": name or username, "email": email,
                               "is_admin": is_admin, "language": language,
                               "created_at": utcnow()}
-    if password is not None:
-        values["password_hash"] = hash_password(password)
     user_id = conn.execute(users.insert().values(**values).returning(users.c.id)).scalar_one()
     return get_user(conn, metadata, user_id)  # type: ignore[return-value]
 
@@ -73,10 +80,11 @@ def find_user(conn: sa.Connection, metadata: sa.MetaData, username: str) -> User
 
 
 def set_password(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
-                 password: str) -> None:
+                 password: str, policy: PasswordPolicy) -> None:
+    """Set the user's password; WeakPassword if the policy refuses it."""
     users = users_table(metadata)
     conn.execute(users.update().where(users.c.id == user_id)
-                 .values(password_hash=hash_password(password)))
+                 .values(password_hash=hash_password(password, policy)))
 
 
 def set_active(conn: sa.Connection, metadata: sa.MetaData, user_id: int, active: bool) -> None:
@@ -89,9 +97,12 @@ def set_admin(conn: sa.Connection, metadata: sa.MetaData, user_id: int, is_admin
     conn.execute(users.update().where(users.c.id == user_id).values(is_admin=is_admin))
 
 
-def hash_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+def hash_password(password: str, policy: PasswordPolicy) -> str:
+    """The argon2id hash of a password the policy accepts (every way of setting one
+    comes through here, so none can skip the policy); WeakPassword otherwise."""
+    refusal = policy.refusal(password)
+    if refusal is not None:
+        raise WeakPassword(refusal)
     return _HASHER.hash(password)
 
 

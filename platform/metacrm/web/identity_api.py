@@ -11,7 +11,8 @@ from flask import Blueprint, Response, jsonify, request, session, url_for
 from ..compile.compiled import Compiled
 from ..definitions import OPERATIONS, RoleDef
 from ..i18n import message, suggestion
-from ..identity.fields import SELF_FIELDS, TEAM_FIELDS, USER_FIELDS, check_object
+from ..identity.fields import SELF_FIELDS, TEAM_FIELDS, check_object, user_fields
+from ..identity.password_policy import policy_of
 from ..identity.profiles import (
     Profile,
     ProfileError,
@@ -110,15 +111,17 @@ def _profile(ctx: Context, user_id: int | None) -> Profile:
 def add_user() -> Any:
     ctx = current_context()
     require_admin(ctx)
-    values = read_object(ctx, USER_FIELDS, required=("username",))
+    plat = platform()
+    policy = policy_of(plat.settings)
+    values = read_object(ctx, user_fields(policy), required=("username",))
     if "current_password" in values:
         raise Invalid({"current_password": [message("only_with_password", ctx.locale)]})
-    plat = platform()
     compiled = plat.compiled
     try:
         with plat.writing() as conn:
             profile = create_profile(conn, compiled.metadata, values.pop("username"), values,
-                                     known_roles=compiled.catalog.roles, now=ctx.now)
+                                     known_roles=compiled.catalog.roles, now=ctx.now,
+                                     policy=policy)
     except ProfileError as exc:
         raise _profile_problem(exc, ctx.locale) from None
     return _created(user_json(profile, admin=True),
@@ -133,22 +136,24 @@ def change_user(user_id: int) -> Any:
     if not admin and not own:
         raise Forbidden(message("self_only", ctx.locale), key="id")
     body = json_body(ctx)
+    plat = platform()
+    policy = policy_of(plat.settings)
+    fields = user_fields(policy)
     if not admin:
-        denied = [k for k in body if k in USER_FIELDS and k not in SELF_FIELDS]
+        denied = [k for k in body if k in fields and k not in SELF_FIELDS]
         if denied:
             raise Forbidden({k: [message("admin_field", ctx.locale)] for k in denied})
-    values = check_object(body, USER_FIELDS, ctx.locale)
+    values = check_object(body, fields, ctx.locale)
     target = _profile(ctx, user_id)
     _check_current_password(ctx, target, values, own)
     # A password change signs the user out everywhere but here.
     keep = session.get(SESSION_KEY) if own and session_csrf() else None
-    plat = platform()
     compiled = plat.compiled
     try:
         with plat.writing() as conn:
             profile = change_profile(conn, compiled.metadata, user_id, values,
                                      known_roles=compiled.catalog.roles, now=ctx.now,
-                                     keep_session=str(keep) if keep else None)
+                                     policy=policy, keep_session=str(keep) if keep else None)
     except ProfileError as exc:
         raise _profile_problem(exc, ctx.locale) from None
     return jsonify(user_json(profile, admin))

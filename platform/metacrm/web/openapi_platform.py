@@ -9,8 +9,9 @@ from typing import Any
 
 from ..compile.payloads import PHONE_PATTERN
 from ..definitions import LANGUAGES, OPERATIONS, SCOPES, Catalog, EntityDef
+from ..identity.password_policy import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from ..identity.password_policy import MIN_LENGTH_FLOOR
 from ..identity.teams import CODE as TEAM_CODE
-from ..identity.users import MIN_PASSWORD_LENGTH
 from ..resolve_ownership import owner_field
 from ..runtime.pool import MAX_REASON
 from ..runtime.transfer import MAX_TRANSFER
@@ -107,8 +108,11 @@ def _identity_schemas() -> dict[str, Schema]:
         "phone": {"anyOf": [{"type": "string", "maxLength": 40,
                              "pattern": PHONE_PATTERN.pattern}, _EMPTY]},
         "language": {"enum": list(LANGUAGES)},
-        "password": {"type": "string", "minLength": MIN_PASSWORD_LENGTH, "maxLength": 1024,
-                     "writeOnly": True, "description": "Ends the user's other sessions."},
+        "password": {"type": "string", "minLength": MIN_LENGTH_FLOOR,
+                     "maxLength": MAX_PASSWORD_LENGTH, "writeOnly": True,
+                     "description": "At least METACRM_PASSWORD_MIN_LENGTH characters (10 by "
+                     "default) and not a common password (`422` otherwise). Ends the user's "
+                     "other sessions."},
         "active": {**FLAG, "description": "`false` disables the user at once."},
         "is_admin": FLAG, "manager": {"type": ["integer", "null"], "minimum": 1},
         "roles": _array(_text(60)), "teams": _array(_text(40))}
