@@ -39,6 +39,7 @@ def add_system_tables(metadata: sa.MetaData) -> None:
         sa.Column("digest", sa.String(64), nullable=False, unique=True),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("revoked_at", UtcDateTime()),
+        sa.Column("expires_at", UtcDateTime()),  # null: until revoked
     )
     sa.Index("ix_mc_tokens_user_id", tokens.c.user_id)
     audit = sa.Table(

@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import click
 import sqlalchemy as sa
 
 from ..config import Settings
+from ..i18n import message
 from ..runtime.context import utcnow
 from ..runtime.problems import Problem
 from .cli_support import check_roles, defined_roles, existing_user, problem_text, transaction
-from .fields import check_object, user_fields
+from .fields import TOKEN_FIELDS, check_object, user_fields
 from .password_policy import PasswordPolicy, policy_of
 from .profiles import Profile, change_profile, create_profile, get_profile, list_profiles
 from .sessions import end_user_sessions
-from .tokens import create_token, list_tokens, revoke_token
+from .tokens import BadExpiry, TokenInfo, create_token, list_tokens, revoke_token, token_expiry
 from .users import get_user, set_active, set_admin, set_password
 
 
@@ -130,8 +132,11 @@ def show(username: str) -> None:
         profile = _profile(conn, metadata, existing_user(conn, metadata, username).id)
         _echo_profile(conn, metadata, profile)
         tokens = list_tokens(conn, metadata, profile.id)
-    active = sum(1 for t in tokens if t.revoked_at is None)
-    click.echo(f"  tokens:   {active} active, {len(tokens) - active} revoked")
+    now = utcnow()
+    revoked = sum(1 for t in tokens if t.revoked_at is not None)
+    expired = sum(1 for t in tokens if t.revoked_at is None and t.expired(now))
+    click.echo(f"  tokens:   {len(tokens) - revoked - expired} active, {revoked} revoked, "
+               f"{expired} expired")
 
 
 def _profile(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> Profile:
@@ -219,14 +224,30 @@ def admin_command(username: str, revoke: bool) -> None:
 @user_command.command("token")
 @click.argument("username")
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
-def token_command(username: str, name: str) -> None:
+@click.option("--expires-in-days", type=int, default=None,
+              help="The token stops working this many days from now (1-3650).")
+@click.option("--expires-at", default=None,
+              help="The token stops working at this ISO 8601 date-time (UTC if no offset).")
+def token_command(username: str, name: str, expires_in_days: int | None,
+                  expires_at: str | None) -> None:
     """Issue an API token (shown once; send it as `Authorization: Bearer <token>`)."""
+    now = utcnow()
+    try:
+        given = check_object({k: v for k, v in (("expires_at", expires_at),
+                                                ("expires_in_days", expires_in_days))
+                              if v is not None}, TOKEN_FIELDS, "en")
+        ends = token_expiry(now, **given)
+    except Problem as exc:
+        raise click.ClickException(problem_text(exc)) from None
+    except BadExpiry as exc:
+        raise click.ClickException(message(exc.key, "en", **exc.params)) from None
     with transaction() as (conn, metadata):
         token, info = create_token(conn, metadata, existing_user(conn, metadata, username).id,
-                                   name)
+                                   name, expires_at=ends)
     click.echo(token)
-    click.echo(f"token #{info.id} for '{username}': store it now, it is not shown again",
-               err=True)
+    until = f", valid until {ends:%Y-%m-%d %H:%M} UTC" if ends else ""
+    click.echo(f"token #{info.id} for '{username}'{until}: store it now, it is not shown "
+               "again", err=True)
 
 
 @user_command.command("tokens")
@@ -235,9 +256,16 @@ def tokens_command(username: str) -> None:
     """List a user's tokens (never their secrets)."""
     with transaction() as (conn, metadata):
         for info in list_tokens(conn, metadata, existing_user(conn, metadata, username).id):
-            state = f"revoked {info.revoked_at:%Y-%m-%d}" if info.revoked_at else "active"
             click.echo(f"#{info.id:<5} {info.name:<20} created {info.created_at:%Y-%m-%d}  "
-                       f"{state}")
+                       f"{_token_state(info, utcnow())}")
+
+
+def _token_state(info: TokenInfo, now: datetime) -> str:
+    if info.revoked_at:
+        return f"revoked {info.revoked_at:%Y-%m-%d}"
+    if info.expired(now):
+        return f"expired {info.expires_at:%Y-%m-%d %H:%M}"
+    return f"active until {info.expires_at:%Y-%m-%d %H:%M}" if info.expires_at else "active"
 
 
 @user_command.command("revoke")

@@ -13,6 +13,7 @@ from ..compile.payloads import PHONE_PATTERN
 from ..definitions import LANGUAGES
 from ..i18n import kind_name, message, suggestion
 from ..runtime.problems import Invalid
+from ..values import parse_text
 from .password_policy import PasswordPolicy
 from .teams import CODE as TEAM_CODE
 
@@ -89,6 +90,22 @@ def any_text(value: Any, lang: str) -> Any:
     return value
 
 
+def date_time(value: Any, lang: str) -> Any:
+    """An ISO 8601 date-time (UTC without an offset), as an aware datetime."""
+    if isinstance(value, str):
+        try:
+            return parse_text("datetime", value)
+        except (ValueError, OverflowError):
+            pass
+    raise BadValue(message("invalid", lang, kind=kind_name("datetime", lang)))
+
+
+def whole_number(value: Any, lang: str) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadValue(message("invalid", lang, kind=kind_name("integer", lang)))
+    return value
+
+
 def boolean(value: Any, lang: str) -> Any:
     if not isinstance(value, bool):
         raise BadValue(message("invalid", lang, kind=kind_name("boolean", lang)))
@@ -137,7 +154,8 @@ SELF_FIELDS = frozenset(("name", "email", "phone", "language", "password",
 TEAM_FIELDS: dict[str, Check] = {"code": team_code, "name": text(200),
                                  "members": list_of(user_id(nullable=False))}
 # current_password: required when a browser session mints a token (see credentials_api).
-TOKEN_FIELDS: dict[str, Check] = {"name": text(100), "current_password": any_text}
+TOKEN_FIELDS: dict[str, Check] = {"name": text(100), "current_password": any_text,
+                                  "expires_at": date_time, "expires_in_days": whole_number}
 LOGIN_FIELDS: dict[str, Check] = {"username": any_text, "password": any_text}
 
 

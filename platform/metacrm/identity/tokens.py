@@ -3,8 +3,9 @@
 A token is 32 random bytes (URL-safe text) prefixed ``mcrm_`` so that secret
 scanners can spot a leaked one. Only its SHA-256 digest is stored: tokens
 carry full entropy, so a fast digest is enough (passwords need argon2, tokens
-do not). A token stops working the moment it is revoked or its user is
-disabled, because both are checked on every request.
+do not). A token stops working the moment it is revoked, expires (if it was
+given an expiry) or its user is disabled, because all three are checked on
+every request.
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from ..compile.tables import USERS_TABLE
 from ..runtime.context import Principal, utcnow
+from ..values import to_utc
 from .principals import principal_query, principals_from_rows
 
 PREFIX = "mcrm_"
+# A token lives at most this long: an expiry further off is a typo, or no expiry.
+MAX_DAYS = 3650
 
 
 @dataclass(frozen=True)
@@ -30,29 +34,64 @@ class TokenInfo:
     name: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and to_utc(self.expires_at) <= now
+
+
+class BadExpiry(ValueError):
+    """An expiry a token cannot have: ``key`` is the message of ``i18n``."""
+
+    def __init__(self, key: str, **params: object):
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def token_expiry(now: datetime, *, expires_at: datetime | None = None,
+                 expires_in_days: int | None = None) -> datetime | None:
+    """When a new token ends: at ``expires_at``, or ``expires_in_days`` from now, or
+    never (None); one of the two at most, in the future, within MAX_DAYS."""
+    if expires_at is not None and expires_in_days is not None:
+        raise BadExpiry("token_expiry_both")
+    if expires_in_days is not None:
+        if not 1 <= expires_in_days <= MAX_DAYS:
+            raise BadExpiry("token_expiry_days", max=MAX_DAYS)
+        return now + timedelta(days=expires_in_days)
+    if expires_at is None:
+        return None
+    if expires_at <= now:
+        raise BadExpiry("token_expiry_past")
+    if expires_at > now + timedelta(days=MAX_DAYS):
+        raise BadExpiry("token_expiry_days", max=MAX_DAYS)
+    return expires_at
 
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(conn: sa.Connection, metadata: sa.MetaData, user_id: int, name: str
-                 ) -> tuple[str, TokenInfo]:
-    """A new token (the only time its text exists) and its stored description."""
+def create_token(conn: sa.Connection, metadata: sa.MetaData, user_id: int, name: str, *,
+                 expires_at: datetime | None = None) -> tuple[str, TokenInfo]:
+    """A new token (the only time its text exists) and its stored description; it
+    works until revoked, or until ``expires_at`` (see ``token_expiry``)."""
     tokens = metadata.tables["mc_tokens"]
     token = PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token_id = conn.execute(tokens.insert().values(
         user_id=user_id, name=name, digest=digest(token), created_at=now,
+        expires_at=expires_at,
     ).returning(tokens.c.id)).scalar_one()
-    return token, TokenInfo(token_id, user_id, name, now, None)
+    return token, TokenInfo(token_id, user_id, name, now, None, expires_at)
 
 
 def list_tokens(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> list[TokenInfo]:
     tokens = metadata.tables["mc_tokens"]
     rows = conn.execute(sa.select(tokens).where(tokens.c.user_id == user_id)
                         .order_by(tokens.c.id)).all()
-    return [TokenInfo(r.id, r.user_id, r.name, r.created_at, r.revoked_at) for r in rows]
+    return [TokenInfo(r.id, r.user_id, r.name, r.created_at, r.revoked_at, r.expires_at)
+            for r in rows]
 
 
 def revoke_token(conn: sa.Connection, metadata: sa.MetaData, token_id: int) -> bool:
@@ -63,13 +102,16 @@ def revoke_token(conn: sa.Connection, metadata: sa.MetaData, token_id: int) -> b
     return result.rowcount == 1
 
 
-def principal_for_token(conn: sa.Connection, metadata: sa.MetaData, token: str
-                        ) -> Principal | None:
-    """The caller a live token stands for (one query: token, user and roles), or None."""
+def principal_for_token(conn: sa.Connection, metadata: sa.MetaData, token: str,
+                        now: datetime | None = None) -> Principal | None:
+    """The caller a live token stands for (one query: token, user and roles), or None:
+    also for a token that has expired by ``now``."""
     if not token.startswith(PREFIX):
         return None
     tokens = metadata.tables["mc_tokens"]
     rows = conn.execute(principal_query(metadata)
                         .join(tokens, tokens.c.user_id == metadata.tables[USERS_TABLE].c.id)
-                        .where(tokens.c.digest == digest(token), tokens.c.revoked_at.is_(None)))
+                        .where(tokens.c.digest == digest(token), tokens.c.revoked_at.is_(None),
+                               sa.or_(tokens.c.expires_at.is_(None),
+                                      tokens.c.expires_at > (now or utcnow()))))
     return next(iter(principals_from_rows(rows).values()), None)

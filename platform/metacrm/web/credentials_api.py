@@ -3,6 +3,7 @@ out with a password for a browser session (see docs/identity.md)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, session, url_for
@@ -12,9 +13,16 @@ from ..identity.fields import LOGIN_FIELDS, TOKEN_FIELDS
 from ..identity.principals import principal_of
 from ..identity.profiles import get_profile
 from ..identity.signin import SignInRefused, SignInThrottled, sign_in
-from ..identity.tokens import TokenInfo, create_token, list_tokens, revoke_token
+from ..identity.tokens import (
+    BadExpiry,
+    TokenInfo,
+    create_token,
+    list_tokens,
+    revoke_token,
+    token_expiry,
+)
 from ..runtime.context import Context, Principal, utcnow
-from ..runtime.problems import BadQuery, NotFound, TooManyRequests, Unauthorized
+from ..runtime.problems import BadQuery, Invalid, NotFound, TooManyRequests, Unauthorized
 from ..values import json_value
 from .auth import SESSION_KEY, current_context, is_admin, session_csrf
 from .identity_views import (
@@ -33,9 +41,11 @@ credentials_api.before_request(refuse_nul_values)
 
 # --- tokens ------------------------------------------------------------------------------
 
-def token_json(info: TokenInfo) -> dict[str, Any]:
+def token_json(info: TokenInfo, now: datetime) -> dict[str, Any]:
     return {"id": info.id, "name": info.name, "created_at": json_value(info.created_at),
-            "revoked_at": json_value(info.revoked_at) if info.revoked_at else None}
+            "revoked_at": json_value(info.revoked_at) if info.revoked_at else None,
+            "expires_at": json_value(info.expires_at) if info.expires_at else None,
+            "expired": info.expired(now)}
 
 
 @credentials_api.get("/tokens")
@@ -44,7 +54,7 @@ def tokens() -> Any:
     plat = platform()
     with plat.reading() as conn:
         found = list_tokens(conn, plat.compiled.metadata, ctx.user_id) if ctx.user_id else []
-    return jsonify({"items": [token_json(t) for t in found]})
+    return jsonify({"items": [token_json(t, ctx.now) for t in found]})
 
 
 @credentials_api.post("/tokens")
@@ -55,14 +65,20 @@ def issue_token() -> Any:
     token already and needs none."""
     ctx = current_context()
     values = read_object(ctx, TOKEN_FIELDS, required=("name",))
+    try:
+        expires_at = token_expiry(ctx.now, expires_at=values.get("expires_at"),
+                                  expires_in_days=values.get("expires_in_days"))
+    except BadExpiry as exc:
+        key = "expires_at" if "expires_at" in values else "expires_in_days"
+        raise Invalid({key: [message(exc.key, ctx.locale, **exc.params)]}) from None
     current = values.pop("current_password", None)
     if session_csrf() is not None or current is not None:
         require_current_password(ctx, _username(ctx), current, missing="token_password")
     plat = platform()
     with plat.writing() as conn:
         token, info = create_token(conn, plat.compiled.metadata, ctx.user_id,  # type: ignore[arg-type]
-                                   values["name"])
-    response = jsonify({**token_json(info), "token": token})
+                                   values["name"], expires_at=expires_at)
+    response = jsonify({**token_json(info, ctx.now), "token": token})
     response.status_code = 201
     response.headers["Location"] = url_for("metacrm_credentials.tokens")
     return response

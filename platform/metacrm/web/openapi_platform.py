@@ -12,6 +12,7 @@ from ..definitions import LANGUAGES, OPERATIONS, SCOPES, Catalog, EntityDef
 from ..identity.password_policy import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from ..identity.password_policy import MIN_LENGTH_FLOOR
 from ..identity.teams import CODE as TEAM_CODE
+from ..identity.tokens import MAX_DAYS as MAX_TOKEN_DAYS
 from ..resolve_ownership import owner_field
 from ..runtime.pool import MAX_REASON
 from ..runtime.transfer import MAX_TRANSFER
@@ -119,8 +120,11 @@ def _identity_schemas() -> dict[str, Schema]:
     team_fields: dict[str, Schema] = {
         "code": _text(40, pattern=TEAM_CODE.pattern), "name": _text(200),
         "members": _array(ID_SCHEMA, description="User ids; they replace the members.")}
-    token = obj("id name created_at revoked_at", id={"type": "integer"}, name=TEXT,
-                created_at=WHEN, revoked_at={"type": ["string", "null"], "format": "date-time"})
+    maybe_when = {"type": ["string", "null"], "format": "date-time"}
+    token = obj("id name created_at revoked_at expires_at expired", id={"type": "integer"},
+                name=TEXT, created_at=WHEN, revoked_at=maybe_when,
+                expires_at={**maybe_when, "description": "Null: until revoked."},
+                expired={**FLAG, "description": "Past `expires_at`: the token is refused."})
     grant = obj("entity label operations scope where hidden readonly hold_limit",
                 entity={"type": "string", "description": "`*`: every entity not named."},
                 label=OPTIONAL_TEXT, operations=_OPERATIONS, scope={"enum": list(SCOPES)},
@@ -151,7 +155,11 @@ def _identity_schemas() -> dict[str, Schema]:
             "type": "string", "description": "The secret, in this answer only."})]},
         "TokenCreate": closed(obj("name", name=_text(100), current_password={
             "type": "string", "writeOnly": True, "description": "Needed when a browser "
-            "session creates the token (a wrong one counts as a failed sign-in)."})),
+            "session creates the token (a wrong one counts as a failed sign-in)."},
+            expires_at={"type": "string", "format": "date-time", "description": "When the "
+                        "token stops working (in the future, within 3650 days)."},
+            expires_in_days={"type": "integer", "minimum": 1, "maximum": MAX_TOKEN_DAYS,
+                             "description": "Or: this many days from now. Not both."})),
         "Login": closed(obj("username password", username=TEXT,
                             password={"type": "string", "writeOnly": True})),
     }
