@@ -120,6 +120,14 @@ def _add_people_tables(metadata: sa.MetaData) -> None:
     )
     sa.Index("ix_mc_login_attempts_username_at", attempts.c.username, attempts.c.at)
     sa.Index("ix_mc_login_attempts_address_at", attempts.c.address, attempts.c.at)
+    # Where each account signed in from lately: those addresses are not slowed down by
+    # failures from elsewhere (identity/throttle.py).
+    sa.Table(
+        "mc_signin_addresses", metadata,
+        sa.Column("username", sa.String(150), primary_key=True),
+        sa.Column("address", sa.String(64), primary_key=True),
+        sa.Column("last_at", UtcDateTime(), nullable=False),
+    )
     sa.Table(
         "mc_assignment_state", metadata,
         sa.Column("rule", sa.String(120), primary_key=True),

@@ -22,11 +22,11 @@ from ..platform import Platform
 from .sessions import Session, start_session
 from .throttle import (
     Limits,
-    clear_failures,
     forget_attempt,
     record_failure,
     retry_after,
     serialize_attempts,
+    signed_in_from,
 )
 from .users import User, check_password
 
@@ -36,9 +36,10 @@ class SignInRefused(Exception):
 
 
 class SignInThrottled(Exception):
-    def __init__(self, retry_after: int):
+    def __init__(self, retry_after: int, limit: str = "account-address"):
         super().__init__(f"too many failed sign-ins; retry in {retry_after} s")
         self.retry_after = retry_after
+        self.limit = limit  # which one: "account-address", "address" or "account"
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def sign_in(platform: Platform, username: str, password: str, *, address: str,
     if user is None:
         raise SignInRefused(username)
     with platform.writing() as conn:
-        _succeeded(conn, metadata, username, attempt)
+        _succeeded(conn, metadata, username, address, now, attempt)
         session = start_session(conn, metadata, user.id, now,
                                 lifetime=timedelta(hours=platform.settings.session_max_hours),
                                 address=address, user_agent=user_agent)
@@ -82,7 +83,7 @@ def check_current_password(platform: Platform, username: str, password: str, *,
         right = check_password(conn, metadata, username, password) is not None
     if right:
         with platform.writing() as conn:
-            _succeeded(conn, metadata, username, attempt)
+            _succeeded(conn, metadata, username, address, now, attempt)
     return right
 
 
@@ -93,11 +94,11 @@ def _count_attempt(platform: Platform, username: str, address: str, now: datetim
         serialize_attempts(conn, username, address)
         wait = retry_after(conn, metadata, username, address, now, limits_of(platform))
         if wait is not None:
-            raise SignInThrottled(wait)
+            raise SignInThrottled(wait.seconds, wait.limit)
         return record_failure(conn, metadata, username, address, now)
 
 
-def _succeeded(conn: sa.Connection, metadata: sa.MetaData, username: str,
-               attempt: int) -> None:
+def _succeeded(conn: sa.Connection, metadata: sa.MetaData, username: str, address: str,
+               now: datetime, attempt: int) -> None:
     forget_attempt(conn, metadata, attempt)
-    clear_failures(conn, metadata, username)
+    signed_in_from(conn, metadata, username, address, now)
