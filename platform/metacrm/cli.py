@@ -11,6 +11,7 @@ from .catalog_loader import load_catalog
 from .config import Settings
 from .errors import DefinitionError
 from .identity.commands import user_command
+from .identity.security_commands import security_command
 from .identity.team_commands import roles_command, team_command
 from .jobs.commands import jobs_command
 from .plugins import PluginError, hook_names, load_plugins
@@ -135,7 +136,9 @@ def export(entity: str, filters: tuple[str, ...], fmt: str, output: str | None) 
     grade=A annual_revenue__gte=1000000 q=星河 sort=-annual_revenue fields=name,phone.
     Runs as the platform itself: all records and all fields, whatever roles say.
     """
+    from .identity.security_events import Actor, export_event, record_event
     from .operations import prepare_entity_export, write_export
+    from .runtime.context import utcnow
     from .runtime.problems import Problem
 
     args: dict[str, list[str]] = {}
@@ -151,6 +154,9 @@ def export(entity: str, filters: tuple[str, ...], fmt: str, output: str | None) 
             for text in messages:
                 click.echo(f"{key}: {text}", err=True)
         sys.exit(1)
+    with platform.writing() as conn:
+        record_event(conn, platform.compiled.metadata, "export", Actor.command_line(), utcnow(),
+                     details=export_event(entity, fmt, args))
     try:
         if output is None:
             count = write_export(platform, prepared, fmt, sys.stdout.buffer)
@@ -171,3 +177,4 @@ main.add_command(user_command)
 main.add_command(jobs_command)
 main.add_command(team_command)
 main.add_command(roles_command)
+main.add_command(security_command)

@@ -37,6 +37,8 @@ class Settings:
     login_window_minutes: int = 15
     proxy_count: int = 0
     password_min_length: int = 10
+    # The security record (identity/security_events.py) keeps events this long.
+    security_events_days: int = 180
     run_jobs: bool = True
     plugins: tuple[str, ...] = ()
     # E-mail of notifications (jobs/mail.py): smtp://user:pass@host:587?starttls=1 or
@@ -73,6 +75,8 @@ class Settings:
             proxy_count=int(env.get("METACRM_PROXY_COUNT", 0)),
             password_min_length=_at_least(8, "METACRM_PASSWORD_MIN_LENGTH",
                                           env.get("METACRM_PASSWORD_MIN_LENGTH", "10")),
+            security_events_days=_at_least(1, "METACRM_SECURITY_EVENTS_DAYS",
+                                           env.get("METACRM_SECURITY_EVENTS_DAYS", "180")),
             run_jobs=env.get("METACRM_RUN_JOBS", "1") not in ("0", "false", "no"),
             plugins=tuple(p.strip() for p in env.get("METACRM_PLUGINS", "").split(",")
                           if p.strip()),

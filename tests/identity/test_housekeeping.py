@@ -36,13 +36,14 @@ def test_housekeeping_deletes_ended_sessions_and_old_failures(crm) -> None:
     assert (_count(crm, "mc_sessions"), _count(crm, "mc_login_attempts")) == (2, 3)
 
     preview = perform(platform, HOUSEKEEPING, datetime.now(UTC), dry_run=True)
-    assert preview.summary == "would delete 1 ended session(s) and 2 old sign-in failure(s)"
+    assert preview.summary == ("would delete 1 ended session(s), 2 old sign-in failure(s) and "
+                               "0 security event(s) older than 180 days")
     assert _count(crm, "mc_sessions") == 2
     outcome = run_and_record(platform, HOUSEKEEPING, datetime.now(UTC))
-    assert outcome.result == {"sessions": 1, "sign_in_failures": 2}
+    assert outcome.result == {"sessions": 1, "sign_in_failures": 2, "security_events": 0}
     assert (_count(crm, "mc_sessions"), _count(crm, "mc_login_attempts")) == (1, 1)
     assert live.get("/api/users/me").status_code == 200
 
     a_day_later = datetime.now(UTC) + timedelta(days=8)  # past every session's lifetime
     assert run_and_record(platform, HOUSEKEEPING, a_day_later).result == {
-        "sessions": 1, "sign_in_failures": 1}
+        "sessions": 1, "sign_in_failures": 1, "security_events": 0}

@@ -128,6 +128,7 @@ def _add_people_tables(metadata: sa.MetaData) -> None:
         sa.Column("address", sa.String(64), primary_key=True),
         sa.Column("last_at", UtcDateTime(), nullable=False),
     )
+    _add_security_events(metadata)
     sa.Table(
         "mc_assignment_state", metadata,
         sa.Column("rule", sa.String(120), primary_key=True),
@@ -141,6 +142,31 @@ def _add_people_tables(metadata: sa.MetaData) -> None:
         sa.Column("finished_at", UtcDateTime()),
         sa.Column("result", JSON_TYPE),
     )
+
+
+def _add_security_events(metadata: sa.MetaData) -> None:
+    """The security record (identity/security_events.py), read newest first, by
+    kind, by the user who acted or whom it concerns, and purged by age."""
+    events = sa.Table(
+        "mc_security_events", metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("at", UtcDateTime(), nullable=False),
+        # A refusal repeated within the minute counts on one row: its last time.
+        sa.Column("last_at", UtcDateTime(), nullable=False),
+        sa.Column("count", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("kind", sa.String(40), nullable=False),
+        # Who acted: a user, or only the name typed at sign-in. No foreign key: the
+        # record must outlive anything it mentions.
+        sa.Column("user_id", ID_TYPE),
+        sa.Column("username", sa.String(150)),
+        sa.Column("target", sa.String(150)),  # whose access it concerns, if not the actor's
+        sa.Column("address", sa.String(64), nullable=False),
+        sa.Column("details", JSON_TYPE, nullable=False),
+    )
+    sa.Index("ix_mc_security_events_kind_at", events.c.kind, events.c.at)
+    sa.Index("ix_mc_security_events_username_id", events.c.username, events.c.id)
+    sa.Index("ix_mc_security_events_target_id", events.c.target, events.c.id)
+    sa.Index("ix_mc_security_events_last_at", events.c.last_at)
 
 
 def _add_approval_tables(metadata: sa.MetaData) -> None:

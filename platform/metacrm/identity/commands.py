@@ -19,6 +19,7 @@ from .cli_support import check_roles, defined_roles, existing_user, problem_text
 from .fields import TOKEN_FIELDS, check_object, user_fields
 from .password_policy import PasswordPolicy, policy_of
 from .profiles import Profile, change_profile, create_profile, get_profile, list_profiles
+from .security_events import Actor, record_event, record_profile_change, token_event
 from .sessions import end_user_sessions
 from .tokens import BadExpiry, TokenInfo, create_token, list_tokens, revoke_token, token_expiry
 from .users import get_user, set_active, set_admin, set_password
@@ -79,6 +80,7 @@ def create(username: str, name: str | None, email: str | None, phone: str | None
                        manager=_manager_id(conn, metadata, manager))
         profile = create_profile(conn, metadata, changes.pop("username"), changes,
                                  known_roles=known, now=utcnow(), policy=_policy())
+        record_profile_change(conn, metadata, Actor.command_line(), utcnow(), None, profile)
     roles_said = f", roles: {', '.join(profile.roles)}" if profile.roles else ", no role yet"
     click.echo(f"created user '{profile.username}' (id {profile.id}"
                f"{', admin' if admin else ''}{roles_said})")
@@ -119,8 +121,10 @@ def set_command(username: str, roles: tuple[str, ...], add_roles: tuple[str, ...
             changes["manager"] = _manager_id(conn, metadata, manager)
         if not changes:
             raise click.ClickException("nothing to change: see `metacrm user set --help`")
+        before = _profile(conn, metadata, user.id)
         profile = change_profile(conn, metadata, user.id, changes, known_roles=known,
                                  now=utcnow(), policy=_policy())
+        record_profile_change(conn, metadata, Actor.command_line(), utcnow(), before, profile)
         _echo_profile(conn, metadata, profile, f"user '{username}' changed")
 
 
@@ -182,12 +186,17 @@ def password_command(username: str, password: str) -> None:
         user_id = existing_user(conn, metadata, username).id
         set_password(conn, metadata, user_id, password, _policy())
         end_user_sessions(conn, metadata, user_id, utcnow())
+        record_event(conn, metadata, "password.changed", Actor.command_line(), utcnow(),
+                     target=username)
     click.echo(f"password of '{username}' changed")
 
 
 def _change_user(username: str, change: Callable[..., None], value: bool, said: str) -> None:
     with transaction() as (conn, metadata):
-        change(conn, metadata, existing_user(conn, metadata, username).id, value)
+        before = _profile(conn, metadata, existing_user(conn, metadata, username).id)
+        change(conn, metadata, before.id, value)
+        record_profile_change(conn, metadata, Actor.command_line(), utcnow(), before,
+                              _profile(conn, metadata, before.id))
     click.echo(f"user '{username}' {said}")
 
 
@@ -244,6 +253,8 @@ def token_command(username: str, name: str, expires_in_days: int | None,
     with transaction() as (conn, metadata):
         token, info = create_token(conn, metadata, existing_user(conn, metadata, username).id,
                                    name, expires_at=ends)
+        record_event(conn, metadata, "token.issued", Actor.command_line(), now,
+                     target=username, details=token_event(info))
     click.echo(token)
     until = f", valid until {ends:%Y-%m-%d %H:%M} UTC" if ends else ""
     click.echo(f"token #{info.id} for '{username}'{until}: store it now, it is not shown "
@@ -273,7 +284,10 @@ def _token_state(info: TokenInfo, now: datetime) -> str:
 def revoke(token_id: int) -> None:
     """Revoke a token by its number: it stops working at once."""
     with transaction() as (conn, metadata):
-        if not revoke_token(conn, metadata, token_id):
+        owner = revoke_token(conn, metadata, token_id)
+        if owner is None:
             click.echo(f"no active token #{token_id}", err=True)
             sys.exit(1)
+        record_event(conn, metadata, "token.revoked", Actor.command_line(), utcnow(),
+                     target_id=owner, details={"token": token_id})
     click.echo(f"token #{token_id} revoked")

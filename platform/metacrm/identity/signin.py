@@ -7,8 +7,13 @@ with every other attempt on the account and from the address, counts their
 recent failures, refuses (without checking any password) when there are too
 many, and otherwise records this attempt as a failure and commits. Only then is
 the password checked, outside any transaction (argon2 is slow on purpose); if it
-was right, the attempt is forgotten and the account's failures cleared. Parallel
-guesses thus cannot all be checked before any of them is counted.
+was right, the attempt is forgotten and the failures from that address cleared.
+Parallel guesses thus cannot all be checked before any of them is counted.
+
+The security record gets the same treatment: a refusal is recorded in the
+counting transaction (``signin.throttled``), an attempt as ``signin.failed``
+until its password proves right, when it becomes ``signin.succeeded`` (a check
+of a current password that was right leaves no event: what it allowed does).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ..platform import Platform
+from .security_events import Actor, record_event, settle_event
 from .sessions import Session, start_session
 from .throttle import (
     Limits,
@@ -55,17 +61,18 @@ def limits_of(platform: Platform) -> Limits:
 
 
 def sign_in(platform: Platform, username: str, password: str, *, address: str,
-            user_agent: str | None, now: datetime) -> SignedIn:
-    """A new session for the user; SignInThrottled or SignInRefused otherwise."""
+            user_agent: str | None, now: datetime, via: str = "api") -> SignedIn:
+    """A new session for the user; SignInThrottled or SignInRefused otherwise.
+    ``via``: the way in, for the security record ("api" or "page")."""
     username = username.strip()
-    attempt = _count_attempt(platform, username, address, now)
+    attempt = _count_attempt(platform, username, Actor(None, username, address, via), now)
     metadata = platform.compiled.metadata
     with platform.reading() as conn:
         user = check_password(conn, metadata, username, password)
     if user is None:
         raise SignInRefused(username)
     with platform.writing() as conn:
-        _succeeded(conn, metadata, username, address, now, attempt)
+        _succeeded(conn, metadata, username, address, now, attempt, user.id)
         session = start_session(conn, metadata, user.id, now,
                                 lifetime=timedelta(hours=platform.settings.session_max_hours),
                                 address=address, user_agent=user_agent)
@@ -77,28 +84,46 @@ def check_current_password(platform: Platform, username: str, password: str, *,
     """Whether ``password`` is the user's; a wrong one counts as a failed sign-in
     (a borrowed session or token must not become a way around the limits).
     SignInThrottled when the account or the address has failed too often."""
-    attempt = _count_attempt(platform, username, address, now)
+    attempt = _count_attempt(platform, username,
+                             Actor(None, username, address, "password-check"), now)
     metadata = platform.compiled.metadata
     with platform.reading() as conn:
         right = check_password(conn, metadata, username, password) is not None
     if right:
         with platform.writing() as conn:
-            _succeeded(conn, metadata, username, address, now, attempt)
+            _succeeded(conn, metadata, username, address, now, attempt, None)
     return right
 
 
-def _count_attempt(platform: Platform, username: str, address: str, now: datetime) -> int:
-    """Record the attempt as failed, in turn with the others; its id. Throttled: raises."""
+@dataclass(frozen=True)
+class _Attempt:
+    id: int  # in mc_login_attempts
+    event: int | None  # in the security record
+
+
+def _count_attempt(platform: Platform, username: str, actor: Actor, now: datetime
+                   ) -> _Attempt:
+    """Record the attempt as failed, in turn with the others. Throttled: raises, with
+    the refusal recorded."""
     metadata = platform.compiled.metadata
+    address = actor.address
     with platform.writing() as conn:
         serialize_attempts(conn, username, address)
         wait = retry_after(conn, metadata, username, address, now, limits_of(platform))
-        if wait is not None:
-            raise SignInThrottled(wait.seconds, wait.limit)
-        return record_failure(conn, metadata, username, address, now)
+        if wait is None:
+            return _Attempt(record_failure(conn, metadata, username, address, now),
+                            record_event(conn, metadata, "signin.failed", actor, now))
+        record_event(conn, metadata, "signin.throttled", actor, now,
+                     details={"limit": wait.limit, "retry_after": wait.seconds})
+    raise SignInThrottled(wait.seconds, wait.limit)
 
 
 def _succeeded(conn: sa.Connection, metadata: sa.MetaData, username: str, address: str,
-               now: datetime, attempt: int) -> None:
-    forget_attempt(conn, metadata, attempt)
+               now: datetime, attempt: _Attempt, user_id: int | None) -> None:
+    """The password was right. ``user_id``: who signed in (None: a check of the
+    current password, which leaves no event)."""
+    forget_attempt(conn, metadata, attempt.id)
     signed_in_from(conn, metadata, username, address, now)
+    if attempt.event is not None:
+        settle_event(conn, metadata, attempt.event,
+                     kind="signin.succeeded" if user_id is not None else None, user_id=user_id)

@@ -94,12 +94,12 @@ def list_tokens(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> lis
             for r in rows]
 
 
-def revoke_token(conn: sa.Connection, metadata: sa.MetaData, token_id: int) -> bool:
+def revoke_token(conn: sa.Connection, metadata: sa.MetaData, token_id: int) -> int | None:
+    """Revoke a token not yet revoked; the id of its user (None: no such token)."""
     tokens = metadata.tables["mc_tokens"]
-    result = conn.execute(tokens.update().where(tokens.c.id == token_id,
-                                                tokens.c.revoked_at.is_(None))
-                          .values(revoked_at=utcnow()))
-    return result.rowcount == 1
+    return conn.execute(tokens.update().where(tokens.c.id == token_id,
+                                              tokens.c.revoked_at.is_(None))
+                        .values(revoked_at=utcnow()).returning(tokens.c.user_id)).scalar()
 
 
 def principal_for_token(conn: sa.Connection, metadata: sa.MetaData, token: str,

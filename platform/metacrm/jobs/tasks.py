@@ -2,7 +2,8 @@
 
 Each return rule of an entity's pool is a task named ``<entity>.<rule>`` that
 runs every ``every_seconds``; the platform adds its own: ``housekeeping`` (ended
-web sessions and old sign-in failures are deleted), ``approvals.deadlines``
+web sessions, old sign-in failures and security events past their retention
+are deleted), ``approvals.deadlines``
 (reminders and escalations, when an approval step has a deadline) and
 ``notifications.mail`` (when SMTP is configured). ``run_task`` is the entry
 point RQ calls by its dotted path (``metacrm.jobs.tasks.run_task``): a worker
@@ -22,6 +23,7 @@ from ..compile.compiled import Compiled
 from ..config import Settings
 from ..definitions import Label, ReturnRuleDef
 from ..errors import did_you_mean
+from ..identity.security_events import purge_events
 from ..identity.sessions import purge_sessions
 from ..identity.throttle import purge_failures
 from ..platform import Platform
@@ -53,8 +55,9 @@ class Outcome:
 
 
 HOUSEKEEPING = Task("housekeeping", 6 * 3600, Label.of(
-    {"en": "Delete ended web sessions and old sign-in failures",
-     "zh": "清理已结束的会话和过期的登录失败记录"}))
+    {"en": "Delete ended web sessions, old sign-in failures and security events past "
+           "their retention",
+     "zh": "清理已结束的会话、过期的登录失败记录和超过保留期的安全事件"}))
 DEADLINES = Task("approvals.deadlines", 300, Label.of(
     {"en": "Remind approvers of waiting tasks and escalate overdue ones",
      "zh": "催办待审批任务并升级超时任务"}))
@@ -126,9 +129,13 @@ def _housekeeping(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
         sessions = purge_sessions(conn, metadata, now, timedelta(
             minutes=platform.settings.session_idle_minutes), dry_run=dry_run)
         failures = purge_failures(conn, metadata, now, dry_run=dry_run)
+        events = purge_events(conn, metadata, now, platform.settings.security_events_days,
+                              dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
-    return Outcome({"sessions": sessions, "sign_in_failures": failures},
-                   f"{verb} {sessions} ended session(s) and {failures} old sign-in failure(s)")
+    return Outcome({"sessions": sessions, "sign_in_failures": failures, "security_events": events},
+                   f"{verb} {sessions} ended session(s), {failures} old sign-in failure(s) and "
+                   f"{events} security event(s) older than "
+                   f"{platform.settings.security_events_days} days")
 
 
 def _deadlines(platform: Platform, now: datetime, dry_run: bool) -> Outcome:

@@ -25,6 +25,7 @@ from .login import login
 from .meta_api import meta_api
 from .notifications_api import notifications_api
 from .pool_api import pool_api
+from .security_api import record_denied, security_api
 from .transfer_api import transfer_api
 from .workflow_api import workflow_api
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(workflow_api)
     app.register_blueprint(approvals_api)
     app.register_blueprint(notifications_api)
+    app.register_blueprint(security_api)
     app.register_blueprint(api)
     _register_error_handlers(app)
     app.after_request(_security_headers)
@@ -92,6 +94,10 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
+# Refusals that go in the security record (web/security_api.py).
+DENIED = (401, 403)
+
+
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Any:
@@ -101,11 +107,16 @@ def _register_error_handlers(app: Flask) -> None:
             response.headers["Retry-After"] = str(problem.retry_after)
         if problem.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="metacrm"'
+        if problem.status in DENIED:
+            record_denied(problem.status, problem.errors)
         return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
-        return jsonify({"errors": {"_request": [exc.description or exc.name]}}), exc.code
+        errors = {"_request": [exc.description or exc.name]}
+        if exc.code in DENIED:
+            record_denied(exc.code, errors)  # type: ignore[arg-type]
+        return jsonify({"errors": errors}), exc.code
 
     @app.errorhandler(sa.exc.OperationalError)
     def _database_unavailable(exc: sa.exc.OperationalError) -> Any:

@@ -103,6 +103,7 @@ def _session(key: str, locale: str) -> Principal:
         sent = request.headers.get(CSRF_HEADER) or (
             request.form.get("csrf_token") if request.mimetype in _FORM_TYPES else None)
         if not sent or not same_secret(sent, active.csrf):
+            g.metacrm_refused = active.principal.user_id  # for the security record
             raise Forbidden(message("bad_csrf", locale), key="csrf_token")
     if active.needs_refresh:
         with plat.writing() as conn:

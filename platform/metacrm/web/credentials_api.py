@@ -12,6 +12,7 @@ from ..i18n import message
 from ..identity.fields import LOGIN_FIELDS, TOKEN_FIELDS
 from ..identity.principals import principal_of
 from ..identity.profiles import get_profile
+from ..identity.security_events import record_event, token_event
 from ..identity.signin import SignInRefused, SignInThrottled, sign_in
 from ..identity.tokens import (
     BadExpiry,
@@ -34,6 +35,7 @@ from .identity_views import (
     require_current_password,
 )
 from .requests import platform, refuse_nul_values, request_locale
+from .security_api import mark_recorded, request_actor
 
 credentials_api = Blueprint("metacrm_credentials", __name__, url_prefix="/api")
 credentials_api.before_request(refuse_nul_values)
@@ -78,6 +80,8 @@ def issue_token() -> Any:
     with plat.writing() as conn:
         token, info = create_token(conn, plat.compiled.metadata, ctx.user_id,  # type: ignore[arg-type]
                                    values["name"], expires_at=expires_at)
+        record_event(conn, plat.compiled.metadata, "token.issued", request_actor(ctx), ctx.now,
+                     details=token_event(info))
     response = jsonify({**token_json(info, ctx.now), "token": token})
     response.status_code = 201
     response.headers["Location"] = url_for("metacrm_credentials.tokens")
@@ -100,8 +104,11 @@ def revoke(token_id: int) -> Any:
     with plat.writing() as conn:
         own = ctx.user_id is not None and any(
             t.id == token_id for t in list_tokens(conn, metadata, ctx.user_id))
-        if not (own or is_admin(ctx)) or not revoke_token(conn, metadata, token_id):
+        owner = revoke_token(conn, metadata, token_id) if own or is_admin(ctx) else None
+        if owner is None:
             raise NotFound(message("unknown_token", ctx.locale, id=token_id), key="id")
+        record_event(conn, metadata, "token.revoked", request_actor(ctx), ctx.now,
+                     target_id=owner, details={"token": token_id})
     return Response(status=204)
 
 
@@ -127,6 +134,7 @@ def login() -> Any:
         raise TooManyRequests(message("signin_throttled", lang, seconds=exc.retry_after),
                               exc.retry_after) from None
     except SignInRefused:
+        mark_recorded()  # as a failed sign-in
         raise Unauthorized(message("signin_refused", lang)) from None
     begin_browser_session(signed)
     with plat.reading() as conn:

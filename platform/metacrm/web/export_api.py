@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from ..compile.compiled import Compiled
+from ..identity.security_events import export_event, record_event
 from ..runtime.access import Viewer
 from ..runtime.export import (
     FORMATS,
@@ -21,6 +22,7 @@ from ..runtime.export import (
 )
 from .auth import current_context
 from .requests import entity_model, platform, refuse_nul_values, with_fresh_schema
+from .security_api import request_actor
 
 export_api = Blueprint("metacrm_export", __name__, url_prefix="/api")
 export_api.before_request(refuse_nul_values)
@@ -39,6 +41,9 @@ def export(entity: str) -> Any:
 
     # Everything that can fail with a clear error is checked before the first byte.
     prepared = with_fresh_schema(run)
+    with plat.writing() as conn:
+        record_event(conn, plat.compiled.metadata, "export", request_actor(ctx), ctx.now,
+                     details=export_event(entity, fmt, args))
 
     def body() -> Iterator[bytes]:
         # Closing the response (also when the client goes away) closes this

@@ -22,6 +22,7 @@ from ..identity.profiles import (
     list_profiles,
     set_members,
 )
+from ..identity.security_events import record_profile_change
 from ..identity.teams import (
     Team,
     create_team,
@@ -37,6 +38,7 @@ from ..values import json_value
 from .auth import SESSION_KEY, current_context, is_admin, require_admin, session_csrf
 from .identity_views import me_json, read_object, require_current_password, user_json
 from .requests import json_body, platform, refuse_nul_values
+from .security_api import request_actor
 
 identity_api = Blueprint("metacrm_identity", __name__, url_prefix="/api")
 identity_api.before_request(refuse_nul_values)
@@ -122,6 +124,8 @@ def add_user() -> Any:
             profile = create_profile(conn, compiled.metadata, values.pop("username"), values,
                                      known_roles=compiled.catalog.roles, now=ctx.now,
                                      policy=policy)
+            record_profile_change(conn, compiled.metadata, request_actor(ctx), ctx.now, None,
+                                  profile)
     except ProfileError as exc:
         raise _profile_problem(exc, ctx.locale) from None
     return _created(user_json(profile, admin=True),
@@ -154,6 +158,8 @@ def change_user(user_id: int) -> Any:
             profile = change_profile(conn, compiled.metadata, user_id, values,
                                      known_roles=compiled.catalog.roles, now=ctx.now,
                                      policy=policy, keep_session=str(keep) if keep else None)
+            record_profile_change(conn, compiled.metadata, request_actor(ctx), ctx.now, target,
+                                  profile, password_set="password" in values)
     except ProfileError as exc:
         raise _profile_problem(exc, ctx.locale) from None
     return jsonify(user_json(profile, admin))

@@ -80,7 +80,7 @@ def submit() -> Any:
     try:
         signed = sign_in(platform(), username, request.form.get("password", ""),
                          address=client_address(), user_agent=request.user_agent.string,
-                         now=utcnow())
+                         now=utcnow(), via="page")
     except SignInThrottled as exc:
         response = _page(lang, next_path, username=username, status=429,
                          error=message("signin_throttled", lang, seconds=exc.retry_after))

@@ -10,12 +10,14 @@ from flask import Blueprint, jsonify
 
 from ..definitions import Catalog, EntityDef, FieldDef, OptionSetDef
 from ..errors import did_you_mean
+from ..identity.security_events import record_event
 from ..platform import read_customizations
 from ..runtime.access import EntityAccess, Viewer
 from ..runtime.customize import add_customization
 from ..runtime.problems import NotFound
 from .auth import current_context, require_admin
 from .requests import json_body, platform
+from .security_api import request_actor
 
 meta_api = Blueprint("metacrm_meta", __name__, url_prefix="/api")
 
@@ -69,7 +71,13 @@ def customizations() -> Any:
 def customize() -> Any:
     ctx = current_context()
     require_admin(ctx)
-    new_id, compiled = add_customization(platform(), ctx, json_body(ctx))
+    document = json_body(ctx)
+    new_id, compiled = add_customization(platform(), ctx, document)
+    roles = [document[k] for k in ("role", "extend_role") if isinstance(document.get(k), str)]
+    if roles:  # who may do what changed
+        with platform().writing() as conn:
+            record_event(conn, compiled.metadata, "role.customized", request_actor(ctx),
+                         ctx.now, details={"customization": new_id, "roles": roles})
     response = jsonify({"id": new_id, "schema_version": compiled.schema_version})
     response.status_code = 201
     return response
