@@ -60,6 +60,7 @@ PLATFORM_PATHS = {
     "/api/tokens/{id}": {"delete": "revoke_token"},
     "/api/auth/login": {"post": "login"},
     "/api/auth/logout": {"post": "logout"},
+    "/api/security/events": {"get": "list_security_events"},
 }
 APPROVAL_PATHS = {
     "/api/approvals": {"get": "list_approvals"},

@@ -11,6 +11,7 @@ from ..compile.payloads import PHONE_PATTERN
 from ..definitions import LANGUAGES, OPERATIONS, SCOPES, Catalog, EntityDef
 from ..identity.password_policy import MAX_LENGTH as MAX_PASSWORD_LENGTH
 from ..identity.password_policy import MIN_LENGTH_FLOOR
+from ..identity.security_events import KINDS as SECURITY_EVENT_KINDS
 from ..identity.teams import CODE as TEAM_CODE
 from ..identity.tokens import MAX_DAYS as MAX_TOKEN_DAYS
 from ..resolve_ownership import owner_field
@@ -90,6 +91,7 @@ def platform_schemas() -> dict[str, Schema]:
                               over_limit=FLAG), "Per entity, the target's holdings."),
             owners=_map(people, "The previous owners, by id.")),
         **_meta_schemas(),
+        "SecurityEvent": security_event_schema(),
     })
 
 
@@ -331,4 +333,31 @@ def platform_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
         "/api/auth/logout": path(post=op(
             access, "logout", "End this browser's session", "403", None, "204",
             security=requirements(_LOGOUT_SECURITY))),
+        **_security_paths(access, op),
     })
+
+
+def _security_paths(tag: str, op: Any) -> dict:
+    """The security record (web/security_api.py), for administrators."""
+    filters = [param("kind", "query", {"type": "string", "examples": ["signin.failed",
+                                                                       "signin"]},
+                     "A kind, or a family (the part before the dot)."),
+               param("user", "query", TEXT, "The username of who acted or whom it concerns."),
+               param("since", "query", {"type": "string", "format": "date-time"},
+                     "Not before (the last repeat counts)."), *params("Limit", "Cursor")]
+    page = obj("items next_cursor", items=_array(ref("SecurityEvent")),
+               next_cursor={"type": ["string", "null"]})
+    return {"/api/security/events": path(get=op(
+        tag, "list_security_events", "The security record, newest first (administrators)",
+        "400 401 403", page, parameters=filters))}
+
+
+def security_event_schema() -> Schema:
+    return obj("id kind at last_at count user_id username target address details",
+               id={"type": "integer"}, kind={"enum": list(SECURITY_EVENT_KINDS)}, at=WHEN,
+               last_at={**WHEN, "description": "The last repeat (`count` > 1)."},
+               count={"type": "integer", "minimum": 1}, user_id={"type": ["integer", "null"]},
+               username={"type": ["string", "null"]}, target={"type": ["string", "null"]},
+               address={"type": "string", "description": "`cli`: the command line; `*`: "
+                        "refusals past a minute's distinct rows."},
+               details={"type": "object", "description": "With `via` (api, page, cli…)."})
