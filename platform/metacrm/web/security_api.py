@@ -53,7 +53,11 @@ def events() -> Any:
 def request_actor(ctx: Context | None) -> Actor:
     """The caller of this request (None: not known), from where, for the security
     record."""
-    return Actor(ctx.user_id if ctx else None, None, client_address(),
+    return _actor(ctx.user_id if ctx else None)
+
+
+def _actor(user_id: int | None) -> Actor:
+    return Actor(user_id, None, client_address(),
                  "api" if request.path.startswith("/api/") else "page")
 
 
@@ -70,8 +74,7 @@ def record_denied(status: int, errors: dict[str, list[str]]) -> None:
         return
     context = g.get("metacrm_context")
     # A session refused for its CSRF token has a user, but no context.
-    actor = request_actor(context) if context else Actor(
-        g.get("metacrm_refused"), None, client_address(), request_actor(None).via)
+    actor = _actor(context.user_id if context else g.get("metacrm_refused"))
     reason = next((texts[0] for texts in errors.values() if texts), "")
     plat = platform()
     try:
