@@ -39,6 +39,9 @@ class IndexSnap:
     columns: tuple[str | None, ...]  # None for an expression
     unique: bool
     constraint: bool = False
+    # PostgreSQL: False for an index a failed or interrupted concurrent build left
+    # behind; the planner drops it and builds it again.
+    valid: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,8 +102,10 @@ def reflect_snapshot(conn: Connection) -> dict[str, TableSnap]:
         for i in indexes.get(name, ()):
             # PostgreSQL also lists the index behind each UNIQUE constraint.
             if i.get("name") and "duplicates_constraint" not in i and i["name"] not in found:
+                invalid = (i.get("dialect_options") or {}).get("postgresql_invalid", False)
                 found[i["name"]] = IndexSnap(
-                    i["name"], name, tuple(i["column_names"]), bool(i["unique"])
+                    i["name"], name, tuple(i["column_names"]), bool(i["unique"]),
+                    valid=not invalid,
                 )
         foreign = tuple(
             ForeignKeySnap(
@@ -188,7 +193,10 @@ def _describe(snapshot: Snapshot) -> dict[str, Any]:
     return {
         name: {
             "columns": {c.name: [c.shape.key, c.nullable] for c in table.columns.values()},
-            "indexes": {i.name: [i.unique, list(i.columns)] for i in table.indexes.values()},
+            "indexes": {
+                i.name: [i.unique, list(i.columns)] + ([] if i.valid else ["invalid"])
+                for i in table.indexes.values()
+            },
         }
         for name, table in snapshot.items()
     }
