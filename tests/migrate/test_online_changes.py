@@ -1,14 +1,21 @@
-"""Changing a live PostgreSQL schema without locking out its users."""
+"""Changing a live PostgreSQL schema without locking out its users; the plan says what
+each step locks."""
 
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from metacrm.migrate import plan_migration
 from sqlalchemy.engine import Engine
 
 from .crm_schema import crm, insert, migrate
 
-PG_ONLY = "PostgreSQL only: SQLite has no concurrent index builds, so no INVALID indexes"
+PG_ONLY = ("PostgreSQL only: SQLite has one write lock for the whole database and no "
+           "concurrent index builds (so no INVALID indexes)")
+
+
+def wechat() -> sa.Column[str]:
+    return sa.Column("wechat", sa.String(100))
 
 
 @pytest.fixture
@@ -33,6 +40,48 @@ def index_state(engine: Engine, name: str) -> str | None:
             "WHERE c.relname = :name AND c.relnamespace = current_schema()::regnamespace"),
             {"name": name}).scalar()
     return None if valid is None else ("valid" if valid else "INVALID")
+
+
+# --- the plan says what it locks ----------------------------------------------------
+
+
+def test_plan_names_the_lock_of_each_step(filled: Engine) -> None:
+    plan = plan_migration(filled, crm(wechat(), sa.Index(None, "grade", "stage")))
+
+    lines = plan.explain()
+
+    assert lines[0] == "add column customer.wechat VARCHAR(100)"
+    assert lines[2] == "add index ix_customer_grade_stage on customer (grade, stage)"
+    if filled.dialect.name == "sqlite":
+        assert lines[1] == lines[3] == (
+            "    locks: SQLite: the database's write lock until the migration commits "
+            "(readers go on, other writers wait)")
+        return
+    assert lines[1] == ("    locks: brief ACCESS EXCLUSIVE lock on customer (a catalog change, "
+                        "no row written)")
+    assert lines[3] == (
+        "    locks: SHARE lock on customer for the whole build, and the transaction already "
+        "holds ACCESS EXCLUSIVE on it: blocks its reads and writes until the migration commits")
+
+
+def test_plan_tells_a_rewrite_from_a_catalog_change(pg: Engine) -> None:
+    widened = plan_migration(pg, _with_types(crm(), name=sa.String(200)))
+    rewritten = plan_migration(pg, _with_types(crm(), employees=sa.BigInteger()))
+
+    assert widened.explain()[1] == ("    locks: brief ACCESS EXCLUSIVE lock on customer (a "
+                                    "catalog change, no row rewritten)")
+    assert rewritten.explain()[1].startswith(
+        "    locks: ACCESS EXCLUSIVE lock on customer while every row is rewritten: blocks its "
+        "reads and writes")
+
+
+def _with_types(md: sa.MetaData, **types: sa.types.TypeEngine[object]) -> sa.MetaData:
+    for name, type_ in types.items():
+        md.tables["customer"].c[name].type = type_
+    return md
+
+
+# --- invalid indexes ---------------------------------------------------------------
 
 
 def test_an_invalid_index_left_behind_is_dropped_and_built_again(pg: Engine) -> None:

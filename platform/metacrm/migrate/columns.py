@@ -139,6 +139,7 @@ def _alter_type(
             widen=change is Change.WIDEN,
             lossless=lossless,
             target=new,
+            source=old,
             # SQLite: no ALTER COLUMN; the action rewrites the declaration in place.
             sql=() if sqlite else (ddl.alter_type(table, live.name, new.sql, conn.dialect),),
         )

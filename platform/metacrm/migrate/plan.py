@@ -80,6 +80,15 @@ class MigrationPlan:
             f"REFUSED: {r.describe()}" for r in self.refusals
         ]
 
+    def explain(self) -> list[str]:
+        """``describe()`` with, under each action, what it locks and for how long."""
+        lines, held = [], frozenset[str]()
+        for action in self.actions:
+            lines += [action.describe(), f"    locks: {action.locks(self.dialect, held)}"]
+            if not action.concurrent:
+                held |= action.exclusive
+        return lines + [f"REFUSED: {r.describe()}" for r in self.refusals]
+
     def statements(self) -> list[str]:
         """The SQL the actions run, for ``--dry-run`` (SQLite's in-place edits show none)."""
         return [s for a in self.actions for s in a.statements]
@@ -149,6 +158,9 @@ class _Planner:
                         sql=ddl.create_table(table, self.dialect, later=later),
                         columns=len(table.columns),
                         indexes=len(table.indexes),
+                        references=tuple(
+                            sorted({fk.referred_table.name for fk in table.foreign_key_constraints})
+                        ),
                     )
                 )
         for fk in later:

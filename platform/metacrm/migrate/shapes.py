@@ -166,6 +166,22 @@ def _compare_numeric(
     return Change.NARROW
 
 
+def rewrites_table(old: TypeShape, new: TypeShape) -> bool:
+    """Whether PostgreSQL rewrites (or re-checks) every row to change ``old`` into ``new``.
+
+    Only binary-compatible changes are catalog-only: a longer or unbounded
+    varchar (or text), and more precision for a numeric of the same scale.
+    Anything else, such as integer to bigint, copies the whole table.
+    """
+    if old.kind == new.kind == "string":
+        return not _at_least(new.size[0], old.size[0])
+    if old.kind == new.kind == "numeric":
+        if new.size == (None, None):
+            return False
+        return old.size[1] != new.size[1] or not _at_least(new.size[0], old.size[0])
+    return old != new
+
+
 def integer_bounds(shape: TypeShape) -> tuple[int, int] | None:
     """The range an integer shape holds, for checking a narrowing."""
     if shape.kind != "integer" or not isinstance(shape.size[0], int):
