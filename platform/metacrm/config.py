@@ -48,6 +48,13 @@ class Settings:
     # Where clients reach the API (the OpenAPI document's server): never taken from the
     # request's Host header, which the client chooses.
     public_url: str | None = None
+    # Migration statements on PostgreSQL (SET LOCAL, migrate/session.py): how long one
+    # waits for a table lock (while it waits, later queries on the table queue behind
+    # it) and how long it may run; 0 is no limit.  Concurrent index builds: see
+    # migrate/concurrent.py.
+    migration_lock_timeout: float = 2.0
+    migration_statement_timeout: float = 600.0
+    migration_concurrent_indexes: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -83,6 +90,11 @@ class Settings:
             smtp_url=env.get("METACRM_SMTP_URL") or None,
             mail_from=env.get("METACRM_MAIL_FROM") or None,
             public_url=_public_url(env.get("METACRM_PUBLIC_URL") or None),
+            migration_lock_timeout=_seconds(env, "METACRM_MIGRATION_LOCK_TIMEOUT", 2.0),
+            migration_statement_timeout=_seconds(env, "METACRM_MIGRATION_STATEMENT_TIMEOUT",
+                                                 600.0),
+            migration_concurrent_indexes=_flag(
+                env.get("METACRM_MIGRATION_CONCURRENT_INDEXES", "1")),
         )
 
 
@@ -104,6 +116,20 @@ def _public_url(value: str | None) -> str | None:
         raise ValueError(f"METACRM_PUBLIC_URL must be an http:// or https:// URL such as "
                          f"https://crm.example.com, got {value!r}")
     return value.strip().rstrip("/")
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ValueError(f"{name} must be a number of seconds, 0 or more (0: no limit), "
+                         f"not {text!r}")
+    return value
 
 
 def _flag(value: str) -> bool:

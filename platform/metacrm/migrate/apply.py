@@ -1,65 +1,40 @@
-"""Run a ``MigrationPlan`` in one transaction and record it in the history.
+"""Run a ``MigrationPlan`` and record it in the history.
 
-Everything happens in a single ``writer(engine).begin()`` transaction: every
-action, then the history row.  Both databases run DDL transactionally (see
-``db.py`` for SQLite), so if any step fails the database is left exactly as
-it was.  Concurrent migrations queue: SQLite's writer takes the write lock up
-front, PostgreSQL takes a transaction-scoped advisory lock.  Once it holds the
-lock, ``apply_migration`` checks that the schema is still the one the plan
-was made against; otherwise the plan is outdated and nothing is run.
+A plan's actions run in one transaction, then the history row: both
+databases run DDL transactionally (see ``db.py`` for SQLite), so if any step
+fails the database is left exactly as it was.  Migrations queue: SQLite's
+writer takes the write lock up front, PostgreSQL takes the migration lock
+(``session.py``).  Once it holds the lock, ``apply_migration_in`` checks that
+the schema is still the one the plan was made against; otherwise the plan is
+outdated and nothing is run.
+
+A plan made with ``concurrent_indexes`` (PostgreSQL) has index builds that
+cannot run in a transaction: ``apply_migration`` commits the transaction,
+then builds them concurrently, then records the history row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Connection, Engine
 
-from ..db import writer
-from .actions import Action, Refusal
+from .concurrent import build_concurrently
+from .errors import (
+    IndexBuildFailed,
+    MigrationFailed,
+    MigrationLockTimeout,
+    MigrationRefused,
+    PlanOutdated,
+    failure_reason,
+    is_lock_timeout,
+)
 from .history import AppliedMigration, record_migration
 from .plan import MigrationPlan
+from .session import MIGRATION_LOCK, MigrationTimeouts, migration_session, retry_on_lock_timeout
 from .snapshot import fingerprint, reflect_snapshot
 
-# Key of the PostgreSQL advisory lock that serialises migrations ("mcmigrat").
-_LOCK_KEY = 0x6D636D6967726174
-
-
-class MigrationRefused(Exception):
-    """The plan refuses some changes; nothing was run.  ``refusals`` says which and why."""
-
-    def __init__(self, refusals: Sequence[Refusal]):
-        self.refusals = tuple(refusals)
-        lines = "\n".join(f"  REFUSED: {r.describe()}" for r in self.refusals)
-        super().__init__(f"migration refused, nothing was changed:\n{lines}")
-
-
-class PlanOutdated(MigrationRefused):
-    """The database schema changed after the plan was made; plan again."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            [
-                Refusal(
-                    "plan",
-                    "the database schema changed since this plan was made (another migration ran)",
-                    "make a new plan and apply that",
-                )
-            ]
-        )
-
-
-class MigrationFailed(Exception):
-    """An action failed; the transaction was rolled back and nothing was changed."""
-
-    def __init__(self, action: Action, error: BaseException):
-        self.action = action
-        self.error = error
-        reason = getattr(error, "orig", None) or error
-        super().__init__(
-            f"migration rolled back, nothing was changed: '{action.describe()}' failed: {reason}"
-        )
+NO_LIMITS = MigrationTimeouts()
 
 
 def apply_migration(
@@ -67,22 +42,52 @@ def apply_migration(
     plan: MigrationPlan,
     *,
     note: str = "",
-    lock_timeout: float | None = None,
+    timeouts: MigrationTimeouts = NO_LIMITS,
 ) -> AppliedMigration:
-    """Run ``plan`` on ``engine``'s database, all or nothing, and record it.
+    """Run ``plan`` on ``engine``'s database and record it.
 
     Raises ``MigrationRefused`` if the plan has refusals, ``PlanOutdated`` if
     the schema changed since planning, ``MigrationFailed`` if a statement
-    fails.  ``lock_timeout`` (seconds, PostgreSQL) bounds how long an ``ALTER``
-    waits behind running queries instead of stalling every request queued
-    behind it.  An empty plan runs nothing and records nothing (``id`` None).
+    fails (``MigrationLockTimeout`` if a table stayed locked past
+    ``timeouts.lock``, after ``timeouts.attempts`` tries): then nothing was
+    changed.  A plan without concurrent builds is all or nothing; with them,
+    ``IndexBuildFailed`` says that one build failed and was removed while the
+    transaction's changes (recorded in the history) stay.  An empty plan runs
+    nothing and records nothing (``id`` None).
     """
-    if plan.refusals:
-        raise MigrationRefused(plan.refusals)
-    if engine.dialect.name != plan.dialect:
-        raise ValueError(f"plan made for {plan.dialect}, engine is {engine.dialect.name}")
-    with writer(engine).begin() as conn:
-        return apply_migration_in(conn, plan, note=note, lock_timeout=lock_timeout)
+    _check(plan, engine.dialect.name)
+    with migration_session(engine) as conn:
+        assert conn is not None
+        return apply_migration_on(conn, plan, note=note, timeouts=timeouts)
+
+
+def apply_migration_on(
+    conn: Connection,
+    plan: MigrationPlan,
+    *,
+    note: str = "",
+    timeouts: MigrationTimeouts = NO_LIMITS,
+) -> AppliedMigration:
+    """``apply_migration`` on a connection from ``migration_session``."""
+    _check(plan, conn.dialect.name)
+    conn.rollback()  # planning on this connection left its reading transaction open
+    concurrent = plan.concurrent
+    with conn.begin():
+        applied = apply_migration_in(
+            conn, plan.in_transaction(), note=note, timeouts=timeouts, record=not concurrent
+        )
+    if not concurrent:
+        return applied
+    try:
+        build_concurrently(conn, concurrent, timeouts)
+    except IndexBuildFailed as failed:
+        done = [a for a in plan.actions if not a.concurrent or a in failed.built]
+        with conn.begin():
+            live = fingerprint(reflect_snapshot(conn))
+            record_migration(conn, [a.describe() for a in done], note, live)
+        raise
+    with conn.begin():
+        return record_migration(conn, plan.describe(), note, plan.target_fingerprint)
 
 
 def apply_migration_in(
@@ -90,7 +95,8 @@ def apply_migration_in(
     plan: MigrationPlan,
     *,
     note: str = "",
-    lock_timeout: float | None = None,
+    timeouts: MigrationTimeouts = NO_LIMITS,
+    record: bool = True,
 ) -> AppliedMigration:
     """Run ``plan`` inside the caller's write transaction (``writer(engine).begin()``).
 
@@ -98,29 +104,57 @@ def apply_migration_in(
     runtime customization does with its stored definition: it commits or
     rolls back with the caller's transaction.  The actions run in a savepoint,
     so after a ``MigrationFailed`` the schema is as it was and the caller's
-    transaction is still usable.
+    transaction is still usable; a lock not had in time rolls the savepoint
+    back and tries again.  The limits of ``timeouts`` hold for the rest of the
+    caller's transaction (``SET LOCAL``).  ``record=False`` leaves the history
+    row to the caller (who records the whole change once it is complete).
     """
-    if plan.refusals:
-        raise MigrationRefused(plan.refusals)
-    if conn.dialect.name != plan.dialect:
-        raise ValueError(f"plan made for {plan.dialect}, connection is {conn.dialect.name}")
-    _lock(conn, lock_timeout)
+    _check(plan, conn.dialect.name)
+    if plan.concurrent:
+        raise ValueError(
+            "a plan with concurrent index builds cannot run in a transaction: apply it with "
+            "apply_migration, or plan it without concurrent_indexes"
+        )
+    _lock(conn)
     if fingerprint(reflect_snapshot(conn)) != plan.source_fingerprint:
         raise PlanOutdated()
     if plan.is_empty:
         return AppliedMigration(None, datetime.now(UTC), note, (), plan.target_fingerprint)
-    with conn.begin_nested():
-        for action in plan.actions:
-            try:
-                action.run(conn)
-            except Exception as exc:
-                raise MigrationFailed(action, exc) from exc
-        return record_migration(conn, plan.describe(), note, plan.target_fingerprint)
+
+    def attempt() -> AppliedMigration:
+        with conn.begin_nested():
+            timeouts.set_local(conn)
+            for action in plan.actions:
+                try:
+                    action.run(conn)
+                except Exception as exc:
+                    raise MigrationFailed(action, exc) from exc
+            if not record:
+                return AppliedMigration(None, datetime.now(UTC), note, (), plan.target_fingerprint)
+            return record_migration(conn, plan.describe(), note, plan.target_fingerprint)
+
+    try:
+        return retry_on_lock_timeout(timeouts, attempt)
+    except MigrationFailed as failed:
+        if is_lock_timeout(failed.error):
+            raise MigrationLockTimeout(
+                failed.action, failed.error, timeouts.lock or 0, timeouts.attempts
+            ) from failed.error
+        reason = failure_reason(conn, failed.action, failed.error, timeouts.statement)
+        if reason:
+            raise MigrationFailed(failed.action, failed.error, reason) from failed.error
+        raise
 
 
-def _lock(conn: Connection, lock_timeout: float | None) -> None:
+def _check(plan: MigrationPlan, dialect: str) -> None:
+    if plan.refusals:
+        raise MigrationRefused(plan.refusals)
+    if dialect != plan.dialect:
+        raise ValueError(f"plan made for {plan.dialect}, connection is {dialect}")
+
+
+def _lock(conn: Connection) -> None:
     if conn.dialect.name != "postgresql":
         return  # SQLite: writer() began with BEGIN IMMEDIATE, the lock is held
-    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_LOCK_KEY:d})")
-    if lock_timeout is not None:
-        conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(lock_timeout * 1000):d}")
+    # Re-entrant: a migration_session of this connection already holds it.
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK:d})")

@@ -2,10 +2,13 @@
 
 Planning uses these to decide between an action and a refusal; applying on
 SQLite uses them again inside the write transaction, because SQLite does not
-check existing rows when a column's definition is rewritten in place.
+check existing rows when a column's definition is rewritten in place.  When a
+unique index cannot be built, ``duplicates`` says which values stood in its way.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -67,3 +70,18 @@ def count_misfits(conn: Connection, table: str, column: str, shape: TypeShape) -
         return 0
     query = sa.select(sa.func.count()).select_from(handle).where(condition)
     return int(conn.execute(query).scalar_one())
+
+
+def duplicates(
+    conn: Connection, table: str, columns: Sequence[str], where: str | None = None, limit: int = 5
+) -> list[tuple[tuple[object, ...], int]]:
+    """Values of ``columns`` that more than one row holds (within ``where``, the
+    partial index's condition), with how many rows hold each; most shared first."""
+    handle = sa.table(table, *(sa.column(c) for c in columns))
+    cols = [handle.c[c] for c in columns]
+    count = sa.func.count().label("n")
+    query = sa.select(*cols, count).select_from(handle).where(*(c.is_not(None) for c in cols))
+    if where:
+        query = query.where(sa.text(where))
+    query = query.group_by(*cols).having(sa.func.count() > 1).order_by(count.desc()).limit(limit)
+    return [(tuple(row[:-1]), int(row[-1])) for row in conn.execute(query)]

@@ -47,13 +47,20 @@ def add_foreign_key(constraint: sa.ForeignKeyConstraint, dialect: Dialect) -> st
     return str(sa.schema.AddConstraint(constraint).compile(dialect=dialect)).strip()
 
 
-def create_index(index: sa.Index, dialect: Dialect) -> str:
-    """``CREATE [UNIQUE] INDEX`` keeping dialect options such as ``*_where``."""
-    return str(sa.schema.CreateIndex(index).compile(dialect=dialect)).strip()
+def create_index(index: sa.Index, dialect: Dialect, *, concurrently: bool = False) -> str:
+    """``CREATE [UNIQUE] INDEX`` keeping dialect options such as ``*_where``.
+
+    ``concurrently`` (PostgreSQL) builds it without blocking writes; the
+    compiled statement gets the keyword rather than the shared MetaData's
+    index a ``postgresql_concurrently`` option.
+    """
+    statement = str(sa.schema.CreateIndex(index).compile(dialect=dialect)).strip()
+    return _concurrently(statement) if concurrently else statement
 
 
 def create_unique_index(
-    name: str, table: sa.Table, columns: Sequence[str], dialect: Dialect
+    name: str, table: sa.Table, columns: Sequence[str], dialect: Dialect, *,
+    concurrently: bool = False,
 ) -> str:
     """A UNIQUE constraint added to an existing table, as a unique index of the same name.
 
@@ -62,11 +69,24 @@ def create_unique_index(
     """
     preparer = dialect.identifier_preparer
     cols = ", ".join(_q(dialect, c) for c in columns)
-    return f"CREATE UNIQUE INDEX {_q(dialect, name)} ON {preparer.format_table(table)} ({cols})"
+    statement = (f"CREATE UNIQUE INDEX {_q(dialect, name)} ON {preparer.format_table(table)} "
+                 f"({cols})")
+    return _concurrently(statement) if concurrently else statement
 
 
-def drop_index(name: str, dialect: Dialect) -> str:
-    return f"DROP INDEX {_q(dialect, name)}"
+def _concurrently(statement: str) -> str:
+    for head in ("CREATE UNIQUE INDEX ", "CREATE INDEX "):
+        if statement.startswith(head):
+            return f"{head}CONCURRENTLY {statement[len(head):]}"
+    raise ValueError(f"not a CREATE INDEX statement: {statement}")
+
+
+def drop_index(name: str, dialect: Dialect, *, concurrently: bool = False,
+               if_exists: bool = False) -> str:
+    """``DROP INDEX``; ``concurrently`` (PostgreSQL, outside a transaction) takes no
+    lock that blocks the table's reads and writes."""
+    return (f"DROP INDEX {'CONCURRENTLY ' if concurrently else ''}"
+            f"{'IF EXISTS ' if if_exists else ''}{_q(dialect, name)}")
 
 
 def add_column(column: sa.Column[object], dialect: Dialect) -> str:
@@ -111,12 +131,14 @@ def alter_nullable(table: str, column: str, nullable: bool, dialect: Dialect) ->
     return f"ALTER TABLE {_q(dialect, table)} ALTER COLUMN {_q(dialect, column)} {verb} NOT NULL"
 
 
-def drop_column(table: str, column: str, dialect: Dialect) -> str:
-    return f"ALTER TABLE {_q(dialect, table)} DROP COLUMN {_q(dialect, column)}"
+def drop_column(table: str, column: str, dialect: Dialect, *, if_exists: bool = False) -> str:
+    exists = "IF EXISTS " if if_exists else ""
+    return f"ALTER TABLE {_q(dialect, table)} DROP COLUMN {exists}{_q(dialect, column)}"
 
 
-def drop_table(table: str, dialect: Dialect) -> str:
-    return str(sa.schema.DropTable(sa.Table(table, sa.MetaData())).compile(dialect=dialect)).strip()
+def drop_table(table: str, dialect: Dialect, *, if_exists: bool = False) -> str:
+    drop = sa.schema.DropTable(sa.Table(table, sa.MetaData()), if_exists=if_exists)
+    return str(drop.compile(dialect=dialect)).strip()
 
 
 def server_default_sql(column: sa.Column[object], dialect: Dialect) -> str | None:

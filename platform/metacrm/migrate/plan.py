@@ -5,12 +5,16 @@ MetaData wants (``snapshot.py``), counts the rows a risky change would touch
 (``checks.py``) and turns each difference into an action or a refusal.
 Actions come out in the order they can run: drop stale indexes, create
 tables, add columns, alter columns, add indexes, drop columns, drop tables.
+
+With ``concurrent_indexes`` on PostgreSQL, an index of a table that already
+exists is built ``CONCURRENTLY``, after the transaction that runs the other
+actions (``MigrationPlan.concurrent``): the table's writes go on meanwhile.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -75,6 +79,15 @@ class MigrationPlan:
     def destructive(self) -> bool:
         return any(a.destructive for a in self.actions)
 
+    @property
+    def concurrent(self) -> tuple[Action, ...]:
+        """The actions run after the transaction commits (PostgreSQL's concurrent builds)."""
+        return tuple(a for a in self.actions if a.concurrent)
+
+    def in_transaction(self) -> MigrationPlan:
+        """This plan without its concurrent actions: what one transaction runs."""
+        return replace(self, actions=tuple(a for a in self.actions if not a.concurrent))
+
     def describe(self) -> list[str]:
         return [a.describe() for a in self.actions] + [
             f"REFUSED: {r.describe()}" for r in self.refusals
@@ -95,25 +108,49 @@ class MigrationPlan:
 
 
 def plan_migration(
-    engine: Engine, metadata: sa.MetaData, *, allow_destructive: bool = False
+    engine: Engine,
+    metadata: sa.MetaData,
+    *,
+    allow_destructive: bool = False,
+    concurrent_indexes: bool = False,
 ) -> MigrationPlan:
-    """Compare the database behind ``engine`` with ``metadata``; change nothing."""
+    """Compare the database behind ``engine`` with ``metadata``; change nothing.
+
+    ``concurrent_indexes`` (PostgreSQL): build the indexes of existing tables
+    concurrently, after the transaction; without it the plan is one transaction.
+    """
     with engine.connect() as conn:
-        return plan_migration_in(conn, metadata, allow_destructive=allow_destructive)
+        return plan_migration_in(
+            conn,
+            metadata,
+            allow_destructive=allow_destructive,
+            concurrent_indexes=concurrent_indexes,
+        )
 
 
 def plan_migration_in(
-    conn: Connection, metadata: sa.MetaData, *, allow_destructive: bool = False
+    conn: Connection,
+    metadata: sa.MetaData,
+    *,
+    allow_destructive: bool = False,
+    concurrent_indexes: bool = False,
 ) -> MigrationPlan:
     """The same, on a connection the caller holds (e.g. inside its own transaction)."""
-    return _Planner(conn, metadata, allow_destructive).plan()
+    return _Planner(conn, metadata, allow_destructive, concurrent_indexes).plan()
 
 
 class _Planner:
-    def __init__(self, conn: Connection, metadata: sa.MetaData, allow_destructive: bool):
+    def __init__(
+        self,
+        conn: Connection,
+        metadata: sa.MetaData,
+        allow_destructive: bool,
+        concurrent_indexes: bool = False,
+    ):
         self.conn = conn
         self.dialect = conn.dialect
         self.sqlite = conn.dialect.name == "sqlite"
+        self.concurrently = concurrent_indexes and conn.dialect.name == "postgresql"
         self.allow = allow_destructive
         self.live = reflect_snapshot(conn)
         self.want = wanted_snapshot(metadata, conn.dialect)
@@ -215,11 +252,16 @@ class _Planner:
             (i for i in table.indexes if constraint_name(i, self.dialect) == wanted.name), None
         )
         columns = tuple(c or "(expression)" for c in wanted.columns)
+        # Only existing tables get here: a new table's indexes come with CREATE TABLE.
+        now = self.concurrently
         if index is None:  # a UNIQUE constraint added to an existing table
-            sql = ddl.create_unique_index(wanted.name, table, columns, self.dialect)
+            sql = ddl.create_unique_index(
+                wanted.name, table, columns, self.dialect, concurrently=now
+            )
             where = None
         else:
-            sql, where = ddl.create_index(index, self.dialect), self._where(index)
+            sql = ddl.create_index(index, self.dialect, concurrently=now)
+            where = self._where(index)
         self._add(
             AddIndex(
                 table=table.name,
@@ -228,6 +270,7 @@ class _Planner:
                 unique=wanted.unique,
                 where=where,
                 sql=(sql,),
+                concurrently=now,
             )
         )
 
