@@ -44,7 +44,8 @@ def test_jobs_list_shows_each_task_with_its_interval(run_cli) -> None:
     assert _pool_lines(result.output) == [
         f"{TASK}  every 1h  next due now (never ticked)  (No follow-up for 30 days)",
         ("housekeeping  every 6h  next due now (never ticked)  (Delete ended web sessions, "
-        "old sign-in failures and security events past their retention)")]
+         "old sign-in failures and security events past their retention; undo "
+         "customizations left unfinished)")]
 
 
 def test_a_dry_run_prints_what_it_would_do_and_changes_nothing(crm, sales, run_cli) -> None:

@@ -61,6 +61,17 @@ def add_system_tables(metadata: sa.MetaData) -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("created_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
     )
+    # A customization whose online migration began and has not finished (PostgreSQL:
+    # columns added, indexes being built concurrently), with what it created so that
+    # it can be undone if its process dies: see runtime/customize.py.
+    sa.Table(
+        "mc_pending_customizations", metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=False),
+        sa.Column("document", JSON_TYPE, nullable=False),
+        sa.Column("created", JSON_TYPE, nullable=False),
+        sa.Column("started_at", UtcDateTime(), nullable=False),
+        sa.Column("started_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
+    )
     sa.Table(
         "mc_schema_state", metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),

@@ -28,6 +28,7 @@ from ..identity.sessions import purge_sessions
 from ..identity.throttle import purge_failures
 from ..platform import Platform
 from ..runtime.context import utcnow
+from ..runtime.customize import undo_unfinished
 from ..runtime.deadlines import count_due, run_deadlines
 from ..runtime.pool_returns import return_idle
 from ..values import to_utc
@@ -56,8 +57,8 @@ class Outcome:
 
 HOUSEKEEPING = Task("housekeeping", 6 * 3600, Label.of(
     {"en": "Delete ended web sessions, old sign-in failures and security events past "
-           "their retention",
-     "zh": "清理已结束的会话、过期的登录失败记录和超过保留期的安全事件"}))
+           "their retention; undo customizations left unfinished",
+     "zh": "清理已结束的会话、过期的登录失败记录和超过保留期的安全事件；撤销未完成的定制"}))
 DEADLINES = Task("approvals.deadlines", 300, Label.of(
     {"en": "Remind approvers of waiting tasks and escalate overdue ones",
      "zh": "催办待审批任务并升级超时任务"}))
@@ -131,11 +132,17 @@ def _housekeeping(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
         failures = purge_failures(conn, metadata, now, dry_run=dry_run)
         events = purge_events(conn, metadata, now, platform.settings.security_events_days,
                               dry_run=dry_run)
+    undone = undo_unfinished(platform, dry_run=dry_run)
     verb = "would delete" if dry_run else "deleted"
-    return Outcome({"sessions": sessions, "sign_in_failures": failures, "security_events": events},
-                   f"{verb} {sessions} ended session(s), {failures} old sign-in failure(s) and "
-                   f"{events} security event(s) older than "
-                   f"{platform.settings.security_events_days} days")
+    result = {"sessions": sessions, "sign_in_failures": failures, "security_events": events}
+    summary = (f"{verb} {sessions} ended session(s), {failures} old sign-in failure(s) and "
+               f"{events} security event(s) older than "
+               f"{platform.settings.security_events_days} days")
+    if undone:  # only after a process died during a runtime customization
+        result["unfinished_customizations"] = len(undone)
+        summary += (f"; {'would undo' if dry_run else 'undid'} unfinished customization(s) "
+                    f"{', '.join(f'#{i}' for i in undone)}")
+    return Outcome(result, summary)
 
 
 def _deadlines(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
