@@ -89,3 +89,35 @@ def test_broken_definitions_stop_migrate_with_their_locations(run, tmp_path: Pat
     result = run(bundle, "migrate")
     assert result.exit_code == 1
     assert "entities/note.yaml:3:13: fields.x.type: unknown field type 'strng'" in result.output
+
+
+def test_dry_run_says_what_each_change_locks(run, db_url: str, tmp_path: Path) -> None:
+    bundle = write_bundle(tmp_path / "b", {"entities/note.yaml": NOTE})
+    run(bundle, "migrate")
+    (bundle / "entities" / "note.yaml").write_text(
+        NOTE.lstrip() + "  pinned: {type: boolean, indexed: true}\n")
+
+    lines = run(bundle, "migrate", "--dry-run").output.splitlines()
+
+    assert lines[0] == "add column note.pinned BOOLEAN"
+    assert lines[2] == "add index ix_note_pinned on note (pinned)"
+    if db_url.startswith("sqlite"):
+        assert lines[1] == lines[3] == ("    locks: SQLite: the database's write lock until the "
+                                        "migration commits (readers go on, other writers wait)")
+        return
+    assert lines[1] == ("    locks: brief ACCESS EXCLUSIVE lock on note (a catalog change, "
+                        "no row written)")
+    assert lines[3].startswith("    locks: built CONCURRENTLY after the transaction: no lock "
+                               "that blocks reads or writes of note")
+    assert lines[4] == ("each statement waits at most 2 s for its lock (tried up to 3 times) "
+                        "and runs at most 600 s; indexes marked CONCURRENTLY are built after "
+                        "the transaction commits")
+
+
+def test_a_migration_timeout_that_is_not_seconds_is_refused(run, monkeypatch,
+                                                            tmp_path: Path) -> None:
+    monkeypatch.setenv("METACRM_MIGRATION_LOCK_TIMEOUT", "soon")
+    result = run(write_bundle(tmp_path / "b", {"entities/note.yaml": NOTE}), "migrate")
+    assert result.exit_code == 1
+    assert result.output == ("METACRM_MIGRATION_LOCK_TIMEOUT must be a number of seconds, 0 or "
+                             "more (0: no limit), not 'soon'\n")

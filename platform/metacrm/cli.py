@@ -58,7 +58,12 @@ def migrate(dry_run: bool, allow_destructive: bool) -> None:
     """Plan and apply the schema changes the definitions need."""
     from .operations import migrate_database
 
-    ok = migrate_database(Settings.from_env(), dry_run=dry_run,
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # e.g. a timeout that is not a number of seconds
+        click.echo(str(exc))
+        sys.exit(1)
+    ok = migrate_database(settings, dry_run=dry_run,
                           allow_destructive=allow_destructive, echo=click.echo)
     sys.exit(0 if ok else 1)
 

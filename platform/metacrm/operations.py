@@ -19,6 +19,7 @@ from .platform import Platform, read_customizations
 from .plugins import PluginError, hook_names, load_plugins
 
 if TYPE_CHECKING:
+    from .migrate import MigrationTimeouts
     from .runtime.export import Export
 
 Echo = Callable[[str], Any]
@@ -26,42 +27,79 @@ Echo = Callable[[str], Any]
 
 def migrate_database(settings: Settings, *, dry_run: bool = False,
                      allow_destructive: bool = False, echo: Echo = print) -> bool:
-    """Plan (and unless ``dry_run``, apply) the migration; False when refused."""
-    from .migrate import MigrationFailed, MigrationRefused, apply_migration, plan_migration
+    """Plan (and unless ``dry_run``, apply) the migration; False when refused.
+
+    The plan is made and applied under the migration lock (PostgreSQL), after
+    undoing any runtime customization a dead process left half-applied.
+    """
+    from .migrate import (
+        IndexBuildFailed,
+        MigrationFailed,
+        MigrationRefused,
+        apply_migration_on,
+        configured_timeouts,
+        migration_session,
+        plan_migration_in,
+    )
     from .runtime.bootstrap import ensure_baseline
+    from .runtime.customize import undo_pending
 
     engine = make_engine(settings.database_url)
     try:
         plugins = load_plugins(settings.plugins)
-        with engine.connect() as conn:
-            version, stored = read_customizations(conn)
-        compiled = compile_catalog(load_catalog(settings.bundles, stored, hook_names(plugins)),
-                                   version)
     except PluginError as exc:
         echo(str(exc))
         return False
-    except DefinitionError as exc:
-        for diagnostic in exc.diagnostics:
-            echo(str(diagnostic))
-        return False
-    plan = plan_migration(engine, compiled.metadata, allow_destructive=allow_destructive)
-    for line in plan.describe() or ["the database is up to date"]:
-        echo(line)
-    if plan.refusals:
-        echo("nothing was changed: resolve the refusals above (or pass --allow-destructive)")
-        return False
-    if dry_run:
-        return True
-    try:
-        applied = apply_migration(engine, plan, note="metacrm migrate")
-    except (MigrationRefused, MigrationFailed) as exc:
-        echo(str(exc))
-        return False
+    timeouts = configured_timeouts(settings)
+    with migration_session(engine) as conn:
+        assert conn is not None
+        if not dry_run:
+            for undone in undo_pending(conn, timeouts):
+                echo(f"undid customization #{undone}: its online migration never finished")
+        version, stored = read_customizations(conn)
+        try:
+            compiled = compile_catalog(load_catalog(settings.bundles, stored,
+                                                    hook_names(plugins)), version)
+        except DefinitionError as exc:
+            for diagnostic in exc.diagnostics:
+                echo(str(diagnostic))
+            return False
+        plan = plan_migration_in(conn, compiled.metadata, allow_destructive=allow_destructive,
+                                 concurrent_indexes=settings.migration_concurrent_indexes)
+        for line in plan.explain() or ["the database is up to date"]:
+            echo(line)
+        if plan.actions and plan.dialect == "postgresql":
+            echo(_limits_note(timeouts, bool(plan.concurrent)))
+        if plan.refusals:
+            echo("nothing was changed: resolve the refusals above (or pass --allow-destructive)")
+            return False
+        if dry_run:
+            return True
+        try:
+            applied = apply_migration_on(conn, plan, note="metacrm migrate", timeouts=timeouts)
+        except IndexBuildFailed as exc:
+            echo(f"{exc}; the other changes were applied: fix the cause and run "
+                 "metacrm migrate again to build it")
+            return False
+        except (MigrationRefused, MigrationFailed) as exc:
+            echo(str(exc))
+            return False
     with Platform(settings, engine, compiled, plugins).writing() as conn:
         ensure_baseline(conn, compiled)
     if applied.id is not None:
         echo(f"applied migration #{applied.id} ({len(plan.actions)} change(s))")
     return True
+
+
+def _limits_note(timeouts: MigrationTimeouts, concurrent: bool) -> str:
+    def limit(seconds: float | None) -> str:
+        return f"{seconds:g} s" if seconds else "no limit"
+
+    text = (f"each statement waits at most {limit(timeouts.lock)} for its lock (tried up to "
+            f"{timeouts.attempts} times) and runs at most {limit(timeouts.statement)}")
+    if concurrent:
+        text += "; indexes marked CONCURRENTLY are built after the transaction commits"
+    return text
 
 
 def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print

@@ -14,7 +14,7 @@ from metacrm import db
 from metacrm.operations import migrate_database
 from metacrm.web.app import create_app
 
-from ..conftest import SHIPPED_BUNDLE, admin_client
+from ..conftest import SHIPPED_BUNDLE, admin_client, write_bundle
 
 WECHAT = {"extend": "customer", "fields": {"wechat": {"type": "string", "indexed": True}}}
 UNIQUE_CITY = {"extend": "customer", "fields": {"qq": {"type": "string"}},
@@ -108,13 +108,13 @@ def busy(make_settings, pg_url):  # type: ignore[no-untyped-def]
     app = create_app(settings)
     reader = app.extensions["metacrm"].engine.connect()
     reader.exec_driver_sql("LOCK TABLE customer IN ACCESS SHARE MODE")  # a long report
-    yield admin_client(app), reader
+    yield admin_client(app), reader, settings
     reader.close()
     app.extensions["metacrm"].engine.dispose()
 
 
 def test_a_busy_table_refuses_the_customization_clearly_after_retrying(busy) -> None:
-    crm, reader = busy
+    crm, reader, _settings = busy
     seen = statements_of(crm)
 
     response = crm.post("/api/meta/customizations", json=WECHAT)
@@ -129,6 +129,32 @@ def test_a_busy_table_refuses_the_customization_clearly_after_retrying(busy) -> 
     assert crm.get("/api/meta/customizations").json["items"] == []
     reader.rollback()  # the report ends
     assert crm.post("/api/meta/customizations", json=WECHAT).status_code == 201
+
+
+def test_metacrm_migrate_on_a_busy_table_says_so_and_changes_nothing(busy, tmp_path) -> None:
+    crm, _reader, settings = busy
+    wine = write_bundle(tmp_path / "wine", {"entities/customer.yaml": """
+        extend: customer
+        fields:
+          liquor_license: {type: string, indexed: true}
+        """}, name="wine", requires=("crm",))
+    printed: list[str] = []
+
+    assert not migrate_database(replace(settings, bundles=(SHIPPED_BUNDLE, str(wine))),
+                                echo=printed.append)
+
+    assert printed[:4] == [
+        "add column customer.liquor_license VARCHAR(255)",
+        "    locks: brief ACCESS EXCLUSIVE lock on customer (a catalog change, no row written)",
+        "add index ix_customer_liquor_license on customer (liquor_license)",
+        ("    locks: built CONCURRENTLY after the transaction: no lock that blocks reads or "
+         "writes of customer (SHARE UPDATE EXCLUSIVE; it first waits for transactions already "
+         "running, then scans the table twice)")]
+    assert printed[4] == ("each statement waits at most 0.1 s for its lock (tried up to 3 "
+                          "times) and runs at most 600 s; indexes marked CONCURRENTLY are built "
+                          "after the transaction commits")
+    assert "could not lock table customer" in printed[-1]
+    assert "liquor_license" not in customer_columns(crm)
 
 
 @pytest.fixture
@@ -157,3 +183,13 @@ def test_a_customization_left_half_done_by_a_dead_process_is_undone(half_done) -
     assert "wechat" not in customer_columns(crm)
     assert rows(crm, "SELECT id FROM mc_pending_customizations") == []
     assert crm.post("/api/meta/customizations", json=WECHAT).status_code == 201
+
+
+def test_the_next_start_undoes_a_half_done_customization(half_done) -> None:
+    crm = half_done
+    printed: list[str] = []
+
+    assert migrate_database(platform_of(crm).settings, echo=printed.append)
+
+    assert printed[0] == "undid customization #1: its online migration never finished"
+    assert "wechat" not in customer_columns(crm)
