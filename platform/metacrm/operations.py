@@ -42,7 +42,7 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
         plan_migration_in,
     )
     from .runtime.bootstrap import ensure_baseline
-    from .runtime.customize import undo_pending
+    from .runtime.customize import pending_customizations, undo_pending
 
     engine = make_engine(settings.database_url)
     try:
@@ -53,7 +53,12 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
     timeouts = configured_timeouts(settings)
     with migration_session(engine) as conn:
         assert conn is not None
-        if not dry_run:
+        if dry_run:
+            for pending in pending_customizations(conn):
+                echo(f"customization #{pending} never finished its online migration: "
+                     "metacrm migrate undoes it first (what it added shows below as no "
+                     "longer defined)")
+        else:
             for undone in undo_pending(conn, timeouts):
                 echo(f"undid customization #{undone}: its online migration never finished")
         version, stored = read_customizations(conn)

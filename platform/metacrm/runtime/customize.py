@@ -152,10 +152,15 @@ def undo_unfinished(platform: Platform, *, dry_run: bool = False) -> list[int]:
         if conn is None:
             return []  # a migration is running: pending records may be its own
         if dry_run:
-            ids = [row.id for row in _pending_rows(conn)]
-            conn.rollback()
-            return ids
+            return pending_customizations(conn)
         return undo_pending(conn, configured_timeouts(platform.settings))
+
+
+def pending_customizations(conn: Connection) -> list[int]:
+    """The ids of customizations whose online migration has not finished."""
+    ids = [row.id for row in _pending_rows(conn)]
+    conn.rollback()
+    return ids
 
 
 def undo_pending(conn: Connection, timeouts: MigrationTimeouts) -> list[int]:
