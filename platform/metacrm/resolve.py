@@ -46,8 +46,8 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
             _add_unique(entities, entity.name, entity, "entity", errors)
         for extension in bundle.entity_extensions:
             _extend_entity(entities, extension, errors)
-    for name, entity in list(entities.items()):
-        entities[name] = _resolve_rollups(entities, optionsets, entity, errors)
+    for name in _children_first(entities):
+        entities[name] = _resolve_rollups(entities, optionsets, entities[name], errors)
     roles = resolve_roles(bundles, errors)
     catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets, roles,
                       merge_named(bundles, "workflows", errors),
@@ -129,6 +129,26 @@ def _extend_entity(entities: dict[str, EntityDef], extension: EntityExtension,
         indexes=target.indexes + extension.indexes, rules=target.rules + extension.rules,
         **extend_ownership(target, extension, errors),
     )
+
+
+def _children_first(entities: dict[str, EntityDef]) -> list[str]:
+    """Entity names with the children a rollup reads before their parent, so that a
+    rollup of a rollup takes its source's resolved type (money, not decimal)."""
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in seen or name not in entities:
+            return
+        seen.add(name)
+        for field in entities[name].fields.values():
+            if field.type == "rollup":
+                visit((field.source or "").partition(".")[0])
+        order.append(name)
+
+    for name in entities:
+        visit(name)
+    return order
 
 
 _SUMMABLE = ("integer", "decimal", "money", "percent")

@@ -60,3 +60,31 @@ def test_rollups_cannot_be_written(crm) -> None:
     response = crm.patch(f"/api/customer/{cid}", json={"followup_count": 99})
     assert response.status_code == 422
     assert response.json["errors"] == {"followup_count": ["This field is read-only."]}
+
+
+def test_a_rollup_of_a_rollup_has_its_sources_type_whatever_the_file_order(tmp_path) -> None:
+    from metacrm.catalog_loader import load_catalog
+
+    from ..conftest import write_bundle
+
+    bundle = write_bundle(tmp_path / "b", {
+        "entities/a_order.yaml": """
+            entity: a_order
+            fields:
+              total: {type: rollup, from: section.a_order, aggregate: sum, of: subtotal}
+        """,
+        "entities/section.yaml": """
+            entity: section
+            fields:
+              a_order: {type: reference, to: a_order}
+              subtotal: {type: rollup, from: line.section, aggregate: sum, of: amount}
+        """,
+        "entities/z_line.yaml": """
+            entity: line
+            fields:
+              section: {type: reference, to: section}
+              amount: {type: money}
+        """})
+    entities = load_catalog([str(bundle)]).entities
+    assert entities["a_order"].fields["total"].value_type == "money"
+    assert entities["section"].fields["subtotal"].value_type == "money"
