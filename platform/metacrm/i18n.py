@@ -128,6 +128,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "too_large": {"en": "The computed value {value} is more than this field holds "
                         "(at most {limit} in magnitude).",
                   "zh": "计算结果 {value} 超出该字段可保存的范围（绝对值最多 {limit}）。"},
+    "feeds_pending_chain": {
+        "en": "{entity} #{record} is waiting for {approval} (approval #{id}): its "
+              "{children} cannot change until the chain is decided or withdrawn.",
+        "zh": "{entity} #{record} 正在等待{approval}（审批 #{id}），审批完成或撤回前不能修改其{children}。"},
     "action_failed": {"en": "Could not compute {field} = {expression}: {reason}.",
                       "zh": "无法计算 {field} = {expression}：{reason}。"},
     "hook_refused": {"en": "{hook} refused: {reason}", "zh": "{hook} 拒绝：{reason}"},

@@ -22,6 +22,7 @@ from ..fieldtypes import decimal_scale, field_output_converter, output_converter
 from ..literals import SYSTEM_FIELD_TYPES, field_types
 from ..resolve import formula_order
 from ..resolve_workflows import initial_state
+from .locks import ChainLock, compile_chain_locks
 from .payloads import compile_payload_schema
 from .tables import link_table_name
 
@@ -75,6 +76,9 @@ class EntityModel:
     initial_state: str | None = None
     # Approval chains may hold the entity's records (locked while one is pending).
     approvals: tuple[str, ...] = ()
+    # Paths to records of other entities an approval chain may hold, whose rollups
+    # this entity's records feed: locked while such a chain runs (see locks.py).
+    chain_locks: tuple[ChainLock, ...] = ()
     _payload_schemas: dict[str, Schema] = field(default_factory=dict)
     # SQL statements built once per model by the runtime (see ``statement``).
     _statements: dict[str, Any] = field(default_factory=dict)
@@ -146,6 +150,8 @@ def compile_models(catalog: Catalog, metadata: sa.MetaData) -> dict[str, EntityM
         model.initial_state = initial_state(catalog, workflow)
     for approval in catalog.approvals.values():
         models[approval.entity].approvals += (approval.name,)
+    for name, locks in compile_chain_locks(models).items():
+        models[name].chain_locks = locks
     return models
 
 

@@ -7,7 +7,7 @@ step gives its approvers tasks; ``any`` completes the step with one approval, ``
 with every approver's; a rejection goes back to the submitter, the previous step or
 a named earlier one. Every decision locks the chain's row first, so two approvers
 deciding at once give one outcome, and a decision sent twice counts once. While a
-chain is pending its record is locked against edits (writes.refuse_while_pending).
+chain is pending its record is locked against edits (locks.py).
 """
 
 from __future__ import annotations

@@ -15,9 +15,10 @@ from .access import Viewer
 from .audit import audit_changes
 from .context import Context
 from .integrity import unique_guard
+from .locks import refuse_feeding_pending, refuse_while_pending
 from .problems import Conflict
 from .rollups import parents_in, parents_of, refresh_rollups
-from .writes import check_version, lock_reachable, not_found, refuse_while_pending
+from .writes import check_version, lock_reachable, not_found
 
 
 def delete_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
@@ -51,6 +52,11 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
                 ids: list[int], note: str | None) -> None:
     compiled = viewer.compiled
     table = model.table
+    if model.chain_locks:
+        references = sorted({lock.hops[0].reference for lock in model.chain_locks})
+        refuse_feeding_pending(conn, compiled, model, conn.execute(sa.select(
+            *(table.c[name] for name in references)).where(table.c.id.in_(ids))).mappings(),
+            ctx)
     conn.execute(table.update().where(table.c.id.in_(ids)).values(
         deleted_at=ctx.now, version=table.c.version + 1, updated_at=ctx.now,
         updated_by=ctx.user_id))
@@ -113,6 +119,7 @@ def _restore(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: C
                                        entity=target.entity.label.get(ctx.locale), id=value,
                                        field=field_def.name))
     for each_model, each_row, each_note in restored:
+        refuse_feeding_pending(conn, compiled, each_model, [each_row], ctx)
         audit_changes(conn, compiled.metadata, ctx, each_model.name, "restore",
                       [(each_row["id"], {})], each_note)
         refresh_rollups(conn, compiled, each_model, parents_in(each_model, [each_row]), ctx)

@@ -19,8 +19,9 @@ from .access import Viewer
 from .actions import caller_values, run_actions, set_values
 from .context import Context, Principal
 from .holdings import record_holder
+from .locks import pending_chain
 from .problems import Conflict, Forbidden, Invalid, Problem
-from .writes import lock_statement, pending_chain, save_changes
+from .writes import lock_statement, save_changes
 
 
 def refusal(conn: sa.Connection, viewer: Viewer, model: EntityModel,

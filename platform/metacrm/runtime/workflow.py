@@ -18,10 +18,11 @@ from .access import Viewer
 from .approval_views import current_step
 from .approvals import start_chain
 from .context import Context
+from .locks import pending_chain
 from .payload import read_payload
 from .problems import BadQuery, Conflict, Forbidden, Invalid, NotFound
 from .transitions import choices, complete, named_in_who, refusal
-from .writes import check_version, lock_reachable, pending_chain
+from .writes import check_version, lock_reachable
 
 MAX_COMMENT = 2000
 BODY_KEYS = ("values", "comment")

@@ -27,8 +27,9 @@ from .context import Context
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
 from .integrity import missing_references, unique_guard
 from .links import link_column, link_ids, set_links
+from .locks import refuse_feeding_pending, refuse_while_pending
 from .payload import read_payload
-from .problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
+from .problems import Forbidden, Invalid, NotFound, PreconditionFailed
 from .reads import serialize
 from .rollups import merge, parents_in, refresh_rollups
 
@@ -63,6 +64,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         records.append(record)
     if errors:
         raise Invalid(errors)
+    refuse_feeding_pending(conn, compiled, model, records, ctx)
     _give_owners(conn, compiled, model, ctx, access, records)
     links = {f.name: [r.pop(f.name, None) for r in records] for f in model.multi_references}
     columns = [c.name for c in table.columns if c.name != "id" and c.name != "deleted_at"]
@@ -182,6 +184,7 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     if not changes:
         return as_read(conn, access, model, [{**serialize(model, current, model.output_columns),
                                               **shown_links}], "update")[0]
+    refuse_feeding_pending(conn, compiled, model, [current, record], ctx)
     column_changes = {n: stored[n] for n in changes if n in table.c}
     column_changes.update(version=current["version"] + 1, updated_at=ctx.now,
                           updated_by=ctx.user_id)
@@ -204,31 +207,6 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     record.update(column_changes)
     return as_read(conn, access, model, [{**serialize(model, record, model.output_columns),
                                           **shown_links}], "update")[0]
-
-
-def pending_chain(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                  record_id: int | list[int]) -> Mapping[str, Any] | None:
-    """The pending approval chain of the record (of one of the records), if any."""
-    if not model.approvals:
-        return None
-    approvals = compiled.metadata.tables["mc_approvals"]
-    ids = record_id if isinstance(record_id, list) else [record_id]
-    return conn.execute(sa.select(approvals).where(
-        approvals.c.entity == model.name, approvals.c.record_id.in_(ids),
-        approvals.c.state == "pending").limit(1)).mappings().first()
-
-
-def refuse_while_pending(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                         record_id: int | list[int], ctx: Context) -> None:
-    """A record waiting for an approval chain is locked: only the chain changes it
-    (nor may a deletion cascade to it, which would leave the chain unable to end)."""
-    pending = pending_chain(conn, compiled, model, record_id)
-    if pending is not None:
-        name = pending["approval"]
-        label = compiled.approvals[name].definition.label.get(ctx.locale) \
-            if name in compiled.approvals else name
-        raise Conflict(message("locked_for_approval", ctx.locale, approval=label,
-                               id=pending["id"]))
 
 
 def _keep_within_hold_limit(conn: sa.Connection, compiled: Compiled, model: EntityModel,
