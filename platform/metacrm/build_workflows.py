@@ -28,6 +28,8 @@ def build_workflow(doc: Document, bundle: str) -> WorkflowDef:
         transitions=tuple(_transition(doc, i, spec)
                           for i, spec in enumerate(data["transitions"])),
         initial=_state(data.get("initial")), final=tuple(str(s) for s in data.get("final", ())),
+        read_only=tuple(str(s) for s in data.get("read_only", {}).get("states", ())),
+        read_only_with=tuple(data.get("read_only", {}).get("with", ())),
         bundle=bundle, location=doc.key_at("workflow"),
         key_locations={key: doc.key_at(key) for key in data})
 

@@ -132,6 +132,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{entity} #{record} is waiting for {approval} (approval #{id}): its "
               "{children} cannot change until the chain is decided or withdrawn.",
         "zh": "{entity} #{record} 正在等待{approval}（审批 #{id}），审批完成或撤回前不能修改其{children}。"},
+    "read_only_state": {"en": "{entity} #{id} is {state}, and read-only in that state; {ways}.",
+                        "zh": "{entity} #{id} 处于“{state}”状态，该状态下不能修改；{ways}。"},
+    "read_only_state_with": {
+        "en": "{entity} #{id} is {state}, and read-only in that state, as are its {children}; "
+              "{ways}.",
+        "zh": "{entity} #{id} 处于“{state}”状态，该状态下它及其{children}都不能修改；{ways}。"},
+    "read_only_ways": {"en": "a transition out of it ({transitions}) changes that",
+                       "zh": "须先通过流转（{transitions}）离开该状态"},
+    "read_only_final": {"en": "no transition leads out of it", "zh": "没有可离开该状态的流转"},
     "action_failed": {"en": "Could not compute {field} = {expression}: {reason}.",
                       "zh": "无法计算 {field} = {expression}：{reason}。"},
     "hook_refused": {"en": "{hook} refused: {reason}", "zh": "{hook} 拒绝：{reason}"},

@@ -106,6 +106,9 @@ def _check_workflow(catalog: Catalog, entity: EntityDef, workflow: WorkflowDef,
                    "record starts in the initial state, so give only one of them")
     for state in workflow.final:
         known(state, workflow.at("final"), "final state")
+    for state in workflow.read_only:
+        known(state, workflow.at("read_only"), "read-only state")
+    _check_read_only(catalog, entity, workflow, errors)
     types = {**field_types(entity), **CALLER_NAMES}
     seen: dict[str, Location] = {}
     for transition in workflow.transitions:
@@ -139,6 +142,28 @@ def _check_workflow(catalog: Catalog, entity: EntityDef, workflow: WorkflowDef,
         check_actions(catalog, entity, transition.actions, hooks, label, errors,
                       protected=workflow.field)
     _check_shape(catalog, workflow, states, errors)
+
+
+def _check_read_only(catalog: Catalog, entity: EntityDef, workflow: WorkflowDef,
+                     errors: ErrorCollector) -> None:
+    what = f"workflow '{workflow.name}': read_only"
+    where = workflow.at("read_only")
+    initial = initial_state(catalog, workflow)
+    if initial in workflow.read_only:
+        errors.add(where, f"{what}: the initial state '{initial}' cannot be read-only (new "
+                   "records start in it, and could never be filled in)")
+    for item in workflow.read_only_with:
+        child_name, _, name = item.partition(".")
+        child = catalog.entities.get(child_name)
+        if child is None:
+            errors.add(where, f"{what} with: unknown entity '{child_name}'"
+                       f"{did_you_mean(child_name, catalog.entities)}")
+            continue
+        field = child.fields.get(name)
+        if field is None or field.type != "reference" or field.to != entity.name:
+            errors.add(where, f"{what} with: '{item}' must be a reference field of "
+                       f"'{child_name}' that points to '{entity.name}'"
+                       + (did_you_mean(name, child.fields) if field is None else ""))
 
 
 def _check_shape(catalog: Catalog, workflow: WorkflowDef, states: tuple[str, ...],

@@ -7,6 +7,10 @@ record's rollups read them, and so on up to the depth rollups are kept current.
 For each entity, ``chain_locks`` lists the paths of references from its records up
 to records an approval chain may hold, so that a write looks up pending chains only
 where such a path exists, one indexed query per path's end.
+
+A workflow's read-only states lock the records its ``read_only: with`` names along
+with the record (an approved quote's lines): ``state_locks`` lists, per entity, the
+references whose target's state may lock it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from ..definitions import Catalog
 
 if TYPE_CHECKING:
     from .models import EntityModel, RollupFeed
@@ -40,6 +46,29 @@ class ChainLock:
     @property
     def target(self) -> str:
         return self.hops[-1].entity
+
+
+@dataclass(frozen=True)
+class StateLock:
+    """Records of ``entity`` (through ``reference``) are read-only in ``states`` of their
+    workflow's ``field``, and so is whatever points at them through ``reference``."""
+
+    reference: str
+    entity: str
+    field: str
+    states: frozenset[str]
+
+
+def compile_state_locks(catalog: Catalog) -> dict[str, tuple[StateLock, ...]]:
+    """Per entity, the read-only states of the records its references point at that
+    lock it too (a workflow's ``read_only: with``)."""
+    found: dict[str, list[StateLock]] = {}
+    for workflow in catalog.workflows.values():
+        for item in workflow.read_only_with:
+            child, _, reference = item.partition(".")
+            found.setdefault(child, []).append(StateLock(
+                reference, workflow.entity, workflow.field, frozenset(workflow.read_only)))
+    return {name: tuple(locks) for name, locks in found.items()}
 
 
 def compile_chain_locks(models: Mapping[str, EntityModel]) -> dict[str, tuple[ChainLock, ...]]:

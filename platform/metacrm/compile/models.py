@@ -22,7 +22,7 @@ from ..fieldtypes import decimal_scale, field_output_converter, output_converter
 from ..literals import SYSTEM_FIELD_TYPES, field_types
 from ..resolve import formula_order
 from ..resolve_workflows import initial_state
-from .locks import ChainLock, compile_chain_locks
+from .locks import ChainLock, StateLock, compile_chain_locks, compile_state_locks
 from .payloads import compile_payload_schema
 from .tables import link_table_name
 
@@ -79,6 +79,8 @@ class EntityModel:
     # Paths to records of other entities an approval chain may hold, whose rollups
     # this entity's records feed: locked while such a chain runs (see locks.py).
     chain_locks: tuple[ChainLock, ...] = ()
+    # References whose target's read-only state locks this entity's records too.
+    state_locks: tuple[StateLock, ...] = ()
     _payload_schemas: dict[str, Schema] = field(default_factory=dict)
     # SQL statements built once per model by the runtime (see ``statement``).
     _statements: dict[str, Any] = field(default_factory=dict)
@@ -152,6 +154,8 @@ def compile_models(catalog: Catalog, metadata: sa.MetaData) -> dict[str, EntityM
         models[approval.entity].approvals += (approval.name,)
     for name, locks in compile_chain_locks(models).items():
         models[name].chain_locks = locks
+    for name, state_locks in compile_state_locks(catalog).items():
+        models[name].state_locks = state_locks
     return models
 
 

@@ -35,6 +35,7 @@ class CompiledWorkflow:
     states: tuple[str, ...]
     initial: str
     transitions: Mapping[str, CompiledTransition]
+    read_only: frozenset[str] = frozenset()  # states in which only transitions change it
 
     def leaving(self, state: str | None) -> list[CompiledTransition]:
         """The transitions that may leave ``state``, in definition order."""
@@ -76,7 +77,8 @@ def compile_workflows(catalog: Catalog) -> dict[str, CompiledWorkflow]:
             initial=initial_state(catalog, workflow),
             transitions={t.name: CompiledTransition(
                 t, parse_expression(t.when) if t.when else None, compile_actions(t.actions))
-                for t in workflow.transitions})
+                for t in workflow.transitions},
+            read_only=frozenset(workflow.read_only))
     return compiled
 
 

@@ -70,6 +70,10 @@ class WorkflowDef:
     help: Label = NO_TEXT
     initial: str | None = None  # default: the field's default, else its first option
     final: tuple[str, ...] = ()
+    # States in which the record is read-only (transitions still move it on), and the
+    # references ("<entity>.<reference field>") whose records are read-only with it.
+    read_only: tuple[str, ...] = ()
+    read_only_with: tuple[str, ...] = ()
     bundle: str = ""
     location: Location = UNKNOWN
     key_locations: Mapping[str, Location] = field(default_factory=dict)

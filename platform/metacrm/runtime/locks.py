@@ -1,13 +1,17 @@
-"""Records that may not change now: those waiting for an approval chain, and the
-records their approvers' figures come from.
+"""Records that may not change now: those waiting for an approval chain, those in a
+read-only state of their workflow, and the records whose change would reach them.
 
 A record whose chain is pending changes only through the chain (its decisions,
 withdrawal). So must the children that feed its rollups, at any remove the
 compiled ``chain_locks`` give: otherwise a quote submitted at 15 % off (its manager
 alone approves) could have a line raised to 45 % while it waits, and the manager
-would approve a 45 % discount. A child is refused when its reference points at such
-a record before or after the change (moving a line out changes the total as much as
-moving one in).
+would approve a 45 % discount. A record in a read-only state of its workflow (an
+approved quote) changes only by its transitions, and the records its ``read_only:
+with`` names (the quote's lines) are read-only with it. A child is refused when its
+reference points at a locked record before or after the change (moving a line out
+changes the total as much as moving one in). The platform's own writes (imports, a
+transition's actions) are held to pending chains but not to read-only states: they
+are how the workflow itself fills a record in.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..compile.compiled import Compiled
-from ..compile.locks import Hop
+from ..compile.locks import Hop, StateLock
 from ..compile.models import EntityModel
 from ..i18n import message
 from .context import Context
@@ -47,28 +51,88 @@ def refuse_while_pending(conn: sa.Connection, compiled: Compiled, model: EntityM
                                approval=_label(compiled, pending, ctx), id=pending["id"]))
 
 
-def refuse_feeding_pending(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                           rows: Iterable[Mapping[str, Any]], ctx: Context) -> None:
-    """Refuse writing ``rows`` of ``model`` (each as it was and as it would be) when
-    one of them feeds a rollup of a record waiting for an approval chain: the
-    records its references reach, following the compiled paths (one indexed lookup
-    of pending chains per path, one query per further step up)."""
-    if not model.chain_locks:
+def refuse_read_only(compiled: Compiled, model: EntityModel,
+                     rows: Iterable[Mapping[str, Any]], ctx: Context) -> None:
+    """Refuse changing or deleting ``rows`` of ``model`` that are in a read-only state
+    of its workflow."""
+    workflow = compiled.workflows.get(model.name)
+    if workflow is None or not workflow.read_only or ctx.principal.system:
+        return
+    for row in rows:
+        if row.get(workflow.field) in workflow.read_only:
+            raise Conflict(_read_only_text(compiled, model, row["id"], row[workflow.field],
+                                           None, ctx))
+
+
+def refuse_parent_locks(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+                        rows: Iterable[Mapping[str, Any]], ctx: Context) -> None:
+    """Refuse writing ``rows`` of ``model`` (each as it was and as it would be) when one
+    of them feeds a rollup of a record waiting for an approval chain, or points at a
+    record whose read-only state locks it. The records reached are locked first (in
+    id order), so that a chain cannot start, nor a state be entered, between this
+    look and the write; then one indexed lookup of pending chains per entity."""
+    if not model.chain_locks and not model.state_locks:
         return
     rows = list(rows)
     reached: dict[tuple[Hop, ...], set[int]] = {}
+    waiting: dict[str, set[int]] = {}
     for lock in model.chain_locks:
-        ids = _follow(conn, compiled, model, rows, lock.hops, reached)
+        waiting.setdefault(lock.target, set()).update(
+            _follow(conn, compiled, model, rows, lock.hops, reached))
+    states: dict[str, list[StateLock]] = {}
+    if not ctx.principal.system:
+        for state_lock in model.state_locks:
+            states.setdefault(state_lock.entity, []).append(state_lock)
+    for name in sorted(set(waiting) | set(states)):
+        target = compiled.models[name]
+        ids = set(waiting.get(name, ()))
+        for state_lock in states.get(name, ()):
+            ids |= {row[state_lock.reference] for row in rows
+                    if row.get(state_lock.reference) is not None}
         if not ids:
             continue
-        target = compiled.models[lock.target]
-        pending = pending_chain(conn, compiled, target, sorted(ids))
+        locked = _lock_rows(conn, target, sorted(ids), [s.field for s in states.get(name, ())])
+        for state_lock in states.get(name, ()):
+            mine = {row.get(state_lock.reference) for row in rows}
+            for row in locked:
+                if row["id"] in mine and row[state_lock.field] in state_lock.states:
+                    raise Conflict(_read_only_text(compiled, target, row["id"],
+                                                   row[state_lock.field], model, ctx))
+        pending = pending_chain(conn, compiled, target, sorted(waiting[name])) \
+            if waiting.get(name) else None
         if pending is not None:
             raise Conflict(message(
                 "feeds_pending_chain", ctx.locale,
                 entity=target.entity.label.get(ctx.locale), record=pending["record_id"],
                 approval=_label(compiled, pending, ctx), id=pending["id"],
                 children=model.entity.plural.get(ctx.locale)))
+
+
+def _lock_rows(conn: sa.Connection, model: EntityModel, ids: list[int], fields: list[str]
+               ) -> list[Mapping[str, Any]]:
+    table = model.table
+    columns = [table.c.id, *(table.c[name] for name in sorted(set(fields)))]
+    return list(conn.execute(sa.select(*columns).where(table.c.id.in_(ids))
+                             .order_by(table.c.id).with_for_update()).mappings())
+
+
+def _read_only_text(compiled: Compiled, model: EntityModel, record_id: int, state: str,
+                    children: EntityModel | None, ctx: Context) -> str:
+    """What the refusal says: 'Quote #5 is Approved, and read-only in that state[, as
+    are its Quote lines]; a transition out of it (Revise, Void) changes that.'"""
+    lang = ctx.locale
+    workflow = compiled.workflows[model.name]
+    field = model.entity.fields[workflow.field]
+    option = compiled.catalog.optionsets[field.options or ""].option(state)
+    leaving = [t.definition.label.get(lang) for t in workflow.leaving(state)]
+    ways = (message("read_only_ways", lang, transitions=", ".join(leaving)) if leaving
+            else message("read_only_final", lang))
+    params = {"entity": model.entity.label.get(lang), "id": record_id, "ways": ways,
+              "state": option.label.get(lang) if option else state}
+    if children is None:
+        return message("read_only_state", lang, **params)
+    return message("read_only_state_with", lang, children=children.entity.plural.get(lang),
+                   **params)
 
 
 def _follow(conn: sa.Connection, compiled: Compiled, model: EntityModel,

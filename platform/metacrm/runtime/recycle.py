@@ -15,7 +15,7 @@ from .access import Viewer
 from .audit import audit_changes
 from .context import Context
 from .integrity import unique_guard
-from .locks import refuse_feeding_pending, refuse_while_pending
+from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
 from .problems import Conflict
 from .rollups import parents_in, parents_of, refresh_rollups
 from .writes import check_version, lock_reachable, not_found
@@ -52,11 +52,7 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
                 ids: list[int], note: str | None) -> None:
     compiled = viewer.compiled
     table = model.table
-    if model.chain_locks:
-        references = sorted({lock.hops[0].reference for lock in model.chain_locks})
-        refuse_feeding_pending(conn, compiled, model, conn.execute(sa.select(
-            *(table.c[name] for name in references)).where(table.c.id.in_(ids))).mappings(),
-            ctx)
+    _refuse_locked(conn, compiled, model, ids, ctx)
     conn.execute(table.update().where(table.c.id.in_(ids)).values(
         deleted_at=ctx.now, version=table.c.version + 1, updated_at=ctx.now,
         updated_by=ctx.user_id))
@@ -91,6 +87,23 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
                           f"cleared by {cause}")
 
 
+def _refuse_locked(conn: sa.Connection, compiled: Compiled, model: EntityModel,
+                   ids: list[int], ctx: Context) -> None:
+    """Records in a read-only state, and those feeding a pending chain or pointing at a
+    read-only record, are not deleted (see locks.py)."""
+    workflow = compiled.workflows.get(model.name)
+    states = [workflow.field] if workflow is not None and workflow.read_only else []
+    references = [lock.hops[0].reference for lock in model.chain_locks] + [
+        lock.reference for lock in model.state_locks]
+    if not states and not references:
+        return
+    table = model.table
+    rows = conn.execute(sa.select(table.c.id, *(table.c[name] for name in sorted(
+        set(states + references)))).where(table.c.id.in_(ids))).mappings().all()
+    refuse_read_only(compiled, model, rows, ctx)
+    refuse_parent_locks(conn, compiled, model, rows, ctx)
+
+
 def _shown_ids(conn: sa.Connection, viewer: Viewer, model: EntityModel, ids: list[int]) -> str:
     """The first few referrers the caller may read (the others are only counted)."""
     scope = viewer.read_condition(model)
@@ -119,7 +132,7 @@ def _restore(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: C
                                        entity=target.entity.label.get(ctx.locale), id=value,
                                        field=field_def.name))
     for each_model, each_row, each_note in restored:
-        refuse_feeding_pending(conn, compiled, each_model, [each_row], ctx)
+        refuse_parent_locks(conn, compiled, each_model, [each_row], ctx)
         audit_changes(conn, compiled.metadata, ctx, each_model.name, "restore",
                       [(each_row["id"], {})], each_note)
         refresh_rollups(conn, compiled, each_model, parents_in(each_model, [each_row]), ctx)

@@ -27,7 +27,7 @@ from .context import Context
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
 from .integrity import missing_references, unique_guard
 from .links import link_column, link_ids, set_links
-from .locks import refuse_feeding_pending, refuse_while_pending
+from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
 from .payload import read_payload
 from .problems import Forbidden, Invalid, NotFound, PreconditionFailed
 from .reads import serialize
@@ -64,7 +64,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         records.append(record)
     if errors:
         raise Invalid(errors)
-    refuse_feeding_pending(conn, compiled, model, records, ctx)
+    refuse_parent_locks(conn, compiled, model, records, ctx)
     _give_owners(conn, compiled, model, ctx, access, records)
     links = {f.name: [r.pop(f.name, None) for r in records] for f in model.multi_references}
     columns = [c.name for c in table.columns if c.name != "id" and c.name != "deleted_at"]
@@ -139,6 +139,7 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     current = lock_reachable(conn, viewer, model, record_id, ctx, "update")
     check_version(current, expected_version, ctx)
     refuse_while_pending(conn, compiled, model, record_id, ctx)
+    refuse_read_only(compiled, model, [current], ctx)
     guarded = [f.name for f in model.entity.fields.values() if f.stored and (
         f.readonly or f.name in access.readonly or f.name == owner_column(model)
         or f.name == model.state_field)]
@@ -184,7 +185,7 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     if not changes:
         return as_read(conn, access, model, [{**serialize(model, current, model.output_columns),
                                               **shown_links}], "update")[0]
-    refuse_feeding_pending(conn, compiled, model, [current, record], ctx)
+    refuse_parent_locks(conn, compiled, model, [current, record], ctx)
     column_changes = {n: stored[n] for n in changes if n in table.c}
     column_changes.update(version=current["version"] + 1, updated_at=ctx.now,
                           updated_by=ctx.user_id)
