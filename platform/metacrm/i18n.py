@@ -141,6 +141,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "read_only_ways": {"en": "a transition out of it ({transitions}) changes that",
                        "zh": "须先通过流转（{transitions}）离开该状态"},
     "read_only_final": {"en": "no transition leads out of it", "zh": "没有可离开该状态的流转"},
+    "parent_rule_broken": {"en": "{entity} #{id}: {message}", "zh": "{entity} #{id}：{message}"},
     "action_failed": {"en": "Could not compute {field} = {expression}: {reason}.",
                       "zh": "无法计算 {field} = {expression}：{reason}。"},
     "hook_refused": {"en": "{hook} refused: {reason}", "zh": "{hook} 拒绝：{reason}"},

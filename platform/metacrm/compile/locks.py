@@ -96,7 +96,7 @@ def _paths(models: Mapping[str, EntityModel], start: str) -> list[ChainLock]:
             longer = path + (hop,)
             if parent.approvals:
                 found.append(ChainLock(longer))
-            frontier.append((longer, hop.entity, _with_formulas(parent, rollups)))
+            frontier.append((longer, hop.entity, parent.with_formulas(frozenset(rollups))))
     return found
 
 
@@ -106,12 +106,3 @@ def _reads(feed: RollupFeed) -> frozenset[str]:
     if feed.field.of:
         names.add(feed.field.of)
     return frozenset(names)
-
-
-def _with_formulas(model: EntityModel, names: set[str]) -> frozenset[str]:
-    """``names`` and the formulas of ``model`` computed from them, at any remove."""
-    reached = set(names)
-    for formula, expression in model.formulas:  # in evaluation order: one pass suffices
-        if expression.names & reached:
-            reached.add(formula.name)
-    return frozenset(reached)

@@ -84,6 +84,7 @@ class EntityModel:
     _payload_schemas: dict[str, Schema] = field(default_factory=dict)
     # SQL statements built once per model by the runtime (see ``statement``).
     _statements: dict[str, Any] = field(default_factory=dict)
+    _rules_read: dict[frozenset[str], bool] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -130,6 +131,23 @@ class EntityModel:
 
     def field_type(self, name: str) -> str | None:
         return self.types.get(name)
+
+    def with_formulas(self, names: frozenset[str]) -> frozenset[str]:
+        """``names`` and the formulas computed from them, at any remove."""
+        reached = set(names)
+        for formula, expression in self.formulas:  # in evaluation order: one pass suffices
+            if expression.names & reached:
+                reached.add(formula.name)
+        return frozenset(reached)
+
+    def rules_read(self, names: frozenset[str]) -> bool:
+        """Whether a validation rule reads one of ``names`` or a formula of them (when
+        none does, a change of those fields cannot break a rule)."""
+        found = self._rules_read.get(names)
+        if found is None:
+            reached = self.with_formulas(names)
+            found = self._rules_read[names] = any(r.names & reached for r in self.rules)
+        return found
 
 
 def compile_models(catalog: Catalog, metadata: sa.MetaData) -> dict[str, EntityModel]:

@@ -6,6 +6,11 @@ derived data: it does not raise the parent's version (an edit in progress on
 the parent is not made stale by a colleague logging an activity) and is not
 audited. Formulas of the parent that use rollups are recomputed with it, and
 rollups of the parent's own parents follow, a few levels up at most.
+
+The parent's validation rules hold after the change as after any edit: a rule the
+new figures break (one that held before) refuses the child's write, with the
+parent named, so that a parent is never left breaking its own rules (which would
+refuse every later edit of it).
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from ..compile.models import EntityModel, RollupFeed
 from ..definitions import FieldDef
 from ..fieldtypes import NUMERIC_KINDS, largest_value
 from ..i18n import message
-from .computed import apply_formulas, computed_value
+from .access import policy_for
+from .computed import apply_formulas, broken_rules, computed_value
 from .conditions import values_condition
 from .context import Context
 from .problems import Invalid
@@ -59,10 +65,24 @@ def merge(*parents: Parents) -> Parents:
 
 
 def refresh_rollups(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                    parents: Parents, ctx: Context, depth: int = 0) -> None:
+                    parents: Parents, ctx: Context, depth: int = 0,
+                    via: str | None = None) -> None:
+    """Re-aggregate the rollups ``parents`` (per reference field of ``model``) have of
+    ``model``, then their formulas, rules and own parents. ``via``: the reference of
+    the record first written, under which a broken rule is reported."""
     if depth >= MAX_DEPTH:
         return
-    touched: dict[str, set[int]] = {}
+    touched: dict[str, dict[int, str]] = {}  # parent entity: {id: reported under}
+    changed: dict[str, set[str]] = {}  # parent entity: its rollups that change
+    for feed in model.feeds:
+        for record_id in parents.get(feed.reference, ()):
+            touched.setdefault(feed.parent, {}).setdefault(record_id, via or feed.reference)
+            changed.setdefault(feed.parent, set()).add(feed.field.name)
+    # Only rules that read a changing rollup (or a formula of one) can break now.
+    checked = {name for name in touched
+               if compiled.models[name].rules_read(frozenset(changed[name]))}
+    before = {name: _rows(conn, compiled.models[name], sorted(touched[name]))
+              for name in checked}
     for feed in model.feeds:
         ids = parents.get(feed.reference)
         if not ids:
@@ -76,13 +96,21 @@ def refresh_rollups(conn: sa.Connection, compiled: Compiled, model: EntityModel,
         for value, same in by_value.items():
             conn.execute(parent.table.update().where(parent.table.c.id.in_(same))
                          .values({feed.field.name: value}))
-        touched.setdefault(feed.parent, set()).update(ids)
+    errors: dict[str, list[str]] = {}
     for parent_name, ids in touched.items():
         parent = compiled.models[parent_name]
         with _naming_parent(parent_name):
-            _recompute_formulas(conn, parent, sorted(ids), ctx)
-        refresh_rollups(conn, compiled, parent, parents_of(conn, parent, sorted(ids)), ctx,
-                        depth + 1)
+            after = _recompute_formulas(conn, parent, sorted(ids), ctx, parent_name in checked)
+        if parent_name in checked:
+            _newly_broken(compiled, parent, before[parent_name], after, ids, ctx, errors)
+    if errors:
+        raise Invalid(errors)
+    for parent_name, ids in touched.items():
+        parent = compiled.models[parent_name]
+        for key in sorted(set(ids.values())):
+            mine = sorted(i for i, k in ids.items() if k == key)
+            refresh_rollups(conn, compiled, parent, parents_of(conn, parent, mine), ctx,
+                            depth + 1, key)
 
 
 @contextmanager
@@ -143,16 +171,46 @@ def _fitting(field: FieldDef, value: Any, ctx: Context) -> Any:
     return value
 
 
+def _rows(conn: sa.Connection, model: EntityModel, ids: list[int]
+          ) -> dict[int, dict[str, Any]]:
+    return {row["id"]: dict(row) for row in conn.execute(
+        sa.select(model.table).where(model.table.c.id.in_(ids))).mappings()}
+
+
 def _recompute_formulas(conn: sa.Connection, model: EntityModel, ids: list[int],
-                        ctx: Context) -> None:
+                        ctx: Context, wanted: bool) -> dict[int, dict[str, Any]]:
+    """The records as they now are, formulas recomputed (and stored where they
+    changed); read only when there are formulas or the records are ``wanted``."""
+    rows = _rows(conn, model, ids) if model.formulas or wanted else {}
     if not model.formulas:
-        return
+        return rows
     names = [f.name for f, _ in model.formulas]
-    for row in conn.execute(sa.select(model.table).where(model.table.c.id.in_(ids))
-                            ).mappings().all():
+    for record_id, row in rows.items():
         record = dict(row)
         apply_formulas(model, record, ctx)
         changed = {n: record[n] for n in names if record[n] != row[n]}
         if changed:
-            conn.execute(model.table.update().where(model.table.c.id == row["id"])
+            conn.execute(model.table.update().where(model.table.c.id == record_id)
                          .values(changed))
+        rows[record_id] = record
+    return rows
+
+
+def _newly_broken(compiled: Compiled, model: EntityModel,
+                  before: Mapping[int, Mapping[str, Any]],
+                  after: Mapping[int, Mapping[str, Any]], keys: Mapping[int, str],
+                  ctx: Context, errors: dict[str, list[str]]) -> None:
+    """Collect, under each record's key, the rules ``after`` breaks that ``before`` kept:
+    what a rule said already (data from before the rule) is not the child's doing."""
+    hidden = policy_for(compiled, model, ctx.principal).hidden
+    label = model.entity.label.get(ctx.locale)
+    for record_id, record in after.items():
+        was = broken_rules(model, before[record_id], ctx, hidden) if record_id in before \
+            else {}
+        old = {text for texts in was.values() for text in texts}
+        for texts in broken_rules(model, record, ctx, hidden).values():
+            for text in texts:
+                if text not in old:
+                    errors.setdefault(keys[record_id], []).append(message(
+                        "parent_rule_broken", ctx.locale, entity=label, id=record_id,
+                        message=text))
