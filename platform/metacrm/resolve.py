@@ -55,7 +55,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     for entity in entities.values():
         check_entity(catalog, entity, errors)
         check_ownership(catalog, entity, errors)
-    check_roles(roles, entities, optionsets, errors)
+    check_roles(catalog, errors)
     check_workflows(catalog, hooks, errors)
     return catalog
 

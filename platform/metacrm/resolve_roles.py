@@ -9,6 +9,7 @@ from dataclasses import replace
 from .definitions import (
     DEFAULT_GRANT,
     BundleDefs,
+    Catalog,
     EntityDef,
     GrantDef,
     GrantPatch,
@@ -65,9 +66,9 @@ def _patched(grant: GrantDef | None, patch: GrantPatch) -> GrantDef:
         location=patch.location)
 
 
-def check_roles(roles: Mapping[str, RoleDef], entities: Mapping[str, EntityDef],
-                optionsets: Mapping[str, OptionSetDef], errors: ErrorCollector) -> None:
-    for role in roles.values():
+def check_roles(catalog: Catalog, errors: ErrorCollector) -> None:
+    entities = catalog.entities
+    for role in catalog.roles.values():
         for grant in role.grants.values():
             if grant.entity == DEFAULT_GRANT:
                 continue
@@ -76,7 +77,9 @@ def check_roles(roles: Mapping[str, RoleDef], entities: Mapping[str, EntityDef],
                 errors.add(grant.location, f"role '{role.name}': unknown entity "
                            f"'{grant.entity}'{did_you_mean(grant.entity, entities)}")
                 continue
-            _check_grant(role, grant, entity, entities, optionsets, errors)
+            _check_grant(role, grant, entity, entities, catalog.optionsets, errors)
+        if not role.admin:
+            _check_pool_fields(catalog, role, errors)
 
 
 def _check_grant(role: RoleDef, grant: GrantDef, entity: EntityDef,
@@ -107,3 +110,34 @@ def _check_grant(role: RoleDef, grant: GrantDef, entity: EntityDef,
                 and field.default is None):
             errors.add(grant.at("fields"), f"{what}: '{name}' is required and has no default, so "
                        f"a role that may create {entity.name} records cannot have it {access}")
+
+
+def _check_pool_fields(catalog: Catalog, role: RoleDef, errors: ErrorCollector) -> None:
+    """A role held to a hold limit may not write what decides its holdings: the fields
+    the pool's ``hold_limit_excludes`` and return rules' ``where`` and ``unless`` read.
+    Otherwise a salesperson marks their own leads as signed customers, which count
+    towards no limit and never return to the pool."""
+    for entity in catalog.entities.values():
+        grant = role.grant(entity.name)
+        pool = entity.pool
+        if (grant is None or pool is None or grant.hold_limit is None
+                or not {"create", "update"} & grant.operations):
+            continue
+        readers: dict[str, list[str]] = {}
+        for name in pool.hold_limit_excludes:
+            readers.setdefault(name, []).append("hold_limit_excludes")
+        for rule in pool.return_rules:
+            for key, conditions in (("where", rule.where), ("unless", rule.unless)):
+                for name in conditions:
+                    readers.setdefault(name, []).append(f"return rule '{rule.name}' {key}")
+        workflow = catalog.workflow_of(entity.name)
+        for name, read_by in readers.items():
+            field = entity.fields.get(name)
+            if (field is None or not field.writable or grant.fields.get(name)
+                    or name in (entity.owned_by, pool.assigned_at)
+                    or (workflow is not None and workflow.field == name)):
+                continue
+            errors.add(grant.location, f"role '{role.name}', {entity.name}: may write "
+                       f"'{name}', which decides what its hold_limit counts or what returns "
+                       f"to the pool (pool {', '.join(read_by)}); make it readonly for the "
+                       f"role (fields: {{{name}: readonly}})")

@@ -174,14 +174,15 @@ def test_a_write_answers_only_what_the_writer_may_read(make_client, tmp_path) ->
 
 
 def test_a_rule_about_a_hidden_field_does_not_name_it(make_client, tmp_path) -> None:
+    # (the sales director: salespeople do not mark customers as signed)
     template = write_bundle(tmp_path / "template", {"roles/sales.yaml": """
-        extend_role: salesperson
+        extend_role: sales_director
         permissions:
           customer:
             fields: {phone: hidden}
         """}, name="template", requires=("crm",))
     crm = make_client(SHIPPED_BUNDLE, template)
-    wang = person(crm, "wang", roles=("salesperson",))
+    wang = person(crm, "wang", roles=("sales_director",))
     customer = create(wang, "customer", name="星河")
     refused = wang.patch(f"/api/customer/{customer}", json={"lifecycle": "customer"})
     assert refused.status_code == 422

@@ -133,7 +133,9 @@ def test_a_hold_limit_stops_creating_past_it(make_client, tmp_path) -> None:
     crm = make_client(SHIPPED_BUNDLE, template)
     wang = person(crm, "wang", roles=("salesperson",))
     create(wang, "customer", name="一")
-    create(wang, "customer", name="签约", lifecycle="customer", phone="021-5555 0100")
+    # a salesperson does not mark customers as signed; the director does
+    create(crm, "customer", name="签约", owner=wang.id, lifecycle="customer",
+           phone="021-5555 0100")
     create(wang, "customer", name="二")  # the signed customer does not count
     refused = wang.post("/api/customer", json={"name": "三"})
     assert refused.status_code == 409
@@ -210,13 +212,18 @@ def test_a_hold_limit_cannot_be_escaped_by_toggling_an_excluded_value(make_clien
         """}, name="template", requires=("crm",))
     crm = make_client(SHIPPED_BUNDLE, template)
     liu = person(crm, "liu", roles=("salesperson",))
-    lead = create(liu, "customer", name="线索", lifecycle="lead")
-    signed = liu.patch(f"/api/customer/{lead}", json={"lifecycle": "customer",
-                                                      "phone": "021-5555 0100"})
-    assert signed.status_code == 200  # signed customers do not count
+    director = person(crm, "director", roles=("sales_director",))
+    lead = create(liu, "customer", name="线索")
+    # the salesperson may not sign the lead (that was the way out of the limit)...
+    assert liu.patch(f"/api/customer/{lead}", json={"lifecycle": "customer",
+                                                    "phone": "021-5555 0100"}
+                     ).status_code == 422
+    signed = director.patch(f"/api/customer/{lead}", json={"lifecycle": "customer",
+                                                           "phone": "021-5555 0100"})
+    assert signed.status_code == 200  # ...the director does; signed customers do not count
     create(liu, "customer", name="第二个线索")
-    back = liu.patch(f"/api/customer/{lead}", json={"lifecycle": "lead"})
-    assert back.status_code == 409
+    back = director.patch(f"/api/customer/{lead}", json={"lifecycle": "lead"})
+    assert back.status_code == 409  # it would count again, past liu's limit
     assert liu.get(f"/api/customer/{lead}").json["lifecycle"] == "customer"
 
 

@@ -7,10 +7,11 @@ from .conftest import create
 
 def _customers(crm, org):  # type: ignore[no-untyped-def]
     """One customer held by each salesperson and manager, one signed, one in the pool."""
-    made = {name: create(org[name], "customer", name=f"{name} 的客户", lifecycle="lead")
+    made = {name: create(org[name], "customer", name=f"{name} 的客户")
             for name in ("wang", "liu", "yang", "east_boss")}
-    made["signed"] = create(org["yang"], "customer", name="已签约", lifecycle="customer",
-                            phone="021-5555 0100")
+    # the director marks customers as signed (salespeople may not: their hold limit)
+    made["signed"] = create(org["director"], "customer", name="已签约", owner=org["yang"].id,
+                            lifecycle="customer", phone="021-5555 0100")
     made["pool"] = create(crm, "customer", name="公海客户", owner=None,
                           lifecycle="public_pool")
     return made

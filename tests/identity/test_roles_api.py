@@ -18,7 +18,7 @@ def test_roles_read_as_a_summary_of_their_grants(crm) -> None:
     assert customer == {"entity": "customer", "label": "Customers",
                         "operations": ["read", "create", "update", "claim", "release"],
                         "scope": "own", "where": {}, "hidden": [],
-                        "readonly": ["owner", "owner_since"], "hold_limit": 100}
+                        "readonly": ["lifecycle", "owner", "owner_since"], "hold_limit": 100}
     service = next(g for g in roles["service_agent"]["grants"] if g["entity"] == "customer")
     assert service["hidden"] == ["annual_revenue", "open_opportunities", "won_amount"]
     finance = next(g for g in roles["finance"]["grants"] if g["entity"] == "customer")

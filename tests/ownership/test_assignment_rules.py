@@ -49,10 +49,10 @@ def test_records_no_rule_matches_stay_in_the_pool(crm) -> None:
 def test_a_given_owner_or_the_creator_keeps_the_record(crm) -> None:
     person(crm, "east0", roles=("salesperson",), team="east")
     seller = person(crm, "seller", roles=("salesperson",))
-    own = create(seller, "customer", name="自己的线索", lifecycle="lead", source="website",
-                 province="上海")
-    assert _owner(crm, own) == seller.id
     director = person(crm, "director", roles=("sales_director",))
+    own = create(director, "customer", name="自己的线索", lifecycle="lead", source="website",
+                 province="上海")
+    assert _owner(crm, own) == director.id
     given = create(director, "customer", name="指定", **{**EAST_WEB_LEAD, "owner": seller.id})
     assert _owner(crm, given) == seller.id
 

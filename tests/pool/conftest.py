@@ -72,6 +72,7 @@ LEADS = {
             operations: [read, create, update, claim, release]
             scope: own
             hold_limit: 3
+            fields: {status: readonly, region: readonly}   # read by the pool's rules
           note:
             operations: [read, create]
         """,

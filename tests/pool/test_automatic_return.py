@@ -46,8 +46,8 @@ def test_idle_customers_go_back_and_the_others_stay(crm, sales, at) -> None:
     recent = _held(crm, wang, "刚领取")
     set_columns(crm.application, "customer", recent["id"], owner_since=at(days=25))
     signed = _held(crm, wang, "已成交")
-    assert wang.patch(f"/api/customer/{signed['id']}",
-                      json={"lifecycle": "customer", "phone": "021-55550000"}).status_code == 200
+    assert crm.patch(f"/api/customer/{signed['id']}",  # signed (not by wang: his limit)
+                     json={"lifecycle": "customer", "phone": "021-55550000"}).status_code == 200
     pooled = pool_customer(crm, "一直在公海")
 
     returned = _return(crm.application, at(days=31))
