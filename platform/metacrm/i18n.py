@@ -10,6 +10,9 @@ from .definitions import LANGUAGES
 MESSAGES: dict[str, dict[str, str]] = {
     "unknown_field": {"en": "Unknown field{hint}.", "zh": "未知字段{hint}"},
     "read_only": {"en": "This field is read-only.", "zh": "该字段为只读。"},
+    "default_on_create": {"en": "This field takes its default when a record is created; "
+                                "your role may not choose it.",
+                          "zh": "该字段在新建记录时取默认值，您的角色不能指定。"},
     "transition_values_required_only": {
         "en": "You may fire this transition but not edit the record: only the fields it "
               "requires ({fields}) may come with it.",

@@ -105,6 +105,15 @@ def _check_grant(role: RoleDef, grant: GrantDef, entity: EntityDef,
             errors.add(grant.at("fields"), f"{what}: unknown field '{name}'"
                        f"{did_you_mean(name, entity.fields)}")
             continue
+        if access == "set_on_create":
+            if not field.readonly or field.default is None:
+                errors.add(grant.at("fields"), f"{what}: '{name}' is not read-only with a "
+                           "default, so set_on_create changes nothing (any role that may "
+                           "write it gives it on create)")
+            elif "create" not in grant.operations:
+                errors.add(grant.at("fields"), f"{what}: set_on_create on '{name}' needs "
+                           "the 'create' operation")
+            continue
         blocked = access in ("hidden", "readonly")
         if (blocked and "create" in grant.operations and field.required
                 and field.default is None):

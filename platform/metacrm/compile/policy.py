@@ -44,6 +44,11 @@ class EntityPolicy:
     readonly: frozenset[str] = frozenset()
     hold_limit: int | None = None
     unrestricted: bool = False  # an administrator: no scope, nothing hidden
+    # Read-only fields with a default that the user may give on create.
+    set_on_create: frozenset[str] = frozenset()
+
+    def may_set_on_create(self, name: str) -> bool:
+        return self.unrestricted or name in self.set_on_create
 
     def allows(self, operation: str) -> bool:
         return operation in self.operations
@@ -109,7 +114,11 @@ class Policy:
         limits = [g.hold_limit for g in grants if {"claim", "create"} & g.operations]
         hold_limit = None if not limits or None in limits else max(
             limit for limit in limits if limit is not None)
-        return EntityPolicy(name, operations, reaches, hidden, readonly | hidden, hold_limit)
+        # A grant is a permission: any of the user's grants gives it (a field another
+        # role hides or makes read-only stays so, as it is refused on create anyway).
+        set_on_create = frozenset().union(*(_marked(g, "set_on_create") for g in grants))
+        return EntityPolicy(name, operations, reaches, hidden, readonly | hidden, hold_limit,
+                            set_on_create=set_on_create)
 
 
 def _applicable_operations(entity: EntityDef) -> frozenset[str]:

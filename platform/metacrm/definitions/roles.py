@@ -14,7 +14,9 @@ OPERATIONS = ("read", "create", "update", "delete", "export", "import", "transfe
 # Record scopes, narrowest first: the owner is the caller; the owner shares a team
 # with the caller; the owner is the caller or below them in the reporting line; any.
 SCOPES = ("own", "team", "subordinates", "all")
-FIELD_ACCESS = ("hidden", "readonly", "editable")
+# set_on_create: a read-only field with a default may be given on create (otherwise
+# it takes its default: it says who asked, and so who may act and who is told).
+FIELD_ACCESS = ("hidden", "readonly", "editable", "set_on_create")
 DEFAULT_GRANT = "*"
 
 

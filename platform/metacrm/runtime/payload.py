@@ -87,6 +87,8 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
             # 1000 and 1000.00 are the same amount: store (and audit) one form.
             values[name] = value.quantize(model.decimal_quanta[name])
     if creating:
+        if access is not None:
+            errors.update(_chosen_defaults(model, ctx, access, values))
         _apply_defaults(model, ctx, values)
     for name, field_def in fields.items():
         if not field_def.required or name in errors:
@@ -119,23 +121,38 @@ def _owner_problems(model: EntityModel, ctx: Context, access: EntityAccess,
     return {owner: [message("owner_needs_transfer", ctx.locale)]}
 
 
+def _chosen_defaults(model: EntityModel, ctx: Context, access: EntityAccess,
+                     values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """A read-only field with a default (who asked for an invoice, who requested a
+    booking) takes its default on create: it decides who may fire transitions and who
+    is told, so a client may not name someone else. Giving the default itself is fine;
+    a role's ``set_on_create`` lets it choose."""
+    return {name: [message("default_on_create", ctx.locale)]
+            for name, field_def in model.entity.fields.items()
+            if name in values and field_def.readonly and field_def.default is not None
+            and not access.policy.may_set_on_create(name)
+            and values[name] != _default_value(model, ctx, name)}
+
+
 def _apply_defaults(model: EntityModel, ctx: Context, values: dict[str, Any]) -> None:
     if model.state_field and model.state_field not in values:
         values[model.state_field] = model.initial_state
     for name, field_def in model.entity.fields.items():
-        if name in values or field_def.default is None:
-            continue
-        default = field_def.default
-        if default == "$today":
-            values[name] = ctx.now.date() if field_def.type == "date" else ctx.now.replace(
-                hour=0, minute=0, second=0, microsecond=0)
-        elif default == "$now":
-            values[name] = ctx.now
-        elif default == "$user":
-            values[name] = ctx.user_id
-        else:
-            loaded = model.payload_schema(ctx.locale).load({name: default}, partial=True)
-            values[name] = loaded[name]
+        if name not in values and field_def.default is not None:
+            values[name] = _default_value(model, ctx, name)
+
+
+def _default_value(model: EntityModel, ctx: Context, name: str) -> Any:
+    field_def = model.entity.fields[name]
+    default = field_def.default
+    if default == "$today":
+        return ctx.now.date() if field_def.type == "date" else ctx.now.replace(
+            hour=0, minute=0, second=0, microsecond=0)
+    if default == "$now":
+        return ctx.now
+    if default == "$user":
+        return ctx.user_id
+    return model.payload_schema(ctx.locale).load({name: default}, partial=True)[name]
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
