@@ -321,6 +321,7 @@ OPERATION_NAMES: dict[str, dict[str, str]] = {
     "export": {"en": "export", "zh": "导出"}, "import": {"en": "import", "zh": "导入"},
     "transfer": {"en": "transfer", "zh": "转移"}, "claim": {"en": "claim", "zh": "领取"},
     "release": {"en": "release", "zh": "退回"},
+    "comment": {"en": "comment on", "zh": "评论"},
 }
 
 KIND_NAMES: dict[str, dict[str, str]] = {

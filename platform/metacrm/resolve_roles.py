@@ -3,7 +3,7 @@ every grant against the entities it names."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
 
 from .definitions import (
@@ -13,7 +13,6 @@ from .definitions import (
     EntityDef,
     GrantDef,
     GrantPatch,
-    OptionSetDef,
     RoleDef,
 )
 from .errors import ErrorCollector, did_you_mean
@@ -21,7 +20,8 @@ from .literals import condition_problems
 from .resolve_ownership import owner_field
 
 # Operations that only make sense for some entities, and what they need.
-_NEEDS = {"claim": "a pool", "release": "a pool", "transfer": "an owner field (owned_by)"}
+_NEEDS = {"claim": "a pool", "release": "a pool", "transfer": "an owner field (owned_by)",
+          "comment": "an approval chain"}
 
 
 def resolve_roles(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> dict[str, RoleDef]:
@@ -77,17 +77,18 @@ def check_roles(catalog: Catalog, errors: ErrorCollector) -> None:
                 errors.add(grant.location, f"role '{role.name}': unknown entity "
                            f"'{grant.entity}'{did_you_mean(grant.entity, entities)}")
                 continue
-            _check_grant(role, grant, entity, entities, catalog.optionsets, errors)
+            _check_grant(role, grant, entity, catalog, errors)
         if not role.admin:
             _check_pool_fields(catalog, role, errors)
 
 
-def _check_grant(role: RoleDef, grant: GrantDef, entity: EntityDef,
-                 entities: Mapping[str, EntityDef], optionsets: Mapping[str, OptionSetDef],
+def _check_grant(role: RoleDef, grant: GrantDef, entity: EntityDef, catalog: Catalog,
                  errors: ErrorCollector) -> None:
+    entities, optionsets = catalog.entities, catalog.optionsets
     what = f"role '{role.name}', {entity.name}"
     available = {"claim": entity.pool is not None, "release": entity.pool is not None,
-                 "transfer": owner_field(entity) is not None}
+                 "transfer": owner_field(entity) is not None,
+                 "comment": any(a.entity == entity.name for a in catalog.approvals.values())}
     for operation in sorted(grant.operations & set(_NEEDS)):
         # "operations: all" grants them where they apply; a list names them on purpose.
         if not available[operation] and not grant.all_operations:

@@ -591,7 +591,7 @@ def test_roles_reach_the_chain(catalog: Catalog) -> None:
         grant = roles["finance"].grant(entity)
         assert grant is not None and {"read", "create", "update"} <= grant.operations
     contract = roles["finance"].grant("contract")
-    assert contract is not None and contract.operations == {"read", "export"}
+    assert contract is not None and contract.operations == {"read", "export", "comment"}
     for entity in ("ticket", "service_booking"):
         grant = roles["service_agent"].grant(entity)
         assert grant is not None and "update" in grant.operations

@@ -27,7 +27,8 @@ def test_roles_read_as_a_summary_of_their_grants(crm) -> None:
     assert admin["admin"] is True
     assert admin["grants"] == [{"entity": "*", "label": None,
                                 "operations": ["read", "create", "update", "delete", "export",
-                                               "import", "transfer", "claim", "release"],
+                                               "import", "transfer", "claim", "release",
+                                               "comment"],
                                 "scope": "all", "where": {}, "hidden": [], "readonly": [],
                                 "hold_limit": None}]
 

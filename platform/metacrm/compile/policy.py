@@ -92,7 +92,7 @@ class Policy:
 
     def _compile(self, roles: frozenset[str], admin: bool, name: str) -> EntityPolicy:
         entity = self.catalog.entities[name]
-        applicable = _applicable_operations(entity)
+        applicable = _applicable_operations(entity, self._models[name])
         if admin:
             return EntityPolicy(name, applicable, {op: (Reach("all"),) for op in applicable},
                                 unrestricted=True)
@@ -121,12 +121,14 @@ class Policy:
                             set_on_create=set_on_create)
 
 
-def _applicable_operations(entity: EntityDef) -> frozenset[str]:
+def _applicable_operations(entity: EntityDef, model: EntityModel) -> frozenset[str]:
     excluded = set()
     if entity.pool is None:
         excluded |= {"claim", "release"}
     if owner_field(entity) is None:
         excluded.add("transfer")
+    if not model.approvals:
+        excluded.add("comment")
     return frozenset(OPERATIONS) - excluded
 
 

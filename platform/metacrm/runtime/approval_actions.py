@@ -13,10 +13,10 @@ import sqlalchemy as sa
 
 from ..compile.compiled import Compiled
 from ..compile.tables import USERS_TABLE
-from ..i18n import MESSAGES, message
+from ..i18n import MESSAGES, message, operation_name
 from .access import Viewer
 from .approval_timeline import record_event, user_name
-from .approval_views import record_titles, visible_chain
+from .approval_views import may_comment, record_titles, visible_chain
 from .approvals import PENDING, lock_chain
 from .context import Context
 from .notifications import notify
@@ -28,8 +28,15 @@ DELEGATED = "delegated"
 def comment(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,
             text: str) -> None:
     """Add ``text`` to the chain's timeline and tell the submitter and the current
-    step's approvers (not the author). Anyone who may see the chain may comment."""
-    visible_chain(conn, compiled, ctx, approval_id)
+    step's approvers (not the author). Its submitter and approvers may comment, and
+    whoever's role grants ``comment`` on the record (see approval_views.may_comment)."""
+    seen = visible_chain(conn, compiled, ctx, approval_id)
+    if not may_comment(conn, compiled, ctx, seen):
+        model = compiled.models.get(seen["entity"])
+        raise Forbidden(message("forbidden", ctx.locale,
+                                operation=operation_name("comment", ctx.locale),
+                                entity=model.entity.plural.get(ctx.locale) if model
+                                else seen["entity"]))
     row = lock_chain(conn, compiled, approval_id, ctx)
     record_event(conn, compiled, ctx, approval_id, "comment", None, text)
     tasks = compiled.metadata.tables["mc_approval_tasks"]

@@ -158,22 +158,47 @@ def is_admin(compiled: Compiled, ctx: Context) -> bool:
 
 
 def _may_see(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row) -> bool:
+    return _takes_part(conn, compiled, ctx, row) or _reaches(conn, compiled, ctx, row, "read")
+
+
+def may_comment(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row,
+                tasks: Sequence[Row] | None = None) -> bool:
+    """Whether the caller may comment on the chain: its submitter and approvers may
+    (``tasks``: the chain's, when already read), and so may whoever's role grants
+    ``comment`` on its record. Reading the record is not enough: a comment tells the
+    chain's people (the read-only auditor does not)."""
+    if tasks is not None:
+        if is_admin(compiled, ctx) or row["submitter_id"] == ctx.user_id or any(
+                ctx.user_id in (t["user_id"], t["on_behalf_of"]) for t in tasks):
+            return True
+    elif _takes_part(conn, compiled, ctx, row):
+        return True
+    return _reaches(conn, compiled, ctx, row, "comment")
+
+
+def _takes_part(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row) -> bool:
+    """The chain's submitter, anyone who holds or held a task of it (or on whose
+    behalf one was given), and administrators."""
     if row["submitter_id"] == ctx.user_id or is_admin(compiled, ctx):
         return True
     tasks = compiled.metadata.tables["mc_approval_tasks"]
-    if conn.execute(sa.select(tasks.c.id).where(
-            tasks.c.approval_id == row["id"],
-            sa.or_(tasks.c.user_id == ctx.user_id, tasks.c.on_behalf_of == ctx.user_id))
-            .limit(1)).first() is not None:
-        return True
+    return conn.execute(sa.select(tasks.c.id).where(
+        tasks.c.approval_id == row["id"],
+        sa.or_(tasks.c.user_id == ctx.user_id, tasks.c.on_behalf_of == ctx.user_id))
+        .limit(1)).first() is not None
+
+
+def _reaches(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row,
+             operation: str) -> bool:
+    """Whether the caller's roles allow ``operation`` on the chain's (live) record."""
     model = compiled.models.get(row["entity"])
     if model is None:
         return False
     access = Viewer(compiled, ctx.principal, conn).of(model)
-    if not access.allows("read"):
+    if not access.allows(operation):
         return False
     table = model.table
-    scope = access.condition("read")
+    scope = access.condition(operation)
     where = [table.c.id == row["record_id"], table.c.deleted_at.is_(None)]
     return conn.execute(sa.select(table.c.id).where(*where, *(
         [scope] if scope is not None else []))).first() is not None
@@ -222,7 +247,8 @@ def detail(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: i
                    "escalated_at": _time(t["escalated_at"])} for t in tasks],
         "timeline": [_event(compiled, row, e, tasks, names, lang) for e in events],
         "may": {"approve": bool(pending and mine), "reject": bool(pending and mine),
-                "delegate": bool(pending and mine), "withdraw": withdraw, "comment": True},
+                "delegate": bool(pending and mine), "withdraw": withdraw,
+                "comment": may_comment(conn, compiled, ctx, row, tasks)},
     }
 
 
