@@ -144,6 +144,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "read_only_ways": {"en": "a transition out of it ({transitions}) changes that",
                        "zh": "须先通过流转（{transitions}）离开该状态"},
     "read_only_final": {"en": "no transition leads out of it", "zh": "没有可离开该状态的流转"},
+    "read_only_values": {
+        "en": "{entity} #{id} is {state}, and read-only in that state: only the fields "
+              "“{transition}” requires ({fields}) may come with it.",
+        "zh": "{entity} #{id} 处于“{state}”状态，该状态下不能修改：随“{transition}”只能提交其必填字段"
+              "（{fields}）。"},
     "parent_rule_broken": {"en": "{entity} #{id}: {message}", "zh": "{entity} #{id}：{message}"},
     "action_failed": {"en": "Could not compute {field} = {expression}: {reason}.",
                       "zh": "无法计算 {field} = {expression}：{reason}。"},

@@ -54,6 +54,17 @@ def test_its_lines_are_read_only_with_it(approved) -> None:  # type: ignore[no-u
     assert figures(wang, qid) == before
 
 
+def test_a_transition_brings_only_the_fields_it_requires(approved) -> None:  # type: ignore[no-untyped-def]
+    wang, qid = approved["wang"], approved["quote"]
+    smuggled = wang.post(f"/api/quote/{qid}/transitions/send",
+                         json={"values": {"payment_terms": "货到付款"}})
+    assert smuggled.status_code == 409, smuggled.json
+    assert smuggled.json["errors"] == {"payment_terms": [
+        f"Quote #{qid} is Approved, and read-only in that state: only the fields “Mark as "
+        "sent” requires (-) may come with it."]}
+    assert figures(wang, qid)["status"] == "approved"
+
+
 def test_transitions_still_fire_and_revise_reopens_it(approved) -> None:  # type: ignore[no-untyped-def]
     wang, qid = approved["wang"], approved["quote"]
     sent = wang.post(f"/api/quote/{qid}/transitions/send")

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from ..compile.compiled import Compiled
 from ..compile.locks import Hop, StateLock
 from ..compile.models import EntityModel
+from ..compile.workflows import CompiledTransition
 from ..i18n import message
 from .context import Context
 from .problems import Conflict
@@ -62,6 +63,26 @@ def refuse_read_only(compiled: Compiled, model: EntityModel,
         if row.get(workflow.field) in workflow.read_only:
             raise Conflict(_read_only_text(compiled, model, row["id"], row[workflow.field],
                                            None, ctx))
+
+
+def refuse_values_while_read_only(compiled: Compiled, model: EntityModel,
+                                  current: Mapping[str, Any], values: Mapping[str, Any],
+                                  transition: CompiledTransition, ctx: Context) -> None:
+    """A transition from a read-only state moves the record on; it brings only the
+    fields it requires (a decline reason), not changes to the rest of the record."""
+    workflow = compiled.workflows.get(model.name)
+    if workflow is None or ctx.principal.system or current.get(workflow.field) \
+            not in workflow.read_only:
+        return
+    requires = transition.definition.requires
+    extra = sorted(set(values) - set(requires))
+    if extra:
+        lang = ctx.locale
+        raise Conflict(message(
+            "read_only_values", lang, entity=model.entity.label.get(lang), id=current["id"],
+            state=_state_label(compiled, model, current[workflow.field], lang),
+            transition=transition.definition.label.get(lang),
+            fields=", ".join(requires) or "-"), key=extra[0])
 
 
 def refuse_parent_locks(conn: sa.Connection, compiled: Compiled, model: EntityModel,
@@ -121,14 +142,12 @@ def _read_only_text(compiled: Compiled, model: EntityModel, record_id: int, stat
     """What the refusal says: 'Quote #5 is Approved, and read-only in that state[, as
     are its Quote lines]; a transition out of it (Revise, Void) changes that.'"""
     lang = ctx.locale
-    workflow = compiled.workflows[model.name]
-    field = model.entity.fields[workflow.field]
-    option = compiled.catalog.optionsets[field.options or ""].option(state)
-    leaving = [t.definition.label.get(lang) for t in workflow.leaving(state)]
+    leaving = [t.definition.label.get(lang)
+               for t in compiled.workflows[model.name].leaving(state)]
     ways = (message("read_only_ways", lang, transitions=", ".join(leaving)) if leaving
             else message("read_only_final", lang))
     params = {"entity": model.entity.label.get(lang), "id": record_id, "ways": ways,
-              "state": option.label.get(lang) if option else state}
+              "state": _state_label(compiled, model, state, lang)}
     if children is None:
         return message("read_only_state", lang, **params)
     return message("read_only_state_with", lang, children=children.entity.plural.get(lang),
@@ -154,6 +173,12 @@ def _follow(conn: sa.Connection, compiled: Compiled, model: EntityModel,
             middle.c.id.in_(sorted(below)), column.is_not(None))).scalars()) if below else set()
     reached[hops] = found
     return found
+
+
+def _state_label(compiled: Compiled, model: EntityModel, state: str, lang: str) -> str:
+    field = model.entity.fields[compiled.workflows[model.name].field]
+    option = compiled.catalog.optionsets[field.options or ""].option(state)
+    return option.label.get(lang) if option else state
 
 
 def _label(compiled: Compiled, pending: Mapping[str, Any], ctx: Context) -> str:

@@ -18,7 +18,7 @@ from .access import Viewer
 from .approval_views import current_step
 from .approvals import start_chain
 from .context import Context
-from .locks import pending_chain
+from .locks import pending_chain, refuse_values_while_read_only
 from .payload import read_payload
 from .problems import BadQuery, Conflict, Forbidden, Invalid, NotFound
 from .transitions import choices, complete, named_in_who, refusal
@@ -65,6 +65,7 @@ def fire(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Conte
                       pending=pending is not None)
     if problem is not None:
         raise problem
+    refuse_values_while_read_only(compiled, model, current, values, transition, ctx)
     if transition.definition.approval:
         approval = compiled.approvals[transition.definition.approval]
         record, approval_id = start_chain(conn, viewer, model, ctx, current, values, approval,
