@@ -97,18 +97,18 @@ def refresh_rollups(conn: sa.Connection, compiled: Compiled, model: EntityModel,
             conn.execute(parent.table.update().where(parent.table.c.id.in_(same))
                          .values({feed.field.name: value}))
     errors: dict[str, list[str]] = {}
-    for parent_name, ids in touched.items():
+    for parent_name, keys in touched.items():
         parent = compiled.models[parent_name]
         with _naming_parent(parent_name):
-            after = _recompute_formulas(conn, parent, sorted(ids), ctx, parent_name in checked)
+            after = _recompute_formulas(conn, parent, sorted(keys), ctx, parent_name in checked)
         if parent_name in checked:
-            _newly_broken(compiled, parent, before[parent_name], after, ids, ctx, errors)
+            _newly_broken(compiled, parent, before[parent_name], after, keys, ctx, errors)
     if errors:
         raise Invalid(errors)
-    for parent_name, ids in touched.items():
+    for parent_name, keys in touched.items():
         parent = compiled.models[parent_name]
-        for key in sorted(set(ids.values())):
-            mine = sorted(i for i, k in ids.items() if k == key)
+        for key in sorted(set(keys.values())):
+            mine = sorted(i for i, k in keys.items() if k == key)
             refresh_rollups(conn, compiled, parent, parents_of(conn, parent, mine), ctx,
                             depth + 1, key)
 
