@@ -269,6 +269,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pattern": {"en": "Does not match the expected format.", "zh": "格式不正确。"},
     "one_of": {"en": "Must be one of: {choices}.", "zh": "必须是以下之一：{choices}。"},
     "invalid": {"en": "Not a valid {kind}.", "zh": "不是有效的{kind}。"},
+    "datetime_range": {"en": "Out of range: in UTC this date-time falls outside the years "
+                             "1 to 9999.",
+                       "zh": "超出范围：换算为 UTC 后，该日期时间不在公元 1 年至 9999 年之间。"},
     "email": {"en": "Not a valid email address.", "zh": "不是有效的电子邮件地址。"},
     "url": {"en": "Not a valid URL.", "zh": "不是有效的网址。"},
     "phone": {"en": "Not a valid phone number.", "zh": "不是有效的电话号码。"},

@@ -13,9 +13,21 @@ MAX_DECIMAL_EXPONENT = 40
 TEXTUAL = ("string", "text", "email", "phone", "url", "autonumber", "choice")
 
 
+class OutOfRange(ValueError):
+    """A moment that exists where it was written but not in UTC, which is how it is
+    stored and compared: 0001-01-01T00:00:00+01:00 is in year 0 in UTC."""
+
+
 def to_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(
-        UTC)
+    """``value`` in UTC (without an offset it is taken as UTC); OutOfRange when UTC
+    moves it out of the years 1 to 9999."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise OutOfRange(f"'{value.isoformat()}' is out of range: in UTC it falls outside "
+                         "the years 1 to 9999") from None
 
 
 def parse_text(kind: str, raw: str) -> Any:
@@ -52,9 +64,10 @@ def parse_text(kind: str, raw: str) -> Any:
             raise ValueError(f"'{raw}' is not a date (YYYY-MM-DD)") from None
     if kind == "datetime":
         try:
-            return to_utc(datetime.fromisoformat(raw))
+            moment = datetime.fromisoformat(raw)
         except ValueError:
             raise ValueError(f"'{raw}' is not a date-time (ISO 8601)") from None
+        return to_utc(moment)
     return raw
 
 

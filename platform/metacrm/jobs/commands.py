@@ -70,9 +70,8 @@ def run_job(name: str, dry_run: bool, now_text: str | None) -> None:
     it did."""
     try:
         now = parse_time(now_text) if now_text else utcnow()
-    except ValueError:
-        raise click.BadParameter(f"'{now_text}' is not an ISO 8601 date-time",
-                                 param_hint="--now") from None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
     with _platform() as platform:
         try:
             task = find_task(platform.compiled, name, platform.settings)

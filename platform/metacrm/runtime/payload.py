@@ -20,7 +20,7 @@ from marshmallow import ValidationError
 from ..compile.models import EntityModel
 from ..definitions import COMPUTED_TYPES
 from ..i18n import message, suggestion
-from ..values import to_utc
+from ..values import OutOfRange, to_utc
 from .access import EntityAccess
 from .context import Context
 from .holdings import owner_column
@@ -82,7 +82,10 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
         values = dict(exc.valid_data or {})
     for name, value in values.items():
         if isinstance(value, datetime):
-            values[name] = to_utc(value)
+            try:
+                values[name] = to_utc(value)
+            except OutOfRange:
+                errors[name] = [message("datetime_range", lang)]
         elif isinstance(value, Decimal):
             # 1000 and 1000.00 are the same amount: store (and audit) one form.
             values[name] = value.quantize(model.decimal_quanta[name])

@@ -18,7 +18,7 @@ from ..runtime.approvals import APPROVED, REJECTED, decide, withdraw
 from ..runtime.approvers import create_delegation, list_delegations, revoke_delegation
 from ..runtime.context import Context
 from ..runtime.problems import BadQuery, Forbidden, Invalid
-from ..values import parse_text
+from ..values import OutOfRange, parse_text
 from .auth import current_context, is_admin
 from .requests import (
     body_object,
@@ -205,6 +205,8 @@ def _time(ctx: Context, body: Mapping[str, Any], key: str, *,
         raise problem
     try:
         return parse_text("datetime", value)
+    except OutOfRange:
+        raise Invalid({key: [message("datetime_range", ctx.locale)]}) from None
     except ValueError:
         raise problem from None
 
