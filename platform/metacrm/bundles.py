@@ -59,7 +59,10 @@ def read_bundle(folder: str | Path, errors: ErrorCollector) -> BundleDefs | None
     documents: list[Document] = []
     for folder_name in DEFINITION_FOLDERS:
         for path in sorted((root / folder_name).rglob("*")):
-            if path.suffix in (".yaml", ".yml") and path.is_file():
+            # Anything named like a definition is read, and what cannot be (a broken
+            # link, a loop of links, a FIFO) is an error rather than quietly skipped; a
+            # folder named so is walked like any other.
+            if path.suffix in (".yaml", ".yml") and not path.is_dir():
                 documents.extend(load_yaml(path, errors))
     for folder_name in RESERVED_FOLDERS:
         for path in sorted((root / folder_name).rglob("*.y*ml")):

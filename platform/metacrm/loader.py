@@ -4,11 +4,21 @@ PyYAML's ``compose`` keeps the marks that ``safe_load`` throws away; we build
 the data ourselves from the node tree and record each value's and each key's
 position by its path, so that later phases (schema validation, reference
 checks) can point at the exact line and column.
+
+A definition file may come from anyone who can write to a bundle (or send a
+customization), so reading one costs bounded work: a file is at most
+``MAX_FILE_BYTES``, nests at most ``MAX_DEPTH`` levels, holds at most
+``MAX_ALIASES`` aliases each standing for at most ``MAX_ALIAS_VALUES`` values (an
+alias of an alias of an alias... turns a kilobyte into gigabytes), and numbers of
+at most ``MAX_NUMBER_LENGTH`` characters. What breaks a limit is a located error,
+like a syntax error, never an exception.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,10 +29,19 @@ import yaml
 from .definitions import Location
 from .errors import ErrorCollector
 
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 200
+MAX_ALIASES = 100
+MAX_ALIAS_VALUES = 1000
+MAX_NUMBER_LENGTH = 100
+
 PathKey = tuple[Any, ...]
 # libyaml's parser keeps node marks too and is ~10x faster than the pure-Python one.
 _NODE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_OPENING = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSING = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
 @dataclass(frozen=True)
@@ -62,20 +81,28 @@ def display_path(path: Path) -> str:
 def load_yaml(path: Path, errors: ErrorCollector) -> list[Document]:
     """Every document of one file; syntax errors are collected, not raised."""
     shown = display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        errors.add(Location(shown), f"cannot read file: {exc}")
+    text = _read(path, shown, errors)
+    if text is None:
         return []
     try:
+        refused = _refusal(text)
+        if refused is not None:
+            errors.add(Location(shown, refused[0].line + 1, refused[0].column + 1), refused[1])
+            return []
         nodes = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
         errors.add(where, f"YAML syntax error: {exc.problem or exc}")
         return []
+    except yaml.reader.ReaderError as exc:
+        line, col = _line_col(text, exc.position)
+        character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        errors.add(Location(shown, line, col),
+                   f"YAML error: unacceptable character #x{character:04x}: {exc.reason}")
+        return []
     except yaml.YAMLError as exc:
-        errors.add(Location(shown), f"YAML error: {exc}")
+        errors.add(Location(shown, 1, 1), f"YAML error: {exc}")
         return []
     documents = []
     for node in nodes:
@@ -83,10 +110,101 @@ def load_yaml(path: Path, errors: ErrorCollector) -> list[Document]:
             continue
         builder = _Builder(shown, errors)
         data = builder.build(node, ())
+        if builder.unreadable:
+            continue  # checking it further would only report the values left out
         documents.append(
             Document(data, shown, node.start_mark.line + 1, builder.values, builder.keys)
         )
     return documents
+
+
+def _read(path: Path, shown: str, errors: ErrorCollector) -> str | None:
+    """The file's text: a regular file of at most MAX_FILE_BYTES, in UTF-8."""
+    start = Location(shown, 1, 1)
+    try:
+        # A FIFO or a device named like a definition would block or never end.
+        if not stat.S_ISREG(path.stat().st_mode):
+            errors.add(start, "not a regular file: a definition must be a file")
+            return None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        errors.add(start, f"cannot read file: {exc.strerror or exc}")
+        return None
+    if len(raw) > MAX_FILE_BYTES:
+        errors.add(start, f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, the "
+                   "limit for one definition file: split it into several files")
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        before = raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")
+        errors.add(Location(shown, line, len(before) + 1),
+                   f"not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded; save the file "
+                   "as UTF-8")
+        return None
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, position) + 1
+    return text.count("\n", 0, position) + 1, position - line_start + 1
+
+
+def _refusal(text: str) -> tuple[yaml.Mark, str] | None:
+    """Where and why ``text`` breaks a nesting or alias limit, or None; a syntax error
+    found first is raised. One pass over the parser's events, before anything is built
+    (composing is recursive, and an alias is expanded wherever it is used)."""
+    try:
+        return _scan(text, _NODE_LOADER)
+    except yaml.MarkedYAMLError:
+        # libyaml stops at its own depth limit (1000) before emitting an event that deep,
+        # and words syntax errors worse: the pure-Python parser says which comes first.
+        return _scan(text, yaml.SafeLoader)
+
+
+def _scan(text: str, loader: Any) -> tuple[yaml.Mark, str] | None:
+    # Each collection's size counts the values its aliases stand for, so an alias's
+    # expansion is known without making it.
+    sizes: dict[str, int] = {}
+    open_: list[list[Any]] = []  # [anchor, values so far] of each enclosing collection
+    aliases = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, _OPENING):
+            if len(open_) >= MAX_DEPTH:
+                return event.start_mark, f"nested more than {MAX_DEPTH} levels deep"
+            open_.append([event.anchor, 1])
+            continue
+        if isinstance(event, _CLOSING):
+            anchor, size = open_.pop()
+        elif isinstance(event, yaml.ScalarEvent):
+            anchor, size = event.anchor, 1
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            anchor, size = None, sizes.get(event.anchor, 1)
+            problem = _alias_problem(event.anchor, size, aliases, open_)
+            if problem:
+                return event.start_mark, problem
+        else:
+            if isinstance(event, yaml.DocumentEndEvent):
+                sizes.clear()  # anchors belong to one document
+            continue
+        if anchor is not None:
+            sizes[anchor] = size
+        if open_:
+            open_[-1][1] += size
+    return None
+
+
+def _alias_problem(anchor: str, size: int, count: int, open_: list[list[Any]]) -> str | None:
+    if count > MAX_ALIASES:
+        return f"more than {MAX_ALIASES} aliases in one file"
+    if any(frame[0] == anchor for frame in open_):
+        return f"alias '*{anchor}' refers to a collection that contains it"
+    if size > MAX_ALIAS_VALUES:
+        return (f"alias '*{anchor}' stands for {size} values, more than the "
+                f"{MAX_ALIAS_VALUES} an alias may stand for")
+    return None
 
 
 def _compose(text: str) -> list[yaml.Node]:
@@ -104,6 +222,7 @@ class _Builder:
         self.values: dict[PathKey, tuple[int, int]] = {}
         self.keys: dict[PathKey, tuple[int, int]] = {}
         self._scalars = yaml.SafeLoader("")
+        self.unreadable = False
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -132,10 +251,18 @@ class _Builder:
             return None
         if node.tag == _STR_TAG:
             return node.value
+        if node.tag in _NUMBER_TAGS and len(node.value) > MAX_NUMBER_LENGTH:
+            self._refuse(node, f"a number of {len(node.value)} characters; at most "
+                         f"{MAX_NUMBER_LENGTH} are allowed")
+            return None
         try:
             value = self._scalars.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            self._error(node, f"bad value: {exc}")
+        except (yaml.YAMLError, ValueError) as exc:
+            self._refuse(node, f"bad value: {exc}")
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            # Definitions are JSON-shaped, and JSON has no infinity or NaN.
+            self._refuse(node, f"'{node.value}' is not a finite number")
             return None
         # Definitions are JSON-shaped: YAML's unquoted dates become ISO text.
         return value.isoformat() if isinstance(value, (date, datetime)) else value
@@ -143,3 +270,7 @@ class _Builder:
     def _error(self, node: yaml.Node, message: str) -> None:
         mark = node.start_mark
         self.errors.add(Location(self.file, mark.line + 1, mark.column + 1), message)
+
+    def _refuse(self, node: yaml.Node, message: str) -> None:
+        self.unreadable = True
+        self._error(node, message)
