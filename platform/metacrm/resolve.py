@@ -26,6 +26,7 @@ from .expressions import ExpressionError, check_expression, expression_type
 from .literals import field_types, literal_problem, unfit_literal
 from .resolve_ownership import check_ownership, extend_ownership
 from .resolve_roles import check_roles, resolve_roles
+from .resolve_tables import check_tables
 from .resolve_workflows import check_workflows, merge_named
 
 
@@ -55,6 +56,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     for entity in entities.values():
         check_entity(catalog, entity, errors)
         check_ownership(catalog, entity, errors)
+    check_tables(catalog, errors)
     check_roles(catalog, errors)
     check_workflows(catalog, hooks, errors)
     return catalog

@@ -133,3 +133,16 @@ def test_a_customization_the_data_cannot_take_is_refused_clearly(crm) -> None:
     assert "uq_customer_city" in message
     assert crm.get("/api/meta/customizations").json == {"schema_version": 0, "items": []}
     assert len(crm.get("/api/customer").json["items"]) == 2
+
+
+def test_a_customization_the_database_would_refuse_is_422_and_changes_nothing(crm) -> None:
+    """The limits `metacrm check` applies hold for runtime customizations too: an index
+    named like a table or a primary key would fail when the table is altered."""
+    for taken in ("contact", "pk_contact"):
+        document = {"extend": "customer", "fields": {"wechat": {"type": "string"}},
+                    "indexes": [{"fields": ["wechat"], "name": taken}]}
+        response = crm.post("/api/meta/customizations", json=document)
+        assert response.status_code == 422, response.json
+        assert "would have the same name as the" in response.json["errors"]["_request"][0]
+    assert crm.get("/api/meta/customizations").json["items"] == []
+    assert crm.post("/api/customer", json={"name": "A", "wechat": "x"}).status_code == 422

@@ -7,10 +7,11 @@ explicit index names) so that migration can diff by name.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..definitions import Catalog, EntityDef, FieldDef
+from ..definitions import Catalog, EntityDef, FieldDef, Location
 from ..fieldtypes import ID_TYPE, UtcDateTime, column_type
 from .system_tables import USERS_TABLE, add_system_tables
 
@@ -48,8 +49,18 @@ def index_name(table: str, columns: list[str], unique: bool = False) -> str:
     return f"{name[:MAX_NAME - 9]}_{digest}"
 
 
-def _entity_table(metadata: sa.MetaData, entity: EntityDef) -> sa.Table:
-    columns: list[sa.Column] = [
+@dataclass(frozen=True)
+class PlannedIndex:
+    """An index of an entity's table, and the definition that asks for it."""
+
+    columns: tuple[str, ...]
+    unique: bool
+    name: str
+    location: Location
+
+
+def _system_columns() -> list[sa.Column]:
+    return [
         sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
         sa.Column("version", sa.Integer, nullable=False, server_default="1"),
         sa.Column("created_at", UtcDateTime(), nullable=False),
@@ -58,44 +69,63 @@ def _entity_table(metadata: sa.MetaData, entity: EntityDef) -> sa.Table:
         sa.Column("updated_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=True),
         sa.Column("deleted_at", UtcDateTime(), nullable=True),
     ]
+
+
+SYSTEM_COLUMNS = tuple(c.name for c in _system_columns())
+
+
+def _entity_table(metadata: sa.MetaData, entity: EntityDef) -> sa.Table:
+    columns = _system_columns()
     for field in entity.fields.values():
         if field.stored:
             columns.append(_field_column(field))
     table = sa.Table(entity.name, metadata, *columns, info={"entity": entity})
     live = table.c.deleted_at.is_(None)
-    declared = [(list(ix.fields), ix.unique, ix.name) for ix in entity.indexes]
-    leading = {columns[0] for columns, _, _ in declared}
-    automatic: list[tuple[list[str], bool, str | None]] = []
+    for index in entity_indexes(entity):
+        _index(table, list(index.columns), unique=index.unique,
+               live=live if index.unique else None, name=index.name)
+    return table
+
+
+def entity_indexes(entity: EntityDef) -> list[PlannedIndex]:
+    """The indexes of an entity's table, each once and named: those it declares, then
+    one for each field that needs it, and one for its default sort."""
+    declared = [(ix.fields, ix.unique, ix.name, ix.location) for ix in entity.indexes]
+    leading = {columns[0] for columns, _, _, _ in declared}
+    automatic: list[tuple[tuple[str, ...], bool, str | None, Location]] = []
     for field in entity.fields.values():
         if not field.stored:
             continue
         if field.unique or field.type == "autonumber":
-            automatic.append(([field.name], True, None))
+            automatic.append(((field.name,), True, None, field.location))
         elif (field.indexed or field.type in ("reference", "user")) and field.name not in leading:
             # A declared index that starts with the column already serves it.
-            automatic.append(([field.name], False, None))
+            automatic.append(((field.name,), False, None, field.location))
     first_sort = entity.default_sort[0].lstrip("-") if entity.default_sort else "id"
-    if first_sort != "id" and first_sort not in leading and first_sort in table.c and not any(
-            columns[0] == first_sort for columns, _, _ in automatic):
+    stored = {f.name for f in entity.fields.values() if f.stored} | set(SYSTEM_COLUMNS)
+    if first_sort != "id" and first_sort not in leading and first_sort in stored and not any(
+            columns[0] == first_sort for columns, _, _, _ in automatic):
         # The list's default order, served by an index: page 1 of a million records
         # reads 50 index entries instead of sorting the table.
-        automatic.append(([first_sort], False, None))
+        automatic.append(((first_sort,), False, None, entity.location))
     seen: set[tuple[tuple[str, ...], bool]] = set()
-    for columns, unique, name in declared + automatic:
+    planned = []
+    for columns, unique, name, location in declared + automatic:
         if (tuple(columns), unique) in seen:
             continue
         seen.add((tuple(columns), unique))
-        _index(table, columns, unique=unique, live=live if unique else None, name=name)
-    return table
+        planned.append(PlannedIndex(tuple(columns), unique,
+                                    name or index_name(entity.name, list(columns), unique),
+                                    location))
+    return planned
 
 
-def _index(table: sa.Table, columns: list[str], *, unique: bool = False,
-           live: sa.ColumnElement | None = None, name: str | None = None) -> None:
+def _index(table: sa.Table, columns: list[str], *, name: str, unique: bool = False,
+           live: sa.ColumnElement | None = None) -> None:
     # Uniqueness is among live records: a record in the recycle bin does not
     # keep its code or e-mail from being reused.
     where = {"sqlite_where": live, "postgresql_where": live} if live is not None else {}
-    sa.Index(name or index_name(table.name, columns, unique),
-             *[table.c[c] for c in columns], unique=unique, **where)
+    sa.Index(name, *[table.c[c] for c in columns], unique=unique, **where)
 
 
 def _field_column(field: FieldDef) -> sa.Column:
