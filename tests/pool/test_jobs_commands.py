@@ -86,4 +86,4 @@ def test_an_unknown_task_or_a_bad_time_is_refused(run_cli) -> None:
     assert f"did you mean '{TASK}'" in unknown.output
     bad = run_cli("run", TASK, "--now", "next tuesday")
     assert bad.exit_code == 2
-    assert "'next tuesday' is not an ISO 8601 date-time" in bad.output
+    assert "'next tuesday' is not a date-time (ISO 8601)" in bad.output
