@@ -255,6 +255,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "'X-CSRF-Token' header (or the form's csrf_token field).",
                  "zh": "缺少或错误的 CSRF 令牌：请在“X-CSRF-Token”请求头（或表单的 csrf_token 字段）中发送会话令牌。"},
     "bad_json": {"en": "The body must be a JSON object.", "zh": "请求体必须是 JSON 对象。"},
+    "more_errors": {"en": "{count} more error(s) not listed: an answer lists the first {max}.",
+                    "zh": "另有 {count} 个错误未列出：每次仅列出前 {max} 个。"},
     "database_unavailable": {"en": "The database could not be reached or is busy; nothing was "
                                    "changed. Try again in a moment.",
                              "zh": "数据库暂时无法访问或繁忙，未做任何更改，请稍后重试。"},

@@ -20,6 +20,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from .errors import ErrorCollector, did_you_mean
 from .loader import Document
 
+# Unknown keys of one mapping that get a did-you-mean.
+MAX_HINTED_KEYS = 5
 DEFINITION_KINDS = ("entity", "optionset", "extend", "extend_optionset", "role",
                     "extend_role", "workflow", "approval")
 MANIFEST = "manifest"
@@ -122,11 +124,12 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
     validator = error.validator
     if validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = list(error.schema.get("properties", {}))
-        for key in error.instance:
-            if key not in allowed:
-                hint = did_you_mean(str(key), allowed) or (
-                    "; allowed: " + ", ".join(allowed) if allowed else "")
-                errors.add(doc.key_at(*path, key), f"{prefix}unknown key '{key}'{hint}")
+        listing = "; allowed: " + ", ".join(allowed) if allowed else ""
+        unknown = (key for key in error.instance if key not in allowed)
+        for index, key in enumerate(unknown):
+            # A spelling hint costs a difflib pass: the first few keys of an object get one.
+            hint = did_you_mean(str(key), allowed) if index < MAX_HINTED_KEYS else ""
+            errors.add(doc.key_at(*path, key), f"{prefix}unknown key '{key}'{hint or listing}")
         return
     if _is_key_error(doc, path, error):
         # propertyNames checks report the parent's path; point at the key.

@@ -11,8 +11,8 @@ from marshmallow import ValidationError, validate
 
 from ..compile.payloads import PHONE_PATTERN
 from ..definitions import LANGUAGES
-from ..i18n import kind_name, message, suggestion
-from ..runtime.problems import Invalid
+from ..i18n import kind_name, message
+from ..runtime.problems import Invalid, unknown_keys
 from ..values import parse_text
 from .password_policy import PasswordPolicy
 from .teams import CODE as TEAM_CODE
@@ -162,12 +162,11 @@ LOGIN_FIELDS: dict[str, Check] = {"username": any_text, "password": any_text}
 def check_object(body: Mapping[str, Any], fields: Mapping[str, Check], lang: str, *,
                  required: tuple[str, ...] = ()) -> dict[str, Any]:
     """``body`` checked against ``fields``: Invalid (422) listing every problem."""
-    errors: dict[str, list[str]] = {}
+    errors, more = unknown_keys(body, fields, lang)
     values: dict[str, Any] = {}
     for key, raw in body.items():
         check = fields.get(key)
         if check is None:
-            errors[key] = [message("unknown_field", lang, hint=suggestion(key, fields, lang))]
             continue
         try:
             values[key] = check(raw, lang)
@@ -177,5 +176,5 @@ def check_object(body: Mapping[str, Any], fields: Mapping[str, Check], lang: str
         if key not in body:
             errors[key] = [message("required", lang)]
     if errors:
-        raise Invalid(errors)
+        raise Invalid(errors, more=more)
     return values

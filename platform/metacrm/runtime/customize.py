@@ -53,7 +53,7 @@ from ..migrate import (
 )
 from ..platform import CUSTOMIZATIONS, SCHEMA_STATE, Platform, read_customizations
 from .context import Context
-from .problems import Conflict, Invalid
+from .problems import MAX_REPORTED_ERRORS, Conflict, Invalid
 
 ALLOWED_KINDS = ("extend", "extend_optionset", "role", "extend_role")
 NOT_AN_EXTENSION = ("A customization is a document starting with 'extend' (add fields, "
@@ -102,7 +102,7 @@ def _plan(platform: Platform, conn: Connection, document: dict[str, Any]
     try:
         catalog = platform.load(stored + [(new_id, document)])
     except DefinitionError as exc:
-        raise Invalid(_definition_errors(exc, new_id)) from None
+        raise _definition_errors(exc, new_id) from None
     fresh = compile_catalog(catalog, version + 1)
     online = platform.settings.migration_concurrent_indexes
     plan = plan_migration_in(conn, fresh.metadata, concurrent_indexes=online)
@@ -211,7 +211,9 @@ def _pending() -> sa.TableClause:
                     sa.column("started_by"))
 
 
-def _definition_errors(exc: DefinitionError, new_id: int) -> dict[str, list[str]]:
+def _definition_errors(exc: DefinitionError, new_id: int) -> Invalid:
     prefix = f"customization #{new_id}"
     messages = [d.message for d in exc.diagnostics if str(d.location).startswith(prefix)]
-    return {"_request": messages or [str(d) for d in exc.diagnostics]}
+    messages = messages or [str(d) for d in exc.diagnostics]
+    return Invalid({"_request": messages[:MAX_REPORTED_ERRORS]},
+                   more=max(0, len(messages) - MAX_REPORTED_ERRORS))

@@ -19,22 +19,25 @@ from marshmallow import ValidationError
 
 from ..compile.models import EntityModel
 from ..definitions import COMPUTED_TYPES
-from ..i18n import message, suggestion
+from ..i18n import message
 from ..values import OutOfRange, to_utc
 from .access import EntityAccess
 from .context import Context
 from .holdings import owner_column
-from .problems import BadQuery, Invalid
+from .problems import MAX_HINTED_KEYS, BadQuery, Invalid, unknown_keys
 
 
 def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
                  current: Mapping[str, Any] | None = None,
-                 access: EntityAccess | None = None) -> dict[str, Any]:
+                 access: EntityAccess | None = None,
+                 hints: int = MAX_HINTED_KEYS) -> dict[str, Any]:
+    """``hints``: how many unknown keys get a spelling hint (a bulk create gives them
+    to its first item with unknown keys only)."""
     lang = ctx.locale
     if not isinstance(body, dict):
         raise BadQuery(message("bad_json", lang))
     errors: dict[str, list[str]] = {}
-    unknown = False
+    unknown: list[str] = []
     fields = model.entity.fields
     hidden = access.hidden if access else frozenset()
     # The pool's assignment time is the engine's record of a change of hands: a client
@@ -58,10 +61,7 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
             if key in model.types and key not in hidden:  # a system field
                 errors[key] = [message("read_only", lang)]
             else:
-                hint = suggestion(str(key), [n for n, f in fields.items()
-                                             if f.writable and n not in hidden], lang)
-                errors[str(key)] = [message("unknown_field", lang, hint=hint)]
-                unknown = True
+                unknown.append(key)
         else:
             locked = field_def.readonly or key in role_readonly
             if field_def.type in COMPUTED_TYPES or (locked and creating and key in role_readonly):
@@ -72,6 +72,12 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
                     errors[key] = [refusal(key)]
             else:
                 writable[key] = value
+    # Only the first unknown keys cost a message, and fewer a spelling hint: the rest
+    # are counted.
+    unknown_errors, more = unknown_keys(
+        unknown, [n for n, f in fields.items() if f.writable and n not in hidden], lang,
+        hints=hints)
+    errors.update(unknown_errors)
     if access is not None:
         errors.update(_owner_problems(model, ctx, access, writable, creating, current))
     try:
@@ -100,7 +106,7 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
         if missing or (name in values and values[name] in (None, "", [])):
             errors[name] = [message("required" if missing else "null", lang)]
     if errors:
-        raise Invalid(errors, names_unknown=unknown)
+        raise Invalid(errors, names_unknown=bool(unknown), more=more)
     return values
 
 

@@ -20,7 +20,7 @@ from .approvals import start_chain
 from .context import Context
 from .locks import pending_chain, refuse_values_while_read_only
 from .payload import read_payload
-from .problems import BadQuery, Conflict, Forbidden, Invalid, NotFound
+from .problems import BadQuery, Conflict, Forbidden, Invalid, NotFound, unknown_keys
 from .transitions import choices, complete, named_in_who, refusal
 from .writes import check_version, lock_reachable
 
@@ -139,11 +139,9 @@ def _read_body(model: EntityModel, ctx: Context, body: Any, access: Any
         return {}, None
     if not isinstance(body, dict):
         raise BadQuery(message("bad_json", ctx.locale))
-    unknown = [k for k in body if k not in BODY_KEYS]
+    unknown, more = unknown_keys(body, BODY_KEYS, ctx.locale)
     if unknown:
-        raise Invalid({str(k): [message("unknown_field", ctx.locale,
-                                        hint=suggestion(str(k), BODY_KEYS, ctx.locale))]
-                       for k in unknown})
+        raise Invalid(unknown, more=more)
     values = body.get("values") or {}
     values = read_payload(model, ctx, values, creating=False, access=access) if values else {}
     return values, _comment(body.get("comment"), ctx)

@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from ..compile.compiled import Compiled
-from ..i18n import message, suggestion
+from ..i18n import message
 from ..runtime.access import Viewer
 from ..runtime.payload import read_payload
-from ..runtime.problems import Invalid, NotFound
+from ..runtime.problems import MAX_HINTED_KEYS, MAX_REPORTED_ERRORS, Invalid, NotFound, unknown_keys
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records, read_history
 from ..runtime.recycle import delete_record, restore_record
@@ -111,31 +111,36 @@ def bulk_create(entity: str) -> Any:
     ctx = current_context()
     entity_model(platform().compiled, entity, ctx)
     body = json_body(ctx)
-    errors = {key: [message("unknown_field", ctx.locale,
-                            hint=suggestion(key, ("items",), ctx.locale))]
-              for key in body if key != "items"}
+    errors, more = unknown_keys(body, ("items",), ctx.locale)
     items = body.get("items")
     if not isinstance(items, list) or not items:
         errors["items"] = ['Expected {"items": [ {...}, ... ]} with at least one record.']
     elif len(items) > MAX_BULK:
         errors["items"] = [message("too_many", ctx.locale, max=MAX_BULK)]
     if errors:
-        raise Invalid(errors)
+        raise Invalid(errors, more=more)
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
         access = Viewer(compiled, ctx.principal).of(model)
         access.require("create", ctx)
         access.require("import", ctx)
-        rows, errors, unknown = [], {}, False
+        rows, errors, unknown, more = [], {}, False, 0
         for index, item in enumerate(items):
             try:
-                rows.append(read_payload(model, ctx, item, creating=True, access=access))
+                # Spelling hints for the first item with unknown keys only: a thousand
+                # items of the same typo need one.
+                rows.append(read_payload(model, ctx, item, creating=True, access=access,
+                                         hints=0 if unknown else MAX_HINTED_KEYS))
             except Invalid as problem:
-                errors.update({f"items[{index}].{k}": v for k, v in problem.errors.items()})
+                if len(errors) < MAX_REPORTED_ERRORS:
+                    errors.update({f"items[{index}].{k}": v for k, v in problem.errors.items()})
+                else:
+                    more += len(problem.errors)
+                more += problem.more
                 unknown = unknown or problem.names_unknown
         if errors:
-            raise Invalid(errors, names_unknown=unknown)
+            raise Invalid(errors, names_unknown=unknown, more=more)
         with platform().writing() as conn:
             return create_records(conn, compiled, model, ctx, rows, bulk=True)
 

@@ -101,7 +101,8 @@ DENIED = (401, 403)
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Any:
-        response = jsonify({"errors": problem.errors})
+        lang = negotiate_language(request.headers.get("Accept-Language"))
+        response = jsonify({"errors": problem.listed(lang)})
         response.status_code = problem.status
         if isinstance(problem, TooManyRequests):
             response.headers["Retry-After"] = str(problem.retry_after)

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, request, session, url_for
 
 from ..compile.compiled import Compiled
 from ..definitions import OPERATIONS, RoleDef
-from ..i18n import message, suggestion
+from ..i18n import message
 from ..identity.fields import SELF_FIELDS, TEAM_FIELDS, check_object, user_fields
 from ..identity.password_policy import policy_of
 from ..identity.profiles import (
@@ -33,7 +33,7 @@ from ..identity.teams import (
     rename_team,
 )
 from ..runtime.context import Context
-from ..runtime.problems import BadQuery, Conflict, Forbidden, Invalid, NotFound
+from ..runtime.problems import BadQuery, Conflict, Forbidden, Invalid, NotFound, unknown_keys
 from ..values import json_value
 from .auth import SESSION_KEY, current_context, is_admin, require_admin, session_csrf
 from .identity_views import me_json, read_object, require_current_password, user_json
@@ -68,16 +68,12 @@ def _profile_problem(exc: ProfileError, lang: str) -> Conflict | Invalid:
 def users() -> Any:
     ctx = current_context()
     args = request.args
-    errors: dict[str, list[str]] = {}
-    for key in args:
-        if key not in USER_FILTERS:
-            errors[key] = [message("unknown_parameter", ctx.locale,
-                                   hint=suggestion(key, USER_FILTERS, ctx.locale))]
+    errors, more = unknown_keys(args, USER_FILTERS, ctx.locale, template="unknown_parameter")
     active = args.get("active")
     if active not in (None, "true", "false"):
         errors["active"] = [message("one_of", ctx.locale, choices="true, false")]
     if errors:
-        raise BadQuery(errors)
+        raise BadQuery(errors, more=more)
     plat = platform()
     with plat.reading() as conn:
         found = list_profiles(conn, plat.compiled.metadata, text=args.get("q") or None,

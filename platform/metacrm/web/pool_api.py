@@ -8,10 +8,9 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from ..compile.compiled import Compiled
-from ..i18n import message
 from ..runtime.access import Viewer
 from ..runtime.pool import claim, list_pool, pool_of, release
-from ..runtime.problems import Invalid
+from ..runtime.problems import Invalid, unknown_keys
 from ..runtime.query import parse_list_query
 from .auth import current_context
 from .requests import (
@@ -66,9 +65,9 @@ def release_record(entity: str, record_id: int) -> Any:
     ctx = current_context()
     expected = if_match(ctx)
     body = json_body(ctx)
-    unknown = sorted(set(body) - set(RELEASE_KEYS))
+    unknown, more = unknown_keys(body, RELEASE_KEYS, ctx.locale)
     if unknown:
-        raise Invalid({key: [message("unknown_field", ctx.locale, hint="")] for key in unknown})
+        raise Invalid(unknown, more=more)
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)

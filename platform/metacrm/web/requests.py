@@ -12,11 +12,11 @@ from flask import Response, current_app, jsonify, request
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
-from ..i18n import message, negotiate_language, suggestion
+from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..runtime.context import Context
 from ..runtime.notifications import decode_cursor
-from ..runtime.problems import BadQuery, Invalid, NotFound, Problem
+from ..runtime.problems import BadQuery, Invalid, NotFound, Problem, unknown_keys
 from ..runtime.query import DEFAULT_LIMIT, parse_limit
 
 T = TypeVar("T")
@@ -134,13 +134,11 @@ def page_arguments(ctx: Context, args: Mapping[str, str], kind: str
 
 def query_arguments(ctx: Context, known: tuple[str, ...]) -> dict[str, str]:
     """The query string, each parameter once; an unknown one is 400, not ignored."""
-    errors = {key: [message("unknown_parameter", ctx.locale,
-                            hint=suggestion(key, known, ctx.locale))]
-              for key in request.args if key not in known}
-    errors.update({key: [f"'{key}' is given more than once"] for key in request.args
-                   if key in known and len(request.args.getlist(key)) > 1})
+    errors, more = unknown_keys(request.args, known, ctx.locale, template="unknown_parameter")
+    errors.update({key: [f"'{key}' is given more than once"] for key in known
+                   if len(request.args.getlist(key)) > 1})
     if errors:
-        raise BadQuery(errors)
+        raise BadQuery(errors, more=more)
     return {key: request.args[key] for key in request.args}
 
 
@@ -148,8 +146,7 @@ def body_object(ctx: Context, keys: tuple[str, ...], *, optional: bool = False) 
     if optional and not request.get_data(cache=True):
         return {}
     body = json_body(ctx)
-    unknown = {key: [message("unknown_field", ctx.locale, hint=suggestion(key, keys, ctx.locale))]
-               for key in body if key not in keys}
+    unknown, more = unknown_keys(body, keys, ctx.locale)
     if unknown:
-        raise Invalid(unknown)
+        raise Invalid(unknown, more=more)
     return body

@@ -8,10 +8,10 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from ..compile.compiled import Compiled
-from ..i18n import message, suggestion
+from ..i18n import message
 from ..runtime.access import Viewer
 from ..runtime.context import Context
-from ..runtime.problems import Invalid
+from ..runtime.problems import Invalid, unknown_keys
 from ..runtime.transfer import (
     MAX_TRANSFER,
     TransferRequest,
@@ -49,10 +49,7 @@ def transfer(entity: str) -> Any:
 def read_transfer_request(body: dict[str, Any], ctx: Context) -> TransferRequest:
     """The request body (a JSON object), checked: every problem at once, as 422 per key."""
     lang = ctx.locale
-    errors: dict[str, list[str]] = {}
-    for key in body:
-        if key not in KEYS:
-            errors[str(key)] = [message("unknown_field", lang, hint=suggestion(key, KEYS, lang))]
+    errors, more = unknown_keys(body, KEYS, lang)
     ids, from_owner = body.get("ids"), body.get("from_owner")
     if (ids is None) == (from_owner is None):
         errors.setdefault("ids", []).append(message("transfer_which", lang))
@@ -72,7 +69,7 @@ def read_transfer_request(body: dict[str, Any], ctx: Context) -> TransferRequest
     if not isinstance(body.get("preview"), bool):
         errors["preview"] = [message("transfer_preview", lang)]
     if errors:
-        raise Invalid(errors)
+        raise Invalid(errors, more=more)
     return TransferRequest(to=body["to"], ids=tuple(ids) if ids is not None else None,
                            from_owner=from_owner, note=(note or "").strip() or None,
                            preview=body["preview"])
