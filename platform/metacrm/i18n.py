@@ -257,6 +257,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "bad_json": {"en": "The body must be a JSON object.", "zh": "请求体必须是 JSON 对象。"},
     "more_errors": {"en": "{count} more error(s) not listed: an answer lists the first {max}.",
                     "zh": "另有 {count} 个错误未列出：每次仅列出前 {max} 个。"},
+    "too_many_keys": {"en": "The body holds more than {max} keys and list items (at any depth, "
+                            "bulk items included); send less, or split it into several "
+                            "requests.",
+                      "zh": "请求体中的键和列表项（含各层嵌套及批量记录）超过 {max} 个；请减少内容，"
+                            "或拆分为多个请求。"},
+    "too_deep": {"en": "The body nests objects and lists more than {max} levels deep.",
+                 "zh": "请求体中对象和列表的嵌套超过 {max} 层。"},
     "database_unavailable": {"en": "The database could not be reached or is busy; nothing was "
                                    "changed. Try again in a moment.",
                              "zh": "数据库暂时无法访问或繁忙，未做任何更改，请稍后重试。"},

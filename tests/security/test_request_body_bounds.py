@@ -1,15 +1,20 @@
 """A request costs work in proportion to what the endpoint can use, not to what the
-caller sends: an answer lists at most 50 keys' errors and counts the rest under
-``_more``; only the first few unknown keys get a did-you-mean."""
+caller sends: right after parsing, a JSON body may hold at most
+``max_request_keys`` keys and list items (413) nested at most 100 levels (400);
+an answer lists at most 50 keys' errors and counts the rest under ``_more``; only
+the first few unknown keys get a did-you-mean.
+(bench/hostile_bodies.py measures what such bodies cost a running server.)"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ..conftest import write_bundle
+from ..conftest import admin_client, write_bundle
 
 NOTES = {
     "entities/note.yaml": """
@@ -33,16 +38,6 @@ NOTES = {
 }
 DID_YOU_MEAN = " (did you mean 'name'?)"
 MORE = "{count} more error(s) not listed: an answer lists the first 50."
-
-
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2id with its cheapest parameters: these tests sign people in."""
-    from argon2 import PasswordHasher
-    from metacrm.identity import users
-
-    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8,
-                                                         parallelism=1))
 
 
 @pytest.fixture
@@ -108,3 +103,48 @@ def test_other_bodies_list_50_errors_too(notes: Any) -> None:
     assert customization.json["errors"]["_more"] == [MORE.format(count=20)]
     query = notes.get("/api/users?" + "&".join(f"x{i}=1" for i in range(60)))
     assert query.status_code == 400 and len(query.json["errors"]) == 51
+
+
+def test_a_body_with_more_keys_than_the_limit_is_413_before_anything_reads_it(
+        notes: Any) -> None:
+    limit = "The body holds more than 100000 keys and list items"
+    for url, body in [("/api/note", keys(100_001, "k")),
+                      ("/api/note/bulk", {"items": [keys(101, "k") for _ in range(1000)]}),
+                      ("/api/note", {"data": {"list": list(range(100_001))}}),
+                      ("/api/auth/login", keys(100_001, "k"))]:
+        response = notes.post(url, data=json.dumps(body),
+                              headers={"Content-Type": "application/json"})
+        assert response.status_code == 413, (url, response.json)
+        assert len(response.data) < 1000, url
+    assert notes.post("/api/note", json=keys(100_001, "k")).json["errors"]["_request"][
+        0].startswith(limit)
+    assert notes.post("/api/note", json={"name": "n", "data": {"list": list(range(99_990))}}
+                      ).status_code == 201
+
+
+def test_the_key_limit_is_a_setting_and_counts_nested_objects(notes: Any) -> None:
+    from metacrm.web.app import create_app
+
+    platform = notes.application.extensions["metacrm"]
+    small = admin_client(create_app(replace(platform.settings, max_request_keys=10)))
+    assert small.post("/api/note", json={"name": "n", "data": keys(8, "k")}).status_code == 201
+    nested = small.post("/api/note", json={"name": "n", "data": {"a": keys(9, "k")}})
+    assert nested.status_code == 413
+    assert nested.json["errors"]["_request"][0].startswith(
+        "The body holds more than 10 keys and list items")
+    bulk = small.post("/api/note/bulk", json={"items": [{"name": "a"}] * 5})
+    assert bulk.status_code == 413  # 1 key, 5 items, 5 keys in them
+    small.application.extensions["metacrm"].engine.dispose()
+
+
+def test_a_body_nested_deeper_than_100_levels_is_400(notes: Any) -> None:
+    deep: Any = "x"
+    for _ in range(101):
+        deep = [deep]
+    response = notes.post("/api/note", json={"name": "n", "data": deep})
+    assert response.status_code == 400
+    assert response.json["errors"]["_request"] == [
+        "The body nests objects and lists more than 100 levels deep."]
+    shallower = notes.post("/api/note", json={"name": "n", "data": deep[0][0]})
+    assert shallower.status_code == 201, shallower.json
+    assert notes.get(f"/api/note/{shallower.json['id']}").status_code == 200

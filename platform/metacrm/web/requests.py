@@ -3,7 +3,7 @@ what no endpoint can take (NUL characters), and answer with a record."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import orjson
@@ -16,7 +16,7 @@ from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..runtime.context import Context
 from ..runtime.notifications import decode_cursor
-from ..runtime.problems import BadQuery, Invalid, NotFound, Problem, unknown_keys
+from ..runtime.problems import BadQuery, Invalid, NotFound, Problem, TooLarge, unknown_keys
 from ..runtime.query import DEFAULT_LIMIT, parse_limit
 
 T = TypeVar("T")
@@ -30,9 +30,17 @@ def request_locale() -> str:
     return negotiate_language(request.headers.get("Accept-Language"))
 
 
+# Levels of objects and lists in a body: far more than any record (a json field
+# included) needs, and well inside what orjson writes back (254).
+MAX_BODY_DEPTH = 100
+
+
 def json_body(ctx: Context) -> dict[str, Any]:
     """The request's body: a JSON object (400 otherwise, and for a NUL character in
-    any of its strings, which PostgreSQL cannot store and no field needs)."""
+    any of its strings, which PostgreSQL cannot store and no field needs). Checked
+    right after parsing, before anything else walks it: at most the setting
+    ``max_request_keys`` keys and list items (413) and MAX_BODY_DEPTH levels (400),
+    so that what follows costs in proportion to what an endpoint can use."""
     raw = request.get_data(cache=False)
     if not raw:
         raise BadQuery(message("bad_json", ctx.locale))
@@ -42,24 +50,34 @@ def json_body(ctx: Context) -> dict[str, Any]:
         raise BadQuery(f"{message('bad_json', ctx.locale)} ({exc})") from None
     if not isinstance(body, dict):
         raise BadQuery(message("bad_json", ctx.locale))
-    if any("\x00" in text for text in _strings(body)):
-        raise BadQuery(message("nul_character", ctx.locale))
+    _check_body(body, platform().settings.max_request_keys, ctx.locale)
     return body
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string in a parsed JSON value, keys included (iteratively: a deeply
-    nested body must not exhaust the stack)."""
-    pending = [value]
+def _check_body(body: dict[str, Any], max_keys: int, lang: str) -> None:
+    """Count keys and list items (an object's or list's size before walking into it:
+    a million keys are refused at once), measure depth and look for NUL characters,
+    iteratively (a deep body must not exhaust the stack)."""
+    count = 0
+    nul = False
+    pending: list[tuple[Any, int]] = [(body, 1)]
     while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
+        item, depth = pending.pop()
+        if depth > MAX_BODY_DEPTH:
+            raise BadQuery(message("too_deep", lang, max=MAX_BODY_DEPTH))
+        count += len(item)
+        if count > max_keys:
+            raise TooLarge(message("too_many_keys", lang, max=max_keys))
+        values = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict):
+            nul = nul or any("\x00" in key for key in item)
+        for value in values:
+            if isinstance(value, (dict, list)):
+                pending.append((value, depth + 1))
+            elif isinstance(value, str) and "\x00" in value:
+                nul = True
+    if nul:
+        raise BadQuery(message("nul_character", lang))
 
 
 def refuse_nul_values() -> None:
