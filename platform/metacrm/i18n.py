@@ -264,6 +264,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                             "或拆分为多个请求。"},
     "too_deep": {"en": "The body nests objects and lists more than {max} levels deep.",
                  "zh": "请求体中对象和列表的嵌套超过 {max} 层。"},
+    "sign_in_too_large": {"en": "A sign-in request is at most {max} bytes: a username and a "
+                                "password.",
+                          "zh": "登录请求最多 {max} 字节：只需用户名和密码。"},
     "database_unavailable": {"en": "The database could not be reached or is busy; nothing was "
                                    "changed. Try again in a moment.",
                              "zh": "数据库暂时无法访问或繁忙，未做任何更改，请稍后重试。"},

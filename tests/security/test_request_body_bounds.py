@@ -2,12 +2,14 @@
 caller sends: right after parsing, a JSON body may hold at most
 ``max_request_keys`` keys and list items (413) nested at most 100 levels (400);
 an answer lists at most 50 keys' errors and counts the rest under ``_more``; only
-the first few unknown keys get a did-you-mean.
+the first few unknown keys get a did-you-mean; and a sign-in is checked for size
+and shape before any lookup, hash or count of attempts.
 (bench/hostile_bodies.py measures what such bodies cost a running server.)"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 
 from ..conftest import admin_client, write_bundle
+from ..identity.conftest import PASSWORD, add_user, signed_in
 
 NOTES = {
     "entities/note.yaml": """
@@ -38,6 +41,16 @@ NOTES = {
 }
 DID_YOU_MEAN = " (did you mean 'name'?)"
 MORE = "{count} more error(s) not listed: an answer lists the first 50."
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with its cheapest parameters: these tests sign people in."""
+    from argon2 import PasswordHasher
+    from metacrm.identity import users
+
+    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8,
+                                                         parallelism=1))
 
 
 @pytest.fixture
@@ -148,3 +161,34 @@ def test_a_body_nested_deeper_than_100_levels_is_400(notes: Any) -> None:
     shallower = notes.post("/api/note", json={"name": "n", "data": deep[0][0]})
     assert shallower.status_code == 201, shallower.json
     assert notes.get(f"/api/note/{shallower.json['id']}").status_code == 200
+
+
+def test_a_sign_in_body_is_checked_for_size_and_shape_before_any_attempt_counts(
+        notes: Any) -> None:
+    add_user(notes, "wang", roles=())
+    anonymous = notes.application.test_client()
+    big = anonymous.post("/api/auth/login", json={"username": "wang", "password": PASSWORD,
+                                                  **keys(2000, "k")})
+    assert big.status_code == 413
+    assert big.json["errors"]["_request"] == [
+        "A sign-in request is at most 16384 bytes: a username and a password."]
+    long = "x" * 1025
+    for body in ({"username": "wang", "password": long}, {"username": long, "password": "x"},
+                 {"username": "wang", "password": 12345678}, {"username": "wang"},
+                 {"username": "wang", "password": PASSWORD, "remember": True}):
+        response = anonymous.post("/api/auth/login", json=body)
+        assert response.status_code == 422, (body, response.json)
+    assert anonymous.post("/api/auth/login", json={"username": "wang", "password": long}
+                          ).json["errors"] == {"password": ["Longer than maximum length 1024."]}
+    # None of them was counted as a failed sign-in (the account allows five).
+    signed_in(notes, "wang")
+
+
+def test_the_sign_in_form_is_refused_over_its_size(notes: Any) -> None:
+    browser = notes.application.test_client()
+    page = browser.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token is not None
+    form = {"username": "wang", "password": "x" * 20_000, "csrf_token": token.group(1)}
+    response = browser.post("/login", data=form)
+    assert response.status_code == 413

@@ -14,7 +14,7 @@ from ..definitions import LANGUAGES
 from ..i18n import kind_name, message
 from ..runtime.problems import Invalid, unknown_keys
 from ..values import parse_text
-from .password_policy import PasswordPolicy
+from .password_policy import MAX_LENGTH, PasswordPolicy
 from .teams import CODE as TEAM_CODE
 
 # A check turns a JSON value into what the identity layer takes, or raises
@@ -84,9 +84,13 @@ def new_password(policy: PasswordPolicy) -> Check:
 
 
 def any_text(value: Any, lang: str) -> Any:
-    """A password being checked, not set: any string (length rules may have changed)."""
+    """A password being checked, not set (or a username signing in): any string (length
+    rules may have changed), but no longer than a password can be: one longer is wrong
+    without hashing it."""
     if not isinstance(value, str):
         raise BadValue(message("invalid", lang, kind=kind_name("string", lang)))
+    if len(value) > MAX_LENGTH:
+        raise BadValue(message("max_length", lang, max=MAX_LENGTH))
     return value
 
 

@@ -30,6 +30,7 @@ from .identity_views import (
     begin_browser_session,
     client_address,
     end_browser_session,
+    limit_sign_in_body,
     me_json,
     read_object,
     require_current_password,
@@ -123,7 +124,10 @@ def login() -> Any:
         # A cross-site form can post text that looks like JSON, but never with this
         # content type: requiring it keeps other sites from signing a visitor in.
         raise BadQuery(message("send_json", lang), key="Content-Type")
+    limit_sign_in_body(lang)
     anonymous = Context(Principal(None), lang, utcnow())
+    # The shape (exactly these two keys, bounded strings) is checked before any
+    # lookup, hash or count of attempts.
     values = read_object(anonymous, LOGIN_FIELDS, required=("username", "password"))
     plat = platform()
     try:

@@ -17,7 +17,7 @@ from ..identity.sessions import end_session
 from ..identity.signin import SignedIn, SignInThrottled, check_current_password
 from ..runtime.access import Viewer
 from ..runtime.context import Context, utcnow
-from ..runtime.problems import Invalid, TooManyRequests
+from ..runtime.problems import Invalid, TooLarge, TooManyRequests
 from ..values import json_value
 from .auth import SESSION_KEY, is_admin
 from .requests import json_body, platform
@@ -54,6 +54,21 @@ def me_json(ctx: Context, profile: Profile, csrf: str | None) -> dict[str, Any]:
     if csrf:
         body["csrf_token"] = csrf
     return body
+
+
+# A sign-in is a username and a password (at most 1024 characters each are checked),
+# a CSRF token and a path to go back to: a few kilobytes even as percent-encoded
+# Chinese. Refusing more before reading it keeps an anonymous caller from making the
+# server parse megabytes ahead of any credential check.
+SIGN_IN_MAX_BYTES = 16 * 1024
+
+
+def limit_sign_in_body(lang: str) -> None:
+    """413 for a sign-in request longer than SIGN_IN_MAX_BYTES, before it is read."""
+    length = request.content_length
+    if length is not None and length > SIGN_IN_MAX_BYTES:
+        raise TooLarge(message("sign_in_too_large", lang, max=SIGN_IN_MAX_BYTES))
+    request.max_content_length = SIGN_IN_MAX_BYTES  # a body without Content-Length
 
 
 def client_address() -> str:

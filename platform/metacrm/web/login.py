@@ -20,7 +20,12 @@ from ..identity.signin import SignInRefused, SignInThrottled, sign_in
 from ..runtime.context import utcnow
 from ..runtime.problems import BadQuery, Forbidden, Unauthorized
 from .auth import current_context, optional_context, same_secret
-from .identity_views import begin_browser_session, client_address, end_browser_session
+from .identity_views import (
+    begin_browser_session,
+    client_address,
+    end_browser_session,
+    limit_sign_in_body,
+)
 from .requests import platform, refuse_nul_values
 
 login = Blueprint("metacrm_login", __name__, template_folder="templates")
@@ -67,6 +72,7 @@ def form() -> Any:
 
 @login.post("/login")
 def submit() -> Any:
+    limit_sign_in_body(negotiate_language(request.headers.get("Accept-Language")))
     lang = page_language()
     next_path = safe_next(request.form.get("next"))
     sent, expected = request.form.get("csrf_token"), session.get(LOGIN_CSRF)
