@@ -172,6 +172,20 @@ def test_an_approval_of_the_entity_itself(deals) -> None:
     assert "did you mean 'deal_review'" in unknown.json["errors"]["approval"][0]
 
 
+def test_a_submission_body_is_read_strictly(deals) -> None:
+    rep, fin1 = deals["rep"], deals["fin1"]
+    deal = new_deal(rep, reviewer=fin1.id)
+    url = f"/api/deal/{deal['id']}/approvals"
+    typo = rep.post(url, json={"approval": "deal_review", "coment": "请审"})
+    assert typo.status_code == 422, typo.json
+    assert "did you mean 'comment'" in typo.json["errors"]["coment"][0]
+    odd = rep.post(url, json={"approval": {"<b>x</b>": 1}})
+    assert odd.status_code == 422
+    assert "<b>" not in str(odd.json)  # a non-text name is not echoed back
+    assert rep.post(url, json=["deal_review"]).status_code == 400
+    assert rep.post(url, json={"approval": "deal_review", "comment": "请审"}).status_code == 201
+
+
 def test_a_step_its_approver_already_settled_is_not_asked_again(make_client, tmp_path) -> None:
     from ..access.conftest import person
     from ..conftest import write_bundle

@@ -26,6 +26,7 @@ from .writes import check_version, lock_reachable
 
 MAX_COMMENT = 2000
 BODY_KEYS = ("values", "comment")
+SUBMIT_KEYS = ("approval", "comment")
 
 
 def fire(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
@@ -85,6 +86,8 @@ def submit(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Con
     """Submit a record to an approval chain that no transition starts (an approval
     attached to the entity itself)."""
     approval = compiled.approvals.get(approval_name) if isinstance(approval_name, str) else None
+    if not isinstance(approval_name, str):
+        approval_name = ""  # never echo a caller's object or number into the message
     if approval is None or approval.definition.entity != model.name:
         names = [a for a in model.approvals]
         raise Invalid({"approval": [message("unknown_approval", ctx.locale,
@@ -145,6 +148,17 @@ def _read_body(model: EntityModel, ctx: Context, body: Any, access: Any
     values = body.get("values") or {}
     values = read_payload(model, ctx, values, creating=False, access=access) if values else {}
     return values, _comment(body.get("comment"), ctx)
+
+
+def submission(body: Any, ctx: Context) -> tuple[Any, str | None]:
+    """The approval named and the comment of a submission body (``{"approval": name,
+    "comment": text}``); any other key is a 422, not silently dropped."""
+    if not isinstance(body, dict):
+        raise BadQuery(message("bad_json", ctx.locale))
+    unknown, more = unknown_keys(body, SUBMIT_KEYS, ctx.locale)
+    if unknown:
+        raise Invalid(unknown, more=more)
+    return body.get("approval"), _comment(body.get("comment"), ctx)
 
 
 def _comment(value: Any, ctx: Context) -> str | None:

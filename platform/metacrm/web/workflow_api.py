@@ -9,7 +9,7 @@ from flask import Blueprint, request
 
 from ..compile.compiled import Compiled
 from ..runtime.access import Viewer
-from ..runtime.workflow import fire, submit, workflow_view
+from ..runtime.workflow import fire, submission, submit, workflow_view
 from .auth import current_context
 from .requests import (
     entity_model,
@@ -48,15 +48,15 @@ def fire_transition(entity: str, record_id: int, name: str) -> Any:
 def submit_for_approval(entity: str, record_id: int) -> Any:
     """Submit the record to an approval chain of its own: ``{"approval": name}``."""
     ctx = current_context()
-    body = json_body(ctx)
+    approval, comment = submission(json_body(ctx), ctx)
     expected = if_match(ctx)
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
         plat = platform()
         with plat.writing() as conn:
-            done = submit(conn, compiled, model, ctx, record_id, body.get("approval"),
-                          body.get("comment"), expected, plat.plugins)
+            done = submit(conn, compiled, model, ctx, record_id, approval, comment, expected,
+                          plat.plugins)
             return _answer(conn, compiled, model, ctx, record_id, done)
 
     return record_response(with_fresh_schema(run), 201)
