@@ -129,7 +129,7 @@ def make_people(platform) -> dict[str, list[tuple[int, str]]]:
 
 
 def seed_deals(platform, owners: list[int], count: int, state: str = "draft") -> list[int]:
-    from metacrm.runtime.context import utcnow
+    from metacrm.base.context import utcnow
 
     table = platform.compiled.models["deal"].table
     now = utcnow()
@@ -209,7 +209,7 @@ def run_phase(port: int, jobs: list[tuple[str, str, str]], clients: int
 
 def seed_pending(platform, people: dict, count: int) -> dict[str, int]:
     """``count`` chains pending at their first step, straight into the tables."""
-    from metacrm.runtime.context import utcnow
+    from metacrm.base.context import utcnow
 
     inbox = [uid for uid, _ in people["inbox"]]
     heavy, heavy_share = inbox[0], count // 10

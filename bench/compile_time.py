@@ -155,7 +155,8 @@ def time_compile(path: Path, repeat: int) -> tuple[list[float], object]:
 
 def phase_times(path: Path) -> dict[str, float]:
     """One extra, instrumented compile: seconds spent in each phase of the compiler."""
-    from metacrm import bundles, catalog_loader
+    from metacrm import catalog_loader
+    from metacrm.load import bundles
     from metacrm.compile import compiled as compiled_module
 
     spent: dict[str, float] = {}

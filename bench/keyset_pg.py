@@ -128,9 +128,9 @@ def main() -> None:
         parser.error(f"--rows {args.rows} is too few for page {args.page}")
 
     import sqlalchemy as sa
+    from metacrm.base.context import Principal
     from metacrm.platform import Platform
     from metacrm.runtime.access import Viewer
-    from metacrm.runtime.context import Principal
     from metacrm.runtime.query import parse_list_query
     from metacrm.runtime.reads import list_records
     from metacrm.web.app import create_app

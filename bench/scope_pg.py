@@ -56,7 +56,7 @@ permissions:
 def make_users(platform) -> dict[str, list[int]]:
     """The 4-level line; returns the user ids per level."""
     import sqlalchemy as sa
-    from metacrm.runtime.context import utcnow
+    from metacrm.base.context import utcnow
 
     users = platform.compiled.metadata.tables["mc_users"]
     roles = platform.compiled.metadata.tables["mc_user_roles"]
@@ -126,11 +126,11 @@ def main() -> None:
                         help="keep the database metacrm_bench_scope afterwards")
     args = parser.parse_args()
 
+    from metacrm.base.context import Principal
     from metacrm.config import default_bundle_path
     from metacrm.identity.tokens import create_token
     from metacrm.platform import Platform
     from metacrm.runtime.access import Viewer
-    from metacrm.runtime.context import Principal
     from metacrm.runtime.query import parse_list_query
     from metacrm.runtime.reads import list_records
     from metacrm.web.app import create_app

@@ -8,7 +8,6 @@ it, and drops the database at the end.
 
 from __future__ import annotations
 
-import json
 import os
 import textwrap
 import uuid
@@ -20,50 +19,21 @@ import pytest
 import sqlalchemy as sa
 from metacrm.config import Settings, default_bundle_path
 from metacrm.db import normalize_url
+from metacrm.program import ProgramCache
 
 SHIPPED_BUNDLE = default_bundle_path()
-_CATALOGS: dict[str, Any] = {}
-_COMPILED: dict[tuple[int, int], Any] = {}
 
 
-def _bundle_state(paths: Any) -> list[tuple[str, float]]:
-    return [(str(f), f.stat().st_mtime) for p in paths for f in sorted(Path(p).rglob("*.y*ml"))]
-
-
-@pytest.fixture(autouse=True)
-def _definitions_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Load and compile each bundle set (with its customizations) once per run.
+@pytest.fixture(scope="session")
+def program_cache() -> ProgramCache:
+    """Each bundle set (with its customizations) loaded and compiled once per run.
 
     Every fresh app loads the definitions twice (migrate, then build) and compiles
-    them; for hundreds of tests that is most of the suite's time. A Catalog is
-    immutable, a compiled program holds only caches of pure values, and the key
-    holds every file's modification time, so the memo changes nothing a test can
-    see. If the engine moves these functions, the patch quietly stops applying and
-    the tests are merely slower.
+    them; for hundreds of tests that is most of the suite's time. The engine takes
+    the cache as an argument (metacrm.program.ProgramCache), keyed by every file's
+    modification time, so reusing it changes nothing a test can see.
     """
-    from metacrm import catalog_loader
-    from metacrm.compile import compiled as compiled_module
-
-    load, compile_ = catalog_loader.load_catalog, compiled_module.compile_catalog
-
-    def load_once(paths: Any, customizations: Any = (),
-                  hooks: frozenset[str] = frozenset()) -> Any:
-        stored = list(customizations)
-        key = json.dumps([_bundle_state(paths), [str(p) for p in paths], stored, sorted(hooks)],
-                         sort_keys=True, default=str)
-        if key not in _CATALOGS:
-            _CATALOGS[key] = load(paths, stored, hooks)
-        return _CATALOGS[key]
-
-    def compile_once(catalog: Any, schema_version: int = 0) -> Any:
-        key = (id(catalog), schema_version)
-        if key not in _COMPILED or _COMPILED[key].catalog is not catalog:
-            _COMPILED[key] = compile_(catalog, schema_version)
-        return _COMPILED[key]
-
-    for module in ("metacrm.operations", "metacrm.platform"):
-        monkeypatch.setattr(f"{module}.load_catalog", load_once, raising=False)
-        monkeypatch.setattr(f"{module}.compile_catalog", compile_once, raising=False)
+    return ProgramCache()
 
 
 @pytest.fixture(scope="session")
@@ -134,7 +104,8 @@ def make_settings(tmp_path: Path, db_url: str) -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def make_client(make_settings: Callable[..., Settings]):  # type: ignore[no-untyped-def]
+def make_client(make_settings: Callable[..., Settings],  # type: ignore[no-untyped-def]
+                program_cache: ProgramCache):
     """A migrated database and a Flask test client for the given bundles."""
     from metacrm.operations import migrate_database
     from metacrm.web.app import create_app
@@ -143,8 +114,8 @@ def make_client(make_settings: Callable[..., Settings]):  # type: ignore[no-unty
 
     def make(*bundles: Path | str):  # type: ignore[no-untyped-def]
         settings = make_settings(*bundles)
-        assert migrate_database(settings, echo=lambda line: None)
-        app = create_app(settings)
+        assert migrate_database(settings, echo=lambda line: None, cache=program_cache)
+        app = create_app(settings, cache=program_cache)
         apps.append(app)
         return admin_client(app)
 
@@ -188,7 +159,7 @@ def token_for(app, username: str, *, admin: bool = False, roles: tuple[str, ...]
 def create_as_platform(client, entity: str, **values: Any) -> int:  # type: ignore[no-untyped-def]
     """Create a record as the platform itself does (a data import, the demo): it may set
     what no client may, such as a workflow's state. The new record's id."""
-    from metacrm.runtime.context import Context
+    from metacrm.base.context import Context
     from metacrm.runtime.payload import read_payload
     from metacrm.runtime.writes import create_records
 

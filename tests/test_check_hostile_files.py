@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from metacrm.cli import main
-from metacrm.loader import MAX_FILE_BYTES
+from metacrm.load.documents import MAX_FILE_BYTES
 
 from .conftest import write_bundle
 

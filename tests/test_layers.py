@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-PURE_MODULES = ["metacrm.definitions", "metacrm.loader", "metacrm.validate", "metacrm.build",
-                "metacrm.bundles", "metacrm.resolve", "metacrm.expressions",
+PURE_MODULES = ["metacrm.definitions", "metacrm.load.documents", "metacrm.load.schema", "metacrm.build.entities",
+                "metacrm.load.bundles", "metacrm.resolve.catalog", "metacrm.expressions",
                 "metacrm.catalog_loader", "metacrm.compile.compiled"]
 
 

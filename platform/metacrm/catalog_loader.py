@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .bundles import customization_bundle, read_bundle
 from .collector import collector_paused
 from .definitions import BundleDefs, Catalog
 from .errors import ErrorCollector
-from .resolve import resolve_catalog
+from .load.bundles import customization_bundle, read_bundle
+from .resolve.catalog import resolve_catalog
 
 
 def load_catalog(paths: Sequence[str | Path],

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from .catalog_loader import load_catalog
 from .config import Settings
 from .errors import DefinitionError
 from .identity.commands import user_command
 from .identity.security_commands import security_command
 from .identity.team_commands import roles_command, team_command
 from .jobs.commands import jobs_command
-from .plugins import PluginError, hook_names, load_plugins
+from .plugins import PluginError
+from .program import Loader
 
 
 @click.group()
@@ -35,8 +36,7 @@ def check(paths: tuple[str, ...]) -> None:
     """Validate bundle folders (default: the configured bundles)."""
     settings = Settings.from_env()
     try:
-        catalog = load_catalog(paths or settings.bundles,
-                               hooks=hook_names(load_plugins(settings.plugins)))
+        catalog = Loader.of(replace(settings, bundles=paths or settings.bundles)).catalog()
     except PluginError as exc:
         click.echo(str(exc))
         sys.exit(1)
@@ -141,10 +141,10 @@ def export(entity: str, filters: tuple[str, ...], fmt: str, output: str | None) 
     grade=A annual_revenue__gte=1000000 q=星河 sort=-annual_revenue fields=name,phone.
     Runs as the platform itself: all records and all fields, whatever roles say.
     """
+    from .base.context import utcnow
+    from .base.problems import Problem
     from .identity.security_events import Actor, export_event, record_event
     from .operations import prepare_entity_export, write_export
-    from .runtime.context import utcnow
-    from .runtime.problems import Problem
 
     args: dict[str, list[str]] = {}
     for item in filters:

@@ -10,13 +10,12 @@ import sqlalchemy as sa
 import yaml
 from flask import Flask
 
-from .catalog_loader import load_catalog
-from .compile.compiled import compile_catalog
 from .config import Settings
 from .db import make_engine
 from .errors import DefinitionError
-from .platform import Platform, read_customizations
-from .plugins import PluginError, hook_names, load_plugins
+from .platform import Platform
+from .plugins import PluginError
+from .program import Loader, ProgramCache, read_customizations
 
 if TYPE_CHECKING:
     from .migrate import MigrationTimeouts
@@ -26,7 +25,8 @@ Echo = Callable[[str], Any]
 
 
 def migrate_database(settings: Settings, *, dry_run: bool = False,
-                     allow_destructive: bool = False, echo: Echo = print) -> bool:
+                     allow_destructive: bool = False, echo: Echo = print,
+                     cache: ProgramCache | None = None) -> bool:
     """Plan (and unless ``dry_run``, apply) the migration; False when refused.
 
     The plan is made and applied under the migration lock (PostgreSQL), after
@@ -46,7 +46,7 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
 
     engine = make_engine(settings.database_url)
     try:
-        plugins = load_plugins(settings.plugins)
+        loader = Loader.of(settings, cache)
     except PluginError as exc:
         echo(str(exc))
         return False
@@ -61,10 +61,8 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
         else:
             for undone in undo_pending(conn, timeouts):
                 echo(f"undid customization #{undone}: its online migration never finished")
-        version, stored = read_customizations(conn)
         try:
-            compiled = compile_catalog(load_catalog(settings.bundles, stored,
-                                                    hook_names(plugins)), version)
+            compiled = loader.load_program(conn)
         except DefinitionError as exc:
             for diagnostic in exc.diagnostics:
                 echo(str(diagnostic))
@@ -89,7 +87,7 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
         except (MigrationRefused, MigrationFailed) as exc:
             echo(str(exc))
             return False
-    with Platform(settings, engine, compiled, plugins).writing() as conn:
+    with Platform(settings, engine, compiled, loader).writing() as conn:
         ensure_baseline(conn, compiled)
     if applied.id is not None:
         echo(f"applied migration #{applied.id} ({len(plan.actions)} change(s))")
@@ -210,11 +208,11 @@ def prepare_entity_export(settings: Settings, entity: str, args: dict[str, list[
     """The platform and a checked export of ``entity`` (list query parameters in
     ``args``), as the platform itself: every record, every field, whatever any role
     may see. Raises a runtime Problem for an unknown entity or a bad query."""
+    from .base.context import Context
+    from .base.problems import NotFound
     from .errors import did_you_mean
     from .runtime.access import Viewer
-    from .runtime.context import Context
     from .runtime.export import prepare_export
-    from .runtime.problems import NotFound
 
     platform = Platform.build(settings)
     compiled = platform.compiled

@@ -11,47 +11,53 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .catalog_loader import load_catalog
-from .compile.compiled import Compiled, compile_catalog
+from .compile.compiled import Compiled
 from .config import Settings
 from .db import make_engine, writer
 from .definitions import Catalog
-from .plugins import Plugin, hook_names, load_plugins
+from .program import (
+    CUSTOMIZATIONS,
+    SCHEMA_STATE,
+    Loader,
+    ProgramCache,
+    read_customizations,
+    schema_version,
+)
 
-SCHEMA_STATE = "mc_schema_state"
-CUSTOMIZATIONS = "mc_customizations"
+__all__ = ["CUSTOMIZATIONS", "SCHEMA_STATE", "Platform", "read_customizations",
+           "schema_version"]
 
 
 class Platform:
     def __init__(self, settings: Settings, engine: Engine, compiled: Compiled,
-                 plugins: Mapping[str, Plugin] | None = None):
+                 loader: Loader):
         self.settings = settings
         self.engine = engine
         self._compiled = compiled
-        self.plugins = dict(plugins or {})
+        self.loader = loader
+        self.plugins = dict(loader.plugins)
         self._checked_at = time.monotonic()
         self._lock = threading.Lock()
 
     @classmethod
-    def build(cls, settings: Settings, engine: Engine | None = None) -> Platform:
-        plugins = load_plugins(settings.plugins)
+    def build(cls, settings: Settings, engine: Engine | None = None,
+              cache: ProgramCache | None = None) -> Platform:
+        loader = Loader.of(settings, cache)
         engine = engine or make_engine(settings.database_url)
         with engine.connect() as conn:
-            version, stored = read_customizations(conn)
-        compiled = compile_catalog(load_catalog(settings.bundles, stored, hook_names(plugins)),
-                                   version)
-        return cls(settings, engine, compiled, plugins)
+            compiled = loader.load_program(conn)
+        return cls(settings, engine, compiled, loader)
 
     def load(self, customizations: list[tuple[int, dict[str, Any]]]) -> Catalog:
         """The configured bundles with ``customizations``, checked against the plugins."""
-        return load_catalog(self.settings.bundles, customizations, hook_names(self.plugins))
+        return self.loader.catalog(customizations)
 
     @property
     def compiled(self) -> Compiled:
@@ -69,7 +75,7 @@ class Platform:
                 if version == self._compiled.schema_version and not force:
                     return self._compiled
                 version, stored = read_customizations(conn)
-            self._compiled = compile_catalog(self.load(stored), version)
+            self._compiled = self.loader.compile(stored, version)
             return self._compiled
 
     def adopt(self, compiled: Compiled) -> None:
@@ -88,20 +94,3 @@ class Platform:
         with writer(self.engine).begin() as conn:
             yield conn
 
-
-def schema_version(conn: sa.Connection) -> int:
-    if not sa.inspect(conn).has_table(SCHEMA_STATE):
-        return 0
-    state = sa.table(SCHEMA_STATE, sa.column("id"), sa.column("version"))
-    value = conn.execute(sa.select(state.c.version).where(state.c.id == 1)).scalar()
-    return int(value or 0)
-
-
-def read_customizations(conn: sa.Connection) -> tuple[int, list[tuple[int, dict[str, Any]]]]:
-    """The schema version and the stored customizations, oldest first."""
-    version = schema_version(conn)
-    if not sa.inspect(conn).has_table(CUSTOMIZATIONS):
-        return version, []
-    table = sa.table(CUSTOMIZATIONS, sa.column("id"), sa.column("document", sa.JSON))
-    rows = conn.execute(sa.select(table.c.id, table.c.document).order_by(table.c.id)).all()
-    return version, [(row.id, row.document) for row in rows]

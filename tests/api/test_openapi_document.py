@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from metacrm.catalog_loader import load_catalog
 from metacrm.definitions import Catalog
-from metacrm.resolve_ownership import owner_field
 from metacrm.web.openapi import build_openapi
 from openapi_spec_validator import validate
 
@@ -125,7 +124,7 @@ def entity_templates(catalog: Catalog, entity: str) -> dict[str, dict[str, str]]
     """The paths an entity should have, in the document's order."""
     defined = catalog.entities[entity]
     return {**ENTITY_PATHS, **EXPORT_PATHS, **(POOL_PATHS if defined.pool else {}),
-            **(TRANSFER_PATHS if owner_field(defined) else {}),
+            **(TRANSFER_PATHS if defined.owner_field else {}),
             **(FLOW_PATHS if catalog.workflow_of(entity) else {}),
             **(OWN_APPROVAL_PATHS if own_approvals(catalog, entity) else {})}
 
@@ -161,7 +160,7 @@ def test_pool_transfer_and_workflow_paths_only_where_the_definitions_allow(
     pooled = {name for name, e in catalog.entities.items() if e.pool}
     assert having("/pool") == having("/{id}/claim") == having("/{id}/release") == pooled
     assert "customer" in pooled
-    transferable = {name for name, e in catalog.entities.items() if owner_field(e)}
+    transferable = {name for name, e in catalog.entities.items() if e.owner_field}
     assert having("/transfer") == transferable
     # contact is owned through its customer: it does not change hands on its own
     assert {"customer", "opportunity"} <= transferable and "contact" not in transferable

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from metacrm.base.context import utcnow
 from metacrm.identity.signin import SignInRefused, SignInThrottled, sign_in
-from metacrm.runtime.context import utcnow
 from metacrm.web.app import create_app
 
 from .conftest import PASSWORD, add_user, bearer, platform_of

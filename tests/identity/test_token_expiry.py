@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from metacrm.runtime.context import utcnow
+from metacrm.base.context import utcnow
 
 from .conftest import add_user, bearer, platform_of
 

@@ -192,7 +192,7 @@ def at() -> Callable[..., datetime]:
     """``at(days=31)``: a moment that many days (hours…) from now, in UTC."""
     from datetime import timedelta
 
-    from metacrm.runtime.context import utcnow
+    from metacrm.base.context import utcnow
 
     start = utcnow()
     return lambda **delta: start + timedelta(**delta)

@@ -12,7 +12,7 @@ from .conftest import Caller, make_record, owners, pool_customer
 
 def _hold(app: Any, owner: int, count: int, lifecycle: str) -> None:
     """``count`` customers held by ``owner``, inserted directly (fast)."""
-    from metacrm.runtime.context import utcnow
+    from metacrm.base.context import utcnow
 
     platform = app.extensions["metacrm"]
     table = platform.compiled.metadata.tables["customer"]

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from metacrm.base.context import utcnow
 from metacrm.jobs.tasks import HOUSEKEEPING, run_and_record
-from metacrm.runtime.context import utcnow
 
 from ..identity.conftest import PASSWORD, add_user, bearer, platform_of, signed_in
 

@@ -77,7 +77,7 @@ def _mailing(crm: Any, url: str) -> Platform:
     """The test's platform, configured to send through ``url``."""
     plat = platform_of(crm)
     return Platform(replace(plat.settings, smtp_url=url, mail_from="crm@example.com"),
-                    plat.engine, plat.compiled)
+                    plat.engine, plat.compiled, plat.loader)
 
 
 def _rows(crm: Any) -> list[dict[str, Any]]:

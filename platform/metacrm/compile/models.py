@@ -16,12 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import Schema
 
-from ..definitions import Catalog, EntityDef, FieldDef, RuleDef
+from ..definitions import SYSTEM_FIELD_TYPES, Catalog, EntityDef, FieldDef, RuleDef
 from ..expressions import Expression, parse_expression
 from ..fieldtypes import decimal_scale, field_output_converter, output_converter
-from ..literals import SYSTEM_FIELD_TYPES, field_types
-from ..resolve import formula_order
-from ..resolve_workflows import initial_state
 from .locks import ChainLock, StateLock, compile_chain_locks, compile_state_locks
 from .payloads import compile_payload_schema
 from .tables import link_table_name
@@ -167,7 +164,7 @@ def compile_models(catalog: Catalog, metadata: sa.MetaData) -> dict[str, EntityM
     for workflow in catalog.workflows.values():
         model = models[workflow.entity]
         model.state_field = workflow.field
-        model.initial_state = initial_state(catalog, workflow)
+        model.initial_state = workflow.initial_state
     for approval in catalog.approvals.values():
         models[approval.entity].approvals += (approval.name,)
     for name, locks in compile_chain_locks(models).items():
@@ -194,10 +191,10 @@ def _model(catalog: Catalog, metadata: sa.MetaData, entity: EntityDef,
         catalog=catalog,
         link_tables={f.name: metadata.tables[link_table_name(entity.name, f.name)]
                      for f in entity.fields.values() if f.type == "multi_reference"},
-        formulas=[(f, parse_expression(f.expression or "")) for f in formula_order(entity)],
+        formulas=[(f, parse_expression(f.expression or "")) for f in (entity.fields[n] for n in entity.formula_order)],
         rules=rules,
         incoming=incoming,
         feeds=feeds,
         converters=converters,
-        types=field_types(entity),
+        types=entity.field_types(),
     )

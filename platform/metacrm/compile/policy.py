@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from threading import Lock
 
+from ..base.context import Principal
 from ..definitions import OPERATIONS, Catalog, EntityDef, GrantDef
-from ..resolve_ownership import owner_field
 from .models import EntityModel
 
 
@@ -81,6 +81,11 @@ class Policy:
     def is_admin(self, roles: frozenset[str]) -> bool:
         return any(self.catalog.roles[r].admin for r in roles if r in self.catalog.roles)
 
+    def administers(self, principal: Principal) -> bool:
+        """Whether the caller is an administrator: by their own flag, as the platform
+        itself, or through an administrator role."""
+        return principal.admin or principal.system or self.is_admin(principal.roles)
+
     def entity(self, roles: frozenset[str], admin: bool, entity: str) -> EntityPolicy:
         key = (roles, admin, entity)
         found = self._cache.get(key)
@@ -125,7 +130,7 @@ def _applicable_operations(entity: EntityDef, model: EntityModel) -> frozenset[s
     excluded = set()
     if entity.pool is None:
         excluded |= {"claim", "release"}
-    if owner_field(entity) is None:
+    if entity.owner_field is None:
         excluded.add("transfer")
     if not model.approvals:
         excluded.add("comment")

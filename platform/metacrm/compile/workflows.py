@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from ..definitions import ActionDef, ApprovalDef, Catalog, TransitionDef, WorkflowDef
 from ..expressions import Expression, parse_expression
-from ..resolve_workflows import initial_state
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def compile_workflows(catalog: Catalog) -> dict[str, CompiledWorkflow]:
         compiled[workflow.entity] = CompiledWorkflow(
             definition=workflow, field=workflow.field,
             states=catalog.optionsets[field.options or ""].values(),
-            initial=initial_state(catalog, workflow),
+            initial=workflow.initial_state,
             transitions={t.name: CompiledTransition(
                 t, parse_expression(t.when) if t.when else None, compile_actions(t.actions))
                 for t in workflow.transitions},

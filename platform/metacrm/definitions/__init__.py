@@ -1,7 +1,7 @@
 """Frozen value types for every definition the engine understands.
 
-Definitions are built once from validated YAML (see ``build.py``), merged
-across bundles by ``resolve.py`` and never mutated afterwards; compiling is a
+Definitions are built once from validated YAML (see ``build/``), merged
+across bundles by ``resolve/`` and never mutated afterwards; compiling is a
 pure function of them. Every definition carries the ``Location`` it came from
 so that any later phase can report an error a person can act on.
 """
@@ -13,8 +13,10 @@ from .catalog import BundleManifest as BundleManifest
 from .catalog import Catalog as Catalog
 from .entities import AGGREGATES as AGGREGATES
 from .entities import COMPUTED_TYPES as COMPUTED_TYPES
+from .entities import CURRENT_USER as CURRENT_USER
 from .entities import FIELD_TYPES as FIELD_TYPES
 from .entities import ON_DELETE_RULES as ON_DELETE_RULES
+from .entities import SYSTEM_FIELD_TYPES as SYSTEM_FIELD_TYPES
 from .entities import EntityDef as EntityDef
 from .entities import EntityExtension as EntityExtension
 from .entities import FieldDef as FieldDef

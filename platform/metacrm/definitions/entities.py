@@ -129,6 +129,15 @@ class RuleDef:
     location: Location = UNKNOWN
 
 
+# The fields every entity's table has besides its own, by value type.
+SYSTEM_FIELD_TYPES = {
+    "id": "integer", "created_at": "datetime", "updated_at": "datetime", "created_by": "user",
+    "updated_by": "user", "version": "integer", "deleted_at": "datetime",
+}
+# A literal standing for the user doing the operation (role conditions, defaults).
+CURRENT_USER = "$user"
+
+
 @dataclass(frozen=True)
 class EntityDef:
     name: str
@@ -151,12 +160,28 @@ class EntityDef:
     location: Location = UNKNOWN
     # Where each top-level key (and "pool.<key>") was written, for precise diagnostics.
     key_locations: Mapping[str, Location] = field(default_factory=dict)
+    # Set when the catalog is resolved: the formulas, each after those it uses.
+    formula_order: tuple[str, ...] = ()
 
     def at(self, key: str) -> Location:
         return self.key_locations.get(key, self.location)
 
     def field(self, name: str) -> FieldDef | None:
         return self.fields.get(name)
+
+    @property
+    def owner_field(self) -> str | None:
+        """The user field that holds the owner directly, if the entity has one."""
+        if self.owned_by is None:
+            return None
+        owner = self.fields.get(self.owned_by)
+        return self.owned_by if owner is not None and owner.type == "user" else None
+
+    def field_types(self) -> dict[str, str]:
+        """Every field's value type by name, the system fields included."""
+        types = dict(SYSTEM_FIELD_TYPES)
+        types.update({name: f.value_type for name, f in self.fields.items()})
+        return types
 
 
 @dataclass(frozen=True)

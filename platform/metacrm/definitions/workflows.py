@@ -74,6 +74,9 @@ class WorkflowDef:
     # references ("<entity>.<reference field>") whose records are read-only with it.
     read_only: tuple[str, ...] = ()
     read_only_with: tuple[str, ...] = ()
+    # Set when the catalog is resolved: ``initial``, else the field's default, else its
+    # first option.
+    initial_state: str = ""
     bundle: str = ""
     location: Location = UNKNOWN
     key_locations: Mapping[str, Location] = field(default_factory=dict)

@@ -6,19 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
 
 import click
 import sqlalchemy as sa
 
-from ..catalog_loader import load_catalog
+from ..base.problems import Problem
 from ..compile.tables import add_system_tables
 from ..config import Settings
 from ..db import make_engine, writer
 from ..definitions import RoleDef
 from ..errors import DefinitionError, did_you_mean
-from ..platform import read_customizations
-from ..runtime.problems import Problem
+from ..plugins import PluginError
+from ..program import Loader
 from .teams import Team, find_team
 from .users import User, UserError, find_user
 
@@ -65,22 +64,23 @@ def existing_team(conn: sa.Connection, metadata: sa.MetaData, code: str) -> Team
 
 def defined_roles(conn: sa.Connection | None = None) -> Mapping[str, RoleDef]:
     """The roles of the configured bundles and of the database's customizations
-    (those of the bundles alone when there is no database to read)."""
+    (those of the bundles alone when there is no database to read), loaded with the
+    configured plugins as the server loads them."""
     settings = Settings.from_env()
-    stored: list[tuple[int, dict[str, Any]]] = []
-    if conn is not None:
-        stored = read_customizations(conn)[1]
-    else:
+    try:
+        loader = Loader.of(settings)
+        if conn is not None:
+            return loader.load_program(conn).catalog.roles
         engine = make_engine(settings.database_url)
         try:
             with engine.connect() as reading:
-                stored = read_customizations(reading)[1]
+                return loader.load_program(reading).catalog.roles
         except sa.exc.SQLAlchemyError:
-            pass
+            return loader.catalog().roles
         finally:
             engine.dispose()
-    try:
-        return load_catalog(settings.bundles, stored).roles
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from None
     except DefinitionError as exc:
         raise click.ClickException(f"the definitions have {len(exc.diagnostics)} error(s): "
                                    "run `metacrm check`") from None

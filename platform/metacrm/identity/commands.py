@@ -11,10 +11,10 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
+from ..base.context import utcnow
+from ..base.problems import Problem
 from ..config import Settings
 from ..i18n import message
-from ..runtime.context import utcnow
-from ..runtime.problems import Problem
 from .cli_support import check_roles, defined_roles, existing_user, problem_text, transaction
 from .fields import TOKEN_FIELDS, check_object, user_fields
 from .password_policy import PasswordPolicy, policy_of

@@ -9,10 +9,10 @@ from typing import Any
 
 from marshmallow import ValidationError, validate
 
+from ..base.problems import Invalid, unknown_keys
 from ..compile.payloads import PHONE_PATTERN
 from ..definitions import LANGUAGES
 from ..i18n import kind_name, message
-from ..runtime.problems import Invalid, unknown_keys
 from ..values import parse_text
 from .password_policy import MAX_LENGTH, PasswordPolicy
 from .teams import CODE as TEAM_CODE

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
+from ..base.context import Principal
 from ..compile.tables import USERS_TABLE
-from ..runtime.context import Principal
 
 
 def principal_query(metadata: sa.MetaData) -> sa.Select:

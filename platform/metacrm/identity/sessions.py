@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..base.context import Principal
 from ..compile.tables import USERS_TABLE
-from ..runtime.context import Principal
 from .principals import principal_query, principals_from_rows
 from .tokens import digest
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..runtime.context import utcnow
+from ..base.context import utcnow
 from .users import UserError
 
 CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]|_(?!_))*$")

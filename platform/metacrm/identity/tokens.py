@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..base.context import Principal, utcnow
 from ..compile.tables import USERS_TABLE
-from ..runtime.context import Principal, utcnow
 from ..values import to_utc
 from .principals import principal_query, principals_from_rows
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..base.context import utcnow
 from ..compile.tables import USERS_TABLE
-from ..runtime.context import utcnow
 from .password_policy import PasswordPolicy, Refusal
 
 # argon2id with the library's defaults (memory-hard; tuned by argon2-cffi to

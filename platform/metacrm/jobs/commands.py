@@ -10,10 +10,10 @@ from datetime import datetime
 import click
 import sqlalchemy as sa
 
+from ..base.context import utcnow
 from ..config import Settings
 from ..errors import DefinitionError
 from ..platform import Platform
-from ..runtime.context import utcnow
 from ..values import to_utc
 from .slots import SLOTS_TABLE, read_slots, slots_table
 from .tasks import UnknownTask, compile_tasks, find_task, parse_time, perform, run_and_record

@@ -11,8 +11,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from ..base.context import utcnow
 from ..platform import Platform
-from ..runtime.context import utcnow
 from ..values import to_utc
 from .slots import ensure_slots, read_slots, slots_table, take_slot
 from .tasks import Task, compile_tasks, run_and_record

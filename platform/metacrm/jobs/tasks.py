@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..base.context import utcnow
 from ..compile.compiled import Compiled
 from ..config import Settings
 from ..definitions import Label, ReturnRuleDef
@@ -27,7 +28,6 @@ from ..identity.security_events import purge_events
 from ..identity.sessions import purge_sessions
 from ..identity.throttle import purge_failures
 from ..platform import Platform
-from ..runtime.context import utcnow
 from ..runtime.customize import undo_unfinished
 from ..runtime.deadlines import count_due, run_deadlines
 from ..runtime.pool_returns import return_idle

@@ -14,13 +14,13 @@ from functools import cached_property
 
 import sqlalchemy as sa
 
+from ..base.context import Context, Principal
+from ..base.problems import Forbidden
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.policy import EntityPolicy
 from ..i18n import message, operation_name
-from .context import Context, Principal
 from .people import People
-from .problems import Forbidden
 from .scopes import reach_condition
 
 # Operations that see the pool like reading does (for a role that may claim from it).

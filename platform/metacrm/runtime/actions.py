@@ -9,6 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context, Principal
+from ..base.problems import Conflict, Invalid
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.workflows import CompiledAction
@@ -19,11 +21,9 @@ from ..plugins import HookEvent, HookRefused, Plugin, find_hook
 from ..values import json_value
 from .approvers import resolve_approvers
 from .computed import computed_value, expression_values
-from .context import Context, Principal
 from .holdings import record_holder
 from .notifications import notify
 from .payload import read_payload
-from .problems import Conflict, Invalid
 from .writes import create_records
 
 

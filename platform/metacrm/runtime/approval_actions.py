@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import Conflict, Forbidden, Invalid
 from ..compile.compiled import Compiled
 from ..compile.tables import USERS_TABLE
 from ..i18n import MESSAGES, message, operation_name
@@ -18,9 +20,7 @@ from .access import Viewer
 from .approval_timeline import record_event, user_name
 from .approval_views import may_comment, record_titles, visible_chain
 from .approvals import PENDING, lock_chain
-from .context import Context
 from .notifications import notify
-from .problems import Conflict, Forbidden, Invalid
 
 DELEGATED = "delegated"
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context, Principal
+from ..base.problems import Conflict
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.workflows import CompiledApproval, CompiledTransition
@@ -18,9 +20,7 @@ from ..plugins import Plugin
 from .access import Viewer
 from .actions import run_actions, set_values
 from .approval_timeline import audit_note, chain_title, record_event, texts, user_name
-from .context import Context, Principal
 from .notifications import notify
-from .problems import Conflict
 from .transitions import complete, fire_on_referenced
 from .writes import lock_statement, save_changes
 

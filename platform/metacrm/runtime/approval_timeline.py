@@ -8,11 +8,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.tables import USERS_TABLE
 from ..i18n import MESSAGES
-from .context import Context
 
 
 def record_event(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,

@@ -21,14 +21,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import NotFound
 from ..compile.compiled import Compiled
 from ..compile.tables import USERS_TABLE
 from ..i18n import message
 from ..values import to_utc
 from .access import Viewer
-from .context import Context
 from .notifications import encode_cursor
-from .problems import NotFound
 
 TASK_STATES = ("pending", "approved", "rejected", "skipped", "cancelled", "delegated")
 CHAIN_STATES = ("pending", "approved", "rejected", "withdrawn")
@@ -152,11 +152,6 @@ def visible_chain(conn: sa.Connection, compiled: Compiled, ctx: Context, approva
     return row
 
 
-def is_admin(compiled: Compiled, ctx: Context) -> bool:
-    principal = ctx.principal
-    return principal.admin or principal.system or compiled.policy.is_admin(principal.roles)
-
-
 def _may_see(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row) -> bool:
     return _takes_part(conn, compiled, ctx, row) or _reaches(conn, compiled, ctx, row, "read")
 
@@ -168,7 +163,7 @@ def may_comment(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row,
     ``comment`` on its record. Reading the record is not enough: a comment tells the
     chain's people (the read-only auditor does not)."""
     if tasks is not None:
-        if is_admin(compiled, ctx) or row["submitter_id"] == ctx.user_id or any(
+        if compiled.policy.administers(ctx.principal) or row["submitter_id"] == ctx.user_id or any(
                 ctx.user_id in (t["user_id"], t["on_behalf_of"]) for t in tasks):
             return True
     elif _takes_part(conn, compiled, ctx, row):
@@ -179,7 +174,7 @@ def may_comment(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row,
 def _takes_part(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row) -> bool:
     """The chain's submitter, anyone who holds or held a task of it (or on whose
     behalf one was given), and administrators."""
-    if row["submitter_id"] == ctx.user_id or is_admin(compiled, ctx):
+    if row["submitter_id"] == ctx.user_id or compiled.policy.administers(ctx.principal):
         return True
     tasks = compiled.metadata.tables["mc_approval_tasks"]
     return conn.execute(sa.select(tasks.c.id).where(
@@ -226,7 +221,7 @@ def detail(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: i
     pending = row["state"] == "pending"
     mine = [t for t in tasks if t["user_id"] == ctx.user_id and t["state"] == "pending"
             and t["step_index"] == row["current"]]
-    withdraw = pending and (row["submitter_id"] == ctx.user_id or is_admin(compiled, ctx))
+    withdraw = pending and (row["submitter_id"] == ctx.user_id or compiled.policy.administers(ctx.principal))
     return {
         "id": row["id"], **_about(compiled, row, ctx, titles), "state": row["state"],
         "step": current_step(row) if pending else None,
@@ -319,7 +314,7 @@ def record_titles(conn: sa.Connection, compiled: Compiled, viewer: Viewer, ctx: 
         title = model.entity.title
         values: dict[int, Any] = {}
         if title and title in model.table.c and (
-                is_admin(compiled, ctx) or title not in viewer.of(model).hidden):
+                compiled.policy.administers(ctx.principal) or title not in viewer.of(model).hidden):
             table = model.table
             values = dict(conn.execute(sa.select(table.c.id, table.c[title]).where(
                 table.c.id.in_(sorted(ids)))).all())

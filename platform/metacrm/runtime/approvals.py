@@ -18,6 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import Conflict, Forbidden, Invalid, NotFound
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.workflows import CompiledApproval, CompiledTransition
@@ -36,12 +38,9 @@ from .approval_timeline import (
     texts,
     user_name,
 )
-from .approval_views import is_admin
 from .approvers import close_stand_ins, delegated, resolve_approvers
 from .audit import audit_changes
-from .context import Context
 from .notifications import notify
-from .problems import Conflict, Forbidden, Invalid, NotFound
 from .writes import save_changes
 
 PENDING = "pending"
@@ -247,7 +246,7 @@ def withdraw(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id:
     if row.state != PENDING:
         raise Conflict(message("chain_finished", ctx.locale, id=approval_id,
                                state=message(f"state_{row.state}", ctx.locale)))
-    if row.submitter_id != ctx.user_id and not is_admin(compiled, ctx):
+    if row.submitter_id != ctx.user_id and not compiled.policy.administers(ctx.principal):
         raise Forbidden(message("only_submitter", ctx.locale))
     tasks = compiled.metadata.tables["mc_approval_tasks"]
     waiting = list(conn.execute(sa.select(tasks.c.user_id).where(

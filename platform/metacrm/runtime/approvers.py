@@ -11,13 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import Conflict, Invalid, NotFound
 from ..compile.compiled import Compiled
 from ..compile.tables import USERS_TABLE
 from ..definitions import ApproverDef
 from ..i18n import message
 from ..values import to_utc
-from .context import Context
-from .problems import Conflict, Invalid, NotFound
 
 DELEGATIONS = "mc_delegations"
 TASKS = "mc_approval_tasks"

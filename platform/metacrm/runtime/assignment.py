@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.policy import EntityPolicy
@@ -25,7 +26,6 @@ from ..compile.tables import USERS_TABLE
 from ..definitions import AssignmentRuleDef
 from ..identity.principals import principals_of
 from .conditions import record_matches, where_admits
-from .context import Context
 from .holdings import counts_towards_limit, held_counts, lock_user, owner_column
 
 RULE_STATE = "mc_assignment_state"

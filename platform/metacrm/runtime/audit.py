@@ -7,8 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
 from ..values import json_value
-from .context import Context
 
 
 def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:

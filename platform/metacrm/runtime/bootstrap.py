@@ -10,10 +10,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context, utcnow
 from ..compile.compiled import Compiled
 from ..compile.tables import USERS_TABLE
 from ..platform import SCHEMA_STATE, Platform
-from .context import Context, utcnow
 from .payload import read_payload
 from .writes import create_records
 
@@ -111,8 +111,8 @@ def fill_demo_data(platform: Platform, admin_id: int, owners: Sequence[int],
 def submit_demo_requests(platform: Platform, per_chain: int = 2) -> int:
     """Put a few records in front of their approval chains, as their owners would, so
     that the demo's inboxes are not empty; how many were submitted."""
+    from ..base.problems import Problem
     from ..identity.principals import principals_of
-    from .problems import Problem
     from .workflow import fire
 
     compiled = platform.compiled

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..base.context import Context
+from ..base.problems import Invalid
 from ..compile.models import EntityModel
 from ..definitions import FieldDef
 from ..expressions import EmptyValue, EvaluationError, builtin_values, to_expression, to_field
 from ..fieldtypes import DEFAULT_STRING_LENGTH, NUMERIC_KINDS, decimal_scale, largest_value
 from ..i18n import message
-from .context import Context
-from .problems import Invalid
 
 
 def expression_values(model: EntityModel, record: Mapping[str, Any], ctx: Context

@@ -12,7 +12,7 @@ from sqlalchemy.sql.visitors import replacement_traverse
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.policy import Reach
-from ..literals import CURRENT_USER
+from ..definitions import CURRENT_USER
 from ..values import parse_text
 
 

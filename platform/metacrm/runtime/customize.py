@@ -32,6 +32,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..base.context import Context
+from ..base.problems import MAX_REPORTED_ERRORS, Conflict, Invalid
 from ..compile.compiled import Compiled, compile_catalog
 from ..errors import DefinitionError
 from ..migrate import (
@@ -52,8 +54,6 @@ from ..migrate import (
     record_migration,
 )
 from ..platform import CUSTOMIZATIONS, SCHEMA_STATE, Platform, read_customizations
-from .context import Context
-from .problems import MAX_REPORTED_ERRORS, Conflict, Invalid
 
 ALLOWED_KINDS = ("extend", "extend_optionset", "role", "extend_role")
 NOT_AN_EXTENSION = ("A customization is a document starting with 'extend' (add fields, "

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..definitions import ApproverDef
 from ..i18n import MESSAGES
@@ -28,7 +29,6 @@ from ..values import to_utc
 from .access import Viewer
 from .approval_views import people, record_titles
 from .approvers import resolve_approvers
-from .context import Context
 from .notifications import notify
 
 BATCH = 200  # tasks per transaction

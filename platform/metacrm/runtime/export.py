@@ -20,11 +20,11 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import BadQuery
 from ..compile.models import EntityModel
 from ..i18n import message
 from .access import Viewer
-from .context import Context
-from .problems import BadQuery
 from .query import ListQuery, parse_list_query
 from .reads import selected_columns, serialize_with_links
 

@@ -8,20 +8,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import Conflict
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.tables import USERS_TABLE
 from ..i18n import message
 from ..identity.principals import principal_of
-from ..resolve_ownership import owner_field
 from .conditions import record_matches, where_condition
-from .context import Context
-from .problems import Conflict
 
 
 def owner_column(model: EntityModel) -> str | None:
     """The user field holding the owner directly (None: no such field)."""
-    return owner_field(model.entity)
+    return model.entity.owner_field
 
 
 def counts_towards_limit(model: EntityModel, record: Mapping[str, Any]) -> bool:

@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import Conflict
 from ..compile.models import EntityModel
 from ..compile.tables import USERS_TABLE
 from ..i18n import message
 from .access import Viewer
-from .context import Context
-from .problems import Conflict
 
 T = TypeVar("T")
 

@@ -21,13 +21,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import Conflict
 from ..compile.compiled import Compiled
 from ..compile.locks import Hop, StateLock
 from ..compile.models import EntityModel
 from ..compile.workflows import CompiledTransition
 from ..i18n import message
-from .context import Context
-from .problems import Conflict
 
 
 def pending_chain(conn: sa.Connection, compiled: Compiled, model: EntityModel,

@@ -13,10 +13,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..compile.tables import USERS_TABLE
 from ..definitions import Label
-from .context import Context
 
 # Texts per language: "{...}" places are filled from the notification's params.
 Texts = Mapping[str, str]

@@ -17,14 +17,14 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from ..base.context import Context
+from ..base.problems import MAX_HINTED_KEYS, BadQuery, Invalid, unknown_keys
 from ..compile.models import EntityModel
 from ..definitions import COMPUTED_TYPES
 from ..i18n import message
 from ..values import OutOfRange, to_utc
 from .access import EntityAccess
-from .context import Context
 from .holdings import owner_column
-from .problems import MAX_HINTED_KEYS, BadQuery, Invalid, unknown_keys
 
 
 def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,

@@ -16,6 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..definitions import PoolDef
@@ -25,10 +27,8 @@ from .access import EntityAccess, Viewer
 from .audit import field_changes, write_audit
 from .computed import apply_formulas
 from .conditions import typed_literal, where_condition
-from .context import Context
 from .holdings import check_hold_limit, owner_column
 from .links import link_column, link_ids
-from .problems import Conflict, Forbidden, Invalid, NotFound, PreconditionFailed
 from .query import ListQuery
 from .reads import list_records, serialize
 from .rollups import merge, parents_in, refresh_rollups

@@ -14,13 +14,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..definitions import ReturnRuleDef
 from ..values import to_utc
 from .audit import write_audit
 from .conditions import where_condition
-from .context import Context
 from .holdings import owner_column
 from .pool import Row, changed_record, pool_of, return_values, row_statement
 from .rollups import merge, parents_in, refresh_rollups

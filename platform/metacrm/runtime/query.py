@@ -17,11 +17,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.problems import BadQuery, Forbidden
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
 from ..values import TEXTUAL, json_value, parse_text
 from .access import Viewer
-from .problems import BadQuery, Forbidden
 from .sqlfunctions import json_items
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull")

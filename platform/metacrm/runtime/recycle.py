@@ -8,15 +8,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import Conflict
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..i18n import message
 from .access import Viewer
 from .audit import audit_changes
-from .context import Context
 from .integrity import unique_guard
 from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
-from .problems import Conflict
 from .rollups import parents_in, parents_of, refresh_rollups
 from .writes import check_version, lock_reachable, not_found
 

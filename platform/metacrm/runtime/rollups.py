@@ -23,6 +23,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import Invalid
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel, RollupFeed
 from ..definitions import FieldDef
@@ -31,8 +33,6 @@ from ..i18n import message
 from .access import policy_for
 from .computed import apply_formulas, broken_rules, computed_value
 from .conditions import values_condition
-from .context import Context
-from .problems import Invalid
 
 MAX_DEPTH = 4
 Parents = dict[str, set[int]]

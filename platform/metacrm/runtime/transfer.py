@@ -20,6 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.visitors import replacement_traverse
 
+from ..base.context import Context
+from ..base.problems import Conflict, Forbidden, Invalid, NotFound
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.tables import USERS_TABLE
@@ -31,9 +33,7 @@ from .access import EntityAccess, Viewer
 from .audit import audit_rows
 from .computed import apply_formulas
 from .conditions import where_condition
-from .context import Context
 from .holdings import counts_towards_limit, held_counts, owner_column
-from .problems import Conflict, Forbidden, Invalid, NotFound
 from .rollups import merge, parents_of, refresh_rollups
 
 MAX_TRANSFER = 5000

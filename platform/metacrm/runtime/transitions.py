@@ -9,6 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context, Principal
+from ..base.problems import Conflict, Forbidden, Invalid, Problem
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.workflows import CompiledTransition, CompiledWorkflow
@@ -17,10 +19,8 @@ from ..i18n import message
 from ..plugins import Plugin
 from .access import Viewer
 from .actions import caller_values, run_actions, set_values
-from .context import Context, Principal
 from .holdings import record_holder
 from .locks import pending_chain
-from .problems import Conflict, Forbidden, Invalid, Problem
 from .writes import lock_statement, save_changes
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import BadQuery, Conflict, Forbidden, Invalid, NotFound, unknown_keys
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
@@ -17,10 +19,8 @@ from ..plugins import Plugin
 from .access import Viewer
 from .approval_views import current_step
 from .approvals import start_chain
-from .context import Context
 from .locks import pending_chain, refuse_values_while_read_only
 from .payload import read_payload
-from .problems import BadQuery, Conflict, Forbidden, Invalid, NotFound, unknown_keys
 from .transitions import choices, complete, named_in_who, refusal
 from .writes import check_version, lock_reachable
 

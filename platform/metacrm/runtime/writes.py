@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..base.context import Context
+from ..base.problems import Forbidden, Invalid, NotFound, PreconditionFailed
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..i18n import message
@@ -23,13 +25,11 @@ from .assignment import assign_owners
 from .audit import audit_changes, field_changes
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
-from .context import Context
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
 from .integrity import missing_references, unique_guard
 from .links import link_column, link_ids, set_links
 from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
 from .payload import read_payload
-from .problems import Forbidden, Invalid, NotFound, PreconditionFailed
 from .reads import serialize
 from .rollups import merge, parents_in, refresh_rollups
 

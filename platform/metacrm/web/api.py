@@ -7,16 +7,16 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
+from ..base.problems import MAX_HINTED_KEYS, MAX_REPORTED_ERRORS, Invalid, unknown_keys
 from ..compile.compiled import Compiled
 from ..i18n import message
 from ..runtime.access import Viewer
 from ..runtime.payload import read_payload
-from ..runtime.problems import MAX_HINTED_KEYS, MAX_REPORTED_ERRORS, Invalid, NotFound, unknown_keys
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records, read_history
 from ..runtime.recycle import delete_record, restore_record
 from ..runtime.workflow import workflow_view
-from ..runtime.writes import MAX_BULK, create_records, update_record
+from ..runtime.writes import MAX_BULK, create_records, not_found, update_record
 from .auth import current_context
 from .requests import (
     entity_model,
@@ -28,11 +28,6 @@ from .requests import (
 )
 
 api = Blueprint("metacrm_api", __name__, url_prefix="/api")
-
-
-def _not_found(compiled: Compiled, entity: str, record_id: int, lang: str) -> NotFound:
-    label = compiled.models[entity].entity.label.get(lang)
-    return NotFound(message("not_found", lang, entity=label, id=record_id), key="id")
 
 
 @api.get("/<entity>")
@@ -78,7 +73,7 @@ def get_entity(entity: str, record_id: int) -> Any:
             query = parse_list_query(args, model, viewer)
             record = get_record(conn, viewer, model, record_id, query=query)
             if record is None:
-                raise _not_found(compiled, entity, record_id, ctx.locale)
+                raise not_found(compiled.models[entity], record_id, ctx)
             # What the caller may do next: the workflow's transitions, a pending chain.
             record.update(workflow_view(conn, viewer, model, record_id, ctx))
         return record
@@ -202,7 +197,7 @@ def history(entity: str, record_id: int) -> Any:
             viewer.of(model).require("read", ctx)
             found = read_history(conn, viewer, model, record_id)
         if found is None:
-            raise _not_found(compiled, entity, record_id, ctx.locale)
+            raise not_found(compiled.models[entity], record_id, ctx)
         return found
 
     return jsonify({"items": with_fresh_schema(run)})

@@ -10,10 +10,11 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ..base.problems import Problem, TooManyRequests
 from ..config import Settings
 from ..i18n import message, negotiate_language
 from ..platform import Platform
-from ..runtime.problems import Problem, TooManyRequests
+from ..program import ProgramCache
 from .api import api
 from .approvals_api import approvals_api
 from .credentials_api import credentials_api
@@ -30,9 +31,10 @@ from .transfer_api import transfer_api
 from .workflow_api import workflow_api
 
 
-def create_app(settings: Settings | None = None, platform: Platform | None = None) -> Flask:
+def create_app(settings: Settings | None = None, platform: Platform | None = None,
+               cache: ProgramCache | None = None) -> Flask:
     settings = settings or (platform.settings if platform else Settings.from_env())
-    platform = platform or Platform.build(settings)
+    platform = platform or Platform.build(settings, cache=cache)
     # Our pages' styles (and any script) are files under web/static: the
     # Content-Security-Policy allows no inline code.
     app = Flask("metacrm", instance_path=settings.instance_path, static_folder="web/static")

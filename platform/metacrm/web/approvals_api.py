@@ -11,13 +11,13 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
+from ..base.context import Context
+from ..base.problems import BadQuery, Forbidden, Invalid
 from ..i18n import kind_name, message
 from ..runtime.approval_actions import comment, delegate_task
 from ..runtime.approval_views import STATE_FILTERS, detail, inbox, submitted, visible_chain
 from ..runtime.approvals import APPROVED, REJECTED, decide, withdraw
 from ..runtime.approvers import create_delegation, list_delegations, revoke_delegation
-from ..runtime.context import Context
-from ..runtime.problems import BadQuery, Forbidden, Invalid
 from ..values import OutOfRange, parse_text
 from .auth import current_context, is_admin
 from .requests import (

@@ -11,11 +11,11 @@ from datetime import timedelta
 
 from flask import g, request, session
 
+from ..base.context import Context, Principal, utcnow
+from ..base.problems import Forbidden, Unauthorized
 from ..i18n import message
 from ..identity.sessions import mark_seen, session_principal
 from ..identity.tokens import principal_for_token
-from ..runtime.context import Context, Principal, utcnow
-from ..runtime.problems import Forbidden, Unauthorized
 from .requests import platform, request_locale
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -43,9 +43,7 @@ def current_context() -> Context:
 
 def is_admin(ctx: Context) -> bool:
     """Administrators manage users, teams, roles and customizations."""
-    principal = ctx.principal
-    return principal.admin or principal.system or platform().compiled.policy.is_admin(
-        principal.roles)
+    return platform().compiled.policy.administers(ctx.principal)
 
 
 def require_admin(ctx: Context) -> None:

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, session, url_for
 
+from ..base.context import Context, Principal, utcnow
+from ..base.problems import BadQuery, Invalid, NotFound, TooManyRequests, Unauthorized
 from ..i18n import message
 from ..identity.fields import LOGIN_FIELDS, TOKEN_FIELDS
 from ..identity.principals import principal_of
@@ -22,8 +24,6 @@ from ..identity.tokens import (
     revoke_token,
     token_expiry,
 )
-from ..runtime.context import Context, Principal, utcnow
-from ..runtime.problems import BadQuery, Invalid, NotFound, TooManyRequests, Unauthorized
 from ..values import json_value
 from .auth import SESSION_KEY, current_context, is_admin, session_csrf
 from .identity_views import (

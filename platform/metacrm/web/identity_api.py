@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, session, url_for
 
+from ..base.context import Context
+from ..base.problems import BadQuery, Conflict, Forbidden, Invalid, NotFound, unknown_keys
 from ..compile.compiled import Compiled
 from ..definitions import OPERATIONS, RoleDef
 from ..i18n import message
@@ -32,8 +34,6 @@ from ..identity.teams import (
     list_teams,
     rename_team,
 )
-from ..runtime.context import Context
-from ..runtime.problems import BadQuery, Conflict, Forbidden, Invalid, NotFound, unknown_keys
 from ..values import json_value
 from .auth import SESSION_KEY, current_context, is_admin, require_admin, session_csrf
 from .identity_views import me_json, read_object, require_current_password, user_json

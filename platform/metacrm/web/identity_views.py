@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import request, session
 
+from ..base.context import Context, utcnow
+from ..base.problems import Invalid, TooLarge, TooManyRequests
 from ..definitions import OPERATIONS
 from ..i18n import message
 from ..identity.fields import Check, check_object
@@ -16,8 +18,6 @@ from ..identity.profiles import Profile
 from ..identity.sessions import end_session
 from ..identity.signin import SignedIn, SignInThrottled, check_current_password
 from ..runtime.access import Viewer
-from ..runtime.context import Context, utcnow
-from ..runtime.problems import Invalid, TooLarge, TooManyRequests
 from ..values import json_value
 from .auth import SESSION_KEY, is_admin
 from .requests import json_body, platform

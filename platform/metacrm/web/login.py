@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 
+from ..base.context import utcnow
+from ..base.problems import BadQuery, Forbidden, Unauthorized
 from ..i18n import message, negotiate_language
 from ..identity.signin import SignInRefused, SignInThrottled, sign_in
-from ..runtime.context import utcnow
-from ..runtime.problems import BadQuery, Forbidden, Unauthorized
 from .auth import current_context, optional_context, same_secret
 from .identity_views import (
     begin_browser_session,

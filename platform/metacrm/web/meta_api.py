@@ -8,13 +8,13 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
+from ..base.problems import NotFound
 from ..definitions import Catalog, EntityDef, FieldDef, OptionSetDef
 from ..errors import did_you_mean
 from ..identity.security_events import record_event
 from ..platform import read_customizations
 from ..runtime.access import EntityAccess, Viewer
 from ..runtime.customize import add_customization
-from ..runtime.problems import NotFound
 from .auth import current_context, require_admin
 from .requests import json_body, platform
 from .security_api import request_actor

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
+from ..base.problems import BadQuery, Invalid, NotFound
 from ..i18n import kind_name, message
 from ..runtime.notifications import list_notifications, mark_all_read, mark_read, unread_count
-from ..runtime.problems import BadQuery, Invalid, NotFound
 from ..values import parse_text
 from .auth import current_context
 from .requests import body_object, page_arguments, platform, query_arguments, refuse_nul_values

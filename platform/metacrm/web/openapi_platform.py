@@ -14,7 +14,6 @@ from ..identity.password_policy import MIN_LENGTH_FLOOR
 from ..identity.security_events import KINDS as SECURITY_EVENT_KINDS
 from ..identity.teams import CODE as TEAM_CODE
 from ..identity.tokens import MAX_DAYS as MAX_TOKEN_DAYS
-from ..resolve_ownership import owner_field
 from ..runtime.pool import MAX_REASON
 from ..runtime.transfer import MAX_TRANSFER
 from .openapi_parts import (
@@ -231,7 +230,7 @@ def entity_extra_paths(entity: EntityDef, base: str, tag: str, taken: set[str], 
                 ref(base), "400 409 412 422", "ETag", parameters=params("IfMatch"),
                 requestBody=body(reason), description="`409`: nobody holds it.")),
         })
-    if owner_field(entity) is not None:
+    if entity.owner_field is not None:
         found[f"/api/{name}/transfer"] = path(post=op(
             "transfer", f"Preview or do a transfer of {name} records to another user", "200",
             ref("Transfer"), "400 409 422", requestBody=body(ref("TransferRequest")),

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from ..base.problems import Invalid, unknown_keys
 from ..compile.compiled import Compiled
 from ..runtime.access import Viewer
 from ..runtime.pool import claim, list_pool, pool_of, release
-from ..runtime.problems import Invalid, unknown_keys
 from ..runtime.query import parse_list_query
 from .auth import current_context
 from .requests import (

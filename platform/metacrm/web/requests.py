@@ -9,14 +9,14 @@ from typing import Any, TypeVar
 import orjson
 from flask import Response, current_app, jsonify, request
 
+from ..base.context import Context
+from ..base.problems import BadQuery, Invalid, NotFound, Problem, TooLarge, unknown_keys
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
 from ..i18n import message, negotiate_language
 from ..platform import Platform
-from ..runtime.context import Context
 from ..runtime.notifications import decode_cursor
-from ..runtime.problems import BadQuery, Invalid, NotFound, Problem, TooLarge, unknown_keys
 from ..runtime.query import DEFAULT_LIMIT, parse_limit
 
 T = TypeVar("T")

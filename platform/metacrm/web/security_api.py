@@ -9,10 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, current_app, g, jsonify, request
 
+from ..base.context import Context, utcnow
+from ..base.problems import BadQuery
 from ..identity.security_events import KINDS, Actor, list_events, record_event
-from ..runtime.context import Context, utcnow
 from ..runtime.notifications import encode_cursor
-from ..runtime.problems import BadQuery
 from ..values import parse_text
 from .auth import current_context, require_admin
 from .identity_views import client_address

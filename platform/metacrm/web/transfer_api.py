@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
+from ..base.context import Context
+from ..base.problems import Invalid, unknown_keys
 from ..compile.compiled import Compiled
 from ..i18n import message
 from ..runtime.access import Viewer
-from ..runtime.context import Context
-from ..runtime.problems import Invalid, unknown_keys
 from ..runtime.transfer import (
     MAX_TRANSFER,
     TransferRequest,

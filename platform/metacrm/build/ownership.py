@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .definitions import (
+from ..definitions import (
     AssignmentRuleDef,
     CarryDef,
     Conditions,
@@ -15,7 +15,7 @@ from .definitions import (
     TransferDef,
     humanize,
 )
-from .loader import Document
+from ..load.documents import Document
 
 _SECONDS = {"m": 60, "h": 3600, "d": 86400}
 DEFAULT_RETURN_CHECK = "1h"

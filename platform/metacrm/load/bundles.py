@@ -6,16 +6,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .build import (
+from ..build.entities import (
     build_entity,
     build_entity_extension,
     build_manifest,
     build_optionset,
     build_optionset_extension,
 )
-from .build_roles import build_role, build_role_extension
-from .build_workflows import build_approval, build_workflow
-from .definitions import (
+from ..build.roles import build_role, build_role_extension
+from ..build.workflows import build_approval, build_workflow
+from ..definitions import (
     ApprovalDef,
     BundleDefs,
     BundleManifest,
@@ -29,9 +29,9 @@ from .definitions import (
     RoleExtension,
     WorkflowDef,
 )
-from .errors import ErrorCollector
-from .loader import Document, display_path, load_yaml
-from .validate import MANIFEST, document_kind, validate_document
+from ..errors import ErrorCollector
+from .documents import Document, display_path, load_yaml
+from .schema import MANIFEST, document_kind, validate_document
 
 MANIFEST_FILE = "bundle.yaml"
 # Where definitions live; the first key of each document says what it defines,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .build_ownership import duration_seconds
-from .definitions import (
+from ..definitions import (
     ActionDef,
     ApprovalDef,
     ApproverDef,
@@ -16,7 +15,8 @@ from .definitions import (
     WorkflowDef,
     humanize,
 )
-from .loader import Document
+from ..load.documents import Document
+from .ownership import duration_seconds
 
 
 def build_workflow(doc: Document, bundle: str) -> WorkflowDef:

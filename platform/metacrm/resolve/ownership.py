@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from .definitions import Catalog, EntityDef, EntityExtension, Location, TransferDef
-from .errors import ErrorCollector, did_you_mean
+from ..definitions import Catalog, EntityDef, EntityExtension, Location, TransferDef
+from ..errors import ErrorCollector, did_you_mean
 from .literals import condition_problems, literal_problem
 
 Named = TypeVar("Named")
@@ -58,19 +58,11 @@ def by_name(earlier: Iterable[Named], later: Iterable[Named]) -> tuple[Named, ..
     return tuple(merged.values())
 
 
-def owner_field(entity: EntityDef) -> str | None:
-    """The user field that holds the owner directly, if the entity has one."""
-    if entity.owned_by is None:
-        return None
-    field = entity.fields.get(entity.owned_by)
-    return entity.owned_by if field is not None and field.type == "user" else None
-
-
 def check_ownership(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) -> None:
     where = f"'{entity.name}'"
     if entity.owned_by is not None:
         _check_owned_by(catalog, entity, errors)
-    direct = owner_field(entity)
+    direct = entity.owner_field
     needs_owner = [(what, location) for what, location in (
         ("a pool needs", entity.pool.location if entity.pool else None),
         ("assignment rules need", entity.at("assignment") if entity.assignment else None),
@@ -176,7 +168,7 @@ def _check_carry(catalog: Catalog, entity: EntityDef, carry: Any,
     if through is None or through.type != "reference" or through.to != entity.name:
         errors.add(carry.location, f"{what}: 'through' must name a reference field of "
                    f"'{other.name}' that points to '{entity.name}'; '{carry.through}' is not one")
-    if owner_field(other) is None:
+    if other.owner_field is None:
         errors.add(carry.location, f"{what}: '{other.name}' needs 'owned_by' naming a user "
                    "field, so that its records can change hands")
     _conditions(catalog, other, carry.where, carry.location, what, errors)

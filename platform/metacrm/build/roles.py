@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .build_ownership import conditions
-from .definitions import (
+from ..definitions import (
     DEFAULT_GRANT,
     OPERATIONS,
     GrantDef,
@@ -15,7 +14,8 @@ from .definitions import (
     RoleExtension,
     humanize,
 )
-from .loader import Document
+from ..load.documents import Document
+from .ownership import conditions
 
 
 def build_role(doc: Document, bundle: str) -> RoleDef:

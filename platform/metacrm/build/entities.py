@@ -2,15 +2,14 @@
 
 Checks here are the ones that need no other file: keys that do not apply to a
 field's type, reserved names, regular expressions, bounds. Everything that
-looks across files (references, extensions, expressions) is ``resolve.py``'s.
+looks across files (references, extensions, expressions) is the resolver's (``resolve/``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .build_ownership import build_assignment, build_pool, build_return_rules, build_transfer
-from .definitions import (
+from ..definitions import (
     COMPUTED_TYPES,
     BundleManifest,
     EntityDef,
@@ -25,9 +24,10 @@ from .definitions import (
     RuleDef,
     humanize,
 )
-from .errors import ErrorCollector
-from .expressions import check_regex
-from .loader import Document
+from ..errors import ErrorCollector
+from ..expressions import check_regex
+from ..load.documents import Document
+from .ownership import build_assignment, build_pool, build_return_rules, build_transfer
 
 SYSTEM_FIELDS = ("id", "created_at", "updated_at", "created_by", "updated_by", "version",
                  "deleted_at")

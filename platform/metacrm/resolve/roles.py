@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from .definitions import (
+from ..definitions import (
     DEFAULT_GRANT,
     BundleDefs,
     Catalog,
@@ -15,9 +15,8 @@ from .definitions import (
     GrantPatch,
     RoleDef,
 )
-from .errors import ErrorCollector, did_you_mean
+from ..errors import ErrorCollector, did_you_mean
 from .literals import condition_problems
-from .resolve_ownership import owner_field
 
 # Operations that only make sense for some entities, and what they need.
 _NEEDS = {"claim": "a pool", "release": "a pool", "transfer": "an owner field (owned_by)",
@@ -87,7 +86,7 @@ def _check_grant(role: RoleDef, grant: GrantDef, entity: EntityDef, catalog: Cat
     entities, optionsets = catalog.entities, catalog.optionsets
     what = f"role '{role.name}', {entity.name}"
     available = {"claim": entity.pool is not None, "release": entity.pool is not None,
-                 "transfer": owner_field(entity) is not None,
+                 "transfer": entity.owner_field is not None,
                  "comment": any(a.entity == entity.name for a in catalog.approvals.values())}
     for operation in sorted(grant.operations & set(_NEEDS)):
         # "operations: all" grants them where they apply; a list names them on purpose.

@@ -17,8 +17,8 @@ import fastjsonschema
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
-from .errors import ErrorCollector, did_you_mean
-from .loader import Document
+from ..errors import ErrorCollector, did_you_mean
+from .documents import Document
 
 # Unknown keys of one mapping that get a did-you-mean.
 MAX_HINTED_KEYS = 5

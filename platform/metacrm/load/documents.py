@@ -26,8 +26,8 @@ from typing import Any
 
 import yaml
 
-from .definitions import Location
-from .errors import ErrorCollector
+from ..definitions import Location
+from ..errors import ErrorCollector
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 200

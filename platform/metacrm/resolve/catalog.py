@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from .build import TEXT_TYPES
-from .definitions import (
+from ..build.entities import TEXT_TYPES
+from ..definitions import (
     BundleDefs,
     Catalog,
     EntityDef,
@@ -21,13 +21,13 @@ from .definitions import (
     Location,
     OptionSetDef,
 )
-from .errors import ErrorCollector, did_you_mean
-from .expressions import ExpressionError, check_expression, expression_type
-from .literals import field_types, literal_problem, unfit_literal
-from .resolve_ownership import check_ownership, extend_ownership
-from .resolve_roles import check_roles, resolve_roles
-from .resolve_tables import check_tables
-from .resolve_workflows import check_workflows, merge_named
+from ..errors import ErrorCollector, did_you_mean
+from ..expressions import ExpressionError, check_expression, expression_type
+from .literals import literal_problem, unfit_literal
+from .ownership import check_ownership, extend_ownership
+from .roles import check_roles, resolve_roles
+from .tables import check_tables
+from .workflows import check_workflows, initial_state, merge_named
 
 
 def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
@@ -59,7 +59,17 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     check_tables(catalog, errors)
     check_roles(catalog, errors)
     check_workflows(catalog, hooks, errors)
-    return catalog
+    return catalog if errors else _with_derived_facts(catalog)
+
+
+def _with_derived_facts(catalog: Catalog) -> Catalog:
+    """Store what later phases would otherwise recompute (and import the resolver for):
+    the order of each entity's formulas and where each workflow starts."""
+    entities = {name: replace(entity, formula_order=tuple(f.name for f in formula_order(entity)))
+                for name, entity in catalog.entities.items()}
+    workflows = {name: replace(workflow, initial_state=initial_state(catalog, workflow))
+                 for name, workflow in catalog.workflows.items()}
+    return replace(catalog, entities=entities, workflows=workflows)
 
 
 def _check_bundle_order(bundles: list[BundleDefs], errors: ErrorCollector) -> None:
@@ -208,7 +218,7 @@ def _resolve_rollups(entities: dict[str, EntityDef], optionsets: dict[str, Optio
 
 
 def check_entity(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) -> None:
-    names = field_types(entity)
+    names = entity.field_types()
     for field in entity.fields.values():
         _check_field(catalog, entity, field, errors)
 
@@ -299,7 +309,7 @@ def _check_formulas(entity: EntityDef, names: dict[str, str], errors: ErrorColle
 
 def formula_order(entity: EntityDef) -> list[FieldDef]:
     """The entity's formulas, each after the formulas it uses."""
-    from .expressions import parse_expression
+    from ..expressions import parse_expression
 
     formulas = {f.name: f for f in entity.fields.values() if f.type == "formula"}
     ordered: list[FieldDef] = []

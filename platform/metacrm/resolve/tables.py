@@ -9,9 +9,9 @@ are the compiler's own (``compile.tables``), so they cannot drift apart.
 
 from __future__ import annotations
 
-from .compile.tables import SYSTEM_COLUMNS, entity_indexes, index_name, link_table_name
-from .definitions import Catalog, EntityDef, Location
-from .errors import ErrorCollector
+from ..compile.tables import SYSTEM_COLUMNS, entity_indexes, index_name, link_table_name
+from ..definitions import Catalog, EntityDef, Location
+from ..errors import ErrorCollector
 
 # PostgreSQL: 1600 columns a table (SQLite's default is 2000); 32 columns an index
 # (INDEX_MAX_KEYS; SQLite allows 2000); identifiers cut to 63 bytes (NAMEDATALEN - 1).

@@ -6,14 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .definitions import EntityDef, FieldDef, OptionSetDef
-from .errors import did_you_mean
-from .values import parse_text
-
-SYSTEM_FIELD_TYPES = {
-    "id": "integer", "created_at": "datetime", "updated_at": "datetime", "created_by": "user",
-    "updated_by": "user", "version": "integer", "deleted_at": "datetime",
-}
+from ..definitions import CURRENT_USER, EntityDef, FieldDef, OptionSetDef
+from ..errors import did_you_mean
+from ..values import parse_text
 
 
 def unfit_literal(field: FieldDef, value: object) -> str | None:
@@ -52,7 +47,6 @@ def literal_problem(field: FieldDef, value: object,
 
 
 # In a role's conditions, the user the role is applied to (``{engineer: $user}``).
-CURRENT_USER = "$user"
 
 
 def condition_problems(entity: EntityDef, conditions: Mapping[str, Any],
@@ -97,9 +91,3 @@ def condition_problems(entity: EntityDef, conditions: Mapping[str, Any],
                 problems.append(f"{name}: {problem}")
     return problems
 
-
-def field_types(entity: EntityDef) -> dict[str, str]:
-    """Every field's value type by name, the system fields included."""
-    types = dict(SYSTEM_FIELD_TYPES)
-    types.update({name: f.value_type for name, f in entity.fields.items()})
-    return types

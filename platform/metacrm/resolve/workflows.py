@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
-from .build import TEXT_TYPES
-from .definitions import (
+from ..build.entities import TEXT_TYPES
+from ..definitions import (
     ActionDef,
     ApprovalDef,
     ApproverDef,
@@ -18,9 +18,8 @@ from .definitions import (
     Location,
     WorkflowDef,
 )
-from .errors import ErrorCollector, did_you_mean
-from .expressions import ExpressionError, check_expression, expression_type
-from .literals import field_types
+from ..errors import ErrorCollector, did_you_mean
+from ..expressions import ExpressionError, check_expression, expression_type
 
 Named = TypeVar("Named", WorkflowDef, ApprovalDef)
 # Names a guard or a step condition may use besides the record's fields.
@@ -109,7 +108,7 @@ def _check_workflow(catalog: Catalog, entity: EntityDef, workflow: WorkflowDef,
     for state in workflow.read_only:
         known(state, workflow.at("read_only"), "read-only state")
     _check_read_only(catalog, entity, workflow, errors)
-    types = {**field_types(entity), **CALLER_NAMES}
+    types = {**entity.field_types(), **CALLER_NAMES}
     seen: dict[str, Location] = {}
     for transition in workflow.transitions:
         where = transition.location
@@ -238,7 +237,7 @@ def _check_who(catalog: Catalog, entity: EntityDef, who: object, where: Location
 def check_actions(catalog: Catalog, entity: EntityDef, actions: Iterable[ActionDef],
                   hooks: frozenset[str], label: str, errors: ErrorCollector,
                   protected: str | None = None) -> None:
-    types = field_types(entity)
+    types = entity.field_types()
     for action in actions:
         where = action.location
         if action.kind == "set":
@@ -332,7 +331,7 @@ def _check_approval(catalog: Catalog, approval: ApprovalDef, hooks: frozenset[st
         errors.add(approval.location, f"{what}: unknown entity '{approval.entity}'"
                    f"{did_you_mean(approval.entity, catalog.entities)}")
         return
-    types = {**field_types(entity), **CALLER_NAMES}
+    types = {**entity.field_types(), **CALLER_NAMES}
     earlier: list[str] = []
     for step in approval.steps:
         label = f"{what}, step '{step.name}'"

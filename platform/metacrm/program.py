@@ -1,0 +1,112 @@
+"""Build the program, one way for every caller: settings → plugins → the database's
+customizations → a checked catalog → the compiled program.
+
+The server, ``metacrm migrate``, the user and role commands all go through
+``load_program``, so a bundle whose workflow calls a plugin hook is accepted
+(or refused) the same everywhere. A ``ProgramCache`` may be passed to reuse
+catalogs and compiled programs across builds of the same definitions — the
+test suite builds hundreds of apps from a handful of bundles; a server does
+not need one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from .catalog_loader import load_catalog
+from .compile.compiled import Compiled, compile_catalog
+from .config import Settings
+from .definitions import Catalog
+from .plugins import Plugin, hook_names, load_plugins
+
+SCHEMA_STATE = "mc_schema_state"
+CUSTOMIZATIONS = "mc_customizations"
+Customizations = list[tuple[int, dict[str, Any]]]
+
+
+@dataclass
+class ProgramCache:
+    """Catalogs by their definitions' files (paths and modification times),
+    customizations and hooks; compiled programs by catalog and schema version.
+    A catalog is immutable and compiling is a pure function of it, so reusing
+    either changes nothing a caller can see."""
+
+    catalogs: dict[str, Catalog] = field(default_factory=dict)
+    programs: dict[tuple[int, int], Compiled] = field(default_factory=dict)
+
+    def catalog(self, paths: Sequence[str | Path], customizations: Customizations,
+                hooks: frozenset[str]) -> Catalog:
+        files = [(str(f), f.stat().st_mtime) for p in paths
+                 for f in sorted(Path(p).rglob("*.y*ml"))]
+        key = json.dumps([files, [str(p) for p in paths], customizations, sorted(hooks)],
+                         sort_keys=True, default=str)
+        if key not in self.catalogs:
+            self.catalogs[key] = load_catalog(paths, customizations, hooks)
+        return self.catalogs[key]
+
+    def compiled(self, catalog: Catalog, version: int) -> Compiled:
+        key = (id(catalog), version)
+        found = self.programs.get(key)
+        if found is None or found.catalog is not catalog:
+            found = self.programs[key] = compile_catalog(catalog, version)
+        return found
+
+
+@dataclass(frozen=True)
+class Loader:
+    """How one process turns definitions into a program: its settings, its plugins and
+    (optionally) a cache."""
+
+    settings: Settings
+    plugins: Mapping[str, Plugin]
+    cache: ProgramCache | None = None
+
+    @classmethod
+    def of(cls, settings: Settings, cache: ProgramCache | None = None) -> Loader:
+        """Raises PluginError when a configured plugin cannot be loaded."""
+        return cls(settings, load_plugins(settings.plugins), cache)
+
+    def catalog(self, customizations: Iterable[tuple[int, dict[str, Any]]] = ()) -> Catalog:
+        """The configured bundles with ``customizations``, checked against the plugins;
+        raises DefinitionError listing every problem."""
+        stored = list(customizations)
+        hooks = hook_names(self.plugins)
+        if self.cache is not None:
+            return self.cache.catalog(self.settings.bundles, stored, hooks)
+        return load_catalog(self.settings.bundles, stored, hooks)
+
+    def compile(self, customizations: Customizations, version: int) -> Compiled:
+        catalog = self.catalog(customizations)
+        if self.cache is not None:
+            return self.cache.compiled(catalog, version)
+        return compile_catalog(catalog, version)
+
+    def load_program(self, conn: sa.Connection | None) -> Compiled:
+        """The program of the bundles and the customizations stored in the database
+        behind ``conn`` (the bundles alone without one)."""
+        version, stored = read_customizations(conn) if conn is not None else (0, [])
+        return self.compile(stored, version)
+
+
+def schema_version(conn: sa.Connection) -> int:
+    if not sa.inspect(conn).has_table(SCHEMA_STATE):
+        return 0
+    state = sa.table(SCHEMA_STATE, sa.column("id"), sa.column("version"))
+    value = conn.execute(sa.select(state.c.version).where(state.c.id == 1)).scalar()
+    return int(value or 0)
+
+
+def read_customizations(conn: sa.Connection) -> tuple[int, Customizations]:
+    """The schema version and the stored customizations, oldest first."""
+    version = schema_version(conn)
+    if not sa.inspect(conn).has_table(CUSTOMIZATIONS):
+        return version, []
+    table = sa.table(CUSTOMIZATIONS, sa.column("id"), sa.column("document", sa.JSON))
+    rows = conn.execute(sa.select(table.c.id, table.c.document).order_by(table.c.id)).all()
+    return version, [(row.id, row.document) for row in rows]
