@@ -33,9 +33,11 @@ SYSTEM_FIELDS = ("id", "created_at", "updated_at", "created_by", "updated_by", "
                  "deleted_at")
 QUERY_WORDS = ("sort", "limit", "cursor", "q", "fields", "expand", "count", "deleted")
 RESERVED_NAMES = frozenset(SYSTEM_FIELDS + QUERY_WORDS)
-# Paths under /api/ that the platform serves itself.
+# Paths under /api/ and pages at the site's root that the platform serves itself
+# (an entity's pages are /<entity>).
 RESERVED_ENTITY_NAMES = frozenset(("meta", "users", "teams", "roles", "tokens", "auth",
-                                   "approvals", "notifications", "jobs"))
+                                   "approvals", "notifications", "jobs", "api", "static",
+                                   "login", "logout"))
 DEFAULT_MACROS = {"$today": ("date", "datetime"), "$now": ("datetime",), "$user": ("user",)}
 
 TEXT_TYPES = ("string", "text", "email", "phone", "url")

@@ -15,6 +15,7 @@ from ..config import Settings
 from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..program import ProgramCache
+from ..ui import init_pages
 from .api import api
 from .approvals_api import approvals_api
 from .credentials_api import credentials_api
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(notifications_api)
     app.register_blueprint(security_api)
     app.register_blueprint(api)
+    init_pages(app)
     _register_error_handlers(app)
     app.after_request(_security_headers)
     return app

@@ -1,0 +1,21 @@
+"""The web pages people use, generated from the definitions.
+
+Every page reads and writes through the same engine calls as the REST API
+(permissions, record scopes, hidden fields, validation), so a page can never
+show or accept what the API would refuse. Texts are gettext messages
+(Flask-Babel, catalogs under metacrm/translations); record values and labels
+come from the definitions in the viewer's language.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import Babel
+
+from .language import babel_locale
+from .pages import pages
+
+
+def init_pages(app: Flask) -> None:
+    Babel(app, locale_selector=babel_locale)
+    app.register_blueprint(pages)

@@ -1,0 +1,130 @@
+"""The list and record pages of every entity, through the engine's read calls."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from ..base.problems import Problem, Unauthorized
+from ..runtime.access import Viewer
+from ..runtime.query import LIST_PARAMETERS, parse_list_query
+from ..runtime.reads import count_records, get_record, list_records
+from ..runtime.workflow import workflow_view
+from ..runtime.writes import not_found
+from ..web.requests import entity_model, platform
+from .display import datetime_text, display, link_of, record_title
+from .language import babel_locale
+from .layout import expandable, list_columns, record_fields
+from .shell import build_shell, page_context
+
+pages = Blueprint("metacrm_pages", __name__, template_folder="templates")
+
+PAGE_SIZE = 50
+
+
+@pages.app_template_filter("lang_query")
+def lang_query(args: Any, language: str) -> str:
+    """This page's query string, in another language."""
+    return urlencode([*((k, v) for k, v in args.items(multi=True) if k != "lang"),
+                      ("lang", language)])
+
+
+@pages.errorhandler(Problem)
+def _problem(problem: Problem) -> Any:
+    """A refusal on a page is a page in the reader's language, not JSON."""
+    if isinstance(problem, Unauthorized):
+        return redirect(url_for("metacrm_login.form", next=request.full_path.rstrip("?")))
+    shell = None
+    try:
+        ctx, csrf = page_context()
+        with platform().reading() as conn:
+            shell, ctx = build_shell(conn, platform().compiled, ctx, csrf)
+    except Problem:
+        pass  # the page's frame needs a caller; the message alone will do
+    language = shell.language if shell else babel_locale()
+    messages = [text for texts in problem.listed(language).values() for text in texts]
+    body = render_template("ui/error.html", status=problem.status, messages=messages,
+                           language=language, shell=shell)
+    return Response(body, status=problem.status, mimetype="text/html")
+
+
+@pages.get("/<entity>")
+def list_page(entity: str) -> Any:
+    ctx, csrf = page_context()
+    compiled = platform().compiled
+    model = entity_model(compiled, entity, ctx)
+    with platform().reading() as conn:
+        shell, ctx = build_shell(conn, compiled, ctx, csrf)
+        viewer = Viewer(compiled, ctx.principal, conn)
+        access = viewer.of(model)
+        access.require("read", ctx)
+        columns = list_columns(model.entity, access.hidden)
+        args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "lang"}
+        filtered = any(k not in ("sort", "cursor", "limit") for k in args)
+        args["fields"] = [",".join(c.name for c in columns)]
+        expand = expandable(columns)
+        if expand:
+            args["expand"] = [",".join(expand)]
+        args.setdefault("limit", [str(PAGE_SIZE)])
+        query = parse_list_query(args, model, viewer, model.entity.default_sort)
+        result = list_records(conn, viewer, model, query)
+        total = None if filtered else count_records(conn, viewer, model)
+    language = shell.language
+    rows = [{"id": item["id"],
+             "cells": [(display(compiled, c, item.get(c.name), language),
+                        link_of(c, item.get(c.name))) for c in columns]}
+            for item in result["items"]]
+    sort = request.args.get("sort") or ",".join(model.entity.default_sort)
+    kept = {k: v for k, v in request.args.items(multi=True) if k not in ("cursor",)}
+    next_url = None
+    if result.get("next_cursor"):
+        next_url = "?" + urlencode([*kept.items(), ("cursor", result["next_cursor"])])
+    return render_template(
+        "ui/list.html", shell=shell.at(entity), entity=model.entity, language=language,
+        columns=columns, rows=rows, total=total, sort=sort, q=request.args.get("q", ""),
+        filters={k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")},
+        next_url=next_url, sort_url=lambda name: _sort_url(name, sort),
+        can_create=access.allows("create"))
+
+
+def _sort_url(name: str, current: str) -> str:
+    """Sort by a column, or reverse it when it is already the sort."""
+    wanted = f"-{name}" if current == name else name
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("sort", "cursor")]
+    return "?" + urlencode([*kept, ("sort", wanted)])
+
+
+@pages.get("/<entity>/<int(max=9223372036854775807):record_id>")
+def record_page(entity: str, record_id: int) -> Any:
+    ctx, csrf = page_context()
+    compiled = platform().compiled
+    model = entity_model(compiled, entity, ctx)
+    with platform().reading() as conn:
+        shell, ctx = build_shell(conn, compiled, ctx, csrf)
+        viewer = Viewer(compiled, ctx.principal, conn)
+        access = viewer.of(model)
+        access.require("read", ctx)
+        fields = record_fields(model.entity, access.hidden)
+        args: dict[str, list[str]] = {}
+        expand = expandable(fields)
+        if expand:
+            args["expand"] = [",".join(expand)]
+        query = parse_list_query(args, model, viewer)
+        record = get_record(conn, viewer, model, record_id, query=query)
+        if record is None:
+            raise not_found(model, record_id, ctx)
+        record.update(workflow_view(conn, viewer, model, record_id, ctx))
+    language = shell.language
+    values = [(f, display(compiled, f, record.get(f.name), language),
+               link_of(f, record.get(f.name))) for f in fields]
+    return render_template(
+        "ui/record.html", shell=shell.at(entity), entity=model.entity, language=language,
+        record=record, title=record_title(compiled, entity, record), values=values,
+        transitions=record.get("_transitions") or [], approval=record.get("_approval"),
+        updated_at=datetime_text(record.get("updated_at")),
+        page_title=gettext("%(entity)s %(title)s", entity=model.entity.label.get(language),
+                           title=record_title(compiled, entity, record)))
+
