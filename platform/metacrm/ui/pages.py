@@ -117,6 +117,7 @@ def record_page(entity: str, record_id: int) -> Any:
         if record is None:
             raise not_found(model, record_id, ctx)
         record.update(workflow_view(conn, viewer, model, record_id, ctx))
+        can_update = access.allows("update")
     language = shell.language
     values = [(f, display(compiled, f, record.get(f.name), language),
                link_of(f, record.get(f.name))) for f in fields]
@@ -124,6 +125,7 @@ def record_page(entity: str, record_id: int) -> Any:
         "ui/record.html", shell=shell.at(entity), entity=model.entity, language=language,
         record=record, title=record_title(compiled, entity, record), values=values,
         transitions=record.get("_transitions") or [], approval=record.get("_approval"),
+        can_update=can_update,
         updated_at=datetime_text(record.get("updated_at")),
         page_title=gettext("%(entity)s %(title)s", entity=model.entity.label.get(language),
                            title=record_title(compiled, entity, record)))

@@ -1,0 +1,173 @@
+"""Creating and changing records from a page: the generated form posts to the
+engine's own create and update calls (payload reading, permissions, rules,
+If-Match versions), and a refusal comes back as messages next to its fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from ..base.context import Context
+from ..base.problems import Invalid, PreconditionFailed
+from ..compile.compiled import Compiled
+from ..compile.models import EntityModel
+from ..identity.profiles import list_profiles
+from ..runtime.access import Viewer
+from ..runtime.payload import read_payload
+from ..runtime.query import parse_list_query
+from ..runtime.reads import get_record, list_records
+from ..runtime.writes import create_records, not_found, update_record
+from ..web.requests import entity_model, platform
+from .display import datetime_text, record_title
+from .form_fields import editable_fields, form_fields, read_form
+from .pages import pages
+from .shell import Shell, build_shell, page_context
+
+CHOICES_LIMIT = 20
+
+
+def _choices_url(target: str) -> str:
+    if target == "users":
+        return url_for("metacrm_pages.user_choices")
+    return url_for("metacrm_pages.record_choices", entity=target)
+
+
+def _render(shell: Shell, compiled: Compiled, model: EntityModel, ctx: Context, *,
+            record: dict[str, Any] | None, values: dict[str, Any],
+            errors: dict[str, list[str]], status: int = 200,
+            conflict: str | None = None) -> Response:
+    with platform().reading() as conn:
+        access = Viewer(compiled, ctx.principal, conn).of(model)
+    fields = editable_fields(model, access, creating=record is None)
+    language = shell.language
+    general = [m for key, texts in errors.items() if key not in {f.name for f in fields}
+               for m in texts]
+    body = render_template(
+        "ui/form.html", shell=shell.at(model.name), entity=model.entity, language=language,
+        record=record, title=record_title(compiled, model.name, record) if record else None,
+        fields=form_fields(compiled, fields, values, errors, language, _choices_url),
+        general=general, conflict=conflict)
+    return Response(body, status=status, mimetype="text/html")
+
+
+@pages.get("/<entity>/new")
+def new_record(entity: str) -> Any:
+    ctx, csrf = page_context()
+    compiled = platform().compiled
+    model = entity_model(compiled, entity, ctx)
+    with platform().reading() as conn:
+        shell, ctx = build_shell(conn, compiled, ctx, csrf)
+    Viewer(compiled, ctx.principal).of(model).require("create", ctx)
+    defaults = {name: value for name, value in request.args.items()
+                if name in model.entity.fields}  # e.g. a contact's customer, from its page
+    return _render(shell, compiled, model, ctx, record=None, values=defaults, errors={})
+
+
+@pages.post("/<entity>/new")
+def create_from_form(entity: str) -> Any:
+    ctx, csrf = page_context()
+    compiled = platform().compiled
+    model = entity_model(compiled, entity, ctx)
+    with platform().reading() as conn:
+        shell, ctx = build_shell(conn, compiled, ctx, csrf)
+    access = Viewer(compiled, ctx.principal).of(model)
+    access.require("create", ctx)
+    body = read_form(editable_fields(model, access, creating=True), request.form, creating=True)
+    try:
+        values = read_payload(model, ctx, body, creating=True, access=access)
+        with platform().writing() as conn:
+            (record,) = create_records(conn, compiled, model, ctx, [values])
+    except Invalid as problem:
+        return _render(shell, compiled, model, ctx, record=None, values=dict(request.form),
+                       errors=problem.listed(ctx.locale), status=422)
+    return redirect(url_for(".record_page", entity=entity, record_id=record["id"]), 303)
+
+
+def _current(compiled: Compiled, model: EntityModel, ctx: Context, record_id: int
+             ) -> dict[str, Any]:
+    with platform().reading() as conn:
+        viewer = Viewer(compiled, ctx.principal, conn)
+        viewer.of(model).require("update", ctx)
+        record = get_record(conn, viewer, model, record_id)
+        if record is None:
+            raise not_found(model, record_id, ctx)
+    return record
+
+
+@pages.get("/<entity>/<int(max=9223372036854775807):record_id>/edit")
+def edit_record(entity: str, record_id: int) -> Any:
+    ctx, csrf = page_context()
+    compiled = platform().compiled
+    model = entity_model(compiled, entity, ctx)
+    with platform().reading() as conn:
+        shell, ctx = build_shell(conn, compiled, ctx, csrf)
+    record = _current(compiled, model, ctx, record_id)
+    return _render(shell, compiled, model, ctx, record=record, values=record, errors={})
+
+
+@pages.post("/<entity>/<int(max=9223372036854775807):record_id>/edit")
+def update_from_form(entity: str, record_id: int) -> Any:
+    ctx, csrf = page_context()
+    compiled = platform().compiled
+    model = entity_model(compiled, entity, ctx)
+    with platform().reading() as conn:
+        shell, ctx = build_shell(conn, compiled, ctx, csrf)
+    access = Viewer(compiled, ctx.principal).of(model)
+    body = read_form(editable_fields(model, access, creating=False), request.form,
+                     creating=False)
+    version = request.form.get("version", "")
+    try:
+        with platform().writing() as conn:
+            update_record(conn, compiled, model, ctx, record_id, body,
+                          int(version) if version.isdigit() else None)
+    except Invalid as problem:
+        record = _current(compiled, model, ctx, record_id)
+        return _render(shell, compiled, model, ctx, record=record,
+                       values=dict(request.form), errors=problem.listed(ctx.locale), status=422)
+    except PreconditionFailed:
+        record = _current(compiled, model, ctx, record_id)
+        return _render(shell, compiled, model, ctx, record=record, values=dict(request.form),
+                       errors={}, status=412, conflict=_changed_by(compiled, record))
+    return redirect(url_for(".record_page", entity=entity, record_id=record_id), 303)
+
+
+def _changed_by(compiled: Compiled, record: dict[str, Any]) -> str:
+    from ..identity.users import get_user
+
+    with platform().reading() as conn:
+        who = get_user(conn, compiled.metadata, record["updated_by"]) \
+            if record.get("updated_by") else None
+    return gettext("%(who)s changed this record at %(when)s, after you opened it. Your "
+                   "changes are below and were not saved: reload to see theirs.",
+                   who=who.name if who else "?", when=datetime_text(record.get("updated_at")))
+
+
+@pages.get("/<entity>/choices")
+def record_choices(entity: str) -> Any:
+    """Options for a reference control: records of ``entity`` the viewer may read
+    whose searchable fields match ``q`` (the list API's search)."""
+    ctx, _ = page_context()
+    compiled = platform().compiled
+    model = entity_model(compiled, entity, ctx)
+    text = next((v for v in request.args.values() if v.strip()), "")
+    with platform().reading() as conn:
+        viewer = Viewer(compiled, ctx.principal, conn)
+        viewer.of(model).require("read", ctx)
+        args = {"limit": [str(CHOICES_LIMIT)], **({"q": [text]} if text else {})}
+        items = list_records(conn, viewer, model, parse_list_query(
+            args, model, viewer, model.entity.default_sort))["items"]
+    options = [(item["id"], record_title(compiled, entity, item)) for item in items]
+    return render_template("ui/choices.html", options=options)
+
+
+@pages.get("/users/choices")
+def user_choices() -> Any:
+    ctx, _ = page_context()
+    text = next((v for v in request.args.values() if v.strip()), "")
+    with platform().reading() as conn:
+        found = list_profiles(conn, platform().compiled.metadata, text=text or None,
+                              team=None, role=None, active=True)
+    return render_template("ui/choices.html",
+                           options=[(p.id, p.name) for p in found[:CHOICES_LIMIT]])
