@@ -27,7 +27,7 @@ def pybabel(*args: str) -> None:
 
 def update() -> None:
     CATALOGS.mkdir(parents=True, exist_ok=True)
-    pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+    pybabel("extract", "-F", "babel.cfg", "-k", "lazy_gettext", "--no-location", "--sort-output",
             "-o", str(TEMPLATE), "platform/metacrm/ui")
     for language in LANGUAGES:
         po = CATALOGS / language / "LC_MESSAGES/messages.po"

@@ -8,6 +8,7 @@ page shows exactly what the API returns; nothing here computes a value.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -29,7 +30,7 @@ def _grouped(text: Any) -> str:
 
 def datetime_text(text: Any) -> str:
     # "2026-12-03T02:36:58.935211+00:00" → "2026-12-03 02:36 UTC" (offsets are UTC)
-    value = str(text)
+    value = text.isoformat() if isinstance(text, datetime) else str(text)
     return f"{value[:10]} {value[11:16]} UTC" if len(value) >= 16 else value
 
 
@@ -69,7 +70,7 @@ def display(compiled: Compiled, field: FieldDef, value: Any, language: str) -> s
         return record_title(compiled, field.to or "", value)
     if field.type in ("reference", "multi_reference", "user"):
         return f"#{value}"  # not expanded: outside the viewer's reach
-    formatter = FORMATTERS.get(field.type)
+    formatter = FORMATTERS.get(field.value_type)  # a formula shows as its result type
     return formatter(value) if formatter else str(value)
 
 

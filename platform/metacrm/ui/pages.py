@@ -19,10 +19,15 @@ from .display import datetime_text, display, link_of, record_title
 from .language import babel_locale
 from .layout import expandable, list_columns, record_fields
 from .shell import build_shell, page_context
+from .workflow_panel import approval_detail, event_word, history, submittable, transitions
 
 pages = Blueprint("metacrm_pages", __name__, template_folder="templates")
 
 PAGE_SIZE = 50
+
+
+pages.add_app_template_filter(datetime_text, "when")
+pages.add_app_template_filter(event_word, "event_word")
 
 
 @pages.app_template_filter("lang_query")
@@ -118,14 +123,17 @@ def record_page(entity: str, record_id: int) -> Any:
             raise not_found(model, record_id, ctx)
         record.update(workflow_view(conn, viewer, model, record_id, ctx))
         can_update = access.allows("update")
+        chain = approval_detail(conn, compiled, ctx, record.get("_approval"))
+        changes = history(conn, viewer, model, record_id)
+        chains = submittable(compiled, model) if chain is None else []
     language = shell.language
     values = [(f, display(compiled, f, record.get(f.name), language),
                link_of(f, record.get(f.name))) for f in fields]
     return render_template(
         "ui/record.html", shell=shell.at(entity), entity=model.entity, language=language,
         record=record, title=record_title(compiled, entity, record), values=values,
-        transitions=record.get("_transitions") or [], approval=record.get("_approval"),
-        can_update=can_update,
+        transitions=transitions(compiled, model, record.get("_transitions") or [], record),
+        approval=chain, submittable=chains, history=changes, can_update=can_update,
         updated_at=datetime_text(record.get("updated_at")),
         page_title=gettext("%(entity)s %(title)s", entity=model.entity.label.get(language),
                            title=record_title(compiled, entity, record)))

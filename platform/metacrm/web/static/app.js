@@ -36,3 +36,50 @@ document.addEventListener("click", async (event) => {
     window.location.assign(link.href);
   }
 });
+
+// Buttons that act on a record through the REST API: form[data-api] posts its fields
+// as JSON (names like "values.stage" nest), with the CSRF token and, where the form
+// carries the record's version, If-Match. A refusal is shown in the form's output.
+function apiBody(form) {
+  const body = {};
+  for (const [name, value] of new FormData(form)) {
+    if (value === "") continue;
+    const [head, ...rest] = name.split(".");
+    if (rest.length) (body[head] ??= {})[rest.join(".")] = value;
+    else body[head] = value;
+  }
+  return body;
+}
+
+function refusalText(answer, status) {
+  const errors = answer && answer.errors;
+  if (!errors) return `HTTP ${status}`;
+  return Object.entries(errors)
+    .map(([key, texts]) => (key.startsWith("_") ? "" : `${key}: `) + [].concat(texts).join(" "))
+    .join("\n");
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form[data-api]");
+  if (!form) return;
+  event.preventDefault();
+  const url = event.submitter?.getAttribute("formaction") || form.dataset.api;
+  const headers = {"Content-Type": "application/json"};
+  if (document.body.dataset.csrf) headers["X-CSRF-Token"] = document.body.dataset.csrf;
+  if (form.dataset.ifMatch) headers["If-Match"] = `"${form.dataset.ifMatch}"`;
+  const output = form.querySelector("[data-errors]");
+  if (output) output.textContent = "";
+  const enabled = [...form.querySelectorAll("button:not(:disabled)")];
+  enabled.forEach((b) => { b.disabled = true; });
+  try {
+    const response = await fetch(url, {method: "POST", headers, body: JSON.stringify(apiBody(form))});
+    if (response.ok) {
+      window.location.assign(form.dataset.next || window.location.href);
+      return;
+    }
+    const answer = await response.json().catch(() => null);
+    if (output) output.textContent = refusalText(answer, response.status);
+  } finally {
+    enabled.forEach((b) => { b.disabled = false; });
+  }
+});

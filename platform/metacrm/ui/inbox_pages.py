@@ -1,0 +1,33 @@
+"""The approval inbox: the tasks waiting for me, the requests I submitted, and
+those finished; each opens the record, where the approval panel decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template, request
+
+from ..base.problems import BadQuery
+from ..runtime.approval_views import STATE_FILTERS, inbox, submitted
+from ..web.requests import platform
+from .pages import pages
+from .shell import build_shell, page_context
+
+INBOX_SIZE = 50
+VIEWS = {"assigned": inbox, "submitted": submitted}
+
+
+@pages.get("/approvals")
+def approval_inbox() -> Any:
+    ctx, csrf = page_context()
+    plat = platform()
+    which = request.args.get("view", "assigned")
+    wanted = request.args.get("state", "pending")
+    if which not in VIEWS or wanted not in STATE_FILTERS:
+        raise BadQuery({"view": [", ".join(VIEWS)], "state": [", ".join(STATE_FILTERS)]})
+    with plat.reading() as conn:
+        shell, ctx = build_shell(conn, plat.compiled, ctx, csrf)
+        listing = VIEWS[which](conn, plat.compiled, ctx, wanted, INBOX_SIZE, None)
+    return render_template("ui/inbox.html", shell=shell.at("approvals"), language=shell.language,
+                           items=listing["items"], view=which, state=wanted,
+                           states=STATE_FILTERS)
