@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import Babel
 
-from . import edit_pages, inbox_pages  # noqa: F401  (their routes join the pages blueprint)
+from . import board_page, edit_pages, inbox_pages  # noqa: F401  (routes of the pages blueprint)
 from .language import babel_locale
 from .pages import pages
 

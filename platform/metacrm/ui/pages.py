@@ -92,7 +92,8 @@ def list_page(entity: str) -> Any:
         columns=columns, rows=rows, total=total, sort=sort, q=request.args.get("q", ""),
         filters={k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")},
         next_url=next_url, sort_url=lambda name: _sort_url(name, sort),
-        can_create=access.allows("create"))
+        can_create=access.allows("create"),
+        has_board=any(f.type == "choice" for f in model.entity.fields.values()))
 
 
 def _sort_url(name: str, current: str) -> str:
