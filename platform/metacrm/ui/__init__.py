@@ -12,11 +12,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import Babel
 
-from . import board_page, edit_pages, inbox_pages  # noqa: F401  (routes of the pages blueprint)
+from . import board_page, edit_pages, inbox_pages, pages, pool_page  # noqa: F401  (routes)
+from .blueprint import pages as blueprint
 from .language import babel_locale
-from .pages import pages
 
 
 def init_pages(app: Flask) -> None:
     Babel(app, locale_selector=babel_locale)
-    app.register_blueprint(pages)
+    app.register_blueprint(blueprint)

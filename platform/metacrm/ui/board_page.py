@@ -21,9 +21,9 @@ from ..runtime.access import Viewer
 from ..runtime.query import parse_list_query
 from ..runtime.reads import list_records
 from ..web.requests import entity_model, platform
+from .blueprint import pages
 from .display import display, record_title
 from .layout import expandable
-from .pages import pages
 from .shell import build_shell, page_context
 
 CARDS_PER_COLUMN = 25

@@ -20,9 +20,9 @@ from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records
 from ..runtime.writes import create_records, not_found, update_record
 from ..web.requests import entity_model, platform
+from .blueprint import pages
 from .display import datetime_text, record_title
 from .form_fields import editable_fields, form_fields, read_form
-from .pages import pages
 from .shell import Shell, build_shell, page_context
 
 CHOICES_LIMIT = 20

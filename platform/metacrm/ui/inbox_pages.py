@@ -10,7 +10,7 @@ from flask import render_template, request
 from ..base.problems import BadQuery
 from ..runtime.approval_views import STATE_FILTERS, inbox, submitted
 from ..web.requests import platform
-from .pages import pages
+from .blueprint import pages
 from .shell import build_shell, page_context
 
 INBOX_SIZE = 50

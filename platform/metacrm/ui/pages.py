@@ -5,55 +5,23 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import render_template, request
 from flask_babel import gettext
 
-from ..base.problems import Problem, Unauthorized
 from ..runtime.access import Viewer
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
 from ..runtime.reads import count_records, get_record, list_records
 from ..runtime.workflow import workflow_view
 from ..runtime.writes import not_found
 from ..web.requests import entity_model, platform
+from .blueprint import pages
 from .display import datetime_text, display, link_of, record_title
-from .language import babel_locale
 from .layout import expandable, list_columns, record_fields
+from .pool_page import may_release
 from .shell import build_shell, page_context
-from .workflow_panel import approval_detail, event_word, history, submittable, transitions
-
-pages = Blueprint("metacrm_pages", __name__, template_folder="templates")
+from .workflow_panel import approval_detail, history, submittable, transitions
 
 PAGE_SIZE = 50
-
-
-pages.add_app_template_filter(datetime_text, "when")
-pages.add_app_template_filter(event_word, "event_word")
-
-
-@pages.app_template_filter("lang_query")
-def lang_query(args: Any, language: str) -> str:
-    """This page's query string, in another language."""
-    return urlencode([*((k, v) for k, v in args.items(multi=True) if k != "lang"),
-                      ("lang", language)])
-
-
-@pages.errorhandler(Problem)
-def _problem(problem: Problem) -> Any:
-    """A refusal on a page is a page in the reader's language, not JSON."""
-    if isinstance(problem, Unauthorized):
-        return redirect(url_for("metacrm_login.form", next=request.full_path.rstrip("?")))
-    shell = None
-    try:
-        ctx, csrf = page_context()
-        with platform().reading() as conn:
-            shell, ctx = build_shell(conn, platform().compiled, ctx, csrf)
-    except Problem:
-        pass  # the page's frame needs a caller; the message alone will do
-    language = shell.language if shell else babel_locale()
-    messages = [text for texts in problem.listed(language).values() for text in texts]
-    body = render_template("ui/error.html", status=problem.status, messages=messages,
-                           language=language, shell=shell)
-    return Response(body, status=problem.status, mimetype="text/html")
 
 
 @pages.get("/<entity>")
@@ -93,7 +61,8 @@ def list_page(entity: str) -> Any:
         filters={k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")},
         next_url=next_url, sort_url=lambda name: _sort_url(name, sort),
         can_create=access.allows("create"),
-        has_board=any(f.type == "choice" for f in model.entity.fields.values()))
+        has_board=any(f.type == "choice" for f in model.entity.fields.values()),
+        has_pool=model.entity.pool is not None and access.allows("claim"))
 
 
 def _sort_url(name: str, current: str) -> str:
@@ -124,6 +93,7 @@ def record_page(entity: str, record_id: int) -> Any:
             raise not_found(model, record_id, ctx)
         record.update(workflow_view(conn, viewer, model, record_id, ctx))
         can_update = access.allows("update")
+        releasable = may_release(model, access, record, ctx.user_id)
         chain = approval_detail(conn, compiled, ctx, record.get("_approval"))
         changes = history(conn, viewer, model, record_id)
         chains = submittable(compiled, model) if chain is None else []
@@ -134,7 +104,8 @@ def record_page(entity: str, record_id: int) -> Any:
         "ui/record.html", shell=shell.at(entity), entity=model.entity, language=language,
         record=record, title=record_title(compiled, entity, record), values=values,
         transitions=transitions(compiled, model, record.get("_transitions") or [], record),
-        approval=chain, submittable=chains, history=changes, can_update=can_update,
+        approval=chain, submittable=chains, may_release=releasable, history=changes,
+        can_update=can_update,
         updated_at=datetime_text(record.get("updated_at")),
         page_title=gettext("%(entity)s %(title)s", entity=model.entity.label.get(language),
                            title=record_title(compiled, entity, record)))
