@@ -2,7 +2,9 @@
 codes, the title of a referenced record, grouped digits for money.
 
 Values arrive as the API represents them (money as exact decimal text), so a
-page shows exactly what the API returns; nothing here computes a value.
+page shows exactly what the API returns; nothing here computes a value. A list
+page prepares one formatter per column (``formatter_for``) and applies it to
+every row.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from flask_babel import gettext
 
 from ..compile.compiled import Compiled
 from ..definitions.entities import FieldDef
+
+Formatter = Callable[[Any], str]
 
 
 def _grouped(text: Any) -> str:
@@ -38,7 +42,7 @@ def _boolean(value: Any) -> str:
     return gettext("Yes") if value else gettext("No")
 
 
-FORMATTERS: Mapping[str, Callable[[Any], str]] = {
+FORMATTERS: Mapping[str, Formatter] = {
     "money": _grouped, "decimal": _grouped, "integer": _grouped,
     "percent": lambda value: f"{_grouped(value)} %",
     "datetime": datetime_text, "boolean": _boolean,
@@ -52,26 +56,38 @@ def record_title(compiled: Compiled, entity: str, record: Mapping[str, Any]) -> 
     return str(title) if title not in (None, "") else f"#{record.get('id')}"
 
 
-def display(compiled: Compiled, field: FieldDef, value: Any, language: str) -> str:
-    """The text shown for ``value`` of ``field`` (empty for no value)."""
-    if value is None or value == [] or value == "":
-        return ""
-    if isinstance(value, list):
-        return ", ".join(display(compiled, field, item, language) for item in value)
+def formatter_for(compiled: Compiled, field: FieldDef, language: str) -> Formatter:
+    """How the values of ``field`` read (empty text for no value)."""
     if field.type == "choice" and field.options:
         options = compiled.catalog.optionsets.get(field.options)
-        for option in options.options if options else ():
-            if option.value == value:
-                return option.label.get(language)
-        return str(value)
-    if isinstance(value, Mapping):  # an expanded reference or user
-        if field.type == "user":
-            return str(value.get("name") or value.get("username") or f"#{value.get('id')}")
-        return record_title(compiled, field.to or "", value)
-    if field.type in ("reference", "multi_reference", "user"):
+        labels = {o.value: o.label.get(language) for o in options.options} if options else {}
+        one: Formatter = lambda value: labels.get(value, str(value))  # noqa: E731
+    elif field.type in ("reference", "multi_reference", "user"):
+        one = lambda value: _referenced(compiled, field, value)  # noqa: E731
+    else:
+        one = FORMATTERS.get(field.value_type, str)  # a formula reads as its result type
+
+    def read(value: Any) -> str:
+        if value is None or value == [] or value == "":
+            return ""
+        if isinstance(value, list):
+            return ", ".join(one(item) for item in value)
+        return one(value)
+
+    return read
+
+
+def _referenced(compiled: Compiled, field: FieldDef, value: Any) -> str:
+    if not isinstance(value, Mapping):
         return f"#{value}"  # not expanded: outside the viewer's reach
-    formatter = FORMATTERS.get(field.value_type)  # a formula shows as its result type
-    return formatter(value) if formatter else str(value)
+    if field.type == "user":
+        return str(value.get("name") or value.get("username") or f"#{value.get('id')}")
+    return record_title(compiled, field.to or "", value)
+
+
+def display(compiled: Compiled, field: FieldDef, value: Any, language: str) -> str:
+    """The text shown for one value of ``field``."""
+    return formatter_for(compiled, field, language)(value)
 
 
 def link_of(field: FieldDef, value: Any) -> tuple[str, int] | None:
