@@ -57,7 +57,7 @@ def list_page(entity: str) -> Any:
     formatters = [formatter_for(compiled, c, language) for c in columns]
     rows = []
     for item in result["items"]:
-        cells = []
+        cells: list[tuple[str, str | None, Column]] = []
         for index, (c, column, read) in enumerate(zip(columns, header, formatters, strict=True)):
             value = item.get(c.name)
             if index == 0:
