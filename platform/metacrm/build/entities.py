@@ -37,7 +37,7 @@ RESERVED_NAMES = frozenset(SYSTEM_FIELDS + QUERY_WORDS)
 # (an entity's pages are /<entity>).
 RESERVED_ENTITY_NAMES = frozenset(("meta", "users", "teams", "roles", "tokens", "auth",
                                    "approvals", "notifications", "jobs", "api", "static",
-                                   "login", "logout"))
+                                   "login", "logout", "search"))
 DEFAULT_MACROS = {"$today": ("date", "datetime"), "$now": ("datetime",), "$user": ("user",)}
 
 TEXT_TYPES = ("string", "text", "email", "phone", "url")

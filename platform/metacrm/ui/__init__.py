@@ -12,7 +12,15 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import Babel
 
-from . import board_page, edit_pages, inbox_pages, pages, pool_page  # noqa: F401  (routes)
+from . import (  # noqa: F401  (their routes join the blueprint)
+    board_page,
+    edit_pages,
+    inbox_pages,
+    notifications_page,
+    pages,
+    pool_page,
+    search_page,
+)
 from .blueprint import pages as blueprint
 from .language import babel_locale
 
