@@ -122,3 +122,13 @@ def test_pages_carry_the_security_headers(crm, org):
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe" not in policy
     assert "<script>" not in response.get_data(as_text=True)  # no inline script at all
+
+
+def test_the_export_link_carries_the_lists_filters_and_answers_csv(crm, org, customers):
+    html = org["wang"].get("/customer?grade=A&q=星河").get_data(as_text=True)
+    (link,) = re.findall(r'<a href="(/api/customer/export\?[^"]+)" download>', html)
+    link = unescape(link)
+    assert "grade=A" in link and "format=csv" in link
+    exported = org["wang"].get(link)
+    assert exported.status_code == 200 and "星河贸易" in exported.get_data(as_text=True)
+    assert "西部物流" not in exported.get_data(as_text=True)

@@ -55,9 +55,11 @@ def list_page(entity: str) -> Any:
     targets = {c.to: url_for(".record_page", entity=c.to, record_id=0)[:-1]
                for c in columns if c.type == "reference" and c.to}
     formatters = [formatter_for(compiled, c, language) for c in columns]
+    versions: dict[int, int] = {}
     rows = []
     for item in result["items"]:
         cells: list[tuple[str, str | None, Column]] = []
+        versions[item["id"]] = item["version"]
         for index, (c, column, read) in enumerate(zip(columns, header, formatters, strict=True)):
             value = item.get(c.name)
             if index == 0:
@@ -78,10 +80,27 @@ def list_page(entity: str) -> Any:
         next_url=next_url,
         can_create=access.allows("create"),
         has_board=any(f.type == "choice" for f in model.entity.fields.values()),
-        has_pool=model.entity.pool is not None and access.allows("claim"))
+        has_pool=model.entity.pool is not None and access.allows("claim"),
+        ids=list(versions), versions=versions,
+        bulk=BulkActions(
+            transfer=model.entity.owned_by is not None and access.allows("transfer"),
+            delete=access.allows("delete"),
+            export=_export_url(entity) if access.allows("export") else None))
 
 
 NUMERIC = ("money", "decimal", "integer", "percent")
+
+
+@dataclass(frozen=True)
+class BulkActions:
+    """What the list offers for the rows a person ticks (the API decides each)."""
+    transfer: bool
+    delete: bool
+    export: str | None  # the export of everything the list's filters match
+
+    @property
+    def any_for_rows(self) -> bool:
+        return self.transfer or self.delete
 
 
 @dataclass(frozen=True)
@@ -91,6 +110,14 @@ class Column:
     numeric: bool
     order: str | None   # aria-sort when the list is sorted by it
     sort_url: str
+
+
+def _export_url(entity: str) -> str:
+    """The API's export of everything this list's filters, search and sort match."""
+    kept = [(k, v) for k, v in request.args.items(multi=True)
+            if k not in ("cursor", "limit", "lang")]
+    return url_for("metacrm_export.export", entity=entity) + "?" + urlencode(
+        [*kept, ("format", "csv")])
 
 
 def _order(name: str, current: str) -> str | None:
