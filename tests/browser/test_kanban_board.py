@@ -52,3 +52,11 @@ def test_moving_cards_changes_records_through_the_api(live_crm, page) -> None:
     page.wait_for_selector(f"ol.cards[data-value='needs_analysis'] li.card[data-id='{deal['id']}']"
                            "[data-version='2']")
     assert crm.get(f"/api/opportunity/{deal['id']}").json["stage"] == "needs_analysis"
+
+    # Without a mouse: the arrow keys move a focused card to the next column.
+    page.goto(f"{base}/customer/board?by=grade")
+    page.focus(f"li.card[data-id='{customer['id']}']")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector(f"ol.cards[data-value='C'] li.card[data-id='{customer['id']}']"
+                           "[data-version='3']")
+    assert crm.get(f"/api/customer/{customer['id']}").json["grade"] == "C"

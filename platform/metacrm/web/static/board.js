@@ -24,32 +24,53 @@ function reasonOf(answer, status) {
   return Object.values(answer.errors).flat().join(" ");
 }
 
+// The card is already in its new list; ask for the change, or put it back.
+async function settle(board, card, from, to, oldIndex) {
+  const alert = document.querySelector(".board-error");
+  const target = to.dataset.value;
+  alert.hidden = true;
+  const request = boardRequest(board, card, target);
+  const response = request ? await request : null;
+  if (response && response.ok) {
+    const record = await response.json();
+    card.dataset.version = record.version;
+    card.dataset.value = target;
+    return;
+  }
+  from.insertBefore(card, from.children[oldIndex] || null);
+  const answer = response ? await response.json().catch(() => null) : null;
+  alert.textContent = response ? reasonOf(answer, response.status) : board.dataset.refused;
+  alert.hidden = false;
+  card.focus();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const board = document.querySelector(".board");
-  if (!board || !window.Sortable) return;
-  const alert = document.querySelector(".board-error");
-  board.querySelectorAll("ol.cards").forEach((list) => {
-    window.Sortable.create(list, {
-      group: "board", animation: 120, sort: false,
-      forceFallback: true,  // pointer events: the same on a phone, a mouse and a test
-      onEnd: async (event) => {
-        const card = event.item;
-        const target = event.to.dataset.value;
-        if (event.from === event.to) return;
-        alert.hidden = true;
-        const request = boardRequest(board, card, target);
-        const response = request ? await request : null;
-        if (response && response.ok) {
-          const record = await response.json();
-          card.dataset.version = record.version;
-          card.dataset.value = target;
-          return;
-        }
-        event.from.insertBefore(card, event.from.children[event.oldIndex] || null);
-        const answer = response ? await response.json().catch(() => null) : null;
-        alert.textContent = response ? reasonOf(answer, response.status) : board.dataset.refused;
-        alert.hidden = false;
-      },
+  if (!board) return;
+  const lists = [...board.querySelectorAll("ol.cards")];
+  if (window.Sortable) {
+    lists.forEach((list) => {
+      window.Sortable.create(list, {
+        group: "board", animation: 120, sort: false,
+        forceFallback: true,  // pointer events: the same on a phone, a mouse and a test
+        onEnd: (event) => {
+          if (event.from !== event.to) settle(board, event.item, event.from, event.to, event.oldIndex);
+        },
+      });
     });
+  }
+  // Without a pointer: a focused card moves to the next column with the arrow keys.
+  board.addEventListener("keydown", (event) => {
+    const card = event.target.closest("li.card");
+    const step = {ArrowRight: 1, ArrowLeft: -1}[event.key];
+    if (!card || !step) return;
+    const from = card.parentElement;
+    const to = lists[lists.indexOf(from) + step];
+    if (!to) return;
+    event.preventDefault();
+    const oldIndex = [...from.children].indexOf(card);
+    to.prepend(card);
+    card.focus();
+    settle(board, card, from, to, oldIndex);
   });
 });
