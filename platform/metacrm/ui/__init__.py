@@ -19,6 +19,7 @@ from . import (  # noqa: F401  (their routes join the blueprint)
     notifications_page,
     pages,
     pool_page,
+    recycle_page,
     search_page,
 )
 from .blueprint import pages as blueprint
