@@ -42,8 +42,11 @@ document.addEventListener("click", async (event) => {
 // carries the record's version, If-Match. A refusal is shown in the form's output.
 function apiBody(form) {
   const body = {};
-  for (const [name, value] of new FormData(form)) {
-    if (value === "") continue;
+  for (const [name, raw] of new FormData(form)) {
+    if (raw === "") continue;
+    // A datetime-local control has no offset: send the moment it means here, in UTC.
+    const local = form.querySelector(`[name="${name}"][data-local-time]`);
+    const value = local ? new Date(raw).toISOString() : raw;
     const [head, ...rest] = name.split(".");
     if (rest.length) (body[head] ??= {})[rest.join(".")] = value;
     else body[head] = value;
@@ -72,7 +75,9 @@ document.addEventListener("submit", async (event) => {
   const enabled = [...form.querySelectorAll("button:not(:disabled)")];
   enabled.forEach((b) => { b.disabled = true; });
   try {
-    const response = await fetch(url, {method: "POST", headers, body: JSON.stringify(apiBody(form))});
+    const method = form.dataset.method || "POST";
+    const body = method === "DELETE" ? undefined : JSON.stringify(apiBody(form));
+    const response = await fetch(url, {method, headers, body});
     if (response.ok) {
       window.location.assign(form.dataset.next || window.location.href);
       return;
