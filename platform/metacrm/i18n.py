@@ -292,6 +292,20 @@ MESSAGES: dict[str, dict[str, str]] = {
                        "zh": "用户名 '{username}' 已被占用。"},
     "team_taken": {"en": "A team with code '{code}' already exists.",
                    "zh": "代码为 '{code}' 的团队已存在。"},
+    # Saved list views (runtime/saved_views.py).
+    "view_name": {"en": "A view needs a name of at most {max} characters.",
+                  "zh": "视图需要名称，最多 {max} 个字符。"},
+    "view_query": {"en": "The list query to save: text of at most {max} characters, as in "
+                         "GET /api/<entity>?… (e.g. grade=A&sort=-annual_revenue).",
+                   "zh": "要保存的列表查询：最多 {max} 个字符的文本，格式同 GET /api/<实体>?…"
+                         "（如 grade=A&sort=-annual_revenue）。"},
+    "view_roles": {"en": "A list of role names.", "zh": "应为角色名称列表。"},
+    "view_share_admin": {"en": "Only administrators share views with roles; save it for "
+                               "yourself without 'roles'.",
+                         "zh": "只有管理员可以把视图共享给角色；去掉 roles 可保存为个人视图。"},
+    "view_taken": {"en": "You already have a view named '{name}' here.",
+                   "zh": "这里已有名为“{name}”的视图。"},
+    "no_view": {"en": "No saved view with id {id} of yours.", "zh": "您没有 id 为 {id} 的视图。"},
     "unknown_role": {"en": "Unknown role '{name}'{hint}.", "zh": "未知角色 '{name}'{hint}。"},
     "unknown_team": {"en": "Unknown team '{code}'{hint}.", "zh": "未知团队 '{code}'{hint}。"},
     "unknown_user": {"en": "No user with id {id}.", "zh": "不存在 id 为 {id} 的用户。"},

@@ -82,6 +82,27 @@ def add_system_tables(metadata: sa.MetaData) -> None:
         sa.Column("name", sa.String(120), primary_key=True),
         sa.Column("value", sa.BigInteger, nullable=False),
     )
+    _add_saved_views(metadata)
+
+
+SAVED_VIEWS_TABLE = "mc_saved_views"
+
+
+def _add_saved_views(metadata: sa.MetaData) -> None:
+    """Lists people saved (a name for a query string of the list API), their own or
+    shared by an administrator with roles."""
+    views = sa.Table(
+        SAVED_VIEWS_TABLE, metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("entity", sa.String(60), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("query", sa.Text, nullable=False),
+        sa.Column("owner_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=False),
+        sa.Column("roles", JSON_TYPE, nullable=False),  # shared with them; [] is private
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.UniqueConstraint("owner_id", "entity", "name", name="uq_mc_saved_views_name"),
+    )
+    sa.Index("ix_mc_saved_views_entity", views.c.entity, views.c.owner_id)
 
 
 def _add_people_tables(metadata: sa.MetaData) -> None:

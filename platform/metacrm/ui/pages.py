@@ -12,8 +12,10 @@ from flask_babel import gettext
 from ..runtime.access import Viewer
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
 from ..runtime.reads import count_records, get_record, list_records
+from ..runtime.saved_views import list_views
 from ..runtime.workflow import workflow_view
 from ..runtime.writes import not_found
+from ..web.auth import is_admin
 from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import datetime_text, display, formatter_for, link_of, record_title
@@ -46,6 +48,7 @@ def list_page(entity: str) -> Any:
         query = parse_list_query(args, model, viewer, model.entity.default_sort)
         result = list_records(conn, viewer, model, query)
         total = None if filtered else count_records(conn, viewer, model)
+        views = list_views(conn, compiled, ctx, entity)
     language = shell.language
     sort = request.args.get("sort") or ",".join(model.entity.default_sort)
     header = [Column(c.name, c.label.get(language), c.value_type in NUMERIC,
@@ -81,7 +84,10 @@ def list_page(entity: str) -> Any:
         can_create=access.allows("create"),
         has_board=any(f.type == "choice" for f in model.entity.fields.values()),
         has_pool=model.entity.pool is not None and access.allows("claim"),
-        ids=list(versions), versions=versions,
+        ids=list(versions), versions=versions, views=views,
+        current_query=urlencode([(k, v) for k, v in request.args.items(multi=True)
+                                 if k not in ("cursor", "limit", "lang")]),
+        roles=compiled.catalog.roles if is_admin(ctx) else {},
         bulk=BulkActions(
             transfer=model.entity.owned_by is not None and access.allows("transfer"),
             delete=access.allows("delete"),

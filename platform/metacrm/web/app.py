@@ -29,6 +29,7 @@ from .notifications_api import notifications_api
 from .pool_api import pool_api
 from .security_api import record_denied, security_api
 from .transfer_api import transfer_api
+from .views_api import views_api
 from .workflow_api import workflow_api
 
 
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(approvals_api)
     app.register_blueprint(notifications_api)
     app.register_blueprint(security_api)
+    app.register_blueprint(views_api)
     app.register_blueprint(api)
     init_pages(app)
     _register_error_handlers(app)

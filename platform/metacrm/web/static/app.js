@@ -43,6 +43,11 @@ document.addEventListener("click", async (event) => {
 function apiBody(form) {
   const body = {};
   for (const [name, raw] of new FormData(form)) {
+    // "roles[]": every ticked value, as a list (present even when none is ticked).
+    if (name.endsWith("[]")) {
+      if (raw !== "") (body[name.slice(0, -2)] ??= []).push(raw);
+      continue;
+    }
     if (raw === "") continue;
     // A datetime-local control has no offset: send the moment it means here, in UTC.
     const local = form.querySelector(`[name="${name}"][data-local-time]`);
