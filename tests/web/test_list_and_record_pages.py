@@ -74,6 +74,15 @@ def test_navigation_lists_only_the_entities_the_roles_may_read(crm, org):
     assert links == api and "customer" in links
 
 
+def test_the_count_follows_the_lists_filters_and_scope(crm, org, customers):
+    page = org["wang"].get("/customer?grade=A&sort=name").get_data(as_text=True)
+    (url,) = re.findall(r'hx-get="(/customer/count\?[^"]*)"', page)
+    assert "grade=A" in unescape(url) and "sort" not in url
+    assert "1 record" in text_of(org["wang"].get(unescape(url)))
+    assert "0 records" in text_of(org["wang"].get("/customer/count?grade=B"))  # yang's is B
+    assert org["wang"].get("/customer/count?grade__gtx=1").status_code == 400
+
+
 def test_the_list_is_searched_sorted_and_paged_with_the_api_grammar(crm, org):
     for n in range(55):
         create(org["wang"], "customer", name=f"客户{n:02d}", grade="C")
@@ -98,9 +107,10 @@ def test_pages_speak_the_language_of_the_users_profile(crm, org, customers):
                              ).status_code == 200
     chinese = text_of(org["wang"].get("/customer"))
     assert "公司名称" in chinese and "搜索" in chinese  # the definition's label, the UI's text
-    assert "共 1 条记录" in chinese
+    assert "共 1 条记录" in text_of(org["wang"].get("/customer/count"))  # loaded after the page
     picked = text_of(org["wang"].get("/customer?lang=en"))  # one page in another language
-    assert "Company name" in picked and "1 record" in picked
+    assert "Company name" in picked
+    assert "1 record" in text_of(org["wang"].get("/customer/count?lang=en"))
 
 
 def test_script_in_a_value_is_shown_as_text(crm, org):

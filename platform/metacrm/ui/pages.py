@@ -11,7 +11,7 @@ from flask_babel import gettext
 
 from ..runtime.access import Viewer
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
-from ..runtime.reads import count_records, get_record, list_records
+from ..runtime.reads import get_record, list_records
 from ..runtime.saved_views import list_views
 from ..runtime.workflow import workflow_view
 from ..runtime.writes import not_found
@@ -21,7 +21,7 @@ from .blueprint import pages
 from .display import datetime_text, display, formatter_for, link_of, record_title
 from .layout import expandable, list_columns, record_fields
 from .pool_page import may_release
-from .shell import build_shell, page_context
+from .shell import build_shell, page_context, speak_users_language
 from .workflow_panel import approval_detail, history, submittable, transitions
 
 PAGE_SIZE = 50
@@ -39,7 +39,6 @@ def list_page(entity: str) -> Any:
         access.require("read", ctx)
         columns = list_columns(model.entity, access.hidden)
         args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "lang"}
-        filtered = any(k not in ("sort", "cursor", "limit") for k in args)
         args["fields"] = [",".join(c.name for c in columns)]
         expand = expandable(columns)
         if expand:
@@ -47,7 +46,6 @@ def list_page(entity: str) -> Any:
         args.setdefault("limit", [str(PAGE_SIZE)])
         query = parse_list_query(args, model, viewer, model.entity.default_sort)
         result = list_records(conn, viewer, model, query)
-        total = None if filtered else count_records(conn, viewer, model)
         views = list_views(conn, compiled, ctx, entity)
     language = shell.language
     sort = request.args.get("sort") or ",".join(model.entity.default_sort)
@@ -78,7 +76,10 @@ def list_page(entity: str) -> Any:
         next_url = "?" + urlencode([*kept.items(), ("cursor", result["next_cursor"])])
     return render_template(
         "ui/list.html", shell=shell.at(entity), entity=model.entity, language=language,
-        header=header, rows=rows, total=total, sort=sort, q=request.args.get("q", ""),
+        header=header, rows=rows, sort=sort, q=request.args.get("q", ""),
+        count_url=url_for(".list_count", entity=entity) + "?" + urlencode(
+            [(k, v) for k, v in request.args.items(multi=True)
+             if k not in ("cursor", "limit", "sort")]),
         filters={k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")},
         next_url=next_url,
         can_create=access.allows("create"),
@@ -116,6 +117,23 @@ class Column:
     numeric: bool
     order: str | None   # aria-sort when the list is sorted by it
     sort_url: str
+
+
+@pages.get("/<entity>/count")
+def list_count(entity: str) -> Any:
+    """How many records the list's filters match: the API's ``count=true``, loaded after
+    the page so that a slow count never holds the rows back."""
+    ctx, _ = page_context()
+    compiled = platform().compiled
+    model = entity_model(compiled, entity, ctx)
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "lang"}
+    args.update(count=["true"], limit=["1"], fields=["id"])
+    with platform().reading() as conn:
+        ctx = speak_users_language(conn, compiled, ctx)
+        viewer = Viewer(compiled, ctx.principal, conn)
+        viewer.of(model).require("read", ctx)
+        result = list_records(conn, viewer, model, parse_list_query(args, model, viewer))
+    return render_template("ui/count.html", total=result["count"])
 
 
 def _export_url(entity: str) -> str:

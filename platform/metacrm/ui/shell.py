@@ -47,6 +47,12 @@ def page_context() -> tuple[Context, str | None]:
     return ctx, session_csrf()
 
 
+def speak_users_language(conn: sa.Connection, compiled: Compiled, ctx: Context) -> Context:
+    """For a fragment of a page (no shell): the caller, in their page language."""
+    user = get_user(conn, compiled.metadata, ctx.user_id) if ctx.user_id else None
+    return replace(ctx, locale=choose_language(user.language if user else None))
+
+
 def build_shell(conn: sa.Connection, compiled: Compiled, ctx: Context,
                 csrf_token: str | None) -> tuple[Shell, Context]:
     user = get_user(conn, compiled.metadata, ctx.user_id) if ctx.user_id else None
