@@ -265,7 +265,8 @@ def _check_field(catalog: Catalog, entity: EntityDef, field: FieldDef,
     if field.to is not None and field.to not in catalog.entities:
         errors.add(field.location, f"{where}: unknown entity '{field.to}'"
                    f"{did_you_mean(field.to, catalog.entities)}")
-    for bound in ("min", "max"):
+    # A bound on a type without bounds was refused where it was written (build).
+    for bound in ("min", "max") if catalog.field_types[field.type].bounded else ():
         value = getattr(field, bound)
         if value is not None and (problem := unfit_literal(field, value, catalog.field_types)):
             errors.add(field.location, f"{where}: {bound} {problem}")
