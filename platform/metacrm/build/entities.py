@@ -159,9 +159,9 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector, types: Fie
             kind = "a system field" if name in SYSTEM_FIELDS else "reserved for list queries"
             errors.add(where, f"field name '{name}' is {kind}; choose another name")
         ftype = spec["type"]
-        kind = types[ftype]
+        field_type = types[ftype]
         for key in spec:
-            if key not in COMMON_KEYS and key not in kind.keys:
+            if key not in COMMON_KEYS and key not in field_type.keys:
                 allowed = types.keys_for(key)
                 errors.add(doc.key_at("fields", name, key),
                            f"'{key}' does not apply to {_article(ftype)} {ftype} field (only to: "

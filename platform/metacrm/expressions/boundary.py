@@ -139,7 +139,7 @@ def integer_out(value: Any, rounding: str = "half_up") -> Any:
     if value is None:
         return None
     number = _number(value, "integer")
-    if type(number) is Fraction:
+    if isinstance(number, Fraction):
         number = int(round_to(number, 0, rounding))
     return checked_int(number)
 
