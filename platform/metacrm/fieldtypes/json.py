@@ -33,6 +33,6 @@ def json_type() -> FieldType:
         output=lambda field: None, expression_type="dyn", to_expression=json_in,
         to_field=lambda value, field: json_out(value), operators=("isnull",),
         ordering="none", schema=fixed_schema({}),
-        filter_schema=lambda field, env: {"type": "string"}, widget="json",
+        filter_schema=lambda field, env: {"type": "string"}, widget="textarea",
         list_text=json_text, read_cell=_read_cell, read_literal=lambda value: value,
     )

@@ -8,4 +8,4 @@ from .numbers import exact_number
 
 
 def money_type() -> FieldType:
-    return exact_number("money", precision=18, scale=lambda field: 2, widget="money")
+    return exact_number("money", precision=18, scale=lambda field: 2, widget="decimal")

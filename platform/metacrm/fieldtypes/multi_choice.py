@@ -42,7 +42,7 @@ def multi_choice_type() -> FieldType:
         column=lambda field: JSON_TYPE, payload=_payload, parse=same_text,
         output=lambda field: None, expression_type="list<string>", to_expression=value_in,
         to_field=lambda value, field: text_list_out(value), operators=LIST_OPERATORS,
-        ordering="none", schema=_schema, filter_schema=option_schema, widget="multiselect",
+        ordering="none", schema=_schema, filter_schema=option_schema, widget="text",
         list_text=lambda value, field: ", ".join(value or ()),
         read_cell=lambda cell, field: split_cell(cell), read_literal=lambda value: value,
         item_type="string",

@@ -34,7 +34,7 @@ def multi_reference_type() -> FieldType:
         output=lambda field: None, expression_type="list<int>", to_expression=value_in,
         to_field=lambda value, field: id_list_out(value), operators=LIST_OPERATORS,
         ordering="none", schema=_schema, filter_schema=lambda field, env: {"type": "string"},
-        widget="records", list_text=lambda value, field: ", ".join(map(str, value or ())),
+        widget="references", list_text=lambda value, field: ", ".join(map(str, value or ())),
         read_cell=lambda cell, field: [parse_integer(p) for p in split_cell(cell)],
         read_literal=lambda value: value, stored=False, references="record",
         item_type="integer",

@@ -9,4 +9,4 @@ from .numbers import exact_number
 
 def percent_type() -> FieldType:
     return exact_number("percent", precision=9, scale=lambda field: 2,
-                        default_bounds=(0, 100), suffix="%", widget="percent")
+                        default_bounds=(0, 100), suffix="%", widget="decimal")

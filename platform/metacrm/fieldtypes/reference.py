@@ -46,4 +46,4 @@ def id_type(name: str, *, keys: frozenset[str], references: str, widget: str,
 
 def reference_type() -> FieldType:
     return id_type("reference", keys=frozenset(("to", "on_delete")), references="record",
-                   widget="record")
+                   widget="reference")

@@ -7,5 +7,5 @@ from .reference import id_type
 
 
 def user_type() -> FieldType:
-    return id_type("user", keys=frozenset(), references="user", widget="user",
+    return id_type("user", keys=frozenset(), references="user", widget="reference",
                    macros=("$user",))
