@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from marshmallow import ValidationError, fields
+
 from metacrm.expressions.boundary import text_out, value_in
 from metacrm.expressions.errors import EvaluationError
 from metacrm.fieldtypes import FieldType, SchemaEnv
@@ -32,10 +33,12 @@ NOUN = {"en": "Chinese resident ID number", "zh": "居民身份证号码"}
 _WRONG = {
     "length": {"en": "{value!r} is not a Chinese resident ID number: it has 18 characters, "
                      "17 digits then a digit or X",
-               "zh": "{value!r} 不是有效的居民身份证号码：应为 18 位，前 17 位是数字，最后一位是数字或 X"},
+               "zh": "{value!r} 不是有效的居民身份证号码：应为 18 位，"
+                     "前 17 位是数字，最后一位是数字或 X"},
     "birth": {"en": "{value!r} is not a Chinese resident ID number: characters 7 to 14 are a "
                     "date of birth (YYYYMMDD), not {birth}",
-              "zh": "{value!r} 不是有效的居民身份证号码：第 7 至 14 位应为出生日期（YYYYMMDD），而不是 {birth}"},
+              "zh": "{value!r} 不是有效的居民身份证号码：第 7 至 14 位应为出生日期"
+                    "（YYYYMMDD），而不是 {birth}"},
     "check": {"en": "{value!r} is not a valid Chinese resident ID number: its check digit "
                     "should be {expected}, not {found}",
               "zh": "{value!r} 不是有效的居民身份证号码：校验码应为 {expected}，而不是 {found}"},

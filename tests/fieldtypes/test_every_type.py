@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from marshmallow import fields
+
 from metacrm.definitions import NO_TEXT, FieldDef
 from metacrm.fieldtypes import COMMON_KEYS, FieldType, SchemaEnv, builtin_field_types
 from metacrm.fieldtypes.base import ALL_OPERATORS, ORDERINGS

@@ -10,13 +10,13 @@ from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
+
 from metacrm.catalog_loader import load_catalog
 from metacrm.cli import main
 from metacrm.errors import DefinitionError
 from metacrm.operations import migrate_database
 from metacrm.plugins import PluginError, field_types_of, load_plugins
 from metacrm.web.app import create_app
-
 from plugins.cn_id_card import check_character, parse_id_card
 
 from ..conftest import admin_client, write_bundle

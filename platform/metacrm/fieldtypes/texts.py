@@ -38,8 +38,9 @@ def text_kind(name: str, *, length: int | None,
               body_limit: int | None = None, message_kind: str = "string",
               schema: Callable[[FieldDef, bool, SchemaEnv], dict[str, Any]] | None = None,
               **more: Any) -> FieldType:
-    """A text type whose column holds ``length`` characters (None: unbounded). A request body may write at most
-    ``body_limit`` characters (the field's ``max_length`` when it has one)."""
+    """A text type whose column holds ``length`` characters (None: unbounded). A request
+    body may write at most ``body_limit`` characters (the field's ``max_length`` when it
+    has one)."""
 
     def column_of(field: FieldDef) -> sa.types.TypeEngine:
         if column is not None:

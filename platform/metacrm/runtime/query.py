@@ -350,7 +350,8 @@ def _cursor(raw: str, sort: list[SortKey], types: FieldTypes) -> list[Any]:
         raise ValueError("the cursor belongs to another sort order: keep 'sort' the same "
                          "between pages")
     try:
-        return [None if v is None else types.parse(k.kind, str(v)) for k, v in zip(sort, values)]
+        return [None if v is None else types.parse(k.kind, str(v))
+                for k, v in zip(sort, values, strict=True)]
     except ValueError:
         raise ValueError("the cursor is damaged: pass back 'next_cursor' unchanged") from None
 
