@@ -43,6 +43,8 @@ class Platform:
         self._compiled = compiled
         self.loader = loader
         self.plugins = dict(loader.plugins)
+        # What each field type means (built-in and plugins'): pages and imports ask it.
+        self.field_types = loader.field_types
         self._checked_at = time.monotonic()
         self._lock = threading.Lock()
 

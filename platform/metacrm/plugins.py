@@ -4,7 +4,9 @@ hooks which definitions call by name (``hook: erp.push_contract``).
 A plugin is any object with a ``name`` and a ``hooks`` mapping of hook name to
 callable, loaded when the platform is built; the definitions are then checked
 against the hooks that exist, so a misspelt hook fails `metacrm check` and
-startup, not the first transition that fires it. A hook receives a
+startup, not the first transition that fires it. A plugin may also offer field
+types (``field_types``: a function returning ``FieldType`` values, see
+fieldtypes/): fields of every bundle may then have them. A hook receives a
 ``HookEvent``; raising ``HookRefused`` stops what fired it with its message
 (409), and anything else it raises is a bug (500), both undoing the whole
 transaction.
@@ -15,7 +17,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .fieldtypes import FieldType, FieldTypes
 
 
 class PluginError(Exception):
@@ -45,6 +50,7 @@ Hook = Callable[[HookEvent], Any]
 class Plugin:
     name: str
     hooks: Mapping[str, Hook]
+    field_types: tuple[FieldType, ...] = ()
 
 
 def load_plugins(specs: Sequence[str]) -> dict[str, Plugin]:
@@ -65,8 +71,33 @@ def load_plugins(specs: Sequence[str]) -> dict[str, Plugin]:
                               "of hook names to functions)")
         if name in plugins:
             raise PluginError(f"two plugins are named '{name}'")
-        plugins[name] = Plugin(name, dict(hooks))
+        plugins[name] = Plugin(name, dict(hooks), _offered_types(spec, found))
     return plugins
+
+
+def _offered_types(spec: str, found: Any) -> tuple[FieldType, ...]:
+    from .fieldtypes import FieldType
+    offer = getattr(found, "field_types", None)
+    if offer is None:
+        return ()
+    types = tuple(offer()) if callable(offer) else ()
+    if not callable(offer) or not all(isinstance(t, FieldType) for t in types):
+        raise PluginError(f"plugin '{spec}': 'field_types' must be a function returning "
+                          "FieldType values (see metacrm.fieldtypes)")
+    return types
+
+
+def field_types_of(plugins: Mapping[str, Plugin]) -> FieldTypes:
+    """The built-in field types and those the plugins offer; PluginError when a plugin
+    offers a type whose name is taken."""
+    from .fieldtypes import builtin_field_types
+    types = builtin_field_types()
+    for plugin in plugins.values():
+        try:
+            types = types.with_types(plugin.field_types)
+        except ValueError as exc:
+            raise PluginError(f"plugin '{plugin.name}': {exc}") from None
+    return types
 
 
 def hook_names(plugins: Mapping[str, Plugin]) -> frozenset[str]:

@@ -23,7 +23,8 @@ from .catalog_loader import load_catalog
 from .compile.compiled import Compiled, compile_catalog
 from .config import Settings
 from .definitions import Catalog
-from .plugins import Plugin, hook_names, load_plugins
+from .fieldtypes import FieldTypes
+from .plugins import Plugin, field_types_of, hook_names, load_plugins
 
 SCHEMA_STATE = "mc_schema_state"
 CUSTOMIZATIONS = "mc_customizations"
@@ -41,13 +42,14 @@ class ProgramCache:
     programs: dict[tuple[int, int], Compiled] = field(default_factory=dict)
 
     def catalog(self, paths: Sequence[str | Path], customizations: Customizations,
-                hooks: frozenset[str]) -> Catalog:
+                hooks: frozenset[str], field_types: FieldTypes | None = None) -> Catalog:
         files = [(str(f), f.stat().st_mtime) for p in paths
                  for f in sorted(Path(p).rglob("*.y*ml"))]
-        key = json.dumps([files, [str(p) for p in paths], customizations, sorted(hooks)],
+        names = list(field_types.names) if field_types is not None else None
+        key = json.dumps([files, [str(p) for p in paths], customizations, sorted(hooks), names],
                          sort_keys=True, default=str)
         if key not in self.catalogs:
-            self.catalogs[key] = load_catalog(paths, customizations, hooks)
+            self.catalogs[key] = load_catalog(paths, customizations, hooks, field_types)
         return self.catalogs[key]
 
     def compiled(self, catalog: Catalog, version: int) -> Compiled:
@@ -66,11 +68,18 @@ class Loader:
     settings: Settings
     plugins: Mapping[str, Plugin]
     cache: ProgramCache | None = None
+    field_types: FieldTypes = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.field_types is None:  # the built-in types and the plugins'
+            object.__setattr__(self, "field_types", field_types_of(self.plugins))
 
     @classmethod
     def of(cls, settings: Settings, cache: ProgramCache | None = None) -> Loader:
-        """Raises PluginError when a configured plugin cannot be loaded."""
-        return cls(settings, load_plugins(settings.plugins), cache)
+        """Raises PluginError when a configured plugin cannot be loaded (or offers a
+        field type whose name is taken)."""
+        plugins = load_plugins(settings.plugins)
+        return cls(settings, plugins, cache, field_types_of(plugins))
 
     def catalog(self, customizations: Iterable[tuple[int, dict[str, Any]]] = ()) -> Catalog:
         """The configured bundles with ``customizations``, checked against the plugins;
@@ -78,8 +87,8 @@ class Loader:
         stored = list(customizations)
         hooks = hook_names(self.plugins)
         if self.cache is not None:
-            return self.cache.catalog(self.settings.bundles, stored, hooks)
-        return load_catalog(self.settings.bundles, stored, hooks)
+            return self.cache.catalog(self.settings.bundles, stored, hooks, self.field_types)
+        return load_catalog(self.settings.bundles, stored, hooks, self.field_types)
 
     def compile(self, customizations: Customizations, version: int) -> Compiled:
         catalog = self.catalog(customizations)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..definitions import (
-    COMPUTED_TYPES,
     BundleManifest,
     EntityDef,
     EntityExtension,
@@ -26,6 +25,7 @@ from ..definitions import (
 )
 from ..errors import ErrorCollector
 from ..expressions import check_regex
+from ..fieldtypes import COMMON_KEYS, FieldTypes
 from ..load.documents import Document
 from .ownership import build_assignment, build_pool, build_return_rules, build_transfer
 
@@ -38,29 +38,9 @@ RESERVED_NAMES = frozenset(SYSTEM_FIELDS + QUERY_WORDS)
 RESERVED_ENTITY_NAMES = frozenset(("meta", "users", "teams", "roles", "tokens", "auth",
                                    "approvals", "notifications", "jobs", "api", "static",
                                    "login", "logout", "search"))
-DEFAULT_MACROS = {"$today": ("date", "datetime"), "$now": ("datetime",), "$user": ("user",)}
-
-TEXT_TYPES = ("string", "text", "email", "phone", "url")
-NUMBER_TYPES = ("integer", "decimal", "money", "percent")
-# Which keys make sense for which types; anything else is a mistake worth telling.
-_KEYS_FOR_TYPES: dict[str, tuple[str, ...]] = {
-    "max_length": TEXT_TYPES,
-    "pattern": TEXT_TYPES,
-    "min": NUMBER_TYPES + ("date", "datetime"),
-    "max": NUMBER_TYPES + ("date", "datetime"),
-    "options": ("choice", "multi_choice"),
-    "to": ("reference", "multi_reference"),
-    "on_delete": ("reference",),
-    "format": ("autonumber",),
-    "expression": ("formula",),
-    "result": ("formula",),
-    "scale": ("decimal", "formula"),
-    "rounding": ("formula", "rollup"),
-    "from": ("rollup",),
-    "aggregate": ("rollup",),
-    "of": ("rollup",),
-    "where": ("rollup",),
-}
+# Defaults standing for the moment or the user of the write; which types each fits
+# is the field types' (FieldType.macros).
+DEFAULT_MACROS = ("$today", "$now", "$user")
 
 
 def build_manifest(doc: Document, path: str) -> BundleManifest:
@@ -117,11 +97,11 @@ def build_options(doc: Document, path: tuple[Any, ...], errors: ErrorCollector
     return tuple(options)
 
 
-def build_entity(doc: Document, bundle: str, errors: ErrorCollector
+def build_entity(doc: Document, bundle: str, errors: ErrorCollector, types: FieldTypes
                  ) -> tuple[EntityDef, list[OptionSetDef]]:
     data = doc.data
     name = data["entity"]
-    fields, inline_sets = _build_fields(doc, name, errors)
+    fields, inline_sets = _build_fields(doc, name, errors, types)
     title = data.get("title") or next(
         (f.name for f in fields.values() if f.type in ("string", "autonumber")), None)
     entity = EntityDef(
@@ -147,11 +127,11 @@ def build_entity(doc: Document, bundle: str, errors: ErrorCollector
     return entity, inline_sets
 
 
-def build_entity_extension(doc: Document, bundle: str, errors: ErrorCollector
-                           ) -> tuple[EntityExtension, list[OptionSetDef]]:
+def build_entity_extension(doc: Document, bundle: str, errors: ErrorCollector,
+                           types: FieldTypes) -> tuple[EntityExtension, list[OptionSetDef]]:
     data = doc.data
     name = data["extend"]
-    fields, inline_sets = _build_fields(doc, name, errors)
+    fields, inline_sets = _build_fields(doc, name, errors, types)
     labels = {field: (Label.of(text), doc.at("labels", field))
               for field, text in data.get("labels", {}).items()}
     extension = EntityExtension(
@@ -169,7 +149,7 @@ def build_entity_extension(doc: Document, bundle: str, errors: ErrorCollector
     return extension, inline_sets
 
 
-def _build_fields(doc: Document, entity: str, errors: ErrorCollector
+def _build_fields(doc: Document, entity: str, errors: ErrorCollector, types: FieldTypes
                   ) -> tuple[dict[str, FieldDef], list[OptionSetDef]]:
     fields: dict[str, FieldDef] = {}
     inline_sets: list[OptionSetDef] = []
@@ -179,12 +159,13 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector
             kind = "a system field" if name in SYSTEM_FIELDS else "reserved for list queries"
             errors.add(where, f"field name '{name}' is {kind}; choose another name")
         ftype = spec["type"]
+        field_type = types[ftype]
         for key in spec:
-            allowed = _KEYS_FOR_TYPES.get(key)
-            if allowed and ftype not in allowed:
+            if key not in COMMON_KEYS and key not in field_type.keys:
+                allowed = types.keys_for(key)
                 errors.add(doc.key_at("fields", name, key),
                            f"'{key}' does not apply to {_article(ftype)} {ftype} field (only to: "
-                           f"{', '.join(allowed)})")
+                           f"{', '.join(allowed) or 'no type'})")
         options = spec.get("options")
         if isinstance(options, list):
             set_name = f"{entity}.{name}"
@@ -192,7 +173,7 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector
                 name=set_name, label=Label.of(spec.get("label"), humanize(name)),
                 options=build_options(doc, ("fields", name, "options"), errors), location=where))
             options = set_name
-        _check_field_values(doc, name, spec, errors)
+        _check_field_values(doc, name, spec, errors, types)
         fields[name] = FieldDef(
             name=name, type=ftype, label=Label.of(spec.get("label"), humanize(name)),
             help=Label.of(spec.get("help")), required=spec.get("required", False),
@@ -222,7 +203,7 @@ def _article(word: str) -> str:
 
 
 def _check_field_values(doc: Document, name: str, spec: dict[str, Any],
-                        errors: ErrorCollector) -> None:
+                        errors: ErrorCollector, types: FieldTypes) -> None:
     ftype = spec["type"]
     if "pattern" in spec and (problem := check_regex(spec["pattern"])):
         errors.add(doc.at("fields", name, "pattern"), f"pattern: {problem} (patterns use "
@@ -232,10 +213,11 @@ def _check_field_values(doc: Document, name: str, spec: dict[str, Any],
         if default not in DEFAULT_MACROS:
             errors.add(doc.at("fields", name, "default"), f"unknown default '{default}'; "
                        f"use one of: {', '.join(DEFAULT_MACROS)} or a literal value")
-        elif ftype not in DEFAULT_MACROS[default]:
+        elif default not in types[ftype].macros:
+            fitting = [t for t, kind in types.items() if default in kind.macros]
             errors.add(doc.at("fields", name, "default"), f"default '{default}' does not fit a "
-                       f"{ftype} field (only: {', '.join(DEFAULT_MACROS[default])})")
-    if ftype in COMPUTED_TYPES and ("default" in spec or spec.get("required")):
+                       f"{ftype} field (only: {', '.join(fitting)})")
+    if types[ftype].computed and ("default" in spec or spec.get("required")):
         errors.add(doc.key_at("fields", name), f"a {ftype} field is computed: it takes no "
                    "'default' and cannot be 'required'")
     low, high = spec.get("min"), spec.get("max")

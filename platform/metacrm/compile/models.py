@@ -16,9 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import Schema
 
-from ..definitions import SYSTEM_FIELD_TYPES, Catalog, EntityDef, FieldDef, RuleDef
+from ..definitions import NO_TEXT, SYSTEM_FIELD_TYPES, Catalog, EntityDef, FieldDef, RuleDef
 from ..expressions import Expression, parse_expression
-from ..fieldtypes import decimal_scale, field_output_converter, output_converter
 from .locks import ChainLock, StateLock, compile_chain_locks, compile_state_locks
 from .payloads import compile_payload_schema
 from .tables import link_table_name
@@ -117,8 +116,9 @@ class EntityModel:
     @cached_property
     def decimal_quanta(self) -> dict[str, Decimal]:
         """Per decimal field, the unit of its last digit (0.01 for money)."""
-        return {f.name: Decimal(1).scaleb(-decimal_scale(f)) for f in self.entity.fields.values()
-                if f.value_type in ("decimal", "money", "percent")}
+        types = self.catalog.field_types
+        return {f.name: Decimal(1).scaleb(-scale(f)) for f in self.entity.fields.values()
+                if (scale := types.of(f).scale) is not None}
 
     @cached_property
     def empty_rollups(self) -> dict[str, int]:
@@ -176,10 +176,12 @@ def compile_models(catalog: Catalog, metadata: sa.MetaData) -> dict[str, EntityM
 
 def _model(catalog: Catalog, metadata: sa.MetaData, entity: EntityDef,
            incoming: list[IncomingReference], feeds: list[RollupFeed]) -> EntityModel:
+    types = catalog.field_types
     converters: dict[str, Callable[[Any], Any] | None] = {
-        name: output_converter(kind) for name, kind in SYSTEM_FIELD_TYPES.items()
+        name: types.output_converter(FieldDef(name, kind, NO_TEXT))
+        for name, kind in SYSTEM_FIELD_TYPES.items()
     }
-    converters.update({f.name: field_output_converter(f) for f in entity.fields.values()})
+    converters.update({f.name: types.output_converter(f) for f in entity.fields.values()})
     rules = [
         CompiledRule(rule, parse_expression(rule.check),
                      parse_expression(rule.when) if rule.when else None)

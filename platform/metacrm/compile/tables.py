@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..definitions import Catalog, EntityDef, FieldDef, Location
-from ..fieldtypes import ID_TYPE, UtcDateTime, column_type
+from ..fieldtypes import ID_TYPE, FieldTypes, UtcDateTime
 from .system_tables import USERS_TABLE, add_system_tables
 
 NAMING_CONVENTION = {
@@ -33,7 +33,7 @@ def compile_tables(catalog: Catalog) -> sa.MetaData:
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     add_system_tables(metadata)
     for entity in catalog.entities.values():
-        _entity_table(metadata, entity)
+        _entity_table(metadata, entity, catalog.field_types)
     for entity in catalog.entities.values():
         for field in entity.fields.values():
             if field.type == "multi_reference":
@@ -74,11 +74,11 @@ def _system_columns() -> list[sa.Column]:
 SYSTEM_COLUMNS = tuple(c.name for c in _system_columns())
 
 
-def _entity_table(metadata: sa.MetaData, entity: EntityDef) -> sa.Table:
+def _entity_table(metadata: sa.MetaData, entity: EntityDef, types: FieldTypes) -> sa.Table:
     columns = _system_columns()
     for field in entity.fields.values():
         if field.stored:
-            columns.append(_field_column(field))
+            columns.append(_field_column(field, types))
     table = sa.Table(entity.name, metadata, *columns, info={"entity": entity})
     live = table.c.deleted_at.is_(None)
     for index in entity_indexes(entity):
@@ -96,7 +96,7 @@ def entity_indexes(entity: EntityDef) -> list[PlannedIndex]:
     for field in entity.fields.values():
         if not field.stored:
             continue
-        if field.unique or field.type == "autonumber":
+        if field.unique or field.type == "autonumber":  # numbered codes never repeat
             automatic.append(((field.name,), True, None, field.location))
         elif (field.indexed or field.type in ("reference", "user")) and field.name not in leading:
             # A declared index that starts with the column already serves it.
@@ -128,13 +128,15 @@ def _index(table: sa.Table, columns: list[str], *, name: str, unique: bool = Fal
     sa.Index(name, *[table.c[c] for c in columns], unique=unique, **where)
 
 
-def _field_column(field: FieldDef) -> sa.Column:
+def _field_column(field: FieldDef, types: FieldTypes) -> sa.Column:
     args: list = []
-    if field.type == "reference" and field.to:
+    kind = types.of(field)
+    if kind.references == "record" and field.to:
         args.append(sa.ForeignKey(f"{field.to}.id"))
-    elif field.type == "user":
+    elif kind.references == "user":
         args.append(sa.ForeignKey(f"{USERS_TABLE}.id"))
-    return sa.Column(field.name, column_type(field), *args, nullable=True, info={"field": field})
+    return sa.Column(field.name, kind.column(field), *args, nullable=True,
+                     info={"field": field})
 
 
 def _link_table(metadata: sa.MetaData, entity: EntityDef, field: FieldDef) -> None:

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .entities import EntityDef, EntityExtension, OptionSetDef, OptionSetExtension
 from .roles import RoleDef, RoleExtension
 from .texts import UNKNOWN, Label, Location
 from .workflows import ApprovalDef, WorkflowDef
+
+if TYPE_CHECKING:
+    from ..fieldtypes import FieldTypes
+
+
+def _builtin_field_types() -> FieldTypes:
+    # Imported here: the field types' modules import these definitions.
+    from ..fieldtypes import builtin_field_types
+    return builtin_field_types()
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,8 @@ class Catalog:
     roles: Mapping[str, RoleDef] = field(default_factory=dict)
     workflows: Mapping[str, WorkflowDef] = field(default_factory=dict)
     approvals: Mapping[str, ApprovalDef] = field(default_factory=dict)
+    # The field types the definitions were checked against (built-in and plugins').
+    field_types: FieldTypes = field(default_factory=_builtin_field_types, compare=False)
 
     def workflow_of(self, entity: str) -> WorkflowDef | None:
         """The workflow attached to ``entity`` (at most one)."""

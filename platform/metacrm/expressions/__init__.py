@@ -10,7 +10,7 @@ only the values it is given: nothing reaches Python.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,13 +55,16 @@ def parse_expression(source: str) -> Expression:
 
 
 def check_expression(source: str, field_types: Mapping[str, str],
-                     result: str | None = None) -> Expression:
+                     result: str | None = None,
+                     kinds: Callable[[str], str] = expression_type) -> Expression:
     """Parse ``source`` and check it against the fields' value types (``money``,
     ``multi_choice``…); ``result`` is the expression type it must have (``bool`` for
-    a rule or a guard). ExpressionError says what is wrong and at which column."""
+    a rule or a guard). ``kinds`` gives a value type's expression type (the platform's
+    field types, which plugins may add to). ExpressionError says what is wrong and at
+    which column."""
     try:
         expression = parse_expression(source)
-        types = {name: expression_type(kind) for name, kind in field_types.items()}
+        types = {name: kinds(kind) for name, kind in field_types.items()}
         types.update(BUILTIN_TYPES)
         checked = check_types(expression.tree, types)
     except ExpressionError as exc:

@@ -8,6 +8,7 @@ places, half-up (四舍五入) unless the field says ``rounding: half_even``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from fractions import Fraction
@@ -36,24 +37,68 @@ def expression_type(value_type: str) -> str:
 
 
 def to_expression(value: Any, value_type: str) -> Any:
-    """A field's Python value as an expression sees it."""
+    """A field's Python value as an expression sees it (a built-in ``value_type``; a
+    field type of a plugin names its own converter, one of the ``*_in`` below)."""
     if value is None:
         return None
-    if value_type in DECIMAL_KINDS or isinstance(value, Decimal):
-        return Fraction(value) if not isinstance(value, str) else Fraction(Decimal(value))
-    if value_type == "date" or (type(value) is date):
-        if isinstance(value, str):
-            value = date.fromisoformat(value)
-        return datetime.combine(value, time(), tzinfo=UTC)
-    if value_type == "datetime" or isinstance(value, datetime):
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    if value_type == "json":
-        return _json(value)
+    return _INTO.get(value_type, value_in)(value)
+
+
+def value_in(value: Any) -> Any:
+    """A value as an expression sees it, whatever field it comes from."""
+    if isinstance(value, Decimal):
+        return number_in(value)
+    if type(value) is date:
+        return date_in(value)
+    if isinstance(value, datetime):
+        return datetime_in(value)
     if isinstance(value, (list, tuple)):
         return [to_expression(item, "") for item in value]
     return value
+
+
+def number_in(value: Any) -> Any:
+    """An exact number (decimal, money, percent) as an exact fraction."""
+    if value is None:
+        return None
+    return Fraction(value) if not isinstance(value, str) else Fraction(Decimal(value))
+
+
+def date_in(value: Any) -> Any:
+    """A date as the timestamp of its midnight in UTC."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return number_in(value)
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return datetime.combine(value, time(), tzinfo=UTC)
+
+
+def datetime_in(value: Any) -> Any:
+    """A moment in UTC (without an offset it is taken as UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return number_in(value)
+    if type(value) is date:
+        return date_in(value)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def json_in(value: Any) -> Any:
+    """Any JSON value; its numbers exact as their text says."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return number_in(value)
+    if type(value) is date:
+        return date_in(value)
+    if isinstance(value, datetime):
+        return datetime_in(value)
+    return _json(value)
 
 
 def _json(value: Any) -> Any:
@@ -79,27 +124,66 @@ def to_field(kind: str, value: Any, places: int | None = None,
     if value is None:
         return None
     if kind in DECIMAL_KINDS:
-        return round_to(_number(value, kind), places if places is not None else 2, rounding)
-    if kind in ("integer", "reference", "user"):
-        number = _number(value, kind)
-        if type(number) is Fraction:
-            number = int(round_to(number, 0, rounding))
-        return checked_int(number)
-    if kind == "boolean":
-        if type(value) is not bool:
-            raise EvaluationError(f"the result is a {type_name(value)}, not true or false")
-        return value
-    if kind == "multi_reference":
-        return [to_field("integer", item) for item in _list(value, kind)]
-    if kind == "multi_choice":
-        return [to_field("string", item) for item in _list(value, kind)]
-    if kind == "json":
-        return _plain(value)
-    if kind in ("date", "datetime"):
-        if type(value) is not datetime:
-            raise EvaluationError(f"the result is a {type_name(value)}, not a timestamp")
-        moment = value.astimezone(UTC)
-        return moment.date() if kind == "date" else moment
+        return decimal_out(value, places if places is not None else 2, rounding)
+    return _OUT.get(kind, text_out)(value, rounding)
+
+
+def decimal_out(value: Any, places: int, rounding: str = "half_up") -> Any:
+    """An exact number rounded once to ``places`` digits after the point."""
+    if value is None:
+        return None
+    return round_to(_number(value, "decimal"), places, rounding)
+
+
+def integer_out(value: Any, rounding: str = "half_up") -> Any:
+    if value is None:
+        return None
+    number = _number(value, "integer")
+    if isinstance(number, Fraction):
+        number = int(round_to(number, 0, rounding))
+    return checked_int(number)
+
+
+def boolean_out(value: Any, rounding: str = "half_up") -> Any:
+    if value is None:
+        return None
+    if type(value) is not bool:
+        raise EvaluationError(f"the result is a {type_name(value)}, not true or false")
+    return value
+
+
+def id_list_out(value: Any, rounding: str = "half_up") -> Any:
+    if value is None:
+        return None
+    return [integer_out(item) for item in _list(value, "list")]
+
+
+def text_list_out(value: Any, rounding: str = "half_up") -> Any:
+    if value is None:
+        return None
+    return [text_out(item) for item in _list(value, "list")]
+
+
+def json_out(value: Any, rounding: str = "half_up") -> Any:
+    return None if value is None else _plain(value)
+
+
+def date_out(value: Any, rounding: str = "half_up") -> Any:
+    moment = datetime_out(value)
+    return None if moment is None else moment.date()
+
+
+def datetime_out(value: Any, rounding: str = "half_up") -> Any:
+    if value is None:
+        return None
+    if type(value) is not datetime:
+        raise EvaluationError(f"the result is a {type_name(value)}, not a timestamp")
+    return value.astimezone(UTC)
+
+
+def text_out(value: Any, rounding: str = "half_up") -> Any:
+    if value is None:
+        return None
     if type(value) in (str, int, bool) or type(value) is Fraction:
         from .functions import BUILTINS
         return BUILTINS["string"].impl(value)
@@ -130,3 +214,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(key): _plain(item) for key, item in value.items()}
     return value
+
+
+# The built-in kinds' converters, by kind (field types name theirs directly).
+_INTO: dict[str, Callable[[Any], Any]] = {
+    **dict.fromkeys(DECIMAL_KINDS, number_in), "date": date_in, "datetime": datetime_in,
+    "json": json_in}
+_OUT: dict[str, Callable[..., Any]] = {
+    "integer": integer_out, "reference": integer_out, "user": integer_out,
+    "boolean": boolean_out, "multi_reference": id_list_out, "multi_choice": text_list_out,
+    "json": json_out, "date": date_out, "datetime": datetime_out}

@@ -30,6 +30,7 @@ from ..definitions import (
     WorkflowDef,
 )
 from ..errors import ErrorCollector
+from ..fieldtypes import FieldTypes, builtin_field_types
 from .documents import Document, display_path, load_yaml
 from .schema import MANIFEST, document_kind, validate_document
 
@@ -43,7 +44,8 @@ DEFINITION_FOLDERS = ("entities", "roles", "workflows")
 RESERVED_FOLDERS = ("forms", "reports")
 
 
-def read_bundle(folder: str | Path, errors: ErrorCollector) -> BundleDefs | None:
+def read_bundle(folder: str | Path, errors: ErrorCollector,
+                types: FieldTypes | None = None) -> BundleDefs | None:
     root = Path(folder)
     manifest_path = root / MANIFEST_FILE
     if not manifest_path.is_file():
@@ -68,11 +70,14 @@ def read_bundle(folder: str | Path, errors: ErrorCollector) -> BundleDefs | None
         for path in sorted((root / folder_name).rglob("*.y*ml")):
             errors.add(Location(display_path(path)), f"{folder_name}/ definitions are not "
                        "supported by this version of metacrm yet")
-    return build_bundle(manifest, documents, errors)
+    return build_bundle(manifest, documents, errors, types)
 
 
 def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
-                 errors: ErrorCollector) -> BundleDefs:
+                 errors: ErrorCollector, types: FieldTypes | None = None) -> BundleDefs:
+    """The definitions of ``documents``; fields may have the ``types`` (the built-in
+    ones by default)."""
+    types = types if types is not None else builtin_field_types()
     entities: list[EntityDef] = []
     optionsets: list[OptionSetDef] = []
     entity_extensions: list[EntityExtension] = []
@@ -83,14 +88,14 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
     approvals: list[ApprovalDef] = []
     for doc in documents:
         kind = document_kind(doc, errors)
-        if kind is None or not validate_document(doc, kind, errors):
+        if kind is None or not validate_document(doc, kind, errors, types.names):
             continue
         if kind == "entity":
-            entity, inline = build_entity(doc, manifest.name, errors)
+            entity, inline = build_entity(doc, manifest.name, errors, types)
             entities.append(entity)
             optionsets.extend(inline)
         elif kind == "extend":
-            extension, inline = build_entity_extension(doc, manifest.name, errors)
+            extension, inline = build_entity_extension(doc, manifest.name, errors, types)
             entity_extensions.append(extension)
             optionsets.extend(inline)
         elif kind == "optionset":
@@ -114,9 +119,9 @@ CUSTOMIZATIONS_BUNDLE = "customizations"
 
 
 def customization_bundle(stored: Iterable[tuple[int, dict[str, Any]]],
-                         errors: ErrorCollector) -> BundleDefs:
+                         errors: ErrorCollector, types: FieldTypes | None = None) -> BundleDefs:
     """Runtime customizations, as one more bundle loaded after all others."""
     manifest = BundleManifest(CUSTOMIZATIONS_BUNDLE, "0", Label.of("Customizations"),
                               location=Location("customizations"))
     documents = [Document(data, f"customization #{cid}", 0) for cid, data in stored]
-    return build_bundle(manifest, documents, errors)
+    return build_bundle(manifest, documents, errors, types)

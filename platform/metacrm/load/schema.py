@@ -39,11 +39,23 @@ def _schema_document() -> dict[str, Any]:
 
 
 @cache
-def _validator(kind: str) -> jsonschema.Draft202012Validator:
+def _validator(kind: str, field_types: tuple[str, ...] | None = None
+               ) -> jsonschema.Draft202012Validator:
     # The schema has no recursion, so every $ref can be inlined once: resolving
     # references is most of what jsonschema spends its time on.
-    defs = _schema_document()["$defs"]
+    defs = _with_field_types(_schema_document()["$defs"], field_types)
     return jsonschema.Draft202012Validator(_inline(defs[kind], defs))
+
+
+def _with_field_types(defs: dict[str, Any], field_types: tuple[str, ...] | None
+                      ) -> dict[str, Any]:
+    """The definitions with a field's ``type`` one of ``field_types`` (the platform's
+    registry, plugins' types included) instead of the built-in list."""
+    if field_types is None:
+        return defs
+    field = dict(defs["field"])
+    field["properties"] = dict(field["properties"], type={"enum": list(field_types)})
+    return dict(defs, field=field)
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -92,23 +104,27 @@ def document_kind(doc: Document, errors: ErrorCollector) -> str | None:
 
 
 @cache
-def _fast_check(kind: str) -> Callable[[Any], Any]:
+def _fast_check(kind: str, field_types: tuple[str, ...] | None = None) -> Callable[[Any], Any]:
     # Compiled to Python code: ~2x faster on valid documents, which is nearly
     # all of them. jsonschema stays the judge whenever a document fails, for
     # its complete, positioned error reports.
-    schema = dict(_validator(kind).schema, **{"$schema": "http://json-schema.org/draft-07/schema#"})
+    schema = dict(_validator(kind, field_types).schema,
+                  **{"$schema": "http://json-schema.org/draft-07/schema#"})
     return fastjsonschema.compile(schema)
 
 
-def validate_document(doc: Document, kind: str, errors: ErrorCollector) -> bool:
-    """Collect every schema violation of ``doc``; True when there is none."""
+def validate_document(doc: Document, kind: str, errors: ErrorCollector,
+                      field_types: tuple[str, ...] | None = None) -> bool:
+    """Collect every schema violation of ``doc``; True when there is none. A field's
+    type is one of ``field_types`` (default: the built-in types)."""
     try:
-        _fast_check(kind)(doc.data)
+        _fast_check(kind, field_types)(doc.data)
         return True
     except fastjsonschema.JsonSchemaException:
         pass
     found = False
-    for error in sorted(_validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+    for error in sorted(_validator(kind, field_types).iter_errors(doc.data),
+                        key=lambda e: list(map(str, e.absolute_path))):
         found = True
         _report(doc, error, errors)
     return not found

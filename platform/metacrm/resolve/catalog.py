@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from ..build.entities import TEXT_TYPES
 from ..definitions import (
     BundleDefs,
     Catalog,
@@ -22,7 +21,8 @@ from ..definitions import (
     OptionSetDef,
 )
 from ..errors import ErrorCollector, did_you_mean
-from ..expressions import ExpressionError, check_expression, expression_type
+from ..expressions import ExpressionError, check_expression
+from ..fieldtypes import FieldTypes, builtin_field_types
 from .literals import literal_problem, unfit_literal
 from .ownership import check_ownership, extend_ownership
 from .roles import check_roles, resolve_roles
@@ -31,10 +31,13 @@ from .workflows import check_workflows, initial_state, merge_named
 
 
 def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
-                    hooks: frozenset[str] = frozenset()) -> Catalog:
+                    hooks: frozenset[str] = frozenset(),
+                    field_types: FieldTypes | None = None) -> Catalog:
     """The merged, checked catalog; ``hooks`` are the "<plugin>.<hook>" names that
-    the loaded plugins offer (actions may name only those)."""
+    the loaded plugins offer (actions may name only those), ``field_types`` the types
+    fields may have (the built-in ones unless a plugin adds some)."""
     bundles = list(bundles)
+    types = field_types if field_types is not None else builtin_field_types()
     _check_bundle_order(bundles, errors)
     optionsets: dict[str, OptionSetDef] = {}
     entities: dict[str, EntityDef] = {}
@@ -48,11 +51,11 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
         for extension in bundle.entity_extensions:
             _extend_entity(entities, extension, errors)
     for name in _children_first(entities):
-        entities[name] = _resolve_rollups(entities, optionsets, entities[name], errors)
+        entities[name] = _resolve_rollups(entities, optionsets, entities[name], errors, types)
     roles = resolve_roles(bundles, errors)
     catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets, roles,
                       merge_named(bundles, "workflows", errors),
-                      merge_named(bundles, "approvals", errors))
+                      merge_named(bundles, "approvals", errors), field_types=types)
     for entity in entities.values():
         check_entity(catalog, entity, errors)
         check_ownership(catalog, entity, errors)
@@ -168,7 +171,8 @@ _ORDERABLE = _SUMMABLE + ("date", "datetime", "string", "autonumber")
 
 
 def _resolve_rollups(entities: dict[str, EntityDef], optionsets: dict[str, OptionSetDef],
-                     entity: EntityDef, errors: ErrorCollector) -> EntityDef:
+                     entity: EntityDef, errors: ErrorCollector, types: FieldTypes
+                     ) -> EntityDef:
     """Check each rollup's source and give it the type of its result."""
     fields = dict(entity.fields)
     for field in entity.fields.values():
@@ -210,7 +214,7 @@ def _resolve_rollups(entities: dict[str, EntityDef], optionsets: dict[str, Optio
                 errors.add(field.location, f"{where}: 'where' names unknown field "
                            f"'{child_name}.{name}'{did_you_mean(name, child.fields)}")
                 continue
-            problem = literal_problem(child.fields[name], wanted, optionsets)
+            problem = literal_problem(child.fields[name], wanted, optionsets, types)
             if problem:
                 errors.add(field.location, f"{where}: 'where' {name}: {problem}")
         fields[field.name] = replace(field, result=result)
@@ -237,8 +241,8 @@ def check_entity(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) ->
         for name in index.fields:
             known(name, index.location, "index")
     for name in entity.search:
-        if known(name, entity.location, "search") and names[name] not in TEXT_TYPES + (
-                "autonumber", "choice"):
+        if known(name, entity.location, "search") and not catalog.field_types[
+                names[name]].textual:
             errors.add(entity.location, f"search: '{name}' is a {names[name]} field; text "
                        "search needs text fields")
     if entity.title:
@@ -250,8 +254,9 @@ def check_entity(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) ->
             known(rule.field, rule.location, f"rule '{rule.name}'", stored=False)
         for part in (rule.when, rule.check):
             if part:
-                _check_expression(part, names, rule.location, f"rule '{rule.name}'", errors)
-    _check_formulas(entity, names, errors)
+                _check_expression(part, names, rule.location, f"rule '{rule.name}'", errors,
+                                  catalog.field_types)
+    _check_formulas(entity, names, errors, catalog.field_types)
 
 
 def _check_field(catalog: Catalog, entity: EntityDef, field: FieldDef,
@@ -260,13 +265,14 @@ def _check_field(catalog: Catalog, entity: EntityDef, field: FieldDef,
     if field.to is not None and field.to not in catalog.entities:
         errors.add(field.location, f"{where}: unknown entity '{field.to}'"
                    f"{did_you_mean(field.to, catalog.entities)}")
-    for bound in ("min", "max"):
+    # A bound on a type without bounds was refused where it was written (build).
+    for bound in ("min", "max") if catalog.field_types[field.type].bounded else ():
         value = getattr(field, bound)
-        if value is not None and (problem := unfit_literal(field, value)):
+        if value is not None and (problem := unfit_literal(field, value, catalog.field_types)):
             errors.add(field.location, f"{where}: {bound} {problem}")
     if field.default is not None and not (isinstance(field.default, str)
                                           and field.default.startswith("$")):
-        problem = unfit_literal(field, field.default)
+        problem = unfit_literal(field, field.default, catalog.field_types)
         if problem:
             errors.add(field.location, f"{where}: default {problem}")
     if field.options is not None:
@@ -283,20 +289,22 @@ def _check_field(catalog: Catalog, entity: EntityDef, field: FieldDef,
 
 
 def _check_expression(source: str, names: dict[str, str], where: Location, what: str,
-                      errors: ErrorCollector) -> None:
+                      errors: ErrorCollector, types: FieldTypes) -> None:
     try:
-        check_expression(source, names, result="bool")
+        check_expression(source, names, result="bool", kinds=types.expression_type)
     except ExpressionError as exc:
         errors.add(where, f"{what}: {exc}")
 
 
-def _check_formulas(entity: EntityDef, names: dict[str, str], errors: ErrorCollector) -> None:
+def _check_formulas(entity: EntityDef, names: dict[str, str], errors: ErrorCollector,
+                    types: FieldTypes) -> None:
     formulas = {f.name: f for f in entity.fields.values() if f.type == "formula"}
     depends: dict[str, set[str]] = {}
     for field in formulas.values():
         try:
             expression = check_expression(field.expression or "", names,
-                                          result=expression_type(field.value_type))
+                                          result=types.of(field).expression_type,
+                                          kinds=types.expression_type)
         except ExpressionError as exc:
             errors.add(field.location, f"formula '{entity.name}.{field.name}': {exc}")
             continue

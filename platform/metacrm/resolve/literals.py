@@ -8,23 +8,17 @@ from typing import Any
 
 from ..definitions import CURRENT_USER, EntityDef, FieldDef, OptionSetDef
 from ..errors import did_you_mean
-from ..values import parse_text
+from ..fieldtypes import FieldTypes
 
 
-def unfit_literal(field: FieldDef, value: object) -> str | None:
+def unfit_literal(field: FieldDef, value: object, types: FieldTypes) -> str | None:
     """Why ``value`` (or each value of a list) cannot be a value of ``field``, or None."""
-    kind = field.value_type
+    kind = types.of(field)
     for item in value if isinstance(value, (list, tuple)) else [value]:
         if item is None:
             continue
-        if kind == "boolean":
-            if not isinstance(item, bool):
-                return f"{item!r} is not true or false"
-            continue
-        if kind in ("json", "multi_choice", "multi_reference"):
-            continue
         try:
-            parse_text(kind, str(item))
+            kind.literal(item)
         except ValueError as exc:
             return str(exc)
     return None
@@ -41,8 +35,8 @@ def not_an_option(optionset: OptionSetDef | None, value: object) -> str | None:
 
 
 def literal_problem(field: FieldDef, value: object,
-                    optionsets: Mapping[str, OptionSetDef]) -> str | None:
-    return unfit_literal(field, value) or not_an_option(optionsets.get(field.options or ""),
+                    optionsets: Mapping[str, OptionSetDef], types: FieldTypes) -> str | None:
+    return unfit_literal(field, value, types) or not_an_option(optionsets.get(field.options or ""),
                                                         value)
 
 
@@ -50,7 +44,7 @@ def literal_problem(field: FieldDef, value: object,
 
 
 def condition_problems(entity: EntityDef, conditions: Mapping[str, Any],
-                       optionsets: Mapping[str, OptionSetDef],
+                       optionsets: Mapping[str, OptionSetDef], types: FieldTypes,
                        entities: Mapping[str, EntityDef] | None = None,
                        current_user: bool = False) -> list[str]:
     """What is wrong with ``{field: value or [values]}`` conditions on ``entity``.
@@ -63,7 +57,8 @@ def condition_problems(entity: EntityDef, conditions: Mapping[str, Any],
         owner: EntityDef | None = entity
         for step in steps:
             reference = owner.fields.get(step) if owner else None
-            if entities is None or reference is None or reference.type != "reference":
+            if entities is None or reference is None or types.of(
+                    reference).references != "record" or not reference.stored:
                 problems.append(f"'{step}' in '{path}' is not a reference field of "
                                 f"'{owner.name if owner else entity.name}'")
                 owner = None
@@ -75,18 +70,20 @@ def condition_problems(entity: EntityDef, conditions: Mapping[str, Any],
         if field is None:
             problems.append(f"unknown field '{owner.name}.{name}'"
                             f"{did_you_mean(name, owner.fields)}")
-        elif not field.stored or field.value_type in ("json", "multi_choice"):
+        elif not field.stored or types.of(field).item_type is not None or types.of(
+                field).ordering == "none":
             problems.append(f"'{name}' is a {field.type} field: conditions compare single "
                             "values")
         else:
             values = list(wanted) if isinstance(wanted, (list, tuple)) else [wanted]
-            if CURRENT_USER in values and not (current_user and field.type == "user"):
+            if CURRENT_USER in values and not (current_user
+                                               and types.of(field).references == "user"):
                 problems.append(f"{name}: $user compares a user field with the caller, in a "
                                 "role's where" if current_user else
                                 f"{name}: $user is only for a role's where")
                 continue
             rest = [v for v in values if v != CURRENT_USER]
-            problem = literal_problem(field, rest, optionsets) if rest else None
+            problem = literal_problem(field, rest, optionsets, types) if rest else None
             if problem:
                 problems.append(f"{name}: {problem}")
     return problems

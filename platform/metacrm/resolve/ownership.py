@@ -128,7 +128,7 @@ def _check_pool(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) -> 
             elif field.computed or not field.stored or name == entity.owned_by:
                 errors.add(at, f"pool {key}: '{name}' cannot be set here")
             else:
-                problem = literal_problem(field, value, catalog.optionsets)
+                problem = literal_problem(field, value, catalog.optionsets, catalog.field_types)
                 if problem:
                     errors.add(at, f"pool {key}: {name}: {problem}")
     if pool.assigned_at is not None:
@@ -176,7 +176,8 @@ def _check_carry(catalog: Catalog, entity: EntityDef, carry: Any,
 
 def _conditions(catalog: Catalog, entity: EntityDef, conditions: Any, location: Location,
                 what: str, errors: ErrorCollector) -> None:
-    for problem in condition_problems(entity, conditions, catalog.optionsets):
+    for problem in condition_problems(entity, conditions, catalog.optionsets,
+                                      catalog.field_types):
         errors.add(location, f"{what}: {problem}")
 
 

@@ -96,8 +96,8 @@ def _check_grant(role: RoleDef, grant: GrantDef, entity: EntityDef, catalog: Cat
     if grant.hold_limit is not None and entity.pool is None:
         errors.add(grant.at("hold_limit"), f"{what}: hold_limit needs a pool on "
                    f"'{entity.name}'")
-    for problem in condition_problems(entity, grant.where, optionsets, entities,
-                                      current_user=True):
+    for problem in condition_problems(entity, grant.where, optionsets, catalog.field_types,
+                                      entities, current_user=True):
         errors.add(grant.at("where"), f"{what} where: {problem}")
     for name, access in grant.fields.items():
         field = entity.fields.get(name)

@@ -4,10 +4,9 @@ actions, the state machine's shape (unreachable states, dead ends), approvers.""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-from ..build.entities import TEXT_TYPES
 from ..definitions import (
     ActionDef,
     ApprovalDef,
@@ -19,7 +18,7 @@ from ..definitions import (
     WorkflowDef,
 )
 from ..errors import ErrorCollector, did_you_mean
-from ..expressions import ExpressionError, check_expression, expression_type
+from ..expressions import ExpressionError, check_expression
 
 Named = TypeVar("Named", WorkflowDef, ApprovalDef)
 # Names a guard or a step condition may use besides the record's fields.
@@ -122,7 +121,8 @@ def _check_workflow(catalog: Catalog, entity: EntityDef, workflow: WorkflowDef,
         known(transition.pending, where, f"transition '{transition.name}': pending state")
         known(transition.rejected, where, f"transition '{transition.name}': rejected state")
         if transition.when:
-            _expression(transition.when, types, where, f"{label}: when", errors)
+            _expression(transition.when, types, where, f"{label}: when", errors,
+                        catalog.field_types.expression_type)
         for name in transition.requires:
             if name not in entity.fields:
                 errors.add(where, f"{label}: requires unknown field '{name}'"
@@ -241,15 +241,15 @@ def check_actions(catalog: Catalog, entity: EntityDef, actions: Iterable[ActionD
     for action in actions:
         where = action.location
         if action.kind == "set":
-            _check_values(entity, action.values, types, where, f"{label}: set", errors,
-                          protected)
+            _check_values(catalog, entity, action.values, types, where, f"{label}: set",
+                          errors, protected)
         elif action.kind == "create":
             target = catalog.entities.get(action.entity or "")
             if target is None:
                 errors.add(where, f"{label}: create: unknown entity '{action.entity}'"
                            f"{did_you_mean(action.entity or '', catalog.entities)}")
                 continue
-            _check_values(target, action.values, types, where,
+            _check_values(catalog, target, action.values, types, where,
                           f"{label}: create {target.name}", errors, None)
         elif action.kind == "notify":
             for recipient in action.to:
@@ -262,9 +262,10 @@ def check_actions(catalog: Catalog, entity: EntityDef, actions: Iterable[ActionD
                            "" if hooks else " (no plugin is loaded: METACRM_PLUGINS)"))
 
 
-def _check_values(target: EntityDef, values: Mapping[str, str], types: Mapping[str, str],
-                  where: Location, label: str, errors: ErrorCollector,
-                  protected: str | None) -> None:
+def _check_values(catalog: Catalog, target: EntityDef, values: Mapping[str, str],
+                  types: Mapping[str, str], where: Location, label: str,
+                  errors: ErrorCollector, protected: str | None) -> None:
+    field_types = catalog.field_types
     for name, source in values.items():
         field = target.fields.get(name)
         if field is None:
@@ -276,10 +277,11 @@ def _check_values(target: EntityDef, values: Mapping[str, str], types: Mapping[s
                        + ("the workflow's state" if name == protected else "computed") + ")")
             continue
         try:
-            check_expression(source, types, result=expression_type(field.value_type))
+            check_expression(source, types, result=field_types.of(field).expression_type,
+                             kinds=field_types.expression_type)
         except ExpressionError as exc:
             hint = ""
-            if source.isidentifier() and field.value_type in TEXT_TYPES + ("choice",):
+            if source.isidentifier() and field_types.of(field).textual:
                 hint = f" (to set the text, quote it: \"'{source}'\")"
             errors.add(where, f"{label}: {name}: {exc}{hint}")
 
@@ -342,7 +344,8 @@ def _check_approval(catalog: Catalog, approval: ApprovalDef, hooks: frozenset[st
             _check_approver(catalog, entity, step.escalate_to, step.location,
                             f"{label}: escalate_to", errors)
         if step.when:
-            _expression(step.when, types, step.location, f"{label}: when", errors)
+            _expression(step.when, types, step.location, f"{label}: when", errors,
+                        catalog.field_types.expression_type)
         for key, seconds in (("remind_after", step.remind_after),
                              ("escalate_after", step.escalate_after)):
             if seconds is not None and seconds > MAX_DEADLINE_DAYS * 86400:
@@ -379,8 +382,8 @@ def _check_approver(catalog: Catalog, entity: EntityDef, approver: ApproverDef,
 
 
 def _expression(source: str, types: Mapping[str, str], where: Location, what: str,
-                errors: ErrorCollector) -> None:
+                errors: ErrorCollector, kinds: Callable[[str], str]) -> None:
     try:
-        check_expression(source, types, result="bool")
+        check_expression(source, types, result="bool", kinds=kinds)
     except ExpressionError as exc:
         errors.add(where, f"{what}: {exc}")

@@ -53,7 +53,7 @@ def _evaluate(model: EntityModel, name: str, expression: Any, values: Mapping[st
               ctx: Context) -> Any:
     field = model.entity.fields[name]
     try:
-        return computed_value(field, expression.evaluate(values), ctx)
+        return computed_value(field, expression.evaluate(values), ctx, model.catalog.field_types)
     except EvaluationError as exc:
         raise Conflict(message("action_failed", ctx.locale, field=name,
                                expression=expression.source, reason=exc.located())) from None

@@ -16,14 +16,17 @@ from ..base.context import Context
 from ..base.problems import Invalid
 from ..compile.models import EntityModel
 from ..definitions import FieldDef
-from ..expressions import EmptyValue, EvaluationError, builtin_values, to_expression, to_field
-from ..fieldtypes import DEFAULT_STRING_LENGTH, NUMERIC_KINDS, decimal_scale, largest_value
+from ..expressions import EmptyValue, EvaluationError, builtin_values
+from ..fieldtypes import FieldTypes
+from ..fieldtypes.numbers import largest_value
 from ..i18n import message
 
 
 def expression_values(model: EntityModel, record: Mapping[str, Any], ctx: Context
                       ) -> dict[str, Any]:
-    values = {name: to_expression(record.get(name), kind) for name, kind in model.types.items()}
+    types = model.catalog.field_types
+    values = {name: types.to_expression(record.get(name), kind)
+              for name, kind in model.types.items()}
     values.update(builtin_values(ctx.now, ctx.user_id))
     return values
 
@@ -33,31 +36,34 @@ def apply_formulas(model: EntityModel, record: dict[str, Any], ctx: Context) -> 
     if not model.formulas:
         return
     values = expression_values(model, record, ctx)
+    types = model.catalog.field_types
     for field_def, expression in model.formulas:
         try:
-            result = computed_value(field_def, expression.evaluate(values), ctx)
+            result = computed_value(field_def, expression.evaluate(values), ctx, types)
         except EmptyValue:
             result = None  # a field it needs is empty (docs: "its value is empty")
         except EvaluationError as exc:
             raise Invalid({field_def.name: [message("formula_failed", ctx.locale,
                                                     reason=exc.located())]}) from None
         record[field_def.name] = result
-        values[field_def.name] = to_expression(result, field_def.value_type)
+        values[field_def.name] = types.to_expression(result, field_def.value_type)
 
 
-def computed_value(field: FieldDef, result: Any, ctx: Context) -> Any:
+def computed_value(field: FieldDef, result: Any, ctx: Context, types: FieldTypes) -> Any:
     """An expression's ``result`` as ``field`` stores it: rounded as the field says, and
     refused (Invalid, naming the field and its limit) when the column cannot hold it."""
-    kind = field.value_type
-    value = to_field(kind, result, decimal_scale(field) if kind in NUMERIC_KINDS else None,
-                     field.rounding)
-    if kind in NUMERIC_KINDS and value is not None and abs(value) > largest_value(field):
-        raise Invalid({field.name: [message("too_large", ctx.locale, value=value,
-                                            limit=largest_value(field))]})
-    if kind == "string" and value is not None:
-        limit = field.max_length or DEFAULT_STRING_LENGTH
-        if len(value) > limit:
-            raise Invalid({field.name: [message("max_length", ctx.locale, max=limit)]})
+    kind = types.of(field)
+    value = None if result is None else kind.to_field(result, field)
+    if value is None:
+        return None
+    if kind.scale is not None and kind.precision is not None:
+        largest = largest_value(kind.precision, kind.scale(field))
+        if abs(value) > largest:
+            raise Invalid({field.name: [message("too_large", ctx.locale, value=value,
+                                                limit=largest)]})
+    limit = kind.max_length(field) if kind.max_length is not None else None
+    if limit is not None and isinstance(value, str) and len(value) > limit:
+        raise Invalid({field.name: [message("max_length", ctx.locale, max=limit)]})
     return value
 
 

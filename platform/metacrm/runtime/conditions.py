@@ -13,7 +13,7 @@ from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.policy import Reach
 from ..definitions import CURRENT_USER
-from ..values import parse_text
+from ..fieldtypes import FieldType
 
 
 def where_condition(compiled: Compiled, model: EntityModel,
@@ -32,10 +32,15 @@ def _path_in(compiled: Compiled, model: EntityModel, path: list[str], values: It
         target = compiled.models[model.entity.fields[name].to or ""]
         inner = _path_in(compiled, target, path[1:], values, user_id)
         return model.table.c[name].in_(sa.select(target.table.c.id).where(inner))
-    return values_condition(model.table.c[name], model.types[name], values, user_id)
+    return values_condition(model.table.c[name], field_type(model, name), values, user_id)
 
 
-def values_condition(column: sa.ColumnElement, kind: str, values: Iterable[Any],
+def field_type(model: EntityModel, name: str) -> FieldType:
+    """The type of the value of field ``name`` (system fields included)."""
+    return model.catalog.field_types[model.types[name]]
+
+
+def values_condition(column: sa.ColumnElement, kind: FieldType, values: Iterable[Any],
                      user_id: int | None = None) -> sa.ColumnElement:
     """The column equals one of ``values`` (None stands for empty)."""
     wanted = list(values)
@@ -44,7 +49,7 @@ def values_condition(column: sa.ColumnElement, kind: str, values: Iterable[Any],
     return sa.or_(condition, column.is_(None)) if None in wanted else condition
 
 
-def _typed(kind: str, values: list[Any], user_id: int | None) -> list[Any]:
+def _typed(kind: FieldType, values: list[Any], user_id: int | None) -> list[Any]:
     """The values as the field holds them; ``$user`` is the user (none: no value)."""
     typed = [typed_literal(kind, v) for v in values if v is not None and v != CURRENT_USER]
     if CURRENT_USER in values and user_id is not None:
@@ -52,10 +57,9 @@ def _typed(kind: str, values: list[Any], user_id: int | None) -> list[Any]:
     return typed
 
 
-def typed_literal(kind: str, value: Any) -> Any:
+def typed_literal(kind: FieldType, value: Any) -> Any:
     """A value written in a definition, as a field of ``kind`` holds it."""
-    text = str(value).lower() if isinstance(value, bool) else str(value)
-    return parse_text(kind, text)
+    return kind.literal(value)
 
 
 def record_matches(model: EntityModel, record: Mapping[str, Any],
@@ -64,7 +68,7 @@ def record_matches(model: EntityModel, record: Mapping[str, Any],
     """Whether a record in memory meets plain (not dotted) conditions."""
     for name, values in conditions.items():
         wanted = list(values)
-        allowed = set(_typed(model.types[name], wanted, user_id))
+        allowed = set(_typed(field_type(model, name), wanted, user_id))
         if None in wanted:
             allowed.add(None)
         if record.get(name) not in allowed:

@@ -25,16 +25,19 @@ def missing_references(conn: sa.Connection, viewer: Viewer, model: EntityModel,
     (or not users). A record outside the writer's scope is reported exactly like
     one that does not exist."""
     compiled = viewer.compiled
+    types = model.catalog.field_types
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
         field_def = model.entity.fields.get(name)
-        if field_def is None or value is None or field_def.type not in (
-                "reference", "multi_reference", "user"):
+        if field_def is None or value is None:
+            continue
+        references = types.of(field_def).references
+        if references is None:
             continue
         wanted = set(value) if isinstance(value, list) else {value}
         if not wanted:
             continue
-        if field_def.type == "user":
+        if references == "user":
             # The caller was found when the request was authenticated: a field that
             # names them (`default: $user`, the common case) needs no query.
             found = {ctx.user_id} & wanted

@@ -26,7 +26,7 @@ from ..values import to_utc
 from .access import EntityAccess, Viewer
 from .audit import field_changes, write_audit
 from .computed import apply_formulas
-from .conditions import typed_literal, where_condition
+from .conditions import field_type, typed_literal, where_condition
 from .holdings import check_hold_limit, owner_column
 from .links import link_column, link_ids
 from .query import ListQuery
@@ -138,8 +138,8 @@ def release(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Co
 
 def typed_values(model: EntityModel, values: Mapping[str, Any]) -> dict[str, Any]:
     """Values written in a definition (``on_claim``, ``on_return``) as the fields hold them."""
-    return {name: value if value is None or model.types[name] in ("json", "multi_choice")
-            else typed_literal(model.types[name], value) for name, value in values.items()}
+    return {name: value if value is None else typed_literal(field_type(model, name), value)
+            for name, value in values.items()}
 
 
 def return_values(model: EntityModel, pool: PoolDef, owner: str) -> dict[str, Any]:

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from ..base.problems import BadQuery, Forbidden
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
-from ..values import TEXTUAL, json_value, parse_text
+from ..fieldtypes import FieldType, FieldTypes
+from ..values import json_value, parse_text
 from .access import Viewer
 from .sqlfunctions import json_items
 
@@ -31,9 +32,6 @@ MAX_LIMIT = 500
 MAX_IN_VALUES = 1000
 MAX_DEPTH = 4
 
-_ORDERED = ("integer", "decimal", "money", "percent", "date", "datetime", "reference", "user"
-            ) + TEXTUAL
-_MULTI = ("multi_choice", "multi_reference")
 
 
 @dataclass(frozen=True)
@@ -140,7 +138,7 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel, view
             errors.setdefault(name, []).append(str(exc))
     if "cursor" in single and "sort" not in errors:
         try:
-            query.after = _cursor(single["cursor"], query.sort)
+            query.after = _cursor(single["cursor"], query.sort, model.catalog.field_types)
         except ValueError as exc:
             errors.setdefault("cursor", []).append(str(exc))
     if errors:
@@ -202,7 +200,8 @@ def _path_condition(path: list[str], op: str, raw: str, model: EntityModel, view
         return _condition(model, name, kind, op, raw)
     field_def = model.entity.fields.get(name)
     models = viewer.compiled.models
-    if kind != "reference" or field_def is None or field_def.to not in models:
+    references = model.catalog.field_types[kind].references
+    if references != "record" or field_def is None or field_def.to not in models:
         raise ValueError(f"'{name}' is not a reference: '.' follows references only")
     target = models[field_def.to]
     _readable(target, viewer, name)
@@ -216,31 +215,32 @@ def _path_condition(path: list[str], op: str, raw: str, model: EntityModel, view
 
 def _condition(model: EntityModel, name: str, kind: str, op: str, raw: str
                ) -> sa.ColumnElement:
+    field_type = model.catalog.field_types[kind]
     if op == "isnull":
         empty = parse_text("boolean", raw)
-        if kind in _MULTI:
+        if field_type.item_type is not None:
             present = _multi_contains(model, name, kind, None)
             return ~present if empty else present
         column = model.table.c[name]
         return column.is_(None) if empty else column.is_not(None)
-    if kind in _MULTI:
-        return _multi_condition(model, name, kind, op, raw)
-    if kind == "json":
-        raise ValueError(f"'{name}' is a json field: only isnull applies")
+    if field_type.item_type is not None:
+        return _multi_condition(model, name, field_type, op, raw)
+    if field_type.operators == ("isnull",):
+        raise ValueError(f"'{name}' is a {kind} field: only isnull applies")
     column = model.table.c[name]
     if op == "in":
         items = [item for item in raw.split(",")]
         if len(items) > MAX_IN_VALUES:
             raise ValueError(f"at most {MAX_IN_VALUES} values in 'in'")
-        return column.in_([_typed(kind, item, name) for item in items])
+        return column.in_([_typed(field_type, item, name) for item in items])
     if op in ("contains", "startswith"):
-        if kind not in TEXTUAL:
+        if op not in field_type.operators:
             raise ValueError(f"'{op}' applies to text fields; '{name}' is a {kind} field")
         if op == "contains":
             return column.icontains(raw, autoescape=True)
         return column.istartswith(raw, autoescape=True)
-    value = _typed(kind, raw, name)
-    if op in ("gt", "gte", "lt", "lte") and kind not in _ORDERED:
+    value = _typed(field_type, raw, name)
+    if op not in field_type.operators:
         raise ValueError(f"'{op}' does not apply to a {kind} field")
     return {
         "eq": lambda: column == value, "ne": lambda: sa.or_(column != value, column.is_(None)),
@@ -249,31 +249,31 @@ def _condition(model: EntityModel, name: str, kind: str, op: str, raw: str
     }[op]()
 
 
-def _typed(kind: str, raw: str, name: str) -> Any:
+def _typed(kind: FieldType, raw: str, name: str) -> Any:
     try:
-        return parse_text(kind, raw)
+        return kind.parse(raw)
     except ValueError as exc:
         raise ValueError(f"{name}: {exc}") from None
 
 
-def _multi_condition(model: EntityModel, name: str, kind: str, op: str, raw: str
+def _multi_condition(model: EntityModel, name: str, field_type: FieldType, op: str, raw: str
                      ) -> sa.ColumnElement:
-    item_kind = "integer" if kind == "multi_reference" else "string"
+    kind = field_type.name
+    if op not in field_type.operators:
+        raise ValueError(f"'{op}' does not apply to a {kind} field; use "
+                         f"{', '.join(field_type.operators)}")
     if op in ("eq", "contains"):
-        return _multi_contains(model, name, kind, [_typed(item_kind, raw, name)])
+        return _multi_contains(model, name, kind, [_typed(field_type, raw, name)])
     if op == "ne":
-        return ~_multi_contains(model, name, kind, [_typed(item_kind, raw, name)])
-    if op == "in":
-        return _multi_contains(model, name, kind,
-                               [_typed(item_kind, item, name) for item in raw.split(",")])
-    raise ValueError(f"'{op}' does not apply to a {kind} field; use eq, ne, in, contains, "
-                     "isnull")
+        return ~_multi_contains(model, name, kind, [_typed(field_type, raw, name)])
+    return _multi_contains(model, name, kind,
+                           [_typed(field_type, item, name) for item in raw.split(",")])
 
 
 def _multi_contains(model: EntityModel, name: str, kind: str, values: list[Any] | None
                     ) -> sa.ColumnElement:
     """Records whose list holds any of ``values`` (or anything, for None)."""
-    if kind == "multi_reference":
+    if name in model.link_tables:
         link = model.link_tables[name]
         target = model.catalog.entities[model.entity.fields[name].to or ""]
         live = sa.table(target.name, sa.column("id"), sa.column("deleted_at"))
@@ -319,12 +319,13 @@ def _sort(raw: str | None, model: EntityModel, viewer: Viewer, default: Sequence
         kind = types.get(name)
         if kind is None:
             raise _unknown(name, model, viewer)
-        if kind in _MULTI or kind == "json":
+        ordering = model.catalog.field_types[kind].ordering
+        if ordering == "none":
             raise ValueError(f"cannot sort by '{name}', a {kind} field")
         if any(k.name == name for k in keys):
             raise ValueError(f"'{name}' is sorted twice")
         field_def = model.entity.fields.get(name)
-        if kind == "choice" and field_def is not None and field_def.options:
+        if ordering == "options" and field_def is not None and field_def.options:
             values = model.catalog.optionsets[field_def.options].values()
             ordinals = {value: rank for rank, value in enumerate(values)}
             column = sa.case(ordinals, value=model.table.c[name], else_=len(values))
@@ -337,7 +338,7 @@ def _sort(raw: str | None, model: EntityModel, viewer: Viewer, default: Sequence
     return keys
 
 
-def _cursor(raw: str, sort: list[SortKey]) -> list[Any]:
+def _cursor(raw: str, sort: list[SortKey], types: FieldTypes) -> list[Any]:
     try:
         padded = raw + "=" * (-len(raw) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -349,7 +350,8 @@ def _cursor(raw: str, sort: list[SortKey]) -> list[Any]:
         raise ValueError("the cursor belongs to another sort order: keep 'sort' the same "
                          "between pages")
     try:
-        return [None if v is None else parse_text(k.kind, str(v)) for k, v in zip(sort, values)]
+        return [None if v is None else types.parse(k.kind, str(v))
+                for k, v in zip(sort, values, strict=True)]
     except ValueError:
         raise ValueError("the cursor is damaged: pass back 'next_cursor' unchanged") from None
 
@@ -376,7 +378,7 @@ def _expand(raw: str, model: EntityModel, viewer: Viewer) -> list[list[str]]:
             kind = viewer.types(current).get(name)
             if kind is None:
                 raise _unknown(name, current, viewer)
-            if kind not in ("reference", "multi_reference", "user"):
+            if current.catalog.field_types[kind].references is None:
                 raise ValueError(f"'{name}' is a {kind} field; only references expand")
             field_def = current.entity.fields.get(name)
             current = models[field_def.to] if field_def is not None and field_def.to else None

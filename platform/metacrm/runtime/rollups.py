@@ -28,11 +28,11 @@ from ..base.problems import Invalid
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel, RollupFeed
 from ..definitions import FieldDef
-from ..fieldtypes import NUMERIC_KINDS, largest_value
+from ..fieldtypes.numbers import largest_value
 from ..i18n import message
 from .access import policy_for
 from .computed import apply_formulas, broken_rules, computed_value
-from .conditions import values_condition
+from .conditions import field_type, values_condition
 
 MAX_DEPTH = 4
 Parents = dict[str, set[int]]
@@ -134,7 +134,7 @@ def _aggregates(conn: sa.Connection, model: EntityModel, feed: RollupFeed, ids: 
     conditions = [parent_id.in_(ids), table.c.deleted_at.is_(None)]
     for name, wanted in (feed.field.where or {}).items():
         values = wanted if isinstance(wanted, list) else [wanted]
-        conditions.append(values_condition(table.c[name], model.types[name], values))
+        conditions.append(values_condition(table.c[name], field_type(model, name), values))
     aggregate = feed.field.aggregate or "max"
     if aggregate == "count":
         measures: list[Any] = [sa.func.count(table.c.id)]
@@ -149,8 +149,10 @@ def _aggregates(conn: sa.Connection, model: EntityModel, feed: RollupFeed, ids: 
     except sa.exc.OperationalError as exc:
         if "integer overflow" not in str(exc):  # SQLite's SUM of minor units past 64 bits
             raise
+        kind = model.catalog.field_types.of(feed.field)
+        limit = largest_value(kind.precision or 18, kind.scale(feed.field) if kind.scale else 0)
         raise Invalid({feed.field.name: [message("too_large", ctx.locale, value="…",
-                                                 limit=largest_value(feed.field))]}) from None
+                                                 limit=limit)]}) from None
     empty = 0 if aggregate in ("count", "sum") else None
     values: dict[int, Any] = {}
     for parent in ids:
@@ -158,16 +160,19 @@ def _aggregates(conn: sa.Connection, model: EntityModel, feed: RollupFeed, ids: 
         if row is None or row[0] is None:
             values[parent] = empty
         elif aggregate == "avg":
-            values[parent] = computed_value(feed.field, Fraction(row[0]) / row[1], ctx)
+            values[parent] = computed_value(feed.field, Fraction(row[0]) / row[1], ctx,
+                                            model.catalog.field_types)
         else:
-            values[parent] = _fitting(feed.field, row[0], ctx)
+            values[parent] = _fitting(model, feed.field, row[0], ctx)
     return values
 
 
-def _fitting(field: FieldDef, value: Any, ctx: Context) -> Any:
+def _fitting(model: EntityModel, field: FieldDef, value: Any, ctx: Context) -> Any:
     """A sum, min or max as its field holds it: a sum can outgrow its column."""
-    if field.value_type in ("integer", *NUMERIC_KINDS) and not isinstance(value, (date, str)):
-        return computed_value(field, Fraction(value), ctx)
+    types = model.catalog.field_types
+    if types.of(field).expression_type in ("int", "decimal") and not isinstance(
+            value, (date, str)):
+        return computed_value(field, Fraction(value), ctx, types)
     return value
 
 

@@ -21,14 +21,6 @@ from ..compile.models import EntityModel
 from ..definitions.entities import FieldDef
 from ..runtime.access import EntityAccess
 
-# The control each type gets (templates/ui/form.html draws them).
-CONTROLS: Mapping[str, str] = {
-    "string": "text", "email": "email", "phone": "tel", "url": "url", "text": "textarea",
-    "json": "textarea", "integer": "integer", "decimal": "decimal", "money": "decimal",
-    "percent": "decimal", "date": "date", "datetime": "datetime", "boolean": "checkbox",
-    "choice": "select", "reference": "reference", "user": "reference",
-    "multi_reference": "references",
-}
 _INTEGER = re.compile(r"-?\d{1,19}")
 _LOCAL_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d)?")
 
@@ -135,7 +127,8 @@ def form_fields(compiled: Compiled, fields: tuple[FieldDef, ...], values: Mappin
                             for o in compiled.catalog.optionsets[f.options].options)
         target = "users" if f.type == "user" else f.to
         found.append(FormField(
-            f, CONTROLS.get(f.type, "text"),
+            # The control is the field type's widget (templates/ui/form.html draws it).
+            f, compiled.catalog.field_types.of(f).widget,
             values[f.name] if isinstance(values.get(f.name), str) and f.name in errors
             else shown_value(f, values.get(f.name)),
             options, choices_url(target) if target and f.type != "choice" else None,

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from ..definitions import Catalog, EntityDef, FieldDef
-from ..fieldtypes import DEFAULT_STRING_LENGTH, decimal_scale
+from ..fieldtypes import SchemaEnv
 from .openapi_approvals import approval_paths, approval_schemas
 from .openapi_parts import (
     SECURITY,
@@ -37,14 +37,7 @@ from .openapi_workflows import (
 
 OPENAPI_VERSION = "3.1.0"
 MAX_BULK = 1000
-# Lengths of the columns behind text types without max_length (see fieldtypes.py).
-_TEXT_LENGTHS = {"string": DEFAULT_STRING_LENGTH, "email": 254, "phone": 40, "url": 2048}
-_DECIMALS = ("decimal", "money", "percent")
-_SIMPLE: dict[str, Schema] = {
-    "integer": {"type": "integer", "format": "int64"}, "boolean": {"type": "boolean"},
-    "date": {"type": "string", "format": "date"}, "autonumber": {"type": "string"},
-    "datetime": {"type": "string", "format": "date-time"}}
-_NUMBER_TEXT = r"^-?\d+(\.\d+)?$"
+_MOMENT: Schema = {"type": "string", "format": "date-time"}
 _SCHEMA_SUFFIXES = ("", "Create", "Update", "List")
 _DEFAULT_MACROS = {"$today": "today", "$now": "now", "$user": "the current user"}
 _FILTER_HELP = (
@@ -136,47 +129,17 @@ def _nullable(schema: Schema) -> None:
 
 def _value_schema(ctx: _Context, field: FieldDef, output: bool) -> Schema:
     """The JSON value of ``field`` as the API returns it (``output``) or accepts it."""
-    kind = field.value_type
-    schema: Schema
-    if kind in _TEXT_LENGTHS or kind == "text":
-        schema = {"type": "string"}
-        if field.max_length or kind in _TEXT_LENGTHS:
-            schema["maxLength"] = field.max_length or _TEXT_LENGTHS[kind]
-        if field.pattern:  # a definition's pattern must match the whole value
-            schema["pattern"] = f"^(?:{field.pattern})$"
-        if kind in ("email", "url"):
-            schema["format"] = "email" if kind == "email" else "uri"
-        if kind == "url":
-            schema.setdefault("pattern", "^https?://")
-    elif kind in _SIMPLE:
-        schema = dict(_SIMPLE[kind])
-    elif kind in _DECIMALS and output:
-        # The digits after the point that fieldtypes.output_converter writes.
-        scale = decimal_scale(field)
-        schema = {"type": "string", "pattern": rf"^-?\d+\.\d{{{scale}}}$" if scale else r"^-?\d+$"}
-    elif kind in _DECIMALS:  # numbers are accepted on input; minimum/maximum apply to them
-        schema = {"type": ["string", "number"], "pattern": _NUMBER_TEXT}
-    elif kind in ("choice", "multi_choice"):
-        optionset = ctx.catalog.optionsets.get(field.options or "")
-        schema = {"type": "string", "enum": list(optionset.values() if optionset else ())}
-        if kind == "multi_choice":
-            schema = {"type": "array", "items": schema}
-        schema["x-optionset"] = field.options
-    elif kind in ("reference", "user", "multi_reference"):  # ids, or records with ?expand=
-        target = ctx.names.get(field.to or "") if kind != "user" else "User"
-        # A $ref, never an inline copy: self- and mutual references stay finite.
-        schema = {"oneOf": [{"type": "integer"}, ref(target)]} if output and target else {
-            "type": "integer"}
-        if kind == "multi_reference":
-            schema = {"type": "array", "items": schema}
-    else:  # json, or a type added after this module: any JSON value
-        schema = {}
-    if kind == "integer" or (kind in _DECIMALS and not output):
-        bounds = (field.min, field.max) if kind != "percent" else (
-            0 if field.min is None else field.min, 100 if field.max is None else field.max)
-        schema.update((key, value) for key, value in zip(
-            ("minimum", "maximum"), bounds, strict=True) if value is not None)
-    return schema
+    return ctx.catalog.field_types.of(field).schema(field, output, _schema_env(ctx, field))
+
+
+def _schema_env(ctx: _Context, field: FieldDef) -> SchemaEnv:
+    """The option values and the referenced record's schema a field's schema names."""
+    optionset = ctx.catalog.optionsets.get(field.options or "")
+    references = ctx.catalog.field_types.of(field).references
+    target = "User" if references == "user" else ctx.names.get(field.to or "") if (
+        references == "record") else None
+    return SchemaEnv(options=optionset.values() if optionset else (),
+                     target=ref(target) if target else None)
 
 
 def _describe(ctx: _Context, schema: Schema, field: FieldDef, note: str = "") -> Schema:
@@ -270,7 +233,7 @@ def _list_parameters(ctx: _Context, entity: EntityDef, sort: tuple[str, ...],
     else:
         found = [*params("Limit", "Cursor"), *ordering, *_shape_parameters(entity),
                  *params("Count")]
-    found += [param(name, "query", dict(_SIMPLE["datetime"]) if name[-3:] == "_at" else {
+    found += [param(name, "query", dict(_MOMENT) if name[-3:] == "_at" else {
         "type": "integer"}) for name in _SYSTEM]
     found += [param(f.name, "query", _filter_schema(ctx, f), f"{f.label.get(ctx.lang)} equals "
                     f"this (other operators: `{f.name}__<op>`).")
@@ -281,15 +244,7 @@ def _list_parameters(ctx: _Context, entity: EntityDef, sort: tuple[str, ...],
 
 def _filter_schema(ctx: _Context, field: FieldDef) -> Schema:
     """The value of ``field=`` in a query string: one plain value, never null."""
-    kind = field.value_type
-    if kind in ("choice", "multi_choice"):
-        schema = _value_schema(ctx, field, output=False)
-        return schema["items"] if kind == "multi_choice" else schema
-    if kind in _DECIMALS:
-        return {"type": "string", "pattern": _NUMBER_TEXT}
-    if kind in ("boolean", "date", "datetime"):
-        return dict(_SIMPLE[kind])
-    return {"type": "integer"} if kind in ("integer", "reference", "user") else {"type": "string"}
+    return ctx.catalog.field_types.of(field).filter_schema(field, _schema_env(ctx, field))
 
 
 def _entity_paths(ctx: _Context, entity: EntityDef, tag: str, taken: set[str]) -> dict:
