@@ -46,7 +46,10 @@ def test_pages_api_answers_errors_and_static_files_carry_the_headers(crm, anonym
         "forbidden": session.post("/api/users", json={"username": "x"},
                                   headers={"X-CSRF-Token": session.csrf}),
         "not found": crm.get("/api/customer/999999"),
-        "no such path": anonymous.get("/nowhere"),
+        "no such path": anonymous.get("/no/such/path"),
+        # A stranger is sent to sign in whatever the page (nothing says what exists).
+        "a page, to a stranger": anonymous.get("/nowhere"),
+        "an unknown entity's page": session.get("/nowhere"),
         "a malformed body": crm.post("/api/customer", data=b"{",
                                      content_type="application/json"),
         "a stylesheet": anonymous.get("/static/login.css"),
@@ -55,6 +58,7 @@ def test_pages_api_answers_errors_and_static_files_carry_the_headers(crm, anonym
     assert statuses == {"sign-in page": 200, "redirect to sign in": 302, "landing page": 200,
                         "a list": 200, "the OpenAPI document": 200, "no credentials": 401,
                         "forbidden": 403, "not found": 404, "no such path": 404,
+                        "a page, to a stranger": 302, "an unknown entity's page": 404,
                         "a malformed body": 400, "a stylesheet": 200}
     for response in answers.values():
         assert_defended(response)
