@@ -26,7 +26,8 @@ def _literal(value: Any) -> bool:
 
 
 def _list_text(value: Any, field: FieldDef) -> str:
-    return "" if value is None else "yes" if value else "no"
+    # Marks, not words: a list reads the same in every language.
+    return "" if value is None else "✓" if value else "✗"
 
 
 def boolean_type() -> FieldType:

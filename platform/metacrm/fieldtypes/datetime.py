@@ -37,7 +37,10 @@ def _payload(field: FieldDef, lang: str, options: tuple[str, ...]) -> fields.Fie
 
 
 def _list_text(value: Any, field: FieldDef) -> str:
-    return "" if value is None else to_utc(value).strftime("%Y-%m-%d %H:%M UTC")
+    if value is None:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value  # API text
+    return to_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _read_cell(cell: Any, field: FieldDef) -> datetime:

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from flask_babel import gettext
 
 from ..compile.compiled import Compiled
 from ..definitions.entities import FieldDef
@@ -22,31 +19,10 @@ from ..definitions.entities import FieldDef
 Formatter = Callable[[Any], str]
 
 
-def _grouped(text: Any) -> str:
-    try:
-        number = Decimal(str(text))
-    except InvalidOperation:
-        return str(text)
-    exponent = number.as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return f"{number:,.{places}f}"
-
-
 def datetime_text(text: Any) -> str:
-    # "2026-12-03T02:36:58.935211+00:00" → "2026-12-03 02:36 UTC" (offsets are UTC)
+    """A moment of the API's (text or datetime) as the pages show it, in UTC."""
     value = text.isoformat() if isinstance(text, datetime) else str(text)
     return f"{value[:10]} {value[11:16]} UTC" if len(value) >= 16 else value
-
-
-def _boolean(value: Any) -> str:
-    return gettext("Yes") if value else gettext("No")
-
-
-FORMATTERS: Mapping[str, Formatter] = {
-    "money": _grouped, "decimal": _grouped, "integer": _grouped,
-    "percent": lambda value: f"{_grouped(value)} %",
-    "datetime": datetime_text, "boolean": _boolean,
-}
 
 
 def record_title(compiled: Compiled, entity: str, record: Mapping[str, Any]) -> str:
@@ -57,15 +33,18 @@ def record_title(compiled: Compiled, entity: str, record: Mapping[str, Any]) -> 
 
 
 def formatter_for(compiled: Compiled, field: FieldDef, language: str) -> Formatter:
-    """How the values of ``field`` read (empty text for no value)."""
-    if field.type == "choice" and field.options:
+    """How the values of ``field`` read (empty text for no value): options by their
+    labels in ``language``, references by the title of what they point at, anything
+    else as its field type writes it in a list (a formula as its result's type)."""
+    kind = compiled.catalog.field_types.of(field)
+    if field.options:
         options = compiled.catalog.optionsets.get(field.options)
         labels = {o.value: o.label.get(language) for o in options.options} if options else {}
         one: Formatter = lambda value: labels.get(value, str(value))  # noqa: E731
-    elif field.type in ("reference", "multi_reference", "user"):
-        one = lambda value: _referenced(compiled, field, value)  # noqa: E731
+    elif (references := kind.references) is not None:
+        one = lambda value: _referenced(compiled, references, field, value)  # noqa: E731
     else:
-        one = FORMATTERS.get(field.value_type, str)  # a formula reads as its result type
+        one = lambda value: kind.list_text(value, field)  # noqa: E731
 
     def read(value: Any) -> str:
         if value is None or value == [] or value == "":
@@ -77,10 +56,10 @@ def formatter_for(compiled: Compiled, field: FieldDef, language: str) -> Formatt
     return read
 
 
-def _referenced(compiled: Compiled, field: FieldDef, value: Any) -> str:
+def _referenced(compiled: Compiled, references: str, field: FieldDef, value: Any) -> str:
     if not isinstance(value, Mapping):
         return f"#{value}"  # not expanded: outside the viewer's reach
-    if field.type == "user":
+    if references == "user":
         return str(value.get("name") or value.get("username") or f"#{value.get('id')}")
     return record_title(compiled, field.to or "", value)
 
@@ -92,6 +71,6 @@ def display(compiled: Compiled, field: FieldDef, value: Any, language: str) -> s
 
 def link_of(field: FieldDef, value: Any) -> tuple[str, int] | None:
     """(entity, id) of the record a reference value points at, when it can be opened."""
-    if field.type == "reference" and isinstance(value, Mapping) and field.to:
+    if field.to and isinstance(value, Mapping):  # a record (a user has no page)
         return field.to, int(value["id"])
     return None
