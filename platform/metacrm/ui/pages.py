@@ -19,6 +19,7 @@ from ..web.auth import is_admin
 from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import datetime_text, display, formatter_for, link_of, record_title
+from .filters import OPERATOR_WORDS, active_filters, filterables
 from .layout import expandable, list_columns, record_fields
 from .pool_page import may_release
 from .shell import build_shell, page_context, speak_users_language
@@ -81,6 +82,8 @@ def list_page(entity: str) -> Any:
             [(k, v) for k, v in request.args.items(multi=True)
              if k not in ("cursor", "limit", "sort")]),
         filters={k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")},
+        filterable=filterables(compiled, model, access.hidden, language),
+        active=active_filters(model, request.args, language), operator_words=OPERATOR_WORDS,
         next_url=next_url,
         can_create=access.allows("create"),
         has_board=any(f.type == "choice" for f in model.entity.fields.values()),

@@ -93,3 +93,31 @@ document.addEventListener("submit", async (event) => {
     enabled.forEach((b) => { b.disabled = false; });
   }
 });
+
+// The filter builder: offer the operators the chosen field's type takes, and send the
+// filter as the list API's parameter (field__operator=value).
+function syncOperators(form) {
+  const field = form.querySelector("[data-filter-field]");
+  const allowed = (field.selectedOptions[0]?.dataset.operators || "").split(",");
+  const operator = form.querySelector("[data-filter-operator]");
+  for (const option of operator.options) option.hidden = !allowed.includes(option.value);
+  if (!allowed.includes(operator.value)) operator.value = allowed[0];
+}
+
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("form[data-filter-builder]");
+  if (form && event.target.matches("[data-filter-field]")) syncOperators(form);
+});
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-filter-builder]").forEach(syncOperators);
+});
+
+document.addEventListener("submit", (event) => {
+  const form = event.target.closest("form[data-filter-builder]");
+  if (!form) return;
+  const field = form.querySelector("[data-filter-field]").value;
+  const operator = form.querySelector("[data-filter-operator]").value;
+  const value = form.querySelector("[data-filter-value]");
+  value.name = operator === "eq" ? field : `${field}__${operator}`;
+});
