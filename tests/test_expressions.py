@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 import yaml
+
 from metacrm.expressions import (
+    SERVER_ONLY_FUNCTIONS,
     CostExceeded,
     EmptyValue,
     EvaluationError,
@@ -22,6 +24,7 @@ from metacrm.expressions import (
     to_expression,
     to_field,
 )
+from metacrm.expressions.syntax import Call, Node, children
 
 FIELDS = {"amount": "money", "probability": "percent", "stage": "choice",
           "expected_close": "date", "tags": "multi_choice", "name": "string",
@@ -61,6 +64,29 @@ def test_each_shared_case_gives_its_answer(case: dict[str, Any]) -> None:
     result = parse_expression(case["expr"]).evaluate(variables)
     expected = _value(case["expect"])
     assert result == expected and type(result) is type(expected)
+
+
+def _called(node: Node) -> set[str]:
+    found = {node.function} if isinstance(node, Call) else set()
+    for child in children(node):
+        found |= _called(child)
+    return found
+
+
+def test_a_case_is_left_to_the_server_only_where_the_browser_lacks_its_function() -> None:
+    # The browser runs every other case (tests/browser/test_cel_cases.py).
+    for case in CASES:
+        if "server_only" in case:
+            assert str(case["server_only"]).strip(), f"{case['expr']}: say why"
+            assert _called(parse_expression(case["expr"]).tree) & SERVER_ONLY_FUNCTIONS, (
+                f"{case['expr']} calls nothing the browser lacks: the browser must run it")
+
+
+def test_strings_count_characters_not_utf8_bytes() -> None:
+    # The Python CEL package says size('张三') is 6 (bytes); the spec and we say 2.
+    assert parse_expression("size('张三')").evaluate({}) == 2
+    assert parse_expression("size(name)").evaluate({"name": "😀 上海"}) == 4
+    assert parse_expression("'上海星河'.substring(2, 3)").evaluate({}) == "星"
 
 
 def test_money_keeps_every_cent_from_field_to_field() -> None:

@@ -24,14 +24,14 @@ from .boundary import (
 )
 from .errors import CostExceeded, EmptyValue, EvaluationError, ExpressionError
 from .evaluator import Activation, Compiled, compile_tree
-from .functions import check_regex
+from .functions import SERVER_ONLY_FUNCTIONS, check_regex
 from .parser import parse
 from .syntax import Node, free_names
 from .typecheck import check_types
 
 __all__ = [
     "BUILTIN_NAMES", "CostExceeded", "EmptyValue", "EvaluationError", "Expression",
-    "ExpressionError", "builtin_values", "check_expression", "check_regex",
+    "ExpressionError", "SERVER_ONLY_FUNCTIONS", "builtin_values", "check_expression", "check_regex",
     "expression_type", "parse_expression", "to_expression", "to_field",
 ]
 

@@ -120,7 +120,8 @@ def _timestamp(value: Any) -> datetime:
     raise EvaluationError(f"timestamp() does not apply to a {type_name(value)}")
 
 
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(h|m|s|ms|us|µs|ns)")
+# Two-letter units first: "100ms" is milliseconds, not 100 minutes and a stray "s".
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ms|us|µs|ns|h|m|s)")
 _UNITS = {"h": Fraction(3600), "m": Fraction(60), "s": Fraction(1), "ms": Fraction(1, 1000),
           "us": Fraction(1, 10**6), "µs": Fraction(1, 10**6), "ns": Fraction(1, 10**9)}
 
@@ -400,6 +401,10 @@ def _builtins() -> dict[str, Builtin]:
 _LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
 _UPPER = {c: c - 32 for c in range(ord("a"), ord("z") + 1)}
 BUILTINS = _builtins()
+# Functions the browser's evaluator (web/static/cel/functions.js) does not have: a form
+# condition calling one cannot run in the browser. Empty: the browser has every one,
+# and the browser test holds the two tables equal but for these.
+SERVER_ONLY_FUNCTIONS: frozenset[str] = frozenset()
 # Methods that also read a result's size: their output is charged to the budget.
 SIZED_RESULTS = frozenset({"replace", "split", "join", "substring", "lowerAscii",
                            "upperAscii", "trim", "string"})
@@ -424,4 +429,4 @@ def call(builtin: Builtin, args: tuple[Any, ...]) -> Any:
         raise EvaluationError(f"{builtin.name}(): value out of range") from None
 
 
-__all__ = ["BUILTINS", "Builtin", "call", "check_regex", "compile_regex"]
+__all__ = ["BUILTINS", "SERVER_ONLY_FUNCTIONS", "Builtin", "call", "check_regex", "compile_regex"]

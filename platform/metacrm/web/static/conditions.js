@@ -1,0 +1,132 @@
+// Form conditions (visible_if, required_if, readonly_if) and every other CEL
+// expression, evaluated in the browser with the same answers as the server.
+//
+// How: cel-js (vendor/cel.min.js) parses the expression; cel/evaluator.js runs its
+// syntax tree with the server's semantics (cel/operators.js, cel/functions.js), not
+// cel-js's own evaluator. Stock CEL cannot give our answers: its doubles are binary
+// floating point, an integer never meets a double in arithmetic, null in an operation
+// is a type error rather than an empty field, and its string functions count UTF-16
+// units. Its built-in functions cannot be replaced (an overload of the same signature
+// is refused), so configuring its Environment would leave them wrong.
+//
+// Decimal literals are read exactly from the expression's own text: the tree keeps
+// each literal's position, so `0.1` becomes the fraction 1/10, never the float 0.1,
+// and the server need not rewrite the expression before sending it.
+//
+// Values are typed as the server types them: integers are BigInt, decimal, money and
+// percent values are Decimal (exact), dates and date-times Timestamp (microseconds,
+// UTC), lists Array, maps Map. An expression that needs an empty field throws
+// EmptyValue: a condition then does not apply (it counts as false), as on the server.
+// Nothing here evaluates a string as code: the page's CSP needs no 'unsafe-eval'.
+
+import {Environment} from "./vendor/cel.min.js";
+import {compileTree} from "./cel/evaluator.js";
+import {BUILTINS, parseTimestamp, toDuration} from "./cel/functions.js";
+import {
+  Decimal, Duration, EmptyValue, EvaluationError, ExpressionError, Timestamp,
+} from "./cel/values.js";
+
+export {Decimal, Duration, EmptyValue, EvaluationError, ExpressionError, Timestamp};
+
+const MAX_SOURCE_LENGTH = 4000;
+let parser = null;
+
+function parse(source) {
+  if (source.length > MAX_SOURCE_LENGTH) {
+    throw new ExpressionError(`expression longer than ${MAX_SOURCE_LENGTH} characters`);
+  }
+  parser ??= new Environment({unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false});
+  try {
+    return parser.parse(source).ast;
+  } catch (error) {
+    throw new ExpressionError(error.summary || error.message, error.range?.start);
+  }
+}
+
+/** The compiled expression: ``evaluate(values)`` gives its value or throws EmptyValue
+ * (it needs an empty field) or EvaluationError; a syntax error throws ExpressionError. */
+export function compileExpression(source) {
+  const run = compileTree(parse(source), source);
+  return {source, evaluate: (values) => run(values || {})};
+}
+
+/** A condition: true only when it holds. One that does not apply (an empty field) or
+ * fails is false, so a field is not required, read-only or shown because of it. */
+export function compileCondition(source) {
+  const expression = compileExpression(source);
+  return (values) => {
+    try {
+      return expression.evaluate(values) === true;
+    } catch (error) {
+      if (error instanceof EvaluationError) return false;
+      throw error;
+    }
+  };
+}
+
+/** A plain JS value (JSON, or a form's) as an expression sees it: objects become
+ * maps, whole numbers integers and other numbers exact decimals (by their text). */
+export function toCel(value) {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "number") {
+    return Number.isInteger(value) ? BigInt(value) : Decimal.parse(String(value));
+  }
+  if (Array.isArray(value)) return value.map(toCel);
+  if (value.constructor === Object) {
+    return new Map(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
+  }
+  return value;
+}
+
+/** The functions an expression may call here (the server's, functions.py). */
+export function functionNames() { return Object.keys(BUILTINS).sort(); }
+
+/** A decimal from its text, exactly ("19.99"). */
+export function decimal(text) {
+  const value = Decimal.parse(String(text).trim());
+  if (value === null) throw new EvaluationError(`'${text}' is not a number`);
+  return value;
+}
+
+export function timestamp(text) {
+  const value = parseTimestamp(text);
+  if (value === null) throw new EvaluationError(`'${text}' is not a timestamp with its offset`);
+  return value;
+}
+
+export function duration(text) { return toDuration(text); }
+
+const DAY = 86400000000n;
+
+/** Names every expression may use besides the record's fields (boundary.py). */
+export function builtinValues(now = new Date(), user = null) {
+  const micros = BigInt(now.getTime()) * 1000n;
+  const today = (micros >= 0n ? micros / DAY : (micros - DAY + 1n) / DAY) * DAY;
+  return {now: new Timestamp(micros), today: new Timestamp(today), user: user ?? 0n};
+}
+
+const INTEGERS = new Set(["integer", "reference", "user"]);
+const DECIMALS = new Set(["decimal", "money", "percent"]);
+
+/** What a form control's text holds for a field of ``type``: empty text is an empty
+ * field (null), and text that is no value of the type is one too, as the server
+ * would refuse it. ``text`` is a list of texts for the multi- types. */
+export function fieldValue(text, type) {
+  if (Array.isArray(text)) {
+    if (type === "multi_reference") return text.map((t) => fieldValue(t, "reference")).filter((v) => v !== null);
+    return text;
+  }
+  if (typeof text === "boolean" || text === null) return text;
+  const trimmed = text.trim();
+  if (trimmed === "" && type !== "string" && type !== "text") return null;
+  if (text === "") return null;
+  if (INTEGERS.has(type)) return /^[+-]?\d{1,19}$/.test(trimmed) ? BigInt(trimmed) : null;
+  if (DECIMALS.has(type)) return Decimal.parse(trimmed.replace(/,/g, ""));
+  if (type === "boolean") return trimmed === "true" || trimmed === "on" || trimmed === "1";
+  if (type === "date") return parseTimestamp(`${trimmed}T00:00:00Z`);
+  if (type === "datetime") return parseTimestamp(/(Z|[+-]\d\d:?\d\d)$/.test(trimmed) ? trimmed : `${trimmed}Z`);
+  if (type === "json") {
+    try { return toCel(JSON.parse(trimmed)); } catch { return null; }
+  }
+  return text;
+}
