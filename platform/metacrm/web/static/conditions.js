@@ -112,6 +112,9 @@ const DECIMALS = new Set(["decimal", "money", "percent"]);
  * field (null), and text that is no value of the type is one too, as the server
  * would refuse it. ``text`` is a list of texts for the multi- types. */
 export function fieldValue(text, type) {
+  if (typeof text === "string" && type.startsWith("multi_")) {
+    text = text.split(",").map((part) => part.trim()).filter(Boolean); // "3, 5" as typed
+  }
   if (Array.isArray(text)) {
     if (type === "multi_reference") return text.map((t) => fieldValue(t, "reference")).filter((v) => v !== null);
     return text;

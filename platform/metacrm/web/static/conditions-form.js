@@ -1,0 +1,126 @@
+// A form's conditions, live: an element with data-visible-if, data-required-if or
+// data-readonly-if (CEL text, from the form layout) is shown, required or made
+// read-only the moment the user's input makes its condition hold, and undone when it
+// stops holding. The values are the form's controls, each named after its field and
+// typed by data-type (on the control or an ancestor): integers, exact decimals,
+// dates... as the server types them (conditions.js). A condition that does not apply
+// (it needs an empty field) or fails counts as false. The server checks required_if
+// and readonly_if again on every write: this is for the user, not for safety.
+//
+// Loaded as a module (<script type="module" src=".../conditions-form.js">): it binds
+// every form on the page that has conditions. No inline script, no eval.
+
+import {ExpressionError, builtinValues, compileCondition, fieldValue} from "./conditions.js";
+
+const CONDITIONS = [["visibleIf", "visible"], ["requiredIf", "required"], ["readonlyIf", "readonly"]];
+const SELECTOR = "[data-visible-if], [data-required-if], [data-readonly-if]";
+const SKIPPED = new Set(["submit", "button", "reset", "file", "image"]);
+// Controls a browser cannot make read-only: they are disabled instead (the server
+// keeps the stored value of a field a post leaves out).
+const NO_READONLY = new Set(["checkbox", "radio", "select-one", "select-multiple"]);
+
+function typeOf(control) {
+  return control.dataset.type || control.closest("[data-type]")?.dataset.type || "string";
+}
+
+/** The field values the form's controls hold now, typed as the server types them. */
+export function readValues(form) {
+  const texts = new Map();
+  for (const control of form.elements) {
+    const name = control.name;
+    if (!name || SKIPPED.has(control.type) || control.closest("fieldset[data-no-values]")) continue;
+    const type = typeOf(control);
+    if (control.type === "checkbox") {
+      if (type === "boolean") texts.set(name, [type, control.checked]);
+      else {
+        const list = texts.get(name)?.[1] ?? [];
+        if (control.checked) list.push(control.value);
+        texts.set(name, [type, list]);
+      }
+    } else if (control.type === "radio") {
+      if (control.checked || !texts.has(name)) texts.set(name, [type, control.checked ? control.value : ""]);
+    } else if (control.type === "select-multiple") {
+      texts.set(name, [type, [...control.selectedOptions].map((option) => option.value)]);
+    } else {
+      texts.set(name, [type, control.value]);
+    }
+  }
+  const values = {};
+  for (const [name, [type, text]] of texts) values[name] = fieldValue(text, type);
+  return values;
+}
+
+function controlsOf(element) {
+  return element.matches("input, select, textarea") ? [element]
+    : [...element.querySelectorAll("input, select, textarea")];
+}
+
+function setRequired(control, on) {
+  control.required = on;
+  if (on) control.setAttribute("aria-required", "true");
+  else control.removeAttribute("aria-required");
+}
+
+function setReadonly(control, on) {
+  if (NO_READONLY.has(control.type)) control.disabled = on;
+  else control.readOnly = on;
+}
+
+/** Bind ``form``'s conditions; the function that re-applies them (null: none). */
+export function bindConditions(form, {user = null, now = () => new Date()} = {}) {
+  const rules = [];
+  for (const element of form.querySelectorAll(SELECTOR)) {
+    for (const [key, kind] of CONDITIONS) {
+      const source = element.dataset[key];
+      if (source === undefined) continue;
+      try {
+        rules.push({element, kind, holds: compileCondition(source)});
+      } catch (error) {
+        if (!(error instanceof ExpressionError)) throw error;
+        // `metacrm check` refuses such a layout; the form works without the rule.
+        console.warn(`condition ${key} "${source}" does not parse: ${error.message}`);
+      }
+    }
+  }
+  if (!rules.length) return null;
+  // The controls whose `required` the conditions decide, with the field's own
+  // requirement (the layout's `required`), which a condition never lifts.
+  const own = new Map();
+  for (const {element, kind} of rules) {
+    if (kind === "readonly") continue;
+    for (const control of controlsOf(element)) if (!own.has(control)) own.set(control, control.required);
+  }
+
+  const apply = () => {
+    const values = {...builtinValues(now(), user), ...readValues(form)};
+    const required = new Set();
+    for (const {element, kind, holds} of rules) {
+      const on = holds(values);
+      if (kind === "visible") element.hidden = !on;
+      else if (kind === "readonly") {
+        element.classList.toggle("is-readonly", on);
+        controlsOf(element).forEach((control) => setReadonly(control, on));
+      } else {
+        element.classList.toggle("is-required", on);
+        if (on) controlsOf(element).forEach((control) => required.add(control));
+      }
+    }
+    // A hidden field is never required: the browser would not let the form be sent.
+    for (const [control, base] of own) {
+      setRequired(control, (base || required.has(control)) && !control.closest("[hidden]"));
+    }
+  };
+  form.addEventListener("input", apply);
+  form.addEventListener("change", apply);
+  apply();
+  return apply;
+}
+
+function userOf(form) {
+  const id = form.dataset.user || document.body.dataset.userId;
+  return id && /^\d+$/.test(id) ? BigInt(id) : null;
+}
+
+for (const form of document.querySelectorAll("form")) {
+  if (form.querySelector(SELECTOR)) bindConditions(form, {user: userOf(form)});
+}

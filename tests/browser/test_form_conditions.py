@@ -1,0 +1,85 @@
+"""A form's conditions act the moment the user types, in the browser: a field
+appears and becomes required, a field turns read-only, with the server's typing of
+the values (exact decimals, 64-bit integers, strings measured in characters)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _open(page: Any, base: str) -> list[str]:
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning")
+            else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{base}/_test/conditions_form.html")
+    page.wait_for_function("document.querySelector('#lost-reason').hidden === true")
+    return problems
+
+
+def test_a_conditional_field_appears_and_is_required_as_the_user_chooses(
+        live_test_pages: str, page: Any) -> None:
+    problems = _open(page, live_test_pages)
+    reason = page.locator("#f-lost_reason")
+    assert not reason.is_visible()
+    assert reason.evaluate("e => e.required") is False  # hidden: never required
+
+    page.select_option("#f-stage", "lost")
+    assert reason.is_visible()
+    assert reason.evaluate("e => e.required") is True
+    assert reason.get_attribute("aria-required") == "true"
+
+    page.select_option("#f-stage", "won")
+    assert not reason.is_visible()
+    assert reason.evaluate("e => e.required") is False
+    assert not problems, problems
+
+
+def test_money_compares_exactly_and_integers_keep_64_bits(live_test_pages: str, page: Any
+                                                          ) -> None:
+    problems = _open(page, live_test_pages)
+    discount = page.locator("#f-discount")
+    page.fill("#f-amount", "100000.00")
+    assert discount.evaluate("e => e.required") is False
+    page.fill("#f-amount", "100,000.01")  # as people type it; the server reads it so too
+    assert discount.evaluate("e => e.required") is True
+    page.fill("#f-amount", "")  # empty: the condition does not apply
+    assert discount.evaluate("e => e.required") is False
+
+    page.fill("#f-rate", "0.1")  # 0.1 * 3 is 0.30000000000000004 in floating point
+    assert page.locator("#exact").is_visible()
+    page.fill("#f-quantity", "9007199254740992")  # equal to ...993 as a JS number
+    assert not page.locator("#big").is_visible()
+    page.fill("#f-quantity", "9007199254740993")
+    assert page.locator("#big").is_visible()
+    assert not problems, problems
+
+
+def test_names_are_measured_in_characters_and_a_field_keeps_its_own_requirement(
+        live_test_pages: str, page: Any) -> None:
+    problems = _open(page, live_test_pages)
+    short, nickname = page.locator("#f-short"), page.locator("#f-nick")
+    page.fill("#f-name", "张三丰")  # 3 characters (9 bytes in UTF-8)
+    assert not nickname.is_visible()
+    assert short.evaluate("e => e.required") is True  # the layout's own `required`
+    assert nickname.evaluate("e => e.required") is False  # required_if true, but hidden
+    page.fill("#f-name", "上海星河")  # 4 characters
+    assert nickname.is_visible()
+    assert nickname.evaluate("e => e.required") is True
+    assert page.locator("#short-name").evaluate("e => e.classList.contains('is-required')")
+    assert not problems, problems
+
+
+def test_a_field_is_read_only_until_its_condition_stops_holding(live_test_pages: str, page: Any
+                                                                ) -> None:
+    problems = _open(page, live_test_pages)
+    approver, level = page.locator("#f-approver"), page.locator("#f-level")
+    assert approver.evaluate("e => e.readOnly") is True
+    assert level.is_disabled()  # a select cannot be read-only
+    page.check("#f-vip")
+    assert approver.evaluate("e => e.readOnly") is False
+    assert level.is_enabled()
+    approver.fill("li.lei")
+    page.uncheck("#f-vip")
+    assert approver.evaluate("e => e.readOnly") is True
+    assert not problems, problems
