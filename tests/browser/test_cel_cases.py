@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from metacrm.expressions import SERVER_ONLY_FUNCTIONS
+from metacrm.expressions import SERVER_ONLY_FUNCTIONS, ExpressionError, parse_expression
 from metacrm.expressions.functions import BUILTINS
 from metacrm.expressions.text import decimal_text
 from tests.test_expressions import CASES, _value
@@ -72,3 +72,37 @@ def test_the_browser_has_every_function_the_server_has(live_test_pages: str, pag
     page.wait_for_function("window.celCases !== undefined")
     names = page.evaluate("window.celCases.functionNames()")
     assert names == sorted(set(BUILTINS) - SERVER_ONLY_FUNCTIONS)
+
+
+# What the server's parser reads and refuses; the browser (cel-js's parser and our
+# compiler over its tree) must decide each the same way before anything runs.
+SYNTAX = [
+    ".5 + 1", "x > .25 && y != '.5'", "1.0e-5", "0x1F", "r'a\\b'", '"""x"""', "'\\x41'",
+    "[1, 2,][0]", "{'a': 1,}", "--1", "-(1)", "1 == 1 == true", "x in [1]  // comment .5",
+    "tags.exists_one(t, t > 1)", "[1].map(x, x > 0, x * 2)", "has(details.city)",
+    "math.round(1)", "size('😀')", "-9223372036854775808",
+    "1u", "b'x'", "let == 1", "1 +", "a.b(", "x.?y", "has(x)", "math.foo(1)", "foo(1)",
+    "'a'.size(1)", "12345678901234567890", "-9223372036854775809", "cel.bind(a, 1, a)",
+    "[1].exists(1, true)", "x.5", "'unclosed",
+]
+
+
+def _server_parses(source: str) -> bool:
+    try:
+        parse_expression(source)
+    except ExpressionError:
+        return False
+    return True
+
+
+def test_the_browser_reads_and_refuses_what_the_server_does(live_test_pages: str, page: Any
+                                                            ) -> None:
+    page.goto(f"{live_test_pages}/_test/cel_cases.html")
+    page.wait_for_function("window.celCases !== undefined")
+    answers = page.evaluate("sources => window.celCases.parses(sources)", SYNTAX)
+    differ = [f"{source}: server {'reads' if _server_parses(source) else 'refuses'} it, "
+              f"browser {'reads it' if answer is True else f'refuses it ({answer})'}"
+              for source, answer in zip(SYNTAX, answers, strict=True)
+              if (answer is True) != _server_parses(source)]
+    assert not differ, "\n".join(differ)
+    assert sum(_server_parses(s) for s in SYNTAX) == 19  # both kinds are tried

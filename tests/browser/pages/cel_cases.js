@@ -42,4 +42,17 @@ export function runCases(cases) {
   });
 }
 
-window.celCases = {runCases, functionNames};
+/** Whether each source parses (and its functions exist), as the server decides
+ * before anything runs: true, or the reason it does not. */
+export function parses(sources) {
+  return sources.map((source) => {
+    try {
+      compileExpression(source);
+      return true;
+    } catch (error) {
+      return error.message;
+    }
+  });
+}
+
+window.celCases = {runCases, functionNames, parses};

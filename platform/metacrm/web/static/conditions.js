@@ -31,6 +31,35 @@ export {Decimal, Duration, EmptyValue, EvaluationError, ExpressionError, Timesta
 const MAX_SOURCE_LENGTH = 4000;
 let parser = null;
 
+/** ``source`` with a 0 before each decimal that starts with its point (`.5`): CEL
+ * and the server read those, cel-js's lexer does not. Strings and comments are
+ * left as they are. */
+export function leadingZeros(source) {
+  let out = "";
+  let at = 0;
+  while (at < source.length) {
+    const char = source[at];
+    if (char === "/" && source[at + 1] === "/") {
+      const end = source.indexOf("\n", at);
+      const stop = end < 0 ? source.length : end;
+      out += source.slice(at, stop);
+      at = stop;
+    } else if (char === "'" || char === '"') {
+      const quote = source.startsWith(char.repeat(3), at) ? char.repeat(3) : char;
+      const raw = /[rR]/.test(source.slice(Math.max(0, at - 2), at));
+      let end = at + quote.length;
+      while (end < source.length && !source.startsWith(quote, end)) end += !raw && source[end] === "\\" ? 2 : 1;
+      out += source.slice(at, end + quote.length);
+      at = end + quote.length;
+    } else {
+      const leading = char === "." && /[0-9]/.test(source[at + 1] || "") && !/[0-9A-Za-z_]/.test(source[at - 1] || "");
+      out += leading ? "0." : char;
+      at++;
+    }
+  }
+  return out;
+}
+
 function parse(source) {
   if (source.length > MAX_SOURCE_LENGTH) {
     throw new ExpressionError(`expression longer than ${MAX_SOURCE_LENGTH} characters`);
@@ -46,7 +75,8 @@ function parse(source) {
 /** The compiled expression: ``evaluate(values)`` gives its value or throws EmptyValue
  * (it needs an empty field) or EvaluationError; a syntax error throws ExpressionError. */
 export function compileExpression(source) {
-  const run = compileTree(parse(source), source);
+  const text = leadingZeros(source);
+  const run = compileTree(parse(text), text);
   return {source, evaluate: (values) => run(values || {})};
 }
 
