@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+PASSWORD = "correct horse battery"
+
 
 def _open(page: Any, base: str) -> list[str]:
     problems: list[str] = []
@@ -83,3 +85,39 @@ def test_a_field_is_read_only_until_its_condition_stops_holding(live_test_pages:
     page.uncheck("#f-vip")
     assert approver.evaluate("e => e.readOnly") is True
     assert not problems, problems
+
+
+def test_the_generated_form_types_its_fields_for_the_conditions(live_crm: Any, page: Any
+                                                                ) -> None:
+    crm, base = live_crm
+    assert crm.post("/api/users", json={"username": "wang.fang", "password": PASSWORD,
+                                        "roles": ["salesperson"]}).status_code == 201
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error"
+            and not m.text.startswith("Failed to load resource") else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400
+            and not r.url.endswith("/favicon.ico") else None)  # no icon yet
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{base}/login")
+    page.fill("#username", "wang.fang")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/opportunity/new")
+    wrapper_type = "e => e.closest('[data-type]').dataset.type"
+    assert page.locator("#f-amount").evaluate(wrapper_type) == "money"
+    # A layout's conditions on the shipped form (the layouts write these attributes).
+    page.evaluate("""async () => {
+        document.querySelector('#f-lost_reason').closest('.field').dataset.visibleIf =
+            "source == 'referral' && amount >= 0.1 + 0.2";
+        const {bindConditions} = await import('/static/conditions-form.js');
+        bindConditions(document.querySelector('form.record-form'));
+    }""")
+    reason = page.locator("#f-lost_reason")
+    assert not reason.is_visible()
+    page.select_option("#f-source", "referral")
+    page.fill("#f-amount", "0.29")
+    assert not reason.is_visible()
+    page.fill("#f-amount", "0.30")
+    assert reason.is_visible()
+    assert not problems, problems  # the module loads under the pages' CSP
