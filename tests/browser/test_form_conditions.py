@@ -90,8 +90,8 @@ def test_a_field_is_read_only_until_its_condition_stops_holding(live_test_pages:
 def test_the_generated_form_types_its_fields_for_the_conditions(live_crm: Any, page: Any
                                                                 ) -> None:
     crm, base = live_crm
-    assert crm.post("/api/users", json={"username": "wang.fang", "password": PASSWORD,
-                                        "roles": ["salesperson"]}).status_code == 201
+    user = crm.post("/api/users", json={"username": "wang.fang", "password": PASSWORD,
+                                        "roles": ["salesperson"]}).json
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error"
             and not m.text.startswith("Failed to load resource") else None)
@@ -120,4 +120,21 @@ def test_the_generated_form_types_its_fields_for_the_conditions(live_crm: Any, p
     assert not reason.is_visible()
     page.fill("#f-amount", "0.30")
     assert reason.is_visible()
+
+    # On an edit page the conditions also read what the form offers no control for:
+    # the workflow's state (moved only by transitions) comes with the form.
+    customer = crm.post("/api/customer", json={"name": "上海星河科技"}).json
+    deal = crm.post("/api/opportunity", json={"name": "ERP", "customer": customer["id"],
+                                              "owner": user["id"], "amount": "0.30"}).json
+    page.goto(f"{base}/opportunity/{deal['id']}/edit")
+    assert page.locator("#f-stage").count() == 0
+    page.evaluate("""async () => {
+        document.querySelector('#f-lost_reason').closest('.field').dataset.requiredIf =
+            "stage == 'qualify' && amount > 0.29";
+        const {bindConditions} = await import('/static/conditions-form.js');
+        bindConditions(document.querySelector('form.record-form'));
+    }""")
+    assert page.locator("#f-lost_reason").evaluate("e => e.required") is True
+    page.fill("#f-amount", "0.29")
+    assert page.locator("#f-lost_reason").evaluate("e => e.required") is False
     assert not problems, problems  # the module loads under the pages' CSP

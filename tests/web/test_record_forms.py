@@ -4,6 +4,7 @@ user's language; a stale form is not saved over someone else's change."""
 
 from __future__ import annotations
 
+import json
 import re
 from html import unescape
 
@@ -117,3 +118,18 @@ class _api:  # noqa: N801  (a session client used as the API, with its CSRF head
 
     def patch(self, url, **kw):  # type: ignore[no-untyped-def]
         return self.session.patch(url, headers=self._headers(kw), **kw)
+
+
+def test_an_edit_form_carries_what_its_conditions_read_but_nothing_hidden(crm):
+    # Conditions in the browser read the fields the form offers no control for (the
+    # owner, read-only to a salesperson); a field a role hides is not among them.
+    zhao = session_of(crm, "zhao", roles=("salesperson", "service_agent"))
+    record = create(crm, "customer", name="星河贸易", annual_revenue="5000000.00",
+                    owner=zhao.me["id"])
+    html = zhao.get(f"/customer/{record}/edit").get_data(as_text=True)
+    values = json.loads(unescape(re.search(r'data-values="([^"]*)"', html).group(1)))
+    assert values["owner"] == ["user", str(zhao.me["id"])]
+    assert "name" not in values  # a control of the form
+    assert 'name="annual_revenue"' not in html and "annual_revenue" not in values
+    assert "5000000" not in html
+    assert 'data-type="string"' in html  # each control says its field's type

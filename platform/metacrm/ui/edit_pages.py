@@ -22,7 +22,7 @@ from ..runtime.writes import create_records, not_found, update_record
 from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import datetime_text, record_title
-from .form_fields import editable_fields, form_fields, read_form
+from .form_fields import condition_values, editable_fields, form_fields, read_form
 from .shell import Shell, build_shell, page_context
 
 CHOICES_LIMIT = 20
@@ -48,6 +48,7 @@ def _render(shell: Shell, compiled: Compiled, model: EntityModel, ctx: Context, 
         "ui/form.html", shell=shell.at(model.name), entity=model.entity, language=language,
         record=record, title=record_title(compiled, model.name, record) if record else None,
         fields=form_fields(compiled, fields, values, errors, language, _choices_url),
+        context_values=condition_values(model, access, record, fields),
         general=general, conflict=conflict)
     return Response(body, status=status, mimetype="text/html")
 

@@ -116,6 +116,25 @@ def shown_value(f: FieldDef, value: Any) -> str:
     return str(value)
 
 
+def condition_values(model: EntityModel, access: EntityAccess, record: Mapping[str, Any] | None,
+                     offered: tuple[FieldDef, ...]) -> dict[str, tuple[str, str]]:
+    """The record's values a form's conditions read besides its controls (a workflow's
+    state, read-only fields, formulas): (type, text as a control would hold it) of each
+    field the viewer may read and the form does not offer. Nothing hidden leaves."""
+    if record is None:
+        return {}
+    skip = {f.name for f in offered} | set(access.hidden)
+    found = {}
+    for name, f in model.entity.fields.items():
+        if name in skip or name not in record:
+            continue
+        value = record[name]
+        text = ("true" if value else "false") if f.type == "boolean" and value is not None \
+            else shown_value(f, value)
+        found[name] = (f.type, text)
+    return found
+
+
 def form_fields(compiled: Compiled, fields: tuple[FieldDef, ...], values: Mapping[str, Any],
                 errors: Mapping[str, list[str]], language: str,
                 choices_url: Callable[[str], str]) -> list[FormField]:

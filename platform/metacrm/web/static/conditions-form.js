@@ -3,7 +3,8 @@
 // read-only the moment the user's input makes its condition hold, and undone when it
 // stops holding. The values are the form's controls, each named after its field and
 // typed by data-type (on the control or an ancestor): integers, exact decimals,
-// dates... as the server types them (conditions.js). A condition that does not apply
+// dates... as the server types them (conditions.js); the record's other fields come
+// from the form's data-values. A condition that does not apply
 // (it needs an empty field) or fails counts as false. The server checks required_if
 // and readonly_if again on every write: this is for the user, not for safety.
 //
@@ -21,6 +22,16 @@ const NO_READONLY = new Set(["checkbox", "radio", "select-one", "select-multiple
 
 function typeOf(control) {
   return control.dataset.type || control.closest("[data-type]")?.dataset.type || "string";
+}
+
+/** The record's values the form offers no control for: its data-values, a JSON
+ * object of field: [type, text] (a workflow's state, read-only fields...). */
+function recordValues(form) {
+  const values = {};
+  for (const [name, [type, text]] of Object.entries(JSON.parse(form.dataset.values || "{}"))) {
+    values[name] = fieldValue(text, type);
+  }
+  return values;
 }
 
 /** The field values the form's controls hold now, typed as the server types them. */
@@ -91,8 +102,9 @@ export function bindConditions(form, {user = null, now = () => new Date()} = {})
     for (const control of controlsOf(element)) if (!own.has(control)) own.set(control, control.required);
   }
 
+  const record = recordValues(form);
   const apply = () => {
-    const values = {...builtinValues(now(), user), ...readValues(form)};
+    const values = {...builtinValues(now(), user), ...record, ...readValues(form)};
     const required = new Set();
     for (const {element, kind, holds} of rules) {
       const on = holds(values);
