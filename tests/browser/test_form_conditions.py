@@ -138,3 +138,19 @@ def test_the_generated_form_types_its_fields_for_the_conditions(live_crm: Any, p
     page.fill("#f-amount", "0.29")
     assert page.locator("#f-lost_reason").evaluate("e => e.required") is False
     assert not problems, problems  # the module loads under the pages' CSP
+
+
+def test_a_form_htmx_brings_in_later_is_bound_too(live_test_pages: str, page: Any) -> None:
+    problems = _open(page, live_test_pages)
+    page.evaluate("""() => {
+        const form = document.createElement('form');
+        form.innerHTML = '<input name="qty" data-type="integer" id="later-qty">'
+            + '<p id="later-note" data-visible-if="qty > 2">More than two</p>';
+        document.body.append(form);
+        document.dispatchEvent(new CustomEvent('htmx:load', {detail: {elt: form}}));
+    }""")
+    note = page.locator("#later-note")
+    assert not note.is_visible()
+    page.fill("#later-qty", "3")
+    assert note.is_visible()
+    assert not problems, problems

@@ -39,7 +39,7 @@ export function readValues(form) {
   const texts = new Map();
   for (const control of form.elements) {
     const name = control.name;
-    if (!name || SKIPPED.has(control.type) || control.closest("fieldset[data-no-values]")) continue;
+    if (!name || SKIPPED.has(control.type)) continue;
     const type = typeOf(control);
     if (control.type === "checkbox") {
       if (type === "boolean") texts.set(name, [type, control.checked]);
@@ -133,6 +133,18 @@ function userOf(form) {
   return id && /^\d+$/.test(id) ? BigInt(id) : null;
 }
 
-for (const form of document.querySelectorAll("form")) {
-  if (form.querySelector(SELECTOR)) bindConditions(form, {user: userOf(form)});
+const bound = new WeakSet();
+
+/** Bind every form in ``root`` (or ``root`` itself) that has conditions, once. */
+export function bindAll(root = document) {
+  const forms = root.matches?.("form") ? [root] : [...root.querySelectorAll("form")];
+  for (const form of forms) {
+    if (bound.has(form) || !form.querySelector(SELECTOR)) continue;
+    bound.add(form);
+    bindConditions(form, {user: userOf(form)});
+  }
 }
+
+bindAll();
+// A form htmx brings into the page later (a quick-create dialog...) is bound too.
+document.addEventListener("htmx:load", (event) => bindAll(event.detail.elt));

@@ -150,9 +150,8 @@ export function fieldValue(text, type) {
     return text;
   }
   if (typeof text === "boolean" || text === null) return text;
-  const trimmed = text.trim();
-  if (trimmed === "" && type !== "string" && type !== "text") return null;
-  if (text === "") return null;
+  const trimmed = text.trim(); // the server reads a control's text stripped
+  if (trimmed === "") return null;
   if (INTEGERS.has(type)) return /^[+-]?\d{1,19}$/.test(trimmed) ? BigInt(trimmed) : null;
   if (DECIMALS.has(type)) return Decimal.parse(trimmed.replace(/,/g, ""));
   if (type === "boolean") return trimmed === "true" || trimmed === "on" || trimmed === "1";
@@ -161,5 +160,5 @@ export function fieldValue(text, type) {
   if (type === "json") {
     try { return toCel(JSON.parse(trimmed)); } catch { return null; }
   }
-  return text;
+  return trimmed;
 }
