@@ -4,7 +4,12 @@ the values (exact decimals, 64-bit integers, strings measured in characters)."""
 
 from __future__ import annotations
 
+import gzip
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
+
+STATIC = Path(__file__).parents[2] / "platform/metacrm/web/static"
 
 PASSWORD = "correct horse battery"
 
@@ -154,3 +159,24 @@ def test_a_form_htmx_brings_in_later_is_bound_too(live_test_pages: str, page: An
     page.fill("#later-qty", "3")
     assert note.is_visible()
     assert not problems, problems
+
+
+def test_a_form_page_loads_at_most_120_kb_of_javascript_gzipped(live_crm: Any, page: Any
+                                                                 ) -> None:
+    crm, base = live_crm
+    assert crm.post("/api/users", json={"username": "wang.fang", "password": PASSWORD,
+                                        "roles": ["salesperson"]}).status_code == 201
+    page.goto(f"{base}/login")
+    page.fill("#username", "wang.fang")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/opportunity/new")
+    page.wait_for_load_state("networkidle")
+    scripts = page.evaluate("""() => performance.getEntriesByType('resource')
+        .map(r => r.name).filter(name => name.endsWith('.js'))""")
+    paths = {urlparse(url).path.removeprefix("/static/") for url in scripts}
+    assert {"conditions-form.js", "conditions.js", "cel/evaluator.js",
+            "vendor/cel.min.js"} <= paths  # the conditions' modules are among them
+    weight = sum(len(gzip.compress((STATIC / path).read_bytes(), 9)) for path in paths)
+    assert weight <= 120 * 1024, f"{weight / 1024:.1f} KB of JavaScript, gzipped"
