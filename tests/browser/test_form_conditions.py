@@ -81,11 +81,17 @@ def test_a_field_is_read_only_until_its_condition_stops_holding(live_test_pages:
                                                                 ) -> None:
     problems = _open(page, live_test_pages)
     approver, level = page.locator("#f-approver"), page.locator("#f-level")
+    posted = """() => { const data = new FormData(document.querySelector('form'));
+                        return [data.getAll('level'), data.getAll('key_account')]; }"""
     assert approver.evaluate("e => e.readOnly") is True
-    assert level.is_disabled()  # a select cannot be read-only
+    assert level.is_disabled() and page.locator("#f-key").is_disabled()  # no readonly there
+    assert page.evaluate(posted) == [["2"], ["on"]]  # yet their values are still sent
     page.check("#f-vip")
     assert approver.evaluate("e => e.readOnly") is False
     assert level.is_enabled()
+    page.select_option("#f-level", "1")
+    page.uncheck("#f-key")
+    assert page.evaluate(posted) == [["1"], []]
     approver.fill("li.lei")
     page.uncheck("#f-vip")
     assert approver.evaluate("e => e.readOnly") is True

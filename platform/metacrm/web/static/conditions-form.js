@@ -16,9 +16,12 @@ import {ExpressionError, builtinValues, compileCondition, fieldValue} from "./co
 const CONDITIONS = [["visibleIf", "visible"], ["requiredIf", "required"], ["readonlyIf", "readonly"]];
 const SELECTOR = "[data-visible-if], [data-required-if], [data-readonly-if]";
 const SKIPPED = new Set(["submit", "button", "reset", "file", "image"]);
-// Controls a browser cannot make read-only: they are disabled instead (the server
-// keeps the stored value of a field a post leaves out).
+// Controls a browser cannot make read-only: they are disabled instead, and a hidden
+// copy of their value is posted in their place (a post that left the field out
+// would clear it, or turn a checkbox off).
 const NO_READONLY = new Set(["checkbox", "radio", "select-one", "select-multiple"]);
+const COPIES = new WeakMap(); // a disabled control: the hidden inputs posted for it
+const SHADOWS = new WeakSet(); // those hidden inputs, which are no values of their own
 
 function typeOf(control) {
   return control.dataset.type || control.closest("[data-type]")?.dataset.type || "string";
@@ -39,7 +42,7 @@ export function readValues(form) {
   const texts = new Map();
   for (const control of form.elements) {
     const name = control.name;
-    if (!name || SKIPPED.has(control.type)) continue;
+    if (!name || SKIPPED.has(control.type) || SHADOWS.has(control)) continue;
     const type = typeOf(control);
     if (control.type === "checkbox") {
       if (type === "boolean") texts.set(name, [type, control.checked]);
@@ -72,9 +75,27 @@ function setRequired(control, on) {
   else control.removeAttribute("aria-required");
 }
 
+function postedValues(control) {
+  if (control.type === "select-one" || control.type === "select-multiple") {
+    return [...control.selectedOptions].map((option) => option.value);
+  }
+  return control.checked ? [control.value] : [];
+}
+
 function setReadonly(control, on) {
-  if (NO_READONLY.has(control.type)) control.disabled = on;
-  else control.readOnly = on;
+  if (!NO_READONLY.has(control.type)) {
+    control.readOnly = on;
+    return;
+  }
+  if (on === control.disabled) return;
+  control.disabled = on;
+  for (const copy of COPIES.get(control) || []) copy.remove();
+  COPIES.set(control, on ? postedValues(control).map((value) => {
+    const copy = Object.assign(document.createElement("input"), {type: "hidden", name: control.name, value});
+    SHADOWS.add(copy);
+    control.after(copy);
+    return copy;
+  }) : []);
 }
 
 /** Bind ``form``'s conditions; the function that re-applies them (null: none). */
