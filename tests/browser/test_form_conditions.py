@@ -141,7 +141,7 @@ def test_the_generated_form_types_its_fields_for_the_conditions(live_crm: Any, p
     assert page.locator("#f-stage").count() == 0
     page.evaluate("""async () => {
         document.querySelector('#f-lost_reason').closest('.field').dataset.requiredIf =
-            "stage == 'qualify' && amount > 0.29";
+            "stage == 'qualify' && amount > 0.29 && owner == user";
         const {bindConditions} = await import('/static/conditions-form.js');
         bindConditions(document.querySelector('form.record-form'));
     }""")

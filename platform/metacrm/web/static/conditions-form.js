@@ -98,8 +98,14 @@ function setReadonly(control, on) {
   }) : []);
 }
 
-/** Bind ``form``'s conditions; the function that re-applies them (null: none). */
-export function bindConditions(form, {user = null, now = () => new Date()} = {}) {
+function userOf(form) {
+  const id = form.dataset.user || document.body.dataset.userId;
+  return id && /^\d+$/.test(id) ? BigInt(id) : null;
+}
+
+/** Bind ``form``'s conditions; the function that re-applies them (null: none).
+ * ``user`` is what `user` means in them: the signed-in user's id by default. */
+export function bindConditions(form, {user = userOf(form), now = () => new Date()} = {}) {
   const rules = [];
   for (const element of form.querySelectorAll(SELECTOR)) {
     for (const [key, kind] of CONDITIONS) {
@@ -149,11 +155,6 @@ export function bindConditions(form, {user = null, now = () => new Date()} = {})
   return apply;
 }
 
-function userOf(form) {
-  const id = form.dataset.user || document.body.dataset.userId;
-  return id && /^\d+$/.test(id) ? BigInt(id) : null;
-}
-
 const bound = new WeakSet();
 
 /** Bind every form in ``root`` (or ``root`` itself) that has conditions, once. */
@@ -162,7 +163,7 @@ export function bindAll(root = document) {
   for (const form of forms) {
     if (bound.has(form) || !form.querySelector(SELECTOR)) continue;
     bound.add(form);
-    bindConditions(form, {user: userOf(form)});
+    bindConditions(form);
   }
 }
 

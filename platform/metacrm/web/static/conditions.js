@@ -142,11 +142,20 @@ const DECIMALS = new Set(["decimal", "money", "percent"]);
  * field (null), and text that is no value of the type is one too, as the server
  * would refuse it. ``text`` is a list of texts for the multi- types. */
 export function fieldValue(text, type) {
+  try {
+    return controlValue(text, type);
+  } catch (error) {
+    if (error instanceof EvaluationError) return null; // a date past the year 9999...
+    throw error;
+  }
+}
+
+function controlValue(text, type) {
   if (typeof text === "string" && type.startsWith("multi_")) {
     text = text.split(",").map((part) => part.trim()).filter(Boolean); // "3, 5" as typed
   }
   if (Array.isArray(text)) {
-    if (type === "multi_reference") return text.map((t) => fieldValue(t, "reference")).filter((v) => v !== null);
+    if (type === "multi_reference") return text.map((t) => controlValue(t, "reference")).filter((v) => v !== null);
     return text;
   }
   if (typeof text === "boolean" || text === null) return text;
