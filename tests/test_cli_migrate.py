@@ -121,3 +121,32 @@ def test_a_migration_timeout_that_is_not_seconds_is_refused(run, monkeypatch,
     assert result.exit_code == 1
     assert result.output == ("METACRM_MIGRATION_LOCK_TIMEOUT must be a number of seconds, 0 or "
                              "more (0: no limit), not 'soon'\n")
+
+
+def test_dry_run_on_a_new_sqlite_database_creates_no_file_and_no_key(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    monkeypatch.delenv("METACRM_SECRET_KEY", raising=False)
+    monkeypatch.setenv("METACRM_INSTANCE_PATH", str(instance))
+    monkeypatch.setenv("METACRM_DATABASE_URL", f"sqlite:///{instance}/metacrm.sqlite")
+    monkeypatch.setenv("METACRM_BUNDLES", str(write_bundle(tmp_path / "b",
+                                                           {"entities/note.yaml": NOTE})))
+    result = CliRunner().invoke(main, ["migrate", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "create table note (" in result.output
+    assert not instance.exists()  # neither the database nor the secret key
+
+
+def test_dry_run_on_an_existing_sqlite_database_changes_no_table(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    database = tmp_path / "crm.sqlite"
+    monkeypatch.setenv("METACRM_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("METACRM_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("METACRM_BUNDLES", str(write_bundle(tmp_path / "b",
+                                                           {"entities/note.yaml": NOTE})))
+    engine = make_engine(f"sqlite:///{database}")  # an empty database file
+    result = CliRunner().invoke(main, ["migrate", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "create table note (" in result.output
+    assert sa.inspect(engine).get_table_names() == []
+    engine.dispose()

@@ -59,7 +59,8 @@ def migrate(dry_run: bool, allow_destructive: bool) -> None:
     from .operations import migrate_database
 
     try:
-        settings = Settings.from_env()
+        # migrate signs nothing: a dry run must not leave a secret key behind.
+        settings = Settings.from_env(keep_secret=not dry_run)
     except ValueError as exc:  # e.g. a timeout that is not a number of seconds
         click.echo(str(exc))
         sys.exit(1)

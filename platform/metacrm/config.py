@@ -60,7 +60,11 @@ class Settings:
     migration_concurrent_indexes: bool = True
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, *,
+                 keep_secret: bool = True) -> Settings:
+        """The settings of the environment. ``keep_secret=False`` is for commands that
+        sign nothing (``migrate --dry-run``): no secret key is written to the
+        instance folder, and the key is empty unless one exists."""
         env = os.environ if environ is None else environ
         instance = env.get("METACRM_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
         database = env.get("METACRM_DATABASE_URL") or (
@@ -72,7 +76,8 @@ class Settings:
             database_url=database,
             redis_url=env.get("METACRM_REDIS_URL") or None,
             bundles=paths,
-            secret_key=env.get("METACRM_SECRET_KEY") or _instance_secret(instance),
+            secret_key=env.get("METACRM_SECRET_KEY") or (
+                _instance_secret(instance) if keep_secret else _existing_secret(instance)),
             instance_path=instance,
             schema_check_interval=float(env.get("METACRM_SCHEMA_CHECK_INTERVAL", "1.0")),
             max_request_bytes=int(env.get("METACRM_MAX_REQUEST_BYTES", 16 * 1024 * 1024)),
@@ -138,6 +143,13 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
 
 def _flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _existing_secret(instance: str) -> str:
+    try:
+        return (Path(instance) / "secret_key").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _instance_secret(instance: str) -> str:

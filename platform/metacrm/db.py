@@ -83,14 +83,34 @@ def _ping_after_idle(engine: Engine) -> None:
             raise
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL; None for another database or one in memory."""
+    if not normalize_url(url).startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[1] if "///" in url else ""
+    path = path.split("?", 1)[0]
+    if path and path != ":memory:" and not path.startswith("file:"):
+        return path
+    return None
+
+
+def planning_engine(url: str) -> Engine:
+    """An engine to plan against without changing anything: a SQLite file that does
+    not exist yet is planned as an empty database in memory (connecting would create
+    the file, and its folder)."""
+    path = sqlite_file(url)
+    if path is not None and not os.path.exists(path):
+        return make_engine("sqlite://")
+    return make_engine(url)
+
+
 def _ensure_sqlite_folder(url: str) -> None:
     """Create the database's folder (0700) and the empty database file (0600) if they
     are missing: the file holds password hashes and every record, and SQLite would
     create it, and its -wal and -shm files after it, readable by everyone (0644
     under the usual umask). An empty file is a valid empty database."""
-    path = url.split("///", 1)[1] if "///" in url else ""
-    path = path.split("?", 1)[0]
-    if path and path != ":memory:" and not path.startswith("file:"):
+    path = sqlite_file(url)
+    if path:
         folder = os.path.dirname(os.path.abspath(path))
         os.makedirs(folder, mode=0o700, exist_ok=True)
         try:

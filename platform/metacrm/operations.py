@@ -11,7 +11,7 @@ import yaml
 from flask import Flask
 
 from .config import Settings
-from .db import make_engine
+from .db import make_engine, planning_engine
 from .errors import DefinitionError
 from .platform import Platform
 from .plugins import PluginError
@@ -44,7 +44,7 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
     from .runtime.bootstrap import ensure_baseline
     from .runtime.customize import pending_customizations, undo_pending
 
-    engine = make_engine(settings.database_url)
+    engine = (planning_engine if dry_run else make_engine)(settings.database_url)
     try:
         loader = Loader.of(settings, cache)
     except PluginError as exc:
