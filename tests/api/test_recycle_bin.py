@@ -88,6 +88,20 @@ def test_delete_moves_the_record_to_the_bin(crm, db) -> None:
         deleted_at = conn.execute(sa.text("SELECT deleted_at FROM customer WHERE id = :id"),
                                   {"id": doomed}).scalar_one()
     assert deleted_at is not None
+    # The bin says when: the same instant as the record's last change.
+    assert binned[0]["deleted_at"] == binned[0]["updated_at"]
+    assert binned[0]["deleted_at"].startswith(str(deleted_at)[:10])
+
+
+def test_the_bin_says_when_each_record_was_deleted_even_with_fields(crm) -> None:
+    _make(crm, "customer", name="北辰科技")
+    doomed = _make(crm, "customer", name="星河贸易")
+    crm.delete(f"/api/customer/{doomed}")
+    item = crm.get("/api/customer/deleted?fields=name").json["items"][0]
+    assert set(item) == {"id", "version", "name", "deleted_at"}
+    assert item["deleted_at"]
+    [live] = crm.get("/api/customer").json["items"]
+    assert "deleted_at" not in live  # a live record has none to tell
 
 
 def test_the_bin_takes_the_list_query_parameters(crm) -> None:

@@ -100,6 +100,8 @@ def list_records(conn: sa.Connection, viewer: Viewer, model: EntityModel, query:
     if scope is not None:
         conditions.append(scope)
     columns, multi = output_names(model, query.fields, access.hidden)
+    if deleted:  # the recycle bin says when each record went there
+        columns = list(dict.fromkeys(columns + ["deleted_at"]))
     selected = list(dict.fromkeys(columns + [k.name for k in query.sort]))
     statement = sa.select(*selected_columns(model, selected, multi)).where(*conditions)
     keyset = query.keyset_condition()

@@ -255,9 +255,17 @@ def _entity_paths(ctx: _Context, entity: EntityDef, tag: str, taken: set[str]) -
         return operation(f"{verb}_{name}", tag, summary, code, schema,
                          "401 403 " + errors, taken, headers, **more)
 
-    def listing(verb: str, summary: str, sort: tuple[str, ...]) -> Schema:
-        return op(verb, summary, "200", ref(base + "List"), "400", description=_FILTER_HELP,
-                  parameters=_list_parameters(ctx, entity, sort))
+    def listing(verb: str, summary: str, sort: tuple[str, ...],
+                schema: Schema | None = None) -> Schema:
+        return op(verb, summary, "200", schema or ref(base + "List"), "400",
+                  description=_FILTER_HELP, parameters=_list_parameters(ctx, entity, sort))
+
+    binned = {"allOf": [ref(base), {"type": "object", "required": ["deleted_at"], "properties": {
+        "deleted_at": {"type": "string", "format": "date-time", "readOnly": True,
+                       "description": "When it went to the recycle bin."}}}]}
+    bin_page = {"type": "object", "required": ["items", "next_cursor"], "properties": {
+        "items": {"type": "array", "items": binned},
+        "next_cursor": {"type": ["string", "null"]}, "count": {"type": "integer"}}}
 
     bulk = dict(items(ref(base + "Create"), minItems=1, maxItems=MAX_BULK),
                 additionalProperties=False)
@@ -270,7 +278,7 @@ def _entity_paths(ctx: _Context, entity: EntityDef, tag: str, taken: set[str]) -
             "bulk_create", f"Create many {name} records, all or nothing", "201",
             items(ref(base)), "400 409 422", requestBody=body(bulk))),
         f"/api/{name}/deleted": path(get=listing(
-            "list_deleted", f"List the recycle bin of {name}", ("-deleted_at",))),
+            "list_deleted", f"List the recycle bin of {name}", ("-deleted_at",), bin_page)),
         f"/api/{name}/{{id}}": path(
             "RecordId", get=op("get", f"Get one {name}", "200",
                                detail_schema(base, ctx.flows.get(name)), "400 404", "ETag",
