@@ -10,3 +10,11 @@ def test_home_page_lists_entities_in_the_readers_language(crm) -> None:
     html = page.data.decode()
     assert "客户" in html and 'href="/api/customer"' in html
     assert crm.get("/?lang=en").data.decode().count("Customers") == 1
+
+
+def test_home_page_counts_the_runtime_customizations(crm) -> None:
+    for document in ({"extend": "customer", "fields": {"wechat": {"type": "string"}}},
+                     {"extend_optionset": "industry", "options": [{"value": "wine"}]}):
+        assert crm.post("/api/meta/customizations", json=document).status_code == 201
+    assert "2 runtime customization(s)" in crm.get("/?lang=en").data.decode()
+    assert "2 项运行时自定义" in crm.get("/?lang=zh").data.decode()

@@ -120,8 +120,9 @@ CUSTOMIZATIONS_BUNDLE = "customizations"
 
 def customization_bundle(stored: Iterable[tuple[int, dict[str, Any]]],
                          errors: ErrorCollector, types: FieldTypes | None = None) -> BundleDefs:
-    """Runtime customizations, as one more bundle loaded after all others."""
-    manifest = BundleManifest(CUSTOMIZATIONS_BUNDLE, "0", Label.of("Customizations"),
-                              location=Location("customizations"))
+    """Runtime customizations, as one more bundle loaded after all others; its version
+    is how many there are (the landing page and the OpenAPI document show it)."""
     documents = [Document(data, f"customization #{cid}", 0) for cid, data in stored]
+    manifest = BundleManifest(CUSTOMIZATIONS_BUNDLE, str(len(documents)),
+                              Label.of("Customizations"), location=Location("customizations"))
     return build_bundle(manifest, documents, errors, types)

@@ -9,6 +9,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..i18n import negotiate_language
 from ..identity.users import get_user
+from ..load.bundles import CUSTOMIZATIONS_BUNDLE
 from ..runtime.access import Viewer
 from ..runtime.reads import count_records
 from .auth import optional_context, session_csrf
@@ -20,10 +21,12 @@ TEXTS = {
     "en": {"entity": "Entity", "api": "REST API", "records": "Records",
            "definitions": "Definitions", "signed_in_as": "Signed in as",
            "sign_out": "Sign out", "no_roles": "no role yet",
-           "nothing": "Your roles do not let you read any entity yet; ask an administrator."},
+           "nothing": "Your roles do not let you read any entity yet; ask an administrator.",
+           "customizations": "{n} runtime customization(s)"},
     "zh": {"entity": "实体", "api": "REST 接口", "records": "记录数", "definitions": "定义",
            "signed_in_as": "当前用户", "sign_out": "退出登录", "no_roles": "尚未分配角色",
-           "nothing": "您的角色暂时不能查看任何实体，请联系管理员。"},
+           "nothing": "您的角色暂时不能查看任何实体，请联系管理员。",
+           "customizations": "{n} 项运行时自定义"},
 }
 
 
@@ -45,6 +48,11 @@ def index() -> Any:
         user = get_user(conn, compiled.metadata, ctx.user_id) if ctx.user_id else None
     roles = compiled.catalog.roles
     bundles = compiled.catalog.bundles
+    # The customizations are one more bundle whose "version" is a placeholder: what a
+    # reader wants to know is how many there are.
+    shown = [TEXTS[lang]["customizations"].format(n=b.version)
+             if b.name == CUSTOMIZATIONS_BUNDLE else f"{b.label.get(lang)} {b.version}"
+             for b in bundles]
     return render_template(
         "home.html", lang=lang, rows=rows, texts=TEXTS[lang],
         user_name=user.name if user else "", username=user.username if user else "",
@@ -52,4 +60,4 @@ def index() -> Any:
         # A token-authenticated visit has no session to end: no sign-out form.
         csrf_token=session_csrf(),
         title=bundles[0].label.get(lang) if bundles else "metacrm",
-        bundles=" · ".join(f"{b.label.get(lang)} {b.version}" for b in bundles))
+        bundles=" · ".join(shown))
