@@ -116,6 +116,12 @@ def read_customizations(conn: sa.Connection) -> tuple[int, Customizations]:
     version = schema_version(conn)
     if not sa.inspect(conn).has_table(CUSTOMIZATIONS):
         return version, []
-    table = sa.table(CUSTOMIZATIONS, sa.column("id"), sa.column("document", sa.JSON))
-    rows = conn.execute(sa.select(table.c.id, table.c.document).order_by(table.c.id)).all()
+    table = sa.table(CUSTOMIZATIONS, sa.column("id"), sa.column("document", sa.JSON),
+                     sa.column("removed_at"))
+    statement = sa.select(table.c.id, table.c.document).order_by(table.c.id)
+    # A removed customization stays, marked, so that it can be restored; a database
+    # older than removal (not migrated yet) has no column to mark it with.
+    if "removed_at" in {c["name"] for c in sa.inspect(conn).get_columns(CUSTOMIZATIONS)}:
+        statement = statement.where(table.c.removed_at.is_(None))
+    rows = conn.execute(statement).all()
     return version, [(row.id, row.document) for row in rows]

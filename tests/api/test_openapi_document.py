@@ -48,6 +48,8 @@ PLATFORM_PATHS = {
     "/api/meta/optionsets/{name}": {"get": "meta_get_optionset"},
     "/api/meta/customizations": {"get": "meta_list_customizations",
                                  "post": "meta_create_customization"},
+    "/api/meta/customizations/{id}": {"delete": "meta_remove_customization"},
+    "/api/meta/customizations/{id}/restore": {"post": "meta_restore_customization"},
     "/api/openapi.json": {"get": "meta_get_openapi"},
     "/api/users": {"get": "list_users", "post": "create_user"},
     "/api/users/me": {"get": "get_current_user"},

@@ -60,6 +60,9 @@ def add_system_tables(metadata: sa.MetaData) -> None:
         sa.Column("document", JSON_TYPE, nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("created_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
+        # Removed (DELETE /api/meta/customizations/<id>): kept, marked, to be restored.
+        sa.Column("removed_at", UtcDateTime()),
+        sa.Column("removed_by", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id")),
     )
     # A customization whose online migration began and has not finished (PostgreSQL:
     # columns added, indexes being built concurrently), with what it created so that

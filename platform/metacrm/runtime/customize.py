@@ -73,7 +73,8 @@ def add_customization(platform: Platform, ctx: Context, document: Any) -> tuple[
         with conn.begin():
             new_id, fresh, plan = _plan(platform, conn, document)
             note = f"customization #{new_id}"
-            _migrate(conn, plan.in_transaction(), note, timeouts, record=not plan.concurrent)
+            apply_customization_plan(conn, plan.in_transaction(), note, timeouts,
+                                     record=not plan.concurrent)
             if plan.concurrent:
                 created = created_objects(plan.actions)
                 conn.execute(_pending().insert().values(
@@ -98,11 +99,11 @@ def _plan(platform: Platform, conn: Connection, document: dict[str, Any]
     # migration lock; its write transaction already holds the database).
     conn.execute(sa.select(state.c.version).where(state.c.id == 1).with_for_update())
     version, stored = read_customizations(conn)
-    new_id = (stored[-1][0] + 1) if stored else 1
+    new_id = next_customization_id(conn, stored)
     try:
         catalog = platform.load(stored + [(new_id, document)])
     except DefinitionError as exc:
-        raise _definition_errors(exc, new_id) from None
+        raise definition_errors(exc, new_id) from None
     fresh = compile_catalog(catalog, version + 1)
     online = platform.settings.migration_concurrent_indexes
     plan = plan_migration_in(conn, fresh.metadata, concurrent_indexes=online)
@@ -114,8 +115,16 @@ def _plan(platform: Platform, conn: Connection, document: dict[str, Any]
     return new_id, fresh, plan
 
 
-def _migrate(conn: Connection, plan: MigrationPlan, note: str, timeouts: MigrationTimeouts,
-             *, record: bool) -> None:
+def next_customization_id(conn: Connection, stored: list[tuple[int, Any]]) -> int:
+    """One more than any customization ever stored: a removed one keeps its number (it
+    can be restored, and the migration history names it)."""
+    table = sa.table(CUSTOMIZATIONS, sa.column("id"))
+    highest = conn.execute(sa.select(sa.func.max(table.c.id))).scalar()
+    return max([highest or 0] + [cid for cid, _ in stored]) + 1
+
+
+def apply_customization_plan(conn: Connection, plan: MigrationPlan, note: str,
+                             timeouts: MigrationTimeouts, *, record: bool) -> None:
     try:
         apply_migration_in(conn, plan, note=note, timeouts=timeouts, record=record)
     except MigrationRefused as exc:  # PlanOutdated: another migration ran meanwhile
@@ -211,7 +220,7 @@ def _pending() -> sa.TableClause:
                     sa.column("started_by"))
 
 
-def _definition_errors(exc: DefinitionError, new_id: int) -> Invalid:
+def definition_errors(exc: DefinitionError, new_id: int) -> Invalid:
     prefix = f"customization #{new_id}"
     messages = [d.message for d in exc.diagnostics if str(d.location).startswith(prefix)]
     messages = messages or [str(d) for d in exc.diagnostics]

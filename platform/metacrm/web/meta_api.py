@@ -6,14 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
-from ..base.problems import NotFound
+from ..base.problems import BadQuery, NotFound
 from ..definitions import Catalog, EntityDef, FieldDef, OptionSetDef
 from ..errors import did_you_mean
 from ..identity.security_events import record_event
 from ..platform import read_customizations
 from ..runtime.access import EntityAccess, Viewer
+from ..runtime.customization_removal import remove_customization, restore_customization
 from ..runtime.customize import add_customization
 from .auth import current_context, require_admin
 from .requests import json_body, platform
@@ -81,6 +82,42 @@ def customize() -> Any:
     response = jsonify({"id": new_id, "schema_version": compiled.schema_version})
     response.status_code = 201
     return response
+
+
+@meta_api.delete("/meta/customizations/<int(max=9223372036854775807):customization_id>")
+def remove_customization_route(customization_id: int) -> Any:
+    """Remove a customization (kept, marked, to be restored). Dropping what only it
+    defined deletes values: that needs ``?allow_destructive=true``."""
+    ctx = current_context()
+    require_admin(ctx)
+    allow = request.args.get("allow_destructive", "false")
+    if allow not in ("true", "false"):
+        raise BadQuery(f"allow_destructive must be 'true' or 'false', not {allow!r}")
+    document, compiled, changes = remove_customization(
+        platform(), ctx, customization_id, allow_destructive=allow == "true")
+    _record_role_change(compiled, ctx, document, customization_id, "removed")
+    return jsonify({"id": customization_id, "document": document, "removed": True,
+                    "schema_version": compiled.schema_version, "changes": changes})
+
+
+@meta_api.post("/meta/customizations/<int(max=9223372036854775807):customization_id>/restore")
+def restore_customization_route(customization_id: int) -> Any:
+    ctx = current_context()
+    require_admin(ctx)
+    document, compiled, changes = restore_customization(platform(), ctx, customization_id)
+    _record_role_change(compiled, ctx, document, customization_id, "restored")
+    return jsonify({"id": customization_id, "document": document, "removed": False,
+                    "schema_version": compiled.schema_version, "changes": changes})
+
+
+def _record_role_change(compiled: Any, ctx: Any, document: dict[str, Any], customization_id: int,
+                        what: str) -> None:
+    roles = [document[k] for k in ("role", "extend_role") if isinstance(document.get(k), str)]
+    if roles:  # who may do what changed
+        with platform().writing() as conn:
+            record_event(conn, compiled.metadata, "role.customized", request_actor(ctx),
+                         ctx.now, details={"customization": customization_id, "roles": roles,
+                                           what: True})
 
 
 @meta_api.get("/openapi.json")

@@ -261,6 +261,9 @@ def platform_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
                          items=_array(obj("id document", id={"type": "integer"},
                                           document={"type": "object"})))
     created = obj("id schema_version", id={"type": "integer"}, schema_version={"type": "integer"})
+    changed = obj("id document removed schema_version changes", id={"type": "integer"},
+                  document={"type": "object"}, removed={"type": "boolean"},
+                  schema_version={"type": "integer"}, changes=_array({"type": "string"}))
     users = [param(key, "query", schema, text) for key, schema, text in (
         ("q", TEXT, "The name or username contains this."), ("team", TEXT, "A team code."),
         ("role", TEXT, "A role name."), ("active", {"enum": ["true", "false"]}, ""))]
@@ -283,6 +286,19 @@ def platform_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
                     description="An `extend` or `extend_optionset` document, validated like a "
                     "YAML one; the table is migrated online. Administrators only.",
                     requestBody=body({"type": "object", "examples": [example]}))),
+        "/api/meta/customizations/{id}": path(
+            "RecordId", delete=op(
+                meta, "meta_remove_customization", "Remove a customization (restorable)",
+                "400 401 403 404 409", changed,
+                description="What only it defined leaves the schema of every process. "
+                "Dropping a column deletes its values: that is refused (409) unless "
+                "`allow_destructive=true`. Administrators only.",
+                parameters=[param("allow_destructive", "query", {"enum": ["true", "false"]},
+                                  "Drop the columns only this customization defined, with "
+                                  "their values.")])),
+        "/api/meta/customizations/{id}/restore": path("RecordId", post=op(
+            meta, "meta_restore_customization", "Bring a removed customization back under "
+            "its number", "401 403 404 409 422", changed)),
         "/api/openapi.json": path(get=op(meta, "meta_get_openapi", "This document (OpenAPI "
                                          "3.1), as the caller may use the API", "401",
                                          {"type": "object"})),

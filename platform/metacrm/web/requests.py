@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import orjson
+import sqlalchemy as sa
 from flask import Response, current_app, jsonify, request
 
 from ..base.context import Context
@@ -130,6 +131,14 @@ def with_fresh_schema(action: Callable[[Compiled], T]) -> T:
     except Problem as problem:
         if not problem.names_unknown:
             raise
+        fresh = plat.refresh()
+        if fresh is compiled:
+            raise
+        return action(fresh)
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+        # A column another process removed (a customization taken back) is missing
+        # from the table: the statement failed and its transaction rolled back, so
+        # with the newer schema the request runs as if it had come a moment later.
         fresh = plat.refresh()
         if fresh is compiled:
             raise
