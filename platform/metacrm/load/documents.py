@@ -28,6 +28,7 @@ import yaml
 
 from ..definitions import Location
 from ..errors import ErrorCollector
+from .yaml_errors import explain_syntax_error
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 200
@@ -91,9 +92,8 @@ def load_yaml(path: Path, errors: ErrorCollector) -> list[Document]:
             return []
         nodes = _compose(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Location(shown, mark.line + 1, mark.column + 1) if mark else Location(shown)
-        errors.add(where, f"YAML syntax error: {exc.problem or exc}")
+        line, col, said = explain_syntax_error(exc, text)
+        errors.add(Location(shown, line, col), said)
         return []
     except yaml.reader.ReaderError as exc:
         line, col = _line_col(text, exc.position)
