@@ -34,9 +34,19 @@ class ErrorCollector:
     """Gathers every problem before failing, like a compiler does."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # "unknown entity 'order'" and the like, for definitions whose document was
+    # reported and not built: saying that every file naming them is wrong too would
+    # bury the one mistake (a misspelt type) under its echoes.
+    _unbuilt: set[str] = field(default_factory=set)
 
     def add(self, location: Location, message: str) -> None:
+        if self._unbuilt and any(echo in message for echo in self._unbuilt):
+            return
         self.diagnostics.append(Diagnostic(location, message))
+
+    def not_built(self, kind: str, name: str) -> None:
+        """``kind`` ('entity', 'option set') ``name`` had errors and was left out."""
+        self._unbuilt.add(f"unknown {kind} '{name}'")
 
     def __bool__(self) -> bool:
         return bool(self.diagnostics)

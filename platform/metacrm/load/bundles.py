@@ -89,6 +89,7 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
     for doc in documents:
         kind = document_kind(doc, errors)
         if kind is None or not validate_document(doc, kind, errors, types.names):
+            _left_out(doc, kind, errors)
             continue
         if kind == "entity":
             entity, inline = build_entity(doc, manifest.name, errors, types)
@@ -116,6 +117,14 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
 
 
 CUSTOMIZATIONS_BUNDLE = "customizations"
+
+
+def _left_out(doc: Document, kind: str | None, errors: ErrorCollector) -> None:
+    """Note what a document that was reported and not built would have defined."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    for key, what in (("entity", "entity"), ("optionset", "option set")):
+        if (kind is None or kind == key) and isinstance(data.get(key), str):
+            errors.not_built(what, data[key])
 
 
 def customization_bundle(stored: Iterable[tuple[int, dict[str, Any]]],
