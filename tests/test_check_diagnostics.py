@@ -54,7 +54,7 @@ def test_check_prints_every_error_and_exits_1(tmp_path: Path,
          "'string'?); expected one of: string, text, integer, decimal, money, percent, boolean, "
          "date, datetime, choice, multi_choice, reference, multi_reference, user, email, phone, "
          "url, json, autonumber, formula, rollup"),
-        "entities/b.yaml:3:3: field 'b.a': unknown entity 'aa'",
+        "entities/b.yaml:3:28: field 'b.a': unknown entity 'aa'",
     ]
 
 
@@ -111,3 +111,77 @@ def test_missing_required_bundle_is_reported(tmp_path: Path) -> None:
 def test_not_a_bundle(tmp_path: Path) -> None:
     with pytest.raises(DefinitionError, match="not a bundle: bundle.yaml is missing"):
         load_catalog([tmp_path])
+
+
+def _check_output(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.chdir(bundle)
+    result = CliRunner().invoke(main, ["check", "."])
+    assert result.exit_code == 1
+    return result.output.splitlines()
+
+
+def test_a_misspelt_type_is_reported_once_not_in_every_file_naming_the_entity(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = write_bundle(tmp_path / "b", {
+        "entities/order.yaml": "entity: order\nfields:\n  title: {type: strng}\n",
+        "entities/line.yaml": ("entity: line\nfields:\n  order: {type: reference, to: order}\n"
+                               "  amount: {type: money}\n"),
+        "entities/order_extra.yaml": "extend: order\nfields:\n  memo: {type: text}\n",
+        "roles/clerk.yaml": "role: clerk\npermissions:\n  order: {operations: [read]}\n",
+        "workflows/order.yaml": ("workflow: order_flow\nentity: order\nfield: state\n"
+                                 "states: [open]\ntransitions: []\n"),
+    })
+    assert _check_output(bundle, monkeypatch)[:1] == [
+        "entities/order.yaml:3:17: fields.title.type: unknown field type 'strng' (did you "
+        "mean 'string'?); expected one of: string, text, integer, decimal, money, percent, "
+        "boolean, date, datetime, choice, multi_choice, reference, multi_reference, user, "
+        "email, phone, url, json, autonumber, formula, rollup"]
+    assert not any("unknown entity" in line for line in _check_output(bundle, monkeypatch))
+
+
+def test_a_field_error_points_at_the_value_that_is_wrong(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = write_bundle(tmp_path / "b", {"entities/order.yaml": """
+        entity: order
+        fields:
+          status:
+            type: choice
+            options: statusez
+          qty: {type: integer}
+          total:
+            type: formula
+            result: money
+            expression: qty * pricee
+          customer:
+            label: Customer
+            type: reference
+            to: custmer
+        rules:
+          - name: positive
+            message: Must be positive
+            check: qty > "0"
+        """})
+    assert _check_output(bundle, monkeypatch)[:4] == [
+        "entities/order.yaml:5:14: field 'order.status': unknown option set 'statusez'",
+        "entities/order.yaml:10:17: formula 'order.total': unknown name 'pricee' (at column 7)",
+        "entities/order.yaml:14:9: field 'order.customer': unknown entity 'custmer'",
+        "entities/order.yaml:18:12: rule 'positive': '>' cannot order an integer and a "
+        "string (at column 5)",
+    ]
+
+
+def test_a_type_name_takes_a_or_an(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = write_bundle(tmp_path / "b", {"entities/order.yaml": """
+        entity: order
+        search: [qty]
+        fields:
+          qty: {type: integer}
+          code: {type: autonumber, format: "O-{seq}", default: x}
+        """})
+    assert _check_output(bundle, monkeypatch) == [
+        "entities/order.yaml:2:1: search: 'qty' is an integer field; text search needs text "
+        "fields",
+        "entities/order.yaml:5:3: an autonumber field is computed: it takes no 'default' and "
+        "cannot be 'required'",
+        "2 error(s)",
+    ]

@@ -130,7 +130,7 @@ def test_a_definition_literal_outside_utc_years_is_reported_by_check(tmp_path: P
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.output.splitlines()[0] == (
-        f"entities/visit.yaml:3:3: field 'visit.at': default '{EARLY}' is out of range: in "
+        f"entities/visit.yaml:3:33: field 'visit.at': default '{EARLY}' is out of range: in "
         "UTC it falls outside the years 1 to 9999")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..base.words import with_article
 from ..definitions import (
     BundleManifest,
     EntityDef,
@@ -164,7 +165,7 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector, types: Fie
             if key not in COMMON_KEYS and key not in field_type.keys:
                 allowed = types.keys_for(key)
                 errors.add(doc.key_at("fields", name, key),
-                           f"'{key}' does not apply to {_article(ftype)} {ftype} field (only to: "
+                           f"'{key}' does not apply to {with_article(ftype)} field (only to: "
                            f"{', '.join(allowed) or 'no type'})")
         options = spec.get("options")
         if isinstance(options, list):
@@ -186,8 +187,17 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector, types: Fie
             source=spec.get("from"), aggregate=spec.get("aggregate"), of=spec.get("of"),
             where=spec.get("where"), scale=spec.get("scale"),
             rounding=spec.get("rounding", "half_up"), location=where,
+            value_locations=_value_locations(doc, name, spec),
         )
     return fields, inline_sets
+
+
+def _value_locations(doc: Document, name: str, spec: dict[str, Any]) -> dict[str, Location]:
+    found = {key: doc.at("fields", name, key) for key in spec}
+    if isinstance(spec.get("where"), dict):
+        found.update({f"where.{key}": doc.at("fields", name, "where", key)
+                      for key in spec["where"]})
+    return found
 
 
 def _key_locations(doc: Document) -> dict[str, Location]:
@@ -196,10 +206,6 @@ def _key_locations(doc: Document) -> dict[str, Location]:
     if isinstance(pool, dict):
         found.update({f"pool.{key}": doc.key_at("pool", key) for key in pool})
     return found
-
-
-def _article(word: str) -> str:
-    return "an" if word[0] in "aeiou" else "a"
 
 
 def _check_field_values(doc: Document, name: str, spec: dict[str, Any],
@@ -215,11 +221,11 @@ def _check_field_values(doc: Document, name: str, spec: dict[str, Any],
                        f"use one of: {', '.join(DEFAULT_MACROS)} or a literal value")
         elif default not in types[ftype].macros:
             fitting = [t for t, kind in types.items() if default in kind.macros]
-            errors.add(doc.at("fields", name, "default"), f"default '{default}' does not fit a "
-                       f"{ftype} field (only: {', '.join(fitting)})")
+            errors.add(doc.at("fields", name, "default"), f"default '{default}' does not fit "
+                       f"{with_article(ftype)} field (only: {', '.join(fitting)})")
     if types[ftype].computed and ("default" in spec or spec.get("required")):
-        errors.add(doc.key_at("fields", name), f"a {ftype} field is computed: it takes no "
-                   "'default' and cannot be 'required'")
+        errors.add(doc.key_at("fields", name), f"{with_article(ftype)} field is computed: "
+                   "it takes no 'default' and cannot be 'required'")
     low, high = spec.get("min"), spec.get("max")
     if low is not None and high is not None and type(low) is type(high) and low > high:
         errors.add(doc.at("fields", name, "min"), f"min ({low}) is greater than max ({high})")
@@ -239,7 +245,8 @@ def _build_indexes(doc: Document, errors: ErrorCollector) -> tuple[IndexDef, ...
 def _build_rules(doc: Document) -> tuple[RuleDef, ...]:
     return tuple(
         RuleDef(name=spec["name"], check=spec["check"], message=Label.of(spec["message"]),
-                field=spec.get("field"), when=spec.get("when"), location=doc.at("rules", i))
+                field=spec.get("field"), when=spec.get("when"), location=doc.at("rules", i),
+                value_locations={key: doc.at("rules", i, key) for key in spec})
         for i, spec in enumerate(doc.data.get("rules", ()))
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,17 @@ class FieldDef:
     scale: int | None = None
     rounding: str = "half_up"
     location: Location = UNKNOWN
+    # Where each key's value was written ("options", "expression", "to"...), so that a
+    # diagnostic about one points at its line, not at the field's name.
+    value_locations: Mapping[str, Location] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False)
+
+    def at(self, key: str) -> Location:
+        """Where ``key``'s value was written ("where.state": that condition's value,
+        else the whole 'where'), else the field's name."""
+        while key not in self.value_locations and "." in key:
+            key = key.rsplit(".", 1)[0]
+        return self.value_locations.get(key, self.location)
 
     @property
     def stored(self) -> bool:
@@ -127,6 +139,11 @@ class RuleDef:
     field: str | None = None
     when: str | None = None
     location: Location = UNKNOWN
+    value_locations: Mapping[str, Location] = dataclasses.field(
+        default_factory=dict, compare=False, repr=False)
+
+    def at(self, key: str) -> Location:
+        return self.value_locations.get(key, self.location)
 
 
 # The fields every entity's table has besides its own, by value type.

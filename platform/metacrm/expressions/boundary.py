@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ..base.words import with_article
 from .errors import EvaluationError
 from .operators import checked_int, type_name
 from .text import round_to
@@ -148,7 +149,8 @@ def boolean_out(value: Any, rounding: str = "half_up") -> Any:
     if value is None:
         return None
     if type(value) is not bool:
-        raise EvaluationError(f"the result is a {type_name(value)}, not true or false")
+        raise EvaluationError(f"the result is {with_article(type_name(value))}, "
+                              "not true or false")
     return value
 
 
@@ -177,7 +179,8 @@ def datetime_out(value: Any, rounding: str = "half_up") -> Any:
     if value is None:
         return None
     if type(value) is not datetime:
-        raise EvaluationError(f"the result is a {type_name(value)}, not a timestamp")
+        raise EvaluationError(f"the result is {with_article(type_name(value))}, "
+                              "not a timestamp")
     return value.astimezone(UTC)
 
 
@@ -187,18 +190,18 @@ def text_out(value: Any, rounding: str = "half_up") -> Any:
     if type(value) in (str, int, bool) or type(value) is Fraction:
         from .functions import BUILTINS
         return BUILTINS["string"].impl(value)
-    raise EvaluationError(f"the result is a {type_name(value)}, not text")
+    raise EvaluationError(f"the result is {with_article(type_name(value))}, not text")
 
 
 def _number(value: Any, kind: str) -> int | Fraction:
     if type(value) is int or type(value) is Fraction:
         return value
-    raise EvaluationError(f"the result is a {type_name(value)}, not a number")
+    raise EvaluationError(f"the result is {with_article(type_name(value))}, not a number")
 
 
 def _list(value: Any, kind: str) -> list[Any]:
     if type(value) is not list:
-        raise EvaluationError(f"the result is a {type_name(value)}, not a list")
+        raise EvaluationError(f"the result is {with_article(type_name(value))}, not a list")
     return value
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..base.words import with_article
 from . import operators as op
 from .errors import EmptyValue, EvaluationError, ExpressionError
 from .functions import BUILTINS, SIZED_RESULTS, call, unknown_function
@@ -113,7 +114,8 @@ def _truth(value: Any, what: str) -> bool:
     if value is None:
         raise EmptyValue(f"{what} needs true or false and met an empty field")
     if type(value) is not bool:
-        raise EvaluationError(f"{what} needs true or false, found a {op.type_name(value)}")
+        raise EvaluationError(f"{what} needs true or false, found "
+                              f"{with_article(op.type_name(value))}")
     return value
 
 
@@ -177,7 +179,7 @@ def _select(node: Select | Has, bound: frozenset[str]) -> Compiled:
         if value is None:
             raise EmptyValue(f"'.{name}' met an empty field")
         if type(value) is not dict:
-            raise EvaluationError(f"a {op.type_name(value)} has no field '{name}'")
+            raise EvaluationError(f"{with_article(op.type_name(value))} has no field '{name}'")
         if testing:
             return name in value
         if name not in value:
@@ -205,7 +207,7 @@ def _index(node: Index, bound: frozenset[str]) -> Compiled:
                 if op.equal(candidate, key):
                     return value[candidate]
             raise EvaluationError(f"no key {key!r} in the map")
-        raise EvaluationError(f"a {op.type_name(value)} cannot be indexed")
+        raise EvaluationError(f"{with_article(op.type_name(value))} cannot be indexed")
     return _located(node, run)
 
 
@@ -218,7 +220,7 @@ def _map(node: MapLit, bound: frozenset[str]) -> Compiled:
             found = key(act)
             if type(found) not in (str, int, bool):
                 raise EvaluationError(f"a map key must be a string, integer or boolean, "
-                                      f"found a {op.type_name(found)}")
+                                      f"found {with_article(op.type_name(found))}")
             if found in result:
                 raise EvaluationError(f"repeated map key {found!r}")
             result[found] = value(act)

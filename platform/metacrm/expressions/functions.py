@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import re2
 
+from ..base.words import with_article
 from ..errors import did_you_mean
 from .errors import EmptyValue, EvaluationError, ExpressionError
 from .operators import (
@@ -64,7 +65,7 @@ def _int(value: Any) -> int:
         return checked_int(int(value))
     if type(value) is datetime:
         return int(value.timestamp())
-    raise EvaluationError(f"int() does not apply to a {type_name(value)}")
+    raise EvaluationError(f"int() does not apply to {with_article(type_name(value))}")
 
 
 def _decimal(value: Any) -> Fraction:
@@ -78,7 +79,7 @@ def _decimal(value: Any) -> Fraction:
         if number is None or not number.is_finite() or len(value) > 60:
             raise EvaluationError(f"'{value[:40]}' is not a number")
         return checked_fraction(Fraction(number))
-    raise EvaluationError(f"decimal() does not apply to a {type_name(value)}")
+    raise EvaluationError(f"decimal() does not apply to {with_article(type_name(value))}")
 
 
 def _string(value: Any) -> str:
@@ -94,7 +95,7 @@ def _string(value: Any) -> str:
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if type(value) is timedelta:
         return f"{decimal_text(Fraction(value // timedelta(microseconds=1), 10**6))}s"
-    raise EvaluationError(f"string() does not apply to a {type_name(value)}")
+    raise EvaluationError(f"string() does not apply to {with_article(type_name(value))}")
 
 
 def _timestamp(value: Any) -> datetime:
@@ -117,7 +118,7 @@ def _timestamp(value: Any) -> datetime:
             return moment.astimezone(UTC)
         except OverflowError:
             raise EvaluationError("timestamp out of range (years 1 to 9999)") from None
-    raise EvaluationError(f"timestamp() does not apply to a {type_name(value)}")
+    raise EvaluationError(f"timestamp() does not apply to {with_article(type_name(value))}")
 
 
 # Two-letter units first: "100ms" is milliseconds, not 100 minutes and a stray "s".
@@ -130,7 +131,7 @@ def _duration(value: Any) -> timedelta:
     if type(value) is timedelta:
         return value
     if type(value) is not str:
-        raise EvaluationError(f"duration() does not apply to a {type_name(value)}")
+        raise EvaluationError(f"duration() does not apply to {with_article(type_name(value))}")
     text = value.strip()
     sign = -1 if text.startswith("-") else 1
     body = text.lstrip("+-")
@@ -228,7 +229,7 @@ def _join(items: list[Any], separator: str = "") -> str:
 def _size(value: Any) -> int:
     if type(value) in (str, list, dict):
         return len(value)
-    raise EvaluationError(f"size() does not apply to a {type_name(value)}")
+    raise EvaluationError(f"size() does not apply to {with_article(type_name(value))}")
 
 
 # --- timestamps -------------------------------------------------------------------
@@ -293,7 +294,8 @@ def _rounded(how: Callable[[Fraction], int]) -> Callable[[Any], Any]:
             return value
         if type(value) is Fraction:
             return Fraction(how(value))
-        raise EvaluationError(f"this function needs a number, found a {type_name(value)}")
+        raise EvaluationError(f"this function needs a number, found "
+                              f"{with_article(type_name(value))}")
     return apply
 
 
@@ -308,12 +310,12 @@ def _abs(value: Any) -> Any:
         return checked_int(abs(value))
     if type(value) is Fraction:
         return abs(value)
-    raise EvaluationError(f"math.abs needs a number, found a {type_name(value)}")
+    raise EvaluationError(f"math.abs needs a number, found {with_article(type_name(value))}")
 
 
 def _sign(value: Any) -> Any:
     if not is_number(value):
-        raise EvaluationError(f"math.sign needs a number, found a {type_name(value)}")
+        raise EvaluationError(f"math.sign needs a number, found {with_article(type_name(value))}")
     sign = (value > 0) - (value < 0)
     return sign if type(value) is int else Fraction(sign)
 

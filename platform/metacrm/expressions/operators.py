@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
+from ..base.words import with_article
 from .errors import EmptyValue, EvaluationError
 
 MIN_INT, MAX_INT = -(2**63), 2**63 - 1
@@ -65,7 +66,7 @@ def _operands(op: str, left: Any, right: Any) -> None:
 
 
 def _no_overload(op: str, left: Any, right: Any) -> EvaluationError:
-    return EvaluationError(f"'{op}' does not apply to a {type_name(left)} and a "
+    return EvaluationError(f"'{op}' does not apply to {with_article(type_name(left))} and a "
                            f"{type_name(right)}")
 
 
@@ -111,7 +112,8 @@ def contains(op: str, item: Any, collection: Any) -> bool:
         return any(equal(item, element) for element in collection)
     if type(collection) is dict:
         return any(equal(item, key) for key in collection)
-    raise EvaluationError(f"'in' needs a list or a map, found a {type_name(collection)}")
+    raise EvaluationError(f"'in' needs a list or a map, found "
+                          f"{with_article(type_name(collection))}")
 
 
 # --- arithmetic -------------------------------------------------------------------
@@ -190,14 +192,14 @@ def negate(value: Any) -> Any:
         return -value
     if type(value) is timedelta:
         return -value
-    raise EvaluationError(f"'-' does not apply to a {type_name(value)}")
+    raise EvaluationError(f"'-' does not apply to {with_article(type_name(value))}")
 
 
 def logical_not(value: Any) -> bool:
     if value is None:
         raise EmptyValue("'!' needs a value and met an empty field")
     if type(value) is not bool:
-        raise EvaluationError(f"'!' needs true or false, found a {type_name(value)}")
+        raise EvaluationError(f"'!' needs true or false, found {with_article(type_name(value))}")
     return not value
 
 

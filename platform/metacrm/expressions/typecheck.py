@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..base.words import with_article
 from ..errors import did_you_mean
 from .errors import ExpressionError
 from .evaluator import MAX_STEPS
@@ -67,7 +68,7 @@ def describe(kind: str) -> str:
              "duration": "a duration", "null": "null", "map": "a map"}
     if is_list(kind):
         return "a list"
-    return names.get(kind, f"a {kind}")
+    return names.get(kind, with_article(kind))
 
 
 def check_types(node: Node, names: Mapping[str, str]) -> Checked:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from ..base.words import with_article
 from ..definitions import (
     BundleDefs,
     Catalog,
@@ -182,12 +183,12 @@ def _resolve_rollups(entities: dict[str, EntityDef], optionsets: dict[str, Optio
         child_name, _, ref_name = (field.source or "").partition(".")
         child = entities.get(child_name)
         if child is None:
-            errors.add(field.location, f"{where}: unknown entity '{child_name}'"
+            errors.add(field.at("from"), f"{where}: unknown entity '{child_name}'"
                        f"{did_you_mean(child_name, entities)}")
             continue
         ref = child.fields.get(ref_name)
         if ref is None or ref.type != "reference" or ref.to != entity.name:
-            errors.add(field.location, f"{where}: 'from' must name a reference field of "
+            errors.add(field.at("from"), f"{where}: 'from' must name a reference field of "
                        f"'{child_name}' that points to '{entity.name}'; "
                        f"'{child_name}.{ref_name}' is not one")
             continue
@@ -195,14 +196,14 @@ def _resolve_rollups(entities: dict[str, EntityDef], optionsets: dict[str, Optio
         if field.aggregate != "count":
             source = child.fields.get(field.of or "")
             if field.of is None or source is None:
-                errors.add(field.location, f"{where}: '{field.aggregate}' needs 'of', a field "
+                errors.add(field.at("of"), f"{where}: '{field.aggregate}' needs 'of', a field "
                            f"of '{child_name}'" + (did_you_mean(field.of, child.fields)
                                                    if field.of else ""))
                 continue
             allowed = _SUMMABLE if field.aggregate in ("sum", "avg") else _ORDERABLE
             if source.value_type not in allowed:
-                errors.add(field.location, f"{where}: cannot take {field.aggregate} of "
-                           f"'{field.of}', a {source.value_type} field")
+                errors.add(field.at("of"), f"{where}: cannot take {field.aggregate} of "
+                           f"'{field.of}', {with_article(source.value_type)} field")
                 continue
             result = source.value_type
             if field.aggregate == "avg" and result == "integer":
@@ -211,12 +212,12 @@ def _resolve_rollups(entities: dict[str, EntityDef], optionsets: dict[str, Optio
                 field = replace(field, scale=source.scale)
         for name, wanted in (field.where or {}).items():
             if name not in child.fields:
-                errors.add(field.location, f"{where}: 'where' names unknown field "
+                errors.add(field.at(f"where.{name}"), f"{where}: 'where' names unknown field "
                            f"'{child_name}.{name}'{did_you_mean(name, child.fields)}")
                 continue
             problem = literal_problem(child.fields[name], wanted, optionsets, types)
             if problem:
-                errors.add(field.location, f"{where}: 'where' {name}: {problem}")
+                errors.add(field.at(f"where.{name}"), f"{where}: 'where' {name}: {problem}")
         fields[field.name] = replace(field, result=result)
     return replace(entity, fields=fields)
 
@@ -241,20 +242,21 @@ def check_entity(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) ->
         for name in index.fields:
             known(name, index.location, "index")
     for name in entity.search:
-        if known(name, entity.location, "search") and not catalog.field_types[
+        if known(name, entity.at("search"), "search") and not catalog.field_types[
                 names[name]].textual:
-            errors.add(entity.location, f"search: '{name}' is a {names[name]} field; text "
+            errors.add(entity.at("search"), f"search: '{name}' is "
+                       f"{with_article(names[name])} field; text "
                        "search needs text fields")
     if entity.title:
-        known(entity.title, entity.location, "title")
+        known(entity.title, entity.at("title"), "title")
     for key in entity.default_sort:
-        known(key.lstrip("-"), entity.location, "default_sort")
+        known(key.lstrip("-"), entity.at("default_sort"), "default_sort")
     for rule in entity.rules:
         if rule.field:
-            known(rule.field, rule.location, f"rule '{rule.name}'", stored=False)
-        for part in (rule.when, rule.check):
+            known(rule.field, rule.at("field"), f"rule '{rule.name}'", stored=False)
+        for key, part in (("when", rule.when), ("check", rule.check)):
             if part:
-                _check_expression(part, names, rule.location, f"rule '{rule.name}'", errors,
+                _check_expression(part, names, rule.at(key), f"rule '{rule.name}'", errors,
                                   catalog.field_types)
     _check_formulas(entity, names, errors, catalog.field_types)
 
@@ -263,28 +265,28 @@ def _check_field(catalog: Catalog, entity: EntityDef, field: FieldDef,
                  errors: ErrorCollector) -> None:
     where = f"field '{entity.name}.{field.name}'"
     if field.to is not None and field.to not in catalog.entities:
-        errors.add(field.location, f"{where}: unknown entity '{field.to}'"
+        errors.add(field.at("to"), f"{where}: unknown entity '{field.to}'"
                    f"{did_you_mean(field.to, catalog.entities)}")
     # A bound on a type without bounds was refused where it was written (build).
     for bound in ("min", "max") if catalog.field_types[field.type].bounded else ():
         value = getattr(field, bound)
         if value is not None and (problem := unfit_literal(field, value, catalog.field_types)):
-            errors.add(field.location, f"{where}: {bound} {problem}")
+            errors.add(field.at(bound), f"{where}: {bound} {problem}")
     if field.default is not None and not (isinstance(field.default, str)
                                           and field.default.startswith("$")):
         problem = unfit_literal(field, field.default, catalog.field_types)
         if problem:
-            errors.add(field.location, f"{where}: default {problem}")
+            errors.add(field.at("default"), f"{where}: default {problem}")
     if field.options is not None:
         optionset = catalog.optionsets.get(field.options)
         if optionset is None:
-            errors.add(field.location, f"{where}: unknown option set '{field.options}'"
+            errors.add(field.at("options"), f"{where}: unknown option set '{field.options}'"
                        f"{did_you_mean(field.options, catalog.optionsets)}")
         elif field.default is not None:
             defaults = field.default if isinstance(field.default, list) else [field.default]
             for value in defaults:
                 if str(value) not in optionset.values():
-                    errors.add(field.location, f"{where}: default '{value}' is not an option "
+                    errors.add(field.at("default"), f"{where}: default '{value}' is not an option "
                                f"of '{optionset.name}' ({', '.join(optionset.values())})")
 
 
@@ -306,7 +308,7 @@ def _check_formulas(entity: EntityDef, names: dict[str, str], errors: ErrorColle
                                           result=types.of(field).expression_type,
                                           kinds=types.expression_type)
         except ExpressionError as exc:
-            errors.add(field.location, f"formula '{entity.name}.{field.name}': {exc}")
+            errors.add(field.at("expression"), f"formula '{entity.name}.{field.name}': {exc}")
             continue
         depends[field.name] = set(expression.names) & set(formulas)
     for cycle in _cycles(depends):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..base.words import with_article
 from ..definitions import CURRENT_USER, EntityDef, FieldDef, OptionSetDef
 from ..errors import did_you_mean
 from ..fieldtypes import FieldTypes
@@ -72,7 +73,8 @@ def condition_problems(entity: EntityDef, conditions: Mapping[str, Any],
                             f"{did_you_mean(name, owner.fields)}")
         elif not field.stored or types.of(field).item_type is not None or types.of(
                 field).ordering == "none":
-            problems.append(f"'{name}' is a {field.type} field: conditions compare single "
+            problems.append(f"'{name}' is {with_article(field.type)} field: "
+                            "conditions compare single "
                             "values")
         else:
             values = list(wanted) if isinstance(wanted, (list, tuple)) else [wanted]

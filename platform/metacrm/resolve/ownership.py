@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from ..base.words import with_article
 from ..definitions import Catalog, EntityDef, EntityExtension, Location, TransferDef
 from ..errors import ErrorCollector, did_you_mean
 from .literals import condition_problems, literal_problem
@@ -94,7 +95,7 @@ def _check_owned_by(catalog: Catalog, entity: EntityDef, errors: ErrorCollector)
     if field.type == "user":
         return
     if field.type != "reference":
-        errors.add(where, f"owned_by: '{name}' is a {field.type} field; name a user "
+        errors.add(where, f"owned_by: '{name}' is {with_article(field.type)} field; name a user "
                    "field (the owner) or a reference (held by whoever holds that record)")
         return
     seen = [entity.name]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
+from ..base.words import with_article
 from ..definitions import (
     ActionDef,
     ApprovalDef,
@@ -67,7 +68,8 @@ def _states(catalog: Catalog, entity: EntityDef, workflow: WorkflowDef,
                    f"{workflow.field}'{did_you_mean(workflow.field, entity.fields)}")
         return None
     if field.type != "choice" or not field.options:
-        errors.add(workflow.at("field"), f"{what}: '{workflow.field}' is a {field.type} "
+        errors.add(workflow.at("field"), f"{what}: '{workflow.field}' is "
+                                         f"{with_article(field.type)} "
                    "field; the state is a choice field (its options are the states)")
         return None
     return catalog.optionsets[field.options].values()

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..base.problems import BadQuery, Forbidden
+from ..base.words import with_article
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
 from ..fieldtypes import FieldType, FieldTypes
@@ -235,13 +236,14 @@ def _condition(model: EntityModel, name: str, kind: str, op: str, raw: str
         return column.in_([_typed(field_type, item, name) for item in items])
     if op in ("contains", "startswith"):
         if op not in field_type.operators:
-            raise ValueError(f"'{op}' applies to text fields; '{name}' is a {kind} field")
+            raise ValueError(f"'{op}' applies to text fields; '{name}' is "
+                             f"{with_article(kind)} field")
         if op == "contains":
             return column.icontains(raw, autoescape=True)
         return column.istartswith(raw, autoescape=True)
     value = _typed(field_type, raw, name)
     if op not in field_type.operators:
-        raise ValueError(f"'{op}' does not apply to a {kind} field")
+        raise ValueError(f"'{op}' does not apply to {with_article(kind)} field")
     return {
         "eq": lambda: column == value, "ne": lambda: sa.or_(column != value, column.is_(None)),
         "gt": lambda: column > value, "gte": lambda: column >= value,
@@ -321,7 +323,7 @@ def _sort(raw: str | None, model: EntityModel, viewer: Viewer, default: Sequence
             raise _unknown(name, model, viewer)
         ordering = model.catalog.field_types[kind].ordering
         if ordering == "none":
-            raise ValueError(f"cannot sort by '{name}', a {kind} field")
+            raise ValueError(f"cannot sort by '{name}', {with_article(kind)} field")
         if any(k.name == name for k in keys):
             raise ValueError(f"'{name}' is sorted twice")
         field_def = model.entity.fields.get(name)
@@ -379,7 +381,7 @@ def _expand(raw: str, model: EntityModel, viewer: Viewer) -> list[list[str]]:
             if kind is None:
                 raise _unknown(name, current, viewer)
             if current.catalog.field_types[kind].references is None:
-                raise ValueError(f"'{name}' is a {kind} field; only references expand")
+                raise ValueError(f"'{name}' is {with_article(kind)} field; only references expand")
             field_def = current.entity.fields.get(name)
             current = models[field_def.to] if field_def is not None and field_def.to else None
             if current is not None:
