@@ -132,10 +132,10 @@ def test_a_misspelt_type_is_reported_once_not_in_every_file_naming_the_entity(
                                  "states: [open]\ntransitions: []\n"),
     })
     assert _check_output(bundle, monkeypatch)[:1] == [
-        "entities/order.yaml:3:17: fields.title.type: unknown field type 'strng' (did you "
+        ("entities/order.yaml:3:17: fields.title.type: unknown field type 'strng' (did you "
         "mean 'string'?); expected one of: string, text, integer, decimal, money, percent, "
         "boolean, date, datetime, choice, multi_choice, reference, multi_reference, user, "
-        "email, phone, url, json, autonumber, formula, rollup"]
+        "email, phone, url, json, autonumber, formula, rollup")]
     assert not any("unknown entity" in line for line in _check_output(bundle, monkeypatch))
 
 
@@ -165,8 +165,8 @@ def test_a_field_error_points_at_the_value_that_is_wrong(
         "entities/order.yaml:5:14: field 'order.status': unknown option set 'statusez'",
         "entities/order.yaml:10:17: formula 'order.total': unknown name 'pricee' (at column 7)",
         "entities/order.yaml:14:9: field 'order.customer': unknown entity 'custmer'",
-        "entities/order.yaml:18:12: rule 'positive': '>' cannot order an integer and a "
-        "string (at column 5)",
+        ("entities/order.yaml:18:12: rule 'positive': '>' cannot order an integer and a "
+        "string (at column 5)"),
     ]
 
 
@@ -179,9 +179,26 @@ def test_a_type_name_takes_a_or_an(tmp_path: Path, monkeypatch: pytest.MonkeyPat
           code: {type: autonumber, format: "O-{seq}", default: x}
         """})
     assert _check_output(bundle, monkeypatch) == [
-        "entities/order.yaml:2:1: search: 'qty' is an integer field; text search needs text "
-        "fields",
-        "entities/order.yaml:5:3: an autonumber field is computed: it takes no 'default' and "
-        "cannot be 'required'",
+        ("entities/order.yaml:2:1: search: 'qty' is an integer field; text search needs text "
+        "fields"),
+        ("entities/order.yaml:5:3: an autonumber field is computed: it takes no 'default' and "
+        "cannot be 'required'"),
         "2 error(s)",
+    ]
+
+
+def test_a_file_that_does_not_parse_is_reported_once_not_in_every_file_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = write_bundle(tmp_path / "b", {
+        "entities/order.yaml": ("entity: order\nfields:\n  total:\n    type: money\n"
+                                "   label: Total\n"),
+        "entities/line.yaml": "entity: line\nfields:\n  order: {type: reference, to: order}\n",
+        "roles/clerk.yaml": "role: clerk\npermissions:\n  order: {operations: [read]}\n",
+    })
+    assert _check_output(bundle, monkeypatch) == [
+        ("entities/order.yaml:5:4: YAML syntax error: this line is indented 3 spaces, which "
+        "lines it up with nothing above it: indent it 4 spaces like 'type' on line 4; or 2 "
+        "spaces like 'total' on line 3 (the keys of one mapping, and the items of one list, "
+        "start in the same column)"),
+        "1 error(s)",
     ]

@@ -49,9 +49,9 @@ def test_removing_a_field_that_holds_values_needs_allow_destructive(crm) -> None
     refused = crm.delete(f"/api/meta/customizations/{wechat}")
     assert refused.status_code == 409
     assert refused.json["errors"]["_request"] == [
-        f"removing customization #{wechat} would drop column customer.wechat: it is no longer "
+        (f"removing customization #{wechat} would drop column customer.wechat: it is no longer "
         "defined; dropping it deletes its data (1 non-empty values); nothing was changed; "
-        "pass allow_destructive=true to drop it with its values"]
+        "pass allow_destructive=true to drop it with its values")]
     assert crm.get(f"/api/customer/{kept}").json["wechat"] == "xinghe"  # nothing changed
 
     removed = crm.delete(f"/api/meta/customizations/{wechat}?allow_destructive=true")

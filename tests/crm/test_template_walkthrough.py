@@ -74,8 +74,8 @@ def test_the_walkthrough_from_the_first_order_to_an_approved_one(make_client) ->
     locked = admin.patch(f"/api/wholesale_order_line/{line.json['id']}", json={"cases": 150},
                          **wang)
     assert (locked.status_code, locked.json) == (409, {"errors": {"_request": [
-        f"Wholesale order #{order_id} is Approved, and read-only in that state, as are its "
-        "Order lines; a transition out of it (Reopen) changes that."]}})
+        (f"Wholesale order #{order_id} is Approved, and read-only in that state, as are its "
+        "Order lines; a transition out of it (Reopen) changes that.")]}})
 
     # A deep discount on one line routes the order to the director as well.
     second = admin.post("/api/wholesale_order", json={"customer": customer}, **wang).json["id"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -41,6 +42,9 @@ PathKey = tuple[Any, ...]
 _NODE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+# The names a file that does not parse would have defined: other files naming them
+# are not wrong (see ErrorCollector.not_built).
+_DEFINED = re.compile(r"^(entity|optionset):[ \t]*([a-z][a-z0-9_]*)[ \t]*(?:#.*)?$", re.MULTILINE)
 _OPENING = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSING = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
@@ -94,6 +98,8 @@ def load_yaml(path: Path, errors: ErrorCollector) -> list[Document]:
     except yaml.MarkedYAMLError as exc:
         line, col, said = explain_syntax_error(exc, text)
         errors.add(Location(shown, line, col), said)
+        for kind, name in _DEFINED.findall(text):  # what the file would have defined
+            errors.not_built("option set" if kind == "optionset" else kind, name)
         return []
     except yaml.reader.ReaderError as exc:
         line, col = _line_col(text, exc.position)
