@@ -55,7 +55,8 @@ def test_when_no_step_applies_the_transition_completes_at_once(make_client,
 def test_an_approver_needs_no_permission_on_the_entity_to_decide(make_client,
                                                                  tmp_path: Path) -> None:
     admin = make_client(write_bundle(tmp_path / "b", EXPENSES))
-    boss = {"Authorization": f"Bearer {token_for(admin.application, 'boss', roles=('controller',))}"}
+    token = token_for(admin.application, "boss", roles=("controller",))
+    boss = {"Authorization": f"Bearer {token}"}
     big = admin.post("/api/expense", json={"title": "Laptop", "amount": "9000.00"}).json["id"]
     chain = admin.post(f"/api/expense/{big}/transitions/submit").json["_approval"]["id"]
     assert admin.get(f"/api/approvals/{chain}", headers=boss).status_code == 200
