@@ -128,6 +128,44 @@ def export_customizations(directory: str) -> None:
 
 
 
+@main.group()
+def customizations() -> None:
+    """Runtime customizations: list, remove and restore them (as the API does)."""
+
+
+@customizations.command("list")
+def list_customizations() -> None:
+    from .operations import stored_customizations
+
+    for cid, document in stored_customizations(Settings.from_env()):
+        kind = next((k for k in ("extend", "extend_optionset", "role", "extend_role")
+                     if k in document), "?")
+        click.echo(f"#{cid} {kind} {document.get(kind)}")
+
+
+@customizations.command("remove")
+@click.argument("customization_id", type=int)
+@click.option("--allow-destructive", is_flag=True,
+              help="Also drop the columns only it defined, with their values.")
+def remove_customization_command(customization_id: int, allow_destructive: bool) -> None:
+    """Remove customization ID (kept, marked: `restore` brings it back)."""
+    from .operations import change_customization
+
+    sys.exit(0 if change_customization(Settings.from_env(), customization_id, remove=True,
+                                       allow_destructive=allow_destructive,
+                                       echo=click.echo) else 1)
+
+
+@customizations.command("restore")
+@click.argument("customization_id", type=int)
+def restore_customization_command(customization_id: int) -> None:
+    """Bring removed customization ID back under its number."""
+    from .operations import change_customization
+
+    sys.exit(0 if change_customization(Settings.from_env(), customization_id, remove=False,
+                                       echo=click.echo) else 1)
+
+
 @main.command("export")
 @click.argument("entity")
 @click.argument("filters", nargs=-1)

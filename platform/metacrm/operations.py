@@ -198,6 +198,45 @@ def export_customizations_bundle(settings: Settings, directory: Path) -> int:
     return len(stored)
 
 
+def stored_customizations(settings: Settings) -> list[tuple[int, dict[str, Any]]]:
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.connect() as conn:
+            return read_customizations(conn)[1]
+    finally:
+        engine.dispose()
+
+
+def change_customization(settings: Settings, customization_id: int, *, remove: bool,
+                         allow_destructive: bool = False, echo: Echo = print) -> bool:
+    """Remove or restore a customization, as the API does; False when refused."""
+    from .base.context import Context
+    from .base.problems import Problem
+    from .runtime.customization_removal import remove_customization, restore_customization
+
+    platform = Platform.build(settings)
+    try:
+        if remove:
+            _, compiled, changes = remove_customization(
+                platform, Context.system(), customization_id,
+                allow_destructive=allow_destructive)
+        else:
+            _, compiled, changes = restore_customization(platform, Context.system(),
+                                                         customization_id)
+    except Problem as problem:
+        for messages in problem.listed("en").values():
+            for text in messages:  # the API's parameter is this command's option
+                echo(text.replace("pass allow_destructive=true", "pass --allow-destructive"))
+        return False
+    finally:
+        platform.engine.dispose()
+    for line in changes:
+        echo(line)
+    echo(f"{'removed' if remove else 'restored'} customization #{customization_id} "
+         f"(schema version {compiled.schema_version})")
+    return True
+
+
 def _bundle_name(path: str) -> str:
     manifest = yaml.safe_load((Path(path) / "bundle.yaml").read_text(encoding="utf-8"))
     return str(manifest["bundle"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from click.testing import CliRunner
+from metacrm.cli import main
 from metacrm.web.app import create_app
 
 from ..conftest import admin_client, token_for
@@ -107,3 +109,28 @@ def test_removal_is_for_administrators_and_names_unknown_ones(crm) -> None:
     assert crm.delete("/api/meta/customizations/99").status_code == 404
     assert crm.delete(f"/api/meta/customizations/{wine}?allow_destructive=maybe"
                       ).status_code == 400
+
+
+def test_the_command_line_lists_removes_and_restores(crm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    settings = crm.application.extensions["metacrm"].settings
+    for name, value in (("DATABASE_URL", settings.database_url),
+                        ("BUNDLES", ":".join(settings.bundles)),
+                        ("INSTANCE_PATH", settings.instance_path), ("SECRET_KEY", "test")):
+        monkeypatch.setenv(f"METACRM_{name}", value)
+    wechat = _customize(crm, WECHAT)
+    wine = _customize(crm, WINE)
+    run = CliRunner().invoke
+    assert run(main, ["customizations", "list"]).output.splitlines() == [
+        f"#{wechat} extend customer", f"#{wine} extend_optionset industry"]
+    refused = run(main, ["customizations", "remove", str(wechat)])
+    assert refused.exit_code == 1
+    assert refused.output.endswith("pass --allow-destructive to drop it with its values\n")
+    removed = run(main, ["customizations", "remove", str(wechat), "--allow-destructive"])
+    assert removed.exit_code == 0, removed.output
+    assert removed.output.splitlines()[-1].startswith(f"removed customization #{wechat} ")
+    assert "wechat" not in crm.post("/api/customer", json={"name": "A"}).json
+    assert run(main, ["customizations", "list"]).output.splitlines() == [
+        f"#{wine} extend_optionset industry"]
+    restored = run(main, ["customizations", "restore", str(wechat)])
+    assert restored.exit_code == 0, restored.output
+    assert crm.post("/api/customer", json={"name": "B", "wechat": "b"}).json["wechat"] == "b"
