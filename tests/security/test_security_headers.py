@@ -13,7 +13,8 @@ import metacrm.web
 
 from ..identity.conftest import add_user, signed_in
 
-TEMPLATES = Path(metacrm.web.__file__).parent / "templates"
+PACKAGE = Path(metacrm.web.__file__).parent.parent
+TEMPLATE_FOLDERS = (PACKAGE / "web" / "templates", PACKAGE / "ui" / "templates")
 
 
 def directives(response: Any) -> dict[str, str]:
@@ -65,7 +66,7 @@ def test_pages_api_answers_errors_and_static_files_carry_the_headers(crm, anonym
 
 
 def test_the_stylesheets_are_served_as_css(anonymous) -> None:
-    for name in ("login.css", "home.css"):
+    for name in ("login.css", "app.css"):
         response = anonymous.get(f"/static/{name}")
         assert response.status_code == 200 and response.mimetype == "text/css"
         assert b"font:" in response.data
@@ -76,8 +77,8 @@ def test_no_page_has_inline_script_or_style(crm, anonymous) -> None:
     event handler attributes (onclick=...), in the templates and the pages."""
     add_user(crm, "wang")
     pages = [anonymous.get("/login").data.decode(), signed_in(crm, "wang").get("/").data.decode()]
-    pages += [path.read_text() for path in TEMPLATES.glob("*.html")]
+    pages += [path.read_text() for folder in TEMPLATE_FOLDERS for path in folder.rglob("*.html")]
     for html in pages:
         assert not re.search(r"<style|<script(?![^>]*\bsrc=)|\sstyle=|\son[a-z]+=", html), html
     assert 'rel="stylesheet" href="/static/login.css"' in pages[0]
-    assert 'rel="stylesheet" href="/static/home.css"' in pages[1]
+    assert 'rel="stylesheet" href="/static/app.css"' in pages[1]

@@ -22,6 +22,7 @@ from . import (  # noqa: F401  (their routes join the blueprint)
     pool_page,
     recycle_page,
     search_page,
+    start_page,
 )
 from .blueprint import pages as blueprint
 from .language import babel_locale

@@ -20,7 +20,6 @@ from .api import api
 from .approvals_api import approvals_api
 from .credentials_api import credentials_api
 from .export_api import export_api
-from .home import home
 from .identity_api import identity_api
 from .jsonio import OrjsonProvider
 from .login import login
@@ -58,7 +57,6 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
                                 x_proto=settings.proxy_count)
     app.json = OrjsonProvider(app)
     app.extensions["metacrm"] = platform
-    app.register_blueprint(home)
     app.register_blueprint(login)
     app.register_blueprint(meta_api)
     app.register_blueprint(identity_api)
