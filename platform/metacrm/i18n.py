@@ -241,6 +241,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_approval": {"en": "No approval chain '{name}' for these records{hint} "
                                "(their chains: {names}).",
                          "zh": "这些记录没有审批流程“{name}”{hint}（可用：{names}）。"},
+    "no_own_approval": {"en": "{entity} have no approval chain to submit to on its own (the "
+                              "transitions that start one: {transitions}).",
+                        "zh": "{entity}没有可单独提交的审批流程（发起审批的流转：{transitions}）。"},
     "approval_by_transition": {"en": "This chain starts by firing the transition "
                                      "'{transition}'.",
                                "zh": "该审批需通过流转“{transition}”发起。"},
