@@ -7,7 +7,6 @@ formatted with the field's limits, never English text patched afterwards.
 from __future__ import annotations
 
 import re
-from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +16,14 @@ from ..definitions import Catalog, EntityDef, FieldDef
 from ..expressions.functions import compile_regex
 from ..fieldtypes import DEFAULT_STRING_LENGTH, decimal_scale, largest_value
 from ..i18n import kind_name, message
-from ..values import parse_text
+from ..values import (
+    OutOfRange,
+    parse_date_text,
+    parse_datetime_text,
+    parse_decimal_value,
+    parse_definition_text,
+    parse_integer_value,
+)
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-.]{3,28}[0-9](\s*(ext\.?|x|转)\s*\d{1,6})?$")
 
@@ -76,15 +82,16 @@ def _field(catalog: Catalog, field: FieldDef, lang: str) -> fields.Field:
     if kind == "integer":
         checks.append(validate.Range(min=-(2**63), max=2**63 - 1,
                                      error=message("invalid", lang, kind=kind_name(kind, lang))))
-        return fields.Integer(strict=True, validate=checks, **common)
+        return ExactInteger(validate=checks, **common)
     if kind in ("decimal", "money", "percent"):
         return _decimal_field(field, checks, common, lang)
     if kind == "boolean":
         return StrictBoolean(**common)
     if kind == "date":
-        return fields.Date(validate=checks, **common)
+        return ExactText(parse_date_text, "", validate=checks, **common)
     if kind == "datetime":
-        return fields.AwareDateTime(default_timezone=UTC, validate=checks, **common)
+        return ExactText(parse_datetime_text, message("datetime_range", lang), validate=checks,
+                         **common)
     if kind in ("choice", "multi_choice"):
         values = list(catalog.optionsets[field.options or ""].values())
         one_of = validate.OneOf(values, error=message("one_of", lang, choices=", ".join(values)))
@@ -95,11 +102,52 @@ def _field(catalog: Catalog, field: FieldDef, lang: str) -> fields.Field:
     record_id = validate.Range(min=1, max=2**63 - 1,
                                error=message("invalid", lang, kind=kind_name("id", lang)))
     if kind in ("reference", "user"):
-        return fields.Integer(strict=True, validate=record_id, **_common("id", lang))
+        return ExactInteger(validate=record_id, **_common("id", lang))
     if kind == "multi_reference":
-        item = fields.Integer(strict=True, validate=record_id, **_common("id", lang))
+        item = ExactInteger(validate=record_id, **_common("id", lang))
         return fields.List(item, **_common("list", lang))
     return fields.Raw(allow_none=True)  # json
+
+
+class ExactInteger(fields.Field):
+    """A 64-bit whole number as values.parse_integer_value reads it (5.0 is 5, as in
+    JSON Schema; "5", 5.5 and true are not)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        try:
+            return parse_integer_value(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+class ExactDecimal(fields.Field):
+    """An exact number as values.parse_decimal_value reads it: a JSON number from its
+    text, a string of digits; never through a binary float."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        try:
+            return parse_decimal_value(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+class ExactText(fields.Field):
+    """A value written as text in one strict form (a date, a date-time), read by
+    ``parse``, a function of values.py."""
+
+    def __init__(self, parse: Any, out_of_range: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.parse, self.out_of_range = parse, out_of_range
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            return self.parse(value)
+        except OutOfRange:
+            raise ValidationError(self.out_of_range) from None
+        except ValueError:
+            raise self.make_error("invalid") from None
 
 
 class StrictBoolean(fields.Boolean):
@@ -134,25 +182,27 @@ def _decimal_field(field: FieldDef, checks: list[Any], common: dict[str, Any],
     scale = decimal_scale(field)
     largest = largest_value(field)
 
+    quantum = Decimal(1).scaleb(-scale)
+
     def fits(value: Decimal) -> None:
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -scale:
+        # By value, as JSON Schema's multipleOf: 1.500 is 1.50, 1.505 is not a price.
+        if abs(value) <= largest and value != value.quantize(quantum):
             raise ValidationError(message("invalid", lang, kind=kind_name(field.type, lang))
                                   + f" (≤ {scale} decimals)")
         if abs(value) > largest:
             raise ValidationError(message("max", lang, max=largest) if value > 0
                                   else message("min", lang, min=-largest))
 
-    return fields.Decimal(allow_nan=False, validate=[fits, *checks], **common)
+    return ExactDecimal(validate=[fits, *checks], **common)
 
 
 def _bounds(kind: str, low: Any, high: Any, lang: str) -> list[Any]:
     """Range checks for ``min``/``max`` (check has read them as values of ``kind``)."""
     checks = []
     if low is not None:
-        checks.append(validate.Range(min=parse_text(kind, str(low)),
+        checks.append(validate.Range(min=parse_definition_text(kind, str(low)),
                                      error=message("min", lang, min=low)))
     if high is not None:
-        checks.append(validate.Range(max=parse_text(kind, str(high)),
+        checks.append(validate.Range(max=parse_definition_text(kind, str(high)),
                                      error=message("max", lang, max=high)))
     return checks

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..definitions import CURRENT_USER, EntityDef, FieldDef, OptionSetDef
 from ..errors import did_you_mean
-from ..values import parse_text
+from ..values import parse_definition_text
 
 
 def unfit_literal(field: FieldDef, value: object) -> str | None:
@@ -24,7 +24,7 @@ def unfit_literal(field: FieldDef, value: object) -> str | None:
         if kind in ("json", "multi_choice", "multi_reference"):
             continue
         try:
-            parse_text(kind, str(item))
+            parse_definition_text(kind, str(item))
         except ValueError as exc:
             return str(exc)
     return None

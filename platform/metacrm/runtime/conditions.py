@@ -13,7 +13,7 @@ from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.policy import Reach
 from ..definitions import CURRENT_USER
-from ..values import parse_text
+from ..values import parse_definition_text
 
 
 def where_condition(compiled: Compiled, model: EntityModel,
@@ -55,7 +55,7 @@ def _typed(kind: str, values: list[Any], user_id: int | None) -> list[Any]:
 def typed_literal(kind: str, value: Any) -> Any:
     """A value written in a definition, as a field of ``kind`` holds it."""
     text = str(value).lower() if isinstance(value, bool) else str(value)
-    return parse_text(kind, text)
+    return parse_definition_text(kind, text)
 
 
 def record_matches(model: EntityModel, record: Mapping[str, Any],

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from ..base.problems import BadQuery, Forbidden
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
-from ..values import TEXTUAL, json_value, parse_text
+from ..values import TEXTUAL, json_value, parse_integer_text, parse_text
 from .access import Viewer
 from .sqlfunctions import json_items
 
@@ -153,7 +153,7 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel, view
 def parse_limit(raw: str) -> int:
     """A page size from a query string: 1 to MAX_LIMIT; ValueError says why not."""
     try:
-        value = int(raw)
+        value = parse_integer_text(raw)
     except ValueError:
         raise ValueError(f"'{raw}' is not a whole number (1–{MAX_LIMIT})") from None
     if not 1 <= value <= MAX_LIMIT:

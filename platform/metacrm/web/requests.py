@@ -3,6 +3,7 @@ what no endpoint can take (NUL characters), and answer with a record."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -18,6 +19,7 @@ from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..runtime.notifications import decode_cursor
 from ..runtime.query import DEFAULT_LIMIT, parse_limit
+from ..values import JsonNumber, parse_integer_text
 
 T = TypeVar("T")
 
@@ -50,16 +52,29 @@ def json_body(ctx: Context) -> dict[str, Any]:
         raise BadQuery(f"{message('bad_json', ctx.locale)} ({exc})") from None
     if not isinstance(body, dict):
         raise BadQuery(message("bad_json", ctx.locale))
-    _check_body(body, platform().settings.max_request_keys, ctx.locale)
+    if _check_body(body, platform().settings.max_request_keys, ctx.locale):
+        body = _exact_numbers(raw, ctx.locale)
     return body
 
 
-def _check_body(body: dict[str, Any], max_keys: int, lang: str) -> None:
+def _exact_numbers(raw: bytes, lang: str) -> dict[str, Any]:
+    """The body again, its numbers with a fraction or an exponent as JsonNumbers that
+    keep their text: orjson gives binary floats only, and money must be read exactly
+    (values.parse_decimal_value). Only bodies that hold such numbers pay for this
+    second, slower reading, after the checks of their size and depth."""
+    try:
+        return json.loads(raw, parse_float=JsonNumber)
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise BadQuery(f"{message('bad_json', lang)} ({exc})") from None
+
+
+def _check_body(body: dict[str, Any], max_keys: int, lang: str) -> bool:
     """Count keys and list items (an object's or list's size before walking into it:
     a million keys are refused at once), measure depth and look for NUL characters,
-    iteratively (a deep body must not exhaust the stack)."""
+    iteratively (a deep body must not exhaust the stack). Whether it holds a number
+    that orjson read as a float."""
     count = 0
-    nul = False
+    nul = floats = False
     pending: list[tuple[Any, int]] = [(body, 1)]
     while pending:
         item, depth = pending.pop()
@@ -76,8 +91,11 @@ def _check_body(body: dict[str, Any], max_keys: int, lang: str) -> None:
                 pending.append((value, depth + 1))
             elif isinstance(value, str) and "\x00" in value:
                 nul = True
+            elif isinstance(value, float):
+                floats = True
     if nul:
         raise BadQuery(message("nul_character", lang))
+    return floats
 
 
 def refuse_nul_values() -> None:
@@ -103,10 +121,11 @@ def if_match(ctx: Context) -> int | None:
     raw = request.headers.get("If-Match")
     if raw is None or raw.strip() == "*":
         return None
-    tag = raw.strip()
-    tag = tag.removeprefix("W/")
+    tag = raw.strip().removeprefix("W/")
     try:
-        return int(tag.strip('"'))
+        # The ETag this server sent: a version in quotes ("3"); bare digits are taken too.
+        return parse_integer_text(tag[1:-1] if len(tag) > 1 and tag[0] == tag[-1] == '"'
+                                  else tag)
     except ValueError:
         raise BadQuery(message("bad_if_match", ctx.locale), key="If-Match") from None
 
