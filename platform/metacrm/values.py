@@ -124,6 +124,17 @@ def parse_decimal_value(value: Any) -> Decimal:
         raise ValueError(f"'{text}' is not a finite number") from None
 
 
+def fit_decimal(value: Decimal, precision: int, scale: int) -> Decimal:
+    """``value`` if a column of ``precision`` digits, ``scale`` after the point, holds
+    it exactly (1.500 is 1.50); ValueError says why not."""
+    largest = (Decimal(10) ** precision - 1).scaleb(-scale)
+    if abs(value) > largest:
+        raise ValueError(f"'{value}' is out of range (at most {largest} either side of 0)")
+    if value != value.quantize(Decimal(1).scaleb(-scale)):
+        raise ValueError(f"'{value}' has more than {scale} digits after the point")
+    return value
+
+
 def parse_date_text(raw: str) -> date:
     """An RFC 3339 full-date, ``YYYY-MM-DD``; ValueError says why not."""
     if DATE_TEXT.fullmatch(raw) is None:

@@ -13,6 +13,7 @@ import binascii
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +21,8 @@ import sqlalchemy as sa
 from ..base.problems import BadQuery, Forbidden
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
-from ..values import TEXTUAL, json_value, parse_integer_text, parse_text
+from ..fieldtypes import ExactNumeric
+from ..values import TEXTUAL, fit_decimal, json_value, parse_integer_text, parse_text
 from .access import Viewer
 from .sqlfunctions import json_items
 
@@ -232,14 +234,14 @@ def _condition(model: EntityModel, name: str, kind: str, op: str, raw: str
         items = [item for item in raw.split(",")]
         if len(items) > MAX_IN_VALUES:
             raise ValueError(f"at most {MAX_IN_VALUES} values in 'in'")
-        return column.in_([_typed(kind, item, name) for item in items])
+        return column.in_([_typed(kind, item, name, column) for item in items])
     if op in ("contains", "startswith"):
         if kind not in TEXTUAL:
             raise ValueError(f"'{op}' applies to text fields; '{name}' is a {kind} field")
         if op == "contains":
             return column.icontains(raw, autoescape=True)
         return column.istartswith(raw, autoescape=True)
-    value = _typed(kind, raw, name)
+    value = _typed(kind, raw, name, column)
     if op in ("gt", "gte", "lt", "lte") and kind not in _ORDERED:
         raise ValueError(f"'{op}' does not apply to a {kind} field")
     return {
@@ -249,9 +251,15 @@ def _condition(model: EntityModel, name: str, kind: str, op: str, raw: str
     }[op]()
 
 
-def _typed(kind: str, raw: str, name: str) -> Any:
+def _typed(kind: str, raw: str, name: str, column: sa.ColumnElement | None = None) -> Any:
+    """``raw`` as a value of the field; one its column cannot hold (a decimal past its
+    digits) is refused too: on SQLite it would be rounded to the column's scale."""
     try:
-        return parse_text(kind, raw)
+        value = parse_text(kind, raw)
+        shape = getattr(column, "type", None)
+        if isinstance(value, Decimal) and isinstance(shape, ExactNumeric):
+            value = fit_decimal(value, shape.precision, shape.scale)
+        return value
     except ValueError as exc:
         raise ValueError(f"{name}: {exc}") from None
 
