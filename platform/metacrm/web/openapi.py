@@ -4,13 +4,17 @@ paths in openapi_platform.py and openapi_approvals.py)."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from ..definitions import Catalog, EntityDef, FieldDef
-from ..fieldtypes import DEFAULT_STRING_LENGTH, decimal_scale
+from ..fieldtypes import DEFAULT_STRING_LENGTH, decimal_scale, numeric_shape
 from .openapi_approvals import approval_paths, approval_schemas
 from .openapi_parts import (
+    ID_SCHEMA,
+    INT64,
     SECURITY,
     Schema,
     body,
@@ -41,10 +45,9 @@ MAX_BULK = 1000
 _TEXT_LENGTHS = {"string": DEFAULT_STRING_LENGTH, "email": 254, "phone": 40, "url": 2048}
 _DECIMALS = ("decimal", "money", "percent")
 _SIMPLE: dict[str, Schema] = {
-    "integer": {"type": "integer", "format": "int64"}, "boolean": {"type": "boolean"},
+    "integer": INT64, "boolean": {"type": "boolean"},
     "date": {"type": "string", "format": "date"}, "autonumber": {"type": "string"},
     "datetime": {"type": "string", "format": "date-time"}}
-_NUMBER_TEXT = r"^-?\d+(\.\d+)?$"
 _SCHEMA_SUFFIXES = ("", "Create", "Update", "List")
 _DEFAULT_MACROS = {"$today": "today", "$now": "now", "$user": "the current user"}
 _FILTER_HELP = (
@@ -154,8 +157,8 @@ def _value_schema(ctx: _Context, field: FieldDef, output: bool) -> Schema:
         # The digits after the point that fieldtypes.output_converter writes.
         scale = decimal_scale(field)
         schema = {"type": "string", "pattern": rf"^-?\d+\.\d{{{scale}}}$" if scale else r"^-?\d+$"}
-    elif kind in _DECIMALS:  # numbers are accepted on input; minimum/maximum apply to them
-        schema = {"type": ["string", "number"], "pattern": _NUMBER_TEXT}
+    elif kind in _DECIMALS:
+        schema = _decimal_input(field)
     elif kind in ("choice", "multi_choice"):
         optionset = ctx.catalog.optionsets.get(field.options or "")
         schema = {"type": "string", "enum": list(optionset.values() if optionset else ())}
@@ -165,18 +168,77 @@ def _value_schema(ctx: _Context, field: FieldDef, output: bool) -> Schema:
     elif kind in ("reference", "user", "multi_reference"):  # ids, or records with ?expand=
         target = ctx.names.get(field.to or "") if kind != "user" else "User"
         # A $ref, never an inline copy: self- and mutual references stay finite.
-        schema = {"oneOf": [{"type": "integer"}, ref(target)]} if output and target else {
-            "type": "integer"}
+        schema = {"oneOf": [{"type": "integer"}, ref(target)]} if output and target else dict(
+            ID_SCHEMA)
         if kind == "multi_reference":
             schema = {"type": "array", "items": schema}
     else:  # json, or a type added after this module: any JSON value
         schema = {}
-    if kind == "integer" or (kind in _DECIMALS and not output):
-        bounds = (field.min, field.max) if kind != "percent" else (
-            0 if field.min is None else field.min, 100 if field.max is None else field.max)
-        schema.update((key, value) for key, value in zip(
-            ("minimum", "maximum"), bounds, strict=True) if value is not None)
+    if kind == "integer":
+        schema = dict(schema)  # _SIMPLE's is shared
+        _narrow(schema, field.min, field.max)
     return schema
+
+
+def _narrow(schema: Schema, low: Any, high: Any) -> None:
+    """The field's own ``min``/``max`` where they are tighter than the type's."""
+    if low is not None and ("minimum" not in schema or low > schema["minimum"]):
+        schema["minimum"] = low
+    if high is not None and ("maximum" not in schema or high < schema["maximum"]):
+        schema["maximum"] = high
+
+
+def _bounds(field: FieldDef) -> tuple[Any, Any]:
+    """A decimal field's declared ``min`` and ``max``; a percent's are 0 and 100 unless
+    it says otherwise (compile/payloads.py)."""
+    if field.value_type != "percent":
+        return field.min, field.max
+    return (0 if field.min is None else field.min, 100 if field.max is None else field.max)
+
+
+def _digits_pattern(field: FieldDef) -> str:
+    """The text a decimal field takes (values.parse_decimal_text, then the column's
+    digits: compile/payloads.py): digits, a point and digits; at most the column's
+    digits before the point (leading zeros aside) and its scale after it (trailing
+    zeros aside); a minus sign only where the minimum allows one."""
+    precision, scale = numeric_shape(field)
+    low, _ = _bounds(field)
+    sign = "" if low is not None and low >= 0 else "-?"
+    fraction = rf"(\.[0-9]{{1,{scale}}}0*)?" if scale else r"(\.0+)?"
+    return rf"^{sign}0*[0-9]{{1,{precision - scale}}}{fraction}$"
+
+
+def _double_within(limit: Decimal) -> float | int:
+    """The largest binary double not above ``limit`` (positive): a validator reads the
+    document's numbers as doubles, and 9999999999999999.99 read so is 1e16, which the
+    column does not hold."""
+    double = float(limit)
+    if Decimal(double) > limit:
+        double = math.nextafter(double, 0.0)
+    return int(double) if double.is_integer() else double
+
+
+def _decimal_input(field: FieldDef) -> Schema:
+    """A decimal, money or percent value as a body takes it: a JSON number, read from
+    its digits (never through a binary float), or a string of digits. ``minimum``,
+    ``maximum`` and ``multipleOf`` apply to numbers; a string is held to the same
+    limits by the server, and to the digits its pattern says by the document."""
+    precision, scale = numeric_shape(field)
+    largest = (Decimal(10) ** precision - 1).scaleb(-scale)
+    low, high = _bounds(field)
+    number: Schema = {"type": "number", "minimum": -_double_within(largest),
+                      "maximum": _double_within(largest)}
+    if scale:
+        number["multipleOf"] = 10**-scale
+    else:
+        number["type"] = "integer"
+    _narrow(number, low, high)
+    limits = [f"{name} {number[key]}" for key, name in (("minimum", "at least"),
+                                                         ("maximum", "at most"))]
+    return {"anyOf": [number, {
+        "type": "string", "pattern": _digits_pattern(field), "description": "The digits "
+        f"as text: the same limits apply ({', '.join(limits)}; {scale} digits after the "
+        "point)."}]}
 
 
 def _describe(ctx: _Context, schema: Schema, field: FieldDef, note: str = "") -> Schema:
@@ -270,8 +332,8 @@ def _list_parameters(ctx: _Context, entity: EntityDef, sort: tuple[str, ...],
     else:
         found = [*params("Limit", "Cursor"), *ordering, *_shape_parameters(entity),
                  *params("Count")]
-    found += [param(name, "query", dict(_SIMPLE["datetime"]) if name[-3:] == "_at" else {
-        "type": "integer"}) for name in _SYSTEM]
+    found += [param(name, "query", dict(_SIMPLE["datetime"]) if name[-3:] == "_at" else dict(
+        INT64)) for name in _SYSTEM]
     found += [param(f.name, "query", _filter_schema(ctx, f), f"{f.label.get(ctx.lang)} equals "
                     f"this (other operators: `{f.name}__<op>`).")
               for f in entity.fields.values()
@@ -285,11 +347,11 @@ def _filter_schema(ctx: _Context, field: FieldDef) -> Schema:
     if kind in ("choice", "multi_choice"):
         schema = _value_schema(ctx, field, output=False)
         return schema["items"] if kind == "multi_choice" else schema
-    if kind in _DECIMALS:
-        return {"type": "string", "pattern": _NUMBER_TEXT}
-    if kind in ("boolean", "date", "datetime"):
+    if kind in _DECIMALS:  # the digits the column holds (runtime/query.py); any sign
+        return {"type": "string", "pattern": _digits_pattern(field).replace("^0*", "^-?0*")}
+    if kind in ("boolean", "date", "datetime", "integer"):
         return dict(_SIMPLE[kind])
-    return {"type": "integer"} if kind in ("integer", "reference", "user") else {"type": "string"}
+    return dict(INT64) if kind in ("reference", "user") else {"type": "string"}
 
 
 def _entity_paths(ctx: _Context, entity: EntityDef, tag: str, taken: set[str]) -> dict:
