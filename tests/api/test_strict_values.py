@@ -140,3 +140,25 @@ def test_if_match_is_the_etag_and_nothing_like_it(shop) -> None:  # type: ignore
     assert shop.patch(url, json={"name": "b"}, headers={"If-Match": etag}).status_code == 200
     assert shop.patch(url, json={"name": "c"}, headers={"If-Match": etag}).status_code == 412
     assert shop.patch(url, json={"name": "c"}, headers={"If-Match": 'W/"2"'}).status_code == 200
+
+
+def test_every_endpoint_reads_ids_as_the_document_s_integers(shop, admin_id) -> None:  # type: ignore[no-untyped-def]
+    me = admin_id()
+    team = shop.post("/api/teams", data=f'{{"code": "t1", "name": "T", "members": [{me}.0]}}',
+                     content_type="application/json")
+    assert team.status_code == 201, team.json
+    assert team.json["members"] == [me]
+    for members in ('["1"]', "[true]", "[1.5]"):
+        refused = shop.post("/api/teams", data=f'{{"code": "t2", "name": "T", "members": '
+                            f'{members}}}', content_type="application/json")
+        assert refused.status_code == 422, members
+    # a delegate is a JSON integer in a body; only a query string's user is text
+    for delegate in (f'"{me}"', "true", "1.5"):
+        refused = shop.post("/api/approvals/delegations", data=f'{{"delegate": {delegate}, '
+                            '"ends_at": "2099-01-01T00:00:00Z"}', content_type="application/json")
+        assert refused.status_code == 422 and "delegate" in refused.json["errors"], delegate
+    assert shop.get(f"/api/approvals/delegations?user={me}").status_code == 200
+    marked = shop.post("/api/notifications/read", data='{"up_to": 5.0}',
+                       content_type="application/json")
+    assert marked.status_code == 200, marked.json
+    assert shop.post("/api/notifications/read", json={"up_to": "5"}).status_code == 422

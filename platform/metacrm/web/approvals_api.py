@@ -18,7 +18,7 @@ from ..runtime.approval_actions import comment, delegate_task
 from ..runtime.approval_views import STATE_FILTERS, detail, inbox, submitted, visible_chain
 from ..runtime.approvals import APPROVED, REJECTED, decide, withdraw
 from ..runtime.approvers import create_delegation, list_delegations, revoke_delegation
-from ..values import OutOfRange, parse_text
+from ..values import OutOfRange, parse_integer_value, parse_text
 from .auth import current_context, is_admin
 from .requests import (
     body_object,
@@ -131,7 +131,7 @@ def delegations() -> Any:
     args = query_arguments(ctx, ("user",))
     user_id = ctx.user_id
     if "user" in args:
-        user_id = _user_id(ctx, args, "user", required=True)
+        user_id = _user_id(ctx, args, "user", required=True, from_text=True)
         if user_id != ctx.user_id and not is_admin(ctx):
             raise Forbidden(message("admin_only", ctx.locale))
     plat = platform()
@@ -179,17 +179,19 @@ def _comment(ctx: Context, body: Mapping[str, Any]) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def _user_id(ctx: Context, values: Mapping[str, Any], key: str, *, required: bool = False
-             ) -> Any:
+def _user_id(ctx: Context, values: Mapping[str, Any], key: str, *, required: bool = False,
+             from_text: bool = False) -> Any:
     value = values.get(key)
     if value is None and not required:
         return None
-    if isinstance(value, str):
-        try:  # the same reading as a user id in any query string (64 bits, ASCII digits)
-            value = parse_text("user", value.strip())
-        except ValueError:
-            raise Invalid({key: [message("user_expected", ctx.locale)]}) from None
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2 ** 63:
+    try:
+        # A query string's text as any user id in one (64 bits, ASCII digits); a body's
+        # JSON number, as the OpenAPI document's integer (5.0 too), never a string.
+        value = (parse_text("user", value) if from_text
+                 else parse_integer_value(value))
+    except ValueError:
+        raise Invalid({key: [message("user_expected", ctx.locale)]}) from None
+    if value < 1:
         raise Invalid({key: [message("user_expected", ctx.locale)]})
     return value
 
