@@ -241,6 +241,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_approval": {"en": "No approval chain '{name}' for these records{hint} "
                                "(their chains: {names}).",
                          "zh": "这些记录没有审批流程“{name}”{hint}（可用：{names}）。"},
+    "no_such_id": {"en": "Nothing has this id: ids are 64-bit whole numbers.",
+                   "zh": "不存在此 id：id 为 64 位整数。"},
     "no_own_approval": {"en": "{entity} have no approval chain to submit to on its own (the "
                               "transitions that start one: {transitions}).",
                         "zh": "{entity}没有可单独提交的审批流程（发起审批的流转：{transitions}）。"},

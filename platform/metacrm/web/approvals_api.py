@@ -30,8 +30,8 @@ from .requests import (
 
 approvals_api = Blueprint("metacrm_approvals", __name__, url_prefix="/api/approvals")
 approvals_api.before_request(refuse_nul_values)
-APPROVAL_ID = "<int(max=9223372036854775807):approval_id>"
-DELEGATION_ID = "<int(max=9223372036854775807):delegation_id>"
+APPROVAL_ID = "<id:approval_id>"
+DELEGATION_ID = "<id:delegation_id>"
 MAX_COMMENT = 2000
 LIST_PARAMETERS = ("assigned", "submitted", "state", "limit", "cursor")
 

@@ -17,7 +17,7 @@ from .requests import body_object, page_arguments, platform, query_arguments, re
 notifications_api = Blueprint("metacrm_notifications", __name__,
                               url_prefix="/api/notifications")
 notifications_api.before_request(refuse_nul_values)
-NOTIFICATION_ID = "<int(max=9223372036854775807):notification_id>"
+NOTIFICATION_ID = "<id:notification_id>"
 
 
 @notifications_api.get("")

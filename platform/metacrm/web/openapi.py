@@ -5,6 +5,7 @@ paths in openapi_platform.py and openapi_approvals.py)."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -196,13 +197,15 @@ def _bounds(field: FieldDef) -> tuple[Any, Any]:
     return (0 if field.min is None else field.min, 100 if field.max is None else field.max)
 
 
-def _digits_pattern(field: FieldDef) -> str:
+def _digits_pattern(field: FieldDef, bounded: bool = True) -> str:
     """The text a decimal field takes (values.parse_decimal_text, then the column's
     digits: compile/payloads.py): digits, a point and digits; at most the column's
     digits before the point (leading zeros aside) and its scale after it (trailing
     zeros aside); a minus sign only where the minimum allows one."""
     precision, scale = numeric_shape(field)
-    low, _ = _bounds(field)
+    low, high = _bounds(field) if bounded else (None, None)  # a filter may compare with any
+    if (low, high) == (0, 100):  # a percent's default range, to its scale
+        return rf"^0*([0-9]{{1,2}}(\.[0-9]{{1,{scale}}}0*)?|100(\.0+)?)$"
     sign = "" if low is not None and low >= 0 else "-?"
     fraction = rf"(\.[0-9]{{1,{scale}}}0*)?" if scale else r"(\.0+)?"
     return rf"^{sign}0*[0-9]{{1,{precision - scale}}}{fraction}$"
@@ -309,7 +312,8 @@ def _shape_parameters(entity: EntityDef, expand: bool = True) -> list[Schema]:
     shape = [param("fields", "query", {"type": "array", "items": {"type": "string", "enum": [
         *_SYSTEM, *entity.fields]}}, "Only these fields (and `id`).", style="form", explode=False)]
     if expand:
-        shape.append(param("expand", "query", {"type": "array", "items": {"type": "string"}},
+        shape.append(param("expand", "query", {"type": "array", "items": {
+            "type": "string", "enum": [*refs, "created_by", "updated_by"]}},
                            "Records instead of ids; `a.b` goes deeper. References: "
                            f"{', '.join(refs) or 'none'}, `created_by`, `updated_by`.",
                            style="form", explode=False))
@@ -320,8 +324,9 @@ def _list_parameters(ctx: _Context, entity: EntityDef, sort: tuple[str, ...],
                      export: bool = False) -> list[Schema]:
     """A list's query parameters; an export's (``export``) have no pages or expansion,
     and a ``format`` instead (runtime/export.py ignores the rest)."""
-    ordering = [param("sort", "query", {"type": "string"}, "Comma-separated fields, a leading "
-                      f"`-` for descending (`id` is added last); default `{','.join(sort)}`."),
+    ordering = [param("sort", "query", {"type": "string", "pattern": _sort_pattern(ctx, entity)},
+                      "Comma-separated fields, each once, a leading `-` for descending (`id` is "
+                      f"added last); default `{','.join(sort)}`."),
                 param("q", "query", {"type": "string"},
                       f"Text search in: {', '.join(entity.search) or '-'}.")]
     if export:
@@ -341,6 +346,15 @@ def _list_parameters(ctx: _Context, entity: EntityDef, sort: tuple[str, ...],
     return found
 
 
+def _sort_pattern(ctx: _Context, entity: EntityDef) -> str:
+    """The fields a list sorts by (runtime/query.py _sort): stored ones but lists and
+    json, and the system fields."""
+    names = [*_SYSTEM, *(f.name for f in entity.fields.values() if f.stored and f.value_type
+                         not in ("multi_choice", "multi_reference", "json"))]
+    one = f"-?({'|'.join(re.escape(n) for n in names)})"
+    return f"^({one}(,{one})*)?$"
+
+
 def _filter_schema(ctx: _Context, field: FieldDef) -> Schema:
     """The value of ``field=`` in a query string: one plain value, never null."""
     kind = field.value_type
@@ -348,7 +362,7 @@ def _filter_schema(ctx: _Context, field: FieldDef) -> Schema:
         schema = _value_schema(ctx, field, output=False)
         return schema["items"] if kind == "multi_choice" else schema
     if kind in _DECIMALS:  # the digits the column holds (runtime/query.py); any sign
-        return {"type": "string", "pattern": _digits_pattern(field).replace("^0*", "^-?0*")}
+        return {"type": "string", "pattern": _digits_pattern(field, bounded=False)}
     if kind in ("boolean", "date", "datetime", "integer"):
         return dict(_SIMPLE[kind])
     return dict(INT64) if kind in ("reference", "user") else {"type": "string"}

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import orjson
 from flask import Response, current_app, jsonify, request
+from werkzeug.routing import BaseConverter
 
 from ..base.context import Context
 from ..base.problems import BadQuery, Invalid, NotFound, Problem, TooLarge, unknown_keys
@@ -19,9 +20,33 @@ from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..runtime.notifications import decode_cursor
 from ..runtime.query import DEFAULT_LIMIT, parse_limit
-from ..values import JsonNumber, parse_integer_text
+from ..values import MAX_INTEGER, JsonNumber, parse_integer_text
 
 T = TypeVar("T")
+
+
+class IdConverter(BaseConverter):
+    """``<id:name>`` in a route: a record's (or user's, token's...) id, ASCII digits
+    (Werkzeug's int also takes other scripts' digits). One past 64 bits still matches,
+    so that refuse_huge_ids answers 404: a converter that refused it would make
+    Werkzeug answer 405 where another method's rule has the same path."""
+
+    regex = r"[0-9]+"
+    weight = 50
+
+    def to_python(self, value: str) -> int:
+        return int(value[:20])  # more digits than 20 are past 64 bits all the same
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+def refuse_huge_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """404 for an id past 64 bits in the path: no record has one (the OpenAPI
+    document's ids have that maximum)."""
+    for key, value in (values or {}).items():
+        if key.endswith("_id") and isinstance(value, int) and value > MAX_INTEGER:
+            raise NotFound(message("no_such_id", request_locale()), key=key)
 
 
 def platform() -> Platform:
