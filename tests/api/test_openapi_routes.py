@@ -158,9 +158,9 @@ def test_submitting_where_no_chain_is_submitted_on_its_own_is_not_found(served) 
     memo = create_as_platform(client, "memo", text="m")
     started = client.post(f"/api/deal/{deal}/approvals", json={"approval": "deal_approval"})
     assert started.status_code == 404
-    assert started.json == {"errors": {"entity": [
+    assert started.json == {"errors": {"entity": [(
         "Deals have no approval chain to submit to on its own (the transitions that start "
-        "one: win)."]}}
+        "one: win).")]}}
     none = client.post(f"/api/memo/{memo}/approvals", json={"approval": "x"})
     assert none.status_code == 404 and "(the transitions that start one: -)" in none.json[
         "errors"]["entity"][0]

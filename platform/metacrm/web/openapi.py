@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from ..definitions import Catalog, EntityDef, FieldDef
 from ..fieldtypes import DEFAULT_STRING_LENGTH, decimal_scale, numeric_shape
+from ..identity.password_policy import DEFAULT_MIN_LENGTH
 from .openapi_approvals import approval_paths, approval_schemas
 from .openapi_parts import (
     ID_SCHEMA,
@@ -70,9 +71,12 @@ class _Context(NamedTuple):
     flows: dict[str, EntityFlow]  # entity name -> its workflow and chains (those with any)
 
 
-def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/") -> dict:
-    """The whole API of ``catalog`` as an OpenAPI 3.1 document, labels in ``lang``."""
-    schemas: dict[str, Schema] = {**platform_schemas(), **approval_schemas()}
+def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/",
+                  password_min_length: int = DEFAULT_MIN_LENGTH) -> dict:
+    """The whole API of ``catalog`` as an OpenAPI 3.1 document, labels in ``lang``;
+    ``password_min_length``: the configured password policy's."""
+    schemas: dict[str, Schema] = {**platform_schemas(password_min_length),
+                                  **approval_schemas()}
     flows = {name: flow for name in catalog.entities
              if (flow := entity_flow(catalog, name)) is not None}
     ctx = _Context(catalog, _schema_names(catalog, {*shared_schemas(), *schemas}), lang, flows)

@@ -9,8 +9,8 @@ from typing import Any
 
 from ..compile.payloads import PHONE_PATTERN
 from ..definitions import LANGUAGES, OPERATIONS, SCOPES, Catalog, EntityDef
+from ..identity.password_policy import DEFAULT_MIN_LENGTH
 from ..identity.password_policy import MAX_LENGTH as MAX_PASSWORD_LENGTH
-from ..identity.password_policy import MIN_LENGTH_FLOOR
 from ..identity.security_events import KINDS as SECURITY_EVENT_KINDS
 from ..identity.teams import CODE as TEAM_CODE
 from ..identity.tokens import MAX_DAYS as MAX_TOKEN_DAYS
@@ -45,7 +45,8 @@ _LOGOUT_SECURITY = (("sessionCookie", "csrfToken"), ())
 
 
 def _text(most: int, **more: Any) -> Schema:
-    return {"type": "string", "minLength": 1, "maxLength": most, **more}
+    # Not only spaces: the server strips them, and nothing left is a missing value.
+    return {"type": "string", "minLength": 1, "maxLength": most, "pattern": r"\S", **more}
 
 
 def _array(schema: Schema, **more: Any) -> Schema:
@@ -56,12 +57,12 @@ def _map(schema: Schema, description: str) -> Schema:
     return {"type": "object", "additionalProperties": schema, "description": description}
 
 
-def platform_schemas() -> dict[str, Schema]:
+def platform_schemas(password_min_length: int = DEFAULT_MIN_LENGTH) -> dict[str, Schema]:
     """The schemas of the platform's own bodies."""
     people = obj("id username name", id={"type": "integer"}, username=TEXT, name=TEXT)
     # A copy: the document's owner may change it, and the module's constants are in it.
     return deepcopy({
-        **_identity_schemas(),
+        **_identity_schemas(password_min_length),
         "TransferRequest": {**closed(obj(
             "to preview",
             ids={"type": ["array", "null"], "items": {**ID_SCHEMA, "maximum": 2**63 - 1},
@@ -94,7 +95,7 @@ def platform_schemas() -> dict[str, Schema]:
     })
 
 
-def _identity_schemas() -> dict[str, Schema]:
+def _identity_schemas(password_min_length: int) -> dict[str, Schema]:
     directory = obj(
         "id username name email phone language active manager teams roles",
         id={"type": "integer"}, username=TEXT, name=TEXT, email=OPTIONAL_TEXT,
@@ -110,7 +111,7 @@ def _identity_schemas() -> dict[str, Schema]:
         "phone": {"anyOf": [{"type": "string", "maxLength": 40,
                              "pattern": PHONE_PATTERN.pattern}, _EMPTY]},
         "language": {"enum": list(LANGUAGES)},
-        "password": {"type": "string", "minLength": MIN_LENGTH_FLOOR,
+        "password": {"type": "string", "minLength": password_min_length,
                      "maxLength": MAX_PASSWORD_LENGTH, "writeOnly": True,
                      "description": "At least METACRM_PASSWORD_MIN_LENGTH characters (10 by "
                      "default) and not a common password (`422` otherwise). Ends the user's "
@@ -154,13 +155,14 @@ def _identity_schemas() -> dict[str, Schema]:
         "Token": token,
         "TokenIssued": {"allOf": [ref("Token"), obj("token", token={
             "type": "string", "description": "The secret, in this answer only."})]},
-        "TokenCreate": closed(obj("name", name=_text(100), current_password={
+        "TokenCreate": {**closed(obj("name", name=_text(100), current_password={
             "type": "string", "writeOnly": True, "description": "Needed when a browser "
             "session creates the token (a wrong one counts as a failed sign-in)."},
             expires_at={"type": "string", "format": "date-time", "description": "When the "
                         "token stops working (in the future, within 3650 days)."},
             expires_in_days={"type": "integer", "minimum": 1, "maximum": MAX_TOKEN_DAYS,
                              "description": "Or: this many days from now. Not both."})),
+            "not": {"required": ["expires_at", "expires_in_days"]}},
         "Login": closed(obj("username password", username=TEXT,
                             password={"type": "string", "writeOnly": True})),
     }
@@ -338,8 +340,9 @@ def platform_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
 
 def _security_paths(tag: str, op: Any) -> dict:
     """The security record (web/security_api.py), for administrators."""
-    filters = [param("kind", "query", {"type": "string", "examples": ["signin.failed",
-                                                                       "signin"]},
+    families = sorted({kind.split(".")[0] for kind in SECURITY_EVENT_KINDS})
+    filters = [param("kind", "query", {"enum": [*SECURITY_EVENT_KINDS, *(
+        f for f in families if f not in SECURITY_EVENT_KINDS)]},
                      "A kind, or a family (the part before the dot)."),
                param("user", "query", TEXT, "The username of who acted or whom it concerns."),
                param("since", "query", {"type": "string", "format": "date-time"},
