@@ -134,8 +134,8 @@ def approval_schemas() -> dict[str, Schema]:
         "DelegationCreate": closed(obj(
             "delegate ends_at",
             delegate={**ID_SCHEMA, "description": "An active user other than `user`."},
-            starts_at={**OPTIONAL_WHEN, "description": "Default: now. ISO 8601; without an "
-                       "offset, UTC."},
+            starts_at={**OPTIONAL_WHEN, "description": "Default: now. With its offset "
+                       "(RFC 3339)."},
             ends_at={**WHEN, "description": "After `starts_at`, in the future."},
             user={"type": ["integer", "null"], "minimum": 1, "description": "Whose tasks "
                   "(default: the caller's; someone else's for administrators)."})),
