@@ -245,7 +245,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "zh": "不存在此 id：id 为 64 位整数。"},
     "no_own_approval": {"en": "{entity} have no approval chain to submit to on its own (the "
                               "transitions that start one: {transitions}).",
-                        "zh": "{entity}没有可单独提交的审批流程（发起审批的流转：{transitions}）。"},
+                        "zh": "{entity}没有可单独提交的审批流程"
+                              "（发起审批的流转：{transitions}）。"},
     "approval_by_transition": {"en": "This chain starts by firing the transition "
                                      "'{transition}'.",
                                "zh": "该审批需通过流转“{transition}”发起。"},

@@ -104,8 +104,8 @@ def _field(catalog: Catalog, field: FieldDef, lang: str) -> fields.Field:
     if kind in ("reference", "user"):
         return ExactInteger(validate=record_id, **_common("id", lang))
     if kind == "multi_reference":
-        item = ExactInteger(validate=record_id, **_common("id", lang))
-        return fields.List(item, **_common("list", lang))
+        return fields.List(ExactInteger(validate=record_id, **_common("id", lang)),
+                           **_common("list", lang))
     return fields.Raw(allow_none=True)  # json
 
 

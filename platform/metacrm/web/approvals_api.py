@@ -187,7 +187,7 @@ def _user_id(ctx: Context, values: Mapping[str, Any], key: str, *, required: boo
     try:
         # A query string's text as any user id in one (64 bits, ASCII digits); a body's
         # JSON number, as the OpenAPI document's integer (5.0 too), never a string.
-        value = (parse_text("user", value) if from_text
+        value = (parse_text("user", str(value)) if from_text
                  else parse_integer_value(value))
     except ValueError:
         raise Invalid({key: [message("user_expected", ctx.locale)]}) from None
