@@ -152,8 +152,8 @@ def test_every_endpoint_reads_ids_as_the_document_s_integers(shop, admin_id) -> 
         refused = shop.post("/api/teams", data=f'{{"code": "t2", "name": "T", "members": '
                             f'{members}}}', content_type="application/json")
         assert refused.status_code == 422, members
-    # a delegate is a JSON integer in a body; only a query string's user is text
-    for delegate in (f'"{me}"', "true", "1.5"):
+    # a delegate is a JSON integer or its digits as text (what a page's select sends)
+    for delegate in (f'"+{me}"', f'" {me}"', "true", "1.5", '"1e3"'):
         refused = shop.post("/api/approvals/delegations", data=f'{{"delegate": {delegate}, '
                             '"ends_at": "2099-01-01T00:00:00Z"}', content_type="application/json")
         assert refused.status_code == 422 and "delegate" in refused.json["errors"], delegate

@@ -131,7 +131,7 @@ def delegations() -> Any:
     args = query_arguments(ctx, ("user",))
     user_id = ctx.user_id
     if "user" in args:
-        user_id = _user_id(ctx, args, "user", required=True, from_text=True)
+        user_id = _user_id(ctx, args, "user", required=True)
         if user_id != ctx.user_id and not is_admin(ctx):
             raise Forbidden(message("admin_only", ctx.locale))
     plat = platform()
@@ -179,15 +179,15 @@ def _comment(ctx: Context, body: Mapping[str, Any]) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def _user_id(ctx: Context, values: Mapping[str, Any], key: str, *, required: bool = False,
-             from_text: bool = False) -> Any:
+def _user_id(ctx: Context, values: Mapping[str, Any], key: str, *, required: bool = False
+             ) -> Any:
     value = values.get(key)
     if value is None and not required:
         return None
     try:
-        # A query string's text as any user id in one (64 bits, ASCII digits); a body's
-        # JSON number, as the OpenAPI document's integer (5.0 too), never a string.
-        value = (parse_text("user", str(value)) if from_text
+        # Text as a user id in any query string (64 bits, ASCII digits: what a page's
+        # select sends, too); a JSON number as the document's integer (5.0 too).
+        value = (parse_text("user", value) if isinstance(value, str)
                  else parse_integer_value(value))
     except ValueError:
         raise Invalid({key: [message("user_expected", ctx.locale)]}) from None
