@@ -53,6 +53,8 @@ EXPLAINABLE = [
     (400, r"not a cursor", "a cursor is opaque: only a `next_cursor` the API gave is one"),
     (422, r"^No .+ with id \d+[.:]|^不存在 id 为 \d+ 的",
      "a reference to a record or user that does not exist (or is not active)"),
+    (422, r"^Expected the id of an active user|^应为在职用户的 id",
+     "a user id that is no active user's"),
     (422, r"^Unknown (team|role) |^未知的?(团队|角色)", "a team or role name that does not exist"),
     (400, r"NUL characters|NUL 字符",
      "no text may hold NUL (docs/api.md): PostgreSQL cannot store it"),
