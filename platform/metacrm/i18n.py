@@ -241,6 +241,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unknown_approval": {"en": "No approval chain '{name}' for these records{hint} "
                                "(their chains: {names}).",
                          "zh": "这些记录没有审批流程“{name}”{hint}（可用：{names}）。"},
+    "no_such_id": {"en": "Nothing has this id: ids are 64-bit whole numbers.",
+                   "zh": "不存在此 id：id 为 64 位整数。"},
+    "no_own_approval": {"en": "{entity} have no approval chain to submit to on its own (the "
+                              "transitions that start one: {transitions}).",
+                        "zh": "{entity}没有可单独提交的审批流程"
+                              "（发起审批的流转：{transitions}）。"},
     "approval_by_transition": {"en": "This chain starts by firing the transition "
                                      "'{transition}'.",
                                "zh": "该审批需通过流转“{transition}”发起。"},
@@ -299,6 +305,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "GET /api/<entity>?… (e.g. grade=A&sort=-annual_revenue).",
                    "zh": "要保存的列表查询：最多 {max} 个字符的文本，格式同 GET /api/<实体>?…"
                          "（如 grade=A&sort=-annual_revenue）。"},
+    "view_query_refused": {"en": "In the list query, {parameter}: {text}",
+                           "zh": "列表查询中 {parameter}：{text}"},
     "view_roles": {"en": "A list of role names.", "zh": "应为角色名称列表。"},
     "view_share_admin": {"en": "Only administrators share views with roles; save it for "
                                "yourself without 'roles'.",

@@ -32,6 +32,8 @@ ENTITY_PATHS = {
     "/api/{e}/{{id}}/history": {"get": "history_{e}"},
 }
 EXPORT_PATHS = {"/api/{e}/export": {"get": "export_{e}"}}
+VIEW_PATHS = {"/api/{e}/views": {"get": "list_views_{e}", "post": "save_view_{e}"},
+              "/api/{e}/views/{{id}}": {"delete": "delete_view_{e}"}}
 POOL_PATHS = {  # only for an entity with a pool
     "/api/{e}/pool": {"get": "list_pool_{e}"},
     "/api/{e}/{{id}}/claim": {"post": "claim_{e}"},
@@ -125,7 +127,7 @@ def test_shipped_document_is_valid_openapi_31(doc: dict, doc_zh: dict) -> None:
 def entity_templates(catalog: Catalog, entity: str) -> dict[str, dict[str, str]]:
     """The paths an entity should have, in the document's order."""
     defined = catalog.entities[entity]
-    return {**ENTITY_PATHS, **EXPORT_PATHS, **(POOL_PATHS if defined.pool else {}),
+    return {**ENTITY_PATHS, **EXPORT_PATHS, **VIEW_PATHS, **(POOL_PATHS if defined.pool else {}),
             **(TRANSFER_PATHS if defined.owner_field else {}),
             **(FLOW_PATHS if catalog.workflow_of(entity) else {}),
             **(OWN_APPROVAL_PATHS if own_approvals(catalog, entity) else {})}
@@ -354,7 +356,7 @@ def test_workflow_state_is_read_only_and_changed_by_transitions(catalog: Catalog
         assert name["schema"]["enum"] == [t.name for t in workflow.transitions]
         fire = item["post"]
         assert fire["operationId"] == f"fire_transition_{entity}"
-        assert set(fire["responses"]) == {"200", "400", "401", "403", "404", "409", "412",
+        assert set(fire["responses"]) == {"200", "400", "401", "403", "404", "409", "412", "413",
                                           "422"}
         assert fire["requestBody"]["required"] is False
         assert fire["parameters"] == [{"$ref": "#/components/parameters/IfMatch"}]
@@ -432,7 +434,8 @@ def test_list_parameters(catalog: Catalog, doc: dict) -> None:
     stored = [f.name for f in catalog.entities["customer"].fields.values() if f.stored]
     assert set(stored) <= set(params) and "tags" not in params  # a link table: no column
     assert {"id", "created_at", "updated_by", "version"} <= set(params)
-    assert params["owner"]["schema"] == {"type": "integer"}
+    int64 = {"type": "integer", "format": "int64", "minimum": -2**63, "maximum": 2**63 - 1}
+    assert params["owner"]["schema"] == int64 == params["id"]["schema"]
     assert "name__<op>" in params["name"]["description"]
     for op in ("gte", "in", "contains", "startswith", "isnull"):
         assert f"`{op}`" in listing["description"]
@@ -589,6 +592,49 @@ def test_small_bundle_document(shop: Catalog) -> None:
     assert is_valid(doc, "Item", {**record, "related": [{"id": 1}, 2]})  # ?expand=related
     assert not is_valid(doc, "Item", {**record, "related": None})
     assert not is_valid(doc, "Item", {**record, "weight": "0.35"})  # scale 3
+
+
+def test_the_document_states_the_limits_the_server_enforces(shop: Catalog) -> None:
+    doc = build_openapi(shop)
+    create = request_validator(doc, "/api/item", "post")
+    body = {"name": "Mug", "size": "m"}
+
+    def valid(**values: object) -> bool:
+        return create.is_valid({**body, **values})
+
+    # money: 18 digits, 2 after the point, as a number or as its digits
+    assert valid(price=9999999999999998) and valid(price="9999999999999999.99")
+    assert not valid(price="10000000000000000") and not valid(price=1e17)
+    assert valid(price="0012.50") and valid(price="1.500") and valid(price=12.5)
+    for text in ("1e3", "1_000", " 5", "5.", ".5", "+5", "1.505"):
+        assert not valid(price=text), text
+    assert not valid(price=1.505)  # multipleOf 0.01
+    # a decimal with min 0 takes no minus sign, a percent 0 to 100
+    assert valid(weight="0.125") and not valid(weight="-1") and not valid(weight=-1)
+    assert valid(discount=100) and not valid(discount=100.01) and not valid(discount=-1)
+    # whole numbers and ids are 64-bit; ids start at 1
+    assert valid(quantity=1000) and not valid(quantity=1001) and not valid(quantity="5")
+    assert valid(parent=2**63 - 1) and not valid(parent=2**63) and not valid(parent=0)
+    assert not valid(related=[0]) and valid(related=[1])
+    # RFC 3339 dates; strings at most as long as their column
+    assert valid(released="2026-01-05") and not valid(released="20260105")
+    assert not valid(name="M" + "a" * 80) and not valid(site="https://" + "a" * 2041)
+    item = doc["components"]["parameters"]
+    assert item["RecordId"]["schema"] == {"type": "integer", "format": "int64", "minimum": 1,
+                                          "maximum": 2**63 - 1}
+    etag = re.compile(item["IfMatch"]["schema"]["pattern"])
+    assert all(etag.search(t) for t in ('"3"', 'W/"3"', "3", "*", ' "3" '))
+    assert not any(etag.search(t) for t in ('"+3"', '"3', "'3'", '"1_0"', '"3", "4"'))
+    # every operation with a body may answer 400, 413 and 422 with the shared error shape
+    for path_item in doc["paths"].values():
+        for method, operation in path_item.items():
+            if method != "parameters" and "requestBody" in operation:
+                assert {"400", "413"} <= set(operation["responses"]), (method, operation)
+    filters = {p["name"]: p["schema"] for p in doc["paths"]["/api/item"]["get"]["parameters"]
+               if "name" in p}
+    assert re.search(filters["price"]["pattern"], "-12.50")
+    assert not re.search(filters["price"]["pattern"], "12.505")
+    assert not re.search(filters["price"]["pattern"], "1e3")
 
 
 def test_pool_transfer_and_names_the_platform_takes(tmp_path: Path) -> None:

@@ -115,7 +115,7 @@ def test_workflow_and_approval_paths_of_a_small_bundle(tmp_path: Path) -> None:
                   {"approval": "deal_review", "values": {}}):
         assert not request_validator(doc, submit, "post").is_valid(wrong), wrong
     assert set(paths[submit]["post"]["responses"]) == {"201", "400", "401", "403", "404", "409",
-                                                     "412", "422"}
+                                                     "412", "413", "422"}
     assert "/api/expense/{id}/approvals" in paths
     assert "/api/expense/{id}/transitions/{name}" not in paths
     expense = paths["/api/expense/{id}"]["get"]["responses"]["200"]["content"]

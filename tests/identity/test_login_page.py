@@ -137,6 +137,8 @@ def test_the_landing_page_counts_only_what_the_user_may_read(crm, anonymous) -> 
 
 
 def _count(html: str, entity: str) -> int:
-    row = re.search(rf'href="/api/{entity}".*?<td class="num">(\d+)</td>', html, re.DOTALL)
-    assert row, html
-    return int(row.group(1))
+    """The record count on the start page's tile of ``entity``."""
+    tile = re.search(rf'<a href="/{entity}"><span class="tile-label">[^<]*</span>\s*'
+                     r'<span class="tile-count">(\d+)</span>', html)
+    assert tile, html
+    return int(tile.group(1))

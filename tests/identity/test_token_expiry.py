@@ -4,7 +4,7 @@ expired; without one it works until revoked."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from metacrm.base.context import utcnow
@@ -48,11 +48,16 @@ def test_an_expiry_at_a_date_time(crm) -> None:
                                            "expires_at": when.isoformat()})
     assert issued.status_code == 201, issued.json
     assert datetime.fromisoformat(issued.json["expires_at"]) == when
-    in_shanghai = when.astimezone(tz=None).replace(tzinfo=None)  # naive: read as UTC
+    # without an offset it could be any of 26 moments: RFC 3339 (the document's
+    # date-time) wants one
     naive = crm.post("/api/tokens", json={"name": "naive",
-                                          "expires_at": in_shanghai.isoformat()})
-    assert naive.status_code == 201
-    assert datetime.fromisoformat(naive.json["expires_at"]).tzinfo is not None
+                                          "expires_at": when.replace(tzinfo=None).isoformat()})
+    assert naive.status_code == 422
+    assert list(naive.json["errors"]) == ["expires_at"]
+    shanghai = crm.post("/api/tokens", json={"name": "shanghai", "expires_at": when.astimezone(
+        timezone(timedelta(hours=8))).isoformat()})
+    assert shanghai.status_code == 201
+    assert datetime.fromisoformat(shanghai.json["expires_at"]) == when
 
 
 def test_tokens_without_an_expiry_work_until_revoked(crm) -> None:

@@ -13,6 +13,12 @@ from marshmallow import ValidationError, fields, validate
 
 from ..expressions.functions import compile_regex
 from ..i18n import KIND_NAMES, kind_name, message
+from ..values import (
+    OutOfRange,
+    parse_decimal_value,
+    parse_definition_text,
+    parse_integer_value,
+)
 from .base import SchemaEnv
 
 if TYPE_CHECKING:
@@ -76,6 +82,17 @@ def text_checks(field: FieldDef, lang: str, default_limit: int | None) -> list[A
     return checks
 
 
+def definition_reader(kind: str) -> Callable[[str], Any]:
+    """How a definition's value of ``kind`` (a min, a max) is read: as leniently as the
+    definitions are (values.parse_definition_text), not as strictly as a request."""
+    return lambda raw: parse_definition_text(kind, raw)
+
+
+def definition_literal(kind: str) -> Callable[[Any], Any]:
+    """A value written in a definition (a default, a condition's value), read leniently."""
+    return lambda value: parse_definition_text(kind, str(value))
+
+
 def bounds(parse: Callable[[str], Any], low: Any, high: Any, lang: str) -> list[Any]:
     """Range checks for ``min``/``max`` (check has read them as values of the type)."""
     checks = []
@@ -84,6 +101,47 @@ def bounds(parse: Callable[[str], Any], low: Any, high: Any, lang: str) -> list[
     if high is not None:
         checks.append(validate.Range(max=parse(str(high)), error=message("max", lang, max=high)))
     return checks
+
+
+class ExactInteger(fields.Field):
+    """A 64-bit whole number as values.parse_integer_value reads it (5.0 is 5, as in
+    JSON Schema; "5", 5.5 and true are not)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        try:
+            return parse_integer_value(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+class ExactDecimal(fields.Field):
+    """An exact number as values.parse_decimal_value reads it: a JSON number from its
+    text, a string of digits; never through a binary float."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
+        try:
+            return parse_decimal_value(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
+
+
+class ExactText(fields.Field):
+    """A value written as text in one strict form (a date, a date-time), read by
+    ``parse``, a function of values.py."""
+
+    def __init__(self, parse: Any, out_of_range: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.parse, self.out_of_range = parse, out_of_range
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            return self.parse(value)
+        except OutOfRange:
+            raise ValidationError(self.out_of_range) from None
+        except ValueError:
+            raise self.make_error("invalid") from None
 
 
 class StrictBoolean(fields.Boolean):

@@ -9,9 +9,18 @@ import sqlalchemy as sa
 from marshmallow import fields
 
 from ..expressions.boundary import date_in, date_out
-from ..values import parse_text
+from ..values import parse_date_text, parse_text
 from .base import ORDERED_OPERATORS, FieldType
-from .common import bounds, common_options, fixed_schema, noun_of, plain_filter
+from .common import (
+    ExactText,
+    bounds,
+    common_options,
+    definition_literal,
+    definition_reader,
+    fixed_schema,
+    noun_of,
+    plain_filter,
+)
 
 if TYPE_CHECKING:
     from ..definitions import FieldDef
@@ -28,8 +37,9 @@ def date_text(value: Any) -> str:
 
 
 def _payload(field: FieldDef, lang: str, options: tuple[str, ...]) -> fields.Field:
-    return fields.Date(validate=bounds(parse_date, field.min, field.max, lang),
-                       **common_options("date", lang))
+    return ExactText(parse_date_text, "",
+                     validate=bounds(definition_reader("date"), field.min, field.max, lang),
+                     **common_options("date", lang))
 
 
 def _read_cell(cell: Any, field: FieldDef) -> date:
@@ -48,5 +58,5 @@ def date_type() -> FieldType:
         to_field=lambda value, field: date_out(value), operators=ORDERED_OPERATORS,
         ordering="value", schema=fixed_schema(SCHEMA), filter_schema=plain_filter(SCHEMA),
         widget="date", list_text=lambda value, field: "" if value is None else date_text(value),
-        read_cell=_read_cell, macros=("$today",),
+        read_cell=_read_cell, macros=("$today",), read_literal=definition_literal("date"),
     )

@@ -9,9 +9,19 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import fields
 
 from ..expressions.boundary import datetime_in, datetime_out
-from ..values import parse_text, to_utc
+from ..i18n import message
+from ..values import parse_datetime_text, parse_text, to_utc
 from .base import ORDERED_OPERATORS, FieldType
-from .common import bounds, common_options, fixed_schema, noun_of, plain_filter
+from .common import (
+    ExactText,
+    bounds,
+    common_options,
+    definition_literal,
+    definition_reader,
+    fixed_schema,
+    noun_of,
+    plain_filter,
+)
 from .storage import UtcDateTime
 
 if TYPE_CHECKING:
@@ -31,9 +41,9 @@ def iso_datetime(value: datetime) -> str:
 
 
 def _payload(field: FieldDef, lang: str, options: tuple[str, ...]) -> fields.Field:
-    return fields.AwareDateTime(default_timezone=UTC,
-                                validate=bounds(parse_datetime, field.min, field.max, lang),
-                                **common_options("datetime", lang))
+    return ExactText(parse_datetime_text, message("datetime_range", lang),
+                     validate=bounds(definition_reader("datetime"), field.min, field.max, lang),
+                     **common_options("datetime", lang))
 
 
 def _list_text(value: Any, field: FieldDef) -> str:
@@ -60,4 +70,5 @@ def datetime_type() -> FieldType:
         operators=ORDERED_OPERATORS, ordering="value", schema=fixed_schema(SCHEMA),
         filter_schema=plain_filter(SCHEMA), widget="datetime", list_text=_list_text,
         read_cell=_read_cell, macros=("$today", "$now"),
+        read_literal=definition_literal("datetime"),
     )

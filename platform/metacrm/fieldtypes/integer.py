@@ -9,7 +9,16 @@ from marshmallow import fields
 
 from ..expressions.boundary import integer_out, value_in
 from .base import ORDERED_OPERATORS, FieldType, SchemaEnv
-from .common import bounds, cell_number, common_options, noun_of
+from .common import (
+    ExactInteger,
+    bounds,
+    cell_number,
+    common_options,
+    definition_literal,
+    definition_reader,
+    noun_of,
+)
+from .number_schemas import INT64_SCHEMA, narrow
 from .numbers import NUMBER_KEYS, integer_range, parse_integer
 
 if TYPE_CHECKING:
@@ -17,15 +26,13 @@ if TYPE_CHECKING:
 
 
 def _payload(field: FieldDef, lang: str, options: tuple[str, ...]) -> fields.Field:
-    checks = [*bounds(parse_integer, field.min, field.max, lang), integer_range(lang)]
-    return fields.Integer(strict=True, validate=checks, **common_options("integer", lang))
+    checks = [*bounds(definition_reader("integer"), field.min, field.max, lang),
+              integer_range(lang)]
+    return ExactInteger(validate=checks, **common_options("integer", lang))
 
 
 def _schema(field: FieldDef, output: bool, env: SchemaEnv) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "integer", "format": "int64"}
-    schema.update((key, value) for key, value in zip(
-        ("minimum", "maximum"), (field.min, field.max), strict=True) if value is not None)
-    return schema
+    return narrow(INT64_SCHEMA, field.min, field.max)
 
 
 def _list_text(value: Any, field: FieldDef) -> str:
@@ -39,6 +46,7 @@ def integer_type() -> FieldType:
         output=lambda field: None, expression_type="int", to_expression=value_in,
         to_field=lambda value, field: integer_out(value, field.rounding),
         operators=ORDERED_OPERATORS, ordering="value", schema=_schema,
-        filter_schema=lambda field, env: {"type": "integer"}, widget="integer",
+        filter_schema=lambda field, env: dict(INT64_SCHEMA), widget="integer",
         list_text=_list_text, read_cell=cell_number(parse_integer),
+        read_literal=definition_literal("integer"),
     )

@@ -9,7 +9,7 @@ from marshmallow import fields
 
 from ..expressions.boundary import id_list_out, value_in
 from .base import LIST_OPERATORS, FieldType, SchemaEnv
-from .common import common_options, noun_of, record_id
+from .common import ExactInteger, common_options, noun_of, record_id
 from .multi_choice import split_cell
 from .numbers import parse_integer
 from .reference import id_schema
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _payload(field: FieldDef, lang: str, options: tuple[str, ...]) -> fields.Field:
-    item = fields.Integer(strict=True, validate=record_id(lang), **common_options("id", lang))
+    item = ExactInteger(validate=record_id(lang), **common_options("id", lang))
     return fields.List(item, **common_options("list", lang))
 
 

@@ -13,7 +13,17 @@ from ..expressions.boundary import decimal_out, number_in
 from ..i18n import message
 from ..values import MAX_INTEGER, MIN_INTEGER, parse_text
 from .base import ORDERED_OPERATORS, FieldType, SchemaEnv
-from .common import bounds, cell_number, common_options, noun_of, noun_text
+from .common import (
+    ExactDecimal,
+    bounds,
+    cell_number,
+    common_options,
+    definition_literal,
+    definition_reader,
+    noun_of,
+    noun_text,
+)
+from .number_schemas import decimal_input, digits_pattern
 from .storage import ExactNumeric
 
 if TYPE_CHECKING:
@@ -70,18 +80,19 @@ def exact_number(name: str, *, precision: int, scale: Callable[[FieldDef], int],
     def payload(field: FieldDef, lang: str, options: tuple[str, ...]) -> fields.Field:
         places, largest = scale(field), largest_value(precision, scale(field))
 
+        quantum = Decimal(1).scaleb(-places)
+
         def fits(value: Decimal) -> None:
-            exponent = value.as_tuple().exponent
-            if isinstance(exponent, int) and exponent < -places:
+            # By value, as JSON Schema's multipleOf: 1.500 is 1.50, 1.505 is not a price.
+            if abs(value) <= largest and value != value.quantize(quantum):
                 raise ValidationError(message("invalid", lang, kind=noun_text(noun, lang))
                                       + f" (≤ {places} decimals)")
             if abs(value) > largest:
                 raise ValidationError(message("max", lang, max=largest) if value > 0
                                       else message("min", lang, min=-largest))
 
-        checks = bounds(parse_decimal, *limits(field), lang)
-        return fields.Decimal(allow_nan=False, validate=[fits, *checks],
-                              **common_options(noun, lang))
+        checks = bounds(definition_reader("decimal"), *limits(field), lang)
+        return ExactDecimal(validate=[fits, *checks], **common_options(noun, lang))
 
     def output(field: FieldDef) -> Callable[[Any], str]:
         return decimal_text(scale(field))
@@ -90,15 +101,15 @@ def exact_number(name: str, *, precision: int, scale: Callable[[FieldDef], int],
         return decimal_out(value, scale(field), field.rounding)
 
     def schema(field: FieldDef, output: bool, env: SchemaEnv) -> dict[str, Any]:
+        places = scale(field)
         if output:  # the digits after the point that ``output`` writes
-            places = scale(field)
             return {"type": "string",
                     "pattern": rf"^-?\d+\.\d{{{places}}}$" if places else r"^-?\d+$"}
-        # numbers are accepted on input; minimum/maximum apply to them
-        found: dict[str, Any] = {"type": ["string", "number"], "pattern": NUMBER_TEXT}
-        found.update((key, value) for key, value in zip(
-            ("minimum", "maximum"), limits(field), strict=True) if value is not None)
-        return found
+        return decimal_input(precision, places, *limits(field))
+
+    def filter_schema(field: FieldDef, env: SchemaEnv) -> dict[str, Any]:
+        # the digits the column holds (runtime/query.py); a filter may compare with any
+        return {"type": "string", "pattern": digits_pattern(precision, scale(field))}
 
     def list_text(value: Any, field: FieldDef) -> str:
         return "" if value is None else _grouped(value, scale(field)) + suffix
@@ -108,9 +119,9 @@ def exact_number(name: str, *, precision: int, scale: Callable[[FieldDef], int],
         parse=parse_decimal, output=output, expression_type="decimal",
         to_expression=number_in, to_field=to_field, operators=ORDERED_OPERATORS,
         ordering="value", schema=schema,
-        filter_schema=lambda field, env: {"type": "string", "pattern": NUMBER_TEXT},
+        filter_schema=filter_schema,
         widget=widget, list_text=list_text, read_cell=_decimal_cell(suffix),
-        scale=scale, precision=precision,
+        scale=scale, precision=precision, read_literal=definition_literal("decimal"),
     )
 
 

@@ -10,7 +10,16 @@ from marshmallow import fields
 
 from ..expressions.boundary import integer_out, value_in
 from .base import ORDERED_OPERATORS, FieldType, SchemaEnv
-from .common import cell_number, common_options, noun_of, plain_text, record_id
+from .common import (
+    ExactInteger,
+    cell_number,
+    common_options,
+    definition_literal,
+    noun_of,
+    plain_text,
+    record_id,
+)
+from .number_schemas import ID_SCHEMA, INT64_SCHEMA
 from .numbers import parse_integer
 from .storage import ID_TYPE
 
@@ -19,7 +28,7 @@ if TYPE_CHECKING:
 
 
 def id_payload(field: FieldDef, lang: str, options: tuple[str, ...]) -> fields.Field:
-    return fields.Integer(strict=True, validate=record_id(lang), **common_options("id", lang))
+    return ExactInteger(validate=record_id(lang), **common_options("id", lang))
 
 
 def id_schema(field: FieldDef, output: bool, env: SchemaEnv) -> dict[str, Any]:
@@ -27,7 +36,7 @@ def id_schema(field: FieldDef, output: bool, env: SchemaEnv) -> dict[str, Any]:
     and mutual references stay finite."""
     if output and env.target is not None:
         return {"oneOf": [{"type": "integer"}, env.target]}
-    return {"type": "integer"}
+    return dict(ID_SCHEMA)
 
 
 def id_type(name: str, *, keys: frozenset[str], references: str, widget: str,
@@ -38,8 +47,9 @@ def id_type(name: str, *, keys: frozenset[str], references: str, widget: str,
         expression_type="int", to_expression=value_in,
         to_field=lambda value, field: integer_out(value, field.rounding),
         operators=ORDERED_OPERATORS, ordering="value", schema=id_schema,
-        filter_schema=lambda field, env: {"type": "integer"}, widget=widget,
+        filter_schema=lambda field, env: dict(INT64_SCHEMA), widget=widget,
         list_text=plain_text, read_cell=cell_number(parse_integer), references=references,
+        read_literal=definition_literal("integer"),
         macros=macros,
     )
 

@@ -15,6 +15,7 @@ from ..base.context import utcnow
 from ..base.problems import Problem
 from ..config import Settings
 from ..i18n import message
+from ..values import parse_definition_text
 from .cli_support import check_roles, defined_roles, existing_user, problem_text, transaction
 from .fields import TOKEN_FIELDS, check_object, user_fields
 from .password_policy import PasswordPolicy, policy_of
@@ -241,6 +242,11 @@ def token_command(username: str, name: str, expires_in_days: int | None,
                   expires_at: str | None) -> None:
     """Issue an API token (shown once; send it as `Authorization: Bearer <token>`)."""
     now = utcnow()
+    try:
+        # The command line keeps the lenient reading (no offset: UTC); the API wants RFC 3339.
+        expires_at = expires_at and parse_definition_text("datetime", expires_at).isoformat()
+    except ValueError:
+        pass  # check_object says what is wrong, as for the API
     try:
         given = check_object({k: v for k, v in (("expires_at", expires_at),
                                                 ("expires_in_days", expires_in_days))

@@ -13,7 +13,7 @@ from ..base.problems import Invalid, unknown_keys
 from ..compile.payloads import PHONE_PATTERN
 from ..definitions import LANGUAGES
 from ..i18n import kind_name, message
-from ..values import parse_text
+from ..values import parse_integer_value, parse_text
 from .password_policy import MAX_LENGTH, PasswordPolicy
 from .teams import CODE as TEAM_CODE
 
@@ -105,9 +105,10 @@ def date_time(value: Any, lang: str) -> Any:
 
 
 def whole_number(value: Any, lang: str) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadValue(message("invalid", lang, kind=kind_name("integer", lang)))
-    return value
+    try:  # as the OpenAPI document's integer: 5.0 too, not "5" nor true
+        return parse_integer_value(value)
+    except ValueError:
+        raise BadValue(message("invalid", lang, kind=kind_name("integer", lang))) from None
 
 
 def boolean(value: Any, lang: str) -> Any:
@@ -120,9 +121,13 @@ def user_id(nullable: bool) -> Check:
     def check(value: Any, lang: str) -> Any:
         if value is None and nullable:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        try:
+            number = parse_integer_value(value)
+        except ValueError:
+            number = 0
+        if number < 1:
             raise BadValue(message("invalid", lang, kind=kind_name("id", lang)))
-        return value
+        return number
     return check
 
 

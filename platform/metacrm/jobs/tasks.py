@@ -31,7 +31,7 @@ from ..platform import Platform
 from ..runtime.customize import undo_unfinished
 from ..runtime.deadlines import count_due, run_deadlines
 from ..runtime.pool_returns import return_idle
-from ..values import parse_text
+from ..values import parse_definition_text
 from .mail import count_due as count_mail
 from .mail import send_notifications
 from .slots import ensure_slots, record_run, slots_table
@@ -192,7 +192,7 @@ def run_task(name: str, now: str | None = None) -> dict[str, Any]:
 def parse_time(text: str) -> datetime:
     """An ISO 8601 date-time; without an offset it is taken as UTC. ValueError says
     why not."""
-    return parse_text("datetime", text)
+    return parse_definition_text("datetime", text)
 
 
 def _rule(rules: tuple[ReturnRuleDef, ...], task: Task) -> ReturnRuleDef:

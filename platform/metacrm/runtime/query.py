@@ -13,6 +13,7 @@ import binascii
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,8 +22,8 @@ from ..base.problems import BadQuery, Forbidden
 from ..base.words import with_article
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
-from ..fieldtypes import FieldType, FieldTypes
-from ..values import json_value, parse_text
+from ..fieldtypes import ExactNumeric, FieldType, FieldTypes
+from ..values import fit_decimal, json_value, parse_integer_text, parse_text
 from .access import Viewer
 from .sqlfunctions import json_items
 
@@ -152,7 +153,7 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel, view
 def parse_limit(raw: str) -> int:
     """A page size from a query string: 1 to MAX_LIMIT; ValueError says why not."""
     try:
-        value = int(raw)
+        value = parse_integer_text(raw)
     except ValueError:
         raise ValueError(f"'{raw}' is not a whole number (1–{MAX_LIMIT})") from None
     if not 1 <= value <= MAX_LIMIT:
@@ -233,7 +234,7 @@ def _condition(model: EntityModel, name: str, kind: str, op: str, raw: str
         items = [item for item in raw.split(",")]
         if len(items) > MAX_IN_VALUES:
             raise ValueError(f"at most {MAX_IN_VALUES} values in 'in'")
-        return column.in_([_typed(field_type, item, name) for item in items])
+        return column.in_([_typed(field_type, item, name, column) for item in items])
     if op in ("contains", "startswith"):
         if op not in field_type.operators:
             raise ValueError(f"'{op}' applies to text fields; '{name}' is "
@@ -241,7 +242,7 @@ def _condition(model: EntityModel, name: str, kind: str, op: str, raw: str
         if op == "contains":
             return column.icontains(raw, autoescape=True)
         return column.istartswith(raw, autoescape=True)
-    value = _typed(field_type, raw, name)
+    value = _typed(field_type, raw, name, column)
     if op not in field_type.operators:
         raise ValueError(f"'{op}' does not apply to {with_article(kind)} field")
     return {
@@ -251,9 +252,16 @@ def _condition(model: EntityModel, name: str, kind: str, op: str, raw: str
     }[op]()
 
 
-def _typed(kind: FieldType, raw: str, name: str) -> Any:
+def _typed(kind: FieldType, raw: str, name: str, column: sa.ColumnElement | None = None
+           ) -> Any:
+    """``raw`` as a value of the field; one its column cannot hold (a decimal past its
+    digits) is refused too: on SQLite it would be rounded to the column's scale."""
     try:
-        return kind.parse(raw)
+        value = kind.parse(raw)
+        shape = getattr(column, "type", None)
+        if isinstance(value, Decimal) and isinstance(shape, ExactNumeric):
+            value = fit_decimal(value, shape.precision, shape.scale)
+        return value
     except ValueError as exc:
         raise ValueError(f"{name}: {exc}") from None
 

@@ -62,8 +62,8 @@ def save_view(conn: sa.Connection, compiled: Compiled, ctx: Context, model: Enti
         try:  # what the saver could list now; a reader's own scope applies when opened
             parse_list_query(args, model, Viewer(compiled, ctx.principal, conn))
         except BadQuery as problem:
-            errors["query"] = [f"{key}: {text}" for key, texts in problem.errors.items()
-                               for text in texts]
+            errors["query"] = [message("view_query_refused", lang, parameter=key, text=text)
+                               for key, texts in problem.errors.items() for text in texts]
         query = "&".join(f"{k}={v}" for k, values in args.items() for v in values) \
             if not errors.get("query") else query
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):

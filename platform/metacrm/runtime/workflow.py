@@ -84,7 +84,18 @@ def submit(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Con
            record_id: int, approval_name: Any, comment: Any, expected_version: int | None,
            plugins: Mapping[str, Plugin]) -> dict[str, Any]:
     """Submit a record to an approval chain that no transition starts (an approval
-    attached to the entity itself)."""
+    attached to the entity itself). 404 for an entity that has no such chain: like a
+    pool or a workflow, the resource does not exist for it (and the OpenAPI document
+    lists the path only where it does)."""
+    workflow = compiled.workflows.get(model.name)
+    transitions = list(workflow.transitions.values()) if workflow else []
+    started = {t.definition.approval for t in transitions}
+    if all(name in started for name in model.approvals):
+        raise NotFound(message("no_own_approval", ctx.locale,
+                               entity=model.entity.plural.get(ctx.locale),
+                               transitions=", ".join(t.name for t in transitions
+                                                     if t.definition.approval) or "-"),
+                       key="entity")
     approval = compiled.approvals.get(approval_name) if isinstance(approval_name, str) else None
     if not isinstance(approval_name, str):
         approval_name = ""  # never echo a caller's object or number into the message
@@ -94,9 +105,7 @@ def submit(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Con
                                             name=approval_name,
                                             names=", ".join(names) or "-",
                                             hint=did_you_mean(str(approval_name), names))]})
-    workflow = compiled.workflows.get(model.name)
-    through = [t.name for t in (workflow.transitions.values() if workflow else ())
-               if t.definition.approval == approval.name]
+    through = [t.name for t in transitions if t.definition.approval == approval.name]
     if through:
         raise Conflict(message("approval_by_transition", ctx.locale, transition=through[0]))
     viewer = Viewer(compiled, ctx.principal, conn)

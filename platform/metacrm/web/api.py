@@ -59,7 +59,7 @@ def _list(entity: str, *, deleted: bool) -> Any:
     return jsonify(with_fresh_schema(run))
 
 
-@api.get("/<entity>/<int(max=9223372036854775807):record_id>")
+@api.get("/<entity>/<id:record_id>")
 def get_entity(entity: str, record_id: int) -> Any:
     ctx = current_context()
     args = {k: v for k, v in request.args.to_dict(flat=False).items()
@@ -144,7 +144,7 @@ def bulk_create(entity: str) -> Any:
     return response
 
 
-@api.patch("/<entity>/<int(max=9223372036854775807):record_id>")
+@api.patch("/<entity>/<id:record_id>")
 def update_entity(entity: str, record_id: int) -> Any:
     ctx = current_context()
     body = json_body(ctx)
@@ -158,7 +158,7 @@ def update_entity(entity: str, record_id: int) -> Any:
     return record_response(with_fresh_schema(run))
 
 
-@api.delete("/<entity>/<int(max=9223372036854775807):record_id>")
+@api.delete("/<entity>/<id:record_id>")
 def delete_entity(entity: str, record_id: int) -> Any:
     ctx = current_context()
     expected = if_match(ctx)
@@ -172,7 +172,7 @@ def delete_entity(entity: str, record_id: int) -> Any:
     return Response(status=204)
 
 
-@api.post("/<entity>/<int(max=9223372036854775807):record_id>/restore")
+@api.post("/<entity>/<id:record_id>/restore")
 def restore_entity(entity: str, record_id: int) -> Any:
     ctx = current_context()
 
@@ -186,7 +186,7 @@ def restore_entity(entity: str, record_id: int) -> Any:
     return record_response(with_fresh_schema(run))
 
 
-@api.get("/<entity>/<int(max=9223372036854775807):record_id>/history")
+@api.get("/<entity>/<id:record_id>/history")
 def history(entity: str, record_id: int) -> Any:
     ctx = current_context()
 

@@ -26,6 +26,7 @@ from .login import login
 from .meta_api import meta_api
 from .notifications_api import notifications_api
 from .pool_api import pool_api
+from .requests import IdConverter, refuse_huge_ids
 from .security_api import record_denied, security_api
 from .transfer_api import transfer_api
 from .views_api import views_api
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count,  # type: ignore[method-assign]
                                 x_proto=settings.proxy_count)
     app.json = OrjsonProvider(app)
+    app.url_map.converters["id"] = IdConverter
+    app.url_value_preprocessor(refuse_huge_ids)
     app.extensions["metacrm"] = platform
     app.register_blueprint(login)
     app.register_blueprint(meta_api)

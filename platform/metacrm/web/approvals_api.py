@@ -18,7 +18,7 @@ from ..runtime.approval_actions import comment, delegate_task
 from ..runtime.approval_views import STATE_FILTERS, detail, inbox, submitted, visible_chain
 from ..runtime.approvals import APPROVED, REJECTED, decide, withdraw
 from ..runtime.approvers import create_delegation, list_delegations, revoke_delegation
-from ..values import OutOfRange, parse_text
+from ..values import OutOfRange, parse_integer_value, parse_text
 from .auth import current_context, is_admin
 from .requests import (
     body_object,
@@ -30,8 +30,8 @@ from .requests import (
 
 approvals_api = Blueprint("metacrm_approvals", __name__, url_prefix="/api/approvals")
 approvals_api.before_request(refuse_nul_values)
-APPROVAL_ID = "<int(max=9223372036854775807):approval_id>"
-DELEGATION_ID = "<int(max=9223372036854775807):delegation_id>"
+APPROVAL_ID = "<id:approval_id>"
+DELEGATION_ID = "<id:delegation_id>"
 MAX_COMMENT = 2000
 LIST_PARAMETERS = ("assigned", "submitted", "state", "limit", "cursor")
 
@@ -184,12 +184,14 @@ def _user_id(ctx: Context, values: Mapping[str, Any], key: str, *, required: boo
     value = values.get(key)
     if value is None and not required:
         return None
-    if isinstance(value, str):
-        try:  # the same reading as a user id in any query string (64 bits, ASCII digits)
-            value = parse_text("user", value.strip())
-        except ValueError:
-            raise Invalid({key: [message("user_expected", ctx.locale)]}) from None
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 2 ** 63:
+    try:
+        # Text as a user id in any query string (64 bits, ASCII digits: what a page's
+        # select sends, too); a JSON number as the document's integer (5.0 too).
+        value = (parse_text("user", value) if isinstance(value, str)
+                 else parse_integer_value(value))
+    except ValueError:
+        raise Invalid({key: [message("user_expected", ctx.locale)]}) from None
+    if value < 1:
         raise Invalid({key: [message("user_expected", ctx.locale)]})
     return value
 

@@ -96,7 +96,7 @@ def _username(ctx: Context) -> str:
     return profile.username if profile is not None else ""
 
 
-@credentials_api.delete("/tokens/<int(max=9223372036854775807):token_id>")
+@credentials_api.delete("/tokens/<id:token_id>")
 def revoke(token_id: int) -> Any:
     """Revoke one of the caller's tokens (administrators: anyone's); at once."""
     ctx = current_context()

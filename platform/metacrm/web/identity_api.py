@@ -90,7 +90,7 @@ def me() -> Any:
     return jsonify(me_json(ctx, profile, session_csrf()))
 
 
-@identity_api.get("/users/<int(max=9223372036854775807):user_id>")
+@identity_api.get("/users/<id:user_id>")
 def user(user_id: int) -> Any:
     ctx = current_context()
     return jsonify(user_json(_profile(ctx, user_id), is_admin(ctx)))
@@ -128,7 +128,7 @@ def add_user() -> Any:
                     url_for("metacrm_identity.user", user_id=profile.id))
 
 
-@identity_api.patch("/users/<int(max=9223372036854775807):user_id>")
+@identity_api.patch("/users/<id:user_id>")
 def change_user(user_id: int) -> Any:
     """Administrators change anyone; others only their own details and password."""
     ctx = current_context()
@@ -188,7 +188,7 @@ def teams() -> Any:
     return jsonify({"items": [team_json(t) for t in found]})
 
 
-@identity_api.get("/teams/<int(max=9223372036854775807):team_id>")
+@identity_api.get("/teams/<id:team_id>")
 def team(team_id: int) -> Any:
     ctx = current_context()
     plat = platform()
@@ -229,7 +229,7 @@ def add_team() -> Any:
     return _created(team_json(created), url_for("metacrm_identity.team", team_id=team_id))
 
 
-@identity_api.patch("/teams/<int(max=9223372036854775807):team_id>")
+@identity_api.patch("/teams/<id:team_id>")
 def change_team(team_id: int) -> Any:
     ctx = current_context()
     require_admin(ctx)
@@ -252,7 +252,7 @@ def change_team(team_id: int) -> Any:
     return jsonify(team_json(changed))
 
 
-@identity_api.delete("/teams/<int(max=9223372036854775807):team_id>")
+@identity_api.delete("/teams/<id:team_id>")
 def remove_team(team_id: int) -> Any:
     ctx = current_context()
     require_admin(ctx)

@@ -14,6 +14,8 @@ def _default(value: Any) -> Any:
         return str(value)
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
+    if isinstance(value, float):  # a JsonNumber of a body, echoed back
+        return float(value)
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 

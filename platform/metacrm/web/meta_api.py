@@ -131,8 +131,9 @@ def openapi() -> Any:
     catalog = visible_catalog(compiled.catalog, Viewer(compiled, ctx.principal), compiled)
     # The configured address, or one relative to the document: a Host header is the
     # client's to choose, and a cached or shared document must not point elsewhere.
-    server = platform().settings.public_url or "/"
-    return jsonify(build_openapi(catalog, ctx.locale, server))
+    settings = platform().settings
+    return jsonify(build_openapi(catalog, ctx.locale, settings.public_url or "/",
+                                 settings.password_min_length))
 
 
 def visible_catalog(catalog: Catalog, viewer: Viewer, compiled: Any) -> Catalog:

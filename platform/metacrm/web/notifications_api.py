@@ -10,14 +10,14 @@ from flask import Blueprint, jsonify
 from ..base.problems import BadQuery, Invalid, NotFound
 from ..i18n import kind_name, message
 from ..runtime.notifications import list_notifications, mark_all_read, mark_read, unread_count
-from ..values import parse_text
+from ..values import parse_integer_value, parse_text
 from .auth import current_context
 from .requests import body_object, page_arguments, platform, query_arguments, refuse_nul_values
 
 notifications_api = Blueprint("metacrm_notifications", __name__,
                               url_prefix="/api/notifications")
 notifications_api.before_request(refuse_nul_values)
-NOTIFICATION_ID = "<int(max=9223372036854775807):notification_id>"
+NOTIFICATION_ID = "<id:notification_id>"
 
 
 @notifications_api.get("")
@@ -56,9 +56,11 @@ def read_all() -> Any:
     ctx = current_context()
     body = body_object(ctx, ("up_to",), optional=True)
     up_to = body.get("up_to")
-    if up_to is not None and (not isinstance(up_to, int) or isinstance(up_to, bool)):
+    try:  # as the OpenAPI document's integer: 5.0 too, not "5" nor true
+        up_to = None if up_to is None else parse_integer_value(up_to)
+    except ValueError:
         raise Invalid({"up_to": [message("invalid", ctx.locale,
-                                         kind=kind_name("integer", ctx.locale))]})
+                                         kind=kind_name("integer", ctx.locale))]}) from None
     plat = platform()
     with plat.writing() as conn:
         marked = mark_all_read(conn, plat.compiled, ctx, up_to)

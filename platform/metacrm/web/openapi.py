@@ -4,13 +4,16 @@ paths in openapi_platform.py and openapi_approvals.py)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, NamedTuple
 
 from ..definitions import Catalog, EntityDef, FieldDef
 from ..fieldtypes import SchemaEnv
+from ..identity.password_policy import DEFAULT_MIN_LENGTH
 from .openapi_approvals import approval_paths, approval_schemas
 from .openapi_parts import (
+    INT64,
     SECURITY,
     Schema,
     body,
@@ -59,9 +62,12 @@ class _Context(NamedTuple):
     flows: dict[str, EntityFlow]  # entity name -> its workflow and chains (those with any)
 
 
-def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/") -> dict:
-    """The whole API of ``catalog`` as an OpenAPI 3.1 document, labels in ``lang``."""
-    schemas: dict[str, Schema] = {**platform_schemas(), **approval_schemas()}
+def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/",
+                  password_min_length: int = DEFAULT_MIN_LENGTH) -> dict:
+    """The whole API of ``catalog`` as an OpenAPI 3.1 document, labels in ``lang``;
+    ``password_min_length``: the configured password policy's."""
+    schemas: dict[str, Schema] = {**platform_schemas(password_min_length),
+                                  **approval_schemas()}
     flows = {name: flow for name in catalog.entities
              if (flow := entity_flow(catalog, name)) is not None}
     ctx = _Context(catalog, _schema_names(catalog, {*shared_schemas(), *schemas}), lang, flows)
@@ -210,7 +216,8 @@ def _shape_parameters(entity: EntityDef, expand: bool = True) -> list[Schema]:
     shape = [param("fields", "query", {"type": "array", "items": {"type": "string", "enum": [
         *_SYSTEM, *entity.fields]}}, "Only these fields (and `id`).", style="form", explode=False)]
     if expand:
-        shape.append(param("expand", "query", {"type": "array", "items": {"type": "string"}},
+        shape.append(param("expand", "query", {"type": "array", "items": {
+            "type": "string", "enum": [*refs, "created_by", "updated_by"]}},
                            "Records instead of ids; `a.b` goes deeper. References: "
                            f"{', '.join(refs) or 'none'}, `created_by`, `updated_by`.",
                            style="form", explode=False))
@@ -221,8 +228,9 @@ def _list_parameters(ctx: _Context, entity: EntityDef, sort: tuple[str, ...],
                      export: bool = False) -> list[Schema]:
     """A list's query parameters; an export's (``export``) have no pages or expansion,
     and a ``format`` instead (runtime/export.py ignores the rest)."""
-    ordering = [param("sort", "query", {"type": "string"}, "Comma-separated fields, a leading "
-                      f"`-` for descending (`id` is added last); default `{','.join(sort)}`."),
+    ordering = [param("sort", "query", {"type": "string", "pattern": _sort_pattern(ctx, entity)},
+                      "Comma-separated fields, each once, a leading `-` for descending (`id` is "
+                      f"added last); default `{','.join(sort)}`."),
                 param("q", "query", {"type": "string"},
                       f"Text search in: {', '.join(entity.search) or '-'}.")]
     if export:
@@ -233,13 +241,22 @@ def _list_parameters(ctx: _Context, entity: EntityDef, sort: tuple[str, ...],
     else:
         found = [*params("Limit", "Cursor"), *ordering, *_shape_parameters(entity),
                  *params("Count")]
-    found += [param(name, "query", dict(_MOMENT) if name[-3:] == "_at" else {
-        "type": "integer"}) for name in _SYSTEM]
+    found += [param(name, "query", dict(_MOMENT) if name[-3:] == "_at" else dict(INT64))
+              for name in _SYSTEM]
     found += [param(f.name, "query", _filter_schema(ctx, f), f"{f.label.get(ctx.lang)} equals "
                     f"this (other operators: `{f.name}__<op>`).")
               for f in entity.fields.values()
               if f.stored and not (export and f.name == _EXPORT_FORMAT)]
     return found
+
+
+def _sort_pattern(ctx: _Context, entity: EntityDef) -> str:
+    """The fields a list sorts by (runtime/query.py _sort): stored ones but lists and
+    json, and the system fields."""
+    names = [*_SYSTEM, *(f.name for f in entity.fields.values() if f.stored and f.value_type
+                         not in ("multi_choice", "multi_reference", "json"))]
+    one = f"-?({'|'.join(re.escape(n) for n in names)})"
+    return f"^({one}(,{one})*)?$"
 
 
 def _filter_schema(ctx: _Context, field: FieldDef) -> Schema:

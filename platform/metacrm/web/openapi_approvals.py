@@ -47,6 +47,9 @@ NOTIFICATION_KINDS = ("approval_waiting", "approval_approved", "approval_rejecte
                       "approval_withdrawn", "approval_comment", "approval_delegated",
                       "approval_reminder", "approval_escalated", "approval_escalated_away",
                       "message")
+# A user in an approvals body: a JSON integer, or its digits as text (what a page's
+# select sends; web/approvals_api.py _user_id).
+_USER_ID: Schema = {"anyOf": [ID_SCHEMA, {"type": "string", "pattern": "^0*[1-9][0-9]{0,17}$"}]}
 
 
 def _person(nullable: bool = False) -> Schema:
@@ -121,9 +124,9 @@ def approval_schemas() -> dict[str, Schema]:
                     delegate=FLAG, withdraw=FLAG, comment=FLAG)),
         "ApprovalDecision": closed(obj("", comment=comment)),
         "ApprovalComment": closed(obj("comment", comment={
-            "type": "string", "minLength": 1, "maxLength": MAX_COMMENT,
+            "type": "string", "minLength": 1, "maxLength": MAX_COMMENT, "pattern": r"\S",
             "description": "Not only spaces."})),
-        "ApprovalHandOn": closed(obj("to", to={**ID_SCHEMA, "description": "An active "
+        "ApprovalHandOn": closed(obj("to", to={**_USER_ID, "description": "An active "
                                                "user, not the caller nor the submitter."},
                                      comment=comment)),
         "Delegation": obj(
@@ -133,11 +136,11 @@ def approval_schemas() -> dict[str, Schema]:
             running={**FLAG, "description": "Handing tasks over now."}),
         "DelegationCreate": closed(obj(
             "delegate ends_at",
-            delegate={**ID_SCHEMA, "description": "An active user other than `user`."},
-            starts_at={**OPTIONAL_WHEN, "description": "Default: now. ISO 8601; without an "
-                       "offset, UTC."},
+            delegate={**_USER_ID, "description": "An active user other than `user`."},
+            starts_at={**OPTIONAL_WHEN, "description": "Default: now. With its offset "
+                       "(RFC 3339)."},
             ends_at={**WHEN, "description": "After `starts_at`, in the future."},
-            user={"type": ["integer", "null"], "minimum": 1, "description": "Whose tasks "
+            user={"anyOf": [*_USER_ID["anyOf"], {"type": "null"}], "description": "Whose tasks "
                   "(default: the caller's; someone else's for administrators)."})),
         "Notification": notification,
         "NotificationList": _page(ref("Notification"), unread={

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..values import MAX_INTEGER, MIN_INTEGER
 from .auth import CSRF_HEADER
 
 Schema = dict[str, Any]
@@ -23,6 +24,8 @@ ERROR_RESPONSES = {
                          "required fields or a guard do not allow, a record waiting for an "
                          "approval, an approval chain already decided.")),
     "412": ("PreconditionFailed", "Stale `If-Match`: the record changed; nothing was done."),
+    "413": ("ContentTooLarge", ("The body is over the size limit or holds too many keys and "
+                                "list items (docs/api.md, limits of a request).")),
     "422": ("UnprocessableEntity", "Invalid values, in the request's language."),
     "429": ("TooManyRequests", "Too many failed sign-ins; wait `Retry-After` seconds.")}
 # Headers an error response carries (app.py's error handler sets them).
@@ -41,7 +44,14 @@ HISTORY_ACTIONS = ("create", "update", "delete", "restore", "claim", "release", 
 SECURITY = (("bearerToken",), ("sessionCookie",))
 UNSAFE_SECURITY = (("bearerToken",), ("sessionCookie", "csrfToken"))
 _UNSAFE = ("post", "put", "patch", "delete")
-ID_SCHEMA: Schema = {"type": "integer", "format": "int64", "minimum": 1}
+# Ids are 64-bit: a path with a larger one is no route at all (404).
+ID_SCHEMA: Schema = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_INTEGER}
+INT64: Schema = {"type": "integer", "format": "int64", "minimum": MIN_INTEGER,
+                 "maximum": MAX_INTEGER}
+# What web/requests.py if_match reads: the ETag as sent (a version in quotes, W/ or not),
+# bare digits, or `*`.
+IF_MATCH_PATTERN = r'^\s*(\*|(W/)?"0*[0-9]{1,18}"|0*[0-9]{1,18})\s*$'
+
 TEXT: Schema = {"type": "string"}
 OPTIONAL_TEXT: Schema = {"type": ["string", "null"]}
 INTEGER: Schema = {"type": "integer"}
@@ -124,8 +134,11 @@ def operation(op_id: str, tag: str, summary: str, code: str, schema: Schema | No
         answer["content"] = content(schema)
     if headers:
         answer["headers"] = {h: ref(h, "headers") for h in headers}
+    statuses = set(errors.split())
+    if "requestBody" in more:  # any body may be malformed, too large or hold too much
+        statuses |= {"400", "413"}
     responses = {code: answer, **{status: ref(ERROR_RESPONSES[status][0], "responses")
-                                  for status in sorted(errors.split())}}
+                                  for status in sorted(statuses)}}
     return {"operationId": unique(op_id, taken, "_"), "tags": [tag], "summary": summary,
             **more, "responses": responses}
 
@@ -159,13 +172,14 @@ def components(schemas: dict[str, Schema]) -> Schema:
         if status in _ERROR_HEADERS:
             responses[name]["headers"] = {h: ref(h, "headers") for h in _ERROR_HEADERS[status]}
     return {"schemas": {**shared_schemas(), **schemas}, "parameters": {
-        "RecordId": param("id", "path", {"type": "integer", "format": "int64"}, required=True),
+        "RecordId": param("id", "path", dict(ID_SCHEMA), required=True),
         "Limit": param("limit", "query", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                                           "default": DEFAULT_LIMIT}, "Records per page."),
         "Cursor": param("cursor", "query", {"type": "string"}, "The previous `next_cursor`."),
         "Count": param("count", "query", {"type": "boolean"}, "Add the total as `count`."),
-        "IfMatch": param("If-Match", "header", {"type": "string"}, "The `ETag` last read "
-                         "(`\"3\"`); a stale one is `412`. Without it the last writer wins."),
+        "IfMatch": param("If-Match", "header", {"type": "string", "pattern": IF_MATCH_PATTERN},
+                         "The `ETag` last read (`\"3\"`); a stale one is `412`, one not "
+                         "like an ETag `400`. Without it (or with `*`) the last writer wins."),
         "AcceptLanguage": param("Accept-Language", "header", {"type": "string", "examples": [
             "en", "zh"]}, "Language of labels and messages (`en` or `zh`)."),
     }, "responses": responses, "headers": _headers(), "securitySchemes": {

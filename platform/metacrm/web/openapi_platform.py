@@ -9,12 +9,14 @@ from typing import Any
 
 from ..compile.payloads import PHONE_PATTERN
 from ..definitions import LANGUAGES, OPERATIONS, SCOPES, Catalog, EntityDef
+from ..identity.password_policy import DEFAULT_MIN_LENGTH
 from ..identity.password_policy import MAX_LENGTH as MAX_PASSWORD_LENGTH
-from ..identity.password_policy import MIN_LENGTH_FLOOR
 from ..identity.security_events import KINDS as SECURITY_EVENT_KINDS
 from ..identity.teams import CODE as TEAM_CODE
 from ..identity.tokens import MAX_DAYS as MAX_TOKEN_DAYS
 from ..runtime.pool import MAX_REASON
+from ..runtime.saved_views import MAX_NAME as MAX_VIEW_NAME
+from ..runtime.saved_views import MAX_QUERY as MAX_VIEW_QUERY
 from ..runtime.transfer import MAX_TRANSFER
 from .openapi_parts import (
     FLAG,
@@ -45,7 +47,8 @@ _LOGOUT_SECURITY = (("sessionCookie", "csrfToken"), ())
 
 
 def _text(most: int, **more: Any) -> Schema:
-    return {"type": "string", "minLength": 1, "maxLength": most, **more}
+    # Not only spaces: the server strips them, and nothing left is a missing value.
+    return {"type": "string", "minLength": 1, "maxLength": most, "pattern": r"\S", **more}
 
 
 def _array(schema: Schema, **more: Any) -> Schema:
@@ -56,12 +59,12 @@ def _map(schema: Schema, description: str) -> Schema:
     return {"type": "object", "additionalProperties": schema, "description": description}
 
 
-def platform_schemas() -> dict[str, Schema]:
+def platform_schemas(password_min_length: int = DEFAULT_MIN_LENGTH) -> dict[str, Schema]:
     """The schemas of the platform's own bodies."""
     people = obj("id username name", id={"type": "integer"}, username=TEXT, name=TEXT)
     # A copy: the document's owner may change it, and the module's constants are in it.
     return deepcopy({
-        **_identity_schemas(),
+        **_identity_schemas(password_min_length),
         "TransferRequest": {**closed(obj(
             "to preview",
             ids={"type": ["array", "null"], "items": {**ID_SCHEMA, "maximum": 2**63 - 1},
@@ -94,7 +97,7 @@ def platform_schemas() -> dict[str, Schema]:
     })
 
 
-def _identity_schemas() -> dict[str, Schema]:
+def _identity_schemas(password_min_length: int) -> dict[str, Schema]:
     directory = obj(
         "id username name email phone language active manager teams roles",
         id={"type": "integer"}, username=TEXT, name=TEXT, email=OPTIONAL_TEXT,
@@ -110,7 +113,7 @@ def _identity_schemas() -> dict[str, Schema]:
         "phone": {"anyOf": [{"type": "string", "maxLength": 40,
                              "pattern": PHONE_PATTERN.pattern}, _EMPTY]},
         "language": {"enum": list(LANGUAGES)},
-        "password": {"type": "string", "minLength": MIN_LENGTH_FLOOR,
+        "password": {"type": "string", "minLength": password_min_length,
                      "maxLength": MAX_PASSWORD_LENGTH, "writeOnly": True,
                      "description": "At least METACRM_PASSWORD_MIN_LENGTH characters (10 by "
                      "default) and not a common password (`422` otherwise). Ends the user's "
@@ -154,13 +157,14 @@ def _identity_schemas() -> dict[str, Schema]:
         "Token": token,
         "TokenIssued": {"allOf": [ref("Token"), obj("token", token={
             "type": "string", "description": "The secret, in this answer only."})]},
-        "TokenCreate": closed(obj("name", name=_text(100), current_password={
+        "TokenCreate": {**closed(obj("name", name=_text(100), current_password={
             "type": "string", "writeOnly": True, "description": "Needed when a browser "
             "session creates the token (a wrong one counts as a failed sign-in)."},
             expires_at={"type": "string", "format": "date-time", "description": "When the "
                         "token stops working (in the future, within 3650 days)."},
             expires_in_days={"type": "integer", "minimum": 1, "maximum": MAX_TOKEN_DAYS,
                              "description": "Or: this many days from now. Not both."})),
+            "not": {"required": ["expires_at", "expires_in_days"]}},
         "Login": closed(obj("username password", username=TEXT,
                             password={"type": "string", "writeOnly": True})),
     }
@@ -191,12 +195,23 @@ def _meta_schemas() -> dict[str, Schema]:
                    "description": "With the option's own attributes."},
         "OptionSet": obj("name label options", name=TEXT, label=TEXT,
                          options=_array(ref("Option"))),
+        "SavedView": obj("id entity name query owner roles created_at", id=ID_SCHEMA,
+                         entity=TEXT, name=TEXT, query=TEXT, owner=ID_SCHEMA,
+                         roles=_array(TEXT), created_at={"type": "string",
+                                                         "format": "date-time"}),
+        "SavedViewCreate": closed(obj(
+            "name", name=_text(MAX_VIEW_NAME, pattern=r"\S"),
+            query=_text(MAX_VIEW_QUERY, description="A list query as in GET /api/<entity>?… "
+                        "(filters, q, sort); page parameters are dropped."),
+            roles=_array(_text(60), description="Shared with these roles (administrators "
+                         "only); empty or left out: private."))),
     }
 
 
 def entity_extra_paths(entity: EntityDef, base: str, tag: str, taken: set[str], *,
                        pool_parameters: list[Schema], export_parameters: list[Schema]) -> dict:
-    """An entity's export, its pool (with one) and its transfer (with an owner field)."""
+    """An entity's export, its saved views, its pool (with one) and its transfer (with an
+    owner field)."""
     name = entity.name
 
     def op(verb: str, summary: str, code: str, schema: Schema | None, errors: str,
@@ -214,6 +229,18 @@ def entity_extra_paths(entity: EntityDef, base: str, tag: str, taken: set[str], 
                                      "x-item-schema": ref(base)}},
         description="Needs `read` and `export`. The list's filters, `q`, `sort` and `fields` "
         "apply; `limit`, `cursor`, `expand` and `count` are ignored. Streamed."))}
+    found[f"/api/{name}/views"] = path(
+        get=op("list_views", f"Saved views of {name}: the caller's and those shared with "
+               "their roles", "200", closed(obj("items", items=_array(ref("SavedView")))), ""),
+        post=op("save_view", f"Save a view of {name} (a name for a list query)", "201",
+                ref("SavedView"), "400 409 422", requestBody=body(ref("SavedViewCreate")),
+                description="Needs `read`. The query is checked as a list query; `roles` "
+                "shares it (administrators only, else 403). `409`: a view of yours has that "
+                "name."))
+    found[f"/api/{name}/views/{{id}}"] = path(
+        param("id", "path", ID_SCHEMA, "The saved view's id.", required=True),
+        delete=op("delete_view", f"Remove a saved view of {name}", "204", None, "",
+                  description="Its owner or an administrator; to others it does not exist."))
     if entity.pool is not None:
         reason = closed(obj("reason", reason=_text(MAX_REASON)))
         found.update({
@@ -354,8 +381,9 @@ def platform_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
 
 def _security_paths(tag: str, op: Any) -> dict:
     """The security record (web/security_api.py), for administrators."""
-    filters = [param("kind", "query", {"type": "string", "examples": ["signin.failed",
-                                                                       "signin"]},
+    families = sorted({kind.split(".")[0] for kind in SECURITY_EVENT_KINDS})
+    filters = [param("kind", "query", {"enum": [*SECURITY_EVENT_KINDS, *(
+        f for f in families if f not in SECURITY_EVENT_KINDS)]},
                      "A kind, or a family (the part before the dot)."),
                param("user", "query", TEXT, "The username of who acted or whom it concerns."),
                param("since", "query", {"type": "string", "format": "date-time"},

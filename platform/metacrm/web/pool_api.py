@@ -47,7 +47,7 @@ def pool_records(entity: str) -> Any:
     return jsonify(with_fresh_schema(run))
 
 
-@pool_api.post("/<entity>/<int(max=9223372036854775807):record_id>/claim")
+@pool_api.post("/<entity>/<id:record_id>/claim")
 def claim_record(entity: str, record_id: int) -> Any:
     ctx = current_context()
     expected = if_match(ctx)
@@ -60,7 +60,7 @@ def claim_record(entity: str, record_id: int) -> Any:
     return record_response(with_fresh_schema(run))
 
 
-@pool_api.post("/<entity>/<int(max=9223372036854775807):record_id>/release")
+@pool_api.post("/<entity>/<id:record_id>/release")
 def release_record(entity: str, record_id: int) -> Any:
     ctx = current_context()
     expected = if_match(ctx)

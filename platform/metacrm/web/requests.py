@@ -3,12 +3,14 @@ what no endpoint can take (NUL characters), and answer with a record."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import orjson
 import sqlalchemy as sa
 from flask import Response, current_app, jsonify, request
+from werkzeug.routing import BaseConverter
 
 from ..base.context import Context
 from ..base.problems import BadQuery, Invalid, NotFound, Problem, TooLarge, unknown_keys
@@ -19,8 +21,33 @@ from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..runtime.notifications import decode_cursor
 from ..runtime.query import DEFAULT_LIMIT, parse_limit
+from ..values import MAX_INTEGER, JsonNumber, parse_integer_text
 
 T = TypeVar("T")
+
+
+class IdConverter(BaseConverter):
+    """``<id:name>`` in a route: a record's (or user's, token's...) id, ASCII digits
+    (Werkzeug's int also takes other scripts' digits). One past 64 bits still matches,
+    so that refuse_huge_ids answers 404: a converter that refused it would make
+    Werkzeug answer 405 where another method's rule has the same path."""
+
+    regex = r"[0-9]+"
+    weight = 50
+
+    def to_python(self, value: str) -> int:
+        return int(value[:20])  # more digits than 20 are past 64 bits all the same
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+def refuse_huge_ids(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """404 for an id past 64 bits in the path: no record has one (the OpenAPI
+    document's ids have that maximum)."""
+    for key, value in (values or {}).items():
+        if key.endswith("_id") and isinstance(value, int) and value > MAX_INTEGER:
+            raise NotFound(message("no_such_id", request_locale()), key=key)
 
 
 def platform() -> Platform:
@@ -51,16 +78,29 @@ def json_body(ctx: Context) -> dict[str, Any]:
         raise BadQuery(f"{message('bad_json', ctx.locale)} ({exc})") from None
     if not isinstance(body, dict):
         raise BadQuery(message("bad_json", ctx.locale))
-    _check_body(body, platform().settings.max_request_keys, ctx.locale)
+    if _check_body(body, platform().settings.max_request_keys, ctx.locale):
+        body = _exact_numbers(raw, ctx.locale)
     return body
 
 
-def _check_body(body: dict[str, Any], max_keys: int, lang: str) -> None:
+def _exact_numbers(raw: bytes, lang: str) -> dict[str, Any]:
+    """The body again, its numbers with a fraction or an exponent as JsonNumbers that
+    keep their text: orjson gives binary floats only, and money must be read exactly
+    (values.parse_decimal_value). Only bodies that hold such numbers pay for this
+    second, slower reading, after the checks of their size and depth."""
+    try:
+        return json.loads(raw, parse_float=JsonNumber)
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise BadQuery(f"{message('bad_json', lang)} ({exc})") from None
+
+
+def _check_body(body: dict[str, Any], max_keys: int, lang: str) -> bool:
     """Count keys and list items (an object's or list's size before walking into it:
     a million keys are refused at once), measure depth and look for NUL characters,
-    iteratively (a deep body must not exhaust the stack)."""
+    iteratively (a deep body must not exhaust the stack). Whether it holds a number
+    that orjson read as a float."""
     count = 0
-    nul = False
+    nul = floats = False
     pending: list[tuple[Any, int]] = [(body, 1)]
     while pending:
         item, depth = pending.pop()
@@ -77,8 +117,11 @@ def _check_body(body: dict[str, Any], max_keys: int, lang: str) -> None:
                 pending.append((value, depth + 1))
             elif isinstance(value, str) and "\x00" in value:
                 nul = True
+            elif isinstance(value, float):
+                floats = True
     if nul:
         raise BadQuery(message("nul_character", lang))
+    return floats
 
 
 def refuse_nul_values() -> None:
@@ -104,10 +147,11 @@ def if_match(ctx: Context) -> int | None:
     raw = request.headers.get("If-Match")
     if raw is None or raw.strip() == "*":
         return None
-    tag = raw.strip()
-    tag = tag.removeprefix("W/")
+    tag = raw.strip().removeprefix("W/")
     try:
-        return int(tag.strip('"'))
+        # The ETag this server sent: a version in quotes ("3"); bare digits are taken too.
+        return parse_integer_text(tag[1:-1] if len(tag) > 1 and tag[0] == tag[-1] == '"'
+                                  else tag)
     except ValueError:
         raise BadQuery(message("bad_if_match", ctx.locale), key="If-Match") from None
 

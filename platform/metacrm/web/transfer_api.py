@@ -18,6 +18,7 @@ from ..runtime.transfer import (
     transfer_records,
     transferable_owner,
 )
+from ..values import parse_integer_value
 from .auth import current_context
 from .requests import entity_model, json_body, platform, refuse_nul_values, with_fresh_schema
 
@@ -50,18 +51,18 @@ def read_transfer_request(body: dict[str, Any], ctx: Context) -> TransferRequest
     """The request body (a JSON object), checked: every problem at once, as 422 per key."""
     lang = ctx.locale
     errors, more = unknown_keys(body, KEYS, lang)
-    ids, from_owner = body.get("ids"), body.get("from_owner")
-    if (ids is None) == (from_owner is None):
+    ids, from_owner, to = body.get("ids"), _id(body.get("from_owner")), _id(body.get("to"))
+    if (ids is None) == (body.get("from_owner") is None):
         errors.setdefault("ids", []).append(message("transfer_which", lang))
     if ids is not None:
-        if not isinstance(ids, list) or not ids or not all(_is_id(i) for i in ids):
+        ids = [_id(i) for i in ids] if isinstance(ids, list) else []
+        if not ids or None in ids:
             errors.setdefault("ids", []).append(message("transfer_ids", lang))
         elif len(set(ids)) > MAX_TRANSFER:
             errors.setdefault("ids", []).append(message("transfer_too_many", lang,
                                                         max=MAX_TRANSFER))
-    for key in ("from_owner", "to"):
-        value = body.get(key)
-        if (value is not None or key == "to") and not _is_id(value):
+    for key, value in (("from_owner", from_owner), ("to", to)):
+        if (body.get(key) is not None or key == "to") and value is None:
             errors[key] = [message("transfer_user", lang)]
     note = body.get("note")
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
@@ -70,11 +71,16 @@ def read_transfer_request(body: dict[str, Any], ctx: Context) -> TransferRequest
         errors["preview"] = [message("transfer_preview", lang)]
     if errors:
         raise Invalid(errors, more=more)
-    return TransferRequest(to=body["to"], ids=tuple(ids) if ids is not None else None,
+    return TransferRequest(to=to, ids=tuple(ids) if ids is not None else None,  # type: ignore[arg-type]
                            from_owner=from_owner, note=(note or "").strip() or None,
                            preview=body["preview"])
 
 
-def _is_id(value: Any) -> bool:
-    # bool is an int in Python; true is not user 1.
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+def _id(value: Any) -> int | None:
+    """A record or user id as the OpenAPI document's integer (5.0 too; true is not user
+    1, "5" is not 5); None if it is not one."""
+    try:
+        number = parse_integer_value(value)
+    except ValueError:
+        return None
+    return number if number > 0 else None

@@ -23,7 +23,7 @@ from .requests import (
 
 workflow_api = Blueprint("metacrm_workflow", __name__, url_prefix="/api")
 workflow_api.before_request(refuse_nul_values)
-RECORD_ID = "<int(max=9223372036854775807):record_id>"
+RECORD_ID = "<id:record_id>"
 
 
 @workflow_api.post(f"/<entity>/{RECORD_ID}/transitions/<name>")
