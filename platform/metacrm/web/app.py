@@ -18,6 +18,7 @@ from ..program import ProgramCache
 from ..ui import init_pages
 from .api import api
 from .approvals_api import approvals_api
+from .connection import init_request_connections
 from .credentials_api import credentials_api
 from .export_api import export_api
 from .identity_api import identity_api
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(api)
     init_pages(app)
     _register_error_handlers(app)
+    init_request_connections(app, api.name)
     app.after_request(_security_headers)
     return app
 
