@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count,  # type: ignore[method-assign]
                                 x_proto=settings.proxy_count)
     app.json = OrjsonProvider(app)
+    app.session_interface = CookieSessions()
     app.extensions["metacrm"] = platform
     app.register_blueprint(login)
     app.register_blueprint(meta_api)
@@ -76,6 +78,25 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     init_request_connections(app, api.name)
     app.after_request(_security_headers)
     return app
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its signer built once per set of keys: Flask
+    builds a new one on every request, cookie or not, at a cost comparable to
+    reading a record by id."""
+
+    def __init__(self) -> None:
+        self._signers: dict[tuple[object, ...], Any] = {}
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        found = self._signers.get(keys)
+        if found is None:
+            found = super().get_signing_serializer(app)
+            if len(self._signers) > 8:  # keys changed at run time (tests): start again
+                self._signers.clear()
+            self._signers[keys] = found
+        return found
 
 
 # Scripts, styles and everything else only from this site, none inline and no eval: an
