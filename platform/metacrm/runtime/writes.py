@@ -126,7 +126,8 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
         numbers = take_numbers(conn, sequences, f"{model.name}.{field_def.name}", len(params))
         for values, number in zip(params, numbers):
             values[field_def.name] = format_number(field_def.format or "{seq}", number, ctx.now)
-    insert = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    insert = model.statement("insert", lambda: table.insert().returning(
+        table.c.id, sort_by_parameter_order=True))
     return list(unique_guard(lambda: conn.execute(insert, params).scalars().all(), ctx))
 
 
