@@ -65,7 +65,7 @@ def row_shape(model: EntityModel, selected: list[str], columns: list[str], multi
         converted = [(n, c) for n in columns if (c := model.converters.get(n)) is not None]
 
         def shape(row: Sequence[Any]) -> dict[str, Any]:
-            record = dict(zip(names, row))
+            record = dict(zip(names, row, strict=True))
             for name, convert in converted:
                 value = record[name]
                 if value is not None:
