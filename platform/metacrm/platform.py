@@ -22,6 +22,7 @@ from .compile.compiled import Compiled
 from .config import Settings
 from .db import make_engine, writer
 from .definitions import Catalog
+from .identity.credentials import PrincipalCache
 from .program import (
     CUSTOMIZATIONS,
     SCHEMA_STATE,
@@ -47,6 +48,8 @@ class Platform:
         self.field_types = loader.field_types
         self._checked_at = time.monotonic()
         self._lock = threading.Lock()
+        # The system tables are the same in every program: a recompile keeps it.
+        self.principals = PrincipalCache(compiled.metadata)
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine | None = None,

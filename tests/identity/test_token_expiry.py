@@ -13,12 +13,16 @@ from .conftest import add_user, bearer, platform_of
 
 
 def age_token(crm, token_id: int) -> None:  # type: ignore[no-untyped-def]
-    """Move the token's expiry into the past, as time would."""
+    """Move the token's expiry into the past, as time would (a change of a token row
+    behind the API's back moves the credentials version, as the API's own do)."""
+    from metacrm.identity.credentials import credentials_changed
+
     platform = platform_of(crm)
     tokens = platform.compiled.metadata.tables["mc_tokens"]
     with platform.writing() as conn:
         conn.execute(tokens.update().where(tokens.c.id == token_id)
                      .values(expires_at=utcnow() - timedelta(seconds=1)))
+        credentials_changed(conn, platform.compiled.metadata)
 
 
 def test_a_token_with_an_expiry_works_until_then_and_is_401_after(crm) -> None:

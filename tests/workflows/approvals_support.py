@@ -70,10 +70,14 @@ def table(crm: Any, name: str) -> sa.Table:
 
 
 def set_user(crm: Any, who: Person, **values: Any) -> None:
-    """Change a user's row (language, email, active) directly."""
+    """Change a user's row (language, email, active) directly (and the credentials
+    version, as the API does, so that running servers see a disabled user at once)."""
+    from metacrm.identity.credentials import credentials_changed
+
     users = table(crm, "mc_users")
     with platform_of(crm).writing() as conn:
         conn.execute(users.update().where(users.c.id == who.id).values(**values))
+        credentials_changed(conn, platform_of(crm).compiled.metadata)
 
 
 def told(who: Person, **params: Any) -> list[dict[str, Any]]:

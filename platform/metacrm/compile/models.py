@@ -7,7 +7,7 @@ hold to it. Pure: built from the Catalog and MetaData only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -23,6 +23,8 @@ from .payloads import compile_payload_schema
 from .tables import link_table_name
 
 SYSTEM_COLUMNS = ("id", "version", "created_at", "updated_at", "created_by", "updated_by")
+# Prebuilt statements kept per entity (see ``EntityModel.statement``).
+MAX_STATEMENTS = 256
 
 
 @dataclass(frozen=True)
@@ -79,18 +81,22 @@ class EntityModel:
     state_locks: tuple[StateLock, ...] = ()
     _payload_schemas: dict[str, Schema] = field(default_factory=dict)
     # SQL statements built once per model by the runtime (see ``statement``).
-    _statements: dict[str, Any] = field(default_factory=dict)
+    _statements: dict[Hashable, Any] = field(default_factory=dict)
     _rules_read: dict[frozenset[str], bool] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.entity.name
 
-    def statement(self, key: str, build: Callable[[], Any]) -> Any:
+    def statement(self, key: Hashable, build: Callable[[], Any]) -> Any:
         """A statement built once and reused: building and cache-keying a SQLAlchemy
-        statement per request costs more than running a primary-key lookup."""
+        statement per request costs more than running a primary-key lookup. At most
+        MAX_STATEMENTS are kept (keys may carry a client's choice of fields): when full,
+        the cache starts again."""
         found = self._statements.get(key)
         if found is None:
+            if len(self._statements) >= MAX_STATEMENTS:
+                self._statements.clear()
             found = self._statements[key] = build()
         return found
 

@@ -35,6 +35,8 @@ def parse_datetime(raw: str) -> datetime:
 
 
 def iso_datetime(value: datetime) -> str:
+    if value.tzinfo is UTC:  # as UtcDateTime reads them on SQLite: nothing to convert
+        return value.isoformat()
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat()

@@ -53,7 +53,9 @@ def decimal_text(scale: int) -> Callable[[Any], str]:
     quantum = Decimal(1).scaleb(-scale)
 
     def convert(value: Any) -> str:
-        return str(Decimal(value).quantize(quantum))
+        if type(value) is not Decimal:
+            value = Decimal(value)
+        return str(value.quantize(quantum))
     return convert
 
 

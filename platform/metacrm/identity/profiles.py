@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from ..compile.tables import USERS_TABLE
 from ..i18n import message, suggestion
+from .credentials import credentials_changed
 from .password_policy import PasswordPolicy
 from .sessions import end_user_sessions
 from .teams import set_team_members
@@ -260,6 +261,8 @@ def _apply(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
     values = {key: changes[key] for key in COLUMNS if key in changes}
     if values:
         conn.execute(users.update().where(users.c.id == user_id).values(**values))
+        if "active" in values or "is_admin" in values:
+            credentials_changed(conn, metadata)
     if changes.get("password") is not None:
         set_password(conn, metadata, user_id, changes["password"], policy)
         end_other_sessions(conn, metadata, user_id, keep_session, now)

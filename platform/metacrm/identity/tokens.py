@@ -4,8 +4,9 @@ A token is 32 random bytes (URL-safe text) prefixed ``mcrm_`` so that secret
 scanners can spot a leaked one. Only its SHA-256 digest is stored: tokens
 carry full entropy, so a fast digest is enough (passwords need argon2, tokens
 do not). A token stops working the moment it is revoked, expires (if it was
-given an expiry) or its user is disabled, because all three are checked on
-every request.
+given an expiry) or its user is disabled: revoking and disabling move the
+credentials version that every request checks (see credentials.py), and the
+expiry is compared with each request's time.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from ..base.context import Principal, utcnow
-from ..compile.tables import USERS_TABLE
+from ..base.context import utcnow
 from ..values import to_utc
-from .principals import principal_query, principals_from_rows
+from .credentials import credentials_changed
 
 PREFIX = "mcrm_"
 # A token lives at most this long: an expiry further off is a typo, or no expiry.
@@ -97,21 +97,9 @@ def list_tokens(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> lis
 def revoke_token(conn: sa.Connection, metadata: sa.MetaData, token_id: int) -> int | None:
     """Revoke a token not yet revoked; the id of its user (None: no such token)."""
     tokens = metadata.tables["mc_tokens"]
-    return conn.execute(tokens.update().where(tokens.c.id == token_id,
-                                              tokens.c.revoked_at.is_(None))
-                        .values(revoked_at=utcnow()).returning(tokens.c.user_id)).scalar()
-
-
-def principal_for_token(conn: sa.Connection, metadata: sa.MetaData, token: str,
-                        now: datetime | None = None) -> Principal | None:
-    """The caller a live token stands for (one query: token, user and roles), or None:
-    also for a token that has expired by ``now``."""
-    if not token.startswith(PREFIX):
-        return None
-    tokens = metadata.tables["mc_tokens"]
-    rows = conn.execute(principal_query(metadata)
-                        .join(tokens, tokens.c.user_id == metadata.tables[USERS_TABLE].c.id)
-                        .where(tokens.c.digest == digest(token), tokens.c.revoked_at.is_(None),
-                               sa.or_(tokens.c.expires_at.is_(None),
-                                      tokens.c.expires_at > (now or utcnow()))))
-    return next(iter(principals_from_rows(rows).values()), None)
+    owner = conn.execute(tokens.update().where(tokens.c.id == token_id,
+                                               tokens.c.revoked_at.is_(None))
+                         .values(revoked_at=utcnow()).returning(tokens.c.user_id)).scalar()
+    if owner is not None:
+        credentials_changed(conn, metadata)
+    return owner

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..base.context import utcnow
 from ..compile.tables import USERS_TABLE
+from .credentials import credentials_changed
 from .password_policy import PasswordPolicy, Refusal
 
 # argon2id with the library's defaults (memory-hard; tuned by argon2-cffi to
@@ -90,11 +91,13 @@ def set_password(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
 def set_active(conn: sa.Connection, metadata: sa.MetaData, user_id: int, active: bool) -> None:
     users = users_table(metadata)
     conn.execute(users.update().where(users.c.id == user_id).values(active=active))
+    credentials_changed(conn, metadata)
 
 
 def set_admin(conn: sa.Connection, metadata: sa.MetaData, user_id: int, is_admin: bool) -> None:
     users = users_table(metadata)
     conn.execute(users.update().where(users.c.id == user_id).values(is_admin=is_admin))
+    credentials_changed(conn, metadata)
 
 
 def hash_password(password: str, policy: PasswordPolicy) -> str:
@@ -132,6 +135,7 @@ def set_roles(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
     """Replace the user's roles (names are checked against the definitions by callers)."""
     roles = metadata.tables["mc_user_roles"]
     conn.execute(roles.delete().where(roles.c.user_id == user_id))
+    credentials_changed(conn, metadata)
     if names:
         conn.execute(roles.insert(), [{"user_id": user_id, "role": name}
                                       for name in sorted(set(names))])

@@ -19,14 +19,29 @@ _PLACEHOLDER = re.compile(r"\{(seq|yyyy|mm|dd)(?::(0?\d+))?\}")
 
 def take_numbers(conn: sa.Connection, sequences: sa.Table, name: str, count: int) -> list[int]:
     """Reserve ``count`` consecutive numbers of the counter ``name``."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(sequences).values(name=name, value=count)
-    statement = statement.on_conflict_do_update(
+    last = conn.execute(_take_statement(sequences, conn.dialect.name),
+                        {"name": name, "count": count}).scalar_one()
+    return list(range(last - count + 1, last + 1))
+
+
+def _take_statement(sequences: sa.Table, dialect_name: str) -> sa.Insert:
+    """Built once per table and database kind (kept in the table's ``info``): every
+    create of a numbered entity runs it."""
+    key = f"metacrm_take_numbers_{dialect_name}"
+    found = sequences.info.get(key)
+    if found is None:
+        found = sequences.info[key] = _build_take(sequences, dialect_name)
+    return found
+
+
+def _build_take(sequences: sa.Table, dialect_name: str) -> sa.Insert:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    count = sa.bindparam("count", type_=sequences.c.value.type)
+    statement = dialect.insert(sequences).values(name=sa.bindparam("name"), value=count)
+    return statement.on_conflict_do_update(
         index_elements=[sequences.c.name],
         set_={"value": sequences.c.value + count},
     ).returning(sequences.c.value)
-    last = conn.execute(statement).scalar_one()
-    return list(range(last - count + 1, last + 1))
 
 
 def format_number(template: str, number: int, when: datetime) -> str:

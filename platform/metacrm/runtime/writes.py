@@ -126,7 +126,8 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
         numbers = take_numbers(conn, sequences, f"{model.name}.{field_def.name}", len(params))
         for values, number in zip(params, numbers):
             values[field_def.name] = format_number(field_def.format or "{seq}", number, ctx.now)
-    insert = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    insert = model.statement("insert", lambda: table.insert().returning(
+        table.c.id, sort_by_parameter_order=True))
     return list(unique_guard(lambda: conn.execute(insert, params).scalars().all(), ctx))
 
 
@@ -189,9 +190,11 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     column_changes = {n: stored[n] for n in changes if n in table.c}
     column_changes.update(version=current["version"] + 1, updated_at=ctx.now,
                           updated_by=ctx.user_id)
-    result = unique_guard(lambda: conn.execute(
-        table.update().where(table.c.id == record_id, table.c.version == current["version"])
-        .values(**column_changes)), ctx)
+    statement = model.statement(("update", *sorted(column_changes)),
+                                lambda: update_statement(model, sorted(column_changes)))
+    params = {f"new_{name}": value for name, value in column_changes.items()}
+    params.update(record_id=record_id, old_version=current["version"])
+    result = unique_guard(lambda: conn.execute(statement, params), ctx)
     if result.rowcount != 1:  # cannot happen under the row lock; fail loudly if it does
         raise PreconditionFailed(message("stale", ctx.locale, expected=current["version"],
                                          actual="?"))
@@ -208,6 +211,17 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     record.update(column_changes)
     return as_read(conn, access, model, [{**serialize(model, record, model.output_columns),
                                           **shown_links}], "update")[0]
+
+
+def update_statement(model: EntityModel, names: list[str]) -> sa.Update:
+    """UPDATE of the columns ``names`` (parameters ``new_<name>``) of the record
+    ``record_id`` still at ``old_version``; built once per entity and set of columns."""
+    table = model.table
+    return (table.update()
+            .where(table.c.id == sa.bindparam("record_id"),
+                   table.c.version == sa.bindparam("old_version"))
+            .values({table.c[n]: sa.bindparam(f"new_{n}", type_=table.c[n].type)
+                     for n in names}))
 
 
 def _keep_within_hold_limit(conn: sa.Connection, compiled: Compiled, model: EntityModel,

@@ -18,6 +18,7 @@ from ..runtime.recycle import delete_record, restore_record
 from ..runtime.workflow import workflow_view
 from ..runtime.writes import MAX_BULK, create_records, not_found, update_record
 from .auth import current_context
+from .connection import request_reading, request_writing
 from .requests import (
     entity_model,
     if_match,
@@ -46,7 +47,7 @@ def _list(entity: str, *, deleted: bool) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        with platform().reading() as conn:
+        with request_reading() as conn:
             viewer = Viewer(compiled, ctx.principal, conn)
             viewer.of(model).require("read", ctx)
             if deleted:  # the recycle bin is for those who may delete (and so restore)
@@ -67,7 +68,7 @@ def get_entity(entity: str, record_id: int) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        with platform().reading() as conn:
+        with request_reading() as conn:
             viewer = Viewer(compiled, ctx.principal, conn)
             viewer.of(model).require("read", ctx)
             query = parse_list_query(args, model, viewer)
@@ -91,7 +92,7 @@ def create_entity(entity: str) -> Any:
         access = Viewer(compiled, ctx.principal).of(model)
         access.require("create", ctx)
         values = read_payload(model, ctx, body, creating=True, access=access)
-        with platform().writing() as conn:
+        with request_writing() as conn:
             (record,) = create_records(conn, compiled, model, ctx, [values])
         return record
 
@@ -136,7 +137,7 @@ def bulk_create(entity: str) -> Any:
                 unknown = unknown or problem.names_unknown
         if errors:
             raise Invalid(errors, names_unknown=unknown, more=more)
-        with platform().writing() as conn:
+        with request_writing() as conn:
             return create_records(conn, compiled, model, ctx, rows, bulk=True)
 
     response = jsonify({"items": with_fresh_schema(run)})
@@ -152,7 +153,7 @@ def update_entity(entity: str, record_id: int) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        with platform().writing() as conn:
+        with request_writing() as conn:
             return update_record(conn, compiled, model, ctx, record_id, body, expected)
 
     return record_response(with_fresh_schema(run))
@@ -165,7 +166,7 @@ def delete_entity(entity: str, record_id: int) -> Any:
 
     def run(compiled: Compiled) -> None:
         model = entity_model(compiled, entity, ctx)
-        with platform().writing() as conn:
+        with request_writing() as conn:
             delete_record(conn, compiled, model, ctx, record_id, expected)
 
     with_fresh_schema(run)
@@ -178,7 +179,7 @@ def restore_entity(entity: str, record_id: int) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        with platform().writing() as conn:
+        with request_writing() as conn:
             restore_record(conn, compiled, model, ctx, record_id)
             return get_record(conn, Viewer(compiled, ctx.principal), model, record_id,
                               operation="delete")
@@ -192,7 +193,7 @@ def history(entity: str, record_id: int) -> Any:
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        with platform().reading() as conn:
+        with request_reading() as conn:
             viewer = Viewer(compiled, ctx.principal, conn)
             viewer.of(model).require("read", ctx)
             found = read_history(conn, viewer, model, record_id)

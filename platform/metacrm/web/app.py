@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -18,6 +19,7 @@ from ..program import ProgramCache
 from ..ui import init_pages
 from .api import api
 from .approvals_api import approvals_api
+from .connection import init_request_connections
 from .credentials_api import credentials_api
 from .export_api import export_api
 from .identity_api import identity_api
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.json = OrjsonProvider(app)
     app.url_map.converters["id"] = IdConverter
     app.url_value_preprocessor(refuse_huge_ids)
+    app.session_interface = CookieSessions()
     app.extensions["metacrm"] = platform
     app.register_blueprint(login)
     app.register_blueprint(meta_api)
@@ -75,8 +78,28 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(api)
     init_pages(app)
     _register_error_handlers(app)
+    init_request_connections(app, api.name)
     app.after_request(_security_headers)
     return app
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its signer built once per set of keys: Flask
+    builds a new one on every request, cookie or not, at a cost comparable to
+    reading a record by id."""
+
+    def __init__(self) -> None:
+        self._signers: dict[tuple[object, ...], Any] = {}
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        found = self._signers.get(keys)
+        if found is None:
+            found = super().get_signing_serializer(app)
+            if len(self._signers) > 8:  # keys changed at run time (tests): start again
+                self._signers.clear()
+            self._signers[keys] = found
+        return found
 
 
 # Scripts, styles and everything else only from this site, none inline and no eval: an
@@ -94,10 +117,18 @@ SECURITY_HEADERS = {
 }
 
 
+_SECURITY_NAMES = {name.lower(): (name, value) for name, value in SECURITY_HEADERS.items()}
+
+
 def _security_headers(response: Response) -> Response:
-    """Every answer, pages, API, errors and static files alike, carries them."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    """Every answer, pages, API, errors and static files alike, carries them (unless it
+    set its own). One pass over the answer's headers: ``Headers.setdefault`` scans them
+    all again for each name, which cost more than a record's JSON."""
+    present = {name.lower() for name, _ in response.headers.items()}
+    headers = response.headers
+    for key, (name, value) in _SECURITY_NAMES.items():
+        if key not in present:
+            headers.add(name, value)
     return response
 
 
