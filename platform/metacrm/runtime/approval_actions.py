@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from ..base.context import Context
 from ..base.problems import Conflict, Forbidden, Invalid
 from ..compile.compiled import Compiled
-from ..compile.tables import USERS_TABLE
 from ..i18n import MESSAGES, message, operation_name
 from .access import Viewer
 from .approval_timeline import record_event, user_name
@@ -39,7 +38,7 @@ def comment(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: 
                                 else seen["entity"]))
     row = lock_chain(conn, compiled, approval_id, ctx)
     record_event(conn, compiled, ctx, approval_id, "comment", None, text)
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    tasks = compiled.tables.approval_tasks
     waiting = set(conn.execute(sa.select(tasks.c.user_id).where(
         tasks.c.approval_id == approval_id, tasks.c.step_index == row.current,
         tasks.c.state == PENDING)).scalars()) if row.state == PENDING else set()
@@ -60,14 +59,14 @@ def delegate_task(conn: sa.Connection, compiled: Compiled, ctx: Context, approva
     if row.state != PENDING:
         raise Conflict(message("chain_finished", lang, id=approval_id,
                                state=message(f"state_{row.state}", lang)))
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    tasks = compiled.tables.approval_tasks
     step_tasks = conn.execute(sa.select(tasks).where(
         tasks.c.approval_id == approval_id, tasks.c.step_index == row.current,
         tasks.c.state == PENDING).with_for_update()).mappings().all()
     task = next((t for t in step_tasks if t["user_id"] == ctx.user_id), None)
     if task is None:
         raise Forbidden(message("not_your_step", lang))
-    users = compiled.metadata.tables[USERS_TABLE]
+    users = compiled.tables.users
     target = conn.execute(sa.select(users.c.id, users.c.name).where(
         users.c.id == to, users.c.active.is_(True))).first()
     if target is None:

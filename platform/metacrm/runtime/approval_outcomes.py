@@ -109,7 +109,7 @@ def approve_at_once(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx
 
 def mark(conn: sa.Connection, compiled: Compiled, approval_id: int, state: str,
           ctx: Context) -> None:
-    approvals = compiled.metadata.tables["mc_approvals"]
+    approvals = compiled.tables.approvals
     conn.execute(approvals.update().where(approvals.c.id == approval_id).values(
         state=state, finished_at=ctx.now, version=approvals.c.version + 1))
 

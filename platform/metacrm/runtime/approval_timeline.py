@@ -11,13 +11,12 @@ import sqlalchemy as sa
 from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
-from ..compile.tables import USERS_TABLE
 from ..i18n import MESSAGES
 
 
 def record_event(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,
                  kind: str, step: str | None, comment: str | None) -> None:
-    conn.execute(compiled.metadata.tables["mc_approval_events"].insert().values(
+    conn.execute(compiled.tables.approval_events.insert().values(
         approval_id=approval_id, user_id=ctx.user_id, kind=kind, step=step, comment=comment,
         at=ctx.now))
 
@@ -40,7 +39,7 @@ def chain_title(conn: sa.Connection, compiled: Compiled, row: Any) -> str:
 
 
 def user_name(conn: sa.Connection, compiled: Compiled, user_id: int | None) -> str:
-    users = compiled.metadata.tables[USERS_TABLE]
+    users = compiled.tables.users
     return conn.execute(sa.select(users.c.name).where(users.c.id == user_id)).scalar() or ""
 
 

@@ -24,7 +24,6 @@ import sqlalchemy as sa
 from ..base.context import Context
 from ..base.problems import NotFound
 from ..compile.compiled import Compiled
-from ..compile.tables import USERS_TABLE
 from ..i18n import message
 from ..values import to_utc
 from .access import Viewer
@@ -52,7 +51,7 @@ def states_for(kind: str, wanted: str) -> tuple[str, ...]:
 def inbox(conn: sa.Connection, compiled: Compiled, ctx: Context, wanted: str, limit: int,
           after: int | None) -> dict[str, Any]:
     """The caller's tasks in ``wanted`` states, newest first."""
-    rows = newest_first(conn, compiled.metadata.tables["mc_approval_tasks"], TASK_COLUMNS,
+    rows = newest_first(conn, compiled.tables.approval_tasks, TASK_COLUMNS,
                         "user_id", ctx.user_id, states_for("assigned", wanted), after, limit)
     page = rows[:limit]
     chains = _chains(conn, compiled, {row["approval_id"] for row in page})
@@ -79,7 +78,7 @@ def inbox(conn: sa.Connection, compiled: Compiled, ctx: Context, wanted: str, li
 def submitted(conn: sa.Connection, compiled: Compiled, ctx: Context, wanted: str, limit: int,
               after: int | None) -> dict[str, Any]:
     """The chains the caller submitted in ``wanted`` states, newest first."""
-    rows = newest_first(conn, compiled.metadata.tables["mc_approvals"], CHAIN_COLUMNS,
+    rows = newest_first(conn, compiled.tables.approvals, CHAIN_COLUMNS,
                         "submitter_id", ctx.user_id, states_for("submitted", wanted), after,
                         limit)
     page = rows[:limit]
@@ -144,7 +143,7 @@ def visible_chain(conn: sa.Connection, compiled: Compiled, ctx: Context, approva
     """The chain, if the caller may see it: its submitter, anyone holding (or having
     handed on) a task of it, administrators, and whoever may read its record. To
     anyone else it does not exist (404), as a record outside one's scope."""
-    approvals = compiled.metadata.tables["mc_approvals"]
+    approvals = compiled.tables.approvals
     row = conn.execute(sa.select(approvals).where(approvals.c.id == approval_id)
                        ).mappings().first()
     if row is None or not _may_see(conn, compiled, ctx, row):
@@ -176,7 +175,7 @@ def _takes_part(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row)
     behalf one was given), and administrators."""
     if row["submitter_id"] == ctx.user_id or compiled.policy.administers(ctx.principal):
         return True
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    tasks = compiled.tables.approval_tasks
     return conn.execute(sa.select(tasks.c.id).where(
         tasks.c.approval_id == row["id"],
         sa.or_(tasks.c.user_id == ctx.user_id, tasks.c.on_behalf_of == ctx.user_id))
@@ -203,8 +202,8 @@ def detail(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: i
            ) -> dict[str, Any]:
     """One chain as its page shows it (404 for whoever may not see it)."""
     row = visible_chain(conn, compiled, ctx, approval_id)
-    tasks_table = compiled.metadata.tables["mc_approval_tasks"]
-    events_table = compiled.metadata.tables["mc_approval_events"]
+    tasks_table = compiled.tables.approval_tasks
+    events_table = compiled.tables.approval_events
     tasks = conn.execute(sa.select(tasks_table).where(tasks_table.c.approval_id == approval_id)
                          .order_by(tasks_table.c.id)).mappings().all()
     events = conn.execute(sa.select(events_table).where(
@@ -280,7 +279,7 @@ def _chains(conn: sa.Connection, compiled: Compiled, ids: Iterable[int]) -> dict
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    approvals = compiled.metadata.tables["mc_approvals"]
+    approvals = compiled.tables.approvals
     columns = [approvals.c[name] for name in (
         "id", "approval", "entity", "record_id", "state", "submitter_id", "submitted_at")]
     return {row["id"]: row for row in conn.execute(
@@ -293,7 +292,7 @@ def people(conn: sa.Connection, compiled: Compiled, ids: Iterable[int | None]
     wanted = sorted({uid for uid in ids if uid is not None})
     if not wanted:
         return {}
-    users = compiled.metadata.tables[USERS_TABLE]
+    users = compiled.tables.users
     return {row.id: {"id": row.id, "name": row.name} for row in conn.execute(
         sa.select(users.c.id, users.c.name).where(users.c.id.in_(wanted)))}
 

@@ -66,7 +66,7 @@ def start_chain(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
     if not steps:  # nothing to approve for this record: approved as submitted
         return approve_at_once(conn, viewer, model, ctx, current, approval, transition,
                                 plugins, note), None
-    approvals = compiled.metadata.tables["mc_approvals"]
+    approvals = compiled.tables.approvals
     from_state = current.get(workflow.field) if workflow else None
     try:
         with conn.begin_nested():  # the pending-per-record unique index guards two submits
@@ -115,7 +115,7 @@ def _activate(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id
     step = steps[index]
     definition = approval.definition.step(step["name"])
     assert definition is not None
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    tasks = compiled.tables.approval_tasks
     assignees = delegated(conn, compiled, step["approvers"], ctx.now, submitter_id=submitter_id)
     conn.execute(tasks.insert(), [{
         "approval_id": approval_id, "step": step["name"], "step_index": index,
@@ -141,7 +141,7 @@ def decide(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: i
            verdict: str, comment: str | None, plugins: Mapping[str, Plugin]) -> None:
     """Record the caller's ``verdict`` ("approved" or "rejected") on the current step."""
     row = lock_chain(conn, compiled, approval_id, ctx)
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    tasks = compiled.tables.approval_tasks
     mine = conn.execute(sa.select(tasks).where(
         tasks.c.approval_id == approval_id, tasks.c.user_id == ctx.user_id)
         .order_by(tasks.c.id.desc())).mappings().all()
@@ -164,7 +164,7 @@ def decide(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: i
     assert step_def is not None
     kind = "approve" if verdict == APPROVED else "reject"
     record_event(conn, compiled, ctx, approval_id, kind, task["step"], comment)
-    audit_changes(conn, compiled.metadata, ctx, model.name, kind, [(row.record_id, {})],
+    audit_changes(conn, compiled, ctx, model.name, kind, [(row.record_id, {})],
                   audit_note(f"{approval.definition.label.get(ctx.locale)}, "
                         f"{step_def.label.get(ctx.locale)}", comment))
     steps = list(row.steps)
@@ -194,7 +194,7 @@ def _next_step(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Any,
     is passed over when the people who already approved this chain settle it: one of
     its approvers for an ``any`` step, all of them for ``all`` (a director who approved
     as the submitter's manager is not asked again as director)."""
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    tasks = compiled.tables.approval_tasks
     approved = set(conn.execute(sa.select(tasks.c.user_id).where(
         tasks.c.approval_id == row.id, tasks.c.state == APPROVED)).scalars())
     while index < len(steps):
@@ -222,7 +222,7 @@ def _rejected_to(step: StepDef, steps: list[dict[str, Any]], current: int) -> in
 def _move(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Any,
           approval: CompiledApproval, model: EntityModel, steps: list[dict[str, Any]],
           index: int) -> None:
-    approvals = compiled.metadata.tables["mc_approvals"]
+    approvals = compiled.tables.approvals
     conn.execute(approvals.update().where(approvals.c.id == row.id).values(
         current=index, version=approvals.c.version + 1))
     record = conn.execute(sa.select(model.table).where(model.table.c.id == row.record_id)
@@ -248,7 +248,7 @@ def withdraw(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id:
                                state=message(f"state_{row.state}", ctx.locale)))
     if row.submitter_id != ctx.user_id and not compiled.policy.administers(ctx.principal):
         raise Forbidden(message("only_submitter", ctx.locale))
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    tasks = compiled.tables.approval_tasks
     waiting = list(conn.execute(sa.select(tasks.c.user_id).where(
         tasks.c.approval_id == approval_id, tasks.c.state == PENDING)).scalars())
     _close_step(conn, tasks, approval_id, row.current, "cancelled", ctx)
@@ -263,7 +263,7 @@ def withdraw(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id:
 
 
 def lock_chain(conn: sa.Connection, compiled: Compiled, approval_id: int, ctx: Context) -> Any:
-    approvals = compiled.metadata.tables["mc_approvals"]
+    approvals = compiled.tables.approvals
     row = conn.execute(sa.select(approvals).where(approvals.c.id == approval_id)
                        .with_for_update()).first()
     if row is None:

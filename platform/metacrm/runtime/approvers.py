@@ -14,13 +14,10 @@ import sqlalchemy as sa
 from ..base.context import Context
 from ..base.problems import Conflict, Invalid, NotFound
 from ..compile.compiled import Compiled
-from ..compile.tables import USERS_TABLE
 from ..definitions import ApproverDef
 from ..i18n import message
 from ..values import to_utc
 
-DELEGATIONS = "mc_delegations"
-TASKS = "mc_approval_tasks"
 MAX_DELEGATIONS = 500  # listed at once; a user has a handful
 
 
@@ -28,11 +25,11 @@ def resolve_approvers(conn: sa.Connection, compiled: Compiled, approver: Approve
                       record: Mapping[str, Any], anchor: int | None) -> list[int]:
     """Active users ``approver`` names, in id order. ``anchor`` is whom "manager"
     counts up from: the submitter for a step, the approver for an escalation."""
-    tables = compiled.metadata.tables
-    users = tables[USERS_TABLE]
+    tables = compiled.tables
+    users = tables.users
     active = users.c.active.is_(True)
     if approver.kind == "role":
-        roles = tables["mc_user_roles"]
+        roles = tables.user_roles
         statement = (sa.select(users.c.id).join(roles, roles.c.user_id == users.c.id)
                      .where(roles.c.role == approver.role, active))
     elif approver.kind == "users":
@@ -70,8 +67,8 @@ def delegated(conn: sa.Connection, compiled: Compiled, user_ids: Iterable[int], 
     ids = sorted(set(user_ids))
     if not ids:
         return []
-    delegations = compiled.metadata.tables[DELEGATIONS]
-    users = compiled.metadata.tables[USERS_TABLE]
+    delegations = compiled.tables.delegations
+    users = compiled.tables.users
     rows = conn.execute(
         sa.select(delegations.c.user_id, delegations.c.delegate_id)
         .join(users, users.c.id == delegations.c.delegate_id)
@@ -97,7 +94,7 @@ def close_stand_ins(conn: sa.Connection, compiled: Compiled, task: Mapping[str, 
     same approver are done too (skipped). They are the task it was escalated from, the
     tasks escalated from it, and the other escalations (or the delegate) of the same
     holder, so that in an all-of step anyone of them decides that approver's share."""
-    tasks = compiled.metadata.tables[TASKS]
+    tasks = compiled.tables.approval_tasks
     same: list[sa.ColumnElement[bool]] = [tasks.c.on_behalf_of == task["user_id"]]
     if task["on_behalf_of"] is not None:
         same += [tasks.c.user_id == task["on_behalf_of"],
@@ -111,7 +108,7 @@ def close_stand_ins(conn: sa.Connection, compiled: Compiled, task: Mapping[str, 
 def list_delegations(conn: sa.Connection, compiled: Compiled, user_id: int | None,
                      now: datetime) -> list[dict[str, Any]]:
     """The user's delegations, newest first (running, planned, ended and revoked)."""
-    delegations = compiled.metadata.tables[DELEGATIONS]
+    delegations = compiled.tables.delegations
     rows = conn.execute(_delegation_select(compiled).where(delegations.c.user_id == user_id)
                         .order_by(delegations.c.id.desc()).limit(MAX_DELEGATIONS)).mappings()
     return [delegation_json(row, now) for row in rows]
@@ -124,8 +121,8 @@ def create_delegation(conn: sa.Connection, compiled: Compiled, ctx: Context, use
     ``delegate_id``. Periods of one user do not overlap: with the user's row locked,
     two requests at once cannot both pass that check."""
     lang = ctx.locale
-    users = compiled.metadata.tables[USERS_TABLE]
-    delegations = compiled.metadata.tables[DELEGATIONS]
+    users = compiled.tables.users
+    delegations = compiled.tables.delegations
     if ends_at <= starts_at:
         raise Invalid({"ends_at": [message("delegation_order", lang)]})
     if ends_at <= ctx.now:
@@ -158,7 +155,7 @@ def revoke_delegation(conn: sa.Connection, compiled: Compiled, ctx: Context,
                       delegation_id: int, *, admin: bool) -> None:
     """End a delegation now (its own user or an administrator); tasks it already
     handed over stay with the delegate. Another user's is 404, as a missing one."""
-    delegations = compiled.metadata.tables[DELEGATIONS]
+    delegations = compiled.tables.delegations
     row = conn.execute(sa.select(delegations).where(delegations.c.id == delegation_id)
                        .with_for_update()).first()
     if row is None or (row.user_id != ctx.user_id and not admin):
@@ -170,15 +167,15 @@ def revoke_delegation(conn: sa.Connection, compiled: Compiled, ctx: Context,
 
 def find_delegation(conn: sa.Connection, compiled: Compiled, delegation_id: int,
                     now: datetime) -> dict[str, Any] | None:
-    delegations = compiled.metadata.tables[DELEGATIONS]
+    delegations = compiled.tables.delegations
     row = conn.execute(_delegation_select(compiled).where(delegations.c.id == delegation_id)
                        ).mappings().first()
     return delegation_json(row, now) if row else None
 
 
 def _delegation_select(compiled: Compiled) -> sa.Select:
-    delegations = compiled.metadata.tables[DELEGATIONS]
-    users = compiled.metadata.tables[USERS_TABLE]
+    delegations = compiled.tables.delegations
+    users = compiled.tables.users
     owner, delegate = users.alias("owner"), users.alias("delegate")
     return (sa.select(delegations, owner.c.name.label("user_name"),
                       delegate.c.name.label("delegate_name"))

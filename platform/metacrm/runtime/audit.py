@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..base.context import Context
+from ..compile.compiled import Compiled
 from ..values import json_value
 
 
@@ -31,11 +32,11 @@ def audit_rows(ctx: Context, entity: str, action: str,
     ]
 
 
-def audit_changes(conn: sa.Connection, metadata: sa.MetaData, ctx: Context, entity: str,
+def audit_changes(conn: sa.Connection, compiled: Compiled, ctx: Context, entity: str,
                   action: str, changes: list[tuple[int, dict[str, list[Any]]]],
                   note: str | None = None) -> None:
     """Record ``changes`` (``[(record id, {field: [old, new]})]``) in the audit trail."""
-    write_audit(conn, metadata.tables["mc_audit"], ctx, entity, action, changes, note)
+    write_audit(conn, compiled.tables.audit, ctx, entity, action, changes, note)
 
 
 def write_audit(conn: sa.Connection, audit: sa.Table, ctx: Context, entity: str, action: str,

@@ -71,7 +71,7 @@ def run_deadlines(transaction: Transaction, compiled: Compiled, now: datetime) -
 
 def count_due(conn: sa.Connection, compiled: Compiled, now: datetime) -> dict[str, int]:
     """What a run at ``now`` would do (for ``metacrm jobs run --dry-run``)."""
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    tasks = compiled.tables.approval_tasks
     now = to_utc(now)
 
     def count(*where: sa.ColumnElement[bool]) -> int:
@@ -86,8 +86,8 @@ def send_reminders(conn: sa.Connection, compiled: Compiled, now: datetime, after
                    ) -> tuple[int, int, int]:
     """Remind the holders of up to BATCH due tasks with ids above ``after``; (tasks
     looked at, reminders sent, the last id looked at)."""
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
-    approvals = compiled.metadata.tables["mc_approvals"]
+    tasks = compiled.tables.approval_tasks
+    approvals = compiled.tables.approvals
     due = (tasks.c.state == PENDING, tasks.c.remind_at <= now, tasks.c.reminded_at.is_(None))
     candidates = conn.execute(sa.select(tasks.c.id, tasks.c.approval_id).where(
         *due, tasks.c.id > after).order_by(tasks.c.id).limit(BATCH)).all()
@@ -105,7 +105,7 @@ def send_reminders(conn: sa.Connection, compiled: Compiled, now: datetime, after
         .values(reminded_at=now)
         .returning(tasks.c.approval_id, tasks.c.user_id, tasks.c.step)).mappings().all()
     if claimed:
-        conn.execute(compiled.metadata.tables["mc_approval_events"].insert(), [
+        conn.execute(compiled.tables.approval_events.insert(), [
             {"approval_id": t["approval_id"], "user_id": t["user_id"], "kind": "remind",
              "step": t["step"], "at": now} for t in claimed])
     found = _chains(conn, compiled, {t["approval_id"] for t in claimed})
@@ -126,8 +126,8 @@ def escalate_due(conn: sa.Connection, compiled: Compiled, now: datetime, after: 
     """Escalate up to BATCH due tasks with ids above ``after``; (tasks looked at, the
     last id looked at). A task whose chain another process holds locked (a decision
     in progress) is left for the next run."""
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
-    approvals = compiled.metadata.tables["mc_approvals"]
+    tasks = compiled.tables.approval_tasks
+    approvals = compiled.tables.approvals
     candidates = conn.execute(sa.select(tasks.c.id, tasks.c.approval_id).where(
         tasks.c.state == PENDING, tasks.c.escalate_at <= now, tasks.c.escalated_at.is_(None),
         tasks.c.id > after).order_by(tasks.c.id).limit(BATCH)).all()
@@ -151,7 +151,7 @@ def escalate_due(conn: sa.Connection, compiled: Compiled, now: datetime, after: 
 def _escalate(conn: sa.Connection, compiled: Compiled, now: datetime, chain: Any,
               task: Any) -> bool:
     """Give ``task``'s step to whom it escalates to; whether anyone was found."""
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    tasks = compiled.tables.approval_tasks
     conn.execute(tasks.update().where(tasks.c.id == task["id"]).values(escalated_at=now))
     approval = compiled.approvals.get(chain["approval"])
     model = compiled.models.get(chain["entity"])
@@ -176,7 +176,7 @@ def _escalate(conn: sa.Connection, compiled: Compiled, now: datetime, chain: Any
         "user_id": uid, "on_behalf_of": task["user_id"], "state": PENDING, "created_at": now,
         "remind_at": now + timedelta(seconds=step.remind_after) if step.remind_after
         else None} for uid in targets])
-    conn.execute(compiled.metadata.tables["mc_approval_events"].insert().values(
+    conn.execute(compiled.tables.approval_events.insert().values(
         approval_id=chain["id"], user_id=task["user_id"], kind="escalate", step=task["step"],
         at=now))
     names = people(conn, compiled, [task["user_id"], *targets])
@@ -196,7 +196,7 @@ def _escalate(conn: sa.Connection, compiled: Compiled, now: datetime, chain: Any
 
 
 def _chains(conn: sa.Connection, compiled: Compiled, ids: set[int]) -> dict[int, Any]:
-    approvals = compiled.metadata.tables["mc_approvals"]
+    approvals = compiled.tables.approvals
     rows = conn.execute(sa.select(approvals).where(approvals.c.id.in_(sorted(ids)))
                         ).mappings().all() if ids else []
     titles = _titles(conn, compiled, rows)

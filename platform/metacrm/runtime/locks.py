@@ -35,7 +35,7 @@ def pending_chain(conn: sa.Connection, compiled: Compiled, model: EntityModel,
     """The pending approval chain of the record (of one of the records), if any."""
     if not model.approvals:
         return None
-    approvals = compiled.metadata.tables["mc_approvals"]
+    approvals = compiled.tables.approvals
     ids = record_id if isinstance(record_id, list) else [record_id]
     return conn.execute(sa.select(approvals).where(
         approvals.c.entity == model.name, approvals.c.record_id.in_(ids),

@@ -15,12 +15,10 @@ import sqlalchemy as sa
 
 from ..base.context import Context
 from ..compile.compiled import Compiled
-from ..compile.tables import USERS_TABLE
 from ..definitions import Label
 
 # Texts per language: "{...}" places are filled from the notification's params.
 Texts = Mapping[str, str]
-NOTIFICATIONS_TABLE = "mc_notifications"
 SHOWN = ("id", "kind", "title", "body", "entity", "record_id", "approval_id", "created_at",
          "read_at")
 
@@ -32,7 +30,7 @@ def notify(conn: sa.Connection, compiled: Compiled, ctx: Context, user_ids: Iter
     """Tell each of ``user_ids`` (each in their language); how many were told. A param
     that is a ``Label`` (an approval's or a step's) is given in the reader's language,
     not the language of whoever caused the notification."""
-    users = compiled.metadata.tables[USERS_TABLE]
+    users = compiled.tables.users
     recipients = sorted({u for u in user_ids if u is not None})
     if not recipients:
         return 0
@@ -47,7 +45,7 @@ def notify(conn: sa.Connection, compiled: Compiled, ctx: Context, user_ids: Iter
             "entity": entity, "record_id": record_id, "approval_id": approval_id,
             "created_at": ctx.now})
     if rows:
-        conn.execute(compiled.metadata.tables[NOTIFICATIONS_TABLE].insert(), rows)
+        conn.execute(compiled.tables.notifications.insert(), rows)
     return len(rows)
 
 
@@ -70,7 +68,7 @@ def list_notifications(conn: sa.Connection, compiled: Compiled, user_id: int | N
     """A page of the user's notifications, newest first, with the next page's cursor
     and how many are unread: two indexed queries, (user_id, read_at, id) for unread
     ones and the count, (user_id, id) for all."""
-    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
+    table = compiled.tables.notifications
     conditions = [table.c.user_id == user_id]
     if unread_only:
         conditions.append(table.c.read_at.is_(None))
@@ -86,7 +84,7 @@ def list_notifications(conn: sa.Connection, compiled: Compiled, user_id: int | N
 
 
 def unread_count(conn: sa.Connection, compiled: Compiled, user_id: int | None) -> int:
-    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
+    table = compiled.tables.notifications
     return conn.execute(sa.select(sa.func.count()).select_from(table).where(
         table.c.user_id == user_id, table.c.read_at.is_(None))).scalar_one()
 
@@ -95,7 +93,7 @@ def mark_read(conn: sa.Connection, compiled: Compiled, ctx: Context, notificatio
               ) -> dict[str, Any] | None:
     """Mark one of the caller's notifications read (it stays read at its first
     reading); None if the caller has none with that id."""
-    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
+    table = compiled.tables.notifications
     mine = sa.and_(table.c.id == notification_id, table.c.user_id == ctx.user_id)
     conn.execute(table.update().where(mine, table.c.read_at.is_(None)).values(read_at=ctx.now))
     row = conn.execute(sa.select(*(table.c[name] for name in SHOWN)).where(mine)
@@ -107,7 +105,7 @@ def mark_all_read(conn: sa.Connection, compiled: Compiled, ctx: Context,
                   up_to: int | None = None) -> int:
     """Mark the caller's unread notifications read (only those up to id ``up_to``, so
     that one arriving while the reader looked is not marked unseen); how many."""
-    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
+    table = compiled.tables.notifications
     conditions = [table.c.user_id == ctx.user_id, table.c.read_at.is_(None)]
     if up_to is not None:
         conditions.append(table.c.id <= up_to)

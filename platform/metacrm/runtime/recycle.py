@@ -56,7 +56,7 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
     conn.execute(table.update().where(table.c.id.in_(ids)).values(
         deleted_at=ctx.now, version=table.c.version + 1, updated_at=ctx.now,
         updated_by=ctx.user_id))
-    audit_changes(conn, compiled.metadata, ctx, model.name, "delete", [(i, {}) for i in ids], note)
+    audit_changes(conn, compiled, ctx, model.name, "delete", [(i, {}) for i in ids], note)
     refresh_rollups(conn, compiled, model, parents_of(conn, model, ids), ctx)
     for incoming in model.incoming:
         other = compiled.models[incoming.entity]
@@ -83,7 +83,7 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
                 {column: None, "version": other.table.c.version + 1, "updated_at": ctx.now,
                  "updated_by": ctx.user_id}))
             cleared = [(i, {incoming.field.name: [old_values.get(i), None]}) for i in referrers]
-            audit_changes(conn, compiled.metadata, ctx, other.name, "update", cleared,
+            audit_changes(conn, compiled, ctx, other.name, "update", cleared,
                           f"cleared by {cause}")
 
 
@@ -133,7 +133,7 @@ def _restore(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: C
                                        field=field_def.name))
     for each_model, each_row, each_note in restored:
         refuse_parent_locks(conn, compiled, each_model, [each_row], ctx)
-        audit_changes(conn, compiled.metadata, ctx, each_model.name, "restore",
+        audit_changes(conn, compiled, ctx, each_model.name, "restore",
                       [(each_row["id"], {})], each_note)
         refresh_rollups(conn, compiled, each_model, parents_in(each_model, [each_row]), ctx)
 

@@ -80,7 +80,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         after.update({n: sorted(set(targets[index])) for n, targets in links.items()
                       if targets[index]})
         changes.append((record_id, field_changes({}, after)))
-    audit_changes(conn, compiled.metadata, ctx, model.name, "create", changes)
+    audit_changes(conn, compiled, ctx, model.name, "create", changes)
     refresh_rollups(conn, compiled, model, parents_in(model, params), ctx)
     created = []
     for index, (record_id, param) in enumerate(zip(ids, params)):
@@ -120,7 +120,7 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
     """Insert rows, giving autonumber fields their numbers only now, after validation:
     the counter row stays locked until commit, and every create of the entity waits
     on it (the price of gap-free numbers)."""
-    table, sequences = model.table, compiled.metadata.tables["mc_sequences"]
+    table, sequences = model.table, compiled.tables.sequences
     numbered = [f for f in model.entity.fields.values() if f.type == "autonumber"]
     for field_def in numbered:
         numbers = take_numbers(conn, sequences, f"{model.name}.{field_def.name}", len(params))
@@ -201,7 +201,7 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
         set_links(conn, model, name, [(record_id, targets)])
     if keep_in_reach:
         _require_reach(conn, access, model, [record_id], "update", ctx)
-    audit_changes(conn, compiled.metadata, ctx, model.name, action, [(record_id, changes)],
+    audit_changes(conn, compiled, ctx, model.name, action, [(record_id, changes)],
                   note)
     refresh_rollups(conn, compiled, model, merge(parents_in(model, [current]),
                                                  parents_in(model, [record])), ctx)
