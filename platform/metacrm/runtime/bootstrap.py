@@ -112,6 +112,7 @@ def submit_demo_requests(platform: Platform, per_chain: int = 2) -> int:
     that the demo's inboxes are not empty; how many were submitted."""
     from ..base.problems import Problem
     from ..identity.principals import principals_of
+    from .operation import Operation
     from .workflow import fire
 
     compiled = platform.compiled
@@ -137,8 +138,8 @@ def submit_demo_requests(platform: Platform, per_chain: int = 2) -> int:
                 ctx = Context(people[holder])
                 try:
                     with platform.writing() as conn:
-                        fire(conn, compiled, model, ctx, record_id, transition.name, None, None,
-                             platform.plugins)
+                        fire(Operation(conn, compiled, ctx, platform.plugins), model,
+                             record_id, transition.name, None, None)
                     submitted += 1
                 except Problem:
                     continue  # this record is not ready for it (a guard, a missing field)

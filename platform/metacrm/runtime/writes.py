@@ -29,6 +29,7 @@ from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, own
 from .integrity import missing_references, unique_guard
 from .links import link_column, link_ids, set_links
 from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
+from .operation import Operation
 from .payload import read_payload
 from .reads import serialize
 from .rollups import merge, parents_in, refresh_rollups
@@ -64,7 +65,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         records.append(record)
     if errors:
         raise Invalid(errors)
-    refuse_parent_locks(conn, compiled, model, records, ctx)
+    refuse_parent_locks(Operation(conn, compiled, ctx), model, records)
     _give_owners(conn, compiled, model, ctx, access, records)
     links = {f.name: [r.pop(f.name, None) for r in records] for f in model.multi_references}
     columns = [c.name for c in table.columns if c.name != "id" and c.name != "deleted_at"]
@@ -138,8 +139,9 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     access.require("update", ctx)
     current = lock_reachable(conn, viewer, model, record_id, ctx, "update")
     check_version(current, expected_version, ctx)
-    refuse_while_pending(conn, compiled, model, record_id, ctx)
-    refuse_read_only(compiled, model, [current], ctx)
+    op = Operation(conn, compiled, ctx)
+    refuse_while_pending(op, model, record_id)
+    refuse_read_only(op, model, [current])
     guarded = [f.name for f in model.entity.fields.values() if f.stored and (
         f.readonly or f.name in access.readonly or f.name == owner_column(model)
         or f.name == model.state_field)]
@@ -185,7 +187,7 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     if not changes:
         return as_read(conn, access, model, [{**serialize(model, current, model.output_columns),
                                               **shown_links}], "update")[0]
-    refuse_parent_locks(conn, compiled, model, [current, record], ctx)
+    refuse_parent_locks(Operation(conn, compiled, ctx), model, [current, record])
     column_changes = {n: stored[n] for n in changes if n in table.c}
     column_changes.update(version=current["version"] + 1, updated_at=ctx.now,
                           updated_by=ctx.user_id)

@@ -3,7 +3,8 @@ what no endpoint can take (NUL characters), and answer with a record."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import orjson
@@ -18,6 +19,7 @@ from ..errors import did_you_mean
 from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..runtime.notifications import decode_cursor
+from ..runtime.operation import Operation
 from ..runtime.query import DEFAULT_LIMIT, parse_limit
 
 T = TypeVar("T")
@@ -25,6 +27,16 @@ T = TypeVar("T")
 
 def platform() -> Platform:
     return current_app.extensions["metacrm"]
+
+
+@contextmanager
+def operation(ctx: Context, *, write: bool) -> Iterator[Operation]:
+    """The request's operation: a transaction (``write``: one that will write), the
+    program as it stands now (read once for the whole request) and the plugins."""
+    plat = platform()
+    compiled = plat.compiled
+    with plat.writing() if write else plat.reading() as conn:
+        yield Operation(conn, compiled, ctx, plat.plugins)
 
 
 def request_locale() -> str:
