@@ -15,7 +15,8 @@ from ..compile.models import EntityModel
 from ..compile.workflows import CompiledApproval, CompiledTransition
 from ..i18n import message
 from .actions import run_actions, set_values
-from .approval_timeline import audit_note, chain_title, record_event, texts, user_name
+from .approval_state import Chain, add_event, update_chain
+from .approval_timeline import audit_note, chain_title, texts, user_name
 from .notifications import notify
 from .operation import Operation
 from .transitions import complete, fire_on_referenced
@@ -24,43 +25,45 @@ from .writes import lock_statement, save_changes
 APPROVED, REJECTED, WITHDRAWN = "approved", "rejected", "withdrawn"
 
 
-def finish(op: Operation, row: Any, outcome: str, comment: str | None = None) -> None:
+def finish(op: Operation, chain: Chain, outcome: str, comment: str | None = None) -> None:
     compiled, ctx = op.compiled, op.ctx
-    approval = compiled.approvals[row.approval]
+    row = chain.row
+    approval = compiled.approvals[row["approval"]]
     label = approval.definition.label.get(ctx.locale)
-    record_event(op, row.id, "done", None, outcome)
-    model = compiled.models[row.entity]
-    if outcome == APPROVED and row.transition:
-        mark(op, row.id, APPROVED)
-        acting, current = as_platform(op, model, row.record_id)
-        transition = compiled.workflows[model.name].transitions[row.transition]
+    add_event(op, chain, "done", None, outcome)
+    model = compiled.models[row["entity"]]
+    if outcome == APPROVED and row["transition"]:
+        mark(op, chain, APPROVED)
+        acting, current = as_platform(op, model, row["record_id"])
+        transition = compiled.workflows[model.name].transitions[row["transition"]]
         complete(acting, model, current, {}, transition,
                  note=f"{label}: {message('state_approved', ctx.locale)}",
-                 submitter_id=row.submitter_id, approval_id=row.id)
+                 submitter_id=row["submitter_id"], approval_id=chain.id)
     else:
-        settle(op, row, outcome, outcome, None)
-    notify(op, [row.submitter_id], f"approval_{outcome}",
+        settle(op, chain, outcome, outcome, None)
+    notify(op, [row["submitter_id"]], f"approval_{outcome}",
            texts(f"approval_{outcome}"), texts("approval_said") if comment else None,
-           entity=row.entity, record_id=row.record_id, approval_id=row.id,
+           entity=row["entity"], record_id=row["record_id"], approval_id=chain.id,
            params={"approval": approval.definition.label,
-                   "title": chain_title(op, row),
+                   "title": chain_title(op, chain),
                    "who": user_name(op, ctx.user_id), "comment": comment})
 
 
-def settle(op: Operation, row: Any, state: str, action: str, comment: str | None) -> None:
+def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | None) -> None:
     """End the chain in ``state`` and give the record back: to the transition's
     rejected state or where it was; or run the chain's own outcome actions."""
     compiled, ctx = op.compiled, op.ctx
-    mark(op, row.id, state)
-    approval = compiled.approvals[row.approval]
-    model = compiled.models[row.entity]
-    acting, current = as_platform(op, model, row.record_id)
+    row = chain.row
+    mark(op, chain, state)
+    approval = compiled.approvals[row["approval"]]
+    model = compiled.models[row["entity"]]
+    acting, current = as_platform(op, model, row["record_id"])
     changed: dict[str, Any] = {}
-    if row.transition:
+    if row["transition"]:
         workflow = compiled.workflows[model.name]
-        transition = workflow.transitions[row.transition]
+        transition = workflow.transitions[row["transition"]]
         back = transition.definition.rejected if state == REJECTED else None
-        target = back or row.from_state
+        target = back or row["from_state"]
         if target and current.get(workflow.field) != target:
             changed[workflow.field] = target
         actions = ()
@@ -73,11 +76,11 @@ def settle(op: Operation, row: Any, state: str, action: str, comment: str | None
     save_changes(op.conn, acting.viewer, model, acting.ctx, current, changed, action=action,
                  note=note, keep_in_reach=False)
     if actions:
-        saved = op.conn.execute(sa.select(model.table).where(model.table.c.id == row.record_id)
-                                ).mappings().one()
+        saved = op.conn.execute(sa.select(model.table).where(
+            model.table.c.id == row["record_id"])).mappings().one()
         run_actions(op.conn, compiled, model, acting.ctx, saved, actions, plugins=op.plugins,
-                    event=f"{state}:{approval.name}", submitter_id=row.submitter_id,
-                    approval_id=row.id)
+                    event=f"{state}:{approval.name}", submitter_id=row["submitter_id"],
+                    approval_id=chain.id)
         fire_on_referenced(acting, model, saved, actions,
                            cause=approval.definition.label.get(ctx.locale))
 
@@ -100,10 +103,8 @@ def approve_at_once(op: Operation, model: EntityModel, current: Mapping[str, Any
     return shown
 
 
-def mark(op: Operation, approval_id: int, state: str) -> None:
-    approvals = op.tables.approvals
-    op.conn.execute(approvals.update().where(approvals.c.id == approval_id).values(
-        state=state, finished_at=op.ctx.now, version=approvals.c.version + 1))
+def mark(op: Operation, chain: Chain, state: str) -> None:
+    update_chain(op, chain, state=state, finished_at=op.ctx.now)
 
 
 def as_platform(op: Operation, model: EntityModel, record_id: int

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ..compile.models import EntityModel
 from ..i18n import MESSAGES
+from .approval_state import Chain
 from .operation import Operation
 
 
@@ -30,16 +31,17 @@ def record_title(model: EntityModel, record: Mapping[str, Any]) -> str:
     return str(value) if value not in (None, "") else f"{model.name} #{record['id']}"
 
 
-def chain_title(op: Operation, row: Any) -> str:
-    model = op.compiled.models[row.entity]
-    record = op.conn.execute(sa.select(model.table).where(model.table.c.id == row.record_id)
+def chain_title(op: Operation, chain: Chain) -> str:
+    """The title of the chain's record as it is now."""
+    entity, record_id = chain.row["entity"], chain.row["record_id"]
+    model = op.compiled.models[entity]
+    record = op.conn.execute(sa.select(model.table).where(model.table.c.id == record_id)
                              ).mappings().first()
-    return record_title(model, record or {"id": row.record_id})
+    return record_title(model, record or {"id": record_id})
 
 
 def user_name(op: Operation, user_id: int | None) -> str:
-    users = op.tables.users
-    return op.conn.execute(sa.select(users.c.name).where(users.c.id == user_id)).scalar() or ""
+    return op.directory.name(user_id)
 
 
 def texts(key: str) -> dict[str, str]:

@@ -26,6 +26,7 @@ from ..base.problems import NotFound
 from ..compile.compiled import Compiled
 from ..i18n import message
 from ..values import to_utc
+from .approval_state import Chain
 from .notifications import encode_cursor
 from .operation import Operation
 
@@ -152,6 +153,18 @@ def _may_see(op: Operation, row: Row) -> bool:
     return _takes_part(op, row) or _reaches(op, row, "read")
 
 
+def require_visible(op: Operation, chain: Chain) -> None:
+    """404 for a caller who may not see the chain (as visible_chain), with its tasks
+    already read."""
+    ctx = op.ctx
+    row = chain.row
+    if row["submitter_id"] == ctx.user_id or op.compiled.policy.administers(ctx.principal) \
+            or any(ctx.user_id in (t["user_id"], t["on_behalf_of"]) for t in chain.tasks) \
+            or _reaches(op, row, "read"):
+        return
+    raise NotFound(message("no_approval", op.locale, id=chain.id), key="id")
+
+
 def may_comment(op: Operation, row: Row, tasks: Sequence[Row] | None = None) -> bool:
     """Whether the caller may comment on the chain: its submitter and approvers may
     (``tasks``: the chain's, when already read), and so may whoever's role grants
@@ -195,17 +208,25 @@ def _reaches(op: Operation, row: Row, operation: str) -> bool:
         [scope] if scope is not None else []))).first() is not None
 
 
-def detail(op: Operation, approval_id: int) -> dict[str, Any]:
-    """One chain as its page shows it (404 for whoever may not see it)."""
+def detail(op: Operation, approval_id: int, chain: Chain | None = None) -> dict[str, Any]:
+    """One chain as its page shows it (404 for whoever may not see it); ``chain``: the
+    chain as this operation holds it (locked, and changed), not read again."""
     conn, compiled, ctx = op.conn, op.compiled, op.ctx
-    row = visible_chain(op, approval_id)
-    tasks_table = op.tables.approval_tasks
-    events_table = op.tables.approval_events
-    tasks = conn.execute(sa.select(tasks_table).where(tasks_table.c.approval_id == approval_id)
-                         .order_by(tasks_table.c.id)).mappings().all()
-    events = conn.execute(sa.select(events_table).where(
-        events_table.c.approval_id == approval_id).order_by(events_table.c.id)
-        ).mappings().all()
+    tasks: Sequence[Row]
+    events: Sequence[Row]
+    if chain is not None:
+        require_visible(op, chain)
+        row, tasks, events = chain.row, chain.tasks, chain.events
+    else:
+        row = visible_chain(op, approval_id)
+        tasks_table = op.tables.approval_tasks
+        events_table = op.tables.approval_events
+        tasks = conn.execute(sa.select(tasks_table).where(
+            tasks_table.c.approval_id == approval_id).order_by(tasks_table.c.id)
+            ).mappings().all()
+        events = conn.execute(sa.select(events_table).where(
+            events_table.c.approval_id == approval_id).order_by(events_table.c.id)
+            ).mappings().all()
     steps = row["steps"] or []
     names = people(op, [row["submitter_id"]]
                    + [uid for step in steps for uid in step["approvers"]]
@@ -284,12 +305,7 @@ def _chains(op: Operation, ids: Iterable[int]) -> dict[int, Row]:
 
 def people(op: Operation, ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
     """{id: {"id", "name"}} for the users named, in one query."""
-    wanted = sorted({uid for uid in ids if uid is not None})
-    if not wanted:
-        return {}
-    users = op.tables.users
-    return {row.id: {"id": row.id, "name": row.name} for row in op.conn.execute(
-        sa.select(users.c.id, users.c.name).where(users.c.id.in_(wanted)))}
+    return {uid: {"id": uid, "name": user.name} for uid, user in op.directory.get(ids).items()}
 
 
 def record_titles(op: Operation, refs: Iterable[tuple[str, int]]

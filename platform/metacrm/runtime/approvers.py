@@ -87,20 +87,18 @@ def delegated(op: Operation, user_ids: Iterable[int], *, submitter_id: int | Non
     return assigned
 
 
-def close_stand_ins(op: Operation, task: Mapping[str, Any]) -> int:
-    """``task`` was just approved: the other pending tasks of its step that stand for the
-    same approver are done too (skipped). They are the task it was escalated from, the
-    tasks escalated from it, and the other escalations (or the delegate) of the same
-    holder, so that in an all-of step anyone of them decides that approver's share."""
-    tasks = op.tables.approval_tasks
-    same: list[sa.ColumnElement[bool]] = [tasks.c.on_behalf_of == task["user_id"]]
-    if task["on_behalf_of"] is not None:
-        same += [tasks.c.user_id == task["on_behalf_of"],
-                 tasks.c.on_behalf_of == task["on_behalf_of"]]
-    return op.conn.execute(tasks.update().where(
-        tasks.c.approval_id == task["approval_id"], tasks.c.step_index == task["step_index"],
-        tasks.c.state == "pending", tasks.c.id != task["id"], sa.or_(*same))
-        .values(state="skipped", decided_at=op.ctx.now)).rowcount
+def stand_ins(tasks: Iterable[Mapping[str, Any]], task: Mapping[str, Any]) -> list[int]:
+    """``task`` was just approved: the ids of the other pending tasks of its step (of
+    the chain's ``tasks``) that stand for the same approver, and are done too. They are
+    the task it was escalated from, the tasks escalated from it, and the other
+    escalations (or the delegate) of the same holder, so that in an all-of step anyone
+    of them decides that approver's share."""
+    holder = task["on_behalf_of"]
+    return [t["id"] for t in tasks
+            if t["step_index"] == task["step_index"] and t["state"] == "pending"
+            and t["id"] != task["id"]
+            and (t["on_behalf_of"] == task["user_id"] or (holder is not None and (
+                t["user_id"] == holder or t["on_behalf_of"] == holder)))]
 
 
 def list_delegations(op: Operation, user_id: int | None) -> list[dict[str, Any]]:

@@ -28,12 +28,11 @@ def notify(op: Operation, user_ids: Iterable[int], kind: str, title: Texts, body
     """Tell each of ``user_ids`` (each in their language); how many were told. A param
     that is a ``Label`` (an approval's or a step's) is given in the reader's language,
     not the language of whoever caused the notification."""
-    users = op.tables.users
     recipients = sorted({u for u in user_ids if u is not None})
     if not recipients:
         return 0
-    languages = dict(op.conn.execute(sa.select(users.c.id, users.c.language).where(
-        users.c.id.in_(recipients), users.c.active.is_(True))).all())
+    languages = {uid: user.language for uid, user in op.directory.get(recipients).items()
+                 if user.active}
     rows = []
     for user_id, language in languages.items():
         rows.append({

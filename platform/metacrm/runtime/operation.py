@@ -16,6 +16,7 @@ from ..compile.compiled import Compiled
 from ..compile.system_tables import SystemTables
 from ..plugins import Plugin
 from .access import Viewer
+from .user_directory import UserDirectory
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,13 +40,20 @@ class Operation:
         remembers the people a team or reporting-line scope reaches)."""
         return Viewer(self.compiled, self.ctx.principal, self.conn)
 
+    @cached_property
+    def directory(self) -> UserDirectory:
+        """The users this operation names, read once (see user_directory.py)."""
+        return UserDirectory(self.conn, self.tables.users)
+
     def as_platform(self) -> Operation:
         """The same operation done by the platform in the caller's name: an approval
         chain changes its record whoever decided, held to no permission but audited
         as the caller."""
-        return replace(self, ctx=Context(Principal(self.ctx.user_id, system=True),
-                                         self.ctx.locale, self.ctx.now))
+        return self.acting_as(Context(Principal(self.ctx.user_id, system=True),
+                                      self.ctx.locale, self.ctx.now))
 
     def acting_as(self, ctx: Context) -> Operation:
         """The same transaction and program for someone else (the platform, usually)."""
-        return replace(self, ctx=ctx)
+        other = replace(self, ctx=ctx)
+        other.__dict__["directory"] = self.directory  # the same users: read them once
+        return other

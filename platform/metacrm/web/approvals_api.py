@@ -15,7 +15,8 @@ from ..base.context import Context
 from ..base.problems import BadQuery, Forbidden, Invalid
 from ..i18n import kind_name, message
 from ..runtime.approval_actions import comment, delegate_task
-from ..runtime.approval_views import STATE_FILTERS, detail, inbox, submitted, visible_chain
+from ..runtime.approval_state import load_chain
+from ..runtime.approval_views import STATE_FILTERS, detail, inbox, require_visible, submitted
 from ..runtime.approvals import APPROVED, REJECTED, decide, withdraw
 from ..runtime.approvers import create_delegation, list_delegations, revoke_delegation
 from ..values import OutOfRange, parse_text
@@ -77,9 +78,10 @@ def _decide(approval_id: int, verdict: str) -> Any:
     ctx = current_context()
     text = _comment(ctx, body_object(ctx, ("comment",), optional=True))
     with operation(ctx, write=True) as op:
-        visible_chain(op, approval_id)  # 404 before 403
-        decide(op, approval_id, verdict, text)
-        return jsonify(detail(op, approval_id))
+        chain = load_chain(op, approval_id)
+        require_visible(op, chain)  # 404 before 403
+        decide(op, chain, verdict, text)
+        return jsonify(detail(op, approval_id, chain))
 
 
 @approvals_api.post(f"/{APPROVAL_ID}/withdraw")
@@ -87,9 +89,10 @@ def take_back(approval_id: int) -> Any:
     ctx = current_context()
     text = _comment(ctx, body_object(ctx, ("comment",), optional=True))
     with operation(ctx, write=True) as op:
-        visible_chain(op, approval_id)
-        withdraw(op, approval_id, text)
-        return jsonify(detail(op, approval_id))
+        chain = load_chain(op, approval_id)
+        require_visible(op, chain)
+        withdraw(op, chain, text)
+        return jsonify(detail(op, approval_id, chain))
 
 
 @approvals_api.post(f"/{APPROVAL_ID}/comment")
