@@ -16,10 +16,10 @@ from ..compile.workflows import CompiledApproval, CompiledTransition
 from ..i18n import message
 from .actions import run_actions, set_values
 from .approval_state import Chain, add_event, update_chain
-from .approval_timeline import audit_note, chain_title, texts, user_name
+from .approval_timeline import audit_note, chain_title, record_title, texts, user_name
 from .notifications import notify
 from .operation import Operation
-from .transitions import complete, fire_on_referenced
+from .transitions import complete, complete_saved, fire_on_referenced
 from .writes import lock_statement, save_changes
 
 APPROVED, REJECTED, WITHDRAWN = "approved", "rejected", "withdrawn"
@@ -32,21 +32,26 @@ def finish(op: Operation, chain: Chain, outcome: str, comment: str | None = None
     label = approval.definition.label.get(ctx.locale)
     add_event(op, chain, "done", None, outcome)
     model = compiled.models[row["entity"]]
+    chain.record = None
     if outcome == APPROVED and row["transition"]:
         mark(op, chain, APPROVED)
         acting, current = as_platform(op, model, row["record_id"])
         transition = compiled.workflows[model.name].transitions[row["transition"]]
-        complete(acting, model, current, {}, transition,
-                 note=f"{label}: {message('state_approved', ctx.locale)}",
-                 submitter_id=row["submitter_id"], approval_id=chain.id)
+        _, saved = complete_saved(acting, model, current, {}, transition,
+                                  note=f"{label}: {message('state_approved', ctx.locale)}",
+                                  submitter_id=row["submitter_id"], approval_id=chain.id,
+                                  audit_before=chain.audit)
+        if all(action.definition.kind == "set" for action in transition.actions):
+            chain.record = saved  # nothing ran after the write that could change it
     else:
         settle(op, chain, outcome, outcome, None)
+    title = record_title(model, chain.record) if chain.record is not None \
+        else chain_title(op, chain)
     notify(op, [row["submitter_id"]], f"approval_{outcome}",
            texts(f"approval_{outcome}"), texts("approval_said") if comment else None,
            entity=row["entity"], record_id=row["record_id"], approval_id=chain.id,
            params={"approval": approval.definition.label,
-                   "title": chain_title(op, chain),
-                   "who": user_name(op, ctx.user_id), "comment": comment})
+                   "title": title, "who": user_name(op, ctx.user_id), "comment": comment})
 
 
 def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | None) -> None:
@@ -74,7 +79,7 @@ def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | 
     note = audit_note(approval.definition.label.get(ctx.locale),
                       comment or message(f"state_{state}", ctx.locale))
     save_changes(op.conn, acting.viewer, model, acting.ctx, current, changed, action=action,
-                 note=note, keep_in_reach=False)
+                 note=note, keep_in_reach=False, audit_before=chain.audit)
     if actions:
         saved = op.conn.execute(sa.select(model.table).where(
             model.table.c.id == row["record_id"])).mappings().one()

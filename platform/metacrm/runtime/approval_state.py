@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from ..base.problems import NotFound
 from ..i18n import message
 from .operation import Operation
+from .user_directory import UserInfo
 
 PENDING = "pending"
 
@@ -31,6 +32,11 @@ class Chain:
     tasks: list[dict[str, Any]] = field(default_factory=list)  # in id order
     events: list[dict[str, Any]] = field(default_factory=list)  # written, in id order
     unwritten: list[dict[str, Any]] = field(default_factory=list)  # events to write
+    # The chain's record as this operation last read it, after its last change to it.
+    record: Mapping[str, Any] | None = None
+    # The decision's row of the record's audit trail, until it is written: with the
+    # record's own change when the decision ends the chain (one INSERT), else alone.
+    audit: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id(self) -> int:
@@ -38,52 +44,68 @@ class Chain:
 
 
 def load_chain(op: Operation, approval_id: int) -> Chain:
-    """Lock the chain's row and read its tasks and timeline (404 if there is none); the
-    people they name are read with them, for the names and languages to come."""
-    approvals, tasks, events = (op.tables.approvals, op.tables.approval_tasks,
-                                op.tables.approval_events)
+    """Lock the chain's row (404 if there is none), then read its tasks, its timeline
+    and the people they and its steps name (names and languages for what follows)."""
+    approvals = op.tables.approvals
     row = op.conn.execute(sa.select(approvals).where(approvals.c.id == approval_id)
                           .with_for_update()).mappings().first()
     if row is None:
         raise NotFound(message("no_approval", op.locale, id=approval_id), key="id")
     chain = Chain(dict(row))
-    chain.tasks, chain.events = _tasks_and_events(op, tasks, events, approval_id)
-    op.directory.load([row["submitter_id"], op.ctx.user_id,
-                       *(uid for step in row["steps"] or [] for uid in step["approvers"]),
-                       *(t["user_id"] for t in chain.tasks),
-                       *(t["on_behalf_of"] for t in chain.tasks),
-                       *(e["user_id"] for e in chain.events)])
+    named = {row["submitter_id"], op.ctx.user_id,
+             *(uid for step in row["steps"] or [] for uid in step["approvers"])}
+    chain.tasks, chain.events, people = _read_parts(op, approval_id, named)
+    op.directory.remember(named | {t["user_id"] for t in chain.tasks}
+                          | {t["on_behalf_of"] for t in chain.tasks}
+                          | {e["user_id"] for e in chain.events}, people)
     return chain
 
 
-def _tasks_and_events(op: Operation, tasks: sa.Table, events: sa.Table, approval_id: int
-                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The chain's tasks and events, in one statement (a task's columns, an event's
-    put in the same places), each in id order."""
+def _read_parts(op: Operation, approval_id: int, named: set[int | None]
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[UserInfo]]:
+    """The chain's tasks and events, each in id order, and the users ``named`` or named
+    by them, in one statement: a union whose rows have a task's columns, an event's
+    and a user's put in places of the same type."""
+    tasks, events, users = op.tables.approval_tasks, op.tables.approval_events, op.tables.users
     task_columns = [c.name for c in tasks.c]
-    event_columns = [c.name for c in events.c]
     slots = {name: f"c{n}" for n, name in enumerate(task_columns)}
-    # An event's column goes to the task column of the same name and type; its kind
-    # and time (which tasks do not have) to the slots of "state" and "created_at".
-    place = {"kind": slots["state"], "at": slots["created_at"]}
-    place.update({name: slots[name] for name in event_columns if name in slots})
-    task_part = sa.select(sa.literal_column("0").label("source"),
-                          *(tasks.c[name].label(slots[name]) for name in task_columns)
-                          ).where(tasks.c.approval_id == approval_id)
-    by_slot = {place[name]: events.c[name] for name in event_columns}
-    event_part = sa.select(sa.literal_column("1").label("source"), *(
-        by_slot[slots[name]].label(slots[name]) if slots[name] in by_slot
-        else sa.null().label(slots[name]) for name in task_columns)
-    ).where(events.c.approval_id == approval_id)
-    union = sa.union_all(task_part, event_part).subquery("chain_parts")
-    found_tasks, found_events = [], []
-    for part in op.conn.execute(sa.select(union).order_by(union.c.source, union.c[slots["id"]])
-                                ).mappings():
-        if part["source"] == 0:
-            found_tasks.append({name: part[slots[name]] for name in task_columns})
+    # An event's kind and time go where a task has its state and creation time; a
+    # user's name, language and active flag (as a number) to comment, state, step_index.
+    event_places = {"kind": "state", "at": "created_at",
+                    **{c.name: c.name for c in events.c if c.name in slots}}
+    user_places = {"id": "id", "name": "comment", "language": "state", "active": "step_index"}
+
+    def part(source: int, columns: dict[str, sa.ColumnElement[Any]]) -> sa.Select:
+        return sa.select(sa.literal_column(str(source)).label("source"), *(
+            columns[name].label(slots[name]) if name in columns
+            else sa.null().label(slots[name]) for name in task_columns))
+
+    of_chain = tasks.c.approval_id == approval_id
+    mentioned = sa.or_(
+        users.c.id.in_(sorted(uid for uid in named if uid is not None)),
+        users.c.id.in_(sa.select(tasks.c.user_id).where(of_chain)),
+        users.c.id.in_(sa.select(tasks.c.on_behalf_of).where(of_chain)),
+        users.c.id.in_(sa.select(events.c.user_id).where(events.c.approval_id == approval_id)))
+    union = sa.union_all(
+        part(0, {name: tasks.c[name] for name in task_columns}).where(of_chain),
+        part(1, {place: events.c[name] for name, place in event_places.items()})
+        .where(events.c.approval_id == approval_id),
+        part(2, {"id": users.c.id, "comment": users.c.name, "state": users.c.language,
+                 "step_index": sa.cast(users.c.active, sa.Integer)}).where(mentioned),
+    ).subquery("chain_parts")
+    found_tasks, found_events, people = [], [], []
+    for row in op.conn.execute(sa.select(union).order_by(union.c.source, union.c[slots["id"]])
+                               ).mappings():
+        if row["source"] == 0:
+            found_tasks.append({name: row[slots[name]] for name in task_columns})
+        elif row["source"] == 1:
+            found_events.append({name: row[slots[place]]
+                                 for name, place in event_places.items()})
         else:
-            found_events.append({name: part[place[name]] for name in event_columns})
-    return found_tasks, found_events
+            values = {name: row[slots[place]] for name, place in user_places.items()}
+            people.append(UserInfo(values["id"], values["name"], values["language"],
+                                   bool(values["active"])))
+    return found_tasks, found_events, people
 
 
 def settle_tasks(op: Operation, chain: Chain, states: Mapping[int, str], *,
@@ -125,7 +147,11 @@ def add_event(op: Operation, chain: Chain, kind: str, step: str | None,
 
 
 def write_events(op: Operation, chain: Chain) -> None:
-    """Write the chain's new events, in the order they happened, in one statement."""
+    """Write the chain's new events, in the order they happened, in one statement (and
+    its audit row if nothing wrote it yet)."""
+    if chain.audit:
+        op.conn.execute(op.tables.audit.insert(), chain.audit)
+        chain.audit = []
     if not chain.unwritten:
         return
     ids = _insert(op, op.tables.approval_events, chain.unwritten)

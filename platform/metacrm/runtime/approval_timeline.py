@@ -35,8 +35,8 @@ def chain_title(op: Operation, chain: Chain) -> str:
     """The title of the chain's record as it is now."""
     entity, record_id = chain.row["entity"], chain.row["record_id"]
     model = op.compiled.models[entity]
-    record = op.conn.execute(sa.select(model.table).where(model.table.c.id == record_id)
-                             ).mappings().first()
+    record = chain.record = op.conn.execute(sa.select(model.table).where(
+        model.table.c.id == record_id)).mappings().first()
     return record_title(model, record or {"id": record_id})
 
 

@@ -232,7 +232,8 @@ def detail(op: Operation, approval_id: int, chain: Chain | None = None) -> dict[
                    + [uid for step in steps for uid in step["approvers"]]
                    + [t["user_id"] for t in tasks] + [t["on_behalf_of"] for t in tasks]
                    + [e["user_id"] for e in events])
-    titles = record_titles(op, [(row["entity"], row["record_id"])])
+    titles = record_titles(op, [(row["entity"], row["record_id"])], known={
+        (row["entity"], row["record_id"]): chain.record} if chain and chain.record else None)
     lang = ctx.locale
     pending = row["state"] == "pending"
     mine = [t for t in tasks if t["user_id"] == ctx.user_id and t["state"] == "pending"
@@ -308,10 +309,13 @@ def people(op: Operation, ids: Iterable[int | None]) -> dict[int, dict[str, Any]
     return {uid: {"id": uid, "name": user.name} for uid, user in op.directory.get(ids).items()}
 
 
-def record_titles(op: Operation, refs: Iterable[tuple[str, int]]
+def record_titles(op: Operation, refs: Iterable[tuple[str, int]],
+                  known: Mapping[tuple[str, int], Row] | None = None
                   ) -> dict[tuple[str, int], str]:
     """Each record's title (its entity's ``title`` field), one query per entity. A
-    title field hidden from the caller, or an entity without one, gives "<Label> #id"."""
+    title field hidden from the caller, or an entity without one, gives "<Label> #id".
+    ``known``: records as this operation last read them (not read again)."""
+    known = known or {}
     compiled, ctx, viewer = op.compiled, op.ctx, op.viewer
     by_entity: dict[str, set[int]] = defaultdict(set)
     for entity, record_id in refs:
@@ -327,8 +331,11 @@ def record_titles(op: Operation, refs: Iterable[tuple[str, int]]
         if title and title in model.table.c and (
                 compiled.policy.administers(ctx.principal) or title not in viewer.of(model).hidden):
             table = model.table
-            values = dict(op.conn.execute(sa.select(table.c.id, table.c[title]).where(
-                table.c.id.in_(sorted(ids)))).all())
+            values = {record_id: known[(entity, record_id)][title] for record_id in ids
+                      if (entity, record_id) in known}
+            if len(values) < len(ids):
+                values.update(op.conn.execute(sa.select(table.c.id, table.c[title]).where(
+                    table.c.id.in_(sorted(ids - set(values))))).all())
         for record_id in ids:
             value = values.get(record_id)
             found[(entity, record_id)] = str(value) if value not in (None, "") else (

@@ -45,7 +45,7 @@ from .approval_timeline import (
     user_name,
 )
 from .approvers import delegated, resolve_approvers, stand_ins
-from .audit import audit_changes
+from .audit import audit_rows
 from .notifications import notify
 from .operation import Operation
 from .writes import save_changes
@@ -168,9 +168,9 @@ def decide(op: Operation, chain: Chain, verdict: str, comment: str | None) -> No
     assert step_def is not None
     kind = "approve" if verdict == APPROVED else "reject"
     add_event(op, chain, kind, task["step"], comment)
-    audit_changes(op.conn, compiled, ctx, model.name, kind, [(row["record_id"], {})],
-                  audit_note(f"{approval.definition.label.get(ctx.locale)}, "
-                             f"{step_def.label.get(ctx.locale)}", comment))
+    chain.audit = audit_rows(ctx, model.name, kind, [(row["record_id"], {})],
+                             audit_note(f"{approval.definition.label.get(ctx.locale)}, "
+                                        f"{step_def.label.get(ctx.locale)}", comment))
     steps = list(row["steps"])
     waiting = pending_of_step(chain, current, besides=states)
     if verdict == REJECTED:
@@ -227,7 +227,7 @@ def _rejected_to(step: StepDef, steps: list[dict[str, Any]], current: int) -> in
 def _move(op: Operation, chain: Chain, approval: CompiledApproval, model: EntityModel,
           index: int) -> None:
     update_chain(op, chain, current=index)
-    record = op.conn.execute(sa.select(model.table).where(
+    record = chain.record = op.conn.execute(sa.select(model.table).where(
         model.table.c.id == chain.row["record_id"])).mappings().one()
     _activate(op, chain, approval, model, record, index)
 

@@ -127,6 +127,19 @@ def complete(op: Operation, model: EntityModel, current: Mapping[str, Any],
              ) -> dict[str, Any]:
     """Move the locked record ``current`` to the transition's state with ``values`` and
     what its ``set`` actions give, in one write; then run its other actions."""
+    return complete_saved(op, model, current, values, transition, note=note,
+                          submitter_id=submitter_id, approval_id=approval_id)[0]
+
+
+def complete_saved(op: Operation, model: EntityModel, current: Mapping[str, Any],
+                   values: Mapping[str, Any], transition: CompiledTransition, *,
+                   note: str | None, submitter_id: int | None = None,
+                   approval_id: int | None = None,
+                   audit_before: list[dict[str, Any]] | None = None
+                   ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``complete``: the record as the caller sees it, and the record as saved (before
+    the transition's actions other than ``set`` ran). ``audit_before``: see
+    save_changes."""
     conn, ctx, compiled, plugins = op.conn, op.ctx, op.compiled, op.plugins
     workflow = compiled.workflows[model.name]
     changed = dict(values)
@@ -134,7 +147,7 @@ def complete(op: Operation, model: EntityModel, current: Mapping[str, Any],
     merged = {**current, **changed}
     changed.update(set_values(model, transition.actions, merged, ctx))
     shown = save_changes(conn, op.viewer, model, ctx, current, changed, action="transition",
-                         note=note, keep_in_reach=False)
+                         note=note, keep_in_reach=False, audit_before=audit_before)
     saved = dict(conn.execute(sa.select(model.table).where(
         model.table.c.id == current["id"])).mappings().one())
     run_actions(conn, compiled, model, ctx, saved, transition.actions, plugins=plugins,
@@ -142,7 +155,7 @@ def complete(op: Operation, model: EntityModel, current: Mapping[str, Any],
                 approval_id=approval_id)
     fire_on_referenced(op, model, saved, transition.actions,
                        cause=transition.definition.label.get(ctx.locale))
-    return shown
+    return shown, saved
 
 
 MAX_FIRE_DEPTH = 4

@@ -36,6 +36,14 @@ class UserDirectory:
                 .where(users.c.id.in_(missing))):
             self._found[row.id] = UserInfo(row.id, row.name, row.language, bool(row.active))
 
+    def remember(self, looked_for: Iterable[int | None], found: Iterable[UserInfo]) -> None:
+        """Users read by another query: ``found`` of those ``looked_for``."""
+        for uid in looked_for:
+            if uid is not None:
+                self._found.setdefault(uid, None)
+        for user in found:
+            self._found[user.id] = user
+
     def get(self, ids: Iterable[int | None]) -> dict[int, UserInfo]:
         """The users of ``ids`` that exist, by id, in id order."""
         wanted = sorted({uid for uid in ids if uid is not None})

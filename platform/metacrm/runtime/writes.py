@@ -22,7 +22,7 @@ from ..compile.models import EntityModel
 from ..i18n import message
 from .access import SYSTEM_FIELDS, EntityAccess, Viewer
 from .assignment import assign_owners
-from .audit import audit_changes, field_changes
+from .audit import audit_changes, field_changes, write_audit
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
@@ -150,15 +150,28 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     return save_changes(conn, viewer, model, ctx, current, values, action="update")
 
 
+def _take(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Empty ``rows`` (so that they are written once), returning what it held."""
+    if not rows:
+        return []
+    taken = list(rows)
+    rows.clear()
+    return taken
+
+
 def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Context,
                  current: Mapping[str, Any], values: Mapping[str, Any], *, action: str,
-                 note: str | None = None, keep_in_reach: bool = True) -> dict[str, Any]:
+                 note: str | None = None, keep_in_reach: bool = True,
+                 audit_before: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Write ``values`` (already read and checked field by field) over the locked record
     ``current``: references, formulas, rules and hold limits first, then one UPDATE,
     the links, the audit row (``action``, ``note``) and the rollups. Returns the record
     as the caller may read it. With ``keep_in_reach`` the record must stay within the
-    caller's update scope (a transition may move it out: the process says so)."""
+    caller's update scope (a transition may move it out: the process says so).
+    ``audit_before``: audit rows of what led to this change (an approval's decision),
+    taken from the list and written with this change's own row, in one INSERT."""
     compiled, access = viewer.compiled, viewer.of(model)
+    before = _take(audit_before)
     table = model.table
     record_id = current["id"]
     values = dict(values)
@@ -185,6 +198,8 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
                    else link_ids(current[name])
                    for name in (f.name for f in model.multi_references)}
     if not changes:
+        if before:
+            write_audit(conn, compiled.tables.audit, ctx, model.name, action, [], before=before)
         return as_read(conn, access, model, [{**serialize(model, current, model.output_columns),
                                               **shown_links}], "update")[0]
     refuse_parent_locks(Operation(conn, compiled, ctx), model, [current, record])
@@ -204,7 +219,7 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     if keep_in_reach:
         _require_reach(conn, access, model, [record_id], "update", ctx)
     audit_changes(conn, compiled, ctx, model.name, action, [(record_id, changes)],
-                  note)
+                  note, before=before)
     refresh_rollups(conn, compiled, model, merge(parents_in(model, [current]),
                                                  parents_in(model, [record])), ctx)
     record.update(column_changes)
