@@ -33,7 +33,7 @@ class Chain:
     events: list[dict[str, Any]] = field(default_factory=list)  # written, in id order
     unwritten: list[dict[str, Any]] = field(default_factory=list)  # events to write
     # The chain's record as this operation last read it, after its last change to it.
-    record: Mapping[str, Any] | None = None
+    record: Mapping[Any, Any] | None = None
     # The decision's row of the record's audit trail, until it is written: with the
     # record's own change when the decision ends the chain (one INSERT), else alone.
     audit: list[dict[str, Any]] = field(default_factory=list)

@@ -212,6 +212,7 @@ def detail(op: Operation, approval_id: int, chain: Chain | None = None) -> dict[
     """One chain as its page shows it (404 for whoever may not see it); ``chain``: the
     chain as this operation holds it (locked, and changed), not read again."""
     conn, compiled, ctx = op.conn, op.compiled, op.ctx
+    row: Row
     tasks: Sequence[Row]
     events: Sequence[Row]
     if chain is not None:
