@@ -239,7 +239,8 @@ def detail(op: Operation, approval_id: int, chain: Chain | None = None) -> dict[
     pending = row["state"] == "pending"
     mine = [t for t in tasks if t["user_id"] == ctx.user_id and t["state"] == "pending"
             and t["step_index"] == row["current"]]
-    withdraw = pending and (row["submitter_id"] == ctx.user_id or compiled.policy.administers(ctx.principal))
+    withdraw = pending and (row["submitter_id"] == ctx.user_id
+                            or compiled.policy.administers(ctx.principal))
     return {
         "id": row["id"], **_about(compiled, row, ctx, titles), "state": row["state"],
         "step": current_step(row) if pending else None,

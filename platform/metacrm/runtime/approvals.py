@@ -103,7 +103,8 @@ def _chosen_steps(op: Operation, model: EntityModel, approval: CompiledApproval,
                 applies = False  # a condition on an empty field does not apply
             except EvaluationError as exc:
                 raise Invalid(message("condition_failed", ctx.locale,
-                                      what=step.label.get(ctx.locale), reason=exc.located())) from None
+                                      what=step.label.get(ctx.locale),
+                                      reason=exc.located())) from None
             if not applies:
                 continue
         approvers = [uid for uid in resolve_approvers(op, step.approvers, record, ctx.user_id)

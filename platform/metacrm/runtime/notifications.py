@@ -22,7 +22,8 @@ SHOWN = ("id", "kind", "title", "body", "entity", "record_id", "approval_id", "c
          "read_at")
 
 
-def notify(op: Operation, user_ids: Iterable[int], kind: str, title: Texts, body: Texts | None = None, *, entity: str | None = None,
+def notify(op: Operation, user_ids: Iterable[int], kind: str, title: Texts,
+           body: Texts | None = None, *, entity: str | None = None,
            record_id: int | None = None, approval_id: int | None = None,
            params: Mapping[str, Any] | None = None) -> int:
     """Tell each of ``user_ids`` (each in their language); how many were told. A param
