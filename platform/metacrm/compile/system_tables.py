@@ -39,6 +39,7 @@ class SystemTables:
     pending_customizations: sa.Table
     schema_state: sa.Table
     sequences: sa.Table
+    saved_views: sa.Table
 
     @classmethod
     def of(cls, metadata: sa.MetaData) -> SystemTables:
