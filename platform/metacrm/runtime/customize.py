@@ -53,7 +53,7 @@ from ..migrate import (
     plan_migration_in,
     record_migration,
 )
-from ..platform import Platform, read_customizations
+from ..platform import CUSTOMIZATIONS, Platform, read_customizations
 
 ALLOWED_KINDS = ("extend", "extend_optionset", "role", "extend_role")
 NOT_AN_EXTENSION = ("A customization is a document starting with 'extend' (add fields, "
