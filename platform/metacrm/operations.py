@@ -171,9 +171,8 @@ def fill_demo(platform: Platform) -> list[str]:
 
 
 def _has_sign_in(platform: Platform) -> bool:
-    from .compile.tables import USERS_TABLE
 
-    users = platform.compiled.metadata.tables[USERS_TABLE]
+    users = platform.compiled.tables.users
     with platform.reading() as conn:
         return conn.execute(sa.select(users.c.id).where(
             users.c.active.is_(True), users.c.password_hash.is_not(None)).limit(1)

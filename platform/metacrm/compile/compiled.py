@@ -11,6 +11,7 @@ from ..collector import collector_paused
 from ..definitions import Catalog
 from .models import EntityModel, compile_models
 from .policy import Policy
+from .system_tables import SystemTables
 from .tables import compile_tables
 from .workflows import CompiledApproval, CompiledWorkflow, compile_approvals, compile_workflows
 
@@ -23,6 +24,7 @@ class Compiled:
     policy: Policy
     workflows: dict[str, CompiledWorkflow]  # by entity
     approvals: dict[str, CompiledApproval]  # by name
+    tables: SystemTables
     schema_version: int = 0
 
     def model(self, name: str) -> EntityModel | None:
@@ -34,4 +36,5 @@ def compile_catalog(catalog: Catalog, schema_version: int = 0) -> Compiled:
         metadata = compile_tables(catalog)
         models = compile_models(catalog, metadata)
         return Compiled(catalog, metadata, models, Policy(catalog, models),
-                        compile_workflows(catalog), compile_approvals(catalog), schema_version)
+                        compile_workflows(catalog), compile_approvals(catalog),
+                        SystemTables.of(metadata), schema_version)

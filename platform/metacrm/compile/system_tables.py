@@ -3,11 +3,48 @@ customizations, counters and the state of background jobs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import sqlalchemy as sa
 
 from ..fieldtypes import ID_TYPE, JSON_TYPE, UtcDateTime
 
 USERS_TABLE = "mc_users"
+
+
+@dataclass(frozen=True)
+class SystemTables:
+    """Typed handles on the platform's own tables of one compiled program
+    (``compiled.tables.approvals``), instead of looking them up by name: a misspelt
+    attribute fails type checking, a misspelt string only at run time."""
+
+    users: sa.Table
+    teams: sa.Table
+    team_members: sa.Table
+    user_roles: sa.Table
+    sessions: sa.Table
+    login_attempts: sa.Table
+    signin_addresses: sa.Table
+    security_events: sa.Table
+    assignment_state: sa.Table
+    job_slots: sa.Table
+    approvals: sa.Table
+    approval_tasks: sa.Table
+    approval_events: sa.Table
+    delegations: sa.Table
+    notifications: sa.Table
+    tokens: sa.Table
+    audit: sa.Table
+    customizations: sa.Table
+    pending_customizations: sa.Table
+    schema_state: sa.Table
+    sequences: sa.Table
+    saved_views: sa.Table
+
+    @classmethod
+    def of(cls, metadata: sa.MetaData) -> SystemTables:
+        """The handles on ``metadata``'s system tables (each named ``mc_<attribute>``)."""
+        return cls(**{f.name: metadata.tables[f"mc_{f.name}"] for f in fields(cls)})
 
 
 def add_system_tables(metadata: sa.MetaData) -> None:

@@ -25,7 +25,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import sqlalchemy as sa
 
 from ..compile.compiled import Compiled
-from ..compile.tables import USERS_TABLE
 from ..values import to_utc
 
 MAX_ATTEMPTS = 5
@@ -114,8 +113,8 @@ def send_notifications(transaction: Transaction, compiled: Compiled, smtp_url: s
 
 
 def _due(compiled: Compiled, now: datetime) -> list[sa.ColumnElement[bool]]:
-    table = compiled.metadata.tables["mc_notifications"]
-    users = compiled.metadata.tables[USERS_TABLE]
+    table = compiled.tables.notifications
+    users = compiled.tables.users
     waited = sa.or_(*(sa.and_(table.c.email_attempts == attempts,
                               table.c.created_at <= now - RETRY_AFTER[attempts])
                       for attempts in range(MAX_ATTEMPTS)))
@@ -125,8 +124,8 @@ def _due(compiled: Compiled, now: datetime) -> list[sa.ColumnElement[bool]]:
 
 
 def count_due(conn: sa.Connection, compiled: Compiled, now: datetime) -> int:
-    table = compiled.metadata.tables["mc_notifications"]
-    users = compiled.metadata.tables[USERS_TABLE]
+    table = compiled.tables.notifications
+    users = compiled.tables.users
     return conn.execute(sa.select(sa.func.count()).select_from(
         table.join(users, users.c.id == table.c.user_id)).where(
         *_due(compiled, to_utc(now)))).scalar_one()
@@ -134,8 +133,8 @@ def count_due(conn: sa.Connection, compiled: Compiled, now: datetime) -> int:
 
 def claim_batch(conn: sa.Connection, compiled: Compiled, now: datetime) -> list[dict[str, Any]]:
     """Up to BATCH due notifications, claimed for this process (with their addresses)."""
-    table = compiled.metadata.tables["mc_notifications"]
-    users = compiled.metadata.tables[USERS_TABLE]
+    table = compiled.tables.notifications
+    users = compiled.tables.users
     rows = conn.execute(
         sa.select(table.c.id, table.c.title, table.c.body, table.c.email_attempts,
                   users.c.email, users.c.name)
@@ -212,7 +211,7 @@ def record_results(conn: sa.Connection, compiled: Compiled, batch: Sequence[Mapp
                    results: Mapping[int, str | None], run: MailRun) -> None:
     """Keep what happened: sent ones stay claimed; a failure is handed back for the
     next attempt, with its error (or kept, given up, after the last attempt)."""
-    table = compiled.metadata.tables["mc_notifications"]
+    table = compiled.tables.notifications
     sent = [item["id"] for item in batch if item["id"] in results and results[item["id"]] is None]
     if sent:
         run.sent += len(sent)

@@ -29,7 +29,8 @@ from ..identity.sessions import purge_sessions
 from ..identity.throttle import purge_failures
 from ..platform import Platform
 from ..runtime.customize import undo_unfinished
-from ..runtime.deadlines import count_due, run_deadlines
+from ..runtime.deadlines import count_due, job_context, run_deadlines
+from ..runtime.operation import Operation
 from ..runtime.pool_returns import return_idle
 from ..values import parse_definition_text
 from .mail import count_due as count_mail
@@ -149,7 +150,7 @@ def _deadlines(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
     compiled = platform.compiled
     if dry_run:
         with platform.reading() as conn:
-            due = count_due(conn, compiled, now)
+            due = count_due(Operation(conn, compiled, job_context(now)))
         return Outcome(due, f"would send {due['reminders']} reminder(s) and make "
                             f"{due['escalations']} escalation(s)")
     run = run_deadlines(platform.writing, compiled, now)

@@ -23,6 +23,7 @@ from .approvers import resolve_approvers
 from .computed import computed_value, expression_values
 from .holdings import record_holder
 from .notifications import notify
+from .operation import Operation
 from .payload import read_payload
 from .writes import create_records
 
@@ -81,29 +82,28 @@ def run_actions(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx
             create_records(conn, compiled, target, acting,
                            [read_payload(target, acting, body, creating=True)])
         elif kind == "notify":
-            recipients = _recipients(conn, compiled, model, record, action.definition.to,
+            op = Operation(conn, compiled, ctx, plugins)
+            recipients = _recipients(op, model, record, action.definition.to,
                                      submitter_id if submitter_id is not None else ctx.user_id)
-            notify(conn, compiled, ctx, recipients, "message",
+            notify(op, recipients, "message",
                    action.definition.message.as_dict(), entity=model.name,
                    record_id=record["id"], approval_id=approval_id)
         elif kind == "hook":
             _call_hook(plugins, action.definition.hook or "", model, record, event, ctx)
 
 
-def _recipients(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                record: Mapping[str, Any], to: Iterable[str], submitter_id: int | None
-                ) -> set[int]:
+def _recipients(op: Operation, model: EntityModel, record: Mapping[str, Any],
+                to: Iterable[str], submitter_id: int | None) -> set[int]:
     found: set[int] = set()
     for recipient in to:
         kind, _, name = recipient.partition(":")
         if kind == "owner":
-            holder = record_holder(conn, compiled, model, record)
+            holder = record_holder(op.conn, op.compiled, model, record)
             found |= {holder} if holder is not None else set()
         elif kind == "submitter":
             found |= {submitter_id} if submitter_id is not None else set()
         elif kind == "role":
-            found |= set(resolve_approvers(conn, compiled, ApproverDef("role", role=name),
-                                           record, None))
+            found |= set(resolve_approvers(op, ApproverDef("role", role=name), record, None))
         elif kind == "field" and record.get(name) is not None:
             found.add(record[name])
     return found

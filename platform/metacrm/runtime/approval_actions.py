@@ -11,63 +11,60 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..base.context import Context
 from ..base.problems import Conflict, Forbidden, Invalid
-from ..compile.compiled import Compiled
-from ..compile.tables import USERS_TABLE
 from ..i18n import MESSAGES, message, operation_name
-from .access import Viewer
 from .approval_timeline import record_event, user_name
 from .approval_views import may_comment, record_titles, visible_chain
 from .approvals import PENDING, lock_chain
 from .notifications import notify
+from .operation import Operation
 
 DELEGATED = "delegated"
 
 
-def comment(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,
-            text: str) -> None:
+def comment(op: Operation, approval_id: int, text: str) -> None:
     """Add ``text`` to the chain's timeline and tell the submitter and the current
     step's approvers (not the author). Its submitter and approvers may comment, and
     whoever's role grants ``comment`` on the record (see approval_views.may_comment)."""
-    seen = visible_chain(conn, compiled, ctx, approval_id)
-    if not may_comment(conn, compiled, ctx, seen):
+    compiled, ctx = op.compiled, op.ctx
+    seen = visible_chain(op, approval_id)
+    if not may_comment(op, seen):
         model = compiled.models.get(seen["entity"])
         raise Forbidden(message("forbidden", ctx.locale,
                                 operation=operation_name("comment", ctx.locale),
                                 entity=model.entity.plural.get(ctx.locale) if model
                                 else seen["entity"]))
-    row = lock_chain(conn, compiled, approval_id, ctx)
-    record_event(conn, compiled, ctx, approval_id, "comment", None, text)
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
-    waiting = set(conn.execute(sa.select(tasks.c.user_id).where(
+    row = lock_chain(op, approval_id)
+    record_event(op, approval_id, "comment", None, text)
+    tasks = op.tables.approval_tasks
+    waiting = set(op.conn.execute(sa.select(tasks.c.user_id).where(
         tasks.c.approval_id == approval_id, tasks.c.step_index == row.current,
         tasks.c.state == PENDING)).scalars()) if row.state == PENDING else set()
     told = (waiting | {row.submitter_id}) - {ctx.user_id}
-    notify(conn, compiled, ctx, told, "approval_comment", MESSAGES["approval_comment"],
+    notify(op, told, "approval_comment", MESSAGES["approval_comment"],
            MESSAGES["approval_said"], entity=row.entity, record_id=row.record_id,
-           approval_id=approval_id, params=_params(conn, compiled, ctx, row, comment=text))
+           approval_id=approval_id, params=_params(op, row, comment=text))
 
 
-def delegate_task(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,
-                  to: int, text: str | None) -> None:
+def delegate_task(op: Operation, approval_id: int, to: int, text: str | None) -> None:
     """Hand the caller's pending task of the current step to the active user ``to``:
     the task becomes "delegated" and ``to`` gets a pending one on behalf of the caller
     (with the step's deadlines as they stood)."""
-    visible_chain(conn, compiled, ctx, approval_id)
-    row = lock_chain(conn, compiled, approval_id, ctx)
+    conn, ctx = op.conn, op.ctx
+    visible_chain(op, approval_id)
+    row = lock_chain(op, approval_id)
     lang = ctx.locale
     if row.state != PENDING:
         raise Conflict(message("chain_finished", lang, id=approval_id,
                                state=message(f"state_{row.state}", lang)))
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
+    tasks = op.tables.approval_tasks
     step_tasks = conn.execute(sa.select(tasks).where(
         tasks.c.approval_id == approval_id, tasks.c.step_index == row.current,
         tasks.c.state == PENDING).with_for_update()).mappings().all()
     task = next((t for t in step_tasks if t["user_id"] == ctx.user_id), None)
     if task is None:
         raise Forbidden(message("not_your_step", lang))
-    users = compiled.metadata.tables[USERS_TABLE]
+    users = op.tables.users
     target = conn.execute(sa.select(users.c.id, users.c.name).where(
         users.c.id == to, users.c.active.is_(True))).first()
     if target is None:
@@ -85,24 +82,22 @@ def delegate_task(conn: sa.Connection, compiled: Compiled, ctx: Context, approva
         user_id=to, on_behalf_of=ctx.user_id, state=PENDING, created_at=ctx.now,
         remind_at=task["remind_at"], escalate_at=task["escalate_at"],
         reminded_at=task["reminded_at"], escalated_at=task["escalated_at"]))
-    record_event(conn, compiled, ctx, approval_id, "delegate", task["step"], text)
-    notify(conn, compiled, ctx, [to], "approval_delegated", MESSAGES["approval_delegated"],
+    record_event(op, approval_id, "delegate", task["step"], text)
+    notify(op, [to], "approval_delegated", MESSAGES["approval_delegated"],
            MESSAGES["approval_said"] if text else None, entity=row.entity,
            record_id=row.record_id, approval_id=approval_id,
-           params=_params(conn, compiled, ctx, row, comment=text, step=task["step"]))
+           params=_params(op, row, comment=text, step=task["step"]))
 
 
-def _params(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Any, *,
-            comment: str | None, step: str | None = None) -> dict[str, Any]:
+def _params(op: Operation, row: Any, *, comment: str | None, step: str | None = None
+            ) -> dict[str, Any]:
     """What the notification texts name: labels stay Labels, so that each reader gets
     their own language."""
-    approval = compiled.approvals.get(row.approval)
+    approval = op.compiled.approvals.get(row.approval)
     step_def = approval.definition.step(step) if approval and step else None
     # The title as the platform sees it: whoever is told may see the chain.
-    platform = Context.system(ctx.user_id, ctx.locale, ctx.now)
-    titles = record_titles(conn, compiled, Viewer(compiled, platform.principal, conn), platform,
-                           [(row.entity, row.record_id)])
-    return {"who": user_name(conn, compiled, ctx.user_id),
+    titles = record_titles(op.as_platform(), [(row.entity, row.record_id)])
+    return {"who": user_name(op, op.ctx.user_id),
             "approval": approval.definition.label if approval else row.approval,
             "step": step_def.label if step_def else (step or ""),
             "title": titles.get((row.entity, row.record_id), ""), "comment": comment or ""}

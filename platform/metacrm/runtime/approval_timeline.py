@@ -8,18 +8,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..base.context import Context
-from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
-from ..compile.tables import USERS_TABLE
 from ..i18n import MESSAGES
+from .approval_state import Chain
+from .operation import Operation
 
 
-def record_event(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,
-                 kind: str, step: str | None, comment: str | None) -> None:
-    conn.execute(compiled.metadata.tables["mc_approval_events"].insert().values(
-        approval_id=approval_id, user_id=ctx.user_id, kind=kind, step=step, comment=comment,
-        at=ctx.now))
+def record_event(op: Operation, approval_id: int, kind: str, step: str | None,
+                 comment: str | None) -> None:
+    op.conn.execute(op.tables.approval_events.insert().values(
+        approval_id=approval_id, user_id=op.ctx.user_id, kind=kind, step=step,
+        comment=comment, at=op.ctx.now))
 
 
 def audit_note(label: str, comment: str | None) -> str:
@@ -32,16 +31,17 @@ def record_title(model: EntityModel, record: Mapping[str, Any]) -> str:
     return str(value) if value not in (None, "") else f"{model.name} #{record['id']}"
 
 
-def chain_title(conn: sa.Connection, compiled: Compiled, row: Any) -> str:
-    model = compiled.models[row.entity]
-    record = conn.execute(sa.select(model.table).where(model.table.c.id == row.record_id)
-                          ).mappings().first()
-    return record_title(model, record or {"id": row.record_id})
+def chain_title(op: Operation, chain: Chain) -> str:
+    """The title of the chain's record as it is now."""
+    entity, record_id = chain.row["entity"], chain.row["record_id"]
+    model = op.compiled.models[entity]
+    record = chain.record = op.conn.execute(sa.select(model.table).where(
+        model.table.c.id == record_id)).mappings().first()
+    return record_title(model, record or {"id": record_id})
 
 
-def user_name(conn: sa.Connection, compiled: Compiled, user_id: int | None) -> str:
-    users = compiled.metadata.tables[USERS_TABLE]
-    return conn.execute(sa.select(users.c.name).where(users.c.id == user_id)).scalar() or ""
+def user_name(op: Operation, user_id: int | None) -> str:
+    return op.directory.name(user_id)
 
 
 def texts(key: str) -> dict[str, str]:

@@ -24,11 +24,11 @@ import sqlalchemy as sa
 from ..base.context import Context
 from ..base.problems import NotFound
 from ..compile.compiled import Compiled
-from ..compile.tables import USERS_TABLE
 from ..i18n import message
 from ..values import to_utc
-from .access import Viewer
+from .approval_state import Chain
 from .notifications import encode_cursor
+from .operation import Operation
 
 TASK_STATES = ("pending", "approved", "rejected", "skipped", "cancelled", "delegated")
 CHAIN_STATES = ("pending", "approved", "rejected", "withdrawn")
@@ -49,17 +49,16 @@ def states_for(kind: str, wanted: str) -> tuple[str, ...]:
     return every if wanted == "all" else tuple(s for s in every if s != "pending")
 
 
-def inbox(conn: sa.Connection, compiled: Compiled, ctx: Context, wanted: str, limit: int,
-          after: int | None) -> dict[str, Any]:
+def inbox(op: Operation, wanted: str, limit: int, after: int | None) -> dict[str, Any]:
     """The caller's tasks in ``wanted`` states, newest first."""
-    rows = newest_first(conn, compiled.metadata.tables["mc_approval_tasks"], TASK_COLUMNS,
+    compiled, ctx = op.compiled, op.ctx
+    rows = newest_first(op.conn, op.tables.approval_tasks, TASK_COLUMNS,
                         "user_id", ctx.user_id, states_for("assigned", wanted), after, limit)
     page = rows[:limit]
-    chains = _chains(conn, compiled, {row["approval_id"] for row in page})
-    names = people(conn, compiled, [c["submitter_id"] for c in chains.values()]
+    chains = _chains(op, {row["approval_id"] for row in page})
+    names = people(op, [c["submitter_id"] for c in chains.values()]
                    + [row["on_behalf_of"] for row in page])
-    titles = record_titles(conn, compiled, Viewer(compiled, ctx.principal, conn), ctx,
-                           [(c["entity"], c["record_id"]) for c in chains.values()])
+    titles = record_titles(op, [(c["entity"], c["record_id"]) for c in chains.values()])
     items = []
     for row in page:
         chain = chains[row["approval_id"]]
@@ -76,16 +75,15 @@ def inbox(conn: sa.Connection, compiled: Compiled, ctx: Context, wanted: str, li
             if len(rows) > limit else None}
 
 
-def submitted(conn: sa.Connection, compiled: Compiled, ctx: Context, wanted: str, limit: int,
-              after: int | None) -> dict[str, Any]:
+def submitted(op: Operation, wanted: str, limit: int, after: int | None) -> dict[str, Any]:
     """The chains the caller submitted in ``wanted`` states, newest first."""
-    rows = newest_first(conn, compiled.metadata.tables["mc_approvals"], CHAIN_COLUMNS,
+    compiled, ctx = op.compiled, op.ctx
+    rows = newest_first(op.conn, op.tables.approvals, CHAIN_COLUMNS,
                         "submitter_id", ctx.user_id, states_for("submitted", wanted), after,
                         limit)
     page = rows[:limit]
-    names = people(conn, compiled, [ctx.user_id])
-    titles = record_titles(conn, compiled, Viewer(compiled, ctx.principal, conn), ctx,
-                           [(row["entity"], row["record_id"]) for row in page])
+    names = people(op, [ctx.user_id])
+    titles = record_titles(op, [(row["entity"], row["record_id"]) for row in page])
     items = []
     for row in page:
         step = current_step(row)
@@ -139,89 +137,110 @@ def page_statement(table: sa.Table, columns: tuple[str, ...], owner: str,
     return sa.select(merged).order_by(merged.c.id.desc()).limit(size)
 
 
-def visible_chain(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int
-                  ) -> Row:
+def visible_chain(op: Operation, approval_id: int) -> Row:
     """The chain, if the caller may see it: its submitter, anyone holding (or having
     handed on) a task of it, administrators, and whoever may read its record. To
     anyone else it does not exist (404), as a record outside one's scope."""
-    approvals = compiled.metadata.tables["mc_approvals"]
-    row = conn.execute(sa.select(approvals).where(approvals.c.id == approval_id)
-                       ).mappings().first()
-    if row is None or not _may_see(conn, compiled, ctx, row):
-        raise NotFound(message("no_approval", ctx.locale, id=approval_id), key="id")
+    approvals = op.tables.approvals
+    row = op.conn.execute(sa.select(approvals).where(approvals.c.id == approval_id)
+                          ).mappings().first()
+    if row is None or not _may_see(op, row):
+        raise NotFound(message("no_approval", op.locale, id=approval_id), key="id")
     return row
 
 
-def _may_see(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row) -> bool:
-    return _takes_part(conn, compiled, ctx, row) or _reaches(conn, compiled, ctx, row, "read")
+def _may_see(op: Operation, row: Row) -> bool:
+    return _takes_part(op, row) or _reaches(op, row, "read")
 
 
-def may_comment(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row,
-                tasks: Sequence[Row] | None = None) -> bool:
+def require_visible(op: Operation, chain: Chain) -> None:
+    """404 for a caller who may not see the chain (as visible_chain), with its tasks
+    already read."""
+    ctx = op.ctx
+    row = chain.row
+    if row["submitter_id"] == ctx.user_id or op.compiled.policy.administers(ctx.principal) \
+            or any(ctx.user_id in (t["user_id"], t["on_behalf_of"]) for t in chain.tasks) \
+            or _reaches(op, row, "read"):
+        return
+    raise NotFound(message("no_approval", op.locale, id=chain.id), key="id")
+
+
+def may_comment(op: Operation, row: Row, tasks: Sequence[Row] | None = None) -> bool:
     """Whether the caller may comment on the chain: its submitter and approvers may
     (``tasks``: the chain's, when already read), and so may whoever's role grants
     ``comment`` on its record. Reading the record is not enough: a comment tells the
     chain's people (the read-only auditor does not)."""
+    compiled, ctx = op.compiled, op.ctx
     if tasks is not None:
         if compiled.policy.administers(ctx.principal) or row["submitter_id"] == ctx.user_id or any(
                 ctx.user_id in (t["user_id"], t["on_behalf_of"]) for t in tasks):
             return True
-    elif _takes_part(conn, compiled, ctx, row):
+    elif _takes_part(op, row):
         return True
-    return _reaches(conn, compiled, ctx, row, "comment")
+    return _reaches(op, row, "comment")
 
 
-def _takes_part(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row) -> bool:
+def _takes_part(op: Operation, row: Row) -> bool:
     """The chain's submitter, anyone who holds or held a task of it (or on whose
     behalf one was given), and administrators."""
-    if row["submitter_id"] == ctx.user_id or compiled.policy.administers(ctx.principal):
+    ctx = op.ctx
+    if row["submitter_id"] == ctx.user_id or op.compiled.policy.administers(ctx.principal):
         return True
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
-    return conn.execute(sa.select(tasks.c.id).where(
+    tasks = op.tables.approval_tasks
+    return op.conn.execute(sa.select(tasks.c.id).where(
         tasks.c.approval_id == row["id"],
         sa.or_(tasks.c.user_id == ctx.user_id, tasks.c.on_behalf_of == ctx.user_id))
         .limit(1)).first() is not None
 
 
-def _reaches(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Row,
-             operation: str) -> bool:
+def _reaches(op: Operation, row: Row, operation: str) -> bool:
     """Whether the caller's roles allow ``operation`` on the chain's (live) record."""
-    model = compiled.models.get(row["entity"])
+    model = op.compiled.models.get(row["entity"])
     if model is None:
         return False
-    access = Viewer(compiled, ctx.principal, conn).of(model)
+    access = op.viewer.of(model)
     if not access.allows(operation):
         return False
     table = model.table
     scope = access.condition(operation)
     where = [table.c.id == row["record_id"], table.c.deleted_at.is_(None)]
-    return conn.execute(sa.select(table.c.id).where(*where, *(
+    return op.conn.execute(sa.select(table.c.id).where(*where, *(
         [scope] if scope is not None else []))).first() is not None
 
 
-def detail(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int
-           ) -> dict[str, Any]:
-    """One chain as its page shows it (404 for whoever may not see it)."""
-    row = visible_chain(conn, compiled, ctx, approval_id)
-    tasks_table = compiled.metadata.tables["mc_approval_tasks"]
-    events_table = compiled.metadata.tables["mc_approval_events"]
-    tasks = conn.execute(sa.select(tasks_table).where(tasks_table.c.approval_id == approval_id)
-                         .order_by(tasks_table.c.id)).mappings().all()
-    events = conn.execute(sa.select(events_table).where(
-        events_table.c.approval_id == approval_id).order_by(events_table.c.id)
-        ).mappings().all()
+def detail(op: Operation, approval_id: int, chain: Chain | None = None) -> dict[str, Any]:
+    """One chain as its page shows it (404 for whoever may not see it); ``chain``: the
+    chain as this operation holds it (locked, and changed), not read again."""
+    conn, compiled, ctx = op.conn, op.compiled, op.ctx
+    row: Row
+    tasks: Sequence[Row]
+    events: Sequence[Row]
+    if chain is not None:
+        require_visible(op, chain)
+        row, tasks, events = chain.row, chain.tasks, chain.events
+    else:
+        row = visible_chain(op, approval_id)
+        tasks_table = op.tables.approval_tasks
+        events_table = op.tables.approval_events
+        tasks = conn.execute(sa.select(tasks_table).where(
+            tasks_table.c.approval_id == approval_id).order_by(tasks_table.c.id)
+            ).mappings().all()
+        events = conn.execute(sa.select(events_table).where(
+            events_table.c.approval_id == approval_id).order_by(events_table.c.id)
+            ).mappings().all()
     steps = row["steps"] or []
-    names = people(conn, compiled, [row["submitter_id"]]
+    names = people(op, [row["submitter_id"]]
                    + [uid for step in steps for uid in step["approvers"]]
                    + [t["user_id"] for t in tasks] + [t["on_behalf_of"] for t in tasks]
                    + [e["user_id"] for e in events])
-    titles = record_titles(conn, compiled, Viewer(compiled, ctx.principal, conn), ctx,
-                           [(row["entity"], row["record_id"])])
+    titles = record_titles(op, [(row["entity"], row["record_id"])], known={
+        (row["entity"], row["record_id"]): chain.record} if chain and chain.record else None)
     lang = ctx.locale
     pending = row["state"] == "pending"
     mine = [t for t in tasks if t["user_id"] == ctx.user_id and t["state"] == "pending"
             and t["step_index"] == row["current"]]
-    withdraw = pending and (row["submitter_id"] == ctx.user_id or compiled.policy.administers(ctx.principal))
+    withdraw = pending and (row["submitter_id"] == ctx.user_id
+                            or compiled.policy.administers(ctx.principal))
     return {
         "id": row["id"], **_about(compiled, row, ctx, titles), "state": row["state"],
         "step": current_step(row) if pending else None,
@@ -243,7 +262,7 @@ def detail(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: i
         "timeline": [_event(compiled, row, e, tasks, names, lang) for e in events],
         "may": {"approve": bool(pending and mine), "reject": bool(pending and mine),
                 "delegate": bool(pending and mine), "withdraw": withdraw,
-                "comment": may_comment(conn, compiled, ctx, row, tasks)},
+                "comment": may_comment(op, row, tasks)},
     }
 
 
@@ -276,32 +295,30 @@ def _event(compiled: Compiled, row: Row, event: Row, tasks: Sequence[Row],
     return found
 
 
-def _chains(conn: sa.Connection, compiled: Compiled, ids: Iterable[int]) -> dict[int, Row]:
+def _chains(op: Operation, ids: Iterable[int]) -> dict[int, Row]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    approvals = compiled.metadata.tables["mc_approvals"]
+    approvals = op.tables.approvals
     columns = [approvals.c[name] for name in (
         "id", "approval", "entity", "record_id", "state", "submitter_id", "submitted_at")]
-    return {row["id"]: row for row in conn.execute(
+    return {row["id"]: row for row in op.conn.execute(
         sa.select(*columns).where(approvals.c.id.in_(wanted))).mappings()}
 
 
-def people(conn: sa.Connection, compiled: Compiled, ids: Iterable[int | None]
-           ) -> dict[int, dict[str, Any]]:
+def people(op: Operation, ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
     """{id: {"id", "name"}} for the users named, in one query."""
-    wanted = sorted({uid for uid in ids if uid is not None})
-    if not wanted:
-        return {}
-    users = compiled.metadata.tables[USERS_TABLE]
-    return {row.id: {"id": row.id, "name": row.name} for row in conn.execute(
-        sa.select(users.c.id, users.c.name).where(users.c.id.in_(wanted)))}
+    return {uid: {"id": uid, "name": user.name} for uid, user in op.directory.get(ids).items()}
 
 
-def record_titles(conn: sa.Connection, compiled: Compiled, viewer: Viewer, ctx: Context,
-                  refs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+def record_titles(op: Operation, refs: Iterable[tuple[str, int]],
+                  known: Mapping[tuple[str, int], Row] | None = None
+                  ) -> dict[tuple[str, int], str]:
     """Each record's title (its entity's ``title`` field), one query per entity. A
-    title field hidden from the caller, or an entity without one, gives "<Label> #id"."""
+    title field hidden from the caller, or an entity without one, gives "<Label> #id".
+    ``known``: records as this operation last read them (not read again)."""
+    known = known or {}
+    compiled, ctx, viewer = op.compiled, op.ctx, op.viewer
     by_entity: dict[str, set[int]] = defaultdict(set)
     for entity, record_id in refs:
         by_entity[entity].add(record_id)
@@ -316,8 +333,11 @@ def record_titles(conn: sa.Connection, compiled: Compiled, viewer: Viewer, ctx: 
         if title and title in model.table.c and (
                 compiled.policy.administers(ctx.principal) or title not in viewer.of(model).hidden):
             table = model.table
-            values = dict(conn.execute(sa.select(table.c.id, table.c[title]).where(
-                table.c.id.in_(sorted(ids)))).all())
+            values = {record_id: known[(entity, record_id)][title] for record_id in ids
+                      if (entity, record_id) in known}
+            if len(values) < len(ids):
+                values.update(op.conn.execute(sa.select(table.c.id, table.c[title]).where(
+                    table.c.id.in_(sorted(ids - set(values))))).all())
         for record_id in ids:
             value = values.get(record_id)
             found[(entity, record_id)] = str(value) if value not in (None, "") else (

@@ -20,53 +20,57 @@ import sqlalchemy as sa
 
 from ..base.context import Context
 from ..base.problems import Conflict, Forbidden, Invalid, NotFound
-from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.workflows import CompiledApproval, CompiledTransition
 from ..definitions import StepDef
 from ..expressions import EmptyValue, EvaluationError
 from ..i18n import message
-from ..plugins import Plugin
-from .access import Viewer
 from .actions import caller_values
 from .approval_outcomes import APPROVED, REJECTED, WITHDRAWN, approve_at_once, finish, settle
+from .approval_state import (
+    PENDING,
+    Chain,
+    add_event,
+    add_tasks,
+    pending_of_step,
+    settle_tasks,
+    update_chain,
+    write_events,
+)
 from .approval_timeline import (
     audit_note,
     chain_title,
-    record_event,
     record_title,
     texts,
     user_name,
 )
-from .approvers import close_stand_ins, delegated, resolve_approvers
-from .audit import audit_changes
+from .approvers import delegated, resolve_approvers, stand_ins
+from .audit import audit_rows
 from .notifications import notify
+from .operation import Operation
 from .writes import save_changes
 
-PENDING = "pending"
 
-
-def start_chain(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Context,
-                current: Mapping[str, Any], values: Mapping[str, Any],
-                approval: CompiledApproval, *, transition: CompiledTransition | None,
-                plugins: Mapping[str, Plugin], comment: str | None) -> tuple[dict, int | None]:
+def start_chain(op: Operation, model: EntityModel, current: Mapping[str, Any],
+                values: Mapping[str, Any], approval: CompiledApproval, *,
+                transition: CompiledTransition | None, comment: str | None
+                ) -> tuple[dict, int | None]:
     """Submit the locked record ``current`` (with ``values``) to ``approval``; the record
     as the caller sees it and the new chain's id (None when no step applied and the
     chain was approved at once)."""
-    compiled = viewer.compiled
+    conn, compiled, ctx = op.conn, op.compiled, op.ctx
     record = {**current, **values}
-    steps = _chosen_steps(conn, compiled, model, approval, record, ctx)
+    steps = _chosen_steps(op, model, approval, record)
     workflow = compiled.workflows.get(model.name)
     changed = dict(values)
     if transition is not None and transition.definition.pending and workflow is not None:
         changed[workflow.field] = transition.definition.pending
     note = audit_note(approval.definition.label.get(ctx.locale), comment)
-    shown = save_changes(conn, viewer, model, ctx, current, changed, action="submit",
+    shown = save_changes(conn, op.viewer, model, ctx, current, changed, action="submit",
                          note=note, keep_in_reach=False)
     if not steps:  # nothing to approve for this record: approved as submitted
-        return approve_at_once(conn, viewer, model, ctx, current, approval, transition,
-                                plugins, note), None
-    approvals = compiled.metadata.tables["mc_approvals"]
+        return approve_at_once(op, model, current, approval, transition, note), None
+    approvals = op.tables.approvals
     from_state = current.get(workflow.field) if workflow else None
     try:
         with conn.begin_nested():  # the pending-per-record unique index guards two submits
@@ -77,15 +81,17 @@ def start_chain(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
                 submitted_at=ctx.now).returning(approvals.c.id)).scalar_one()
     except sa.exc.IntegrityError:
         raise Conflict(message("already_pending", ctx.locale)) from None
-    record_event(conn, compiled, ctx, approval_id, "submit", None, comment)
-    _activate(conn, compiled, ctx, approval_id, approval, model, record, steps, 0,
-              submitter_id=ctx.user_id)
+    chain = Chain({"id": approval_id, "steps": steps, "current": 0,
+                   "submitter_id": ctx.user_id})
+    add_event(op, chain, "submit", None, comment)
+    _activate(op, chain, approval, model, record, 0)
+    write_events(op, chain)
     return shown, approval_id
 
 
-def _chosen_steps(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                  approval: CompiledApproval, record: Mapping[str, Any], ctx: Context
-                  ) -> list[dict[str, Any]]:
+def _chosen_steps(op: Operation, model: EntityModel, approval: CompiledApproval,
+                  record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    ctx = op.ctx
     values = caller_values(model, record, ctx)
     steps = []
     for step in approval.definition.steps:
@@ -97,11 +103,12 @@ def _chosen_steps(conn: sa.Connection, compiled: Compiled, model: EntityModel,
                 applies = False  # a condition on an empty field does not apply
             except EvaluationError as exc:
                 raise Invalid(message("condition_failed", ctx.locale,
-                                      what=step.label.get(ctx.locale), reason=exc.located())) from None
+                                      what=step.label.get(ctx.locale),
+                                      reason=exc.located())) from None
             if not applies:
                 continue
-        approvers = [uid for uid in resolve_approvers(conn, compiled, step.approvers, record,
-                                                      ctx.user_id) if uid != ctx.user_id]
+        approvers = [uid for uid in resolve_approvers(op, step.approvers, record, ctx.user_id)
+                     if uid != ctx.user_id]
         if not approvers:
             raise Conflict(message("no_approvers", ctx.locale,
                                    step=step.label.get(ctx.locale)))
@@ -109,23 +116,22 @@ def _chosen_steps(conn: sa.Connection, compiled: Compiled, model: EntityModel,
     return steps
 
 
-def _activate(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,
-              approval: CompiledApproval, model: EntityModel, record: Mapping[str, Any],
-              steps: list[dict[str, Any]], index: int, *, submitter_id: int | None) -> None:
-    step = steps[index]
+def _activate(op: Operation, chain: Chain, approval: CompiledApproval, model: EntityModel,
+              record: Mapping[str, Any], index: int) -> None:
+    ctx = op.ctx
+    step = chain.row["steps"][index]
     definition = approval.definition.step(step["name"])
     assert definition is not None
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
-    assignees = delegated(conn, compiled, step["approvers"], ctx.now, submitter_id=submitter_id)
-    conn.execute(tasks.insert(), [{
-        "approval_id": approval_id, "step": step["name"], "step_index": index,
+    assignees = delegated(op, step["approvers"], submitter_id=chain.row["submitter_id"])
+    add_tasks(op, chain, [{
+        "approval_id": chain.id, "step": step["name"], "step_index": index,
         "user_id": user_id, "on_behalf_of": on_behalf_of, "state": PENDING,
         "created_at": ctx.now, **_deadlines(definition, ctx)} for user_id, on_behalf_of
         in assignees])
-    record_event(conn, compiled, ctx, approval_id, "step", step["name"], None)
-    notify(conn, compiled, ctx, [uid for uid, _ in assignees], "approval_waiting",
+    add_event(op, chain, "step", step["name"], None)
+    notify(op, [uid for uid, _ in assignees], "approval_waiting",
            texts("approval_waiting"), entity=model.name, record_id=record["id"],
-           approval_id=approval_id,
+           approval_id=chain.id,
            params={"approval": approval.definition.label, "step": definition.label,
                    "title": record_title(model, record)})
 
@@ -137,73 +143,73 @@ def _deadlines(step: StepDef, ctx: Context) -> dict[str, Any]:
             if step.escalate_after else None}
 
 
-def decide(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,
-           verdict: str, comment: str | None, plugins: Mapping[str, Plugin]) -> None:
-    """Record the caller's ``verdict`` ("approved" or "rejected") on the current step."""
-    row = lock_chain(conn, compiled, approval_id, ctx)
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
-    mine = conn.execute(sa.select(tasks).where(
-        tasks.c.approval_id == approval_id, tasks.c.user_id == ctx.user_id)
-        .order_by(tasks.c.id.desc())).mappings().all()
-    task = next((t for t in mine if t["state"] == PENDING and t["step_index"] == row.current
-                 and row.state == PENDING), None)
+def decide(op: Operation, chain: Chain, verdict: str, comment: str | None) -> None:
+    """Record the caller's ``verdict`` ("approved" or "rejected") on the current step of
+    the locked ``chain`` (see approval_state.load_chain)."""
+    compiled, ctx = op.compiled, op.ctx
+    row = chain.row
+    current = row["current"]
+    mine = sorted((t for t in chain.tasks if t["user_id"] == ctx.user_id),
+                  key=lambda t: t["id"], reverse=True)
+    task = next((t for t in mine if t["state"] == PENDING and t["step_index"] == current
+                 and row["state"] == PENDING), None)
     if task is None:
         if mine and mine[0]["state"] == verdict:
             return  # the same decision sent twice counts once
-        if row.state != PENDING:
-            raise Conflict(message("chain_finished", ctx.locale, id=approval_id,
-                                   state=message(f"state_{row.state}", ctx.locale)))
+        if row["state"] != PENDING:
+            raise Conflict(message("chain_finished", ctx.locale, id=chain.id,
+                                   state=message(f"state_{row['state']}", ctx.locale)))
         raise Forbidden(message("not_your_step", ctx.locale))
-    conn.execute(tasks.update().where(tasks.c.id == task["id"]).values(
-        state=verdict, decided_at=ctx.now, comment=comment))
+    states = {task["id"]: verdict}
     if verdict == APPROVED:  # an escalated task and its original decide one share
-        close_stand_ins(conn, compiled, task, ctx.now)
-    approval = compiled.approvals[row.approval]
-    model = compiled.models[row.entity]
+        states.update(dict.fromkeys(stand_ins(chain.tasks, task), "skipped"))
+    approval = compiled.approvals[row["approval"]]
+    model = compiled.models[row["entity"]]
     step_def = approval.definition.step(task["step"])
     assert step_def is not None
     kind = "approve" if verdict == APPROVED else "reject"
-    record_event(conn, compiled, ctx, approval_id, kind, task["step"], comment)
-    audit_changes(conn, compiled.metadata, ctx, model.name, kind, [(row.record_id, {})],
-                  audit_note(f"{approval.definition.label.get(ctx.locale)}, "
-                        f"{step_def.label.get(ctx.locale)}", comment))
-    steps = list(row.steps)
+    add_event(op, chain, kind, task["step"], comment)
+    chain.audit = audit_rows(ctx, model.name, kind, [(row["record_id"], {})],
+                             audit_note(f"{approval.definition.label.get(ctx.locale)}, "
+                                        f"{step_def.label.get(ctx.locale)}", comment))
+    steps = list(row["steps"])
+    waiting = pending_of_step(chain, current, besides=states)
     if verdict == REJECTED:
-        _close_step(conn, tasks, approval_id, row.current, "cancelled", ctx)
-        back = _rejected_to(step_def, steps, row.current)
+        states.update(dict.fromkeys(waiting, "cancelled"))
+        settle_tasks(op, chain, states, decided=task["id"], comment=comment)
+        back = _rejected_to(step_def, steps, current)
         if back is None:
-            finish(conn, compiled, ctx, row, REJECTED, plugins, comment)
+            finish(op, chain, REJECTED, comment)
         else:
-            _move(conn, compiled, ctx, row, approval, model, steps, back)
-        return
-    if step_def.decide == "all" and conn.execute(sa.select(sa.func.count()).select_from(
-            tasks).where(tasks.c.approval_id == approval_id, tasks.c.step_index == row.current,
-                         tasks.c.state == PENDING)).scalar_one():
-        return  # others of this step still have to approve
-    _close_step(conn, tasks, approval_id, row.current, "skipped", ctx)
-    following = _next_step(conn, compiled, ctx, row, steps, row.current + 1)
-    if following is None:
-        finish(conn, compiled, ctx, row, APPROVED, plugins, comment)
+            _move(op, chain, approval, model, back)
+    elif step_def.decide == "all" and waiting:
+        settle_tasks(op, chain, states, decided=task["id"], comment=comment)
+        # others of this step still have to approve
     else:
-        _move(conn, compiled, ctx, row, approval, model, steps, following)
+        states.update(dict.fromkeys(waiting, "skipped"))
+        settle_tasks(op, chain, states, decided=task["id"], comment=comment)
+        following = _next_step(op, chain, steps, current + 1)
+        if following is None:
+            finish(op, chain, APPROVED, comment)
+        else:
+            _move(op, chain, approval, model, following)
+    write_events(op, chain)
 
 
-def _next_step(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Any,
-               steps: list[dict[str, Any]], index: int) -> int | None:
+def _next_step(op: Operation, chain: Chain, steps: list[dict[str, Any]], index: int
+               ) -> int | None:
     """The next step someone still has to decide (None: the chain is approved). A step
     is passed over when the people who already approved this chain settle it: one of
     its approvers for an ``any`` step, all of them for ``all`` (a director who approved
     as the submitter's manager is not asked again as director)."""
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
-    approved = set(conn.execute(sa.select(tasks.c.user_id).where(
-        tasks.c.approval_id == row.id, tasks.c.state == APPROVED)).scalars())
+    approved = {t["user_id"] for t in chain.tasks if t["state"] == APPROVED}
     while index < len(steps):
         approvers = set(steps[index]["approvers"])
         settled = approvers <= approved if steps[index]["decide"] == "all" \
             else bool(approvers & approved)
         if not settled:
             return index
-        record_event(conn, compiled, ctx, row.id, "skip", steps[index]["name"], None)
+        add_event(op, chain, "skip", steps[index]["name"], None)
         index += 1
     return None
 
@@ -219,53 +225,40 @@ def _rejected_to(step: StepDef, steps: list[dict[str, Any]], current: int) -> in
     return names.index(step.reject_to) if step.reject_to in names else None
 
 
-def _move(conn: sa.Connection, compiled: Compiled, ctx: Context, row: Any,
-          approval: CompiledApproval, model: EntityModel, steps: list[dict[str, Any]],
+def _move(op: Operation, chain: Chain, approval: CompiledApproval, model: EntityModel,
           index: int) -> None:
-    approvals = compiled.metadata.tables["mc_approvals"]
-    conn.execute(approvals.update().where(approvals.c.id == row.id).values(
-        current=index, version=approvals.c.version + 1))
-    record = conn.execute(sa.select(model.table).where(model.table.c.id == row.record_id)
-                          ).mappings().one()
-    _activate(conn, compiled, ctx, row.id, approval, model, record, steps, index,
-              submitter_id=row.submitter_id)
+    update_chain(op, chain, current=index)
+    record = chain.record = op.conn.execute(sa.select(model.table).where(
+        model.table.c.id == chain.row["record_id"])).mappings().one()
+    _activate(op, chain, approval, model, record, index)
 
 
-def _close_step(conn: sa.Connection, tasks: sa.Table, approval_id: int, index: int,
-                state: str, ctx: Context) -> None:
-    """The step is decided: its other approvers' tasks are no longer waiting."""
-    conn.execute(tasks.update().where(tasks.c.approval_id == approval_id,
-                                      tasks.c.step_index == index, tasks.c.state == PENDING)
-                 .values(state=state, decided_at=ctx.now))
-
-
-def withdraw(conn: sa.Connection, compiled: Compiled, ctx: Context, approval_id: int,
-             comment: str | None, plugins: Mapping[str, Plugin]) -> None:
+def withdraw(op: Operation, chain: Chain, comment: str | None) -> None:
     """The submitter (or an administrator) takes the request back."""
-    row = lock_chain(conn, compiled, approval_id, ctx)
-    if row.state != PENDING:
-        raise Conflict(message("chain_finished", ctx.locale, id=approval_id,
-                               state=message(f"state_{row.state}", ctx.locale)))
-    if row.submitter_id != ctx.user_id and not compiled.policy.administers(ctx.principal):
+    compiled, ctx = op.compiled, op.ctx
+    row = chain.row
+    if row["state"] != PENDING:
+        raise Conflict(message("chain_finished", ctx.locale, id=chain.id,
+                               state=message(f"state_{row['state']}", ctx.locale)))
+    if row["submitter_id"] != ctx.user_id and not compiled.policy.administers(ctx.principal):
         raise Forbidden(message("only_submitter", ctx.locale))
-    tasks = compiled.metadata.tables["mc_approval_tasks"]
-    waiting = list(conn.execute(sa.select(tasks.c.user_id).where(
-        tasks.c.approval_id == approval_id, tasks.c.state == PENDING)).scalars())
-    _close_step(conn, tasks, approval_id, row.current, "cancelled", ctx)
-    record_event(conn, compiled, ctx, approval_id, "withdraw", None, comment)
-    settle(conn, compiled, ctx, row, WITHDRAWN, "withdraw", comment)
-    notify(conn, compiled, ctx, waiting, "approval_withdrawn", texts("approval_withdrawn"),
-           texts("approval_said") if comment else None, entity=row.entity,
-           record_id=row.record_id, approval_id=approval_id,
-           params={"approval": compiled.approvals[row.approval].definition.label,
-                   "title": chain_title(conn, compiled, row),
-                   "who": user_name(conn, compiled, ctx.user_id), "comment": comment})
+    waiting = [t["user_id"] for t in chain.tasks if t["state"] == PENDING]
+    settle_tasks(op, chain, dict.fromkeys(pending_of_step(chain, row["current"]), "cancelled"))
+    add_event(op, chain, "withdraw", None, comment)
+    settle(op, chain, WITHDRAWN, "withdraw", comment)
+    notify(op, waiting, "approval_withdrawn", texts("approval_withdrawn"),
+           texts("approval_said") if comment else None, entity=row["entity"],
+           record_id=row["record_id"], approval_id=chain.id,
+           params={"approval": compiled.approvals[row["approval"]].definition.label,
+                   "title": chain_title(op, chain),
+                   "who": user_name(op, ctx.user_id), "comment": comment})
+    write_events(op, chain)
 
 
-def lock_chain(conn: sa.Connection, compiled: Compiled, approval_id: int, ctx: Context) -> Any:
-    approvals = compiled.metadata.tables["mc_approvals"]
-    row = conn.execute(sa.select(approvals).where(approvals.c.id == approval_id)
-                       .with_for_update()).first()
+def lock_chain(op: Operation, approval_id: int) -> Any:
+    approvals = op.tables.approvals
+    row = op.conn.execute(sa.select(approvals).where(approvals.c.id == approval_id)
+                          .with_for_update()).first()
     if row is None:
-        raise NotFound(message("no_approval", ctx.locale, id=approval_id), key="id")
+        raise NotFound(message("no_approval", op.locale, id=approval_id), key="id")
     return row

@@ -11,28 +11,25 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..base.context import Context
 from ..base.problems import Conflict, Invalid, NotFound
-from ..compile.compiled import Compiled
-from ..compile.tables import USERS_TABLE
+from ..compile.system_tables import SystemTables
 from ..definitions import ApproverDef
 from ..i18n import message
 from ..values import to_utc
+from .operation import Operation
 
-DELEGATIONS = "mc_delegations"
-TASKS = "mc_approval_tasks"
 MAX_DELEGATIONS = 500  # listed at once; a user has a handful
 
 
-def resolve_approvers(conn: sa.Connection, compiled: Compiled, approver: ApproverDef,
-                      record: Mapping[str, Any], anchor: int | None) -> list[int]:
+def resolve_approvers(op: Operation, approver: ApproverDef, record: Mapping[str, Any],
+                      anchor: int | None) -> list[int]:
     """Active users ``approver`` names, in id order. ``anchor`` is whom "manager"
     counts up from: the submitter for a step, the approver for an escalation."""
-    tables = compiled.metadata.tables
-    users = tables[USERS_TABLE]
+    conn, tables = op.conn, op.tables
+    users = tables.users
     active = users.c.active.is_(True)
     if approver.kind == "role":
-        roles = tables["mc_user_roles"]
+        roles = tables.user_roles
         statement = (sa.select(users.c.id).join(roles, roles.c.user_id == users.c.id)
                      .where(roles.c.role == approver.role, active))
     elif approver.kind == "users":
@@ -61,8 +58,8 @@ def _manager(conn: sa.Connection, users: sa.Table, user_id: int | None, levels: 
     return current
 
 
-def delegated(conn: sa.Connection, compiled: Compiled, user_ids: Iterable[int], now: datetime,
-              *, submitter_id: int | None = None) -> list[tuple[int, int | None]]:
+def delegated(op: Operation, user_ids: Iterable[int], *, submitter_id: int | None = None
+              ) -> list[tuple[int, int | None]]:
     """(assignee, on behalf of) for each user: their delegate while a delegation of
     theirs runs (one level: a delegate's own delegation is not followed), else
     themselves. A delegation never hands the submitter a task of their own request,
@@ -70,9 +67,8 @@ def delegated(conn: sa.Connection, compiled: Compiled, user_ids: Iterable[int], 
     ids = sorted(set(user_ids))
     if not ids:
         return []
-    delegations = compiled.metadata.tables[DELEGATIONS]
-    users = compiled.metadata.tables[USERS_TABLE]
-    rows = conn.execute(
+    delegations, users, now = op.tables.delegations, op.tables.users, op.ctx.now
+    rows = op.conn.execute(
         sa.select(delegations.c.user_id, delegations.c.delegate_id)
         .join(users, users.c.id == delegations.c.delegate_id)
         .where(delegations.c.user_id.in_(ids), delegations.c.starts_at <= now,
@@ -91,41 +87,35 @@ def delegated(conn: sa.Connection, compiled: Compiled, user_ids: Iterable[int], 
     return assigned
 
 
-def close_stand_ins(conn: sa.Connection, compiled: Compiled, task: Mapping[str, Any],
-                    now: datetime) -> int:
-    """``task`` was just approved: the other pending tasks of its step that stand for the
-    same approver are done too (skipped). They are the task it was escalated from, the
-    tasks escalated from it, and the other escalations (or the delegate) of the same
-    holder, so that in an all-of step anyone of them decides that approver's share."""
-    tasks = compiled.metadata.tables[TASKS]
-    same: list[sa.ColumnElement[bool]] = [tasks.c.on_behalf_of == task["user_id"]]
-    if task["on_behalf_of"] is not None:
-        same += [tasks.c.user_id == task["on_behalf_of"],
-                 tasks.c.on_behalf_of == task["on_behalf_of"]]
-    return conn.execute(tasks.update().where(
-        tasks.c.approval_id == task["approval_id"], tasks.c.step_index == task["step_index"],
-        tasks.c.state == "pending", tasks.c.id != task["id"], sa.or_(*same))
-        .values(state="skipped", decided_at=now)).rowcount
+def stand_ins(tasks: Iterable[Mapping[str, Any]], task: Mapping[str, Any]) -> list[int]:
+    """``task`` was just approved: the ids of the other pending tasks of its step (of
+    the chain's ``tasks``) that stand for the same approver, and are done too. They are
+    the task it was escalated from, the tasks escalated from it, and the other
+    escalations (or the delegate) of the same holder, so that in an all-of step anyone
+    of them decides that approver's share."""
+    holder = task["on_behalf_of"]
+    return [t["id"] for t in tasks
+            if t["step_index"] == task["step_index"] and t["state"] == "pending"
+            and t["id"] != task["id"]
+            and (t["on_behalf_of"] == task["user_id"] or (holder is not None and (
+                t["user_id"] == holder or t["on_behalf_of"] == holder)))]
 
 
-def list_delegations(conn: sa.Connection, compiled: Compiled, user_id: int | None,
-                     now: datetime) -> list[dict[str, Any]]:
+def list_delegations(op: Operation, user_id: int | None) -> list[dict[str, Any]]:
     """The user's delegations, newest first (running, planned, ended and revoked)."""
-    delegations = compiled.metadata.tables[DELEGATIONS]
-    rows = conn.execute(_delegation_select(compiled).where(delegations.c.user_id == user_id)
-                        .order_by(delegations.c.id.desc()).limit(MAX_DELEGATIONS)).mappings()
-    return [delegation_json(row, now) for row in rows]
+    delegations = op.tables.delegations
+    rows = op.conn.execute(_delegation_select(op.tables).where(delegations.c.user_id == user_id)
+                           .order_by(delegations.c.id.desc()).limit(MAX_DELEGATIONS)).mappings()
+    return [delegation_json(row, op.ctx.now) for row in rows]
 
 
-def create_delegation(conn: sa.Connection, compiled: Compiled, ctx: Context, user_id: int | None,
-                      delegate_id: int, starts_at: datetime, ends_at: datetime
-                      ) -> dict[str, Any]:
+def create_delegation(op: Operation, user_id: int | None, delegate_id: int,
+                      starts_at: datetime, ends_at: datetime) -> dict[str, Any]:
     """While ``starts_at`` <= now < ``ends_at``, tasks given to ``user_id`` go to
     ``delegate_id``. Periods of one user do not overlap: with the user's row locked,
     two requests at once cannot both pass that check."""
-    lang = ctx.locale
-    users = compiled.metadata.tables[USERS_TABLE]
-    delegations = compiled.metadata.tables[DELEGATIONS]
+    conn, ctx, lang = op.conn, op.ctx, op.locale
+    users, delegations = op.tables.users, op.tables.delegations
     if ends_at <= starts_at:
         raise Invalid({"ends_at": [message("delegation_order", lang)]})
     if ends_at <= ctx.now:
@@ -151,14 +141,13 @@ def create_delegation(conn: sa.Connection, compiled: Compiled, ctx: Context, use
     new_id = conn.execute(delegations.insert().values(
         user_id=user_id, delegate_id=delegate_id, starts_at=starts_at, ends_at=ends_at,
         created_at=ctx.now).returning(delegations.c.id)).scalar_one()
-    return find_delegation(conn, compiled, new_id, ctx.now) or {}
+    return find_delegation(op, new_id) or {}
 
 
-def revoke_delegation(conn: sa.Connection, compiled: Compiled, ctx: Context,
-                      delegation_id: int, *, admin: bool) -> None:
+def revoke_delegation(op: Operation, delegation_id: int, *, admin: bool) -> None:
     """End a delegation now (its own user or an administrator); tasks it already
     handed over stay with the delegate. Another user's is 404, as a missing one."""
-    delegations = compiled.metadata.tables[DELEGATIONS]
+    conn, ctx, delegations = op.conn, op.ctx, op.tables.delegations
     row = conn.execute(sa.select(delegations).where(delegations.c.id == delegation_id)
                        .with_for_update()).first()
     if row is None or (row.user_id != ctx.user_id and not admin):
@@ -168,17 +157,15 @@ def revoke_delegation(conn: sa.Connection, compiled: Compiled, ctx: Context,
                      .values(revoked_at=ctx.now))
 
 
-def find_delegation(conn: sa.Connection, compiled: Compiled, delegation_id: int,
-                    now: datetime) -> dict[str, Any] | None:
-    delegations = compiled.metadata.tables[DELEGATIONS]
-    row = conn.execute(_delegation_select(compiled).where(delegations.c.id == delegation_id)
-                       ).mappings().first()
-    return delegation_json(row, now) if row else None
+def find_delegation(op: Operation, delegation_id: int) -> dict[str, Any] | None:
+    delegations = op.tables.delegations
+    row = op.conn.execute(_delegation_select(op.tables).where(
+        delegations.c.id == delegation_id)).mappings().first()
+    return delegation_json(row, op.ctx.now) if row else None
 
 
-def _delegation_select(compiled: Compiled) -> sa.Select:
-    delegations = compiled.metadata.tables[DELEGATIONS]
-    users = compiled.metadata.tables[USERS_TABLE]
+def _delegation_select(tables: SystemTables) -> sa.Select:
+    delegations, users = tables.delegations, tables.users
     owner, delegate = users.alias("owner"), users.alias("delegate")
     return (sa.select(delegations, owner.c.name.label("user_name"),
                       delegate.c.name.label("delegate_name"))

@@ -22,13 +22,10 @@ from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.policy import EntityPolicy
-from ..compile.tables import USERS_TABLE
 from ..definitions import AssignmentRuleDef
 from ..identity.principals import principals_of
 from .conditions import record_matches, where_admits
 from .holdings import counts_towards_limit, held_counts, lock_user, owner_column
-
-RULE_STATE = "mc_assignment_state"
 
 
 def assign_owners(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
@@ -61,7 +58,7 @@ def _assign(conn: sa.Connection, compiled: Compiled, model: EntityModel,
         if limits.get(uid) is not None:
             lock_user(conn, compiled, uid)
     held = held_counts(conn, compiled, model, members)
-    state = compiled.metadata.tables[RULE_STATE]
+    state = compiled.tables.assignment_state
     key = f"{model.name}.{rule.name}"
     last = None
     if rule.method == "round_robin":
@@ -98,8 +95,8 @@ def _may_read(conn: sa.Connection, compiled: Compiled, model: EntityModel,
 
 def team_members(conn: sa.Connection, compiled: Compiled, code: str) -> list[int]:
     """Active members of the team with ``code``, by id."""
-    tables = compiled.metadata.tables
-    teams, members, users = tables["mc_teams"], tables["mc_team_members"], tables[USERS_TABLE]
+    tables = compiled.tables
+    teams, members, users = tables.teams, tables.team_members, tables.users
     return list(conn.execute(
         sa.select(users.c.id)
         .join(members, members.c.user_id == users.c.id)

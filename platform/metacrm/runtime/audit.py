@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..base.context import Context
+from ..compile.compiled import Compiled
 from ..values import json_value
 
 
@@ -31,16 +32,19 @@ def audit_rows(ctx: Context, entity: str, action: str,
     ]
 
 
-def audit_changes(conn: sa.Connection, metadata: sa.MetaData, ctx: Context, entity: str,
+def audit_changes(conn: sa.Connection, compiled: Compiled, ctx: Context, entity: str,
                   action: str, changes: list[tuple[int, dict[str, list[Any]]]],
-                  note: str | None = None) -> None:
-    """Record ``changes`` (``[(record id, {field: [old, new]})]``) in the audit trail."""
-    write_audit(conn, metadata.tables["mc_audit"], ctx, entity, action, changes, note)
+                  note: str | None = None, *, before: Sequence[dict[str, Any]] = ()) -> None:
+    """Record ``changes`` (``[(record id, {field: [old, new]})]``) in the audit trail;
+    ``before``: audit rows of what happened just before, written in the same INSERT."""
+    write_audit(conn, compiled.tables.audit, ctx, entity, action, changes, note,
+                before=before)
 
 
 def write_audit(conn: sa.Connection, audit: sa.Table, ctx: Context, entity: str, action: str,
-                changes: list[tuple[int, dict[str, list[Any]]]], note: str | None = None) -> None:
-    rows = audit_rows(ctx, entity, action, changes, note)
+                changes: list[tuple[int, dict[str, list[Any]]]], note: str | None = None, *,
+                before: Sequence[dict[str, Any]] = ()) -> None:
+    rows = [*before, *audit_rows(ctx, entity, action, changes, note)]
     if rows:
         conn.execute(audit.insert(), rows)
 

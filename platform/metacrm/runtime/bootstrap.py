@@ -12,8 +12,7 @@ import sqlalchemy as sa
 
 from ..base.context import Context, utcnow
 from ..compile.compiled import Compiled
-from ..compile.tables import USERS_TABLE
-from ..platform import SCHEMA_STATE, Platform
+from ..platform import Platform
 from .payload import read_payload
 from .writes import create_records
 
@@ -51,14 +50,14 @@ DEMO_USERS = [
 
 def ensure_baseline(conn: sa.Connection, compiled: Compiled) -> None:
     """Create the schema state row if missing."""
-    state = compiled.metadata.tables[SCHEMA_STATE]
+    state = compiled.tables.schema_state
     if conn.execute(sa.select(state.c.id).where(state.c.id == 1)).first() is None:
         conn.execute(state.insert().values(id=1, version=0))
 
 
 def ensure_user(conn: sa.Connection, compiled: Compiled, username: str, name: str,
                 email: str | None = None, *, is_admin: bool = False) -> int:
-    users = compiled.metadata.tables[USERS_TABLE]
+    users = compiled.tables.users
     found = conn.execute(sa.select(users.c.id).where(users.c.username == username)).scalar()
     if found is not None:
         return int(found)
@@ -113,6 +112,7 @@ def submit_demo_requests(platform: Platform, per_chain: int = 2) -> int:
     that the demo's inboxes are not empty; how many were submitted."""
     from ..base.problems import Problem
     from ..identity.principals import principals_of
+    from .operation import Operation
     from .workflow import fire
 
     compiled = platform.compiled
@@ -138,8 +138,8 @@ def submit_demo_requests(platform: Platform, per_chain: int = 2) -> int:
                 ctx = Context(people[holder])
                 try:
                     with platform.writing() as conn:
-                        fire(conn, compiled, model, ctx, record_id, transition.name, None, None,
-                             platform.plugins)
+                        fire(Operation(conn, compiled, ctx, platform.plugins), model,
+                             record_id, transition.name, None, None)
                     submitted += 1
                 except Problem:
                     continue  # this record is not ready for it (a guard, a missing field)

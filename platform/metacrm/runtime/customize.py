@@ -53,7 +53,7 @@ from ..migrate import (
     plan_migration_in,
     record_migration,
 )
-from ..platform import CUSTOMIZATIONS, SCHEMA_STATE, Platform, read_customizations
+from ..platform import CUSTOMIZATIONS, Platform, read_customizations
 
 ALLOWED_KINDS = ("extend", "extend_optionset", "role", "extend_role")
 NOT_AN_EXTENSION = ("A customization is a document starting with 'extend' (add fields, "
@@ -94,7 +94,7 @@ def add_customization(platform: Platform, ctx: Context, document: Any) -> tuple[
 
 def _plan(platform: Platform, conn: Connection, document: dict[str, Any]
           ) -> tuple[int, Compiled, MigrationPlan]:
-    state = platform.compiled.metadata.tables[SCHEMA_STATE]
+    state = platform.compiled.tables.schema_state
     # Serialize concurrent customizations on the schema state row (SQLite has no
     # migration lock; its write transaction already holds the database).
     conn.execute(sa.select(state.c.version).where(state.c.id == 1).with_for_update())
@@ -207,10 +207,10 @@ def _forget(conn: Connection, pending_id: int) -> None:
 
 def _store(conn: Connection, fresh: Compiled, new_id: int, document: dict[str, Any],
            ctx: Context) -> None:
-    tables = fresh.metadata.tables
-    conn.execute(tables[CUSTOMIZATIONS].insert().values(
+    tables = fresh.tables
+    conn.execute(tables.customizations.insert().values(
         id=new_id, document=document, created_at=ctx.now, created_by=ctx.user_id))
-    state = tables[SCHEMA_STATE]
+    state = tables.schema_state
     conn.execute(state.update().where(state.c.id == 1).values(version=fresh.schema_version))
 
 

@@ -12,7 +12,6 @@ from ..base.context import Context
 from ..base.problems import Conflict
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
-from ..compile.tables import USERS_TABLE
 from ..i18n import message
 from ..identity.principals import principal_of
 from .conditions import record_matches, where_condition
@@ -52,7 +51,7 @@ def held_counts(conn: sa.Connection, compiled: Compiled, model: EntityModel,
 def lock_user(conn: sa.Connection, compiled: Compiled, user_id: int) -> None:
     """Serialize everything that adds to one user's holdings (two claims at once
     by the same salesperson must not both pass the limit check)."""
-    users = compiled.metadata.tables[USERS_TABLE]
+    users = compiled.tables.users
     conn.execute(sa.select(users.c.id).where(users.c.id == user_id).with_for_update())
 
 

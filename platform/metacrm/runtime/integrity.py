@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from ..base.context import Context
 from ..base.problems import Conflict
 from ..compile.models import EntityModel
-from ..compile.tables import USERS_TABLE
 from ..i18n import message
 from .access import Viewer
 
@@ -42,7 +41,7 @@ def missing_references(conn: sa.Connection, viewer: Viewer, model: EntityModel,
             # names them (`default: $user`, the common case) needs no query.
             found = {ctx.user_id} & wanted
             if wanted - found:
-                table = compiled.metadata.tables[USERS_TABLE]
+                table = compiled.tables.users
                 found |= set(conn.execute(sa.select(table.c.id).where(
                     table.c.id.in_(wanted - found))).scalars())
             noun = "user"

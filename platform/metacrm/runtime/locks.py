@@ -28,34 +28,36 @@ from ..compile.locks import Hop, StateLock
 from ..compile.models import EntityModel
 from ..compile.workflows import CompiledTransition
 from ..i18n import message
+from .operation import Operation
 
 
-def pending_chain(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                  record_id: int | list[int]) -> Mapping[str, Any] | None:
+def pending_chain(op: Operation, model: EntityModel, record_id: int | list[int]
+                  ) -> Mapping[str, Any] | None:
     """The pending approval chain of the record (of one of the records), if any."""
     if not model.approvals:
         return None
-    approvals = compiled.metadata.tables["mc_approvals"]
+    approvals = op.tables.approvals
     ids = record_id if isinstance(record_id, list) else [record_id]
-    return conn.execute(sa.select(approvals).where(
+    return op.conn.execute(sa.select(approvals).where(
         approvals.c.entity == model.name, approvals.c.record_id.in_(ids),
         approvals.c.state == "pending").order_by(approvals.c.id).limit(1)).mappings().first()
 
 
-def refuse_while_pending(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                         record_id: int | list[int], ctx: Context) -> None:
+def refuse_while_pending(op: Operation, model: EntityModel, record_id: int | list[int]
+                         ) -> None:
     """A record waiting for an approval chain is locked: only the chain changes it
     (nor may a deletion cascade to it, which would leave the chain unable to end)."""
-    pending = pending_chain(conn, compiled, model, record_id)
+    pending = pending_chain(op, model, record_id)
     if pending is not None:
-        raise Conflict(message("locked_for_approval", ctx.locale,
-                               approval=_label(compiled, pending, ctx), id=pending["id"]))
+        raise Conflict(message("locked_for_approval", op.locale,
+                               approval=_label(op.compiled, pending, op.ctx), id=pending["id"]))
 
 
-def refuse_read_only(compiled: Compiled, model: EntityModel,
-                     rows: Iterable[Mapping[str, Any]], ctx: Context) -> None:
+def refuse_read_only(op: Operation, model: EntityModel, rows: Iterable[Mapping[str, Any]]
+                     ) -> None:
     """Refuse changing or deleting ``rows`` of ``model`` that are in a read-only state
     of its workflow."""
+    compiled, ctx = op.compiled, op.ctx
     workflow = compiled.workflows.get(model.name)
     if workflow is None or not workflow.read_only or ctx.principal.system:
         return
@@ -65,11 +67,12 @@ def refuse_read_only(compiled: Compiled, model: EntityModel,
                                            None, ctx))
 
 
-def refuse_values_while_read_only(compiled: Compiled, model: EntityModel,
+def refuse_values_while_read_only(op: Operation, model: EntityModel,
                                   current: Mapping[str, Any], values: Mapping[str, Any],
-                                  transition: CompiledTransition, ctx: Context) -> None:
+                                  transition: CompiledTransition) -> None:
     """A transition from a read-only state moves the record on; it brings only the
     fields it requires (a decline reason), not changes to the rest of the record."""
+    compiled, ctx = op.compiled, op.ctx
     workflow = compiled.workflows.get(model.name)
     if workflow is None or ctx.principal.system or current.get(workflow.field) \
             not in workflow.read_only:
@@ -85,8 +88,8 @@ def refuse_values_while_read_only(compiled: Compiled, model: EntityModel,
             fields=", ".join(requires) or "-"), key=extra[0])
 
 
-def refuse_parent_locks(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                        rows: Iterable[Mapping[str, Any]], ctx: Context) -> None:
+def refuse_parent_locks(op: Operation, model: EntityModel, rows: Iterable[Mapping[str, Any]]
+                        ) -> None:
     """Refuse writing ``rows`` of ``model`` (each as it was and as it would be) when one
     of them feeds a rollup of a record waiting for an approval chain, or points at a
     record whose read-only state locks it. The records reached are locked first (in
@@ -94,6 +97,7 @@ def refuse_parent_locks(conn: sa.Connection, compiled: Compiled, model: EntityMo
     look and the write; then one indexed lookup of pending chains per entity."""
     if not model.chain_locks and not model.state_locks:
         return
+    conn, compiled, ctx = op.conn, op.compiled, op.ctx
     rows = list(rows)
     reached: dict[tuple[Hop, ...], set[int]] = {}
     waiting: dict[str, set[int]] = {}
@@ -119,7 +123,7 @@ def refuse_parent_locks(conn: sa.Connection, compiled: Compiled, model: EntityMo
                 if row["id"] in mine and row[state_lock.field] in state_lock.states:
                     raise Conflict(_read_only_text(compiled, target, row["id"],
                                                    row[state_lock.field], model, ctx))
-        pending = pending_chain(conn, compiled, target, sorted(waiting[name])) \
+        pending = pending_chain(op, target, sorted(waiting[name])) \
             if waiting.get(name) else None
         if pending is not None:
             raise Conflict(message(

@@ -13,31 +13,27 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..base.context import Context
-from ..compile.compiled import Compiled
-from ..compile.tables import USERS_TABLE
 from ..definitions import Label
+from .operation import Operation
 
 # Texts per language: "{...}" places are filled from the notification's params.
 Texts = Mapping[str, str]
-NOTIFICATIONS_TABLE = "mc_notifications"
 SHOWN = ("id", "kind", "title", "body", "entity", "record_id", "approval_id", "created_at",
          "read_at")
 
 
-def notify(conn: sa.Connection, compiled: Compiled, ctx: Context, user_ids: Iterable[int],
-           kind: str, title: Texts, body: Texts | None = None, *, entity: str | None = None,
+def notify(op: Operation, user_ids: Iterable[int], kind: str, title: Texts,
+           body: Texts | None = None, *, entity: str | None = None,
            record_id: int | None = None, approval_id: int | None = None,
            params: Mapping[str, Any] | None = None) -> int:
     """Tell each of ``user_ids`` (each in their language); how many were told. A param
     that is a ``Label`` (an approval's or a step's) is given in the reader's language,
     not the language of whoever caused the notification."""
-    users = compiled.metadata.tables[USERS_TABLE]
     recipients = sorted({u for u in user_ids if u is not None})
     if not recipients:
         return 0
-    languages = dict(conn.execute(sa.select(users.c.id, users.c.language).where(
-        users.c.id.in_(recipients), users.c.active.is_(True))).all())
+    languages = {uid: user.language for uid, user in op.directory.get(recipients).items()
+                 if user.active}
     rows = []
     for user_id, language in languages.items():
         rows.append({
@@ -45,9 +41,9 @@ def notify(conn: sa.Connection, compiled: Compiled, ctx: Context, user_ids: Iter
             "title": _text(title, language, params)[:300],
             "body": _text(body, language, params) if body else None,
             "entity": entity, "record_id": record_id, "approval_id": approval_id,
-            "created_at": ctx.now})
+            "created_at": op.ctx.now})
     if rows:
-        conn.execute(compiled.metadata.tables[NOTIFICATIONS_TABLE].insert(), rows)
+        op.conn.execute(op.tables.notifications.insert(), rows)
     return len(rows)
 
 
@@ -65,53 +61,54 @@ class _Missing(dict):  # type: ignore[type-arg]
         return "{" + key + "}"
 
 
-def list_notifications(conn: sa.Connection, compiled: Compiled, user_id: int | None, *,
-                       unread_only: bool, limit: int, after: int | None) -> dict[str, Any]:
+def list_notifications(op: Operation, *, unread_only: bool, limit: int, after: int | None
+                       ) -> dict[str, Any]:
     """A page of the user's notifications, newest first, with the next page's cursor
     and how many are unread: two indexed queries, (user_id, read_at, id) for unread
     ones and the count, (user_id, id) for all."""
-    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
-    conditions = [table.c.user_id == user_id]
+    table = op.tables.notifications
+    conditions = [table.c.user_id == op.ctx.user_id]
     if unread_only:
         conditions.append(table.c.read_at.is_(None))
     if after is not None:
         conditions.append(table.c.id < after)
-    rows = conn.execute(sa.select(*(table.c[name] for name in SHOWN)).where(*conditions)
+    rows = op.conn.execute(sa.select(*(table.c[name] for name in SHOWN)).where(*conditions)
                         .order_by(table.c.id.desc()).limit(limit + 1)).mappings().all()
     page = [dict(row) for row in rows[:limit]]
     return {"items": page,
             "next_cursor": encode_cursor("notifications", page[-1]["id"])
             if len(rows) > limit else None,
-            "unread": unread_count(conn, compiled, user_id)}
+            "unread": unread_count(op)}
 
 
-def unread_count(conn: sa.Connection, compiled: Compiled, user_id: int | None) -> int:
-    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
-    return conn.execute(sa.select(sa.func.count()).select_from(table).where(
-        table.c.user_id == user_id, table.c.read_at.is_(None))).scalar_one()
+def unread_count(op: Operation) -> int:
+    """How many of the caller's notifications are unread."""
+    table = op.tables.notifications
+    return op.conn.execute(sa.select(sa.func.count()).select_from(table).where(
+        table.c.user_id == op.ctx.user_id, table.c.read_at.is_(None))).scalar_one()
 
 
-def mark_read(conn: sa.Connection, compiled: Compiled, ctx: Context, notification_id: int
-              ) -> dict[str, Any] | None:
+def mark_read(op: Operation, notification_id: int) -> dict[str, Any] | None:
     """Mark one of the caller's notifications read (it stays read at its first
     reading); None if the caller has none with that id."""
-    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
-    mine = sa.and_(table.c.id == notification_id, table.c.user_id == ctx.user_id)
-    conn.execute(table.update().where(mine, table.c.read_at.is_(None)).values(read_at=ctx.now))
+    table, conn = op.tables.notifications, op.conn
+    mine = sa.and_(table.c.id == notification_id, table.c.user_id == op.ctx.user_id)
+    conn.execute(table.update().where(mine, table.c.read_at.is_(None))
+                 .values(read_at=op.ctx.now))
     row = conn.execute(sa.select(*(table.c[name] for name in SHOWN)).where(mine)
                        ).mappings().first()
     return dict(row) if row else None
 
 
-def mark_all_read(conn: sa.Connection, compiled: Compiled, ctx: Context,
-                  up_to: int | None = None) -> int:
+def mark_all_read(op: Operation, up_to: int | None = None) -> int:
     """Mark the caller's unread notifications read (only those up to id ``up_to``, so
     that one arriving while the reader looked is not marked unseen); how many."""
-    table = compiled.metadata.tables[NOTIFICATIONS_TABLE]
-    conditions = [table.c.user_id == ctx.user_id, table.c.read_at.is_(None)]
+    table = op.tables.notifications
+    conditions = [table.c.user_id == op.ctx.user_id, table.c.read_at.is_(None)]
     if up_to is not None:
         conditions.append(table.c.id <= up_to)
-    return conn.execute(table.update().where(*conditions).values(read_at=ctx.now)).rowcount
+    return op.conn.execute(table.update().where(*conditions)
+                           .values(read_at=op.ctx.now)).rowcount
 
 
 def encode_cursor(kind: str, last_id: int) -> str:

@@ -14,7 +14,6 @@ from functools import lru_cache
 import sqlalchemy as sa
 
 from ..compile.compiled import Compiled
-from ..compile.tables import USERS_TABLE
 
 # Beyond this many users a literal list stops paying off (and SQLite caps the
 # number of bound parameters); the scope then stays a subquery.
@@ -31,10 +30,10 @@ class People:
         """The users whose records ``scope`` reaches for ``user_id``; None if too many."""
         key = (scope, user_id)
         if key not in self._found:
-            tables = self._compiled.metadata.tables
-            statement = (_people_below(tables[USERS_TABLE], MAX_LITERAL_IDS + 1)
+            tables = self._compiled.tables
+            statement = (_people_below(tables.users, MAX_LITERAL_IDS + 1)
                          if scope == "subordinates"
-                         else _people_beside(tables["mc_team_members"], MAX_LITERAL_IDS + 1))
+                         else _people_beside(tables.team_members, MAX_LITERAL_IDS + 1))
             found = self._conn.execute(statement, {"user_id": user_id}).scalars()
             ids = sorted(set(found) | {user_id})
             self._found[key] = ids if len(ids) <= MAX_LITERAL_IDS else None
@@ -43,13 +42,12 @@ class People:
 
 def subordinates(compiled: Compiled, user_id: int) -> sa.Select:
     """The user and everyone below them in the reporting line, as a subquery."""
-    tables = compiled.metadata.tables
-    return _people_below(tables[USERS_TABLE], None).params(user_id=user_id)
+    return _people_below(compiled.tables.users, None).params(user_id=user_id)
 
 
 def team_mates(compiled: Compiled, user_id: int) -> sa.Select:
     """Everyone who shares a team with the user, as a subquery."""
-    members = compiled.metadata.tables["mc_team_members"]
+    members = compiled.tables.team_members
     return _people_beside(members, None).params(user_id=user_id)
 
 

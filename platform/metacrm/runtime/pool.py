@@ -190,7 +190,7 @@ def _lost_race(conn: sa.Connection, access: EntityAccess, model: EntityModel,
     ago (its latest change a claim within CLAIM_RACE_WINDOW) while the caller would
     see it in the pool: otherwise the 409 would tell someone who never saw the
     record that it exists."""
-    audit = access.compiled.metadata.tables["mc_audit"]
+    audit = access.compiled.tables.audit
     latest = conn.execute(sa.select(audit.c.action, audit.c.at).where(
         audit.c.entity == model.name, audit.c.record_id == record_id)
         .order_by(audit.c.id.desc()).limit(1)).first()
@@ -328,7 +328,7 @@ def _finish(conn: sa.Connection, compiled: Compiled, model: EntityModel, access:
             ctx: Context, action: str, current: Row, record: dict[str, Any],
             changes: dict[str, list[Any]], note: str | None) -> dict[str, Any]:
     """Audit the change, keep rollups fed by the record current; the record as shown."""
-    write_audit(conn, compiled.metadata.tables["mc_audit"], ctx, model.name, action,
+    write_audit(conn, compiled.tables.audit, ctx, model.name, action,
                 [(record["id"], changes)], note)
     if model.feeds:
         refresh_rollups(conn, compiled, model, merge(parents_in(model, [current]),

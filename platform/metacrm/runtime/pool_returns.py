@@ -103,7 +103,7 @@ def _return_batch(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     if formulas:  # formula results differ per record: one executemany for those that moved
         conn.execute(table.update().where(table.c.id == sa.bindparam("row_id"))
                      .values({n: sa.bindparam(f"new_{n}") for n in formula_names}), formulas)
-    write_audit(conn, compiled.metadata.tables["mc_audit"], ctx, model.name, "return",
+    write_audit(conn, compiled.tables.audit, ctx, model.name, "return",
                 audited, note)
     if model.feeds:
         after = [{**row, **values} for row in rows]

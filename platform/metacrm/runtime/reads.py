@@ -16,7 +16,6 @@ import sqlalchemy as sa
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
-from ..compile.tables import USERS_TABLE
 from .access import EntityAccess, Viewer
 from .audit import record_history
 from .links import link_column, link_ids
@@ -181,7 +180,7 @@ def read_history(conn: sa.Connection, viewer: Viewer, model: EntityModel, record
     scope = access.condition("read")
     if conn.execute(statement if scope is None else statement.where(scope)).first() is None:
         return None
-    return record_history(conn, viewer.compiled.metadata.tables["mc_audit"], model.name,
+    return record_history(conn, viewer.compiled.tables.audit, model.name,
                           record_id, hidden=access.hidden)
 
 
@@ -221,7 +220,7 @@ def _expand(conn: sa.Connection, viewer: Viewer, model: EntityModel,
 def _users(conn: sa.Connection, compiled: Compiled, ids: set[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
-    users = compiled.metadata.tables[USERS_TABLE]
+    users = compiled.tables.users
     rows = conn.execute(sa.select(*[users.c[n] for n in USER_SUMMARY])
                         .where(users.c.id.in_(ids))).mappings()
     return {row["id"]: dict(row) for row in rows}

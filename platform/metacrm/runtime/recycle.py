@@ -17,6 +17,7 @@ from .access import Viewer
 from .audit import audit_changes
 from .integrity import unique_guard
 from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
+from .operation import Operation
 from .rollups import parents_in, parents_of, refresh_rollups
 from .writes import check_version, lock_reachable, not_found
 
@@ -27,7 +28,7 @@ def delete_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     viewer.of(model).require("delete", ctx)
     current = lock_reachable(conn, viewer, model, record_id, ctx, "delete")
     check_version(current, expected_version, ctx)
-    refuse_while_pending(conn, compiled, model, record_id, ctx)
+    refuse_while_pending(Operation(conn, compiled, ctx), model, record_id)
     soft_delete(conn, viewer, model, ctx, [record_id], note=None)
 
 
@@ -56,7 +57,7 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
     conn.execute(table.update().where(table.c.id.in_(ids)).values(
         deleted_at=ctx.now, version=table.c.version + 1, updated_at=ctx.now,
         updated_by=ctx.user_id))
-    audit_changes(conn, compiled.metadata, ctx, model.name, "delete", [(i, {}) for i in ids], note)
+    audit_changes(conn, compiled, ctx, model.name, "delete", [(i, {}) for i in ids], note)
     refresh_rollups(conn, compiled, model, parents_of(conn, model, ids), ctx)
     for incoming in model.incoming:
         other = compiled.models[incoming.entity]
@@ -72,7 +73,7 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
                                    entity=other.entity.label.get(ctx.locale),
                                    field=incoming.field.name,
                                    ids=_shown_ids(conn, viewer, other, referrers)))
-        refuse_while_pending(conn, compiled, other, referrers, ctx)
+        refuse_while_pending(Operation(conn, compiled, ctx), other, referrers)
         cause = f"{model.name} #{ids[0]}" if len(ids) == 1 else f"{model.name} ({len(ids)})"
         if rule == "cascade":
             soft_delete(conn, viewer, other, ctx, referrers, note=f"cascade from {cause}")
@@ -83,7 +84,7 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
                 {column: None, "version": other.table.c.version + 1, "updated_at": ctx.now,
                  "updated_by": ctx.user_id}))
             cleared = [(i, {incoming.field.name: [old_values.get(i), None]}) for i in referrers]
-            audit_changes(conn, compiled.metadata, ctx, other.name, "update", cleared,
+            audit_changes(conn, compiled, ctx, other.name, "update", cleared,
                           f"cleared by {cause}")
 
 
@@ -100,8 +101,9 @@ def _refuse_locked(conn: sa.Connection, compiled: Compiled, model: EntityModel,
     table = model.table
     rows = conn.execute(sa.select(table.c.id, *(table.c[name] for name in sorted(
         set(states + references)))).where(table.c.id.in_(ids))).mappings().all()
-    refuse_read_only(compiled, model, rows, ctx)
-    refuse_parent_locks(conn, compiled, model, rows, ctx)
+    op = Operation(conn, compiled, ctx)
+    refuse_read_only(op, model, rows)
+    refuse_parent_locks(op, model, rows)
 
 
 def _shown_ids(conn: sa.Connection, viewer: Viewer, model: EntityModel, ids: list[int]) -> str:
@@ -132,8 +134,8 @@ def _restore(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: C
                                        entity=target.entity.label.get(ctx.locale), id=value,
                                        field=field_def.name))
     for each_model, each_row, each_note in restored:
-        refuse_parent_locks(conn, compiled, each_model, [each_row], ctx)
-        audit_changes(conn, compiled.metadata, ctx, each_model.name, "restore",
+        refuse_parent_locks(Operation(conn, compiled, ctx), each_model, [each_row])
+        audit_changes(conn, compiled, ctx, each_model.name, "restore",
                       [(each_row["id"], {})], each_note)
         refresh_rollups(conn, compiled, each_model, parents_in(each_model, [each_row]), ctx)
 

@@ -14,7 +14,6 @@ from ..base.context import Context
 from ..base.problems import BadQuery, Conflict, Forbidden, Invalid, NotFound
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
-from ..compile.system_tables import SAVED_VIEWS_TABLE
 from ..i18n import message
 from .access import Viewer
 from .query import parse_list_query
@@ -26,7 +25,7 @@ PAGE_ONLY = ("cursor", "limit", "lang")
 
 
 def _table(compiled: Compiled) -> sa.Table:
-    return compiled.metadata.tables[SAVED_VIEWS_TABLE]
+    return compiled.tables.saved_views
 
 
 def view_json(row: Any) -> dict[str, Any]:

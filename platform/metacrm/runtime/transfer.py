@@ -24,7 +24,6 @@ from ..base.context import Context
 from ..base.problems import Conflict, Forbidden, Invalid, NotFound
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
-from ..compile.tables import USERS_TABLE
 from ..definitions import CarryDef
 from ..i18n import message
 from ..identity.principals import principal_of
@@ -117,7 +116,7 @@ def transfer_records(conn: sa.Connection, compiled: Compiled, model: EntityModel
         audit += _audit_rows(batch, main.model, target, request.note, transfer_id, ctx)
         _refresh_derived(conn, compiled, batch, ctx)
     if audit:
-        conn.execute(compiled.metadata.tables["mc_audit"].insert(), audit)
+        conn.execute(compiled.tables.audit.insert(), audit)
     answer.update(done=True, transfer=transfer_id)
     return answer
 
@@ -126,7 +125,7 @@ def _target(conn: sa.Connection, compiled: Compiled, user_id: int, ctx: Context,
             lock: bool) -> Row:
     """The receiving user, who must be active. Locking their row serializes every
     transfer and claim that adds to their holdings (see holdings.lock_user)."""
-    users = compiled.metadata.tables[USERS_TABLE]
+    users = compiled.tables.users
     statement = sa.select(users.c.id, users.c.username, users.c.name).where(
         users.c.id == user_id, users.c.active.is_(True))
     found = conn.execute(statement.with_for_update() if lock else statement).mappings().first()
@@ -315,7 +314,7 @@ def _users(conn: sa.Connection, compiled: Compiled, ids: set[int]) -> dict[str, 
     """The previous owners, by id, for showing whose records move."""
     if not ids:
         return {}
-    users = compiled.metadata.tables[USERS_TABLE]
+    users = compiled.tables.users
     rows = conn.execute(sa.select(users.c.id, users.c.username, users.c.name)
                         .where(users.c.id.in_(sorted(ids)))).mappings()
     return {str(row["id"]): dict(row) for row in rows}

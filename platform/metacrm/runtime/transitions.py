@@ -9,27 +9,26 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..base.context import Context, Principal
+from ..base.context import Context
 from ..base.problems import Conflict, Forbidden, Invalid, Problem
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.workflows import CompiledTransition, CompiledWorkflow
 from ..expressions import EmptyValue, EvaluationError
 from ..i18n import message
-from ..plugins import Plugin
-from .access import Viewer
 from .actions import caller_values, run_actions, set_values
 from .holdings import record_holder
 from .locks import pending_chain
+from .operation import Operation
 from .writes import lock_statement, save_changes
 
 
-def refusal(conn: sa.Connection, viewer: Viewer, model: EntityModel,
-            workflow: CompiledWorkflow, transition: CompiledTransition,
-            record: Mapping[str, Any], ctx: Context, *, pending: bool,
+def refusal(op: Operation, model: EntityModel, workflow: CompiledWorkflow,
+            transition: CompiledTransition, record: Mapping[str, Any], *, pending: bool,
             reachable: bool = True) -> Problem | None:
     """Why the caller may not fire ``transition`` on ``record`` now (None: they may).
     ``reachable``: the record is within the caller's update scope."""
+    ctx, viewer = op.ctx, op.viewer
     lang = ctx.locale
     definition = transition.definition
     label = definition.label.get(lang)
@@ -42,8 +41,7 @@ def refusal(conn: sa.Connection, viewer: Viewer, model: EntityModel,
     if state not in definition.sources:
         return Conflict(message("transition_state", lang, transition=label,
                                 state=state, states=", ".join(definition.sources)))
-    if not access.policy.unrestricted and not _may_fire(conn, viewer.compiled, model,
-                                                        definition.who, record, ctx):
+    if not access.policy.unrestricted and not _may_fire(op, model, definition.who, record):
         return Forbidden(message("transition_who", lang, transition=label,
                                  who=_who_text(definition.who, viewer.compiled, lang)))
     missing = [name for name in definition.requires if record.get(name) in (None, "", [])]
@@ -69,14 +67,14 @@ def named_in_who(transition: CompiledTransition, ctx: Context) -> bool:
     return bool(set(transition.definition.who.roles) & ctx.principal.roles)
 
 
-def _may_fire(conn: sa.Connection, compiled: Compiled, model: EntityModel, who: Any,
-              record: Mapping[str, Any], ctx: Context) -> bool:
-    principal = ctx.principal
+def _may_fire(op: Operation, model: EntityModel, who: Any, record: Mapping[str, Any]) -> bool:
+    principal = op.ctx.principal
     if who.anyone or set(who.roles) & principal.roles:
         return True
     if any(record.get(name) == principal.user_id for name in who.fields):
         return True
-    return bool(who.owner) and record_holder(conn, compiled, model, record) == principal.user_id
+    return bool(who.owner) and record_holder(op.conn, op.compiled, model, record) \
+        == principal.user_id
 
 
 def _who_text(who: Any, compiled: Compiled, lang: str) -> str:
@@ -88,19 +86,20 @@ def _who_text(who: Any, compiled: Compiled, lang: str) -> str:
     return ", ".join(parts)
 
 
-def choices(conn: sa.Connection, viewer: Viewer, model: EntityModel,
-            record: Mapping[str, Any], ctx: Context, *, pending: bool) -> list[dict[str, Any]]:
+def choices(op: Operation, model: EntityModel, record: Mapping[str, Any], *, pending: bool
+            ) -> list[dict[str, Any]]:
     """Every transition leaving the record's state, each saying whether the caller may
     fire it now and, if not, why."""
-    workflow = viewer.compiled.workflows.get(model.name)
+    workflow = op.compiled.workflows.get(model.name)
     if workflow is None:
         return []
+    ctx = op.ctx
     leaving = workflow.leaving(record.get(workflow.field))
-    reachable = bool(leaving) and _reaches(conn, viewer, model, record["id"])
+    reachable = bool(leaving) and _reaches(op, model, record["id"])
     found = []
     for transition in leaving:
-        problem = refusal(conn, viewer, model, workflow, transition, record, ctx,
-                          pending=pending, reachable=reachable)
+        problem = refusal(op, model, workflow, transition, record, pending=pending,
+                          reachable=reachable)
         definition = transition.definition
         found.append({
             "name": definition.name, "label": definition.label.get(ctx.locale),
@@ -111,51 +110,64 @@ def choices(conn: sa.Connection, viewer: Viewer, model: EntityModel,
     return found
 
 
-def _reaches(conn: sa.Connection, viewer: Viewer, model: EntityModel, record_id: int) -> bool:
-    access = viewer.of(model)
+def _reaches(op: Operation, model: EntityModel, record_id: int) -> bool:
+    access = op.viewer.of(model)
     if not access.allows("update"):
         return False
     scope = access.condition("update")
     if scope is None:
         return True
-    return conn.execute(sa.select(model.table.c.id).where(
+    return op.conn.execute(sa.select(model.table.c.id).where(
         model.table.c.id == record_id, scope)).first() is not None
 
 
-def complete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Context,
-             current: Mapping[str, Any], values: Mapping[str, Any],
-             transition: CompiledTransition, *, plugins: Mapping[str, Plugin],
-             note: str | None, submitter_id: int | None = None,
-             approval_id: int | None = None) -> dict[str, Any]:
+def complete(op: Operation, model: EntityModel, current: Mapping[str, Any],
+             values: Mapping[str, Any], transition: CompiledTransition, *, note: str | None,
+             submitter_id: int | None = None, approval_id: int | None = None
+             ) -> dict[str, Any]:
     """Move the locked record ``current`` to the transition's state with ``values`` and
     what its ``set`` actions give, in one write; then run its other actions."""
-    workflow = viewer.compiled.workflows[model.name]
+    return complete_saved(op, model, current, values, transition, note=note,
+                          submitter_id=submitter_id, approval_id=approval_id)[0]
+
+
+def complete_saved(op: Operation, model: EntityModel, current: Mapping[str, Any],
+                   values: Mapping[str, Any], transition: CompiledTransition, *,
+                   note: str | None, submitter_id: int | None = None,
+                   approval_id: int | None = None,
+                   audit_before: list[dict[str, Any]] | None = None
+                   ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``complete``: the record as the caller sees it, and the record as saved (before
+    the transition's actions other than ``set`` ran). ``audit_before``: see
+    save_changes."""
+    conn, ctx, compiled, plugins = op.conn, op.ctx, op.compiled, op.plugins
+    workflow = compiled.workflows[model.name]
     changed = dict(values)
     changed[workflow.field] = transition.definition.to
     merged = {**current, **changed}
     changed.update(set_values(model, transition.actions, merged, ctx))
-    shown = save_changes(conn, viewer, model, ctx, current, changed, action="transition",
-                         note=note, keep_in_reach=False)
+    shown = save_changes(conn, op.viewer, model, ctx, current, changed, action="transition",
+                         note=note, keep_in_reach=False, audit_before=audit_before)
     saved = dict(conn.execute(sa.select(model.table).where(
         model.table.c.id == current["id"])).mappings().one())
-    run_actions(conn, viewer.compiled, model, ctx, saved, transition.actions, plugins=plugins,
+    run_actions(conn, compiled, model, ctx, saved, transition.actions, plugins=plugins,
                 event=f"transition:{transition.name}", submitter_id=submitter_id,
                 approval_id=approval_id)
-    fire_on_referenced(conn, viewer.compiled, model, ctx, saved, transition.actions,
-                       plugins=plugins, cause=transition.definition.label.get(ctx.locale))
-    return shown
+    fire_on_referenced(op, model, saved, transition.actions,
+                       cause=transition.definition.label.get(ctx.locale))
+    return shown, saved
 
 
 MAX_FIRE_DEPTH = 4
 
 
-def fire_on_referenced(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                       ctx: Context, record: Mapping[str, Any], actions: Any, *,
-                       plugins: Mapping[str, Plugin], cause: str, depth: int = 0) -> None:
+def fire_on_referenced(op: Operation, model: EntityModel, record: Mapping[str, Any],
+                       actions: Any, *, cause: str, depth: int = 0) -> None:
     """The ``fire`` actions: fire a transition on the record a reference points at (an
     approved reissue marks its original invoice), as the platform, in this same
     transaction. Its guards and required fields still apply: if it may not happen,
     nothing does (409, saying why)."""
+    compiled, ctx = op.compiled, op.ctx
     for action in actions:
         definition = action.definition
         if definition.kind != "fire" or record.get(definition.reference) is None:
@@ -166,18 +178,16 @@ def fire_on_referenced(conn: sa.Connection, compiled: Compiled, model: EntityMod
         target = compiled.models[field.to or ""]
         workflow = compiled.workflows[target.name]
         transition = workflow.transitions[definition.transition or ""]
-        acting = Context(Principal(ctx.user_id, system=True), ctx.locale, ctx.now)
-        viewer = Viewer(compiled, acting.principal, conn)
-        current = conn.execute(lock_statement(target), {
+        acting = op.as_platform()
+        current = op.conn.execute(lock_statement(target), {
             "record_id": record[definition.reference]}).mappings().first()
         if current is None:
             continue  # a deleted record has no state left to move
-        waiting = pending_chain(conn, compiled, target, current["id"]) is not None
-        problem = refusal(conn, viewer, target, workflow, transition, current, acting,
-                          pending=waiting)
+        waiting = pending_chain(op, target, current["id"]) is not None
+        problem = refusal(acting, target, workflow, transition, current, pending=waiting)
         if problem is not None:
             raise Conflict({key: [f"{target.entity.label.get(ctx.locale)} #{current['id']}: "
                                   f"{text}" for text in texts]
                             for key, texts in problem.errors.items()})
-        complete(conn, viewer, target, acting, current, {}, transition, plugins=plugins,
+        complete(acting, target, current, {}, transition,
                  note=f"{transition.definition.label.get(ctx.locale)} ({cause})")

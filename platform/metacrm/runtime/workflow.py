@@ -4,22 +4,19 @@ a record's page shows of both."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..base.context import Context
 from ..base.problems import BadQuery, Conflict, Forbidden, Invalid, NotFound, unknown_keys
-from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
 from ..i18n import message, suggestion
-from ..plugins import Plugin
-from .access import Viewer
 from .approval_views import current_step
 from .approvals import start_chain
 from .locks import pending_chain, refuse_values_while_read_only
+from .operation import Operation
 from .payload import read_payload
 from .transitions import choices, complete, named_in_who, refusal
 from .writes import check_version, lock_reachable
@@ -29,12 +26,12 @@ BODY_KEYS = ("values", "comment")
 SUBMIT_KEYS = ("approval", "comment")
 
 
-def fire(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
-         record_id: int, name: str, body: Any, expected_version: int | None,
-         plugins: Mapping[str, Plugin]) -> dict[str, Any]:
+def fire(op: Operation, model: EntityModel, record_id: int, name: str, body: Any,
+         expected_version: int | None) -> dict[str, Any]:
     """Fire transition ``name``; ``body`` may give ``values`` (fields to set with it, such
     as a lost reason) and a ``comment``. Returns the record and, when the transition
     waits for approval, the chain's id."""
+    conn, compiled, ctx = op.conn, op.compiled, op.ctx
     workflow = compiled.workflows.get(model.name)
     if workflow is None:
         raise NotFound(message("no_workflow", ctx.locale,
@@ -45,7 +42,7 @@ def fire(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Conte
                                entity=model.entity.label.get(ctx.locale),
                                hint=suggestion(name, workflow.transitions, ctx.locale)),
                        key="transition")
-    viewer = Viewer(compiled, ctx.principal, conn)
+    viewer = op.viewer
     access = viewer.of(model)
     operation = "read" if named_in_who(transition, ctx) else "update"
     access.require(operation, ctx)
@@ -60,33 +57,30 @@ def fire(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Conte
                             key=extra[0])
     current = lock_reachable(conn, viewer, model, record_id, ctx, operation)
     check_version(current, expected_version, ctx)
-    pending = pending_chain(conn, compiled, model, record_id)
+    pending = pending_chain(op, model, record_id)
     merged = {**current, **values}
-    problem = refusal(conn, viewer, model, workflow, transition, merged, ctx,
-                      pending=pending is not None)
+    problem = refusal(op, model, workflow, transition, merged, pending=pending is not None)
     if problem is not None:
         raise problem
-    refuse_values_while_read_only(compiled, model, current, values, transition, ctx)
+    refuse_values_while_read_only(op, model, current, values, transition)
     if transition.definition.approval:
         approval = compiled.approvals[transition.definition.approval]
-        record, approval_id = start_chain(conn, viewer, model, ctx, current, values, approval,
-                                          transition=transition, plugins=plugins,
-                                          comment=comment)
+        record, approval_id = start_chain(op, model, current, values, approval,
+                                          transition=transition, comment=comment)
         return {"record": record, "approval": approval_id}
     note = f"{transition.definition.label.get(ctx.locale)}" + (f": {comment}" if comment
                                                                else "")
-    record = complete(conn, viewer, model, ctx, current, values, transition, plugins=plugins,
-                      note=note)
+    record = complete(op, model, current, values, transition, note=note)
     return {"record": record, "approval": None}
 
 
-def submit(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
-           record_id: int, approval_name: Any, comment: Any, expected_version: int | None,
-           plugins: Mapping[str, Plugin]) -> dict[str, Any]:
+def submit(op: Operation, model: EntityModel, record_id: int, approval_name: Any,
+           comment: Any, expected_version: int | None) -> dict[str, Any]:
     """Submit a record to an approval chain that no transition starts (an approval
     attached to the entity itself). 404 for an entity that has no such chain: like a
     pool or a workflow, the resource does not exist for it (and the OpenAPI document
     lists the path only where it does)."""
+    conn, compiled, ctx = op.conn, op.compiled, op.ctx
     workflow = compiled.workflows.get(model.name)
     transitions = list(workflow.transitions.values()) if workflow else []
     started = {t.definition.approval for t in transitions}
@@ -108,33 +102,31 @@ def submit(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Con
     through = [t.name for t in transitions if t.definition.approval == approval.name]
     if through:
         raise Conflict(message("approval_by_transition", ctx.locale, transition=through[0]))
-    viewer = Viewer(compiled, ctx.principal, conn)
+    viewer = op.viewer
     viewer.of(model).require("update", ctx)
     text = _comment(comment, ctx)
     current = lock_reachable(conn, viewer, model, record_id, ctx, "update")
     check_version(current, expected_version, ctx)
-    if pending_chain(conn, compiled, model, record_id) is not None:
+    if pending_chain(op, model, record_id) is not None:
         raise Conflict(message("already_pending", ctx.locale))
-    record, approval_id = start_chain(conn, viewer, model, ctx, current, {}, approval,
-                                      transition=None, plugins=plugins, comment=text)
+    record, approval_id = start_chain(op, model, current, {}, approval, transition=None,
+                                      comment=text)
     return {"record": record, "approval": approval_id}
 
 
-def workflow_view(conn: sa.Connection, viewer: Viewer, model: EntityModel,
-                  record_id: int, ctx: Context) -> dict[str, Any]:
+def workflow_view(op: Operation, model: EntityModel, record_id: int) -> dict[str, Any]:
     """What a record's page shows besides its fields: the transitions the caller may
     fire now (and why not the others), and the approval chain it waits for."""
-    compiled = viewer.compiled
+    compiled, ctx = op.compiled, op.ctx
     if model.name not in compiled.workflows and not model.approvals:
         return {}
-    pending = pending_chain(conn, compiled, model, record_id)
+    pending = pending_chain(op, model, record_id)
     view: dict[str, Any] = {}
     if model.name in compiled.workflows:
-        row = conn.execute(sa.select(model.table).where(model.table.c.id == record_id)
-                           ).mappings().first()
+        row = op.conn.execute(sa.select(model.table).where(model.table.c.id == record_id)
+                              ).mappings().first()
         if row is not None:
-            view["_transitions"] = choices(conn, viewer, model, dict(row), ctx,
-                                           pending=pending is not None)
+            view["_transitions"] = choices(op, model, dict(row), pending=pending is not None)
     if model.approvals:
         view["_approval"] = None if pending is None else {
             "id": pending["id"], "approval": pending["approval"],

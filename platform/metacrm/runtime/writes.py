@@ -22,13 +22,14 @@ from ..compile.models import EntityModel
 from ..i18n import message
 from .access import SYSTEM_FIELDS, EntityAccess, Viewer
 from .assignment import assign_owners
-from .audit import audit_changes, field_changes
+from .audit import audit_changes, field_changes, write_audit
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
 from .integrity import missing_references, unique_guard
 from .links import link_column, link_ids, set_links
 from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
+from .operation import Operation
 from .payload import read_payload
 from .reads import serialize
 from .rollups import merge, parents_in, refresh_rollups
@@ -64,7 +65,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         records.append(record)
     if errors:
         raise Invalid(errors)
-    refuse_parent_locks(conn, compiled, model, records, ctx)
+    refuse_parent_locks(Operation(conn, compiled, ctx), model, records)
     _give_owners(conn, compiled, model, ctx, access, records)
     links = {f.name: [r.pop(f.name, None) for r in records] for f in model.multi_references}
     columns = [c.name for c in table.columns if c.name != "id" and c.name != "deleted_at"]
@@ -80,7 +81,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         after.update({n: sorted(set(targets[index])) for n, targets in links.items()
                       if targets[index]})
         changes.append((record_id, field_changes({}, after)))
-    audit_changes(conn, compiled.metadata, ctx, model.name, "create", changes)
+    audit_changes(conn, compiled, ctx, model.name, "create", changes)
     refresh_rollups(conn, compiled, model, parents_in(model, params), ctx)
     created = []
     for index, (record_id, param) in enumerate(zip(ids, params)):
@@ -120,7 +121,7 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
     """Insert rows, giving autonumber fields their numbers only now, after validation:
     the counter row stays locked until commit, and every create of the entity waits
     on it (the price of gap-free numbers)."""
-    table, sequences = model.table, compiled.metadata.tables["mc_sequences"]
+    table, sequences = model.table, compiled.tables.sequences
     numbered = [f for f in model.entity.fields.values() if f.type == "autonumber"]
     for field_def in numbered:
         numbers = take_numbers(conn, sequences, f"{model.name}.{field_def.name}", len(params))
@@ -139,8 +140,9 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     access.require("update", ctx)
     current = lock_reachable(conn, viewer, model, record_id, ctx, "update")
     check_version(current, expected_version, ctx)
-    refuse_while_pending(conn, compiled, model, record_id, ctx)
-    refuse_read_only(compiled, model, [current], ctx)
+    op = Operation(conn, compiled, ctx)
+    refuse_while_pending(op, model, record_id)
+    refuse_read_only(op, model, [current])
     guarded = [f.name for f in model.entity.fields.values() if f.stored and (
         f.readonly or f.name in access.readonly or f.name == owner_column(model)
         or f.name == model.state_field)]
@@ -149,15 +151,28 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
     return save_changes(conn, viewer, model, ctx, current, values, action="update")
 
 
+def _take(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Empty ``rows`` (so that they are written once), returning what it held."""
+    if not rows:
+        return []
+    taken = list(rows)
+    rows.clear()
+    return taken
+
+
 def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Context,
                  current: Mapping[str, Any], values: Mapping[str, Any], *, action: str,
-                 note: str | None = None, keep_in_reach: bool = True) -> dict[str, Any]:
+                 note: str | None = None, keep_in_reach: bool = True,
+                 audit_before: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Write ``values`` (already read and checked field by field) over the locked record
     ``current``: references, formulas, rules and hold limits first, then one UPDATE,
     the links, the audit row (``action``, ``note``) and the rollups. Returns the record
     as the caller may read it. With ``keep_in_reach`` the record must stay within the
-    caller's update scope (a transition may move it out: the process says so)."""
+    caller's update scope (a transition may move it out: the process says so).
+    ``audit_before``: audit rows of what led to this change (an approval's decision),
+    taken from the list and written with this change's own row, in one INSERT."""
     compiled, access = viewer.compiled, viewer.of(model)
+    before = _take(audit_before)
     table = model.table
     record_id = current["id"]
     values = dict(values)
@@ -184,9 +199,11 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
                    else link_ids(current[name])
                    for name in (f.name for f in model.multi_references)}
     if not changes:
+        if before:
+            write_audit(conn, compiled.tables.audit, ctx, model.name, action, [], before=before)
         return as_read(conn, access, model, [{**serialize(model, current, model.output_columns),
                                               **shown_links}], "update")[0]
-    refuse_parent_locks(conn, compiled, model, [current, record], ctx)
+    refuse_parent_locks(Operation(conn, compiled, ctx), model, [current, record])
     column_changes = {n: stored[n] for n in changes if n in table.c}
     column_changes.update(version=current["version"] + 1, updated_at=ctx.now,
                           updated_by=ctx.user_id)
@@ -204,8 +221,8 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
         set_links(conn, model, name, [(record_id, targets)])
     if keep_in_reach:
         _require_reach(conn, access, model, [record_id], "update", ctx)
-    audit_changes(conn, compiled.metadata, ctx, model.name, action, [(record_id, changes)],
-                  note)
+    audit_changes(conn, compiled, ctx, model.name, action, [(record_id, changes)],
+                  note, before=before)
     refresh_rollups(conn, compiled, model, merge(parents_in(model, [current]),
                                                  parents_in(model, [record])), ctx)
     record.update(column_changes)

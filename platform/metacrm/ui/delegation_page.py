@@ -8,6 +8,7 @@ from typing import Any
 from flask import render_template
 
 from ..runtime.approvers import list_delegations
+from ..runtime.operation import Operation
 from ..web.requests import platform
 from .blueprint import pages
 from .shell import build_shell, page_context
@@ -19,6 +20,6 @@ def delegations() -> Any:
     compiled = platform().compiled
     with platform().reading() as conn:
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
-        periods = list_delegations(conn, compiled, ctx.user_id, ctx.now)
+        periods = list_delegations(Operation(conn, compiled, ctx), ctx.user_id)
     return render_template("ui/delegations.html", shell=shell.at("approvals"),
                            language=shell.language, periods=periods)

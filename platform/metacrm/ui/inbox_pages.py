@@ -9,6 +9,7 @@ from flask import render_template, request
 
 from ..base.problems import BadQuery
 from ..runtime.approval_views import STATE_FILTERS, inbox, submitted
+from ..runtime.operation import Operation
 from ..web.requests import platform
 from .blueprint import pages
 from .shell import build_shell, page_context
@@ -27,7 +28,7 @@ def approval_inbox() -> Any:
         raise BadQuery({"view": [", ".join(VIEWS)], "state": [", ".join(STATE_FILTERS)]})
     with plat.reading() as conn:
         shell, ctx = build_shell(conn, plat.compiled, ctx, csrf)
-        listing = VIEWS[which](conn, plat.compiled, ctx, wanted, INBOX_SIZE, None)
+        listing = VIEWS[which](Operation(conn, plat.compiled, ctx), wanted, INBOX_SIZE, None)
     return render_template("ui/inbox.html", shell=shell.at("approvals"), language=shell.language,
                            items=listing["items"], view=which, state=wanted,
                            states=STATE_FILTERS)

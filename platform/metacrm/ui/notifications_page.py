@@ -8,6 +8,7 @@ from typing import Any
 from flask import render_template
 
 from ..runtime.notifications import list_notifications
+from ..runtime.operation import Operation
 from ..web.requests import platform
 from .blueprint import pages
 from .shell import build_shell, page_context
@@ -21,7 +22,7 @@ def notifications() -> Any:
     compiled = platform().compiled
     with platform().reading() as conn:
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
-        found = list_notifications(conn, compiled, ctx.user_id, unread_only=False,
+        found = list_notifications(Operation(conn, compiled, ctx), unread_only=False,
                                    limit=SHOWN, after=None)
     return render_template("ui/notifications.html", shell=shell, language=shell.language,
                            items=found["items"], unread=found["unread"])

@@ -10,6 +10,7 @@ from flask import render_template, request, url_for
 from flask_babel import gettext
 
 from ..runtime.access import Viewer
+from ..runtime.operation import Operation
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
 from ..runtime.reads import get_record, list_records
 from ..runtime.saved_views import list_views
@@ -165,7 +166,8 @@ def record_page(entity: str, record_id: int) -> Any:
     model = entity_model(compiled, entity, ctx)
     with platform().reading() as conn:
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
-        viewer = Viewer(compiled, ctx.principal, conn)
+        op = Operation(conn, compiled, ctx)
+        viewer = op.viewer
         access = viewer.of(model)
         access.require("read", ctx)
         fields = record_fields(model.entity, access.hidden)
@@ -177,11 +179,11 @@ def record_page(entity: str, record_id: int) -> Any:
         record = get_record(conn, viewer, model, record_id, query=query)
         if record is None:
             raise not_found(model, record_id, ctx)
-        record.update(workflow_view(conn, viewer, model, record_id, ctx))
+        record.update(workflow_view(op, model, record_id))
         can_update = access.allows("update")
         releasable = may_release(model, access, record, ctx.user_id)
-        chain = approval_detail(conn, compiled, ctx, record.get("_approval"))
-        changes = history(conn, viewer, model, record_id)
+        chain = approval_detail(op, record.get("_approval"))
+        changes = history(op, model, record_id)
         chains = submittable(compiled, model) if chain is None else []
     language = shell.language
     values = [(f, display(compiled, f, record.get(f.name), language),

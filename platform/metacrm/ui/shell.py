@@ -13,6 +13,7 @@ from ..definitions import LANGUAGES
 from ..identity.users import get_user
 from ..runtime.access import Viewer
 from ..runtime.notifications import unread_count
+from ..runtime.operation import Operation
 from ..web.auth import current_context, session_csrf
 from .language import choose_language
 
@@ -67,5 +68,5 @@ def build_shell(conn: sa.Connection, compiled: Compiled, ctx: Context,
         language=language, languages=LANGUAGES,
         user_id=user.id if user else None, user_name=user.name if user else "",
         username=user.username if user else "",
-        navigation=navigation, unread=unread_count(conn, compiled, ctx.user_id),
+        navigation=navigation, unread=unread_count(Operation(conn, compiled, ctx)),
         csrf_token=csrf_token), ctx

@@ -13,6 +13,7 @@ from ..base.problems import Unauthorized
 from ..load.bundles import CUSTOMIZATIONS_BUNDLE
 from ..runtime.access import Viewer
 from ..runtime.approval_views import inbox
+from ..runtime.operation import Operation
 from ..runtime.reads import count_records
 from ..web.requests import platform
 from .blueprint import pages
@@ -34,7 +35,7 @@ def start() -> Any:
         tiles = [{"entity": item.entity, "label": item.label,
                   "count": count_records(conn, viewer, compiled.models[item.entity])}
                  for item in shell.navigation]
-        tasks = inbox(conn, compiled, ctx, "pending", SHOWN_TASKS, None)["items"]
+        tasks = inbox(Operation(conn, compiled, ctx), "pending", SHOWN_TASKS, None)["items"]
     language = shell.language
     roles = compiled.catalog.roles
     # The customizations are one more bundle: what a reader wants is how many there are.

@@ -9,15 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext
 
-from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..definitions.entities import FieldDef
-from ..runtime.access import Viewer
 from ..runtime.approval_views import detail, people
+from ..runtime.operation import Operation
 from ..runtime.reads import read_history
 
 
@@ -76,15 +74,14 @@ def submittable(compiled: Compiled, model: EntityModel) -> list[Any]:
             if name in compiled.approvals and name not in through_transitions]
 
 
-def approval_detail(conn: sa.Connection, compiled: Compiled, ctx: Context,
-                    pending: dict[str, Any] | None) -> dict[str, Any] | None:
-    return detail(conn, compiled, ctx, pending["id"]) if pending else None
+def approval_detail(op: Operation, pending: dict[str, Any] | None) -> dict[str, Any] | None:
+    return detail(op, pending["id"]) if pending else None
 
 
-def history(conn: sa.Connection, viewer: Viewer, model: EntityModel, record_id: int,
-            limit: int = 20) -> list[dict[str, Any]]:
+def history(op: Operation, model: EntityModel, record_id: int, limit: int = 20
+            ) -> list[dict[str, Any]]:
     """The newest changes the viewer may see (hidden fields left out by the engine)."""
-    found = (read_history(conn, viewer, model, record_id) or [])[:limit]
-    names = people(conn, viewer.compiled, {entry["user_id"] for entry in found})
+    found = (read_history(op.conn, op.viewer, model, record_id) or [])[:limit]
+    names = people(op, {entry["user_id"] for entry in found})
     return [{**entry, "user": names.get(entry["user_id"], {}).get("name", "")}
             for entry in found]

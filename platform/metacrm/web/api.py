@@ -11,6 +11,7 @@ from ..base.problems import MAX_HINTED_KEYS, MAX_REPORTED_ERRORS, Invalid, unkno
 from ..compile.compiled import Compiled
 from ..i18n import message
 from ..runtime.access import Viewer
+from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records, read_history
@@ -69,14 +70,15 @@ def get_entity(entity: str, record_id: int) -> Any:
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
         with request_reading() as conn:
-            viewer = Viewer(compiled, ctx.principal, conn)
+            op = Operation(conn, compiled, ctx)
+            viewer = op.viewer
             viewer.of(model).require("read", ctx)
             query = parse_list_query(args, model, viewer)
             record = get_record(conn, viewer, model, record_id, query=query)
             if record is None:
                 raise not_found(compiled.models[entity], record_id, ctx)
             # What the caller may do next: the workflow's transitions, a pending chain.
-            record.update(workflow_view(conn, viewer, model, record_id, ctx))
+            record.update(workflow_view(op, model, record_id))
         return record
 
     return record_response(with_fresh_schema(run))

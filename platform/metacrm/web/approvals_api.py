@@ -15,15 +15,16 @@ from ..base.context import Context
 from ..base.problems import BadQuery, Forbidden, Invalid
 from ..i18n import kind_name, message
 from ..runtime.approval_actions import comment, delegate_task
-from ..runtime.approval_views import STATE_FILTERS, detail, inbox, submitted, visible_chain
+from ..runtime.approval_state import load_chain
+from ..runtime.approval_views import STATE_FILTERS, detail, inbox, require_visible, submitted
 from ..runtime.approvals import APPROVED, REJECTED, decide, withdraw
 from ..runtime.approvers import create_delegation, list_delegations, revoke_delegation
 from ..values import OutOfRange, parse_integer_value, parse_text
 from .auth import current_context, is_admin
 from .requests import (
     body_object,
+    operation,
     page_arguments,
-    platform,
     query_arguments,
     refuse_nul_values,
 )
@@ -51,18 +52,16 @@ def list_approvals() -> Any:
         raise BadQuery(message("approvals_state", ctx.locale, states=", ".join(STATE_FILTERS)),
                        key="state")
     limit, after = page_arguments(ctx, args, kind)
-    plat = platform()
-    with plat.reading() as conn:
+    with operation(ctx, write=False) as op:
         listing = inbox if kind == "assigned" else submitted
-        return jsonify(listing(conn, plat.compiled, ctx, wanted, limit, after))
+        return jsonify(listing(op, wanted, limit, after))
 
 
 @approvals_api.get(f"/{APPROVAL_ID}")
 def show(approval_id: int) -> Any:
     ctx = current_context()
-    plat = platform()
-    with plat.reading() as conn:
-        return jsonify(detail(conn, plat.compiled, ctx, approval_id))
+    with operation(ctx, write=False) as op:
+        return jsonify(detail(op, approval_id))
 
 
 @approvals_api.post(f"/{APPROVAL_ID}/approve")
@@ -78,22 +77,22 @@ def reject(approval_id: int) -> Any:
 def _decide(approval_id: int, verdict: str) -> Any:
     ctx = current_context()
     text = _comment(ctx, body_object(ctx, ("comment",), optional=True))
-    plat = platform()
-    with plat.writing() as conn:
-        visible_chain(conn, plat.compiled, ctx, approval_id)  # 404 before 403
-        decide(conn, plat.compiled, ctx, approval_id, verdict, text, plat.plugins)
-        return jsonify(detail(conn, plat.compiled, ctx, approval_id))
+    with operation(ctx, write=True) as op:
+        chain = load_chain(op, approval_id)
+        require_visible(op, chain)  # 404 before 403
+        decide(op, chain, verdict, text)
+        return jsonify(detail(op, approval_id, chain))
 
 
 @approvals_api.post(f"/{APPROVAL_ID}/withdraw")
 def take_back(approval_id: int) -> Any:
     ctx = current_context()
     text = _comment(ctx, body_object(ctx, ("comment",), optional=True))
-    plat = platform()
-    with plat.writing() as conn:
-        visible_chain(conn, plat.compiled, ctx, approval_id)
-        withdraw(conn, plat.compiled, ctx, approval_id, text, plat.plugins)
-        return jsonify(detail(conn, plat.compiled, ctx, approval_id))
+    with operation(ctx, write=True) as op:
+        chain = load_chain(op, approval_id)
+        require_visible(op, chain)
+        withdraw(op, chain, text)
+        return jsonify(detail(op, approval_id, chain))
 
 
 @approvals_api.post(f"/{APPROVAL_ID}/comment")
@@ -104,10 +103,9 @@ def add_comment(approval_id: int) -> Any:
     text = _comment(ctx, body_object(ctx, ("comment",)))
     if text is None:
         raise Invalid({"comment": [message("comment_required", ctx.locale, max=MAX_COMMENT)]})
-    plat = platform()
-    with plat.writing() as conn:
-        comment(conn, plat.compiled, ctx, approval_id, text)
-        return jsonify(detail(conn, plat.compiled, ctx, approval_id))
+    with operation(ctx, write=True) as op:
+        comment(op, approval_id, text)
+        return jsonify(detail(op, approval_id))
 
 
 @approvals_api.post(f"/{APPROVAL_ID}/delegate")
@@ -118,10 +116,9 @@ def hand_on(approval_id: int) -> Any:
     body = body_object(ctx, ("to", "comment"))
     to = _user_id(ctx, body, "to", required=True)
     text = _comment(ctx, body)
-    plat = platform()
-    with plat.writing() as conn:
-        delegate_task(conn, plat.compiled, ctx, approval_id, to, text)
-        return jsonify(detail(conn, plat.compiled, ctx, approval_id))
+    with operation(ctx, write=True) as op:
+        delegate_task(op, approval_id, to, text)
+        return jsonify(detail(op, approval_id))
 
 
 @approvals_api.get("/delegations")
@@ -134,9 +131,8 @@ def delegations() -> Any:
         user_id = _user_id(ctx, args, "user", required=True)
         if user_id != ctx.user_id and not is_admin(ctx):
             raise Forbidden(message("admin_only", ctx.locale))
-    plat = platform()
-    with plat.reading() as conn:
-        return jsonify({"items": list_delegations(conn, plat.compiled, user_id, ctx.now)})
+    with operation(ctx, write=False) as op:
+        return jsonify({"items": list_delegations(op, user_id)})
 
 
 @approvals_api.post("/delegations")
@@ -155,9 +151,8 @@ def delegate_period() -> Any:
         raise Invalid(errors)
     if user_id != ctx.user_id and not is_admin(ctx):
         raise Forbidden(message("admin_only", ctx.locale))
-    plat = platform()
-    with plat.writing() as conn:
-        made = create_delegation(conn, plat.compiled, ctx, user_id, delegate, starts, ends)
+    with operation(ctx, write=True) as op:
+        made = create_delegation(op, user_id, delegate, starts, ends)
     response = jsonify(made)
     response.status_code = 201
     return response
@@ -166,9 +161,8 @@ def delegate_period() -> Any:
 @approvals_api.delete(f"/delegations/{DELEGATION_ID}")
 def revoke(delegation_id: int) -> Any:
     ctx = current_context()
-    plat = platform()
-    with plat.writing() as conn:
-        revoke_delegation(conn, plat.compiled, ctx, delegation_id, admin=is_admin(ctx))
+    with operation(ctx, write=True) as op:
+        revoke_delegation(op, delegation_id, admin=is_admin(ctx))
     return Response(status=204)
 
 

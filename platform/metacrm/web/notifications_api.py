@@ -12,7 +12,7 @@ from ..i18n import kind_name, message
 from ..runtime.notifications import list_notifications, mark_all_read, mark_read, unread_count
 from ..values import parse_integer_value, parse_text
 from .auth import current_context
-from .requests import body_object, page_arguments, platform, query_arguments, refuse_nul_values
+from .requests import body_object, operation, page_arguments, query_arguments, refuse_nul_values
 
 notifications_api = Blueprint("metacrm_notifications", __name__,
                               url_prefix="/api/notifications")
@@ -30,23 +30,21 @@ def list_mine() -> Any:
     except ValueError as exc:
         raise BadQuery(str(exc), key="unread") from None
     limit, after = page_arguments(ctx, args, "notifications")
-    plat = platform()
-    with plat.reading() as conn:
-        return jsonify(list_notifications(conn, plat.compiled, ctx.user_id,
-                                          unread_only=unread_only, limit=limit, after=after))
+    with operation(ctx, write=False) as op:
+        return jsonify(list_notifications(op, unread_only=unread_only, limit=limit,
+                                          after=after))
 
 
 @notifications_api.post(f"/{NOTIFICATION_ID}/read")
 def read_one(notification_id: int) -> Any:
     """The notification, now read, and how many stay unread."""
     ctx = current_context()
-    plat = platform()
-    with plat.writing() as conn:
-        found = mark_read(conn, plat.compiled, ctx, notification_id)
+    with operation(ctx, write=True) as op:
+        found = mark_read(op, notification_id)
         if found is None:
             raise NotFound(message("no_notification", ctx.locale, id=notification_id),
                            key="id")
-        return jsonify({**found, "unread": unread_count(conn, plat.compiled, ctx.user_id)})
+        return jsonify({**found, "unread": unread_count(op)})
 
 
 @notifications_api.post("/read")
@@ -61,8 +59,6 @@ def read_all() -> Any:
     except ValueError:
         raise Invalid({"up_to": [message("invalid", ctx.locale,
                                          kind=kind_name("integer", ctx.locale))]}) from None
-    plat = platform()
-    with plat.writing() as conn:
-        marked = mark_all_read(conn, plat.compiled, ctx, up_to)
-        return jsonify({"marked": marked,
-                        "unread": unread_count(conn, plat.compiled, ctx.user_id)})
+    with operation(ctx, write=True) as op:
+        marked = mark_all_read(op, up_to)
+        return jsonify({"marked": marked, "unread": unread_count(op)})

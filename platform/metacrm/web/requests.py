@@ -4,7 +4,8 @@ what no endpoint can take (NUL characters), and answer with a record."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import orjson
@@ -20,6 +21,7 @@ from ..errors import did_you_mean
 from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..runtime.notifications import decode_cursor
+from ..runtime.operation import Operation
 from ..runtime.query import DEFAULT_LIMIT, parse_limit
 from ..values import MAX_INTEGER, JsonNumber, parse_integer_text
 
@@ -52,6 +54,16 @@ def refuse_huge_ids(endpoint: str | None, values: dict[str, Any] | None) -> None
 
 def platform() -> Platform:
     return current_app.extensions["metacrm"]
+
+
+@contextmanager
+def operation(ctx: Context, *, write: bool) -> Iterator[Operation]:
+    """The request's operation: a transaction (``write``: one that will write), the
+    program as it stands now (read once for the whole request) and the plugins."""
+    plat = platform()
+    compiled = plat.compiled
+    with plat.writing() if write else plat.reading() as conn:
+        yield Operation(conn, compiled, ctx, plat.plugins)
 
 
 def request_locale() -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from ..compile.compiled import Compiled
-from ..runtime.access import Viewer
+from ..runtime.operation import Operation
 from ..runtime.workflow import fire, submission, submit, workflow_view
 from .auth import current_context
 from .requests import (
@@ -37,9 +37,9 @@ def fire_transition(entity: str, record_id: int, name: str) -> Any:
         model = entity_model(compiled, entity, ctx)
         plat = platform()
         with plat.writing() as conn:
-            done = fire(conn, compiled, model, ctx, record_id, name, body, expected,
-                        plat.plugins)
-            return _answer(conn, compiled, model, ctx, record_id, done)
+            op = Operation(conn, compiled, ctx, plat.plugins)
+            return _answer(op, model, record_id, fire(op, model, record_id, name, body,
+                                                      expected))
 
     return record_response(with_fresh_schema(run))
 
@@ -55,17 +55,16 @@ def submit_for_approval(entity: str, record_id: int) -> Any:
         model = entity_model(compiled, entity, ctx)
         plat = platform()
         with plat.writing() as conn:
-            done = submit(conn, compiled, model, ctx, record_id, approval, comment, expected,
-                          plat.plugins)
-            return _answer(conn, compiled, model, ctx, record_id, done)
+            op = Operation(conn, compiled, ctx, plat.plugins)
+            return _answer(op, model, record_id, submit(op, model, record_id, approval,
+                                                        comment, expected))
 
     return record_response(with_fresh_schema(run), 201)
 
 
-def _answer(conn: Any, compiled: Compiled, model: Any, ctx: Any, record_id: int,
-            done: dict[str, Any]) -> dict[str, Any]:
+def _answer(op: Operation, model: Any, record_id: int, done: dict[str, Any]
+            ) -> dict[str, Any]:
     """The record as the caller may now read it, with what it may do next."""
     record = dict(done["record"])
-    record.update(workflow_view(conn, Viewer(compiled, ctx.principal, conn), model,
-                                record_id, ctx))
+    record.update(workflow_view(op, model, record_id))
     return record

@@ -1,0 +1,183 @@
+"""One approval chain held for a change: its row locked, its tasks and timeline read
+once, and every change written in as few statements as it takes (one UPDATE for all
+the tasks a decision settles, one INSERT for its events) and mirrored in memory, so
+that the answer shows the chain without reading it again.
+
+Every change to a chain's tasks happens with the chain's row locked (decisions,
+withdrawals, delegation, the deadline job), so the tasks read after taking the lock
+stay true until the transaction ends. The row is locked by a statement of its own,
+before the tasks are read: a join locking the chain would, after waiting for another
+decision, see that decision's chain but the tasks as they were before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..base.problems import NotFound
+from ..i18n import message
+from .operation import Operation
+from .user_directory import UserInfo
+
+PENDING = "pending"
+
+
+@dataclass
+class Chain:
+    row: dict[str, Any]  # the mc_approvals row, as changed so far
+    tasks: list[dict[str, Any]] = field(default_factory=list)  # in id order
+    events: list[dict[str, Any]] = field(default_factory=list)  # written, in id order
+    unwritten: list[dict[str, Any]] = field(default_factory=list)  # events to write
+    # The chain's record as this operation last read it, after its last change to it.
+    record: Mapping[Any, Any] | None = None
+    # The decision's row of the record's audit trail, until it is written: with the
+    # record's own change when the decision ends the chain (one INSERT), else alone.
+    audit: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return self.row["id"]
+
+
+def load_chain(op: Operation, approval_id: int) -> Chain:
+    """Lock the chain's row (404 if there is none), then read its tasks, its timeline
+    and the people they and its steps name (names and languages for what follows)."""
+    approvals = op.tables.approvals
+    row = op.conn.execute(sa.select(approvals).where(approvals.c.id == approval_id)
+                          .with_for_update()).mappings().first()
+    if row is None:
+        raise NotFound(message("no_approval", op.locale, id=approval_id), key="id")
+    chain = Chain(dict(row))
+    named = {row["submitter_id"], op.ctx.user_id,
+             *(uid for step in row["steps"] or [] for uid in step["approvers"])}
+    chain.tasks, chain.events, people = _read_parts(op, approval_id, named)
+    op.directory.remember(named | {t["user_id"] for t in chain.tasks}
+                          | {t["on_behalf_of"] for t in chain.tasks}
+                          | {e["user_id"] for e in chain.events}, people)
+    return chain
+
+
+def _read_parts(op: Operation, approval_id: int, named: set[int | None]
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[UserInfo]]:
+    """The chain's tasks and events, each in id order, and the users ``named`` or named
+    by them, in one statement: a union whose rows have a task's columns, an event's
+    and a user's put in places of the same type."""
+    tasks, events, users = op.tables.approval_tasks, op.tables.approval_events, op.tables.users
+    task_columns = [c.name for c in tasks.c]
+    slots = {name: f"c{n}" for n, name in enumerate(task_columns)}
+    # An event's kind and time go where a task has its state and creation time; a
+    # user's name, language and active flag (as a number) to comment, state, step_index.
+    event_places = {"kind": "state", "at": "created_at",
+                    **{c.name: c.name for c in events.c if c.name in slots}}
+    user_places = {"id": "id", "name": "comment", "language": "state", "active": "step_index"}
+
+    def part(source: int, columns: dict[str, sa.ColumnElement[Any]]) -> sa.Select:
+        return sa.select(sa.literal_column(str(source)).label("source"), *(
+            columns[name].label(slots[name]) if name in columns
+            else sa.null().label(slots[name]) for name in task_columns))
+
+    of_chain = tasks.c.approval_id == approval_id
+    mentioned = sa.or_(
+        users.c.id.in_(sorted(uid for uid in named if uid is not None)),
+        users.c.id.in_(sa.select(tasks.c.user_id).where(of_chain)),
+        users.c.id.in_(sa.select(tasks.c.on_behalf_of).where(of_chain)),
+        users.c.id.in_(sa.select(events.c.user_id).where(events.c.approval_id == approval_id)))
+    union = sa.union_all(
+        part(0, {name: tasks.c[name] for name in task_columns}).where(of_chain),
+        part(1, {place: events.c[name] for name, place in event_places.items()})
+        .where(events.c.approval_id == approval_id),
+        part(2, {"id": users.c.id, "comment": users.c.name, "state": users.c.language,
+                 "step_index": sa.cast(users.c.active, sa.Integer)}).where(mentioned),
+    ).subquery("chain_parts")
+    found_tasks, found_events, people = [], [], []
+    for row in op.conn.execute(sa.select(union).order_by(union.c.source, union.c[slots["id"]])
+                               ).mappings():
+        if row["source"] == 0:
+            found_tasks.append({name: row[slots[name]] for name in task_columns})
+        elif row["source"] == 1:
+            found_events.append({name: row[slots[place]]
+                                 for name, place in event_places.items()})
+        else:
+            values = {name: row[slots[place]] for name, place in user_places.items()}
+            people.append(UserInfo(values["id"], values["name"], values["language"],
+                                   bool(values["active"])))
+    return found_tasks, found_events, people
+
+
+def settle_tasks(op: Operation, chain: Chain, states: Mapping[int, str], *,
+                 decided: int | None = None, comment: str | None = None) -> None:
+    """Give the pending tasks ``states`` (by id) in one statement, all decided now; the
+    ``decided`` task also takes the decider's ``comment``."""
+    if not states:
+        return
+    tasks = op.tables.approval_tasks
+    now = op.ctx.now
+    values: dict[str, Any] = {"state": sa.case(dict(states), value=tasks.c.id),
+                              "decided_at": now}
+    if decided is not None:
+        values["comment"] = sa.case((tasks.c.id == decided, sa.literal(comment, sa.Text)),
+                                    else_=tasks.c.comment)
+    op.conn.execute(tasks.update().where(tasks.c.id.in_(sorted(states)),
+                                         tasks.c.state == PENDING).values(**values))
+    for task in chain.tasks:
+        if task["id"] in states and task["state"] == PENDING:
+            task.update(state=states[task["id"]], decided_at=now)
+            if task["id"] == decided:
+                task["comment"] = comment
+
+
+def add_tasks(op: Operation, chain: Chain, rows: list[dict[str, Any]]) -> None:
+    """Insert the tasks ``rows`` (one statement) and keep them with their ids."""
+    if not rows:
+        return
+    tasks = op.tables.approval_tasks
+    for task_id, row in zip(_insert(op, tasks, rows), rows, strict=True):
+        chain.tasks.append({**{c.name: None for c in tasks.c}, **row, "id": task_id})
+
+
+def add_event(op: Operation, chain: Chain, kind: str, step: str | None,
+              comment: str | None) -> None:
+    """An event of the chain's timeline, written with the others by ``write_events``."""
+    chain.unwritten.append({"approval_id": chain.id, "user_id": op.ctx.user_id, "kind": kind,
+                            "step": step, "comment": comment, "at": op.ctx.now})
+
+
+def write_events(op: Operation, chain: Chain) -> None:
+    """Write the chain's new events, in the order they happened, in one statement (and
+    its audit row if nothing wrote it yet)."""
+    if chain.audit:
+        op.conn.execute(op.tables.audit.insert(), chain.audit)
+        chain.audit = []
+    if not chain.unwritten:
+        return
+    ids = _insert(op, op.tables.approval_events, chain.unwritten)
+    chain.events.extend({**row, "id": event_id}
+                        for event_id, row in zip(ids, chain.unwritten, strict=True))
+    chain.unwritten = []
+
+
+def _insert(op: Operation, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` with one multi-row INSERT; their new ids, in the rows' order.
+    (One statement assigns ids in the order of its VALUES on SQLite and PostgreSQL;
+    SQLAlchemy's ordered RETURNING would send SQLite one INSERT per row.)"""
+    ids = op.conn.execute(table.insert().values(rows).returning(table.c.id)).scalars().all()
+    return sorted(ids)
+
+
+def update_chain(op: Operation, chain: Chain, **values: Any) -> None:
+    """Change the chain's row (its version moves on with every change)."""
+    approvals = op.tables.approvals
+    op.conn.execute(approvals.update().where(approvals.c.id == chain.id).values(
+        **values, version=approvals.c.version + 1))
+    chain.row.update(values, version=chain.row["version"] + 1)
+
+
+def pending_of_step(chain: Chain, index: int, *, besides: Iterable[int] = ()) -> list[int]:
+    """The ids of the step's tasks still waiting (leaving out ``besides``)."""
+    left = set(besides)
+    return [t["id"] for t in chain.tasks
+            if t["step_index"] == index and t["state"] == PENDING and t["id"] not in left]
