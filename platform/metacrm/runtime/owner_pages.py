@@ -11,6 +11,11 @@ branch reads at most ``n`` entries of one owner's range, so a page costs about
 are those of the plain statement: the sort always ends with ``id``, so every
 branch's first ``n`` hold the merged first ``n``.
 
+On PostgreSQL the owners are one array parameter driving a LATERAL branch: the
+same statement for any number of owners, planned (and prepared) once, where a
+UNION ALL of N branches is planned N times. Elsewhere (SQLite) it is a UNION ALL.
+The pool, when the caller sees it, is one more branch.
+
 With many owners the plain statement is the better one (they hold much of the
 table, and the sort order finds a page of theirs quickly), and with one owner it
 is the same thing; so this form is used for 2 to MAX_BRANCHES branches.
@@ -21,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from ..compile.models import EntityModel
 from .query import ListQuery
@@ -30,8 +36,8 @@ MAX_BRANCHES = 32
 
 
 def owner_page(model: EntityModel, query: ListQuery, columns: Sequence[sa.ColumnElement],
-               conditions: Sequence[sa.ColumnElement], owners: OwnerSet | None
-               ) -> sa.Select | None:
+               conditions: Sequence[sa.ColumnElement], owners: OwnerSet | None,
+               dialect: str = "") -> sa.Select | None:
     """The page statement (``query.limit + 1`` rows of ``columns``) for the records
     matching ``conditions`` held by ``owners``, one branch per owner; None when the
     plain statement is the better one."""
@@ -39,30 +45,35 @@ def owner_page(model: EntityModel, query: ListQuery, columns: Sequence[sa.Column
         return None
     table = model.table
     limit = query.limit + 1
-    keyset = query.keyset_condition()
+    keyset = [k for k in (query.keyset_condition(),) if k is not None]
     keys = [key.column.label(f"k{i}") for i, key in enumerate(query.sort)]
     order = query.order_by()
-    # The pool's branch also sorts by the (empty) owner first: PostgreSQL does not
-    # take "owner IS NULL" as fixing the owner, as it does "owner = 7", and would not
-    # see that the (owner, …) index already yields the order.
-    first = query.ordering([owners.column])
-    parts = [(owners.column == i, order) for i in owners.ids]
+
+    def branch(part: sa.ColumnElement, ordered: Sequence[sa.ColumnElement]) -> sa.Select:
+        return (sa.select(table.c.id.label("picked_id"), *keys)
+                .where(*conditions, part, *keyset).order_by(*ordered).limit(limit))
+
+    branches: list[sa.Select] = []
+    if dialect == "postgresql":
+        ids = (sa.func.unnest(sa.bindparam("owner_ids", list(owners.ids),
+                                           type_=postgresql.ARRAY(sa.BigInteger)))
+               .table_valued("owner_id").render_derived(name="owners"))
+        per_owner = branch(owners.column == ids.c.owner_id, order).lateral("per_owner")
+        branches.append(sa.select(per_owner).select_from(ids.join(per_owner, sa.true())))
+    else:
+        branches.extend(sa.select(branch(owners.column == i, order).subquery())
+                        for i in owners.ids)
     if owners.pool:
-        parts.append((owners.column.is_(None), first + order))
-    branches = []
-    for part, ordered in parts:
-        branch = sa.select(table.c.id.label("picked_id"), *keys).where(*conditions, part)
-        if keyset is not None:
-            branch = branch.where(keyset)
-        inner = branch.order_by(*ordered).limit(limit).subquery()
-        branches.append(sa.select(*inner.c))
-    picked = sa.union_all(*branches).subquery("picked")
-    page = (sa.select(*picked.c).order_by(*_order(query, picked)).limit(limit)
-            .subquery("page"))
-    # The page's ids are joined back to the table for the columns the caller asked
-    # for, so that per-row work (multi-reference arrays) runs for n rows, not n per owner.
-    return (sa.select(*columns).select_from(table.join(page, table.c.id == page.c.picked_id))
-            .order_by(*_order(query, page)))
+        # The pool's branch also sorts by the (empty) owner first: PostgreSQL does not
+        # take "owner IS NULL" as fixing the owner, as it does "owner = 7", and would
+        # not see that the (owner, …) index already yields the order.
+        pool = branch(owners.column.is_(None), [*query.ordering([owners.column]), *order])
+        branches.append(sa.select(pool.subquery()))
+    picked = (sa.union_all(*branches) if len(branches) > 1 else branches[0]).subquery("picked")
+    # Only the page's ids reach the outer statement, which reads their rows (and does
+    # per-row work such as multi-reference arrays) n times, not n per owner.
+    page = sa.select(picked.c.picked_id).order_by(*_order(query, picked)).limit(limit)
+    return sa.select(*columns).where(table.c.id.in_(page)).order_by(*order).limit(limit)
 
 
 def _order(query: ListQuery, source: sa.Subquery) -> list[sa.ColumnElement]:

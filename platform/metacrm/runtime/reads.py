@@ -106,8 +106,9 @@ def list_records(conn: sa.Connection, viewer: Viewer, model: EntityModel, query:
     # only where the read is the operation's whole scope (see reach).
     owners = (access.owners(operation)
               if operation == "read" or access.policy.read_covers(operation) else None)
-    statement = owner_page(model, query, output, conditions, owners)
-    scope = reach(access, operation)
+    statement = owner_page(model, query, output, conditions, owners, conn.dialect.name)
+    # The scope as one condition, for the plain statement and the count only.
+    scope = reach(access, operation) if statement is None or query.count else None
     if scope is not None:
         conditions.append(scope)
     if statement is None:
