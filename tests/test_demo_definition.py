@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
 from metacrm.cli import main
-from metacrm.plugins import DemoRequest, Plugin
+from metacrm.plugins import DemoRequest
 
 from .conftest import write_bundle
 
@@ -44,7 +45,12 @@ def _books(request: DemoRequest) -> dict[str, int]:
     return {"ledger": len(request.create_many("ledger", rows))}
 
 
-books_plugin = Plugin("books_demo", {"demo_data": _books})  # type: ignore[dict-item]
+class _BooksDemo:
+    name = "books_demo"
+    hooks = {"demo_data": _books}
+
+
+books_plugin = _BooksDemo()
 
 
 def _check(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[str]]:
