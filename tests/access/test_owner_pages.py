@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
 from metacrm.runtime import owner_pages, scopes
 
 from .conftest import Person

@@ -19,7 +19,7 @@ def check_demo(catalog: Catalog, errors: ErrorCollector) -> None:
     if demo is None:
         return
     for person in (demo.administrator, *demo.people):
-        for role, where in zip(person.roles, person.role_locations):
+        for role, where in zip(person.roles, person.role_locations, strict=True):
             if role not in catalog.roles:
                 errors.add(where, f"demo user '{person.username}': unknown role "
                            f"'{role}'{did_you_mean(role, list(catalog.roles))}")

@@ -65,11 +65,12 @@ class ListQuery:
         return self.ordering([k.column for k in self.sort])
 
     def ordering(self, columns: Sequence[sa.ColumnElement]) -> list[sa.ColumnElement]:
-        """The sort applied to ``columns`` (one per sort key, e.g. a subquery's)."""
+        """The sort applied to ``columns``, one per leading sort key (a subquery's
+        columns, or just an owner column sorted the way the first key is)."""
         # NULLs sort as the largest value on both databases (PostgreSQL's own
         # convention, so its indexes serve the order).
         return [c.desc().nulls_first() if k.descending else c.asc().nulls_last()
-                for k, c in zip(self.sort, columns)]
+                for k, c in zip(self.sort, columns, strict=False)]
 
     def keyset_condition(self) -> sa.ColumnElement | None:
         if self.after is None:
