@@ -112,17 +112,24 @@ class Gunicorn:
 
 
 @contextmanager
-def scratch_postgres(name: str, keep: bool = False) -> Iterator[str]:
-    """CREATE DATABASE <name> (dropped first if left over, and dropped after)."""
+def scratch_postgres(name: str, keep: bool = False, reuse: bool = False) -> Iterator[str]:
+    """CREATE DATABASE <name> (dropped first if left over, and dropped after).
+
+    With ``reuse`` a database left by an earlier ``--keep`` run is used as it is
+    (and kept): the caller decides whether its contents will do."""
     import sqlalchemy as sa
 
     if not name.startswith("metacrm_bench"):
         raise ValueError("bench databases are named metacrm_bench_*")
     admin = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
                              isolation_level="AUTOCOMMIT")
+    keep = keep or reuse
     with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        exists = conn.exec_driver_sql(
+            "SELECT 1 FROM pg_database WHERE datname = %(name)s", {"name": name}).first()
+        if not (reuse and exists):
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
         yield f"{PG_SERVER}/{name}"
     finally:

@@ -105,9 +105,10 @@ def _limits_note(timeouts: MigrationTimeouts, concurrent: bool) -> str:
     return text
 
 
-def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
-                   ) -> Flask | None:
-    """Migrate, optionally fill demo data, and build the app."""
+def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print,
+                   demo_scale: float = 1.0) -> Flask | None:
+    """Migrate, optionally fill the bundle's demo (``demo_scale`` of its records), and
+    build the app."""
     from .runtime.bootstrap import database_is_empty
     from .web.app import create_app
 
@@ -115,10 +116,17 @@ def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
         return None
     platform = Platform.build(settings)
     if demo:
-        names = [n for n in ("customer", "opportunity") if n in platform.compiled.models]
-        if names and database_is_empty(platform, lambda: names):
+        if platform.compiled.catalog.demo is None:
+            echo("demo data: no bundle declares a demo organisation (a demo/ folder; see "
+                 "docs/demo.md); nothing was added")
+        elif database_is_empty(platform):
             echo("filling the database with demo data…")
-            for line in fill_demo(platform):
+            try:
+                lines = fill_demo(platform, demo_scale)
+            except PluginError as exc:
+                echo(f"demo data: {exc}")
+                return None
+            for line in lines:
                 echo(line)
         else:
             echo("demo data: the database already has records; left as it is")
@@ -128,44 +136,45 @@ def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
     return create_app(settings, platform)
 
 
-def fill_demo(platform: Platform) -> list[str]:
-    """Create the demo organisation and records; the lines that tell how to sign in."""
+def fill_demo(platform: Platform, scale: float = 1.0) -> list[str]:
+    """Create the bundle's demo organisation and records; the lines that tell how to
+    sign in."""
     import secrets
 
     from .identity.password_policy import policy_of
     from .identity.tokens import create_token
     from .identity.users import set_password
     from .runtime.bootstrap import (
-        ADMIN_USERNAME,
-        DEMO_USERS,
         ensure_demo_organisation,
         fill_demo_data,
         submit_demo_requests,
     )
 
     compiled = platform.compiled
+    demo = compiled.catalog.demo
+    assert demo is not None
     with platform.writing() as conn:
-        ids = ensure_demo_organisation(conn, compiled)
-    owners = [ids[u.username] for u in DEMO_USERS if u.holds_customers]
-    engineers = [ids[u.username] for u in DEMO_USERS if u.role == "service_engineer"]
-    counts = fill_demo_data(platform, ids[ADMIN_USERNAME], owners, engineers)
-    waiting = submit_demo_requests(platform)
+        ids = ensure_demo_organisation(conn, compiled, demo)
+    counts = fill_demo_data(platform, demo, ids, scale)
+    waiting = submit_demo_requests(platform, demo.requests_per_approval)
     # Random text longer than the policy's minimum (16 characters at least): never a
     # common password either.
     policy = policy_of(platform.settings)
     size = max(12, policy.min_length)
     admin_password, password = secrets.token_urlsafe(size), secrets.token_urlsafe(size)
+    admin = demo.administrator.username
     with platform.writing() as conn:
-        set_password(conn, compiled.metadata, ids[ADMIN_USERNAME], admin_password, policy)
-        for user in DEMO_USERS:
-            set_password(conn, compiled.metadata, ids[user.username], password, policy)
-        token, _ = create_token(conn, compiled.metadata, ids[ADMIN_USERNAME], "demo")
+        set_password(conn, compiled.metadata, ids[admin], admin_password, policy)
+        for person in demo.people:
+            set_password(conn, compiled.metadata, ids[person.username], password, policy)
+        token, _ = create_token(conn, compiled.metadata, ids[admin], "demo")
     roles = compiled.catalog.roles
-    people = ", ".join(f"{u.username} ({roles[u.role].label.get('en')})"
-                       for u in DEMO_USERS if u.role in roles)
+    people = ", ".join(
+        f"{p.username} ({' / '.join(roles[r].label.get('en') for r in p.roles)})"
+        if p.roles else p.username for p in demo.people)
     return ["demo data: " + ", ".join(f"{n} {c}" for n, c in counts.items())
             + f"; {waiting} request(s) waiting for approval",
-            f"demo login: {ADMIN_USERNAME} / {admin_password}",
+            f"demo login: {admin} / {admin_password}",
             f"demo API token (send as 'Authorization: Bearer …'): {token}",
             f"demo users, each with password {password}: {people}"]
 

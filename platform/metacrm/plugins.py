@@ -1,6 +1,10 @@
 """Plugins: Python objects, named by import string in METACRM_PLUGINS, that offer
 hooks which definitions call by name (``hook: erp.push_contract``).
 
+A bundle's demo organisation (``demo/``) names a plugin the same way as its
+``generator``; its ``demo_data`` hook receives a ``DemoRequest`` and creates the
+demo's records, so the engine knows nothing of what a bundle's records are.
+
 A plugin is any object with a ``name`` and a ``hooks`` mapping of hook name to
 callable, loaded when the platform is built; the definitions are then checked
 against the hooks that exist, so a misspelt hook fails `metacrm check` and
@@ -17,7 +21,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from .fieldtypes import FieldType, FieldTypes
@@ -98,6 +102,42 @@ def field_types_of(plugins: Mapping[str, Plugin]) -> FieldTypes:
         except ValueError as exc:
             raise PluginError(f"plugin '{plugin.name}': {exc}") from None
     return types
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """A person of the demo organisation, as created in the database."""
+
+    id: int
+    username: str
+    roles: tuple[str, ...]
+    holds_records: bool
+
+
+@dataclass(frozen=True)
+class DemoRequest:
+    """What a ``demo_data`` hook is given: ``create_many(entity, rows) -> ids`` writes
+    through the normal write path (payload checks, formulas, audit) as the platform;
+    it returns how many records of each kind it made."""
+
+    create_many: Callable[[str, list[dict[str, Any]]], list[int]]
+    people: tuple[DemoPerson, ...]
+    scale: float = 1.0
+
+
+DEMO_HOOK = "demo_data"
+
+
+def demo_generator(spec: str) -> Callable[[DemoRequest], Mapping[str, int]]:
+    """The ``demo_data`` hook of the plugin ``spec`` names (loaded as METACRM_PLUGINS
+    loads plugins)."""
+    plugin = next(iter(load_plugins([spec]).values()))
+    hook = plugin.hooks.get(DEMO_HOOK)
+    if hook is None:
+        raise PluginError(f"plugin '{spec}' has no '{DEMO_HOOK}' hook, which a demo's "
+                          "generator must offer")
+    # Hooks are typed for HookEvent; this one is called with a DemoRequest.
+    return cast(Callable[[DemoRequest], Mapping[str, int]], hook)
 
 
 def hook_names(plugins: Mapping[str, Plugin]) -> frozenset[str]:

@@ -100,17 +100,13 @@ def test_bad_credentials_are_401_not_a_silent_fallback(crm, header: str) -> None
     assert "Authorization" in response.json["errors"]
 
 
-def test_the_demo_prints_a_working_login(make_settings, monkeypatch) -> None:
+def test_the_demo_prints_a_working_login(make_settings) -> None:
     from metacrm.operations import prepare_server
-    from metacrm.runtime import bootstrap
 
-    fill = bootstrap.fill_demo_data
     # A few records are enough to prove the logins; the full demo takes half a minute.
-    monkeypatch.setattr(bootstrap, "fill_demo_data",
-                        lambda platform, admin_id, owners, engineers=(): fill(
-                            platform, admin_id, owners, engineers, scale=0.01))
     lines: list[str] = []
-    app = prepare_server(make_settings(SHIPPED_BUNDLE), demo=True, echo=lines.append)
+    app = prepare_server(make_settings(SHIPPED_BUNDLE), demo=True, echo=lines.append,
+                         demo_scale=0.01)
     assert app is not None
     try:
         lines = "\n".join(lines).splitlines()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from .catalog import BundleDefs as BundleDefs
 from .catalog import BundleManifest as BundleManifest
 from .catalog import Catalog as Catalog
+from .demo import DemoDef as DemoDef
+from .demo import DemoPersonDef as DemoPersonDef
 from .entities import AGGREGATES as AGGREGATES
 from .entities import COMPUTED_TYPES as COMPUTED_TYPES
 from .entities import CURRENT_USER as CURRENT_USER

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .demo import DemoDef
 from .entities import EntityDef, EntityExtension, OptionSetDef, OptionSetExtension
 from .roles import RoleDef, RoleExtension
 from .texts import UNKNOWN, Label, Location
@@ -44,6 +45,7 @@ class BundleDefs:
     role_extensions: tuple[RoleExtension, ...] = ()
     workflows: tuple[WorkflowDef, ...] = ()
     approvals: tuple[ApprovalDef, ...] = ()
+    demo: DemoDef | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Catalog:
     approvals: Mapping[str, ApprovalDef] = field(default_factory=dict)
     # The field types the definitions were checked against (built-in and plugins').
     field_types: FieldTypes = field(default_factory=_builtin_field_types, compare=False)
+    # The demo organisation of the last bundle that declares one.
+    demo: DemoDef | None = None
 
     def workflow_of(self, entity: str) -> WorkflowDef | None:
         """The workflow attached to ``entity`` (at most one)."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..build.demo import DEMO_KIND, build_demo
 from ..build.entities import (
     build_entity,
     build_entity_extension,
@@ -19,6 +21,7 @@ from ..definitions import (
     ApprovalDef,
     BundleDefs,
     BundleManifest,
+    DemoDef,
     EntityDef,
     EntityExtension,
     Label,
@@ -39,6 +42,8 @@ MANIFEST_FILE = "bundle.yaml"
 # the folder only keeps a bundle tidy (entities and option sets, roles, workflows
 # and approval chains).
 DEFINITION_FOLDERS = ("entities", "roles", "workflows")
+# The organisation `metacrm serve --demo` creates (one `demo:` document).
+DEMO_FOLDER = "demo"
 # Kinds of definitions that later versions compile; files there must not be
 # silently ignored.
 RESERVED_FOLDERS = ("forms", "reports")
@@ -70,7 +75,30 @@ def read_bundle(folder: str | Path, errors: ErrorCollector,
         for path in sorted((root / folder_name).rglob("*.y*ml")):
             errors.add(Location(display_path(path)), f"{folder_name}/ definitions are not "
                        "supported by this version of metacrm yet")
-    return build_bundle(manifest, documents, errors, types)
+    defs = build_bundle(manifest, documents, errors, types)
+    demo = read_demo(root / DEMO_FOLDER, manifest.name, errors)
+    return replace(defs, demo=demo) if demo is not None else defs
+
+
+def read_demo(folder: Path, bundle: str, errors: ErrorCollector) -> DemoDef | None:
+    """The bundle's demo organisation from the YAML files of ``folder``, if any."""
+    found: list[DemoDef] = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix not in (".yaml", ".yml") or path.is_dir():
+            continue
+        for doc in load_yaml(path, errors):
+            if not isinstance(doc.data, dict) or DEMO_KIND not in doc.data:
+                errors.add(doc.at(), f"{DEMO_FOLDER}/ holds the demo organisation: a document "
+                           f"that starts with '{DEMO_KIND}:' (see docs/demo.md)")
+                continue
+            if not validate_document(doc, DEMO_KIND, errors):
+                continue
+            if found:
+                errors.add(doc.key_at(DEMO_KIND), f"a bundle declares one demo; "
+                           f"'{found[0].name}' is declared at {found[0].location}")
+                continue
+            found.append(build_demo(doc, bundle, errors))
+    return found[0] if found else None
 
 
 def build_bundle(manifest: BundleManifest, documents: Iterable[Document],

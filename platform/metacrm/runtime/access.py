@@ -21,7 +21,7 @@ from ..compile.models import EntityModel
 from ..compile.policy import EntityPolicy
 from ..i18n import message, operation_name
 from .people import People
-from .scopes import reach_condition
+from .scopes import OwnerSet, owner_set, reach_condition
 
 # Operations that see the pool like reading does (for a role that may claim from it).
 POOL_VISIBLE = ("read", "export")
@@ -61,6 +61,16 @@ class EntityAccess:
         return reach_condition(self.compiled, self.model, self.principal.user_id, reaches,
                                self._sees_pool if operation in POOL_VISIBLE else _no_pool,
                                self.people)
+
+    def owners(self, operation: str) -> OwnerSet | None:
+        """The records ``operation`` reaches as a set of owners, when they are exactly
+        that (see scopes.owner_set); None also when no scope applies."""
+        if self.policy.unrestricted:
+            return None
+        return owner_set(self.compiled, self.model, self.principal.user_id,
+                         self.policy.reach(operation),
+                         self._sees_pool if operation in POOL_VISIBLE else _no_pool,
+                         self.people)
 
     def _sees_pool(self, model: EntityModel) -> bool:
         return policy_for(self.compiled, model, self.principal).allows("claim")

@@ -1,51 +1,21 @@
-"""Rows every database needs (the schema state), and the demo organisation:
-users with roles, teams and a reporting line, and records through the normal
-write path."""
+"""Rows every database needs (the schema state), and a bundle's demo organisation:
+the users, roles, teams and reporting line its ``demo/`` definition declares, and
+records made by the plugin it names, through the normal write path."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..base.context import Context, utcnow
 from ..compile.compiled import Compiled
+from ..definitions import DemoDef
 from ..platform import Platform
+from ..plugins import DemoPerson, DemoRequest, demo_generator
 from .payload import read_payload
 from .writes import create_records
-
-ADMIN_USERNAME = "admin"
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    name: str
-    role: str
-    team: str | None = None
-    manager: str | None = None
-    holds_customers: bool = False
-
-
-DEMO_TEAMS = {"east": "华东销售部 East China sales", "inside_sales": "电话销售部 Inside sales"}
-# A sales director over two managers, each with salespeople (a three-level line),
-# plus service (a desk and an engineer), finance (a clerk under a manager) and an
-# auditor: one login per shipped role.
-DEMO_USERS = [
-    DemoUser("zhang.wei", "张伟 Zhang Wei", "sales_director"),
-    DemoUser("li.na", "李娜 Li Na", "sales_manager", "east", "zhang.wei", True),
-    DemoUser("wang.fang", "王芳 Wang Fang", "salesperson", "east", "li.na", True),
-    DemoUser("liu.yang", "刘洋 Liu Yang", "salesperson", "east", "li.na", True),
-    DemoUser("chen.jing", "陈静 Chen Jing", "sales_manager", "inside_sales", "zhang.wei", True),
-    DemoUser("yang.lei", "杨磊 Yang Lei", "salesperson", "inside_sales", "chen.jing", True),
-    DemoUser("zhao.min", "赵敏 Zhao Min", "service_agent"),
-    DemoUser("wu.hao", "吴昊 Wu Hao", "service_engineer", manager="zhao.min"),
-    DemoUser("zhou.qiang", "周强 Zhou Qiang", "finance_manager"),
-    DemoUser("emily.chen", "Emily Chen 陈艾米", "finance", manager="zhou.qiang"),
-    DemoUser("sun.li", "孙丽 Sun Li", "auditor"),
-]
 
 
 def ensure_baseline(conn: sa.Connection, compiled: Compiled) -> None:
@@ -66,37 +36,36 @@ def ensure_user(conn: sa.Connection, compiled: Compiled, username: str, name: st
         is_admin=is_admin, created_at=utcnow()).returning(users.c.id)).scalar_one())
 
 
-def ensure_demo_organisation(conn: sa.Connection, compiled: Compiled) -> dict[str, int]:
-    """The demo's users, roles (those the bundles define), teams and reporting line."""
+def ensure_demo_organisation(conn: sa.Connection, compiled: Compiled, demo: DemoDef
+                             ) -> dict[str, int]:
+    """The demo's users with their roles, teams and reporting line; ids by username."""
     from ..identity.teams import ensure_team, set_team_members
     from ..identity.users import set_manager, set_roles
 
     tables = compiled.metadata
-    ids = {ADMIN_USERNAME: ensure_user(conn, compiled, ADMIN_USERNAME, "Administrator 管理员",
+    admin = demo.administrator
+    ids = {admin.username: ensure_user(conn, compiled, admin.username, admin.name,
                                        is_admin=True)}
-    for user in DEMO_USERS:
-        ids[user.username] = ensure_user(conn, compiled, user.username, user.name)
-    roles = compiled.catalog.roles
-    if "admin" in roles:
-        set_roles(conn, tables, ids[ADMIN_USERNAME], ["admin"])
-    for user in DEMO_USERS:
-        set_roles(conn, tables, ids[user.username], [user.role] if user.role in roles else [])
-        if user.manager:
-            set_manager(conn, tables, ids[user.username], ids[user.manager])
-    for code, name in DEMO_TEAMS.items():
+    for person in demo.people:
+        ids[person.username] = ensure_user(conn, compiled, person.username, person.name)
+    for person in (admin, *demo.people):
+        set_roles(conn, tables, ids[person.username], list(person.roles))
+        if person.manager:
+            set_manager(conn, tables, ids[person.username], ids[person.manager])
+    for code, name in demo.teams.items():
         team = ensure_team(conn, tables, code, name)
-        set_team_members(conn, tables, team, [ids[u.username] for u in DEMO_USERS
-                                               if u.team == code])
+        set_team_members(conn, tables, team, [ids[p.username] for p in demo.people
+                                               if p.team == code])
     return ids
 
 
-def fill_demo_data(platform: Platform, admin_id: int, owners: Sequence[int],
-                   engineers: Sequence[int] = (), scale: float = 1.0) -> dict[str, int]:
-    """Fill an empty database with realistic records through the normal write path."""
-    from ..demo import fill_demo
-
+def fill_demo_data(platform: Platform, demo: DemoDef, ids: Mapping[str, int],
+                   scale: float = 1.0) -> Mapping[str, int]:
+    """Have the demo's generator plugin fill an empty database with records, written
+    through the normal write path by the platform on the administrator's behalf."""
+    generate = demo_generator(demo.generator)
     compiled = platform.compiled
-    ctx = Context.system(admin_id)
+    ctx = Context.system(ids[demo.administrator.username])
 
     def create_many(entity: str, rows: list[dict[str, Any]]) -> list[int]:
         model = compiled.models[entity]
@@ -104,7 +73,9 @@ def fill_demo_data(platform: Platform, admin_id: int, owners: Sequence[int],
         with platform.writing() as conn:
             return [r["id"] for r in create_records(conn, compiled, model, ctx, values)]
 
-    return fill_demo(create_many, users=owners, engineers=engineers, scale=scale)
+    people = tuple(DemoPerson(ids[p.username], p.username, p.roles, p.holds_records)
+                   for p in demo.people)
+    return generate(DemoRequest(create_many, people, scale))
 
 
 def submit_demo_requests(platform: Platform, per_chain: int = 2) -> int:
@@ -146,10 +117,11 @@ def submit_demo_requests(platform: Platform, per_chain: int = 2) -> int:
     return submitted
 
 
-def database_is_empty(platform: Platform, entity_names: Callable[[], list[str]]) -> bool:
+def database_is_empty(platform: Platform) -> bool:
+    """Whether no entity holds a record (live or deleted)."""
     compiled = platform.compiled
     with platform.reading() as conn:
-        for name in entity_names():
+        for name in compiled.models:
             table = compiled.models[name].table
             if conn.execute(sa.select(table.c.id).limit(1)).first() is not None:
                 return False

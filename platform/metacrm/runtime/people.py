@@ -25,6 +25,7 @@ class People:
         self._compiled = compiled
         self._conn = conn
         self._found: dict[tuple[str, int], list[int] | None] = {}
+        self.dialect = conn.dialect.name
 
     def of(self, scope: str, user_id: int) -> list[int] | None:
         """The users whose records ``scope`` reaches for ``user_id``; None if too many."""

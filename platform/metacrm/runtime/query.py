@@ -63,10 +63,15 @@ class ListQuery:
     count: bool = False
 
     def order_by(self) -> list[sa.ColumnElement]:
+        return self.ordering([k.column for k in self.sort])
+
+    def ordering(self, columns: Sequence[sa.ColumnElement]) -> list[sa.ColumnElement]:
+        """The sort applied to ``columns``, one per leading sort key (a subquery's
+        columns, or just an owner column sorted the way the first key is)."""
         # NULLs sort as the largest value on both databases (PostgreSQL's own
         # convention, so its indexes serve the order).
-        return [k.column.desc().nulls_first() if k.descending else k.column.asc().nulls_last()
-                for k in self.sort]
+        return [c.desc().nulls_first() if k.descending else c.asc().nulls_last()
+                for k, c in zip(self.sort, columns, strict=False)]
 
     def keyset_condition(self) -> sa.ColumnElement | None:
         if self.after is None:

@@ -283,7 +283,9 @@ def platform_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
         return param("name", "path", {"type": "string", "examples": examples[:3]},
                      f"The {what}'s name.", required=True)
 
-    example = {"extend": "customer", "fields": {"wechat": {"type": "string"}}}
+    # The example extends an entity of the running program (the engine names none).
+    example = {"extend": next(iter(catalog.entities), "entity"),
+               "fields": {"wechat": {"type": "string"}}}
     customizations = obj("schema_version items", schema_version={"type": "integer"},
                          items=_array(obj("id document", id={"type": "integer"},
                                           document={"type": "object"})))
