@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .entities import EntityDef, EntityExtension, OptionSetDef, OptionSetExtension
+from .forms import FormDef
 from .roles import RoleDef, RoleExtension
 from .texts import UNKNOWN, Label, Location
 from .workflows import ApprovalDef, WorkflowDef
@@ -44,6 +45,7 @@ class BundleDefs:
     role_extensions: tuple[RoleExtension, ...] = ()
     workflows: tuple[WorkflowDef, ...] = ()
     approvals: tuple[ApprovalDef, ...] = ()
+    forms: tuple[FormDef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,10 +60,16 @@ class Catalog:
     approvals: Mapping[str, ApprovalDef] = field(default_factory=dict)
     # The field types the definitions were checked against (built-in and plugins').
     field_types: FieldTypes = field(default_factory=_builtin_field_types, compare=False)
+    forms: Mapping[str, FormDef] = field(default_factory=dict)  # by name
 
     def workflow_of(self, entity: str) -> WorkflowDef | None:
         """The workflow attached to ``entity`` (at most one)."""
         return next((w for w in self.workflows.values() if w.entity == entity), None)
+
+    def forms_of(self, entity: str) -> tuple[FormDef, ...]:
+        """The layouts of ``entity``, in name order."""
+        return tuple(sorted((f for f in self.forms.values() if f.entity == entity),
+                            key=lambda f: f.name))
 
     def entity(self, name: str) -> EntityDef | None:
         return self.entities.get(name)

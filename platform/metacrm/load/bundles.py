@@ -13,6 +13,7 @@ from ..build.entities import (
     build_optionset,
     build_optionset_extension,
 )
+from ..build.forms import build_form
 from ..build.roles import build_role, build_role_extension
 from ..build.workflows import build_approval, build_workflow
 from ..definitions import (
@@ -21,6 +22,7 @@ from ..definitions import (
     BundleManifest,
     EntityDef,
     EntityExtension,
+    FormDef,
     Label,
     Location,
     OptionSetDef,
@@ -37,11 +39,11 @@ from .schema import MANIFEST, document_kind, validate_document
 MANIFEST_FILE = "bundle.yaml"
 # Where definitions live; the first key of each document says what it defines,
 # the folder only keeps a bundle tidy (entities and option sets, roles, workflows
-# and approval chains).
-DEFINITION_FOLDERS = ("entities", "roles", "workflows")
+# and approval chains, form layouts).
+DEFINITION_FOLDERS = ("entities", "roles", "workflows", "forms")
 # Kinds of definitions that later versions compile; files there must not be
 # silently ignored.
-RESERVED_FOLDERS = ("forms", "reports")
+RESERVED_FOLDERS = ("reports",)
 
 
 def read_bundle(folder: str | Path, errors: ErrorCollector,
@@ -86,6 +88,7 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
     role_extensions: list[RoleExtension] = []
     workflows: list[WorkflowDef] = []
     approvals: list[ApprovalDef] = []
+    forms: list[FormDef] = []
     for doc in documents:
         kind = document_kind(doc, errors)
         if kind is None or not validate_document(doc, kind, errors, types.names):
@@ -108,11 +111,13 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
             role_extensions.append(build_role_extension(doc, manifest.name))
         elif kind == "workflow":
             workflows.append(build_workflow(doc, manifest.name))
+        elif kind == "form":
+            forms.append(build_form(doc, manifest.name, errors))
         else:
             approvals.append(build_approval(doc, manifest.name))
     return BundleDefs(manifest, tuple(entities), tuple(optionsets),
                       tuple(entity_extensions), tuple(optionset_extensions), tuple(roles),
-                      tuple(role_extensions), tuple(workflows), tuple(approvals))
+                      tuple(role_extensions), tuple(workflows), tuple(approvals), tuple(forms))
 
 
 CUSTOMIZATIONS_BUNDLE = "customizations"

@@ -23,6 +23,7 @@ from ..definitions import (
 from ..errors import ErrorCollector, did_you_mean
 from ..expressions import ExpressionError, check_expression
 from ..fieldtypes import FieldTypes, builtin_field_types
+from .forms import check_forms, merge_forms
 from .literals import literal_problem, unfit_literal
 from .ownership import check_ownership, extend_ownership
 from .roles import check_roles, resolve_roles
@@ -55,13 +56,15 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     roles = resolve_roles(bundles, errors)
     catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets, roles,
                       merge_named(bundles, "workflows", errors),
-                      merge_named(bundles, "approvals", errors), field_types=types)
+                      merge_named(bundles, "approvals", errors), field_types=types,
+                      forms=merge_forms(bundles, errors))
     for entity in entities.values():
         check_entity(catalog, entity, errors)
         check_ownership(catalog, entity, errors)
     check_tables(catalog, errors)
     check_roles(catalog, errors)
     check_workflows(catalog, hooks, errors)
+    check_forms(catalog, errors)
     return catalog if errors else _with_derived_facts(catalog)
 
 
