@@ -78,7 +78,7 @@ def create_from_form(entity: str) -> Any:
     try:
         values = read_payload(model, ctx, body, creating=True, access=access)
         with platform().writing() as conn:
-            (record,) = create_records(conn, compiled, model, ctx, [values])
+            (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
     except Invalid as problem:
         return _render(shell, compiled, model, ctx, record=None, values=dict(request.form),
                        errors=problem.listed(ctx.locale), status=422)
