@@ -59,11 +59,12 @@ def check_forms(catalog: Catalog, errors: ErrorCollector) -> None:
 def _check_form(catalog: Catalog, entity: EntityDef, form: FormDef,
                 errors: ErrorCollector) -> None:
     what = f"form '{form.name}'"
-    names = entity.field_types()
+    names = entity.field_types()  # conditions may read the system fields too
+    own = dict.fromkeys(entity.fields, "")  # a layout places the entity's own fields
     hidden = _hidden_for_roles(catalog, entity, form, errors)
     shown: dict[str, Location] = {}
     for section, item in form.fields():
-        if _known(entity, names, item.name, item.location, what, errors):
+        if _known(entity, own, item.name, item.location, what, errors):
             if item.name in shown:
                 errors.add(item.location, f"{what}: field '{item.name}' is shown twice (also "
                            f"at {shown[item.name]})")
@@ -82,7 +83,7 @@ def _check_form(catalog: Catalog, entity: EntityDef, form: FormDef,
         seen_tabs.add(tab.name)
     quick: set[str] = set()
     for item in form.quick_create:
-        if not _known(entity, names, item.name, item.location, f"{what}: quick_create",
+        if not _known(entity, own, item.name, item.location, f"{what}: quick_create",
                       errors):
             continue
         if item.name in quick:
@@ -97,7 +98,7 @@ def _check_form(catalog: Catalog, entity: EntityDef, form: FormDef,
         _check_field(entity, names, item, what, errors)
     for index, column in enumerate(form.list_columns):
         where = form.at(f"list[{index}]")
-        if _known(entity, names, column, where, f"{what}: list column", errors):
+        if _known(entity, own, column, where, f"{what}: list column", errors):
             _check_hidden(hidden, column, where, f"{what}: list column", errors)
     for related in form.related:
         _check_related(catalog, entity, form, related, errors)
@@ -178,7 +179,7 @@ def _check_related(catalog: Catalog, entity: EntityDef, form: FormDef, related,
                    f"'{child.name}' that points to '{entity.name}'; '{child.name}."
                    f"{related.via}' is not one"
                    + (did_you_mean(related.via, child.fields) if via is None else ""))
-    names = child.field_types()
+    names = dict.fromkeys(child.fields, "")
     for index, column in enumerate(related.columns):
         _known(child, names, column, related.at(f"columns[{index}]"), f"{what} column",
                errors)
