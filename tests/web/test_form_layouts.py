@@ -208,3 +208,36 @@ def test_a_managers_list_has_their_columns(deals):
     headers = re.findall(r'<th scope="col"[^>]*><a [^>]*>([^<]+)</a>', html)
     assert [h.strip() for h in headers] == ["Name", "Amount", "Margin"]
     assert 'class="quick-create"' not in html  # their layout has none
+
+
+def test_the_shipped_crm_lays_out_every_entity_in_both_languages(crm):
+    from metacrm.catalog_loader import load_catalog
+
+    from ..conftest import SHIPPED_BUNDLE
+
+    catalog = load_catalog([SHIPPED_BUNDLE])
+    assert {f.entity for f in catalog.forms.values()} == set(catalog.entities)
+    for form in catalog.forms.values():
+        assert form.label.get("en") and form.label.as_dict().get("zh"), form.name
+        for tab in form.tabs:
+            for section in tab.sections:
+                assert not section.title or section.title.as_dict().get("zh"), form.name
+    lost_reason = catalog.forms["opportunity_main"].field("lost_reason")
+    assert (lost_reason.visible_if, lost_reason.required_if) == ("stage == 'lost'",) * 2
+
+
+def test_a_salesperson_and_a_manager_see_their_customer_layouts(crm):
+    add_user(crm, "wang", roles=("salesperson",), language="zh")
+    add_user(crm, "boss", roles=("sales_director",))
+    wang, boss = signed_in(crm, "wang"), signed_in(crm, "boss")
+    html = wang.get("/opportunity/new").get_data(as_text=True)
+    assert 'data-required-if="stage == &#39;lost&#39;"' in html
+    assert "基本信息" in html and "一句话说明输单的关键原因" in html
+    customer = wang.post("/api/customer", json={"name": "星河贸易"},
+                         headers={"X-CSRF-Token": wang.csrf}).json
+    mine = wang.get(f"/customer/{customer['id']}").get_data(as_text=True)
+    theirs = boss.get(f"/customer/{customer['id']}").get_data(as_text=True)
+    # The manager's layout opens with the figures; the salesperson's keeps them folded.
+    assert theirs.index('data-field="won_amount"') < theirs.index('data-field="name"')
+    assert mine.index('data-field="name"') < mine.index('data-field="won_amount"')
+    assert "跟进时间线" in mine and "Follow-up timeline" in theirs

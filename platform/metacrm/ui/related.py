@@ -55,7 +55,7 @@ def related_lists(conn: sa.Connection, viewer: Viewer, model: EntityModel,
                         if n not in access.hidden and n in child.entity.fields)
         args = {spec.via: [str(record_id)], "limit": [str(spec.limit)],
                 "fields": [",".join(c.name for c in columns)]}
-        expand = expandable(columns)
+        expand = expandable(columns, viewer)
         if expand:
             args["expand"] = [",".join(expand)]
         result = list_records(conn, viewer, child, parse_list_query(
