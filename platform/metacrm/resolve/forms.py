@@ -17,6 +17,7 @@ from ..definitions import (
 )
 from ..errors import ErrorCollector, did_you_mean
 from ..expressions import ExpressionError, check_expression
+from ..load.bundles import CUSTOMIZATIONS_BUNDLE
 
 # Fields nobody types: a condition that makes one required or read-only means nothing.
 _NOT_TYPED = COMPUTED_TYPES + ("autonumber",)
@@ -24,12 +25,15 @@ _NOT_TYPED = COMPUTED_TYPES + ("autonumber",)
 
 def merge_forms(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> dict[str, FormDef]:
     """Layouts by name. A later bundle (or a stored customization) replaces a layout by
-    giving one of the same name; within one bundle a name is used once."""
+    giving one of the same name; within one bundle a name is used once, except among
+    the stored customizations, which are versions: the newest of a name counts (so
+    going back to an earlier layout is saving it again)."""
     found: dict[str, FormDef] = {}
     for bundle in bundles:
         own: dict[str, FormDef] = {}
+        versions = bundle.manifest.name == CUSTOMIZATIONS_BUNDLE
         for form in bundle.forms:
-            if form.name in own:
+            if form.name in own and not versions:
                 errors.add(form.location, f"form '{form.name}' is already defined at "
                            f"{own[form.name].location}")
                 continue
