@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from metacrm.catalog_loader import load_catalog
 from metacrm.errors import DefinitionError
 

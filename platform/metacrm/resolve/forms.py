@@ -14,6 +14,7 @@ from ..definitions import (
     FormDef,
     FormFieldDef,
     Location,
+    RelatedListDef,
 )
 from ..errors import ErrorCollector, did_you_mean
 from ..expressions import ExpressionError, check_expression
@@ -67,7 +68,7 @@ def _check_form(catalog: Catalog, entity: EntityDef, form: FormDef,
     own = dict.fromkeys(entity.fields, "")  # a layout places the entity's own fields
     hidden = _hidden_for_roles(catalog, entity, form, errors)
     shown: dict[str, Location] = {}
-    for section, item in form.fields():
+    for _, item in form.fields():
         if _known(entity, own, item.name, item.location, what, errors):
             if item.name in shown:
                 errors.add(item.location, f"{what}: field '{item.name}' is shown twice (also "
@@ -169,8 +170,8 @@ def _check_hidden(hidden: dict[str, str], name: str, where: Location, what: str,
                    "that may see it)")
 
 
-def _check_related(catalog: Catalog, entity: EntityDef, form: FormDef, related,
-                   errors: ErrorCollector) -> None:  # type: ignore[no-untyped-def]
+def _check_related(catalog: Catalog, entity: EntityDef, form: FormDef,
+                   related: RelatedListDef, errors: ErrorCollector) -> None:
     what = f"form '{form.name}': related list"
     child = catalog.entities.get(related.entity)
     if child is None:

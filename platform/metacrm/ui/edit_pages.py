@@ -13,8 +13,8 @@ from ..base.context import Context
 from ..base.problems import Invalid, PreconditionFailed
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
-from ..identity.profiles import list_profiles
 from ..definitions import FieldDef
+from ..identity.profiles import list_profiles
 from ..runtime.access import EntityAccess, Viewer
 from ..runtime.payload import read_payload
 from ..runtime.query import parse_list_query

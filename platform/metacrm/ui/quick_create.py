@@ -30,4 +30,4 @@ def quick_create_fields(compiled: Compiled, model: EntityModel, access: EntityAc
     placed = [PlacedField(editable[i.name], 1, (i.help or editable[i.name].help).get(language),
                           i.placeholder.get(language), i.visible_if, i.required_if,
                           i.readonly_if) for i in items]
-    return list(zip(controls, placed))
+    return list(zip(controls, placed, strict=True))
