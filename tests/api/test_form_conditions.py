@@ -31,6 +31,11 @@ FILES = {
         permissions:
           deal: {operations: [read, create, update]}
         """,
+    "roles/clerk.yaml": """
+        role: clerk
+        permissions:
+          deal: {operations: [read, create, update], fields: {lost_reason: readonly}}
+        """,
     "forms/deal.yaml": """
         form: deal_main
         entity: deal
@@ -45,6 +50,13 @@ FILES = {
           - visible_if: "amount > 100000"
             fields:
               - {field: discount, required_if: "true"}
+        ---
+        # A clerk may not write the reason: a layout cannot ask them for it.
+        form: deal_clerk
+        entity: deal
+        roles: [clerk]
+        sections:
+          - fields: [name, stage, {field: lost_reason, required_if: "stage == 'lost'"}]
         ---
         # A manager's layout asks for nothing: the chosen layout is the caller's.
         form: deal_manager
@@ -129,6 +141,14 @@ def test_the_callers_own_layout_decides(app_clients):
     client, _, boss = app_clients
     created = client.post("/api/deal", json={"name": "A", "stage": "lost"}, headers=boss)
     assert created.status_code == 201  # the manager's layout has no condition
+
+
+def test_a_field_the_caller_may_not_write_is_not_required_of_them(app_clients):
+    client, _, _ = app_clients
+    token = token_for(client.application, "clerk", roles=("clerk",))
+    created = client.post("/api/deal", json={"name": "A", "stage": "lost"},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert created.status_code == 201
 
 
 def test_bulk_create_names_the_row_and_field(app_clients):

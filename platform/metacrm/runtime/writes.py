@@ -67,8 +67,8 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
             errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
         if layout:
             form = compiled.form_for(model.name, ctx.principal)
-            for key, problems in condition_errors(form, model, ctx, record,
-                                                  access.hidden).items():
+            for key, problems in condition_errors(form, model, ctx, record, access.hidden,
+                                                  readonly=access.readonly).items():
                 errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
         records.append(record)
     if errors:
@@ -190,7 +190,7 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
             + [n for n, targets in links.items() if sorted(set(targets or [])) != old_links[n]])
         for key, problems in condition_errors(
                 compiled.form_for(model.name, ctx.principal), model, ctx, record,
-                access.hidden, current, changed).items():
+                access.hidden, current, changed, readonly=access.readonly).items():
             errors.setdefault(key, []).extend(problems)
     if errors:
         raise Invalid(errors)
