@@ -213,3 +213,22 @@ def test_reports_stay_reserved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.chdir(bundle)
     assert diagnostics(Path(".")) == [
         "reports/r.yaml: reports/ definitions are not supported by this version of metacrm yet"]
+
+
+def test_a_later_bundle_hiding_a_field_does_not_break_an_earlier_layout(tmp_path: Path) -> None:
+    # The pages drop what a viewer may not see; the later bundle may give the role
+    # a layout of its own.
+    first = bundle_with(tmp_path, """
+        form: deal_seller
+        entity: deal
+        roles: [seller]
+        sections: [{fields: [name, amount]}]
+        """)
+    later = write_bundle(tmp_path / "later", {"roles/seller.yaml": """
+        extend_role: seller
+        permissions:
+          deal: {fields: {amount: hidden}}
+        """}, name="later", requires=("test",))
+    catalog = load_catalog([first, later])
+    assert catalog.roles["seller"].grant("deal").fields["amount"] == "hidden"
+    assert catalog.forms["deal_seller"].field("amount") is not None

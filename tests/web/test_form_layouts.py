@@ -241,3 +241,18 @@ def test_a_salesperson_and_a_manager_see_their_customer_layouts(crm):
     assert theirs.index('data-field="won_amount"') < theirs.index('data-field="name"')
     assert mine.index('data-field="name"') < mine.index('data-field="won_amount"')
     assert "跟进时间线" in mine and "Follow-up timeline" in theirs
+
+
+def test_the_meta_api_gives_each_caller_their_layout(deals):
+    wang, boss = signed_in(deals, "wang"), signed_in(deals, "boss")
+    mine = wang.get("/api/meta/entities/deal").json["form"]
+    assert mine["name"] == "deal_main" and [t["name"] for t in mine["tabs"]] == ["main", "more"]
+    lost = mine["tabs"][0]["sections"][0]["fields"][3]
+    assert lost == {"field": "lost_reason", "span": 1, "visible_if": "stage == 'lost'",
+                    "required_if": "stage == 'lost'"}
+    assert mine["related"] == [{"entity": "note", "via": "deal", "label": "Notes",
+                                "columns": ["body"], "limit": 10}]
+    theirs = boss.get("/api/meta/entities/deal").json["form"]
+    assert theirs["name"] == "deal_manager" and theirs["list_columns"] == [
+        "name", "amount", "margin"]
+    assert wang.get("/api/meta/entities/note").json["form"] is None  # generated

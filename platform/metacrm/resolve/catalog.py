@@ -64,7 +64,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     check_tables(catalog, errors)
     check_roles(catalog, errors)
     check_workflows(catalog, hooks, errors)
-    check_forms(catalog, errors)
+    check_forms(catalog, errors, bundles)
     return catalog if errors else _with_derived_facts(catalog)
 
 

@@ -4,10 +4,11 @@ related lists and the CEL conditions, type-checked against the entity's fields."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ..definitions import (
     COMPUTED_TYPES,
+    DEFAULT_GRANT,
     BundleDefs,
     Catalog,
     EntityDef,
@@ -43,8 +44,14 @@ def merge_forms(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> dict[s
     return found
 
 
-def check_forms(catalog: Catalog, errors: ErrorCollector) -> None:
+def check_forms(catalog: Catalog, errors: ErrorCollector,
+                bundles: Sequence[BundleDefs] = ()) -> None:
+    """``bundles`` in load order: a layout is checked against the roles as its own
+    bundle (and those before it) define them. A later bundle that hides a field from
+    a role does not make an earlier layout wrong: the pages drop what a viewer may not
+    see, and the later bundle may give the role a layout of its own."""
     defaults: dict[str, FormDef] = {}
+    order = [b.manifest.name for b in bundles]
     for form in sorted(catalog.forms.values(), key=lambda f: f.location):
         entity = catalog.entities.get(form.entity)
         if entity is None:
@@ -58,15 +65,19 @@ def check_forms(catalog: Catalog, errors: ErrorCollector) -> None:
                            f"{defaults[form.entity].location}); give this one 'roles'")
             else:
                 defaults[form.entity] = form
-        _check_form(catalog, entity, form, errors)
+        known = bundles[:order.index(form.bundle) + 1] if form.bundle in order else bundles
+        _check_form(catalog, entity, form, errors, known)
 
 
 def _check_form(catalog: Catalog, entity: EntityDef, form: FormDef,
-                errors: ErrorCollector) -> None:
+                errors: ErrorCollector, bundles: Sequence[BundleDefs]) -> None:
     what = f"form '{form.name}'"
     names = entity.field_types()  # conditions may read the system fields too
     own = dict.fromkeys(entity.fields, "")  # a layout places the entity's own fields
     hidden = _hidden_for_roles(catalog, entity, form, errors)
+    if bundles:
+        hidden = {field: role for field, role in hidden.items()
+                  if field in _hidden_by(bundles, role, entity.name)}
     shown: dict[str, Location] = {}
     for _, item in form.fields():
         if _known(entity, own, item.name, item.location, what, errors):
@@ -159,6 +170,25 @@ def _hidden_for_roles(catalog: Catalog, entity: EntityDef, form: FormDef,
         for field, access in grant.fields.items():
             if access == "hidden":
                 hidden.setdefault(field, name)
+    return hidden
+
+
+def _hidden_by(bundles: Sequence[BundleDefs], role: str, entity: str) -> set[str]:
+    """The fields of ``entity`` that ``bundles`` (in order) hide from ``role``."""
+    hidden: set[str] = set()
+    for bundle in bundles:
+        for definition in bundle.roles:
+            if definition.name == role:
+                grant = definition.grant(entity)
+                hidden = {f for f, a in (grant.fields if grant else {}).items()
+                          if a == "hidden"}
+        for extension in bundle.role_extensions:
+            if extension.role != role:
+                continue
+            for patch in extension.patches:
+                if patch.entity in (entity, DEFAULT_GRANT):
+                    for field, access in patch.fields.items():
+                        (hidden.add if access == "hidden" else hidden.discard)(field)
     return hidden
 
 
