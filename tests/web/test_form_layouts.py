@@ -55,7 +55,7 @@ FILES = {
         entity: deal
         list: {columns: [name, amount]}
         quick_create:
-          fields: [name, {field: amount, placeholder: {en: "0.00", zh: "金额"}}]
+          fields: [name, {field: amount, placeholder: {en: "0.00", zh: "金额"}}, region]
         tabs:
           - name: main
             label: {en: Deal, zh: 交易}
@@ -196,9 +196,10 @@ def test_the_list_shows_the_layouts_columns_and_a_quick_create(deals):
     assert 'name="name"' in quick and 'placeholder="0.00"' in quick
     assert 'name="stage"' not in quick
     created = wang.post("/deal/new", data={"csrf_token": wang.csrf, "name": "Quick",
-                                           "amount": "99"})
+                                           "amount": "99", "region": "north"})
     assert created.status_code == 303
-    assert [d["name"] for d in wang.get("/api/deal?sort=name").json["items"]] == ["A", "Quick"]
+    deals_now = wang.get("/api/deal?sort=name").json["items"]
+    assert [(d["name"], d["region"]) for d in deals_now] == [("A", None), ("Quick", "north")]
 
 
 def test_a_managers_list_has_their_columns(deals):

@@ -40,6 +40,8 @@ def shown_fields(compiled: Compiled, model: EntityModel, access: EntityAccess, c
     if form is None:
         return editable
     placed = {item.name for _, item in form.form.fields()}
+    if creating:  # the quick-create form posts here too
+        placed |= {item.name for item in form.form.quick_create}
     return tuple(f for f in editable if f.name in placed)
 
 
