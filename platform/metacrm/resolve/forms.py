@@ -4,7 +4,7 @@ related lists and the CEL conditions, type-checked against the entity's fields."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from ..definitions import (
     COMPUTED_TYPES,
@@ -73,6 +73,7 @@ def _check_form(catalog: Catalog, entity: EntityDef, form: FormDef,
                 errors: ErrorCollector, bundles: Sequence[BundleDefs]) -> None:
     what = f"form '{form.name}'"
     names = entity.field_types()  # conditions may read the system fields too
+    kinds = catalog.field_types.expression_type  # plugins' field types included
     own = dict.fromkeys(entity.fields, "")  # a layout places the entity's own fields
     hidden = _hidden_for_roles(catalog, entity, form, errors)
     if bundles:
@@ -86,12 +87,12 @@ def _check_form(catalog: Catalog, entity: EntityDef, form: FormDef,
                            f"at {shown[item.name]})")
             shown.setdefault(item.name, item.location)
             _check_hidden(hidden, item.name, item.location, what, errors)
-        _check_field(entity, names, item, what, errors)
+        _check_field(entity, names, item, what, errors, kinds)
     for tab in form.tabs:
         for section in tab.sections:
             if section.visible_if:
                 _check_condition(section.visible_if, names, section.at("visible_if"),
-                                 f"{what}: section visible_if", errors)
+                                 f"{what}: section visible_if", errors, kinds)
     seen_tabs: set[str] = set()
     for tab in form.tabs:
         if tab.name in seen_tabs:
@@ -111,7 +112,7 @@ def _check_form(catalog: Catalog, entity: EntityDef, form: FormDef,
             errors.add(item.location, f"{what}: quick_create: '{item.name}' is not a field "
                        "anyone types (computed or system); it cannot be in a quick-create form")
         _check_hidden(hidden, item.name, item.location, f"{what}: quick_create", errors)
-        _check_field(entity, names, item, what, errors)
+        _check_field(entity, names, item, what, errors, kinds)
     for index, column in enumerate(form.list_columns):
         where = form.at(f"list[{index}]")
         if _known(entity, own, column, where, f"{what}: list column", errors):
@@ -130,7 +131,7 @@ def _known(entity: EntityDef, names: dict[str, str], name: str, where: Location,
 
 
 def _check_field(entity: EntityDef, names: dict[str, str], item: FormFieldDef, what: str,
-                 errors: ErrorCollector) -> None:
+                 errors: ErrorCollector, kinds: Callable[[str], str]) -> None:
     field = entity.fields.get(item.name)
     for kind, source in item.conditions():
         where = item.at(kind)
@@ -138,13 +139,14 @@ def _check_field(entity: EntityDef, names: dict[str, str], item: FormFieldDef, w
             errors.add(where, f"{what}: field '{item.name}': {kind} on a field nobody types "
                        "(computed or system) means nothing")
             continue
-        _check_condition(source, names, where, f"{what}: field '{item.name}' {kind}", errors)
+        _check_condition(source, names, where, f"{what}: field '{item.name}' {kind}", errors,
+                         kinds)
 
 
 def _check_condition(source: str, names: dict[str, str], where: Location, what: str,
-                     errors: ErrorCollector) -> None:
+                     errors: ErrorCollector, kinds: Callable[[str], str]) -> None:
     try:
-        check_expression(source, names, result="bool")
+        check_expression(source, names, result="bool", kinds=kinds)
     except ExpressionError as exc:
         errors.add(where, f"{what}: {exc}")
 
