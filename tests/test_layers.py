@@ -13,7 +13,8 @@ import yaml
 
 PURE_MODULES = ["metacrm.definitions", "metacrm.load.documents", "metacrm.load.schema", "metacrm.build.entities",
                 "metacrm.load.bundles", "metacrm.resolve.catalog", "metacrm.expressions",
-                "metacrm.catalog_loader", "metacrm.compile.compiled"]
+                "metacrm.catalog_loader", "metacrm.compile.compiled", "metacrm.build.forms",
+                "metacrm.resolve.forms", "metacrm.compile.forms"]
 
 
 def test_pure_layers_do_not_pull_in_flask_or_rq() -> None:

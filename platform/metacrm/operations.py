@@ -198,12 +198,23 @@ def export_customizations_bundle(settings: Settings, directory: Path) -> int:
                 "requires": [_bundle_name(p) for p in settings.bundles]}
     (directory / "bundle.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True,
                                                           sort_keys=False))
+    # A layout saved again is a new version of it: only the newest is written, so the
+    # bundle names each layout once (as a bundle must).
+    newest = {document["form"]: cid for cid, document in stored if "form" in document}
+    written = 0
     for cid, document in stored:
-        target = next(document[k] for k in ("extend", "extend_optionset", "role", "extend_role")
-                      if k in document)
-        path = directory / "entities" / f"{cid:04d}_{target}.yaml"
+        if "form" in document:  # a layout, in the folder its kind lives in
+            if newest[document["form"]] != cid:
+                continue
+            (directory / "forms").mkdir(exist_ok=True)
+            path = directory / "forms" / f"{cid:04d}_{document['form']}.yaml"
+        else:
+            target = next(document[k] for k in ("extend", "extend_optionset", "role",
+                                                "extend_role") if k in document)
+            path = directory / "entities" / f"{cid:04d}_{target}.yaml"
         path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False))
-    return len(stored)
+        written += 1
+    return written
 
 
 def stored_customizations(settings: Settings) -> list[tuple[int, dict[str, Any]]]:

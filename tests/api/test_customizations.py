@@ -146,3 +146,45 @@ def test_a_customization_the_database_would_refuse_is_422_and_changes_nothing(cr
         assert "would have the same name as the" in response.json["errors"]["_request"][0]
     assert crm.get("/api/meta/customizations").json["items"] == []
     assert crm.post("/api/customer", json={"name": "A", "wechat": "x"}).status_code == 422
+
+
+NOTES_FIRST = {"form": "customer_main", "entity": "customer",
+               "label": {"en": "Customer", "zh": "客户"},
+               "sections": [{"title": {"en": "Short", "zh": "简要"}, "columns": 1, "fields": [
+                   "name", {"field": "phone", "required_if": "grade == 'A'"}]}]}
+
+
+def test_a_form_layout_is_a_customization_that_replaces_the_shipped_one(crm, tmp_path: Path,
+                                                                        monkeypatch) -> None:
+    from metacrm.cli import main
+
+    response = crm.post("/api/meta/customizations", json=NOTES_FIRST)
+    assert response.status_code == 201, response.json
+    # Its condition holds through the API at once, in this process and another.
+    for client in (crm, another_process(crm)):
+        refused = client.post("/api/customer", json={"name": "星河", "grade": "A"})
+        assert refused.status_code == 422 and list(refused.json["errors"]) == ["phone"]
+    assert crm.post("/api/customer", json={"name": "星河", "grade": "B"}).status_code == 201
+    # Saving an earlier version again goes back to it.
+    earlier = {**NOTES_FIRST, "sections": [{"fields": ["name", "phone"]}]}
+    assert crm.post("/api/meta/customizations", json=earlier).status_code == 201
+    assert crm.post("/api/customer", json={"name": "月亮", "grade": "A"}).status_code == 201
+    settings = crm.application.extensions["metacrm"].settings
+    monkeypatch.setenv("METACRM_DATABASE_URL", settings.database_url)
+    result = CliRunner().invoke(main, ["export-customizations", str(tmp_path / "export")])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in (tmp_path / "export" / "forms").iterdir())
+    assert written == ["0002_customer_main.yaml"]  # the newest version of the layout
+    checked = CliRunner().invoke(main, ["check", SHIPPED_BUNDLE, str(tmp_path / "export")])
+    assert checked.exit_code == 0, checked.output
+    catalog = load_catalog([SHIPPED_BUNDLE, tmp_path / "export"])
+    assert [f.name for _, f in catalog.forms["customer_main"].fields()] == ["name", "phone"]
+
+
+def test_a_form_customization_naming_an_unknown_field_is_refused(crm) -> None:
+    bad = {"form": "customer_main", "entity": "customer",
+           "sections": [{"fields": ["name", {"field": "phone", "visible_if": "grad == 'A'"}]}]}
+    response = crm.post("/api/meta/customizations", json=bad)
+    assert response.status_code == 422
+    assert "unknown name 'grad'" in response.json["errors"]["_request"][0]
+    assert crm.get("/api/meta/customizations").json["items"] == []

@@ -140,8 +140,11 @@ def test_the_generated_form_types_its_fields_for_the_conditions(live_crm: Any, p
     page.goto(f"{base}/opportunity/{deal['id']}/edit")
     assert page.locator("#f-stage").count() == 0
     page.evaluate("""async () => {
-        document.querySelector('#f-lost_reason').closest('.field').dataset.requiredIf =
-            "stage == 'qualify' && amount > 0.29 && owner == user";
+        // The shipped layout shows the lost reason only once lost: show it here.
+        const field = document.querySelector('#f-lost_reason').closest('.field');
+        delete field.dataset.visibleIf;
+        field.hidden = false;
+        field.dataset.requiredIf = "stage == 'qualify' && amount > 0.29 && owner == user";
         const {bindConditions} = await import('/static/conditions-form.js');
         bindConditions(document.querySelector('form.record-form'));
     }""")

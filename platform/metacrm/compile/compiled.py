@@ -3,12 +3,14 @@ workflows and approval chains, built together."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from ..collector import collector_paused
+from ..base.context import Principal
 from ..definitions import Catalog
+from .forms import CompiledForm, choose_form, compile_forms
 from .models import EntityModel, compile_models
 from .policy import Policy
 from .system_tables import SystemTables
@@ -26,9 +28,14 @@ class Compiled:
     approvals: dict[str, CompiledApproval]  # by name
     tables: SystemTables
     schema_version: int = 0
+    forms: dict[str, tuple[CompiledForm, ...]] = field(default_factory=dict)  # by entity
 
     def model(self, name: str) -> EntityModel | None:
         return self.models.get(name)
+
+    def form_for(self, entity: str, principal: Principal) -> CompiledForm | None:
+        """The layout ``principal`` sees for ``entity``; None: the generated one."""
+        return choose_form(self.forms.get(entity, ()), principal.roles)
 
 
 def compile_catalog(catalog: Catalog, schema_version: int = 0) -> Compiled:
@@ -37,4 +44,4 @@ def compile_catalog(catalog: Catalog, schema_version: int = 0) -> Compiled:
         models = compile_models(catalog, metadata)
         return Compiled(catalog, metadata, models, Policy(catalog, models),
                         compile_workflows(catalog), compile_approvals(catalog),
-                        SystemTables.of(metadata), schema_version)
+                        SystemTables.of(metadata), schema_version, compile_forms(catalog))

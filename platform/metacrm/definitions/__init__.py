@@ -27,6 +27,12 @@ from .entities import OptionDef as OptionDef
 from .entities import OptionSetDef as OptionSetDef
 from .entities import OptionSetExtension as OptionSetExtension
 from .entities import RuleDef as RuleDef
+from .forms import FIELD_CONDITIONS as FIELD_CONDITIONS
+from .forms import FormDef as FormDef
+from .forms import FormFieldDef as FormFieldDef
+from .forms import RelatedListDef as RelatedListDef
+from .forms import SectionDef as SectionDef
+from .forms import TabDef as TabDef
 from .ownership import ASSIGNMENT_METHODS as ASSIGNMENT_METHODS
 from .ownership import AssignmentRuleDef as AssignmentRuleDef
 from .ownership import CarryDef as CarryDef

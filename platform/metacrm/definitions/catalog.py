@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from .demo import DemoDef
 from .entities import EntityDef, EntityExtension, OptionSetDef, OptionSetExtension
+from .forms import FormDef
 from .roles import RoleDef, RoleExtension
 from .texts import UNKNOWN, Label, Location
 from .workflows import ApprovalDef, WorkflowDef
@@ -46,6 +47,7 @@ class BundleDefs:
     workflows: tuple[WorkflowDef, ...] = ()
     approvals: tuple[ApprovalDef, ...] = ()
     demo: DemoDef | None = None
+    forms: tuple[FormDef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,10 +64,16 @@ class Catalog:
     field_types: FieldTypes = field(default_factory=_builtin_field_types, compare=False)
     # The demo organisation of the last bundle that declares one.
     demo: DemoDef | None = None
+    forms: Mapping[str, FormDef] = field(default_factory=dict)  # by name
 
     def workflow_of(self, entity: str) -> WorkflowDef | None:
         """The workflow attached to ``entity`` (at most one)."""
         return next((w for w in self.workflows.values() if w.entity == entity), None)
+
+    def forms_of(self, entity: str) -> tuple[FormDef, ...]:
+        """The layouts of ``entity``, in name order."""
+        return tuple(sorted((f for f in self.forms.values() if f.entity == entity),
+                            key=lambda f: f.name))
 
     def entity(self, name: str) -> EntityDef | None:
         return self.entities.get(name)

@@ -15,6 +15,7 @@ from ..build.entities import (
     build_optionset,
     build_optionset_extension,
 )
+from ..build.forms import build_form
 from ..build.roles import build_role, build_role_extension
 from ..build.workflows import build_approval, build_workflow
 from ..definitions import (
@@ -24,6 +25,7 @@ from ..definitions import (
     DemoDef,
     EntityDef,
     EntityExtension,
+    FormDef,
     Label,
     Location,
     OptionSetDef,
@@ -40,13 +42,13 @@ from .schema import MANIFEST, document_kind, validate_document
 MANIFEST_FILE = "bundle.yaml"
 # Where definitions live; the first key of each document says what it defines,
 # the folder only keeps a bundle tidy (entities and option sets, roles, workflows
-# and approval chains).
-DEFINITION_FOLDERS = ("entities", "roles", "workflows")
+# and approval chains, form layouts).
+DEFINITION_FOLDERS = ("entities", "roles", "workflows", "forms")
 # The organisation `metacrm serve --demo` creates (one `demo:` document).
 DEMO_FOLDER = "demo"
 # Kinds of definitions that later versions compile; files there must not be
 # silently ignored.
-RESERVED_FOLDERS = ("forms", "reports")
+RESERVED_FOLDERS = ("reports",)
 
 
 def read_bundle(folder: str | Path, errors: ErrorCollector,
@@ -114,6 +116,7 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
     role_extensions: list[RoleExtension] = []
     workflows: list[WorkflowDef] = []
     approvals: list[ApprovalDef] = []
+    forms: list[FormDef] = []
     for doc in documents:
         kind = document_kind(doc, errors)
         if kind is None or not validate_document(doc, kind, errors, types.names):
@@ -137,11 +140,14 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
             role_extensions.append(build_role_extension(doc, manifest.name))
         elif kind == "workflow":
             workflows.append(build_workflow(doc, manifest.name))
+        elif kind == "form":
+            forms.append(build_form(doc, manifest.name, errors))
         else:
             approvals.append(build_approval(doc, manifest.name))
     return BundleDefs(manifest, tuple(entities), tuple(optionsets),
                       tuple(entity_extensions), tuple(optionset_extensions), tuple(roles),
-                      tuple(role_extensions), tuple(workflows), tuple(approvals))
+                      tuple(role_extensions), tuple(workflows), tuple(approvals),
+                      forms=tuple(forms))
 
 
 CUSTOMIZATIONS_BUNDLE = "customizations"

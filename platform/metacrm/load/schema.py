@@ -23,7 +23,7 @@ from .documents import Document
 # Unknown keys of one mapping that get a did-you-mean.
 MAX_HINTED_KEYS = 5
 DEFINITION_KINDS = ("entity", "optionset", "extend", "extend_optionset", "role",
-                    "extend_role", "workflow", "approval")
+                    "extend_role", "workflow", "approval", "form")
 MANIFEST = "manifest"
 
 _TYPE_NAMES = {
@@ -177,7 +177,7 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
     elif validator == "pattern" and path and path[-1] in (
             "entity", "optionset", "extend", "to", "bundle", "extend_optionset", "role",
             "extend_role", "owned_by", "assigned_at", "through", "workflow", "approval",
-            "field", "reject_to"):
+            "field", "reject_to", "form", "via"):
         errors.add(location, f"{prefix}'{error.instance}' is not a valid name: use snake_case "
                    "(a lower-case letter, then lower-case letters, digits, single underscores)")
     else:

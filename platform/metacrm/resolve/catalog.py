@@ -25,6 +25,7 @@ from ..errors import ErrorCollector, did_you_mean
 from ..expressions import ExpressionError, check_expression
 from ..fieldtypes import FieldTypes, builtin_field_types
 from .demo import check_demo, pick_demo
+from .forms import check_forms, merge_forms
 from .literals import literal_problem, unfit_literal
 from .ownership import check_ownership, extend_ownership
 from .roles import check_roles, resolve_roles
@@ -58,7 +59,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets, roles,
                       merge_named(bundles, "workflows", errors),
                       merge_named(bundles, "approvals", errors), demo=pick_demo(bundles),
-                      field_types=types)
+                      field_types=types, forms=merge_forms(bundles, errors))
     for entity in entities.values():
         check_entity(catalog, entity, errors)
         check_ownership(catalog, entity, errors)
@@ -66,6 +67,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     check_roles(catalog, errors)
     check_workflows(catalog, hooks, errors)
     check_demo(catalog, errors)
+    check_forms(catalog, errors, bundles)
     return catalog if errors else _with_derived_facts(catalog)
 
 

@@ -55,10 +55,11 @@ from ..migrate import (
 )
 from ..platform import CUSTOMIZATIONS, Platform, read_customizations
 
-ALLOWED_KINDS = ("extend", "extend_optionset", "role", "extend_role")
+ALLOWED_KINDS = ("extend", "extend_optionset", "role", "extend_role", "form")
 NOT_AN_EXTENSION = ("A customization is a document starting with 'extend' (add fields, "
                     "indexes, labels, pool and assignment rules), 'extend_optionset' (add "
-                    "options), 'role' (a new role) or 'extend_role' (change a role).")
+                    "options), 'role' (a new role), 'extend_role' (change a role) or 'form' "
+                    "(a form layout; one named like an existing layout replaces it).")
 PENDING = "mc_pending_customizations"
 _REFUSED = "the data cannot take this change, nothing was changed"
 

@@ -25,6 +25,7 @@ from .assignment import assign_owners
 from .audit import audit_changes, field_changes, write_audit
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
+from .form_conditions import condition_errors
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
 from .integrity import missing_references, unique_guard
 from .links import link_column, link_ids, set_links
@@ -38,10 +39,13 @@ MAX_BULK = 1000
 
 
 def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
-                   rows: list[dict[str, Any]], *, bulk: bool = False) -> list[dict[str, Any]]:
+                   rows: list[dict[str, Any]], *, bulk: bool = False,
+                   layout: bool = False) -> list[dict[str, Any]]:
     """Insert already-read payloads (see payload.read_payload); returns the new records
     as the API shows them (built from what was inserted: no second read). A bulk
-    create is an import: the role needs both operations."""
+    create is an import: the role needs both operations. With ``layout`` (a caller's
+    own create, through the API or a page) the caller's form layout's ``required_if``
+    conditions apply too."""
     viewer = Viewer(compiled, ctx.principal, conn)
     access = viewer.of(model)
     access.require("create", ctx)
@@ -62,6 +66,11 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         apply_formulas(model, record, ctx)
         for key, problems in broken_rules(model, record, ctx, access.hidden).items():
             errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
+        if layout:
+            form = compiled.form_for(model.name, ctx.principal)
+            for key, problems in condition_errors(form, model, ctx, record, access.hidden,
+                                                  readonly=access.readonly).items():
+                errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
         records.append(record)
     if errors:
         raise Invalid(errors)
@@ -148,7 +157,8 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
         or f.name == model.state_field)]
     values = read_payload(model, ctx, body, creating=False,
                           current=serialize(model, current, guarded), access=access)
-    return save_changes(conn, viewer, model, ctx, current, values, action="update")
+    return save_changes(conn, viewer, model, ctx, current, values, action="update",
+                        layout=True)
 
 
 def _take(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -163,14 +173,17 @@ def _take(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
 def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Context,
                  current: Mapping[str, Any], values: Mapping[str, Any], *, action: str,
                  note: str | None = None, keep_in_reach: bool = True,
-                 audit_before: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                 audit_before: list[dict[str, Any]] | None = None,
+                 layout: bool = False) -> dict[str, Any]:
     """Write ``values`` (already read and checked field by field) over the locked record
     ``current``: references, formulas, rules and hold limits first, then one UPDATE,
     the links, the audit row (``action``, ``note``) and the rollups. Returns the record
     as the caller may read it. With ``keep_in_reach`` the record must stay within the
     caller's update scope (a transition may move it out: the process says so).
     ``audit_before``: audit rows of what led to this change (an approval's decision),
-    taken from the list and written with this change's own row, in one INSERT."""
+    taken from the list and written with this change's own row, in one INSERT. With
+    ``layout`` (a caller's own edit) the caller's form layout's ``required_if`` and
+    ``readonly_if`` conditions apply too."""
     compiled, access = viewer.compiled, viewer.of(model)
     before = _take(audit_before)
     table = model.table
@@ -187,6 +200,14 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     apply_formulas(model, record, ctx)
     for key, problems in broken_rules(model, record, ctx, access.hidden).items():
         errors.setdefault(key, []).extend(problems)
+    if layout:
+        changed = frozenset(
+            [n for n in values if n in table.c and record.get(n) != current.get(n)]
+            + [n for n, targets in links.items() if sorted(set(targets or [])) != old_links[n]])
+        for key, problems in condition_errors(
+                compiled.form_for(model.name, ctx.principal), model, ctx, record,
+                access.hidden, current, changed, readonly=access.readonly).items():
+            errors.setdefault(key, []).extend(problems)
     if errors:
         raise Invalid(errors)
     _keep_within_hold_limit(conn, compiled, model, ctx, current, record)

@@ -13,8 +13,9 @@ from ..base.context import Context
 from ..base.problems import Invalid, PreconditionFailed
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
+from ..definitions import FieldDef
 from ..identity.profiles import list_profiles
-from ..runtime.access import Viewer
+from ..runtime.access import EntityAccess, Viewer
 from ..runtime.payload import read_payload
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records
@@ -22,16 +23,26 @@ from ..runtime.writes import create_records, not_found, update_record
 from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import datetime_text, record_title
-from .form_fields import condition_values, editable_fields, form_fields, read_form
+from .form_fields import choices_url, condition_values, editable_fields, form_fields, read_form
+from .form_layout import arrange
 from .shell import Shell, build_shell, page_context
 
 CHOICES_LIMIT = 20
 
 
-def _choices_url(target: str) -> str:
-    if target == "users":
-        return url_for("metacrm_pages.user_choices")
-    return url_for("metacrm_pages.record_choices", entity=target)
+def shown_fields(compiled: Compiled, model: EntityModel, access: EntityAccess, ctx: Context,
+                 *, creating: bool) -> tuple[FieldDef, ...]:
+    """The fields a form offers: those the role may write that the caller's layout
+    places (all of them without a layout). A post reads only these, so a field the
+    layout leaves out is never cleared by a form that did not show it."""
+    editable = editable_fields(model, access, creating=creating)
+    form = compiled.form_for(model.name, ctx.principal)
+    if form is None:
+        return editable
+    placed = {item.name for _, item in form.form.fields()}
+    if creating:  # the quick-create form posts here too
+        placed |= {item.name for item in form.form.quick_create}
+    return tuple(f for f in editable if f.name in placed)
 
 
 def _render(shell: Shell, compiled: Compiled, model: EntityModel, ctx: Context, *,
@@ -40,14 +51,17 @@ def _render(shell: Shell, compiled: Compiled, model: EntityModel, ctx: Context, 
             conflict: str | None = None) -> Response:
     with platform().reading() as conn:
         access = Viewer(compiled, ctx.principal, conn).of(model)
-    fields = editable_fields(model, access, creating=record is None)
+    fields = shown_fields(compiled, model, access, ctx, creating=record is None)
     language = shell.language
+    tabs = arrange(model.entity, compiled.form_for(model.name, ctx.principal),
+                   [f.name for f in fields], language)
     general = [m for key, texts in errors.items() if key not in {f.name for f in fields}
                for m in texts]
+    controls = form_fields(compiled, fields, values, errors, language, choices_url)
     body = render_template(
         "ui/form.html", shell=shell.at(model.name), entity=model.entity, language=language,
         record=record, title=record_title(compiled, model.name, record) if record else None,
-        fields=form_fields(compiled, fields, values, errors, language, _choices_url),
+        fields={c.definition.name: c for c in controls}, tabs=tabs,
         context_values=condition_values(model, access, record, fields),
         general=general, conflict=conflict)
     return Response(body, status=status, mimetype="text/html")
@@ -75,11 +89,12 @@ def create_from_form(entity: str) -> Any:
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
     access = Viewer(compiled, ctx.principal).of(model)
     access.require("create", ctx)
-    body = read_form(editable_fields(model, access, creating=True), request.form, creating=True)
+    body = read_form(shown_fields(compiled, model, access, ctx, creating=True), request.form,
+                     creating=True)
     try:
         values = read_payload(model, ctx, body, creating=True, access=access)
         with platform().writing() as conn:
-            (record,) = create_records(conn, compiled, model, ctx, [values])
+            (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
     except Invalid as problem:
         return _render(shell, compiled, model, ctx, record=None, values=dict(request.form),
                        errors=problem.listed(ctx.locale), status=422)
@@ -116,8 +131,8 @@ def update_from_form(entity: str, record_id: int) -> Any:
     with platform().reading() as conn:
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
     access = Viewer(compiled, ctx.principal).of(model)
-    body = read_form(editable_fields(model, access, creating=False), request.form,
-                     creating=False)
+    body = read_form(shown_fields(compiled, model, access, ctx, creating=False),
+                     request.form, creating=False)
     version = request.form.get("version", "")
     try:
         with platform().writing() as conn:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from ..compile.compiled import Compiled
@@ -33,6 +34,13 @@ class FormField:
     options: tuple[tuple[str, str], ...] = ()   # (value, label) of a select
     choices_url: str | None = None              # where a reference control looks up titles
     errors: tuple[str, ...] = ()
+
+
+def choices_url(target: str) -> str:
+    """Where a reference control of ``target`` (an entity, or "users") looks up titles."""
+    if target == "users":
+        return url_for("metacrm_pages.user_choices")
+    return url_for("metacrm_pages.record_choices", entity=target)
 
 
 def editable_fields(model: EntityModel, access: EntityAccess, *, creating: bool

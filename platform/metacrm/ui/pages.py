@@ -21,8 +21,12 @@ from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import datetime_text, display, formatter_for, link_of, record_title
 from .filters import OPERATOR_WORDS, active_filters, filterables
+from .form_fields import choices_url
+from .form_layout import arrange, layout_list_columns
 from .layout import expandable, list_columns, record_fields
 from .pool_page import may_release
+from .quick_create import quick_create_fields
+from .related import related_lists
 from .shell import build_shell, page_context, speak_users_language
 from .workflow_panel import approval_detail, history, submittable, transitions
 
@@ -39,10 +43,14 @@ def list_page(entity: str) -> Any:
         viewer = Viewer(compiled, ctx.principal, conn)
         access = viewer.of(model)
         access.require("read", ctx)
-        columns = list_columns(model.entity, access.hidden)
+        form = compiled.form_for(entity, ctx.principal)
+        columns = (layout_list_columns(model.entity, form, access.hidden)
+                   or list_columns(model.entity, access.hidden))
+        quick = quick_create_fields(compiled, model, access, form, shell.language,
+                                    choices_url) if access.allows("create") else None
         args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "lang"}
         args["fields"] = [",".join(c.name for c in columns)]
-        expand = expandable(columns)
+        expand = expandable(columns, viewer)
         if expand:
             args["expand"] = [",".join(expand)]
         args.setdefault("limit", [str(PAGE_SIZE)])
@@ -87,7 +95,7 @@ def list_page(entity: str) -> Any:
         active=active_filters(model, request.args, language), operator_words=OPERATOR_WORDS,
         next_url=next_url,
         can_create=access.allows("create"),
-        has_board=any(f.type == "choice" for f in model.entity.fields.values()),
+        has_board=any(f.type == "choice" for f in model.entity.fields.values()), quick=quick,
         has_pool=model.entity.pool is not None and access.allows("claim"),
         ids=list(versions), versions=versions, views=views,
         current_query=urlencode([(k, v) for k, v in request.args.items(multi=True)
@@ -172,7 +180,7 @@ def record_page(entity: str, record_id: int) -> Any:
         access.require("read", ctx)
         fields = record_fields(model.entity, access.hidden)
         args: dict[str, list[str]] = {}
-        expand = expandable(fields)
+        expand = expandable(fields, viewer)
         if expand:
             args["expand"] = [",".join(expand)]
         query = parse_list_query(args, model, viewer)
@@ -185,12 +193,16 @@ def record_page(entity: str, record_id: int) -> Any:
         chain = approval_detail(op, record.get("_approval"))
         changes = history(op, model, record_id)
         chains = submittable(compiled, model) if chain is None else []
+        form = compiled.form_for(entity, ctx.principal)
+        related = related_lists(conn, viewer, model, form, record_id, shell.language)
     language = shell.language
-    values = [(f, display(compiled, f, record.get(f.name), language),
-               link_of(f, record.get(f.name))) for f in fields]
+    tabs = arrange(model.entity, form, [f.name for f in fields], language)
+    values = {f.name: (display(compiled, f, record.get(f.name), language),
+                       link_of(f, record.get(f.name))) for f in fields}
     return render_template(
         "ui/record.html", shell=shell.at(entity), entity=model.entity, language=language,
         record=record, title=record_title(compiled, entity, record), values=values,
+        tabs=tabs, related_lists=related,
         transitions=transitions(compiled, model, record.get("_transitions") or [], record),
         approval=chain, submittable=chains, may_release=releasable, history=changes,
         can_update=can_update,

@@ -95,7 +95,7 @@ def create_entity(entity: str) -> Any:
         access.require("create", ctx)
         values = read_payload(model, ctx, body, creating=True, access=access)
         with request_writing() as conn:
-            (record,) = create_records(conn, compiled, model, ctx, [values])
+            (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
         return record
 
     record = with_fresh_schema(run)
@@ -140,7 +140,7 @@ def bulk_create(entity: str) -> Any:
         if errors:
             raise Invalid(errors, names_unknown=unknown, more=more)
         with request_writing() as conn:
-            return create_records(conn, compiled, model, ctx, rows, bulk=True)
+            return create_records(conn, compiled, model, ctx, rows, bulk=True, layout=True)
 
     response = jsonify({"items": with_fresh_schema(run)})
     response.status_code = 201

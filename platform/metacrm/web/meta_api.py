@@ -17,6 +17,7 @@ from ..runtime.access import EntityAccess, Viewer
 from ..runtime.customization_removal import remove_customization, restore_customization
 from ..runtime.customize import add_customization
 from .auth import current_context, require_admin
+from .meta_forms import describe_form
 from .requests import json_body, platform
 from .security_api import request_actor
 
@@ -46,7 +47,10 @@ def entity(name: str) -> Any:
     access = Viewer(compiled, ctx.principal).of(model) if model is not None else None
     if model is None or access is None or not access.policy.operations:
         raise NotFound(f"unknown entity '{name}'{did_you_mean(name, compiled.models)}")
-    return jsonify(describe_entity(compiled.catalog, model.entity, ctx.locale, access))
+    described = describe_entity(compiled.catalog, model.entity, ctx.locale, access)
+    viewer = Viewer(compiled, ctx.principal)
+    described["form"] = describe_form(viewer, viewer.of(model), ctx.locale)
+    return jsonify(described)
 
 
 @meta_api.get("/meta/optionsets/<name>")

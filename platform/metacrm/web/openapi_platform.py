@@ -189,7 +189,12 @@ def _meta_schemas() -> dict[str, Schema]:
             pool=FLAG, fields=_array(field),
             indexes=_array(obj("fields unique", fields=_NAMES, unique=FLAG)),
             rules=_array(obj("name check", name=TEXT, check=TEXT, when=OPTIONAL_TEXT,
-                             field=OPTIONAL_TEXT, message=OPTIONAL_TEXT))),
+                             field=OPTIONAL_TEXT, message=OPTIONAL_TEXT)),
+            form={"type": ["object", "null"], "description": "The caller's form layout "
+                  "(docs/forms.md): name, label, roles, priority, tabs (each with sections "
+                  "of fields, with their spans and CEL conditions), list_columns, "
+                  "quick_create, related; without the fields and lists the caller may not "
+                  "see. Null: the entity has none for them (the pages generate one)."}),
         "Option": {**obj("value label help color", value=TEXT, label=TEXT,
                          help=OPTIONAL_TEXT, color=OPTIONAL_TEXT),
                    "description": "With the option's own attributes."},

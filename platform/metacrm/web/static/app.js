@@ -121,3 +121,29 @@ document.addEventListener("submit", (event) => {
   const value = form.querySelector("[data-filter-value]");
   value.name = operator === "eq" ? field : `${field}__${operator}`;
 });
+
+// A layout's tabs: one panel at a time once the script runs (without it, every
+// panel shows, one after the other).
+function showTab(tab) {
+  const layout = tab.closest("[data-tabs]");
+  for (const other of layout.querySelectorAll(":scope > .tablist [role=tab]")) {
+    const selected = other === tab;
+    other.setAttribute("aria-selected", selected ? "true" : "false");
+    other.tabIndex = selected ? 0 : -1;
+    document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
+  }
+}
+document.addEventListener("DOMContentLoaded", () => {
+  for (const layout of document.querySelectorAll("[data-tabs]")) {
+    // The first tab holding a refused field opens, so its message is seen.
+    const invalid = layout.querySelector(".field.invalid");
+    const panel = invalid ? invalid.closest("[role=tabpanel]") : null;
+    const first = panel ? document.getElementById(panel.getAttribute("aria-labelledby"))
+                        : layout.querySelector("[role=tab]");
+    if (first) showTab(first);
+  }
+});
+document.addEventListener("click", (event) => {
+  const tab = event.target.closest("[data-tabs] [role=tab]");
+  if (tab) showTab(tab);
+});
