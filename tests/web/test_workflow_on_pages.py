@@ -67,3 +67,11 @@ def test_the_history_shows_changes_without_hidden_fields(crm, org):
 def test_a_bad_inbox_query_is_a_400_page(crm, org):
     response = org["wang"].get("/approvals?view=everyone")
     assert response.status_code == 400 and response.mimetype == "text/html"
+
+
+def test_the_page_title_is_the_records_and_nothing_else(crm, org):
+    customer = create(org["wang"], "customer", name="星河贸易")
+    org["wang"].patch(f"/api/customer/{customer}", json={"grade": "A"})
+    html = org["wang"].get(f"/customer/{customer}").get_data(as_text=True)
+    (title,) = re.findall(r"<title>(.*?)</title>", html, re.S)
+    assert "星河贸易" in title and "History" not in title and "<" not in title
