@@ -117,9 +117,9 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "zh": "此处必填：当 {condition} 时表单要求填写。"},
     "readonly_if": {"en": "Cannot be changed now: the form makes it read-only when {condition}.",
                     "zh": "现在不能修改：当 {condition} 时表单将其设为只读。"},
-    "condition_failed": {"en": "The form's condition '{condition}' could not be evaluated: "
-                               "{reason}",
-                         "zh": "无法计算表单条件“{condition}”：{reason}"},
+    "form_condition_failed": {"en": "The form's condition '{condition}' could not be "
+                                    "evaluated: {reason}",
+                              "zh": "无法计算表单条件“{condition}”：{reason}"},
     "hidden_rule": {"en": "A rule about fields you cannot see refuses this change.",
                     "zh": "一条涉及您无权查看的字段的规则拒绝了此修改。"},
     "owner_by_transfer": {"en": "The owner changes hands by claim, release or transfer "

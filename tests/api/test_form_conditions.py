@@ -158,3 +158,22 @@ def test_bulk_create_names_the_row_and_field(app_clients):
     assert refused.status_code == 422
     assert list(refused.json["errors"]) == ["items[1].lost_reason"]
     assert client.get("/api/deal", headers=seller).json["items"] == []
+
+
+def test_a_condition_that_fails_to_evaluate_is_a_422_naming_it(make_client, tmp_path: Path):
+    files = {**FILES, "forms/deal.yaml": """
+        form: deal_main
+        entity: deal
+        sections:
+          - fields:
+              - name
+              - amount
+              - {field: discount, required_if: "100 / int(amount) > 1"}
+        """}
+    client = make_client(write_bundle(tmp_path / "deals", files))
+    seller = {"Authorization": f"Bearer {token_for(client.application, 'x', roles=('seller',))}"}
+    refused = client.post("/api/deal", json={"name": "A", "amount": "0"}, headers=seller)
+    assert refused.status_code == 422, refused.json
+    (text,) = refused.json["errors"]["discount"]
+    assert text.startswith("The form's condition '100 / int(amount) > 1' could not be")
+    assert "division by zero" in text

@@ -35,7 +35,8 @@ def _holds(expression: Expression | None, values: Mapping[str, Any],
         return False
     except EvaluationError as exc:
         errors.setdefault(name, []).append(message(
-            "condition_failed", ctx.locale, condition=expression.source, reason=exc.located()))
+            "form_condition_failed", ctx.locale, condition=expression.source,
+            reason=exc.located()))
         return False
 
 
