@@ -131,6 +131,7 @@ def statements_per_request(settings, url: str, minimal: bool
     os.environ["BASELINE_DATABASE_URL"] = url
     os.environ["BASELINE_MINIMAL"] = "1" if minimal else "0"
     import baseline_app
+
     from metacrm.web.app import create_app
 
     metacrm_app = create_app(settings)

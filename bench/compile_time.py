@@ -156,8 +156,8 @@ def time_compile(path: Path, repeat: int) -> tuple[list[float], object]:
 def phase_times(path: Path) -> dict[str, float]:
     """One extra, instrumented compile: seconds spent in each phase of the compiler."""
     from metacrm import catalog_loader
-    from metacrm.load import bundles
     from metacrm.compile import compiled as compiled_module
+    from metacrm.load import bundles
 
     spent: dict[str, float] = {}
     wrapped = [(bundles, "load_yaml", "YAML parse"),

@@ -128,6 +128,7 @@ def main() -> None:
         parser.error(f"--rows {args.rows} is too few for page {args.page}")
 
     import sqlalchemy as sa
+
     from metacrm.base.context import Principal
     from metacrm.platform import Platform
     from metacrm.runtime.access import Viewer

@@ -153,6 +153,7 @@ def measure(name: str, port: int, token: str, args: argparse.Namespace, document
 
 def index_is_valid(url: str, name: str) -> bool:
     import sqlalchemy as sa
+
     from metacrm.db import make_engine
 
     engine = make_engine(url)
@@ -184,6 +185,7 @@ def main() -> int:
     args = parser.parse_args()
 
     import sqlalchemy as sa
+
     from metacrm.platform import Platform
 
     print(machine_note())

@@ -205,6 +205,7 @@ def main() -> None:
         sys.exit(f"unknown cases {unknown}; cases: {', '.join(CASES)}")
 
     import sqlalchemy as sa
+
     from metacrm.base.context import Principal
     from metacrm.config import default_bundle_path
     from metacrm.identity.tokens import create_token

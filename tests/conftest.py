@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
 from metacrm.config import Settings, default_bundle_path
 from metacrm.db import normalize_url
 from metacrm.program import ProgramCache

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from metacrm.catalog_loader import load_catalog
 from metacrm.cli import main
 from metacrm.errors import DefinitionError

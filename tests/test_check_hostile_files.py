@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from metacrm.cli import main
 from metacrm.load.documents import MAX_FILE_BYTES
 

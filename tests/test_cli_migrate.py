@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+
 from metacrm.cli import main
 from metacrm.db import make_engine
 

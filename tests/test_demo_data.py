@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from metacrm.demo import fill_demo
 from metacrm.demo.vocabulary import BASE_COUNTS, BATCH_SIZE
 

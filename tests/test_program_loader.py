@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from metacrm.cli import main
 
 from .conftest import write_bundle

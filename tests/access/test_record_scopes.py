@@ -170,6 +170,7 @@ def test_a_role_may_reach_the_records_that_name_the_user(make_client, tmp_path) 
 
 def test_user_in_a_condition_is_checked(tmp_path) -> None:
     import pytest
+
     from metacrm.catalog_loader import load_catalog
     from metacrm.errors import DefinitionError
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from metacrm.db import make_engine
 from sqlalchemy.engine import Engine
+
+from metacrm.db import make_engine
 
 ON_POSTGRES = bool(os.environ.get("METACRM_DATABASE_URL"))
 ON_SQLITE = not ON_POSTGRES

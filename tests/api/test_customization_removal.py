@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from click.testing import CliRunner
+
 from metacrm.cli import main
 from metacrm.web.app import create_app
 

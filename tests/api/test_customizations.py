@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
+
 from metacrm.catalog_loader import load_catalog
 from metacrm.web.app import create_app
 

@@ -9,10 +9,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from openapi_spec_validator import validate
+
 from metacrm.catalog_loader import load_catalog
 from metacrm.definitions import Catalog
 from metacrm.web.openapi import build_openapi
-from openapi_spec_validator import validate
 
 from .openapi_checks import (
     declared_answer,

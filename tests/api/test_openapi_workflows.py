@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openapi_spec_validator import validate
+
 from metacrm.catalog_loader import load_catalog
 from metacrm.web.openapi import build_openapi
-from openapi_spec_validator import validate
 
 from ..access.conftest import person
 from ..conftest import write_bundle

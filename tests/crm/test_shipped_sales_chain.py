@@ -10,10 +10,10 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+
 from metacrm.catalog_loader import load_catalog
 from metacrm.compile.compiled import Compiled, compile_catalog
 from metacrm.definitions import ApprovalDef, Catalog, WorkflowDef
-
 from tests.conftest import SHIPPED_BUNDLE
 
 CHAIN = [

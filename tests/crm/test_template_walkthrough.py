@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+
 from metacrm.cli import main
 
 from ..conftest import SHIPPED_BUNDLE, token_for

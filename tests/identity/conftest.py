@@ -53,6 +53,7 @@ def _fast(cached_catalogs: None, monkeypatch: pytest.MonkeyPatch) -> None:  # no
     hashes passwords: argon2id still, with the cheapest parameters (a quarter of a
     second per hash would make these tests slow and prove nothing more)."""
     from argon2 import PasswordHasher
+
     from metacrm.identity import users
 
     monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8,
@@ -64,6 +65,7 @@ def command(crm: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """``command("team", "list")`` runs ``metacrm team list`` on the CRM's database;
     its output (stdout and stderr). ``code=1`` expects it to fail."""
     from click.testing import CliRunner
+
     from metacrm.cli import main
 
     from ..conftest import SHIPPED_BUNDLE

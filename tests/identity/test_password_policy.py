@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from metacrm.config import Settings
 from metacrm.identity.password_policy import PasswordPolicy, is_common
 from metacrm.web.app import create_app

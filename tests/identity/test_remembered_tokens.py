@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
 from metacrm.base.context import utcnow
 
 from .conftest import add_user, bearer, platform_of

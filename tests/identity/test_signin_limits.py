@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
 from metacrm.base.context import utcnow
 from metacrm.identity.signin import SignInRefused, SignInThrottled, sign_in
 from metacrm.web.app import create_app

@@ -46,6 +46,7 @@ def test_roles_lists_the_defined_roles(command) -> None:
 
 def test_commands_refuse_a_database_that_is_not_migrated(tmp_path, monkeypatch) -> None:
     from click.testing import CliRunner
+
     from metacrm.cli import main
 
     monkeypatch.setenv("METACRM_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import sqlalchemy as sa
+
 from metacrm.base.context import utcnow
 
 from .conftest import add_user, bearer, platform_of

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+
 from metacrm.cli import main
 from metacrm.compile.tables import add_system_tables
 from metacrm.db import make_engine

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from metacrm.db import make_engine
 from sqlalchemy.engine import Engine
+
+from metacrm.db import make_engine
 
 
 @pytest.fixture

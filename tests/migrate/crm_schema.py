@@ -6,9 +6,10 @@ from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
-from metacrm.migrate import AppliedMigration, MigrationPlan, apply_migration, plan_migration
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+
+from metacrm.migrate import AppliedMigration, MigrationPlan, apply_migration, plan_migration
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
 from metacrm.db import writer
 from metacrm.migrate import (
     MigrationFailed,
@@ -14,7 +16,6 @@ from metacrm.migrate import (
     plan_migration,
     plan_migration_in,
 )
-from sqlalchemy.engine import Engine
 
 from .crm_schema import (
     ID,

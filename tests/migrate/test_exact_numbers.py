@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
 from metacrm.fieldtypes import ExactNumeric
 from metacrm.migrate import apply_migration, plan_migration
-from sqlalchemy.engine import Engine
 
 from ..api.conftest import ON_POSTGRES
 from .crm_schema import ID, metadata

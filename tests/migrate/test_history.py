@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from metacrm.migrate import MigrationFailed, apply_migration, migration_history, plan_migration
 from sqlalchemy.engine import Engine
+
+from metacrm.migrate import MigrationFailed, apply_migration, migration_history, plan_migration
 
 from .crm_schema import crm, insert
 

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
 from metacrm.migrate import (
     IndexBuildFailed,
     MigrationLockTimeout,
@@ -18,7 +20,6 @@ from metacrm.migrate import (
     migration_history,
     plan_migration,
 )
-from sqlalchemy.engine import Engine
 
 from .crm_schema import columns, crm, insert, migrate, select_all
 

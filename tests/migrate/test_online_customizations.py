@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
 from metacrm import db
 from metacrm.operations import migrate_database
 from metacrm.web.app import create_app

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from metacrm.migrate import plan_migration
 from sqlalchemy.engine import Engine
+
+from metacrm.migrate import plan_migration
 
 from .crm_schema import ID, LIVE, crm, customer, metadata, migrate
 

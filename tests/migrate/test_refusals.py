@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from metacrm.migrate import MigrationRefused, apply_migration, plan_migration
 from sqlalchemy.engine import Engine
+
+from metacrm.migrate import MigrationRefused, apply_migration, plan_migration
 
 from .crm_schema import (
     ID,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from metacrm.migrate.shapes import Change, compare_shapes, shape_of, sqlite_affinity
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
 from metacrm.db import make_engine, writer
 from metacrm.migrate.sqlite_alter import SchemaEditError, drop_foreign_keys, rewrite_column
-from sqlalchemy.engine import Engine
 
 TABLE = """CREATE TABLE "Deal" (
     id INTEGER NOT NULL,

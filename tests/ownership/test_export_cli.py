@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
 from metacrm.cli import main
 
 from ..access.conftest import create

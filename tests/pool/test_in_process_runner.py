@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
+
 from metacrm.jobs.scheduler import Scheduler, run_inline, start_in_process
 
 from .conftest import pool_customer

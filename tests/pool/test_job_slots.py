@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+
 from metacrm.jobs.scheduler import run_inline, tick
 from metacrm.jobs.tasks import HOUSEKEEPING, Task, compile_tasks
 from metacrm.platform import Platform

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
 from metacrm.cli import main
 
 from .conftest import pool_customer

@@ -53,9 +53,10 @@ def _work(queue_name: str) -> Any:
 
 
 def test_the_job_path_is_importable() -> None:
+    from rq.utils import import_attribute
+
     from metacrm.jobs.scheduler import JOB_PATH, QUEUE
     from metacrm.jobs.tasks import run_task
-    from rq.utils import import_attribute
 
     assert import_attribute(JOB_PATH) is run_task
     assert QUEUE == "metacrm"
@@ -63,9 +64,10 @@ def test_the_job_path_is_importable() -> None:
 
 @pytest.mark.usefixtures("worker_environment")
 def test_a_due_task_is_enqueued_and_a_worker_runs_it(crm, sales, at, queue_name) -> None:
-    from metacrm.jobs.scheduler import enqueue_on, tick
     from redis import Redis
     from rq import Queue
+
+    from metacrm.jobs.scheduler import enqueue_on, tick
 
     platform = crm.application.extensions["metacrm"]
     customer = pool_customer(crm)

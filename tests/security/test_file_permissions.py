@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+
 from metacrm.config import Settings
 from metacrm.db import make_engine
 

@@ -18,6 +18,7 @@ HUGE = "99999999999999999999"
 def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id with its cheapest parameters: these tests sign people in."""
     from argon2 import PasswordHasher
+
     from metacrm.identity import users
 
     monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8,

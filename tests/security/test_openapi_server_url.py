@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from metacrm.config import Settings
 from metacrm.web.app import create_app
 

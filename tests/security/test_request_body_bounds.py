@@ -47,6 +47,7 @@ MORE = "{count} more error(s) not listed: an answer lists the first 50."
 def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id with its cheapest parameters: these tests sign people in."""
     from argon2 import PasswordHasher
+
     from metacrm.identity import users
 
     monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8,

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import datetime
 
 import sqlalchemy as sa
+
 from metacrm.catalog_loader import load_catalog
 from metacrm.compile.compiled import compile_catalog
 from metacrm.jobs.tasks import DEADLINES, compile_tasks, perform, run_and_record

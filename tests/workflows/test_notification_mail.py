@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
 from metacrm.jobs.mail import compose, parse_smtp_url
 from metacrm.jobs.tasks import MAIL, compile_tasks, run_and_record
 from metacrm.platform import Platform

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from metacrm.catalog_loader import load_catalog
 from metacrm.errors import DefinitionError
 from metacrm.operations import migrate_database

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from ..collector import collector_paused
 from ..base.context import Principal
+from ..collector import collector_paused
 from ..definitions import Catalog
 from .forms import CompiledForm, choose_form, compile_forms
 from .models import EntityModel, compile_models
