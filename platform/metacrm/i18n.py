@@ -6,8 +6,9 @@ import difflib
 from collections.abc import Iterable
 
 from .definitions import LANGUAGES
+from .workflow_messages import WORKFLOW_MESSAGES
 
-MESSAGES: dict[str, dict[str, str]] = {
+_GENERAL: dict[str, dict[str, str]] = {
     "unknown_field": {"en": "Unknown field{hint}.", "zh": "未知字段{hint}"},
     "read_only": {"en": "This field is read-only.", "zh": "该字段为只读。"},
     "default_on_create": {"en": "This field takes its default when a record is created; "
@@ -160,105 +161,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "action_failed": {"en": "Could not compute {field} = {expression}: {reason}.",
                       "zh": "无法计算 {field} = {expression}：{reason}。"},
     "hook_refused": {"en": "{hook} refused: {reason}", "zh": "{hook} 拒绝：{reason}"},
-    "transition_forbidden": {"en": "You may not fire “{transition}” on this record.",
-                             "zh": "您无权对该记录执行“{transition}”。"},
-    "transition_pending": {"en": "“{transition}” waits: the record is in an approval chain.",
-                           "zh": "“{transition}”需等待：该记录正在审批中。"},
-    "transition_state": {"en": "“{transition}” is not possible in state '{state}' (only from: "
-                               "{states}).",
-                         "zh": "当前状态“{state}”下不能执行“{transition}”（仅限：{states}）。"},
-    "transition_who": {"en": "Only {who} may fire “{transition}”.",
-                       "zh": "只有{who}可以执行“{transition}”。"},
-    "transition_requires": {"en": "Fill this in before “{transition}”.",
-                            "zh": "执行“{transition}”前请填写此项。"},
-    "transition_guard": {"en": "“{transition}” needs {guard}.",
-                         "zh": "执行“{transition}”需满足：{guard}。"},
-    "who_owner": {"en": "the owner", "zh": "负责人"},
-    "who_field": {"en": "the user in {field}", "zh": "{field}中的用户"},
-    "unknown_transition": {"en": "No transition '{name}' on {entity}{hint}.",
-                           "zh": "{entity}没有流转“{name}”{hint}。"},
-    "no_workflow": {"en": "{entity} records have no workflow.", "zh": "{entity}没有流程。"},
-    "already_pending": {"en": "This record already waits for an approval chain.",
-                        "zh": "该记录已在审批中。"},
-    "no_approvers": {"en": "Nobody can approve the step '{step}' for this record (the "
-                           "submitter never approves their own request): ask an administrator.",
-                     "zh": "没有人可以审批该记录的“{step}”步骤（提交人不能审批自己的申请），请联系管理员。"},
-    "chain_finished": {"en": "Approval #{id} is already {state}.",
-                       "zh": "审批 #{id} 已{state}。"},
-    "not_your_step": {"en": "You are not an approver of this approval's current step.",
-                      "zh": "您不是该审批当前步骤的审批人。"},
-    "only_submitter": {"en": "Only the submitter (or an administrator) may withdraw it.",
-                       "zh": "只有提交人（或管理员）可以撤回。"},
-    "record_gone": {"en": "The record has been deleted meanwhile.", "zh": "该记录已被删除。"},
-    "no_approval": {"en": "No approval with id {id}.", "zh": "不存在 id 为 {id} 的审批。"},
-    "state_pending": {"en": "pending", "zh": "审批中"},
-    "state_approved": {"en": "approved", "zh": "通过"},
-    "state_rejected": {"en": "rejected", "zh": "驳回"},
-    "state_withdrawn": {"en": "withdrawn", "zh": "撤回"},
-    "approval_waiting": {"en": "Please approve: {approval} ({step}) — {title}",
-                         "zh": "待您审批：{approval}（{step}）— {title}"},
-    "approval_approved": {"en": "Approved: {approval} — {title}",
-                          "zh": "审批通过：{approval} — {title}"},
-    "approval_rejected": {"en": "Rejected: {approval} — {title}",
-                          "zh": "审批驳回：{approval} — {title}"},
-    "approval_withdrawn": {"en": "Withdrawn by the submitter: {approval} — {title}",
-                           "zh": "提交人已撤回：{approval} — {title}"},
-    # Notifications of approval chains (runtime/approval_actions.py, runtime/deadlines.py).
-    "approval_said": {"en": "{who}: {comment}", "zh": "{who}：{comment}"},
-    "approval_comment": {"en": "{who} commented on {approval} — {title}",
-                         "zh": "{who} 评论了{approval} — {title}"},
-    "approval_delegated": {"en": "{who} handed you an approval: {approval} ({step}) — {title}",
-                           "zh": "{who} 将审批转交给您：{approval}（{step}）— {title}"},
-    "approval_reminder": {"en": "Reminder: {approval} ({step}) — {title} waits for your "
-                                "decision",
-                          "zh": "催办：{approval}（{step}）— {title} 等待您审批"},
-    "approval_escalated": {"en": "Escalated to you: {approval} ({step}) — {title}",
-                           "zh": "已升级给您：{approval}（{step}）— {title}"},
-    "approval_escalated_body": {"en": "{holder} has not decided since {since}; you may decide "
-                                      "in their place.",
-                                "zh": "{holder} 自 {since} 起尚未审批，您可以代为审批。"},
-    "approval_escalated_away": {"en": "Escalated: {approval} ({step}) — {title}",
-                                "zh": "审批已升级：{approval}（{step}）— {title}"},
-    "approval_escalated_away_body": {"en": "It also went to {names}; you may still decide.",
-                                     "zh": "已同时交给 {names}；您仍可审批。"},
-    # Inbox, comments, delegation (web/approvals_api.py, runtime/approvers.py).
-    "approvals_which": {"en": "Ask for 'assigned=me' or 'submitted=me' (one of them).",
-                        "zh": "请使用“assigned=me”或“submitted=me”（二选一）。"},
-    "approvals_state": {"en": "'state' is one of: {states}.", "zh": "state 必须是以下之一：{states}。"},
-    "comment_required": {"en": "Write a comment (text of at most {max} characters).",
-                         "zh": "请填写评论（不超过 {max} 个字符的文本）。"},
-    "user_expected": {"en": "Expected the id of an active user (a whole number).",
-                      "zh": "应为在职用户的 id（整数）。"},
-    "delegate_self": {"en": "You cannot hand it to yourself.", "zh": "不能转交给自己。"},
-    "delegate_submitter": {"en": "{user} submitted this request, and nobody approves their own "
-                                 "request.",
-                           "zh": "{user} 是该申请的提交人，提交人不能审批自己的申请。"},
-    "delegate_holder": {"en": "{user} already has a task in this step.",
-                        "zh": "{user} 在该步骤中已有审批任务。"},
-    "delegation_order": {"en": "ends_at must be after starts_at.",
-                         "zh": "结束时间必须晚于开始时间。"},
-    "delegation_past": {"en": "This delegation would end before now.",
-                        "zh": "该委托的结束时间早于当前时间。"},
-    "delegation_overlap": {"en": "{user} already delegates from {starts} to {ends} (delegation "
-                                 "#{id}); revoke it first or choose another period.",
-                           "zh": "{user} 已有 {starts} 至 {ends} 的委托（#{id}），请先撤销或另选时间段。"},
-    "no_delegation": {"en": "No delegation with id {id}.", "zh": "不存在 id 为 {id} 的委托。"},
-    "no_notification": {"en": "No notification with id {id}.",
-                        "zh": "不存在 id 为 {id} 的通知。"},
-    "unknown_approval": {"en": "No approval chain '{name}' for these records{hint} "
-                               "(their chains: {names}).",
-                         "zh": "这些记录没有审批流程“{name}”{hint}（可用：{names}）。"},
-    "no_such_id": {"en": "Nothing has this id: ids are 64-bit whole numbers.",
-                   "zh": "不存在此 id：id 为 64 位整数。"},
-    "no_own_approval": {"en": "{entity} have no approval chain to submit to on its own (the "
-                              "transitions that start one: {transitions}).",
-                        "zh": "{entity}没有可单独提交的审批流程"
-                              "（发起审批的流转：{transitions}）。"},
-    "approval_by_transition": {"en": "This chain starts by firing the transition "
-                                     "'{transition}'.",
-                               "zh": "该审批需通过流转“{transition}”发起。"},
-    "fire_too_deep": {"en": "Transitions firing transitions went more than {max} levels deep.",
-                      "zh": "流转触发流转超过 {max} 层。"},
     "admin_only": {"en": "Only an administrator may do this.", "zh": "只有管理员可以执行此操作。"},
     "no_credentials": {"en": "Sign in, or send an API token as 'Authorization: Bearer <token>'.",
                        "zh": "请先登录，或以“Authorization: Bearer <令牌>”发送 API 令牌。"},
@@ -363,6 +265,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "signin_throttled": {"en": "Too many failed sign-ins; try again in {seconds} seconds.",
                          "zh": "登录失败次数过多，请在 {seconds} 秒后重试。"},
 }
+
+# Each key once (tests/test_messages.py): one in both would silently keep one meaning.
+MESSAGES: dict[str, dict[str, str]] = {**_GENERAL, **WORKFLOW_MESSAGES}
 
 OPERATION_NAMES: dict[str, dict[str, str]] = {
     "read": {"en": "read", "zh": "查看"}, "create": {"en": "create", "zh": "新建"},
