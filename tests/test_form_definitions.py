@@ -138,9 +138,55 @@ def test_check_reports_every_mistake_of_a_layout_where_it_is(
         "types (computed or system) means nothing",
         "forms/deal.yaml:14:17: form 'deal_main': section visible_if: the expression gives a "
         "decimal, where a boolean is needed",
-        "forms/deal.yaml:17:25: form 'deal_main': related list: 'via' must name a reference "
-        "field of 'note' that points to 'deal'; 'note.body' is not one",
+        "forms/deal.yaml:17:25: form 'deal_main': related list: 'via' must follow reference "
+        "fields from 'note' to 'deal'; 'note.body' is not a reference field",
     ]
+
+
+def test_a_related_list_may_reach_the_record_through_another_entity(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    reply = """
+entity: reply
+fields:
+  note: {type: reference, to: note}
+  text: {type: text}
+"""
+    bundle = bundle_with(tmp_path, """
+        form: deal_main
+        entity: deal
+        sections: [{fields: [name]}]
+        related:
+          - {entity: reply, via: note.deal}
+          - {entity: reply, via: note}
+          - {entity: reply, via: note.dael}
+          - {entity: reply, via: text.deal}
+        """, **{"entities/reply.yaml": reply})
+    monkeypatch.chdir(bundle)
+    assert diagnostics(Path(".")) == [
+        "forms/deal.yaml:6:26: form 'deal_main': related list: 'via' must end at 'deal'; "
+        "'reply.note' points to 'note'",
+        "forms/deal.yaml:7:26: form 'deal_main': related list: 'via' must follow reference "
+        "fields from 'reply' to 'deal'; 'note.dael' is not a reference field "
+        "(did you mean 'deal'?)",
+        "forms/deal.yaml:8:26: form 'deal_main': related list: 'via' must follow reference "
+        "fields from 'reply' to 'deal'; 'reply.text' is not a reference field",
+    ]
+    monkeypatch.chdir(bundle_with(tmp_path / "bad", """
+        form: deal_main
+        entity: deal
+        sections: [{fields: [name]}]
+        related: [{entity: reply, via: Note.deal}]
+        """, **{"entities/reply.yaml": reply}))
+    assert diagnostics(Path(".")) == [
+        "forms/deal.yaml:4:32: related[0].via: expected a reference field in snake_case, or a "
+        "chain of up to three such as 'contract.customer', got 'Note.deal'"]
+    (form,) = load_catalog([bundle_with(tmp_path / "ok", """
+        form: deal_main
+        entity: deal
+        sections: [{fields: [name]}]
+        related: [{entity: reply, via: note.deal}]
+        """, **{"entities/reply.yaml": reply})]).forms_of("deal")
+    assert form.related[0].path == ("note", "deal") and not form.related[0].direct
 
 
 def test_a_layout_must_name_a_known_entity_and_roles(

@@ -60,7 +60,8 @@ class TabDef:
 
 @dataclass(frozen=True)
 class RelatedListDef:
-    """The records of ``entity`` whose reference field ``via`` points at this one."""
+    """The records of ``entity`` whose reference field ``via`` points at this one, or
+    whose chain of references ``via`` (``contract.customer``) leads to it."""
 
     entity: str
     via: str
@@ -72,6 +73,18 @@ class RelatedListDef:
 
     def at(self, key: str) -> Location:
         return self.key_locations.get(key, self.location)
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        """The reference fields from the child to this record (``via`` may pass through
+        another entity: ``contract.customer``)."""
+        return tuple(self.via.split("."))
+
+    @property
+    def direct(self) -> bool:
+        """Whether the child points at the record itself (so a new child can be
+        created with the reference filled in)."""
+        return "." not in self.via
 
 
 @dataclass(frozen=True)

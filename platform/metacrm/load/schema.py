@@ -177,7 +177,7 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
     elif validator == "pattern" and path and path[-1] in (
             "entity", "optionset", "extend", "to", "bundle", "extend_optionset", "role",
             "extend_role", "owned_by", "assigned_at", "through", "workflow", "approval",
-            "field", "reject_to", "form", "via"):
+            "field", "reject_to", "form"):
         errors.add(location, f"{prefix}'{error.instance}' is not a valid name: use snake_case "
                    "(a lower-case letter, then lower-case letters, digits, single underscores)")
     else:
@@ -192,6 +192,8 @@ _PATTERN_HINTS = {
 
     "team": "expected a team code: lower-case letters, digits, '-' and single '_'",
     "operations": "expected a list of operations, or 'all'",
+    "via": "expected a reference field in snake_case, or a chain of up to three such as "
+           "'contract.customer'",
 }
 
 

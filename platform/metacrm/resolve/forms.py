@@ -210,13 +210,27 @@ def _check_related(catalog: Catalog, entity: EntityDef, form: FormDef,
         errors.add(related.at("entity"), f"{what}: unknown entity '{related.entity}'"
                    f"{did_you_mean(related.entity, catalog.entities)}")
         return
-    via = child.fields.get(related.via)
-    if via is None or via.type != "reference" or via.to != entity.name:
-        errors.add(related.at("via"), f"{what}: 'via' must name a reference field of "
-                   f"'{child.name}' that points to '{entity.name}'; '{child.name}."
-                   f"{related.via}' is not one"
-                   + (did_you_mean(related.via, child.fields) if via is None else ""))
+    _check_via(catalog, entity, child, related, what, errors)
     names = dict.fromkeys(child.fields, "")
     for index, column in enumerate(related.columns):
         _known(child, names, column, related.at(f"columns[{index}]"), f"{what} column",
                errors)
+
+
+def _check_via(catalog: Catalog, entity: EntityDef, child: EntityDef,
+               related: RelatedListDef, what: str, errors: ErrorCollector) -> None:
+    """``via`` is a chain of reference fields from the child that ends at this entity
+    (``customer``, or ``contract.customer`` for the payments of a customer's contracts)."""
+    step = child
+    for index, name in enumerate(related.path):
+        via = step.fields.get(name)
+        if via is None or via.type != "reference" or via.to not in catalog.entities:
+            errors.add(related.at("via"), f"{what}: 'via' must follow reference fields from "
+                       f"'{child.name}' to '{entity.name}'; '{step.name}.{name}' is not a "
+                       "reference field" + (did_you_mean(name, step.fields) if via is None
+                                            else ""))
+            return
+        step = catalog.entities[via.to]
+        if index == len(related.path) - 1 and step.name != entity.name:
+            errors.add(related.at("via"), f"{what}: 'via' must end at '{entity.name}'; "
+                       f"'{child.name}.{related.via}' points to '{step.name}'")

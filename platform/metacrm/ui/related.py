@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import url_for
 
+from ..base.problems import Forbidden
 from ..compile.forms import CompiledForm
 from ..compile.models import EntityModel
 from ..definitions import FieldDef
@@ -47,7 +48,7 @@ def related_lists(conn: sa.Connection, viewer: Viewer, model: EntityModel,
         if child is None:
             continue
         access = viewer.of(child)
-        if not access.allows("read") or spec.via in access.hidden:
+        if not access.allows("read") or spec.path[0] in access.hidden:
             continue  # a list the viewer may not read is not there at all
         names = spec.columns or generated_related_columns(child.entity, access.hidden,
                                                           spec.via)
@@ -58,8 +59,11 @@ def related_lists(conn: sa.Connection, viewer: Viewer, model: EntityModel,
         expand = expandable(columns, viewer)
         if expand:
             args["expand"] = [",".join(expand)]
-        result = list_records(conn, viewer, child, parse_list_query(
-            args, child, viewer, child.entity.default_sort))
+        try:
+            query = parse_list_query(args, child, viewer, child.entity.default_sort)
+        except Forbidden:
+            continue  # the chain passes through records the viewer may not read
+        result = list_records(conn, viewer, child, query)
         rows = tuple({"id": item["id"],
                       "cells": [(display(compiled, c, item.get(c.name), language),
                                  link_of(c, item.get(c.name))) for c in columns]}
@@ -71,5 +75,5 @@ def related_lists(conn: sa.Connection, viewer: Viewer, model: EntityModel,
         found.append(RelatedList(
             child.name, child.entity.label.get(language), spec.via,
             spec.label.get(language) or child.entity.plural.get(language), columns, rows,
-            more, access.allows("create")))
+            more, spec.direct and access.allows("create")))
     return found
