@@ -99,8 +99,29 @@ def test_reference_controls_offer_only_records_the_viewer_may_read(crm):
     create(_api(crm, liu), "customer", name="星海物流")
     options = wang.get("/customer/choices?customer=星").get_data(as_text=True)
     assert "星河贸易" in options and "星海物流" not in options
-    people = wang.get("/users/choices?owner=liu").get_data(as_text=True)
-    assert re.search(r'<option value="\d+">liu</option>', people)
+    people = wang.get("/users/choices?q=liu").get_data(as_text=True)
+    assert re.search(r'<option value="liu" data-id="\d+">', people)
+    # A multi-reference control takes the ids themselves.
+    ids = wang.get("/users/choices?owner=liu&offer=ids").get_data(as_text=True)
+    assert re.search(r'<option value="\d+">liu</option>', ids)
+
+
+def test_a_reference_control_shows_the_title_and_sends_the_id(crm):
+    wang, liu = session_of(crm, "wang"), session_of(crm, "liu")
+    mine = create(_api(crm, wang), "customer", name="星河贸易")
+    theirs = create(_api(crm, liu), "customer", name="星海物流")
+    html = wang.get(f"/contact/new?customer={mine}").get_data(as_text=True)
+    assert re.search(r'<input id="f-customer" data-pick="f-customer-value" name="q" '
+                     r'form="f-customer-lookup" value="星河贸易"', html)
+    assert f'<input type="hidden" id="f-customer-value" name="customer" value="{mine}">' in html
+    # A record out of the viewer's reach shows as its number, never its title.
+    html = wang.get(f"/contact/new?customer={theirs}").get_data(as_text=True)
+    assert f'value="#{theirs}"' in html and "星海物流" not in html
+    # Two records of one title: each offer names its record.
+    twin = create(_api(crm, wang), "customer", name="星河贸易")
+    options = wang.get("/customer/choices?q=星河").get_data(as_text=True)
+    assert f'value="星河贸易 · #{mine}" data-id="{mine}"' in options
+    assert f'value="星河贸易 · #{twin}" data-id="{twin}"' in options
 
 
 class _api:  # noqa: N801  (a session client used as the API, with its CSRF header)

@@ -96,6 +96,11 @@ def make_opportunities(
             row["needs"] = g.pick(NEEDS).format(
                 t=theme, e=en_theme, y=year, n=g.pick([10, 20, 50, 80, 120, 300])
             )
+        elif amount >= 1_000_000:
+            # and so does a large one (the layout's required_if); picked without the
+            # random stream, so the rest of the demo data stays as it was
+            row["needs"] = NEEDS[len(rows) % len(NEEDS)].format(
+                t=theme, e=en_theme, y=year, n=120)
         if stage == "lost":
             row["lost_reason"] = g.pick(LOST_REASONS)
         rows.append(row)

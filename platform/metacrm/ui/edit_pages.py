@@ -25,6 +25,7 @@ from .blueprint import pages
 from .display import datetime_text, record_title
 from .form_fields import choices_url, condition_values, editable_fields, form_fields, read_form
 from .form_layout import arrange
+from .reference_titles import reference_titles
 from .shell import Shell, build_shell, page_context
 
 CHOICES_LIMIT = 20
@@ -50,14 +51,16 @@ def _render(shell: Shell, compiled: Compiled, model: EntityModel, ctx: Context, 
             errors: dict[str, list[str]], status: int = 200,
             conflict: str | None = None) -> Response:
     with platform().reading() as conn:
-        access = Viewer(compiled, ctx.principal, conn).of(model)
-    fields = shown_fields(compiled, model, access, ctx, creating=record is None)
+        viewer = Viewer(compiled, ctx.principal, conn)
+        access = viewer.of(model)
+        fields = shown_fields(compiled, model, access, ctx, creating=record is None)
+        titles = reference_titles(conn, viewer, fields, values)
     language = shell.language
     tabs = arrange(model.entity, compiled.form_for(model.name, ctx.principal),
                    [f.name for f in fields], language)
     general = [m for key, texts in errors.items() if key not in {f.name for f in fields}
                for m in texts]
-    controls = form_fields(compiled, fields, values, errors, language, choices_url)
+    controls = form_fields(compiled, fields, values, errors, language, choices_url, titles)
     body = render_template(
         "ui/form.html", shell=shell.at(model.name), entity=model.entity, language=language,
         record=record, title=record_title(compiled, model.name, record) if record else None,
@@ -167,23 +170,41 @@ def record_choices(entity: str) -> Any:
     ctx, _ = page_context()
     compiled = platform().compiled
     model = entity_model(compiled, entity, ctx)
-    text = next((v for v in request.args.values() if v.strip()), "")
+    text = _typed()
     with platform().reading() as conn:
         viewer = Viewer(compiled, ctx.principal, conn)
         viewer.of(model).require("read", ctx)
         args = {"limit": [str(CHOICES_LIMIT)], **({"q": [text]} if text else {})}
         items = list_records(conn, viewer, model, parse_list_query(
             args, model, viewer, model.entity.default_sort))["items"]
-    options = [(item["id"], record_title(compiled, entity, item)) for item in items]
-    return render_template("ui/choices.html", options=options)
+    return _offers([(item["id"], record_title(compiled, entity, item)) for item in items])
 
 
 @pages.get("/users/choices")
 def user_choices() -> Any:
     ctx, _ = page_context()
-    text = next((v for v in request.args.values() if v.strip()), "")
+    text = _typed()
     with platform().reading() as conn:
         found = list_profiles(conn, platform().compiled.metadata, text=text or None,
                               team=None, role=None, active=True)
-    return render_template("ui/choices.html",
-                           options=[(p.id, p.name) for p in found[:CHOICES_LIMIT]])
+    return _offers([(p.id, p.name) for p in found[:CHOICES_LIMIT]])
+
+
+def _typed() -> str:
+    """What the person typed: the picker sends it as ``q``, a multi-reference control
+    under its field's name."""
+    return next((v for k, v in request.args.items() if k != "offer" and v.strip()), "")
+
+
+def _offers(options: list[tuple[int, str]]) -> str:
+    """The datalist's options: a picker offers titles (each carrying its id; a title
+    that repeats gets the id after it, so every offer picks one record); a
+    multi-reference control (``offer=ids``) takes the ids themselves."""
+    if request.args.get("offer") == "ids":
+        return render_template("ui/choices.html", options=options, ids=True)
+    seen: dict[str, int] = {}
+    for _, title in options:
+        seen[title] = seen.get(title, 0) + 1
+    return render_template("ui/choices.html", options=[
+        (value, f"{title} · #{value}" if seen[title] > 1 else title)
+        for value, title in options])

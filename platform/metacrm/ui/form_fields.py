@@ -34,6 +34,7 @@ class FormField:
     options: tuple[tuple[str, str], ...] = ()   # (value, label) of a select
     choices_url: str | None = None              # where a reference control looks up titles
     errors: tuple[str, ...] = ()
+    title: str = ""             # what a reference control shows for its value (its title)
 
 
 def choices_url(target: str) -> str:
@@ -145,19 +146,23 @@ def condition_values(model: EntityModel, access: EntityAccess, record: Mapping[s
 
 def form_fields(compiled: Compiled, fields: tuple[FieldDef, ...], values: Mapping[str, Any],
                 errors: Mapping[str, list[str]], language: str,
-                choices_url: Callable[[str], str]) -> list[FormField]:
+                choices_url: Callable[[str], str],
+                titles: Mapping[str, str] | None = None) -> list[FormField]:
+    """The controls of ``fields`` holding ``values``; ``titles`` are what reference
+    controls show for the ids they hold (see reference_titles)."""
     found = []
+    titles = titles or {}
     for f in fields:
         options: tuple[tuple[str, str], ...] = ()
         if f.type == "choice" and f.options and f.options in compiled.catalog.optionsets:
             options = tuple((o.value, o.label.get(language))
                             for o in compiled.catalog.optionsets[f.options].options)
         target = "users" if f.type == "user" else f.to
+        shown = (values[f.name] if isinstance(values.get(f.name), str) and f.name in errors
+                 else shown_value(f, values.get(f.name)))
         found.append(FormField(
             # The control is the field type's widget (templates/ui/form.html draws it).
-            f, compiled.catalog.field_types.of(f).widget,
-            values[f.name] if isinstance(values.get(f.name), str) and f.name in errors
-            else shown_value(f, values.get(f.name)),
+            f, compiled.catalog.field_types.of(f).widget, shown,
             options, choices_url(target) if target and f.type != "choice" else None,
-            tuple(errors.get(f.name, ()))))
+            tuple(errors.get(f.name, ())), titles.get(f.name, shown)))
     return found

@@ -147,3 +147,22 @@ document.addEventListener("click", (event) => {
   const tab = event.target.closest("[data-tabs] [role=tab]");
   if (tab) showTab(tab);
 });
+
+// A reference picker (templates/ui/_picker.html): the text box shows a title, the
+// hidden input next to it holds the id the form sends. Picking an offer sets the id;
+// typed digits pass as an id; other text goes as typed, so the server refuses it by
+// the field ("not a valid record id") rather than the page guessing.
+function syncPick(input) {
+  const held = document.getElementById(input.dataset.pick);
+  if (!held) return;
+  const offer = [...(input.list?.options || [])].find((option) => option.value === input.value);
+  held.value = offer ? offer.dataset.id : input.value.trim();
+}
+document.addEventListener("input", (event) => {
+  if (event.target.matches("input[data-pick]")) syncPick(event.target);
+});
+document.addEventListener("htmx:afterSwap", (event) => {
+  // Offers that arrive after the text was typed out in full still pick their record.
+  const picker = document.querySelector(`input[data-pick][list="${event.target.id}"]`);
+  if (picker && picker.value !== picker.defaultValue) syncPick(picker);
+});
