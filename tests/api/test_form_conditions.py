@@ -15,8 +15,14 @@ FILES = {
         title: name
         fields:
           name: {type: string, required: true}
-          stage: {type: choice, options: [open, won, lost]}
-          amount: {type: money}
+          stage:
+            type: choice
+            label: {en: Stage, zh: 阶段}
+            options:
+              - {value: open, label: {en: Open, zh: 进行中}}
+              - {value: won, label: {en: Won, zh: 赢单}}
+              - {value: lost, label: {en: Lost, zh: 输单}}
+          amount: {type: money, label: {en: Amount, zh: 金额}}
           lost_reason: {type: string}
           discount: {type: percent}
           notes: {type: text}
@@ -84,7 +90,12 @@ def test_required_if_refuses_a_create_that_leaves_the_field_empty(app_clients):
     refused = client.post("/api/deal", json={"name": "A", "stage": "lost"}, headers=seller)
     assert refused.status_code == 422
     assert list(refused.json["errors"]) == ["lost_reason"]
-    assert "stage == 'lost'" in refused.json["errors"]["lost_reason"][0]
+    # The condition reads in the caller's words: labels for fields and options.
+    assert refused.json["errors"]["lost_reason"] == [
+        "Required here: the form asks for it when Stage == 'Lost'."]
+    in_chinese = client.post("/api/deal", json={"name": "A", "stage": "lost"},
+                             headers={**seller, "Accept-Language": "zh"})
+    assert in_chinese.json["errors"]["lost_reason"] == ["此处必填：当 阶段 == '输单' 时表单要求填写。"]
     assert client.get("/api/deal", headers=seller).json["items"] == []
     accepted = client.post("/api/deal", json={"name": "A", "stage": "lost",
                                               "lost_reason": "price"}, headers=seller)
@@ -124,7 +135,7 @@ def test_readonly_if_refuses_changing_the_field_while_the_stored_record_meets_it
     refused = client.patch(f"/api/deal/{deal['id']}", json={"amount": "90.00"}, headers=seller)
     assert refused.status_code == 422
     assert list(refused.json["errors"]) == ["amount"]
-    assert "stage == 'won'" in refused.json["errors"]["amount"][0]
+    assert "Stage == 'Won'" in refused.json["errors"]["amount"][0]
     assert client.get(f"/api/deal/{deal['id']}", headers=seller).json["amount"] == "100.00"
     # Sending the same value is no change; other fields stay editable.
     same = client.patch(f"/api/deal/{deal['id']}", json={"amount": "100.00", "name": "B"},

@@ -23,6 +23,7 @@ from ..compile.models import EntityModel
 from ..expressions import EmptyValue, EvaluationError, Expression
 from ..i18n import message
 from .computed import expression_values
+from .condition_words import condition_in_words
 
 
 def _holds(expression: Expression | None, values: Mapping[str, Any],
@@ -69,10 +70,12 @@ def condition_errors(form: CompiledForm | None, model: EntityModel, ctx: Context
                 form.condition(name, "visible_if"), values, errors, name, ctx) and _holds(
                 form.condition(name, "section_visible_if"), values, errors, name, ctx):
             errors.setdefault(name, []).append(
-                message("required_if", ctx.locale, condition=required.source))
+                message("required_if", ctx.locale,
+                        condition=condition_in_words(required.source, model, ctx.locale)))
         frozen = form.condition(name, "readonly_if")
         if frozen is not None and before is not None and name in changed and _holds(
                 frozen, before, errors, name, ctx):
             errors.setdefault(name, []).append(
-                message("readonly_if", ctx.locale, condition=frozen.source))
+                message("readonly_if", ctx.locale,
+                        condition=condition_in_words(frozen.source, model, ctx.locale)))
     return errors
