@@ -18,6 +18,7 @@ from ..definitions import (
     IndexDef,
     Label,
     Location,
+    NavigationGroup,
     OptionDef,
     OptionSetDef,
     OptionSetExtension,
@@ -50,6 +51,12 @@ def build_manifest(doc: Document, path: str) -> BundleManifest:
         name=data["bundle"], version=str(data["version"]),
         label=Label.of(data.get("label"), humanize(data["bundle"])),
         requires=tuple(data.get("requires", ())), path=path, location=doc.at(),
+        navigation=tuple(
+            NavigationGroup(Label.of(group["label"]), tuple(group["entities"]),
+                            doc.at("navigation", i),
+                            tuple(doc.at("navigation", i, "entities", j)
+                                  for j in range(len(group["entities"]))))
+            for i, group in enumerate(data.get("navigation", ()))),
     )
 
 

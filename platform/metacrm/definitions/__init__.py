@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .catalog import BundleDefs as BundleDefs
 from .catalog import BundleManifest as BundleManifest
+from .catalog import NavigationGroup as NavigationGroup
 from .catalog import Catalog as Catalog
 from .demo import DemoDef as DemoDef
 from .demo import DemoPersonDef as DemoPersonDef

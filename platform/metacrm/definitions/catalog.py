@@ -24,6 +24,20 @@ def _builtin_field_types() -> FieldTypes:
 
 
 @dataclass(frozen=True)
+class NavigationGroup:
+    """One heading of the pages' navigation and the entities under it, in order."""
+
+    label: Label
+    entities: tuple[str, ...]
+    location: Location = UNKNOWN
+    entity_locations: tuple[Location, ...] = ()
+
+    def at(self, index: int) -> Location:
+        return self.entity_locations[index] if index < len(self.entity_locations) \
+            else self.location
+
+
+@dataclass(frozen=True)
 class BundleManifest:
     name: str
     version: str
@@ -31,6 +45,7 @@ class BundleManifest:
     requires: tuple[str, ...] = ()
     path: str = ""
     location: Location = UNKNOWN
+    navigation: tuple[NavigationGroup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,12 @@ class Catalog:
     # The demo organisation of the last bundle that declares one.
     demo: DemoDef | None = None
     forms: Mapping[str, FormDef] = field(default_factory=dict)  # by name
+
+    @property
+    def navigation(self) -> tuple[NavigationGroup, ...]:
+        """The pages' navigation: the groups of the last bundle that declares them
+        (a template on top of another reorganises the menu by declaring its own)."""
+        return next((b.navigation for b in reversed(self.bundles) if b.navigation), ())
 
     def workflow_of(self, entity: str) -> WorkflowDef | None:
         """The workflow attached to ``entity`` (at most one)."""

@@ -27,6 +27,7 @@ from ..fieldtypes import FieldTypes, builtin_field_types
 from .demo import check_demo, pick_demo
 from .forms import check_forms, merge_forms
 from .literals import literal_problem, unfit_literal
+from .navigation import check_navigation
 from .ownership import check_ownership, extend_ownership
 from .roles import check_roles, resolve_roles
 from .tables import check_tables
@@ -68,6 +69,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     check_workflows(catalog, hooks, errors)
     check_demo(catalog, errors)
     check_forms(catalog, errors, bundles)
+    check_navigation(catalog, errors)
     return catalog if errors else _with_derived_facts(catalog)
 
 

@@ -1,0 +1,89 @@
+"""The pages' menu: a bundle groups its entities under headings (`navigation:` in
+bundle.yaml); each person sees the groups and entities their roles may read, in
+the bundle's order, and whatever no group names under "More". `check` locates an
+unknown or twice-listed entity; a later bundle's navigation replaces an earlier one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from metacrm.catalog_loader import load_catalog
+from metacrm.errors import DefinitionError
+
+from ..conftest import write_bundle
+
+ENTITIES = {
+    f"entities/{name}.yaml": f"""
+        entity: {name}
+        label: {{en: {name.title()}, zh: {zh}}}
+        plural: {{en: {name.title()}s, zh: {zh}}}
+        fields:
+          name: {{type: string}}
+        """
+    for name, zh in (("account", "客户"), ("deal", "商机"), ("invoice", "发票"),
+                     ("memo", "备忘"))
+}
+ROLES = {
+    "roles/seller.yaml": """
+        role: seller
+        permissions:
+          account: {operations: [read]}
+          deal: {operations: [read]}
+          memo: {operations: [read]}
+        """,
+}
+MANIFEST = """
+bundle: test
+version: 1.0.0
+navigation:
+  - label: {en: Sales, zh: 销售}
+    entities: [deal, account]
+  - label: {en: Finance, zh: 财务}
+    entities: [invoice]
+"""
+
+
+def diagnostics(bundle: Path) -> list[str]:
+    try:
+        load_catalog([bundle])
+    except DefinitionError as exc:
+        return [str(d) for d in exc.diagnostics]
+    return []
+
+
+def test_check_locates_unknown_and_repeated_entities(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = write_bundle(tmp_path / "b", {**ENTITIES, "bundle.yaml": """
+        bundle: test
+        version: 1.0.0
+        navigation:
+          - label: {en: Sales}
+            entities: [deal, acount]
+          - label: {en: More sales}
+            entities: [deal]
+        """})
+    monkeypatch.chdir(bundle)
+    assert diagnostics(Path(".")) == [
+        "bundle.yaml:5:22: navigation 'Sales': unknown entity 'acount' (did you mean "
+        "'account'?)",
+        "bundle.yaml:7:16: navigation 'More sales': entity 'deal' is already under 'Sales'; "
+        "list it once",
+    ]
+
+
+def test_a_later_bundle_reorganises_the_menu(tmp_path: Path) -> None:
+    base = write_bundle(tmp_path / "base", {**ENTITIES, "bundle.yaml": MANIFEST})
+    on_top = write_bundle(tmp_path / "top", {"bundle.yaml": """
+        bundle: top
+        version: 1.0.0
+        requires: [test]
+        navigation:
+          - label: {en: Everything}
+            entities: [memo, account]
+        """})
+    assert [g.entities for g in load_catalog([base]).navigation] == [
+        ("deal", "account"), ("invoice",)]
+    assert [g.entities for g in load_catalog([base, on_top]).navigation] == [
+        ("memo", "account")]
