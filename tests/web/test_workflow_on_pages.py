@@ -64,6 +64,21 @@ def test_the_history_shows_changes_without_hidden_fields(crm, org):
     assert "History" in service and "Annual revenue" not in service
 
 
+def test_the_inbox_shows_whom_a_task_is_for_and_what_i_handed_on(crm, org):
+    record = requirement(org)
+    assert org["wang"].post(f"/api/requirement/{record}/transitions/submit").status_code == 200
+    (task,) = org["east_boss"].get("/api/approvals").json["items"]
+    handed = org["east_boss"].post(f"/api/approvals/{task['id']}/delegate",
+                                   json={"to": org["director"].id})
+    assert handed.status_code == 200, handed.json
+    waiting = text_of(org["director"].get("/approvals"))
+    assert "报表需求" in waiting and "On behalf of east_boss" in waiting
+    handed_on = org["east_boss"].get("/approvals?view=assigned&state=delegated")
+    assert "报表需求" in text_of(handed_on) and "Handed on" in text_of(handed_on)
+    assert "报表需求" not in text_of(org["east_boss"].get("/approvals"))
+    assert org["wang"].get("/approvals?view=submitted&state=delegated").status_code == 400
+
+
 def test_a_bad_inbox_query_is_a_400_page(crm, org):
     response = org["wang"].get("/approvals?view=everyone")
     assert response.status_code == 400 and response.mimetype == "text/html"

@@ -71,6 +71,11 @@ def test_handing_my_task_to_someone_else(timed) -> None:
     assert boss.get("/api/approvals").json["items"] == []
     assert [i["state"] for i in boss.get("/api/approvals?state=done").json["items"]] == [
         "delegated"]
+    # The tasks I handed on are a list of their own; requests I submitted have none.
+    assert [i["id"] for i in boss.get("/api/approvals?state=delegated").json["items"]] == [
+        chain]
+    assert director.get("/api/approvals?state=delegated").json["items"] == []
+    assert rep.get("/api/approvals?submitted=me&state=delegated").status_code == 400
     assert boss.post(f"/api/approvals/{chain}/approve").status_code == 403
     decided = director.post(f"/api/approvals/{chain}/approve")
     assert decided.status_code == 200 and decided.json["state"] == "approved"

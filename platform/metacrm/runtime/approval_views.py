@@ -32,8 +32,9 @@ from .operation import Operation
 
 TASK_STATES = ("pending", "approved", "rejected", "skipped", "cancelled", "delegated")
 CHAIN_STATES = ("pending", "approved", "rejected", "withdrawn")
-# What "state=" asks for: the waiting ones, the finished ones, or all.
-STATE_FILTERS = ("pending", "done", "all")
+# What "state=" asks for: the waiting ones, the finished ones, the tasks I handed on
+# to someone else (my tasks only), or all.
+STATE_FILTERS = ("pending", "done", "delegated", "all")
 Row = Mapping[Any, Any]  # a row of SQLAlchemy's .mappings(), or a dict
 TASK_COLUMNS = ("id", "approval_id", "step", "state", "on_behalf_of", "created_at",
                 "decided_at", "escalated_at")
@@ -44,8 +45,8 @@ CHAIN_COLUMNS = ("id", "approval", "entity", "record_id", "state", "steps", "cur
 def states_for(kind: str, wanted: str) -> tuple[str, ...]:
     """The task (kind "assigned") or chain ("submitted") states a filter stands for."""
     every = TASK_STATES if kind == "assigned" else CHAIN_STATES
-    if wanted == "pending":
-        return ("pending",)
+    if wanted in ("pending", "delegated"):
+        return (wanted,)
     return every if wanted == "all" else tuple(s for s in every if s != "pending")
 
 

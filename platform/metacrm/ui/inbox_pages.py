@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import render_template, request
+from flask_babel import lazy_gettext
 
 from ..base.problems import BadQuery
 from ..runtime.approval_views import STATE_FILTERS, inbox, submitted
@@ -15,6 +16,13 @@ from .blueprint import pages
 from .shell import build_shell, page_context
 
 INBOX_SIZE = 50
+# A task's state where it is not waiting any more, as the list shows it.
+TASK_STATE_WORDS = {
+    "approved": lazy_gettext("Approved"), "rejected": lazy_gettext("Rejected"),
+    "skipped": lazy_gettext("Decided by another approver"),
+    "cancelled": lazy_gettext("Cancelled"), "delegated": lazy_gettext("Handed on"),
+    "withdrawn": lazy_gettext("Withdrawn"), "pending": lazy_gettext("Pending"),
+}
 VIEWS = {"assigned": inbox, "submitted": submitted}
 
 
@@ -24,11 +32,12 @@ def approval_inbox() -> Any:
     plat = platform()
     which = request.args.get("view", "assigned")
     wanted = request.args.get("state", "pending")
-    if which not in VIEWS or wanted not in STATE_FILTERS:
+    if which not in VIEWS or wanted not in STATE_FILTERS or (
+            which == "submitted" and wanted == "delegated"):
         raise BadQuery({"view": [", ".join(VIEWS)], "state": [", ".join(STATE_FILTERS)]})
     with plat.reading() as conn:
         shell, ctx = build_shell(conn, plat.compiled, ctx, csrf)
         listing = VIEWS[which](Operation(conn, plat.compiled, ctx), wanted, INBOX_SIZE, None)
     return render_template("ui/inbox.html", shell=shell.at("approvals"), language=shell.language,
                            items=listing["items"], view=which, state=wanted,
-                           states=STATE_FILTERS)
+                           states=STATE_FILTERS, task_states=TASK_STATE_WORDS)

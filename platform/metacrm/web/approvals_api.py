@@ -40,7 +40,8 @@ LIST_PARAMETERS = ("assigned", "submitted", "state", "limit", "cursor")
 @approvals_api.get("")
 def list_approvals() -> Any:
     """``?assigned=me`` (the default): my tasks; ``?submitted=me``: my requests. Both
-    take ``state=pending|done|all`` (default pending), ``limit`` and ``cursor``."""
+    take ``state=pending|done|all`` (default pending; my tasks also ``delegated``: those I
+    handed on), ``limit`` and ``cursor``."""
     ctx = current_context()
     args = query_arguments(ctx, LIST_PARAMETERS)
     which = [key for key in ("assigned", "submitted") if key in args]
@@ -48,7 +49,7 @@ def list_approvals() -> Any:
         raise BadQuery(message("approvals_which", ctx.locale), key=which[-1])
     kind = which[0] if which else "assigned"
     wanted = args.get("state", "pending")
-    if wanted not in STATE_FILTERS:
+    if wanted not in STATE_FILTERS or (kind == "submitted" and wanted == "delegated"):
         raise BadQuery(message("approvals_state", ctx.locale, states=", ".join(STATE_FILTERS)),
                        key="state")
     limit, after = page_arguments(ctx, args, kind)
