@@ -233,7 +233,7 @@ def seed_pending(platform, people: dict, count: int) -> dict[str, int]:
             conn.execute(tables["mc_approval_tasks"].insert(), [{
                 "approval_id": approval_id, "step": "manager", "step_index": 0,
                 "user_id": approvers[i], "state": "pending", "created_at": now}
-                for i, approval_id in zip(chunk, ids)])
+                for i, approval_id in zip(chunk, ids, strict=True)])
         conn.exec_driver_sql("ANALYZE mc_approvals")
         conn.exec_driver_sql("ANALYZE mc_approval_tasks")
     return {"heavy": heavy, "light": inbox[1]}

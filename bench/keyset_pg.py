@@ -204,7 +204,7 @@ def main() -> None:
             ("request", f"page {args.page:,}"): lambda: request_page(cursor),
         }
         timings: dict[tuple[str, str], list[float]] = {}
-        for key, call in cases.items():
+        for call in cases.values():
             for _ in range(10):  # warm the plan cache and the buffers
                 call()
         for _ in range(args.samples):  # interleaved, so drift hits every case alike

@@ -104,7 +104,7 @@ def make_users(platform) -> None:
             code=f"T{i}", name=f"team {i}", created_at=utcnow()).returning(teams.c.id))
             .scalar_one()) for i in range(50)]
         conn.execute(members.insert(), [{"team_id": t, "user_id": u}
-                                        for t, u in zip(team_ids, leads)])
+                                        for t, u in zip(team_ids, leads, strict=True)])
         for i in range(439):
             rep = add(f"salesperson{i}", leads[i % 50], "salesperson")
             conn.execute(members.insert().values(team_id=team_ids[i % 50], user_id=rep))

@@ -69,9 +69,11 @@ def test_check_passes_on_the_shipped_crm() -> None:
 
 def test_entity_defined_twice_names_both_files(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    first = write_bundle(tmp_path / "one", {"entities/c.yaml": "entity: c\nfields:\n  x: {type: string}\n"},
+    first = write_bundle(tmp_path / "one",
+                         {"entities/c.yaml": "entity: c\nfields:\n  x: {type: string}\n"},
                          name="one")
-    second = write_bundle(tmp_path / "two", {"entities/c.yaml": "entity: c\nfields:\n  y: {type: string}\n"},
+    second = write_bundle(tmp_path / "two",
+                          {"entities/c.yaml": "entity: c\nfields:\n  y: {type: string}\n"},
                           name="two", requires=("one",))
     monkeypatch.chdir(tmp_path)
     with pytest.raises(DefinitionError) as caught:

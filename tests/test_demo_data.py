@@ -218,11 +218,11 @@ def test_validation_rules_of_the_definitions_hold(demo):
 
 def test_the_data_tells_a_consistent_story(demo):
     recorder, _ = demo
-    customers = dict(zip(recorder.ids["customer"], recorder.rows["customer"]))
+    customers = dict(zip(recorder.ids["customer"], recorder.rows["customer"], strict=True))
     contact_of = dict(
-        zip(recorder.ids["contact"], (r["customer"] for r in recorder.rows["contact"]))
+        zip(recorder.ids["contact"], (r["customer"] for r in recorder.rows["contact"]), strict=True)
     )
-    opps = dict(zip(recorder.ids["opportunity"], recorder.rows["opportunity"]))
+    opps = dict(zip(recorder.ids["opportunity"], recorder.rows["opportunity"], strict=True))
 
     assert len({c["name"] for c in customers.values()}) == len(customers)
     for c in customers.values():
@@ -292,7 +292,7 @@ def test_workflow_states_are_settled_and_reached_properly(demo):
 
 def test_the_sales_chain_adds_up(demo):
     recorder, _ = demo
-    rows = {e: dict(zip(recorder.ids[e], recorder.rows[e])) for e in ORDER}
+    rows = {e: dict(zip(recorder.ids[e], recorder.rows[e], strict=True)) for e in ORDER}
     opps, quotes, contracts = rows["opportunity"], rows["quote"], rows["contract"]
 
     for row in rows["requirement"].values():
@@ -373,7 +373,7 @@ def test_the_sales_chain_adds_up(demo):
 
 def test_service_follows_deals_and_contracts(demo):
     recorder, _ = demo
-    rows = {e: dict(zip(recorder.ids[e], recorder.rows[e])) for e in ORDER}
+    rows = {e: dict(zip(recorder.ids[e], recorder.rows[e], strict=True)) for e in ORDER}
     contracts, opps = rows["contract"], rows["opportunity"]
     end = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=UTC)
     for row in rows["service_booking"].values():

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-PURE_MODULES = ["metacrm.definitions", "metacrm.load.documents", "metacrm.load.schema", "metacrm.build.entities",
+PURE_MODULES = ["metacrm.definitions", "metacrm.load.documents", "metacrm.load.schema",
+                "metacrm.build.entities",
                 "metacrm.load.bundles", "metacrm.resolve.catalog", "metacrm.expressions",
                 "metacrm.catalog_loader", "metacrm.compile.compiled", "metacrm.build.forms",
                 "metacrm.resolve.forms", "metacrm.compile.forms"]

@@ -47,10 +47,12 @@ _GENERAL: dict[str, dict[str, str]] = {
     "bad_token": {"en": "This token is not valid: unknown, revoked, expired, or its user is "
                         "disabled.",
                   "zh": "令牌无效：不存在、已撤销、已过期或其用户已停用。"},
-    "forbidden": {"en": "You may not {operation} {entity}.", "zh": "您没有{operation}{entity}的权限。"},
+    "forbidden": {"en": "You may not {operation} {entity}.",
+                  "zh": "您没有{operation}{entity}的权限。"},
     "out_of_scope": {"en": "You may read {entity} #{id} but not do this to it: it is not among "
                            "the records your role reaches for this operation.",
-                     "zh": "您可以查看{entity} #{id}，但无权对其执行此操作：它不在您的角色可操作的记录范围内。"},
+                     "zh": "您可以查看{entity} #{id}，但无权对其执行此操作："
+                           "它不在您的角色可操作的记录范围内。"},
     "outside_reach": {"en": "The result would be outside the {entity} you may change "
                             "(your role's record scope).",
                       "zh": "操作结果将超出您可修改的{entity}范围（角色的记录范围）。"},
@@ -82,7 +84,8 @@ _GENERAL: dict[str, dict[str, str]] = {
                           "zh": "每次最多转移 {max} 条记录；请分批发送 ids。"},
     "transfer_which": {"en": "Give either 'ids' (record ids) or 'from_owner' (a user id), "
                              "not both.",
-                       "zh": "请提供 ids（记录 id 列表）或 from_owner（用户 id）之一，不能同时提供。"},
+                       "zh": "请提供 ids（记录 id 列表）或 from_owner（用户 id）"
+                             "之一，不能同时提供。"},
     "transfer_ids": {"en": "Expected a list of record ids, e.g. [12, 15].",
                      "zh": "应为记录 id 列表，例如 [12, 15]。"},
     "transfer_user": {"en": "Expected a user id (a whole number).",
@@ -125,11 +128,13 @@ _GENERAL: dict[str, dict[str, str]] = {
                     "zh": "一条涉及您无权查看的字段的规则拒绝了此修改。"},
     "owner_by_transfer": {"en": "The owner changes hands by claim, release or transfer "
                                 "(POST /api/{entity}/transfer), not by editing the record.",
-                          "zh": "负责人只能通过领取、退回或转移（POST /api/{entity}/transfer）变更，"
+                          "zh": "负责人只能通过领取、退回或转移"
+                                "（POST /api/{entity}/transfer）变更，"
                                 "不能直接编辑。"},
     "locked_for_approval": {"en": "The record is waiting for {approval} (approval #{id}): it "
                                   "cannot change until the chain is decided or withdrawn.",
-                            "zh": "该记录正在等待{approval}（审批 #{id}），审批完成或撤回前不能修改。"},
+                            "zh": "该记录正在等待{approval}（审批 #{id}），"
+                                  "审批完成或撤回前不能修改。"},
     "formula_failed": {"en": "This formula could not be computed: {reason}.",
                        "zh": "该公式无法计算：{reason}。"},
     "rule_failed": {"en": "Rule '{rule}' could not be evaluated: {reason}.",
@@ -142,7 +147,8 @@ _GENERAL: dict[str, dict[str, str]] = {
     "feeds_pending_chain": {
         "en": "{entity} #{record} is waiting for {approval} (approval #{id}): its "
               "{children} cannot change until the chain is decided or withdrawn.",
-        "zh": "{entity} #{record} 正在等待{approval}（审批 #{id}），审批完成或撤回前不能修改其{children}。"},
+        "zh": "{entity} #{record} 正在等待{approval}（审批 #{id}），"
+              "审批完成或撤回前不能修改其{children}。"},
     "read_only_state": {"en": "{entity} #{id} is {state}, and read-only in that state; {ways}.",
                         "zh": "{entity} #{id} 处于“{state}”状态，该状态下不能修改；{ways}。"},
     "read_only_state_with": {
@@ -155,7 +161,8 @@ _GENERAL: dict[str, dict[str, str]] = {
     "read_only_values": {
         "en": "{entity} #{id} is {state}, and read-only in that state: only the fields "
               "“{transition}” requires ({fields}) may come with it.",
-        "zh": "{entity} #{id} 处于“{state}”状态，该状态下不能修改：随“{transition}”只能提交其必填字段"
+        "zh": "{entity} #{id} 处于“{state}”状态，该状态下不能修改："
+              "随“{transition}”只能提交其必填字段"
               "（{fields}）。"},
     "parent_rule_broken": {"en": "{entity} #{id}: {message}", "zh": "{entity} #{id}：{message}"},
     "action_failed": {"en": "Could not compute {field} = {expression}: {reason}.",
@@ -168,14 +175,16 @@ _GENERAL: dict[str, dict[str, str]] = {
                     "zh": "会话已失效，请重新登录。"},
     "bad_csrf": {"en": "Missing or wrong CSRF token: send the session's token as the "
                        "'X-CSRF-Token' header (or the form's csrf_token field).",
-                 "zh": "缺少或错误的 CSRF 令牌：请在“X-CSRF-Token”请求头（或表单的 csrf_token 字段）中发送会话令牌。"},
+                 "zh": "缺少或错误的 CSRF 令牌："
+                       "请在“X-CSRF-Token”请求头（或表单的 csrf_token 字段）中发送会话令牌。"},
     "bad_json": {"en": "The body must be a JSON object.", "zh": "请求体必须是 JSON 对象。"},
     "more_errors": {"en": "{count} more error(s) not listed: an answer lists the first {max}.",
                     "zh": "另有 {count} 个错误未列出：每次仅列出前 {max} 个。"},
     "too_many_keys": {"en": "The body holds more than {max} keys and list items (at any depth, "
                             "bulk items included); send less, or split it into several "
                             "requests.",
-                      "zh": "请求体中的键和列表项（含各层嵌套及批量记录）超过 {max} 个；请减少内容，"
+                      "zh": "请求体中的键和列表项"
+                            "（含各层嵌套及批量记录）超过 {max} 个；请减少内容，"
                             "或拆分为多个请求。"},
     "too_deep": {"en": "The body nests objects and lists more than {max} levels deep.",
                  "zh": "请求体中对象和列表的嵌套超过 {max} 层。"},

@@ -26,7 +26,8 @@ WORKFLOW_MESSAGES: dict[str, dict[str, str]] = {
                         "zh": "该记录已在审批中。"},
     "no_approvers": {"en": "Nobody can approve the step '{step}' for this record (the "
                            "submitter never approves their own request): ask an administrator.",
-                     "zh": "没有人可以审批该记录的“{step}”步骤（提交人不能审批自己的申请），请联系管理员。"},
+                     "zh": "没有人可以审批该记录的“{step}”步骤"
+                           "（提交人不能审批自己的申请），请联系管理员。"},
     "chain_finished": {"en": "Approval #{id} is already {state}.",
                        "zh": "审批 #{id} 已{state}。"},
     "not_your_step": {"en": "You are not an approver of this approval's current step.",
@@ -68,7 +69,8 @@ WORKFLOW_MESSAGES: dict[str, dict[str, str]] = {
     # Inbox, comments, delegation (web/approvals_api.py, runtime/approvers.py).
     "approvals_which": {"en": "Ask for 'assigned=me' or 'submitted=me' (one of them).",
                         "zh": "请使用“assigned=me”或“submitted=me”（二选一）。"},
-    "approvals_state": {"en": "'state' is one of: {states}.", "zh": "state 必须是以下之一：{states}。"},
+    "approvals_state": {"en": "'state' is one of: {states}.",
+                        "zh": "state 必须是以下之一：{states}。"},
     "comment_required": {"en": "Write a comment (text of at most {max} characters).",
                          "zh": "请填写评论（不超过 {max} 个字符的文本）。"},
     "user_expected": {"en": "Expected the id of an active user (a whole number).",
@@ -85,7 +87,8 @@ WORKFLOW_MESSAGES: dict[str, dict[str, str]] = {
                         "zh": "该委托的结束时间早于当前时间。"},
     "delegation_overlap": {"en": "{user} already delegates from {starts} to {ends} (delegation "
                                  "#{id}); revoke it first or choose another period.",
-                           "zh": "{user} 已有 {starts} 至 {ends} 的委托（#{id}），请先撤销或另选时间段。"},
+                           "zh": "{user} 已有 {starts} 至 {ends} 的委托（#{id}），"
+                                 "请先撤销或另选时间段。"},
     "no_delegation": {"en": "No delegation with id {id}.", "zh": "不存在 id 为 {id} 的委托。"},
     "no_notification": {"en": "No notification with id {id}.",
                         "zh": "不存在 id 为 {id} 的通知。"},

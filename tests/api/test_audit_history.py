@@ -206,7 +206,7 @@ def test_set_null_in_a_cascade_records_each_old_reference(make_client, tmp_path:
     pages = [_make(client, "page", folder=folder)["id"] for _ in range(2)]
     links = [_make(client, "link", page=p)["id"] for p in pages]
     client.delete(f"/api/folder/{folder}")
-    for page, link in zip(pages, links):
+    for page, link in zip(pages, links, strict=True):
         assert _history(client, "link", link)[0]["changes"] == {"page": [page, None]}
 
 

@@ -650,7 +650,8 @@ def test_bulk_with_a_unique_clash_inserts_nothing(crm) -> None:
 def test_bulk_of_one_still_names_the_item(crm) -> None:
     response = crm.post("/api/customer/bulk", json={"items": [
         {"name": "乙", "lifecycle": "customer"}]})
-    assert response.json == {"errors": {"items[0].phone": ["A signed customer needs a phone number"]}}
+    assert response.json == {
+        "errors": {"items[0].phone": ["A signed customer needs a phone number"]}}
 
 
 def test_bulk_needs_a_list_of_at_most_1000_items(crm) -> None:

@@ -35,7 +35,8 @@ def test_a_common_password_is_refused_in_the_readers_language(crm) -> None:
     zh = crm.post("/api/users", json={"username": "li.na", "password": "qwertyuiop"},
                   headers={"Accept-Language": "zh"})
     assert zh.status_code == 422
-    assert zh.json["errors"] == {"password": ["该密码属于最常见的密码，攻击者会最先尝试，请换一个。"]}
+    assert zh.json["errors"] == {
+        "password": ["该密码属于最常见的密码，攻击者会最先尝试，请换一个。"]}
     assert crm.get("/api/users?q=li.na").json["items"] == []
 
 

@@ -33,7 +33,8 @@ def sqlite(tmp_path: Path) -> Iterator[Engine]:
         conn.exec_driver_sql(TABLE)
         conn.exec_driver_sql("INSERT INTO owner (id) VALUES (1)")
         conn.exec_driver_sql(
-            "INSERT INTO \"Deal\" (id, \"Title\", amount, stage, owner_id) VALUES (1, 'x', 2.5, 'new', 1)"
+            "INSERT INTO \"Deal\" (id, \"Title\", amount, stage, owner_id) "
+            "VALUES (1, 'x', 2.5, 'new', 1)"
         )
     yield engine
     engine.dispose()

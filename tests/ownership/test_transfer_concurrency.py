@@ -92,7 +92,7 @@ def test_an_edit_made_against_the_old_version_is_refused_not_lost(crm) -> None:
 
     results = _at_once(crm, [move, *[edit(i) for i in ids]])
     assert results[0].status_code == 200
-    for record_id, edited in zip(ids, results[1:]):
+    for record_id, edited in zip(ids, results[1:], strict=True):
         current = record(crm, "customer", record_id)
         assert current["owner"] == liu
         if edited.status_code == 200:  # the edit went first; the transfer came after

@@ -35,7 +35,8 @@ def _run(crm, now: datetime) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 
 def test_the_job_exists_when_a_step_has_a_deadline(tmp_path) -> None:
-    timed_tasks = compile_tasks(compile_catalog(load_catalog([write_bundle(tmp_path / "t", TIMED)])))
+    catalog = load_catalog([write_bundle(tmp_path / "t", TIMED)])
+    timed_tasks = compile_tasks(compile_catalog(catalog))
     assert timed_tasks[DEADLINES.name].every_seconds == 300
     plain = compile_tasks(compile_catalog(load_catalog([write_bundle(tmp_path / "p", DEALS)])))
     assert DEADLINES.name not in plain

@@ -241,7 +241,8 @@ def test_smtp_urls() -> None:
     assert parse_smtp_url("smtp://localhost").port == 25
     for bad, says in (("http://mail", "smtp:// or smtps://"), ("smtp://", "no host"),
                       ("smtp://mail?tls=1", "unknown option"), ("smtp://mail:port", "port"),
-                      ("smtp://mail?timeout=-1", "timeout"), ("smtp://mail?timeout=nan", "timeout")):
+                      ("smtp://mail?timeout=-1", "timeout"),
+                      ("smtp://mail?timeout=nan", "timeout")):
         with pytest.raises(ValueError, match=says):
             parse_smtp_url(bad)
 

@@ -199,7 +199,8 @@ def _model(catalog: Catalog, metadata: sa.MetaData, entity: EntityDef,
         catalog=catalog,
         link_tables={f.name: metadata.tables[link_table_name(entity.name, f.name)]
                      for f in entity.fields.values() if f.type == "multi_reference"},
-        formulas=[(f, parse_expression(f.expression or "")) for f in (entity.fields[n] for n in entity.formula_order)],
+        formulas=[(f, parse_expression(f.expression or ""))
+                  for f in (entity.fields[n] for n in entity.formula_order)],
         rules=rules,
         incoming=incoming,
         feeds=feeds,

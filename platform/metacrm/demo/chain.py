@@ -75,7 +75,7 @@ def make_deals(
 ) -> list[Deal]:
     return [
         Deal(oid, c, row, stage, close, theme_of(row["name"]))
-        for row, oid, (c, close, stage) in zip(rows, ids, owners)
+        for row, oid, (c, close, stage) in zip(rows, ids, owners, strict=True)
     ]
 
 
@@ -284,7 +284,7 @@ def _lines(g: Gen, deal: Deal, products: list[Product]) -> list[tuple[Product, i
     weights = [g.rng.uniform(0.5, 2.0) for _ in chosen]
     level = g.weighted(DISCOUNT_LEVELS)
     lines = []
-    for product, weight in zip(chosen, weights):
+    for product, weight in zip(chosen, weights, strict=True):
         share = amount * weight / sum(weights)
         quantity = min(2000, max(1, round(share / max(product.price, 1))))
         discount = min(40, max(0, level + g.pick([-5, 0, 0, 0, 5])))

@@ -39,7 +39,9 @@ PAYMENT_TERMS = [
     "合同签订后按回款计划分期付款，款到开票。",
     "Payment by bank transfer within 30 days of each due date; invoice after payment.",
 ]
-DELIVERY_TERMS = ["合同签订后4周内交付", "合同签订后2周内发货", "按项目计划分批交付", "付款后5个工作日开通"]
+DELIVERY_TERMS = [
+    "合同签订后4周内交付", "合同签订后2周内发货", "按项目计划分批交付", "付款后5个工作日开通",
+]
 
 # contract type -> (instalment name, percent) schedules; the first percent is the
 # contract's down payment (the workflow plans it on activation)
@@ -53,7 +55,9 @@ SCHEDULES = {
     "subscription": [[("年度订阅费", 100)]],
     "framework": [[("第一季度", 25), ("第二季度", 25), ("第三季度", 25), ("第四季度", 25)]],
 }
-TERMINATION_REASONS = ["客户经营困难，双方协商终止", "客户被并购，业务调整", "服务范围变更，改签新合同"]
+TERMINATION_REASONS = [
+    "客户经营困难，双方协商终止", "客户被并购，业务调整", "服务范围变更，改签新合同",
+]
 PAYMENT_METHODS = [
     ("bank_transfer", 80), ("acceptance_bill", 8), ("online", 4), ("cheque", 3), ("offset", 3),
     ("cash", 2),
@@ -143,7 +147,11 @@ TICKETS = {
         ["Training for new staff"],
         ["已安排线上培训并提供录屏。"],
     ),
-    "other": (["发票邮寄地址变更", "续费咨询"], ["Renewal question"], ["已转交相关部门处理并回复客户。"]),
+    "other": (
+        ["发票邮寄地址变更", "续费咨询"],
+        ["Renewal question"],
+        ["已转交相关部门处理并回复客户。"],
+    ),
 }
 TICKET_CATEGORIES = [
     ("fault", 35), ("question", 25), ("installation", 10), ("change_request", 10),

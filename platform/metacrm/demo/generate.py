@@ -100,21 +100,21 @@ def fill_demo(
             row["category"],
             row["specification"],
         )
-        for row, pid in zip(product_rows, create("product", product_rows))
+        for row, pid in zip(product_rows, create("product", product_rows), strict=True)
         if row["active"]
     ]
 
     customers = make_customers(g, _scaled("customer", scale), tag_ids)
-    for c, cid in zip(customers, create("customer", [c.row for c in customers])):
+    for c, cid in zip(customers, create("customer", [c.row for c in customers]), strict=True):
         c.id = cid
 
     contact_rows, contact_owner = make_contacts(g, _scaled("contact", scale), customers)
-    for c, cid in zip(contact_owner, create("contact", contact_rows)):
+    for c, cid in zip(contact_owner, create("contact", contact_rows), strict=True):
         c.contacts.append(cid)
 
     opp_rows, opp_owner = make_opportunities(g, _scaled("opportunity", scale), customers)
     opp_ids = create("opportunity", opp_rows)
-    for (c, close, stage), oid in zip(opp_owner, opp_ids):
+    for (c, close, stage), oid in zip(opp_owner, opp_ids, strict=True):
         c.opportunities.append((oid, close, stage))
 
     create("activity", make_activities(g, _scaled("activity", scale), customers))
@@ -134,26 +134,27 @@ def _fill_sales_chain(
 ) -> None:
     """Requirements, quotes, contracts and what follows them, then product service."""
     req_rows, req_deals = make_requirements(g, _scaled("requirement", scale), deals, products)
-    for row, deal, rid in zip(req_rows, req_deals, create("requirement", req_rows)):
+    for row, deal, rid in zip(req_rows, req_deals, create("requirement", req_rows), strict=True):
         if row["status"] == "approved":
             deal.requirement = rid
 
     quotes = make_quotes(g, _scaled("quote", scale), deals, products)
-    for quote, qid in zip(quotes, create("quote", [q.row for q in quotes])):
+    for quote, qid in zip(quotes, create("quote", [q.row for q in quotes]), strict=True):
         quote.id = qid
     create("quote_line", make_quote_lines(quotes))
 
     contracts = make_contracts(g, _scaled("contract", scale), deals)
-    for contract, kid in zip(contracts, create("contract", [k.row for k in contracts])):
+    contract_ids = create("contract", [k.row for k in contracts])
+    for contract, kid in zip(contracts, contract_ids, strict=True):
         contract.id = kid
     plans = make_plans(g, contracts)
-    for plan, pid in zip(plans, create("payment_plan", [p.row for p in plans])):
+    for plan, pid in zip(plans, create("payment_plan", [p.row for p in plans]), strict=True):
         plan.id = pid
     create("payment", make_payments(g, plans))
 
     invoices = make_invoices(g, plans)
     reissues = make_reissues(g, _scaled("invoice_reissue", scale), invoices)
-    for invoice, iid in zip(invoices, create("invoice", [i.row for i in invoices])):
+    for invoice, iid in zip(invoices, create("invoice", [i.row for i in invoices]), strict=True):
         invoice.id = iid
     for reissue in reissues:
         reissue.row["original_invoice"] = reissue.original.id

@@ -82,7 +82,8 @@ def equal(left: Any, right: Any) -> bool:
     if lt is not rt:
         return is_number(left) and is_number(right) and left == right
     if lt is list:
-        return len(left) == len(right) and all(equal(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(
+            equal(a, b) for a, b in zip(left, right, strict=True))
     if lt is dict:
         return (len(left) == len(right)
                 and all(k in right and equal(v, right[k]) for k, v in left.items()))

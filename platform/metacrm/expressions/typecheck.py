@@ -89,7 +89,7 @@ class _Checker:
 
     def visit(self, node: Node, scope: dict[str, Checked]) -> Checked:
         method = getattr(self, f"_{type(node).__name__.lower()}")
-        return method(node, scope)  # type: ignore[no-any-return]
+        return method(node, scope)
 
     def _literal(self, node: Literal, scope: dict[str, Checked]) -> Checked:
         value = node.value
@@ -231,7 +231,10 @@ class _Checker:
                     kind == a or (a == "list" and is_list(kind)) for a in allowed):
                 raise ExpressionError(f"{describe(kind)} has no method '{node.function}'",
                                       node.pos)
-        for arg, wanted, part in zip(args, builtin.args, node.args[-len(args):] if args else ()):
+        # Unequal on purpose: ``builtin.args`` types only the arguments it checks, and a
+        # function of several arities is called with fewer than it lists.
+        parts = node.args[-len(args):] if args else ()
+        for arg, wanted, part in zip(args, builtin.args, parts, strict=False):
             if not _accepts(wanted, arg.type):
                 raise ExpressionError(f"{node.function}() takes {describe(wanted)} here, not "
                                       f"{describe(arg.type)}", part.pos)

@@ -56,7 +56,8 @@ def remove(code: str, usernames: tuple[str, ...]) -> None:
     with transaction() as (conn, metadata):
         team = existing_team(conn, metadata, code)
         ids = [existing_user(conn, metadata, name).id for name in usernames]
-        outside = [name for name, uid in zip(usernames, ids) if uid not in team.members]
+        outside = [name for name, uid in zip(usernames, ids, strict=True)
+                   if uid not in team.members]
         if outside:
             raise click.ClickException(f"not in team '{code}': {', '.join(outside)}")
         remove_team_members(conn, metadata, team.id, ids)

@@ -376,7 +376,8 @@ class DropTable(Action):
         return f"drop table {self.table} ({self.rows} rows)"
 
     def pg_locks(self, held: frozenset[str]) -> str:
-        return f"ACCESS EXCLUSIVE lock on {self.table} (and, for an instant, on tables it references)"
+        return (f"ACCESS EXCLUSIVE lock on {self.table} "
+                "(and, for an instant, on tables it references)")
 
 
 SQLITE_LOCK = ("SQLite: the database's write lock until the migration commits (readers go on, "

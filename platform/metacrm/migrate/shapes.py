@@ -31,7 +31,8 @@ class TypeShape:
 
     ``size`` per kind: string/char ``(length,)`` (``None`` = unbounded);
     integer/float ``(bytes,)``; numeric and minor_units (SQLite's exact decimals,
-    kept as whole minor units) ``(precision, scale)`` (``None`` = unbounded); datetime/time ``(with_time_zone,)``; other ``(ddl,)``.
+    kept as whole minor units) ``(precision, scale)`` (``None`` = unbounded);
+    datetime/time ``(with_time_zone,)``; other ``(ddl,)``.
     """
 
     kind: str
