@@ -25,10 +25,11 @@ from .holdings import record_holder
 from .notifications import notify
 from .operation import Operation
 from .payload import read_payload
+from .rows import Row
 from .writes import create_records
 
 
-def caller_values(model: EntityModel, record: Mapping[str, Any], ctx: Context
+def caller_values(model: EntityModel, record: Row, ctx: Context
                   ) -> dict[str, Any]:
     """What a guard, a step condition or an action's expression sees: the record's
     fields, today, now, user, and the caller's roles."""
@@ -38,7 +39,7 @@ def caller_values(model: EntityModel, record: Mapping[str, Any], ctx: Context
 
 
 def set_values(model: EntityModel, actions: Iterable[CompiledAction],
-               record: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+               record: Row, ctx: Context) -> dict[str, Any]:
     """The fields the ``set`` actions give, typed as the fields hold them."""
     found: dict[str, Any] = {}
     values = caller_values(model, record, ctx)
@@ -65,7 +66,7 @@ def _evaluate(model: EntityModel, name: str, expression: Any, values: Mapping[st
 
 
 def run_actions(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
-                record: Mapping[str, Any], actions: Iterable[CompiledAction], *,
+                record: Row, actions: Iterable[CompiledAction], *,
                 plugins: Mapping[str, Plugin], event: str, submitter_id: int | None = None,
                 approval_id: int | None = None) -> None:
     """The actions other than ``set``, after the record was saved (``record``)."""
@@ -92,7 +93,7 @@ def run_actions(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx
             _call_hook(plugins, action.definition.hook or "", model, record, event, ctx)
 
 
-def _recipients(op: Operation, model: EntityModel, record: Mapping[str, Any],
+def _recipients(op: Operation, model: EntityModel, record: Row,
                 to: Iterable[str], submitter_id: int | None) -> set[int]:
     found: set[int] = set()
     for recipient in to:
@@ -110,7 +111,7 @@ def _recipients(op: Operation, model: EntityModel, record: Mapping[str, Any],
 
 
 def _call_hook(plugins: Mapping[str, Plugin], name: str, model: EntityModel,
-               record: Mapping[str, Any], event: str, ctx: Context) -> None:
+               record: Row, event: str, ctx: Context) -> None:
     hook = find_hook(plugins, name)
     try:
         hook(HookEvent(model.name, {k: json_value(v) for k, v in record.items()}, event,

@@ -5,20 +5,20 @@ record the chain changes, locked and changed by the platform in the decider's na
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..base.problems import Conflict
 from ..compile.models import EntityModel
-from ..compile.workflows import CompiledApproval, CompiledTransition
+from ..compile.workflows import CompiledAction, CompiledApproval, CompiledTransition
 from ..i18n import message
 from .actions import run_actions, set_values
 from .approval_state import Chain, add_event, update_chain
 from .approval_timeline import audit_note, chain_title, record_title, texts, user_name
 from .notifications import notify
 from .operation import Operation
+from .rows import Row
 from .transitions import complete, complete_saved, fire_on_referenced
 from .writes import lock_statement, save_changes
 
@@ -71,7 +71,7 @@ def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | 
         target = back or row["from_state"]
         if target and current.get(workflow.field) != target:
             changed[workflow.field] = target
-        actions = ()
+        actions: tuple[CompiledAction, ...] = ()
     else:
         actions = approval.on_approve if state == APPROVED else (
             approval.on_reject if state == REJECTED else ())
@@ -90,7 +90,7 @@ def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | 
                            cause=approval.definition.label.get(ctx.locale))
 
 
-def approve_at_once(op: Operation, model: EntityModel, current: Mapping[str, Any],
+def approve_at_once(op: Operation, model: EntityModel, current: Row,
                     approval: CompiledApproval, transition: CompiledTransition | None,
                     note: str) -> dict[str, Any]:
     conn, ctx = op.conn, op.ctx
@@ -113,7 +113,7 @@ def mark(op: Operation, chain: Chain, state: str) -> None:
 
 
 def as_platform(op: Operation, model: EntityModel, record_id: int
-                ) -> tuple[Operation, Mapping[str, Any]]:
+                ) -> tuple[Operation, Row]:
     """The chain changes the record itself (whoever decided): lock it as the platform."""
     acting = op.as_platform()
     current = op.conn.execute(lock_statement(model), {"record_id": record_id}

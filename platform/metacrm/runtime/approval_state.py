@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from ..base.problems import NotFound
 from ..i18n import message
 from .operation import Operation
+from .rows import Row
 from .user_directory import UserInfo
 
 PENDING = "pending"
@@ -33,7 +34,7 @@ class Chain:
     events: list[dict[str, Any]] = field(default_factory=list)  # written, in id order
     unwritten: list[dict[str, Any]] = field(default_factory=list)  # events to write
     # The chain's record as this operation last read it, after its last change to it.
-    record: Mapping[Any, Any] | None = None
+    record: Row | None = None
     # The decision's row of the record's audit trail, until it is written: with the
     # record's own change when the decision ends the chain (one INSERT), else alone.
     audit: list[dict[str, Any]] = field(default_factory=list)

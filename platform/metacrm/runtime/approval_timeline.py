@@ -3,15 +3,13 @@ notes in the record's audit trail, and the names and titles notifications use.""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import sqlalchemy as sa
 
 from ..compile.models import EntityModel
 from ..i18n import MESSAGES
 from .approval_state import Chain
 from .operation import Operation
+from .rows import Row
 
 
 def record_event(op: Operation, approval_id: int, kind: str, step: str | None,
@@ -25,7 +23,7 @@ def audit_note(label: str, comment: str | None) -> str:
     return f"{label}: {comment}" if comment else label
 
 
-def record_title(model: EntityModel, record: Mapping[str, Any]) -> str:
+def record_title(model: EntityModel, record: Row) -> str:
     title = model.entity.title
     value = record.get(title) if title else None
     return str(value) if value not in (None, "") else f"{model.name} #{record['id']}"

@@ -29,13 +29,13 @@ from ..values import to_utc
 from .approval_state import Chain
 from .notifications import encode_cursor
 from .operation import Operation
+from .rows import Row
 
 TASK_STATES = ("pending", "approved", "rejected", "skipped", "cancelled", "delegated")
 CHAIN_STATES = ("pending", "approved", "rejected", "withdrawn")
 # What "state=" asks for: the waiting ones, the finished ones, the tasks I handed on
 # to someone else (my tasks only), or all.
 STATE_FILTERS = ("pending", "done", "delegated", "all")
-Row = Mapping[Any, Any]  # a row of SQLAlchemy's .mappings(), or a dict
 TASK_COLUMNS = ("id", "approval_id", "step", "state", "on_behalf_of", "created_at",
                 "decided_at", "escalated_at")
 CHAIN_COLUMNS = ("id", "approval", "entity", "record_id", "state", "steps", "current",

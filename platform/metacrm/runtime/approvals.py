@@ -48,10 +48,11 @@ from .approvers import delegated, resolve_approvers, stand_ins
 from .audit import audit_rows
 from .notifications import notify
 from .operation import Operation
+from .rows import Row
 from .writes import save_changes
 
 
-def start_chain(op: Operation, model: EntityModel, current: Mapping[str, Any],
+def start_chain(op: Operation, model: EntityModel, current: Row,
                 values: Mapping[str, Any], approval: CompiledApproval, *,
                 transition: CompiledTransition | None, comment: str | None
                 ) -> tuple[dict, int | None]:
@@ -117,7 +118,7 @@ def _chosen_steps(op: Operation, model: EntityModel, approval: CompiledApproval,
 
 
 def _activate(op: Operation, chain: Chain, approval: CompiledApproval, model: EntityModel,
-              record: Mapping[str, Any], index: int) -> None:
+              record: Row, index: int) -> None:
     ctx = op.ctx
     step = chain.row["steps"][index]
     definition = approval.definition.step(step["name"])

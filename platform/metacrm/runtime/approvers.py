@@ -17,11 +17,12 @@ from ..definitions import ApproverDef
 from ..i18n import message
 from ..values import to_utc
 from .operation import Operation
+from .rows import Row
 
 MAX_DELEGATIONS = 500  # listed at once; a user has a handful
 
 
-def resolve_approvers(op: Operation, approver: ApproverDef, record: Mapping[str, Any],
+def resolve_approvers(op: Operation, approver: ApproverDef, record: Row,
                       anchor: int | None) -> list[int]:
     """Active users ``approver`` names, in id order. ``anchor`` is whom "manager"
     counts up from: the submitter for a step, the approver for an escalation."""

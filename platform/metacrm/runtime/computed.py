@@ -20,9 +20,10 @@ from ..expressions import EmptyValue, EvaluationError, builtin_values
 from ..fieldtypes import FieldTypes
 from ..fieldtypes.numbers import largest_value
 from ..i18n import message
+from .rows import Row
 
 
-def expression_values(model: EntityModel, record: Mapping[str, Any], ctx: Context
+def expression_values(model: EntityModel, record: Row, ctx: Context
                       ) -> dict[str, Any]:
     types = model.catalog.field_types
     values = {name: types.to_expression(record.get(name), kind)

@@ -14,6 +14,7 @@ from ..compile.models import EntityModel
 from ..compile.policy import Reach
 from ..definitions import CURRENT_USER
 from ..fieldtypes import FieldType
+from .rows import Row
 
 
 def where_condition(compiled: Compiled, model: EntityModel,
@@ -62,7 +63,7 @@ def typed_literal(kind: FieldType, value: Any) -> Any:
     return kind.literal(value)
 
 
-def record_matches(model: EntityModel, record: Mapping[str, Any],
+def record_matches(model: EntityModel, record: Row,
                    conditions: Mapping[str, Iterable[Any]], user_id: int | None = None
                    ) -> bool:
     """Whether a record in memory meets plain (not dotted) conditions."""

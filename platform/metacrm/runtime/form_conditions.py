@@ -24,6 +24,7 @@ from ..expressions import EmptyValue, EvaluationError, Expression
 from ..i18n import message
 from .computed import expression_values
 from .condition_words import condition_in_words
+from .rows import Row
 
 
 def _holds(expression: Expression | None, values: Mapping[str, Any],
@@ -47,7 +48,7 @@ def _empty(value: Any) -> bool:
 
 def condition_errors(form: CompiledForm | None, model: EntityModel, ctx: Context,
                      record: Mapping[str, Any], hidden: frozenset[str],
-                     current: Mapping[str, Any] | None = None,
+                     current: Row | None = None,
                      changed: frozenset[str] = frozenset(),
                      readonly: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     """Per field, why ``record`` (to be saved) breaks the layout's conditions;

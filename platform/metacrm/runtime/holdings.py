@@ -15,6 +15,7 @@ from ..compile.models import EntityModel
 from ..i18n import message
 from ..identity.principals import principal_of
 from .conditions import record_matches, where_condition
+from .rows import Row
 
 
 def owner_column(model: EntityModel) -> str | None:
@@ -22,7 +23,7 @@ def owner_column(model: EntityModel) -> str | None:
     return model.entity.owner_field
 
 
-def counts_towards_limit(model: EntityModel, record: Mapping[str, Any]) -> bool:
+def counts_towards_limit(model: EntityModel, record: Row) -> bool:
     pool = model.entity.pool
     excluded = pool.hold_limit_excludes if pool else {}
     return not excluded or not record_matches(model, record, excluded)
@@ -81,12 +82,12 @@ def hold_limit_of(conn: sa.Connection, compiled: Compiled, model: EntityModel,
 
 
 def record_holder(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                  record: Mapping[str, Any]) -> int | None:
+                  record: Row) -> int | None:
     """Who holds ``record``: its owner field, or, for a record held through a reference
     (``owned_by: customer``), whoever holds the referenced record."""
     entity = model.entity
     field = entity.fields.get(entity.owned_by or "")
-    current: Mapping[str, Any] | None = record
+    current: Row | None = record
     while field is not None and field.type == "reference" and current is not None:
         target = compiled.models[field.to or ""]
         referenced = current.get(field.name)

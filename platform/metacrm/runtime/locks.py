@@ -29,10 +29,11 @@ from ..compile.models import EntityModel
 from ..compile.workflows import CompiledTransition
 from ..i18n import message
 from .operation import Operation
+from .rows import Row
 
 
 def pending_chain(op: Operation, model: EntityModel, record_id: int | list[int]
-                  ) -> Mapping[str, Any] | None:
+                  ) -> Row | None:
     """The pending approval chain of the record (of one of the records), if any."""
     if not model.approvals:
         return None
@@ -53,7 +54,7 @@ def refuse_while_pending(op: Operation, model: EntityModel, record_id: int | lis
                                approval=_label(op.compiled, pending, op.ctx), id=pending["id"]))
 
 
-def refuse_read_only(op: Operation, model: EntityModel, rows: Iterable[Mapping[str, Any]]
+def refuse_read_only(op: Operation, model: EntityModel, rows: Iterable[Row]
                      ) -> None:
     """Refuse changing or deleting ``rows`` of ``model`` that are in a read-only state
     of its workflow."""
@@ -68,7 +69,7 @@ def refuse_read_only(op: Operation, model: EntityModel, rows: Iterable[Mapping[s
 
 
 def refuse_values_while_read_only(op: Operation, model: EntityModel,
-                                  current: Mapping[str, Any], values: Mapping[str, Any],
+                                  current: Row, values: Mapping[str, Any],
                                   transition: CompiledTransition) -> None:
     """A transition from a read-only state moves the record on; it brings only the
     fields it requires (a decline reason), not changes to the rest of the record."""
@@ -88,7 +89,7 @@ def refuse_values_while_read_only(op: Operation, model: EntityModel,
             fields=", ".join(requires) or "-"), key=extra[0])
 
 
-def refuse_parent_locks(op: Operation, model: EntityModel, rows: Iterable[Mapping[str, Any]]
+def refuse_parent_locks(op: Operation, model: EntityModel, rows: Iterable[Row]
                         ) -> None:
     """Refuse writing ``rows`` of ``model`` (each as it was and as it would be) when one
     of them feeds a rollup of a record waiting for an approval chain, or points at a
@@ -134,7 +135,7 @@ def refuse_parent_locks(op: Operation, model: EntityModel, rows: Iterable[Mappin
 
 
 def _lock_rows(conn: sa.Connection, model: EntityModel, ids: list[int], fields: list[str]
-               ) -> list[Mapping[str, Any]]:
+               ) -> list[Row]:
     table = model.table
     columns = [table.c.id, *(table.c[name] for name in sorted(set(fields)))]
     return list(conn.execute(sa.select(*columns).where(table.c.id.in_(ids))
@@ -159,7 +160,7 @@ def _read_only_text(compiled: Compiled, model: EntityModel, record_id: int, stat
 
 
 def _follow(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-            rows: list[Mapping[str, Any]], hops: tuple[Hop, ...],
+            rows: list[Row], hops: tuple[Hop, ...],
             reached: dict[tuple[Hop, ...], set[int]]) -> set[int]:
     """The ids of the records ``hops`` lead to from ``rows`` (paths share their
     beginnings, so each step is looked up once)."""
@@ -185,7 +186,7 @@ def _state_label(compiled: Compiled, model: EntityModel, state: str, lang: str) 
     return option.label.get(lang) if option else state
 
 
-def _label(compiled: Compiled, pending: Mapping[str, Any], ctx: Context) -> str:
+def _label(compiled: Compiled, pending: Row, ctx: Context) -> str:
     name = pending["approval"]
     approval = compiled.approvals.get(name)
     return approval.definition.label.get(ctx.locale) if approval else name

@@ -54,7 +54,7 @@ def _text(texts: Texts, language: str, params: Mapping[str, Any] | None) -> str:
     return template.format_map(_Missing(filled))
 
 
-class _Missing(dict):  # type: ignore[type-arg]
+class _Missing(dict[str, Any]):
     """Leaves an unknown "{place}" as it is rather than failing the notification."""
 
     def __missing__(self, key: str) -> str:

@@ -32,6 +32,7 @@ from .links import link_column, link_ids
 from .query import ListQuery
 from .reads import list_records, serialize
 from .rollups import merge, parents_in, refresh_rollups
+from .rows import Row
 from .writes import check_version, not_found
 
 MAX_REASON = 500
@@ -42,9 +43,6 @@ CLAIM_ATTEMPTS = 3
 # else claimed it lost a race (409), rather than asked for a record it cannot see (404),
 # provided that the caller would have seen it in the pool (see ``_lost_race``).
 CLAIM_RACE_WINDOW = timedelta(minutes=10)
-
-# A record as read (SQLAlchemy's RowMapping, keyed by name or column) or as built.
-Row = Mapping[Any, Any]
 
 
 def pool_of(model: EntityModel, ctx: Context) -> tuple[PoolDef, str]:

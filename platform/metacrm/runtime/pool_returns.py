@@ -22,8 +22,9 @@ from ..values import to_utc
 from .audit import write_audit
 from .conditions import where_condition
 from .holdings import owner_column
-from .pool import Row, changed_record, pool_of, return_values, row_statement
+from .pool import changed_record, pool_of, return_values, row_statement
 from .rollups import merge, parents_in, refresh_rollups
+from .rows import Row
 
 # Records returned per UPDATE: bounds the statement's parameters and the rows
 # locked at once when a rule first meets a large backlog.

@@ -25,6 +25,7 @@ from ..errors import did_you_mean
 from ..fieldtypes import ExactNumeric, FieldType, FieldTypes
 from ..values import fit_decimal, json_value, parse_integer_text, parse_text
 from .access import Viewer
+from .rows import Row
 from .sqlfunctions import json_items
 
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "contains", "startswith", "isnull")
@@ -78,7 +79,7 @@ class ListQuery:
             return None
         alternatives = []
         equal_so_far: list[sa.ColumnElement] = []
-        for key, value in zip(self.sort, self.after):
+        for key, value in zip(self.sort, self.after, strict=True):
             alternatives.append(sa.and_(*equal_so_far, _after(key, value)))
             equal_so_far.append(key.column.is_(None) if value is None else key.column == value)
         condition = sa.or_(*alternatives)
@@ -88,7 +89,7 @@ class ListQuery:
             condition = sa.and_(first.column <= first_value, condition)
         return condition
 
-    def cursor_for(self, row: Mapping[str, Any]) -> str:
+    def cursor_for(self, row: Row) -> str:
         payload = {"s": [("-" if k.descending else "") + k.name for k in self.sort],
                    "v": [json_value(k.position(row[k.name])) for k in self.sort]}
         raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()

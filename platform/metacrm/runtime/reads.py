@@ -9,7 +9,7 @@ caller may not read stays a bare id.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,11 +21,12 @@ from .audit import record_history
 from .links import link_column, link_ids
 from .owner_pages import owner_page
 from .query import ListQuery
+from .rows import Row
 
 USER_SUMMARY = ("id", "username", "name", "email")
 
 
-def serialize(model: EntityModel, row: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+def serialize(model: EntityModel, row: Row, names: Iterable[str]) -> dict[str, Any]:
     record: dict[str, Any] = {}
     converters = model.converters
     for name in names:
@@ -43,7 +44,7 @@ def selected_columns(model: EntityModel, columns: Iterable[str], multi: Iterable
     return [model.table.c[n] for n in columns] + [link_column(model, n) for n in multi]
 
 
-def serialize_with_links(model: EntityModel, row: Mapping[str, Any], columns: Iterable[str],
+def serialize_with_links(model: EntityModel, row: Row, columns: Iterable[str],
                          multi: Iterable[str]) -> dict[str, Any]:
     record = serialize(model, row, columns)
     for name in multi:

@@ -3,9 +3,6 @@ say must follow: restrict, cascade or set_null (see docs/definitions.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import sqlalchemy as sa
 
 from ..base.context import Context
@@ -19,6 +16,7 @@ from .integrity import unique_guard
 from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
 from .operation import Operation
 from .rollups import parents_in, parents_of, refresh_rollups
+from .rows import Row
 from .writes import check_version, lock_reachable, not_found
 
 
@@ -116,10 +114,10 @@ def _shown_ids(conn: sa.Connection, viewer: Viewer, model: EntityModel, ids: lis
 
 
 def _restore(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
-             row: Mapping[str, Any], note: str | None) -> None:
+             row: Row, note: str | None) -> None:
     """Bring back ``row`` and everything its deletion cascaded to, then check that
     every restored record refers only to live records (siblings included)."""
-    restored: list[tuple[EntityModel, Mapping[str, Any], str | None]] = []
+    restored: list[tuple[EntityModel, Row, str | None]] = []
     _undelete(conn, compiled, model, ctx, row, note, restored)
     for each_model, each_row, _ in restored:
         for field_def in each_model.entity.fields.values():
@@ -141,8 +139,8 @@ def _restore(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: C
 
 
 def _undelete(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
-              row: Mapping[str, Any], note: str | None,
-              restored: list[tuple[EntityModel, Mapping[str, Any], str | None]]) -> None:
+              row: Row, note: str | None,
+              restored: list[tuple[EntityModel, Row, str | None]]) -> None:
     table = model.table
     unique_guard(lambda: conn.execute(table.update().where(table.c.id == row["id"]).values(
         deleted_at=None, version=table.c.version + 1, updated_at=ctx.now,

@@ -33,12 +33,13 @@ from ..i18n import message
 from .access import policy_for
 from .computed import apply_formulas, broken_rules, computed_value
 from .conditions import field_type, values_condition
+from .rows import Row
 
 MAX_DEPTH = 4
 Parents = dict[str, set[int]]
 
 
-def parents_in(model: EntityModel, rows: Iterable[Mapping[str, Any]]) -> Parents:
+def parents_in(model: EntityModel, rows: Iterable[Row]) -> Parents:
     """The parent ids that ``rows`` of ``model`` roll up into, per reference field."""
     found: Parents = {}
     for feed in model.feeds:
@@ -131,10 +132,10 @@ def _aggregates(conn: sa.Connection, model: EntityModel, feed: RollupFeed, ids: 
     is exact, rounded once as the field says."""
     table = model.table
     parent_id = table.c[feed.reference]
-    conditions = [parent_id.in_(ids), table.c.deleted_at.is_(None)]
+    conditions: list[sa.ColumnElement[bool]] = [parent_id.in_(ids), table.c.deleted_at.is_(None)]
     for name, wanted in (feed.field.where or {}).items():
-        values = wanted if isinstance(wanted, list) else [wanted]
-        conditions.append(values_condition(table.c[name], field_type(model, name), values))
+        accepted = wanted if isinstance(wanted, list) else [wanted]
+        conditions.append(values_condition(table.c[name], field_type(model, name), accepted))
     aggregate = feed.field.aggregate or "max"
     if aggregate == "count":
         measures: list[Any] = [sa.func.count(table.c.id)]

@@ -13,7 +13,7 @@ whole request before anything changes.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,12 +34,11 @@ from .computed import apply_formulas
 from .conditions import where_condition
 from .holdings import counts_towards_limit, held_counts, owner_column
 from .rollups import merge, parents_of, refresh_rollups
+from .rows import Row
 
 MAX_TRANSFER = 5000
 # Ids per IN list: far below the bound-parameter limits of SQLite and PostgreSQL.
 CHUNK = 1000
-# A record as a transfer reads it (a database row's mapping).
-Row = Mapping[Any, Any]
 # Formulas may read these, and a transfer changes them all.
 _BUILTINS = frozenset(("now", "today", "user", "version", "updated_at", "updated_by"))
 

@@ -20,11 +20,12 @@ from .actions import caller_values, run_actions, set_values
 from .holdings import record_holder
 from .locks import pending_chain
 from .operation import Operation
+from .rows import Row
 from .writes import lock_statement, save_changes
 
 
 def refusal(op: Operation, model: EntityModel, workflow: CompiledWorkflow,
-            transition: CompiledTransition, record: Mapping[str, Any], *, pending: bool,
+            transition: CompiledTransition, record: Row, *, pending: bool,
             reachable: bool = True) -> Problem | None:
     """Why the caller may not fire ``transition`` on ``record`` now (None: they may).
     ``reachable``: the record is within the caller's update scope."""
@@ -67,7 +68,7 @@ def named_in_who(transition: CompiledTransition, ctx: Context) -> bool:
     return bool(set(transition.definition.who.roles) & ctx.principal.roles)
 
 
-def _may_fire(op: Operation, model: EntityModel, who: Any, record: Mapping[str, Any]) -> bool:
+def _may_fire(op: Operation, model: EntityModel, who: Any, record: Row) -> bool:
     principal = op.ctx.principal
     if who.anyone or set(who.roles) & principal.roles:
         return True
@@ -121,7 +122,7 @@ def _reaches(op: Operation, model: EntityModel, record_id: int) -> bool:
         model.table.c.id == record_id, scope)).first() is not None
 
 
-def complete(op: Operation, model: EntityModel, current: Mapping[str, Any],
+def complete(op: Operation, model: EntityModel, current: Row,
              values: Mapping[str, Any], transition: CompiledTransition, *, note: str | None,
              submitter_id: int | None = None, approval_id: int | None = None
              ) -> dict[str, Any]:
@@ -131,7 +132,7 @@ def complete(op: Operation, model: EntityModel, current: Mapping[str, Any],
                           submitter_id=submitter_id, approval_id=approval_id)[0]
 
 
-def complete_saved(op: Operation, model: EntityModel, current: Mapping[str, Any],
+def complete_saved(op: Operation, model: EntityModel, current: Row,
                    values: Mapping[str, Any], transition: CompiledTransition, *,
                    note: str | None, submitter_id: int | None = None,
                    approval_id: int | None = None,
@@ -161,7 +162,7 @@ def complete_saved(op: Operation, model: EntityModel, current: Mapping[str, Any]
 MAX_FIRE_DEPTH = 4
 
 
-def fire_on_referenced(op: Operation, model: EntityModel, record: Mapping[str, Any],
+def fire_on_referenced(op: Operation, model: EntityModel, record: Row,
                        actions: Any, *, cause: str, depth: int = 0) -> None:
     """The ``fire`` actions: fire a transition on the record a reference points at (an
     approved reissue marks its original invoice), as the platform, in this same

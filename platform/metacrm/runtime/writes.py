@@ -34,6 +34,7 @@ from .operation import Operation
 from .payload import read_payload
 from .reads import serialize
 from .rollups import merge, parents_in, refresh_rollups
+from .rows import Row
 
 MAX_BULK = 1000
 
@@ -81,19 +82,19 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
     params = [{name: record.get(name) for name in columns} for record in records]
     ids = _insert_numbered(conn, compiled, model, ctx, params)
     for name, targets in links.items():
-        set_links(conn, model, name, list(zip(ids, targets)))
+        set_links(conn, model, name, list(zip(ids, targets, strict=True)))
     _require_reach(conn, access, model, ids, "create", ctx)
     changes = []
-    for index, (record_id, param) in enumerate(zip(ids, params)):
+    for index, (record_id, param) in enumerate(zip(ids, params, strict=True)):
         after = {k: v for k, v in param.items()
                  if v is not None and k not in SYSTEM_FIELDS and k not in model.empty_rollups}
-        after.update({n: sorted(set(targets[index])) for n, targets in links.items()
-                      if targets[index]})
+        after.update({n: sorted(set(chosen)) for n, targets in links.items()
+                      if (chosen := targets[index])})
         changes.append((record_id, field_changes({}, after)))
     audit_changes(conn, compiled, ctx, model.name, "create", changes)
     refresh_rollups(conn, compiled, model, parents_in(model, params), ctx)
     created = []
-    for index, (record_id, param) in enumerate(zip(ids, params)):
+    for index, (record_id, param) in enumerate(zip(ids, params, strict=True)):
         shown = serialize(model, {**param, "id": record_id}, model.output_columns)
         shown.update({n: sorted(set(targets[index] or [])) for n, targets in links.items()})
         created.append(shown)
@@ -134,7 +135,7 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
     numbered = [f for f in model.entity.fields.values() if f.type == "autonumber"]
     for field_def in numbered:
         numbers = take_numbers(conn, sequences, f"{model.name}.{field_def.name}", len(params))
-        for values, number in zip(params, numbers):
+        for values, number in zip(params, numbers, strict=True):
             values[field_def.name] = format_number(field_def.format or "{seq}", number, ctx.now)
     insert = model.statement("insert", lambda: table.insert().returning(
         table.c.id, sort_by_parameter_order=True))
@@ -171,7 +172,7 @@ def _take(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
 
 
 def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Context,
-                 current: Mapping[str, Any], values: Mapping[str, Any], *, action: str,
+                 current: Row, values: Mapping[str, Any], *, action: str,
                  note: str | None = None, keep_in_reach: bool = True,
                  audit_before: list[dict[str, Any]] | None = None,
                  layout: bool = False) -> dict[str, Any]:
@@ -263,7 +264,7 @@ def update_statement(model: EntityModel, names: list[str]) -> sa.Update:
 
 
 def _keep_within_hold_limit(conn: sa.Connection, compiled: Compiled, model: EntityModel,
-                            ctx: Context, current: Mapping[str, Any],
+                            ctx: Context, current: Row,
                             record: Mapping[str, Any]) -> None:
     """A held record that starts counting towards its owner's hold limit (a signed
     customer turned back into a lead) must fit within it, as a claim would."""
@@ -307,7 +308,7 @@ def not_found(model: EntityModel, record_id: int, ctx: Context) -> NotFound:
 
 
 def lock_reachable(conn: sa.Connection, viewer: Viewer, model: EntityModel, record_id: int,
-                   ctx: Context, operation: str) -> Mapping[str, Any]:
+                   ctx: Context, operation: str) -> Row:
     """Lock the live record for ``operation``. A record the caller may not even read
     is 404 (its existence is not revealed); one they may read but not change, 403."""
     access = viewer.of(model)
@@ -338,7 +339,7 @@ def lock_statement(model: EntityModel) -> sa.Select:
             .with_for_update(of=table))
 
 
-def check_version(row: Mapping[str, Any], expected: int | None, ctx: Context) -> None:
+def check_version(row: Row, expected: int | None, ctx: Context) -> None:
     if expected is not None and row["version"] != expected:
         raise PreconditionFailed(message("stale", ctx.locale, expected=expected,
                                          actual=row["version"]))
