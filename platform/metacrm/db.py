@@ -76,7 +76,7 @@ def _ping_after_idle(engine: Engine) -> None:
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:
+        except engine.dialect.loaded_dbapi.Error as exc:  # what a ping's failure raises
             if engine.dialect.is_disconnect(exc, dbapi_connection, None):
                 # The pool discards this connection and checks out a new one.
                 raise sa.exc.DisconnectionError(str(exc)) from exc

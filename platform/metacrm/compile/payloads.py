@@ -20,7 +20,7 @@ def compile_payload_schema(catalog: Catalog, entity: EntityDef, lang: str) -> ty
         f.name: _field(catalog, f, lang) for f in entity.fields.values() if not f.computed
     }
     schema = Schema.from_dict(declared, name=f"{entity.name}_{lang}_payload")
-    schema.Meta.unknown = RAISE  # type: ignore[attr-defined]
+    schema.Meta.unknown = RAISE
     return schema
 
 

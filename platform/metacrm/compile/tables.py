@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -124,7 +125,9 @@ def _index(table: sa.Table, columns: list[str], *, name: str, unique: bool = Fal
            live: sa.ColumnElement | None = None) -> None:
     # Uniqueness is among live records: a record in the recycle bin does not
     # keep its code or e-mail from being reused.
-    where = {"sqlite_where": live, "postgresql_where": live} if live is not None else {}
+    # Dialect options go to Index as keyword arguments of any value.
+    where: dict[str, Any] = (
+        {"sqlite_where": live, "postgresql_where": live} if live is not None else {})
     sa.Index(name, *[table.c[c] for c in columns], unique=unique, **where)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .texts import NO_TEXT, UNKNOWN, Label, Location
 
@@ -18,7 +19,7 @@ class ActionDef:
 
     kind: str
     # set: field -> CEL expression of the record; create: the new record's fields
-    values: Mapping[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = dataclasses.field(default_factory=dict)
     entity: str | None = None  # create: of which entity
     # notify: whom ("owner", "submitter", "role:<name>", "field:<user field>")
     to: tuple[str, ...] = ()
@@ -79,7 +80,7 @@ class WorkflowDef:
     initial_state: str = ""
     bundle: str = ""
     location: Location = UNKNOWN
-    key_locations: Mapping[str, Location] = field(default_factory=dict)
+    key_locations: Mapping[str, Location] = dataclasses.field(default_factory=dict)
 
     def at(self, key: str) -> Location:
         return self.key_locations.get(key, self.location)

@@ -163,14 +163,14 @@ def make_customers(g: Gen, n: int, tag_ids: list[int]) -> list[Customer]:
             if g.chance(0.15):  # salespeople grade by potential, not only by size
                 grade = g.pick(["A", "B", "C", "D"])
             row["grade"] = grade
-        stage = {
+        stages: dict[str, list[tuple[str | None, int]]] = {
             "potential": [("initial_contact", 3), (None, 7)],
             "lead": [("initial_contact", 6), ("needs_confirmed", 4)],
             "opportunity": [("needs_confirmed", 2), ("proposal", 4), ("negotiation", 4)],
             "customer": [("signed", 1)],
             "public_pool": [("initial_contact", 3), ("needs_confirmed", 2), ("dormant", 5)],
-        }[lifecycle]
-        chosen = g.weighted(stage)
+        }
+        chosen = g.weighted(stages[lifecycle])
         if chosen:
             row["stage"] = chosen
         row["source"] = (

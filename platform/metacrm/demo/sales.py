@@ -47,11 +47,11 @@ def make_opportunities(
         extra_pool = [(c, 1) for c in customers]
     while len(plan) < n:
         c = g.weighted(extra_pool)
-        kind = {
+        kinds = {
             "customer": [("won", 5), ("lost", 2), ("open", 3)],
             "opportunity": [("open", 1), ("lost", 1)],
         }.get(c.lifecycle, [("lost", 1)])
-        plan.append((c, g.weighted(kind)))
+        plan.append((c, g.weighted(kinds)))
     plan.sort(key=lambda p: p[0].pos)
     rows: list[dict[str, Any]] = []
     owners: list[tuple[Customer, date, str]] = []

@@ -119,11 +119,11 @@ def free_names(node: Node, bound: frozenset[str] = frozenset()) -> set[str]:
         return set() if node.name in bound else {node.name}
     if isinstance(node, Comprehension):
         inner = bound | {node.variable}
-        found = free_names(node.range, bound)
+        read = free_names(node.range, bound)
         for part in (node.predicate, node.transform):
             if part is not None:
-                found |= free_names(part, inner)
-        return found
+                read |= free_names(part, inner)
+        return read
     found: set[str] = set()
     for child in children(node):
         found |= free_names(child, bound)

@@ -4,7 +4,9 @@ assignment rules use them; a user may belong to several."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -61,7 +63,8 @@ def list_teams(conn: sa.Connection, metadata: sa.MetaData) -> list[Team]:
                          .all())
 
 
-def _with_members(conn: sa.Connection, metadata: sa.MetaData, rows: list) -> list[Team]:
+def _with_members(conn: sa.Connection, metadata: sa.MetaData, rows: Sequence[sa.Row[Any]]
+                  ) -> list[Team]:
     _, members = _tables(metadata)
     ids = [row.id for row in rows]
     found: dict[int, list[int]] = {i: [] for i in ids}

@@ -92,7 +92,8 @@ def load_yaml(path: Path, errors: ErrorCollector) -> list[Document]:
     try:
         refused = _refusal(text)
         if refused is not None:
-            errors.add(Location(shown, refused[0].line + 1, refused[0].column + 1), refused[1])
+            line, col, why = refused
+            errors.add(Location(shown, line, col), why)
             return []
         nodes = _compose(text)
     except yaml.MarkedYAMLError as exc:
@@ -157,10 +158,10 @@ def _line_col(text: str, position: int) -> tuple[int, int]:
     return text.count("\n", 0, position) + 1, position - line_start + 1
 
 
-def _refusal(text: str) -> tuple[yaml.Mark, str] | None:
-    """Where and why ``text`` breaks a nesting or alias limit, or None; a syntax error
-    found first is raised. One pass over the parser's events, before anything is built
-    (composing is recursive, and an alias is expanded wherever it is used)."""
+def _refusal(text: str) -> tuple[int, int, str] | None:
+    """Where (line, column) and why ``text`` breaks a nesting or alias limit, or None; a
+    syntax error found first is raised. One pass over the parser's events, before anything
+    is built (composing is recursive, and an alias is expanded wherever it is used)."""
     try:
         return _scan(text, _NODE_LOADER)
     except yaml.MarkedYAMLError:
@@ -169,7 +170,7 @@ def _refusal(text: str) -> tuple[yaml.Mark, str] | None:
         return _scan(text, yaml.SafeLoader)
 
 
-def _scan(text: str, loader: Any) -> tuple[yaml.Mark, str] | None:
+def _scan(text: str, loader: Any) -> tuple[int, int, str] | None:
     # Each collection's size counts the values its aliases stand for, so an alias's
     # expansion is known without making it.
     sizes: dict[str, int] = {}
@@ -178,19 +179,19 @@ def _scan(text: str, loader: Any) -> tuple[yaml.Mark, str] | None:
     for event in yaml.parse(text, Loader=loader):
         if isinstance(event, _OPENING):
             if len(open_) >= MAX_DEPTH:
-                return event.start_mark, f"nested more than {MAX_DEPTH} levels deep"
+                return _at(event, f"nested more than {MAX_DEPTH} levels deep")
             open_.append([event.anchor, 1])
             continue
         if isinstance(event, _CLOSING):
             anchor, size = open_.pop()
         elif isinstance(event, yaml.ScalarEvent):
             anchor, size = event.anchor, 1
-        elif isinstance(event, yaml.AliasEvent):
+        elif isinstance(event, yaml.AliasEvent) and event.anchor is not None:  # always named
             aliases += 1
             anchor, size = None, sizes.get(event.anchor, 1)
             problem = _alias_problem(event.anchor, size, aliases, open_)
             if problem:
-                return event.start_mark, problem
+                return _at(event, problem)
         else:
             if isinstance(event, yaml.DocumentEndEvent):
                 sizes.clear()  # anchors belong to one document
@@ -200,6 +201,14 @@ def _scan(text: str, loader: Any) -> tuple[yaml.Mark, str] | None:
         if open_:
             open_[-1][1] += size
     return None
+
+
+def _at(event: yaml.Event, problem: str) -> tuple[int, int, str]:
+    """``problem`` at the 1-based line and column where ``event`` starts."""
+    mark = event.start_mark
+    if mark is None:  # the parser marks every event; only a hand-made one has no mark
+        return 1, 1, problem
+    return mark.line + 1, mark.column + 1, problem
 
 
 def _alias_problem(anchor: str, size: int, count: int, open_: list[list[Any]]) -> str | None:

@@ -8,7 +8,7 @@ spelling suggestions for unknown keys and values.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -41,10 +41,16 @@ def _schema_document() -> dict[str, Any]:
 @cache
 def _validator(kind: str, field_types: tuple[str, ...] | None = None
                ) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(_inlined(kind, field_types))
+
+
+@cache
+def _inlined(kind: str, field_types: tuple[str, ...] | None) -> dict[str, Any]:
     # The schema has no recursion, so every $ref can be inlined once: resolving
     # references is most of what jsonschema spends its time on.
     defs = _with_field_types(_schema_document()["$defs"], field_types)
-    return jsonschema.Draft202012Validator(_inline(defs[kind], defs))
+    inlined: dict[str, Any] = _inline(defs[kind], defs)
+    return inlined
 
 
 def _with_field_types(defs: dict[str, Any], field_types: tuple[str, ...] | None
@@ -108,7 +114,7 @@ def _fast_check(kind: str, field_types: tuple[str, ...] | None = None) -> Callab
     # Compiled to Python code: ~2x faster on valid documents, which is nearly
     # all of them. jsonschema stays the judge whenever a document fails, for
     # its complete, positioned error reports.
-    schema = dict(_validator(kind, field_types).schema,
+    schema = dict(_inlined(kind, field_types),
                   **{"$schema": "http://json-schema.org/draft-07/schema#"})
     return fastjsonschema.compile(schema)
 
@@ -138,8 +144,12 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
     where = _dotted(path)
     prefix = f"{where}: " if where else ""
     validator = error.validator
+    # What the failed keyword asked for: jsonschema sets it on every error it reports
+    # (a list for enum and for a choice of types).
+    rule = error.validator_value
     if validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = list(error.schema.get("properties", {}))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        allowed = list(schema.get("properties", {}))
         listing = "; allowed: " + ", ".join(allowed) if allowed else ""
         unknown = (key for key in error.instance if key not in allowed)
         for index, key in enumerate(unknown):
@@ -156,7 +166,7 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
         return
     location = doc.at(*path)
     if validator == "enum":
-        choices = [str(c) for c in error.validator_value]
+        choices = [str(c) for c in rule] if isinstance(rule, list) else []
         noun = "field type" if path and path[-1] == "type" else "value"
         errors.add(location, f"{prefix}unknown {noun} '{error.instance}'"
                    f"{did_you_mean(str(error.instance), choices)}; expected one of: "
@@ -165,8 +175,7 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         errors.add(location, f"{prefix}missing key '{missing}'{_required_reason(error, doc, path)}")
     elif validator == "type":
-        expected = error.validator_value
-        names = [expected] if isinstance(expected, str) else list(expected)
+        names = [rule] if isinstance(rule, str) else list(rule) if isinstance(rule, list) else []
         errors.add(location, f"{prefix}expected {' or '.join(_TYPE_NAMES.get(n, n) for n in names)}"
                    f", got {error.instance!r}")
     elif validator == "pattern" and _pattern_hint(path):

@@ -183,7 +183,7 @@ class _Planner:
 
     def _create_tables(self, tables: list[sa.Table]) -> None:
         """Referenced tables first; foreign keys in a cycle added once all exist."""
-        order = sa.schema.sort_tables_and_constraints(tables)  # type: ignore[no-untyped-call]
+        order = sa.schema.sort_tables_and_constraints(tables)
         # The (None, constraints) entry holds the foreign keys that form cycles.
         # SQLite accepts a REFERENCES to a table it hasn't seen yet: keep them inline.
         later = [] if self.sqlite else [fk for t, fks in order if t is None for fk in fks]

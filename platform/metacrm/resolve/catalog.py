@@ -48,8 +48,8 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     for bundle in bundles:
         for optionset in bundle.optionsets:
             _add_unique(optionsets, optionset.name, optionset, "option set", errors)
-        for extension in bundle.optionset_extensions:
-            _extend_optionset(optionsets, extension, errors)
+        for optionset_extension in bundle.optionset_extensions:
+            _extend_optionset(optionsets, optionset_extension, errors)
         for entity in bundle.entities:
             _add_unique(entities, entity.name, entity, "entity", errors)
         for extension in bundle.entity_extensions:

@@ -117,14 +117,17 @@ def bulk_create(entity: str) -> Any:
         errors["items"] = [message("too_many", ctx.locale, max=MAX_BULK)]
     if errors:
         raise Invalid(errors, more=more)
+    records: list[Any] = items if isinstance(items, list) else []
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
         access = Viewer(compiled, ctx.principal).of(model)
         access.require("create", ctx)
         access.require("import", ctx)
-        rows, errors, unknown, more = [], {}, False, 0
-        for index, item in enumerate(items):
+        rows: list[dict[str, Any]] = []
+        errors: dict[str, list[str]] = {}
+        unknown, more = False, 0
+        for index, item in enumerate(records):
             try:
                 # Spelling hints for the first item with unknown keys only: a thousand
                 # items of the same typo need one.

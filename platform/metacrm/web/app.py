@@ -154,7 +154,7 @@ def _register_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException) -> Any:
         errors = {"_request": [exc.description or exc.name]}
         if exc.code in DENIED:
-            record_denied(exc.code, errors)  # type: ignore[arg-type]
+            record_denied(exc.code, errors)
         return jsonify({"errors": errors}), exc.code
 
     @app.errorhandler(sa.exc.OperationalError)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from flask import Response
 from flask.json.provider import JSONProvider
 
 
@@ -26,7 +27,9 @@ class OrjsonProvider(JSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return orjson.loads(s)
 
-    def response(self, *args: Any, **kwargs: Any) -> Any:
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        # Flask's own Response: the app keeps Flask's response_class (the provider's
+        # ``_app`` is typed as the framework-neutral App, whose Response takes no body).
         obj = self._prepare_response_obj(args, kwargs)
         body = orjson.dumps(obj, default=_default, option=orjson.OPT_NON_STR_KEYS)
-        return self._app.response_class(body, mimetype="application/json")
+        return Response(body, mimetype="application/json")

@@ -110,8 +110,8 @@ def logout() -> Any:
         lang = page_language()
         return _page(lang, "/", error=TEXTS[lang]["forbidden"], status=403)
     end_browser_session()
-    lang = request.form.get("lang")
-    return redirect(url_for("metacrm_login.form", lang=lang if lang in TEXTS else None), 303)
+    asked = request.form.get("lang")
+    return redirect(url_for("metacrm_login.form", lang=asked if asked in TEXTS else None), 303)
 
 
 def _page(lang: str, next_path: str, *, error: str | None = None, status: int = 200,
