@@ -1,16 +1,13 @@
 """Compile a list request's query parameters into SQL conditions and ordering.
 
 Everything a client can ask (filters, also through references; search; sort;
-keyset cursor; field selection; expansion) becomes SQLAlchemy Core
+keyset cursor, see keyset.py; field selection; expansion) becomes SQLAlchemy Core
 expressions run by the database. Anything malformed is a ``BadQuery`` naming
 the parameter and saying what is expected.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,9 +19,10 @@ from ..base.problems import BadQuery, Forbidden
 from ..base.words import with_article
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
-from ..fieldtypes import ExactNumeric, FieldType, FieldTypes
-from ..values import fit_decimal, json_value, parse_integer_text, parse_text
+from ..fieldtypes import ExactNumeric, FieldType
+from ..values import fit_decimal, parse_integer_text, parse_text
 from .access import Viewer
+from .keyset import SortKey, after_condition, decode_cursor, encode_cursor
 from .rows import Row
 from .sqlfunctions import json_items
 
@@ -34,23 +32,6 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_IN_VALUES = 1000
 MAX_DEPTH = 4
-
-
-
-@dataclass(frozen=True)
-class SortKey:
-    name: str
-    column: sa.ColumnElement
-    kind: str
-    descending: bool
-    # For choice fields: the option order, since they sort as their option set lists them.
-    ordinals: Mapping[str, int] | None = None
-
-    def position(self, value: Any) -> Any:
-        """The value the ordering compares (an option's rank for a choice)."""
-        if self.ordinals is None:
-            return value
-        return self.ordinals.get(value, len(self.ordinals))  # empty ranks after every option
 
 
 @dataclass
@@ -75,33 +56,11 @@ class ListQuery:
                 for k, c in zip(self.sort, columns, strict=False)]
 
     def keyset_condition(self) -> sa.ColumnElement | None:
-        if self.after is None:
-            return None
-        alternatives = []
-        equal_so_far: list[sa.ColumnElement] = []
-        for key, value in zip(self.sort, self.after, strict=True):
-            alternatives.append(sa.and_(*equal_so_far, _after(key, value)))
-            equal_so_far.append(key.column.is_(None) if value is None else key.column == value)
-        condition = sa.or_(*alternatives)
-        first, first_value = self.sort[0], self.after[0]
-        if first.descending and first_value is not None:
-            # Redundant bound that lets the database range-scan an index.
-            condition = sa.and_(first.column <= first_value, condition)
-        return condition
+        """The rows after the cursor's row (None without a cursor)."""
+        return None if self.after is None else after_condition(self.sort, self.after)
 
     def cursor_for(self, row: Row) -> str:
-        payload = {"s": [("-" if k.descending else "") + k.name for k in self.sort],
-                   "v": [json_value(k.position(row[k.name])) for k in self.sort]}
-        raw = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _after(key: SortKey, value: Any) -> sa.ColumnElement:
-    if value is None:
-        return key.column.is_not(None) if key.descending else sa.false()
-    if key.descending:
-        return key.column < value
-    return sa.or_(key.column > value, key.column.is_(None))
+        return encode_cursor(self.sort, row)
 
 
 def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel, viewer: Viewer,
@@ -146,7 +105,7 @@ def parse_list_query(args: Mapping[str, Sequence[str]], model: EntityModel, view
             errors.setdefault(name, []).append(str(exc))
     if "cursor" in single and "sort" not in errors:
         try:
-            query.after = _cursor(single["cursor"], query.sort, model.catalog.field_types)
+            query.after = decode_cursor(single["cursor"], query.sort, model.catalog.field_types)
         except ValueError as exc:
             errors.setdefault("cursor", []).append(str(exc))
     if errors:
@@ -352,24 +311,6 @@ def _sort(raw: str | None, model: EntityModel, viewer: Viewer, default: Sequence
         last_descending = keys[-1].descending if keys else True
         keys.append(SortKey("id", model.table.c.id, "integer", last_descending))
     return keys
-
-
-def _cursor(raw: str, sort: list[SortKey], types: FieldTypes) -> list[Any]:
-    try:
-        padded = raw + "=" * (-len(raw) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        signature, values = payload["s"], payload["v"]
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise ValueError("not a cursor from this API: pass back 'next_cursor' unchanged") from None
-    expected = [("-" if k.descending else "") + k.name for k in sort]
-    if signature != expected or not isinstance(values, list) or len(values) != len(sort):
-        raise ValueError("the cursor belongs to another sort order: keep 'sort' the same "
-                         "between pages")
-    try:
-        return [None if v is None else types.parse(k.kind, str(v))
-                for k, v in zip(sort, values, strict=True)]
-    except ValueError:
-        raise ValueError("the cursor is damaged: pass back 'next_cursor' unchanged") from None
 
 
 def _fields(raw: str, model: EntityModel, viewer: Viewer) -> list[str]:
