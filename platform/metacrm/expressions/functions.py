@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -21,17 +20,15 @@ import re2
 
 from ..base.words import with_article
 from ..errors import did_you_mean
+from .conversions import to_decimal, to_duration, to_int, to_string, to_timestamp
 from .errors import EmptyValue, EvaluationError, ExpressionError
 from .operators import (
     MAX_SIZE,
-    checked_duration,
-    checked_fraction,
     checked_int,
     checked_size,
     is_number,
     type_name,
 )
-from .text import decimal_text
 
 NUMBER = ("int", "decimal")
 
@@ -50,107 +47,6 @@ class Builtin:
     args: tuple[str, ...] = ()       # the arguments' types ("dyn": any)
     empty_ok: bool = False           # null is a value it accepts
 
-
-# --- conversions ------------------------------------------------------------------
-
-
-def _int(value: Any) -> int:
-    if type(value) is int:
-        return value
-    if type(value) is Fraction:
-        return checked_int(int(value))  # toward zero, as CEL converts a double
-    if type(value) is str:
-        if not re.fullmatch(r"[+-]?[0-9]{1,19}", value):
-            raise EvaluationError(f"int() cannot read '{value[:40]}'")
-        return checked_int(int(value))
-    if type(value) is datetime:
-        return int(value.timestamp())
-    raise EvaluationError(f"int() does not apply to {with_article(type_name(value))}")
-
-
-def _decimal(value: Any) -> Fraction:
-    if is_number(value):
-        return Fraction(value)
-    if type(value) is str:
-        try:
-            number = Decimal(value.strip())
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite() or len(value) > 60:
-            raise EvaluationError(f"'{value[:40]}' is not a number")
-        return checked_fraction(Fraction(number))
-    raise EvaluationError(f"decimal() does not apply to {with_article(type_name(value))}")
-
-
-def _string(value: Any) -> str:
-    if type(value) is str:
-        return value
-    if type(value) is bool:
-        return "true" if value else "false"
-    if type(value) is int:
-        return str(value)
-    if type(value) is Fraction:
-        return decimal_text(value)
-    if type(value) is datetime:
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if type(value) is timedelta:
-        return f"{decimal_text(Fraction(value // timedelta(microseconds=1), 10**6))}s"
-    raise EvaluationError(f"string() does not apply to {with_article(type_name(value))}")
-
-
-def _timestamp(value: Any) -> datetime:
-    if type(value) is datetime:
-        return value
-    if type(value) is int:
-        try:
-            return datetime.fromtimestamp(value, UTC)
-        except (OverflowError, ValueError, OSError):
-            raise EvaluationError("timestamp out of range (years 1 to 9999)") from None
-    if type(value) is str:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            moment = None
-        if moment is None or moment.tzinfo is None:
-            raise EvaluationError(f"'{value[:40]}' is not a timestamp with its offset "
-                                  "(RFC 3339, e.g. 2026-01-31T09:00:00Z)")
-        try:
-            return moment.astimezone(UTC)
-        except OverflowError:
-            raise EvaluationError("timestamp out of range (years 1 to 9999)") from None
-    raise EvaluationError(f"timestamp() does not apply to {with_article(type_name(value))}")
-
-
-# Two-letter units first: "100ms" is milliseconds, not 100 minutes and a stray "s".
-_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ms|us|µs|ns|h|m|s)")
-_UNITS = {"h": Fraction(3600), "m": Fraction(60), "s": Fraction(1), "ms": Fraction(1, 1000),
-          "us": Fraction(1, 10**6), "µs": Fraction(1, 10**6), "ns": Fraction(1, 10**9)}
-
-
-def _duration(value: Any) -> timedelta:
-    if type(value) is timedelta:
-        return value
-    if type(value) is not str:
-        raise EvaluationError(f"duration() does not apply to {with_article(type_name(value))}")
-    text = value.strip()
-    sign = -1 if text.startswith("-") else 1
-    body = text.lstrip("+-")
-    seconds, at = Fraction(0), 0
-    while at < len(body) and len(body) <= 64:
-        part = _DURATION_PART.match(body, at)
-        if part is None:
-            break
-        seconds += Fraction(part.group(1)) * _UNITS[part.group(2)]
-        at = part.end()
-    if not body or at != len(body):
-        raise EvaluationError(f"'{value[:40]}' is not a duration (e.g. '72h', '1h30m', '90s')")
-    micros = round(seconds * 10**6)
-    if micros > MAX_DURATION_MICROS:
-        raise EvaluationError("duration out of range (about 10,000 years)")
-    return checked_duration(sign * timedelta(microseconds=micros))
-
-
-MAX_DURATION_MICROS = 3_652_500 * 86_400 * 10**6
 
 # --- strings ----------------------------------------------------------------------
 
@@ -339,12 +235,12 @@ def _builtins() -> dict[str, Builtin]:
     moments = ("timestamp",)
     found = [
         Builtin("size", _size, "int", ("string", "list", "map"), (0,), True),
-        Builtin("int", _int, "int", arities=(1,), args=("dyn",)),
-        Builtin("double", _decimal, "decimal", arities=(1,), args=("dyn",)),
-        Builtin("decimal", _decimal, "decimal", arities=(1,), args=("dyn",)),
-        Builtin("string", _string, "string", arities=(1,), args=("dyn",)),
-        Builtin("timestamp", _timestamp, "timestamp", arities=(1,), args=("dyn",)),
-        Builtin("duration", _duration, "duration", arities=(1,), args=("string",)),
+        Builtin("int", to_int, "int", arities=(1,), args=("dyn",)),
+        Builtin("double", to_decimal, "decimal", arities=(1,), args=("dyn",)),
+        Builtin("decimal", to_decimal, "decimal", arities=(1,), args=("dyn",)),
+        Builtin("string", to_string, "string", arities=(1,), args=("dyn",)),
+        Builtin("timestamp", to_timestamp, "timestamp", arities=(1,), args=("dyn",)),
+        Builtin("duration", to_duration, "duration", arities=(1,), args=("string",)),
         Builtin("dyn", lambda value: value, "dyn", arities=(1,), args=("dyn",), empty_ok=True),
         Builtin("contains", lambda t, p: p in t, "bool", strings, (1,), args=("string",)),
         Builtin("startsWith", lambda t, p: t.startswith(p), "bool", strings, (1,),
