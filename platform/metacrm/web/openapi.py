@@ -1,6 +1,7 @@
 """Describe the REST API of a catalog as an OpenAPI 3.1 document: the entities'
 schemas and record paths (their workflows in openapi_workflows.py, the platform's own
-paths in openapi_platform.py and openapi_approvals.py)."""
+paths in openapi_platform_paths.py, with their bodies in openapi_platform_schemas.py,
+and openapi_approvals.py)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from .openapi_parts import (
     shared_schemas,
     unique,
 )
-from .openapi_platform import entity_extra_paths, platform_paths, platform_schemas
+from .openapi_platform_paths import entity_extra_paths, platform_paths
+from .openapi_platform_schemas import platform_schemas
 from .openapi_workflows import (
     EntityFlow,
     detail_schema,

@@ -96,6 +96,20 @@ def items(schema: Schema, **limits: int) -> Schema:
             "properties": {"items": {"type": "array", "items": schema, **limits}}}
 
 
+def nonblank_text(most: int, **more: Any) -> Schema:
+    """A string of 1 to ``most`` characters, not only spaces (the server strips them,
+    and nothing left is a missing value)."""
+    return {"type": "string", "minLength": 1, "maxLength": most, "pattern": r"\S", **more}
+
+
+def array_of(schema: Schema, **more: Any) -> Schema:
+    return {"type": "array", "items": schema, **more}
+
+
+def map_of(schema: Schema, description: str) -> Schema:
+    return {"type": "object", "additionalProperties": schema, "description": description}
+
+
 def obj(required: str, /, **properties: Schema) -> Schema:
     """An object schema; ``required``: its required properties, space-separated."""
     names = required.split()
