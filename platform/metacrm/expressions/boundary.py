@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..base.words import with_article
+from .conversions import to_string
 from .errors import EvaluationError
 from .operators import checked_int, type_name
 from .text import round_to
@@ -47,12 +48,25 @@ def to_expression(value: Any, value_type: str) -> Any:
 
 def value_in(value: Any) -> Any:
     """A value as an expression sees it, whatever field it comes from."""
+    return _common_in(value, _listed)
+
+
+def _common_in(value: Any, rest: Callable[[Any], Any]) -> Any:
+    """What every converter reads alike: None; an exact number, as a fraction; a date, as
+    the timestamp of its midnight in UTC; a moment, in UTC (without an offset it is taken
+    as UTC). ``rest`` converts anything else."""
+    if value is None:
+        return None
     if isinstance(value, Decimal):
         return number_in(value)
     if type(value) is date:
-        return date_in(value)
+        return datetime.combine(value, time(), tzinfo=UTC)
     if isinstance(value, datetime):
-        return datetime_in(value)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return rest(value)
+
+
+def _listed(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [to_expression(item, "") for item in value]
     return value
@@ -66,40 +80,30 @@ def number_in(value: Any) -> Any:
 
 
 def date_in(value: Any) -> Any:
-    """A date as the timestamp of its midnight in UTC."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return number_in(value)
+    """A date as the timestamp of its midnight in UTC (a moment: of its date)."""
     if isinstance(value, str):
         value = date.fromisoformat(value)
-    return datetime.combine(value, time(), tzinfo=UTC)
+    elif isinstance(value, datetime):
+        value = value.date()
+    return _common_in(value, _not_a("date"))
 
 
 def datetime_in(value: Any) -> Any:
     """A moment in UTC (without an offset it is taken as UTC)."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return number_in(value)
-    if type(value) is date:
-        return date_in(value)
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return _common_in(value, _not_a("timestamp"))
 
 
 def json_in(value: Any) -> Any:
     """Any JSON value; its numbers exact as their text says."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return number_in(value)
-    if type(value) is date:
-        return date_in(value)
-    if isinstance(value, datetime):
-        return datetime_in(value)
-    return _json(value)
+    return _common_in(value, _json)
+
+
+def _not_a(what: str) -> Callable[[Any], Any]:
+    def refuse(value: Any) -> Any:
+        raise TypeError(f"{with_article(type_name(value))} is not a {what} value")
+    return refuse
 
 
 def _json(value: Any) -> Any:
@@ -188,8 +192,7 @@ def text_out(value: Any, rounding: str = "half_up") -> Any:
     if value is None:
         return None
     if type(value) in (str, int, bool) or type(value) is Fraction:
-        from .functions import BUILTINS
-        return BUILTINS["string"].impl(value)
+        return to_string(value)
     raise EvaluationError(f"the result is {with_article(type_name(value))}, not text")
 
 
