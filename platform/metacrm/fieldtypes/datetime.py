@@ -4,34 +4,18 @@ bound it, ``$now`` and ``$today`` default it."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from functools import partial
 from typing import TYPE_CHECKING, Any
-
-from marshmallow import fields
 
 from ..expressions.boundary import datetime_in, datetime_out
 from ..i18n import message
 from ..values import parse_datetime_text, parse_text, to_utc
-from .base import ORDERED_OPERATORS, FieldType
-from .common import (
-    ExactText,
-    bounds,
-    common_options,
-    definition_literal,
-    definition_reader,
-    fixed_schema,
-    noun_of,
-    plain_filter,
-)
+from .base import FieldType
+from .calendar import calendar_type
 from .storage import UtcDateTime
 
 if TYPE_CHECKING:
     from ..definitions import FieldDef
-
-SCHEMA = {"type": "string", "format": "date-time"}
-
-
-def parse_datetime(raw: str) -> datetime:
-    return parse_text("datetime", raw)
 
 
 def iso_datetime(value: datetime) -> str:
@@ -40,12 +24,6 @@ def iso_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).isoformat()
-
-
-def _payload(field: FieldDef, lang: str, options: tuple[str, ...]) -> fields.Field:
-    return ExactText(parse_datetime_text, message("datetime_range", lang),
-                     validate=bounds(definition_reader("datetime"), field.min, field.max, lang),
-                     **common_options("datetime", lang))
 
 
 def _list_text(value: Any, field: FieldDef) -> str:
@@ -60,17 +38,13 @@ def _read_cell(cell: Any, field: FieldDef) -> datetime:
         return to_utc(cell)
     if isinstance(cell, date):
         return datetime.combine(cell, time(), tzinfo=UTC)
-    return parse_datetime(str(cell).strip())
+    return parse_text("datetime", str(cell).strip())
 
 
 def datetime_type() -> FieldType:
-    return FieldType(
-        name="datetime", noun=noun_of("datetime"), keys=frozenset(("min", "max")),
-        column=lambda field: UtcDateTime(), payload=_payload, parse=parse_datetime,
-        output=lambda field: iso_datetime, expression_type="timestamp",
-        to_expression=datetime_in, to_field=lambda value, field: datetime_out(value),
-        operators=ORDERED_OPERATORS, ordering="value", schema=fixed_schema(SCHEMA),
-        filter_schema=plain_filter(SCHEMA), widget="datetime", list_text=_list_text,
+    return calendar_type(
+        "datetime", column=UtcDateTime, read_text=parse_datetime_text,
+        range_message=partial(message, "datetime_range"), output=iso_datetime,
+        to_expression=datetime_in, to_field=datetime_out, list_text=_list_text,
         read_cell=_read_cell, macros=("$today", "$now"),
-        read_literal=definition_literal("datetime"),
     )
