@@ -224,13 +224,14 @@ def _check_via(catalog: Catalog, entity: EntityDef, child: EntityDef,
     step = child
     for index, name in enumerate(related.path):
         via = step.fields.get(name)
-        if via is None or via.type != "reference" or via.to not in catalog.entities:
+        target = via.to if via is not None and via.type == "reference" else None
+        if via is None or target is None or target not in catalog.entities:
             errors.add(related.at("via"), f"{what}: 'via' must follow reference fields from "
                        f"'{child.name}' to '{entity.name}'; '{step.name}.{name}' is not a "
                        "reference field" + (did_you_mean(name, step.fields) if via is None
                                             else ""))
             return
-        step = catalog.entities[via.to]
+        step = catalog.entities[target]
         if index == len(related.path) - 1 and step.name != entity.name:
             errors.add(related.at("via"), f"{what}: 'via' must end at '{entity.name}'; "
                        f"'{child.name}.{related.via}' points to '{step.name}'")
