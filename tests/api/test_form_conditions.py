@@ -95,7 +95,8 @@ def test_required_if_refuses_a_create_that_leaves_the_field_empty(app_clients):
         "Required here: the form asks for it when Stage == 'Lost'."]
     in_chinese = client.post("/api/deal", json={"name": "A", "stage": "lost"},
                              headers={**seller, "Accept-Language": "zh"})
-    assert in_chinese.json["errors"]["lost_reason"] == ["此处必填：当 阶段 == '输单' 时表单要求填写。"]
+    assert in_chinese.json["errors"]["lost_reason"] == [
+        "此处必填：当 阶段 == '输单' 时表单要求填写。"]
     assert client.get("/api/deal", headers=seller).json["items"] == []
     accepted = client.post("/api/deal", json={"name": "A", "stage": "lost",
                                               "lost_reason": "price"}, headers=seller)

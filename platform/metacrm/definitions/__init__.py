@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from .catalog import BundleDefs as BundleDefs
 from .catalog import BundleManifest as BundleManifest
-from .catalog import NavigationGroup as NavigationGroup
 from .catalog import Catalog as Catalog
+from .catalog import NavigationGroup as NavigationGroup
 from .demo import DemoDef as DemoDef
 from .demo import DemoPersonDef as DemoPersonDef
 from .entities import AGGREGATES as AGGREGATES

@@ -19,7 +19,7 @@ def condition_in_words(source: str, model: EntityModel, language: str) -> str:
     fields = model.entity.fields
     catalog = model.catalog
     named = [fields[t.value] for t in tokens if t.kind == "ident" and t.value in fields]
-    options = {}
+    options: dict[str, str] = {}
     for f in named:
         optionset = catalog.optionsets.get(f.options) if f.options else None
         for option in optionset.options if optionset else ():
