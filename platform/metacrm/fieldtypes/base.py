@@ -8,9 +8,11 @@ or from a plugin, is one module that builds one ``FieldType``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .form_values import read_text, text_of
 
 if TYPE_CHECKING:  # definitions import this package for the catalog's registry
     import sqlalchemy as sa
@@ -107,6 +109,11 @@ class FieldType:
     results: tuple[str, ...] = ()
     # Defaults like $today and $now that fit it.
     macros: tuple[str, ...] = ()
+    # A web form: the texts a post sent for its control (none for an unticked box)
+    # -> the request body's value (the cleared value when nothing was filled in); and
+    # a stored value -> what the control holds (form_values.py).
+    read_form: Callable[[Sequence[str]], Any] = read_text
+    form_text: Converter = text_of
 
     @property
     def bounded(self) -> bool:

@@ -10,6 +10,7 @@ from ..expressions.boundary import boolean_out, value_in
 from ..values import parse_text
 from .base import EQUALITY_OPERATORS, FieldType
 from .common import StrictBoolean, cell_text, common_options, fixed_schema, noun_of, plain_filter
+from .form_values import checkbox_text, read_checkbox
 
 if TYPE_CHECKING:
     from ..definitions import FieldDef
@@ -40,5 +41,5 @@ def boolean_type() -> FieldType:
         operators=EQUALITY_OPERATORS, ordering="value",
         schema=fixed_schema({"type": "boolean"}), filter_schema=plain_filter({"type": "boolean"}),
         widget="checkbox", list_text=_list_text, read_cell=cell_text(parse_boolean),
-        read_literal=_literal,
+        read_literal=_literal, read_form=read_checkbox, form_text=checkbox_text,
     )

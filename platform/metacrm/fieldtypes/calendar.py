@@ -4,7 +4,7 @@ ordered by value, and filtered with the ordered operators."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -22,6 +22,8 @@ from .common import (
     noun_of,
     plain_filter,
 )
+from .form_values import read_text as read_form_text
+from .form_values import text_of
 
 if TYPE_CHECKING:
     from ..definitions import FieldDef
@@ -34,7 +36,9 @@ def calendar_type(kind: str, *, column: Callable[[], sa.types.TypeEngine],
                   output: Converter, to_expression: Converter, to_field: Converter,
                   list_text: Callable[[Any, FieldDef], str],
                   read_cell: Callable[[Any, FieldDef], Any],
-                  macros: tuple[str, ...]) -> FieldType:
+                  macros: tuple[str, ...],
+                  read_form: Callable[[Sequence[str]], Any] = read_form_text,
+                  form_text: Converter = text_of) -> FieldType:
     """The field type ``kind`` ("date" or "datetime"): ``read_text`` reads a client's
     text, with ``range_message`` (by language) for a value past what the type holds."""
     schema = {"type": "string", "format": _FORMATS[kind]}
@@ -55,4 +59,5 @@ def calendar_type(kind: str, *, column: Callable[[], sa.types.TypeEngine],
         operators=ORDERED_OPERATORS, ordering="value", schema=fixed_schema(schema),
         filter_schema=plain_filter(schema), widget=kind, list_text=list_text,
         read_cell=read_cell, macros=macros, read_literal=definition_literal(kind),
+        read_form=read_form, form_text=form_text,
     )

@@ -12,6 +12,7 @@ from ..i18n import message
 from ..values import parse_datetime_text, parse_text, to_utc
 from .base import FieldType
 from .calendar import calendar_type
+from .form_values import datetime_text, read_datetime
 from .storage import UtcDateTime
 
 if TYPE_CHECKING:
@@ -47,4 +48,5 @@ def datetime_type() -> FieldType:
         range_message=partial(message, "datetime_range"), output=iso_datetime,
         to_expression=datetime_in, to_field=datetime_out, list_text=_list_text,
         read_cell=_read_cell, macros=("$today", "$now"),
+        read_form=read_datetime, form_text=datetime_text,
     )

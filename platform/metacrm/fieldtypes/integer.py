@@ -18,6 +18,7 @@ from .common import (
     definition_reader,
     noun_of,
 )
+from .form_values import read_integer
 from .number_schemas import INT64_SCHEMA, narrow
 from .numbers import NUMBER_KEYS, integer_range, parse_integer
 
@@ -48,5 +49,5 @@ def integer_type() -> FieldType:
         operators=ORDERED_OPERATORS, ordering="value", schema=_schema,
         filter_schema=lambda field, env: dict(INT64_SCHEMA), widget="integer",
         list_text=_list_text, read_cell=cell_number(parse_integer),
-        read_literal=definition_literal("integer"),
+        read_literal=definition_literal("integer"), read_form=read_integer,
     )

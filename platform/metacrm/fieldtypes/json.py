@@ -10,6 +10,8 @@ from marshmallow import fields
 from ..expressions.boundary import json_in, json_out
 from .base import FieldType
 from .common import fixed_schema, json_text, noun_of
+from .form_values import json_text as form_json_text
+from .form_values import read_json
 from .storage import JSON_TYPE
 from .texts import same_text
 
@@ -35,4 +37,5 @@ def json_type() -> FieldType:
         ordering="none", schema=fixed_schema({}),
         filter_schema=lambda field, env: {"type": "string"}, widget="textarea",
         list_text=json_text, read_cell=_read_cell, read_literal=lambda value: value,
+        read_form=read_json, form_text=form_json_text,
     )

@@ -11,6 +11,7 @@ from ..expressions.boundary import text_list_out, value_in
 from .base import LIST_OPERATORS, FieldType, SchemaEnv
 from .choice import one_of, option_schema
 from .common import common_options, noun_of
+from .form_values import read_ticked, ticked_values
 from .storage import JSON_TYPE
 from .texts import same_text
 
@@ -42,8 +43,8 @@ def multi_choice_type() -> FieldType:
         column=lambda field: JSON_TYPE, payload=_payload, parse=same_text,
         output=lambda field: None, expression_type="list<string>", to_expression=value_in,
         to_field=lambda value, field: text_list_out(value), operators=LIST_OPERATORS,
-        ordering="none", schema=_schema, filter_schema=option_schema, widget="text",
+        ordering="none", schema=_schema, filter_schema=option_schema, widget="checkboxes",
         list_text=lambda value, field: ", ".join(value or ()),
         read_cell=lambda cell, field: split_cell(cell), read_literal=lambda value: value,
-        item_type="string",
+        item_type="string", read_form=read_ticked, form_text=ticked_values,
     )

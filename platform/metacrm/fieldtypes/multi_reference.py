@@ -10,6 +10,7 @@ from marshmallow import fields
 from ..expressions.boundary import id_list_out, value_in
 from .base import LIST_OPERATORS, FieldType, SchemaEnv
 from .common import ExactInteger, common_options, noun_of, record_id
+from .form_values import ids_text, read_ids
 from .multi_choice import split_cell
 from .numbers import parse_integer
 from .reference import id_schema
@@ -37,5 +38,5 @@ def multi_reference_type() -> FieldType:
         widget="references", list_text=lambda value, field: ", ".join(map(str, value or ())),
         read_cell=lambda cell, field: [parse_integer(p) for p in split_cell(cell)],
         read_literal=lambda value: value, stored=False, references="record",
-        item_type="integer",
+        item_type="integer", read_form=read_ids, form_text=ids_text,
     )

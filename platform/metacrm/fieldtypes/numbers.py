@@ -23,6 +23,7 @@ from .common import (
     noun_of,
     noun_text,
 )
+from .form_values import read_decimal
 from .number_schemas import decimal_input, digits_pattern
 from .storage import ExactNumeric
 
@@ -124,6 +125,7 @@ def exact_number(name: str, *, precision: int, scale: Callable[[FieldDef], int],
         filter_schema=filter_schema,
         widget=widget, list_text=list_text, read_cell=_decimal_cell(suffix),
         scale=scale, precision=precision, read_literal=definition_literal("decimal"),
+        read_form=read_decimal,
     )
 
 

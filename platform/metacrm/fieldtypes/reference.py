@@ -19,6 +19,7 @@ from .common import (
     plain_text,
     record_id,
 )
+from .form_values import id_text, read_integer
 from .number_schemas import ID_SCHEMA, INT64_SCHEMA
 from .numbers import parse_integer
 from .storage import ID_TYPE
@@ -50,7 +51,7 @@ def id_type(name: str, *, keys: frozenset[str], references: str, widget: str,
         filter_schema=lambda field, env: dict(INT64_SCHEMA), widget=widget,
         list_text=plain_text, read_cell=cell_number(parse_integer), references=references,
         read_literal=definition_literal("integer"),
-        macros=macros,
+        macros=macros, read_form=read_integer, form_text=id_text,
     )
 
 

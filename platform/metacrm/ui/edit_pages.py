@@ -92,14 +92,15 @@ def create_from_form(entity: str) -> Any:
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
     access = Viewer(compiled, ctx.principal).of(model)
     access.require("create", ctx)
-    body = read_form(shown_fields(compiled, model, access, ctx, creating=True), request.form,
+    body = read_form(compiled.catalog.field_types,
+                     shown_fields(compiled, model, access, ctx, creating=True), request.form,
                      creating=True)
     try:
         values = read_payload(model, ctx, body, creating=True, access=access)
         with platform().writing() as conn:
             (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
     except Invalid as problem:
-        return _render(shell, compiled, model, ctx, record=None, values=dict(request.form),
+        return _render(shell, compiled, model, ctx, record=None, values=request.form,
                        errors=problem.listed(ctx.locale), status=422)
     return redirect(url_for(".record_page", entity=entity, record_id=record["id"]), 303)
 
@@ -134,7 +135,8 @@ def update_from_form(entity: str, record_id: int) -> Any:
     with platform().reading() as conn:
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
     access = Viewer(compiled, ctx.principal).of(model)
-    body = read_form(shown_fields(compiled, model, access, ctx, creating=False),
+    body = read_form(compiled.catalog.field_types,
+                     shown_fields(compiled, model, access, ctx, creating=False),
                      request.form, creating=False)
     version = request.form.get("version", "")
     try:
@@ -144,10 +146,10 @@ def update_from_form(entity: str, record_id: int) -> Any:
     except Invalid as problem:
         record = _current(compiled, model, ctx, record_id)
         return _render(shell, compiled, model, ctx, record=record,
-                       values=dict(request.form), errors=problem.listed(ctx.locale), status=422)
+                       values=request.form, errors=problem.listed(ctx.locale), status=422)
     except PreconditionFailed:
         record = _current(compiled, model, ctx, record_id)
-        return _render(shell, compiled, model, ctx, record=record, values=dict(request.form),
+        return _render(shell, compiled, model, ctx, record=record, values=request.form,
                        errors={}, status=412, conflict=_changed_by(compiled, record))
     return redirect(url_for(".record_page", entity=entity, record_id=record_id), 303)
 
