@@ -25,11 +25,19 @@ FILES = {
           details: {type: json}
           budget: {type: money}
           attendees: {type: integer}
+          labels: {type: multi_reference, to: label}
+        """,
+    "entities/label.yaml": """
+        entity: label
+        title: name
+        fields:
+          name: {type: string, required: true}
         """,
     "roles/seller.yaml": """
         role: seller
         permissions:
           visit: {operations: [read, create, update]}
+          label: {operations: [read, create]}
         """,
 }
 
@@ -83,3 +91,27 @@ def test_a_refused_post_keeps_every_control_as_it_was_sent(seller):
     assert re.search(r'id="f-urgent" name="urgent" checked', html)
     assert "{not json</textarea>" in html and 'value="12,000.50"' in html
     assert "Longer than maximum length 20." in html
+
+
+def test_many_references_are_chips_with_titles_each_posting_its_id(seller):
+    vip, new = (seller.post("/api/label", json={"name": name},
+                            headers={"X-CSRF-Token": seller.csrf}).json["id"]
+                for name in ("VIP", "新客户"))
+    saved = seller.post("/visit/new", data=_form(seller, subject="Visit",
+                                                 labels=[str(vip), str(new)]))
+    assert saved.status_code == 303
+    visit = seller.get(saved.headers["Location"].replace("/visit/", "/api/visit/")).json
+    assert visit["labels"] == [vip, new]
+    edit = seller.get(f"/visit/{visit['id']}/edit").get_data(as_text=True)
+    chips = re.findall(r'<li class="chip"><input type="hidden" name="labels" value="(\d+)">'
+                       r'<span>([^<]+)</span>', edit)
+    assert chips == [(str(vip), "VIP"), (str(new), "新客户")]
+    cleared = seller.post(f"/visit/{visit['id']}/edit", data=_form(
+        seller, version=str(visit["version"]), subject="Visit"))
+    assert cleared.status_code == 303
+    assert seller.get(f"/api/visit/{visit['id']}").json["labels"] == []
+    # A refused post keeps its chips.
+    refused = seller.post("/visit/new", data=_form(seller, subject="x" * 30,
+                                                   labels=[str(new)]))
+    assert refused.status_code == 422
+    assert f'value="{new}"><span>新客户</span>' in refused.get_data(as_text=True)

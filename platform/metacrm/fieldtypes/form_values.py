@@ -58,8 +58,10 @@ def read_json(texts: Sequence[str]) -> Any:
 
 
 def read_ids(texts: Sequence[str]) -> Any:
-    """Record ids typed with commas between them; none clears the list."""
-    return [read_integer([part]) for part in _last(texts).split(",") if part.strip()]
+    """Record ids, one per chosen record (or typed with commas between them); none
+    clears the list."""
+    return [read_integer([part]) for text in texts for part in text.split(",")
+            if part.strip()]
 
 
 def read_ticked(texts: Sequence[str]) -> Any:

@@ -193,17 +193,13 @@ def user_choices() -> Any:
 
 
 def _typed() -> str:
-    """What the person typed: the picker sends it as ``q``, a multi-reference control
-    under its field's name."""
-    return next((v for k, v in request.args.items() if k != "offer" and v.strip()), "")
+    """What the person typed (a picker sends it as ``q``)."""
+    return request.args.get("q", "").strip()
 
 
 def _offers(options: list[tuple[int, str]]) -> str:
-    """The datalist's options: a picker offers titles (each carrying its id; a title
-    that repeats gets the id after it, so every offer picks one record); a
-    multi-reference control (``offer=ids``) takes the ids themselves."""
-    if request.args.get("offer") == "ids":
-        return render_template("ui/choices.html", options=options, ids=True)
+    """The datalist's options: titles, each carrying its id (a title that repeats
+    gets the id after it, so every offer picks one record)."""
     seen: dict[str, int] = {}
     for _, title in options:
         seen[title] = seen.get(title, 0) + 1

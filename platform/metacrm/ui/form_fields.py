@@ -30,7 +30,9 @@ class FormField:
     options: tuple[tuple[str, str], ...] = ()   # (value, label) of a select
     choices_url: str | None = None              # where a reference control looks up titles
     errors: tuple[str, ...] = ()
-    title: str = ""             # what a reference control shows for its value (its title)
+    # What a reference control shows for its value: its title; for a control of many
+    # references, (id, title) of each.
+    title: Any = ""
 
 
 def choices_url(target: str) -> str:
@@ -88,7 +90,7 @@ def condition_values(model: EntityModel, access: EntityAccess, record: Mapping[s
 def form_fields(compiled: Compiled, fields: tuple[FieldDef, ...], values: Mapping[str, Any],
                 errors: Mapping[str, list[str]], language: str,
                 choices_url: Callable[[str], str],
-                titles: Mapping[str, str] | None = None) -> list[FormField]:
+                titles: Mapping[str, Any] | None = None) -> list[FormField]:
     """The controls of ``fields`` holding ``values`` (a record, defaults, or a refused
     post as sent); ``titles`` are what reference controls show for the ids they hold
     (see reference_titles)."""

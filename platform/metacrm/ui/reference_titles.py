@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from ..compile.compiled import Compiled
 from ..definitions import FieldDef
@@ -28,25 +29,49 @@ def _id_of(value: Any) -> int | None:
     return None
 
 
+# The most records a multi-reference control names by title (the rest by number).
+MAX_TITLED = 50
+
+
+def _title(conn: sa.Connection, viewer: Viewer, entity: str, record_id: int) -> str:
+    target = viewer.compiled.models[entity]
+    record = get_record(conn, viewer, target, record_id) if viewer.can_read(target) else None
+    return record_title(viewer.compiled, entity, record) if record is not None \
+        else f"#{record_id}"
+
+
+def _ids_of(values: Mapping[str, Any], name: str) -> list[int]:
+    found = values.getlist(name) if isinstance(values, MultiDict) else values.get(name) or ()
+    ids = [_id_of(item) for item in found]
+    return list(dict.fromkeys(i for i in ids if i is not None))
+
+
 def reference_titles(conn: sa.Connection, viewer: Viewer, fields: Iterable[FieldDef],
-                     values: Mapping[str, Any]) -> dict[str, str]:
-    """Per single-reference or user field of ``fields`` that holds a record id in
-    ``values``: the text its control shows."""
+                     values: Mapping[str, Any]) -> dict[str, Any]:
+    """Per reference or user field of ``fields`` that holds record ids in ``values``
+    (a record, or a post): the text its control shows, or for a field of many
+    references, (id, title) of each."""
     compiled: Compiled = viewer.compiled
-    found: dict[str, str] = {}
+    types = compiled.catalog.field_types
+    found: dict[str, Any] = {}
     users: dict[str, int] = {}
     for f in fields:
+        kind = types.of(f)
+        if kind.references is None or (kind.references == "record" and f.to not in
+                                        compiled.models):
+            continue
+        if kind.item_type is not None:  # many records
+            found[f.name] = tuple(
+                (i, _title(conn, viewer, f.to or "", i) if n < MAX_TITLED else f"#{i}")
+                for n, i in enumerate(_ids_of(values, f.name)))
+            continue
         record_id = _id_of(values.get(f.name))
         if record_id is None:
             continue
-        if f.type == "user":
+        if kind.references == "user":
             users[f.name] = record_id
-        elif f.type == "reference" and f.to in compiled.models:
-            target = compiled.models[f.to]
-            record = (get_record(conn, viewer, target, record_id)
-                      if viewer.can_read(target) else None)
-            found[f.name] = (record_title(compiled, f.to, record) if record is not None
-                             else f"#{record_id}")
+        else:
+            found[f.name] = _title(conn, viewer, f.to or "", record_id)
     if users:
         directory = UserDirectory(conn, compiled.tables.users)
         for name, user_id in users.items():

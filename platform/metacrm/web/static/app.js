@@ -166,3 +166,46 @@ document.addEventListener("htmx:afterSwap", (event) => {
   const picker = document.querySelector(`input[data-pick][list="${event.target.id}"]`);
   if (picker && picker.value !== picker.defaultValue) syncPick(picker);
 });
+
+// A picker of many records (templates/ui/_picker.html, many_picker): an offer picked
+// (or an id typed and Enter) becomes a chip with its id in a hidden input; × removes it.
+function addChip(input) {
+  const box = input.closest("[data-many-pick]");
+  const typed = input.value.trim();
+  const offer = [...(input.list?.options || [])].find((option) => option.value === input.value);
+  const id = offer ? offer.dataset.id : (/^\d{1,19}$/.test(typed) ? typed : null);
+  if (!box || !id) return false;
+  input.value = "";
+  const chips = box.querySelector(".chips");
+  if ([...chips.querySelectorAll("input[type=hidden]")].some((held) => held.value === id)) return true;
+  const chip = document.createElement("li");
+  chip.className = "chip";
+  const held = Object.assign(document.createElement("input"), {type: "hidden", name: box.dataset.manyPick, value: id});
+  const title = Object.assign(document.createElement("span"), {textContent: offer ? offer.value : `#${id}`});
+  const remove = Object.assign(document.createElement("button"), {type: "button", className: "link", textContent: "×"});
+  remove.dataset.unpick = "";
+  remove.setAttribute("aria-label", `${box.dataset.removeLabel} ${title.textContent}`);
+  chip.append(held, title, " ", remove);
+  chips.append(chip);
+  held.dispatchEvent(new Event("input", {bubbles: true})); // the form's conditions re-read it
+  return true;
+}
+document.addEventListener("input", (event) => {
+  if (event.target.matches("input[data-many-pick-input]")) {
+    const input = event.target;
+    if ([...(input.list?.options || [])].some((option) => option.value === input.value)) addChip(input);
+  }
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && event.target.matches("input[data-many-pick-input]")) {
+    event.preventDefault(); // Enter adds the record rather than sending the form
+    addChip(event.target);
+  }
+});
+document.addEventListener("click", (event) => {
+  const remove = event.target.closest("[data-many-pick] [data-unpick]");
+  if (!remove) return;
+  const box = remove.closest("[data-many-pick]");
+  remove.closest(".chip").remove();
+  box.querySelector("input[data-many-pick-input]")?.dispatchEvent(new Event("input", {bubbles: true}));
+});

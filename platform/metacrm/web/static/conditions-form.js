@@ -53,6 +53,10 @@ export function readValues(form) {
       }
     } else if (control.type === "radio") {
       if (control.checked || !texts.has(name)) texts.set(name, [type, control.checked ? control.value : ""]);
+    } else if (control.type === "hidden" && control.closest("[data-many-pick]")) {
+      const list = texts.get(name)?.[1] ?? [];
+      list.push(control.value);
+      texts.set(name, [type, list]);
     } else if (control.type === "select-multiple") {
       texts.set(name, [type, [...control.selectedOptions].map((option) => option.value)]);
     } else {
