@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from ..base.problems import NotFound
+from ..compile.system_tables import SystemTables
 from ..i18n import message
 from .operation import Operation
 from .rows import Row
@@ -65,25 +67,52 @@ def load_chain(op: Operation, approval_id: int) -> Chain:
 def _read_parts(op: Operation, approval_id: int, named: set[int | None]
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[UserInfo]]:
     """The chain's tasks and events, each in id order, and the users ``named`` or named
-    by them, in one statement: a union whose rows have a task's columns, an event's
-    and a user's put in places of the same type."""
-    tasks, events, users = op.tables.approval_tasks, op.tables.approval_events, op.tables.users
-    task_columns = [c.name for c in tasks.c]
+    by them, in one statement (built once per program, see ``_parts_statement``)."""
+    parts = _parts_statement(op.tables)
+    user_id, name, language, active = parts.user_places
+    found_tasks, found_events, people = [], [], []
+    for row in op.conn.execute(parts.statement, {
+            "approval_id": approval_id,
+            "named": sorted(uid for uid in named if uid is not None)}):
+        source = row[0]
+        if source == 0:
+            found_tasks.append(dict(zip(parts.task_columns, row[1:], strict=True)))
+        elif source == 1:
+            found_events.append({column: row[place] for column, place in parts.event_places})
+        else:
+            people.append(UserInfo(row[user_id], row[name], row[language], bool(row[active])))
+    return found_tasks, found_events, people
+
+
+class _Parts(NamedTuple):
+    statement: sa.Select
+    task_columns: tuple[str, ...]  # a task's columns, in rows' places 1, 2, ...
+    event_places: tuple[tuple[str, int], ...]  # an event's columns and their places
+    user_places: tuple[int, int, int, int]  # a user's id, name, language, active flag
+
+
+@lru_cache(maxsize=8)
+def _parts_statement(tables: SystemTables) -> _Parts:
+    """The union of ``_read_parts``, built once per program: its rows have a task's
+    columns, an event's and a user's put in places of the same type (parameters:
+    ``approval_id``, and ``named``, a list of user ids)."""
+    tasks, events, users = tables.approval_tasks, tables.approval_events, tables.users
+    task_columns = tuple(c.name for c in tasks.c)
     slots = {name: f"c{n}" for n, name in enumerate(task_columns)}
     # An event's kind and time go where a task has its state and creation time; a
     # user's name, language and active flag (as a number) to comment, state, step_index.
     event_places = {"kind": "state", "at": "created_at",
                     **{c.name: c.name for c in events.c if c.name in slots}}
-    user_places = {"id": "id", "name": "comment", "language": "state", "active": "step_index"}
 
     def part(source: int, columns: dict[str, sa.ColumnElement[Any]]) -> sa.Select:
         return sa.select(sa.literal_column(str(source)).label("source"), *(
             columns[name].label(slots[name]) if name in columns
             else sa.null().label(slots[name]) for name in task_columns))
 
+    approval_id = sa.bindparam("approval_id", type_=tasks.c.approval_id.type)
     of_chain = tasks.c.approval_id == approval_id
     mentioned = sa.or_(
-        users.c.id.in_(sorted(uid for uid in named if uid is not None)),
+        users.c.id.in_(sa.bindparam("named", expanding=True, type_=users.c.id.type)),
         users.c.id.in_(sa.select(tasks.c.user_id).where(of_chain)),
         users.c.id.in_(sa.select(tasks.c.on_behalf_of).where(of_chain)),
         users.c.id.in_(sa.select(events.c.user_id).where(events.c.approval_id == approval_id)))
@@ -94,19 +123,11 @@ def _read_parts(op: Operation, approval_id: int, named: set[int | None]
         part(2, {"id": users.c.id, "comment": users.c.name, "state": users.c.language,
                  "step_index": sa.cast(users.c.active, sa.Integer)}).where(mentioned),
     ).subquery("chain_parts")
-    found_tasks, found_events, people = [], [], []
-    for row in op.conn.execute(sa.select(union).order_by(union.c.source, union.c[slots["id"]])
-                               ).mappings():
-        if row["source"] == 0:
-            found_tasks.append({name: row[slots[name]] for name in task_columns})
-        elif row["source"] == 1:
-            found_events.append({name: row[slots[place]]
-                                 for name, place in event_places.items()})
-        else:
-            values = {name: row[slots[place]] for name, place in user_places.items()}
-            people.append(UserInfo(values["id"], values["name"], values["language"],
-                                   bool(values["active"])))
-    return found_tasks, found_events, people
+    place = {name: 1 + n for n, name in enumerate(task_columns)}
+    return _Parts(sa.select(union).order_by(union.c.source, union.c[slots["id"]]),
+                  task_columns,
+                  tuple((name, place[spot]) for name, spot in event_places.items()),
+                  (place["id"], place["comment"], place["state"], place["step_index"]))
 
 
 def settle_tasks(op: Operation, chain: Chain, states: Mapping[int, str], *,
