@@ -183,11 +183,21 @@ def write_events(op: Operation, chain: Chain) -> None:
 
 
 def _insert(op: Operation, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` with one multi-row INSERT; their new ids, in the rows' order.
-    (One statement assigns ids in the order of its VALUES on SQLite and PostgreSQL;
-    SQLAlchemy's ordered RETURNING would send SQLite one INSERT per row.)"""
-    ids = op.conn.execute(table.insert().values(rows).returning(table.c.id)).scalars().all()
-    return sorted(ids)
+    """Insert ``rows`` (all with the same keys) with one multi-row INSERT; their new ids,
+    in the rows' order. The statement is SQLAlchemy's cached "insertmanyvalues" form of
+    one INSERT ... RETURNING (built anew per call, ``insert().values(rows)`` costs a
+    compilation each time); one statement assigns ids in the order of its VALUES on
+    SQLite and PostgreSQL (and batches of a long list go in order), hence the sort.
+    (SQLAlchemy's ordered RETURNING would send SQLite one INSERT per row.)"""
+    statement = _returning_id(table)
+    if len(rows) == 1:
+        return [op.conn.execute(statement, rows[0]).scalar_one()]
+    return sorted(op.conn.execute(statement, rows).scalars().all())
+
+
+@lru_cache(maxsize=32)
+def _returning_id(table: sa.Table) -> sa.Insert:
+    return table.insert().returning(table.c.id)
 
 
 def update_chain(op: Operation, chain: Chain, **values: Any) -> None:
