@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(api)
     init_pages(app)
     _register_error_handlers(app)
-    init_request_connections(app, api.name)
+    init_request_connections(app, api.name, approvals_api.name)
     app.after_request(_security_headers)
     return app
 

@@ -1,11 +1,16 @@
 """One database connection per request: authentication and the endpoint's reads
-share it (and its transaction: one snapshot), and a write ends that read
-transaction and runs its own on the same connection. Closed when the request
-ends (a transaction still open is rolled back).
+share it (and its transaction: one snapshot), and a write runs on the same
+connection: on PostgreSQL it goes on in the transaction authentication began
+(READ COMMITTED: each statement sees what is committed when it runs, so the
+transaction being older changes nothing but saves a ROLLBACK and a BEGIN); on
+SQLite, where a writer must start as one (BEGIN IMMEDIATE) rather than upgrade a
+reader, the read transaction is ended and a write transaction begun. Closed when
+the request ends (a transaction still open is rolled back).
 
-Only the blueprints registered with ``share_request_connection`` run on it (the
-records API); the others open their own connections, so authentication gives its
-connection back before they run rather than hold two per request."""
+Only the blueprints registered with ``init_request_connections`` run on it (the
+records API, the approvals API); the others open their own connections, so
+authentication gives its connection back before they run rather than hold two per
+request."""
 
 from __future__ import annotations
 
@@ -16,17 +21,26 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 
 from ..db import WRITE_OPTION
-from .requests import platform
+from ..platform import Platform
 
 _KEY = "metacrm_connection"
 _SHARING = "metacrm_shared_connection_blueprints"
+
+
+def _platform() -> Platform:
+    return current_app.extensions["metacrm"]
+
+
+def shares_request_connection() -> bool:
+    """Whether this request's endpoint runs on the request's connection."""
+    return request.blueprint in current_app.extensions.get(_SHARING, ())
 
 
 def request_connection() -> sa.Connection:
     """The request's connection, checked out from the pool on first use."""
     conn = g.get(_KEY)
     if conn is None:
-        conn = g.metacrm_connection = platform().engine.connect()
+        conn = g.metacrm_connection = _platform().engine.connect()
     return conn
 
 
@@ -39,14 +53,14 @@ def request_reading() -> Iterator[sa.Connection]:
 @contextmanager
 def request_writing() -> Iterator[sa.Connection]:
     """A write transaction on the request's connection, committed when the block ends
-    and rolled back if it raises. A read transaction still open is ended first: on
-    SQLite a writer must start as one (BEGIN IMMEDIATE), not upgrade a reader."""
+    and rolled back if it raises: the read transaction still open goes on as it on
+    PostgreSQL, and is ended first on SQLite (see the module's docstring)."""
     conn = request_connection()
-    if conn.in_transaction():
+    if conn.in_transaction() and conn.dialect.name == "sqlite":
         conn.rollback()
     conn.execution_options(**{WRITE_OPTION: True})
     try:
-        with conn.begin():
+        with conn.get_transaction() or conn.begin():
             yield conn
     finally:
         conn.execution_options(**{WRITE_OPTION: False})
@@ -56,10 +70,10 @@ def request_writing() -> Iterator[sa.Connection]:
 def authentication_reading() -> Iterator[sa.Connection]:
     """Where authentication reads: the request's connection when the endpoint runs on
     it too, else a connection of its own, given back at once."""
-    if request.blueprint in current_app.extensions.get(_SHARING, ()):
+    if shares_request_connection():
         yield request_connection()
     else:
-        with platform().reading() as conn:
+        with _platform().reading() as conn:
             yield conn
 
 

@@ -24,6 +24,7 @@ from ..runtime.notifications import decode_cursor
 from ..runtime.operation import Operation
 from ..runtime.query import DEFAULT_LIMIT, parse_limit
 from ..values import MAX_INTEGER, JsonNumber, parse_integer_text
+from .connection import request_reading, request_writing, shares_request_connection
 
 T = TypeVar("T")
 
@@ -62,7 +63,11 @@ def operation(ctx: Context, *, write: bool) -> Iterator[Operation]:
     program as it stands now (read once for the whole request) and the plugins."""
     plat = platform()
     compiled = plat.compiled
-    with plat.writing() if write else plat.reading() as conn:
+    if shares_request_connection():  # the connection (and transaction) authentication used
+        transaction = request_writing() if write else request_reading()
+    else:
+        transaction = plat.writing() if write else plat.reading()
+    with transaction as conn:
         yield Operation(conn, compiled, ctx, plat.plugins)
 
 
