@@ -20,7 +20,7 @@ from .notifications import notify
 from .operation import Operation
 from .rows import Row
 from .transitions import complete, complete_saved, fire_on_referenced
-from .writes import lock_statement, save_changes
+from .writes import locking, row_statement, save_changes
 
 APPROVED, REJECTED, WITHDRAWN = "approved", "rejected", "withdrawn"
 
@@ -81,8 +81,8 @@ def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | 
     save_changes(op.conn, acting.viewer, model, acting.ctx, current, changed, action=action,
                  note=note, keep_in_reach=False, audit_before=chain.audit)
     if actions:
-        saved = op.conn.execute(sa.select(model.table).where(
-            model.table.c.id == row["record_id"])).mappings().one()
+        saved = op.conn.execute(row_statement(model), {"record_id": row["record_id"]}
+                                ).mappings().one()
         run_actions(op.conn, compiled, model, acting.ctx, saved, actions, plugins=op.plugins,
                     event=f"{state}:{approval.name}", submitter_id=row["submitter_id"],
                     approval_id=chain.id)
@@ -116,7 +116,7 @@ def as_platform(op: Operation, model: EntityModel, record_id: int
                 ) -> tuple[Operation, Row]:
     """The chain changes the record itself (whoever decided): lock it as the platform."""
     acting = op.as_platform()
-    current = op.conn.execute(lock_statement(model), {"record_id": record_id}
+    current = op.conn.execute(locking(model), {"record_id": record_id}
                               ).mappings().first()
     if current is None:  # deleted meanwhile: nothing left to change
         raise Conflict(message("record_gone", op.locale))

@@ -49,7 +49,7 @@ from .audit import audit_rows
 from .notifications import notify
 from .operation import Operation
 from .rows import Row
-from .writes import save_changes
+from .writes import row_statement, save_changes
 
 
 def start_chain(op: Operation, model: EntityModel, current: Row,
@@ -229,8 +229,8 @@ def _rejected_to(step: StepDef, steps: list[dict[str, Any]], current: int) -> in
 def _move(op: Operation, chain: Chain, approval: CompiledApproval, model: EntityModel,
           index: int) -> None:
     update_chain(op, chain, current=index)
-    record = chain.record = op.conn.execute(sa.select(model.table).where(
-        model.table.c.id == chain.row["record_id"])).mappings().one()
+    record = chain.record = op.conn.execute(row_statement(model), {
+        "record_id": chain.row["record_id"]}).mappings().one()
     _activate(op, chain, approval, model, record, index)
 
 

@@ -21,7 +21,7 @@ from .holdings import record_holder
 from .locks import pending_chain
 from .operation import Operation
 from .rows import Row
-from .writes import lock_statement, save_changes
+from .writes import locking, row_statement, save_changes
 
 
 def refusal(op: Operation, model: EntityModel, workflow: CompiledWorkflow,
@@ -149,8 +149,8 @@ def complete_saved(op: Operation, model: EntityModel, current: Row,
     changed.update(set_values(model, transition.actions, merged, ctx))
     shown = save_changes(conn, op.viewer, model, ctx, current, changed, action="transition",
                          note=note, keep_in_reach=False, audit_before=audit_before)
-    saved = dict(conn.execute(sa.select(model.table).where(
-        model.table.c.id == current["id"])).mappings().one())
+    saved = dict(conn.execute(row_statement(model), {"record_id": current["id"]})
+                 .mappings().one())
     run_actions(conn, compiled, model, ctx, saved, transition.actions, plugins=plugins,
                 event=f"transition:{transition.name}", submitter_id=submitter_id,
                 approval_id=approval_id)
@@ -180,7 +180,7 @@ def fire_on_referenced(op: Operation, model: EntityModel, record: Row,
         workflow = compiled.workflows[target.name]
         transition = workflow.transitions[definition.transition or ""]
         acting = op.as_platform()
-        current = op.conn.execute(lock_statement(target), {
+        current = op.conn.execute(locking(target), {
             "record_id": record[definition.reference]}).mappings().first()
         if current is None:
             continue  # a deleted record has no state left to move

@@ -314,7 +314,7 @@ def lock_reachable(conn: sa.Connection, viewer: Viewer, model: EntityModel, reco
     access = viewer.of(model)
     scope = access.condition(operation)
     if scope is None:
-        statement = model.statement("lock", lambda: lock_statement(model))
+        statement = locking(model)
     else:
         statement = lock_statement(model).where(scope)
     row = conn.execute(statement, {"record_id": record_id}).mappings().first()
@@ -328,6 +328,18 @@ def lock_reachable(conn: sa.Connection, viewer: Viewer, model: EntityModel, reco
         access_label = model.entity.label.get(ctx.locale)
         raise Forbidden(message("out_of_scope", ctx.locale, entity=access_label, id=record_id))
     raise not_found(model, record_id, ctx)
+
+
+def locking(model: EntityModel) -> sa.Select:
+    """``lock_statement`` of the model, built once (parameter ``record_id``)."""
+    return model.statement("lock", lambda: lock_statement(model))
+
+
+def row_statement(model: EntityModel) -> sa.Select:
+    """The record's row as stored (parameter ``record_id``), built once."""
+    table = model.table
+    return model.statement("row", lambda: sa.select(table).where(
+        table.c.id == sa.bindparam("record_id")))
 
 
 def lock_statement(model: EntityModel) -> sa.Select:
