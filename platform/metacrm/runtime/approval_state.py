@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from ..base.problems import NotFound
 from ..compile.system_tables import SystemTables
 from ..i18n import message
+from .inserts import insert_returning_id
 from .operation import Operation
 from .rows import Row
 from .user_directory import UserInfo
@@ -172,7 +173,7 @@ def write_events(op: Operation, chain: Chain) -> None:
     """Write the chain's new events, in the order they happened, in one statement (and
     its audit row if nothing wrote it yet)."""
     if chain.audit:
-        op.conn.execute(op.tables.audit.insert(), chain.audit)
+        op.conn.execute(insert_returning_id(op.tables.audit), chain.audit)
         chain.audit = []
     if not chain.unwritten:
         return
@@ -184,20 +185,12 @@ def write_events(op: Operation, chain: Chain) -> None:
 
 def _insert(op: Operation, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
     """Insert ``rows`` (all with the same keys) with one multi-row INSERT; their new ids,
-    in the rows' order. The statement is SQLAlchemy's cached "insertmanyvalues" form of
-    one INSERT ... RETURNING (built anew per call, ``insert().values(rows)`` costs a
-    compilation each time); one statement assigns ids in the order of its VALUES on
-    SQLite and PostgreSQL (and batches of a long list go in order), hence the sort.
-    (SQLAlchemy's ordered RETURNING would send SQLite one INSERT per row.)"""
-    statement = _returning_id(table)
+    in the rows' order (see inserts.py; hence the sort). SQLAlchemy's ordered
+    RETURNING would send SQLite one INSERT per row."""
+    statement = insert_returning_id(table)
     if len(rows) == 1:
         return [op.conn.execute(statement, rows[0]).scalar_one()]
     return sorted(op.conn.execute(statement, rows).scalars().all())
-
-
-@lru_cache(maxsize=32)
-def _returning_id(table: sa.Table) -> sa.Insert:
-    return table.insert().returning(table.c.id)
 
 
 def update_chain(op: Operation, chain: Chain, **values: Any) -> None:

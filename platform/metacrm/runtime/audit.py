@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..values import json_value
+from .inserts import insert_returning_id
 
 
 def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -45,8 +46,8 @@ def write_audit(conn: sa.Connection, audit: sa.Table, ctx: Context, entity: str,
                 changes: list[tuple[int, dict[str, list[Any]]]], note: str | None = None, *,
                 before: Sequence[dict[str, Any]] = ()) -> None:
     rows = [*before, *audit_rows(ctx, entity, action, changes, note)]
-    if rows:
-        conn.execute(audit.insert(), rows)
+    if rows:  # one multi-row INSERT (see inserts.py)
+        conn.execute(insert_returning_id(audit), rows)
 
 
 def record_history(conn: sa.Connection, audit: sa.Table, entity: str, record_id: int,

@@ -9,12 +9,12 @@ import base64
 import binascii
 import json
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..definitions import Label
+from .inserts import insert_returning_id
 from .operation import Operation
 
 # Texts per language: "{...}" places are filled from the notification's params.
@@ -44,15 +44,9 @@ def notify(op: Operation, user_ids: Iterable[int], kind: str, title: Texts,
             "entity": entity, "record_id": record_id, "approval_id": approval_id,
             "created_at": op.ctx.now})
     if rows:
-        op.conn.execute(_insert_notifications(op.tables.notifications), rows)
+        op.conn.execute(insert_returning_id(op.tables.notifications), rows)
     return len(rows)
 
-
-@lru_cache(maxsize=8)
-def _insert_notifications(table: sa.Table) -> sa.Insert:
-    """The INSERT of notifications, with RETURNING so that SQLAlchemy sends a list of
-    rows as one multi-row INSERT (its "insertmanyvalues"), not one INSERT per row."""
-    return table.insert().returning(table.c.id)
 
 
 def _text(texts: Texts, language: str, params: Mapping[str, Any] | None) -> str:
