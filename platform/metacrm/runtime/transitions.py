@@ -21,7 +21,7 @@ from .holdings import record_holder
 from .locks import pending_chain
 from .operation import Operation
 from .rows import Row
-from .writes import locking, row_statement, save_changes
+from .writes import locking, save_changes
 
 
 def refusal(op: Operation, model: EntityModel, workflow: CompiledWorkflow,
@@ -147,10 +147,10 @@ def complete_saved(op: Operation, model: EntityModel, current: Row,
     changed[workflow.field] = transition.definition.to
     merged = {**current, **changed}
     changed.update(set_values(model, transition.actions, merged, ctx))
+    saved: dict[str, Any] = {}
     shown = save_changes(conn, op.viewer, model, ctx, current, changed, action="transition",
-                         note=note, keep_in_reach=False, audit_before=audit_before)
-    saved = dict(conn.execute(row_statement(model), {"record_id": current["id"]})
-                 .mappings().one())
+                         note=note, keep_in_reach=False, audit_before=audit_before,
+                         saved_row=saved)
     run_actions(conn, compiled, model, ctx, saved, transition.actions, plugins=plugins,
                 event=f"transition:{transition.name}", submitter_id=submitter_id,
                 approval_id=approval_id)

@@ -175,7 +175,8 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
                  current: Row, values: Mapping[str, Any], *, action: str,
                  note: str | None = None, keep_in_reach: bool = True,
                  audit_before: list[dict[str, Any]] | None = None,
-                 layout: bool = False) -> dict[str, Any]:
+                 layout: bool = False, saved_row: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
     """Write ``values`` (already read and checked field by field) over the locked record
     ``current``: references, formulas, rules and hold limits first, then one UPDATE,
     the links, the audit row (``action``, ``note``) and the rollups. Returns the record
@@ -184,7 +185,9 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     ``audit_before``: audit rows of what led to this change (an approval's decision),
     taken from the list and written with this change's own row, in one INSERT. With
     ``layout`` (a caller's own edit) the caller's form layout's ``required_if`` and
-    ``readonly_if`` conditions apply too."""
+    ``readonly_if`` conditions apply too. ``saved_row``, if given, is filled with the
+    record's row (its table's columns) as the write left it, returned by the UPDATE
+    itself rather than read again."""
     compiled, access = viewer.compiled, viewer.of(model)
     before = _take(audit_before)
     table = model.table
@@ -221,6 +224,8 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
                    else link_ids(current[name])
                    for name in (f.name for f in model.multi_references)}
     if not changes:
+        if saved_row is not None:
+            saved_row.update({c.name: current[c.name] for c in table.c})
         if before:
             write_audit(conn, compiled.tables.audit, ctx, model.name, action, [], before=before)
         return as_read(conn, access, model, [{**serialize(model, current, model.output_columns),
@@ -229,14 +234,20 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     column_changes = {n: stored[n] for n in changes if n in table.c}
     column_changes.update(version=current["version"] + 1, updated_at=ctx.now,
                           updated_by=ctx.user_id)
-    statement = model.statement(("update", *sorted(column_changes)),
-                                lambda: update_statement(model, sorted(column_changes)))
+    returning = saved_row is not None
+    statement = model.statement(
+        ("update", returning, *sorted(column_changes)),
+        lambda: update_statement(model, sorted(column_changes), returning=returning))
     params = {f"new_{name}": value for name, value in column_changes.items()}
     params.update(record_id=record_id, old_version=current["version"])
     result = unique_guard(lambda: conn.execute(statement, params), ctx)
-    if result.rowcount != 1:  # cannot happen under the row lock; fail loudly if it does
+    rows = result.mappings().all() if returning else None
+    if (len(rows) if rows is not None else result.rowcount) != 1:
+        # cannot happen under the row lock; fail loudly if it does
         raise PreconditionFailed(message("stale", ctx.locale, expected=current["version"],
                                          actual="?"))
+    if rows is not None and saved_row is not None:
+        saved_row.update(rows[0])
     for name, targets in links.items():
         conn.execute(model.link_tables[name].delete().where(
             model.link_tables[name].c.source_id == record_id))
@@ -252,15 +263,18 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
                                           **shown_links}], "update")[0]
 
 
-def update_statement(model: EntityModel, names: list[str]) -> sa.Update:
+def update_statement(model: EntityModel, names: list[str], *, returning: bool = False
+                     ) -> sa.Update:
     """UPDATE of the columns ``names`` (parameters ``new_<name>``) of the record
-    ``record_id`` still at ``old_version``; built once per entity and set of columns."""
+    ``record_id`` still at ``old_version`` (``returning``: and its row after); built
+    once per entity and set of columns."""
     table = model.table
-    return (table.update()
-            .where(table.c.id == sa.bindparam("record_id"),
-                   table.c.version == sa.bindparam("old_version"))
-            .values({table.c[n]: sa.bindparam(f"new_{n}", type_=table.c[n].type)
-                     for n in names}))
+    statement = (table.update()
+                 .where(table.c.id == sa.bindparam("record_id"),
+                        table.c.version == sa.bindparam("old_version"))
+                 .values({table.c[n]: sa.bindparam(f"new_{n}", type_=table.c[n].type)
+                          for n in names}))
+    return statement.returning(*table.c) if returning else statement
 
 
 def _keep_within_hold_limit(conn: sa.Connection, compiled: Compiled, model: EntityModel,
