@@ -41,6 +41,9 @@ class Chain:
     # The decision's row of the record's audit trail, until it is written: with the
     # record's own change when the decision ends the chain (one INSERT), else alone.
     audit: list[dict[str, Any]] = field(default_factory=list)
+    # The delegations running now of the people the chain names (its steps' approvers
+    # among them), user id -> delegate, read with the chain (approvers.delegated).
+    delegations: dict[int, int] | None = None
 
     @property
     def id(self) -> int:
@@ -58,7 +61,7 @@ def load_chain(op: Operation, approval_id: int) -> Chain:
     chain = Chain(dict(row))
     named = {row["submitter_id"], op.ctx.user_id,
              *(uid for step in row["steps"] or [] for uid in step["approvers"])}
-    chain.tasks, chain.events, people = _read_parts(op, approval_id, named)
+    chain.tasks, chain.events, people, chain.delegations = _read_parts(op, approval_id, named)
     op.directory.remember(named | {t["user_id"] for t in chain.tasks}
                           | {t["on_behalf_of"] for t in chain.tasks}
                           | {e["user_id"] for e in chain.events}, people)
@@ -66,23 +69,28 @@ def load_chain(op: Operation, approval_id: int) -> Chain:
 
 
 def _read_parts(op: Operation, approval_id: int, named: set[int | None]
-                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[UserInfo]]:
-    """The chain's tasks and events, each in id order, and the users ``named`` or named
-    by them, in one statement (built once per program, see ``_parts_statement``)."""
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[UserInfo],
+                           dict[int, int]]:
+    """The chain's tasks and events, each in id order, the users ``named`` or named
+    by them, and the delegations of the ``named`` running now (to an active delegate,
+    the latest one's per user), in one statement (built once per program, see
+    ``_parts_statement``)."""
     parts = _parts_statement(op.tables)
     user_id, name, language, active = parts.user_places
-    found_tasks, found_events, people = [], [], []
+    found_tasks, found_events, people, delegations = [], [], [], {}
     for row in op.conn.execute(parts.statement, {
-            "approval_id": approval_id,
+            "approval_id": approval_id, "now": op.ctx.now,
             "named": sorted(uid for uid in named if uid is not None)}):
         source = row[0]
         if source == 0:
             found_tasks.append(dict(zip(parts.task_columns, row[1:], strict=True)))
         elif source == 1:
             found_events.append({column: row[place] for column, place in parts.event_places})
-        else:
+        elif source == 2:
             people.append(UserInfo(row[user_id], row[name], row[language], bool(row[active])))
-    return found_tasks, found_events, people
+        else:
+            delegations[row[parts.delegation_places[0]]] = row[parts.delegation_places[1]]
+    return found_tasks, found_events, people, delegations
 
 
 class _Parts(NamedTuple):
@@ -90,14 +98,16 @@ class _Parts(NamedTuple):
     task_columns: tuple[str, ...]  # a task's columns, in rows' places 1, 2, ...
     event_places: tuple[tuple[str, int], ...]  # an event's columns and their places
     user_places: tuple[int, int, int, int]  # a user's id, name, language, active flag
+    delegation_places: tuple[int, int]  # a delegation's user and delegate
 
 
 @lru_cache(maxsize=8)
 def _parts_statement(tables: SystemTables) -> _Parts:
     """The union of ``_read_parts``, built once per program: its rows have a task's
-    columns, an event's and a user's put in places of the same type (parameters:
-    ``approval_id``, and ``named``, a list of user ids)."""
+    columns, an event's, a user's and a delegation's put in places of the same type
+    (parameters: ``approval_id``, ``now`` and ``named``, a list of user ids)."""
     tasks, events, users = tables.approval_tasks, tables.approval_events, tables.users
+    delegations = tables.delegations
     task_columns = tuple(c.name for c in tasks.c)
     slots = {name: f"c{n}" for n, name in enumerate(task_columns)}
     # An event's kind and time go where a task has its state and creation time; a
@@ -112,8 +122,10 @@ def _parts_statement(tables: SystemTables) -> _Parts:
 
     approval_id = sa.bindparam("approval_id", type_=tasks.c.approval_id.type)
     of_chain = tasks.c.approval_id == approval_id
+    named = sa.bindparam("named", expanding=True, type_=users.c.id.type)
+    now = sa.bindparam("now", type_=delegations.c.starts_at.type)
     mentioned = sa.or_(
-        users.c.id.in_(sa.bindparam("named", expanding=True, type_=users.c.id.type)),
+        users.c.id.in_(named),
         users.c.id.in_(sa.select(tasks.c.user_id).where(of_chain)),
         users.c.id.in_(sa.select(tasks.c.on_behalf_of).where(of_chain)),
         users.c.id.in_(sa.select(events.c.user_id).where(events.c.approval_id == approval_id)))
@@ -123,12 +135,20 @@ def _parts_statement(tables: SystemTables) -> _Parts:
         .where(events.c.approval_id == approval_id),
         part(2, {"id": users.c.id, "comment": users.c.name, "state": users.c.language,
                  "step_index": sa.cast(users.c.active, sa.Integer)}).where(mentioned),
+        # as approvers.delegated reads them: to an active delegate, running now
+        part(3, {"id": delegations.c.id, "user_id": delegations.c.user_id,
+                 "on_behalf_of": delegations.c.delegate_id})
+        .select_from(delegations.join(users, users.c.id == delegations.c.delegate_id))
+        .where(delegations.c.user_id.in_(named), delegations.c.starts_at <= now,
+               delegations.c.ends_at > now, delegations.c.revoked_at.is_(None),
+               users.c.active.is_(True)),
     ).subquery("chain_parts")
     place = {name: 1 + n for n, name in enumerate(task_columns)}
     return _Parts(sa.select(union).order_by(union.c.source, union.c[slots["id"]]),
                   task_columns,
                   tuple((name, place[spot]) for name, spot in event_places.items()),
-                  (place["id"], place["comment"], place["state"], place["step_index"]))
+                  (place["id"], place["comment"], place["state"], place["step_index"]),
+                  (place["user_id"], place["on_behalf_of"]))
 
 
 def settle_tasks(op: Operation, chain: Chain, states: Mapping[int, str], *,

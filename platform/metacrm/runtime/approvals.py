@@ -123,7 +123,8 @@ def _activate(op: Operation, chain: Chain, approval: CompiledApproval, model: En
     step = chain.row["steps"][index]
     definition = approval.definition.step(step["name"])
     assert definition is not None
-    assignees = delegated(op, step["approvers"], submitter_id=chain.row["submitter_id"])
+    assignees = delegated(op, step["approvers"], submitter_id=chain.row["submitter_id"],
+                          running=chain.delegations)
     add_tasks(op, chain, [{
         "approval_id": chain.id, "step": step["name"], "step_index": index,
         "user_id": user_id, "on_behalf_of": on_behalf_of, "state": PENDING,

@@ -59,24 +59,29 @@ def _manager(conn: sa.Connection, users: sa.Table, user_id: int | None, levels: 
     return current
 
 
-def delegated(op: Operation, user_ids: Iterable[int], *, submitter_id: int | None = None
-              ) -> list[tuple[int, int | None]]:
+def delegated(op: Operation, user_ids: Iterable[int], *, submitter_id: int | None = None,
+              running: Mapping[int, int] | None = None) -> list[tuple[int, int | None]]:
     """(assignee, on behalf of) for each user: their delegate while a delegation of
     theirs runs (one level: a delegate's own delegation is not followed), else
     themselves. A delegation never hands the submitter a task of their own request,
-    nor gives anyone a second task of the step: then the approver keeps the task."""
+    nor gives anyone a second task of the step: then the approver keeps the task.
+    ``running``: the delegations running now of (at least) these users, user ->
+    delegate, already read in this transaction (approval_state.load_chain)."""
     ids = sorted(set(user_ids))
     if not ids:
         return []
-    delegations, users, now = op.tables.delegations, op.tables.users, op.ctx.now
-    rows = op.conn.execute(
-        sa.select(delegations.c.user_id, delegations.c.delegate_id)
-        .join(users, users.c.id == delegations.c.delegate_id)
-        .where(delegations.c.user_id.in_(ids), delegations.c.starts_at <= now,
-               delegations.c.ends_at > now, delegations.c.revoked_at.is_(None),
-               users.c.active.is_(True))
-        .order_by(delegations.c.id)).all()
-    delegate = {row.user_id: row.delegate_id for row in rows}
+    if running is not None:
+        delegate = dict(running)
+    else:
+        delegations, users, now = op.tables.delegations, op.tables.users, op.ctx.now
+        rows = op.conn.execute(
+            sa.select(delegations.c.user_id, delegations.c.delegate_id)
+            .join(users, users.c.id == delegations.c.delegate_id)
+            .where(delegations.c.user_id.in_(ids), delegations.c.starts_at <= now,
+                   delegations.c.ends_at > now, delegations.c.revoked_at.is_(None),
+                   users.c.active.is_(True))
+            .order_by(delegations.c.id)).all()
+        delegate = {row.user_id: row.delegate_id for row in rows}
     assigned: list[tuple[int, int | None]] = []
     for uid in ids:
         to = delegate.get(uid)
