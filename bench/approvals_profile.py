@@ -1,0 +1,118 @@
+#!/usr/bin/env python
+"""One approve end to end, in-process: the bench's approval bundle on a scratch
+PostgreSQL database (metacrm_bench_prof_approvals) with Redis, chains submitted and
+decided through the Flask test client (no HTTP server), for profiling the Python
+of a decision.
+
+  python bench/approvals_profile.py                 # cProfile of N approves, top functions
+  python bench/approvals_profile.py --mode time     # ms of wall and process CPU per approve
+  python bench/approvals_profile.py --mode count    # the SQL of one approve of each step
+
+Each chain is approved twice (manager, then finance), as in approvals_pg.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import pstats
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import _common
+from approvals_pg import make_people, seed_deals, write_bundle
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chains", type=int, default=300)
+    parser.add_argument("--mode", choices=("profile", "time", "count"), default="profile")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--save", help="write the cProfile stats to this file")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14",
+                        help="Redis for RQ (a database of its own; flushed at the end)")
+    args = parser.parse_args()
+
+    import sqlalchemy as sa
+
+    from metacrm.platform import Platform
+    from metacrm.web.app import create_app
+
+    with tempfile.TemporaryDirectory() as folder, \
+            _common.scratch_postgres("metacrm_bench_prof_approvals") as url:
+        tmp = Path(folder)
+        bundle = write_bundle(tmp / "bundle")
+        settings = dataclasses.replace(
+            _common.settings_for(url, tmp / "instance", [str(bundle)]), redis_url=args.redis)
+        _common.migrate(settings)
+        platform = Platform.build(settings)
+        people = make_people(platform)
+        reps = people["reps"]
+        deals = seed_deals(platform, [uid for uid, _ in reps], args.chains + 20)
+        client = create_app(settings, platform).test_client()
+        chains = []
+        for i, deal in enumerate(deals):
+            response = client.post(f"/api/deal/{deal}/transitions/submit",
+                                   headers={"Authorization": f"Bearer {reps[i % len(reps)][1]}"})
+            assert response.status_code == 200, response.json
+            chains.append(response.json["_approval"]["id"])
+        manager = {"Authorization": f"Bearer {people['manager'][0][1]}"}
+        finance = {"Authorization": f"Bearer {people['finance'][0][1]}"}
+
+        def approve(chain: int, who: dict[str, str]) -> None:
+            response = client.post(f"/api/approvals/{chain}/approve", headers=who)
+            assert response.status_code == 200, response.json
+
+        for chain in chains[:20]:  # warm up: statement caches, prepared statements
+            approve(chain, manager)
+            approve(chain, finance)
+        rest = chains[20:]
+        if args.mode == "count":
+            seen: list[str] = []
+            sa.event.listen(platform.engine, "before_cursor_execute",
+                            lambda *a: seen.append(a[2]))
+            for step, who in (("step 1", manager), ("step 2", finance)):
+                seen.clear()
+                approve(rest[0], who)
+                print(f"{step}: {len(seen)} statements")
+                for statement in seen:
+                    print("  ", " ".join(statement.split())[:150])
+        else:
+            _measure(args, approve, rest, manager, finance)
+        platform.engine.dispose()
+        from redis import Redis
+
+        Redis.from_url(args.redis).flushdb()  # any job the approves queued
+
+
+def _measure(args: argparse.Namespace, approve: Callable[[int, dict[str, str]], None],
+             rest: list[int], manager: dict[str, str], finance: dict[str, str]) -> None:
+    profile = cProfile.Profile()
+    wall, cpu = time.perf_counter(), time.process_time()
+    if args.mode == "profile":
+        profile.enable()
+    for who in (manager, finance):
+        for chain in rest:
+            approve(chain, who)
+    if args.mode == "profile":
+        profile.disable()
+    count = 2 * len(rest)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    print(f"{count} approves: {wall * 1000 / count:.2f} ms wall, "
+          f"{cpu * 1000 / count:.2f} ms process CPU each ({_common.machine_note()})")
+    if args.mode == "profile":
+        stats = pstats.Stats(profile)
+        print(f"{stats.total_calls / count:,.0f} Python function calls per approve")
+        if args.save:
+            stats.dump_stats(args.save)
+        stats.sort_stats("cumulative").print_stats("metacrm", args.top)
+        stats.sort_stats("tottime").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
