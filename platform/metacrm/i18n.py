@@ -169,6 +169,9 @@ _GENERAL: dict[str, dict[str, str]] = {
                       "zh": "无法计算 {field} = {expression}：{reason}。"},
     "hook_refused": {"en": "{hook} refused: {reason}", "zh": "{hook} 拒绝：{reason}"},
     "admin_only": {"en": "Only an administrator may do this.", "zh": "只有管理员可以执行此操作。"},
+    "design_only": {"en": "Only an administrator or a role that may design the form of "
+                          "'{entity}' may do this.",
+                    "zh": "只有管理员或有权设计“{entity}”表单的角色可以执行此操作。"},
     "no_credentials": {"en": "Sign in, or send an API token as 'Authorization: Bearer <token>'.",
                        "zh": "请先登录，或以“Authorization: Bearer <令牌>”发送 API 令牌。"},
     "bad_session": {"en": "Your session has ended; sign in again.",
@@ -285,6 +288,7 @@ OPERATION_NAMES: dict[str, dict[str, str]] = {
     "transfer": {"en": "transfer", "zh": "转移"}, "claim": {"en": "claim", "zh": "领取"},
     "release": {"en": "release", "zh": "退回"},
     "comment": {"en": "comment on", "zh": "评论"},
+    "design": {"en": "design the form of", "zh": "设计表单"},
 }
 
 KIND_NAMES: dict[str, dict[str, str]] = {

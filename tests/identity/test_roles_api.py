@@ -28,7 +28,7 @@ def test_roles_read_as_a_summary_of_their_grants(crm) -> None:
     assert admin["grants"] == [{"entity": "*", "label": None,
                                 "operations": ["read", "create", "update", "delete", "export",
                                                "import", "transfer", "claim", "release",
-                                               "comment"],
+                                               "comment", "design"],
                                 "scope": "all", "where": {}, "hidden": [], "readonly": [],
                                 "hold_limit": None}]
 

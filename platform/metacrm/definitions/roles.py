@@ -10,9 +10,10 @@ from .ownership import Conditions
 from .texts import NO_TEXT, UNKNOWN, Label, Location
 
 # comment: remark on the record's approval chains, which tells their people (the
-# chain's submitter and approvers may anyway).
+# chain's submitter and approvers may anyway). design: change the entity's form layouts
+# in the form designer (and add fields to it there).
 OPERATIONS = ("read", "create", "update", "delete", "export", "import", "transfer", "claim",
-              "release", "comment")
+              "release", "comment", "design")
 # Record scopes, narrowest first: the owner is the caller; the owner shares a team
 # with the caller; the owner is the caller or below them in the reporting line; any.
 SCOPES = ("own", "team", "subordinates", "all")

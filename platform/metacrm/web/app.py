@@ -25,6 +25,7 @@ from .export_api import export_api
 from .identity_api import identity_api
 from .jsonio import OrjsonProvider
 from .login import login
+from .designer_api import designer_api
 from .meta_api import meta_api
 from .notifications_api import notifications_api
 from .pool_api import pool_api
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.extensions["metacrm"] = platform
     app.register_blueprint(login)
     app.register_blueprint(meta_api)
+    app.register_blueprint(designer_api)
     app.register_blueprint(identity_api)
     app.register_blueprint(credentials_api)
     app.register_blueprint(export_api)
