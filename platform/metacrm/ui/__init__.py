@@ -15,6 +15,7 @@ from flask_babel import Babel
 from . import (  # noqa: F401  (their routes join the blueprint)
     board_page,
     delegation_page,
+    designer_page,
     edit_pages,
     inbox_pages,
     notifications_page,

@@ -12,6 +12,7 @@ from ..compile.compiled import Compiled
 from ..definitions import LANGUAGES
 from ..identity.users import get_user
 from ..runtime.access import Viewer
+from ..runtime.form_designs import designable
 from ..runtime.notifications import unread_count
 from ..runtime.operation import Operation
 from ..web.auth import current_context, session_csrf
@@ -36,6 +37,15 @@ class Shell:
     unread: int
     csrf_token: str | None
     current: str | None = None
+    designable: tuple[str, ...] = ()  # the entities whose forms the user may design
+
+    @property
+    def design_entity(self) -> str | None:
+        """Where the navigation's form designer link leads: this page's entity if the
+        user may design it, else the first they may."""
+        if self.current in self.designable:
+            return self.current
+        return self.designable[0] if self.designable else None
 
     def at(self, entity: str) -> Shell:
         return replace(self, current=entity)
@@ -69,4 +79,4 @@ def build_shell(conn: sa.Connection, compiled: Compiled, ctx: Context,
         user_id=user.id if user else None, user_name=user.name if user else "",
         username=user.username if user else "",
         navigation=navigation, unread=unread_count(Operation(conn, compiled, ctx)),
-        csrf_token=csrf_token), ctx
+        csrf_token=csrf_token, designable=tuple(designable(compiled, ctx))), ctx
