@@ -112,3 +112,25 @@ def test_an_admin_moves_and_adds_a_field_and_the_salesperson_sees_both(live_crm,
     assert second.locator(f"[data-field='{moving}']").count() == 1
     assert page.locator("form.record-form [data-field='wechat'] label").inner_text() == "WeChat"
     assert page.goto(f"{base}/customer/design").status == 403
+
+
+def test_the_designer_fits_a_phone_in_chinese(live_crm, page) -> None:
+    crm, base = live_crm
+    crm.post("/api/users", json={"username": "boss", "name": "Boss", "password": PASSWORD,
+                                 "roles": ["admin"], "language": "zh"})
+    sign_in(page, base, "boss")
+    page.goto(f"{base}/customer/design")
+    assert page.locator("h1").inner_text().startswith("表单设计器")
+    card = page.locator("ol.dtabs li.dcard[data-field='grade']")
+    card.locator("summary").click()
+    card.locator("input[data-prop=required_if]").fill("annual_revenue")
+    page.wait_for_selector("li.dcard[data-field='grade'] .for-required_if .error")
+    assert "而这里需要真或假" in card.locator(".for-required_if").inner_text()
+    shoot(page, "designer-zh-1280")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{base}/customer/design")
+    shoot(page, "designer-zh-375")
+    shoot(page, "designer-zh-375-top", full=False)
+    # No horizontal scrolling on a phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    shoot(page, "designer-zh-375")

@@ -10,12 +10,12 @@ from dataclasses import replace
 from typing import Any
 
 from flask import render_template, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 
 from ..base.context import Principal
 from ..base.problems import Forbidden, NotFound
 from ..definitions import COMPUTED_TYPES
-from ..i18n import message
+from ..i18n import kind_name, message
 from ..runtime.access import Viewer
 from ..runtime.form_designs import (
     check_condition,
@@ -96,7 +96,7 @@ _TRANSLATED = (
         "unexpected end of expression")),
     (re.compile(r"the expression gives an? (\w+), where a boolean is needed"),
      lambda m: gettext("the condition gives a %(kind)s, where true or false is needed",
-                       kind=m.group(1))),
+                       kind=kind_name(m.group(1), str(get_locale())))),
 )
 
 
@@ -122,9 +122,8 @@ def design_condition(entity: str) -> Any:
     if not source:
         return ""
     error = check_condition(compiled.catalog, model.entity, source)
-    if error is None:
-        return f'<span class="cel-ok">{gettext("Valid condition")}</span>'
-    return render_template("ui/designer_error.html", text=condition_text(error.message))
+    return render_template("ui/designer_condition.html",
+                           text=None if error is None else condition_text(error.message))
 
 
 @pages.get("/<entity>/design/preview")
