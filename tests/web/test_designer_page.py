@@ -42,3 +42,12 @@ def test_the_preview_shows_the_form_as_the_role_sees_it(crm, org) -> None:
     admin = crm.get("/customer/design/preview?role=admin").get_data(as_text=True)
     assert 'data-field="annual_revenue"' in admin
     assert crm.get("/customer/design/preview?role=nonesuch").status_code == 404
+
+
+def test_saved_versions_are_listed_with_the_way_back(crm, org) -> None:
+    start = crm.get("/api/meta/forms/customer_main").json["document"]
+    first = crm.put("/api/meta/forms/customer_main", json=start).json["id"]
+    crm.put("/api/meta/forms/customer_main", json=start)
+    html = crm.get("/customer/design").get_data(as_text=True)
+    assert f'data-action="revert" data-version="{first}"' in html
+    assert 'data-action="revert" data-version="0"' in html  # the layout as shipped

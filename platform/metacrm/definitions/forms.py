@@ -100,6 +100,8 @@ class FormDef:
     roles: tuple[str, ...] = ()
     priority: int = 0  # of two layouts for a user's roles, the higher wins
     bundle: str = ""
+    # The bundle whose layout of the same name this one replaces ("": none does).
+    replaces: str = ""
     location: Location = UNKNOWN
     key_locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
 

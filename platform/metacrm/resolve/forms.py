@@ -5,6 +5,7 @@ related lists and the CEL conditions, type-checked against the entity's fields."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 
 from ..definitions import (
     COMPUTED_TYPES,
@@ -40,6 +41,10 @@ def merge_forms(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> dict[s
                            f"{own[form.name].location}")
                 continue
             own[form.name] = form
+        for name, form in own.items():
+            earlier = found.get(name)
+            if earlier is not None:  # the designer can go back to the bundles' layout
+                own[name] = replace(form, replaces=earlier.replaces or earlier.bundle)
         found.update(own)
     return found
 

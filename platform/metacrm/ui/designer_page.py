@@ -16,6 +16,7 @@ from ..base.context import Principal
 from ..base.problems import Forbidden, NotFound
 from ..definitions import COMPUTED_TYPES
 from ..i18n import kind_name, message
+from ..load.bundles import CUSTOMIZATIONS_BUNDLE
 from ..runtime.access import Viewer
 from ..runtime.form_designs import (
     check_condition,
@@ -81,8 +82,13 @@ def designer(entity: str) -> Any:
                     for e in designable(compiled, ctx)],
         roles=sorted(compiled.catalog.roles.values(), key=lambda r: r.name),
         versions=[{**v, "when": datetime_text(v["created_at"])} for v in reversed(versions)],
-        has_shipped=name in platform().load([]).forms if layouts else False,
+        has_shipped=_from_bundles(compiled.catalog.forms.get(name)),
         types=NEW_FIELD_TYPES, conditions=CONDITIONS)
+
+
+def _from_bundles(form: Any) -> bool:
+    """Whether a bundle defines the layout (in force, or replaced by saved versions)."""
+    return form is not None and (form.bundle != CUSTOMIZATIONS_BUNDLE or bool(form.replaces))
 
 
 _TRANSLATED = (
