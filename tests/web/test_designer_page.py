@@ -4,6 +4,8 @@ the page's language; the form previewed as a role sees it."""
 
 from __future__ import annotations
 
+import json
+
 
 def test_the_designer_shows_the_layout_as_cards_for_administrators(crm, org) -> None:
     html = crm.get("/customer/design").get_data(as_text=True)
@@ -42,6 +44,21 @@ def test_the_preview_shows_the_form_as_the_role_sees_it(crm, org) -> None:
     admin = crm.get("/customer/design/preview?role=admin").get_data(as_text=True)
     assert 'data-field="annual_revenue"' in admin
     assert crm.get("/customer/design/preview?role=nonesuch").status_code == 404
+
+
+def test_the_preview_shows_a_layout_before_it_is_saved(crm, org) -> None:
+    draft = {"form": "customer_main", "entity": "customer", "sections": [
+        {"title": {"en": "Only two", "zh": "只有两个"}, "fields": ["name", "grade"]}]}
+    shown = crm.post("/customer/design/preview", data={
+        "role": "salesperson", "document": json.dumps(draft)}).get_data(as_text=True)
+    assert 'data-field="grade"' in shown and 'data-field="phone"' not in shown
+    assert "once saved" in shown
+    assert crm.get("/api/meta/forms/customer_main/versions").json["items"] == []
+    bad = {**draft, "sections": [{"fields": ["name", "nonesuch"]}]}
+    refused = crm.post("/customer/design/preview", data={
+        "role": "salesperson", "document": json.dumps(bad)})
+    assert refused.status_code == 422
+    assert "unknown field &#39;nonesuch&#39;" in refused.get_data(as_text=True)
 
 
 def test_saved_versions_are_listed_with_the_way_back(crm, org) -> None:

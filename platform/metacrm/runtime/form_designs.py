@@ -210,3 +210,24 @@ def designed_entity(compiled: Compiled, document: Any) -> str | None:
     if set(document) == {"extend", "fields"} and isinstance(document["extend"], str):
         return document["extend"]
     return None
+
+
+def draft_form(platform: Platform, document: Any) -> Any:
+    """``document`` checked as a save would check it, without storing it: its
+    compiled layout (a CompiledForm). Raises Invalid with the reasons."""
+    from ..compile.forms import compile_forms
+    from ..errors import DefinitionError
+    from ..platform import read_customizations
+    from .customize import definition_errors, next_customization_id
+
+    if not isinstance(document, dict) or not isinstance(document.get("form"), str):
+        raise Invalid({"form": ["A layout needs its name in 'form'."]})
+    with platform.reading() as conn:
+        _, stored = read_customizations(conn)
+        draft_id = next_customization_id(conn, stored)
+    try:
+        catalog = platform.load([*stored, (draft_id, document)])
+    except DefinitionError as exc:
+        raise definition_errors(exc, draft_id) from None
+    form = catalog.forms[document["form"]]
+    return next(f for f in compile_forms(catalog)[form.entity] if f.form.name == form.name)

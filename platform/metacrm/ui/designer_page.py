@@ -5,6 +5,7 @@ the record form as a chosen role would see the saved layout."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from typing import Any
@@ -13,7 +14,8 @@ from flask import render_template, request
 from flask_babel import get_locale, gettext
 
 from ..base.context import Principal
-from ..base.problems import Forbidden, NotFound
+from ..base.problems import BadQuery, Forbidden, NotFound
+from ..compile.forms import choose_form
 from ..definitions import COMPUTED_TYPES
 from ..i18n import kind_name, message
 from ..load.bundles import CUSTOMIZATIONS_BUNDLE
@@ -22,6 +24,7 @@ from ..runtime.form_designs import (
     check_condition,
     current_document,
     designable,
+    draft_form,
     generated_document,
     layout_versions,
     may_design,
@@ -132,9 +135,10 @@ def design_condition(entity: str) -> Any:
                            text=None if error is None else condition_text(error.message))
 
 
-@pages.get("/<entity>/design/preview")
+@pages.route("/<entity>/design/preview", methods=["GET", "POST"])
 def design_preview(entity: str) -> Any:
-    """The form as a user with only ``role`` sees it under the saved layout."""
+    """The form as a user with only ``role`` sees it: under the saved layout, or
+    (posted as ``document``) under the designer's layout before it is saved."""
     ctx, csrf = page_context()
     compiled = platform().compiled
     model = entity_model(compiled, entity, ctx)
@@ -142,7 +146,7 @@ def design_preview(entity: str) -> Any:
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
         if not may_design(compiled, ctx, entity):
             raise Forbidden(message("design_only", ctx.locale, entity=entity))
-        role = request.args.get("role", "")
+        role = request.values.get("role", "")
         if role not in compiled.catalog.roles:
             raise NotFound(gettext("Pick a role to preview."))
         seen = replace(ctx, principal=Principal(None, frozenset({role})))
@@ -150,6 +154,17 @@ def design_preview(entity: str) -> Any:
     language = shell.language
     readable = access.allows("read")
     form = compiled.form_for(entity, seen.principal)
+    draft = request.method == "POST"
+    if draft:
+        try:
+            document = json.loads(request.form.get("document", ""))
+        except ValueError:
+            raise BadQuery(gettext("The layout to preview is not JSON.")) from None
+        drafted = draft_form(platform(), document)
+        if drafted.form.entity != entity:
+            raise BadQuery(gettext("The layout to preview is not one of this entity."))
+        if choose_form((drafted,), seen.principal.roles) is drafted:
+            form = drafted  # the role would get this layout once it is saved
     fields = editable_fields(model, access, creating=True) if readable else ()
     if form is not None:
         placed = {item.name for _, item in form.form.fields()}
@@ -159,5 +174,5 @@ def design_preview(entity: str) -> Any:
     return render_template(
         "ui/designer_preview.html", shell=shell.at(entity), entity=model.entity,
         language=language, role=compiled.catalog.roles[role], readable=readable,
-        fields={c.definition.name: c for c in controls}, tabs=tabs,
+        fields={c.definition.name: c for c in controls}, tabs=tabs, draft=draft,
         layout=form.form.name if form else None)

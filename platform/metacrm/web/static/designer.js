@@ -219,6 +219,11 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 
+  // The preview of the layout as it stands (not saved yet) posts it with the form.
+  designer.querySelector("form.preview").addEventListener("submit", (event) => {
+    event.target.querySelector("input[name=document]").value = JSON.stringify(readLayout(designer));
+  });
+
   designer.querySelector("form.new-field").addEventListener("submit", (event) => {
     event.preventDefault();
     addField(designer, event.target);
