@@ -168,3 +168,18 @@ def test_export_writes_the_layout_as_a_bundle_check_accepts(crm, tmp_path: Path,
     catalog = load_catalog([SHIPPED_BUNDLE, tmp_path / "export"])
     assert [[f.name for f in s.fields] for t in catalog.forms["customer_main"].tabs
             for s in t.sections] == names(moved(moved(start)))
+
+
+def test_every_shipped_layout_reads_back_as_the_document_it_came_from(crm) -> None:
+    """The designer starts from a shipped layout as a document: stored as
+    customizations, each gives the same layout again."""
+    from metacrm.runtime.form_designs import form_document
+
+    platform = crm.application.extensions["metacrm"]
+    shipped = platform.compiled.catalog.forms
+    documents = [(index + 1, form_document(form)) for index, form in enumerate(shipped.values())]
+    again = platform.load(documents).forms
+    assert len(shipped) > 10
+    for name, form in shipped.items():
+        assert form_document(again[name]) == form_document(form), name
+        assert again[name].replaces == form.bundle
