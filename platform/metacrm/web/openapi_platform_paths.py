@@ -10,6 +10,7 @@ from typing import Any
 from ..definitions import Catalog, EntityDef
 from ..identity.security_events import KINDS as SECURITY_EVENT_KINDS
 from ..runtime.pool import MAX_REASON
+from .openapi_designer import designer_paths
 from .openapi_parts import (
     ID_SCHEMA,
     TEXT,
@@ -138,7 +139,8 @@ def platform_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
             post=op(meta, "meta_create_customization", "Add fields or options while the "
                     "server runs", "400 401 403 409 422", created, "201",
                     description="An `extend` or `extend_optionset` document, validated like a "
-                    "YAML one; the table is migrated online. Administrators only.",
+                    "YAML one; the table is migrated online. Administrators only (a role "
+                    "with `design` on an entity may add fields to it and layouts of it).",
                     requestBody=body({"type": "object", "examples": [example]}))),
         "/api/meta/customizations/{id}": path(
             "RecordId", delete=op(
@@ -153,6 +155,7 @@ def platform_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
         "/api/meta/customizations/{id}/restore": path("RecordId", post=op(
             meta, "meta_restore_customization", "Bring a removed customization back under "
             "its number", "401 403 404 409 422", changed)),
+        **designer_paths(catalog, meta, op),
         "/api/openapi.json": path(get=op(meta, "meta_get_openapi", "This document (OpenAPI "
                                          "3.1), as the caller may use the API", "401",
                                          {"type": "object"})),
