@@ -27,7 +27,7 @@ def test_the_entity_list_in_english_and_chinese(crm) -> None:
     assert SHIPPED <= set(by_name)
     assert by_name["customer"] == {
         "name": "customer", "label": "Customer", "plural": "Customers", "bundle": "crm",
-        "operations": ["claim", "create", "delete", "export", "import", "read", "release",
+        "operations": ["claim", "create", "delete", "design", "export", "import", "read", "release",
                        "transfer", "update"]}
     assert by_name["activity"]["label"] == "Follow-up"
 
