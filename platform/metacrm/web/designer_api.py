@@ -114,23 +114,23 @@ def versions(form: str) -> Any:
     return jsonify({"items": _versions(form)})
 
 
-@designer_api.get("/<form>/versions/<int(max=9223372036854775807):version>")
-def version(form: str, version: int) -> Any:
+@designer_api.get("/<form>/versions/<int(max=9223372036854775807):version_id>")
+def version(form: str, version_id: int) -> Any:
     ctx = current_context()
     _entity_of_form(platform().compiled, form, ctx)
     with platform().reading() as conn:
         found = {v["id"]: v for v in layout_versions(conn, form)}
-    if version not in found:
-        raise NotFound(f"layout '{form}' has no version {version}")
-    return jsonify(found[version])
+    if version_id not in found:
+        raise NotFound(f"layout '{form}' has no version {version_id}")
+    return jsonify(found[version_id])
 
 
-@designer_api.post("/<form>/versions/<int(max=9223372036854775807):version>/revert")
-def revert(form: str, version: int) -> Any:
-    """Go back to ``version`` (0: the bundles' layout): a new version equal to it."""
+@designer_api.post("/<form>/versions/<int(max=9223372036854775807):version_id>/revert")
+def revert(form: str, version_id: int) -> Any:
+    """Go back to version ``version_id`` (0: the bundles' layout): a new version equal to it."""
     ctx = current_context()
     _entity_of_form(platform().compiled, form, ctx)
-    new_id, fresh = revert_layout(platform(), ctx, form, version)
+    new_id, fresh = revert_layout(platform(), ctx, form, version_id)
     response = jsonify({"id": new_id, "schema_version": fresh.schema_version,
                         "versions": _versions(form)})
     response.status_code = 201

@@ -23,7 +23,7 @@ def designer_paths(catalog: Catalog, tag: str, op: Callable[..., Schema]) -> dic
     forms = list(catalog.forms)[:3]
     form = param("form", "path", {"type": "string", "examples": forms},
                  "The layout's name (`form:`).", required=True)
-    version = param("version", "path", _INTEGER, "A version's id (`0`: the layout as the "
+    version = param("id", "path", _INTEGER, "A version's id (`0`: the layout as the "
                     "bundles define it, for a revert).", required=True)
     layout = {"type": "object", "description": "A layout with the keys of a `forms/` YAML "
               "file (docs/forms.md)."}
@@ -48,10 +48,10 @@ def designer_paths(catalog: Catalog, tag: str, op: Callable[..., Schema]) -> dic
         "/api/meta/forms/{form}/versions": path(form, get=op(
             tag, "designer_list_versions", "The saved versions of a layout, oldest first",
             "401 403 404", obj("items", items=_VERSIONS), description=who)),
-        "/api/meta/forms/{form}/versions/{version}": path(form, version, get=op(
+        "/api/meta/forms/{form}/versions/{id}": path(form, version, get=op(
             tag, "designer_get_version", "One saved version, with its document",
             "401 403 404", {"type": "object"}, description=who)),
-        "/api/meta/forms/{form}/versions/{version}/revert": path(form, version, post=op(
+        "/api/meta/forms/{form}/versions/{id}/revert": path(form, version, post=op(
             tag, "designer_revert_layout", "Go back to a version: a new version equal to it",
             "401 403 404 409 422", _SAVED, "201", description=who)),
         "/api/meta/forms/conditions": path(post=op(
