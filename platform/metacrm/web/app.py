@@ -21,11 +21,11 @@ from .api import api
 from .approvals_api import approvals_api
 from .connection import init_request_connections
 from .credentials_api import credentials_api
+from .designer_api import designer_api
 from .export_api import export_api
 from .identity_api import identity_api
 from .jsonio import OrjsonProvider
 from .login import login
-from .designer_api import designer_api
 from .meta_api import meta_api
 from .notifications_api import notifications_api
 from .pool_api import pool_api
