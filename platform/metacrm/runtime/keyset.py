@@ -34,10 +34,16 @@ class SortKey:
         return self.ordinals.get(value, len(self.ordinals))  # empty ranks after every option
 
 
-def after_condition(sort: Sequence[SortKey], after: Sequence[Any]) -> sa.ColumnElement:
-    """The rows that sort after the row whose sort values are ``after``."""
+def after_condition(sort: Sequence[SortKey], after: Sequence[Any], named: bool = False
+                    ) -> sa.ColumnElement:
+    """The rows that sort after the row whose sort values are ``after``; ``named``: the
+    values as bound parameters ``after_<i>`` (given at execution), not literals."""
     alternatives = []
     equal_so_far: list[sa.ColumnElement] = []
+    if named:
+        after = [None if value is None else sa.bindparam(f"after_{i}", value,
+                                                         type_=key.column.type)
+                 for i, (key, value) in enumerate(zip(sort, after, strict=True))]
     for key, value in zip(sort, after, strict=True):
         alternatives.append(sa.and_(*equal_so_far, _after(key, value)))
         equal_so_far.append(key.column.is_(None) if value is None else key.column == value)

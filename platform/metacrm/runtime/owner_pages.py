@@ -23,7 +23,8 @@ is the same thing; so this form is used for 2 to MAX_BRANCHES branches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -35,17 +36,46 @@ from .scopes import OwnerSet
 MAX_BRANCHES = 32
 
 
-def owner_page(model: EntityModel, query: ListQuery, columns: Sequence[sa.ColumnElement],
+def owner_page(model: EntityModel, query: ListQuery,
+               columns: Callable[[], Sequence[sa.ColumnElement]],
                conditions: Sequence[sa.ColumnElement], owners: OwnerSet | None,
-               dialect: str = "") -> sa.Select | None:
-    """The page statement (``query.limit + 1`` rows of ``columns``) for the records
-    matching ``conditions`` held by ``owners``, one branch per owner; None when the
-    plain statement is the better one."""
+               dialect: str = "", shape: Hashable | None = None
+               ) -> tuple[sa.Select, dict[str, Any]] | None:
+    """The page statement (``query.limit + 1`` rows of ``columns()``) for the records
+    matching ``conditions`` held by ``owners``, one branch per owner, and the values
+    of its parameters; None when the plain statement is the better one.
+
+    The owners and the cursor's values are parameters, so one statement serves every
+    caller and page: given ``shape`` (hashable, standing for the columns and the
+    conditions, which then hold no values of their own) it is built once per shape,
+    sort, page size and cursor shape and kept on the model. Building it cost more than
+    running it."""
     if owners is None or not 2 <= len(owners.ids) + owners.pool <= MAX_BRANCHES:
         return None
+    postgres = dialect == "postgresql"
+    parameters = query.keyset_parameters()
+    if postgres:
+        parameters["owner_ids"] = list(owners.ids)
+    else:
+        parameters.update({f"owner_{i}": owner for i, owner in enumerate(owners.ids)})
+
+    def build() -> sa.Select:
+        return _statement(model, query, columns(), conditions, owners, postgres)
+
+    if shape is None:
+        return build(), parameters
+    key = ("owner_page", shape, tuple((k.name, k.descending) for k in query.sort),
+           query.limit, query.keyset_shape(), owners.pool, postgres,
+           None if postgres else len(owners.ids))
+    return model.statement(key, build), parameters
+
+
+def _statement(model: EntityModel, query: ListQuery, columns: Sequence[sa.ColumnElement],
+               conditions: Sequence[sa.ColumnElement], owners: OwnerSet, postgres: bool
+               ) -> sa.Select:
     table = model.table
     limit = query.limit + 1
-    keyset = [k for k in (query.keyset_condition(),) if k is not None]
+    keyset = [k for k in (query.keyset_condition(named=True),) if k is not None]
     keys = [key.column.label(f"k{i}") for i, key in enumerate(query.sort)]
     order = query.order_by()
 
@@ -54,15 +84,14 @@ def owner_page(model: EntityModel, query: ListQuery, columns: Sequence[sa.Column
                 .where(*conditions, part, *keyset).order_by(*ordered).limit(limit))
 
     branches: list[sa.Select] = []
-    if dialect == "postgresql":
-        ids = (sa.func.unnest(sa.bindparam("owner_ids", list(owners.ids),
-                                           type_=postgresql.ARRAY(sa.BigInteger)))
+    if postgres:
+        ids = (sa.func.unnest(sa.bindparam("owner_ids", type_=postgresql.ARRAY(sa.BigInteger)))
                .table_valued("owner_id").render_derived(name="owners"))
         per_owner = branch(owners.column == ids.c.owner_id, order).lateral("per_owner")
         branches.append(sa.select(per_owner).select_from(ids.join(per_owner, sa.true())))
     else:
-        branches.extend(sa.select(branch(owners.column == i, order).subquery())
-                        for i in owners.ids)
+        branches.extend(sa.select(branch(owners.column == sa.bindparam(f"owner_{i}"), order)
+                                  .subquery()) for i in range(len(owners.ids)))
     if owners.pool:
         # The pool's branch also sorts by the (empty) owner first: PostgreSQL does not
         # take "owner IS NULL" as fixing the owner, as it does "owner = 7", and would

@@ -55,9 +55,23 @@ class ListQuery:
         return [c.desc().nulls_first() if k.descending else c.asc().nulls_last()
                 for k, c in zip(self.sort, columns, strict=False)]
 
-    def keyset_condition(self) -> sa.ColumnElement | None:
-        """The rows after the cursor's row (None without a cursor)."""
-        return None if self.after is None else after_condition(self.sort, self.after)
+    def keyset_condition(self, named: bool = False) -> sa.ColumnElement | None:
+        """The rows after the cursor's row (None without a cursor). ``named``: its
+        values are the bound parameters ``after_<i>`` (see keyset_parameters), so that
+        a statement built once serves every page; the condition then differs only by
+        which values are empty (keyset_shape)."""
+        if self.after is None:
+            return None
+        return after_condition(self.sort, self.after, named)
+
+    def keyset_shape(self) -> tuple[bool, ...] | None:
+        """What a named keyset condition depends on besides its values."""
+        return None if self.after is None else tuple(v is None for v in self.after)
+
+    def keyset_parameters(self) -> dict[str, Any]:
+        """The values of a named keyset condition."""
+        return {f"after_{i}": value for i, value in enumerate(self.after or ())
+                if value is not None}
 
     def cursor_for(self, row: Row) -> str:
         return encode_cursor(self.sort, row)

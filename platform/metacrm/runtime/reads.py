@@ -131,23 +131,28 @@ def list_records(conn: sa.Connection, viewer: Viewer, model: EntityModel, query:
     if deleted:  # the recycle bin says when each record went there
         columns = list(dict.fromkeys(columns + ["deleted_at"]))
     selected = list(dict.fromkeys(columns + [k.name for k in query.sort]))
-    output = selected_columns(model, selected, multi)
     # A scope of a few owners reads their index ranges one by one (owner_pages.py);
-    # only where the read is the operation's whole scope (see reach).
+    # only where the read is the operation's whole scope (see reach). Without filters
+    # the statement holds no values and is built once per shape (the columns say
+    # which fields the caller sees).
     owners = (access.owners(operation)
               if operation == "read" or access.policy.read_covers(operation) else None)
-    statement = owner_page(model, query, output, conditions, owners, conn.dialect.name)
+    shape = None if query.conditions else ("list", deleted, tuple(selected), tuple(multi))
+    page = owner_page(model, query, lambda: selected_columns(model, selected, multi),
+                      conditions, owners, conn.dialect.name, shape)
     # The scope as one condition, for the plain statement and the count only.
-    scope = reach(access, operation) if statement is None or query.count else None
+    scope = reach(access, operation) if page is None or query.count else None
     if scope is not None:
         conditions.append(scope)
-    if statement is None:
-        statement = sa.select(*output).where(*conditions)
+    if page is None:
+        statement = sa.select(*selected_columns(model, selected, multi)).where(*conditions)
         keyset = query.keyset_condition()
         if keyset is not None:
             statement = statement.where(keyset)
         statement = statement.order_by(*query.order_by()).limit(query.limit + 1)
-    rows = conn.execute(statement).all()
+        rows = conn.execute(statement).all()
+    else:
+        rows = conn.execute(*page).all()
     next_cursor = (query.cursor_for(rows[query.limit - 1]._mapping)
                    if len(rows) > query.limit else None)
     shape = row_shape(model, selected, columns, multi)
