@@ -58,6 +58,7 @@ class PlannedIndex:
     unique: bool
     name: str
     location: Location
+    live: bool = False  # of live records only (a partial index)
 
 
 def _system_columns() -> list[sa.Column]:
@@ -84,7 +85,7 @@ def _entity_table(metadata: sa.MetaData, entity: EntityDef, types: FieldTypes) -
     live = table.c.deleted_at.is_(None)
     for index in entity_indexes(entity):
         _index(table, list(index.columns), unique=index.unique,
-               live=live if index.unique else None, name=index.name)
+               live=live if index.unique or index.live else None, name=index.name)
     return table
 
 
@@ -118,7 +119,37 @@ def entity_indexes(entity: EntityDef) -> list[PlannedIndex]:
         planned.append(PlannedIndex(tuple(columns), unique,
                                     name or index_name(entity.name, list(columns), unique),
                                     location))
+    owner_list = owner_list_columns(entity)
+    if owner_list is not None:
+        planned.append(PlannedIndex(owner_list, False,
+                                    index_name(entity.name, [*owner_list, "live"]),
+                                    entity.location, live=True))
     return planned
+
+
+def owner_list_columns(entity: EntityDef) -> tuple[str, ...] | None:
+    """The columns of the index a list of one owner's live records reads in the
+    default order: the owner, the default sort's keys, then id (every list's last
+    key), so that a page under a few owners (runtime/owner_pages.py) reads about
+    one page of index entries per owner and none of the table. Only for an entity
+    owned through a user field whose default sort keys are stored values (a choice
+    field sorts by its options' rank, which no column holds)."""
+    owner = entity.owner_field
+    if owner is None:
+        return None
+    keys: list[str] = []
+    for key in entity.default_sort:
+        name = key.lstrip("-")
+        field = entity.fields.get(name)
+        if name == "id":
+            break
+        if name in SYSTEM_COLUMNS:
+            keys.append(name)
+        elif field is not None and field.stored and not field.options and name != owner:
+            keys.append(name)
+        else:
+            return None
+    return (owner, *keys, "id")
 
 
 def _index(table: sa.Table, columns: list[str], *, name: str, unique: bool = False,
