@@ -31,7 +31,9 @@ Then times GET /api/customer?limit=50 (the default order: -updated_at) for
   line manager    bench_rep at level 2: own and ~54 people's
   line director   bench_rep at level 1: everyone (the scope matches every row)
 
-both in the engine (parse_list_query + list_records on a pooled connection) and as
+both in the engine (parse_list_query + list_records on a pooled connection, the
+caller as authentication gives it: with its credentials version, so that the people
+of team and line scopes are looked up once per version as in a request) and as
 whole requests through the Flask test client with a Bearer token (authentication,
 routing, SQL, JSON). Samples are interleaved so drift hits every case alike.
 Prints p50/p95 per case, each case's p50 as a ratio of the admin's, and the
@@ -245,9 +247,12 @@ def main() -> None:
         who = {name: ids[f"{CASES[name][0]}{CASES[name][1]}"] for name in chosen}
         held = compiled.metadata.tables["mc_user_roles"]
         with platform.reading() as conn:
+            # As authentication gives them: with the credentials version they were read
+            # under, for which the people of team and line scopes are kept.
+            version = platform.principals.version(conn)
             principals = {name: Principal(uid, frozenset(conn.execute(
                 sa.select(held.c.role).where(held.c.user_id == uid)).scalars()),
-                name == "admin") for name, uid in who.items()}
+                name == "admin", credentials=version) for name, uid in who.items()}
         app = create_app(settings, platform)
         client = app.test_client()
         tokens = {}
@@ -257,7 +262,7 @@ def main() -> None:
 
         def engine_list(name: str) -> dict:
             with platform.reading() as conn:
-                viewer = Viewer(compiled, principals[name], conn)
+                viewer = Viewer(compiled, principals[name], conn, platform.people)
                 query = parse_list_query({"limit": ["50"]}, model, viewer,
                                          model.entity.default_sort)
                 return list_records(conn, viewer, model, query)

@@ -31,6 +31,7 @@ from .program import (
     read_customizations,
     schema_version,
 )
+from .runtime.people import KeptPeople
 
 __all__ = ["CUSTOMIZATIONS", "SCHEMA_STATE", "Platform", "read_customizations",
            "schema_version"]
@@ -50,6 +51,8 @@ class Platform:
         self._lock = threading.Lock()
         # The system tables are the same in every program: a recompile keeps it.
         self.principals = PrincipalCache(compiled.metadata)
+        # The people team and line scopes reach, per credentials version (lists).
+        self.people = KeptPeople()
 
     @classmethod
     def build(cls, settings: Settings, engine: Engine | None = None,

@@ -19,6 +19,10 @@ class Principal:
     admin: bool = False  # the user's own flag (`metacrm user create --admin`)
     # The platform acting on its own (demo data, scheduled jobs): no permission applies.
     system: bool = False
+    # The credentials version this caller was read under (identity/credentials.py), when
+    # known: what the request may keep per version (the people a scope reaches) is good
+    # for it. Not part of who the caller is.
+    credentials: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,22 @@
 """The credentials version: one counter that every change of who a token or user
-stands for moves, in the transaction of the change.
+stands for moves, in the transaction of the change: tokens, a user's active and
+admin flags and roles, and whom a user's team and line scopes reach (managers,
+team memberships).
 
 Processes keep the principals of tokens they have seen in memory
 (``PrincipalCache``) and check this one number on each request instead of
 reading the token, the user and the roles again. A revoked token, a disabled
 user, a changed admin flag or role is therefore refused or seen at once, by
 every process, as long as the change goes through the functions that call
-``credentials_changed`` (every one in identity/ does).
+``credentials_changed`` (every one in identity/ does). A principal carries the
+version it was read under, and what is kept per version (the people a scope
+reaches, runtime/people.py) is good for it.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -32,12 +36,18 @@ MAX_CACHED = 4096
 
 def credentials_changed(conn: sa.Connection, metadata: sa.MetaData) -> None:
     """Move the credentials version (call in the transaction that changes a token, a
-    user's active or admin flag, or their roles)."""
+    user's active or admin flag, their roles, their manager or a team's members)."""
     sequences = metadata.tables["mc_sequences"]
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(sequences).values(name=COUNTER, value=1)
     conn.execute(statement.on_conflict_do_update(
         index_elements=[sequences.c.name], set_={"value": sequences.c.value + 1}))
+
+
+def credentials_version(metadata: sa.MetaData) -> sa.ScalarSelect:
+    """The credentials version, as a scalar subquery (NULL before its first move)."""
+    sequences = metadata.tables["mc_sequences"]
+    return sa.select(sequences.c.value).where(sequences.c.name == COUNTER).scalar_subquery()
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,8 @@ class PrincipalCache:
             if not rows:
                 self._entries.pop(token_digest, None)
                 return None
-            principal = next(iter(principals_from_rows(rows).values()))
+            principal = replace(next(iter(principals_from_rows(rows).values())),
+                                credentials=version)
             entry = _Entry(version, principal, rows[0].expires_at)
             with self._lock:
                 if len(self._entries) >= self._limit:

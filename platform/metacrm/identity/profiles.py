@@ -224,6 +224,7 @@ def set_user_teams(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
     """Make the user a member of exactly these teams (codes checked by the caller)."""
     members = metadata.tables["mc_team_members"]
     conn.execute(members.delete().where(members.c.user_id == user_id))
+    credentials_changed(conn, metadata)  # whom team scopes reach
     ids = team_ids(conn, metadata, codes)
     if ids:
         conn.execute(members.insert(), [{"team_id": team_id, "user_id": user_id}

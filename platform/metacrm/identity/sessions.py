@@ -10,13 +10,14 @@ forms and API calls, and when it was last seen. A session ends after
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from ..base.context import Principal
 from ..compile.tables import USERS_TABLE
+from .credentials import credentials_version
 from .principals import principal_query, principals_from_rows
 from .tokens import digest
 
@@ -58,12 +59,15 @@ def session_principal(conn: sa.Connection, metadata: sa.MetaData, key: str, now:
     live = (sessions.c.digest == digest(key), sessions.c.revoked_at.is_(None),
             sessions.c.expires_at > now, sessions.c.seen_at > now - idle)
     rows = conn.execute(principal_query(metadata)
-                        .add_columns(sessions.c.csrf, sessions.c.seen_at, sessions.c.id)
+                        .add_columns(sessions.c.csrf, sessions.c.seen_at, sessions.c.id,
+                                     credentials_version(metadata).label("credentials"))
                         .join(sessions, sessions.c.user_id == users.c.id).where(*live)).all()
     if not rows:
         return None
-    principal = next(iter(principals_from_rows(rows).values()))
     first = rows[0]
+    # Read with the caller, in the same statement: good for what is kept per version.
+    principal = replace(next(iter(principals_from_rows(rows).values())),
+                        credentials=int(first.credentials or 0))
     return ActiveSession(first.id, principal, first.csrf,
                          _aware(first.seen_at) < now - SEEN_RESOLUTION)
 

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..base.context import utcnow
+from .credentials import credentials_changed
 from .users import UserError
 
 CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]|_(?!_))*$")
@@ -84,6 +85,7 @@ def set_team_members(conn: sa.Connection, metadata: sa.MetaData, team_id: int,
                      user_ids: list[int]) -> None:
     _, members = _tables(metadata)
     conn.execute(members.delete().where(members.c.team_id == team_id))
+    credentials_changed(conn, metadata)  # whom team scopes reach
     if user_ids:
         conn.execute(members.insert(), [{"team_id": team_id, "user_id": uid}
                                         for uid in sorted(set(user_ids))])
@@ -101,6 +103,7 @@ def remove_team_members(conn: sa.Connection, metadata: sa.MetaData, team_id: int
     _, members = _tables(metadata)
     conn.execute(members.delete().where(members.c.team_id == team_id,
                                         members.c.user_id.in_(user_ids)))
+    credentials_changed(conn, metadata)
 
 
 def user_teams(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> list[str]:
@@ -114,3 +117,4 @@ def delete_team(conn: sa.Connection, metadata: sa.MetaData, team_id: int) -> Non
     teams, members = _tables(metadata)
     conn.execute(members.delete().where(members.c.team_id == team_id))
     conn.execute(teams.delete().where(teams.c.id == team_id))
+    credentials_changed(conn, metadata)

@@ -161,3 +161,4 @@ def set_manager(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
             above = conn.execute(sa.select(users.c.manager_id).where(users.c.id == above)
                                  ).scalar()
     conn.execute(users.update().where(users.c.id == user_id).values(manager_id=manager_id))
+    credentials_changed(conn, metadata)  # whom the line above reaches

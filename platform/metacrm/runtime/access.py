@@ -20,7 +20,7 @@ from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.policy import EntityPolicy
 from ..i18n import message, operation_name
-from .people import People
+from .people import KeptPeople, People
 from .scopes import OwnerSet, owner_set, reach_condition
 
 # Operations that see the pool like reading does (for a role that may claim from it).
@@ -114,13 +114,16 @@ class Viewer:
 
     Given the request's connection, team and reporting-line scopes are resolved to
     the users they reach once, and written into statements as ids (see people.py);
-    without one they stay subqueries (same records, plans less well)."""
+    without one they stay subqueries (same records, plans less well). Given the
+    database's ``kept`` people too, a caller whose credentials version is known
+    reuses them while that version holds."""
 
     def __init__(self, compiled: Compiled, principal: Principal,
-                 conn: sa.Connection | None = None):
+                 conn: sa.Connection | None = None, kept: KeptPeople | None = None):
         self.compiled = compiled
         self.principal = principal
-        self.people = People(compiled, conn) if conn is not None else None
+        self.people = (People(compiled, conn, principal.credentials, kept)
+                       if conn is not None else None)
         self._entities: dict[str, EntityAccess] = {}
 
     def of(self, model: EntityModel) -> EntityAccess:

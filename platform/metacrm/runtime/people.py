@@ -5,6 +5,12 @@ statement, but the database then plans the list without knowing that the
 subquery yields one or a few users, and may sort a whole table where an index
 on (owner, updated_at) would read fifty rows. Looking the users up first and
 writing their ids into the statement lets it plan for exactly those users.
+
+A caller read under a known credentials version (a token's or a session's, see
+identity/credentials.py) may have them kept per version for the database
+(``KeptPeople``, one per platform): every change of a manager or of a team's
+members moves that version, so a list costs no look-up until the line or a team
+changes.
 """
 
 from __future__ import annotations
@@ -18,17 +24,61 @@ from ..compile.compiled import Compiled
 # Beyond this many users a literal list stops paying off (and SQLite caps the
 # number of bound parameters); the scope then stays a subquery.
 MAX_LITERAL_IDS = 1000
+# (version, scope, user) entries kept per program; when full, the cache starts again.
+MAX_KEPT = 4096
+
+
+class KeptPeople:
+    """The people of scopes already looked up in one database, by (credentials version,
+    scope, user): each entry was read after its version was, so it is as new as that
+    version or newer, and no request reads an older version once a change has moved
+    it. At most MAX_KEPT entries: when full, it starts again."""
+
+    def __init__(self, limit: int = MAX_KEPT):
+        self._limit = limit
+        self._entries: dict[tuple[int, str, int], list[int] | None] = {}
+
+    def get(self, key: tuple[int, str, int]) -> tuple[bool, list[int] | None]:
+        """(whether ``key`` is kept, its people)."""
+        entries = self._entries
+        try:
+            return True, entries[key]
+        except KeyError:
+            return False, None
+
+    def put(self, key: tuple[int, str, int], found: list[int] | None) -> None:
+        if len(self._entries) >= self._limit:
+            self._entries = {}
+        self._entries[key] = found
 
 
 class People:
-    def __init__(self, compiled: Compiled, conn: sa.Connection):
+    def __init__(self, compiled: Compiled, conn: sa.Connection,
+                 credentials: int | None = None, kept: KeptPeople | None = None):
         self._compiled = compiled
         self._conn = conn
         self._found: dict[tuple[str, int], list[int] | None] = {}
+        self._kept = kept if credentials is not None else None
+        self._credentials = credentials or 0
         self.dialect = conn.dialect.name
 
     def of(self, scope: str, user_id: int) -> list[int] | None:
         """The users whose records ``scope`` reaches for ``user_id``; None if too many."""
+        key = (scope, user_id)
+        if key in self._found:
+            return self._found[key]
+        if self._kept is None:
+            return self._look_up(scope, user_id)
+        version_key = (self._credentials, scope, user_id)
+        known, found = self._kept.get(version_key)
+        if known:
+            self._found[key] = found
+            return found
+        found = self._look_up(scope, user_id)
+        self._kept.put(version_key, found)
+        return found
+
+    def _look_up(self, scope: str, user_id: int) -> list[int] | None:
         key = (scope, user_id)
         if key not in self._found:
             tables = self._compiled.tables

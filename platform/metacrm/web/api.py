@@ -49,7 +49,7 @@ def _list(entity: str, *, deleted: bool) -> Any:
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
         with request_reading() as conn:
-            viewer = Viewer(compiled, ctx.principal, conn)
+            viewer = Viewer(compiled, ctx.principal, conn, platform().people)
             viewer.of(model).require("read", ctx)
             if deleted:  # the recycle bin is for those who may delete (and so restore)
                 viewer.of(model).require("delete", ctx)
