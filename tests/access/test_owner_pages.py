@@ -101,3 +101,45 @@ def test_the_plain_statement_serves_a_single_owner_and_many(crm, org, customers)
     seen.clear()
     assert len(org["director"].ids("/api/customer?limit=100")) == 45  # scope all
     assert not any(_by_owner(s) for s in seen)
+
+
+def test_a_line_managers_pages_match_the_plain_statement(make_client, tmp_path,
+                                                         monkeypatch) -> None:
+    """Own and subordinates' (no pool): every page of every sort, read owner by owner
+    through the statement kept per shape, is the plain statement's page."""
+    from ..conftest import SHIPPED_BUNDLE, write_bundle
+    from .conftest import create, person
+
+    template = write_bundle(tmp_path / "template", {"roles/line.yaml": """
+        role: line_manager
+        permissions:
+          customer:
+            operations: [read, create, update]
+            scope: subordinates
+        """}, name="template", requires=("crm",))
+    crm = make_client(SHIPPED_BUNDLE, template)
+    top = person(crm, "top", roles=("line_manager",))
+    people = [top] + [person(crm, f"rep{i}", roles=("line_manager",), manager="top")
+                      for i in range(3)]
+    aside = person(crm, "aside", roles=("line_manager",))
+    for n in range(40):
+        who = (people + [aside])[n % 5]
+        values = {"name": f"客户 {n}", "grade": GRADES[n % len(GRADES)],
+                  "city": CITIES[n % len(CITIES)], "annual_revenue": REVENUES[n % len(REVENUES)]}
+        create(who, "customer", **{k: v for k, v in values.items() if v is not None})
+    seen = _statements(crm)
+    queries = [(s, f, limit) for s in SORTS for f in ("", "grade=A") for limit in (3, 50)]
+
+    def walk_all() -> dict:
+        return {(s, f, limit): _walk(top, "&".join(p for p in (f"sort={s}" if s else "", f)
+                                                   if p), limit)
+                for s, f, limit in queries}
+
+    by_owners = walk_all()
+    assert any(_by_owner(statement) for statement in seen)
+    monkeypatch.setattr(owner_pages, "MAX_BRANCHES", 1)
+    seen.clear()
+    plain = walk_all()
+    assert not any(_by_owner(statement) for statement in seen)
+    assert by_owners == plain
+    assert len(plain[("", "", 3)]) == 32  # 4 of the 5 people's 8 each
