@@ -15,16 +15,20 @@ and fills it with:
       even leads, managers and the director ``bench_rep`` (their line's);
   4 users holding ``sales_director``, ``finance``, ``service_agent``, ``auditor``
       (scope ``all``; finance only customers whose lifecycle is ``customer``);
-  1,000,000 customers: 2% in the public pool (no owner), the rest held by the 500
-      users evenly (about 2,000 each), lifecycles spread over lead, opportunity and
-      customer; one INSERT ... SELECT generate_series per 200,000 rows, then
-      VACUUM ANALYZE.
+  1,000,000 customers: 2% in the public pool (no owner), 30% held by one
+      salesperson (salesperson1, in the team lead's team and the line manager's
+      line: skewed data, so that the plans are tested where one owner holds much),
+      the rest by the 500 users evenly (about 1,400 each), lifecycles spread over
+      lead, opportunity and customer; one INSERT ... SELECT generate_series per
+      200,000 rows, then VACUUM ANALYZE.
 
 Then times GET /api/customer?limit=50 (the default order: -updated_at) for
 
   admin           an administrator: no scope at all
-  salesperson     shipped salesperson: own records (~2,000) and the pool
-  team lead       shipped sales_manager: own, ~9 team mates' and the pool
+  salesperson     shipped salesperson: own records (~1,400) and the pool
+  heavy salesperson  shipped salesperson holding 30% of the customers, and the pool
+  team lead       shipped sales_manager: own, ~9 team mates' (the heavy one among
+                  them) and the pool
   sales director  shipped sales_director, finance, service agent, auditor: scope all
   finance, service agent, auditor
   line lead       bench_rep at level 3: own and ~9 salespeople's
@@ -66,10 +70,13 @@ permissions:
 """
 
 
+HEAVY, HEAVY_PERCENT = 1, 30  # salesperson1 holds 30% of the customers
+
 # case -> (level in the line or a role user, index, roles held)
 CASES = {
     "admin": ("admin", 0),
     "salesperson": ("salesperson", 0),
+    "heavy salesperson": ("salesperson", HEAVY),
     "team lead": ("lead", 1),
     "sales director": ("sales_director", 0),
     "finance": ("finance", 0),
@@ -142,12 +149,21 @@ def seeded(platform, rows: int) -> bool | None:
                               ).scalar_one()
         customers = conn.execute(sa.select(sa.func.count()).select_from(
             platform.compiled.models["customer"].table)).scalar_one()
+        heavy = conn.execute(sa.select(sa.func.count()).select_from(
+            platform.compiled.models["customer"].table).where(
+            sa.text("owner = (SELECT id FROM mc_users WHERE username = :name)")),
+            {"name": f"salesperson{HEAVY}"}).scalar_one()
     if people == customers == 0:
         return False
-    return True if people == 500 + len(ROLE_USERS) + 1 and customers == rows else None
+    skewed = heavy > rows * (HEAVY_PERCENT - 5) / 100  # seeded before the skew: no
+    return (True if people == 500 + len(ROLE_USERS) + 1 and customers == rows and skewed
+            else None)
 
 
-def seed_customers(platform, owners: list[int], rows: int, chunk: int = 200_000) -> None:
+def seed_customers(platform, owners: list[int], rows: int, chunk: int = 200_000,
+                   heavy: int | None = None) -> None:
+    """``rows`` customers: 2% in the pool, HEAVY_PERCENT held by ``heavy`` (if given),
+    the others spread over ``owners``."""
     import sqlalchemy as sa
 
     compiled = platform.compiled
@@ -166,7 +182,9 @@ def seed_customers(platform, owners: list[int], rows: int, chunk: int = 200_000)
     lifecycle = (f"CASE WHEN {pooled} THEN 'public_pool' ELSE "
                  "(ARRAY['lead','opportunity','customer'])[1 + (hashint4(g + 17) & 2147483647) % 3]"
                  " END")
-    owner = (f"CASE WHEN {pooled} THEN NULL ELSE "
+    skew = (f"WHEN (hashint4(g + 41) & 2147483647) % 100 < {HEAVY_PERCENT} THEN {heavy} "
+            if heavy is not None else "")
+    owner = (f"CASE WHEN {pooled} THEN NULL {skew}ELSE "
              f"({owner_array})[1 + (hashint4(g) & 2147483647) % {len(owners)}] END")
     values = ["1", "ts", "ts", "'基准客户 ' || g", "'CUS-' || g", grade, lifecycle, owner,
               "ts", "'+86 21 ' || (55500000 + g)",
@@ -238,7 +256,9 @@ def main() -> None:
             print("reusing the seeded database metacrm_bench_scope")
         else:
             make_users(platform)
-            seed_customers(platform, line_ids(user_ids(platform)), args.rows)
+            ids = user_ids(platform)
+            seed_customers(platform, line_ids(ids), args.rows,
+                           heavy=ids[f"salesperson{HEAVY}"])
             print(f"seeded 505 users and {args.rows:,} customers in "
                   f"{time.perf_counter() - started:.0f} s")
         ids = user_ids(platform)
