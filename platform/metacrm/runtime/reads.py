@@ -137,9 +137,10 @@ def list_records(conn: sa.Connection, viewer: Viewer, model: EntityModel, query:
     # which fields the caller sees).
     owners = (access.owners(operation)
               if operation == "read" or access.policy.read_covers(operation) else None)
-    shape = None if query.conditions else ("list", deleted, tuple(selected), tuple(multi))
+    statement_key = None if query.conditions else ("list", deleted, tuple(selected),
+                                                   tuple(multi))
     page = owner_page(model, query, lambda: selected_columns(model, selected, multi),
-                      conditions, owners, conn.dialect.name, shape)
+                      conditions, owners, conn.dialect.name, statement_key)
     # The scope as one condition, for the plain statement and the count only.
     scope = reach(access, operation) if page is None or query.count else None
     if scope is not None:
