@@ -8,6 +8,7 @@ from ..definitions import Label, humanize
 from ..definitions.reports import (
     RATIO,
     DimensionDef,
+    FunnelStepDef,
     MeasureDef,
     OrderDef,
     ParameterDef,
@@ -32,7 +33,9 @@ def build_report(doc: Document, bundle: str) -> ReportDef:
         limit=data.get("limit"), totals=bool(data.get("totals", True)),
         presentation=data.get("presentation", "table"),
         time_zone=data.get("time_zone", "UTC"), week_starts=data.get("week_starts", "monday"),
-        roles=tuple(data.get("roles", ())), bundle=bundle, location=doc.key_at("report"),
+        roles=tuple(data.get("roles", ())),
+        steps=tuple(_step(doc, i, spec) for i, spec in enumerate(data.get("funnel", ()))),
+        bundle=bundle, location=doc.key_at("report"),
         key_locations=_keys(doc, ()))
 
 
@@ -79,6 +82,13 @@ def _parameter(doc: Document, name: str, spec: dict[str, Any]) -> ParameterDef:
                         label=Label.of(spec.get("label"), humanize(name)),
                         location=doc.key_at(*path),
                         key_locations=_keys(doc, path))
+
+
+def _step(doc: Document, index: int, spec: dict[str, Any]) -> FunnelStepDef:
+    path = ("funnel", index)
+    return FunnelStepDef(spec["name"], filter_items(spec["filters"]),
+                         Label.of(spec.get("label"), humanize(spec["name"])),
+                         doc.at(*path), _keys(doc, path))
 
 
 def _order(doc: Document, index: int, text: str) -> OrderDef:

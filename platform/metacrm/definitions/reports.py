@@ -84,6 +84,25 @@ class OrderDef:
 
 
 @dataclass(frozen=True)
+class FunnelStepDef:
+    """One step of a funnel: the records that reached it (list-grammar filters)."""
+
+    name: str
+    filters: tuple[tuple[str, str], ...]
+    label: Label = NO_TEXT
+    location: Location = UNKNOWN
+    key_locations: Mapping[str, Location] = _field(default_factory=dict, compare=False)
+
+    def at(self, key: str) -> Location:
+        return self.key_locations.get(key, self.location)
+
+
+# What a funnel's row adds to its measures: the first measure over the previous step's
+# and over the first step's.
+CONVERSION, FROM_FIRST = "conversion", "from_first"
+
+
+@dataclass(frozen=True)
 class ReportDef:
     name: str
     entity: str
@@ -101,6 +120,7 @@ class ReportDef:
     week_starts: str = "monday"
     description: Label = NO_TEXT
     roles: tuple[str, ...] = ()  # who it is for (checked); empty: whoever reads the entity
+    steps: tuple[FunnelStepDef, ...] = ()  # a funnel's, in order (then no dimensions)
     bundle: str = ""
     location: Location = UNKNOWN
     key_locations: Mapping[str, Location] = _field(default_factory=dict, compare=False)

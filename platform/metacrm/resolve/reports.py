@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..definitions import Catalog, EntityDef, Location
 from ..definitions.reports import (
+    CONVERSION,
     DATE_TYPES,
+    FROM_FIRST,
     ME,
     PERIODS,
     RANGE_SEPARATOR,
@@ -131,6 +133,7 @@ def _check_report(catalog: Catalog, entity: EntityDef, report: ReportDef,
         errors.add(report.at("columns"), f"{what}: 'columns' needs 'rows' (the pivot's "
                    "other side)")
     names = [m.name for m in report.measures]
+    _check_funnel(catalog, entity, report, names, errors)
     for measure in report.measures:
         if names.count(measure.name) > 1:
             errors.add(measure.at("name"), f"{what}: measure '{measure.name}' is defined "
@@ -145,6 +148,30 @@ def _check_report(catalog: Catalog, entity: EntityDef, report: ReportDef,
         errors.add(report.at("time_zone"), f"{what}: unknown time zone '{report.time_zone}' "
                    "(an IANA name such as Asia/Shanghai or UTC)")
     _check_roles(catalog, entity, report, errors)
+
+
+def _check_funnel(catalog: Catalog, entity: EntityDef, report: ReportDef, names: list[str],
+                  errors: ErrorCollector) -> None:
+    if not report.steps:
+        return
+    what = f"report '{report.name}': funnel"
+    if report.dimensions:
+        errors.add(report.at("funnel"), f"{what}: a funnel's rows are its steps; it takes "
+                   "no 'rows' or 'columns'")
+    seen: set[str] = set()
+    for step in report.steps:
+        if step.name in seen:
+            errors.add(step.at("name"), f"{what}: step '{step.name}' is defined twice")
+        seen.add(step.name)
+        for key, value in step.filters:
+            problem = filter_problem(catalog, entity, key, value)
+            if problem:
+                errors.add(step.at(f"filters[{key}]"), f"{what}: step '{step.name}': filter "
+                           f"{problem}")
+    for measure in report.measures:
+        if measure.name in (CONVERSION, FROM_FIRST):
+            errors.add(measure.at("name"), f"{what}: '{measure.name}' is what a funnel "
+                       "calls its conversion; name the measure otherwise")
 
 
 def _check_measure(catalog: Catalog, entity: EntityDef, report: ReportDef,
@@ -247,7 +274,7 @@ def period_problem(value: str) -> str | None:
 
 
 def _check_presentation(report: ReportDef, errors: ErrorCollector) -> None:
-    kind, count = report.presentation, len(report.dimensions)
+    kind, count = report.presentation, len(report.dimensions) + (1 if report.steps else 0)
     wanted = {"number": 0, "pie": 1, "funnel": 1, "pivot": 2, "stacked_bar": 2}.get(kind)
     if wanted is not None and count != wanted:
         errors.add(report.at("presentation"), f"report '{report.name}': a {kind} shows "
@@ -271,6 +298,9 @@ def paths_of(report: ReportDef) -> Iterator[tuple[str, Location]]:
             yield key.partition("__")[0], measure.at(f"filters[{key}]")
     for parameter in report.parameters:
         yield parameter.field, parameter.at("field")
+    for step in report.steps:
+        for key, _ in step.filters:
+            yield key.partition("__")[0], step.at(f"filters[{key}]")
 
 
 def _check_roles(catalog: Catalog, entity: EntityDef, report: ReportDef,

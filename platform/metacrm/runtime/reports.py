@@ -14,10 +14,12 @@ import sqlalchemy as sa
 
 from ..base.problems import Forbidden
 from ..definitions import ReportDef
-from ..definitions.reports import RATIO, MeasureDef
+from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO, MeasureDef
+from ..i18n import message
 from ..resolve.reports import paths_of
 from .access import Viewer
 from .report_buckets import bucket_end, bucket_start, day_bound
+from .report_funnel import funnel_rows
 from .report_labels import dimension_labels
 from .report_parameters import Setting, read_parameters
 from .report_query import Dimension, ReportQuery, build_query, grouped, measure_columns, ordering
@@ -55,6 +57,9 @@ def run_report(conn: sa.Connection, viewer: Viewer, report: ReportDef,
     base = list(report.filters) + [pair for s in settings for pair in s.filters]
     model = compiled.models[report.entity]
     query = build_query(viewer, model, report, conn.dialect.name, base)
+    if report.steps:
+        return _answer(report, query, settings, base, lang,
+                       funnel_rows(conn, query, base, lang, _values), None)
     measures = [measure_columns(query, m) for m in report.measures]
     statement = grouped(query, query.dimensions, measures).order_by(
         *ordering(query, query.dimensions, measures))
@@ -64,20 +69,32 @@ def run_report(conn: sa.Connection, viewer: Viewer, report: ReportDef,
     labels = [dimension_labels(conn, viewer, d, [r[0][i] for r in rows], lang)
               for i, d in enumerate(query.dimensions)]
     answer_rows = [_row(query, keys, values, labels, base) for keys, values in rows]
+    totals = _totals(conn, query, measures, labels) if report.totals else None
+    return _answer(report, query, settings, base, lang, answer_rows, totals)
+
+
+def _answer(report: ReportDef, query: ReportQuery, settings: list[Setting],
+            base: list[tuple[str, str]], lang: str, answer_rows: list[dict[str, Any]],
+            totals: dict[str, Any] | None) -> dict[str, Any]:
+    dimensions = [{"axis": AXES[i], "field": d.definition.path, "bucket": d.definition.bucket,
+                   "label": _dimension_label(d, lang)} for i, d in enumerate(query.dimensions)]
+    columns = [{"name": m.name, "label": m.label.get(lang), "aggregate": m.aggregate,
+                "field": m.field} for m in report.measures]
+    if report.steps:
+        dimensions = [{"axis": "rows", "field": None, "bucket": None,
+                       "label": message("report_step", lang)}]
+        columns += [{"name": name, "label": message(f"report_{name}", lang),
+                     "aggregate": RATIO, "field": None} for name in (CONVERSION, FROM_FIRST)]
     return {
         "report": report.name, "label": report.label.get(lang),
         "description": report.description.get(lang) or None, "entity": report.entity,
         "presentation": report.presentation,
         "parameters": [_parameter(report, s, lang) for s in settings],
-        "dimensions": [{"axis": AXES[i], "field": d.definition.path,
-                        "bucket": d.definition.bucket,
-                        "label": _dimension_label(d, lang)}
-                       for i, d in enumerate(query.dimensions)],
-        "columns": [{"name": m.name, "label": m.label.get(lang), "aggregate": m.aggregate,
-                     "field": m.field} for m in report.measures],
+        "dimensions": dimensions,
+        "columns": columns,
         "rows": answer_rows,
-        "totals": _totals(conn, query, measures, labels) if report.totals else None,
-        "series": _series(report, query.dimensions, answer_rows, lang),
+        "totals": totals,
+        "series": _series(report, len(dimensions), answer_rows, lang),
         "filters": [list(pair) for pair in base],
     }
 
@@ -180,7 +197,7 @@ def _totals(conn: sa.Connection, query: ReportQuery, measures: list[list[sa.Colu
     return totals
 
 
-def _series(report: ReportDef, dimensions: list[Dimension], rows: list[dict[str, Any]],
+def _series(report: ReportDef, dimensions: int, rows: list[dict[str, Any]],
             lang: str) -> dict[str, Any]:
     """What a chart draws: categories (the rows' labels, in order) and one series per
     measure, or, with columns, one per column value of the first measure."""
@@ -191,7 +208,7 @@ def _series(report: ReportDef, dimensions: list[Dimension], rows: list[dict[str,
             categories.append(label)
     if not dimensions:
         categories = [report.label.get(lang)]
-    if len(dimensions) < 2:
+    if dimensions < 2:
         return {"categories": categories, "series": [
             {"name": m.label.get(lang), "measure": m.name,
              "data": [_number(r["values"][m.name]) for r in rows] or [None]}

@@ -11,7 +11,7 @@ from flask import render_template, request
 from flask_babel import lazy_gettext
 
 from ..base.problems import BadQuery
-from ..definitions.reports import PERIODS, RATIO
+from ..definitions.reports import CONVERSION, FROM_FIRST, PERIODS, RATIO
 from ..runtime.access import Viewer
 from ..runtime.report_parameters import parameter_kind
 from ..runtime.reports import run_report
@@ -65,7 +65,8 @@ def report_page(name: str) -> Any:
                    "from": request.args.get(p.name + "_from", ""),
                    "to": request.args.get(p.name + "_to", ""), "default": p.default}
                   for p in report.parameters]
-    ratios = {m.name for m in report.measures if m.aggregate == RATIO}
+    ratios = {m.name for m in report.measures if m.aggregate == RATIO} | {
+        CONVERSION, FROM_FIRST}
     return render_template(
         "ui/report.html", shell=shell, language=shell.language, report=report,
         label=report.label.get(shell.language), answer=answer, errors=errors,

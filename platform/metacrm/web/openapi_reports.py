@@ -40,7 +40,8 @@ def report_schemas() -> dict[str, Schema]:
             entity=TEXT, presentation={"enum": list(PRESENTATIONS)},
             parameters={"type": "array", "items": parameter},
             dimensions={"type": "array", "maxItems": 2, "items": obj(
-                "axis field bucket label", axis={"enum": ["rows", "columns"]}, field=TEXT,
+                "axis field bucket label", axis={"enum": ["rows", "columns"]},
+                field=OPTIONAL_TEXT,
                 bucket={"enum": [*BUCKETS, None]}, label=TEXT)},
             columns={"type": "array", "items": obj(
                 "name label aggregate field", name=TEXT, label=TEXT,
