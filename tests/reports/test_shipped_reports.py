@@ -58,7 +58,7 @@ def _run(client, name: str, token: str | None = None, **params: str  # type: ign
 def test_every_shipped_report_runs_for_whoever_may_run_it(shipped) -> None:  # type: ignore[no-untyped-def]
     client, tokens, _ = shipped
     everything = client.get("/api/reports").get_json()["items"]
-    assert len(everything) == 8
+    assert len(everything) == 9
     for item in everything:
         _run(client, item["name"])
     for item in client.get("/api/reports", headers=_auth(tokens["li"])).get_json()["items"]:
@@ -121,3 +121,16 @@ def test_new_business_counts_this_months_customers(shipped) -> None:  # type: ig
     client, tokens, _ = shipped
     assert _run(client, "new_business")["totals"]["all"]["customers"] == 2
     assert _run(client, "new_business", tokens["li"])["totals"]["all"]["customers"] == 1
+
+
+def test_the_conversion_funnel_counts_the_stages_reached(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, tokens, made = shipped
+    later = {"opened": set(STAGES), "analysed": {"needs_analysis", "proposal", "negotiation",
+                                                 "won"},
+             "proposed": {"proposal", "negotiation", "won"},
+             "negotiated": {"negotiation", "won"}, "won": {"won"}}
+    for who, token in (("all", None), ("wang", tokens["wang"])):
+        mine = [o for o in made if who == "all" or o["owner_name"] == who]
+        answer = _run(client, "pipeline_conversion", token)
+        assert {r["rows"]["value"]: r["values"]["opportunities"] for r in answer["rows"]} == {
+            step: sum(1 for o in mine if o["stage"] in stages) for step, stages in later.items()}
