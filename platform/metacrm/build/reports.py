@@ -68,7 +68,7 @@ def _measure(doc: Document, index: int, spec: dict[str, Any]) -> MeasureDef:
     ratio = spec.get(RATIO)
     return MeasureDef(
         name=spec["name"], aggregate=RATIO if ratio else spec.get("aggregate", "count"),
-        field=spec.get("field"), ratio=tuple(ratio) if ratio else None,  # type: ignore[arg-type]
+        field=spec.get("field"), ratio=(ratio[0], ratio[1]) if ratio else None,
         filters=filter_items(spec.get("filters")),
         label=Label.of(spec.get("label"), humanize(spec["name"])), location=doc.at(*path),
         key_locations=_keys(doc, path))

@@ -34,7 +34,6 @@ from .forms import FormFieldDef as FormFieldDef
 from .forms import RelatedListDef as RelatedListDef
 from .forms import SectionDef as SectionDef
 from .forms import TabDef as TabDef
-from .reports import ReportDef as ReportDef
 from .ownership import ASSIGNMENT_METHODS as ASSIGNMENT_METHODS
 from .ownership import AssignmentRuleDef as AssignmentRuleDef
 from .ownership import CarryDef as CarryDef
@@ -42,6 +41,7 @@ from .ownership import Conditions as Conditions
 from .ownership import PoolDef as PoolDef
 from .ownership import ReturnRuleDef as ReturnRuleDef
 from .ownership import TransferDef as TransferDef
+from .reports import ReportDef as ReportDef
 from .roles import DEFAULT_GRANT as DEFAULT_GRANT
 from .roles import FIELD_ACCESS as FIELD_ACCESS
 from .roles import OPERATIONS as OPERATIONS

@@ -29,7 +29,7 @@ from .forms import check_forms, merge_forms
 from .literals import literal_problem, unfit_literal
 from .navigation import check_navigation
 from .ownership import check_ownership, extend_ownership
-from .reports import check_reports
+from .reports import check_reports, merge_reports
 from .roles import check_roles, resolve_roles
 from .tables import check_tables
 from .workflows import check_workflows, initial_state, merge_named
@@ -62,7 +62,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
                       merge_named(bundles, "workflows", errors),
                       merge_named(bundles, "approvals", errors), demo=pick_demo(bundles),
                       field_types=types, forms=merge_forms(bundles, errors),
-                      reports=merge_named(bundles, "reports", errors))
+                      reports=merge_reports(bundles, errors))
     for entity in entities.values():
         check_entity(catalog, entity, errors)
         check_ownership(catalog, entity, errors)

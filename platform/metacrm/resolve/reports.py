@@ -5,11 +5,11 @@ the parameters' defaults and the presentation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..definitions import Catalog, EntityDef, Location
+from ..definitions import BundleDefs, Catalog, EntityDef, Location
 from ..definitions.reports import (
     CONVERSION,
     DATE_TYPES,
@@ -85,7 +85,8 @@ def filter_problem(catalog: Catalog, entity: EntityDef, key: str, value: str) ->
     if op in ("contains", "startswith"):
         return None
     options = (catalog.optionsets[field.options].values()
-               if field is not None and field.options in catalog.optionsets else None)
+               if field is not None and field.options
+               and field.options in catalog.optionsets else None)
     for item in items:
         if options is not None and item not in options:
             return f"{key}: '{item}' is not one of {', '.join(options)}"
@@ -94,6 +95,20 @@ def filter_problem(catalog: Catalog, entity: EntityDef, key: str, value: str) ->
         except ValueError as exc:
             return f"{key}: {exc}"
     return None
+
+
+def merge_reports(bundles: Iterable[BundleDefs], errors: ErrorCollector
+                  ) -> dict[str, ReportDef]:
+    """Every bundle's reports by name; a name used twice is an error."""
+    found: dict[str, ReportDef] = {}
+    for bundle in bundles:
+        for report in bundle.reports:
+            if report.name in found:
+                errors.add(report.location, f"report '{report.name}' is already defined at "
+                           f"{found[report.name].location}")
+                continue
+            found[report.name] = report
+    return found
 
 
 def check_reports(catalog: Catalog, errors: ErrorCollector) -> None:

@@ -34,9 +34,9 @@ def _postgresql(column: sa.ColumnElement, kind: str, bucket: str, zone: str, shi
                 ) -> sa.ColumnElement:
     local = (sa.func.timezone(sa.literal_column(f"'{zone}'"), column) if kind == "datetime"
              else sa.cast(column, sa.DateTime))
-    unit = sa.literal_column(f"'{bucket}'")
+    unit: sa.ColumnElement = sa.literal_column(f"'{bucket}'")
     if bucket == "week" and shift:
-        days = sa.literal_column(f"interval '{shift} days'")
+        days: sa.ColumnElement = sa.literal_column(f"interval '{shift} days'")
         truncated = sa.func.date_trunc(unit, local - days) + days
     else:
         truncated = sa.func.date_trunc(unit, local)

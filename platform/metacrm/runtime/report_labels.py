@@ -29,7 +29,7 @@ def dimension_labels(conn: sa.Connection, viewer: Viewer, dimension: Dimension,
         return {v: _option_label(options, v, lang) for v in wanted}
     if target.kind.references == "user":
         users = viewer.compiled.tables.users
-        rows = conn.execute(sa.select(users.c.id, users.c.name, users.c.username)
+        rows: Any = conn.execute(sa.select(users.c.id, users.c.name, users.c.username)
                             .where(users.c.id.in_(wanted))) if wanted else []
         return {row.id: row.name or row.username for row in rows}
     if target.kind.references == "record" and field is not None and field.to:

@@ -117,14 +117,14 @@ def period_days(value: str | None, zone: str, now: datetime, name: str = "period
                          f"'2026-01-01{RANGE_SEPARATOR}2026-03-31' ({name}{FROM}, {name}{TO})",
                          name)
     try:
-        start = date.fromisoformat(low) if low else None
-        end = date.fromisoformat(high) if high else None
+        first = date.fromisoformat(low) if low else None
+        last = date.fromisoformat(high) if high else None
     except ValueError:
         raise ValueError(f"'{value}': the range's ends are days like 2026-03-31",
                          name) from None
-    if start and end and start > end:
-        raise ValueError(f"the period starts ({start}) after it ends ({end})", name)
-    return start, end
+    if first and last and first > last:
+        raise ValueError(f"the period starts ({first}) after it ends ({last})", name)
+    return first, last
 
 
 def parameter_kind(catalog: Catalog, report: ReportDef, parameter: ParameterDef) -> str:

@@ -62,7 +62,8 @@ class ReportQuery:
 
     def target(self, path: str) -> Target:
         """The column ``path`` reaches, joining references on the way."""
-        model, table = self.model, self.model.table
+        model = self.model
+        table: sa.FromClause = self.model.table
         steps = path.split(".")
         for index, name in enumerate(steps):
             if name not in self.viewer.types(model):
