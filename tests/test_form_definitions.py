@@ -253,14 +253,6 @@ def test_a_later_bundle_replaces_a_layout_of_the_same_name(tmp_path: Path) -> No
     assert [f.name for _, f in form.fields()] == ["amount"]
 
 
-def test_reports_stay_reserved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    bundle = bundle_with(tmp_path, "form: deal_main\nentity: deal\nsections: [{fields: [name]}]\n",
-                         **{"reports/r.yaml": "report: x\n"})
-    monkeypatch.chdir(bundle)
-    assert diagnostics(Path(".")) == [
-        "reports/r.yaml: reports/ definitions are not supported by this version of metacrm yet"]
-
-
 def test_a_later_bundle_hiding_a_field_does_not_break_an_earlier_layout(tmp_path: Path) -> None:
     # The pages drop what a viewer may not see; the later bundle may give the role
     # a layout of its own.

@@ -15,7 +15,8 @@ PURE_MODULES = ["metacrm.definitions", "metacrm.load.documents", "metacrm.load.s
                 "metacrm.build.entities",
                 "metacrm.load.bundles", "metacrm.resolve.catalog", "metacrm.expressions",
                 "metacrm.catalog_loader", "metacrm.compile.compiled", "metacrm.build.forms",
-                "metacrm.resolve.forms", "metacrm.compile.forms"]
+                "metacrm.resolve.forms", "metacrm.compile.forms", "metacrm.build.reports",
+                "metacrm.resolve.reports"]
 
 
 def test_pure_layers_do_not_pull_in_flask_or_rq() -> None:

@@ -47,7 +47,8 @@ def check(paths: tuple[str, ...]) -> None:
     click.echo(f"ok: {len(catalog.bundles)} bundle(s), {len(catalog.entities)} entities, "
                f"{fields} fields, {len(catalog.optionsets)} option sets, "
                f"{len(catalog.roles)} roles, {len(catalog.workflows)} workflows, "
-               f"{len(catalog.approvals)} approvals, {len(catalog.forms)} forms")
+               f"{len(catalog.approvals)} approvals, {len(catalog.forms)} forms, "
+               f"{len(catalog.reports)} reports")
 
 
 @main.command()

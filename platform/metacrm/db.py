@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -119,6 +121,19 @@ def _ensure_sqlite_folder(url: str) -> None:
             pass
 
 
+# The SQLite function giving the local day ('YYYY-MM-DD') of a stored UTC moment in a
+# time zone (an IANA name): mc_local_date(moment, zone).
+LOCAL_DATE = "mc_local_date"
+
+
+def _local_date(moment: str | None, zone: str) -> str | None:
+    if moment is None:
+        return None
+    value = datetime.fromisoformat(moment)
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return value.astimezone(ZoneInfo(zone)).date().isoformat()
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -129,6 +144,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite knows no time zones: reports cut moments into local days with this.
+        dbapi_connection.create_function(LOCAL_DATE, 2, _local_date, deterministic=True)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -276,6 +276,9 @@ _GENERAL: dict[str, dict[str, str]] = {
     "signin_refused": {"en": "Wrong username or password.", "zh": "用户名或密码错误。"},
     "signin_throttled": {"en": "Too many failed sign-ins; try again in {seconds} seconds.",
                          "zh": "登录失败次数过多，请在 {seconds} 秒后重试。"},
+    "report_step": {"en": "Step", "zh": "阶段"},
+    "report_conversion": {"en": "Conversion from the step before", "zh": "较上一阶段转化率"},
+    "report_from_first": {"en": "Conversion from the first step", "zh": "较首个阶段转化率"},
 }
 
 # Each key once (tests/test_messages.py): one in both would silently keep one meaning.

@@ -86,6 +86,10 @@ APPROVAL_PATHS = {
     "/api/notifications/{id}/read": {"post": "read_notification"},
     "/api/notifications/read": {"post": "read_notifications"},
 }
+REPORT_PATHS = {
+    "/api/reports": {"get": "list_reports"},
+    "/api/reports/{name}": {"get": "run_report"},
+}
 # Every action the engine writes into a record's history (runtime/writes.py, recycle.py,
 # pool.py, pool_returns.py, transfer.py, transitions.py, approvals.py).
 HISTORY_ACTIONS = ["create", "update", "delete", "restore", "claim", "release", "return",
@@ -155,11 +159,12 @@ def test_every_entity_has_its_paths_in_catalog_order(catalog: Catalog, doc: dict
             for method, op_id in operations.items():
                 assert item[method]["operationId"] == op_id.format(e=entity)
                 assert item[method]["tags"] == [catalog.entities[entity].label.get("en")]
-    entity_paths = [p for p in doc["paths"] if p not in {**PLATFORM_PATHS, **APPROVAL_PATHS}]
+    entity_paths = [p for p in doc["paths"]
+                    if p not in {**PLATFORM_PATHS, **APPROVAL_PATHS, **REPORT_PATHS}]
     assert entity_paths == expected
     assert [t["name"] for t in doc["tags"]] == [
         *(e.label.get("en") for e in catalog.entities.values()), "meta", "identity",
-        "authentication", "approvals", "notifications"]
+        "authentication", "approvals", "notifications", "reports"]
 
 
 def test_pool_transfer_and_workflow_paths_only_where_the_definitions_allow(
@@ -192,8 +197,11 @@ def test_platform_paths(doc: dict) -> None:
     for path, operations in APPROVAL_PATHS.items():
         item = doc["paths"][path]
         assert {m: op["operationId"] for m, op in operations_of(item).items()} == operations
-    assert list(doc["paths"])[-len(PLATFORM_PATHS) - len(APPROVAL_PATHS):] == [
-        *PLATFORM_PATHS, *APPROVAL_PATHS]
+    for path, operations in REPORT_PATHS.items():
+        item = doc["paths"][path]
+        assert {m: op["operationId"] for m, op in operations_of(item).items()} == operations
+    assert list(doc["paths"])[-len(PLATFORM_PATHS) - len(APPROVAL_PATHS) - len(REPORT_PATHS):] \
+        == [*PLATFORM_PATHS, *APPROVAL_PATHS, *REPORT_PATHS]
     schemas = doc["components"]["schemas"]
     assert schemas["History"]["properties"]["action"]["enum"] == HISTORY_ACTIONS
     assert is_valid(doc, "UserProfileCreate", {"username": "li.na", "password": "s3cret-pass",

@@ -41,6 +41,7 @@ from .ownership import Conditions as Conditions
 from .ownership import PoolDef as PoolDef
 from .ownership import ReturnRuleDef as ReturnRuleDef
 from .ownership import TransferDef as TransferDef
+from .reports import ReportDef as ReportDef
 from .roles import DEFAULT_GRANT as DEFAULT_GRANT
 from .roles import FIELD_ACCESS as FIELD_ACCESS
 from .roles import OPERATIONS as OPERATIONS

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from .demo import DemoDef
 from .entities import EntityDef, EntityExtension, OptionSetDef, OptionSetExtension
 from .forms import FormDef
+from .reports import ReportDef
 from .roles import RoleDef, RoleExtension
 from .texts import UNKNOWN, Label, Location
 from .workflows import ApprovalDef, WorkflowDef
@@ -63,6 +64,7 @@ class BundleDefs:
     approvals: tuple[ApprovalDef, ...] = ()
     demo: DemoDef | None = None
     forms: tuple[FormDef, ...] = ()
+    reports: tuple[ReportDef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class Catalog:
     # The demo organisation of the last bundle that declares one.
     demo: DemoDef | None = None
     forms: Mapping[str, FormDef] = field(default_factory=dict)  # by name
+    reports: Mapping[str, ReportDef] = field(default_factory=dict)  # by name
 
     @property
     def navigation(self) -> tuple[NavigationGroup, ...]:

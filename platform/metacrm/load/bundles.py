@@ -16,6 +16,7 @@ from ..build.entities import (
     build_optionset_extension,
 )
 from ..build.forms import build_form
+from ..build.reports import build_report
 from ..build.roles import build_role, build_role_extension
 from ..build.workflows import build_approval, build_workflow
 from ..definitions import (
@@ -30,6 +31,7 @@ from ..definitions import (
     Location,
     OptionSetDef,
     OptionSetExtension,
+    ReportDef,
     RoleDef,
     RoleExtension,
     WorkflowDef,
@@ -42,13 +44,10 @@ from .schema import MANIFEST, document_kind, validate_document
 MANIFEST_FILE = "bundle.yaml"
 # Where definitions live; the first key of each document says what it defines,
 # the folder only keeps a bundle tidy (entities and option sets, roles, workflows
-# and approval chains, form layouts).
-DEFINITION_FOLDERS = ("entities", "roles", "workflows", "forms")
+# and approval chains, form layouts, reports).
+DEFINITION_FOLDERS = ("entities", "roles", "workflows", "forms", "reports")
 # The organisation `metacrm serve --demo` creates (one `demo:` document).
 DEMO_FOLDER = "demo"
-# Kinds of definitions that later versions compile; files there must not be
-# silently ignored.
-RESERVED_FOLDERS = ("reports",)
 
 
 def read_bundle(folder: str | Path, errors: ErrorCollector,
@@ -73,10 +72,6 @@ def read_bundle(folder: str | Path, errors: ErrorCollector,
             # folder named so is walked like any other.
             if path.suffix in (".yaml", ".yml") and not path.is_dir():
                 documents.extend(load_yaml(path, errors))
-    for folder_name in RESERVED_FOLDERS:
-        for path in sorted((root / folder_name).rglob("*.y*ml")):
-            errors.add(Location(display_path(path)), f"{folder_name}/ definitions are not "
-                       "supported by this version of metacrm yet")
     defs = build_bundle(manifest, documents, errors, types)
     demo = read_demo(root / DEMO_FOLDER, manifest.name, errors)
     return replace(defs, demo=demo) if demo is not None else defs
@@ -117,6 +112,7 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
     workflows: list[WorkflowDef] = []
     approvals: list[ApprovalDef] = []
     forms: list[FormDef] = []
+    reports: list[ReportDef] = []
     for doc in documents:
         kind = document_kind(doc, errors)
         if kind is None or not validate_document(doc, kind, errors, types.names):
@@ -142,12 +138,14 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
             workflows.append(build_workflow(doc, manifest.name))
         elif kind == "form":
             forms.append(build_form(doc, manifest.name, errors))
+        elif kind == "report":
+            reports.append(build_report(doc, manifest.name))
         else:
             approvals.append(build_approval(doc, manifest.name))
     return BundleDefs(manifest, tuple(entities), tuple(optionsets),
                       tuple(entity_extensions), tuple(optionset_extensions), tuple(roles),
                       tuple(role_extensions), tuple(workflows), tuple(approvals),
-                      forms=tuple(forms))
+                      forms=tuple(forms), reports=tuple(reports))
 
 
 CUSTOMIZATIONS_BUNDLE = "customizations"

@@ -29,6 +29,7 @@ from .forms import check_forms, merge_forms
 from .literals import literal_problem, unfit_literal
 from .navigation import check_navigation
 from .ownership import check_ownership, extend_ownership
+from .reports import check_reports, merge_reports
 from .roles import check_roles, resolve_roles
 from .tables import check_tables
 from .workflows import check_workflows, initial_state, merge_named
@@ -60,7 +61,8 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     catalog = Catalog(tuple(b.manifest for b in bundles), entities, optionsets, roles,
                       merge_named(bundles, "workflows", errors),
                       merge_named(bundles, "approvals", errors), demo=pick_demo(bundles),
-                      field_types=types, forms=merge_forms(bundles, errors))
+                      field_types=types, forms=merge_forms(bundles, errors),
+                      reports=merge_reports(bundles, errors))
     for entity in entities.values():
         check_entity(catalog, entity, errors)
         check_ownership(catalog, entity, errors)
@@ -69,6 +71,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     check_workflows(catalog, hooks, errors)
     check_demo(catalog, errors)
     check_forms(catalog, errors, bundles)
+    check_reports(catalog, errors)
     check_navigation(catalog, errors)
     return catalog if errors else _with_derived_facts(catalog)
 

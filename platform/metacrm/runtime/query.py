@@ -158,6 +158,13 @@ def _readable(target: EntityModel, viewer: Viewer, via: str) -> None:
         raise NotReadable(f"'{via}' leads to {target.name} records, which you may not read")
 
 
+def filter_condition(key: str, raw: str, model: EntityModel, viewer: Viewer
+                     ) -> sa.ColumnElement:
+    """One filter of the list grammar (``key=raw`` of a query string, ``key`` perhaps a
+    path through references) as SQL, as the caller may see; ValueError says why not."""
+    return _filter(key, raw, model, viewer)
+
+
 def _filter(key: str, raw: str, model: EntityModel, viewer: Viewer) -> sa.ColumnElement:
     _refuse_nul(raw)
     path_text, _, op = key.partition("__")

@@ -29,6 +29,7 @@ from .login import login
 from .meta_api import meta_api
 from .notifications_api import notifications_api
 from .pool_api import pool_api
+from .reports_api import reports_api
 from .requests import IdConverter, refuse_huge_ids
 from .security_api import record_denied, security_api
 from .transfer_api import transfer_api
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(identity_api)
     app.register_blueprint(credentials_api)
     app.register_blueprint(export_api)
+    app.register_blueprint(reports_api)
     app.register_blueprint(transfer_api)
     app.register_blueprint(pool_api)
     app.register_blueprint(workflow_api)

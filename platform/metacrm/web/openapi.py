@@ -31,6 +31,7 @@ from .openapi_parts import (
 )
 from .openapi_platform_paths import entity_extra_paths, platform_paths
 from .openapi_platform_schemas import platform_schemas
+from .openapi_reports import report_paths, report_schemas
 from .openapi_workflows import (
     EntityFlow,
     detail_schema,
@@ -69,7 +70,7 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/",
     """The whole API of ``catalog`` as an OpenAPI 3.1 document, labels in ``lang``;
     ``password_min_length``: the configured password policy's."""
     schemas: dict[str, Schema] = {**platform_schemas(password_min_length),
-                                  **approval_schemas()}
+                                  **approval_schemas(), **report_schemas()}
     flows = {name: flow for name in catalog.entities
              if (flow := entity_flow(catalog, name)) is not None}
     ctx = _Context(catalog, _schema_names(catalog, {*shared_schemas(), *schemas}), lang, flows)
@@ -98,6 +99,7 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/",
             paths.update(flow_paths(flows[entity.name], entity, base, tag, lang, operation_ids))
     paths.update(platform_paths(catalog, tags, operation_ids))
     paths.update(approval_paths(tags, operation_ids))
+    paths.update(report_paths(catalog, tags, operation_ids))
     first = catalog.bundles[0] if catalog.bundles else None
     return {
         "openapi": OPENAPI_VERSION,

@@ -1,0 +1,210 @@
+"""Compile a report into SQL GROUP BY statements (SQLAlchemy Core) for one viewer.
+
+The statement reads the live records the viewer may read (the list engine's scope),
+filtered in the list grammar (the same parser as GET /api/<entity>); a dimension or
+measure through a reference joins the referenced records the viewer may read (others
+count as empty). A field hidden from the viewer, or a reference to records they may
+not read, refuses the report (403) rather than leaking what it groups by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.sql.util import ClauseAdapter
+
+from ..base.problems import BadQuery, Forbidden
+from ..compile.models import EntityModel
+from ..definitions import FieldDef, ReportDef
+from ..definitions.reports import RATIO, DimensionDef, MeasureDef
+from ..fieldtypes import FieldType
+from .access import Viewer
+from .query import filter_condition
+from .reads import reach
+from .report_buckets import bucket_expression
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a field path ends: its SQL expression, type and definition."""
+
+    column: sa.ColumnElement
+    kind: FieldType
+    field: FieldDef | None
+    model: EntityModel  # the entity the field belongs to
+
+
+@dataclass(frozen=True)
+class Dimension:
+    definition: DimensionDef
+    target: Target
+    expression: sa.ColumnElement  # what the rows are grouped by
+    sort: sa.ColumnElement  # how they are ordered (a choice by its options' order)
+
+
+@dataclass
+class ReportQuery:
+    """The parts of a report's statements, built once per run."""
+
+    viewer: Viewer
+    model: EntityModel
+    report: ReportDef
+    dialect: str
+    source: sa.FromClause = field(init=False)
+    conditions: list[sa.ColumnElement] = field(default_factory=list)
+    dimensions: list[Dimension] = field(default_factory=list)
+    _joins: dict[tuple[str, ...], sa.FromClause] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.source = self.model.table
+
+    def target(self, path: str) -> Target:
+        """The column ``path`` reaches, joining references on the way."""
+        model = self.model
+        table: sa.FromClause = self.model.table
+        steps = path.split(".")
+        for index, name in enumerate(steps):
+            if name not in self.viewer.types(model):
+                raise Forbidden({path: [f"'{path}': field '{name}' of '{model.name}' is not "
+                                        "visible to you, so this report cannot run for you"]})
+            field_def = model.entity.fields.get(name)
+            kind = model.catalog.field_types[model.types[name]]
+            if index == len(steps) - 1:
+                return Target(table.c[name], kind, field_def, model)
+            target_model = self.viewer.compiled.models[field_def.to or ""] if field_def \
+                else None
+            if target_model is None or not self.viewer.can_read(target_model):
+                raise Forbidden({path: [f"'{path}' leads to records you may not read"]})
+            table = self._join(tuple(steps[:index + 1]), table.c[name], target_model)
+            model = target_model
+        raise AssertionError(path)  # pragma: no cover
+
+    def _join(self, key: tuple[str, ...], via: sa.ColumnElement, target: EntityModel
+              ) -> sa.FromClause:
+        found = self._joins.get(key)
+        if found is not None:
+            return found
+        alias = target.table.alias(f"r{len(self._joins)}")
+        on = [via == alias.c.id, alias.c.deleted_at.is_(None)]
+        scope = self.viewer.read_condition(target)
+        if scope is not None:
+            on.append(ClauseAdapter(alias).traverse(scope))
+        self.source = self.source.outerjoin(alias, sa.and_(*on))
+        self._joins[key] = alias
+        return alias
+
+    def filter(self, pairs: Sequence[tuple[str, str]], where: str) -> list[sa.ColumnElement]:
+        """Conditions of list-grammar filters (``where`` names them in errors)."""
+        found = []
+        for key, value in pairs:
+            try:
+                found.append(filter_condition(key, value, self.model, self.viewer))
+            except ValueError as exc:
+                raise BadQuery({where: [f"{key}: {exc}"]}) from None
+        return found
+
+    def dimension(self, definition: DimensionDef) -> Dimension:
+        target = self.target(definition.path)
+        if definition.bucket:
+            expression = bucket_expression(target.column, target.kind.name, definition.bucket,
+                                           self.report.time_zone, self.report.week_starts,
+                                           self.dialect)
+            return Dimension(definition, target, expression, expression)
+        sort: sa.ColumnElement = target.column
+        if target.kind.ordering == "options" and target.field is not None \
+                and target.field.options:
+            values = self.model.catalog.optionsets[target.field.options].values()
+            sort = sa.case({v: i for i, v in enumerate(values)}, value=target.column,
+                           else_=len(values))
+        return Dimension(definition, target, target.column, sort)
+
+
+def build_query(viewer: Viewer, model: EntityModel, report: ReportDef, dialect: str,
+                filters: Sequence[tuple[str, str]]) -> ReportQuery:
+    """The report's source, conditions and dimensions; ``filters``: the report's own
+    and its parameters' (list grammar)."""
+    query = ReportQuery(viewer, model, report, dialect)
+    access = viewer.of(model)
+    if not access.allows("read"):
+        raise Forbidden({"_request": [f"you may not read {model.name} records"]})
+    query.conditions.append(model.table.c.deleted_at.is_(None))
+    scope = reach(access, "read")
+    if scope is not None:
+        query.conditions.append(scope)
+    for key, _ in filters:
+        query.target(key.partition("__")[0])  # refuses a hidden field by name
+    query.conditions.extend(query.filter(filters, "filters"))
+    query.dimensions = [query.dimension(d) for d in report.dimensions]
+    return query
+
+
+def measure_columns(query: ReportQuery, measure: MeasureDef) -> list[sa.ColumnElement]:
+    """The aggregate(s) of one measure: one column, two for avg (sum and count, divided
+    exactly afterwards), none for a ratio (computed from its two measures)."""
+    if measure.aggregate == RATIO:
+        return []
+    condition = None
+    if measure.filters:
+        condition = sa.and_(*query.filter(measure.filters, measure.name))
+    column = query.target(measure.field).column if measure.field else None
+    if measure.aggregate == "count":
+        counted = column if column is not None else sa.literal_column("1")
+        if condition is None and column is None:
+            return [sa.func.count()]
+        return [sa.func.count(sa.case((condition, counted)) if condition is not None
+                              else counted)]
+    assert column is not None
+    value = sa.case((condition, column)) if condition is not None else column
+    if measure.aggregate == "count_distinct":
+        return [sa.func.count(sa.distinct(value))]
+    if measure.aggregate == "avg":
+        return [sa.func.sum(value), sa.func.count(value)]
+    return [getattr(sa.func, measure.aggregate)(value)]
+
+
+def grouped(query: ReportQuery, dimensions: Sequence[Dimension], measures: list[list[
+        sa.ColumnElement]]) -> sa.Select:
+    """One GROUP BY statement over ``dimensions`` (none: the grand total)."""
+    columns = [d.expression.label(f"d{i}") for i, d in enumerate(dimensions)]
+    for index, parts in enumerate(measures):
+        columns.extend(part.label(f"m{index}_{j}") for j, part in enumerate(parts))
+    statement = sa.select(*columns).select_from(query.source).where(*query.conditions)
+    if dimensions:
+        statement = statement.group_by(*[d.expression for d in dimensions])
+    return statement
+
+
+def ordering(query: ReportQuery, dimensions: Sequence[Dimension],
+             measures: list[list[sa.ColumnElement]]) -> list[sa.ColumnElement]:
+    """The report's order (measures or dimensions), then the dimensions' own."""
+    found: list[sa.ColumnElement] = []
+    names = [m.name for m in query.report.measures]
+    for item in query.report.order:
+        expression = _order_expression(query, item.name, names, dimensions, measures)
+        found.append(expression.desc().nulls_last() if item.descending
+                     else expression.asc().nulls_last())
+    found.extend(d.sort.asc().nulls_last() for d in dimensions)
+    return found
+
+
+def _order_expression(query: ReportQuery, name: str, names: list[str],
+                      dimensions: Sequence[Dimension],
+                      measures: list[list[sa.ColumnElement]]) -> sa.ColumnElement:
+    for dimension in dimensions:
+        if dimension.definition.path == name:
+            return dimension.sort
+    measure = query.report.measure(name)
+    assert measure is not None
+    if measure.aggregate == RATIO and measure.ratio:
+        top, bottom = (_single(measures[names.index(part)]) for part in measure.ratio)
+        return sa.cast(top, sa.Numeric) / sa.func.nullif(sa.cast(bottom, sa.Numeric), 0)
+    return _single(measures[names.index(name)])
+
+
+def _single(parts: list[sa.ColumnElement]) -> sa.ColumnElement:
+    """A measure as one value: an average is its sum over its count."""
+    if len(parts) == 2:
+        return sa.cast(parts[0], sa.Numeric) / sa.func.nullif(parts[1], 0)
+    return parts[0]

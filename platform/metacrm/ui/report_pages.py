@@ -1,0 +1,84 @@
+"""Report pages: the reports the viewer may run, and one report run with the parameters
+of its small form, as a table with totals; each row opens the entity's list filtered
+exactly as the row was counted (the API's answer, runtime/reports.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask import render_template, request
+from flask_babel import lazy_gettext
+
+from ..base.problems import BadQuery
+from ..definitions.reports import CONVERSION, FROM_FIRST, PERIODS, RATIO
+from ..runtime.access import Viewer
+from ..runtime.report_parameters import parameter_kind
+from ..runtime.reports import run_report
+from ..web.reports_api import find_report, report_summary, runnable_reports
+from ..web.requests import platform
+from .blueprint import pages
+from .shell import build_shell, page_context
+
+PERIOD_WORDS = {
+    "this_month": lazy_gettext("This month"), "last_month": lazy_gettext("Last month"),
+    "this_quarter": lazy_gettext("This quarter"), "last_quarter": lazy_gettext("Last quarter"),
+    "this_year": lazy_gettext("This year"), "last_year": lazy_gettext("Last year"),
+    "all": lazy_gettext("All time"),
+}
+assert set(PERIOD_WORDS) == set(PERIODS)
+
+
+@pages.get("/reports")
+def reports_page() -> Any:
+    ctx, csrf = page_context()
+    compiled = platform().compiled
+    with platform().reading() as conn:
+        shell, ctx = build_shell(conn, compiled, ctx, csrf)
+        viewer = Viewer(compiled, ctx.principal, conn)
+        items = [report_summary(compiled, r, shell.language)
+                 for r in runnable_reports(compiled, viewer)]
+    return render_template("ui/reports.html", shell=shell, language=shell.language,
+                           items=items)
+
+
+@pages.get("/reports/<name>")
+def report_page(name: str) -> Any:
+    ctx, csrf = page_context()
+    compiled = platform().compiled
+    report = find_report(compiled, name, ctx)
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "lang"}
+    # an empty field of the form means "not set" (the default applies)
+    args = {k: v for k, v in args.items() if any(v)}
+    errors: dict[str, list[str]] = {}
+    answer = None
+    with platform().reading() as conn:
+        shell, ctx = build_shell(conn, compiled, ctx, csrf)
+        viewer = Viewer(compiled, ctx.principal, conn)
+        try:
+            answer = run_report(conn, viewer, report, args, shell.language, ctx.now)
+        except BadQuery as problem:
+            errors = problem.errors
+    parameters = [{"name": p.name, "label": p.label.get(shell.language),
+                   "kind": parameter_kind(compiled.catalog, report, p),
+                   "value": request.args.get(p.name, ""),
+                   "from": request.args.get(p.name + "_from", ""),
+                   "to": request.args.get(p.name + "_to", ""), "default": p.default}
+                  for p in report.parameters]
+    ratios = {m.name for m in report.measures if m.aggregate == RATIO} | {
+        CONVERSION, FROM_FIRST}
+    return render_template(
+        "ui/report.html", shell=shell, language=shell.language, report=report,
+        label=report.label.get(shell.language), answer=answer, errors=errors,
+        parameters=parameters, periods=PERIOD_WORDS, ratios=ratios,
+        show=lambda value, measure: figure(value, measure in ratios))
+
+
+def figure(value: Any, ratio: bool = False) -> str:
+    """A measure's value as a cell shows it (a ratio as a percentage)."""
+    if value is None:
+        return "—"
+    if ratio:
+        percent = (Decimal(value) * 100).quantize(Decimal("0.1"))
+        return f"{percent}%"
+    return str(value)

@@ -1,0 +1,136 @@
+"""The shipped CRM's reports run on its own entities: each figure checked here is
+computed again from the records the test made (or read back from the list API), for
+the administrator and for a salesperson, who counts only their own."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ..conftest import create_as_platform, token_for
+
+NEXT_YEAR = date.today().year + 1  # an open opportunity closes in the future
+NEXT = f"{NEXT_YEAR}-01-01..{NEXT_YEAR}-12-31"
+STAGES = ["qualify", "proposal", "won", "lost", "won", "negotiation", "lost", "won"]
+SOURCES = ["website", "referral", "trade_show"]
+
+
+@pytest.fixture
+def shipped(crm):  # type: ignore[no-untyped-def]
+    app = crm.application
+    tokens = {"li": token_for(app, "li", roles=("salesperson",)),
+              "wang": token_for(app, "wang", roles=("salesperson",))}
+    ids = {name: crm.get("/api/users/me", headers=_auth(t)).get_json()["id"]
+           for name, t in tokens.items()}
+    made: list[dict[str, Any]] = []
+    customers = {name: create_as_platform(crm, "customer", name=f"{name} Co",
+                                          lifecycle="lead", owner=uid)
+                 for name, uid in ids.items()}
+    for index, stage in enumerate(STAGES):
+        owner = "li" if index % 3 else "wang"
+        values = {"name": f"O{index}", "customer": customers[owner], "stage": stage,
+                  "amount": f"{1000 * (index + 1)}.25", "probability": 10 * index + 5,
+                  "source": SOURCES[index % 3],
+                  "expected_close": f"{NEXT_YEAR}-{index % 12 + 1:02d}-15", "owner": ids[owner]}
+        if stage == "lost":
+            values["lost_reason"] = "price"
+        create_as_platform(crm, "opportunity", **values)
+        made.append({**values, "owner_name": owner})
+    return crm, tokens, made
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _run(client, name: str, token: str | None = None, **params: str  # type: ignore[no-untyped-def]
+         ) -> dict[str, Any]:
+    response = client.get(f"/api/reports/{name}", headers=_auth(token) if token else {},
+                          query_string=params)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_every_shipped_report_runs_for_whoever_may_run_it(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, tokens, _ = shipped
+    everything = client.get("/api/reports").get_json()["items"]
+    assert len(everything) == 9
+    for item in everything:
+        _run(client, item["name"])
+    for item in client.get("/api/reports", headers=_auth(tokens["li"])).get_json()["items"]:
+        _run(client, item["name"], tokens["li"])
+
+
+def test_the_funnel_counts_and_sums_each_stage(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, tokens, made = shipped
+    for who, token in (("all", None), ("li", tokens["li"])):
+        mine = [o for o in made if who == "all" or o["owner_name"] == who]
+        expected = {stage: (sum(1 for o in mine if o["stage"] == stage),
+                            sum(Decimal(o["amount"]) for o in mine if o["stage"] == stage))
+                    for stage in {o["stage"] for o in mine}}
+        answer = _run(client, "sales_funnel", token, period=NEXT)
+        got = {r["rows"]["value"]: (r["values"]["opportunities"],
+                                    Decimal(r["values"]["amount"])) for r in answer["rows"]}
+        assert got == expected
+
+
+def test_win_and_loss_by_source_with_the_win_rate(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, _, made = shipped
+    closed = [o for o in made if o["stage"] in ("won", "lost")]
+    by_source: dict[str, Counter[str]] = defaultdict(Counter)
+    for o in closed:
+        by_source[o["source"]][o["stage"]] += 1
+    answer = _run(client, "win_loss_by_source", period=NEXT)
+    for row in answer["rows"]:
+        counts = by_source[row["rows"]["value"]]
+        closed_count = counts["won"] + counts["lost"]
+        assert (row["values"]["closed"], row["values"]["won"], row["values"]["lost"]) == (
+            closed_count, counts["won"], counts["lost"])
+        assert Decimal(row["values"]["win_rate"]) == (
+            Decimal(counts["won"]) / closed_count).quantize(Decimal("0.0001"))
+    assert len(answer["rows"]) == len(by_source)
+
+
+def test_the_weighted_forecast_sums_what_the_records_say(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = shipped
+    listed = client.get("/api/opportunity?limit=500&stage__in=qualify,needs_analysis,"
+                        "proposal,negotiation").get_json()["items"]
+    by_month: dict[str, Decimal] = defaultdict(Decimal)
+    for o in listed:
+        by_month[o["expected_close"][:7]] += Decimal(o["weighted_amount"] or 0)
+    answer = _run(client, "weighted_forecast", period=NEXT)
+    assert {r["rows"]["label"]: Decimal(r["values"]["weighted"]) for r in answer["rows"]} == \
+        dict(by_month)
+
+
+def test_won_opportunities_by_month_and_owner(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, _, made = shipped
+    expected = Counter((o["expected_close"][:7], o["owner"]) for o in made
+                       if o["stage"] == "won")
+    answer = _run(client, "won_opportunities", period=NEXT)
+    assert Counter({(r["rows"]["label"], r["columns"]["value"]): r["values"]["deals"]
+                    for r in answer["rows"]}) == expected
+    assert {r["columns"]["label"] for r in answer["rows"]} <= {"li", "wang"}
+
+
+def test_new_business_counts_this_months_customers(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, tokens, _ = shipped
+    assert _run(client, "new_business")["totals"]["all"]["customers"] == 2
+    assert _run(client, "new_business", tokens["li"])["totals"]["all"]["customers"] == 1
+
+
+def test_the_conversion_funnel_counts_the_stages_reached(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, tokens, made = shipped
+    later = {"opened": set(STAGES), "analysed": {"needs_analysis", "proposal", "negotiation",
+                                                 "won"},
+             "proposed": {"proposal", "negotiation", "won"},
+             "negotiated": {"negotiation", "won"}, "won": {"won"}}
+    for who, token in (("all", None), ("wang", tokens["wang"])):
+        mine = [o for o in made if who == "all" or o["owner_name"] == who]
+        answer = _run(client, "pipeline_conversion", token)
+        assert {r["rows"]["value"]: r["values"]["opportunities"] for r in answer["rows"]} == {
+            step: sum(1 for o in mine if o["stage"] in stages) for step, stages in later.items()}
