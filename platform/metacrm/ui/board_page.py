@@ -17,14 +17,12 @@ from ..base.problems import BadQuery
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..definitions.entities import FieldDef
-from ..runtime.access import Viewer
 from ..runtime.query import parse_list_query
 from ..runtime.reads import list_records
-from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import display, record_title
+from .entity_page import open_entity_page
 from .layout import expandable
-from .shell import build_shell, page_context
 
 CARDS_PER_COLUMN = 25
 CARD_LINES = 3  # fields under a card's title
@@ -66,14 +64,9 @@ def card_lines(model: EntityModel, hidden: frozenset[str], by: str) -> list[Fiel
 
 @pages.get("/<entity>/board")
 def board(entity: str) -> Any:
-    ctx, csrf = page_context()
-    compiled = platform().compiled
-    model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
-        shell, ctx = build_shell(conn, compiled, ctx, csrf)
-        viewer = Viewer(compiled, ctx.principal, conn)
-        access = viewer.of(model)
-        access.require("read", ctx)
+    with open_entity_page(entity, "read") as page:
+        compiled, model, shell = page.compiled, page.model, page.shell
+        conn, viewer, access = page.conn, page.viewer, page.access
         choices = board_fields(model, access.hidden)
         if not choices:
             raise BadQuery({"by": [f"{entity} has no choice field to draw a board by"]})
@@ -103,6 +96,6 @@ def board(entity: str) -> Any:
                       for f in lines if item.get(f.name) not in (None, "", [])]}
             for item in column["cards"]]
     return render_template(
-        "ui/board.html", shell=shell.at(entity), entity=model.entity, language=language,
+        "ui/board.html", shell=shell, entity=model.entity, language=language,
         by=by, choices=choices, columns=columns,
         moves=json.dumps(state_moves(compiled, model, by.name)))

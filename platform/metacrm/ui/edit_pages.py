@@ -23,10 +23,11 @@ from ..runtime.writes import create_records, not_found, update_record
 from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import datetime_text, record_title
+from .entity_page import EntityPage, open_entity_page
 from .form_fields import choices_url, condition_values, editable_fields, form_fields, read_form
 from .form_layout import arrange
 from .reference_titles import reference_titles
-from .shell import Shell, build_shell, page_context
+from .shell import page_context
 
 CHOICES_LIMIT = 20
 
@@ -46,23 +47,21 @@ def shown_fields(compiled: Compiled, model: EntityModel, access: EntityAccess, c
     return tuple(f for f in editable if f.name in placed)
 
 
-def _render(shell: Shell, compiled: Compiled, model: EntityModel, ctx: Context, *,
-            record: dict[str, Any] | None, values: dict[str, Any],
+def _render(page: EntityPage, *, record: dict[str, Any] | None, values: dict[str, Any],
             errors: dict[str, list[str]], status: int = 200,
             conflict: str | None = None) -> Response:
-    with platform().reading() as conn:
-        viewer = Viewer(compiled, ctx.principal, conn)
-        access = viewer.of(model)
-        fields = shown_fields(compiled, model, access, ctx, creating=record is None)
-        titles = reference_titles(conn, viewer, fields, values)
-    language = shell.language
+    compiled, model, ctx, access = page.compiled, page.model, page.ctx, page.access
+    fields = shown_fields(compiled, model, access, ctx, creating=record is None)
+    with platform().reading() as conn:  # the titles of the records the controls hold
+        titles = reference_titles(conn, Viewer(compiled, ctx.principal, conn), fields, values)
+    language = page.language
     tabs = arrange(model.entity, compiled.form_for(model.name, ctx.principal),
                    [f.name for f in fields], language)
     general = [m for key, texts in errors.items() if key not in {f.name for f in fields}
                for m in texts]
     controls = form_fields(compiled, fields, values, errors, language, choices_url, titles)
     body = render_template(
-        "ui/form.html", shell=shell.at(model.name), entity=model.entity, language=language,
+        "ui/form.html", shell=page.shell, entity=model.entity, language=language,
         record=record, title=record_title(compiled, model.name, record) if record else None,
         fields={c.definition.name: c for c in controls}, tabs=tabs,
         context_values=condition_values(model, access, record, fields),
@@ -72,41 +71,32 @@ def _render(shell: Shell, compiled: Compiled, model: EntityModel, ctx: Context, 
 
 @pages.get("/<entity>/new")
 def new_record(entity: str) -> Any:
-    ctx, csrf = page_context()
-    compiled = platform().compiled
-    model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
-        shell, ctx = build_shell(conn, compiled, ctx, csrf)
-    Viewer(compiled, ctx.principal).of(model).require("create", ctx)
-    defaults = {name: value for name, value in request.args.items()
-                if name in model.entity.fields}  # e.g. a contact's customer, from its page
-    return _render(shell, compiled, model, ctx, record=None, values=defaults, errors={})
+    with open_entity_page(entity, "create") as page:
+        defaults = {name: value for name, value in request.args.items()
+                    if name in page.model.entity.fields}  # e.g. a contact's customer
+    return _render(page, record=None, values=defaults, errors={})
 
 
 @pages.post("/<entity>/new")
 def create_from_form(entity: str) -> Any:
-    ctx, csrf = page_context()
-    compiled = platform().compiled
-    model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
-        shell, ctx = build_shell(conn, compiled, ctx, csrf)
-    access = Viewer(compiled, ctx.principal).of(model)
-    access.require("create", ctx)
-    body = read_form(compiled.catalog.field_types,
-                     shown_fields(compiled, model, access, ctx, creating=True), request.form,
-                     creating=True)
+    with open_entity_page(entity, "create") as page:
+        compiled, model, ctx, access = page.compiled, page.model, page.ctx, page.access
+        body = read_form(compiled.catalog.field_types,
+                         shown_fields(compiled, model, access, ctx, creating=True),
+                         request.form, creating=True)
     try:
         values = read_payload(model, ctx, body, creating=True, access=access)
         with platform().writing() as conn:
             (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
     except Invalid as problem:
-        return _render(shell, compiled, model, ctx, record=None, values=request.form,
+        return _render(page, record=None, values=request.form,
                        errors=problem.listed(ctx.locale), status=422)
     return redirect(url_for(".record_page", entity=entity, record_id=record["id"]), 303)
 
 
 def _current(compiled: Compiled, model: EntityModel, ctx: Context, record_id: int
              ) -> dict[str, Any]:
+    """The record as it is now, after a form's update was refused."""
     with platform().reading() as conn:
         viewer = Viewer(compiled, ctx.principal, conn)
         viewer.of(model).require("update", ctx)
@@ -118,26 +108,18 @@ def _current(compiled: Compiled, model: EntityModel, ctx: Context, record_id: in
 
 @pages.get("/<entity>/<int(max=9223372036854775807):record_id>/edit")
 def edit_record(entity: str, record_id: int) -> Any:
-    ctx, csrf = page_context()
-    compiled = platform().compiled
-    model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
-        shell, ctx = build_shell(conn, compiled, ctx, csrf)
-    record = _current(compiled, model, ctx, record_id)
-    return _render(shell, compiled, model, ctx, record=record, values=record, errors={})
+    with open_entity_page(entity, "update") as page:
+        record = page.record(record_id)
+    return _render(page, record=record, values=record, errors={})
 
 
 @pages.post("/<entity>/<int(max=9223372036854775807):record_id>/edit")
 def update_from_form(entity: str, record_id: int) -> Any:
-    ctx, csrf = page_context()
-    compiled = platform().compiled
-    model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
-        shell, ctx = build_shell(conn, compiled, ctx, csrf)
-    access = Viewer(compiled, ctx.principal).of(model)
-    body = read_form(compiled.catalog.field_types,
-                     shown_fields(compiled, model, access, ctx, creating=False),
-                     request.form, creating=False)
+    with open_entity_page(entity) as page:  # update_record decides who may
+        compiled, model, ctx = page.compiled, page.model, page.ctx
+        body = read_form(compiled.catalog.field_types,
+                         shown_fields(compiled, model, page.access, ctx, creating=False),
+                         request.form, creating=False)
     version = request.form.get("version", "")
     try:
         with platform().writing() as conn:
@@ -145,12 +127,12 @@ def update_from_form(entity: str, record_id: int) -> Any:
                           int(version) if version.isdigit() else None)
     except Invalid as problem:
         record = _current(compiled, model, ctx, record_id)
-        return _render(shell, compiled, model, ctx, record=record,
-                       values=request.form, errors=problem.listed(ctx.locale), status=422)
+        return _render(page, record=record, values=request.form,
+                       errors=problem.listed(ctx.locale), status=422)
     except PreconditionFailed:
         record = _current(compiled, model, ctx, record_id)
-        return _render(shell, compiled, model, ctx, record=record, values=request.form,
-                       errors={}, status=412, conflict=_changed_by(compiled, record))
+        return _render(page, record=record, values=request.form, errors={},
+                       status=412, conflict=_changed_by(compiled, record))
     return redirect(url_for(".record_page", entity=entity, record_id=record_id), 303)
 
 

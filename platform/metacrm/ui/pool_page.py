@@ -9,14 +9,13 @@ from typing import Any
 from flask import render_template, request
 
 from ..compile.models import EntityModel
-from ..runtime.access import EntityAccess, Viewer
+from ..runtime.access import EntityAccess
 from ..runtime.pool import list_pool, pool_of
 from ..runtime.query import parse_list_query
-from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import display
+from .entity_page import open_entity_page
 from .layout import expandable, list_columns
-from .shell import build_shell, page_context
 
 POOL_PAGE = 50
 
@@ -35,15 +34,11 @@ def may_release(model: EntityModel, access: EntityAccess, record: dict[str, Any]
 
 @pages.get("/<entity>/pool")
 def pool_page(entity: str) -> Any:
-    ctx, csrf = page_context()
-    compiled = platform().compiled
-    model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
-        shell, ctx = build_shell(conn, compiled, ctx, csrf)
-        pool, _ = pool_of(model, ctx)
-        viewer = Viewer(compiled, ctx.principal, conn)
-        access = viewer.of(model)
-        access.require("claim", ctx)
+    with open_entity_page(entity) as page:
+        compiled, model, shell = page.compiled, page.model, page.shell
+        conn, viewer, access = page.conn, page.viewer, page.access
+        pool, _ = pool_of(model, page.ctx)  # 404 when the entity has no pool
+        access.require("claim", page.ctx)
         columns = list_columns(model.entity, access.hidden)
         args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "lang"}
         args["fields"] = [",".join(c.name for c in columns)]
@@ -56,6 +51,6 @@ def pool_page(entity: str) -> Any:
     rows = [{"id": item["id"], "version": item["version"],
              "cells": [display(compiled, c, item.get(c.name), language) for c in columns]}
             for item in result["items"]]
-    return render_template("ui/pool.html", shell=shell.at(entity), entity=model.entity,
+    return render_template("ui/pool.html", shell=shell, entity=model.entity,
                            language=language, pool_label=pool.label.get(language),
                            columns=columns, rows=rows, q=request.args.get("q", ""))
