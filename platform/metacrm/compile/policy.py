@@ -76,6 +76,7 @@ class Policy:
         self.catalog = catalog
         self._models = models
         self._cache: dict[tuple[frozenset[str], bool, str], EntityPolicy] = {}
+        self._readable: dict[tuple[frozenset[str], bool], tuple[str, ...]] = {}
         self._lock = Lock()
 
     def is_admin(self, roles: frozenset[str]) -> bool:
@@ -93,6 +94,19 @@ class Policy:
             found = self._compile(roles, admin or self.is_admin(roles), entity)
             with self._lock:
                 self._cache[key] = found
+        return found
+
+    def readable(self, principal: Principal) -> tuple[str, ...]:
+        """The entities ``principal`` may read, in definition order: what every page's
+        navigation lists, worked out once per set of roles rather than per page."""
+        admin = principal.admin or principal.system
+        key = (principal.roles, admin)
+        found = self._readable.get(key)
+        if found is None:
+            found = tuple(name for name in self._models
+                          if self.entity(principal.roles, admin, name).allows("read"))
+            with self._lock:
+                self._readable[key] = found
         return found
 
     def _compile(self, roles: frozenset[str], admin: bool, name: str) -> EntityPolicy:

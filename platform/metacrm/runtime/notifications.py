@@ -85,9 +85,15 @@ def list_notifications(op: Operation, *, unread_only: bool, limit: int, after: i
 
 def unread_count(op: Operation) -> int:
     """How many of the caller's notifications are unread."""
-    table = op.tables.notifications
-    return op.conn.execute(sa.select(sa.func.count()).select_from(table).where(
-        table.c.user_id == op.ctx.user_id, table.c.read_at.is_(None))).scalar_one()
+    return op.conn.execute(sa.select(unread_of(op.tables.notifications, op.ctx.user_id))
+                           ).scalar_one()
+
+
+def unread_of(table: sa.Table, user: int | None | sa.ColumnElement) -> sa.ScalarSelect:
+    """How many notifications of ``user`` (an id, or a column of users) are unread, as
+    a subquery: a page's frame reads it in the statement that reads its user."""
+    return sa.select(sa.func.count()).select_from(table).where(
+        table.c.user_id == user, table.c.read_at.is_(None)).scalar_subquery()
 
 
 def mark_read(op: Operation, notification_id: int) -> dict[str, Any] | None:

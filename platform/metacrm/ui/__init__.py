@@ -27,9 +27,10 @@ from . import (  # noqa: F401  (their routes join the blueprint)
     start_page,
 )
 from .blueprint import pages as blueprint
-from .language import babel_locale
+from .language import babel_locale, install_page_gettext
 
 
 def init_pages(app: Flask) -> None:
     Babel(app, locale_selector=babel_locale)
+    install_page_gettext(app)
     app.register_blueprint(blueprint)

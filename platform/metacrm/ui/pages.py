@@ -10,24 +10,24 @@ from flask import render_template, request, url_for
 from flask_babel import gettext
 
 from ..runtime.access import Viewer
-from ..runtime.operation import Operation
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
-from ..runtime.reads import get_record, list_records
+from ..runtime.reads import list_records
 from ..runtime.saved_views import list_views
 from ..runtime.workflow import workflow_view
-from ..runtime.writes import not_found
 from ..web.auth import is_admin
 from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import datetime_text, display, formatter_for, link_of, record_title
+from .entity_page import open_entity_page
 from .filters import OPERATOR_WORDS, active_filters, filterables
 from .form_fields import choices_url
 from .form_layout import arrange, layout_list_columns
 from .layout import expandable, list_columns, record_fields
+from .list_rows import NUMERIC, Column, list_rows
 from .pool_page import may_release
 from .quick_create import quick_create_fields
 from .related import related_lists
-from .shell import build_shell, page_context, speak_users_language
+from .shell import page_context, speak_users_language
 from .workflow_panel import approval_detail, history, submittable, transitions
 
 PAGE_SIZE = 50
@@ -35,14 +35,9 @@ PAGE_SIZE = 50
 
 @pages.get("/<entity>")
 def list_page(entity: str) -> Any:
-    ctx, csrf = page_context()
-    compiled = platform().compiled
-    model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
-        shell, ctx = build_shell(conn, compiled, ctx, csrf)
-        viewer = Viewer(compiled, ctx.principal, conn)
-        access = viewer.of(model)
-        access.require("read", ctx)
+    with open_entity_page(entity, "read") as page:
+        compiled, model, ctx, shell = page.compiled, page.model, page.ctx, page.shell
+        conn, viewer, access = page.conn, page.viewer, page.access
         form = compiled.form_for(entity, ctx.principal)
         columns = (layout_list_columns(model.entity, form, access.hidden)
                    or list_columns(model.entity, access.hidden))
@@ -66,26 +61,18 @@ def list_page(entity: str) -> Any:
     targets = {c.to: url_for(".record_page", entity=c.to, record_id=0)[:-1]
                for c in columns if c.type == "reference" and c.to}
     formatters = [formatter_for(compiled, c, language) for c in columns]
-    versions: dict[int, int] = {}
-    rows = []
-    for item in result["items"]:
-        cells: list[tuple[str, str | None, Column]] = []
-        versions[item["id"]] = item["version"]
-        for index, (c, column, read) in enumerate(zip(columns, header, formatters, strict=True)):
-            value = item.get(c.name)
-            if index == 0:
-                cells.append((read(value) or f"#{item['id']}", f"{own}{item['id']}", column))
-            else:
-                link = link_of(c, value)
-                cells.append((read(value), f"{targets[link[0]]}{link[1]}" if link else None,
-                              column))
-        rows.append(cells)
+    bulk = BulkActions(
+        transfer=model.entity.owned_by is not None and access.allows("transfer"),
+        delete=access.allows("delete"),
+        export=_export_url(entity) if access.allows("export") else None)
+    rows = list_rows(result["items"], columns, header, formatters, own, targets,
+                     gettext("Select") if bulk.any_for_rows else None)
     kept = {k: v for k, v in request.args.items(multi=True) if k not in ("cursor",)}
     next_url = None
     if result.get("next_cursor"):
         next_url = "?" + urlencode([*kept.items(), ("cursor", result["next_cursor"])])
     return render_template(
-        "ui/list.html", shell=shell.at(entity), entity=model.entity, language=language,
+        "ui/list.html", shell=shell, entity=model.entity, language=language,
         header=header, rows=rows, sort=sort, q=request.args.get("q", ""),
         count_url=url_for(".list_count", entity=entity) + "?" + urlencode(
             [(k, v) for k, v in request.args.items(multi=True)
@@ -97,17 +84,10 @@ def list_page(entity: str) -> Any:
         can_create=access.allows("create"),
         has_board=any(f.type == "choice" for f in model.entity.fields.values()), quick=quick,
         has_pool=model.entity.pool is not None and access.allows("claim"),
-        ids=list(versions), versions=versions, views=views,
+        views=views,
         current_query=urlencode([(k, v) for k, v in request.args.items(multi=True)
                                  if k not in ("cursor", "limit", "lang")]),
-        roles=compiled.catalog.roles if is_admin(ctx) else {},
-        bulk=BulkActions(
-            transfer=model.entity.owned_by is not None and access.allows("transfer"),
-            delete=access.allows("delete"),
-            export=_export_url(entity) if access.allows("export") else None))
-
-
-NUMERIC = ("money", "decimal", "integer", "percent")
+        roles=compiled.catalog.roles if is_admin(ctx) else {}, bulk=bulk)
 
 
 @dataclass(frozen=True)
@@ -120,15 +100,6 @@ class BulkActions:
     @property
     def any_for_rows(self) -> bool:
         return self.transfer or self.delete
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    label: str
-    numeric: bool
-    order: str | None   # aria-sort when the list is sorted by it
-    sort_url: str
 
 
 @pages.get("/<entity>/count")
@@ -169,24 +140,15 @@ def _sort_url(name: str, current: str) -> str:
 
 @pages.get("/<entity>/<int(max=9223372036854775807):record_id>")
 def record_page(entity: str, record_id: int) -> Any:
-    ctx, csrf = page_context()
-    compiled = platform().compiled
-    model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
-        shell, ctx = build_shell(conn, compiled, ctx, csrf)
-        op = Operation(conn, compiled, ctx)
-        viewer = op.viewer
-        access = viewer.of(model)
-        access.require("read", ctx)
+    with open_entity_page(entity, "read") as page:
+        compiled, model, ctx, shell = page.compiled, page.model, page.ctx, page.shell
+        conn, op, viewer, access = page.conn, page.op, page.viewer, page.access
         fields = record_fields(model.entity, access.hidden)
         args: dict[str, list[str]] = {}
         expand = expandable(fields, viewer)
         if expand:
             args["expand"] = [",".join(expand)]
-        query = parse_list_query(args, model, viewer)
-        record = get_record(conn, viewer, model, record_id, query=query)
-        if record is None:
-            raise not_found(model, record_id, ctx)
+        record = page.record(record_id, parse_list_query(args, model, viewer))
         record.update(workflow_view(op, model, record_id))
         can_update = access.allows("update")
         releasable = may_release(model, access, record, ctx.user_id)
@@ -200,7 +162,7 @@ def record_page(entity: str, record_id: int) -> Any:
     values = {f.name: (display(compiled, f, record.get(f.name), language),
                        link_of(f, record.get(f.name))) for f in fields}
     return render_template(
-        "ui/record.html", shell=shell.at(entity), entity=model.entity, language=language,
+        "ui/record.html", shell=shell, entity=model.entity, language=language,
         record=record, title=record_title(compiled, entity, record), values=values,
         tabs=tabs, related_lists=related,
         transitions=transitions(compiled, model, record.get("_transitions") or [], record),

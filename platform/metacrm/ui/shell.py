@@ -6,15 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
+from flask import url_for
 
 from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..definitions import LANGUAGES
-from ..identity.users import get_user
-from ..runtime.access import Viewer
+from ..identity.users import get_user, users_table
 from ..runtime.form_designs import designable
-from ..runtime.notifications import unread_count
-from ..runtime.operation import Operation
+from ..runtime.notifications import unread_of
 from ..web.auth import current_context, session_csrf
 from .language import choose_language
 
@@ -23,6 +22,7 @@ from .language import choose_language
 class NavItem:
     entity: str
     label: str
+    href: str
 
 
 @dataclass(frozen=True)
@@ -66,17 +66,31 @@ def speak_users_language(conn: sa.Connection, compiled: Compiled, ctx: Context) 
 
 def build_shell(conn: sa.Connection, compiled: Compiled, ctx: Context,
                 csrf_token: str | None) -> tuple[Shell, Context]:
-    user = get_user(conn, compiled.metadata, ctx.user_id) if ctx.user_id else None
+    """The page's frame for the caller, with ``ctx`` in the page's language. One
+    statement reads the user and their unread notifications; the entities their roles
+    may read come from the compiled policy (kept per set of roles), and the links to
+    them from one url_for (entity names are URL-safe identifiers)."""
+    user = None
+    unread = 0
+    if ctx.user_id is not None:
+        users = users_table(compiled.metadata)
+        row = conn.execute(sa.select(
+            users.c.id, users.c.name, users.c.username, users.c.language,
+            unread_of(compiled.tables.notifications, users.c.id).label("unread"),
+        ).where(users.c.id == ctx.user_id)).first()
+        if row is not None:
+            user, unread = row, row.unread
     language = choose_language(user.language if user else None)
     ctx = replace(ctx, locale=language)
-    viewer = Viewer(compiled, ctx.principal, conn)
-    navigation = tuple(NavItem(name, model.entity.plural.get(language))
-                       for name, model in compiled.models.items() if viewer.can_read(model))
+    lists = url_for("metacrm_pages.list_page", entity="_")[:-1]
+    models = compiled.models
+    navigation = tuple(NavItem(name, models[name].entity.plural.get(language), lists + name)
+                       for name in compiled.policy.readable(ctx.principal))
     bundles = compiled.catalog.bundles
     return Shell(
         title=bundles[0].label.get(language) if bundles else "metacrm",
         language=language, languages=LANGUAGES,
         user_id=user.id if user else None, user_name=user.name if user else "",
         username=user.username if user else "",
-        navigation=navigation, unread=unread_count(Operation(conn, compiled, ctx)),
-        csrf_token=csrf_token, designable=tuple(designable(compiled, ctx))), ctx
+        navigation=navigation, unread=unread, csrf_token=csrf_token,
+        designable=tuple(designable(compiled, ctx))), ctx
