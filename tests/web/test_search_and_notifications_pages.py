@@ -43,3 +43,21 @@ def test_the_notifications_page_lists_what_the_user_was_told(crm, org):
     assert f'href="/requirement/{record}"' in html and "unread" in text_of(page)
     assert 'data-api="/api/notifications/read"' in html
     assert "报表需求" not in org["west_boss"].get("/notifications").get_data(as_text=True)
+
+
+def test_the_bell_counts_the_users_own_unread_notifications(crm, org):
+    def badge(client) -> str:  # type: ignore[no-untyped-def]
+        html = client.get("/customer").get_data(as_text=True)
+        return re.search(r'<span class="badge">([^<]*)</span>', html).group(1)
+
+    customer = create(org["wang"], "customer", name="星河贸易")
+    fields = org["wang"].get("/api/meta/entities/requirement").json["fields"]
+    category = next(f for f in fields if f["name"] == "category")["options"][0]["value"]
+    record = create(org["wang"], "requirement", title="报表需求", customer=customer,
+                    category=category, description="按月汇总")
+    before = int(badge(org["east_boss"]))
+    assert org["wang"].post(f"/api/requirement/{record}/transitions/submit").status_code == 200
+    assert int(badge(org["east_boss"])) == before + 1
+    assert badge(org["west_boss"]) == "0"  # someone else's notification
+    assert org["east_boss"].post("/api/notifications/read").status_code == 200
+    assert badge(org["east_boss"]) == "0"

@@ -5,6 +5,7 @@ runs as its reader (their scope, their hidden fields) whenever it is opened."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -36,12 +37,18 @@ def view_json(row: Any) -> dict[str, Any]:
 def list_views(conn: sa.Connection, compiled: Compiled, ctx: Context, entity: str
                ) -> list[dict[str, Any]]:
     """The caller's own views of ``entity`` and those shared with one of their roles."""
-    table = _table(compiled)
-    rows = conn.execute(sa.select(table).where(table.c.entity == entity)
-                        .order_by(table.c.name, table.c.id)).all()
+    rows = conn.execute(_views_of(_table(compiled)), {"entity": entity}).all()
     roles = set(ctx.principal.roles)
     return [view_json(row) for row in rows
             if row.owner_id == ctx.user_id or roles & set(row.roles)]
+
+
+@lru_cache(maxsize=8)  # a program's table: recompiling makes a new one
+def _views_of(table: sa.Table) -> sa.Select:
+    """Every view of an entity, built once per program: every list page asks (and
+    building the statement takes longer than running it)."""
+    return (sa.select(table).where(table.c.entity == sa.bindparam("entity"))
+            .order_by(table.c.name, table.c.id))
 
 
 def save_view(conn: sa.Connection, compiled: Compiled, ctx: Context, model: EntityModel,

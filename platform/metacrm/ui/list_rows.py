@@ -37,24 +37,28 @@ def list_rows(items: Iterable[Mapping[str, Any]], fields: Sequence[FieldDef],
     when given, is the word of a first cell with a checkbox carrying the id and version."""
     openings = [f'\n      <td data-label="{escape(c.label)}"'
                 f'{NUMBER_CLASS if c.numeric else ""}>' for c in header]
-    rest = list(zip(fields, openings, formatters, strict=True))[1:]
-    first_field, first_opening, first_read = fields[0], openings[0], formatters[0]
+    # Only a column of references links (display.link_of): the others skip the test.
+    rest = [(f, f.name, opening, read, f.to is not None)
+            for f, opening, read in zip(fields, openings, formatters, strict=True)][1:]
+    # (A role may hide every column: the rows then only carry their checkboxes.)
+    first = (fields[0].name, openings[0], formatters[0]) if fields else None
     word = escape(select) if select is not None else None
     out: list[str] = []
     add = out.append
     for item in items:
         record_id = item["id"]
-        title = escape(first_read(item.get(first_field.name)) or f"#{record_id}")
+        title = escape((first[2](item.get(first[0])) if first else "") or f"#{record_id}")
         add("\n    <tr>")
         if word is not None:
             add(f'<td data-label="{word}"><input type="checkbox" name="ids" '
                 f'value="{record_id}" data-version="{item["version"]}" '
                 f'aria-label="{word} {title}"></td>')
-        add(f'{first_opening}<a href="{escape(f"{own}{record_id}")}">{title}</a></td>')
-        for field, opening, read in rest:
-            value = item.get(field.name)
+        if first:
+            add(f'{first[1]}<a href="{escape(f"{own}{record_id}")}">{title}</a></td>')
+        for field, name, opening, read, linked in rest:
+            value = item.get(name)
             text = escape(read(value))
-            link = link_of(field, value)
+            link = link_of(field, value) if linked else None
             if link:
                 add(f'{opening}<a href="{escape(f"{targets[link[0]]}{link[1]}")}">{text}</a>'
                     "</td>")

@@ -4,6 +4,7 @@ language, the entities their roles let them open, and unread notifications."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import url_for
@@ -73,11 +74,9 @@ def build_shell(conn: sa.Connection, compiled: Compiled, ctx: Context,
     user = None
     unread = 0
     if ctx.user_id is not None:
-        users = users_table(compiled.metadata)
-        row = conn.execute(sa.select(
-            users.c.id, users.c.name, users.c.username, users.c.language,
-            unread_of(compiled.tables.notifications, users.c.id).label("unread"),
-        ).where(users.c.id == ctx.user_id)).first()
+        row = conn.execute(_frame_statement(users_table(compiled.metadata),
+                                            compiled.tables.notifications),
+                           {"user_id": ctx.user_id}).first()
         if row is not None:
             user, unread = row, row.unread
     language = choose_language(user.language if user else None)
@@ -94,3 +93,13 @@ def build_shell(conn: sa.Connection, compiled: Compiled, ctx: Context,
         username=user.username if user else "",
         navigation=navigation, unread=unread, csrf_token=csrf_token,
         designable=tuple(designable(compiled, ctx))), ctx
+
+
+@lru_cache(maxsize=8)  # a program's tables: recompiling (customizations) makes new ones
+def _frame_statement(users: sa.Table, notifications: sa.Table) -> sa.Select:
+    """The frame's user and unread count, built once per program: building the
+    statement took longer than the database took to answer it."""
+    return sa.select(
+        users.c.id, users.c.name, users.c.username, users.c.language,
+        unread_of(notifications, users.c.id).label("unread"),
+    ).where(users.c.id == sa.bindparam("user_id"))
