@@ -29,6 +29,10 @@ class Compiled:
     tables: SystemTables
     schema_version: int = 0
     forms: dict[str, tuple[CompiledForm, ...]] = field(default_factory=dict)  # by entity
+    # What the runtime works out once per program and keeps (e.g. page fragments that
+    # are the same for a set of roles in a language): a recompiled program starts empty.
+    memo: dict[object, object] = field(default_factory=dict, init=False, compare=False,
+                                       repr=False)
 
     def model(self, name: str) -> EntityModel | None:
         return self.models.get(name)

@@ -28,6 +28,12 @@ class Filterable:
     label: str
     operators: tuple[str, ...]
 
+    @property
+    def codes(self) -> str:
+        """The operators as the builder's ``data-operators`` lists them (joined here:
+        Jinja's join filter escapes item by item)."""
+        return ",".join(self.operators)
+
 
 @dataclass(frozen=True)
 class ActiveFilter:

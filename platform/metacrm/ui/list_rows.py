@@ -43,25 +43,27 @@ def list_rows(items: Iterable[Mapping[str, Any]], fields: Sequence[FieldDef],
     # (A role may hide every column: the rows then only carry their checkboxes.)
     first = (fields[0].name, openings[0], formatters[0]) if fields else None
     word = escape(select) if select is not None else None
+    # Links are a prefix and an id: the prefix escaped once (digits need no escaping).
+    own = escape(own)
+    targets = {entity: escape(prefix) for entity, prefix in targets.items()}
     out: list[str] = []
     add = out.append
     for item in items:
-        record_id = item["id"]
+        record_id = int(item["id"])  # ints: written unescaped
         title = escape((first[2](item.get(first[0])) if first else "") or f"#{record_id}")
         add("\n    <tr>")
         if word is not None:
             add(f'<td data-label="{word}"><input type="checkbox" name="ids" '
-                f'value="{record_id}" data-version="{item["version"]}" '
+                f'value="{record_id}" data-version="{int(item["version"])}" '
                 f'aria-label="{word} {title}"></td>')
         if first:
-            add(f'{first[1]}<a href="{escape(f"{own}{record_id}")}">{title}</a></td>')
+            add(f'{first[1]}<a href="{own}{record_id}">{title}</a></td>')
         for field, name, opening, read, linked in rest:
             value = item.get(name)
             text = escape(read(value))
             link = link_of(field, value) if linked else None
             if link:
-                add(f'{opening}<a href="{escape(f"{targets[link[0]]}{link[1]}")}">{text}</a>'
-                    "</td>")
+                add(f'{opening}<a href="{targets[link[0]]}{link[1]}">{text}</a></td>')
             else:
                 add(f"{opening}{text}</td>")
         add("\n    </tr>")

@@ -8,8 +8,13 @@ from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
 from flask_babel import gettext
+from markupsafe import Markup
 
-from ..runtime.access import Viewer
+from ..base.context import Principal
+from ..compile.compiled import Compiled
+from ..compile.forms import CompiledForm
+from ..compile.models import EntityModel
+from ..runtime.access import EntityAccess, Viewer
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
 from ..runtime.reads import list_records
 from ..runtime.saved_views import list_views
@@ -22,6 +27,7 @@ from .entity_page import open_entity_page
 from .filters import OPERATOR_WORDS, active_filters, filterables
 from .form_fields import choices_url
 from .form_layout import arrange, layout_list_columns
+from .fragments import kept_fragment
 from .layout import expandable, list_columns, record_fields
 from .list_rows import NUMERIC, Column, list_rows
 from .pool_page import may_release
@@ -41,8 +47,8 @@ def list_page(entity: str) -> Any:
         form = compiled.form_for(entity, ctx.principal)
         columns = (layout_list_columns(model.entity, form, access.hidden)
                    or list_columns(model.entity, access.hidden))
-        quick = quick_create_fields(compiled, model, access, form, shell.language,
-                                    choices_url) if access.allows("create") else None
+        quick = _quick_create(compiled, model, access, form, ctx.principal,
+                              shell.language) if access.allows("create") else None
         args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "lang"}
         args["fields"] = [",".join(c.name for c in columns)]
         expand = expandable(columns, viewer)
@@ -78,8 +84,8 @@ def list_page(entity: str) -> Any:
             [(k, v) for k, v in request.args.items(multi=True)
              if k not in ("cursor", "limit", "sort")]),
         filters={k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")},
-        filterable=filterables(compiled, model, access.hidden, language),
-        active=active_filters(model, request.args, language), operator_words=OPERATOR_WORDS,
+        filter_builder=_filter_builder(compiled, model, access.hidden, language),
+        active=active_filters(model, request.args, language),
         next_url=next_url,
         can_create=access.allows("create"),
         has_board=any(f.type == "choice" for f in model.entity.fields.values()), quick=quick,
@@ -88,6 +94,29 @@ def list_page(entity: str) -> Any:
         current_query=urlencode([(k, v) for k, v in request.args.items(multi=True)
                                  if k not in ("cursor", "limit", "lang")]),
         roles=compiled.catalog.roles if is_admin(ctx) else {}, bulk=bulk)
+
+
+def _quick_create(compiled: Compiled, model: EntityModel, access: EntityAccess,
+                  form: CompiledForm | None, principal: Principal, language: str) -> Markup:
+    """The list's quick-create controls (empty when the caller's layout has none), kept
+    per set of roles: they decide the layout and the fields the caller may write."""
+    def render() -> str:
+        quick = quick_create_fields(compiled, model, access, form, language, choices_url)
+        return render_template("ui/_quick_create.html", quick=quick,
+                               language=language) if quick else ""
+
+    admin = principal.admin or principal.system
+    return kept_fragment(compiled, ("quick-create", model.name, principal.roles, admin),
+                         language, render)
+
+
+def _filter_builder(compiled: Compiled, model: EntityModel, hidden: frozenset[str],
+                    language: str) -> Markup:
+    """The filter builder's fields and conditions, kept per set of hidden fields."""
+    return kept_fragment(compiled, ("filter-builder", model.name, hidden), language,
+                         lambda: render_template(
+                             "ui/_filter_builder.html", operator_words=OPERATOR_WORDS,
+                             filterable=filterables(compiled, model, hidden, language)))
 
 
 @dataclass(frozen=True)
