@@ -7,6 +7,7 @@ the rows in its table."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,9 @@ from .display import Formatter, link_of
 
 NUMERIC = ("money", "decimal", "integer", "percent")
 NUMBER_CLASS = ' class="num"'  # right-aligned
+# What escaping changes; most values have none of it, and skip markupsafe's escape
+# (a Markup object per call, a third of the rows' time).
+_SPECIAL = re.compile("[&<>\"']")
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,12 @@ def list_rows(items: Iterable[Mapping[str, Any]], fields: Sequence[FieldDef],
     targets = {entity: escape(prefix) for entity, prefix in targets.items()}
     out: list[str] = []
     add = out.append
+    special = _SPECIAL.search
     for item in items:
         record_id = int(item["id"])  # ints: written unescaped
-        title = escape((first[2](item.get(first[0])) if first else "") or f"#{record_id}")
+        title = (first[2](item.get(first[0])) if first else "") or f"#{record_id}"
+        if special(title):
+            title = escape(title)
         add("\n    <tr>")
         if word is not None:
             add(f'<td data-label="{word}"><input type="checkbox" name="ids" '
@@ -60,7 +67,9 @@ def list_rows(items: Iterable[Mapping[str, Any]], fields: Sequence[FieldDef],
             add(f'{first[1]}<a href="{own}{record_id}">{title}</a></td>')
         for field, name, opening, read, linked in rest:
             value = item.get(name)
-            text = escape(read(value))
+            text = read(value)
+            if special(text):
+                text = escape(text)
             link = link_of(field, value) if linked else None
             if link:
                 add(f'{opening}<a href="{targets[link[0]]}{link[1]}">{text}</a></td>')

@@ -27,7 +27,7 @@ from .entity_page import open_entity_page
 from .filters import OPERATOR_WORDS, active_filters, filterables
 from .form_fields import choices_url
 from .form_layout import arrange, layout_list_columns
-from .fragments import kept_fragment
+from .fragments import kept_fragment, kept_template
 from .layout import expandable, list_columns, record_fields
 from .list_rows import NUMERIC, Column, list_rows
 from .pool_page import may_release
@@ -60,8 +60,11 @@ def list_page(entity: str) -> Any:
         views = list_views(conn, compiled, ctx, entity)
     language = shell.language
     sort = request.args.get("sort") or ",".join(model.entity.default_sort)
+    # The query string without its sort, encoded once for every column's sort link.
+    unsorted = urlencode([(k, v) for k, v in request.args.items(multi=True)
+                          if k not in ("sort", "cursor")])
     header = [Column(c.name, c.label.get(language), c.value_type in NUMERIC,
-                     _order(c.name, sort), _sort_url(c.name, sort)) for c in columns]
+                     _order(c.name, sort), _sort_url(c.name, sort, unsorted)) for c in columns]
     # Links built from one url_for each: fifty rows of url_for is most of a page's time.
     own = url_for(".record_page", entity=entity, record_id=0)[:-1]
     targets = {c.to: url_for(".record_page", entity=c.to, record_id=0)[:-1]
@@ -77,8 +80,22 @@ def list_page(entity: str) -> Any:
     next_url = None
     if result.get("next_cursor"):
         next_url = "?" + urlencode([*kept.items(), ("cursor", result["next_cursor"])])
+    has_board = any(f.type == "choice" for f in model.entity.fields.values())
+    has_pool = model.entity.pool is not None and access.allows("claim")
+    can_create = access.allows("create")
+    admin = is_admin(ctx)
     return render_template(
         "ui/list.html", shell=shell, entity=model.entity, language=language,
+        head_actions=kept_template(
+            compiled, "ui/_head_actions.html", (entity, has_pool, has_board, can_create),
+            language, entity=model.entity, has_pool=has_pool, has_board=has_board,
+            can_create=can_create),
+        share_roles=kept_template(compiled, "ui/_share_roles.html", (admin,), language,
+                                  roles=compiled.catalog.roles if admin else {}),
+        bulk_form=kept_template(compiled, "ui/_bulk_actions.html",
+                                (entity, bulk.transfer, bulk.delete), language,
+                                entity=model.entity, bulk=bulk)
+        if rows and bulk.any_for_rows else None,
         header=header, rows=rows, sort=sort, q=request.args.get("q", ""),
         count_url=url_for(".list_count", entity=entity) + "?" + urlencode(
             [(k, v) for k, v in request.args.items(multi=True)
@@ -87,13 +104,11 @@ def list_page(entity: str) -> Any:
         filter_builder=_filter_builder(compiled, model, access.hidden, language),
         active=active_filters(model, request.args, language),
         next_url=next_url,
-        can_create=access.allows("create"),
-        has_board=any(f.type == "choice" for f in model.entity.fields.values()), quick=quick,
-        has_pool=model.entity.pool is not None and access.allows("claim"),
+        quick=quick,
         views=views,
         current_query=urlencode([(k, v) for k, v in request.args.items(multi=True)
                                  if k not in ("cursor", "limit", "lang")]),
-        roles=compiled.catalog.roles if is_admin(ctx) else {}, bulk=bulk)
+        bulk=bulk)
 
 
 def _quick_create(compiled: Compiled, model: EntityModel, access: EntityAccess,
@@ -160,11 +175,11 @@ def _order(name: str, current: str) -> str | None:
     return "ascending" if current == name else "descending" if current == f"-{name}" else None
 
 
-def _sort_url(name: str, current: str) -> str:
-    """Sort by a column, or reverse it when it is already the sort."""
-    wanted = f"-{name}" if current == name else name
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("sort", "cursor")]
-    return "?" + urlencode([*kept, ("sort", wanted)])
+def _sort_url(name: str, current: str, unsorted: str) -> str:
+    """Sort by a column, or reverse it when it is already the sort (``unsorted``: the
+    list's other parameters, encoded)."""
+    wanted = urlencode([("sort", f"-{name}" if current == name else name)])
+    return f"?{unsorted}&{wanted}" if unsorted else f"?{wanted}"
 
 
 @pages.get("/<entity>/<int(max=9223372036854775807):record_id>")
