@@ -143,3 +143,27 @@ def test_the_export_link_carries_the_lists_filters_and_answers_csv(crm, org, cus
     exported = org["auditor"].get(link)
     assert exported.status_code == 200 and "星河贸易" in exported.get_data(as_text=True)
     assert "西部物流" not in exported.get_data(as_text=True)
+
+
+def test_parts_kept_between_requests_follow_the_readers_roles_and_language(crm, org):
+    # The navigation and the filter builder are rendered once and kept (ui/fragments.py):
+    # kept per set of roles and language, never handed to another role or language.
+    def builder(client, url="/customer") -> str:  # type: ignore[no-untyped-def]
+        html = client.get(url).get_data(as_text=True)
+        start = html.index("data-filter-builder")
+        return html[start:html.index("</form>", start)]
+
+    def navigation(client) -> set[str]:  # type: ignore[no-untyped-def]
+        html = client.get("/customer").get_data(as_text=True)
+        return set(re.findall(r'<li><a href="/(\w+)"', html))
+
+    assert 'value="annual_revenue"' in builder(org["wang"])  # kept first, for a salesperson
+    assert 'value="annual_revenue"' not in builder(org["service"])  # their role hides it
+    assert 'value="annual_revenue"' in builder(org["liu"])
+    assert navigation(org["director"]) != navigation(org["service"])
+    assert navigation(org["service"]) == {
+        name for name in navigation(org["director"]) | navigation(org["service"])
+        if org["service"].get(f"/api/{name}").status_code == 200}
+    assert ">Field</label>" in builder(org["wang"])
+    assert ">字段</label>" in builder(org["wang"], "/customer?lang=zh")
+    assert ">Field</label>" in builder(org["wang"])

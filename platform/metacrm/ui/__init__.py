@@ -27,10 +27,12 @@ from . import (  # noqa: F401  (their routes join the blueprint)
     start_page,
 )
 from .blueprint import pages as blueprint
+from .fragments import kept_url_for
 from .language import babel_locale, install_page_gettext
 
 
 def init_pages(app: Flask) -> None:
     Babel(app, locale_selector=babel_locale)
     install_page_gettext(app)
+    app.jinja_env.globals["url_for"] = kept_url_for
     app.register_blueprint(blueprint)

@@ -7,12 +7,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from ..base.problems import Problem, Unauthorized
 from ..web.requests import platform
 from .display import datetime_text
+from .fragments import kept_template
 from .language import babel_locale
-from .shell import build_shell, page_context
+from .shell import Shell, build_shell, page_context
 from .workflow_panel import event_word
 
 pages = Blueprint("metacrm_pages", __name__, template_folder="templates")
@@ -20,6 +22,16 @@ pages = Blueprint("metacrm_pages", __name__, template_folder="templates")
 
 pages.add_app_template_filter(datetime_text, "when")
 pages.add_app_template_filter(event_word, "event_word")
+
+
+@pages.app_template_global("navigation")
+def navigation(shell: Shell) -> Markup:
+    """The frame's list of entities: the same for everyone whose roles read the same
+    entities, so rendered once per list, language and current entity."""
+    designer = request.endpoint == "metacrm_pages.designer"  # marks its own link current
+    return kept_template(platform().compiled, "ui/_navigation.html",
+                         (shell.navigation, shell.current, designer), shell.language,
+                         shell=shell, designer=designer)
 
 
 @pages.app_template_filter("lang_query")

@@ -1,23 +1,24 @@
 """Parts of a page that are the same for everyone with the same roles in the same
-language (a list's filter builder, its quick-create controls, its buttons and bulk
-actions): rendered once per
-compiled program and kept on it (``Compiled.memo``), so that a page renders only
-what is its own. A recompiled program (a customization) starts with none."""
+language (the navigation; a list's filter builder, quick-create controls, buttons
+and bulk actions; the templates' links): rendered once per compiled program and
+kept on it (``Compiled.memo``), so that a page renders only what is its own. A
+recompiled program (a customization) starts with none."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import render_template, request
+from flask import has_request_context, render_template, request, url_for
 from flask_babel import get_locale
 from markupsafe import Markup
 
 from ..compile.compiled import Compiled
+from ..web.requests import platform
 
 
 def kept_fragment(compiled: Compiled, key: tuple[Hashable, ...], language: str,
-         render: Callable[[], str]) -> Markup:
+                  render: Callable[[], str]) -> Markup:
     """The fragment ``render`` makes, for ``key`` in ``language`` (and under this
     request's script root, since fragments hold links). Rendered again, and not kept,
     if the request's catalogue is not ``language``'s: a kept fragment serves everyone."""
@@ -37,3 +38,24 @@ def kept_template(compiled: Compiled, template: str, key: tuple[Hashable, ...],
     that the context holds for this template (the rest of a program is fixed)."""
     return kept_fragment(compiled, (template, *key), language,
                          lambda: render_template(template, language=language, **context))
+
+
+_KEPT_VALUES = frozenset(("entity", "filename"))
+
+
+def kept_url_for(endpoint: str, **values: Any) -> str:
+    """Flask's ``url_for`` for templates, each link kept per program and script root
+    once built: a page asks for a dozen or more that never change (its assets, the
+    frame's links, the list's actions), at a routing-map build each. Only links named
+    by an entity or a static file are kept (a program has few); those with a record's
+    id, a search text or url_for's own options are built every time."""
+    if (not has_request_context() or endpoint.startswith(".")  # relative: per blueprint
+            or not set(values) <= _KEPT_VALUES
+            or not all(isinstance(value, str) for value in values.values())):
+        return url_for(endpoint, **values)
+    memo = platform().compiled.memo
+    key = ("url", request.script_root, endpoint, *sorted(values.items()))
+    found = memo.get(key)
+    if not isinstance(found, str):
+        found = memo[key] = url_for(endpoint, **values)
+    return found
