@@ -5,6 +5,7 @@ unknown or twice-listed entity; a later bundle's navigation replaces an earlier 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from metacrm.catalog_loader import load_catalog
 from metacrm.errors import DefinitionError
 
 from ..conftest import write_bundle
+from ..identity.conftest import add_user, signed_in
 
 ENTITIES = {
     f"entities/{name}.yaml": f"""
@@ -87,3 +89,30 @@ def test_a_later_bundle_reorganises_the_menu(tmp_path: Path) -> None:
         ("deal", "account"), ("invoice",)]
     assert [g.entities for g in load_catalog([base, on_top]).navigation] == [
         ("memo", "account")]
+@pytest.fixture
+def grouped(make_client, tmp_path: Path):  # type: ignore[no-untyped-def]
+    client = make_client(write_bundle(tmp_path / "b", {**ENTITIES, **ROLES,
+                                                       "bundle.yaml": MANIFEST}))
+    add_user(client, "wang", roles=("seller",), language="zh")
+    return client
+
+
+def test_the_menu_shows_the_readable_entities_under_their_headings(grouped):
+    html = signed_in(grouped, "wang").get("/deal").get_data(as_text=True)
+    nav = html[html.index('<nav id="nav"'):]
+    nav = nav[:nav.index("</nav>")]
+    groups = re.findall(r'<h2 id="nav-group-\d">([^<]+)</h2>\s*<ul[^>]*>(.*?)</ul>', nav, re.S)
+    # Finance holds nothing a seller may read: no heading at all; the memo no group
+    # names goes under "More" (更多, the seller reads Chinese).
+    assert [(heading, re.findall(r'href="/(\w+)"', items)) for heading, items in groups] == [
+        ("销售", ["deal", "account"]), ("更多", ["memo"])]
+    assert 'href="/deal" aria-current="page"' in nav
+
+
+def test_without_navigation_the_menu_is_one_list_in_definition_order(make_client, tmp_path):
+    client = make_client(write_bundle(tmp_path / "plain", {**ENTITIES, **ROLES}))
+    add_user(client, "wang", roles=("seller",))
+    html = signed_in(client, "wang").get("/deal").get_data(as_text=True)
+    nav = html[html.index('<nav id="nav"'):html.index("</nav>")]
+    assert "nav-group" not in nav
+    assert re.findall(r'href="/(account|deal|invoice|memo)"', nav) == ["account", "deal", "memo"]

@@ -15,7 +15,14 @@ def test_the_start_page_lists_entities_in_the_readers_language(crm) -> None:
     html = page.data.decode()
     assert re.search(r'<span class="tile-label">客户</span>\s*<span class="tile-count">1</span>',
                      html)
-    assert 'href="/api/customer"' in html and 'href="/customer"' in html
+    assert 'href="/api/customer"' in html and 'href="/customer"' in html  # an administrator
+    # The tiles stand under the menu's headings.
+    assert html.index("<h2 id=\"tiles-1\">销售</h2>") < html.index('tile-label">客户<')
+
+
+def test_a_salesperson_sees_tiles_without_the_api_addresses(crm, org) -> None:
+    html = org["wang"].get("/").data.decode()
+    assert 'href="/customer"' in html and 'href="/api/customer"' not in html
 
 
 def test_counts_are_within_the_readers_scope(crm, org) -> None:

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import force_locale, gettext
 
 from ..base.context import Context
 from ..compile.compiled import Compiled
@@ -27,6 +28,32 @@ class NavItem:
 
 
 @dataclass(frozen=True)
+class NavGroup:
+    """A heading of the navigation (empty: the bundle groups nothing) and its entities."""
+
+    label: str
+    items: tuple[NavItem, ...]
+
+
+def navigation_groups(compiled: Compiled, items: tuple[NavItem, ...], language: str
+                      ) -> tuple[NavGroup, ...]:
+    """``items`` under the headings the bundle's ``navigation`` declares, in its order;
+    what no heading names comes last, under "More". A heading with nothing the
+    caller may read is left out."""
+    declared = compiled.catalog.navigation
+    if not declared:
+        return (NavGroup("", items),) if items else ()
+    by_entity = {item.entity: item for item in items}
+    groups = [NavGroup(group.label.get(language), tuple(
+        by_entity.pop(name) for name in group.entities if name in by_entity))
+        for group in declared]
+    rest = tuple(item for item in items if item.entity in by_entity)
+    if rest:
+        groups.append(NavGroup(gettext("More"), rest))
+    return tuple(group for group in groups if group.items)
+
+
+@dataclass(frozen=True)
 class Shell:
     title: str
     language: str
@@ -34,7 +61,8 @@ class Shell:
     user_id: int | None
     user_name: str
     username: str
-    navigation: tuple[NavItem, ...]
+    navigation: tuple[NavItem, ...]   # every entity the caller may read, in definition order
+    groups: tuple[NavGroup, ...]      # the same, under the bundle's headings
     unread: int
     csrf_token: str | None
     current: str | None = None
@@ -91,7 +119,8 @@ def build_shell(conn: sa.Connection, compiled: Compiled, ctx: Context,
         language=language, languages=LANGUAGES,
         user_id=user.id if user else None, user_name=user.name if user else "",
         username=user.username if user else "",
-        navigation=navigation, unread=unread, csrf_token=csrf_token,
+        navigation=navigation, groups=_groups(compiled, navigation, language),
+        unread=unread, csrf_token=csrf_token,
         designable=tuple(designable(compiled, ctx))), ctx
 
 
@@ -103,3 +132,16 @@ def _frame_statement(users: sa.Table, notifications: sa.Table) -> sa.Select:
         users.c.id, users.c.name, users.c.username, users.c.language,
         unread_of(notifications, users.c.id).label("unread"),
     ).where(users.c.id == sa.bindparam("user_id"))
+
+
+def _groups(compiled: Compiled, items: tuple[NavItem, ...], language: str
+            ) -> tuple[NavGroup, ...]:
+    # Kept per program: the same for everyone who reads the same entities.
+    key = ("navigation groups", items, language)
+    kept = compiled.memo.get(key)
+    if isinstance(kept, tuple):
+        return kept
+    with force_locale(language):
+        found = navigation_groups(compiled, items, language)
+    compiled.memo[key] = found
+    return found

@@ -1,5 +1,5 @@
 """The start page: what the signed-in person may open (each entity with the records
-within their reach), their approval tasks and unread notifications, and where the
+within their reach, under the menu's headings), their approval tasks, and where the
 definitions and the API live. A stranger is sent to sign in."""
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ def start() -> Any:
     with platform().reading() as conn:
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
         viewer = Viewer(compiled, ctx.principal, conn)
-        tiles = [{"entity": item.entity, "label": item.label,
-                  "count": count_records(conn, viewer, compiled.models[item.entity])}
-                 for item in shell.navigation]
+        counts = {item.entity: count_records(conn, viewer, compiled.models[item.entity])
+                  for item in shell.navigation}
         tasks = inbox(Operation(conn, compiled, ctx), "pending", SHOWN_TASKS, None)["items"]
     language = shell.language
     roles = compiled.catalog.roles
@@ -43,6 +42,7 @@ def start() -> Any:
                         int(b.version)) if b.name == CUSTOMIZATIONS_BUNDLE
                else f"{b.label.get(language)} {b.version}" for b in compiled.catalog.bundles]
     return render_template(
-        "ui/start.html", shell=shell, language=language, tiles=tiles, tasks=tasks,
+        "ui/start.html", shell=shell, language=language, counts=counts, tasks=tasks,
+        api_links=ctx.principal.admin,
         roles=[roles[r].label.get(language) if r in roles else r
                for r in sorted(ctx.principal.roles)], bundles=" · ".join(bundles))
