@@ -35,6 +35,6 @@ def test_the_pages_are_styled_and_break_no_policy(live_crm: Any, page: Any) -> N
     page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
     # app.css: the start page's tiles are laid out as a grid
-    assert page.locator("ul.tiles").evaluate("ul => getComputedStyle(ul).display") == "grid"
+    assert page.locator("ul.tiles").first.evaluate("ul => getComputedStyle(ul).display") == "grid"
     violations = [p for p in problems if "Content Security Policy" in p]
     assert len(violations) <= 1 and all("script" in v for v in violations), problems

@@ -124,13 +124,13 @@ def test_the_landing_page_counts_only_what_the_user_may_read(crm, anonymous) -> 
                                                "lifecycle": "lead"}).status_code == 201
     sign_in_by_form(anonymous, "wang")
     html = anonymous.get("/?lang=en").data.decode()
-    assert 'href="/api/customer"' in html and 'href="/api/product"' in html
+    assert 'href="/customer"' in html and 'href="/product"' in html
     assert _count(html, "customer") == 1  # their own, not liu's two
     finance = crm.application.test_client()
     sign_in_by_form(finance, "finance")
     page = finance.get("/?lang=en").data.decode()
     assert _count(page, "customer") == 0  # leads are not finance's
-    assert 'href="/api/activity"' not in page and 'href="/api/tag"' not in page
+    assert 'href="/activity"' not in page and 'href="/tag"' not in page
     # The administrator (a token, so no sign-out form) sees all three.
     admin = crm.get("/?lang=en").data.decode()
     assert _count(admin, "customer") == 3 and 'action="/logout"' not in admin

@@ -18,7 +18,7 @@ from .conftest import sales_bundle
 def client(make_client, tmp_path: Path):  # type: ignore[no-untyped-def]
     client = make_client(sales_bundle(tmp_path / "b"))
     for index, (day, amount) in enumerate([("2026-01-05", "10.00"), ("2026-01-20", "5.50"),
-                                           ("2026-03-02", "7.00")]):
+                                           ("2026-03-02", "1234567.00")]):
         create_as_platform(client, "deal", name=f"D{index}", stage="won", closed_on=day,
                            amount=amount)
     create_as_platform(client, "deal", name="open one", stage="open", closed_on="2026-01-09",
@@ -35,8 +35,11 @@ def test_the_reports_page_lists_what_the_viewer_may_run(client) -> None:  # type
 def test_a_report_page_shows_rows_totals_and_drills_down(client) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/reports/won_by_month").get_data(as_text=True)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
-    assert cells[:3] == ["2026-01", "2", "15.50"] and cells[3:6] == ["2026-03", "1", "7.00"]
-    assert re.search(r'<td class="num"[^>]*>3</td>\s*<td class="num"[^>]*>22.50</td>', page)
+    # Money reads with grouped digits, every decimal kept.
+    assert cells[:3] == ["2026-01", "2", "15.50"]
+    assert cells[3:6] == ["2026-03", "1", "1,234,567.00"]
+    assert re.search(r'<td class="num"[^>]*>3</td>\s*<td class="num"[^>]*>1,234,582.50</td>',
+                     page)
     links = [unescape(h) for h in re.findall(r'href="(/deal\?[^"]+)"', page)]
     assert len(links) == 2
     listed = client.get(links[0]).get_data(as_text=True)
@@ -47,7 +50,7 @@ def test_the_form_sets_a_period_and_a_bad_one_is_said(client) -> None:  # type: 
     page = client.get("/reports/won_by_month?period_from=2026-03-01&period_to=2026-03-31"
                       ).get_data(as_text=True)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
-    assert cells[:3] == ["2026-03", "1", "7.00"]
+    assert cells[:3] == ["2026-03", "1", "1,234,567.00"]
     assert 'value="2026-03-01"' in page
     page = client.get("/reports/won_by_month?period=someday").get_data(as_text=True)
     assert "period: &#39;someday&#39; is not a period" in page

@@ -81,4 +81,7 @@ def figure(value: Any, ratio: bool = False) -> str:
     if ratio:
         percent = (Decimal(value) * 100).quantize(Decimal("0.1"))
         return f"{percent}%"
-    return str(value)
+    try:
+        return f"{Decimal(str(value)):,}"  # grouped digits, every decimal kept
+    except ArithmeticError:
+        return str(value)
