@@ -58,7 +58,7 @@ def _run(client, name: str, token: str | None = None, **params: str  # type: ign
 def test_every_shipped_report_runs_for_whoever_may_run_it(shipped) -> None:  # type: ignore[no-untyped-def]
     client, tokens, _ = shipped
     everything = client.get("/api/reports").get_json()["items"]
-    assert len(everything) == 9
+    assert len(everything) == 10
     for item in everything:
         _run(client, item["name"])
     for item in client.get("/api/reports", headers=_auth(tokens["li"])).get_json()["items"]:
@@ -134,3 +134,28 @@ def test_the_conversion_funnel_counts_the_stages_reached(shipped) -> None:  # ty
         answer = _run(client, "pipeline_conversion", token)
         assert {r["rows"]["value"]: r["values"]["opportunities"] for r in answer["rows"]} == {
             step: sum(1 for o in mine if o["stage"] in stages) for step, stages in later.items()}
+
+
+def test_invoices_by_status_and_type_count_and_sum_exactly(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = shipped
+    customer = client.get("/api/customer?limit=1").get_json()["items"][0]["id"]
+    contract = create_as_platform(client, "contract", name="C1", customer=customer)
+    made = [("draft", "vat_special", "1130.00"), ("draft", "vat_special", "0.01"),
+            ("issued", "vat_special", "2260.50"), ("draft", "vat_normal", "99.99")]
+    for status, kind, amount in made:
+        create_as_platform(client, "invoice", contract=contract, customer=customer,
+                           title="星河贸易", invoice_type=kind, amount=amount, status=status,
+                           tax_number="91310000MA1FL0XX0X", address_phone="上海 021-5555",
+                           bank_account="工商银行 6222", receiver_email="ap@xinghe.cn")
+    listed = client.get("/api/invoice?limit=500").get_json()["items"]
+    expected: dict[tuple[str, str], tuple[int, Decimal, Decimal]] = {}
+    for i in listed:
+        count, amount, tax = expected.get((i["status"], i["invoice_type"]),
+                                          (0, Decimal(0), Decimal(0)))
+        expected[(i["status"], i["invoice_type"])] = (
+            count + 1, amount + Decimal(i["amount"]), tax + Decimal(i["tax_amount"] or 0))
+    answer = _run(client, "invoices_by_status")
+    assert {(r["rows"]["value"], r["columns"]["value"]): (
+        r["values"]["invoices"], Decimal(r["values"]["amount"]), Decimal(r["values"]["tax"]))
+        for r in answer["rows"]} == expected
+    assert Decimal(answer["totals"]["all"]["amount"]) == Decimal("3490.50")
