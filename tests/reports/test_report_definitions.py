@@ -93,4 +93,4 @@ def test_a_report_name_is_used_once(tmp_path: Path) -> None:
 
 def test_the_shipped_reports_pass_check() -> None:
     catalog = load_catalog([Path(__file__).resolve().parents[2]])
-    assert len(catalog.reports) == 9
+    assert len(catalog.reports) == 10

@@ -54,3 +54,13 @@ def test_the_form_sets_a_period_and_a_bad_one_is_said(client) -> None:  # type: 
     assert 'value="2026-03-01"' in page
     page = client.get("/reports/won_by_month?period=someday").get_data(as_text=True)
     assert "period: &#39;someday&#39; is not a period" in page
+
+
+def test_the_owner_is_picked_by_name(client) -> None:  # type: ignore[no-untyped-def]
+    me = client.get("/api/users/me").get_json()
+    page = client.get(f"/reports/won_by_month?owner={me['id']}").get_data(as_text=True)
+    # A picker: the name shows, the id is what the form sends back.
+    assert f'<input type="hidden" id="p-owner-value" name="owner" value="{me["id"]}">' in page
+    assert re.search(r'<input id="p-owner" data-pick="p-owner-value" name="q" '
+                     r'form="p-owner-lookup" value="([^"]+)"', page).group(1) == me["name"]
+    assert "<td" in page and "No records match." in page  # none of the deals is the admin's

@@ -11,10 +11,13 @@ from flask import render_template, request
 from flask_babel import lazy_gettext
 
 from ..base.problems import BadQuery
-from ..definitions.reports import CONVERSION, FROM_FIRST, PERIODS, RATIO
+from ..compile.compiled import Compiled
+from ..definitions.reports import CONVERSION, FROM_FIRST, PERIODS, RATIO, ParameterDef, ReportDef
+from ..resolve.reports import walk
 from ..runtime.access import Viewer
 from ..runtime.report_parameters import parameter_kind
 from ..runtime.reports import run_report
+from ..runtime.user_directory import UserDirectory
 from ..web.reports_api import find_report, report_summary, runnable_reports
 from ..web.requests import platform
 from .blueprint import pages
@@ -59,11 +62,15 @@ def report_page(name: str) -> Any:
             answer = run_report(conn, viewer, report, args, shell.language, ctx.now)
         except BadQuery as problem:
             errors = problem.errors
+        people = UserDirectory(conn, compiled.tables.users)
+        titles = {p.name: _person(people, request.args.get(p.name, ""))
+                  for p in report.parameters}
     parameters = [{"name": p.name, "label": p.label.get(shell.language),
-                   "kind": parameter_kind(compiled.catalog, report, p),
+                   "kind": _control(compiled, report, p),
                    "value": request.args.get(p.name, ""),
                    "from": request.args.get(p.name + "_from", ""),
-                   "to": request.args.get(p.name + "_to", ""), "default": p.default}
+                   "to": request.args.get(p.name + "_to", ""), "default": p.default,
+                   "title": titles[p.name]}
                   for p in report.parameters]
     ratios = {m.name for m in report.measures if m.aggregate == RATIO} | {
         CONVERSION, FROM_FIRST}
@@ -85,3 +92,22 @@ def figure(value: Any, ratio: bool = False) -> str:
         return f"{Decimal(str(value)):,}"  # grouped digits, every decimal kept
     except ArithmeticError:
         return str(value)
+
+
+def _person(people: UserDirectory, value: str) -> str:
+    """What a user parameter's picker shows: the user's name (or "me", or what was
+    typed, which the report refuses by its name)."""
+    if value.isascii() and value.isdigit() and len(value) < 19:
+        return people.name(int(value)) or value
+    return value
+
+
+def _control(compiled: Compiled, report: ReportDef, parameter: ParameterDef) -> str:
+    """How the form asks for a parameter: a period, a person (a picker), or text."""
+    kind = parameter_kind(compiled.catalog, report, parameter)
+    if kind == "value":
+        _, field_type = walk(compiled.catalog, compiled.catalog.entities[report.entity],
+                             parameter.field)
+        if field_type.references == "user":
+            return "user"
+    return kind
