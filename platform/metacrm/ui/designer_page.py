@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -29,12 +31,12 @@ from ..runtime.form_designs import (
     layout_versions,
     may_design,
 )
-from ..web.requests import entity_model, platform
+from ..web.requests import platform
 from .blueprint import pages
 from .display import datetime_text
+from .entity_page import EntityPage, open_entity_page
 from .form_fields import choices_url, editable_fields, form_fields
 from .form_layout import arrange
-from .shell import build_shell, page_context
 
 # The types a field added in the designer may have (options only for a choice).
 NEW_FIELD_TYPES = ("string", "text", "integer", "decimal", "money", "date", "datetime",
@@ -43,20 +45,25 @@ CONDITIONS = ("visible_if", "required_if", "readonly_if")
 
 
 def _layouts(compiled: Any, entity: str) -> list[Any]:
-    return sorted((f for f in compiled.catalog.forms.values() if f.entity == entity),
-                  key=lambda f: (bool(f.roles), f.name))
+    """The entity's layouts, the one for everyone first."""
+    return sorted(compiled.catalog.forms_of(entity), key=lambda f: bool(f.roles))
+
+
+@contextmanager
+def _design_page(entity: str) -> Iterator[EntityPage]:
+    """The designer's preamble: the entity's page, for those who may design it (403)."""
+    with open_entity_page(entity) as page:
+        if not may_design(page.compiled, page.ctx, entity):
+            raise Forbidden(message("design_only", page.ctx.locale,
+                                    entity=page.model.entity.label.get(page.ctx.locale)))
+        yield page
 
 
 @pages.get("/<entity>/design")
 def designer(entity: str) -> Any:
-    ctx, csrf = page_context()
-    compiled = platform().compiled
-    model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
-        shell, ctx = build_shell(conn, compiled, ctx, csrf)
-        if not may_design(compiled, ctx, entity):
-            raise Forbidden(message("design_only", ctx.locale,
-                                    entity=model.entity.label.get(ctx.locale)))
+    with _design_page(entity) as page:
+        compiled, model, ctx, shell, conn = (page.compiled, page.model, page.ctx, page.shell,
+                                             page.conn)
         layouts = _layouts(compiled, entity)
         name = request.args.get("form") or (layouts[0].name if layouts else f"{entity}_main")
         if layouts and name not in {f.name for f in layouts}:
@@ -77,7 +84,7 @@ def designer(entity: str) -> Any:
                     "computed": f.type in COMPUTED_TYPES or not f.writable}
              for name, f in fields.items()}
     return render_template(
-        "ui/designer.html", shell=shell.at(entity), entity=model.entity, language=language,
+        "ui/designer.html", shell=shell, entity=model.entity, language=language,
         document=document, cards=cards,
         palette=[cards[n] for n in fields if n not in placed],
         layouts=layouts, form_name=name,
@@ -120,13 +127,8 @@ def condition_text(error: str) -> str:
 @pages.post("/<entity>/design/condition")
 def design_condition(entity: str) -> Any:
     """A condition's check as a fragment for htmx: empty when it holds up."""
-    ctx, csrf = page_context()
-    compiled = platform().compiled
-    model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
-        shell, ctx = build_shell(conn, compiled, ctx, csrf)
-    if not may_design(compiled, ctx, entity):
-        raise Forbidden(message("design_only", ctx.locale, entity=entity))
+    with _design_page(entity) as page:
+        compiled, model = page.compiled, page.model
     source = next((v for k, v in request.form.items() if k.endswith("_if")), "").strip()
     if not source:
         return ""
@@ -139,18 +141,13 @@ def design_condition(entity: str) -> Any:
 def design_preview(entity: str) -> Any:
     """The form as a user with only ``role`` sees it: under the saved layout, or
     (posted as ``document``) under the designer's layout before it is saved."""
-    ctx, csrf = page_context()
-    compiled = platform().compiled
-    model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
-        shell, ctx = build_shell(conn, compiled, ctx, csrf)
-        if not may_design(compiled, ctx, entity):
-            raise Forbidden(message("design_only", ctx.locale, entity=entity))
+    with _design_page(entity) as page:
+        compiled, model, ctx, shell = page.compiled, page.model, page.ctx, page.shell
         role = request.values.get("role", "")
         if role not in compiled.catalog.roles:
             raise NotFound(gettext("Pick a role to preview."))
         seen = replace(ctx, principal=Principal(None, frozenset({role})))
-        access = Viewer(compiled, seen.principal, conn).of(model)
+        access = Viewer(compiled, seen.principal, page.conn).of(model)
     language = shell.language
     readable = access.allows("read")
     form = compiled.form_for(entity, seen.principal)
@@ -172,7 +169,7 @@ def design_preview(entity: str) -> Any:
     tabs = arrange(model.entity, form, [f.name for f in fields], language)
     controls = form_fields(compiled, fields, {}, {}, language, choices_url)
     return render_template(
-        "ui/designer_preview.html", shell=shell.at(entity), entity=model.entity,
+        "ui/designer_preview.html", shell=shell, entity=model.entity,
         language=language, role=compiled.catalog.roles[role], readable=readable,
         fields={c.definition.name: c for c in controls}, tabs=tabs, draft=draft,
         layout=form.form.name if form else None)
