@@ -14,9 +14,8 @@ from werkzeug.datastructures import MultiDict
 from ..compile.compiled import Compiled
 from ..definitions import FieldDef
 from ..runtime.access import Viewer
-from ..runtime.reads import get_record
+from ..runtime.reads import reach
 from ..runtime.user_directory import UserDirectory
-from .display import record_title
 
 
 def _id_of(value: Any) -> int | None:
@@ -29,15 +28,27 @@ def _id_of(value: Any) -> int | None:
     return None
 
 
-# The most records a multi-reference control names by title (the rest by number).
-MAX_TITLED = 50
-
-
-def _title(conn: sa.Connection, viewer: Viewer, entity: str, record_id: int) -> str:
+def _titles(conn: sa.Connection, viewer: Viewer, entity: str, ids: Iterable[int]
+            ) -> dict[int, str]:
+    """The titles of the live records of ``entity`` among ``ids`` that the viewer may
+    read, in one statement (a record out of reach, or a hidden title: its number)."""
+    wanted = sorted(set(ids))
+    found = {record_id: f"#{record_id}" for record_id in wanted}
     target = viewer.compiled.models[entity]
-    record = get_record(conn, viewer, target, record_id) if viewer.can_read(target) else None
-    return record_title(viewer.compiled, entity, record) if record is not None \
-        else f"#{record_id}"
+    title = target.entity.title
+    access = viewer.of(target)
+    if not wanted or not access.allows("read") or not title or title in access.hidden \
+            or title not in target.table.c:
+        return found
+    table = target.table
+    statement = sa.select(table.c.id, table.c[title]).where(
+        table.c.id.in_(wanted), table.c.deleted_at.is_(None))
+    scope = reach(access, "read")
+    for record_id, text in conn.execute(statement if scope is None
+                                        else statement.where(scope)):
+        if text not in (None, ""):
+            found[record_id] = str(text)
+    return found
 
 
 def _ids_of(values: Mapping[str, Any], name: str) -> list[int]:
@@ -50,30 +61,32 @@ def reference_titles(conn: sa.Connection, viewer: Viewer, fields: Iterable[Field
                      values: Mapping[str, Any]) -> dict[str, Any]:
     """Per reference or user field of ``fields`` that holds record ids in ``values``
     (a record, or a post): the text its control shows, or for a field of many
-    references, (id, title) of each."""
+    references, (id, title) of each. One statement per entity referred to."""
     compiled: Compiled = viewer.compiled
     types = compiled.catalog.field_types
-    found: dict[str, Any] = {}
-    users: dict[str, int] = {}
+    wanted: dict[str, tuple[FieldDef, Any, list[int]]] = {}  # field -> (def, type, ids)
     for f in fields:
         kind = types.of(f)
-        if kind.references is None or (kind.references == "record" and f.to not in
-                                        compiled.models):
-            continue
-        if kind.item_type is not None:  # many records
-            found[f.name] = tuple(
-                (i, _title(conn, viewer, f.to or "", i) if n < MAX_TITLED else f"#{i}")
-                for n, i in enumerate(_ids_of(values, f.name)))
-            continue
-        record_id = _id_of(values.get(f.name))
-        if record_id is None:
-            continue
+        if kind.references == "user" or (kind.references == "record"
+                                         and f.to in compiled.models):
+            ids = _ids_of(values, f.name) if kind.item_type is not None else [
+                i for i in [_id_of(values.get(f.name))] if i is not None]
+            if ids:
+                wanted[f.name] = (f, kind, ids)
+    by_entity: dict[str, set[int]] = {}
+    users: set[int] = set()
+    for f, kind, ids in wanted.values():
         if kind.references == "user":
-            users[f.name] = record_id
+            users.update(ids)
         else:
-            found[f.name] = _title(conn, viewer, f.to or "", record_id)
-    if users:
-        directory = UserDirectory(conn, compiled.tables.users)
-        for name, user_id in users.items():
-            found[name] = directory.name(user_id) or f"#{user_id}"
+            by_entity.setdefault(f.to or "", set()).update(ids)
+    titles = {entity: _titles(conn, viewer, entity, ids) for entity, ids in by_entity.items()}
+    names = {uid: info.name for uid, info in UserDirectory(
+        conn, compiled.tables.users).get(users).items()} if users else {}
+    found: dict[str, Any] = {}
+    for name, (f, kind, ids) in wanted.items():
+        shown = ({i: names.get(i) or f"#{i}" for i in ids} if kind.references == "user"
+                 else titles[f.to or ""])
+        found[name] = (tuple((i, shown[i]) for i in ids) if kind.item_type is not None
+                       else shown[ids[0]])
     return found
