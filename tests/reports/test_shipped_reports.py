@@ -184,3 +184,35 @@ def test_time_to_resolve_averages_the_hours_of_resolved_tickets(shipped) -> None
     assert figures["fault"]["tickets"] == 2 and figures["fault"]["urgent"] == 1
     assert Decimal(str(figures["fault"]["avg_hours"])) == Decimal("6.5")
     assert figures["question"]["tickets"] == 1 and figures["question"]["max_hours"] == 25
+
+
+def test_lost_deals_by_category_and_source(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = shipped
+    lost = client.get("/api/opportunity?stage=lost&limit=500").get_json()["items"]
+    first = lost[0]["id"]
+    assert client.patch(f"/api/opportunity/{first}", json={"loss_category": "price"},
+                        headers={"If-Match": str(lost[0]["version"])}).status_code == 200
+    answer = _run(client, "loss_reasons", period="all")
+    cells = {(r["rows"]["value"], r["columns"]["value"]): r["values"] for r in answer["rows"]}
+    expected: dict[tuple[Any, Any], list[Any]] = {}
+    for o in client.get("/api/opportunity?stage=lost&limit=500").get_json()["items"]:
+        count, amount = expected.get((o["loss_category"], o["source"]), (0, Decimal(0)))
+        expected[(o["loss_category"], o["source"])] = [count + 1, amount + Decimal(o["amount"])]
+    assert {k: [v["lost"], Decimal(v["lost_amount"])] for k, v in cells.items()} == expected
+    assert any(category == "price" for category, _ in cells)
+    assert answer["totals"]["all"]["lost"] == len(lost)
+
+
+def test_promotion_summary_counts_what_each_source_brought(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = shipped
+    for index, (source, lifecycle) in enumerate([("seminar", "customer"), ("seminar", "lead"),
+                                                 ("seminar", "opportunity"),
+                                                 ("partner", "customer")]):
+        create_as_platform(client, "customer", name=f"P{index}", source=source,
+                           lifecycle=lifecycle, phone="021-5555 0000")
+    figures = {r["rows"]["value"]: r["values"]
+               for r in _run(client, "promotion_summary")["rows"]}
+    assert (figures["seminar"]["customers"], figures["seminar"]["opportunities"],
+            figures["seminar"]["signed"]) == (3, 1, 1)
+    assert figures["seminar"]["conversion"] == "0.3333"
+    assert figures["partner"]["conversion"] == "1.0000"

@@ -16,6 +16,7 @@ from .vocabulary import (
     ENGLISH_SUBJECTS,
     ENGLISH_TOPICS,
     HISTORY_DAYS,
+    LOSS_CATEGORIES,
     LOST_REASONS,
     NEEDS,
     NEXT_STEPS,
@@ -103,6 +104,7 @@ def make_opportunities(
                 t=theme, e=en_theme, y=year, n=120)
         if stage == "lost":
             row["lost_reason"] = g.pick(LOST_REASONS)
+            row["loss_category"] = LOSS_CATEGORIES[row["lost_reason"]]
         rows.append(row)
         owners.append((c, close, stage))
     return rows, owners

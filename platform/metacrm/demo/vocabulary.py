@@ -329,6 +329,11 @@ LOST_REASONS = [
     "价格高于竞品", "客户预算削减", "项目暂停", "选择了竞争对手", "需求不匹配", "决策人变更",
     "客户决定内部自研", "Budget frozen by headquarters",
 ]
+LOSS_CATEGORIES = {  # each reason above in the loss_category option set's words
+    "价格高于竞品": "price", "客户预算削减": "budget", "项目暂停": "timing",
+    "选择了竞争对手": "competitor", "需求不匹配": "needs_mismatch", "决策人变更": "decision_maker",
+    "客户决定内部自研": "in_house", "Budget frozen by headquarters": "budget",
+}
 NEEDS = [
     "现有系统老化，希望统一管理{t}相关数据，预计 {n} 个用户使用，要求支持移动端和企业微信集成。",
     "客户计划在 {y} 年完成{t}建设，关注实施周期和后续运维，需要提供同行业案例。",
