@@ -193,7 +193,8 @@ def test_the_meta_description_matches_what_the_api_accepts(crm) -> None:
     computed = {f["name"] for f in customer["fields"] if f["computed"]}
     assert {"name", "grade", "tags", "owner", "annual_revenue"} <= writable
     assert {"code", "followup_count", "won_amount"} <= computed
-    assert {f["name"] for f in customer["fields"] if f["readonly"]} == computed | {"owner_since"}
+    assert {f["name"] for f in customer["fields"] if f["readonly"]} == computed | {
+        "owner_since", "returned_to_pool_at"}
     for name in computed:
         response = crm.post("/api/customer", json={"name": "x", name: None})
         assert response.status_code == 422, name

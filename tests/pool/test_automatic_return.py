@@ -71,7 +71,8 @@ def test_each_return_is_audited_as_the_system_naming_the_rule(crm, sales, at) ->
     wang = sales["wang"]
     first, second = _held(crm, wang, "甲"), _held(crm, wang, "乙")
 
-    _return(crm.application, at(days=31))
+    moment = at(days=31)
+    _return(crm.application, moment)
 
     for held in (first, second):
         (row,) = audit_rows(crm.application, "customer", held["id"], "return")
@@ -79,7 +80,8 @@ def test_each_return_is_audited_as_the_system_naming_the_rule(crm, sales, at) ->
         assert row["note"] == "auto return: no_followup_30_days (idle 30 days)"
         assert row["changes"] == {"owner": [wang.id, None],
                                   "lifecycle": ["lead", "public_pool"],
-                                  "owner_since": [held["owner_since"], None]}
+                                  "owner_since": [held["owner_since"], None],
+                                  "returned_to_pool_at": [None, moment.isoformat()]}
 
 
 def test_a_second_run_finds_nothing_to_do(crm, sales, at) -> None:

@@ -38,9 +38,12 @@ def test_the_release_is_audited_with_the_reason_as_its_note(crm, sales) -> None:
     (row,) = audit_rows(crm.application, "customer", held["id"], "release")
     assert row["user_id"] == wang.id
     assert row["note"] == "客户暂无采购计划"
+    returned = wang.get(f"/api/customer/{held['id']}").json["returned_to_pool_at"]
     assert row["changes"] == {"owner": [wang.id, None],
                               "lifecycle": ["lead", "public_pool"],
-                              "owner_since": [held["owner_since"], None]}
+                              "owner_since": [held["owner_since"], None],
+                              "returned_to_pool_at": [None, returned]}
+    assert returned is not None
     history = wang.get(f"/api/customer/{held['id']}/history").json["items"]
     assert history[0]["action"] == "release" and history[0]["note"] == "客户暂无采购计划"
 
@@ -120,3 +123,19 @@ def test_a_role_may_release_where_it_may_update(leads_app) -> None:
     lead = make_record(leads_app, "lead", name="南方", region="south", owner=None)
     assert south.claim("lead", lead["id"]).status_code == 200
     assert south.release("lead", lead["id"]).status_code == 403
+
+
+def test_the_last_return_stays_on_the_record_once_claimed_and_no_one_may_write_it(
+        crm, sales) -> None:  # type: ignore[no-untyped-def]
+    wang, yang = sales["wang"], sales["yang"]
+    held = _held_by(wang, crm)
+    returned = wang.release("customer", held["id"], "客户暂无采购计划").json
+    assert returned["returned_to_pool_at"] is not None
+
+    claimed = yang.claim("customer", held["id"]).json
+    assert claimed["owner"] == yang.id
+    assert claimed["returned_to_pool_at"] == returned["returned_to_pool_at"]
+    refused = yang.patch(f"/api/customer/{held['id']}",
+                         json={"returned_to_pool_at": "2020-01-01T00:00:00+00:00"},
+                         headers={"If-Match": str(claimed["version"])})
+    assert refused.status_code == 422 and list(refused.json["errors"]) == ["returned_to_pool_at"]

@@ -216,3 +216,21 @@ def test_promotion_summary_counts_what_each_source_brought(shipped) -> None:  # 
             figures["seminar"]["signed"]) == (3, 1, 1)
     assert figures["seminar"]["conversion"] == "0.3333"
     assert figures["partner"]["conversion"] == "1.0000"
+
+
+def test_pool_returns_by_the_month_they_went_back(shipped) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = shipped
+    year = date.today().year
+    made = [(1, None, "public_pool"), (1, "li", "lead"), (3, "li", "customer"), (3, None,
+                                                                              "public_pool")]
+    li = client.get("/api/users?q=li").get_json()["items"][0]["id"]
+    for index, (month, owner, lifecycle) in enumerate(made):
+        create_as_platform(client, "customer", name=f"R{index}", lifecycle=lifecycle,
+                           phone="021-5555 0000", owner=li if owner else None,
+                           returned_to_pool_at=f"{year}-{month:02d}-10T04:00:00+00:00")
+    answer = _run(client, "pool_returns")
+    figures = {r["rows"]["value"][:7]: r["values"] for r in answer["rows"]}
+    january, march = figures[f"{year}-01"], figures[f"{year}-03"]
+    assert (january["returned"], january["still_in_pool"], january["claimed_again"]) == (2, 1, 1)
+    assert (march["returned"], march["signed"]) == (2, 1)
+    assert answer["totals"]["all"]["returned"] == 4

@@ -40,6 +40,7 @@ def build_pool(doc: Document) -> PoolDef | None:
         label=Label.of(spec.get("label"), "Pool"),
         on_claim=dict(spec.get("on_claim", {})), on_return=dict(spec.get("on_return", {})),
         assigned_at=spec.get("assigned_at"),
+        returned_at=spec.get("returned_at"),
         hold_limit_excludes=conditions(spec.get("hold_limit_excludes")),
         return_rules=build_return_rules(doc, ("pool", "return_rules")),
         location=doc.key_at("pool"),

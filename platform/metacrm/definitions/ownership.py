@@ -41,6 +41,9 @@ class PoolDef:
     on_return: Mapping[str, Any] = field(default_factory=dict)
     # A datetime field the engine sets whenever the owner changes.
     assigned_at: str | None = None
+    # A datetime field stamped whenever the record goes back to the pool (by hand or
+    # by a return rule) and kept when it is claimed again: when it was last returned.
+    returned_at: str | None = None
     # Records that do not count towards a role's hold limit (e.g. signed customers).
     hold_limit_excludes: Conditions = field(default_factory=dict)
     return_rules: tuple[ReturnRuleDef, ...] = ()

@@ -132,13 +132,14 @@ def _check_pool(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) -> 
                 problem = literal_problem(field, value, catalog.optionsets, catalog.field_types)
                 if problem:
                     errors.add(at, f"pool {key}: {name}: {problem}")
-    if pool.assigned_at is not None:
-        field = entity.fields.get(pool.assigned_at)
+    for key, name in (("assigned_at", pool.assigned_at), ("returned_at", pool.returned_at)):
+        if name is None:
+            continue
+        field = entity.fields.get(name)
         if field is None or field.type != "datetime":
-            errors.add(entity.at("pool.assigned_at"), f"pool assigned_at: "
-                       f"'{pool.assigned_at}' must be a datetime field of '{entity.name}'"
-                       + (did_you_mean(pool.assigned_at, entity.fields) if field is None
-                          else ""))
+            errors.add(entity.at(f"pool.{key}"), f"pool {key}: '{name}' must be a datetime "
+                       f"field of '{entity.name}'"
+                       + (did_you_mean(name, entity.fields) if field is None else ""))
     _conditions(catalog, entity, pool.hold_limit_excludes,
                 entity.at("pool.hold_limit_excludes"), "pool hold_limit_excludes", errors)
     _check_unique_names(pool.return_rules, "return rule", errors)

@@ -143,7 +143,7 @@ def _check_pool_fields(catalog: Catalog, role: RoleDef, errors: ErrorCollector) 
         for name, read_by in readers.items():
             field = entity.fields.get(name)
             if (field is None or not field.writable or grant.fields.get(name)
-                    or name in (entity.owned_by, pool.assigned_at)
+                    or name in (entity.owned_by, pool.assigned_at, pool.returned_at)
                     or (workflow is not None and workflow.field == name)):
                 continue
             errors.add(grant.location, f"role '{role.name}', {entity.name}: may write "

@@ -40,10 +40,11 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
     unknown: list[str] = []
     fields = model.entity.fields
     hidden = access.hidden if access else frozenset()
-    # The pool's assignment time is the engine's record of a change of hands: a client
-    # setting it could keep a record from ever returning to the pool.
+    # The pool's assignment and return times are the engine's record of a change of
+    # hands: a client setting them could keep a record from ever returning to the pool.
     pool = model.entity.pool
-    stamp = {pool.assigned_at} if pool and pool.assigned_at and access is not None else set()
+    stamp = ({n for n in (pool.assigned_at, pool.returned_at) if n}
+             if pool and access is not None else set())
     # A workflow's state moves only by its transitions (which check who, guards and
     # approvals); records start in the initial state.
     state = {model.state_field} if model.state_field and access is not None else set()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -121,7 +121,8 @@ def release(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Co
     note = release_reason(reason, ctx)
     current = _lock_held(conn, access, model, owner, record_id, ctx)
     check_version(current, expected_version, ctx)
-    record, changes = changed_record(model, current, return_values(model, pool, owner), ctx)
+    record, changes = changed_record(model, current, return_values(model, pool, owner, ctx.now),
+                                     ctx)
     table = model.table
     result = conn.execute(table.update().where(
         table.c.id == record_id, table.c[owner].is_not(None),
@@ -140,10 +141,15 @@ def typed_values(model: EntityModel, values: Mapping[str, Any]) -> dict[str, Any
             for name, value in values.items()}
 
 
-def return_values(model: EntityModel, pool: PoolDef, owner: str) -> dict[str, Any]:
+def return_values(model: EntityModel, pool: PoolDef, owner: str,
+                  now: datetime) -> dict[str, Any]:
+    """What a return to the pool writes: no owner, the pool's ``on_return`` values, no
+    ``assigned_at``, and ``returned_at`` stamped ``now``."""
     values: dict[str, Any] = {owner: None, **typed_values(model, pool.on_return)}
     if pool.assigned_at:
         values[pool.assigned_at] = None
+    if pool.returned_at:
+        values[pool.returned_at] = now
     return values
 
 

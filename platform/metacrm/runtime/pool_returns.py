@@ -46,7 +46,7 @@ def return_idle(conn: sa.Connection, compiled: Compiled, model: EntityModel,
                                  .order_by(table.c.id)).scalars())
     ctx = Context.system(None, now=now)
     note = f"auto return: {rule.name} (idle {rule.idle_days} days)"
-    values = return_values(model, pool, owner)
+    values = return_values(model, pool, owner, now)
     returned: list[int] = []
     while True:
         rows = conn.execute(row_statement(model).where(eligible).order_by(table.c.id)
