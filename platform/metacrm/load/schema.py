@@ -185,8 +185,8 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
                    f"'{{seq}}' or '{{seq:06}}', got {error.instance!r}")
     elif validator == "pattern" and path and path[-1] in (
             "entity", "optionset", "extend", "to", "bundle", "extend_optionset", "role",
-            "extend_role", "owned_by", "assigned_at", "returned_at", "through", "workflow", "approval",
-            "field", "reject_to", "form"):
+            "extend_role", "owned_by", "assigned_at", "returned_at", "through", "workflow",
+            "approval", "field", "reject_to", "form"):
         errors.add(location, f"{prefix}'{error.instance}' is not a valid name: use snake_case "
                    "(a lower-case letter, then lower-case letters, digits, single underscores)")
     else:
