@@ -132,14 +132,14 @@ def _check_pool(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) -> 
                 problem = literal_problem(field, value, catalog.optionsets, catalog.field_types)
                 if problem:
                     errors.add(at, f"pool {key}: {name}: {problem}")
-    for key, name in (("assigned_at", pool.assigned_at), ("returned_at", pool.returned_at)):
-        if name is None:
+    for key, stamp in (("assigned_at", pool.assigned_at), ("returned_at", pool.returned_at)):
+        if stamp is None:
             continue
-        field = entity.fields.get(name)
+        field = entity.fields.get(stamp)
         if field is None or field.type != "datetime":
-            errors.add(entity.at(f"pool.{key}"), f"pool {key}: '{name}' must be a datetime "
+            errors.add(entity.at(f"pool.{key}"), f"pool {key}: '{stamp}' must be a datetime "
                        f"field of '{entity.name}'"
-                       + (did_you_mean(name, entity.fields) if field is None else ""))
+                       + (did_you_mean(stamp, entity.fields) if field is None else ""))
     _conditions(catalog, entity, pool.hold_limit_excludes,
                 entity.at("pool.hold_limit_excludes"), "pool hold_limit_excludes", errors)
     _check_unique_names(pool.return_rules, "return rule", errors)
