@@ -188,6 +188,10 @@ def _has_sign_in(platform: Platform) -> bool:
         ).first() is not None
 
 
+# Customization kinds whose documents are versions of one definition by name.
+VERSIONED_KINDS = ("form", "report")
+
+
 def export_customizations_bundle(settings: Settings, directory: Path) -> int:
     engine = make_engine(settings.database_url)
     with engine.connect() as conn:
@@ -198,16 +202,18 @@ def export_customizations_bundle(settings: Settings, directory: Path) -> int:
                 "requires": [_bundle_name(p) for p in settings.bundles]}
     (directory / "bundle.yaml").write_text(yaml.safe_dump(manifest, allow_unicode=True,
                                                           sort_keys=False))
-    # A layout saved again is a new version of it: only the newest is written, so the
-    # bundle names each layout once (as a bundle must).
-    newest = {document["form"]: cid for cid, document in stored if "form" in document}
+    # A layout or report saved again is a new version of it: only the newest is written,
+    # so the bundle names each once (as a bundle must).
+    newest = {(kind, document[kind]): cid for cid, document in stored
+              for kind in VERSIONED_KINDS if kind in document}
     written = 0
     for cid, document in stored:
-        if "form" in document:  # a layout, in the folder its kind lives in
-            if newest[document["form"]] != cid:
+        kind = next((k for k in VERSIONED_KINDS if k in document), None)
+        if kind is not None:  # in the folder its kind lives in
+            if newest[(kind, document[kind])] != cid:
                 continue
-            (directory / "forms").mkdir(exist_ok=True)
-            path = directory / "forms" / f"{cid:04d}_{document['form']}.yaml"
+            (directory / f"{kind}s").mkdir(exist_ok=True)
+            path = directory / f"{kind}s" / f"{cid:04d}_{document[kind]}.yaml"
         else:
             target = next(document[k] for k in ("extend", "extend_optionset", "role",
                                                 "extend_role") if k in document)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..definitions import Label, humanize
@@ -35,8 +36,8 @@ def build_report(doc: Document, bundle: str) -> ReportDef:
         time_zone=data.get("time_zone", "UTC"), week_starts=data.get("week_starts", "monday"),
         roles=tuple(data.get("roles", ())),
         steps=tuple(_step(doc, i, spec) for i, spec in enumerate(data.get("funnel", ()))),
-        bundle=bundle, location=doc.key_at("report"),
-        key_locations=_keys(doc, ()))
+        bundle=bundle, source=json.dumps(data, ensure_ascii=False, default=str),
+        location=doc.key_at("report"), key_locations=_keys(doc, ()))
 
 
 def filter_items(spec: dict[str, Any] | None) -> tuple[tuple[str, str], ...]:

@@ -122,6 +122,9 @@ class ReportDef:
     roles: tuple[str, ...] = ()  # who it is for (checked); empty: whoever reads the entity
     steps: tuple[FunnelStepDef, ...] = ()  # a funnel's, in order (then no dimensions)
     bundle: str = ""
+    # The document it was built from, as JSON: what the report builder starts from and
+    # writes back, keys this engine does not model included.
+    source: str = _field(default="{}", compare=False)
     location: Location = UNKNOWN
     key_locations: Mapping[str, Location] = _field(default_factory=dict, compare=False)
 

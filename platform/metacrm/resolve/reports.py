@@ -23,6 +23,7 @@ from ..definitions.reports import (
 )
 from ..errors import ErrorCollector, did_you_mean
 from ..fieldtypes import FieldType
+from ..load.bundles import CUSTOMIZATIONS_BUNDLE
 
 # Operators every field takes in the list grammar, whatever its type says.
 ANY_FIELD_OPERATORS = ("in", "isnull")
@@ -99,15 +100,22 @@ def filter_problem(catalog: Catalog, entity: EntityDef, key: str, value: str) ->
 
 def merge_reports(bundles: Iterable[BundleDefs], errors: ErrorCollector
                   ) -> dict[str, ReportDef]:
-    """Every bundle's reports by name; a name used twice is an error."""
+    """Every bundle's reports by name. Within a bundle a name is used once, except among
+    the stored customizations, which are versions (the newest of a name counts: the
+    report builder goes back to an earlier one by saving it again); a stored
+    customization may replace a bundle's report by giving one of the same name."""
     found: dict[str, ReportDef] = {}
     for bundle in bundles:
+        own: dict[str, ReportDef] = {}
+        versions = bundle.manifest.name == CUSTOMIZATIONS_BUNDLE
         for report in bundle.reports:
-            if report.name in found:
+            earlier = own.get(report.name) or (None if versions else found.get(report.name))
+            if earlier is not None and not versions:
                 errors.add(report.location, f"report '{report.name}' is already defined at "
-                           f"{found[report.name].location}")
+                           f"{earlier.location}")
                 continue
-            found[report.name] = report
+            own[report.name] = report
+        found.update(own)
     return found
 
 

@@ -55,11 +55,12 @@ from ..migrate import (
 )
 from ..platform import CUSTOMIZATIONS, Platform, read_customizations
 
-ALLOWED_KINDS = ("extend", "extend_optionset", "role", "extend_role", "form")
+ALLOWED_KINDS = ("extend", "extend_optionset", "role", "extend_role", "form", "report")
 NOT_AN_EXTENSION = ("A customization is a document starting with 'extend' (add fields, "
                     "indexes, labels, pool and assignment rules), 'extend_optionset' (add "
-                    "options), 'role' (a new role), 'extend_role' (change a role) or 'form' "
-                    "(a form layout; one named like an existing layout replaces it).")
+                    "options), 'role' (a new role), 'extend_role' (change a role), 'form' "
+                    "(a form layout; one named like an existing layout replaces it) or "
+                    "'report' (a report; one named like an existing report replaces it).")
 PENDING = "mc_pending_customizations"
 _REFUSED = "the data cannot take this change, nothing was changed"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..base.context import Context
@@ -20,7 +19,8 @@ from ..compile.compiled import Compiled
 from ..definitions import Catalog, EntityDef, FormDef, FormFieldDef, Label
 from ..expressions import ExpressionError, check_expression
 from ..load.bundles import CUSTOMIZATIONS_BUNDLE
-from ..platform import CUSTOMIZATIONS, Platform
+from ..platform import Platform
+from .customization_versions import newest_document, versions_of
 from .customize import add_customization
 
 DESIGN = "design"  # the role operation that lets a user design an entity's layouts
@@ -122,28 +122,10 @@ def generated_document(entity: EntityDef, name: str) -> dict[str, Any]:
                       "sections": [{"columns": 2, "fields": fields}]}]}
 
 
-def _table() -> sa.TableClause:
-    return sa.table(CUSTOMIZATIONS, sa.column("id"), sa.column("document", sa.JSON),
-                    sa.column("created_at"), sa.column("created_by"),
-                    sa.column("removed_at"))
-
-
 def layout_versions(conn: Connection, form: str) -> list[dict[str, Any]]:
     """The saved versions of layout ``form``, oldest first: id, when, by whom, and
     whether it is the one in force (the newest not removed)."""
-    table = _table()
-    users = sa.table("mc_users", sa.column("id"), sa.column("name"), sa.column("username"))
-    rows = conn.execute(
-        sa.select(table.c.id, table.c.document, table.c.created_at, table.c.removed_at,
-                  users.c.name, users.c.username)
-        .select_from(table.outerjoin(users, users.c.id == table.c.created_by))
-        .order_by(table.c.id)).all()
-    found = [row for row in rows
-             if isinstance(row.document, dict) and row.document.get("form") == form]
-    current = max((r.id for r in found if r.removed_at is None), default=None)
-    return [{"id": r.id, "created_at": r.created_at, "by": r.name or r.username,
-             "removed": r.removed_at is not None, "current": r.id == current,
-             "document": r.document} for r in found]
+    return versions_of(conn, "form", form)
 
 
 def shipped_form(platform: Platform, form: str) -> FormDef | None:
@@ -154,9 +136,9 @@ def shipped_form(platform: Platform, form: str) -> FormDef | None:
 
 def current_document(platform: Platform, conn: Connection, form: str) -> dict[str, Any] | None:
     """The layout in force as a document: its newest saved version, else the bundles'."""
-    versions = [v for v in layout_versions(conn, form) if not v["removed"]]
-    if versions:
-        return dict(versions[-1]["document"])
+    saved = newest_document(conn, "form", form)
+    if saved is not None:
+        return saved
     defined = platform.compiled.catalog.forms.get(form)
     if defined is None or defined.bundle == CUSTOMIZATIONS_BUNDLE:
         return None
@@ -198,15 +180,16 @@ def check_condition(catalog: Catalog, entity: EntityDef, source: str) -> Express
 
 def designed_entity(compiled: Compiled, document: Any) -> str | None:
     """The entity a customization changes within what designing it allows: a layout
-    of it (one of that name, if any, lays it out too), or new fields on it (no
+    or a report of it (one of that name, if any, is of it too), or new fields on it (no
     indexes, rules, labels or other keys); None for any other customization."""
     if not isinstance(document, dict):
         return None
-    if "form" in document and isinstance(document.get("entity"), str):
-        existing = compiled.catalog.forms.get(str(document["form"]))
-        if existing is not None and existing.entity != document["entity"]:
-            return None
-        return document["entity"]
+    for kind, defined in (("form", compiled.catalog.forms), ("report", compiled.catalog.reports)):
+        if kind in document and isinstance(document.get("entity"), str):
+            existing = defined.get(str(document[kind]))
+            if existing is not None and existing.entity != document["entity"]:
+                return None
+            return document["entity"]
     if set(document) == {"extend", "fields"} and isinstance(document["extend"], str):
         return document["extend"]
     return None

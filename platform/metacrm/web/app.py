@@ -29,6 +29,7 @@ from .login import login
 from .meta_api import meta_api
 from .notifications_api import notifications_api
 from .pool_api import pool_api
+from .report_builder_api import report_builder_api
 from .reports_api import reports_api
 from .requests import IdConverter, refuse_huge_ids
 from .security_api import record_denied, security_api
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(login)
     app.register_blueprint(meta_api)
     app.register_blueprint(designer_api)
+    app.register_blueprint(report_builder_api)
     app.register_blueprint(identity_api)
     app.register_blueprint(credentials_api)
     app.register_blueprint(export_api)

@@ -13,9 +13,9 @@ _VERSION = obj("id created_at by current removed", id=_INTEGER,
                created_at={"type": "string", "format": "date-time"},
                by={"type": ["string", "null"]}, current={"type": "boolean"},
                removed={"type": "boolean"})
-_VERSIONS: Schema = {"type": "array", "items": _VERSION}
+VERSIONS: Schema = {"type": "array", "items": _VERSION}
 _SAVED = obj("id schema_version versions", id=_INTEGER, schema_version=_INTEGER,
-             versions=_VERSIONS)
+             versions=VERSIONS)
 
 
 def designer_paths(catalog: Catalog, tag: str, op: Callable[..., Schema]) -> dict[str, Any]:
@@ -39,7 +39,7 @@ def designer_paths(catalog: Catalog, tag: str, op: Callable[..., Schema]) -> dic
             form,
             get=op(tag, "designer_get_layout", "The layout in force as a document, and its "
                    "saved versions", "401 403 404",
-                   obj("document versions", document=layout, versions=_VERSIONS),
+                   obj("document versions", document=layout, versions=VERSIONS),
                    description=who),
             put=op(tag, "designer_save_layout", "Save a layout as its newest version",
                    "400 401 403 404 409 422", _SAVED, "201",
@@ -47,7 +47,7 @@ def designer_paths(catalog: Catalog, tag: str, op: Callable[..., Schema]) -> dic
                    "process uses it at once." + who, requestBody=body(layout))),
         "/api/meta/forms/{form}/versions": path(form, get=op(
             tag, "designer_list_versions", "The saved versions of a layout, oldest first",
-            "401 403 404", obj("items", items=_VERSIONS), description=who)),
+            "401 403 404", obj("items", items=VERSIONS), description=who)),
         "/api/meta/forms/{form}/versions/{id}": path(form, version, get=op(
             tag, "designer_get_version", "One saved version, with its document",
             "401 403 404", {"type": "object"}, description=who)),

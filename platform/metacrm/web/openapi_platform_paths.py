@@ -29,6 +29,7 @@ from .openapi_parts import (
     requirements,
     unique,
 )
+from .openapi_report_builder import report_builder_paths
 
 # Signing out needs the session (and its CSRF token) only if there is one.
 _LOGOUT_SECURITY = (("sessionCookie", "csrfToken"), ())
@@ -156,6 +157,7 @@ def platform_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
             meta, "meta_restore_customization", "Bring a removed customization back under "
             "its number", "401 403 404 409 422", changed)),
         **designer_paths(catalog, meta, op),
+        **report_builder_paths(catalog, meta, op),
         "/api/openapi.json": path(get=op(meta, "meta_get_openapi", "This document (OpenAPI "
                                          "3.1), as the caller may use the API", "401",
                                          {"type": "object"})),
