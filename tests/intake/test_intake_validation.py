@@ -21,10 +21,12 @@ def test_a_bad_lead_is_422_with_the_senders_key(intake_client) -> None:
 
 def test_an_unknown_key_is_refused_with_a_hint(intake_client) -> None:
     token = source_token(intake_client, "web_form")
-    answer = post_lead(intake_client, token, {"company": "A", "emial": "a@example.com"})
+    answer = post_lead(intake_client, token, {"emial": "a@example.com", "area": "west"})
     assert answer.status_code == 422
     text = answer.json["errors"]["emial"][0]
     assert "did you mean 'mail'" in text and "company, tel, mail, area, message" in text
+    # every mistake of the lead at once, not only the first
+    assert set(answer.json["errors"]) == {"emial", "area", "company"}
 
 
 def test_chinese_messages_for_a_chinese_sender(intake_client) -> None:

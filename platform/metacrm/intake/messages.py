@@ -27,6 +27,7 @@ INTAKE_MESSAGES: dict[str, dict[str, str]] = {
                    "zh": "每条线索应为由该来源字段组成的 JSON 对象。"},
     "unknown_key": {"en": "Unknown key{hint}; this source takes: {keys}.",
                     "zh": "未知字段{hint}；该来源接受：{keys}。"},
+    "more_unknown": {"en": "{count} more unknown key(s).", "zh": "另有 {count} 个未知字段。"},
     "external_id": {"en": "Expected a text or a whole number of at most {max} characters that "
                           "identifies the lead in the sending system.",
                     "zh": "应为不超过 {max} 个字符的文本或整数，用于标识发送方系统中的该线索。"},

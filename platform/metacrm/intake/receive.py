@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..base.context import Context, Principal
-from ..base.problems import Problem
+from ..base.problems import MAX_HINTED_KEYS, Invalid, Problem
 from ..compile.compiled import Compiled
 from ..definitions.intake import IntakeDef
 from ..i18n import suggestion
@@ -80,15 +80,21 @@ def receive_lead(transaction: Transaction, compiled: Compiled, source: IntakeDef
     external, errors = _external_id(source, lead, ctx.locale)
     model = compiled.models[source.entity]
     try:
-        if errors:
+        if "_lead" in errors:
             raise _Refused(errors)
-        payload = _payload(source, lead, ctx.locale)
+        payload, unknown = _payload(source, lead, ctx.locale)
+        errors.update(unknown)
         owner = owner_column(model)
         if owner is not None and owner not in payload:
             # Nobody holds a lead yet: the assignment rules give it to a team member
             # (the owner's default, the creating user, would be the service user).
             payload[owner] = None
-        values = read_payload(model, ctx, payload, creating=True)
+        try:
+            values = read_payload(model, ctx, payload, creating=True)
+        except Invalid as invalid:  # reported with the lead's other errors
+            errors.update(_senders_keys(source, invalid.errors))
+        if errors:
+            raise _Refused(errors)
         with transaction() as conn:
             if external is not None:
                 found = _receipt(conn, compiled, source, external)
@@ -136,19 +142,21 @@ def _external_id(source: IntakeDef, lead: Any, lang: str
     return str(value).strip(), {}
 
 
-def _payload(source: IntakeDef, lead: dict[str, Any], lang: str) -> dict[str, Any]:
-    """The lead's values by field name, with the source's fixed values; unknown keys
-    are refused (a misspelt key would lose its value without a word)."""
+def _payload(source: IntakeDef, lead: dict[str, Any], lang: str
+             ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """The lead's values by field name, with the source's fixed values; and an error for
+    each unknown key (a misspelt key would lose its value without a word)."""
     known = list(source.fields) + ([source.external_id] if source.external_id else [])
     unknown = [key for key in lead if key not in known and key not in source.ignore]
-    if unknown:
-        listing = ", ".join(known)
-        raise _Refused({str(key): [say("unknown_key", lang, keys=listing,
-                                       hint=suggestion(str(key), known, lang))]
-                        for key in unknown[:20]})
+    listing = ", ".join(known)
+    errors = {str(key): [say("unknown_key", lang, keys=listing,
+                             hint=suggestion(str(key), known, lang))]
+              for key in unknown[:MAX_HINTED_KEYS]}
+    if len(unknown) > MAX_HINTED_KEYS:
+        errors["_lead"] = [say("more_unknown", lang, count=len(unknown) - MAX_HINTED_KEYS)]
     payload = {source.fields[key]: value for key, value in lead.items() if key in source.fields}
     payload.update(source.set)
-    return payload
+    return payload, errors
 
 
 def _senders_keys(source: IntakeDef, errors: Mapping[str, list[str]]) -> dict[str, list[str]]:
