@@ -160,3 +160,48 @@ def test_the_command_line_pulls_and_lists(pulling, feed: Feed, tmp_path: Path,
     listing = CliRunner().invoke(main, ["intake", "list"]).output
     assert "partner_feed: prospect, pull json_http.pull_leads every 600s" in listing
     assert "cursor '2026-12-02T10:00:00Z'" in listing
+
+
+CSV_SOURCE = """
+    intake: fair_drop
+    entity: prospect
+    fields: {公司名称: name, 电话: phone, 区域: region}
+    external_id: 编号
+    set: {origin: fair}
+    pull:
+      hook: csv_folder.pull_leads
+      every: 5m
+      options: {folder: "FOLDER"}
+    """
+
+
+def test_a_csv_drop_folder_is_read_once_and_moved_to_done(make_settings, tmp_path: Path,
+                                                          caplog) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "day1.csv").write_text("编号,公司名称,电话,区域\n1,华东展商有限公司,13800138000,south\n"
+                                   "2,,13900139000,north\n3,西北展商,,\n", encoding="utf-8-sig")
+    (drop / "day2.csv").write_text("编号,公司名称\n3,西北展商\n4,东北展商\n", encoding="utf-8-sig")
+    (drop / "notes.txt").write_text("not a CSV")
+    bundle = intake_bundle(tmp_path / "leads", CSV_SOURCE.replace("FOLDER", str(drop)))
+    settings = replace(make_settings(bundle), plugins=("plugins.csv_folder:plugin",))
+    assert migrate_database(settings, echo=lambda line: None)
+    app = create_app(settings)
+    try:
+        client = admin_client(app)
+        platform = app.extensions["metacrm"]
+        task = find_task(platform.compiled, "intake.fair_drop")
+        with caplog.at_level(logging.WARNING, logger="metacrm.intake"):
+            outcome = perform(platform, task, NOW)
+        # row 2 has no company: refused and logged; row 3 again in day2: stored once
+        assert outcome.result == {"created": 3, "existing": 1, "failed": 1,
+                                  "cursor": "day2.csv"}
+        assert "refused lead 1 (2)" in caplog.text
+        assert sorted(p.name for p in drop.iterdir()) == ["done", "notes.txt"]
+        assert sorted(p.name for p in (drop / "done").iterdir()) == ["day1.csv", "day2.csv"]
+        assert [(r["name"], r["region"], r["origin"]) for r in records(client)] == [
+            ("华东展商有限公司", "south", "fair"), ("西北展商", None, "fair"),
+            ("东北展商", None, "fair")]
+        assert perform(platform, task, NOW).result["created"] == 0  # nothing new
+    finally:
+        app.extensions["metacrm"].engine.dispose()
