@@ -13,6 +13,7 @@ from .errors import DefinitionError
 from .identity.commands import user_command
 from .identity.security_commands import security_command
 from .identity.team_commands import roles_command, team_command
+from .intake.commands import intake_command
 from .jobs.commands import jobs_command
 from .plugins import PluginError
 from .program import Loader
@@ -223,3 +224,4 @@ main.add_command(jobs_command)
 main.add_command(team_command)
 main.add_command(roles_command)
 main.add_command(security_command)
+main.add_command(intake_command)

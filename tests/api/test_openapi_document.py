@@ -95,6 +95,7 @@ REPORT_PATHS = {
     "/api/reports": {"get": "list_reports"},
     "/api/reports/{name}": {"get": "run_report"},
 }
+INTAKE_PATHS = {"/api/intake/{name}": {"post": "intake_leads"}}
 # Every action the engine writes into a record's history (runtime/writes.py, recycle.py,
 # pool.py, pool_returns.py, transfer.py, transitions.py, approvals.py).
 HISTORY_ACTIONS = ["create", "update", "delete", "restore", "claim", "release", "return",
@@ -165,11 +166,12 @@ def test_every_entity_has_its_paths_in_catalog_order(catalog: Catalog, doc: dict
                 assert item[method]["operationId"] == op_id.format(e=entity)
                 assert item[method]["tags"] == [catalog.entities[entity].label.get("en")]
     entity_paths = [p for p in doc["paths"]
-                    if p not in {**PLATFORM_PATHS, **APPROVAL_PATHS, **REPORT_PATHS}]
+                    if p not in {**PLATFORM_PATHS, **APPROVAL_PATHS, **REPORT_PATHS,
+                                     **INTAKE_PATHS}]
     assert entity_paths == expected
     assert [t["name"] for t in doc["tags"]] == [
         *(e.label.get("en") for e in catalog.entities.values()), "meta", "identity",
-        "authentication", "approvals", "notifications", "reports"]
+        "authentication", "approvals", "notifications", "reports", "intake"]
 
 
 def test_pool_transfer_and_workflow_paths_only_where_the_definitions_allow(
@@ -205,8 +207,11 @@ def test_platform_paths(doc: dict) -> None:
     for path, operations in REPORT_PATHS.items():
         item = doc["paths"][path]
         assert {m: op["operationId"] for m, op in operations_of(item).items()} == operations
-    assert list(doc["paths"])[-len(PLATFORM_PATHS) - len(APPROVAL_PATHS) - len(REPORT_PATHS):] \
-        == [*PLATFORM_PATHS, *APPROVAL_PATHS, *REPORT_PATHS]
+    for path, operations in INTAKE_PATHS.items():
+        item = doc["paths"][path]
+        assert {m: op["operationId"] for m, op in operations_of(item).items()} == operations
+    tail = [*PLATFORM_PATHS, *APPROVAL_PATHS, *REPORT_PATHS, *INTAKE_PATHS]
+    assert list(doc["paths"])[-len(tail):] == tail
     schemas = doc["components"]["schemas"]
     assert schemas["History"]["properties"]["action"]["enum"] == HISTORY_ACTIONS
     assert is_valid(doc, "UserProfileCreate", {"username": "li.na", "password": "s3cret-pass",
@@ -251,6 +256,8 @@ def test_every_request_needs_credentials_but_signing_in(doc: dict) -> None:
                 assert op["security"] == [] and "401" in op["responses"]  # wrong password
             elif path == "/api/auth/logout":
                 assert op["security"] == [{"sessionCookie": [], "csrfToken": []}, {}]
+            elif path in INTAKE_PATHS:  # a source's own token only (docs/intake.md)
+                assert op["security"] == [{"bearerToken": []}] and "401" in op["responses"]
             elif method in UNSAFE:
                 assert op["security"] == with_csrf, (method, path)
                 assert {"401", "403"} <= set(op["responses"]), (method, path)

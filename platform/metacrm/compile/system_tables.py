@@ -8,6 +8,7 @@ from dataclasses import dataclass, fields
 import sqlalchemy as sa
 
 from ..fieldtypes import ID_TYPE, JSON_TYPE, UtcDateTime
+from ..intake.tables import add_intake_tables
 
 USERS_TABLE = "mc_users"
 
@@ -123,6 +124,7 @@ def add_system_tables(metadata: sa.MetaData) -> None:
         sa.Column("value", sa.BigInteger, nullable=False),
     )
     _add_saved_views(metadata)
+    add_intake_tables(metadata)
 
 
 SAVED_VIEWS_TABLE = "mc_saved_views"

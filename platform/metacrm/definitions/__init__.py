@@ -34,6 +34,7 @@ from .forms import FormFieldDef as FormFieldDef
 from .forms import RelatedListDef as RelatedListDef
 from .forms import SectionDef as SectionDef
 from .forms import TabDef as TabDef
+from .intake import IntakeDef as IntakeDef
 from .ownership import ASSIGNMENT_METHODS as ASSIGNMENT_METHODS
 from .ownership import AssignmentRuleDef as AssignmentRuleDef
 from .ownership import CarryDef as CarryDef

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from .demo import DemoDef
 from .entities import EntityDef, EntityExtension, OptionSetDef, OptionSetExtension
 from .forms import FormDef
+from .intake import IntakeDef
 from .reports import ReportDef
 from .roles import RoleDef, RoleExtension
 from .texts import UNKNOWN, Label, Location
@@ -65,6 +66,7 @@ class BundleDefs:
     demo: DemoDef | None = None
     forms: tuple[FormDef, ...] = ()
     reports: tuple[ReportDef, ...] = ()
+    intakes: tuple[IntakeDef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Catalog:
     demo: DemoDef | None = None
     forms: Mapping[str, FormDef] = field(default_factory=dict)  # by name
     reports: Mapping[str, ReportDef] = field(default_factory=dict)  # by name
+    intakes: Mapping[str, IntakeDef] = field(default_factory=dict)  # sources of leads, by name
 
     @property
     def navigation(self) -> tuple[NavigationGroup, ...]:

@@ -5,7 +5,8 @@ runs every ``every_seconds``; the platform adds its own: ``housekeeping`` (ended
 web sessions, old sign-in failures and security events past their retention
 are deleted), ``approvals.deadlines``
 (reminders and escalations, when an approval step has a deadline) and
-``notifications.mail`` (when SMTP is configured). ``run_task`` is the entry
+``notifications.mail`` (when SMTP is configured); each pull-style intake source is
+a task ``intake.<source>`` (intake/pull.py). ``run_task`` is the entry
 point RQ calls by its dotted path (``metacrm.jobs.tasks.run_task``): a worker
 rebuilds everything it needs from the environment, as any other metacrm
 process does.
@@ -27,6 +28,8 @@ from ..errors import did_you_mean
 from ..identity.security_events import purge_events
 from ..identity.sessions import purge_sessions
 from ..identity.throttle import purge_failures
+from ..intake.pull import TASK_PREFIX as INTAKE_TASK_PREFIX
+from ..intake.pull import pull_source, read_cursor
 from ..platform import Platform
 from ..runtime.customize import undo_unfinished
 from ..runtime.deadlines import count_due, job_context, run_deadlines
@@ -85,6 +88,10 @@ def compile_tasks(compiled: Compiled, settings: Settings | None = None) -> dict[
         for rule in entity.pool.return_rules if entity.pool else ():
             name = f"{entity.name}.{rule.name}"
             tasks[name] = Task(name, rule.every_seconds, rule.label, entity.name, rule.name)
+    for source in compiled.catalog.intakes.values():
+        if source.pull is not None:  # pull-style intake sources (intake/pull.py)
+            name = INTAKE_TASK_PREFIX + source.name
+            tasks[name] = Task(name, source.pull.every_seconds, source.label)
     return tasks
 
 
@@ -100,6 +107,8 @@ def perform(platform: Platform, task: Task, now: datetime, *, dry_run: bool = Fa
             ) -> Outcome:
     """Do what ``task`` does at ``now``, in one transaction (with ``dry_run``: say what
     it would do and change nothing)."""
+    if task.entity is None and task.name.startswith(INTAKE_TASK_PREFIX):
+        return _pull(platform, task.name.removeprefix(INTAKE_TASK_PREFIX), now, dry_run)
     if task.entity is None:  # one of the platform's own
         return _PLATFORM_WORK[task.name](platform, now, dry_run)
     compiled = platform.compiled
@@ -173,6 +182,17 @@ def _mail(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
     errors = f" (last error: {run.errors[-1]})" if run.errors else ""
     return Outcome(run.as_dict(), f"e-mailed {run.sent} notification(s), {run.failed} failed "
                                   f"(to retry), {run.gave_up} given up{errors}")
+
+
+def _pull(platform: Platform, name: str, now: datetime, dry_run: bool) -> Outcome:
+    source = platform.compiled.catalog.intakes[name]
+    if dry_run:
+        with platform.reading() as conn:
+            cursor = read_cursor(conn, platform.compiled.metadata, name)
+        hook = source.pull.hook if source.pull else "?"
+        return Outcome({"cursor": cursor}, f"would ask {hook} for leads since {cursor!r}")
+    run = pull_source(platform, source, now)
+    return Outcome(run.as_dict(), run.summary)
 
 
 # What each of the platform's own tasks does (pool return rules are the others).

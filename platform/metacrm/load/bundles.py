@@ -16,6 +16,7 @@ from ..build.entities import (
     build_optionset_extension,
 )
 from ..build.forms import build_form
+from ..build.intake import build_intake
 from ..build.reports import build_report
 from ..build.roles import build_role, build_role_extension
 from ..build.workflows import build_approval, build_workflow
@@ -27,6 +28,7 @@ from ..definitions import (
     EntityDef,
     EntityExtension,
     FormDef,
+    IntakeDef,
     Label,
     Location,
     OptionSetDef,
@@ -44,8 +46,8 @@ from .schema import MANIFEST, document_kind, validate_document
 MANIFEST_FILE = "bundle.yaml"
 # Where definitions live; the first key of each document says what it defines,
 # the folder only keeps a bundle tidy (entities and option sets, roles, workflows
-# and approval chains, form layouts, reports).
-DEFINITION_FOLDERS = ("entities", "roles", "workflows", "forms", "reports")
+# and approval chains, form layouts, reports, intake sources of leads).
+DEFINITION_FOLDERS = ("entities", "roles", "workflows", "forms", "reports", "intake")
 # The organisation `metacrm serve --demo` creates (one `demo:` document).
 DEMO_FOLDER = "demo"
 
@@ -113,6 +115,7 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
     approvals: list[ApprovalDef] = []
     forms: list[FormDef] = []
     reports: list[ReportDef] = []
+    intakes: list[IntakeDef] = []
     for doc in documents:
         kind = document_kind(doc, errors)
         if kind is None or not validate_document(doc, kind, errors, types.names):
@@ -140,12 +143,14 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
             forms.append(build_form(doc, manifest.name, errors))
         elif kind == "report":
             reports.append(build_report(doc, manifest.name))
+        elif kind == "intake":
+            intakes.append(build_intake(doc, manifest.name))
         else:
             approvals.append(build_approval(doc, manifest.name))
     return BundleDefs(manifest, tuple(entities), tuple(optionsets),
                       tuple(entity_extensions), tuple(optionset_extensions), tuple(roles),
                       tuple(role_extensions), tuple(workflows), tuple(approvals),
-                      forms=tuple(forms), reports=tuple(reports))
+                      forms=tuple(forms), reports=tuple(reports), intakes=tuple(intakes))
 
 
 CUSTOMIZATIONS_BUNDLE = "customizations"

@@ -26,6 +26,7 @@ from ..expressions import ExpressionError, check_expression
 from ..fieldtypes import FieldTypes, builtin_field_types
 from .demo import check_demo, pick_demo
 from .forms import check_forms, merge_forms
+from .intake import check_intakes, merge_intakes
 from .literals import literal_problem, unfit_literal
 from .navigation import check_navigation
 from .ownership import check_ownership, extend_ownership
@@ -62,7 +63,8 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
                       merge_named(bundles, "workflows", errors),
                       merge_named(bundles, "approvals", errors), demo=pick_demo(bundles),
                       field_types=types, forms=merge_forms(bundles, errors),
-                      reports=merge_reports(bundles, errors))
+                      reports=merge_reports(bundles, errors),
+                      intakes=merge_intakes(bundles, errors))
     for entity in entities.values():
         check_entity(catalog, entity, errors)
         check_ownership(catalog, entity, errors)
@@ -73,6 +75,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     check_forms(catalog, errors, bundles)
     check_reports(catalog, errors)
     check_navigation(catalog, errors)
+    check_intakes(catalog, hooks, errors)
     return catalog if errors else _with_derived_facts(catalog)
 
 

@@ -24,6 +24,7 @@ from .credentials_api import credentials_api
 from .designer_api import designer_api
 from .export_api import export_api
 from .identity_api import identity_api
+from .intake_api import intake_api
 from .jsonio import OrjsonProvider
 from .login import login
 from .meta_api import meta_api
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(notifications_api)
     app.register_blueprint(security_api)
     app.register_blueprint(views_api)
+    app.register_blueprint(intake_api)
     app.register_blueprint(api)
     init_pages(app)
     _register_error_handlers(app)

@@ -13,6 +13,7 @@ from ..definitions import Catalog, EntityDef, FieldDef
 from ..fieldtypes import SchemaEnv
 from ..identity.password_policy import DEFAULT_MIN_LENGTH
 from .openapi_approvals import approval_paths, approval_schemas
+from .openapi_intake import intake_paths, intake_schemas
 from .openapi_parts import (
     INT64,
     SECURITY,
@@ -70,7 +71,8 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/",
     """The whole API of ``catalog`` as an OpenAPI 3.1 document, labels in ``lang``;
     ``password_min_length``: the configured password policy's."""
     schemas: dict[str, Schema] = {**platform_schemas(password_min_length),
-                                  **approval_schemas(), **report_schemas()}
+                                  **approval_schemas(), **report_schemas(),
+                                  **intake_schemas(catalog)}
     flows = {name: flow for name in catalog.entities
              if (flow := entity_flow(catalog, name)) is not None}
     ctx = _Context(catalog, _schema_names(catalog, {*shared_schemas(), *schemas}), lang, flows)
@@ -100,6 +102,7 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/",
     paths.update(platform_paths(catalog, tags, operation_ids))
     paths.update(approval_paths(tags, operation_ids))
     paths.update(report_paths(catalog, tags, operation_ids))
+    paths.update(intake_paths(catalog, tags, operation_ids))
     first = catalog.bundles[0] if catalog.bundles else None
     return {
         "openapi": OPENAPI_VERSION,
