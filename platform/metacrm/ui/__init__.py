@@ -22,6 +22,7 @@ from . import (  # noqa: F401  (their routes join the blueprint)
     pages,
     pool_page,
     recycle_page,
+    report_builder_page,
     report_pages,
     search_page,
     start_page,

@@ -15,6 +15,7 @@ from ..compile.compiled import Compiled
 from ..definitions.reports import CONVERSION, FROM_FIRST, PERIODS, RATIO, ParameterDef, ReportDef
 from ..resolve.reports import walk
 from ..runtime.access import Viewer
+from ..runtime.report_designs import buildable_entities
 from ..runtime.report_parameters import parameter_kind
 from ..runtime.reports import run_report
 from ..runtime.user_directory import UserDirectory
@@ -42,7 +43,7 @@ def reports_page() -> Any:
         items = [report_summary(compiled, r, shell.language)
                  for r in runnable_reports(compiled, viewer)]
     return render_template("ui/reports.html", shell=shell, language=shell.language,
-                           items=items)
+                           items=items, may_build=set(buildable_entities(compiled, ctx)))
 
 
 @pages.get("/reports/<name>")
