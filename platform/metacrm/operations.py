@@ -43,6 +43,7 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
     )
     from .runtime.bootstrap import ensure_baseline
     from .runtime.customize import pending_customizations, undo_pending
+    from .runtime.derived_refresh import refresh_derived
 
     engine = (planning_engine if dry_run else make_engine)(settings.database_url)
     try:
@@ -89,6 +90,7 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
             return False
     with Platform(settings, engine, compiled, loader).writing() as conn:
         ensure_baseline(conn, compiled)
+    refresh_derived(engine, compiled, echo)
     if applied.id is not None:
         echo(f"applied migration #{applied.id} ({len(plan.actions)} change(s))")
     return True

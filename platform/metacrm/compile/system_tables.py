@@ -41,6 +41,7 @@ class SystemTables:
     schema_state: sa.Table
     sequences: sa.Table
     saved_views: sa.Table
+    derived_state: sa.Table
 
     @classmethod
     def of(cls, metadata: sa.MetaData) -> SystemTables:
@@ -122,6 +123,13 @@ def add_system_tables(metadata: sa.MetaData) -> None:
         "mc_sequences", metadata,
         sa.Column("name", sa.String(120), primary_key=True),
         sa.Column("value", sa.BigInteger, nullable=False),
+    )
+    # Per entity, what its stored formulas and rollups were computed from
+    # (runtime/derived_refresh.py computes them again when that changes).
+    sa.Table(
+        "mc_derived_state", metadata,
+        sa.Column("entity", sa.String(120), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
     )
     _add_saved_views(metadata)
     add_intake_tables(metadata)

@@ -70,7 +70,11 @@ def _check_fields(catalog: Catalog, entity: EntityDef, source: IntakeDef,
             errors.add(where, f"{what}: set {name}: {problem}")
         filled[name] = name
     for name, field in entity.fields.items():
-        if field.required and field.default is None and name not in filled and field.writable:
+        # A required field added at run time (a customization) does not make the bundle
+        # wrong: the source's leads are refused one by one (422) until it fills it.
+        added_at_run_time = str(field.location).startswith("customization")
+        if (field.required and field.default is None and name not in filled
+                and field.writable and not added_at_run_time):
             errors.add(source.at("fields"), f"{what}: required field '{entity.name}.{name}' "
                        "is neither mapped from an incoming key nor set: no lead could be "
                        "stored")

@@ -26,6 +26,7 @@ from ..migrate import configured_timeouts, migration_session, plan_migration_in
 from ..migrate.actions import Refusal
 from ..platform import CUSTOMIZATIONS, SCHEMA_STATE, Platform, read_customizations
 from .customize import apply_customization_plan, definition_errors, undo_pending
+from .derived_refresh import refresh_derived
 
 
 def remove_customization(platform: Platform, ctx: Context, customization_id: int, *,
@@ -54,6 +55,7 @@ def remove_customization(platform: Platform, ctx: Context, customization_id: int
                                      timeouts, record=True)
             _mark(conn, fresh, customization_id, removed=True, ctx=ctx)
     platform.adopt(fresh)
+    refresh_derived(platform.engine, fresh)
     return document, fresh, plan.explain()
 
 
@@ -87,6 +89,7 @@ def restore_customization(platform: Platform, ctx: Context, customization_id: in
                                      timeouts, record=True)
             _mark(conn, fresh, customization_id, removed=False, ctx=ctx)
     platform.adopt(fresh)
+    refresh_derived(platform.engine, fresh)
     return row.document, fresh, plan.explain()
 
 

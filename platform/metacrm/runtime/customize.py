@@ -54,6 +54,7 @@ from ..migrate import (
     record_migration,
 )
 from ..platform import CUSTOMIZATIONS, Platform, read_customizations
+from .derived_refresh import refresh_derived
 
 ALLOWED_KINDS = ("extend", "extend_optionset", "role", "extend_role", "form", "report")
 NOT_AN_EXTENSION = ("A customization is a document starting with 'extend' (add fields, "
@@ -91,6 +92,7 @@ def add_customization(platform: Platform, ctx: Context, document: Any) -> tuple[
                 _store(conn, fresh, new_id, document, ctx)
                 _forget(conn, new_id)
     platform.adopt(fresh)
+    refresh_derived(platform.engine, fresh)
     return new_id, fresh
 
 

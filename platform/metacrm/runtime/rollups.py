@@ -91,7 +91,7 @@ def refresh_rollups(conn: sa.Connection, compiled: Compiled, model: EntityModel,
         parent = compiled.models[feed.parent]
         by_value: dict[Any, list[int]] = {}
         with _naming_parent(feed.parent):
-            found = _aggregates(conn, model, feed, sorted(ids), ctx)
+            found = rollup_values(conn, model, feed, sorted(ids), ctx)
         for parent_id, value in found.items():
             by_value.setdefault(value, []).append(parent_id)
         for value, same in by_value.items():
@@ -125,7 +125,7 @@ def _naming_parent(entity: str) -> Iterator[None]:
                        for key, messages in problem.errors.items()}) from None
 
 
-def _aggregates(conn: sa.Connection, model: EntityModel, feed: RollupFeed, ids: list[int],
+def rollup_values(conn: sa.Connection, model: EntityModel, feed: RollupFeed, ids: list[int],
                 ctx: Context) -> dict[int, Any]:
     """The rollup's value for each parent in ``ids``, computed by the database from the
     live children, except an average: the sum and count come from SQL and the division
