@@ -94,8 +94,10 @@ _GENERAL: dict[str, dict[str, str]] = {
                          "zh": "填写 true 仅预览，false 执行转移。"},
     "transfer_note": {"en": "Expected text of at most {max} characters.",
                       "zh": "应为不超过 {max} 个字符的文本。"},
-    "export_format": {"en": "Unknown format '{format}': use csv or json.",
-                      "zh": "未知格式 '{format}'：请使用 csv 或 json。"},
+    "export_format": {"en": "Unknown format '{format}': use csv, json or xlsx.",
+                      "zh": "未知格式 '{format}'：请使用 csv、json 或 xlsx。"},
+    "report_export_format": {"en": "Unknown format '{format}': use csv or xlsx.",
+                             "zh": "未知格式 '{format}'：请使用 csv 或 xlsx。"},
     # The public pool (runtime/pool.py, web/pool_api.py).
     "no_pool": {"en": "{entity} have no public pool: their records are not claimed or "
                       "returned.",
@@ -277,6 +279,9 @@ _GENERAL: dict[str, dict[str, str]] = {
     "signin_throttled": {"en": "Too many failed sign-ins; try again in {seconds} seconds.",
                          "zh": "登录失败次数过多，请在 {seconds} 秒后重试。"},
     "report_step": {"en": "Step", "zh": "阶段"},
+    "report_total": {"en": "Total", "zh": "合计"},
+    "report_empty": {"en": "(empty)", "zh": "（空）"},
+    "report_as_of": {"en": "As of {moment} UTC", "zh": "截至 {moment} UTC"},
     "report_conversion": {"en": "Conversion from the step before", "zh": "较上一阶段转化率"},
     "report_from_first": {"en": "Conversion from the first step", "zh": "较首个阶段转化率"},
 }
