@@ -10,6 +10,7 @@ import re
 import zipfile
 from datetime import UTC, datetime
 from decimal import Decimal
+from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -179,3 +180,17 @@ def _quoted_styles(styles: str) -> set[int]:
     assert cell_xfs
     formats = re.findall(r"<xf [^>]*?(?:/>|>.*?</xf>)", cell_xfs.group(1), re.S)
     return {i for i, xf in enumerate(formats) if 'quotePrefix="1"' in xf}
+
+
+def test_the_report_page_offers_the_export_with_its_parameters(sales) -> None:
+    client, _, ids = sales
+    page = client.get(f"/reports/by_source?owner={ids['bob']}").get_data(as_text=True)
+    assert "Excel (XLSX)" in page
+    links = [unescape(h) for h in re.findall(r'href="(/api/reports/by_source/export\?[^"]+)"'
+                                             r" download>", page)]
+    assert [link.rsplit("format=", 1)[1] for link in links] == ["csv", "xlsx"]
+    assert all(f"owner={ids['bob']}" in link for link in links)
+    *_, total = _table(_sheet(client.get(links[1]).data))
+    assert total[:3] == ["Total", 1, 5000]
+    zh = client.get("/reports/by_source?lang=zh").get_data(as_text=True)
+    assert "导出" in zh
