@@ -241,9 +241,11 @@ def _list_parameters(ctx: _Context, entity: EntityDef, sort: tuple[str, ...],
                 param("q", "query", {"type": "string"},
                       f"Text search in: {', '.join(entity.search) or '-'}.")]
     if export:
-        found = [param(_EXPORT_FORMAT, "query", {"type": "string", "enum": ["csv", "json"],
+        found = [param(_EXPORT_FORMAT, "query", {"type": "string",
+                                                 "enum": ["csv", "json", "xlsx"],
                                                  "default": "csv"},
-                       "`csv` (UTF-8 with a byte order mark) or `json` (JSON lines)."),
+                       "`csv` (UTF-8 with a byte order mark), `json` (JSON lines) or `xlsx` "
+                       "(an Excel workbook: labels, typed cells)."),
                  *ordering, *_shape_parameters(entity, expand=False)]
     else:
         found = [*params("Limit", "Cursor"), *ordering, *_shape_parameters(entity),
