@@ -281,6 +281,12 @@ _GENERAL: dict[str, dict[str, str]] = {
     "report_step": {"en": "Step", "zh": "阶段"},
     "report_total": {"en": "Total", "zh": "合计"},
     "report_empty": {"en": "(empty)", "zh": "（空）"},
+    "report_mail_greeting": {"en": "Hello {name},", "zh": "{name}，您好："},
+    "report_mail_body": {"en": "Attached is the report \"{report}\", run for you with:",
+                         "zh": "附件是为您运行的报表“{report}”，条件："},
+    "report_mail_scope": {"en": "It counts the records you may read, as the report page "
+                                "would show you.",
+                          "zh": "报表只统计您有权查看的记录，与报表页面向您显示的一致。"},
     "report_as_of": {"en": "As of {moment} UTC", "zh": "截至 {moment} UTC"},
     "report_conversion": {"en": "Conversion from the step before", "zh": "较上一阶段转化率"},
     "report_from_first": {"en": "Conversion from the first step", "zh": "较首个阶段转化率"},

@@ -31,6 +31,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_STARTS = frozenset("=@\t\r")
 _PLAIN_NUMBER = re.compile(r"[0-9 .()+\-]+")
 _SHEET_NAME_REFUSES = re.compile(r"[\[\]:*?/\\']")
+# What a file name may not hold on common systems, and what would break a header.
+_UNSAFE_IN_NAMES = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;,]+')
 
 
 def looks_like_formula(text: str) -> bool:
@@ -178,3 +180,9 @@ def sheet_name_of(text: str) -> str:
     """A worksheet name Excel accepts: at most 31 characters, none of ``[]:*?/\\'``."""
     name = _SHEET_NAME_REFUSES.sub(" ", text).strip() or "Export"
     return name[:31]
+
+
+def file_name(title: str, day: date, extension: str) -> str:
+    """``<title>-<day>.<extension>``, the title cleaned of what a file name may not hold."""
+    cleaned = " ".join(_UNSAFE_IN_NAMES.sub(" ", title).split())[:100] or "export"
+    return f"{cleaned}-{day:%Y-%m-%d}.{extension}"

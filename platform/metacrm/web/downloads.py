@@ -5,18 +5,13 @@ RFC 5987 ``filename*`` that browsers prefer (``UTF-8''%E6%88%90…``)."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from urllib.parse import quote
 
-# What a file name may not hold on common systems, and what would break the header.
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;,]+')
+from ..runtime.spreadsheet import file_name
+
+__all__ = ["attachment", "file_name"]
+
 _ASCII_SAFE = re.compile(r"[A-Za-z0-9._-]+")
-
-
-def file_name(title: str, day: date, extension: str) -> str:
-    """``<title>-<day>.<extension>``, the title cleaned of what a file name may not hold."""
-    cleaned = " ".join(_UNSAFE.sub(" ", title).split())[:100] or "export"
-    return f"{cleaned}-{day:%Y-%m-%d}.{extension}"
 
 
 def attachment(name: str, fallback: str) -> str:
