@@ -194,3 +194,46 @@ def test_the_report_page_offers_the_export_with_its_parameters(sales) -> None:
     assert total[:3] == ["Total", 1, 5000]
     zh = client.get("/reports/by_source?lang=zh").get_data(as_text=True)
     assert "导出" in zh
+
+
+FUNNEL = """
+report: deal_funnel
+entity: deal
+label: {en: Deal funnel, zh: 商机漏斗}
+funnel:
+  - {name: opened, filters: {}, label: {en: All deals, zh: 全部}}
+  - {name: won, filters: {stage: won}, label: {en: Won, zh: 赢单}}
+measures:
+  - {name: deals, aggregate: count, label: {en: Deals, zh: 商机数}}
+  - {name: amount, aggregate: sum, field: amount, label: {en: Amount, zh: 金额}}
+presentation: funnel
+"""
+PIVOT = """
+report: source_by_stage
+entity: deal
+label: Source by stage
+rows: source
+columns: stage
+measures: [{name: amount, aggregate: sum, field: amount, label: Amount}]
+presentation: pivot
+"""
+
+
+def test_a_funnel_and_a_pivot_export_as_flat_tables(make_client, tmp_path: Path) -> None:
+    client = make_client(sales_bundle(tmp_path / "b", **{
+        "reports/funnel.yaml": FUNNEL, "reports/pivot.yaml": PIVOT}))
+    for stage, source, amount in (("won", "web", "10.10"), ("open", "web", "0.05"),
+                                  ("won", "fair", "2.00")):
+        create_as_platform(client, "deal", name=stage, stage=stage, source=source,
+                           amount=amount)
+    header, *rows = _table(_sheet(client.get("/api/reports/deal_funnel/export?format=xlsx")
+                                  .data))
+    assert header == ["Step", "Deals", "Amount", "Conversion from the step before",
+                      "Conversion from the first step"]
+    assert rows[0][:3] == ["All deals", 3, 12.15] and rows[1][:3] == ["Won", 2, 12.1]
+    assert rows[1][3] == pytest.approx(2 / 3, abs=1e-4)
+    text = client.get("/api/reports/source_by_stage/export").data.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0] == "Source,Stage,Amount"
+    assert "web,won,10.10" in lines and "web,open,0.05" in lines
+    assert lines[-1] == "Total,,12.15"
