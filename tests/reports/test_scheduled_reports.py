@@ -6,6 +6,8 @@ with file:line."""
 from __future__ import annotations
 
 import io
+import os
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -202,3 +204,37 @@ def test_a_schedule_to_a_role_that_may_not_see_a_field_is_refused(tmp_path: Path
     (found,) = [str(d).replace(str(bundle) + "/", "") for d in exc.value.diagnostics]
     assert found == ("reports/weekly.yaml:16:24: report 'weekly_won': field 'secret' of "
                      "'deal' is hidden from role 'seller', which the schedule sends it to")
+
+
+REDIS_URL = os.environ.get("METACRM_REDIS_URL")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs Redis: set METACRM_REDIS_URL")
+def test_with_redis_a_worker_sends_the_due_reports(org, sink, monkeypatch,  # noqa: F811
+                                                   tmp_path: Path) -> None:
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from metacrm.jobs.scheduler import enqueue_on, tick
+
+    received, port = sink
+    mailing = _mailing(org["client"], port)
+    settings = mailing.settings
+    # what a worker process finds in its environment: this test's database and SMTP
+    for key, value in (("DATABASE_URL", settings.database_url),
+                       ("BUNDLES", os.pathsep.join(settings.bundles)),
+                       ("SECRET_KEY", "test"), ("INSTANCE_PATH", str(tmp_path / "worker")),
+                       ("SMTP_URL", settings.smtp_url or ""), ("MAIL_FROM", "crm@example.com")):
+        monkeypatch.setenv(f"METACRM_{key}", value)
+    queue_name = f"metacrm-test-{uuid.uuid4().hex[:8]}"
+    connection = Redis.from_url(REDIS_URL or "")
+    try:
+        run_and_record(mailing, REPORTS, datetime(2026, 2, 27, tzinfo=UTC))  # first seen
+        assert REPORTS.name in tick(mailing, MONDAY_EIGHT, enqueue_on(REDIS_URL or "",
+                                                                      queue_name))
+        queue = Queue(queue_name, connection=connection)
+        SimpleWorker([queue], connection=connection).work(burst=True)
+        assert sorted(m["To"].addresses[0].addr_spec for m in received.messages) == [
+            "ann@example.com", "bob@example.com", "dora@example.com"]
+    finally:
+        Queue(queue_name, connection=connection).delete(delete_jobs=True)
