@@ -107,6 +107,8 @@ def test_chinese_labels_for_a_chinese_reader(sales) -> None:
     assert header == ["Name", "阶段", "创建时间（UTC）"]  # a label without zh: the English
     assert {row[1] for row in rows} == {"赢单", "进行中", "输单"}
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    chosen = client.get("/api/deal/export?format=xlsx&fields=created_at&lang=zh")
+    assert _sheet(chosen.data)[0] == ["创建时间（UTC）"]  # a page's link says its language
 
 
 def test_a_seller_exports_their_records_without_hidden_fields(sales) -> None:

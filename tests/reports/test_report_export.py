@@ -149,9 +149,13 @@ def test_labels_and_the_file_name_are_in_the_viewers_language(sales) -> None:
     assert disposition.startswith(f"attachment; filename=by_source-{today}.xlsx; ")
     assert disposition.endswith("filename*=UTF-8''" + quote(f"按来源统计商机-{today}.xlsx"))
     sheet = _sheet(response.data)
-    assert sheet[0][0] == "按来源统计商机"
+    assert sheet[0][0] == "按来源统计商机" and sheet[1][0] == "Owner: —"
     header, *_, total = _table(sheet)
     assert header[:2] == ["来源", "商机数"] and total[0] == "合计"
+    # a page's link says its language (lang=), whatever the browser's
+    chosen = client.get("/api/reports/by_source/export?format=xlsx&lang=zh",
+                        headers=_auth(tokens["dora"]))
+    assert _table(_sheet(chosen.data))[0][:2] == ["来源", "商机数"]
 
 
 def test_formula_looking_labels_are_inert_in_both_formats(sales) -> None:
@@ -188,12 +192,13 @@ def test_the_report_page_offers_the_export_with_its_parameters(sales) -> None:
     assert "Excel (XLSX)" in page
     links = [unescape(h) for h in re.findall(r'href="(/api/reports/by_source/export\?[^"]+)"'
                                              r" download>", page)]
-    assert [link.rsplit("format=", 1)[1] for link in links] == ["csv", "xlsx"]
+    assert [link.rsplit("format=", 1)[1] for link in links] == ["csv&lang=en",
+                                                                 "xlsx&lang=en"]
     assert all(f"owner={ids['bob']}" in link for link in links)
     *_, total = _table(_sheet(client.get(links[1]).data))
     assert total[:3] == ["Total", 1, 5000]
     zh = client.get("/reports/by_source?lang=zh").get_data(as_text=True)
-    assert "导出" in zh
+    assert "导出" in zh and "format=xlsx&amp;lang=zh" in zh  # the file in the page's language
 
 
 FUNNEL = """

@@ -106,7 +106,8 @@ def test_each_recipient_gets_the_report_run_as_them(org, sink) -> None:  # noqa:
     # ann (a seller, in Chinese): her two deals only, exact to the cent
     ann = by_address["ann@example.com"]
     assert ann["Subject"] == "赢单汇总 — 2026-03-02"
-    assert "附件是为您运行的报表" in ann.get_body(("plain",)).get_content()
+    text = ann.get_body(("plain",)).get_content()
+    assert "附件是为您运行的报表" in text and "Period: 全部时间" in text
     name, sheet = _attachment(ann)
     assert name == "赢单汇总-2026-03-02.xlsx"
     assert sheet[0][0] == "赢单汇总" and sheet[4][:3] == ["来源", "商机数", "金额"]

@@ -30,7 +30,7 @@ from ..i18n import message
 from ..identity.principals import principals_of
 from ..platform import Platform
 from ..runtime.access import Viewer
-from ..runtime.report_export import report_xlsx
+from ..runtime.report_export import report_xlsx, setting_text
 from ..runtime.reports import run_report, runnable
 from ..runtime.spreadsheet import XLSX_TYPE, file_name
 from ..values import to_utc
@@ -208,9 +208,7 @@ def compose_report(sender: str, person: Recipient, report: ReportDef,
     mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     lines = [message("report_mail_greeting", lang, name=person.name),
              "", message("report_mail_body", lang, report=title)]
-    lines += [f"  {p['label']}: {p.get('from') or ''} – {p.get('to') or ''}"
-              if p.get("from") or p.get("to") else f"  {p['label']}: {p.get('value') or '—'}"
-              for p in answer["parameters"]]
+    lines += [f"  {setting_text(p, lang)}" for p in answer["parameters"]]
     totals = (answer.get("totals") or {}).get("all") or {}
     if totals:
         lines += ["", message("report_total", lang) + ":"]

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from ..base.context import Context
 from ..base.problems import BadQuery
 from ..compile.models import EntityModel
+from ..definitions import LANGUAGES
 from ..i18n import message
 from .access import Viewer
 from .query import ListQuery, parse_list_query
@@ -37,7 +38,7 @@ FORMATS = {"csv": ("text/csv; charset=utf-8", "csv"),
 # without one, Chinese text turns into mojibake.
 BOM = "\ufeff"
 # List parameters an export has no use for: it pages by itself and writes plain values.
-IGNORED = ("limit", "cursor", "expand", "count", "format")
+IGNORED = ("limit", "cursor", "expand", "count", "format", "lang")
 TRAILING = ("version", "created_at", "created_by", "updated_at", "updated_by")
 
 
@@ -49,6 +50,12 @@ class Export:
     query: ListQuery
     names: list[str]
     scope: sa.ColumnElement | None
+
+
+def export_language(raw: str | None, ctx: Context) -> str:
+    """The language of a file's labels: ``lang`` when it is one of ours (a page's link
+    says the page's language), else the request's (``Accept-Language``)."""
+    return raw if raw in LANGUAGES else ctx.locale
 
 
 def export_format(raw: str | None, ctx: Context) -> str:

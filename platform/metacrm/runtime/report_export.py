@@ -16,7 +16,7 @@ from typing import Any
 
 from ..base.context import Context
 from ..base.problems import BadQuery
-from ..definitions.reports import RATIO
+from ..definitions.reports import PERIODS, RATIO
 from ..i18n import message
 from .export import BOM
 from .spreadsheet import XLSX_TYPE, Ratio, Workbook, inert
@@ -101,7 +101,7 @@ def report_xlsx(answer: dict[str, Any], lang: str, now: datetime) -> Iterator[by
     book = Workbook(answer["label"])
     try:
         book.title(answer["label"])
-        settings = "; ".join(_setting(p) for p in answer["parameters"])
+        settings = "; ".join(setting_text(p, lang) for p in answer["parameters"])
         book.row([settings or None])
         book.row([message("report_as_of", lang, moment=f"{now:%Y-%m-%d %H:%M}")])
         book.skip()
@@ -116,9 +116,11 @@ def report_xlsx(answer: dict[str, Any], lang: str, now: datetime) -> Iterator[by
     return book.chunks()
 
 
-def _setting(parameter: dict[str, Any]) -> str:
+def setting_text(parameter: dict[str, Any], lang: str) -> str:
+    """One parameter as set: ``Period: this year (2026-01-01 – 2026-12-31)``."""
+    value = parameter.get("value")
+    shown = message(f"period_{value}", lang) if value in PERIODS else value
     if parameter.get("from") or parameter.get("to"):
         span = f"{parameter.get('from') or '…'} – {parameter.get('to') or '…'}"
-    else:
-        span = parameter.get("value") or "—"
-    return f"{parameter['label']}: {span}"
+        shown = f"{shown} ({span})" if shown and value in PERIODS else span
+    return f"{parameter['label']}: {shown or '—'}"

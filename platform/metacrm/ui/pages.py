@@ -73,7 +73,7 @@ def list_page(entity: str) -> Any:
     bulk = BulkActions(
         transfer=model.entity.owned_by is not None and access.allows("transfer"),
         delete=access.allows("delete"),
-        export=_export_urls(entity) if access.allows("export") else None)
+        export=_export_urls(entity, language) if access.allows("export") else None)
     rows = list_rows(result["items"], columns, header, formatters, own, targets,
                      gettext("Select") if bulk.any_for_rows else None)
     kept = {k: v for k, v in request.args.items(multi=True) if k not in ("cursor",)}
@@ -163,13 +163,14 @@ def list_count(entity: str) -> Any:
     return render_template("ui/count.html", total=result["count"])
 
 
-def _export_urls(entity: str) -> dict[str, str]:
+def _export_urls(entity: str, language: str) -> dict[str, str]:
     """The API's export of everything this list's filters, search and sort match, by
-    format (CSV, XLSX)."""
+    format (CSV, XLSX), labelled in the page's language."""
     kept = [(k, v) for k, v in request.args.items(multi=True)
             if k not in ("cursor", "limit", "lang", "format")]
     base = url_for("metacrm_export.export", entity=entity) + "?"
-    return {fmt: base + urlencode([*kept, ("format", fmt)]) for fmt in ("csv", "xlsx")}
+    return {fmt: base + urlencode([*kept, ("format", fmt), ("lang", language)])
+            for fmt in ("csv", "xlsx")}
 
 
 def _order(name: str, current: str) -> str | None:

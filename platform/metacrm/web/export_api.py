@@ -16,6 +16,7 @@ from ..runtime.export import (
     encode,
     export_batches,
     export_format,
+    export_language,
     filename,
     hold_snapshot,
     prepare_export,
@@ -35,6 +36,7 @@ def export(entity: str) -> Any:
     ctx = current_context()
     args = request.args.to_dict(flat=False)
     fmt = export_format(request.args.get("format"), ctx)
+    lang = export_language(request.args.get("lang"), ctx)
     plat = platform()  # the body is written after this view returns, outside its context
 
     def run(compiled: Compiled) -> Any:
@@ -55,11 +57,11 @@ def export(entity: str) -> Any:
             hold_snapshot(conn)
             batches = export_batches(conn, prepared)
             if fmt == "xlsx":
-                yield from xlsx_export(conn, viewer, prepared, batches, ctx.locale, title)
+                yield from xlsx_export(conn, viewer, prepared, batches, lang, title)
             else:
                 yield from encode(prepared, batches, fmt)
 
-    title = prepared.model.entity.plural.get(ctx.locale)
+    title = prepared.model.entity.plural.get(lang)
     response = Response(body(), content_type=FORMATS[fmt][0])
     response.headers["Content-Disposition"] = attachment(
         file_name(title, ctx.now.date(), FORMATS[fmt][1]), filename(prepared.model, fmt, ctx))

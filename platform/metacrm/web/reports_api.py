@@ -14,6 +14,7 @@ from ..compile.compiled import Compiled
 from ..definitions import ReportDef
 from ..identity.security_events import export_event, record_event
 from ..runtime.access import Viewer
+from ..runtime.export import export_language
 from ..runtime.report_export import FORMATS, report_csv, report_format, report_xlsx
 from ..runtime.report_parameters import parameter_kind
 from ..runtime.reports import run_report, runnable
@@ -78,21 +79,22 @@ def export_report(name: str) -> Any:
     as a file named after its title and the day."""
     ctx = current_context()
     fmt = report_format(request.args.get("format"), ctx)
-    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "format"}
+    lang = export_language(request.args.get("lang"), ctx)
+    args = {k: v for k, v in request.args.to_dict(flat=False).items()
+            if k not in ("format", "lang")}
 
     def run(compiled: Compiled) -> Any:
         found = find_report(compiled, name, ctx)
         with request_reading() as conn:
             viewer = Viewer(compiled, ctx.principal, conn)
-            return run_report(conn, viewer, found, args, ctx.locale, ctx.now)
+            return run_report(conn, viewer, found, args, lang, ctx.now)
 
     answer = with_fresh_schema(run)
     plat = platform()
     with plat.writing() as conn:
         record_event(conn, plat.compiled.metadata, "export", request_actor(ctx), ctx.now,
                      details={"report": name, **export_event(answer["entity"], fmt, args)})
-    body = (report_csv(answer, ctx.locale) if fmt == "csv"
-            else report_xlsx(answer, ctx.locale, ctx.now))
+    body = report_csv(answer, lang) if fmt == "csv" else report_xlsx(answer, lang, ctx.now)
     response = Response(body, content_type=FORMATS[fmt][0])
     response.headers["Content-Disposition"] = attachment(
         file_name(answer["label"], ctx.now.date(), FORMATS[fmt][1]),
