@@ -236,7 +236,7 @@ def test_platform_paths(doc: dict) -> None:
     assert release["parameters"] == [{"$ref": "#/components/parameters/IfMatch"}]
     export = doc["paths"]["/api/customer/export"]["get"]
     names = [p["name"] for p in export["parameters"]]
-    assert names[:4] == ["format", "sort", "q", "fields"] and "grade" in names
+    assert names[:5] == ["format", "lang", "sort", "q", "fields"] and "grade" in names
     assert not {"limit", "cursor", "expand", "count"} & set(names)
     assert set(export["responses"]["200"]["content"]) == {
         "text/csv", "application/x-ndjson",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from ..definitions import Catalog
+from ..definitions import LANGUAGES, Catalog
 from ..definitions.reports import AGGREGATES, BUCKETS, PRESENTATIONS, RATIO
 from ..runtime.spreadsheet import XLSX_TYPE
 from .openapi_parts import OPTIONAL_TEXT, TEXT, Schema, items, obj, operation, param, path, ref
@@ -98,6 +98,8 @@ def report_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
                 param("format", "query", {"type": "string", "enum": ["csv", "xlsx"],
                                           "default": "csv"},
                       "`csv` (UTF-8 with a byte order mark) or `xlsx` (an Excel workbook)."),
+                param("lang", "query", {"type": "string", "enum": list(LANGUAGES)},
+                      "The language of the file's labels (default: Accept-Language's)."),
                 settings],
             media={"text/csv": {"schema": {"type": "string", "description":
                                            "A row of headings (the dimensions' and measures' "
