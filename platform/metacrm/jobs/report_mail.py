@@ -163,6 +163,7 @@ def _send_report(platform: Platform, report: ReportDef, now: datetime, run: Repo
     args = {key: [value] for key, value in report.schedule.parameters}
     skipped = run.skipped.setdefault(report.name, [])
     messages: list[EmailMessage] = []
+    reached = 0  # recipients it goes (or, dry, would go) to
     settings = platform.settings
     server = parse_smtp_url(settings.smtp_url) if settings.smtp_url else None
     sender = settings.mail_from or f"metacrm@{server.host if server else 'localhost'}"
@@ -175,22 +176,23 @@ def _send_report(platform: Platform, report: ReportDef, now: datetime, run: Repo
             viewer = Viewer(compiled, principal, conn) if principal else None
             if not person.email:
                 skipped.append(f"{person.username}: no e-mail address")
-            elif viewer is None or not runnable(viewer, report):
+                continue
+            if viewer is None or not runnable(viewer, report):
                 skipped.append(f"{person.username}: may not run the report")
-            elif not dry_run:
-                try:
-                    answer = run_report(conn, viewer, report, args, person.language, now)
-                except Problem as problem:
-                    skipped.append(f"{person.username}: {problem}")
-                    continue
-                messages.append(compose_report(sender, person, report, answer, now))
-            else:
-                messages.append(EmailMessage())
-    if dry_run or not messages:
-        run.sent[report.name] = len(messages)
-        return
-    assert server is not None
-    run.sent[report.name] = _deliver(server, messages, run)
+                continue
+            if dry_run:
+                reached += 1
+                continue
+            try:  # as the recipient: their scope, their language, "me" is them
+                answer = run_report(conn, viewer, report, args, person.language, now)
+            except Problem as problem:
+                skipped.append(f"{person.username}: {problem}")
+                continue
+            messages.append(compose_report(sender, person, report, answer, now))
+    if messages:
+        assert server is not None
+        reached = _deliver(server, messages, run)
+    run.sent[report.name] = reached
 
 
 def compose_report(sender: str, person: Recipient, report: ReportDef,
