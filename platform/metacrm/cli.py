@@ -171,8 +171,9 @@ def restore_customization_command(customization_id: int) -> None:
 @main.command("export")
 @click.argument("entity")
 @click.argument("filters", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
-              show_default=True, help="CSV (UTF-8 with BOM, for Excel) or JSON lines.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "xlsx"]), default="csv",
+              show_default=True, help="CSV (UTF-8 with BOM, for Excel), JSON lines or an "
+              "Excel workbook (labels, typed cells).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False),
               help="The file to write (default: standard output).")
 def export(entity: str, filters: tuple[str, ...], fmt: str, output: str | None) -> None:

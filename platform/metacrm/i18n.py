@@ -94,8 +94,10 @@ _GENERAL: dict[str, dict[str, str]] = {
                          "zh": "填写 true 仅预览，false 执行转移。"},
     "transfer_note": {"en": "Expected text of at most {max} characters.",
                       "zh": "应为不超过 {max} 个字符的文本。"},
-    "export_format": {"en": "Unknown format '{format}': use csv or json.",
-                      "zh": "未知格式 '{format}'：请使用 csv 或 json。"},
+    "export_format": {"en": "Unknown format '{format}': use csv, json or xlsx.",
+                      "zh": "未知格式 '{format}'：请使用 csv、json 或 xlsx。"},
+    "report_export_format": {"en": "Unknown format '{format}': use csv or xlsx.",
+                             "zh": "未知格式 '{format}'：请使用 csv 或 xlsx。"},
     # The public pool (runtime/pool.py, web/pool_api.py).
     "no_pool": {"en": "{entity} have no public pool: their records are not claimed or "
                       "returned.",
@@ -277,6 +279,23 @@ _GENERAL: dict[str, dict[str, str]] = {
     "signin_throttled": {"en": "Too many failed sign-ins; try again in {seconds} seconds.",
                          "zh": "登录失败次数过多，请在 {seconds} 秒后重试。"},
     "report_step": {"en": "Step", "zh": "阶段"},
+    "report_total": {"en": "Total", "zh": "合计"},
+    "report_empty": {"en": "(empty)", "zh": "（空）"},
+    # A period parameter's value, as a file or an e-mail shows it (the page has its own).
+    "period_this_month": {"en": "this month", "zh": "本月"},
+    "period_last_month": {"en": "last month", "zh": "上月"},
+    "period_this_quarter": {"en": "this quarter", "zh": "本季度"},
+    "period_last_quarter": {"en": "last quarter", "zh": "上季度"},
+    "period_this_year": {"en": "this year", "zh": "今年"},
+    "period_last_year": {"en": "last year", "zh": "去年"},
+    "period_all": {"en": "all time", "zh": "全部时间"},
+    "report_mail_greeting": {"en": "Hello {name},", "zh": "{name}，您好："},
+    "report_mail_body": {"en": "Attached is the report \"{report}\", run for you with:",
+                         "zh": "附件是为您运行的报表“{report}”，条件："},
+    "report_mail_scope": {"en": "It counts the records you may read, as the report page "
+                                "would show you.",
+                          "zh": "报表只统计您有权查看的记录，与报表页面向您显示的一致。"},
+    "report_as_of": {"en": "As of {moment} UTC", "zh": "截至 {moment} UTC"},
     "report_conversion": {"en": "Conversion from the step before", "zh": "较上一阶段转化率"},
     "report_from_first": {"en": "Conversion from the first step", "zh": "较首个阶段转化率"},
 }

@@ -291,8 +291,12 @@ def prepare_entity_export(settings: Settings, entity: str, args: dict[str, list[
 
 
 def write_export(platform: Platform, prepared: Export, fmt: str, out: BinaryIO) -> int:
-    """Stream the export to ``out`` (batch by batch, one snapshot); the record count."""
+    """Stream the export to ``out`` (batch by batch, one snapshot); the record count.
+    An XLSX's labels are in English and its titles those the platform reads (all)."""
+    from .base.context import Context
+    from .runtime.access import Viewer
     from .runtime.export import encode, export_batches, hold_snapshot
+    from .runtime.export_xlsx import xlsx_export
 
     count = 0
 
@@ -304,5 +308,11 @@ def write_export(platform: Platform, prepared: Export, fmt: str, out: BinaryIO) 
 
     with platform.reading() as conn:
         hold_snapshot(conn)
-        out.writelines(encode(prepared, counted(export_batches(conn, prepared)), fmt))
+        batches = counted(export_batches(conn, prepared))
+        if fmt == "xlsx":
+            viewer = Viewer(platform.compiled, Context.system().principal)
+            title = prepared.model.entity.plural.get("en")
+            out.writelines(xlsx_export(conn, viewer, prepared, batches, "en", title))
+        else:
+            out.writelines(encode(prepared, batches, fmt))
     return count

@@ -94,6 +94,7 @@ APPROVAL_PATHS = {
 REPORT_PATHS = {
     "/api/reports": {"get": "list_reports"},
     "/api/reports/{name}": {"get": "run_report"},
+    "/api/reports/{name}/export": {"get": "export_report"},
 }
 INTAKE_PATHS = {"/api/intake/{name}": {"post": "intake_leads"}}
 # Every action the engine writes into a record's history (runtime/writes.py, recycle.py,
@@ -235,9 +236,11 @@ def test_platform_paths(doc: dict) -> None:
     assert release["parameters"] == [{"$ref": "#/components/parameters/IfMatch"}]
     export = doc["paths"]["/api/customer/export"]["get"]
     names = [p["name"] for p in export["parameters"]]
-    assert names[:4] == ["format", "sort", "q", "fields"] and "grade" in names
+    assert names[:5] == ["format", "lang", "sort", "q", "fields"] and "grade" in names
     assert not {"limit", "cursor", "expand", "count"} & set(names)
-    assert set(export["responses"]["200"]["content"]) == {"text/csv", "application/x-ndjson"}
+    assert set(export["responses"]["200"]["content"]) == {
+        "text/csv", "application/x-ndjson",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def test_every_request_needs_credentials_but_signing_in(doc: dict) -> None:
@@ -858,7 +861,15 @@ def test_live_platform_answers_match_the_served_document(crm) -> None:  # type: 
     assert all(is_valid(doc, item, record) for record in records)
     text = call("get", "/api/customer/export", query_string={"fields": "name,owner"})[1]
     assert text.splitlines()[0] == "\ufeffname,owner"
-    assert call("get", "/api/customer/export", query_string={"format": "xlsx"})[0] == 400
+    assert call("get", "/api/customer/export", query_string={"format": "pdf"})[0] == 400
+    status, book = call("get", "/api/customer/export", query_string={"format": "xlsx"})
+    assert status == 200 and book[:2] == b"PK"  # a zip, as every XLSX
+    status, book = call("get", "/api/reports/{name}/export", "sales_funnel",
+                        query_string={"format": "xlsx"})
+    assert status == 200 and book[:2] == b"PK"
+    assert call("get", "/api/reports/{name}/export", "sales_funnel")[1].startswith("\ufeff")
+    assert call("get", "/api/reports/{name}/export", "sales_funnel",
+                query_string={"format": "json"})[0] == 400
 
     # last: a customization changes the schema the document above describes
     extend = {"extend": "customer", "fields": {"wechat": {"type": "string"}}}

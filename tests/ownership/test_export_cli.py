@@ -77,3 +77,17 @@ def test_mistakes_are_reported_and_nothing_is_written(crm, export, tmp_path: Pat
     malformed = export("customer", "grade")
     assert malformed.exit_code == 2
     assert "'grade' is not key=value" in malformed.output
+
+
+def test_xlsx_to_a_file(crm, export, tmp_path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    c = _customers(crm)
+    target = tmp_path / "customers.xlsx"
+    result = export("customer", "--format", "xlsx", "fields=id,name,grade,annual_revenue",
+                    "sort=id", "--output", str(target))
+    assert result.exit_code == 0, result.output
+    header, *rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_index(0).to_python()
+    assert header[0] == "ID" and len(header) == 4
+    assert rows[0][:2] == [c["star"], "上海星河贸易有限公司"]
+    assert rows[0][3] == 12000000

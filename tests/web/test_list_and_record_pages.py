@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from urllib.parse import unquote
 
 import pytest
 
@@ -137,9 +138,10 @@ def test_pages_carry_the_security_headers(crm, org):
 def test_the_export_link_carries_the_lists_filters_and_answers_csv(crm, org, customers):
     assert "/export" not in org["wang"].get("/customer").get_data(as_text=True)  # no right
     html = org["auditor"].get("/customer?grade=A&q=星河").get_data(as_text=True)
-    (link,) = re.findall(r'<a href="(/api/customer/export\?[^"]+)" download>', html)
-    link = unescape(link)
+    link, excel = map(unescape, re.findall(r'<a href="(/api/customer/export\?[^"]+)" download>',
+                                           html))
     assert "grade=A" in link and "format=csv" in link
+    assert "grade=A" in excel and "q=星河" in unquote(excel) and "format=xlsx" in excel
     exported = org["auditor"].get(link)
     assert exported.status_code == 200 and "星河贸易" in exported.get_data(as_text=True)
     assert "西部物流" not in exported.get_data(as_text=True)

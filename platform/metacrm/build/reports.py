@@ -14,6 +14,7 @@ from ..definitions.reports import (
     OrderDef,
     ParameterDef,
     ReportDef,
+    ScheduleDef,
 )
 from ..load.documents import Document
 
@@ -36,6 +37,7 @@ def build_report(doc: Document, bundle: str) -> ReportDef:
         time_zone=data.get("time_zone", "UTC"), week_starts=data.get("week_starts", "monday"),
         roles=tuple(data.get("roles", ())),
         steps=tuple(_step(doc, i, spec) for i, spec in enumerate(data.get("funnel", ()))),
+        schedule=_schedule(doc, data.get("schedule")),
         bundle=bundle, source=json.dumps(data, ensure_ascii=False, default=str),
         location=doc.key_at("report"), key_locations=_keys(doc, ()))
 
@@ -90,6 +92,24 @@ def _step(doc: Document, index: int, spec: dict[str, Any]) -> FunnelStepDef:
     return FunnelStepDef(spec["name"], filter_items(spec["filters"]),
                          Label.of(spec.get("label"), humanize(spec["name"])),
                          doc.at(*path), _keys(doc, path))
+
+
+def _schedule(doc: Document, spec: dict[str, Any] | None) -> ScheduleDef | None:
+    if spec is None:
+        return None
+    hours, _, minutes = spec.get("at", "08:00").partition(":")
+    recipients = spec["recipients"]
+    locations = _keys(doc, ("schedule",))
+    for key in ("roles", "users"):
+        for index in range(len(recipients.get(key, ()))):
+            locations[f"{key}[{index}]"] = doc.at("schedule", "recipients", key, index)
+    for name in spec.get("parameters") or {}:
+        locations[f"parameters[{name}]"] = doc.key_at("schedule", "parameters", name)
+    return ScheduleDef(
+        every=spec["every"], at=(int(hours), int(minutes)), day=spec.get("day"),
+        roles=tuple(recipients.get("roles", ())), users=tuple(recipients.get("users", ())),
+        parameters=filter_items(spec.get("parameters")), location=doc.key_at("schedule"),
+        key_locations=locations)
 
 
 def _order(doc: Document, index: int, text: str) -> OrderDef:

@@ -97,6 +97,37 @@ class FunnelStepDef:
         return self.key_locations.get(key, self.location)
 
 
+EVERY = ("day", "week", "month")
+# A monthly schedule's days: every month has them.
+LAST_MONTH_DAY = 28
+
+
+@dataclass(frozen=True)
+class ScheduleDef:
+    """E-mail the report every day, week (``day``: a weekday) or month (``day``: 1 to
+    28) ``at`` a time of the report's time zone, to users (by username) and the users
+    of roles, with ``parameters`` set; each recipient gets it run as themselves."""
+
+    every: str
+    at: tuple[int, int] = (8, 0)
+    day: str | int | None = None
+    roles: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
+    parameters: tuple[tuple[str, str], ...] = ()
+    location: Location = UNKNOWN
+    key_locations: Mapping[str, Location] = _field(default_factory=dict, compare=False)
+
+    def at_key(self, key: str) -> Location:
+        return self.key_locations.get(key, self.location)
+
+    @property
+    def due_day(self) -> int | str:
+        """The weekday (week) or day of the month (month) it goes out on."""
+        if self.day is not None:
+            return self.day
+        return WEEKDAYS[0] if self.every == "week" else 1
+
+
 # What a funnel's row adds to its measures: the first measure over the previous step's
 # and over the first step's.
 CONVERSION, FROM_FIRST = "conversion", "from_first"
@@ -121,6 +152,7 @@ class ReportDef:
     description: Label = NO_TEXT
     roles: tuple[str, ...] = ()  # who it is for (checked); empty: whoever reads the entity
     steps: tuple[FunnelStepDef, ...] = ()  # a funnel's, in order (then no dimensions)
+    schedule: ScheduleDef | None = None  # e-mailed regularly (jobs/report_mail.py)
     bundle: str = ""
     # The document it was built from, as JSON: what the report builder starts from and
     # writes back, keys this engine does not model included.

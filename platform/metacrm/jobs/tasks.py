@@ -5,7 +5,8 @@ runs every ``every_seconds``; the platform adds its own: ``housekeeping`` (ended
 web sessions, old sign-in failures and security events past their retention
 are deleted), ``approvals.deadlines``
 (reminders and escalations, when an approval step has a deadline) and
-``notifications.mail`` (when SMTP is configured); each pull-style intake source is
+``notifications.mail`` and ``reports.schedules`` (when SMTP is configured; the
+second when a report has a ``schedule``); each pull-style intake source is
 a task ``intake.<source>`` (intake/pull.py). ``run_task`` is the entry
 point RQ calls by its dotted path (``metacrm.jobs.tasks.run_task``): a worker
 rebuilds everything it needs from the environment, as any other metacrm
@@ -38,6 +39,7 @@ from ..runtime.pool_returns import return_idle
 from ..values import parse_definition_text
 from .mail import count_due as count_mail
 from .mail import send_notifications
+from .report_mail import scheduled, send_due_reports
 from .slots import ensure_slots, record_run, slots_table
 
 
@@ -70,6 +72,10 @@ MAIL = Task("notifications.mail", 60, Label.of(
     {"en": "E-mail notifications (retried, at most 5 attempts)",
      "zh": "以电子邮件发送通知（失败重试，最多 5 次）"}))
 
+REPORTS = Task("reports.schedules", 60, Label.of(
+    {"en": "E-mail the scheduled reports that are due, each run as its recipient (XLSX)",
+     "zh": "按计划以电子邮件发送到期的报表，按每位收件人的权限运行（XLSX 附件）"}))
+
 
 class UnknownTask(LookupError):
     """A task name that the definitions do not produce."""
@@ -84,6 +90,8 @@ def compile_tasks(compiled: Compiled, settings: Settings | None = None) -> dict[
         tasks[DEADLINES.name] = DEADLINES
     if settings is not None and settings.smtp_url:
         tasks[MAIL.name] = MAIL
+        if scheduled(compiled):
+            tasks[REPORTS.name] = REPORTS
     for entity in compiled.catalog.entities.values():
         for rule in entity.pool.return_rules if entity.pool else ():
             name = f"{entity.name}.{rule.name}"
@@ -195,9 +203,15 @@ def _pull(platform: Platform, name: str, now: datetime, dry_run: bool) -> Outcom
     return Outcome(run.as_dict(), run.summary)
 
 
+def _reports(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
+    run = send_due_reports(platform, now, dry_run=dry_run)
+    return Outcome(run.as_dict(), run.summary("would e-mail" if dry_run else "e-mailed"))
+
+
 # What each of the platform's own tasks does (pool return rules are the others).
 _PLATFORM_WORK: dict[str, Callable[[Platform, datetime, bool], Outcome]] = {
-    HOUSEKEEPING.name: _housekeeping, DEADLINES.name: _deadlines, MAIL.name: _mail}
+    HOUSEKEEPING.name: _housekeeping, DEADLINES.name: _deadlines, MAIL.name: _mail,
+    REPORTS.name: _reports}
 
 
 def run_task(name: str, now: str | None = None) -> dict[str, Any]:

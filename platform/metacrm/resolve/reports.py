@@ -14,10 +14,12 @@ from ..definitions.reports import (
     CONVERSION,
     DATE_TYPES,
     FROM_FIRST,
+    LAST_MONTH_DAY,
     ME,
     PERIODS,
     RANGE_SEPARATOR,
     RATIO,
+    WEEKDAYS,
     MeasureDef,
     ReportDef,
 )
@@ -171,6 +173,7 @@ def _check_report(catalog: Catalog, entity: EntityDef, report: ReportDef,
         errors.add(report.at("time_zone"), f"{what}: unknown time zone '{report.time_zone}' "
                    "(an IANA name such as Asia/Shanghai or UTC)")
     _check_roles(catalog, entity, report, errors)
+    _check_schedule(catalog, entity, report, errors)
 
 
 def _check_funnel(catalog: Catalog, entity: EntityDef, report: ReportDef, names: list[str],
@@ -335,22 +338,79 @@ def _check_roles(catalog: Catalog, entity: EntityDef, report: ReportDef,
             errors.add(where, f"report '{report.name}': unknown role '{name}'"
                        f"{did_you_mean(name, catalog.roles)}")
             continue
-        if role.admin:
+        _check_role_reads(catalog, entity, report, name, where, errors, "which the report "
+                          "is for")
+
+
+def _check_role_reads(catalog: Catalog, entity: EntityDef, report: ReportDef, name: str,
+                      where: Location, errors: ErrorCollector, purpose: str,
+                      at_role: bool = False) -> None:
+    """That role ``name`` reads the report's entity and sees every field it reads
+    (``at_role``: every problem is said at ``where``)."""
+    role = catalog.roles[name]
+    if role.admin:
+        return
+    for path, at in paths_of(report):
+        try:
+            steps, _ = walk(catalog, entity, path)
+        except PathError:
+            continue  # said above
+        for step, field in steps:
+            grant = role.grant(step.name)
+            if grant is None or "read" not in grant.operations:
+                errors.add(where if step is entity or at_role else at,
+                           f"report '{report.name}': role '{name}' may not read "
+                           f"'{step.name}', which the report reads ('{path}')")
+                return
+            if grant.fields.get(field) == "hidden":
+                errors.add(where if at_role else at, f"report '{report.name}': field "
+                           f"'{field}' of '{step.name}' is hidden from role '{name}', "
+                           f"{purpose}")
+                return
+
+
+def _check_schedule(catalog: Catalog, entity: EntityDef, report: ReportDef,
+                    errors: ErrorCollector) -> None:
+    """The day it goes out on fits ``every``; the roles exist and may run the report
+    (users are people of the database: the job says which it did not find); the
+    parameters are the report's, with values their fields take."""
+    schedule = report.schedule
+    if schedule is None:
+        return
+    what = f"report '{report.name}': schedule"
+    day = schedule.day
+    if day is not None:
+        if schedule.every == "day":
+            errors.add(schedule.at_key("day"), f"{what}: a daily report goes out every day; "
+                       "'day' is for every: week (a weekday) or month (a day)")
+        elif schedule.every == "week" and day not in WEEKDAYS:
+            errors.add(schedule.at_key("day"), f"{what}: day: '{day}' is not a weekday (one "
+                       f"of {', '.join(WEEKDAYS)})")
+        elif schedule.every == "month" and (isinstance(day, bool) or not isinstance(day, int)
+                                            or not 1 <= day <= LAST_MONTH_DAY):
+            errors.add(schedule.at_key("day"), f"{what}: day: '{day}' is not a day of the "
+                       f"month from 1 to {LAST_MONTH_DAY} (every month has those)")
+    for index, name in enumerate(schedule.roles):
+        where = schedule.at_key(f"roles[{index}]")
+        if name not in catalog.roles:
+            errors.add(where, f"{what}: unknown role '{name}'{did_you_mean(name, catalog.roles)}")
+        elif report.roles and name not in report.roles and not catalog.roles[name].admin:
+            errors.add(where, f"{what}: role '{name}' may not run the report (it is for "
+                       f"{', '.join(report.roles)})")
+        else:
+            _check_role_reads(catalog, entity, report, name, where, errors,
+                              "which the schedule sends it to", at_role=True)
+    for key, value in schedule.parameters:
+        where = schedule.at_key(f"parameters[{key}]")
+        parameter = report.parameter(key)
+        if parameter is None:
+            errors.add(where, f"{what}: unknown parameter '{key}'"
+                       f"{did_you_mean(key, [p.name for p in report.parameters])}")
             continue
-        for path, at in paths_of(report):
-            try:
-                steps, _ = walk(catalog, entity, path)
-            except PathError:
-                continue  # said above
-            for step, field in steps:
-                grant = role.grant(step.name)
-                if grant is None or "read" not in grant.operations:
-                    errors.add(where if step is entity else at, f"report '{report.name}': "
-                               f"role '{name}' may not read '{step.name}', which the report "
-                               f"reads ('{path}')")
-                    break
-                if grant.fields.get(field) == "hidden":
-                    errors.add(at, f"report '{report.name}': field '{field}' of "
-                               f"'{step.name}' is hidden from role '{name}', which the report "
-                               "is for")
-                    break
+        try:
+            _, kind = walk(catalog, entity, parameter.field)
+        except PathError:
+            continue  # said above
+        problem = default_problem(catalog, kind, value)
+        if problem:
+            errors.add(where, f"{what}: parameter '{key}': {problem}")

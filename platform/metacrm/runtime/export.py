@@ -1,4 +1,5 @@
-"""Export every record a list query matches, as CSV or JSON lines, in keyset batches.
+"""Export every record a list query matches, as CSV, JSON lines or XLSX (written by
+export_xlsx.py), in keyset batches.
 
 However many records match, at most one batch is in memory: each batch is one
 query continuing after the previous batch's last sort key. The batches read one
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -23,23 +23,23 @@ import sqlalchemy as sa
 from ..base.context import Context
 from ..base.problems import BadQuery
 from ..compile.models import EntityModel
+from ..definitions import LANGUAGES
 from ..i18n import message
 from .access import Viewer
 from .query import ListQuery, parse_list_query
 from .reads import selected_columns, serialize_with_links
+from .spreadsheet import XLSX_TYPE, inert
 
 BATCH = 500
 FORMATS = {"csv": ("text/csv; charset=utf-8", "csv"),
-           "json": ("application/x-ndjson; charset=utf-8", "jsonl")}
+           "json": ("application/x-ndjson; charset=utf-8", "jsonl"),
+           "xlsx": (XLSX_TYPE, "xlsx")}
 # Excel reads a CSV file as UTF-8 only when it starts with a byte order mark;
 # without one, Chinese text turns into mojibake.
 BOM = "\ufeff"
 # List parameters an export has no use for: it pages by itself and writes plain values.
-IGNORED = ("limit", "cursor", "expand", "count", "format")
+IGNORED = ("limit", "cursor", "expand", "count", "format", "lang")
 TRAILING = ("version", "created_at", "created_by", "updated_at", "updated_by")
-# What makes a spreadsheet read a cell as a formula (see ``_inert``).
-_FORMULA_STARTS = frozenset("=@\t\r")
-_PLAIN_NUMBER = re.compile(r"[0-9 .()+\-]+")
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,12 @@ class Export:
     query: ListQuery
     names: list[str]
     scope: sa.ColumnElement | None
+
+
+def export_language(raw: str | None, ctx: Context) -> str:
+    """The language of a file's labels: ``lang`` when it is one of ours (a page's link
+    says the page's language), else the request's (``Accept-Language``)."""
+    return raw if raw in LANGUAGES else ctx.locale
 
 
 def export_format(raw: str | None, ctx: Context) -> str:
@@ -130,7 +136,9 @@ def _ordered(record: dict[str, Any], names: list[str]) -> dict[str, Any]:
 
 def encode(export: Export, batches: Iterable[list[dict[str, Any]]], fmt: str
            ) -> Iterator[bytes]:
-    """The export file, a batch at a time: CSV (with BOM and a header row) or JSON lines."""
+    """The export file, a batch at a time: CSV (with BOM and a header row) or JSON lines.
+    A cell that looks like a formula gets a leading ``'`` (spreadsheet.inert): data
+    typed in by outsiders (a web form's lead) must not become ``=HYPERLINK(…)``."""
     if fmt == "json":
         for batch in batches:
             yield b"".join(orjson.dumps(record, default=str) + b"\n" for record in batch)
@@ -143,7 +151,7 @@ def encode(export: Export, batches: Iterable[list[dict[str, Any]]], fmt: str
     for batch in batches:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows([_inert(_cell(record[name])) for name in export.names]
+        writer.writerows([inert(_cell(record[name])) for name in export.names]
                          for record in batch)
         yield buffer.getvalue().encode("utf-8")
 
@@ -159,19 +167,6 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return orjson.dumps(value).decode()
     return str(value)
-
-
-def _inert(text: str) -> str:
-    """``text`` as a spreadsheet will not run it: a cell that starts like a formula
-    (``=``, ``@``, a tab or a carriage return; ``+`` or ``-`` unless the cell is a
-    plain number or phone number, such as "-12.50" or "+86 21 5555 0000") gets a
-    leading ``'``, which spreadsheets read as "this is text". Data typed in by
-    outsiders (a web form's lead) must not become ``=HYPERLINK(…)`` in Excel."""
-    if not text:
-        return text
-    if text[0] in _FORMULA_STARTS or (text[0] in "+-" and not _PLAIN_NUMBER.fullmatch(text)):
-        return "'" + text
-    return text
 
 
 def filename(model: EntityModel, fmt: str, ctx: Context) -> str:

@@ -73,7 +73,7 @@ def list_page(entity: str) -> Any:
     bulk = BulkActions(
         transfer=model.entity.owned_by is not None and access.allows("transfer"),
         delete=access.allows("delete"),
-        export=_export_url(entity) if access.allows("export") else None)
+        export=_export_urls(entity, language) if access.allows("export") else None)
     rows = list_rows(result["items"], columns, header, formatters, own, targets,
                      gettext("Select") if bulk.any_for_rows else None)
     kept = {k: v for k, v in request.args.items(multi=True) if k not in ("cursor",)}
@@ -139,7 +139,7 @@ class BulkActions:
     """What the list offers for the rows a person ticks (the API decides each)."""
     transfer: bool
     delete: bool
-    export: str | None  # the export of everything the list's filters match
+    export: dict[str, str] | None  # the export (csv, xlsx) of all the filters match
 
     @property
     def any_for_rows(self) -> bool:
@@ -163,12 +163,14 @@ def list_count(entity: str) -> Any:
     return render_template("ui/count.html", total=result["count"])
 
 
-def _export_url(entity: str) -> str:
-    """The API's export of everything this list's filters, search and sort match."""
+def _export_urls(entity: str, language: str) -> dict[str, str]:
+    """The API's export of everything this list's filters, search and sort match, by
+    format (CSV, XLSX), labelled in the page's language."""
     kept = [(k, v) for k, v in request.args.items(multi=True)
-            if k not in ("cursor", "limit", "lang")]
-    return url_for("metacrm_export.export", entity=entity) + "?" + urlencode(
-        [*kept, ("format", "csv")])
+            if k not in ("cursor", "limit", "lang", "format")]
+    base = url_for("metacrm_export.export", entity=entity) + "?"
+    return {fmt: base + urlencode([*kept, ("format", fmt), ("lang", language)])
+            for fmt in ("csv", "xlsx")}
 
 
 def _order(name: str, current: str) -> str | None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_babel import lazy_gettext
 
 from ..base.problems import BadQuery
@@ -79,7 +80,17 @@ def report_page(name: str) -> Any:
         "ui/report.html", shell=shell, language=shell.language, report=report,
         label=report.label.get(shell.language), answer=answer, errors=errors,
         parameters=parameters, periods=PERIOD_WORDS, ratios=ratios,
+        exports=_export_urls(name, args, shell.language),
         show=lambda value, measure: figure(value, measure in ratios))
+
+
+def _export_urls(name: str, args: dict[str, list[str]], language: str) -> dict[str, str]:
+    """The report as a file (CSV, XLSX), with the parameters the page ran it with, in
+    the page's language."""
+    pairs = [(k, v) for k, values in args.items() if k != "format" for v in values]
+    base = url_for("metacrm_reports.export_report", name=name) + "?"
+    return {fmt: base + urlencode([*pairs, ("format", fmt), ("lang", language)])
+            for fmt in ("csv", "xlsx")}
 
 
 def figure(value: Any, ratio: bool = False) -> str:

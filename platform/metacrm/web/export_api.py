@@ -1,5 +1,5 @@
 """REST endpoint for export: ``GET /api/<entity>/export`` streams every record a list
-query matches as CSV or JSON lines (see docs/transfer-and-export.md)."""
+query matches as CSV, JSON lines or XLSX (see docs/transfer-and-export.md)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ from ..runtime.export import (
     encode,
     export_batches,
     export_format,
+    export_language,
     filename,
     hold_snapshot,
     prepare_export,
 )
+from ..runtime.export_xlsx import xlsx_export
 from .auth import current_context
+from .downloads import attachment, file_name
 from .requests import entity_model, platform, refuse_nul_values, with_fresh_schema
 from .security_api import request_actor
 
@@ -33,14 +36,16 @@ def export(entity: str) -> Any:
     ctx = current_context()
     args = request.args.to_dict(flat=False)
     fmt = export_format(request.args.get("format"), ctx)
+    lang = export_language(request.args.get("lang"), ctx)
     plat = platform()  # the body is written after this view returns, outside its context
 
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
-        return prepare_export(Viewer(compiled, ctx.principal), model, args, ctx)
+        viewer = Viewer(compiled, ctx.principal)
+        return viewer, prepare_export(viewer, model, args, ctx)
 
     # Everything that can fail with a clear error is checked before the first byte.
-    prepared = with_fresh_schema(run)
+    viewer, prepared = with_fresh_schema(run)
     with plat.writing() as conn:
         record_event(conn, plat.compiled.metadata, "export", request_actor(ctx), ctx.now,
                      details=export_event(entity, fmt, args))
@@ -50,10 +55,15 @@ def export(entity: str) -> Any:
         # generator, and with it the connection.
         with plat.reading() as conn:
             hold_snapshot(conn)
-            yield from encode(prepared, export_batches(conn, prepared), fmt)
+            batches = export_batches(conn, prepared)
+            if fmt == "xlsx":
+                yield from xlsx_export(conn, viewer, prepared, batches, lang, title)
+            else:
+                yield from encode(prepared, batches, fmt)
 
+    title = prepared.model.entity.plural.get(lang)
     response = Response(body(), content_type=FORMATS[fmt][0])
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename={filename(prepared.model, fmt, ctx)}")
+    response.headers["Content-Disposition"] = attachment(
+        file_name(title, ctx.now.date(), FORMATS[fmt][1]), filename(prepared.model, fmt, ctx))
     response.headers["Cache-Control"] = "no-store"
     return response

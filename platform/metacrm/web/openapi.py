@@ -9,7 +9,7 @@ import re
 from datetime import date
 from typing import Any, NamedTuple
 
-from ..definitions import Catalog, EntityDef, FieldDef
+from ..definitions import LANGUAGES, Catalog, EntityDef, FieldDef
 from ..fieldtypes import SchemaEnv
 from ..identity.password_policy import DEFAULT_MIN_LENGTH
 from .openapi_approvals import approval_paths, approval_schemas
@@ -55,7 +55,8 @@ _FILTER_HELP = (
     "references with a dot (`customer.city=...`) and all apply (AND). Pages are keyset "
     "cursors: pass `next_cursor` back as `cursor` with the same filters and sort.")
 _SYSTEM = ("id", "created_at", "updated_at", "created_by", "updated_by", "version")
-# The export's own parameter; a filter on a field of that name cannot be sent to it.
+# The export's own parameter (and ``lang``); a filter on a field of that name cannot be
+# sent to it.
 _EXPORT_FORMAT = "format"
 
 
@@ -241,9 +242,13 @@ def _list_parameters(ctx: _Context, entity: EntityDef, sort: tuple[str, ...],
                 param("q", "query", {"type": "string"},
                       f"Text search in: {', '.join(entity.search) or '-'}.")]
     if export:
-        found = [param(_EXPORT_FORMAT, "query", {"type": "string", "enum": ["csv", "json"],
+        found = [param(_EXPORT_FORMAT, "query", {"type": "string",
+                                                 "enum": ["csv", "json", "xlsx"],
                                                  "default": "csv"},
-                       "`csv` (UTF-8 with a byte order mark) or `json` (JSON lines)."),
+                       "`csv` (UTF-8 with a byte order mark), `json` (JSON lines) or `xlsx` "
+                       "(an Excel workbook: labels, typed cells)."),
+                 param("lang", "query", {"type": "string", "enum": list(LANGUAGES)},
+                       "The language of an XLSX's labels (default: Accept-Language's)."),
                  *ordering, *_shape_parameters(entity, expand=False)]
     else:
         found = [*params("Limit", "Cursor"), *ordering, *_shape_parameters(entity),
@@ -253,7 +258,7 @@ def _list_parameters(ctx: _Context, entity: EntityDef, sort: tuple[str, ...],
     found += [param(f.name, "query", _filter_schema(ctx, f), f"{f.label.get(ctx.lang)} equals "
                     f"this (other operators: `{f.name}__<op>`).")
               for f in entity.fields.values()
-              if f.stored and not (export and f.name == _EXPORT_FORMAT)]
+              if f.stored and not (export and f.name in (_EXPORT_FORMAT, "lang"))]
     return found
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from ..definitions import Catalog, EntityDef
 from ..identity.security_events import KINDS as SECURITY_EVENT_KINDS
 from ..runtime.pool import MAX_REASON
+from ..runtime.spreadsheet import XLSX_TYPE
 from .openapi_designer import designer_paths
 from .openapi_parts import (
     ID_SCHEMA,
@@ -53,9 +54,15 @@ def entity_extra_paths(entity: EntityDef, base: str, tag: str, taken: set[str], 
             "text/csv": {"schema": {"type": "string", "description": "UTF-8 with a byte order "
                                     "mark, a header row of field names, a row per record."}},
             "application/x-ndjson": {"schema": {"type": "string", "description": line},
-                                     "x-item-schema": ref(base)}},
+                                     "x-item-schema": ref(base)},
+            XLSX_TYPE: {"schema": {"type": "string", "format": "binary", "description":
+                                   "An Excel workbook: a row of the fields' labels, a row "
+                                   "per record; choices and references as labels and "
+                                   "titles, numbers and dates as typed cells."}}},
         description="Needs `read` and `export`. The list's filters, `q`, `sort` and `fields` "
-        "apply; `limit`, `cursor`, `expand` and `count` are ignored. Streamed."))}
+        "apply; `limit`, `cursor`, `expand` and `count` are ignored. Streamed. "
+        "`Content-Disposition` names the file `<entity>-<day>` and, in `filename*` "
+        "(RFC 5987), after the entity's label in the caller's language."))}
     found[f"/api/{name}/views"] = path(
         get=op("list_views", f"Saved views of {name}: the caller's and those shared with "
                "their roles", "200", closed(obj("items", items=array_of(ref("SavedView")))), ""),

@@ -6,8 +6,9 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
-from ..definitions import Catalog
+from ..definitions import LANGUAGES, Catalog
 from ..definitions.reports import AGGREGATES, BUCKETS, PRESENTATIONS, RATIO
+from ..runtime.spreadsheet import XLSX_TYPE
 from .openapi_parts import OPTIONAL_TEXT, TEXT, Schema, items, obj, operation, param, path, ref
 
 VALUE: Schema = {"type": ["string", "integer", "boolean", "null"],
@@ -91,4 +92,26 @@ def report_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
             "400 401 403 404", taken, parameters=[settings],
             description="Grouped and summed by the database, over the records the caller "
             "may read. `403`: the report reads a field hidden from the caller.")),
+        "/api/reports/{name}/export": path(name, get=operation(
+            "export_report", tag, "A report's answer as a CSV or XLSX file", "200", None,
+            "400 401 403 404", taken, ("Content-Disposition",), parameters=[
+                param("format", "query", {"type": "string", "enum": ["csv", "xlsx"],
+                                          "default": "csv"},
+                      "`csv` (UTF-8 with a byte order mark) or `xlsx` (an Excel workbook)."),
+                param("lang", "query", {"type": "string", "enum": list(LANGUAGES)},
+                      "The language of the file's labels (default: Accept-Language's)."),
+                settings],
+            media={"text/csv": {"schema": {"type": "string", "description":
+                                           "A row of headings (the dimensions' and measures' "
+                                           "labels), a row per row of the report, then the "
+                                           "total; numbers as exact decimal text, shares as "
+                                           "decimals (0.2500)."}},
+                   XLSX_TYPE: {"schema": {"type": "string", "format": "binary",
+                                          "description": "The report's title, its parameters "
+                                          "and when it ran, then the same table with typed "
+                                          "cells (money exact, shares as percentages, days "
+                                          "as dates)."}}},
+            description="Runs the report as `GET /api/reports/{name}` does (same parameters, "
+            "same scope) and writes its table. The file is named after the report's title "
+            "in the caller's language and the day (`filename*`, RFC 5987).")),
     })
