@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Refresh the browser libraries vendored into the package.
 
-The web pages load htmx, Alpine.js (its CSP build), SortableJS and a CEL
-interpreter from `platform/metacrm/web/static/vendor/`, so that `pip install`
-stays the only install step and no page fetches anything from a CDN. This
-script is the one way those files change: it downloads the pinned npm
-packages with `npm pack` (development time only; needs npm), copies the
-distributed file (or bundles an ES module package into one file with
-esbuild), and rewrites `manifest.json` with each file's version, licence and
-SHA-256, which a test compares with the files on disk.
+The web pages load htmx, Alpine.js (its CSP build), SortableJS, a CEL
+interpreter and (report pages only) a custom build of Apache ECharts from
+`platform/metacrm/web/static/vendor/`, so that `pip install` stays the only
+install step and no page fetches anything from a CDN. This script is the one
+way those files change: it downloads the pinned npm packages with `npm pack`
+(development time only; needs npm), copies the distributed file (or bundles an
+ES module package into one file with esbuild; ECharts: installs it with its
+dependencies and bundles only the chart types and components the reports use,
+ECHARTS_ENTRY), and rewrites `manifest.json` with each file's version, licence
+and SHA-256, which a test compares with the files on disk.
 
     python scripts/refresh_vendor.py            # the pinned versions below
     python scripts/refresh_vendor.py --check    # only verify the manifest
@@ -40,6 +42,11 @@ class Library:
     target: str        # the file name under vendor/
     bundle: bool = False
     licence_file: str | None = "LICENSE"   # None: the package ships no licence text
+    # A custom build: this ES module (importing from the package) is bundled with the
+    # package's npm dependencies into one IIFE script defining the global `global_name`.
+    entry: str | None = None
+    global_name: str = ""
+    notices: tuple[str, ...] = ()  # more licence texts, package/file paths in node_modules
 
 
 LIBRARIES = (
@@ -50,7 +57,26 @@ LIBRARIES = (
     Library("sortablejs", "1.15.7", "MIT", "Sortable.min.js", "sortable.min.js"),
     # Several ES modules in the package; one minified module for the browser.
     Library("@marcbachmann/cel-js", "8.0.0", "MIT", "lib/index.js", "cel.min.js", bundle=True),
+    # Report pages only (runtime/report_charts.py, static/report-chart.js): the chart types
+    # and components the presentations use, with zrender (BSD-3-Clause) and tslib (0BSD)
+    # bundled in; the Chinese locale is part of ECharts' core (init(..., {locale: "ZH"})).
+    Library("echarts", "6.1.0", "Apache-2.0", "", "echarts.min.js",
+            entry="ECHARTS_ENTRY", global_name="echarts",
+            notices=("echarts/NOTICE", "zrender/LICENSE", "tslib/LICENSE.txt")),
 )
+
+# Bar (and stacked bar), line (and area), pie and funnel; the grid, tooltip, legend,
+# markLine (a target line) and aria (a text description for screen readers).
+ECHARTS_ENTRY = """
+import { use, init, getInstanceByDom } from "echarts/core";
+import { BarChart, LineChart, PieChart, FunnelChart } from "echarts/charts";
+import { GridComponent, TooltipComponent, LegendComponent, MarkLineComponent,
+         AriaComponent } from "echarts/components";
+import { CanvasRenderer } from "echarts/renderers";
+use([BarChart, LineChart, PieChart, FunnelChart, GridComponent, TooltipComponent,
+     LegendComponent, MarkLineComponent, AriaComponent, CanvasRenderer]);
+export { init, getInstanceByDom };
+"""
 
 # Alpine's package carries no LICENSE file; its repository's licence is MIT.
 ALPINE_LICENCE = """MIT License
@@ -96,9 +122,33 @@ def fetch(library: Library, work: Path) -> Path:
     return package
 
 
+def custom_build(library: Library, work: Path) -> Path:
+    """Install the pinned package with its dependencies and bundle ``library.entry``;
+    returns the package's root (for its licence)."""
+    project = work / library.target
+    project.mkdir()
+    (project / "package.json").write_text('{"private": true}')
+    subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund",
+                    f"{library.name}@{library.version}", ESBUILD], cwd=project, check=True,
+                   capture_output=True)
+    (project / "entry.js").write_text(globals()[library.entry or ""])
+    subprocess.run(["npx", "esbuild", "entry.js", "--bundle", "--format=iife",
+                    f"--global-name={library.global_name}", "--minify",
+                    "--legal-comments=none", "--define:process.env.NODE_ENV=\"production\"",
+                    f"--outfile={VENDOR / library.target}"], cwd=project, check=True,
+                   capture_output=True)
+    package = project / "node_modules" / library.name
+    declared = json.loads((package / "package.json").read_text())
+    if declared.get("license") != library.licence:
+        sys.exit(f"{library.name}: licence is {declared.get('license')!r}")
+    return package
+
+
 def install(library: Library, package: Path) -> None:
     target = VENDOR / library.target
-    if library.bundle:
+    if library.entry:
+        pass  # built by custom_build
+    elif library.bundle:
         subprocess.run(["npx", "--yes", ESBUILD, library.source, "--bundle", "--format=esm",
                         "--minify", "--legal-comments=inline", f"--outfile={target}"],
                        cwd=package, check=True, capture_output=True)
@@ -106,6 +156,8 @@ def install(library: Library, package: Path) -> None:
         shutil.copyfile(package / library.source, target)
     licence = (package / library.licence_file).read_text() if library.licence_file \
         else ALPINE_LICENCE
+    for notice in library.notices:  # the bundled dependencies' texts after the package's
+        licence += f"\n\n---- {notice} ----\n\n" + (package.parent / notice).read_text()
     (VENDOR / "licences").mkdir(exist_ok=True)
     (VENDOR / "licences" / f"{library.target}.txt").write_text(licence)
 
@@ -130,7 +182,9 @@ def main() -> None:
     VENDOR.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         for library in LIBRARIES:
-            install(library, fetch(library, Path(work)))
+            package = (custom_build(library, Path(work)) if library.entry
+                       else fetch(library, Path(work)))
+            install(library, package)
             print(f"{library.name} {library.version} -> vendor/{library.target}")
     recorded_path.write_text(json.dumps(manifest(), indent=2) + "\n")
 
