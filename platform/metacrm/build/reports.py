@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 from ..definitions import Label, humanize
 from ..definitions.reports import (
     RATIO,
+    ChartDef,
     DimensionDef,
     FunnelStepDef,
     MeasureDef,
@@ -15,6 +17,7 @@ from ..definitions.reports import (
     ParameterDef,
     ReportDef,
     ScheduleDef,
+    TargetDef,
 )
 from ..load.documents import Document
 
@@ -34,6 +37,7 @@ def build_report(doc: Document, bundle: str) -> ReportDef:
         order=tuple(_order(doc, i, text) for i, text in enumerate(data.get("order", ()))),
         limit=data.get("limit"), totals=bool(data.get("totals", True)),
         presentation=data.get("presentation", "table"),
+        chart=_chart(doc, data.get("chart")),
         time_zone=data.get("time_zone", "UTC"), week_starts=data.get("week_starts", "monday"),
         roles=tuple(data.get("roles", ())),
         steps=tuple(_step(doc, i, spec) for i, spec in enumerate(data.get("funnel", ()))),
@@ -64,6 +68,20 @@ def _dimension(doc: Document, key: str, spec: str | dict[str, Any] | None
         return DimensionDef(spec, location=doc.at(key))
     return DimensionDef(spec["field"], spec.get("bucket"), Label.of(spec.get("label")),
                         doc.at(key, "field"))
+
+
+def _chart(doc: Document, spec: dict[str, Any] | None) -> ChartDef:
+    if spec is None:
+        return ChartDef()
+    target = spec.get("target")
+    if isinstance(target, (int, float)):
+        target = {"value": target}
+    return ChartDef(
+        measures=tuple(spec.get("measures", ())),
+        target=None if target is None else TargetDef(
+            Decimal(str(target["value"])), target.get("measure"), Label.of(target.get("label")),
+            doc.at("chart", "target")),
+        location=doc.at("chart"), key_locations=_keys(doc, ("chart",)))
 
 
 def _measure(doc: Document, index: int, spec: dict[str, Any]) -> MeasureDef:

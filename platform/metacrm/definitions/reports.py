@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as _field
+from decimal import Decimal
 
 from .texts import NO_TEXT, UNKNOWN, Label, Location
 
@@ -16,6 +17,10 @@ AGGREGATES = ("count", "count_distinct", "sum", "avg", "min", "max")
 RATIO = "ratio"
 PRESENTATIONS = ("table", "pivot", "bar", "stacked_bar", "line", "area", "pie", "funnel",
                  "number")
+# Presentations drawn by ECharts (the others are HTML: a table, a pivot, a number card).
+CHARTS = ("bar", "stacked_bar", "line", "area", "pie", "funnel")
+# The query parameter that sets a report's target line for one run.
+TARGET = "target"
 PERIODS = ("this_month", "last_month", "this_quarter", "last_quarter", "this_year",
            "last_year", "all")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -127,6 +132,29 @@ class ScheduleDef:
             return self.day
         return WEEKDAYS[0] if self.every == "week" else 1
 
+@dataclass(frozen=True)
+class TargetDef:
+    """A line across a chart at ``value`` of ``measure`` (a quota); the viewer may set
+    another for a run (``?target=``)."""
+
+    value: Decimal
+    measure: str | None = None  # None: the first measure charted
+    label: Label = NO_TEXT
+    location: Location = UNKNOWN
+
+
+@dataclass(frozen=True)
+class ChartDef:
+    """How a chart draws a report: which measures (none given: the first) and a target."""
+
+    measures: tuple[str, ...] = ()
+    target: TargetDef | None = None
+    location: Location = UNKNOWN
+    key_locations: Mapping[str, Location] = _field(default_factory=dict, compare=False)
+
+    def at(self, key: str) -> Location:
+        return self.key_locations.get(key, self.location)
+
 
 # What a funnel's row adds to its measures: the first measure over the previous step's
 # and over the first step's.
@@ -147,6 +175,7 @@ class ReportDef:
     limit: int | None = None
     totals: bool = True
     presentation: str = "table"
+    chart: ChartDef = ChartDef()
     time_zone: str = "UTC"
     week_starts: str = "monday"
     description: Label = NO_TEXT
@@ -172,3 +201,9 @@ class ReportDef:
 
     def parameter(self, name: str) -> ParameterDef | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    @property
+    def charted(self) -> tuple[MeasureDef, ...]:
+        """The measures a chart draws: ``chart.measures``, else the first."""
+        named = [self.measure(n) for n in self.chart.measures]
+        return tuple(m for m in named if m is not None) or self.measures[:1]

@@ -31,7 +31,9 @@ from ..load.bundles import CUSTOMIZATIONS_BUNDLE
 ANY_FIELD_OPERATORS = ("in", "isnull")
 MAX_PATH = 4
 # Query parameters a report's own parameters may not be named.
-RESERVED_PARAMETERS = ("lang", "format", "limit")
+RESERVED_PARAMETERS = ("lang", "format", "limit", "target")
+# Presentations a target line (chart.target) is drawn on; a number card shows it too.
+TARGETED = ("bar", "stacked_bar", "line", "area", "number")
 
 
 class PathError(ValueError):
@@ -300,11 +302,35 @@ def period_problem(value: str) -> str | None:
 
 
 def _check_presentation(report: ReportDef, errors: ErrorCollector) -> None:
+    _check_chart(report, errors)
     kind, count = report.presentation, len(report.dimensions) + (1 if report.steps else 0)
     wanted = {"number": 0, "pie": 1, "funnel": 1, "pivot": 2, "stacked_bar": 2}.get(kind)
     if wanted is not None and count != wanted:
         errors.add(report.at("presentation"), f"report '{report.name}': a {kind} shows "
                    f"{_dimensions(wanted)}; this report has {_dimensions(count)}")
+
+
+def _check_chart(report: ReportDef, errors: ErrorCollector) -> None:
+    what = f"report '{report.name}': chart"
+    names = [m.name for m in report.measures]
+    chart = report.chart
+    for index, name in enumerate(chart.measures):
+        if name not in names:
+            errors.add(chart.at(f"measures[{index}]"), f"{what}: unknown measure '{name}'"
+                       f"{did_you_mean(name, names)}")
+    if report.presentation == "stacked_bar" and len(chart.measures) > 1:
+        errors.add(chart.at("measures"), f"{what}: a stacked bar stacks the columns of one "
+                   "measure; name one")
+    target = chart.target
+    if target is None:
+        return
+    if report.presentation not in TARGETED:
+        errors.add(target.location, f"{what}: a target line is drawn on a "
+                   + ", ".join(TARGETED[:-1]) + f" chart or a number card; this report is "
+                   f"a {report.presentation}")
+    if target.measure is not None and target.measure not in names:
+        errors.add(target.location, f"{what}: target: unknown measure '{target.measure}'"
+                   f"{did_you_mean(target.measure, names)}")
 
 
 def _dimensions(count: int) -> str:

@@ -5,14 +5,22 @@ its drill-down links filter alike."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from ..base.problems import BadQuery
 from ..definitions import Catalog, ReportDef
-from ..definitions.reports import DATE_TYPES, ME, PERIODS, RANGE_SEPARATOR, ParameterDef
-from ..resolve.reports import default_problem, walk
+from ..definitions.reports import (
+    DATE_TYPES,
+    ME,
+    PERIODS,
+    RANGE_SEPARATOR,
+    TARGET,
+    ParameterDef,
+)
+from ..resolve.reports import TARGETED, default_problem, walk
 from .report_buckets import bucket_end, day_bound
 
 # Query parameters every report takes besides its own.
@@ -36,6 +44,8 @@ def read_parameters(catalog: Catalog, report: ReportDef, args: Mapping[str, Sequ
     """Every parameter of ``report`` as set by ``args`` (or its default)."""
     errors: dict[str, list[str]] = {}
     known = {*COMMON}
+    if report.presentation in TARGETED:
+        known.add(TARGET)
     for parameter in report.parameters:
         known.update((parameter.name, parameter.name + FROM, parameter.name + TO))
     for key in args:
@@ -131,3 +141,52 @@ def parameter_kind(catalog: Catalog, report: ReportDef, parameter: ParameterDef)
     """"period" for a date or datetime field, else "value"."""
     _, kind = walk(catalog, catalog.entities[report.entity], parameter.field)
     return "period" if kind.name in DATE_TYPES else "value"
+
+
+def read_target(report: ReportDef, args: Mapping[str, Sequence[str]]) -> Decimal | None:
+    """The run's target line: ``?target=`` (a number; empty: the definition's), else the
+    definition's (None: no line)."""
+    defined = report.chart.target.value if report.chart.target else None
+    if report.presentation not in TARGETED:
+        return None
+    raw = (args.get(TARGET) or [""])[-1].strip()
+    if not raw:
+        return defined
+    try:
+        value = Decimal(raw.replace(",", ""))
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or abs(value) >= Decimal("1e15"):
+        raise BadQuery({TARGET: [f"'{raw}' is not a number (a target such as 500000)"]})
+    return value
+
+
+def previous_settings(catalog: Catalog, report: ReportDef, settings: list[Setting]
+                      ) -> list[Setting] | None:
+    """``settings`` with the first bounded period moved to the period just before it,
+    of the same length: whole months (this quarter: the last) or else as many days.
+    None when no period parameter has both ends (nothing to compare with)."""
+    for index, setting in enumerate(settings):
+        parameter = report.parameter(setting.name)
+        if setting.start is None or setting.end is None or parameter is None:
+            continue
+        _, kind = walk(catalog, catalog.entities[report.entity], parameter.field)
+        if kind.name not in DATE_TYPES:
+            continue
+        start, end = _before(setting.start, setting.end)
+        filters = ((f"{parameter.field}__gte", day_bound(start, kind.name, report.time_zone)),
+                   (f"{parameter.field}__lt",
+                    day_bound(end + timedelta(days=1), kind.name, report.time_zone)))
+        moved = replace(setting, filters=filters, start=start, end=end)
+        return [*settings[:index], moved, *settings[index + 1:]]
+    return None
+
+
+def _before(start: date, end: date) -> tuple[date, date]:
+    after = end + timedelta(days=1)
+    if start.day == 1 and after.day == 1:  # whole months: as many months before
+        months = (after.year - start.year) * 12 + after.month - start.month
+        index = start.year * 12 + start.month - 1 - months
+        return date(index // 12, index % 12 + 1, 1), start - timedelta(days=1)
+    days = (end - start).days + 1
+    return start - timedelta(days=days), start - timedelta(days=1)

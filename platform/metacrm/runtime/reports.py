@@ -14,14 +14,15 @@ import sqlalchemy as sa
 
 from ..base.problems import Forbidden
 from ..definitions import ReportDef
-from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO, MeasureDef
+from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO
 from ..i18n import message
 from ..resolve.reports import paths_of
 from .access import Viewer
 from .report_buckets import bucket_end, bucket_start, day_bound
+from .report_charts import cell_links, chart_data
 from .report_funnel import funnel_rows
 from .report_labels import dimension_labels
-from .report_parameters import Setting, read_parameters
+from .report_parameters import Setting, previous_settings, read_parameters, read_target
 from .report_query import Dimension, ReportQuery, build_query, grouped, measure_columns, ordering
 
 RATIO_PLACES = Decimal("0.0001")
@@ -54,12 +55,15 @@ def run_report(conn: sa.Connection, viewer: Viewer, report: ReportDef,
         raise Forbidden({"_request": [f"report '{report.name}' is for the roles "
                                       + ", ".join(report.roles)]})
     settings = read_parameters(compiled.catalog, report, args, viewer.principal.user_id, now)
+    target = read_target(report, args)
     base = list(report.filters) + [pair for s in settings for pair in s.filters]
     model = compiled.models[report.entity]
     query = build_query(viewer, model, report, conn.dialect.name, base)
     if report.steps:
-        return _answer(report, query, settings, base, lang,
-                       funnel_rows(conn, query, base, lang, _values), None)
+        steps = funnel_rows(conn, query, base, lang, _values)
+        for row in steps:
+            row["links"] = cell_links(report, row["filters"])
+        return _answer(report, query, settings, base, lang, steps, None, target)
     measures = [measure_columns(query, m) for m in report.measures]
     statement = grouped(query, query.dimensions, measures).order_by(
         *ordering(query, query.dimensions, measures))
@@ -69,13 +73,38 @@ def run_report(conn: sa.Connection, viewer: Viewer, report: ReportDef,
     labels = [dimension_labels(conn, viewer, d, [r[0][i] for r in rows], lang)
               for i, d in enumerate(query.dimensions)]
     answer_rows = [_row(query, keys, values, labels, base) for keys, values in rows]
-    totals = _totals(conn, query, measures, labels) if report.totals else None
-    return _answer(report, query, settings, base, lang, answer_rows, totals)
+    totals = _totals(conn, query, measures, labels, base) if report.totals else None
+    if totals is not None:
+        totals["links"] = cell_links(report, base)
+    previous = None
+    if report.presentation == "number":
+        previous = _previous(conn, viewer, report, settings, measures)
+    return _answer(report, query, settings, base, lang, answer_rows, totals, target, previous)
+
+
+def _previous(conn: sa.Connection, viewer: Viewer, report: ReportDef,
+              settings: list[Setting], measures: list[list[sa.ColumnElement]]
+              ) -> dict[str, Any] | None:
+    """A number card's figures over the period before its period (the same statement,
+    run by the database with the period's filters moved back)."""
+    before = previous_settings(viewer.compiled.catalog, report, settings)
+    if before is None:
+        return None
+    base = list(report.filters) + [pair for s in before for pair in s.filters]
+    query = build_query(viewer, viewer.compiled.models[report.entity], report,
+                        conn.dialect.name, base)
+    columns = [measure_columns(query, m) for m in report.measures]
+    (row,) = conn.execute(grouped(query, [], columns)).all()
+    moved = next(s for s, was in zip(before, settings, strict=True) if s != was)
+    return {"values": _values(report, row, 0)[1], "from": moved.start.isoformat()
+            if moved.start else None, "to": moved.end.isoformat() if moved.end else None,
+            "filters": [list(pair) for pair in base]}
 
 
 def _answer(report: ReportDef, query: ReportQuery, settings: list[Setting],
             base: list[tuple[str, str]], lang: str, answer_rows: list[dict[str, Any]],
-            totals: dict[str, Any] | None) -> dict[str, Any]:
+            totals: dict[str, Any] | None, target: Decimal | None = None,
+            previous: dict[str, Any] | None = None) -> dict[str, Any]:
     dimensions = [{"axis": AXES[i], "field": d.definition.path, "bucket": d.definition.bucket,
                    "label": _dimension_label(d, lang)} for i, d in enumerate(query.dimensions)]
     columns = [{"name": m.name, "label": m.label.get(lang), "aggregate": m.aggregate,
@@ -94,8 +123,11 @@ def _answer(report: ReportDef, query: ReportQuery, settings: list[Setting],
         "columns": columns,
         "rows": answer_rows,
         "totals": totals,
-        "series": _series(report, len(dimensions), answer_rows, lang),
+        "series": chart_data(report, len(query.dimensions) + (1 if report.steps else 0),
+                             answer_rows, lang, target, previous,
+                             totals and {"values": totals["all"], "links": totals["links"]}),
         "filters": [list(pair) for pair in base],
+        "previous": previous,
     }
 
 
@@ -149,6 +181,7 @@ def _row(query: ReportQuery, keys: list[Any], values: dict[str, Any],
     row["values"] = values
     row["filters"] = [list(pair) for pair in pairs]
     row["query"] = urlencode(pairs)
+    row["links"] = cell_links(query.report, pairs)
     return row
 
 
@@ -178,7 +211,7 @@ def drill_filters(query: ReportQuery, dimension: Dimension, value: Any
 
 
 def _totals(conn: sa.Connection, query: ReportQuery, measures: list[list[sa.ColumnElement]],
-            labels: list[dict[Any, str]]) -> dict[str, Any]:
+            labels: list[dict[Any, str]], base: list[tuple[str, str]]) -> dict[str, Any]:
     """The grand total and, with two dimensions, the total of each row and column."""
     report = query.report
     (whole,) = [_values(report, r, 0)[1] for r in conn.execute(grouped(query, [], measures))]
@@ -192,39 +225,10 @@ def _totals(conn: sa.Connection, query: ReportQuery, measures: list[list[sa.Colu
             for row in conn.execute(statement):
                 (key,), values = _values(report, row, 1)
                 found.append({"value": _key(dimension, key), "label": labels[index].get(key),
-                              "values": values})
+                              "values": values, "links": cell_links(
+                                  report, base + drill_filters(query, dimension, key))})
             totals[axis] = found
     return totals
-
-
-def _series(report: ReportDef, dimensions: int, rows: list[dict[str, Any]],
-            lang: str) -> dict[str, Any]:
-    """What a chart draws: categories (the rows' labels, in order) and one series per
-    measure, or, with columns, one per column value of the first measure."""
-    categories: list[Any] = []
-    for row in rows:
-        label = row["rows"]["label"] if dimensions else report.label.get(lang)
-        if label not in categories:
-            categories.append(label)
-    if not dimensions:
-        categories = [report.label.get(lang)]
-    if dimensions < 2:
-        return {"categories": categories, "series": [
-            {"name": m.label.get(lang), "measure": m.name,
-             "data": [_number(r["values"][m.name]) for r in rows] or [None]}
-            for m in report.measures]}
-    first: MeasureDef = report.measures[0]
-    by_column: dict[Any, dict[Any, Any]] = {}
-    for row in rows:
-        by_column.setdefault(row["columns"]["label"], {})[row["rows"]["label"]] = \
-            _number(row["values"][first.name])
-    return {"categories": categories, "measure": first.name, "series": [
-        {"name": column, "data": [cells.get(c) for c in categories]}
-        for column, cells in by_column.items()]}
-
-
-def _number(value: Any) -> Any:
-    return str(value) if isinstance(value, Decimal) else value
 
 
 def _dimension_label(dimension: Dimension, lang: str) -> str:

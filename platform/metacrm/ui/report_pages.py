@@ -13,8 +13,16 @@ from flask_babel import lazy_gettext
 
 from ..base.problems import BadQuery
 from ..compile.compiled import Compiled
-from ..definitions.reports import CONVERSION, FROM_FIRST, PERIODS, RATIO, ParameterDef, ReportDef
-from ..resolve.reports import walk
+from ..definitions.reports import (
+    CHARTS,
+    CONVERSION,
+    FROM_FIRST,
+    PERIODS,
+    RATIO,
+    ParameterDef,
+    ReportDef,
+)
+from ..resolve.reports import TARGETED, walk
 from ..runtime.access import Viewer
 from ..runtime.report_designs import buildable_entities
 from ..runtime.report_parameters import parameter_kind
@@ -76,12 +84,46 @@ def report_page(name: str) -> Any:
                   for p in report.parameters]
     ratios = {m.name for m in report.measures if m.aggregate == RATIO} | {
         CONVERSION, FROM_FIRST}
+    target = report.chart.target
     return render_template(
         "ui/report.html", shell=shell, language=shell.language, report=report,
         label=report.label.get(shell.language), answer=answer, errors=errors,
         parameters=parameters, periods=PERIOD_WORDS, ratios=ratios,
         exports=_export_urls(name, args, shell.language),
-        show=lambda value, measure: figure(value, measure in ratios))
+        show=lambda value, measure: figure(value, measure in ratios),
+        pivot=pivot_grid(report, answer) if answer and report.presentation == "pivot"
+        else None, charted_kinds=CHARTS,
+        target_control=(figure(target.value) if target else "—")
+        if report.presentation in TARGETED and report.presentation != "number" else None)
+
+
+def pivot_grid(report: ReportDef, answer: dict[str, Any]) -> dict[str, Any]:
+    """A two-dimension answer as a grid of its first charted measure: row values down,
+    column values across (in the database's order), each cell and total with its
+    drill-down query."""
+    measure = report.charted[0].name
+    columns: dict[Any, dict[str, Any]] = {}
+    lines: dict[Any, dict[str, Any]] = {}
+    for row in answer["rows"]:
+        column, line = row["columns"], row["rows"]
+        columns.setdefault(column["value"], column)
+        lines.setdefault(line["value"], {"label": line["label"], "cells": {}})["cells"][
+            column["value"]] = {"value": row["values"][measure], "link": row["links"][measure]}
+    totals = answer.get("totals") or {}
+    order = [c["value"] for c in totals.get("columns", ())] or list(columns)
+    by_value = {t["value"]: {"value": t["values"][measure], "link": t["links"][measure]}
+                for t in totals.get("rows", ())}
+    column_totals = {t["value"]: {"value": t["values"][measure], "link": t["links"][measure]}
+                     for t in totals.get("columns", ())}
+    return {
+        "measure": measure,
+        "measure_label": next(c["label"] for c in answer["columns"] if c["name"] == measure),
+        "columns": [columns.get(v) or {"value": v, "label": v} for v in order],
+        "rows": [{"label": line["label"], "cells": [line["cells"].get(v) for v in order],
+                  "total": by_value.get(value)} for value, line in lines.items()],
+        "row_totals": bool(by_value),
+        "column_totals": [column_totals.get(v) for v in order] if column_totals else None,
+    }
 
 
 def _export_urls(name: str, args: dict[str, list[str]], language: str) -> dict[str, str]:
