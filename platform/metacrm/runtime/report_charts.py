@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from ..definitions import ReportDef
 from ..definitions.reports import RATIO, MeasureDef
+from ..i18n import message
 
 CHANGE_PLACES = Decimal("0.0001")
 
@@ -48,7 +49,7 @@ def chart_data(report: ReportDef, dimensions: int, rows: Sequence[Mapping[str, A
     data: dict[str, Any] = {"kind": kind, "categories": [], "series": [],
                             "percent": [m.aggregate == RATIO for m in charted]}
     if dimensions < 2:
-        categories: list[Any] = ([row["rows"]["label"] for row in rows] if dimensions
+        categories: list[Any] = ([_label(row["rows"], lang) for row in rows] if dimensions
                                  else [report.label.get(lang)])
         data["categories"] = categories
         data["series"] = [
@@ -59,21 +60,21 @@ def chart_data(report: ReportDef, dimensions: int, rows: Sequence[Mapping[str, A
         if kind == "number":
             _number_card(data, report, totals or (rows[0] if rows else None), previous)
     else:
-        _pivot(data, report, charted[0], rows)
+        _pivot(data, report, charted[0], rows, lang)
     data["target"] = _target(report, target, lang)
     return data
 
 
 def _pivot(data: dict[str, Any], report: ReportDef, first: MeasureDef,
-           rows: Sequence[Mapping[str, Any]]) -> None:
+           rows: Sequence[Mapping[str, Any]], lang: str) -> None:
     """One series per column value of ``first``, over the row values (in order)."""
     categories: list[Any] = []
     for row in rows:
-        if row["rows"]["label"] not in categories:
-            categories.append(row["rows"]["label"])
+        if _label(row["rows"], lang) not in categories:
+            categories.append(_label(row["rows"], lang))
     cells: dict[Any, dict[Any, Mapping[str, Any]]] = {}
     for row in rows:
-        cells.setdefault(row["columns"]["label"], {})[row["rows"]["label"]] = row
+        cells.setdefault(_label(row["columns"], lang), {})[_label(row["rows"], lang)] = row
     data["categories"] = categories
     data["measure"] = first.name
     data["percent"] = [first.aggregate == RATIO]
@@ -121,6 +122,12 @@ def _target(report: ReportDef, value: Decimal | None, lang: str) -> dict[str, An
     measure = (defined.measure if defined and defined.measure else report.charted[0].name)
     label = defined.label.get(lang) if defined and defined.label else None
     return {"value": str(value), "measure": measure, "label": label}
+
+
+def _label(key: Mapping[str, Any], lang: str) -> str:
+    """A dimension value's label; the records without a value have a word too."""
+    label = key.get("label")
+    return message("report_empty", lang) if label is None else str(label)
 
 
 def _number(value: Any) -> Any:

@@ -20,6 +20,38 @@ PAIRS: Schema = {"type": "array", "items": {"type": "array", "prefixItems": [TEX
                  "/api/<entity>: the records this figure counts."}
 
 
+LINKS: Schema = {"type": "object", "additionalProperties": {"type": "string"},
+                 "description": "Each measure's drill-down: the query string of GET "
+                 "/api/<entity> (or the list page /<entity>) that lists the records the "
+                 "figure counts (the cell's filters and the measure's own)."}
+
+
+def chart_schema() -> Schema:
+    """What a chart draws (runtime/report_charts.py)."""
+    point_links = {"type": "array", "items": {"type": ["string", "null"]},
+                   "description": "Each point's drill-down query string (null: no records)."}
+    return obj(
+        "kind categories series percent target", kind={"enum": list(PRESENTATIONS)},
+        categories={"type": "array", "description": "The rows' labels, in order (a funnel: "
+                    "its steps; a number card: the report's label)."},
+        measure={**TEXT, "description": "With columns: the measure each series draws."},
+        percent={"type": "array", "items": {"type": "boolean"},
+                 "description": "Per charted measure: a ratio (shown as a percentage)."},
+        series={"type": "array", "items": obj(
+            "name measure data links", name=OPTIONAL_TEXT, measure=TEXT,
+            data={"type": "array", "items": VALUE}, links=point_links,
+            previous={**VALUE, "description": "A number card's figure for the period "
+                      "before."},
+            change={**VALUE, "description": "A number card's relative change against the "
+                    "period before (0.2500: a quarter more); null when there is none."})},
+        target={"type": ["object", "null"], "required": ["value", "measure"], "properties": {
+            "value": TEXT, "measure": TEXT, "label": OPTIONAL_TEXT},
+            "description": "A line at the target (`chart.target`, or `?target=`)."},
+        previous={"type": ["object", "null"], "properties": {
+            "from": {"type": ["string", "null"], "format": "date"},
+            "to": {"type": ["string", "null"], "format": "date"}}})
+
+
 def report_schemas() -> dict[str, Schema]:
     key = obj("value label", value=VALUE, label=OPTIONAL_TEXT)
     values = {"type": "object", "additionalProperties": VALUE,
@@ -48,18 +80,22 @@ def report_schemas() -> dict[str, Schema]:
                 "name label aggregate field", name=TEXT, label=TEXT,
                 aggregate={"enum": [*AGGREGATES, RATIO]}, field=OPTIONAL_TEXT)},
             rows={"type": "array", "items": obj(
-                "values filters query", rows=key, columns=key, values=values, filters=PAIRS,
+                "values filters query links", rows=key, columns=key, values=values,
+                filters=PAIRS, links=LINKS,
                 query={"type": "string", "description": "The filters as a query string."})},
-            totals={"type": ["object", "null"], "required": ["all"], "properties": {
-                "all": values,
+            totals={"type": ["object", "null"], "required": ["all", "links"], "properties": {
+                "all": values, "links": LINKS,
                 "rows": {"type": "array", "items": {**key, "properties": {
-                    **key["properties"], "values": values}}},
+                    **key["properties"], "values": values, "links": LINKS}}},
                 "columns": {"type": "array", "items": {**key, "properties": {
-                    **key["properties"], "values": values}}}}},
-            series=obj("categories series", categories={"type": "array"},
-                       measure=TEXT, series={"type": "array", "items": obj(
-                           "name data", name=OPTIONAL_TEXT, measure=TEXT,
-                           data={"type": "array"})}),
+                    **key["properties"], "values": values, "links": LINKS}}}}},
+            series=chart_schema(),
+            previous={"type": ["object", "null"], "properties": {
+                "values": values, "filters": PAIRS,
+                "from": {"type": ["string", "null"], "format": "date"},
+                "to": {"type": ["string", "null"], "format": "date"}},
+                "description": "A number card's figures over the period before its "
+                "period (as long: whole months, else as many days)."},
             filters=PAIRS),
     }
 
@@ -80,7 +116,8 @@ def report_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
         "type": "string"}}, "The report's parameters (see GET /api/reports): a period "
         "(`this_month`, `last_month`, `this_quarter`, `last_quarter`, `this_year`, "
         "`last_year`, `all`, or `<name>_from` / `<name>_to` days), a value (`me` for the "
-        "caller). A bad or unknown one is `400` naming it.", style="form", explode=True)
+        "caller); `target`: a number, the target line of a bar, line or area chart or a "
+        "number card. A bad or unknown one is `400` naming it.", style="form", explode=True)
     return deepcopy({
         "/api/reports": path(get=operation(
             "list_reports", tag, "The reports the caller may run", "200",
