@@ -50,7 +50,7 @@
     const series = data.series.map((s, index) => {
       const item = {
         name: s.name, type: kind === "line" || kind === "area" ? "line" : "bar",
-        data: s.data.map(number), emphasis: {focus: "series"},
+        data: s.data.map(number), emphasis: {focus: "series"}, barMaxWidth: 56,
         markLine: targetLine(data, index, s),
       };
       if (kind === "stacked_bar") item.stack = "total";
@@ -58,6 +58,8 @@
       return item;
     });
     const max = data.target ? Number(data.target.value) : undefined;
+    // counts come as JSON integers (decimals as text): no axis step between two records
+    const whole = data.series.every((s) => s.data.every((v) => v === null || Number.isInteger(v)));
     return {
       grid: {left: 8, right: 16, top: 40, bottom: 8, containLabel: true},
       legend: {show: series.length > 1, type: "scroll", top: 0},
@@ -65,7 +67,8 @@
                 valueFormatter: (v) => figureText(v, percent, lang)},
       xAxis: {type: "category", data: data.categories,
               axisLabel: {rotate: narrow && data.categories.length > 4 ? 45 : 0, hideOverlap: true}},
-      yAxis: {type: "value", max: max !== undefined ? (extent) => Math.max(extent.max, max * 1.05) : undefined,
+      yAxis: {type: "value", minInterval: whole ? 1 : undefined,
+              max: max !== undefined ? (extent) => Math.max(extent.max, max * 1.05) : undefined,
               axisLabel: {formatter: (v) => figureText(v, percent, lang)}},
       series,
     };
@@ -106,6 +109,7 @@
   function render(element, data) {
     if (!window.echarts || !data || !data.kind) return null;
     const lang = document.documentElement.lang || "en";
+    delete element.dataset.rendered;
     const old = window.echarts.getInstanceByDom(element);
     if (old) old.dispose();
     const chart = window.echarts.init(element, null, {
@@ -122,7 +126,8 @@
         element.style.cursor = event.target ? "pointer" : "default";
       });
     }
-    element.dataset.rendered = "true";
+    // drawn (its animation over): what a test or a screenshot waits for
+    chart.on("finished", () => { element.dataset.rendered = "true"; });
     return chart;
   }
 
