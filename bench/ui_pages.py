@@ -6,6 +6,8 @@
    process (the Flask test client: no network, so only the server's work counts).
    Target: page / API <= 1.5.
 2. The JavaScript and CSS a record page loads, gzipped (-9). Target <= 120 KB.
+   And a report page with a chart, which alone loads ECharts (no target: charts only
+   there).
 3. Time until a record page is interactive in headless Chromium (the navigation's
    domContentLoadedEventEnd: every script is deferred, so it has run by then),
    median of --loads loads with a warm cache. Target < 300 ms.
@@ -29,6 +31,7 @@ from pathlib import Path
 
 from _common import machine_note, save_result, settings_for, table
 
+REPORT_PAGE = "/reports/won_opportunities?period=all"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update"]
 
@@ -73,13 +76,13 @@ def server_times(app, rounds: int) -> tuple[list[float], list[float], str]:  # t
     return page_times, api_times, api
 
 
-def page_weight(app) -> tuple[int, list[tuple[str, int]]]:  # type: ignore[no-untyped-def]
+def page_weight(app, url: str = "/quote/10") -> tuple[int, list[tuple[str, int]]]:  # type: ignore[no-untyped-def]
     from _common import admin_token  # noqa: I001
 
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = (
         f"Bearer {admin_token(app.extensions['metacrm'].settings)}")
-    html = client.get("/quote/10").get_data(as_text=True)
+    html = client.get(url).get_data(as_text=True)
     assets = re.findall(r'<script[^>]*src="([^"]+)"', html) + re.findall(
         r'<link rel="stylesheet" href="([^"]+)"', html)
     sizes = [(url, len(gzip.compress(client.get(url).data, 9))) for url in assets]
@@ -124,6 +127,7 @@ def main() -> None:
         app = build_demo(Path(folder))
         page_ms, api_ms, api_url = server_times(app, args.rounds)
         weight, assets = page_weight(app)
+        report_weight, report_assets = page_weight(app, REPORT_PAGE)
         tti = interactive_times(app, args.loads)
         app.extensions["metacrm"].engine.dispose()
     ratio = statistics.median(page_ms) / statistics.median(api_ms)
@@ -140,6 +144,10 @@ def main() -> None:
         table([[url, f"{size / 1024:.1f}"] for url, size in assets],
               ["asset of a record page", "KB gzipped"]),
         f"total: {weight / 1024:.1f} KB gzipped  (target <= 120 KB)",
+        "",
+        table([[url, f"{size / 1024:.1f}"] for url, size in report_assets],
+              [f"asset of {REPORT_PAGE}", "KB gzipped"]),
+        f"total: {report_weight / 1024:.1f} KB gzipped  (charts: report pages only)",
         "",
         f"record page interactive (domContentLoadedEventEnd), {args.loads} loads: "
         f"p50 {statistics.median(tti):.0f} ms, max {max(tti):.0f} ms  (target < 300 ms)",
