@@ -248,3 +248,25 @@ def test_cell_links_add_a_measures_own_filters() -> None:
                                  MeasureDef("w", "count", filters=(("stage", "won"),))))
     links = cell_links(report, [("source", "web")])
     assert links == {"n": "source=web", "w": "source=web&stage=won"}
+
+
+def test_the_shipped_number_card_counts_this_month_against_the_last(crm) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date, timedelta
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # the report's time zone
+    this_month = today.replace(day=10)
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=10)
+    customer = create_as_platform(crm, "customer", name="卡片公司", lifecycle="lead")
+    for index, (day, amount) in enumerate([(this_month, "300.00"), (this_month, "200.00"),
+                                           (last_month, "1000.00"),
+                                           (date(2020, 1, 10), "7.00")]):
+        create_as_platform(crm, "opportunity", name=f"W{index}", customer=customer,
+                           stage="won", amount=amount, expected_close=day.isoformat())
+    answer = _run(crm, "won_this_month")
+    deals, amount = answer["series"]["series"]
+    assert (deals["data"], deals["previous"], deals["change"]) == ([2], 1, "1.0000")
+    assert (amount["data"], amount["previous"], amount["change"]) == (
+        ["500.00"], "1000.00", "-0.5000")
+    page = crm.get("/reports/won_this_month?lang=zh").get_data(as_text=True)
+    assert "number-card" in page and "对比" in page and "-50.0%" in page
