@@ -28,6 +28,14 @@
     return Number(value).toLocaleString(lang, {maximumFractionDigits: 2});
   }
 
+  // A round axis end above ``value`` (12 -> 15, 525000 -> 550000): the axis must reach a
+  // target line above every figure, and ECharts shows the end it is given as a label.
+  function roundUp(value) {
+    if (!(value > 0)) return value;
+    const magnitude = 10 ** Math.floor(Math.log10(value));
+    return (Math.ceil((value / magnitude) * 2) / 2) * magnitude;
+  }
+
   function targetLine(data, seriesIndex, series) {
     const target = data.target;
     if (!target || series.measure !== target.measure) return undefined;
@@ -68,7 +76,8 @@
       xAxis: {type: "category", data: data.categories,
               axisLabel: {rotate: narrow && data.categories.length > 4 ? 45 : 0, hideOverlap: true}},
       yAxis: {type: "value", minInterval: whole ? 1 : undefined,
-              max: max !== undefined ? (extent) => Math.max(extent.max, max * 1.05) : undefined,
+              max: max !== undefined ? (extent) => roundUp(Math.max(extent.max, max * 1.05))
+                : undefined,
               axisLabel: {formatter: (v) => figureText(v, percent, lang)}},
       series,
     };
