@@ -270,3 +270,16 @@ def test_the_shipped_number_card_counts_this_month_against_the_last(crm) -> None
         ["500.00"], "1000.00", "-0.5000")
     page = crm.get("/reports/won_this_month?lang=zh").get_data(as_text=True)
     assert "number-card" in page and "对比" in page and "-50.0%" in page
+
+
+def test_each_answer_is_the_one_the_openapi_document_declares(client) -> None:  # type: ignore[no-untyped-def]
+    from metacrm.web.openapi import build_openapi
+
+    from ..api.openapi_checks import declared_answer
+
+    doc = build_openapi(client.application.extensions["metacrm"].compiled.catalog)
+    for name, query in (("card", "period=2026-03-01..2026-03-31"), ("card", "period=all"),
+                        ("stage_by_month", "target=3"), ("by_source", ""),
+                        ("stage_grid", "")):
+        response = client.get(f"/api/reports/{name}?{query}")
+        declared_answer(doc, "/api/reports/{name}", "get", response)
