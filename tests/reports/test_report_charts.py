@@ -17,7 +17,7 @@ import pytest
 
 from metacrm.catalog_loader import load_catalog
 from metacrm.runtime.report_charts import cell_links, change
-from metacrm.runtime.report_parameters import _before
+from metacrm.runtime.report_parameters import period_before
 
 from ..conftest import create_as_platform
 from .conftest import sales_bundle
@@ -234,9 +234,9 @@ def test_change_and_the_period_before() -> None:
     assert change("8.00", "10.00") == Decimal("-0.2000")
     assert change(3, 0) is None and change(None, 2) is None
     d = datetime(2026, 1, 1, tzinfo=UTC).date()
-    assert _before(d.replace(month=4), d.replace(month=6, day=30)) == (
+    assert period_before(d.replace(month=4), d.replace(month=6, day=30)) == (
         d, d.replace(month=3, day=31))  # a quarter: the quarter before
-    assert _before(d.replace(month=3, day=10), d.replace(month=3, day=16)) == (
+    assert period_before(d.replace(month=3, day=10), d.replace(month=3, day=16)) == (
         d.replace(month=3, day=3), d.replace(month=3, day=9))  # a week: the week before
 
 

@@ -173,7 +173,7 @@ def previous_settings(catalog: Catalog, report: ReportDef, settings: list[Settin
         _, kind = walk(catalog, catalog.entities[report.entity], parameter.field)
         if kind.name not in DATE_TYPES:
             continue
-        start, end = _before(setting.start, setting.end)
+        start, end = period_before(setting.start, setting.end)
         filters = ((f"{parameter.field}__gte", day_bound(start, kind.name, report.time_zone)),
                    (f"{parameter.field}__lt",
                     day_bound(end + timedelta(days=1), kind.name, report.time_zone)))
@@ -182,7 +182,8 @@ def previous_settings(catalog: Catalog, report: ReportDef, settings: list[Settin
     return None
 
 
-def _before(start: date, end: date) -> tuple[date, date]:
+def period_before(start: date, end: date) -> tuple[date, date]:
+    """The period as long as ``start``..``end`` (both days included) just before it."""
     after = end + timedelta(days=1)
     if start.day == 1 and after.day == 1:  # whole months: as many months before
         months = (after.year - start.year) * 12 + after.month - start.month
