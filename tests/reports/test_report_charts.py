@@ -283,3 +283,11 @@ def test_each_answer_is_the_one_the_openapi_document_declares(client) -> None:  
                         ("stage_grid", "")):
         response = client.get(f"/api/reports/{name}?{query}")
         declared_answer(doc, "/api/reports/{name}", "get", response)
+
+
+def test_a_report_without_dimensions_shows_its_one_row(make_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    whole = "report: whole\nentity: deal\nmeasures: [{name: deals, aggregate: count}]\n"
+    client = make_client(sales_bundle(tmp_path / "b", **{"reports/whole.yaml": whole}))
+    create_as_platform(client, "deal", name="D", stage="won")
+    page = client.get("/reports/whole").get_data(as_text=True)
+    assert re.search(r'<td class="num"[^>]*><a href="/deal\?">1</a></td>', page)
