@@ -291,3 +291,9 @@ def test_a_report_without_dimensions_shows_its_one_row(make_client, tmp_path: Pa
     create_as_platform(client, "deal", name="D", stage="won")
     page = client.get("/reports/whole").get_data(as_text=True)
     assert re.search(r'<td class="num"[^>]*><a href="/deal\?">1</a></td>', page)
+
+
+def test_the_list_of_reports_says_what_each_chart_draws(client) -> None:  # type: ignore[no-untyped-def]
+    items = {r["name"]: r for r in client.get("/api/reports").get_json()["items"]}
+    assert items["stage_by_month"]["chart"] == {"measures": ["amount"], "target": "25"}
+    assert items["by_source"]["chart"] == {"measures": ["deals"], "target": None}

@@ -64,6 +64,11 @@ def report_schemas() -> dict[str, Schema]:
         "ReportSummary": obj(
             "name label entity presentation parameters", name=TEXT, label=TEXT,
             description=OPTIONAL_TEXT, entity=TEXT, presentation={"enum": list(PRESENTATIONS)},
+            chart=obj("measures target", measures={"type": "array", "items": TEXT,
+                                                   "description": "The measures a chart "
+                                                   "draws."},
+                      target={"type": ["string", "null"], "description": "The target "
+                              "line's value (decimal text), if the report has one."}),
             parameters={"type": "array", "items": obj(
                 "name label field kind default", name=TEXT, label=TEXT, field=TEXT,
                 kind={"enum": ["period", "value"]}, default=OPTIONAL_TEXT)}),

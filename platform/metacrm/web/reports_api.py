@@ -33,6 +33,9 @@ def report_summary(compiled: Compiled, report: ReportDef, lang: str) -> dict[str
     return {"name": report.name, "label": report.label.get(lang),
             "description": report.description.get(lang) or None, "entity": report.entity,
             "presentation": report.presentation,
+            "chart": {"measures": [m.name for m in report.charted],
+                      "target": str(report.chart.target.value) if report.chart.target
+                      else None},
             "parameters": [{"name": p.name, "label": p.label.get(lang), "field": p.field,
                             "kind": parameter_kind(compiled.catalog, report, p),
                             "default": p.default} for p in report.parameters]}
