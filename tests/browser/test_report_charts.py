@@ -5,6 +5,7 @@ tooltip, and a click opens the list with the point's filters."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from .test_pages_journey import shot
@@ -32,6 +33,13 @@ def test_every_kind_of_chart_is_drawn_and_answers_a_click(live_test_pages: str,
     assert options["chart-area"]["series"][0]["areaStyle"] is not None
     assert options["chart-funnel"]["series"][0]["type"] == "funnel"
     assert options["chart-pie"]["series"][0]["data"][2] == {"name": "(empty)", "value": 1}
+    # a chart follows its box
+    width = "echarts.getInstanceByDom(document.getElementById('chart-line')).getWidth()"
+    assert page.evaluate(width) > 800
+    page.set_viewport_size({"width": 420, "height": 900})
+    _until(lambda: page.evaluate(width) <= 420)  # (wait_for_function evals: the CSP refuses)
+    page.set_viewport_size({"width": 900, "height": 900})
+    _until(lambda: page.evaluate(width) > 800)
     # the first bar: hovered (a tooltip drawn on the canvas), then clicked
     box = page.evaluate("""() => {
         const chart = echarts.getInstanceByDom(document.getElementById('chart-bar'));
@@ -44,3 +52,10 @@ def test_every_kind_of_chart_is_drawn_and_answers_a_click(live_test_pages: str,
     canvas.click(position=box)
     page.wait_for_url("**/_test/report_charts.html?m=1")
     assert problems == []
+
+
+def _until(condition: Any, seconds: float = 5) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)

@@ -135,28 +135,31 @@
         element.style.cursor = event.target ? "pointer" : "default";
       });
     }
+    if (resized) resized.observe(element);
     // drawn (its animation over): what a test or a screenshot waits for
     chart.on("finished", () => { element.dataset.rendered = "true"; });
     return chart;
   }
 
   function renderAll(root) {
-    root.querySelectorAll("[data-report-chart]").forEach((element) => {
+    const found = [...root.querySelectorAll("[data-report-chart]")];
+    if (root.matches && root.matches("[data-report-chart]")) found.push(root);
+    found.forEach((element) => {
       const source = document.getElementById(element.dataset.reportChart);
       if (source) render(element, JSON.parse(source.textContent));
     });
   }
 
-  function resizeAll() {
-    document.querySelectorAll("[data-report-chart]").forEach((element) => {
-      const chart = window.echarts && window.echarts.getInstanceByDom(element);
+  // A chart follows its box (a window resized, a dashboard's grid reflowed, a tab shown).
+  const resized = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+    entries.forEach((entry) => {
+      const chart = window.echarts && window.echarts.getInstanceByDom(entry.target);
       if (chart) chart.resize();
     });
-  }
+  });
 
   window.metacrmReportChart = {render, renderAll};
   document.addEventListener("DOMContentLoaded", () => renderAll(document));
   // htmx swaps (a dashboard's widgets) bring new charts
   document.addEventListener("htmx:afterSettle", (event) => renderAll(event.target));
-  window.addEventListener("resize", resizeAll);
 })();
