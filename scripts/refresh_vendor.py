@@ -28,6 +28,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 VENDOR = Path(__file__).resolve().parents[1] / "platform/metacrm/web/static/vendor"
 ESBUILD = "esbuild@0.24.0"
@@ -47,6 +48,10 @@ class Library:
     entry: str | None = None
     global_name: str = ""
     notices: tuple[str, ...] = ()  # more licence texts, package/file paths in node_modules
+    # npm dependencies bundled into a custom build: (package, version, licence), checked
+    # against what npm installed and recorded in the manifest.
+    bundled: tuple[tuple[str, str, str], ...] = ()
+    parts: str = ""  # what a custom build holds, for the manifest
 
 
 LIBRARIES = (
@@ -62,7 +67,10 @@ LIBRARIES = (
     # bundled in; the Chinese locale is part of ECharts' core (init(..., {locale: "ZH"})).
     Library("echarts", "6.1.0", "Apache-2.0", "", "echarts.min.js",
             entry="ECHARTS_ENTRY", global_name="echarts",
-            notices=("echarts/NOTICE", "zrender/LICENSE", "tslib/LICENSE.txt")),
+            notices=("echarts/NOTICE", "zrender/LICENSE", "tslib/LICENSE.txt"),
+            bundled=(("zrender", "6.1.0", "BSD-3-Clause"), ("tslib", "2.3.0", "0BSD")),
+            parts="charts: bar, line, pie, funnel; components: grid, tooltip, legend, "
+                  "markLine, aria; renderer: canvas; locales: EN, ZH"),
 )
 
 # Bar (and stacked bar), line (and area), pie and funnel; the grid, tooltip, legend,
@@ -141,6 +149,12 @@ def custom_build(library: Library, work: Path) -> Path:
     declared = json.loads((package / "package.json").read_text())
     if declared.get("license") != library.licence:
         sys.exit(f"{library.name}: licence is {declared.get('license')!r}")
+    for name, version, licence in library.bundled:
+        found = json.loads((project / "node_modules" / name / "package.json").read_text())
+        if (found.get("version"), found.get("license")) != (version, licence):
+            sys.exit(f"{library.name} bundles {name} {found.get('version')} "
+                     f"({found.get('license')}), expected {version} ({licence}): update "
+                     "LIBRARIES")
     return package
 
 
@@ -162,10 +176,19 @@ def install(library: Library, package: Path) -> None:
     (VENDOR / "licences" / f"{library.target}.txt").write_text(licence)
 
 
-def manifest() -> dict[str, dict[str, str]]:
-    return {lib.target: {"package": lib.name, "version": lib.version, "licence": lib.licence,
-                         "licence_text": f"licences/{lib.target}.txt",
-                         "sha256": sha256(VENDOR / lib.target)} for lib in LIBRARIES}
+def manifest() -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for lib in LIBRARIES:
+        entry: dict[str, Any] = {"package": lib.name, "version": lib.version,
+                                 "licence": lib.licence,
+                                 "licence_text": f"licences/{lib.target}.txt"}
+        if lib.entry:
+            entry["custom_build"] = lib.parts
+            entry["bundled"] = [{"package": name, "version": version, "licence": licence}
+                                for name, version, licence in lib.bundled]
+        entry["sha256"] = sha256(VENDOR / lib.target)
+        found[lib.target] = entry
+    return found
 
 
 def main() -> None:

@@ -50,3 +50,13 @@ def test_the_crm_serves_the_libraries_itself(crm) -> None:  # type: ignore[no-un
         assert response.status_code == 200
         assert response.data == (VENDOR / name).read_bytes()
         assert "javascript" in response.headers["Content-Type"]
+
+
+def test_the_chart_library_is_a_custom_build_that_names_what_it_bundles() -> None:
+    entry = MANIFEST["echarts.min.js"]
+    assert entry["package"] == "echarts" and entry["licence"] == "Apache-2.0"
+    assert "bar, line, pie, funnel" in entry["custom_build"]
+    assert {b["package"]: b["licence"] for b in entry["bundled"]} == {
+        "zrender": "BSD-3-Clause", "tslib": "0BSD"}
+    text = (VENDOR / entry["licence_text"]).read_text()
+    assert "Apache License" in text and "BSD 3-Clause" in text  # every bundled licence
