@@ -215,6 +215,10 @@ def test_the_page_carries_the_apis_chart_and_loads_echarts_only_for_a_chart(clie
     card = client.get("/reports/card?period=2026-03-01..2026-03-31").get_data(as_text=True)
     assert "echarts" not in card and "number-card" in card
     assert "+100.0%" in card and "2026-02-01" in card
+    assert "Target: 100 (2% reached)" in card
+    card = client.get("/reports/card?period=2026-03-01..2026-03-31&lang=zh").get_data(
+        as_text=True)
+    assert "目标: 100 (已完成 2%)" in card and "对比 2026-02-01 – 2026-02-28" in card
     assert "echarts" not in client.get("/deal").get_data(as_text=True)
 
 
