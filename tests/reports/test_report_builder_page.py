@@ -44,6 +44,9 @@ def test_a_preview_shows_the_figures_and_saves_nothing(client) -> None:  # type:
     assert shown.status_code == 200, shown.get_data(as_text=True)[:500]
     cells = _cells(shown.get_data(as_text=True))
     assert ["web", "2", "15.50"] == cells[:3] or ["web", "2", "15.50"] == cells[3:6]
+    # the preview draws the chart the report page will (the same data and script)
+    assert 'data-report-chart="builder-chart-data"' in shown.get_data(as_text=True)
+    assert "vendor/echarts.min.js" in shown.get_data(as_text=True)
     assert client.get("/reports/deals_by_source").status_code == 404
 
 

@@ -16,7 +16,15 @@ from flask_babel import gettext, lazy_gettext
 from ..base.problems import Forbidden, Invalid, Problem
 from ..compile.compiled import Compiled
 from ..definitions import EntityDef
-from ..definitions.reports import AGGREGATES, BUCKETS, DATE_TYPES, PERIODS, PRESENTATIONS
+from ..definitions.reports import (
+    AGGREGATES,
+    BUCKETS,
+    CHARTS,
+    DATE_TYPES,
+    PERIODS,
+    PRESENTATIONS,
+    RATIO,
+)
 from ..i18n import message
 from ..runtime.access import Viewer
 from ..runtime.report_designs import (
@@ -164,6 +172,8 @@ def _render(compiled: Compiled, shell: Any, values: dict[str, str], entities: li
             editing: str | None, errors: list[str], answer: Any = None,
             status: int = 200) -> Any:
     language = shell.language
+    ratios = {c["name"] for c in answer["columns"] if c["aggregate"] == RATIO} if answer \
+        else set()
     entity = values.get("entity") or entities[0]
     values = {**values, "entity": entity}
     page = render_template(
@@ -173,7 +183,8 @@ def _render(compiled: Compiled, shell: Any, values: dict[str, str], entities: li
         options=_options(compiled, entity, language), buckets=BUCKET_WORDS,
         aggregates=AGGREGATE_WORDS, presentations=PRESENTATION_WORDS, periods=PERIOD_WORDS,
         period_codes=PERIODS, slots=range(MEASURE_SLOTS),
-        show=lambda value, ratio=False: figure(value, ratio))
+        show=lambda value, ratio=False: figure(value, ratio),
+        chart_show=lambda value, measure: figure(value, measure in ratios), charted_kinds=CHARTS)
     return page, status
 
 
