@@ -216,6 +216,9 @@ _GENERAL: dict[str, dict[str, str]] = {
     "email": {"en": "Not a valid email address.", "zh": "不是有效的电子邮件地址。"},
     "url": {"en": "Not a valid URL.", "zh": "不是有效的网址。"},
     "phone": {"en": "Not a valid phone number.", "zh": "不是有效的电话号码。"},
+    "uscc": {"en": "Not a valid unified social credit code (18 characters with a check "
+                   "character).",
+             "zh": "不是有效的统一社会信用代码（18位，含校验码）。"},
     # Users, teams, tokens and sign-in (web/identity_api.py, web/login.py).
     "username_taken": {"en": "The username '{username}' is already taken.",
                        "zh": "用户名 '{username}' 已被占用。"},

@@ -29,6 +29,7 @@ from ..errors import ErrorCollector
 from ..expressions import check_regex
 from ..fieldtypes import COMMON_KEYS, FieldTypes
 from ..load.documents import Document
+from .cleaning import build_clean, build_duplicates
 from .ownership import build_assignment, build_pool, build_return_rules, build_transfer
 
 SYSTEM_FIELDS = ("id", "created_at", "updated_at", "created_by", "updated_by", "version",
@@ -124,6 +125,7 @@ def build_entity(doc: Document, bundle: str, errors: ErrorCollector, types: Fiel
         default_sort=tuple(data.get("default_sort", ("-id",))),
         owned_by=data.get("owned_by"), pool=build_pool(doc),
         assignment=build_assignment(doc), transfer=build_transfer(doc),
+        duplicates=build_duplicates(doc, fields, errors),
         bundle=bundle, location=doc.key_at("entity"), key_locations=_key_locations(doc),
     )
     if name.startswith("mc_"):
@@ -193,7 +195,8 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector, types: Fie
             expression=spec.get("expression"), result=spec.get("result"),
             source=spec.get("from"), aggregate=spec.get("aggregate"), of=spec.get("of"),
             where=spec.get("where"), scale=spec.get("scale"),
-            rounding=spec.get("rounding", "half_up"), location=where,
+            rounding=spec.get("rounding", "half_up"),
+            clean=build_clean(doc, name, spec, errors), location=where,
             value_locations=_value_locations(doc, name, spec),
         )
     return fields, inline_sets

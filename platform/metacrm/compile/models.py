@@ -16,7 +16,17 @@ from typing import Any
 import sqlalchemy as sa
 from marshmallow import Schema
 
-from ..definitions import NO_TEXT, SYSTEM_FIELD_TYPES, Catalog, EntityDef, FieldDef, RuleDef
+from ..cleaning.keys import block_key, match_key
+from ..cleaning.steps import Clean, compile_steps
+from ..definitions import (
+    NO_TEXT,
+    SYSTEM_FIELD_TYPES,
+    Catalog,
+    EntityDef,
+    FieldDef,
+    RuleDef,
+    block_column,
+)
 from ..expressions import Expression, parse_expression
 from .locks import ChainLock, StateLock, compile_chain_locks, compile_state_locks
 from .payloads import compile_payload_schema
@@ -79,6 +89,8 @@ class EntityModel:
     chain_locks: tuple[ChainLock, ...] = ()
     # References whose target's read-only state locks this entity's records too.
     state_locks: tuple[StateLock, ...] = ()
+    # Each field's clean: steps as one function (fields without steps are absent).
+    cleaners: dict[str, Clean] = field(default_factory=dict)
     _payload_schemas: dict[str, Schema] = field(default_factory=dict)
     # SQL statements built once per model by the runtime (see ``statement``).
     _statements: dict[Hashable, Any] = field(default_factory=dict)
@@ -131,6 +143,26 @@ class EntityModel:
         """A new record has no children: counts and sums start at zero."""
         return {f.name: 0 for f in self.entity.fields.values()
                 if f.type == "rollup" and f.aggregate in ("count", "sum")}
+
+    @cached_property
+    def blocked_fields(self) -> dict[str, str]:
+        """The fields of fuzzy duplicate rules, by their block column."""
+        return {block_column(r.fuzzy): r.fuzzy for r in self.entity.duplicates if r.fuzzy}
+
+    def is_company(self, name: str) -> bool:
+        """Whether the field holds company names (compared by their company key)."""
+        field_def = self.entity.fields.get(name)
+        return field_def is not None and any(s == "company_name" for s, _ in field_def.clean)
+
+    def match_key(self, name: str, value: object) -> str:
+        return match_key(value, self.is_company(name)) if isinstance(value, str) else ""
+
+    def block_keys(self, record: dict[str, Any], changed: Any = None) -> dict[str, str | None]:
+        """The block columns' values for ``record`` (only those of fields in ``changed``,
+        if given): kept by every write, so that a block is one index range."""
+        return {column: block_key(self.match_key(name, record.get(name)))
+                for column, name in self.blocked_fields.items()
+                if changed is None or name in changed}
 
     def field_type(self, name: str) -> str | None:
         return self.types.get(name)
@@ -206,4 +238,6 @@ def _model(catalog: Catalog, metadata: sa.MetaData, entity: EntityDef,
         feeds=feeds,
         converters=converters,
         types=entity.field_types(),
+        cleaners={f.name: clean for f in entity.fields.values()
+                  if (clean := compile_steps(f.clean)) is not None},
     )

@@ -24,6 +24,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 MAX_NAME = 60
+BLOCK_KEY_LENGTH = 64
 
 
 def link_table_name(entity: str, field: str) -> str:
@@ -81,6 +82,10 @@ def _entity_table(metadata: sa.MetaData, entity: EntityDef, types: FieldTypes) -
     for field in entity.fields.values():
         if field.stored:
             columns.append(_field_column(field, types))
+    # Blocking keys of fuzzy duplicate rules, written by the engine on every write
+    # (runtime/duplicates.py); never a field: no API or page shows them.
+    columns.extend(sa.Column(name, sa.String(BLOCK_KEY_LENGTH), nullable=True)
+                   for name in entity.block_columns)
     table = sa.Table(entity.name, metadata, *columns, info={"entity": entity})
     live = table.c.deleted_at.is_(None)
     for index in entity_indexes(entity):
@@ -103,6 +108,13 @@ def entity_indexes(entity: EntityDef) -> list[PlannedIndex]:
         elif (field.indexed or field.type in ("reference", "user")) and field.name not in leading:
             # A declared index that starts with the column already serves it.
             automatic.append(((field.name,), False, None, field.location))
+    for rule in entity.duplicates:
+        # A duplicate check looks records up by the rule's values or its block key.
+        first = rule.fields[0] if rule.fields else None
+        if first and first not in leading and not any(c[0] == first for c, _, _, _ in automatic):
+            automatic.append(((first,), False, None, rule.location))
+    automatic.extend(((name,), False, None, entity.at("duplicates"))
+                     for name in entity.block_columns)
     first_sort = entity.default_sort[0].lstrip("-") if entity.default_sort else "id"
     stored = {f.name for f in entity.fields.values() if f.stored} | set(SYSTEM_COLUMNS)
     if first_sort != "id" and first_sort not in leading and first_sort in stored and not any(

@@ -17,9 +17,11 @@ from .demo import DemoPersonDef as DemoPersonDef
 from .entities import AGGREGATES as AGGREGATES
 from .entities import COMPUTED_TYPES as COMPUTED_TYPES
 from .entities import CURRENT_USER as CURRENT_USER
+from .entities import DUPLICATE_ACTIONS as DUPLICATE_ACTIONS
 from .entities import FIELD_TYPES as FIELD_TYPES
 from .entities import ON_DELETE_RULES as ON_DELETE_RULES
 from .entities import SYSTEM_FIELD_TYPES as SYSTEM_FIELD_TYPES
+from .entities import DuplicateRuleDef as DuplicateRuleDef
 from .entities import EntityDef as EntityDef
 from .entities import EntityExtension as EntityExtension
 from .entities import FieldDef as FieldDef
@@ -28,6 +30,7 @@ from .entities import OptionDef as OptionDef
 from .entities import OptionSetDef as OptionSetDef
 from .entities import OptionSetExtension as OptionSetExtension
 from .entities import RuleDef as RuleDef
+from .entities import block_column as block_column
 from .forms import FIELD_CONDITIONS as FIELD_CONDITIONS
 from .forms import FormDef as FormDef
 from .forms import FormFieldDef as FormFieldDef

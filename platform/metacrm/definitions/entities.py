@@ -86,6 +86,8 @@ class FieldDef:
     # decimal precision, and how a computed number is rounded to it
     scale: int | None = None
     rounding: str = "half_up"
+    # clean: steps (name, option) applied to a written value, in order (cleaning/).
+    clean: tuple[tuple[str, str | None], ...] = ()
     location: Location = UNKNOWN
     # Where each key's value was written ("options", "expression", "to"...), so that a
     # diagnostic about one points at its line, not at the field's name.
@@ -146,6 +148,30 @@ class RuleDef:
         return self.value_locations.get(key, self.location)
 
 
+DUPLICATE_ACTIONS = ("warn", "block")
+
+
+@dataclass(frozen=True)
+class DuplicateRuleDef:
+    """When a new record is a likely duplicate of a live one: the same values of
+    ``fields`` (after cleaning), or a name (``fuzzy``) at least ``threshold`` similar
+    (0-100) among records of the same block (see runtime/duplicates.py)."""
+
+    name: str
+    label: Label
+    action: str = "warn"
+    fields: tuple[str, ...] = ()
+    fuzzy: str | None = None
+    threshold: int = 90
+    location: Location = UNKNOWN
+
+
+def block_column(field: str) -> str:
+    """The hidden column holding the blocking key of a fuzzy rule's field (a double
+    underscore: no field's name has one)."""
+    return f"{field}__block"
+
+
 # The fields every entity's table has besides its own, by value type.
 SYSTEM_FIELD_TYPES = {
     "id": "integer", "created_at": "datetime", "updated_at": "datetime", "created_by": "user",
@@ -173,6 +199,7 @@ class EntityDef:
     pool: PoolDef | None = None
     assignment: tuple[AssignmentRuleDef, ...] = ()
     transfer: TransferDef | None = None
+    duplicates: tuple[DuplicateRuleDef, ...] = ()
     bundle: str = ""
     location: Location = UNKNOWN
     # Where each top-level key (and "pool.<key>") was written, for precise diagnostics.
@@ -185,6 +212,11 @@ class EntityDef:
 
     def field(self, name: str) -> FieldDef | None:
         return self.fields.get(name)
+
+    @property
+    def block_columns(self) -> tuple[str, ...]:
+        """The hidden columns of its fuzzy duplicate rules' blocking keys."""
+        return tuple(dict.fromkeys(block_column(r.fuzzy) for r in self.duplicates if r.fuzzy))
 
     @property
     def owner_field(self) -> str | None:

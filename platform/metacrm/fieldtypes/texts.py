@@ -16,7 +16,7 @@ from .common import cell_text, common_options, noun_of, plain_text, text_checks,
 if TYPE_CHECKING:
     from ..definitions import FieldDef
 
-TEXT_KEYS = frozenset(("max_length", "pattern"))
+TEXT_KEYS = frozenset(("max_length", "pattern", "clean"))
 
 
 def same_text(raw: str) -> str:

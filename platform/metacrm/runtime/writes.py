@@ -65,6 +65,7 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         record.update(version=1, created_at=ctx.now, updated_at=ctx.now,
                       created_by=ctx.user_id, updated_by=ctx.user_id)
         apply_formulas(model, record, ctx)
+        record.update(model.block_keys(record))
         for key, problems in broken_rules(model, record, ctx, access.hidden).items():
             errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
         if layout:
@@ -87,7 +88,8 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
     changes = []
     for index, (record_id, param) in enumerate(zip(ids, params, strict=True)):
         after = {k: v for k, v in param.items()
-                 if v is not None and k not in SYSTEM_FIELDS and k not in model.empty_rollups}
+                 if v is not None and k not in SYSTEM_FIELDS and k not in model.empty_rollups
+                 and k not in model.blocked_fields}
         after.update({n: sorted(set(chosen)) for n, targets in links.items()
                       if (chosen := targets[index])})
         changes.append((record_id, field_changes({}, after)))
@@ -202,6 +204,7 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     for name, targets in links.items():
         record[name] = targets
     apply_formulas(model, record, ctx)
+    record.update(model.block_keys(record, values))
     for key, problems in broken_rules(model, record, ctx, access.hidden).items():
         errors.setdefault(key, []).extend(problems)
     if layout:
@@ -217,6 +220,8 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     _keep_within_hold_limit(conn, compiled, model, ctx, current, record)
     stored = {n: record[n] for n in record if n in table.c and n not in SYSTEM_FIELDS}
     changes = field_changes({n: current[n] for n in stored}, stored)
+    # Block keys are written with their field's change, never shown in the audit trail.
+    keys = [n for n in model.blocked_fields if changes.pop(n, None) is not None]
     for name, targets in links.items():
         if sorted(set(targets or [])) != old_links[name]:
             changes[name] = [old_links[name], sorted(set(targets or []))]
@@ -231,7 +236,7 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
         return as_read(conn, access, model, [{**serialize(model, current, model.output_columns),
                                               **shown_links}], "update")[0]
     refuse_parent_locks(Operation(conn, compiled, ctx), model, [current, record])
-    column_changes = {n: stored[n] for n in changes if n in table.c}
+    column_changes = {n: stored[n] for n in [*changes, *keys] if n in table.c}
     column_changes.update(version=current["version"] + 1, updated_at=ctx.now,
                           updated_by=ctx.user_id)
     returning = saved_row is not None
