@@ -216,6 +216,10 @@ _GENERAL: dict[str, dict[str, str]] = {
     "email": {"en": "Not a valid email address.", "zh": "不是有效的电子邮件地址。"},
     "url": {"en": "Not a valid URL.", "zh": "不是有效的网址。"},
     "phone": {"en": "Not a valid phone number.", "zh": "不是有效的电话号码。"},
+    "duplicate_blocked": {"en": "A {entity} like this one exists already ({rule}).",
+                          "zh": "已存在相似的{entity}（{rule}）。"},
+    "duplicate_hidden": {"en": "A {entity} with this {fields} exists that you cannot see.",
+                         "zh": "已存在{fields}相同的{entity}（您无权查看）。"},
     "uscc": {"en": "Not a valid unified social credit code (18 characters with a check "
                    "character).",
              "zh": "不是有效的统一社会信用代码（18位，含校验码）。"},

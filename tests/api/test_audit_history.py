@@ -62,11 +62,12 @@ def test_an_update_records_only_what_changed(crm, admin_id) -> None:
     latest = _history(crm, "customer", customer["id"])[0]
     assert latest["action"] == "update"
     assert latest["user_id"] == admin_id()
-    assert latest["changes"] == {"grade": ["A", "B"], "phone": [None, "021-5555 0101"]}
+    # The phone as stored: cleaned to E.164 (the shipped customer's clean: steps).
+    assert latest["changes"] == {"grade": ["A", "B"], "phone": [None, "+862155550101"]}
 
     crm.patch(f"/api/customer/{customer['id']}", json={"phone": None})
     assert _history(crm, "customer", customer["id"])[0]["changes"] == {
-        "phone": ["021-5555 0101", None]}
+        "phone": ["+862155550101", None]}
 
 
 def test_a_formula_recomputed_by_an_update_is_recorded_too(crm) -> None:

@@ -36,6 +36,8 @@ class Problem(Exception):
         # True when the request names an entity or field this process does not
         # know: another process may have just added it (see web.requests).
         self.names_unknown = names_unknown
+        # Members of the answer's body beside "errors" (a 409's duplicate candidates).
+        self.extra: dict[str, Any] = {}
         super().__init__(str(self.errors))
 
     def listed(self, lang: str) -> dict[str, list[str]]:

@@ -196,7 +196,8 @@ def _build_fields(doc: Document, entity: str, errors: ErrorCollector, types: Fie
             source=spec.get("from"), aggregate=spec.get("aggregate"), of=spec.get("of"),
             where=spec.get("where"), scale=spec.get("scale"),
             rounding=spec.get("rounding", "half_up"),
-            clean=build_clean(doc, name, spec, errors), location=where,
+            clean=build_clean(doc, name, spec, errors) if "clean" in field_type.keys else (),
+            location=where,
             value_locations=_value_locations(doc, name, spec),
         )
     return fields, inline_sets

@@ -48,6 +48,9 @@ class CleanStep:
 
 
 _SPACES = re.compile(r"\s+")
+# What a phone number may look like before it is read: digits and the usual
+# separators, an optional extension (what the phone type accepts, fieldtypes/phone.py).
+PHONE_TEXT = re.compile(r"\+?\(?[0-9][0-9 ()\-.]{3,28}[0-9](\s*(ext\.?|x)\s*\d{1,6})?")
 
 
 def _trim(option: str | None) -> Clean:
@@ -84,6 +87,8 @@ def _phone(option: str | None) -> Clean:
     def clean(text: str) -> str:
         # Full-width digits (１３８…) are common in Chinese input.
         raw = unicodedata.normalize("NFKC", text).strip()
+        if PHONE_TEXT.fullmatch(raw) is None:
+            return text  # phonenumbers would read 138-0000-000x as a number: don't
         try:
             number = phonenumbers.parse(raw, region)
         except phonenumbers.NumberParseException:

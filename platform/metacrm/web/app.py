@@ -148,7 +148,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(problem: Problem) -> Any:
         lang = negotiate_language(request.headers.get("Accept-Language"))
-        response = jsonify({"errors": problem.listed(lang)})
+        response = jsonify({"errors": problem.listed(lang), **problem.extra})
         response.status_code = problem.status
         if isinstance(problem, TooManyRequests):
             response.headers["Retry-After"] = str(problem.retry_after)

@@ -1,0 +1,175 @@
+"""Find the live records a new record may duplicate, by the entity's ``duplicates:``
+rules, and answer a create with them: refused (409) by a blocking rule, or written
+with a warning.
+
+Exact rules compare the stored (cleaned) values of their fields: one index look-up.
+Fuzzy rules compare the matching keys of a name (cleaning/keys.py) with rapidfuzz,
+among the records of the same block only (an indexed hidden column the writes keep),
+so that a check costs a few hundred comparisons on a million records.
+
+The caller learns nothing they may not read: a candidate outside their read scope is
+told as "a record with this phone exists", without its id or title (the record
+exists; who holds it is not said). A blocking rule still refuses the create: one
+company is one record, whoever holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..base.problems import Conflict
+from ..cleaning.keys import block_key
+from ..compile.models import EntityModel
+from ..definitions import DuplicateRuleDef, block_column
+from ..i18n import message
+from .operation import Operation
+
+# Candidates listed per rule, and records of one block compared at most.
+MAX_CANDIDATES = 5
+MAX_BLOCK = 2000
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A live record that ``rule`` says the new values may duplicate. ``record_id`` and
+    ``title`` are None for a record the caller may not read."""
+
+    rule: DuplicateRuleDef
+    record_id: int | None
+    title: str | None
+    score: int
+
+    @property
+    def blocking(self) -> bool:
+        return self.rule.action == "block"
+
+    def as_json(self, model: EntityModel, lang: str) -> dict[str, Any]:
+        found: dict[str, Any] = {"rule": self.rule.name, "label": self.rule.label.get(lang),
+                                 "action": self.rule.action, "score": self.score}
+        if self.record_id is None:
+            found["message"] = hidden_message(model, self.rule, lang)
+        else:
+            found.update(id=self.record_id, title=self.title)
+        return found
+
+
+class DuplicateFound(Conflict):
+    """409 with the candidates (``duplicates`` in the body, beside ``errors``)."""
+
+    def __init__(self, errors: dict[str, list[str]], candidates: list[dict[str, Any]]):
+        super().__init__(errors)
+        self.extra = {"duplicates": candidates}
+
+
+def rule_fields(rule: DuplicateRuleDef) -> tuple[str, ...]:
+    return rule.fields or ((rule.fuzzy,) if rule.fuzzy else ())
+
+
+def hidden_message(model: EntityModel, rule: DuplicateRuleDef, lang: str) -> str:
+    fields = ", ".join(model.entity.fields[n].label.get(lang) for n in rule_fields(rule))
+    return message("duplicate_hidden", lang, entity=model.entity.label.get(lang),
+                   fields=fields)
+
+
+def find_duplicates(op: Operation, model: EntityModel, values: Mapping[str, Any], *,
+                    exclude: Iterable[int] = (), rules: Iterable[str] | None = None
+                    ) -> list[Candidate]:
+    """The candidates of every rule (or of the rules named), best first within a rule;
+    at most MAX_CANDIDATES per rule, the records the caller may not read folded into
+    one candidate without id. ``values`` are cleaned values (read_payload's)."""
+    found: list[Candidate] = []
+    skip = set(exclude)
+    for rule in model.entity.duplicates:
+        if rules is not None and rule.name not in set(rules):
+            continue
+        if rule.fuzzy:
+            rows = _similar(op, model, rule, values, skip)
+        else:
+            rows = _same(op, model, rule, values, skip)
+        found.extend(_candidates(model, rule, rows, op))
+    return found
+
+
+def _readable(op: Operation, model: EntityModel) -> sa.ColumnElement:
+    scope = op.viewer.read_condition(model) if op.viewer.can_read(model) else sa.false()
+    return sa.true() if scope is None else sa.case((scope, True), else_=False)
+
+
+def _title(model: EntityModel) -> sa.ColumnElement:
+    title = model.entity.title
+    table = model.table
+    return table.c[title] if title and title in table.c else sa.null()
+
+
+def _same(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
+          values: Mapping[str, Any], skip: set[int]) -> list[tuple[int, Any, bool, int]]:
+    wanted = {name: values.get(name) for name in rule.fields}
+    if any(v is None or v == "" for v in wanted.values()):
+        return []
+    table = model.table
+    statement = (sa.select(table.c.id, _title(model), _readable(op, model))
+                 .where(table.c.deleted_at.is_(None),
+                        *(table.c[name] == value for name, value in wanted.items()),
+                        *([table.c.id.notin_(skip)] if skip else []))
+                 .order_by(table.c.id).limit(MAX_CANDIDATES * 4))
+    return [(row[0], row[1], bool(row[2]), 100) for row in op.conn.execute(statement)]
+
+
+def _similar(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
+             values: Mapping[str, Any], skip: set[int]) -> list[tuple[int, Any, bool, int]]:
+    from rapidfuzz import fuzz
+
+    name = rule.fuzzy or ""
+    key = model.match_key(name, values.get(name))
+    block = block_key(key)
+    if block is None:
+        return []
+    table = model.table
+    statement = (sa.select(table.c.id, _title(model), _readable(op, model), table.c[name])
+                 .where(table.c.deleted_at.is_(None), table.c[block_column(name)] == block,
+                        *([table.c.id.notin_(skip)] if skip else []))
+                 .order_by(table.c.id).limit(MAX_BLOCK))
+    scored = []
+    for row in op.conn.execute(statement):
+        score = round(fuzz.ratio(key, model.match_key(name, row[3])))
+        if score >= rule.threshold:
+            scored.append((row[0], row[1], bool(row[2]), int(score)))
+    scored.sort(key=lambda r: (-r[3], r[0]))
+    return scored
+
+
+def _candidates(model: EntityModel, rule: DuplicateRuleDef,
+                rows: list[tuple[int, Any, bool, int]], op: Operation) -> list[Candidate]:
+    hidden_title = (model.entity.title or "") in op.viewer.of(model).hidden
+    shown = [Candidate(rule, record_id, None if hidden_title else title, score)
+             for record_id, title, readable, score in rows if readable][:MAX_CANDIDATES]
+    unseen = [score for _, _, readable, score in rows if not readable]
+    if unseen:
+        shown.append(Candidate(rule, None, None, max(unseen)))
+    return shown
+
+
+def check_new_record(op: Operation, model: EntityModel, values: Mapping[str, Any]
+                     ) -> list[dict[str, Any]]:
+    """The duplicate check of a create (API, pages; imports and intake call
+    find_duplicates themselves): a blocking rule's candidates refuse it with 409
+    (DuplicateFound); the warning rules' are returned, as the response shows them."""
+    found = find_duplicates(op, model, values)
+    if not found:
+        return []
+    lang = op.locale
+    blocking = [c for c in found if c.blocking]
+    if blocking:
+        errors: dict[str, list[str]] = {}
+        for candidate in blocking:
+            key = rule_fields(candidate.rule)[0]
+            text = message("duplicate_blocked", lang, entity=model.entity.label.get(lang),
+                           rule=candidate.rule.label.get(lang))
+            if text not in errors.get(key, []):
+                errors.setdefault(key, []).append(text)
+        raise DuplicateFound(errors, [c.as_json(model, lang) for c in blocking])
+    return [c.as_json(model, lang) for c in found]
