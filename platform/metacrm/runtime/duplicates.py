@@ -28,6 +28,9 @@ from ..definitions import DuplicateRuleDef, block_column
 from ..i18n import message
 from .operation import Operation
 
+# The member of a created record's JSON listing the likely duplicates of warning
+# rules (no field can be named so: field names start with a letter).
+DUPLICATES_MEMBER = "_duplicates"
 # Candidates listed per rule, and records of one block compared at most.
 MAX_CANDIDATES = 5
 MAX_BLOCK = 2000

@@ -11,6 +11,7 @@ from ..base.problems import MAX_HINTED_KEYS, MAX_REPORTED_ERRORS, Invalid, unkno
 from ..compile.compiled import Compiled
 from ..i18n import message
 from ..runtime.access import Viewer
+from ..runtime.duplicates import DUPLICATES_MEMBER, DuplicateFound, check_new_record
 from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
 from ..runtime.query import parse_list_query
@@ -95,7 +96,10 @@ def create_entity(entity: str) -> Any:
         access.require("create", ctx)
         values = read_payload(model, ctx, body, creating=True, access=access)
         with request_writing() as conn:
+            warnings = check_new_record(Operation(conn, compiled, ctx), model, values)
             (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
+        if warnings:  # likely duplicates of a warning rule: created, and said so
+            record[DUPLICATES_MEMBER] = warnings
         return record
 
     record = with_fresh_schema(run)
@@ -143,11 +147,35 @@ def bulk_create(entity: str) -> Any:
         if errors:
             raise Invalid(errors, names_unknown=unknown, more=more)
         with request_writing() as conn:
-            return create_records(conn, compiled, model, ctx, rows, bulk=True, layout=True)
+            warnings = _check_items(Operation(conn, compiled, ctx), model, rows)
+            created = create_records(conn, compiled, model, ctx, rows, bulk=True, layout=True)
+        for item, found in zip(created, warnings, strict=True):
+            if found:
+                item[DUPLICATES_MEMBER] = found
+        return created
 
     response = jsonify({"items": with_fresh_schema(run)})
     response.status_code = 201
     return response
+
+
+def _check_items(op: Operation, model: Any, rows: list[dict[str, Any]]
+                 ) -> list[list[dict[str, Any]]]:
+    """Each item's duplicate check against the records there are (not against the
+    other items: an import finds those); a blocking match refuses the whole batch."""
+    warnings: list[list[dict[str, Any]]] = []
+    errors: dict[str, list[str]] = {}
+    blocked: list[dict[str, Any]] = []
+    for index, values in enumerate(rows):
+        try:
+            warnings.append(check_new_record(op, model, values))
+        except DuplicateFound as problem:
+            warnings.append([])
+            errors.update({f"items[{index}].{k}": v for k, v in problem.errors.items()})
+            blocked.extend({**c, "item": index} for c in problem.extra["duplicates"])
+    if errors:
+        raise DuplicateFound(errors, blocked)
+    return warnings
 
 
 @api.patch("/<entity>/<id:record_id>")
