@@ -35,6 +35,7 @@ from .reports_api import reports_api
 from .requests import IdConverter, refuse_huge_ids
 from .security_api import record_denied, security_api
 from .transfer_api import transfer_api
+from .duplicates_api import duplicates_api
 from .views_api import views_api
 from .workflow_api import workflow_api
 
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(export_api)
     app.register_blueprint(reports_api)
     app.register_blueprint(transfer_api)
+    app.register_blueprint(duplicates_api)
     app.register_blueprint(pool_api)
     app.register_blueprint(workflow_api)
     app.register_blueprint(approvals_api)
