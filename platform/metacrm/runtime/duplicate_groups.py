@@ -79,8 +79,6 @@ def _same_groups(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
 
 def _similar_groups(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
                     scope: sa.ColumnElement | None, limit: int) -> list[dict[str, Any]]:
-    from rapidfuzz import fuzz, process
-
     table = model.table
     name = rule.fuzzy or ""
     block = table.c[block_column(name)]
@@ -96,24 +94,8 @@ def _similar_groups(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
             .where(*_where(model, scope), block == each)
             .order_by(table.c.id).limit(MAX_BLOCK)).all()
         keys = [model.match_key(name, row[2]) for row in rows]
-        parent = list(range(len(rows)))
-
-        def root(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        best: dict[int, int] = {}
-        for i, key in enumerate(keys):
-            for _, score, j in process.extract(key, keys[i + 1:], scorer=fuzz.ratio,
-                                               score_cutoff=rule.threshold, limit=None):
-                parent[root(i + 1 + j)] = root(i)
-                best[i + 1 + j] = max(best.get(i + 1 + j, 0), round(score))
-        clusters: dict[int, list[int]] = {}
-        for i in range(len(rows)):
-            clusters.setdefault(root(i), []).append(i)
-        for members in clusters.values():
+        clusters, best = _clusters(keys, rule.threshold)
+        for members in clusters:
             if len(members) < 2:
                 continue
             groups.append({"count": len(members), "records": [
@@ -122,3 +104,28 @@ def _similar_groups(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
             if len(groups) >= limit:
                 return groups
     return groups
+
+
+def _clusters(keys: list[str], threshold: int) -> tuple[list[list[int]], dict[int, int]]:
+    """Indexes of ``keys`` in groups of keys at least ``threshold`` alike (single
+    linkage, by union-find), and each later member's best score."""
+    from rapidfuzz import fuzz, process
+
+    parent = list(range(len(keys)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    best: dict[int, int] = {}
+    for i, key in enumerate(keys):
+        for _, score, j in process.extract(key, keys[i + 1:], scorer=fuzz.ratio,
+                                           score_cutoff=threshold, limit=None):
+            parent[root(i + 1 + j)] = root(i)
+            best[i + 1 + j] = max(best.get(i + 1 + j, 0), round(score))
+    clusters: dict[int, list[int]] = {}
+    for i in range(len(keys)):
+        clusters.setdefault(root(i), []).append(i)
+    return [members for members in clusters.values() if len(members) > 1], best

@@ -22,6 +22,7 @@ from .approvals_api import approvals_api
 from .connection import init_request_connections
 from .credentials_api import credentials_api
 from .designer_api import designer_api
+from .duplicates_api import duplicates_api
 from .export_api import export_api
 from .identity_api import identity_api
 from .intake_api import intake_api
@@ -35,7 +36,6 @@ from .reports_api import reports_api
 from .requests import IdConverter, refuse_huge_ids
 from .security_api import record_denied, security_api
 from .transfer_api import transfer_api
-from .duplicates_api import duplicates_api
 from .views_api import views_api
 from .workflow_api import workflow_api
 
