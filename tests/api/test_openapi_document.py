@@ -41,6 +41,10 @@ POOL_PATHS = {  # only for an entity with a pool
     "/api/{e}/{{id}}/release": {"post": "release_{e}"},
 }
 TRANSFER_PATHS = {"/api/{e}/transfer": {"post": "transfer_{e}"}}  # only with an owner field
+DUPLICATE_PATHS = {  # every entity (docs/cleaning-and-duplicates.md)
+    "/api/{e}/duplicates": {"get": "list_duplicates_{e}"},
+    "/api/{e}/merge": {"post": "merge_{e}"},
+    "/api/{e}/{{id}}/unmerge": {"post": "unmerge_{e}"}}
 FLOW_PATHS = {  # only for an entity with a workflow
     "/api/{e}/{{id}}/transitions/{{name}}": {"post": "fire_transition_{e}"}}
 OWN_APPROVAL_PATHS = {  # only for an entity with a chain no transition starts
@@ -99,7 +103,7 @@ REPORT_PATHS = {
 INTAKE_PATHS = {"/api/intake/{name}": {"post": "intake_leads"}}
 # Every action the engine writes into a record's history (runtime/writes.py, recycle.py,
 # pool.py, pool_returns.py, transfer.py, transitions.py, approvals.py).
-HISTORY_ACTIONS = ["create", "update", "delete", "restore", "claim", "release", "return",
+HISTORY_ACTIONS = ["create", "update", "delete", "restore", "merge", "claim", "release", "return",
                    "transfer", "transition", "submit", "approve", "reject", "approved",
                    "rejected", "withdraw"]
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -146,7 +150,7 @@ def entity_templates(catalog: Catalog, entity: str) -> dict[str, dict[str, str]]
     """The paths an entity should have, in the document's order."""
     defined = catalog.entities[entity]
     return {**ENTITY_PATHS, **EXPORT_PATHS, **VIEW_PATHS, **(POOL_PATHS if defined.pool else {}),
-            **(TRANSFER_PATHS if defined.owner_field else {}),
+            **(TRANSFER_PATHS if defined.owner_field else {}), **DUPLICATE_PATHS,
             **(FLOW_PATHS if catalog.workflow_of(entity) else {}),
             **(OWN_APPROVAL_PATHS if own_approvals(catalog, entity) else {})}
 

@@ -13,11 +13,13 @@ from ..definitions import LANGUAGES, Catalog, EntityDef, FieldDef
 from ..fieldtypes import SchemaEnv
 from ..identity.password_policy import DEFAULT_MIN_LENGTH
 from .openapi_approvals import approval_paths, approval_schemas
+from .openapi_duplicates import CANDIDATES_NOTE, duplicate_paths, duplicate_schemas
 from .openapi_intake import intake_paths, intake_schemas
 from .openapi_parts import (
     INT64,
     SECURITY,
     Schema,
+    array_of,
     body,
     components,
     items,
@@ -73,7 +75,7 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/",
     ``password_min_length``: the configured password policy's."""
     schemas: dict[str, Schema] = {**platform_schemas(password_min_length),
                                   **approval_schemas(), **report_schemas(),
-                                  **intake_schemas(catalog)}
+                                  **intake_schemas(catalog), **duplicate_schemas()}
     flows = {name: flow for name in catalog.entities
              if (flow := entity_flow(catalog, name)) is not None}
     ctx = _Context(catalog, _schema_names(catalog, {*shared_schemas(), *schemas}), lang, flows)
@@ -98,6 +100,7 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/",
             entity, base, tag, operation_ids,
             pool_parameters=_list_parameters(ctx, entity, entity.default_sort),
             export_parameters=_list_parameters(ctx, entity, entity.default_sort, export=True)))
+        paths.update(duplicate_paths(entity, base, tag, operation_ids))
         if entity.name in flows:
             paths.update(flow_paths(flows[entity.name], entity, base, tag, lang, operation_ids))
     paths.update(platform_paths(catalog, tags, operation_ids))
@@ -184,6 +187,10 @@ def _record_schema(ctx: _Context, entity: EntityDef) -> Schema:
                         "description": "Raised by every change; sent as the `ETag` header."}
     if flow is not None:
         props.update(flow_properties(flow))
+    if entity.duplicates:
+        props["_duplicates"] = {**array_of(ref("DuplicateCandidate")), "readOnly": True,
+                                "description": "Only in a create's answer, when warning "
+                                "rules found likely duplicates. " + CANDIDATES_NOTE}
     return {"type": "object", "title": entity.label.get(ctx.lang), "required": ["id"],
             "properties": props, **({"description": entity.help.get(ctx.lang)} if entity.help
                                     else {})}

@@ -22,7 +22,8 @@ ERROR_RESPONSES = {
     "409": ("Conflict", ("Refused: a restricted delete, a unique value taken, a record "
                          "already held, a hold limit, a transition the record's state, its "
                          "required fields or a guard do not allow, a record waiting for an "
-                         "approval, an approval chain already decided.")),
+                         "approval, an approval chain already decided, a likely duplicate of a "
+                         "blocking rule (the candidates under `duplicates`).")),
     "412": ("PreconditionFailed", "Stale `If-Match`: the record changed; nothing was done."),
     "413": ("ContentTooLarge", ("The body is over the size limit or holds too many keys and "
                                 "list items (docs/api.md, limits of a request).")),
@@ -35,7 +36,7 @@ SUCCESS = {"200": "OK.", "201": "Created.", "204": "Done; no content."}
 # transfer.py; transitions.py ("transition"); approvals.py ("submit"; a decision,
 # "approve" or "reject"; a chain's end that changes the record, "approved", "rejected"
 # or "withdraw").
-HISTORY_ACTIONS = ("create", "update", "delete", "restore", "claim", "release", "return",
+HISTORY_ACTIONS = ("create", "update", "delete", "restore", "merge", "claim", "release", "return",
                    "transfer", "transition", "submit", "approve", "reject", "approved",
                    "rejected", "withdraw")
 # Security requirements, each a tuple of schemes that go together: any credential; a
@@ -162,7 +163,11 @@ def shared_schemas() -> dict[str, Schema]:
     return {
         "Errors": {"type": "object", "required": ["errors"], "properties": {"errors": {
             "type": "object", "description": "Messages by field name, `_record` or `_request`.",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}}}},
+            "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            "duplicates": {"type": "array", "items": {"$ref": "#/components/schemas/"
+                                                               "DuplicateCandidate"},
+                           "description": "A 409 of a blocking duplicate rule: the records "
+                           "like the one refused."}},
             "examples": [{"errors": {"grade": ["Must be one of: A, B, C, D."]}}]},
         "History": obj("id action user_id at changes",
                        id={"type": "integer"}, user_id={"type": ["integer", "null"],
