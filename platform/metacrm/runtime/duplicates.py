@@ -176,3 +176,11 @@ def check_new_record(op: Operation, model: EntityModel, values: Mapping[str, Any
                 errors.setdefault(key, []).append(text)
         raise DuplicateFound(errors, [c.as_json(model, lang) for c in blocking])
     return [c.as_json(model, lang) for c in found]
+
+
+def likely_duplicates(op: Operation, model: EntityModel, record: Mapping[str, Any]
+                      ) -> list[dict[str, Any]]:
+    """The candidates of every rule for a record there is (its page, after a create
+    that warned), itself left out."""
+    found = find_duplicates(op, model, record, exclude=[record["id"]])
+    return [c.as_json(model, op.locale) for c in found]

@@ -16,6 +16,7 @@ from . import (  # noqa: F401  (their routes join the blueprint)
     board_page,
     delegation_page,
     designer_page,
+    duplicates_pages,
     edit_pages,
     inbox_pages,
     notifications_page,

@@ -16,6 +16,8 @@ from ..compile.models import EntityModel
 from ..definitions import FieldDef
 from ..identity.profiles import list_profiles
 from ..runtime.access import EntityAccess, Viewer
+from ..runtime.duplicates import DuplicateFound, check_new_record
+from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records
@@ -49,7 +51,8 @@ def shown_fields(compiled: Compiled, model: EntityModel, access: EntityAccess, c
 
 def _render(page: EntityPage, *, record: dict[str, Any] | None, values: dict[str, Any],
             errors: dict[str, list[str]], status: int = 200,
-            conflict: str | None = None) -> Response:
+            conflict: str | None = None,
+            duplicates: list[dict[str, Any]] | None = None) -> Response:
     compiled, model, ctx, access = page.compiled, page.model, page.ctx, page.access
     fields = shown_fields(compiled, model, access, ctx, creating=record is None)
     with platform().reading() as conn:  # the titles of the records the controls hold
@@ -65,7 +68,7 @@ def _render(page: EntityPage, *, record: dict[str, Any] | None, values: dict[str
         record=record, title=record_title(compiled, model.name, record) if record else None,
         fields={c.definition.name: c for c in controls}, tabs=tabs,
         context_values=condition_values(model, access, record, fields),
-        general=general, conflict=conflict)
+        general=general, conflict=conflict, duplicates=duplicates or [])
     return Response(body, status=status, mimetype="text/html")
 
 
@@ -87,11 +90,19 @@ def create_from_form(entity: str) -> Any:
     try:
         values = read_payload(model, ctx, body, creating=True, access=access)
         with platform().writing() as conn:
+            warnings = check_new_record(Operation(conn, compiled, ctx), model, values)
             (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
+    except DuplicateFound as problem:  # a blocking rule: the form again, with the records
+        return _render(page, record=None, values=request.form,
+                       errors=problem.listed(ctx.locale), status=409,
+                       duplicates=problem.extra["duplicates"])
     except Invalid as problem:
         return _render(page, record=None, values=request.form,
                        errors=problem.listed(ctx.locale), status=422)
-    return redirect(url_for(".record_page", entity=entity, record_id=record["id"]), 303)
+    # Warning rules: the record page lists the likely duplicates (and offers a merge).
+    more = {"duplicates": "1"} if warnings else {}
+    return redirect(url_for(".record_page", entity=entity, record_id=record["id"], **more),
+                    303)
 
 
 def _current(compiled: Compiled, model: EntityModel, ctx: Context, record_id: int

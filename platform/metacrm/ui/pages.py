@@ -15,6 +15,7 @@ from ..compile.compiled import Compiled
 from ..compile.forms import CompiledForm
 from ..compile.models import EntityModel
 from ..runtime.access import EntityAccess, Viewer
+from ..runtime.duplicates import likely_duplicates
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
 from ..runtime.reads import list_records
 from ..runtime.saved_views import list_views
@@ -203,6 +204,8 @@ def record_page(entity: str, record_id: int) -> Any:
         chains = submittable(compiled, model) if chain is None else []
         form = compiled.form_for(entity, ctx.principal)
         related = related_lists(conn, viewer, model, form, record_id, shell.language)
+        duplicates = (likely_duplicates(op, model, record) if request.args.get("duplicates")
+                      else [])
     language = shell.language
     tabs = arrange(model.entity, form, [f.name for f in fields], language)
     values = {f.name: (display(compiled, f, record.get(f.name), language),
@@ -213,7 +216,7 @@ def record_page(entity: str, record_id: int) -> Any:
         tabs=tabs, related_lists=related,
         transitions=transitions(compiled, model, record.get("_transitions") or [], record),
         approval=chain, submittable=chains, may_release=releasable, history=changes,
-        can_update=can_update,
+        can_update=can_update, duplicates=duplicates,
         updated_at=datetime_text(record.get("updated_at")),
         page_title=gettext("%(entity)s %(title)s", entity=model.entity.label.get(language),
                            title=record_title(compiled, entity, record)))
