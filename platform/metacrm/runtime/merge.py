@@ -18,6 +18,7 @@ from ..base.problems import Conflict, Invalid
 from ..compile.models import EntityModel
 from ..definitions import FieldDef
 from ..i18n import message
+from ..values import parse_integer_value
 from .audit import audit_changes, audit_rows
 from .holdings import owner_column
 from .links import link_ids
@@ -87,11 +88,12 @@ def merge_records(op: Operation, model: EntityModel, keep: Any, others: Any,
 def _read_request(keep: Any, others: Any, choices: Any, lang: str
                   ) -> tuple[int, list[int], dict[str, Any]]:
     errors: dict[str, list[str]] = {}
-    if not _is_id(keep):
+    keep_id = _as_id(keep)
+    if keep_id is None:
         errors["keep"] = [message("merge_keep", lang)]
-    if (not isinstance(others, list) or not others or len(others) >= MAX_MERGED
-            or not all(_is_id(i) for i in others) or len(set(others)) != len(others)
-            or keep in others):
+    other_ids = [_as_id(i) for i in others] if isinstance(others, list) else []
+    if (not other_ids or len(other_ids) >= MAX_MERGED or None in other_ids
+            or len(set(other_ids)) != len(other_ids) or keep_id in other_ids):
         errors["others"] = [message("merge_others", lang, max=MAX_MERGED - 1)]
     if choices is None:
         choices = {}
@@ -99,11 +101,16 @@ def _read_request(keep: Any, others: Any, choices: Any, lang: str
         errors["values"] = [message("merge_values", lang)]
     if errors:
         raise Invalid(errors)
-    return int(keep), [int(i) for i in others], dict(choices)
+    return int(keep_id or 0), [int(i or 0) for i in other_ids], dict(choices)
 
 
-def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+def _as_id(value: Any) -> int | None:
+    """A record id as JSON writes it (5 or 5.0, as JSON Schema's integer), else None."""
+    try:
+        number = parse_integer_value(value)
+    except ValueError:
+        return None
+    return number if number > 0 else None
 
 
 def _chosen_values(model: EntityModel, access: Any, shown: Mapping[int, dict[str, Any]],
@@ -123,8 +130,8 @@ def _chosen_values(model: EntityModel, access: Any, shown: Mapping[int, dict[str
             errors[f"values.{name}"] = [message("merge_field", lang)]
         elif isinstance(choice, dict) and set(choice) == {"value"}:
             body[name] = choice["value"]
-        elif _is_id(choice) and choice in shown:
-            body[name] = shown[choice][name]
+        elif (chosen := _as_id(choice)) is not None and chosen in shown:
+            body[name] = shown[chosen][name]
         else:
             errors[f"values.{name}"] = [message("merge_choice", lang)]
     if errors:

@@ -100,9 +100,8 @@ def create_from_form(entity: str) -> Any:
         return _render(page, record=None, values=request.form,
                        errors=problem.listed(ctx.locale), status=422)
     # Warning rules: the record page lists the likely duplicates (and offers a merge).
-    more = {"duplicates": "1"} if warnings else {}
-    return redirect(url_for(".record_page", entity=entity, record_id=record["id"], **more),
-                    303)
+    target = url_for(".record_page", entity=entity, record_id=record["id"])
+    return redirect(f"{target}?duplicates=1" if warnings else target, 303)
 
 
 def _current(compiled: Compiled, model: EntityModel, ctx: Context, record_id: int

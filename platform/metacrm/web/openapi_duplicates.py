@@ -70,7 +70,8 @@ def duplicate_paths(entity: EntityDef, base: str, tag: str, taken: set[str]) -> 
             "list_duplicates", f"Groups of likely duplicate {name} records", "200",
             obj("groups", groups=array_of(ref("DuplicateGroup"))), "400 422",
             parameters=[
-                param("rule", "query", {"type": "string"}, "Only this rule's groups."),
+                *([param("rule", "query", {"enum": [r.name for r in entity.duplicates]},
+                         "Only this rule's groups.")] if entity.duplicates else []),
                 param("limit", "query", {"type": "integer", "minimum": 1,
                                          "maximum": MAX_GROUPS, "default": MAX_GROUPS},
                       "Groups at most.")],
