@@ -168,6 +168,33 @@ def restore_customization_command(customization_id: int) -> None:
                                        echo=click.echo) else 1)
 
 
+@main.command("duplicate-keys")
+@click.argument("entities", nargs=-1)
+def duplicate_keys(entities: tuple[str, ...]) -> None:
+    """Fill the block keys of fuzzy duplicate rules for records that lack them.
+
+    Writes keep them; run this once after adding a fuzzy rule to an entity with
+    records (all entities with rules when none is named)."""
+    from .platform import Platform
+    from .runtime.duplicate_groups import fill_block_keys
+
+    platform = Platform.build(Settings.from_env())
+    try:
+        models = platform.compiled.models
+        unknown = [e for e in entities if e not in models]
+        if unknown:
+            raise click.BadParameter(f"unknown entity: {', '.join(unknown)}",
+                                     param_hint="ENTITIES")
+        for name in entities or tuple(models):
+            if not models[name].blocked_fields:
+                continue
+            with platform.writing() as conn:
+                count = fill_block_keys(conn, models[name])
+            click.echo(f"{name}: {count} record(s) given block keys")
+    finally:
+        platform.engine.dispose()
+
+
 @main.command("export")
 @click.argument("entity")
 @click.argument("filters", nargs=-1)

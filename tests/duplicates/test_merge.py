@@ -149,3 +149,19 @@ def test_merging_needs_update_and_delete(client, two) -> None:  # type: ignore[n
     response = reader.post("/api/firm/merge", json={"keep": kept, "others": [other]})
     assert response.status_code == 403
     assert client.get(f"/api/firm/{other}").status_code == 200
+
+
+def test_block_keys_of_records_written_before_the_rule_are_filled(client, two) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from metacrm.runtime.duplicate_groups import fill_block_keys
+
+    platform = client.application.extensions["metacrm"]
+    model = platform.compiled.models["firm"]
+    with platform.writing() as conn:
+        conn.execute(model.table.update().values(name__block=None))
+    assert client.get("/api/firm/duplicates?rule=similar_name").json["groups"] == []
+    with platform.writing() as conn:
+        assert fill_block_keys(conn, model) == 2
+        assert set(conn.execute(sa.select(model.table.c.name__block)).scalars()) == {"huawei"}
+    assert len(client.get("/api/firm/duplicates?rule=similar_name").json["groups"]) == 1

@@ -129,3 +129,27 @@ def _clusters(keys: list[str], threshold: int) -> tuple[list[list[int]], dict[in
     for i in range(len(keys)):
         clusters.setdefault(root(i), []).append(i)
     return [members for members in clusters.values() if len(members) > 1], best
+
+
+def fill_block_keys(conn: sa.Connection, model: EntityModel, batch: int = 1000) -> int:
+    """Write the block keys of the records that have none (records written before a
+    fuzzy rule was added, or loaded behind the engine's back); how many were written.
+    Block keys are not fields: nothing is audited, versions stay."""
+    columns = model.blocked_fields
+    if not columns:
+        return 0
+    table = model.table
+    missing = sa.or_(*(sa.and_(table.c[column].is_(None), table.c[name].isnot(None))
+                       for column, name in columns.items()))
+    done, last = 0, 0
+    while True:
+        rows = conn.execute(sa.select(table.c.id, *(table.c[n] for n in set(columns.values())))
+                            .where(missing, table.c.id > last).order_by(table.c.id)
+                            .limit(batch)).mappings().all()
+        if not rows:
+            return done
+        for row in rows:
+            keys = model.block_keys(dict(row))
+            conn.execute(table.update().where(table.c.id == row["id"]).values(keys))
+        done += len(rows)
+        last = rows[-1]["id"]
