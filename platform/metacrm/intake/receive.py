@@ -24,6 +24,8 @@ from ..compile.compiled import Compiled
 from ..definitions.intake import IntakeDef
 from ..i18n import suggestion
 from ..runtime.holdings import owner_column
+from ..runtime.duplicates import check_new_record
+from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
 from ..runtime.writes import create_records
 from .messages import say
@@ -100,6 +102,10 @@ def receive_lead(transaction: Transaction, compiled: Compiled, source: IntakeDef
                 found = _receipt(conn, compiled, source, external)
                 if found is not None:
                     return LeadOutcome(index, EXISTING, 200, found, external)
+            # A blocking duplicate rule refuses the lead (409, the rule named, no data of
+            # the record there is: the sender is outside); warnings are for the
+            # duplicates list, inside.
+            check_new_record(Operation(conn, compiled, ctx), model, values)
             (record,) = create_records(conn, compiled, model, ctx, [values])
             if external is not None:
                 conn.execute(receipts_table(compiled.metadata).insert().values(
