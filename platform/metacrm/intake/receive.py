@@ -23,8 +23,8 @@ from ..base.problems import MAX_HINTED_KEYS, Invalid, Problem
 from ..compile.compiled import Compiled
 from ..definitions.intake import IntakeDef
 from ..i18n import suggestion
-from ..runtime.holdings import owner_column
 from ..runtime.duplicates import check_new_record
+from ..runtime.holdings import owner_column
 from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
 from ..runtime.writes import create_records
