@@ -20,9 +20,14 @@ BUNDLE = {
           phone: {type: phone, clean: [phone]}
           city: {type: string}
           people: {type: rollup, from: person.firm, aggregate: count}
+          labels: {type: multi_reference, to: label}
         duplicates:
           - {name: similar_name, fuzzy: name, threshold: 85}
           - {name: same_phone, fields: [phone]}
+        ---
+        entity: label
+        fields:
+          name: {type: string}
         ---
         entity: person
         fields:
@@ -125,6 +130,18 @@ def test_unmerge_restores_the_record_and_points_back_what_was_moved(client, two)
     again = client.post(f"/api/firm/{other}/unmerge")
     assert again.status_code == 409
     assert client.post(f"/api/firm/{kept}/unmerge").status_code == 409
+
+
+def test_links_of_every_record_are_kept_unless_chosen(client) -> None:  # type: ignore[no-untyped-def]
+    red, blue = _make(client, "label", name="red"), _make(client, "label", name="blue")
+    kept = _make(client, "firm", name="甲", labels=[red])
+    other = _make(client, "firm", name="乙", labels=[blue])
+    merged = client.post("/api/firm/merge", json={"keep": kept, "others": [other]}).json
+    assert merged["labels"] == sorted([red, blue])
+    third = _make(client, "firm", name="丙", labels=[blue])
+    merged = client.post("/api/firm/merge", json={
+        "keep": kept, "others": [third], "values": {"labels": third}}).json
+    assert merged["labels"] == [blue]
 
 
 def test_bad_merge_requests_say_what_is_wrong(client, two) -> None:  # type: ignore[no-untyped-def]

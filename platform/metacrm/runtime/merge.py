@@ -22,7 +22,7 @@ from ..values import parse_integer_value
 from .audit import audit_changes, audit_rows
 from .holdings import owner_column
 from .links import link_ids
-from .locks import refuse_while_pending
+from .locks import refuse_read_only, refuse_while_pending
 from .operation import Operation
 from .payload import read_payload
 from .reads import serialize
@@ -51,7 +51,8 @@ def merge_records(op: Operation, model: EntityModel, keep: Any, others: Any,
                   choices: Any) -> dict[str, Any]:
     """Merge ``others`` into ``keep``; ``choices``: {field: id of one of the merged
     records (its value) or {"value": a value}}. A field not chosen keeps the kept
-    record's value, or takes the first other's when the kept one has none. The caller
+    record's value, or takes the first other's when the kept one has none; a
+    multi_reference field not chosen gets the links of every record. The caller
     must be able to change every record and delete the others. Returns the kept record."""
     ctx, conn = op.ctx, op.conn
     lang = ctx.locale
@@ -66,6 +67,7 @@ def merge_records(op: Operation, model: EntityModel, keep: Any, others: Any,
         if record_id != keep_id:
             lock_reachable(conn, viewer, model, record_id, ctx, "delete")
         refuse_while_pending(op, model, record_id)
+    refuse_read_only(op, model, list(rows.values()))
     shown = {i: {**serialize(model, row, model.output_columns),
                  **{f.name: link_ids(row[f.name]) for f in model.multi_references}}
              for i, row in rows.items()}
@@ -136,8 +138,11 @@ def _chosen_values(model: EntityModel, access: Any, shown: Mapping[int, dict[str
             errors[f"values.{name}"] = [message("merge_choice", lang)]
     if errors:
         raise Invalid(errors)
+    links = {f.name for f in model.multi_references}
     for name in sorted(choosable - set(choices)):
-        if kept.get(name) in (None, "", []):
+        if name in links:  # tags and the like: those of every record
+            body[name] = sorted({i for record in shown.values() for i in record.get(name) or []})
+        elif kept.get(name) in (None, "", []):
             filled = next((shown[i][name] for i in other_ids
                            if shown[i].get(name) not in (None, "", [])), None)
             if filled is not None:
