@@ -57,7 +57,7 @@ def test_an_entity_is_described_with_its_fields_in_order(crm) -> None:
     assert customer["search"] == ["name", "code", "phone", "email"]
     assert customer["default_sort"] == ["-updated_at"]
     names = [f["name"] for f in customer["fields"]]
-    assert names[:5] == ["name", "code", "short_name", "industry", "grade"]
+    assert names[:5] == ["name", "code", "short_name", "credit_code", "industry"]
 
     name = _field(customer, "name")
     assert name == {**name, "type": "string", "label": "Company name", "required": True,
