@@ -4,6 +4,8 @@ may read, users by user name or name, choices by value or label."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +18,10 @@ from ..fieldtypes.multi_choice import split_cell
 from ..runtime.access import Viewer
 from ..values import json_value
 from .mapping import ColumnMapping, _key
+
+
+# Kinds whose text is stored as typed (the field's ``clean:`` steps, if any, decide).
+VERBATIM = frozenset({"string", "text", "json"})
 
 
 class CellError(ValueError):
@@ -76,6 +82,13 @@ class RowReader:
             return self.option(field_def, cell)
         if kind == "multi_choice":
             return [self.option(field_def, part) for part in split_cell(cell)]
+        if isinstance(cell, str) and kind not in VERBATIM:
+            # A number, date or phone typed with full-width digits (１２０, ２０２４－０３－０１)
+            # means what its ASCII twin does; names and texts are left to the fields' own
+            # cleaning, which applies on every write.
+            cell = unicodedata.normalize("NFKC", cell)
+            if kind in ("date", "datetime"):
+                cell = _iso_date(cell)
         return json_value(self.compiled.catalog.field_types.of(field_def)
                           .read_cell(cell, field_def))
 
@@ -146,6 +159,23 @@ class RowReader:
                     wanted == _key(label) for label in option.label.as_dict().values()):
                 return option.value
         return text
+
+
+# How spreadsheets in China and elsewhere write a day when saving CSV: 2024/3/2,
+# 2024.3.2, 2024年3月2日, with a time after it or not.
+_DAY = re.compile(r"\s*(\d{4})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})\s*日?(.*)")
+
+
+def _iso_date(text: str) -> str:
+    found = _DAY.fullmatch(text)
+    if found is None:
+        return text
+    year, month, day, rest = found.groups()
+    rest = rest.strip()
+    if rest and re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", rest):
+        hour, _, minute_second = rest.partition(":")
+        rest = "T" + hour.zfill(2) + ":" + minute_second
+    return f"{year}-{month.zfill(2)}-{day.zfill(2)}{rest}"
 
 
 def _text(cell: Any) -> str:

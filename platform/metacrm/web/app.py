@@ -23,6 +23,7 @@ from .connection import init_request_connections
 from .credentials_api import credentials_api
 from .designer_api import designer_api
 from .export_api import export_api
+from .imports_api import imports_api
 from .identity_api import identity_api
 from .intake_api import intake_api
 from .jsonio import OrjsonProvider
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(identity_api)
     app.register_blueprint(credentials_api)
     app.register_blueprint(export_api)
+    app.register_blueprint(imports_api)
     app.register_blueprint(reports_api)
     app.register_blueprint(transfer_api)
     app.register_blueprint(pool_api)
