@@ -40,8 +40,8 @@ def test_gbk_csv_with_full_width_digits_and_mixed_phones(importer, crm, tmp_path
 
 
 def test_utf8_with_bom_and_utf16(importer, crm, tmp_path: Path) -> None:
-    bom = write_csv(tmp_path / "bom.csv", [["Company name", "Phone"], ["Acme 公司", "010-6255 0000"]],
-                    encoding="utf-8-sig")
+    bom = write_csv(tmp_path / "bom.csv", [["Company name", "Phone"],
+                                           ["Acme 公司", "010-6255 0000"]], encoding="utf-8-sig")
     assert importer.run(bom)["counts"]["created"] == 1
     wide = write_csv(tmp_path / "wide.csv", [["name"], ["宽字符公司"]], encoding="utf-16")
     assert importer.run(wide)["counts"]["created"] == 1

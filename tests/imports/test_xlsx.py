@@ -41,7 +41,7 @@ def test_dates_numbers_and_references_from_xlsx(importer, crm, tmp_path: Path) -
     log = importer.log(job["id"])
     assert job["counts"]["created"] == 3, log
     assert [(r["row"], r["errors"]) for r in log if r["action"] == "failed"] == [
-        (5, {"employees": ["1.5: '1.5' is not a whole number (digits, a leading '-' for "
+        (5, {"employees": ["'1.5' is not a whole number (digits, a leading '-' for "
                            "negative ones)"],
              "company": ["no company with code or name '不存在的公司' that you may read"]})]
     rows = records(crm)

@@ -19,7 +19,6 @@ from ..runtime.access import Viewer
 from ..values import json_value
 from .mapping import ColumnMapping, _key
 
-
 # Kinds whose text is stored as typed (the field's ``clean:`` steps, if any, decide).
 VERBATIM = frozenset({"string", "text", "json"})
 
@@ -61,7 +60,9 @@ class RowReader:
             except CellError as exc:
                 errors.setdefault(name, []).append(str(exc))
             except ValueError as exc:
-                errors.setdefault(name, []).append(f"{_shown(cell)}: {exc}")
+                said = str(exc)  # most types name the value already; else say it
+                errors.setdefault(name, []).append(
+                    said if _text(cell) in said else f"{_shown(cell)}: {said}")
         for name, value in self.defaults.items():
             if name not in body and name not in errors:
                 body[name] = value

@@ -58,7 +58,8 @@ def revert_import(platform: Platform, ctx: Context, import_id: int, entity: str 
                                       row["before"] or {}, row["version"])
                 except Problem as problem:
                     savepoint.rollback()
-                    reason = _reason(conn, model.table, row["record_id"], problem)
+                    reason = _reason(conn, model.table, tables.users, row["record_id"],
+                                     problem)
                     refused.append({"row": row["row"], "record_id": row["record_id"],
                                     "reason": reason})
                     note = reason
@@ -76,7 +77,8 @@ def revert_import(platform: Platform, ctx: Context, import_id: int, entity: str 
     return {"reverted": reverted, "refused": refused}
 
 
-def _reason(conn: sa.Connection, table: sa.Table, record_id: int, problem: Problem) -> str:
+def _reason(conn: sa.Connection, table: sa.Table, users: sa.Table, record_id: int,
+            problem: Problem) -> str:
     text = "; ".join(m for ms in problem.errors.values() for m in ms)
     if not isinstance(problem, PreconditionFailed):
         return text
@@ -84,7 +86,9 @@ def _reason(conn: sa.Connection, table: sa.Table, record_id: int, problem: Probl
                          .where(table.c.id == record_id)).first()
     if found is None:
         return text
-    who = f"user #{found.updated_by}" if found.updated_by is not None else "the platform"
+    name = conn.execute(sa.select(users.c.username).where(users.c.id == found.updated_by)
+                        ).scalar() if found.updated_by is not None else None
+    who = name or (f"user #{found.updated_by}" if found.updated_by else "the platform")
     return (f"changed since the import (now version {found.version}, last by {who} at "
             f"{json_value(found.updated_at)}): left as it is")
 

@@ -33,7 +33,8 @@ def save_upload(plat: Platform, upload: Any) -> tuple[Path, str]:
     suffix = Path(name).suffix.lower()
     folder = Path(plat.settings.instance_path) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}{suffix if suffix in (*XLSX_SUFFIXES, '.csv', '.txt', '.tsv') else ''}"
+    kept = suffix if suffix in (*XLSX_SUFFIXES, ".csv", ".txt", ".tsv") else ""
+    path = folder / f"{uuid.uuid4().hex}{kept}"
     upload.save(path)
     return path, name
 
