@@ -36,6 +36,8 @@ class ColumnMapping:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ColumnMapping:
         """``{"columns": {...}, "defaults": {...}}``, or a plain ``{column: field}``."""
+        if not isinstance(data, Mapping):
+            raise BadMapping("expected an object of columns to fields")
         if "columns" in data or "defaults" in data:
             extra = set(data) - {"columns", "defaults"}
             if extra:

@@ -14,10 +14,10 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from ..base.context import Context
 from ..base.problems import Conflict, Forbidden, Invalid, NotFound, Problem
 from ..imports.jobs import dispatch_import, prepare_import
-from ..imports.mapping import BadMapping, ColumnMapping
+from ..imports.mapping import ColumnMapping
 from ..imports.reading import XLSX_SUFFIXES
 from ..imports.revert import failed_rows_csv, revert_import
-from ..imports.store import ACTIONS, ImportOptions, log_rows, read_import, shown
+from ..imports.store import ACTIONS, MODES, ImportOptions, log_rows, read_import, shown
 from ..platform import Platform
 from .auth import current_context
 from .requests import entity_model, platform
@@ -46,11 +46,16 @@ def options_of(form: Any, ctx: Context) -> tuple[ImportOptions, ColumnMapping | 
     if form.get("mapping"):
         try:
             mapping = ColumnMapping.from_dict(json.loads(form["mapping"]))
-        except (ValueError, BadMapping, AttributeError) as exc:
+        except ValueError as exc:  # BadMapping too
             raise Invalid({"mapping": [f"not a mapping: {exc}"]}) from None
     match = tuple(m.strip() for m in (form.get("match") or "").split(",") if m.strip())
-    dry = (form.get("dry_run") or "").lower() in ("1", "true", "yes", "on")
-    return ImportOptions(form.get("mode") or "create", match, dry, ctx.locale), mapping
+    dry = form.get("dry_run", "false").lower()
+    if dry not in ("true", "false"):
+        raise Invalid({"dry_run": ["true or false"]})
+    mode = form.get("mode", "create")
+    if mode not in MODES:
+        raise Invalid({"mode": [f"'{mode}' is not one of {', '.join(MODES)}"]})
+    return ImportOptions(mode, match, dry == "true", ctx.locale), mapping
 
 
 def start_import(entity: str, ctx: Context, upload: Any, form: Any) -> dict[str, Any]:
