@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (their routes join the blueprint)
     delegation_page,
     designer_page,
     edit_pages,
+    import_page,
     inbox_pages,
     notifications_page,
     pages,
