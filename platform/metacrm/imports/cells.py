@@ -90,6 +90,8 @@ class RowReader:
             cell = unicodedata.normalize("NFKC", cell)
             if kind in ("date", "datetime"):
                 cell = _iso_date(cell)
+            elif kind == "boolean":
+                cell = _YES_NO.get(cell.strip().lower(), cell)
         return json_value(self.compiled.catalog.field_types.of(field_def)
                           .read_cell(cell, field_def))
 
@@ -162,6 +164,8 @@ class RowReader:
         return text
 
 
+# Yes and no as people type them in a spreadsheet (the type reads true/false, yes/no, 1/0).
+_YES_NO = {"是": "true", "否": "false", "y": "true", "n": "false", "√": "true", "×": "false"}
 # How spreadsheets in China and elsewhere write a day when saving CSV: 2024/3/2,
 # 2024.3.2, 2024年3月2日, with a time after it or not.
 _DAY = re.compile(r"\s*(\d{4})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})\s*日?(.*)")
