@@ -166,7 +166,8 @@ def main() -> None:
         else:
             verdict = (f"{args.rows:,} rows in {took:.1f} s, {job['cpu_seconds']:.1f} s of "
                        f"CPU (target for 100,000: < {TARGET_SQLITE_SECONDS:.0f} s)")
-        lines += ["", table(result, ["", "seconds", "CPU s (Python)", "rows/s", "result"]), "", verdict,
+        header = ["", "seconds", "CPU s (Python)", "rows/s", "result"]
+        lines += ["", table(result, header), "", verdict,
                   f"RSS after the first tenth {tenth:.0f} MiB, peak {peak:.0f} MiB "
                   f"({'flat' if peak <= tenth * 1.15 + 10 else 'GROWING'})"]
     text = "\n".join(lines)
