@@ -39,6 +39,7 @@ BUNDLE = {
           kind: {type: choice, options: [lead, customer], default: customer,
                  label: {en: Kind, zh: 类型}}
           company: {type: reference, to: company, label: {en: Company, zh: 所属公司}}
+          partners: {type: multi_reference, to: company, label: {en: Partners, zh: 合作伙伴}}
           owner: {type: user, label: {en: Owner, zh: 负责人}}
         rules:
           - name: revenue_not_negative

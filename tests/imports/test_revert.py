@@ -43,3 +43,16 @@ def test_revert_after_someone_edited_one_record(importer, crm, tmp_path: Path) -
     history = crm.get(f"/api/customer/{log[0]['record_id']}/history").json["items"]
     assert [h["action"] for h in history] == ["update", "update", "create"]
     assert importer.log(job["id"])[1]["reverted"].startswith("changed since the import")
+
+
+def test_revert_gives_back_multi_references(importer, crm, tmp_path: Path) -> None:
+    importer.run(write_csv(tmp_path / "a.csv", [["name", "合作伙伴"], ["甲", "C-001"]]))
+    job = importer.run(write_csv(tmp_path / "b.csv", [["name", "合作伙伴"],
+                                                      ["甲", "C-002; 华为技术有限公司"]]),
+                       mode="update", match=("name",))
+    record_id = importer.log(job["id"])[0]["record_id"]
+    assert crm.get(f"/api/customer/{record_id}").json["partners"] == [1, 2]
+    assert importer.log(job["id"])[0]["before"] == {"partners": [1]}
+
+    assert revert_import(importer.platform, importer.context(), job["id"])["reverted"] == 1
+    assert crm.get(f"/api/customer/{record_id}").json["partners"] == [1]

@@ -28,7 +28,8 @@ from ..platform import Platform
 from ..runtime.access import Viewer
 from ..runtime.payload import read_payload
 from ..runtime.reads import serialize
-from ..runtime.writes import create_records, row_statement, update_record
+from ..runtime.links import link_ids
+from ..runtime.writes import create_records, locking, update_record
 from ..values import json_value
 from .cells import RowReader
 from .mapping import ColumnMapping
@@ -264,9 +265,10 @@ def _update(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Co
     keeping the changed fields' earlier values for a revert."""
     savepoint = conn.begin_nested()
     try:
-        current = conn.execute(row_statement(model), {"record_id": record_id}
-                               ).mappings().first()
+        current = conn.execute(locking(model), {"record_id": record_id}).mappings().first()
         before = serialize(model, current, model.output_columns) if current else {}
+        if current is not None:  # a multi-reference's earlier targets, for a revert
+            before.update({f.name: link_ids(current[f.name]) for f in model.multi_references})
         record = update_record(conn, compiled, model, ctx, record_id, body, None)
     except Problem as problem:
         savepoint.rollback()
@@ -277,7 +279,7 @@ def _update(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Co
         return Outcome(number, "skipped", record_id, version,
                        errors={"_row": ["no change"]})
     changed = {n: json_value(before.get(n)) for n in body
-               if n in before and json_value(before.get(n)) != json_value(record.get(n))}
+               if n in before and json_value(before.get(n)) != json_value(_sorted(record.get(n)))}
     return Outcome(number, "updated", record_id, version, before=changed)
 
 
@@ -330,6 +332,10 @@ def _one_by_one(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx
         savepoint.commit()
         batch.outcomes.append(Outcome(number, "created", record["id"],
                                       record.get("version", 1)))
+
+
+def _sorted(value: Any) -> Any:
+    return sorted(value) if isinstance(value, list) else value
 
 
 def _by_item(errors: dict[str, list[str]]) -> dict[int, dict[str, list[str]]]:
