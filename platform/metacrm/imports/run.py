@@ -26,9 +26,9 @@ from ..compile.models import EntityModel
 from ..identity.principals import principal_of
 from ..platform import Platform
 from ..runtime.access import Viewer
+from ..runtime.links import link_ids
 from ..runtime.payload import read_payload
 from ..runtime.reads import serialize
-from ..runtime.links import link_ids
 from ..runtime.writes import create_records, locking, update_record
 from ..values import json_value
 from .cells import RowReader
