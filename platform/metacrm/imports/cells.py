@@ -37,6 +37,7 @@ class RowReader:
         self.positions = [(i, mapping.columns.get(c)) for i, c in enumerate(self.header)]
         self.defaults = mapping.defaults
         self._found: dict[tuple[str, str], int] = {}
+        self._options: dict[str, dict[str, str]] = {}
 
     def body(self, cells: list[Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
         """The row's request body (JSON values), and the cells that could not be read
@@ -153,15 +154,14 @@ class RowReader:
         """An option's value, or the value of the option whose label (any language)
         the cell shows; left as is when none matches (the write says it is wrong)."""
         text = _text(cell)
-        optionset = self.compiled.catalog.optionsets.get(field_def.options or "")
-        if optionset is None or text in optionset.values():
-            return text
-        wanted = _key(text)
-        for option in optionset.options:
-            if wanted == _key(option.value) or any(
-                    wanted == _key(label) for label in option.label.as_dict().values()):
-                return option.value
-        return text
+        known = self._options.get(field_def.name)
+        if known is None:  # every way of writing each option, once per field
+            optionset = self.compiled.catalog.optionsets.get(field_def.options or "")
+            known = self._options[field_def.name] = {} if optionset is None else {
+                key: option.value for option in reversed(optionset.options)
+                for key in (_key(option.value), *map(_key, option.label.as_dict().values()))}
+            known.update({o: o for o in known.values()})
+        return known.get(text) or known.get(_key(text)) or text
 
 
 # Yes and no as people type them in a spreadsheet (the type reads true/false, yes/no, 1/0).

@@ -150,8 +150,12 @@ def list_imports() -> None:
         with platform.reading() as conn:
             for job in conn.execute(sa.select(imports).order_by(imports.c.id.desc())
                                     .limit(50)).mappings():
-                click.echo(f"#{job['id']} {job['entity']} {job['filename']} {job['status']} "
-                           f"row {job['last_row']}/{job['total_rows']} {job['counts']}")
+                counts = job["counts"]
+                dry = " (dry run)" if job["options"].get("dry_run") else ""
+                click.echo(f"#{job['id']} {job['entity']} {job['filename']} {job['status']}{dry}: "
+                           f"{sum(counts.values())}/{job['total_rows']} rows, "
+                           f"{counts['created']} created, {counts['updated']} updated, "
+                           f"{counts['skipped']} skipped, {counts['failed']} failed")
 
 
 @imports_command.command("resume")
