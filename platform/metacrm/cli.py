@@ -13,8 +13,8 @@ from .errors import DefinitionError
 from .identity.commands import user_command
 from .identity.security_commands import security_command
 from .identity.team_commands import roles_command, team_command
-from .intake.commands import intake_command
 from .imports.commands import import_command, imports_command
+from .intake.commands import intake_command
 from .jobs.commands import jobs_command
 from .plugins import PluginError
 from .program import Loader

@@ -24,8 +24,8 @@ from .credentials_api import credentials_api
 from .designer_api import designer_api
 from .export_api import export_api
 from .identity_api import identity_api
-from .intake_api import intake_api
 from .imports_api import imports_api
+from .intake_api import intake_api
 from .jsonio import OrjsonProvider
 from .login import login
 from .meta_api import meta_api
