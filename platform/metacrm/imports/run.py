@@ -13,6 +13,7 @@ writes make, nothing kept but the log.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from ..identity.principals import principal_of
 from ..platform import Platform
 from ..runtime.access import Viewer
 from ..runtime.links import link_ids
+from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
 from ..runtime.reads import serialize
 from ..runtime.writes import create_records, locking, update_record
@@ -53,7 +55,7 @@ class Outcome:
     record_id: int | None = None
     version: int | None = None
     before: dict[str, Any] | None = None
-    errors: dict[str, list[str]] | None = None
+    errors: dict[str, list[Any]] | None = None  # messages; created: _duplicates found
     cells: list[Any] | None = None
 
 
@@ -64,6 +66,23 @@ class Batch:
     pending: list[tuple[int, list[Any], dict[str, Any]]] = field(default_factory=list)
     pending_keys: set[tuple[Any, ...]] = field(default_factory=set)
     outcomes: list[Outcome] = field(default_factory=list)
+    # Likely duplicates a warning rule found for a row to create, by row number.
+    warnings: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def duplicate_check(op: Operation, model: EntityModel, values: dict[str, Any]
+                    ) -> list[dict[str, Any]]:
+    """The one place an import asks for the entity's duplicate rules on a new record
+    (runtime/duplicates.py, where the platform has it: its create check, as the API's
+    create runs it): a blocking rule raises Conflict with the candidates, a warning
+    rule's candidates are returned and logged with the created row. Cleaning needs no
+    call here: it is part of read_payload, which every row goes through."""
+    try:
+        duplicates = importlib.import_module("metacrm.runtime.duplicates")
+    except ModuleNotFoundError:  # a platform without duplicate rules
+        return []
+    found: list[dict[str, Any]] = duplicates.check_new_record(op, model, values)
+    return found
 
 
 def import_context(conn: sa.Connection, compiled: Compiled, job: dict[str, Any]) -> Context:
@@ -228,9 +247,12 @@ def _one_row(conn: sa.Connection, compiled: Compiled, viewer: Viewer, reader: Ro
         return
     try:
         values = read_payload(model, ctx, body, creating=True, access=access, hints=1)
-    except Invalid as problem:
+        warnings = duplicate_check(Operation(conn, compiled, ctx), model, values)
+    except Problem as problem:  # Invalid, or Conflict: a blocking duplicate rule
         batch.outcomes.append(_failed(number, cells, problem.errors))
         return
+    if warnings:
+        batch.warnings[number] = warnings
     batch.pending.append((number, cells, values))
     if key is not None:
         batch.pending_keys.add(key)
@@ -311,8 +333,7 @@ def _flush(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Con
             return
         savepoint.commit()
         for (number, _, _), record in zip(pending, created, strict=True):
-            batch.outcomes.append(Outcome(number, "created", record["id"],
-                                          record.get("version", 1)))
+            batch.outcomes.append(_created(batch, number, record))
         return
 
 
@@ -330,8 +351,13 @@ def _one_by_one(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx
                 for k, v in problem.errors.items()}))
             continue
         savepoint.commit()
-        batch.outcomes.append(Outcome(number, "created", record["id"],
-                                      record.get("version", 1)))
+        batch.outcomes.append(_created(batch, number, record))
+
+
+def _created(batch: Batch, number: int, record: dict[str, Any]) -> Outcome:
+    warnings = batch.warnings.get(number)
+    return Outcome(number, "created", record["id"], record.get("version", 1),
+                   errors={"_duplicates": warnings} if warnings else None)
 
 
 def _sorted(value: Any) -> Any:
