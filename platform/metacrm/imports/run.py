@@ -68,6 +68,28 @@ class Batch:
     outcomes: list[Outcome] = field(default_factory=list)
     # Likely duplicates a warning rule found for a row to create, by row number.
     warnings: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # The duplicate keys of the rows to create (see ``duplicate_keys``).
+    pending_duplicates: set[tuple[Any, ...]] = field(default_factory=set)
+
+
+def duplicate_keys(model: EntityModel, values: dict[str, Any]) -> set[tuple[Any, ...]]:
+    """What two rows of one batch must share to be possible duplicates of each other
+    by the entity's duplicate rules: an exact rule's values, a fuzzy rule's block.
+    The check looks at the records in the database only; a row sharing a key with
+    a row still to be written has the batch written first, so that it sees it.
+    (Read with getattr: a platform without duplicate rules has no such attributes.)"""
+    keys: set[tuple[Any, ...]] = set()
+    rules = getattr(model.entity, "duplicates", ())
+    blocks: Any = model  # block_keys comes with the duplicate rules
+    for rule in rules:
+        if rule.fields:
+            found = tuple(values.get(n) for n in rule.fields)
+            if all(v not in (None, "", []) for v in found):
+                keys.add((rule.name, found))
+        elif rule.fuzzy and values.get(rule.fuzzy):
+            keys.add((rule.name, tuple(sorted(blocks.block_keys(
+                {rule.fuzzy: values[rule.fuzzy]}).items()))))
+    return keys
 
 
 def duplicate_check(op: Operation, model: EntityModel, values: dict[str, Any]
@@ -247,6 +269,9 @@ def _one_row(conn: sa.Connection, compiled: Compiled, viewer: Viewer, reader: Ro
         return
     try:
         values = read_payload(model, ctx, body, creating=True, access=access, hints=1)
+        possible = duplicate_keys(model, values)
+        if possible & batch.pending_duplicates:
+            _flush(conn, compiled, model, ctx, batch)  # an earlier row may be its twin
         warnings = duplicate_check(Operation(conn, compiled, ctx), model, values)
     except Problem as problem:  # Invalid, or Conflict: a blocking duplicate rule
         batch.outcomes.append(_failed(number, cells, problem.errors))
@@ -254,6 +279,7 @@ def _one_row(conn: sa.Connection, compiled: Compiled, viewer: Viewer, reader: Ro
     if warnings:
         batch.warnings[number] = warnings
     batch.pending.append((number, cells, values))
+    batch.pending_duplicates |= possible
     if key is not None:
         batch.pending_keys.add(key)
 
@@ -310,7 +336,7 @@ def _flush(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Con
     """Create the pending rows with one bulk create; rows it refuses are taken out
     (and logged) and the others created again, until all are in or out."""
     pending = batch.pending
-    batch.pending, batch.pending_keys = [], set()
+    batch.pending, batch.pending_keys, batch.pending_duplicates = [], set(), set()
     while pending:
         savepoint = conn.begin_nested()
         try:
