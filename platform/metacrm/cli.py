@@ -13,6 +13,7 @@ from .errors import DefinitionError
 from .identity.commands import user_command
 from .identity.security_commands import security_command
 from .identity.team_commands import roles_command, team_command
+from .imports.commands import import_command, imports_command
 from .intake.commands import intake_command
 from .jobs.commands import jobs_command
 from .plugins import PluginError
@@ -249,6 +250,8 @@ def export(entity: str, filters: tuple[str, ...], fmt: str, output: str | None) 
 
 main.add_command(user_command)
 main.add_command(jobs_command)
+main.add_command(import_command)
+main.add_command(imports_command)
 main.add_command(team_command)
 main.add_command(roles_command)
 main.add_command(security_command)

@@ -75,6 +75,9 @@ EXPLAINABLE = [
     (422, r"must be after|in the future|must not be in the past|already passed",
      "a period or an expiry that has to lie ahead of now"),
     (422, r"is sorted twice", "a field twice in `sort` (the description says once)"),
+    (422, r"unknown field\(s\) of |column\(s\) not in the file|^not a mapping|: the file is "
+     r"empty|: not UTF-8, UTF-16|: not a workbook",
+     "an import's file and mapping are the caller's data, which no schema describes"),
     (422, r"^In the list query, |^列表查询中 ",
      "a saved view's query is text in the list API's grammar, which a schema cannot state"),
 ]

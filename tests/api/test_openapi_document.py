@@ -33,6 +33,12 @@ ENTITY_PATHS = {
     "/api/{e}/{{id}}/history": {"get": "history_{e}"},
 }
 EXPORT_PATHS = {"/api/{e}/export": {"get": "export_{e}"}}
+IMPORT_PATHS = {"/api/{e}/imports": {"post": "import_{e}"},
+                "/api/{e}/imports/{{id}}": {"get": "get_import_{e}"},
+                "/api/{e}/imports/{{id}}/rows": {"get": "import_rows_{e}"},
+                "/api/{e}/imports/{{id}}/failed.csv": {"get": "import_failed_rows_{e}"},
+                "/api/{e}/imports/{{id}}/revert": {"post": "revert_import_{e}"},
+                "/api/{e}/imports/{{id}}/resume": {"post": "resume_import_{e}"}}
 VIEW_PATHS = {"/api/{e}/views": {"get": "list_views_{e}", "post": "save_view_{e}"},
               "/api/{e}/views/{{id}}": {"delete": "delete_view_{e}"}}
 POOL_PATHS = {  # only for an entity with a pool
@@ -149,7 +155,8 @@ def test_shipped_document_is_valid_openapi_31(doc: dict, doc_zh: dict) -> None:
 def entity_templates(catalog: Catalog, entity: str) -> dict[str, dict[str, str]]:
     """The paths an entity should have, in the document's order."""
     defined = catalog.entities[entity]
-    return {**ENTITY_PATHS, **EXPORT_PATHS, **VIEW_PATHS, **(POOL_PATHS if defined.pool else {}),
+    return {**ENTITY_PATHS, **EXPORT_PATHS, **IMPORT_PATHS, **VIEW_PATHS,
+            **(POOL_PATHS if defined.pool else {}),
             **(TRANSFER_PATHS if defined.owner_field else {}), **DUPLICATE_PATHS,
             **(FLOW_PATHS if catalog.workflow_of(entity) else {}),
             **(OWN_APPROVAL_PATHS if own_approvals(catalog, entity) else {})}

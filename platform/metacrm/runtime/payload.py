@@ -205,7 +205,11 @@ def _default_value(model: EntityModel, ctx: Context, name: str) -> Any:
         return ctx.now
     if default == "$user":
         return ctx.user_id
-    return model.payload_schema(ctx.locale).load({name: default}, partial=True)[name]
+    # A literal default reads the same every time: read once per entity (an import
+    # applies it to every row). Copied, in case it is a list the caller changes.
+    value = model.statement(("default", name), lambda: model.payload_schema(ctx.locale).load(
+        {name: default}, partial=True)[name])
+    return list(value) if isinstance(value, list) else value
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:

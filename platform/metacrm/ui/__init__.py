@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (their routes join the blueprint)
     designer_page,
     duplicates_pages,
     edit_pages,
+    import_page,
     inbox_pages,
     notifications_page,
     pages,

@@ -87,6 +87,8 @@ def list_page(entity: str) -> Any:
     admin = is_admin(ctx)
     return render_template(
         "ui/list.html", shell=shell, entity=model.entity, language=language,
+        import_url=url_for(".import_page", entity=entity)
+        if can_create and access.allows("import") else None,
         head_actions=kept_template(
             compiled, "ui/_head_actions.html", (entity, has_pool, has_board, can_create),
             language, entity=model.entity, has_pool=has_pool, has_board=has_board,

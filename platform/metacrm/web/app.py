@@ -25,6 +25,7 @@ from .designer_api import designer_api
 from .duplicates_api import duplicates_api
 from .export_api import export_api
 from .identity_api import identity_api
+from .imports_api import imports_api
 from .intake_api import intake_api
 from .jsonio import OrjsonProvider
 from .login import login
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(identity_api)
     app.register_blueprint(credentials_api)
     app.register_blueprint(export_api)
+    app.register_blueprint(imports_api)
     app.register_blueprint(reports_api)
     app.register_blueprint(transfer_api)
     app.register_blueprint(duplicates_api)

@@ -31,7 +31,8 @@ ERROR_RESPONSES = {
     "429": ("TooManyRequests", "Too many failed sign-ins; wait `Retry-After` seconds.")}
 # Headers an error response carries (app.py's error handler sets them).
 _ERROR_HEADERS = {"401": ("WWW-Authenticate",), "429": ("Retry-After",)}
-SUCCESS = {"200": "OK.", "201": "Created.", "204": "Done; no content."}
+SUCCESS = {"200": "OK.", "201": "Created.", "202": "Accepted: running in the background.",
+           "204": "Done; no content."}
 # Actions of the audit trail: runtime/writes.py, recycle.py, pool.py, pool_returns.py,
 # transfer.py; transitions.py ("transition"); approvals.py ("submit"; a decision,
 # "approve" or "reject"; a chain's end that changes the record, "approved", "rejected"

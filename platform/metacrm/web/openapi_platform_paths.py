@@ -12,6 +12,7 @@ from ..identity.security_events import KINDS as SECURITY_EVENT_KINDS
 from ..runtime.pool import MAX_REASON
 from ..runtime.spreadsheet import XLSX_TYPE
 from .openapi_designer import designer_paths
+from .openapi_imports import import_paths
 from .openapi_parts import (
     ID_SCHEMA,
     TEXT,
@@ -63,6 +64,7 @@ def entity_extra_paths(entity: EntityDef, base: str, tag: str, taken: set[str], 
         "apply; `limit`, `cursor`, `expand` and `count` are ignored. Streamed. "
         "`Content-Disposition` names the file `<entity>-<day>` and, in `filename*` "
         "(RFC 5987), after the entity's label in the caller's language."))}
+    found.update(import_paths(name, op))
     found[f"/api/{name}/views"] = path(
         get=op("list_views", f"Saved views of {name}: the caller's and those shared with "
                "their roles", "200", closed(obj("items", items=array_of(ref("SavedView")))), ""),

@@ -1,0 +1,1 @@
+"""Import records from CSV and XLSX files (see docs/import.md)."""

@@ -1,0 +1,201 @@
+"""A file's row as a request body: each cell read by its field's type (the type's
+``read_cell``), references found by code or name among the records the importer
+may read, users by user name or name, choices by value or label."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..compile.compiled import Compiled
+from ..compile.models import EntityModel
+from ..definitions import FieldDef
+from ..fieldtypes.multi_choice import split_cell
+from ..runtime.access import Viewer
+from ..values import json_value
+from .mapping import ColumnMapping, _key
+
+# Kinds whose text is stored as typed (the field's ``clean:`` steps, if any, decide).
+VERBATIM = frozenset({"string", "text", "json"})
+
+
+class CellError(ValueError):
+    """A cell that cannot become its field's value; the message says why."""
+
+
+class RowReader:
+    """Turns rows into request bodies for one import (caches the names it resolved)."""
+
+    def __init__(self, conn: sa.Connection, compiled: Compiled, viewer: Viewer,
+                 model: EntityModel, header: Sequence[str], mapping: ColumnMapping):
+        self.conn, self.compiled, self.viewer, self.model = conn, compiled, viewer, model
+        self.header = list(header)
+        self.positions = [(i, mapping.columns.get(c)) for i, c in enumerate(self.header)]
+        self.defaults = mapping.defaults
+        self._found: dict[tuple[str, str], int] = {}
+        self._options: dict[str, dict[str, str]] = {}
+
+    def body(self, cells: list[Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """The row's request body (JSON values), and the cells that could not be read
+        ({field: [why]}); ragged and blank rows are errors of the row itself."""
+        errors: dict[str, list[str]] = {}
+        if not cells:
+            return {}, {"_row": ["the row is empty"]}
+        if len(cells) > len(self.header) and any(
+                c not in (None, "") for c in cells[len(self.header):]):
+            errors["_row"] = [f"the row has {len(cells)} cells, the header "
+                              f"{len(self.header)}: a value has a comma or a quote too many?"]
+        body: dict[str, Any] = {}
+        for index, name in self.positions:
+            if name is None:
+                continue
+            cell = cells[index] if index < len(cells) else None
+            if cell is None or (isinstance(cell, str) and not cell.strip()):
+                continue
+            try:
+                body[name] = self.value(name, cell)
+            except CellError as exc:
+                errors.setdefault(name, []).append(str(exc))
+            except ValueError as exc:
+                said = str(exc)  # most types name the value already; else say it
+                errors.setdefault(name, []).append(
+                    said if _text(cell) in said else f"{_shown(cell)}: {said}")
+        for name, value in self.defaults.items():
+            if name not in body and name not in errors:
+                body[name] = value
+        return body, errors
+
+    def value(self, name: str, cell: Any) -> Any:
+        if name == "id":
+            return _integer(cell)
+        field_def = self.model.entity.fields[name]
+        kind = field_def.type
+        if kind == "reference":
+            return self.reference(field_def, cell)
+        if kind == "multi_reference":
+            return [self.reference(field_def, part) for part in split_cell(cell)]
+        if kind == "user":
+            return self.user(cell)
+        if kind == "choice":
+            return self.option(field_def, cell)
+        if kind == "multi_choice":
+            return [self.option(field_def, part) for part in split_cell(cell)]
+        if isinstance(cell, str) and kind not in VERBATIM:
+            # A number, date or phone typed with full-width digits (１２０, ２０２４－０３－０１)
+            # means what its ASCII twin does; names and texts are left to the fields' own
+            # cleaning, which applies on every write.
+            cell = unicodedata.normalize("NFKC", cell)
+            if kind in ("date", "datetime"):
+                cell = _iso_date(cell)
+            elif kind == "boolean":
+                cell = _YES_NO.get(cell.strip().lower(), cell)
+        return json_value(self.compiled.catalog.field_types.of(field_def)
+                          .read_cell(cell, field_def))
+
+    def reference(self, field_def: FieldDef, cell: Any) -> int:
+        """The record of ``field_def.to`` the cell names by one of its unique fields or
+        its title (among those the importer may read), or by ``#id``."""
+        text = _text(cell)
+        if text.startswith("#") and text[1:].isdigit():
+            return int(text[1:])
+        target = self.compiled.models[field_def.to or ""]
+        cache = (target.name, text)
+        if cache in self._found:
+            return self._found[cache]
+        table = target.table
+        entity = target.entity
+        keys = [n for n, f in entity.fields.items() if f.unique and f.stored
+                and f.type in ("string", "autonumber", "email", "phone", "url", "integer")]
+        if entity.title and entity.title not in keys:
+            keys.append(entity.title)
+        scope = self.viewer.read_condition(target)
+        for key in keys:
+            column = table.c[key]
+            wanted: Any = text
+            if entity.fields[key].type == "integer":
+                if not text.lstrip("-").isdigit():
+                    continue
+                wanted = int(text)
+            statement = sa.select(table.c.id).where(column == wanted,
+                                                    table.c.deleted_at.is_(None)).limit(2)
+            if scope is not None:
+                statement = statement.where(scope)
+            ids = list(self.conn.execute(statement).scalars())
+            if len(ids) == 1:
+                self._found[cache] = ids[0]
+                return ids[0]
+            if len(ids) > 1:
+                raise CellError(f"{text!r} names more than one {target.name} (by {key}); "
+                                f"give its {keys[0]} or #id")
+        raise CellError(f"no {target.name} with {' or '.join(keys) or 'id'} {text!r} that "
+                        "you may read")
+
+    def user(self, cell: Any) -> int:
+        text = _text(cell)
+        if text.startswith("#") and text[1:].isdigit():
+            return int(text[1:])
+        cache = ("$user", text)
+        if cache in self._found:
+            return self._found[cache]
+        users = self.compiled.tables.users
+        for column in (users.c.username, users.c.name, users.c.email):
+            ids = list(self.conn.execute(sa.select(users.c.id).where(
+                column == text, users.c.active.is_(True)).limit(2)).scalars())
+            if len(ids) == 1:
+                self._found[cache] = ids[0]
+                return ids[0]
+        raise CellError(f"no single active user with user name, name or e-mail {text!r}")
+
+    def option(self, field_def: FieldDef, cell: Any) -> str:
+        """An option's value, or the value of the option whose label (any language)
+        the cell shows; left as is when none matches (the write says it is wrong)."""
+        text = _text(cell)
+        known = self._options.get(field_def.name)
+        if known is None:  # every way of writing each option, once per field
+            optionset = self.compiled.catalog.optionsets.get(field_def.options or "")
+            known = self._options[field_def.name] = {} if optionset is None else {
+                key: option.value for option in reversed(optionset.options)
+                for key in (_key(option.value), *map(_key, option.label.as_dict().values()))}
+            known.update({o: o for o in known.values()})
+        return known.get(text) or known.get(_key(text)) or text
+
+
+# Yes and no as people type them in a spreadsheet (the type reads true/false, yes/no, 1/0).
+_YES_NO = {"是": "true", "否": "false", "y": "true", "n": "false", "√": "true", "×": "false"}
+# How spreadsheets in China and elsewhere write a day when saving CSV: 2024/3/2,
+# 2024.3.2, 2024年3月2日, with a time after it or not.
+_DAY = re.compile(r"\s*(\d{4})\s*[/.\-年]\s*(\d{1,2})\s*[/.\-月]\s*(\d{1,2})\s*日?(.*)")
+
+
+def _iso_date(text: str) -> str:
+    found = _DAY.fullmatch(text)
+    if found is None:
+        return text
+    year, month, day, rest = found.groups()
+    rest = rest.strip()
+    if rest and re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", rest):
+        hour, _, minute_second = rest.partition(":")
+        rest = "T" + hour.zfill(2) + ":" + minute_second
+    return f"{year}-{month.zfill(2)}-{day.zfill(2)}{rest}"
+
+
+def _text(cell: Any) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return str(cell).strip()
+
+
+def _integer(cell: Any) -> int:
+    text = _text(cell)
+    if not text.lstrip("#").isdigit():
+        raise CellError(f"{text!r} is not a record id")
+    return int(text.lstrip("#"))
+
+
+def _shown(cell: Any) -> str:
+    text = repr(cell) if not isinstance(cell, str) else repr(cell.strip())
+    return text if len(text) <= 60 else text[:57] + "...'"
