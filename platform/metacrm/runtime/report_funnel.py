@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
 from ..definitions import ReportDef
 from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO, MeasureDef
+from .report_charts import query_text
 from .report_query import ReportQuery, grouped, measure_columns
 
 RATIO_PLACES = Decimal("0.0001")
@@ -55,7 +55,7 @@ def funnel_rows(conn: sa.Connection, query: ReportQuery, base: list[tuple[str, s
         pairs = [*base, *step.filters]
         rows.append({"rows": {"value": step.name, "label": step.label.get(lang)},
                      "values": own, "filters": [list(p) for p in pairs],
-                     "query": urlencode(pairs)})
+                     "query": query_text(pairs)})
     return rows
 
 

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
@@ -19,7 +18,7 @@ from ..i18n import message
 from ..resolve.reports import paths_of
 from .access import Viewer
 from .report_buckets import bucket_end, bucket_start, day_bound
-from .report_charts import cell_links, chart_data
+from .report_charts import cell_links, chart_data, query_text
 from .report_funnel import funnel_rows
 from .report_labels import dimension_labels
 from .report_parameters import Setting, previous_settings, read_parameters, read_target
@@ -180,7 +179,7 @@ def _row(query: ReportQuery, keys: list[Any], values: dict[str, Any],
         pairs.extend(drill_filters(query, dimension, key))
     row["values"] = values
     row["filters"] = [list(pair) for pair in pairs]
-    row["query"] = urlencode(pairs)
+    row["query"] = query_text(pairs)
     row["links"] = cell_links(query.report, pairs)
     return row
 
