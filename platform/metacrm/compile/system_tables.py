@@ -3,6 +3,7 @@ customizations, counters and the state of background jobs."""
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, fields
 
 import sqlalchemy as sa
@@ -49,6 +50,18 @@ class SystemTables:
     def of(cls, metadata: sa.MetaData) -> SystemTables:
         """The handles on ``metadata``'s system tables (each named ``mc_<attribute>``)."""
         return cls(**{f.name: metadata.tables[f"mc_{f.name}"] for f in fields(cls)})
+
+
+_HANDLES: weakref.WeakKeyDictionary[sa.MetaData, SystemTables] = weakref.WeakKeyDictionary()
+
+
+def system_tables(metadata: sa.MetaData) -> SystemTables:
+    """The handles on ``metadata``'s system tables, made once per metadata: for code
+    handed a MetaData rather than the compiled program (identity/, its commands)."""
+    found = _HANDLES.get(metadata)
+    if found is None:
+        found = _HANDLES[metadata] = SystemTables.of(metadata)
+    return found
 
 
 def add_system_tables(metadata: sa.MetaData) -> None:

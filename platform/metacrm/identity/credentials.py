@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..base.context import Principal
-from ..compile.tables import USERS_TABLE
+from ..compile.system_tables import system_tables
 from ..values import to_utc
 from .principals import principals_from_rows
 
@@ -37,7 +37,7 @@ MAX_CACHED = 4096
 def credentials_changed(conn: sa.Connection, metadata: sa.MetaData) -> None:
     """Move the credentials version (call in the transaction that changes a token, a
     user's active or admin flag, their roles, their manager or a team's members)."""
-    sequences = metadata.tables["mc_sequences"]
+    sequences = system_tables(metadata).sequences
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     statement = dialect.insert(sequences).values(name=COUNTER, value=1)
     conn.execute(statement.on_conflict_do_update(
@@ -46,7 +46,7 @@ def credentials_changed(conn: sa.Connection, metadata: sa.MetaData) -> None:
 
 def credentials_version(metadata: sa.MetaData) -> sa.ScalarSelect:
     """The credentials version, as a scalar subquery (NULL before its first move)."""
-    sequences = metadata.tables["mc_sequences"]
+    sequences = system_tables(metadata).sequences
     return sa.select(sequences.c.value).where(sequences.c.name == COUNTER).scalar_subquery()
 
 
@@ -63,9 +63,9 @@ class PrincipalCache:
     instead of the token, user and roles join."""
 
     def __init__(self, metadata: sa.MetaData, limit: int = MAX_CACHED):
-        sequences = metadata.tables["mc_sequences"]
-        users, roles = metadata.tables[USERS_TABLE], metadata.tables["mc_user_roles"]
-        tokens = metadata.tables["mc_tokens"]
+        tables = system_tables(metadata)
+        sequences, tokens = tables.sequences, tables.tokens
+        users, roles = tables.users, tables.user_roles
         self._version = sa.select(sequences.c.value).where(sequences.c.name == COUNTER)
         # Expiry is not a condition here: it is kept with the principal and compared
         # with the request's time, since time passes without any version moving.

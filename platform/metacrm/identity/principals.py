@@ -7,12 +7,13 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from ..base.context import Principal
-from ..compile.tables import USERS_TABLE
+from ..compile.system_tables import system_tables
 
 
 def principal_query(metadata: sa.MetaData) -> sa.Select:
     """Users with their roles, one row per role (or one row with none); active only."""
-    users, roles = metadata.tables[USERS_TABLE], metadata.tables["mc_user_roles"]
+    tables = system_tables(metadata)
+    users, roles = tables.users, tables.user_roles
     return (sa.select(users.c.id, users.c.is_admin, roles.c.role)
             .select_from(users.outerjoin(roles, roles.c.user_id == users.c.id))
             .where(users.c.active.is_(True)))
@@ -33,7 +34,7 @@ def principals_of(conn: sa.Connection, metadata: sa.MetaData, user_ids: Iterable
     ids = sorted(set(user_ids))
     if not ids:
         return {}
-    users = metadata.tables[USERS_TABLE]
+    users = system_tables(metadata).users
     return principals_from_rows(conn.execute(principal_query(metadata)
                                              .where(users.c.id.in_(ids))))
 

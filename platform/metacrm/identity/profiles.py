@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..compile.tables import USERS_TABLE
+from ..compile.system_tables import system_tables
 from ..i18n import message, suggestion
 from .credentials import credentials_changed
 from .password_policy import PasswordPolicy
@@ -91,9 +91,9 @@ def list_profiles(conn: sa.Connection, metadata: sa.MetaData, *, text: str | Non
                   ) -> list[Profile]:
     """Users ordered by id, narrowed by a name/username fragment, a team code,
     a role name, the active flag and ids; each with their teams and roles."""
-    users = metadata.tables[USERS_TABLE]
-    roles, teams = metadata.tables["mc_user_roles"], metadata.tables["mc_teams"]
-    members = metadata.tables["mc_team_members"]
+    tables = system_tables(metadata)
+    users, roles, teams = tables.users, tables.user_roles, tables.teams
+    members = tables.team_members
     conditions: list[sa.ColumnElement] = []
     if text:
         fragment = text.lower()
@@ -175,7 +175,7 @@ def change_profile(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
 def check_changes(conn: sa.Connection, metadata: sa.MetaData, changes: Mapping[str, Any], *,
                   known_roles: Collection[str], user_id: int | None = None) -> list[Finding]:
     """Everything in ``changes`` that names what does not exist or is taken."""
-    users = metadata.tables[USERS_TABLE]
+    users = system_tables(metadata).users
     findings: list[Finding] = []
     username = changes.get("username")
     if username is not None:
@@ -202,7 +202,7 @@ def check_changes(conn: sa.Connection, metadata: sa.MetaData, changes: Mapping[s
 def missing_users(conn: sa.Connection, metadata: sa.MetaData, user_ids: Iterable[int]
                   ) -> list[int]:
     """The ids among ``user_ids`` that no user has."""
-    users = metadata.tables[USERS_TABLE]
+    users = system_tables(metadata).users
     wanted = set(user_ids)
     found = set(conn.execute(sa.select(users.c.id).where(users.c.id.in_(sorted(wanted))))
                 .scalars()) if wanted else set()
@@ -211,7 +211,7 @@ def missing_users(conn: sa.Connection, metadata: sa.MetaData, user_ids: Iterable
 
 def team_ids(conn: sa.Connection, metadata: sa.MetaData, codes: Iterable[str]
              ) -> dict[str, int]:
-    teams = metadata.tables["mc_teams"]
+    teams = system_tables(metadata).teams
     wanted = sorted(set(codes))
     if not wanted:
         return {}
@@ -222,7 +222,7 @@ def team_ids(conn: sa.Connection, metadata: sa.MetaData, codes: Iterable[str]
 def set_user_teams(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
                    codes: Iterable[str]) -> None:
     """Make the user a member of exactly these teams (codes checked by the caller)."""
-    members = metadata.tables["mc_team_members"]
+    members = system_tables(metadata).team_members
     conn.execute(members.delete().where(members.c.user_id == user_id))
     credentials_changed(conn, metadata)  # whom team scopes reach
     ids = team_ids(conn, metadata, codes)
@@ -237,7 +237,7 @@ def end_other_sessions(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
     changed the password, which stays signed in)."""
     if keep_session is None:
         return end_user_sessions(conn, metadata, user_id, now)
-    sessions = metadata.tables["mc_sessions"]
+    sessions = system_tables(metadata).sessions
     return conn.execute(sessions.update().where(
         sessions.c.user_id == user_id, sessions.c.revoked_at.is_(None),
         sessions.c.digest != digest(keep_session)).values(revoked_at=now)).rowcount
@@ -250,7 +250,7 @@ def _unknown_teams(conn: sa.Connection, metadata: sa.MetaData, codes: Iterable[s
     missing = [code for code in wanted if code not in found]
     if not missing:
         return []
-    teams = metadata.tables["mc_teams"]
+    teams = system_tables(metadata).teams
     every = tuple(conn.execute(sa.select(teams.c.code)).scalars())
     return [(code, every) for code in missing]
 
@@ -258,7 +258,7 @@ def _unknown_teams(conn: sa.Connection, metadata: sa.MetaData, codes: Iterable[s
 def _apply(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
            changes: Mapping[str, Any], now: datetime, *, keep_session: str | None,
            policy: PasswordPolicy) -> None:
-    users = metadata.tables[USERS_TABLE]
+    users = system_tables(metadata).users
     values = {key: changes[key] for key in COLUMNS if key in changes}
     if values:
         conn.execute(users.update().where(users.c.id == user_id).values(**values))

@@ -23,12 +23,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..compile.tables import USERS_TABLE
+from ..compile.system_tables import system_tables
 from ..values import json_value
 from .profiles import Profile
 from .tokens import TokenInfo
 
-EVENTS = "mc_security_events"
 KINDS = ("signin.succeeded", "signin.failed", "signin.throttled", "admin.granted",
          "admin.revoked", "roles.changed", "password.changed", "user.disabled",
          "user.enabled", "token.issued", "token.revoked", "export", "role.customized",
@@ -69,7 +68,8 @@ def record_event(conn: sa.Connection, metadata: sa.MetaData, kind: str, actor: A
     when that is not the actor."""
     if kind not in KINDS:
         raise ValueError(f"unknown security event '{kind}' (the kinds: {', '.join(KINDS)})")
-    events, users = metadata.tables[EVENTS], metadata.tables[USERS_TABLE]
+    tables = system_tables(metadata)
+    events, users = tables.security_events, tables.users
     address = (actor.address or "unknown")[:64]
     if kind in COALESCED and _add_to_repeat(conn, events, kind, actor, address, now):
         return None
@@ -92,7 +92,7 @@ def settle_event(conn: sa.Connection, metadata: sa.MetaData, event_id: int, *,
                  kind: str | None = None, user_id: int | None = None) -> None:
     """An event recorded before the outcome was known (a sign-in counted as failed
     until its password is checked): becomes ``kind``, or is deleted with None."""
-    events = metadata.tables[EVENTS]
+    events = system_tables(metadata).security_events
     if kind is None:
         conn.execute(events.delete().where(events.c.id == event_id))
     else:
@@ -185,7 +185,7 @@ def list_events(conn: sa.Connection, metadata: sa.MetaData, *, kind: str | None 
     """Events newest first, and the id to continue after (None on the last page).
     ``kind``: a kind, or a family such as ``signin``; ``user``: the username of the
     actor or of whom it concerns; ``since``: not before (the last repeat counts)."""
-    events = metadata.tables[EVENTS]
+    events = system_tables(metadata).security_events
     conditions: list[sa.ColumnElement] = []
     if kind:
         conditions.append(sa.or_(events.c.kind == kind,
@@ -212,7 +212,7 @@ def event_json(row: Any) -> dict[str, Any]:
 def purge_events(conn: sa.Connection, metadata: sa.MetaData, now: datetime, keep_days: int, *,
                  dry_run: bool = False) -> int:
     """Delete events whose last repeat is older than ``keep_days``; how many."""
-    events = metadata.tables[EVENTS]
+    events = system_tables(metadata).security_events
     old = events.c.last_at < now - timedelta(days=keep_days)
     if dry_run:
         return int(conn.execute(sa.select(sa.func.count()).select_from(events)

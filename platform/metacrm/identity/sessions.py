@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from ..base.context import Principal
-from ..compile.tables import USERS_TABLE
+from ..compile.system_tables import system_tables
 from .credentials import credentials_version
 from .principals import principal_query, principals_from_rows
 from .tokens import digest
@@ -42,7 +42,7 @@ class ActiveSession:
 
 def start_session(conn: sa.Connection, metadata: sa.MetaData, user_id: int, now: datetime, *,
                   lifetime: timedelta, address: str | None, user_agent: str | None) -> Session:
-    sessions = metadata.tables["mc_sessions"]
+    sessions = system_tables(metadata).sessions
     key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     conn.execute(sessions.insert().values(
         user_id=user_id, digest=digest(key), csrf=csrf, created_at=now, seen_at=now,
@@ -54,8 +54,8 @@ def start_session(conn: sa.Connection, metadata: sa.MetaData, user_id: int, now:
 def session_principal(conn: sa.Connection, metadata: sa.MetaData, key: str, now: datetime,
                       idle: timedelta) -> ActiveSession | None:
     """The signed-in caller for a session key, or None when it has ended."""
-    sessions = metadata.tables["mc_sessions"]
-    users = metadata.tables[USERS_TABLE]
+    tables = system_tables(metadata)
+    sessions, users = tables.sessions, tables.users
     live = (sessions.c.digest == digest(key), sessions.c.revoked_at.is_(None),
             sessions.c.expires_at > now, sessions.c.seen_at > now - idle)
     rows = conn.execute(principal_query(metadata)
@@ -75,12 +75,12 @@ def session_principal(conn: sa.Connection, metadata: sa.MetaData, key: str, now:
 def mark_seen(conn: sa.Connection, metadata: sa.MetaData, session_id: int,
               now: datetime) -> None:
     """Keep an active session from ending for idleness (a write, so done rarely)."""
-    sessions = metadata.tables["mc_sessions"]
+    sessions = system_tables(metadata).sessions
     conn.execute(sessions.update().where(sessions.c.id == session_id).values(seen_at=now))
 
 
 def end_session(conn: sa.Connection, metadata: sa.MetaData, key: str, now: datetime) -> None:
-    sessions = metadata.tables["mc_sessions"]
+    sessions = system_tables(metadata).sessions
     conn.execute(sessions.update().where(sessions.c.digest == digest(key),
                                          sessions.c.revoked_at.is_(None))
                  .values(revoked_at=now))
@@ -89,7 +89,7 @@ def end_session(conn: sa.Connection, metadata: sa.MetaData, key: str, now: datet
 def end_user_sessions(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
                       now: datetime) -> int:
     """Sign a user out everywhere (a password change, an administrator's decision)."""
-    sessions = metadata.tables["mc_sessions"]
+    sessions = system_tables(metadata).sessions
     return conn.execute(sessions.update().where(sessions.c.user_id == user_id,
                                                 sessions.c.revoked_at.is_(None))
                         .values(revoked_at=now)).rowcount
@@ -102,7 +102,7 @@ def _aware(value: datetime) -> datetime:
 def purge_sessions(conn: sa.Connection, metadata: sa.MetaData, now: datetime,
                    idle: timedelta, *, dry_run: bool = False) -> int:
     """Delete sessions that have ended (revoked, expired or idle); how many."""
-    sessions = metadata.tables["mc_sessions"]
+    sessions = system_tables(metadata).sessions
     ended = sa.or_(sessions.c.revoked_at.is_not(None), sessions.c.expires_at <= now,
                    sessions.c.seen_at <= now - idle)
     if dry_run:

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..base.context import utcnow
+from ..compile.system_tables import system_tables
 from .credentials import credentials_changed
 from .users import UserError
 
@@ -26,7 +27,8 @@ class Team:
 
 
 def _tables(metadata: sa.MetaData) -> tuple[sa.Table, sa.Table]:
-    return metadata.tables["mc_teams"], metadata.tables["mc_team_members"]
+    tables = system_tables(metadata)
+    return tables.teams, tables.team_members
 
 
 def create_team(conn: sa.Connection, metadata: sa.MetaData, code: str, name: str) -> int:

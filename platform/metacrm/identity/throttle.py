@@ -32,8 +32,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-ATTEMPTS = "mc_login_attempts"
-ADDRESSES = "mc_signin_addresses"
+from ..compile.system_tables import system_tables
+
 # How long an address the account signed in from stays exempt from its slow-down.
 KNOWN_FOR = timedelta(days=30)
 
@@ -59,7 +59,7 @@ def retry_after(conn: sa.Connection, metadata: sa.MetaData, username: str, addre
                 now: datetime, limits: Limits) -> Wait | None:
     """How long this account and address must wait before trying again (the longest
     of the limits they meet), or None if they may try now."""
-    attempts = metadata.tables[ATTEMPTS]
+    attempts = system_tables(metadata).login_attempts
     account, address = _account(username), address[:64]
     since = now - limits.window
     waits = []
@@ -106,7 +106,7 @@ def _aware(value: datetime) -> datetime:
 
 def _known(conn: sa.Connection, metadata: sa.MetaData, account: str, address: str,
            now: datetime) -> bool:
-    known = metadata.tables[ADDRESSES]
+    known = system_tables(metadata).signin_addresses
     return conn.execute(sa.select(known.c.last_at).where(
         known.c.username == account, known.c.address == address,
         known.c.last_at > now - KNOWN_FOR)).first() is not None
@@ -140,7 +140,7 @@ def _account(username: str) -> str:
 def record_failure(conn: sa.Connection, metadata: sa.MetaData, username: str, address: str,
                    now: datetime) -> int:
     """Count an attempt as failed (until it proves otherwise); its id."""
-    attempts = metadata.tables[ATTEMPTS]
+    attempts = system_tables(metadata).login_attempts
     attempt_id = conn.execute(attempts.insert().values(
         username=_account(username), address=address[:64], at=now
     ).returning(attempts.c.id)).scalar_one()
@@ -152,7 +152,7 @@ def record_failure(conn: sa.Connection, metadata: sa.MetaData, username: str, ad
 
 def forget_attempt(conn: sa.Connection, metadata: sa.MetaData, attempt_id: int) -> None:
     """An attempt recorded as failed turned out right: it counts for nothing."""
-    attempts = metadata.tables[ATTEMPTS]
+    attempts = system_tables(metadata).login_attempts
     conn.execute(attempts.delete().where(attempts.c.id == attempt_id))
 
 
@@ -161,7 +161,8 @@ def signed_in_from(conn: sa.Connection, metadata: sa.MetaData, username: str, ad
     """The right password came from ``address``: its failures on the account are
     forgotten (others' are not: a guesser elsewhere stays slowed down), and the
     address is the account's from now on."""
-    attempts, known = metadata.tables[ATTEMPTS], metadata.tables[ADDRESSES]
+    tables = system_tables(metadata)
+    attempts, known = tables.login_attempts, tables.signin_addresses
     account, address = _account(username), address[:64]
     conn.execute(attempts.delete().where(attempts.c.username == account,
                                          attempts.c.address == address))
@@ -176,7 +177,8 @@ def purge_failures(conn: sa.Connection, metadata: sa.MetaData, now: datetime, *,
     """Delete failures older than ``keep`` (they count for nothing any more), and
     addresses not signed in from for KNOWN_FOR: however many names an attacker
     sprays, the tables stay small. How many failures."""
-    attempts, known = metadata.tables[ATTEMPTS], metadata.tables[ADDRESSES]
+    tables = system_tables(metadata)
+    attempts, known = tables.login_attempts, tables.signin_addresses
     old = attempts.c.at < now - keep
     if dry_run:
         return int(conn.execute(sa.select(sa.func.count()).select_from(attempts)

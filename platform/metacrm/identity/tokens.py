@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from ..base.context import utcnow
+from ..compile.system_tables import system_tables
 from ..values import to_utc
 from .credentials import credentials_changed
 
@@ -76,7 +77,7 @@ def create_token(conn: sa.Connection, metadata: sa.MetaData, user_id: int, name:
                  expires_at: datetime | None = None) -> tuple[str, TokenInfo]:
     """A new token (the only time its text exists) and its stored description; it
     works until revoked, or until ``expires_at`` (see ``token_expiry``)."""
-    tokens = metadata.tables["mc_tokens"]
+    tokens = system_tables(metadata).tokens
     token = PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
     token_id = conn.execute(tokens.insert().values(
@@ -87,7 +88,7 @@ def create_token(conn: sa.Connection, metadata: sa.MetaData, user_id: int, name:
 
 
 def list_tokens(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> list[TokenInfo]:
-    tokens = metadata.tables["mc_tokens"]
+    tokens = system_tables(metadata).tokens
     rows = conn.execute(sa.select(tokens).where(tokens.c.user_id == user_id)
                         .order_by(tokens.c.id)).all()
     return [TokenInfo(r.id, r.user_id, r.name, r.created_at, r.revoked_at, r.expires_at)
@@ -96,7 +97,7 @@ def list_tokens(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> lis
 
 def revoke_token(conn: sa.Connection, metadata: sa.MetaData, token_id: int) -> int | None:
     """Revoke a token not yet revoked; the id of its user (None: no such token)."""
-    tokens = metadata.tables["mc_tokens"]
+    tokens = system_tables(metadata).tokens
     owner = conn.execute(tokens.update().where(tokens.c.id == token_id,
                                                tokens.c.revoked_at.is_(None))
                          .values(revoked_at=utcnow()).returning(tokens.c.user_id)).scalar()

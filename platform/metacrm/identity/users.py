@@ -10,7 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..base.context import utcnow
-from ..compile.tables import USERS_TABLE
+from ..compile.system_tables import system_tables
 from .credentials import credentials_changed
 from .password_policy import PasswordPolicy, Refusal
 
@@ -48,7 +48,7 @@ class User:
 
 
 def users_table(metadata: sa.MetaData) -> sa.Table:
-    return metadata.tables[USERS_TABLE]
+    return system_tables(metadata).users
 
 
 def create_user(conn: sa.Connection, metadata: sa.MetaData, username: str, name: str, *,
@@ -125,7 +125,7 @@ def check_password(conn: sa.Connection, metadata: sa.MetaData, username: str,
 
 
 def user_roles(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> list[str]:
-    roles = metadata.tables["mc_user_roles"]
+    roles = system_tables(metadata).user_roles
     return list(conn.execute(sa.select(roles.c.role).where(roles.c.user_id == user_id)
                              .order_by(roles.c.role)).scalars())
 
@@ -133,7 +133,7 @@ def user_roles(conn: sa.Connection, metadata: sa.MetaData, user_id: int) -> list
 def set_roles(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
               names: list[str]) -> None:
     """Replace the user's roles (names are checked against the definitions by callers)."""
-    roles = metadata.tables["mc_user_roles"]
+    roles = system_tables(metadata).user_roles
     conn.execute(roles.delete().where(roles.c.user_id == user_id))
     credentials_changed(conn, metadata)
     if names:
