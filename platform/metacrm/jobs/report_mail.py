@@ -144,7 +144,7 @@ def recipients(conn: sa.Connection, compiled: Compiled, schedule: ScheduleDef
     """The active users the schedule names or who have one of its roles, in id order,
     and the usernames it names that are not (active) users."""
     users = compiled.tables.users
-    roles = compiled.metadata.tables["mc_user_roles"]
+    roles = compiled.tables.user_roles
     wanted = sa.or_(users.c.username.in_(schedule.users),
                     users.c.id.in_(sa.select(roles.c.user_id).where(
                         roles.c.role.in_(schedule.roles))))
