@@ -178,7 +178,8 @@ def _shown(compiled: Compiled, widget: WidgetDef, answer: dict[str, Any], lang: 
                                              for f, read in zip(fields, formatters,
                                                                 strict=True)]}
                 for item in answer["items"]]
-        query = urlencode([*answer["filters"], *([("sort", ",".join(answer["sort"]))]
+        query = urlencode([*map(tuple, answer["filters"]),
+                           *([("sort", ",".join(answer["sort"]))]
                                                  if answer["sort"] else [])])
         return {"rows": rows, "labels": [c["label"] for c in answer["columns"]],
                 "href": url_for("metacrm_pages.list_page", entity=widget.target)
