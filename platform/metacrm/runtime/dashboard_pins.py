@@ -77,7 +77,9 @@ def add_pin(op: Operation, body: dict[str, Any]) -> dict[str, Any]:
     if title is not None and (not isinstance(title, str) or len(title) > MAX_TITLE):
         errors["title"] = [message("pin_title", lang, max=MAX_TITLE)]
     if isinstance(span, str) and span.isdigit():
-        span = int(span)
+        span = int(span)  # a form's field
+    if isinstance(span, float) and span.is_integer():
+        span = int(span)  # JSON's 2.0 is the whole number 2
     if not isinstance(span, int) or isinstance(span, bool) or not 1 <= span <= MAX_COLUMNS:
         errors["span"] = [message("pin_span", lang, max=MAX_COLUMNS)]
     if not errors:

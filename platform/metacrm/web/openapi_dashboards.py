@@ -59,7 +59,8 @@ def dashboard_schemas() -> dict[str, Schema]:
                             title=OPTIONAL_TEXT, span=SPAN, created_at=WHEN),
         "DashboardPinCreate": closed(obj(
             "kind target", kind={"enum": list(PIN_KINDS)},
-            target={"type": "string", "description": "The report's name or the entity's."},
+            target={"type": "string", "pattern": "^[a-z](?:[a-z0-9]|_(?!_))*$",
+                    "maxLength": 60, "description": "The report's name or the entity's."},
             query={"type": "string", "maxLength": MAX_QUERY, "description": "The report's "
                    "parameters or the list's filters and sort, as a query string."},
             title={"type": ["string", "null"], "maxLength": MAX_TITLE}, span=SPAN)),
@@ -99,12 +100,12 @@ def dashboard_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str
             get=operation("list_dashboard_pins", tag, "The caller's pins", "200",
                           items(ref("DashboardPin")), "401", taken),
             post=operation("pin_to_dashboard", tag, "Pin a report or a list to the "
-                           "caller's dashboard", "201", ref("DashboardPin"), "401 409 422",
+                           "caller's dashboard", "201", ref("DashboardPin"), "401 403 409 422",
                            taken, requestBody=body(ref("DashboardPinCreate")),
                            description="Checked as the caller's run of it. `409`: already "
                            "pinned, or the dashboard is full.")),
         "/api/dashboards/pins/{id}": path(pin_id, delete=operation(
-            "unpin_from_dashboard", tag, "Unpin", "204", None, "401 404", taken,
+            "unpin_from_dashboard", tag, "Unpin", "204", None, "401 403 404", taken,
             description="The caller's own pins only; others' do not exist.")),
         "/api/dashboards/pins/{id}/widget": path(pin_id, get=operation(
             "get_pinned_widget", tag, "A pin's answer", "200", ref("WidgetAnswer"),
