@@ -26,13 +26,13 @@ def test_a_salesperson_sees_their_dashboard_on_a_laptop_and_a_phone(live_crm, pa
     wang = people["wang.fang"]
     customer = create_as_platform(crm, "customer", name="星河贸易", lifecycle="lead",
                                   owner=wang)
-    for index, (stage, amount, owner) in enumerate([
-            ("won", "120000.00", wang), ("won", "30000.50", wang),
-            ("proposal", "80000.00", wang), ("negotiation", "45000.00", wang),
-            ("won", "999999.00", people["zhao.lei"])]):
+    for index, (stage, amount, owner, chance) in enumerate([
+            ("won", "120000.00", wang, 100), ("won", "30000.50", wang, 100),
+            ("proposal", "80000.00", wang, 50), ("negotiation", "45000.00", wang, 80),
+            ("won", "999999.00", people["zhao.lei"], 100)]):
         create_as_platform(crm, "opportunity", name=f"商机{index}", customer=customer,
                            stage=stage, amount=amount, expected_close=THIS_MONTH,
-                           owner=owner)
+                           owner=owner, probability=chance)
     create_as_platform(crm, "activity", customer=customer, subject="回访报价",
                        status="planned", type="call", owner=wang,
                        next_followup_date=THIS_MONTH)
@@ -47,6 +47,8 @@ def test_a_salesperson_sees_their_dashboard_on_a_laptop_and_a_phone(live_crm, pa
         expect(page.locator(".widget-body", has_text="Loading")).to_have_count(0)
         won = page.locator(".widget").filter(has_text="Won this month")
         assert won.locator(".figure").inner_text() == "150,000.50"  # not her colleague's
+        weighted = page.locator(".widget").filter(has_text="Weighted pipeline")
+        assert weighted.locator(".figure").inner_text() == "76,000.00"  # 40,000 + 36,000
         listed = page.locator(".widget").filter(has_text="My open opportunities")
         assert "商机2" in listed.inner_text() and "商机3" in listed.inner_text()
         assert "商机4" not in page.inner_text("main")

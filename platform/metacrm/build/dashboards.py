@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..base.words import with_article
 from ..definitions import Label, humanize
 from ..definitions.dashboards import (
     COMMON_WIDGET_KEYS,
@@ -49,8 +50,8 @@ def _widget(doc: Document, dashboard: str, index: int, spec: dict[str, Any],
     allowed = (kind, *COMMON_WIDGET_KEYS, *WIDGET_KEYS[kind])
     stray = [k for k in spec if k not in allowed]
     for key in stray:
-        errors.add(doc.key_at(*path, key), f"{where}: '{key}' does not apply to a {kind} "
-                   f"widget; it takes: {', '.join(allowed[1:])}")
+        errors.add(doc.key_at(*path, key), f"{where}: '{key}' does not apply to "
+                   f"{with_article(kind)} widget; it takes: {', '.join(allowed[1:])}")
     if stray:
         return None
     parameters = tuple((k, filter_text(v)) for k, v in (spec.get("parameters") or {}).items())
