@@ -45,6 +45,8 @@ def test_a_salesperson_sees_their_dashboard_on_a_laptop_and_a_phone(live_crm, pa
         assert widgets.count() == 8
         # every body replaced its "Loading…" by what its own request answered
         expect(page.locator(".widget-body", has_text="Loading")).to_have_count(0)
+        # the pipeline's funnel is drawn by the report page's chart code (its animation over)
+        expect(page.locator(".widget .report-chart[data-rendered=true]")).to_have_count(1)
         won = page.locator(".widget").filter(has_text="Won this month")
         assert won.locator(".figure").inner_text() == "150,000.50"  # not her colleague's
         weighted = page.locator(".widget").filter(has_text="Weighted pipeline")

@@ -55,6 +55,9 @@ def test_a_sellers_dashboard_shows_their_deals_only(people) -> None:  # type: ig
     number, report, listed, inbox = _widgets(client, tokens["ann"], page)
     assert 'class="figure">—<' in number  # nothing won this month
     assert "No records match." in report
+    # a bar report draws the report page's chart (report-chart.js), its table folded
+    assert 'data-report-chart="chart-selling-1-data"' in report
+    assert '<div hidden id="chart-selling-1-data">' in report
     assert "Ann&#39;s deal" in listed and "1,234.50" in listed
     assert "Team deal" not in listed and "hush" not in listed and "Secret" not in listed
     assert 'href="/deal?stage=open&amp;sort=-amount"' in listed

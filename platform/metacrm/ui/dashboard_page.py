@@ -17,6 +17,7 @@ from ..base.context import Context
 from ..base.problems import BadQuery, Forbidden, NotFound
 from ..compile.compiled import Compiled
 from ..definitions import DashboardDef, WidgetDef
+from ..definitions.reports import CHARTS
 from ..runtime.dashboard_pins import find_pin, list_pins, pin_widget
 from ..runtime.dashboards import (
     default_dashboard,
@@ -127,15 +128,15 @@ def dashboard_widget(name: str, index: int) -> Any:
         if index >= len(dashboard.widgets):
             raise NotFound({"_request": [f"no widget {index} of '{name}'"]})
         return dashboard.widgets[index]
-    return _fragment(widget)
+    return _fragment(widget, f"chart-{name}-{index}")
 
 
 @pages.get("/dashboard/pins/<int(max=9223372036854775807):pin_id>")
 def pinned_widget(pin_id: int) -> Any:
-    return _fragment(lambda op: pin_widget(find_pin(op, pin_id)))
+    return _fragment(lambda op: pin_widget(find_pin(op, pin_id)), f"chart-pin-{pin_id}")
 
 
-def _fragment(find: Any) -> Any:
+def _fragment(find: Any, chart_id: str) -> Any:
     """One widget's body: its answer rendered, or why it cannot be shown."""
     ctx, _ = page_context()
     compiled = platform().compiled
@@ -150,7 +151,7 @@ def _fragment(find: Any) -> Any:
             return render_template("ui/_widget_refused.html", messages=messages)
         context = _shown(compiled, widget, answer, ctx.locale)
     return render_template(f"ui/_widget_{answer['kind']}.html", widget=widget,
-                           answer=answer, language=ctx.locale, **context)
+                           answer=answer, language=ctx.locale, chart_id=chart_id, **context)
 
 
 def _shown(compiled: Compiled, widget: WidgetDef, answer: dict[str, Any], lang: str
@@ -159,9 +160,12 @@ def _shown(compiled: Compiled, widget: WidgetDef, answer: dict[str, Any], lang: 
     if answer["kind"] == "report":
         report = answer["report"]
         columns = report["columns"][:WIDGET_MEASURES]
+        # The report page's chart (runtime/report_charts.py, static/report-chart.js) above
+        # the table, which then folds away; a table or pivot report shows its table.
         return {"report": report, "columns": columns, "rows": report["rows"][:WIDGET_ROWS],
                 "more_rows": max(0, len(report["rows"]) - WIDGET_ROWS), "show": _show(report),
-                "href": _report_href(widget)}
+                "href": _report_href(widget), "charted": report["series"]["kind"] in CHARTS,
+                "list_url": url_for("metacrm_pages.list_page", entity=report["entity"])}
     if answer["kind"] == "number":
         return {"figure": figure(answer["value"], answer["ratio"]),
                 "previous": figure(answer["previous"], answer["ratio"]),
