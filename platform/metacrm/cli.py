@@ -50,7 +50,7 @@ def check(paths: tuple[str, ...]) -> None:
                f"{fields} fields, {len(catalog.optionsets)} option sets, "
                f"{len(catalog.roles)} roles, {len(catalog.workflows)} workflows, "
                f"{len(catalog.approvals)} approvals, {len(catalog.forms)} forms, "
-               f"{len(catalog.reports)} reports")
+               f"{len(catalog.reports)} reports, {len(catalog.dashboards)} dashboards")
 
 
 @main.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from .dashboard_messages import DASHBOARD_MESSAGES
 from .definitions import LANGUAGES
 from .workflow_messages import WORKFLOW_MESSAGES
 
@@ -322,7 +323,7 @@ _GENERAL: dict[str, dict[str, str]] = {
 }
 
 # Each key once (tests/test_messages.py): one in both would silently keep one meaning.
-MESSAGES: dict[str, dict[str, str]] = {**_GENERAL, **WORKFLOW_MESSAGES}
+MESSAGES: dict[str, dict[str, str]] = {**_GENERAL, **WORKFLOW_MESSAGES, **DASHBOARD_MESSAGES}
 
 OPERATION_NAMES: dict[str, dict[str, str]] = {
     "read": {"en": "read", "zh": "查看"}, "create": {"en": "create", "zh": "新建"},

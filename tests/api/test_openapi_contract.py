@@ -80,6 +80,10 @@ EXPLAINABLE = [
      "an import's file and mapping are the caller's data, which no schema describes"),
     (422, r"^In the list query, |^列表查询中 ",
      "a saved view's query is text in the list API's grammar, which a schema cannot state"),
+    (422, r"^No report '.*' you may run\.$|^No list of '.*' you may read\.$",
+     "a pin names a report or an entity by name: one that does not exist is refused"),
+    (422, r"^In the query, |^查询中 ",
+     "a pin's query is text in the report's or the list's grammar"),
 ]
 
 

@@ -107,6 +107,14 @@ REPORT_PATHS = {
     "/api/reports/{name}/export": {"get": "export_report"},
 }
 INTAKE_PATHS = {"/api/intake/{name}": {"post": "intake_leads"}}
+DASHBOARD_PATHS = {
+    "/api/dashboards": {"get": "list_dashboards"},
+    "/api/dashboards/{name}": {"get": "get_dashboard"},
+    "/api/dashboards/{name}/widgets/{index}": {"get": "get_dashboard_widget"},
+    "/api/dashboards/pins": {"get": "list_dashboard_pins", "post": "pin_to_dashboard"},
+    "/api/dashboards/pins/{id}": {"delete": "unpin_from_dashboard"},
+    "/api/dashboards/pins/{id}/widget": {"get": "get_pinned_widget"},
+}
 # Every action the engine writes into a record's history (runtime/writes.py, recycle.py,
 # pool.py, pool_returns.py, transfer.py, transitions.py, approvals.py).
 HISTORY_ACTIONS = ["create", "update", "delete", "restore", "merge", "claim", "release", "return",
@@ -179,11 +187,12 @@ def test_every_entity_has_its_paths_in_catalog_order(catalog: Catalog, doc: dict
                 assert item[method]["tags"] == [catalog.entities[entity].label.get("en")]
     entity_paths = [p for p in doc["paths"]
                     if p not in {**PLATFORM_PATHS, **APPROVAL_PATHS, **REPORT_PATHS,
-                                     **INTAKE_PATHS}]
+                                     **INTAKE_PATHS, **DASHBOARD_PATHS}]
     assert entity_paths == expected
     assert [t["name"] for t in doc["tags"]] == [
         *(e.label.get("en") for e in catalog.entities.values()), "meta", "identity",
-        "authentication", "approvals", "notifications", "reports", "intake"]
+        "authentication", "approvals", "notifications", "reports", "intake",
+        "dashboards"]
 
 
 def test_pool_transfer_and_workflow_paths_only_where_the_definitions_allow(
@@ -216,13 +225,14 @@ def test_platform_paths(doc: dict) -> None:
     for path, operations in APPROVAL_PATHS.items():
         item = doc["paths"][path]
         assert {m: op["operationId"] for m, op in operations_of(item).items()} == operations
-    for path, operations in REPORT_PATHS.items():
+    for path, operations in {**REPORT_PATHS, **DASHBOARD_PATHS}.items():
         item = doc["paths"][path]
         assert {m: op["operationId"] for m, op in operations_of(item).items()} == operations
     for path, operations in INTAKE_PATHS.items():
         item = doc["paths"][path]
         assert {m: op["operationId"] for m, op in operations_of(item).items()} == operations
-    tail = [*PLATFORM_PATHS, *APPROVAL_PATHS, *REPORT_PATHS, *INTAKE_PATHS]
+    tail = [*PLATFORM_PATHS, *APPROVAL_PATHS, *REPORT_PATHS, *INTAKE_PATHS,
+            *DASHBOARD_PATHS]
     assert list(doc["paths"])[-len(tail):] == tail
     schemas = doc["components"]["schemas"]
     assert schemas["History"]["properties"]["action"]["enum"] == HISTORY_ACTIONS

@@ -88,7 +88,8 @@ def _template(rule: str, entity: str | None) -> str:
 
 
 def _concrete(template: str, record_id: int = 1) -> str:
-    return template.replace("{id}", str(record_id)).replace("{name}", "x")
+    return (template.replace("{id}", str(record_id)).replace("{name}", "x")
+            .replace("{index}", "0"))
 
 
 @pytest.fixture

@@ -40,7 +40,8 @@ RESERVED_NAMES = frozenset(SYSTEM_FIELDS + QUERY_WORDS)
 # (an entity's pages are /<entity>).
 RESERVED_ENTITY_NAMES = frozenset(("meta", "users", "teams", "roles", "tokens", "auth",
                                    "approvals", "notifications", "jobs", "api", "static",
-                                   "login", "logout", "search", "intake"))
+                                   "login", "logout", "search", "intake",
+                                   "dashboard", "dashboards"))
 # Defaults standing for the moment or the user of the write; which types each fits
 # is the field types' (FieldType.macros).
 DEFAULT_MACROS = ("$today", "$now", "$user")

@@ -45,6 +45,7 @@ class SystemTables:
     derived_state: sa.Table
     imports: sa.Table
     import_rows: sa.Table
+    dashboard_pins: sa.Table
 
     @classmethod
     def of(cls, metadata: sa.MetaData) -> SystemTables:
@@ -149,6 +150,7 @@ def add_system_tables(metadata: sa.MetaData) -> None:
     _add_saved_views(metadata)
     add_intake_tables(metadata)
     _add_import_tables(metadata)
+    _add_dashboard_pins(metadata)
 
 
 def _add_import_tables(metadata: sa.MetaData) -> None:
@@ -211,6 +213,23 @@ def _add_saved_views(metadata: sa.MetaData) -> None:
         sa.UniqueConstraint("owner_id", "entity", "name", name="uq_mc_saved_views_name"),
     )
     sa.Index("ix_mc_saved_views_entity", views.c.entity, views.c.owner_id)
+
+
+def _add_dashboard_pins(metadata: sa.MetaData) -> None:
+    """What each person pinned to their dashboard: a report (with its parameters) or a
+    list (with its filters), as the query string of its API call."""
+    pins = sa.Table(
+        "mc_dashboard_pins", metadata,
+        sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        sa.Column("user_id", ID_TYPE, sa.ForeignKey(f"{USERS_TABLE}.id"), nullable=False),
+        sa.Column("kind", sa.String(10), nullable=False),  # report or list
+        sa.Column("target", sa.String(60), nullable=False),  # the report or the entity
+        sa.Column("query", sa.Text, nullable=False),
+        sa.Column("title", sa.String(100)),
+        sa.Column("span", sa.Integer, nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+    )
+    sa.Index("ix_mc_dashboard_pins_user_id", pins.c.user_id, pins.c.id)
 
 
 def _add_people_tables(metadata: sa.MetaData) -> None:

@@ -12,6 +12,8 @@ from .catalog import BundleDefs as BundleDefs
 from .catalog import BundleManifest as BundleManifest
 from .catalog import Catalog as Catalog
 from .catalog import NavigationGroup as NavigationGroup
+from .dashboards import DashboardDef as DashboardDef
+from .dashboards import WidgetDef as WidgetDef
 from .demo import DemoDef as DemoDef
 from .demo import DemoPersonDef as DemoPersonDef
 from .entities import AGGREGATES as AGGREGATES

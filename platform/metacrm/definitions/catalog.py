@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .dashboards import DashboardDef
 from .demo import DemoDef
 from .entities import EntityDef, EntityExtension, OptionSetDef, OptionSetExtension
 from .forms import FormDef
@@ -67,6 +68,7 @@ class BundleDefs:
     forms: tuple[FormDef, ...] = ()
     reports: tuple[ReportDef, ...] = ()
     intakes: tuple[IntakeDef, ...] = ()
+    dashboards: tuple[DashboardDef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Catalog:
     forms: Mapping[str, FormDef] = field(default_factory=dict)  # by name
     reports: Mapping[str, ReportDef] = field(default_factory=dict)  # by name
     intakes: Mapping[str, IntakeDef] = field(default_factory=dict)  # sources of leads, by name
+    dashboards: Mapping[str, DashboardDef] = field(default_factory=dict)  # by name
 
     @property
     def navigation(self) -> tuple[NavigationGroup, ...]:

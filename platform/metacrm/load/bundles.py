@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ..build.dashboards import build_dashboard
 from ..build.demo import DEMO_KIND, build_demo
 from ..build.entities import (
     build_entity,
@@ -24,6 +25,7 @@ from ..definitions import (
     ApprovalDef,
     BundleDefs,
     BundleManifest,
+    DashboardDef,
     DemoDef,
     EntityDef,
     EntityExtension,
@@ -46,8 +48,9 @@ from .schema import MANIFEST, document_kind, validate_document
 MANIFEST_FILE = "bundle.yaml"
 # Where definitions live; the first key of each document says what it defines,
 # the folder only keeps a bundle tidy (entities and option sets, roles, workflows
-# and approval chains, form layouts, reports, intake sources of leads).
-DEFINITION_FOLDERS = ("entities", "roles", "workflows", "forms", "reports", "intake")
+# and approval chains, form layouts, reports, intake sources of leads, dashboards).
+DEFINITION_FOLDERS = ("entities", "roles", "workflows", "forms", "reports", "intake",
+                      "dashboards")
 # The organisation `metacrm serve --demo` creates (one `demo:` document).
 DEMO_FOLDER = "demo"
 
@@ -116,6 +119,7 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
     forms: list[FormDef] = []
     reports: list[ReportDef] = []
     intakes: list[IntakeDef] = []
+    dashboards: list[DashboardDef] = []
     for doc in documents:
         kind = document_kind(doc, errors)
         if kind is None or not validate_document(doc, kind, errors, types.names):
@@ -145,12 +149,15 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
             reports.append(build_report(doc, manifest.name))
         elif kind == "intake":
             intakes.append(build_intake(doc, manifest.name))
+        elif kind == "dashboard":
+            dashboards.append(build_dashboard(doc, manifest.name, errors))
         else:
             approvals.append(build_approval(doc, manifest.name))
     return BundleDefs(manifest, tuple(entities), tuple(optionsets),
                       tuple(entity_extensions), tuple(optionset_extensions), tuple(roles),
                       tuple(role_extensions), tuple(workflows), tuple(approvals),
-                      forms=tuple(forms), reports=tuple(reports), intakes=tuple(intakes))
+                      forms=tuple(forms), reports=tuple(reports), intakes=tuple(intakes),
+                      dashboards=tuple(dashboards))
 
 
 CUSTOMIZATIONS_BUNDLE = "customizations"

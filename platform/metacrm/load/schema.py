@@ -23,7 +23,8 @@ from .documents import Document
 # Unknown keys of one mapping that get a did-you-mean.
 MAX_HINTED_KEYS = 5
 DEFINITION_KINDS = ("entity", "optionset", "extend", "extend_optionset", "role",
-                    "extend_role", "workflow", "approval", "form", "report", "intake")
+                    "extend_role", "workflow", "approval", "form", "report", "intake",
+                    "dashboard")
 MANIFEST = "manifest"
 
 _TYPE_NAMES = {

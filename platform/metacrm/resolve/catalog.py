@@ -24,6 +24,7 @@ from ..definitions import (
 from ..errors import ErrorCollector, did_you_mean
 from ..expressions import ExpressionError, check_expression
 from ..fieldtypes import FieldTypes, builtin_field_types
+from .dashboards import check_dashboards, merge_dashboards
 from .demo import check_demo, pick_demo
 from .forms import check_forms, merge_forms
 from .intake import check_intakes, merge_intakes
@@ -64,7 +65,8 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
                       merge_named(bundles, "approvals", errors), demo=pick_demo(bundles),
                       field_types=types, forms=merge_forms(bundles, errors),
                       reports=merge_reports(bundles, errors),
-                      intakes=merge_intakes(bundles, errors))
+                      intakes=merge_intakes(bundles, errors),
+                      dashboards=merge_dashboards(bundles, errors))
     for entity in entities.values():
         check_entity(catalog, entity, errors)
         check_ownership(catalog, entity, errors)
@@ -74,6 +76,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
     check_demo(catalog, errors)
     check_forms(catalog, errors, bundles)
     check_reports(catalog, errors)
+    check_dashboards(catalog, errors)
     check_navigation(catalog, errors)
     check_intakes(catalog, hooks, errors)
     return catalog if errors else _with_derived_facts(catalog)

@@ -14,6 +14,7 @@ from flask_babel import Babel
 
 from . import (  # noqa: F401  (their routes join the blueprint)
     board_page,
+    dashboard_page,
     delegation_page,
     designer_page,
     duplicates_pages,

@@ -17,6 +17,7 @@ from ..runtime.operation import Operation
 from ..runtime.reads import count_records
 from ..web.requests import platform
 from .blueprint import pages
+from .dashboard_page import start_board
 from .shell import build_shell, page_context
 
 SHOWN_TASKS = 5
@@ -35,6 +36,7 @@ def start() -> Any:
         counts = {item.entity: count_records(conn, viewer, compiled.models[item.entity])
                   for item in shell.navigation}
         tasks = inbox(Operation(conn, compiled, ctx), "pending", SHOWN_TASKS, None)["items"]
+        board = start_board(conn, compiled, ctx)  # the caller's dashboard, widgets load later
     language = shell.language
     roles = compiled.catalog.roles
     # The customizations are one more bundle: what a reader wants is how many there are.
@@ -42,7 +44,7 @@ def start() -> Any:
                         int(b.version)) if b.name == CUSTOMIZATIONS_BUNDLE
                else f"{b.label.get(language)} {b.version}" for b in compiled.catalog.bundles]
     return render_template(
-        "ui/start.html", shell=shell, language=language, counts=counts, tasks=tasks,
+        "ui/start.html", shell=shell, language=language, counts=counts, tasks=tasks, board=board,
         api_links=ctx.principal.admin,
         roles=[roles[r].label.get(language) if r in roles else r
                for r in sorted(ctx.principal.roles)], bundles=" · ".join(bundles))

@@ -21,6 +21,7 @@ from .api import api
 from .approvals_api import approvals_api
 from .connection import init_request_connections
 from .credentials_api import credentials_api
+from .dashboards_api import dashboards_api
 from .designer_api import designer_api
 from .duplicates_api import duplicates_api
 from .export_api import export_api
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(export_api)
     app.register_blueprint(imports_api)
     app.register_blueprint(reports_api)
+    app.register_blueprint(dashboards_api)
     app.register_blueprint(transfer_api)
     app.register_blueprint(duplicates_api)
     app.register_blueprint(pool_api)

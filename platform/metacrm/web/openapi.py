@@ -13,6 +13,7 @@ from ..definitions import LANGUAGES, Catalog, EntityDef, FieldDef
 from ..fieldtypes import SchemaEnv
 from ..identity.password_policy import DEFAULT_MIN_LENGTH
 from .openapi_approvals import approval_paths, approval_schemas
+from .openapi_dashboards import dashboard_paths, dashboard_schemas
 from .openapi_duplicates import CANDIDATES_NOTE, duplicate_paths, duplicate_schemas
 from .openapi_intake import intake_paths, intake_schemas
 from .openapi_parts import (
@@ -75,7 +76,8 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/",
     ``password_min_length``: the configured password policy's."""
     schemas: dict[str, Schema] = {**platform_schemas(password_min_length),
                                   **approval_schemas(), **report_schemas(),
-                                  **intake_schemas(catalog), **duplicate_schemas()}
+                                  **intake_schemas(catalog), **duplicate_schemas(),
+                                  **dashboard_schemas()}
     flows = {name: flow for name in catalog.entities
              if (flow := entity_flow(catalog, name)) is not None}
     ctx = _Context(catalog, _schema_names(catalog, {*shared_schemas(), *schemas}), lang, flows)
@@ -107,6 +109,7 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/",
     paths.update(approval_paths(tags, operation_ids))
     paths.update(report_paths(catalog, tags, operation_ids))
     paths.update(intake_paths(catalog, tags, operation_ids))
+    paths.update(dashboard_paths(catalog, tags, operation_ids))
     first = catalog.bundles[0] if catalog.bundles else None
     return {
         "openapi": OPENAPI_VERSION,
