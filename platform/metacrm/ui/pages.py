@@ -21,6 +21,7 @@ from ..runtime.reads import list_records
 from ..runtime.saved_views import list_views
 from ..runtime.workflow import workflow_view
 from ..web.auth import is_admin
+from ..web.connection import shared_reading
 from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import datetime_text, display, formatter_for, link_of, record_title
@@ -158,7 +159,7 @@ def list_count(entity: str) -> Any:
     model = entity_model(compiled, entity, ctx)
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "lang"}
     args.update(count=["true"], limit=["1"], fields=["id"])
-    with platform().reading() as conn:
+    with shared_reading() as conn:
         ctx = speak_users_language(conn, compiled, ctx)
         viewer = Viewer(compiled, ctx.principal, conn)
         viewer.of(model).require("read", ctx)
