@@ -89,3 +89,15 @@ def kept_url_for(endpoint: str, **values: Any) -> str:
     if not isinstance(found, str):
         found = memo[key] = url_for(endpoint, **values)
     return found
+
+
+def kept_record_link(entity: str) -> str:
+    """The link to a record of ``entity`` but for its id (``/customer/``), kept per
+    program and script root: a list links every row with it."""
+    memo = platform().compiled.memo
+    key = ("record link", request.script_root, entity)
+    found = memo.get(key)
+    if not isinstance(found, str):
+        found = memo[key] = url_for("metacrm_pages.record_page", entity=entity,
+                                    record_id=0)[:-1]
+    return found

@@ -14,6 +14,7 @@ from ..base.context import Principal
 from ..compile.compiled import Compiled
 from ..compile.forms import CompiledForm
 from ..compile.models import EntityModel
+from ..definitions.entities import FieldDef
 from ..runtime.access import EntityAccess, Viewer
 from ..runtime.duplicates import likely_duplicates
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
@@ -24,12 +25,19 @@ from ..web.auth import is_admin
 from ..web.connection import shared_reading
 from ..web.requests import entity_model, platform
 from .blueprint import pages
-from .display import datetime_text, display, formatter_for, link_of, record_title
+from .display import (
+    Formatter,
+    datetime_text,
+    display,
+    formatter_for,
+    link_of,
+    record_title,
+)
 from .entity_page import open_entity_page
 from .filters import OPERATOR_WORDS, active_filters, filterables
 from .form_fields import choices_url
 from .form_layout import arrange, layout_list_columns
-from .fragments import kept_fragment, kept_template
+from .fragments import kept_fragment, kept_record_link, kept_template, kept_url_for
 from .layout import expandable, list_columns, record_fields
 from .list_rows import NUMERIC, Column, list_rows
 from .pool_page import may_release
@@ -67,11 +75,11 @@ def list_page(entity: str) -> Any:
                           if k not in ("sort", "cursor")])
     header = [Column(c.name, c.label.get(language), c.value_type in NUMERIC,
                      _order(c.name, sort), _sort_url(c.name, sort, unsorted)) for c in columns]
-    # Links built from one url_for each: fifty rows of url_for is most of a page's time.
-    own = url_for(".record_page", entity=entity, record_id=0)[:-1]
-    targets = {c.to: url_for(".record_page", entity=c.to, record_id=0)[:-1]
-               for c in columns if c.type == "reference" and c.to}
-    formatters = [formatter_for(compiled, c, language) for c in columns]
+    # Links are a record page's prefix and an id (fifty rows of url_for were most of a
+    # page's time), the prefixes and each column's formatter kept per program.
+    own = kept_record_link(entity)
+    targets = {c.to: kept_record_link(c.to) for c in columns if c.type == "reference" and c.to}
+    formatters = [_formatter(compiled, model, c, language) for c in columns]
     bulk = BulkActions(
         transfer=model.entity.owned_by is not None and access.allows("transfer"),
         delete=access.allows("delete"),
@@ -101,7 +109,7 @@ def list_page(entity: str) -> Any:
                                 entity=model.entity, bulk=bulk)
         if rows and bulk.any_for_rows else None,
         header=header, rows=rows, sort=sort, q=request.args.get("q", ""),
-        count_url=url_for(".list_count", entity=entity) + "?" + urlencode(
+        count_url=kept_url_for("metacrm_pages.list_count", entity=entity) + "?" + urlencode(
             [(k, v) for k, v in request.args.items(multi=True)
              if k not in ("cursor", "limit", "sort")]),
         filters={k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")},
@@ -113,6 +121,17 @@ def list_page(entity: str) -> Any:
         current_query=urlencode([(k, v) for k, v in request.args.items(multi=True)
                                  if k not in ("cursor", "limit", "lang")]),
         bulk=bulk)
+
+
+def _formatter(compiled: Compiled, model: EntityModel, field: FieldDef, language: str
+               ) -> Formatter:
+    """How a column's values read (display.formatter_for), made once per program and
+    language: an option list's labels are a dict built from the option set."""
+    key = ("formatter", model.name, field.name, language)
+    found = compiled.memo.get(key)
+    if found is None:
+        found = compiled.memo[key] = formatter_for(compiled, field, language)
+    return found  # type: ignore[return-value]
 
 
 def _quick_create(compiled: Compiled, model: EntityModel, access: EntityAccess,
@@ -172,7 +191,7 @@ def _export_urls(entity: str, language: str) -> dict[str, str]:
     format (CSV, XLSX), labelled in the page's language."""
     kept = [(k, v) for k, v in request.args.items(multi=True)
             if k not in ("cursor", "limit", "lang", "format")]
-    base = url_for("metacrm_export.export", entity=entity) + "?"
+    base = kept_url_for("metacrm_export.export", entity=entity) + "?"
     return {fmt: base + urlencode([*kept, ("format", fmt), ("lang", language)])
             for fmt in ("csv", "xlsx")}
 
