@@ -1,8 +1,9 @@
-"""The frame around every page (top bar, navigation) is rendered once per set of roles,
-kind of page and language, and kept (ui/fragments.py, ``kept_slotted``): what is the
-reader's own — their name, unread count, sign-out token, search text, the language
-links' query — is filled in on each request, escaped, and is never another reader's;
-a change of roles or a customization gives a fresh frame."""
+"""The frame around every page (top bar, navigation) and a list page's body are rendered
+once per set of roles, kind of page and language, and kept (ui/fragments.py,
+``kept_slotted``): what is the reader's own — their name, unread count, sign-out token,
+search text, the language links' query, a list's rows, filters and saved views — is
+filled in on each request, escaped, and is never another reader's; a change of roles
+or a customization gives a fresh frame."""
 
 from __future__ import annotations
 
@@ -23,18 +24,29 @@ FILES = {
         entity: {name}
         label: {{en: {name.title()}, zh: {zh}}}
         plural: {{en: {name.title()}s, zh: {zh}们}}
+        title: name
         fields:
           name: {{type: string}}
+          secret: {{type: string}}
+          owner: {{type: user, default: $user}}
+        owned_by: owner
         """ for name, zh in (("account", "客户"), ("memo", "备忘"))},
+    "forms/account.yaml": """
+        form: account_main
+        entity: account
+        list: {columns: [name, secret]}
+        quick_create:
+          fields: [name, secret]
+        """,
     "roles/seller.yaml": """
         role: seller
         permissions:
-          account: {operations: [read, create]}
+          account: {operations: [read, create], scope: own, fields: {secret: hidden}}
         """,
     "roles/manager.yaml": """
         role: manager
         permissions:
-          account: {operations: [read, create]}
+          account: {operations: [read, create, delete, export]}
           memo: {operations: [read]}
         """,
 }
@@ -124,3 +136,40 @@ def test_a_customization_starts_a_fresh_frame(frame):
     assert platform.compiled is not kept
     assert any(isinstance(key, tuple) and key[0] == "slotted"
                for key in platform.compiled.memo)
+
+
+def body(client, url: str = "/account") -> str:  # type: ignore[no-untyped-def]
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return html[html.index('<main id="main">'):]
+
+
+def test_a_list_body_is_the_readers_own(frame):
+    wang, liu, boss = frame["wang"], frame["liu"], frame["boss"]
+    for who, name in ((wang, "王的客户"), (liu, "刘的 <b>客户</b>")):
+        assert who.post("/api/account", json={"name": name},
+                        headers={"X-CSRF-Token": who.csrf}).status_code == 201
+    assert wang.post("/api/account/views", json={"name": "王的视图", "query": "q=王"},
+                     headers={"X-CSRF-Token": wang.csrf}).status_code == 201
+    mine = body(wang)  # kept now: liu has the same roles
+    theirs = body(liu, "/account?q=" + HOSTILE.replace("&", "%26"))
+    assert "王的客户" in mine and "刘的" not in mine  # the rows: each reader's scope
+    assert "王的视图" in mine and "Views (1)" in mine
+    assert "王的视图" not in theirs and "Views (1)" not in theirs  # a view is its owner's
+    assert f'name="csrf_token" value="{wang.csrf}"' in mine and liu.csrf not in mine
+    assert f'name="csrf_token" value="{liu.csrf}"' in theirs and wang.csrf not in theirs
+    assert 'name="q" value="&lt;b&gt;&#34;x&#34;&lt;/b&gt;&amp;"' in theirs
+    assert '<b>"x"' not in theirs and "Nothing found." in theirs
+    assert "刘的 &lt;b&gt;客户&lt;/b&gt;" in body(liu)
+    # What the roles allow: the manager's hidden-nothing columns, bulk delete, export;
+    # the sellers' quick create without the field their role hides.
+    managers = body(boss)
+    assert "王的客户" in managers and "刘的 &lt;b&gt;客户&lt;/b&gt;" in managers
+    assert 'data-label="Secret"' in managers and 'data-label="Secret"' not in mine
+    assert 'name="ids"' in managers and 'name="ids"' not in mine
+    assert "/api/account/export" in managers and "/api/account/export" not in mine
+    quick = mine[mine.index('class="quick-create"'):mine.index('class="filters"')]
+    assert 'name="name"' in quick and 'name="secret"' not in quick
+    assert 'name="secret"' in managers[:managers.index('class="filters"')]
+    assert 'name="ids"' not in body(wang)  # the manager's body was not handed over

@@ -77,3 +77,16 @@ def list_rows(items: Iterable[Mapping[str, Any]], fields: Sequence[FieldDef],
                 add(f"{opening}{text}</td>")
         add("\n    </tr>")
     return Markup("".join(out))
+
+
+def list_header(header: Sequence[Column]) -> Markup:
+    """The header cells: each column's label links to the list sorted by it (or the
+    other way when it is the sort), marked with aria-sort."""
+    return Markup("".join(
+        f'\n    <th scope="col"'
+        f'{f" aria-sort={chr(34)}{c.order}{chr(34)}" if c.order else ""}>'
+        f'<a href="{escape(c.sort_url)}">{escape(c.label)}'
+        f'{_ARROWS.get(c.order or "", "")}</a></th>' for c in header))
+
+
+_ARROWS = {"ascending": " ▲", "descending": " ▼"}

@@ -37,9 +37,16 @@ from .entity_page import open_entity_page
 from .filters import OPERATOR_WORDS, active_filters, filterables
 from .form_fields import choices_url
 from .form_layout import arrange, layout_list_columns
-from .fragments import kept_fragment, kept_record_link, kept_template, kept_url_for
+from .fragments import (
+    kept_fragment,
+    kept_record_link,
+    kept_slotted,
+    kept_template,
+    kept_url_for,
+    slot,
+)
 from .layout import expandable, list_columns, record_fields
-from .list_rows import NUMERIC, Column, list_rows
+from .list_rows import NUMERIC, Column, list_header, list_rows
 from .pool_page import may_release
 from .quick_create import quick_create_fields
 from .related import related_lists
@@ -94,33 +101,61 @@ def list_page(entity: str) -> Any:
     has_pool = model.entity.pool is not None and access.allows("claim")
     can_create = access.allows("create")
     admin = is_admin(ctx)
-    return render_template(
-        "ui/list.html", shell=shell, entity=model.entity, language=language,
-        import_url=url_for(".import_page", entity=entity)
-        if can_create and access.allows("import") else None,
-        head_actions=kept_template(
-            compiled, "ui/_head_actions.html", (entity, has_pool, has_board, can_create),
-            language, entity=model.entity, has_pool=has_pool, has_board=has_board,
-            can_create=can_create),
-        share_roles=kept_template(compiled, "ui/_share_roles.html", (admin,), language,
-                                  roles=compiled.catalog.roles if admin else {}),
-        bulk_form=kept_template(compiled, "ui/_bulk_actions.html",
-                                (entity, bulk.transfer, bulk.delete), language,
-                                entity=model.entity, bulk=bulk)
-        if rows and bulk.any_for_rows else None,
-        header=header, rows=rows, sort=sort, q=request.args.get("q", ""),
-        count_url=kept_url_for("metacrm_pages.list_count", entity=entity) + "?" + urlencode(
+    can_import = can_create and access.allows("import")
+    filters = {k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")}
+    q = request.args.get("q", "")
+    active = active_filters(model, request.args, language)
+
+    def render() -> str:  # once per key: see the key below
+        return render_template(
+            "ui/_list_body.html", entity=model.entity, language=language, slot=slot,
+            head_actions=kept_template(
+                compiled, "ui/_head_actions.html", (entity, has_pool, has_board, can_create),
+                language, entity=model.entity, has_pool=has_pool, has_board=has_board,
+                can_create=can_create),
+            share_roles=kept_template(compiled, "ui/_share_roles.html", (admin,), language,
+                                      roles=compiled.catalog.roles if admin else {}),
+            bulk_form=kept_template(compiled, "ui/_bulk_actions.html",
+                                    (entity, bulk.transfer, bulk.delete), language,
+                                    entity=model.entity, bulk=bulk)
+            if rows and bulk.any_for_rows else None,
+            filter_builder=_filter_builder(compiled, model, access.hidden, language),
+            quick=quick, bulk=bulk, can_import=can_import, has_rows=bool(rows),
+            clearable=bool(q or filters),
+            has_next=next_url is not None)
+
+    # What the kept body is made of besides its slots: the entity, what the reader's
+    # roles allow (the audience: quick create, buttons, filter builder, bulk actions,
+    # sharing, export, import) and whether there are rows, filters to clear and a next page.
+    key = ("ui/_list_body.html", entity, shell.audience, bool(rows), bool(q or filters),
+           next_url is not None)
+    body = kept_slotted(compiled, key, language, render, {
+        "count_url": kept_url_for("metacrm_pages.list_count", entity=entity) + "?" + urlencode(
             [(k, v) for k, v in request.args.items(multi=True)
              if k not in ("cursor", "limit", "sort")]),
-        filters={k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")},
-        filter_builder=_filter_builder(compiled, model, access.hidden, language),
-        active=active_filters(model, request.args, language),
-        next_url=next_url,
-        quick=quick,
-        views=views,
-        current_query=urlencode([(k, v) for k, v in request.args.items(multi=True)
-                                 if k not in ("cursor", "limit", "lang")]),
-        bulk=bulk)
+        "csrf_token": shell.csrf_token or "",
+        "q": q,
+        "filters": Markup("").join(
+            Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
+            for name, value in filters.items()),
+        "sort": sort,
+        "active": Markup(render_template("ui/_active_filters.html", active=active))
+        if active else "",
+        "kept_args": Markup("").join(
+            Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
+            for name, value in request.args.items() if name != "cursor"),
+        "views_count": f" ({len(views)})" if views else "",
+        "views": Markup(render_template("ui/_saved_views.html", views=views, entity=entity))
+        if views else "",
+        "current_query": urlencode([(k, v) for k, v in request.args.items(multi=True)
+                                    if k not in ("cursor", "limit", "lang")]),
+        "export_csv": bulk.export["csv"] if bulk.export else "",
+        "export_xlsx": bulk.export["xlsx"] if bulk.export else "",
+        "header": list_header(header),
+        "rows": rows,
+        "next_url": next_url or ""})
+    return render_template("ui/list.html", shell=shell, entity=model.entity,
+                           language=language, body=body)
 
 
 def _formatter(compiled: Compiled, model: EntityModel, field: FieldDef, language: str
