@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import render_template, request, url_for
+from flask import render_template, request
 from flask_babel import gettext
 from markupsafe import Markup
 
