@@ -169,3 +169,34 @@ def test_parts_kept_between_requests_follow_the_readers_roles_and_language(crm, 
     assert ">Field</label>" in builder(org["wang"])
     assert ">字段</label>" in builder(org["wang"], "/customer?lang=zh")
     assert ">Field</label>" in builder(org["wang"])
+
+
+def test_a_reading_page_runs_on_one_connection_as_the_api_does(crm, org, customers,
+                                                               monkeypatch):
+    # Authentication and the page share the request's connection and transaction
+    # (web/connection.py): one checkout and one BEGIN per page, as for the API.
+    import sqlalchemy as sa
+
+    platform = crm.application.extensions["metacrm"]
+    # (The tests check for another process's schema change on every request.)
+    monkeypatch.setattr(platform, "refresh", lambda **_: platform._compiled)
+    engine = platform.engine
+    seen: list[str] = []
+
+    def checkout(*_args):  # type: ignore[no-untyped-def]
+        seen.append("checkout")
+
+    def begin(*_args):  # type: ignore[no-untyped-def]
+        seen.append("begin")
+
+    sa.event.listen(engine, "checkout", checkout)
+    sa.event.listen(engine, "begin", begin)
+    try:
+        for url in ("/customer", f"/customer/{customers['wang']}", "/customer/count",
+                    "/api/customer"):
+            seen.clear()
+            assert org["wang"].get(url).status_code == 200
+            assert seen == ["checkout", "begin"], url
+    finally:
+        sa.event.remove(engine, "checkout", checkout)
+        sa.event.remove(engine, "begin", begin)

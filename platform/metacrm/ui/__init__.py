@@ -34,6 +34,12 @@ from .blueprint import pages as blueprint
 from .fragments import kept_url_for
 from .language import babel_locale, install_page_gettext
 
+# The pages that only read (through open_entity_page, or the list's count): they run on
+# the connection and in the transaction authentication began (web/connection.py), one
+# connection and one transaction per page as for the API, not two.
+READING_PAGES = tuple(f"{blueprint.name}.{name}" for name in (
+    "list_page", "list_count", "record_page", "board", "pool_page", "recycle_bin"))
+
 
 def init_pages(app: Flask) -> None:
     Babel(app, locale_selector=babel_locale)

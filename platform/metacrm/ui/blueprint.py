@@ -10,9 +10,10 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from markupsafe import Markup
 
 from ..base.problems import Problem, Unauthorized
+from ..web.connection import shared_reading
 from ..web.requests import platform
 from .display import datetime_text
-from .fragments import kept_template
+from .fragments import kept_slotted, slot
 from .language import babel_locale
 from .shell import Shell, build_shell, page_context
 from .workflow_panel import event_word
@@ -24,14 +25,31 @@ pages.add_app_template_filter(datetime_text, "when")
 pages.add_app_template_filter(event_word, "event_word")
 
 
-@pages.app_template_global("navigation")
-def navigation(shell: Shell) -> Markup:
-    """The frame's list of entities: the same for everyone whose roles read the same
-    entities, so rendered once per list, language and current entity."""
-    designer = request.endpoint == "metacrm_pages.designer"  # marks its own link current
-    return kept_template(platform().compiled, "ui/_navigation.html",
-                         (shell.navigation, shell.current, designer), shell.language,
-                         shell=shell, designer=designer)
+@pages.app_template_global("topbar")
+def topbar(shell: Shell) -> Markup:
+    """The frame's top bar and navigation: the same for everyone with the same roles on
+    the same kind of page, in one language, but for the reader's own name, unread count,
+    search text, language links and sign-out token, filled in per request."""
+    endpoint = request.endpoint
+    designer = endpoint == "metacrm_pages.designer"  # marks its own link current
+    reports = endpoint in ("metacrm_pages.reports_page", "metacrm_pages.report_page")
+    dashboard = endpoint in ("metacrm_pages.dashboard_page",
+                             "metacrm_pages.named_dashboard_page")
+    others = tuple(code for code in shell.languages if code != shell.language)
+    values: dict[str, object] = {
+        "q": request.args.get("q", ""), "unread": shell.unread, "user_name": shell.user_name,
+        "user_id": shell.user_id, "csrf_token": shell.csrf_token}
+    for code in others:
+        values[f"lang_{code}"] = lang_query(request.args, code)
+    # The key names all that the render reads besides the slots: the audience decides
+    # the navigation, title and design right (with the language, kept_slotted's).
+    key = ("ui/_topbar.html", shell.audience, shell.current, designer, reports, dashboard,
+           bool(shell.csrf_token), bool(shell.user_id))
+    return kept_slotted(platform().compiled, key, shell.language,
+                        lambda: render_template("ui/_topbar.html", shell=shell, slot=slot,
+                                                designer=designer, reports=reports,
+                                                dashboard=dashboard),
+                        values)
 
 
 @pages.app_template_filter("lang_query")
@@ -49,7 +67,7 @@ def _problem(problem: Problem) -> Any:
     shell = None
     try:
         ctx, csrf = page_context()
-        with platform().reading() as conn:
+        with shared_reading() as conn:
             shell, ctx = build_shell(conn, platform().compiled, ctx, csrf)
     except Problem:
         pass  # the page's frame needs a caller; the message alone will do

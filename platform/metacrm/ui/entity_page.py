@@ -20,6 +20,7 @@ from ..runtime.operation import Operation
 from ..runtime.query import ListQuery
 from ..runtime.reads import get_record
 from ..runtime.writes import not_found
+from ..web.connection import shared_reading
 from ..web.requests import entity_model, platform
 from .shell import Shell, build_shell, page_context
 
@@ -71,7 +72,7 @@ def open_entity_page(entity: str, *operations: str) -> Iterator[EntityPage]:
     ctx, csrf = page_context()
     compiled = platform().compiled
     model = entity_model(compiled, entity, ctx)
-    with platform().reading() as conn:
+    with shared_reading() as conn:  # a reading page: the request's connection
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
         page = EntityPage(model, ctx, shell.at(entity), Operation(conn, compiled, ctx))
         for operation in operations:

@@ -6,12 +6,12 @@ recompiled program (a customization) starts with none."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from flask import has_request_context, render_template, request, url_for
 from flask_babel import get_locale
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..compile.compiled import Compiled
 from ..web.requests import platform
@@ -40,6 +40,36 @@ def kept_template(compiled: Compiled, template: str, key: tuple[Hashable, ...],
                          lambda: render_template(template, language=language, **context))
 
 
+# Marks where a kept fragment takes a value of its own per request: a character of
+# Unicode's private use area, never in a template's own text (a value filled in is
+# never split: only the kept render is).
+_SLOT = "\ue000"
+
+
+def slot(name: str) -> Markup:
+    """What a template writes, in a render to keep (``kept_slotted``), where the value
+    ``name`` goes."""
+    return Markup(f"{_SLOT}{name}{_SLOT}")
+
+
+def kept_slotted(compiled: Compiled, key: tuple[Hashable, ...], language: str,
+                 render: Callable[[], str], values: Mapping[str, object]) -> Markup:
+    """A fragment the same for a set of readers but for a few values (a name, a count,
+    a token): ``render`` makes it with ``slot(name)`` in their places, once per ``key``
+    and ``language`` (as ``kept_fragment``); each request fills them with ``values``,
+    escaped as Jinja escapes them."""
+    full = ("slotted", request.script_root, language, *key)
+    parts = compiled.memo.get(full)
+    if not isinstance(parts, tuple):
+        parts = tuple(str(render()).split(_SLOT))  # text, name, text, name, ..., text
+        if str(get_locale()) == language:
+            compiled.memo[full] = parts
+    out = list(parts)
+    for index in range(1, len(out), 2):
+        out[index] = escape(values[out[index]])
+    return Markup("".join(out))
+
+
 _KEPT_VALUES = frozenset(("entity", "filename"))
 
 
@@ -58,4 +88,16 @@ def kept_url_for(endpoint: str, **values: Any) -> str:
     found = memo.get(key)
     if not isinstance(found, str):
         found = memo[key] = url_for(endpoint, **values)
+    return found
+
+
+def kept_record_link(entity: str) -> str:
+    """The link to a record of ``entity`` but for its id (``/customer/``), kept per
+    program and script root: a list links every row with it."""
+    memo = platform().compiled.memo
+    key = ("record link", request.script_root, entity)
+    found = memo.get(key)
+    if not isinstance(found, str):
+        found = memo[key] = url_for("metacrm_pages.record_page", entity=entity,
+                                    record_id=0)[:-1]
     return found

@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..definitions.entities import FieldDef
-from .display import Formatter, link_of
+from .display import Formatter, link_of, plain
 
 NUMERIC = ("money", "decimal", "integer", "percent")
 NUMBER_CLASS = ' class="num"'  # right-aligned
@@ -42,7 +42,8 @@ def list_rows(items: Iterable[Mapping[str, Any]], fields: Sequence[FieldDef],
     openings = [f'\n      <td data-label="{escape(c.label)}"'
                 f'{NUMBER_CLASS if c.numeric else ""}>' for c in header]
     # Only a column of references links (display.link_of): the others skip the test.
-    rest = [(f, f.name, opening, read, f.to is not None)
+    # A text column's text values are written as they are (display.plain).
+    rest = [(f, f.name, opening, read, f.to is not None, read is plain)
             for f, opening, read in zip(fields, openings, formatters, strict=True)][1:]
     # (A role may hide every column: the rows then only carry their checkboxes.)
     first = (fields[0].name, openings[0], formatters[0]) if fields else None
@@ -65,9 +66,9 @@ def list_rows(items: Iterable[Mapping[str, Any]], fields: Sequence[FieldDef],
                 f'aria-label="{word} {title}"></td>')
         if first:
             add(f'{first[1]}<a href="{own}{record_id}">{title}</a></td>')
-        for field, name, opening, read, linked in rest:
+        for field, name, opening, read, linked, as_is in rest:
             value = item.get(name)
-            text = read(value)
+            text = value if as_is and value.__class__ is str else read(value)
             if special(text):
                 text = escape(text)
             link = link_of(field, value) if linked else None
@@ -77,3 +78,16 @@ def list_rows(items: Iterable[Mapping[str, Any]], fields: Sequence[FieldDef],
                 add(f"{opening}{text}</td>")
         add("\n    </tr>")
     return Markup("".join(out))
+
+
+def list_header(header: Sequence[Column]) -> Markup:
+    """The header cells: each column's label links to the list sorted by it (or the
+    other way when it is the sort), marked with aria-sort."""
+    return Markup("".join(
+        f'\n    <th scope="col"'
+        f'{f" aria-sort={chr(34)}{c.order}{chr(34)}" if c.order else ""}>'
+        f'<a href="{escape(c.sort_url)}">{escape(c.label)}'
+        f'{_ARROWS.get(c.order or "", "")}</a></th>' for c in header))
+
+
+_ARROWS = {"ascending": " ▲", "descending": " ▼"}

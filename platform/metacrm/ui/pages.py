@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import render_template, request, url_for
+from flask import render_template, request
 from flask_babel import gettext
 from markupsafe import Markup
 
@@ -14,6 +14,7 @@ from ..base.context import Principal
 from ..compile.compiled import Compiled
 from ..compile.forms import CompiledForm
 from ..compile.models import EntityModel
+from ..definitions.entities import FieldDef
 from ..runtime.access import EntityAccess, Viewer
 from ..runtime.duplicates import likely_duplicates
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
@@ -21,16 +22,31 @@ from ..runtime.reads import list_records
 from ..runtime.saved_views import list_views
 from ..runtime.workflow import workflow_view
 from ..web.auth import is_admin
+from ..web.connection import shared_reading
 from ..web.requests import entity_model, platform
 from .blueprint import pages
-from .display import datetime_text, display, formatter_for, link_of, record_title
+from .display import (
+    Formatter,
+    datetime_text,
+    display,
+    formatter_for,
+    link_of,
+    record_title,
+)
 from .entity_page import open_entity_page
 from .filters import OPERATOR_WORDS, active_filters, filterables
 from .form_fields import choices_url
 from .form_layout import arrange, layout_list_columns
-from .fragments import kept_fragment, kept_template
+from .fragments import (
+    kept_fragment,
+    kept_record_link,
+    kept_slotted,
+    kept_template,
+    kept_url_for,
+    slot,
+)
 from .layout import expandable, list_columns, record_fields
-from .list_rows import NUMERIC, Column, list_rows
+from .list_rows import NUMERIC, Column, list_header, list_rows
 from .pool_page import may_release
 from .quick_create import quick_create_fields
 from .related import related_lists
@@ -66,11 +82,11 @@ def list_page(entity: str) -> Any:
                           if k not in ("sort", "cursor")])
     header = [Column(c.name, c.label.get(language), c.value_type in NUMERIC,
                      _order(c.name, sort), _sort_url(c.name, sort, unsorted)) for c in columns]
-    # Links built from one url_for each: fifty rows of url_for is most of a page's time.
-    own = url_for(".record_page", entity=entity, record_id=0)[:-1]
-    targets = {c.to: url_for(".record_page", entity=c.to, record_id=0)[:-1]
-               for c in columns if c.type == "reference" and c.to}
-    formatters = [formatter_for(compiled, c, language) for c in columns]
+    # Links are a record page's prefix and an id (fifty rows of url_for were most of a
+    # page's time), the prefixes and each column's formatter kept per program.
+    own = kept_record_link(entity)
+    targets = {c.to: kept_record_link(c.to) for c in columns if c.type == "reference" and c.to}
+    formatters = [_formatter(compiled, model, c, language) for c in columns]
     bulk = BulkActions(
         transfer=model.entity.owned_by is not None and access.allows("transfer"),
         delete=access.allows("delete"),
@@ -85,33 +101,72 @@ def list_page(entity: str) -> Any:
     has_pool = model.entity.pool is not None and access.allows("claim")
     can_create = access.allows("create")
     admin = is_admin(ctx)
-    return render_template(
-        "ui/list.html", shell=shell, entity=model.entity, language=language,
-        import_url=url_for(".import_page", entity=entity)
-        if can_create and access.allows("import") else None,
-        head_actions=kept_template(
-            compiled, "ui/_head_actions.html", (entity, has_pool, has_board, can_create),
-            language, entity=model.entity, has_pool=has_pool, has_board=has_board,
-            can_create=can_create),
-        share_roles=kept_template(compiled, "ui/_share_roles.html", (admin,), language,
-                                  roles=compiled.catalog.roles if admin else {}),
-        bulk_form=kept_template(compiled, "ui/_bulk_actions.html",
-                                (entity, bulk.transfer, bulk.delete), language,
-                                entity=model.entity, bulk=bulk)
-        if rows and bulk.any_for_rows else None,
-        header=header, rows=rows, sort=sort, q=request.args.get("q", ""),
-        count_url=url_for(".list_count", entity=entity) + "?" + urlencode(
+    can_import = can_create and access.allows("import")
+    filters = {k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")}
+    q = request.args.get("q", "")
+    active = active_filters(model, request.args, language)
+
+    def render() -> str:  # once per key: see the key below
+        return render_template(
+            "ui/_list_body.html", entity=model.entity, language=language, slot=slot,
+            head_actions=kept_template(
+                compiled, "ui/_head_actions.html", (entity, has_pool, has_board, can_create),
+                language, entity=model.entity, has_pool=has_pool, has_board=has_board,
+                can_create=can_create),
+            share_roles=kept_template(compiled, "ui/_share_roles.html", (admin,), language,
+                                      roles=compiled.catalog.roles if admin else {}),
+            bulk_form=kept_template(compiled, "ui/_bulk_actions.html",
+                                    (entity, bulk.transfer, bulk.delete), language,
+                                    entity=model.entity, bulk=bulk)
+            if rows and bulk.any_for_rows else None,
+            filter_builder=_filter_builder(compiled, model, access.hidden, language),
+            quick=quick, bulk=bulk, can_import=can_import, has_rows=bool(rows),
+            clearable=bool(q or filters),
+            has_next=next_url is not None)
+
+    # What the kept body is made of besides its slots: the entity, what the reader's
+    # roles allow (the audience: quick create, buttons, filter builder, bulk actions,
+    # sharing, export, import) and whether there are rows, filters to clear and a next page.
+    key = ("ui/_list_body.html", entity, shell.audience, bool(rows), bool(q or filters),
+           next_url is not None)
+    body = kept_slotted(compiled, key, language, render, {
+        "count_url": kept_url_for("metacrm_pages.list_count", entity=entity) + "?" + urlencode(
             [(k, v) for k, v in request.args.items(multi=True)
              if k not in ("cursor", "limit", "sort")]),
-        filters={k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")},
-        filter_builder=_filter_builder(compiled, model, access.hidden, language),
-        active=active_filters(model, request.args, language),
-        next_url=next_url,
-        quick=quick,
-        views=views,
-        current_query=urlencode([(k, v) for k, v in request.args.items(multi=True)
-                                 if k not in ("cursor", "limit", "lang")]),
-        bulk=bulk)
+        "csrf_token": shell.csrf_token or "",
+        "q": q,
+        "filters": Markup("").join(
+            Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
+            for name, value in filters.items()),
+        "sort": sort,
+        "active": Markup(render_template("ui/_active_filters.html", active=active))
+        if active else "",
+        "kept_args": Markup("").join(
+            Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
+            for name, value in request.args.items() if name != "cursor"),
+        "views_count": f" ({len(views)})" if views else "",
+        "views": Markup(render_template("ui/_saved_views.html", views=views, entity=entity))
+        if views else "",
+        "current_query": urlencode([(k, v) for k, v in request.args.items(multi=True)
+                                    if k not in ("cursor", "limit", "lang")]),
+        "export_csv": bulk.export["csv"] if bulk.export else "",
+        "export_xlsx": bulk.export["xlsx"] if bulk.export else "",
+        "header": list_header(header),
+        "rows": rows,
+        "next_url": next_url or ""})
+    return render_template("ui/list.html", shell=shell, entity=model.entity,
+                           language=language, body=body)
+
+
+def _formatter(compiled: Compiled, model: EntityModel, field: FieldDef, language: str
+               ) -> Formatter:
+    """How a column's values read (display.formatter_for), made once per program and
+    language: an option list's labels are a dict built from the option set."""
+    key = ("formatter", model.name, field.name, language)
+    found = compiled.memo.get(key)
+    if found is None:
+        found = compiled.memo[key] = formatter_for(compiled, field, language)
+    return found  # type: ignore[return-value]
 
 
 def _quick_create(compiled: Compiled, model: EntityModel, access: EntityAccess,
@@ -158,7 +213,7 @@ def list_count(entity: str) -> Any:
     model = entity_model(compiled, entity, ctx)
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "lang"}
     args.update(count=["true"], limit=["1"], fields=["id"])
-    with platform().reading() as conn:
+    with shared_reading() as conn:
         ctx = speak_users_language(conn, compiled, ctx)
         viewer = Viewer(compiled, ctx.principal, conn)
         viewer.of(model).require("read", ctx)
@@ -171,7 +226,7 @@ def _export_urls(entity: str, language: str) -> dict[str, str]:
     format (CSV, XLSX), labelled in the page's language."""
     kept = [(k, v) for k, v in request.args.items(multi=True)
             if k not in ("cursor", "limit", "lang", "format")]
-    base = url_for("metacrm_export.export", entity=entity) + "?"
+    base = kept_url_for("metacrm_export.export", entity=entity) + "?"
     return {fmt: base + urlencode([*kept, ("format", fmt), ("lang", language)])
             for fmt in ("csv", "xlsx")}
 

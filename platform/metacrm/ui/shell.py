@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import request, url_for
 from flask_babel import force_locale, gettext
 
 from ..base.context import Context
@@ -67,6 +67,9 @@ class Shell:
     csrf_token: str | None
     current: str | None = None
     designable: tuple[str, ...] = ()  # the entities whose forms the user may design
+    # Whom the frame's navigation and designer links are for (their roles, whether an
+    # administrator): what a frame kept between requests is kept by (fragments.py).
+    audience: tuple[frozenset[str], bool] = (frozenset(), False)
 
     @property
     def design_entity(self) -> str | None:
@@ -96,9 +99,9 @@ def speak_users_language(conn: sa.Connection, compiled: Compiled, ctx: Context) 
 def build_shell(conn: sa.Connection, compiled: Compiled, ctx: Context,
                 csrf_token: str | None) -> tuple[Shell, Context]:
     """The page's frame for the caller, with ``ctx`` in the page's language. One
-    statement reads the user and their unread notifications; the entities their roles
-    may read come from the compiled policy (kept per set of roles), and the links to
-    them from one url_for (entity names are URL-safe identifiers)."""
+    statement reads the user and their unread notifications; the rest (the entities
+    their roles may read, their links and headings, the forms they may design) is the
+    same for everyone with their roles and is kept (``_frame``)."""
     user = None
     unread = 0
     if ctx.user_id is not None:
@@ -109,19 +112,46 @@ def build_shell(conn: sa.Connection, compiled: Compiled, ctx: Context,
             user, unread = row, row.unread
     language = choose_language(user.language if user else None)
     ctx = replace(ctx, locale=language)
+    principal = ctx.principal
+    audience = (principal.roles, principal.admin or principal.system)
+    frame = _frame(compiled, ctx, audience, language)
+    return Shell(
+        title=frame.title, language=language, languages=LANGUAGES,
+        user_id=user.id if user else None, user_name=user.name if user else "",
+        username=user.username if user else "",
+        navigation=frame.navigation, groups=frame.groups,
+        unread=unread, csrf_token=csrf_token,
+        designable=frame.designable, audience=audience), ctx
+
+
+@dataclass(frozen=True)
+class _Frame:
+    title: str
+    navigation: tuple[NavItem, ...]
+    groups: tuple[NavGroup, ...]
+    designable: tuple[str, ...]
+
+
+def _frame(compiled: Compiled, ctx: Context, audience: tuple[frozenset[str], bool],
+           language: str) -> _Frame:
+    """The frame's parts decided by the caller's roles (the policy's readable entities,
+    the designer's right) and the language, kept per program (``Compiled.memo``: a
+    customization recompiles it) and script root (the links)."""
+    key = ("frame", request.script_root, language, audience)
+    kept = compiled.memo.get(key)
+    if isinstance(kept, _Frame):
+        return kept
     lists = url_for("metacrm_pages.list_page", entity="_")[:-1]
     models = compiled.models
     navigation = tuple(NavItem(name, models[name].entity.plural.get(language), lists + name)
                        for name in compiled.policy.readable(ctx.principal))
     bundles = compiled.catalog.bundles
-    return Shell(
-        title=bundles[0].label.get(language) if bundles else "metacrm",
-        language=language, languages=LANGUAGES,
-        user_id=user.id if user else None, user_name=user.name if user else "",
-        username=user.username if user else "",
-        navigation=navigation, groups=_groups(compiled, navigation, language),
-        unread=unread, csrf_token=csrf_token,
-        designable=tuple(designable(compiled, ctx))), ctx
+    with force_locale(language):  # the "More" heading
+        groups = navigation_groups(compiled, navigation, language)
+    found = compiled.memo[key] = _Frame(
+        bundles[0].label.get(language) if bundles else "metacrm", navigation, groups,
+        tuple(designable(compiled, ctx)))
+    return found
 
 
 @lru_cache(maxsize=8)  # a program's tables: recompiling (customizations) makes new ones
@@ -132,16 +162,3 @@ def _frame_statement(users: sa.Table, notifications: sa.Table) -> sa.Select:
         users.c.id, users.c.name, users.c.username, users.c.language,
         unread_of(notifications, users.c.id).label("unread"),
     ).where(users.c.id == sa.bindparam("user_id"))
-
-
-def _groups(compiled: Compiled, items: tuple[NavItem, ...], language: str
-            ) -> tuple[NavGroup, ...]:
-    # Kept per program: the same for everyone who reads the same entities.
-    key = ("navigation groups", items, language)
-    kept = compiled.memo.get(key)
-    if isinstance(kept, tuple):
-        return kept
-    with force_locale(language):
-        found = navigation_groups(compiled, items, language)
-    compiled.memo[key] = found
-    return found

@@ -16,7 +16,7 @@ from ..config import Settings
 from ..i18n import message, negotiate_language
 from ..platform import Platform
 from ..program import ProgramCache
-from ..ui import init_pages
+from ..ui import READING_PAGES, init_pages
 from .api import api
 from .approvals_api import approvals_api
 from .connection import init_request_connections
@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(api)
     init_pages(app)
     _register_error_handlers(app)
-    init_request_connections(app, api.name, approvals_api.name)
+    init_request_connections(app, api.name, approvals_api.name, *READING_PAGES)
     app.after_request(_security_headers)
     return app
 

@@ -96,7 +96,7 @@ def _session(key: str, locale: str) -> Principal:
     now = utcnow()
     idle = timedelta(minutes=plat.settings.session_idle_minutes)
     metadata = plat.compiled.metadata
-    with plat.reading() as conn:
+    with authentication_reading() as conn:
         active = session_principal(conn, metadata, key, now, idle)
     if active is None:
         session.clear()

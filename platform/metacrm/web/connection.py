@@ -7,10 +7,10 @@ SQLite, where a writer must start as one (BEGIN IMMEDIATE) rather than upgrade a
 reader, the read transaction is ended and a write transaction begun. Closed when
 the request ends (a transaction still open is rolled back).
 
-Only the blueprints registered with ``init_request_connections`` run on it (the
-records API, the approvals API); the others open their own connections, so
-authentication gives its connection back before they run rather than hold two per
-request."""
+Only the blueprints and endpoints registered with ``init_request_connections`` run
+on it (the records API, the approvals API, the pages that only read an entity's
+records); the others open their own connections, so authentication gives its
+connection back before they run rather than hold two per request."""
 
 from __future__ import annotations
 
@@ -32,8 +32,10 @@ def _platform() -> Platform:
 
 
 def shares_request_connection() -> bool:
-    """Whether this request's endpoint runs on the request's connection."""
-    return request.blueprint in current_app.extensions.get(_SHARING, ())
+    """Whether this request's endpoint runs on the request's connection (its blueprint
+    or the endpoint itself was registered)."""
+    sharing = current_app.extensions.get(_SHARING, ())
+    return request.blueprint in sharing or request.endpoint in sharing
 
 
 def request_connection() -> sa.Connection:
@@ -70,6 +72,14 @@ def request_writing() -> Iterator[sa.Connection]:
 def authentication_reading() -> Iterator[sa.Connection]:
     """Where authentication reads: the request's connection when the endpoint runs on
     it too, else a connection of its own, given back at once."""
+    with shared_reading() as conn:
+        yield conn
+
+
+@contextmanager
+def shared_reading() -> Iterator[sa.Connection]:
+    """A read on the request's connection (and in its transaction) when the endpoint
+    runs on it, else on a connection of its own, given back when the block ends."""
     if shares_request_connection():
         yield request_connection()
     else:
@@ -83,7 +93,8 @@ def close_request_connection(_exc: BaseException | None = None) -> None:
         conn.close()
 
 
-def init_request_connections(app: Flask, *blueprints: str) -> None:
-    """Close each request's connection when it ends; ``blueprints`` run on it."""
-    app.extensions[_SHARING] = frozenset(blueprints)
+def init_request_connections(app: Flask, *names: str) -> None:
+    """Close each request's connection when it ends; the blueprints and endpoints
+    ``names`` run on it."""
+    app.extensions[_SHARING] = frozenset(names)
     app.teardown_appcontext(close_request_connection)
