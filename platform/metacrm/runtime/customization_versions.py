@@ -4,12 +4,14 @@ removed is the one in force, and going back is saving an earlier version again."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..platform import CUSTOMIZATIONS
+from ..base.problems import NotFound
+from ..platform import CUSTOMIZATIONS, Platform
 
 
 def _table() -> sa.TableClause:
@@ -41,3 +43,20 @@ def newest_document(conn: Connection, kind: str, name: str) -> dict[str, Any] | 
     """The newest version of ``name`` not removed, as a document (None: none saved)."""
     versions = [v for v in versions_of(conn, kind, name) if not v["removed"]]
     return dict(versions[-1]["document"]) if versions else None
+
+
+def version_document(platform: Platform, kind: str, name: str, version: int,
+                     shipped: Callable[[], dict[str, Any] | None], what: str
+                     ) -> dict[str, Any]:
+    """The document of ``version`` of the ``kind`` definition ``name``: a saved version,
+    or (0) the bundles' one as ``shipped`` gives it; NotFound naming ``what``."""
+    if version == 0:
+        document = shipped()
+        if document is None:
+            raise NotFound(f"{what} '{name}' has no version from the bundles")
+        return document
+    with platform.reading() as conn:
+        versions = {v["id"]: v for v in versions_of(conn, kind, name)}
+    if version not in versions:
+        raise NotFound(f"{what} '{name}' has no version {version}")
+    return dict(versions[version]["document"])

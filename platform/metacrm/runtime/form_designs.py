@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ..base.context import Context
-from ..base.problems import Forbidden, Invalid, NotFound
+from ..base.problems import Forbidden, Invalid
 from ..compile.compiled import Compiled
 from ..definitions import Catalog, EntityDef, FormDef, FormFieldDef, Label
 from ..expressions import ExpressionError, check_expression
 from ..load.bundles import CUSTOMIZATIONS_BUNDLE
 from ..platform import Platform
-from .customization_versions import newest_document, versions_of
+from .customization_versions import newest_document, version_document, versions_of
 from .customize import add_customization
 
 DESIGN = "design"  # the role operation that lets a user design an entity's layouts
@@ -155,16 +155,12 @@ def save_layout(platform: Platform, ctx: Context, document: Any) -> tuple[int, C
 def revert_layout(platform: Platform, ctx: Context, form: str, version: int
                   ) -> tuple[int, Compiled]:
     """A new version of ``form`` equal to ``version`` (0: the bundles' layout)."""
-    if version == 0:
+    def shipped() -> dict[str, Any] | None:
         defined = shipped_form(platform, form)
-        if defined is None:
-            raise NotFound(f"layout '{form}' has no version from the bundles")
-        return add_customization(platform, ctx, form_document(defined))
-    with platform.reading() as conn:
-        versions = {v["id"]: v for v in layout_versions(conn, form)}
-    if version not in versions:
-        raise NotFound(f"layout '{form}' has no version {version}")
-    return add_customization(platform, ctx, versions[version]["document"])
+        return form_document(defined) if defined is not None else None
+
+    return add_customization(platform, ctx, version_document(
+        platform, "form", form, version, shipped, "layout"))
 
 
 def check_condition(catalog: Catalog, entity: EntityDef, source: str) -> ExpressionError | None:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from ..base.context import Context
-from ..base.problems import Forbidden, Invalid, NotFound
+from ..base.problems import Forbidden, Invalid
 from ..compile.compiled import Compiled
 from ..definitions import ReportDef
 from ..errors import DefinitionError
@@ -25,7 +25,7 @@ from ..i18n import message
 from ..load.bundles import CUSTOMIZATIONS_BUNDLE
 from ..platform import Platform, read_customizations
 from .access import Viewer
-from .customization_versions import newest_document, versions_of
+from .customization_versions import newest_document, version_document, versions_of
 from .customize import add_customization, definition_errors, next_customization_id
 from .form_designs import may_design
 from .reports import run_report
@@ -84,16 +84,12 @@ def save_report(platform: Platform, ctx: Context, document: Any) -> tuple[int, C
 def revert_report(platform: Platform, ctx: Context, name: str, version: int
                   ) -> tuple[int, Compiled]:
     """A new version of report ``name`` equal to ``version`` (0: the bundles' one)."""
-    if version == 0:
+    def shipped() -> dict[str, Any] | None:
         defined = platform.load([]).reports.get(name)
-        if defined is None:
-            raise NotFound(f"report '{name}' has no version from the bundles")
-        return save_report(platform, ctx, report_document(defined))
-    with platform.reading() as conn:
-        versions = {v["id"]: v for v in report_versions(conn, name)}
-    if version not in versions:
-        raise NotFound(f"report '{name}' has no version {version}")
-    return save_report(platform, ctx, versions[version]["document"])
+        return report_document(defined) if defined is not None else None
+
+    return save_report(platform, ctx, version_document(platform, KIND, name, version,
+                                                       shipped, "report"))
 
 
 def draft_report(platform: Platform, ctx: Context, document: Any) -> ReportDef:
