@@ -4,6 +4,7 @@ through the engine as the CLI and the API do."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +74,12 @@ BUNDLE = {
 
 
 @pytest.fixture
-def crm(make_client, tmp_path: Path):  # type: ignore[no-untyped-def]
+def crm(make_client, tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
     client = make_client(write_bundle(tmp_path / "crm", BUNDLE))
     platform = client.application.extensions["metacrm"]
+    # Imports here run in-process even where CI configures Redis: no worker serves
+    # the test's queue. test_rq_job.py opts into the queue with a worker of its own.
+    monkeypatch.setattr(platform, "settings", replace(platform.settings, redis_url=None))
     from metacrm.base.context import Context
     from metacrm.runtime.payload import read_payload
     from metacrm.runtime.writes import create_records
