@@ -101,10 +101,14 @@ class Recorder:
         self.ids: dict[str, list[int]] = defaultdict(list)
         self.known: dict[str, set[int]] = defaultdict(set)
         self.next_id = 1000
+        self.created: dict[str, list[datetime | None]] = defaultdict(list)
 
-    def __call__(self, entity: str, rows: list[dict[str, Any]]) -> list[int]:
+    def __call__(self, entity: str, rows: list[dict[str, Any]],
+                 created: list[datetime] | None = None) -> list[int]:
         assert entity in ENTITIES, f"unknown entity {entity!r}"
         assert 0 < len(rows) <= BATCH_SIZE
+        assert created is None or len(created) == len(rows)
+        self.created[entity].extend(created if created is not None else [None] * len(rows))
         self._check_references(entity, rows)
         ids = list(range(self.next_id, self.next_id + len(rows)))
         self.next_id += len(rows) + 7  # ids of different entities never line up
@@ -263,6 +267,50 @@ def test_the_data_tells_a_consistent_story(demo):
     amounts = sorted(Decimal(r["amount"]) for r in opps.values())
     median = amounts[len(amounts) // 2]
     assert amounts[-1] > 10 * median  # a long tail, as real deal sizes have
+
+
+def test_records_come_in_over_two_years_after_their_customer(demo):
+    """Customers, contacts, opportunities and follow-ups come in over the history (so
+    "new business by month" has months), never in the future, nothing before its
+    customer, a follow-up when it happened."""
+    recorder, _ = demo
+    start = datetime(TODAY.year - 2, TODAY.month, TODAY.day, tzinfo=UTC)
+    end = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=UTC)
+    came_in = {e: dict(zip(recorder.ids[e], recorder.created[e], strict=True))
+               for e in ("customer", "contact", "opportunity", "activity")}
+    for moments in came_in.values():
+        assert all(m is not None and start <= m < end for m in moments.values())
+    months = {(m.year, m.month) for m in came_in["customer"].values()}
+    assert len(months) >= 20
+    for entity in ("contact", "opportunity", "activity"):
+        for row, moment in zip(recorder.rows[entity], recorder.created[entity], strict=True):
+            assert moment >= came_in["customer"][row["customer"]], (entity, row)
+    for row, moment in zip(recorder.rows["activity"], recorder.created["activity"],
+                           strict=True):
+        assert moment.date() == datetime.fromisoformat(row["occurred_at"]).date()
+    for row, moment in zip(recorder.rows["opportunity"], recorder.created["opportunity"],
+                           strict=True):
+        if row["stage"] in ("won", "lost"):
+            assert moment.date() <= date.fromisoformat(row["expected_close"])
+    # the sales chain and service records come in today (no moment given)
+    assert set(recorder.created["ticket"]) == {None}
+
+
+def test_customers_someone_works_on_were_followed_up_lately(demo):
+    """The pool takes back a held lead or opportunity-stage customer idle for 30 days;
+    the demo's held ones with follow-ups had one in the last three weeks."""
+    recorder, _ = demo
+    customers = dict(zip(recorder.ids["customer"], recorder.rows["customer"], strict=True))
+    latest: dict[int, datetime] = {}
+    for row in recorder.rows["activity"]:
+        when = datetime.fromisoformat(row["occurred_at"])
+        latest[row["customer"]] = max(when, latest.get(row["customer"], when))
+    worked_on = [cid for cid, c in customers.items() if c.get("owner") is not None
+                 and c["lifecycle"] in ("lead", "opportunity") and cid in latest]
+    assert worked_on
+    lately = datetime(TODAY.year, TODAY.month, TODAY.day, tzinfo=UTC) - timedelta(days=22)
+    stale = [cid for cid in worked_on if latest[cid] < lately]
+    assert len(stale) <= len(worked_on) // 20, stale  # only those whose talk was of a closed deal
 
 
 def test_workflow_states_are_settled_and_reached_properly(demo):

@@ -3,6 +3,7 @@ with file:line errors, and filled by the plugin it names, not by engine code."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,15 @@ requests_per_approval: 0
 """
 
 
+OPENED = datetime(2025, 3, 1, 2, 0, tzinfo=UTC)
+
+
 def _books(request: DemoRequest) -> dict[str, int]:
     rows = [{"title": f"ledger of {p.username}", "keeper": p.id}
             for p in request.people if p.holds_records]
-    return {"ledger": len(request.create_many("ledger", rows))}
+    made = request.create_many("ledger", rows, [OPENED] * len(rows))
+    made += request.create_many("ledger", [{"title": "today's ledger"}])
+    return {"ledger": len(made)}
 
 
 class _BooksDemo:
@@ -117,7 +123,7 @@ def test_serve_demo_creates_the_declared_people_and_the_plugins_records(
     assert app is not None
     try:
         said = "\n".join(lines)
-        assert "demo data: ledger 1; 0 request(s) waiting for approval" in said
+        assert "demo data: ledger 2; 0 request(s) waiting for approval" in said
         assert "demo users, each with password " in said and ": ann (Clerk), bob (Clerk)" in said
         password = said.split("demo users, each with password ", 1)[1].split(":", 1)[0]
         client = app.test_client()
@@ -125,8 +131,16 @@ def test_serve_demo_creates_the_declared_people_and_the_plugins_records(
         assert signed.status_code == 200
         assert signed.json["roles"] == ["clerk"] and signed.json["teams"] == ["front"]
         token = said.split("(send as 'Authorization: Bearer …'): ", 1)[1].split()[0]
-        listed = client.get("/api/ledger", headers={"Authorization": f"Bearer {token}"})
-        assert [item["title"] for item in listed.json["items"]] == ["ledger of ann"]
+        admin = {"Authorization": f"Bearer {token}"}
+        listed = client.get("/api/ledger?sort=id", headers=admin).json["items"]
+        assert [item["title"] for item in listed] == ["ledger of ann", "today's ledger"]
+        # a record the generator says came in earlier carries that moment everywhere
+        opened = listed[0]
+        assert opened["created_at"] == opened["updated_at"] == "2025-03-01T02:00:00+00:00"
+        history = client.get(f"/api/ledger/{opened['id']}/history", headers=admin).json
+        assert [(h["action"], h["at"]) for h in history["items"]] == [
+            ("create", "2025-03-01T02:00:00+00:00")]
+        assert listed[1]["created_at"] > "2026"
     finally:
         app.extensions["metacrm"].engine.dispose()
     again: list[str] = []

@@ -21,7 +21,8 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
     from .fieldtypes import FieldType, FieldTypes
@@ -114,13 +115,20 @@ class DemoPerson:
     holds_records: bool
 
 
+class CreateMany(Protocol):
+    def __call__(self, entity: str, rows: list[dict[str, Any]],
+                 created: Sequence[datetime] | None = None, /) -> list[int]: ...
+
+
 @dataclass(frozen=True)
 class DemoRequest:
-    """What a ``demo_data`` hook is given: ``create_many(entity, rows) -> ids`` writes
-    through the normal write path (payload checks, formulas, audit) as the platform;
-    it returns how many records of each kind it made."""
+    """What a ``demo_data`` hook is given: ``create_many(entity, rows, created=None) ->
+    ids`` writes through the normal write path (payload checks, formulas, audit) as the
+    platform; ``created``, a moment per row, says when each record came in (its
+    ``created_at``, ``updated_at`` and audit entry), so a demo can have a history.
+    The hook returns how many records of each kind it made."""
 
-    create_many: Callable[[str, list[dict[str, Any]]], list[int]]
+    create_many: CreateMany
     people: tuple[DemoPerson, ...]
     scale: float = 1.0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from .source import Gen, money
+from .source import LIFECYCLE_AGES, Gen, money
 from .vocabulary import (
     BRAND_WORDS,
     BUILDINGS,
@@ -81,6 +81,7 @@ class Customer:
         self.short = short
         self.id = 0
         self.pos = 0  # index in the customer list, to keep a customer's rows together
+        self.since = date.min  # when the customer came in: nothing of theirs is older
         self.contacts: list[int] = []
         self.opportunities: list[tuple[int, date, str]] = []
 
@@ -199,6 +200,7 @@ def make_customers(g: Gen, n: int, tag_ids: list[int]) -> list[Customer]:
             row["description"] = g.pick(CUSTOMER_NOTES)
         out.append(Customer(row, english, domain, short))
         out[-1].pos = len(out) - 1
+        out[-1].since = g.came_in(*LIFECYCLE_AGES[lifecycle])
     return out
 
 
@@ -208,7 +210,8 @@ def make_customers(g: Gen, n: int, tag_ids: list[int]) -> list[Customer]:
 def make_contacts(
     g: Gen, n: int, customers: list[Customer]
 ) -> tuple[list[dict[str, Any]], list[Customer]]:
-    """Rows and, for each row, its customer: every customer gets one first, bigger ones more."""
+    """Rows and, for each row, its customer: every customer gets one first, bigger ones more.
+    A contact comes in with its customer or within a month of it."""
     order = customers[:]
     g.rng.shuffle(order)
     owners = order[: min(n, len(order))]

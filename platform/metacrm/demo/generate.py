@@ -17,7 +17,7 @@ give the same rows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -46,11 +46,13 @@ def _scaled(name: str, scale: float) -> int:
     return max(1, round(BASE_COUNTS[name] * scale))
 
 
-def _create(create_many: CreateMany, entity: str, rows: list[dict[str, Any]]) -> list[int]:
+def _create(create_many: CreateMany, entity: str, rows: list[dict[str, Any]],
+            created: list[datetime] | None) -> list[int]:
     ids: list[int] = []
     for start in range(0, len(rows), BATCH_SIZE):
         batch = rows[start : start + BATCH_SIZE]
-        got = list(create_many(entity, batch))
+        when = created[start : start + BATCH_SIZE] if created is not None else None
+        got = list(create_many(entity, batch, when))
         if len(got) != len(batch):
             raise ValueError(
                 f"create_many({entity!r}) returned {len(got)} ids for {len(batch)} rows"
@@ -84,8 +86,10 @@ def fill_demo(
     g = Gen(seed, today or datetime.now(UTC).date(), users, engineers)
     counts: dict[str, int] = {}
 
-    def create(entity: str, rows: list[dict[str, Any]]) -> list[int]:
-        ids = _create(create_many, entity, rows) if rows else []
+    def create(entity: str, rows: list[dict[str, Any]],
+               came_in: list[date] | None = None) -> list[int]:
+        created = [g.entered(day) for day in came_in] if came_in is not None else None
+        ids = _create(create_many, entity, rows, created) if rows else []
         counts[entity] = len(ids)
         return ids
 
@@ -105,19 +109,26 @@ def fill_demo(
     ]
 
     customers = make_customers(g, _scaled("customer", scale), tag_ids)
-    for c, cid in zip(customers, create("customer", [c.row for c in customers]), strict=True):
+    # Accounts and sales come in over the demo's history (records after their
+    # customer); the sales chain and service records come in today.
+    customer_ids = create("customer", [c.row for c in customers], [c.since for c in customers])
+    for c, cid in zip(customers, customer_ids, strict=True):
         c.id = cid
 
     contact_rows, contact_owner = make_contacts(g, _scaled("contact", scale), customers)
-    for c, cid in zip(contact_owner, create("contact", contact_rows), strict=True):
+    contact_days = [c.since + timedelta(days=g.history.randint(0, 30)) for c in contact_owner]
+    for c, cid in zip(contact_owner, create("contact", contact_rows, contact_days), strict=True):
         c.contacts.append(cid)
 
-    opp_rows, opp_owner = make_opportunities(g, _scaled("opportunity", scale), customers)
-    opp_ids = create("opportunity", opp_rows)
+    opp_rows, opp_owner, opp_days = make_opportunities(g, _scaled("opportunity", scale),
+                                                       customers)
+    opp_ids = create("opportunity", opp_rows, opp_days)
     for (c, close, stage), oid in zip(opp_owner, opp_ids, strict=True):
         c.opportunities.append((oid, close, stage))
 
-    create("activity", make_activities(g, _scaled("activity", scale), customers))
+    activity_rows = make_activities(g, _scaled("activity", scale), customers)
+    create("activity", activity_rows,
+           [datetime.fromisoformat(r["occurred_at"]).date() for r in activity_rows])
     _fill_sales_chain(
         g, create, scale, customers, make_deals(opp_rows, opp_ids, opp_owner), products
     )

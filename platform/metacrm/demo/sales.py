@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .accounts import Customer
@@ -32,8 +32,10 @@ from .vocabulary import (
 
 def make_opportunities(
     g: Gen, n: int, customers: list[Customer]
-) -> tuple[list[dict[str, Any]], list[tuple[Customer, date, str]]]:
-    """Won deals belong to signed customers, open ones to customers in negotiation."""
+) -> tuple[list[dict[str, Any]], list[tuple[Customer, date, str]], list[date]]:
+    """Won deals belong to signed customers, open ones to customers in negotiation; the
+    third list says when each came in: after its customer, a sales cycle before a
+    closed one's close, within the last half year for an open one."""
     first = [c for c in customers if c.lifecycle in ("customer", "opportunity")]
     g.rng.shuffle(first)
     plan: list[tuple[Customer, str]] = []
@@ -56,6 +58,7 @@ def make_opportunities(
     plan.sort(key=lambda p: p[0].pos)
     rows: list[dict[str, Any]] = []
     owners: list[tuple[Customer, date, str]] = []
+    came_in: list[date] = []
     for c, kind in plan:
         theme, en_theme = g.pick(DEAL_THEMES)
         if kind == "open":
@@ -65,6 +68,8 @@ def make_opportunities(
         else:
             stage, probability = kind, (100 if kind == "won" else 0)
             close = g.days_ago(1, HISTORY_DAYS)
+            # not before its customer came in (and a sales cycle after, where there is room)
+            close = max(close, min(c.since + timedelta(days=30), g.today - timedelta(days=1)))
         year = close.year
         name = (
             f"{c.short} {en_theme} {year}"
@@ -107,7 +112,10 @@ def make_opportunities(
             row["loss_category"] = LOSS_CATEGORIES[row["lost_reason"]]
         rows.append(row)
         owners.append((c, close, stage))
-    return rows, owners
+        opened = (close - timedelta(days=g.history.randint(14, 150)) if kind != "open"
+                  else g.came_in(1, 180))
+        came_in.append(max(opened, c.since))
+    return rows, owners, came_in
 
 
 def _open_stage(g: Gen, c: Customer) -> tuple[str, int]:
@@ -145,7 +153,7 @@ def make_activities(g: Gen, n: int, customers: list[Customer]) -> list[dict[str,
             day = g.days_ago(90, HISTORY_DAYS)
         else:
             day = g.days_ago(1, HISTORY_DAYS)
-        day = max(day, g.today - timedelta(days=HISTORY_DAYS))
+        day = max(day, g.today - timedelta(days=HISTORY_DAYS), c.since)
         row["occurred_at"] = g.work_time(day)
         outcome = g.weighted(OUTCOMES)
         if opp is not None and opp[2] == "won" and g.chance(0.3):
@@ -169,4 +177,29 @@ def make_activities(g: Gen, n: int, customers: list[Customer]) -> list[dict[str,
             row["next_step"] = g.pick(NEXT_STEPS)
             row["next_followup_date"] = (day + timedelta(days=g.rng.randint(2, 14))).isoformat()
         rows.append(row)
+    _followed_up_lately(g, picked, rows)
     return rows
+
+
+def _followed_up_lately(g: Gen, customers: list[Customer], rows: list[dict[str, Any]]) -> None:
+    """A customer someone holds and is still working on was followed up within the
+    pool's 30 idle days (else the pool would take it back): its latest follow-up is
+    moved into the last three weeks where it is older."""
+    latest: dict[int, int] = {}
+    for index, (c, row) in enumerate(zip(customers, rows, strict=True)):
+        if c.owner is None or c.lifecycle not in ("lead", "opportunity"):
+            continue
+        closed = {oid for oid, _close, stage in c.opportunities if stage in ("won", "lost")}
+        if row.get("opportunity") in closed:  # talked about before it closed: stays so
+            continue
+        if c.pos not in latest or row["occurred_at"] > rows[latest[c.pos]]["occurred_at"]:
+            latest[c.pos] = index
+    recent = g.today - timedelta(days=21)
+    for index in latest.values():
+        row = rows[index]
+        day = datetime.fromisoformat(row["occurred_at"]).date()
+        if day < recent:
+            day = g.came_in(1, 21)
+            row["occurred_at"] = g.work_time(day)
+            if "next_followup_date" in row:
+                row["next_followup_date"] = (day + timedelta(days=7)).isoformat()

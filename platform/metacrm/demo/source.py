@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ..plugins import CreateMany as CreateMany
 from .vocabulary import (
     GIVEN_CHARS,
     HISTORY_DAYS,
@@ -16,7 +17,13 @@ from .vocabulary import (
     SURNAMES,
 )
 
-CreateMany = Callable[[str, list[dict[str, Any]]], list[int]]
+LIFECYCLE_AGES = {  # how long ago (days) a customer of each lifecycle came in
+    "customer": (120, HISTORY_DAYS),
+    "opportunity": (30, 540),
+    "lead": (1, 365),
+    "potential": (1, 240),
+    "public_pool": (90, HISTORY_DAYS),
+}
 
 _SURNAME_WEIGHTS = [((s, p), w) for s, p, w in SURNAMES]
 
@@ -28,6 +35,9 @@ class Gen:
         self, seed: int, today: date, users: Sequence[int], engineers: Sequence[int] = ()
     ) -> None:
         self.rng = random.Random(seed)
+        # When records came in is drawn from a stream of its own, so the field values
+        # stay what the main stream makes them.
+        self.history = random.Random(f"{seed}-history")
         self.today = today
         self.users = list(users)
         # who does the service work (demos, deployments, tickets); salespeople stand in
@@ -54,6 +64,15 @@ class Gen:
 
     def days_ago(self, lo: int = 1, hi: int = HISTORY_DAYS) -> date:
         return self.today - timedelta(days=self.rng.randint(lo, hi))
+
+    def came_in(self, lo: int, hi: int) -> date:
+        """A day between ``hi`` and ``lo`` days ago, from the history stream."""
+        return self.today - timedelta(days=self.history.randint(lo, hi))
+
+    def entered(self, day: date) -> datetime:
+        """The moment a record of ``day`` was entered: 10:00 Beijing time."""
+        return datetime.combine(min(day, self.today - timedelta(days=1)), time(2, 0),
+                                tzinfo=UTC)
 
     def work_time(self, day: date) -> str:
         # 09:00–18:30 Beijing time is 01:00–10:30 UTC

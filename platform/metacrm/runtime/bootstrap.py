@@ -4,7 +4,9 @@ records made by the plugin it names, through the normal write path."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,15 +69,34 @@ def fill_demo_data(platform: Platform, demo: DemoDef, ids: Mapping[str, int],
     compiled = platform.compiled
     ctx = Context.system(ids[demo.administrator.username])
 
-    def create_many(entity: str, rows: list[dict[str, Any]]) -> list[int]:
+    def create_many(entity: str, rows: list[dict[str, Any]],
+                    created: Sequence[datetime] | None = None) -> list[int]:
         model = compiled.models[entity]
         values = [read_payload(model, ctx, row, creating=True) for row in rows]
+        moments = list(created) if created is not None else [ctx.now] * len(rows)
+        if len(moments) != len(rows):
+            raise ValueError(f"create_many({entity!r}): {len(moments)} moments for "
+                             f"{len(rows)} rows")
+        # One write per moment, the earliest first: ids then follow the history.
+        ids: dict[int, int] = {}
         with platform.writing() as conn:
-            return [r["id"] for r in create_records(conn, compiled, model, ctx, values)]
+            for moment, indexes in _by_moment(moments):
+                written = create_records(conn, compiled, model, replace(ctx, now=moment),
+                                         [values[i] for i in indexes])
+                ids.update(zip(indexes, (r["id"] for r in written), strict=True))
+        return [ids[i] for i in range(len(rows))]
 
     people = tuple(DemoPerson(ids[p.username], p.username, p.roles, p.holds_records)
                    for p in demo.people)
     return generate(DemoRequest(create_many, people, scale))
+
+
+def _by_moment(moments: Sequence[datetime]) -> list[tuple[datetime, list[int]]]:
+    """Row indexes grouped by moment, in time order."""
+    groups: dict[datetime, list[int]] = {}
+    for index, moment in enumerate(moments):
+        groups.setdefault(moment, []).append(index)
+    return sorted(groups.items())
 
 
 def submit_demo_requests(platform: Platform, per_chain: int = 2) -> int:
