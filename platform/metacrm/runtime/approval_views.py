@@ -209,6 +209,25 @@ def _reaches(op: Operation, row: Row, operation: str) -> bool:
         [scope] if scope is not None else []))).first() is not None
 
 
+def readable_records(op: Operation, refs: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Which of the chains' records the caller may open (read, within scope, live): an
+    approver needs no grant on the entity, so their inbox may hold records they
+    cannot open. One query per entity."""
+    by_entity: dict[str, set[int]] = defaultdict(set)
+    for entity, record_id in refs:
+        by_entity[entity].add(record_id)
+    found: set[tuple[str, int]] = set()
+    for entity, ids in by_entity.items():
+        model = op.compiled.models.get(entity)
+        if model is None or not (access := op.viewer.of(model)).allows("read"):
+            continue
+        table, scope = model.table, access.condition("read")
+        found.update((entity, record_id) for record_id in op.conn.execute(
+            sa.select(table.c.id).where(table.c.id.in_(ids), table.c.deleted_at.is_(None),
+                                        *([scope] if scope is not None else []))).scalars())
+    return found
+
+
 def detail(op: Operation, approval_id: int, chain: Chain | None = None) -> dict[str, Any]:
     """One chain as its page shows it (404 for whoever may not see it); ``chain``: the
     chain as this operation holds it (locked, and changed), not read again."""
@@ -263,7 +282,8 @@ def detail(op: Operation, approval_id: int, chain: Chain | None = None) -> dict[
         "timeline": [_event(compiled, row, e, tasks, names, lang) for e in events],
         "may": {"approve": bool(pending and mine), "reject": bool(pending and mine),
                 "delegate": bool(pending and mine), "withdraw": withdraw,
-                "comment": may_comment(op, row, tasks)},
+                "comment": may_comment(op, row, tasks),
+                "read_record": _reaches(op, row, "read")},
     }
 
 

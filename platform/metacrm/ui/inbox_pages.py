@@ -1,5 +1,6 @@
 """The approval inbox: the tasks waiting for me, the requests I submitted, and
-those finished; each opens the record, where the approval panel decides."""
+those finished; each opens the record, where the approval panel decides, or, for an
+approver whose roles do not let them open the record, the request's own page."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import render_template, request
 from flask_babel import lazy_gettext
 
 from ..base.problems import BadQuery
-from ..runtime.approval_views import STATE_FILTERS, inbox, submitted
+from ..runtime.approval_views import STATE_FILTERS, detail, inbox, readable_records, submitted
 from ..runtime.operation import Operation
 from ..web.requests import platform
 from .blueprint import pages
@@ -37,7 +38,24 @@ def approval_inbox() -> Any:
         raise BadQuery({"view": [", ".join(VIEWS)], "state": [", ".join(STATE_FILTERS)]})
     with plat.reading() as conn:
         shell, ctx = build_shell(conn, plat.compiled, ctx, csrf)
-        listing = VIEWS[which](Operation(conn, plat.compiled, ctx), wanted, INBOX_SIZE, None)
+        op = Operation(conn, plat.compiled, ctx)
+        listing = VIEWS[which](op, wanted, INBOX_SIZE, None)
+        readable = readable_records(op, [(i["entity"], i["record_id"])
+                                         for i in listing["items"]])
     return render_template("ui/inbox.html", shell=shell.at("approvals"), language=shell.language,
                            items=listing["items"], view=which, state=wanted,
-                           states=STATE_FILTERS, task_states=TASK_STATE_WORDS)
+                           states=STATE_FILTERS, task_states=TASK_STATE_WORDS,
+                           readable=readable)
+
+
+@pages.get("/approvals/<int(max=9223372036854775807):approval_id>")
+def approval_page(approval_id: int) -> Any:
+    """One request as its approver sees it, whether or not they may open its record
+    (the same view as ``GET /api/approvals/<id>``; 404 to whoever may not see it)."""
+    ctx, csrf = page_context()
+    plat = platform()
+    with plat.reading() as conn:
+        shell, ctx = build_shell(conn, plat.compiled, ctx, csrf)
+        chain = detail(Operation(conn, plat.compiled, ctx), approval_id)
+    return render_template("ui/approval.html", shell=shell.at("approvals"),
+                           language=shell.language, approval=chain)
