@@ -103,11 +103,11 @@ def test_a_page_reads_a_bounded_window(client, monkeypatch: pytest.MonkeyPatch) 
 
 def test_a_cursor_that_is_not_one_is_refused(client) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/api/firm/duplicates?cursor=bm9wZQ")
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert list(response.json["errors"]) == ["cursor"]
     first = client.get("/api/firm/duplicates?limit=1&rule=same_phone").json["next_cursor"]
     other = client.get(f"/api/firm/duplicates?rule=similar_name&cursor={first}")
-    assert other.status_code == 422 and "another rule" in other.json["errors"]["cursor"][0]
+    assert other.status_code == 400 and "another rule" in other.json["errors"]["cursor"][0]
 
 
 def test_the_page_links_to_the_next_page(client, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..base.problems import Invalid
+from ..base.problems import BadQuery
 from ..compile.models import EntityModel
 from ..definitions import DuplicateRuleDef, block_column
 from ..values import json_value
@@ -82,16 +82,16 @@ def decode_position(model: EntityModel, raw: str) -> Position:
 
 
 def group_cursor(model: EntityModel, raw: str | None, rule: str | None) -> Position | None:
-    """Where a page of the duplicates list starts (``cursor``); 422 for a cursor that
-    is not one (or is another rule's, when ``rule`` is given)."""
+    """Where a page of the duplicates list starts (``cursor``); 400 for a cursor that
+    is not one (or is another rule's, when ``rule`` is given), as the lists answer."""
     if not raw:
         return None
     try:
         start = decode_position(model, raw)
     except ValueError as problem:
-        raise Invalid({"cursor": [str(problem)]}) from None
+        raise BadQuery({"cursor": [str(problem)]}) from None
     if rule is not None and start.rule != rule:
-        raise Invalid({"cursor": ["the cursor belongs to another rule: keep 'rule' the "
+        raise BadQuery({"cursor": ["the cursor belongs to another rule: keep 'rule' the "
                                   "same between pages"]})
     return start
 
