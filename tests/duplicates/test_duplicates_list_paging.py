@@ -119,3 +119,28 @@ def test_the_page_links_to_the_next_page(client, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(duplicate_groups, "SCAN_WINDOW", 4)
     paged = boss.get("/firm/duplicates").get_data(as_text=True)
     assert 'rel="next"' in paged and "/firm/duplicates?cursor=" in paged
+
+
+def test_a_rule_of_two_fields_pages_by_both(make_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    client = make_client(write_bundle(tmp_path / "people", {"entities/person.yaml": """
+        entity: person
+        title: name
+        fields:
+          name: {type: string}
+          city: {type: string}
+        duplicates:
+          - {name: same_name_and_city, fields: [name, city]}
+        """}))
+    items = [{"name": name, "city": city} for name in ("李娜", "王伟") for city in ("北京", "上海")]
+    assert client.post("/api/person/bulk", json={"items": items + items + [
+        {"name": "李娜", "city": "深圳"}]}).status_code == 201
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/person/duplicates?limit=1"
+                          + (f"&cursor={cursor}" if cursor else "")).json
+        seen += [(g["value"]["name"], g["value"]["city"], g["count"]) for g in page["groups"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted((i["name"], i["city"], 2) for i in items)
+    assert len(seen) == 4

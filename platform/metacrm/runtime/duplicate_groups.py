@@ -189,18 +189,36 @@ def _same_groups(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
         sa.select(*columns, count).where(*within)
         .group_by(*columns).having(sa.func.count() > 1)
         .order_by(*columns).limit(limit)).all()
-    groups = []
-    for key in keys:
-        values = dict(zip(rule.fields, key[:-1], strict=True))
-        rows = op.conn.execute(
-            sa.select(table.c.id, _title(model))
-            .where(*_where(model, scope), *(table.c[n] == v for n, v in values.items()))
-            .order_by(table.c.id).limit(MAX_GROUP_SIZE)).all()
-        groups.append({"value": values, "count": key[-1],
-                       "records": [{"id": r[0], "title": r[1], "score": 100} for r in rows]})
+    members = _members(op, model, columns, scope, [tuple(key[:-1]) for key in keys])
+    groups = [{"value": dict(zip(rule.fields, key[:-1], strict=True)), "count": key[-1],
+               "records": [{"id": i, "title": t, "score": 100}
+                           for i, t in members.get(tuple(key[:-1]), [])]}
+              for key in keys]
     if len(keys) >= limit:
         return groups, Position(rule.name, tuple(keys[-1][:-1]))
     return groups, None if end is None else Position(rule.name, end)
+
+
+def _members(op: Operation, model: EntityModel, columns: Sequence[sa.ColumnElement],
+             scope: sa.ColumnElement | None, keys: list[tuple[Any, ...]]
+             ) -> dict[tuple[Any, ...], list[tuple[int, Any]]]:
+    """The first MAX_GROUP_SIZE records (id, title) of each group, by id: one query for
+    a page's groups, however large a group is."""
+    if not keys:
+        return {}
+    table = model.table
+    matches = (columns[0].in_([k[0] for k in keys]) if len(columns) == 1
+               else sa.tuple_(*columns).in_(keys))
+    rank = sa.func.row_number().over(partition_by=list(columns), order_by=table.c.id)
+    ranked = (sa.select(table.c.id, _title(model).label("title"), *columns,
+                        rank.label("rank"))
+              .where(*_where(model, scope), matches).subquery())
+    rows = op.conn.execute(sa.select(ranked).where(ranked.c.rank <= MAX_GROUP_SIZE)
+                           .order_by(ranked.c.id)).all()
+    found: dict[tuple[Any, ...], list[tuple[int, Any]]] = {}
+    for row in rows:
+        found.setdefault(tuple(row[2:-1]), []).append((row[0], row[1]))
+    return found
 
 
 def _similar_groups(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
