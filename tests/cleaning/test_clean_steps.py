@@ -14,6 +14,11 @@ from metacrm.cleaning.steps import STEPS, compile_steps
 from ..conftest import write_bundle
 
 BUNDLE = {
+    "bundle.yaml": """
+        bundle: firms
+        version: 1.0.0
+        settings: {phone_region: CN}
+        """,
     "entities/firm.yaml": """
         entity: firm
         fields:
@@ -67,7 +72,7 @@ def test_simplified_converts_traditional_chinese() -> None:
     ("123", "123"),
 ])
 def test_phone_to_e164_with_the_default_region(typed: str, stored: str) -> None:
-    assert _clean("phone", typed) == stored
+    assert _clean("phone", typed, "CN") == stored
 
 
 def test_phone_region_from_the_option() -> None:

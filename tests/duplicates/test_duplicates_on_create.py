@@ -19,7 +19,7 @@ BUNDLE = {
         owned_by: owner
         fields:
           name: {type: string, clean: [trim, nfkc, company_name]}
-          phone: {type: phone, clean: [nfkc, phone]}
+          phone: {type: phone, clean: [nfkc, {phone: CN}]}
           email: {type: email, clean: [trim, email_lower]}
           code: {type: string, max_length: 18, clean: [uscc]}
           owner: {type: user, default: $user}

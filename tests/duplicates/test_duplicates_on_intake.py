@@ -12,7 +12,7 @@ from ..conftest import write_bundle
 from ..intake.conftest import FAIR, LEADS, WEB_FORM, post_lead, source_token
 
 RULES = """
-      phone: {type: phone, clean: [nfkc, phone]}
+      phone: {type: phone, clean: [nfkc, {phone: CN}]}
       email: {type: email, clean: [trim, email_lower]}
 """
 DUPLICATES = """
@@ -26,7 +26,7 @@ DUPLICATES = """
 def client(make_client, tmp_path: Path):  # type: ignore[no-untyped-def]
     leads = LEADS.replace("      phone: {type: phone}\n      email: {type: email}\n",
                           RULES.lstrip("\n")) + DUPLICATES
-    assert "clean: [nfkc, phone]" in leads
+    assert "clean: [nfkc, {phone: CN}]" in leads
     return make_client(write_bundle(tmp_path / "leads", {
         "entities/prospect.yaml": leads,
         "intake/sources.yaml": "---\n".join((WEB_FORM, FAIR))}))

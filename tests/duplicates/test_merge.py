@@ -17,7 +17,7 @@ BUNDLE = {
         title: name
         fields:
           name: {type: string, clean: [trim, company_name]}
-          phone: {type: phone, clean: [phone]}
+          phone: {type: phone, clean: [{phone: CN}]}
           city: {type: string}
           people: {type: rollup, from: person.firm, aggregate: count}
           labels: {type: multi_reference, to: label}

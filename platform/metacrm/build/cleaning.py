@@ -45,6 +45,9 @@ def build_clean(doc: Document, name: str, spec: Mapping[str, Any], errors: Error
             errors.add(where, f"clean step '{step_name}' needs the Python package "
                        f"'{step.needs}', which is not installed ({step.install})")
             continue
+        if option is None and step.setting is not None:
+            steps.append((step_name, None))  # from the bundles' settings (resolve)
+            continue
         try:
             step.make(option)
         except ValueError as problem:

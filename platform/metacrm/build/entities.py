@@ -12,6 +12,7 @@ from typing import Any
 from ..base.words import with_article
 from ..definitions import (
     BundleManifest,
+    BundleSettings,
     EntityDef,
     EntityExtension,
     FieldDef,
@@ -59,7 +60,16 @@ def build_manifest(doc: Document, path: str) -> BundleManifest:
                             tuple(doc.at("navigation", i, "entities", j)
                                   for j in range(len(group["entities"]))))
             for i, group in enumerate(data.get("navigation", ()))),
+        settings=_settings(doc),
     )
+
+
+def _settings(doc: Document) -> BundleSettings:
+    region = doc.data.get("settings", {}).get("phone_region")
+    if region is None:
+        return BundleSettings()
+    return BundleSettings(phone_region=str(region).upper(),
+                          location=doc.at("settings", "phone_region"))
 
 
 def build_optionset(doc: Document, bundle: str, errors: ErrorCollector) -> OptionSetDef:

@@ -21,7 +21,6 @@ from .company import standard_company_name
 
 Clean = Callable[[str], str]
 TEXT_TYPES = frozenset(("string", "text", "email", "phone", "url"))
-DEFAULT_PHONE_REGION = "CN"
 
 
 class CleanError(ValueError):
@@ -45,6 +44,9 @@ class CleanStep:
     needs: str | None = None
     install: str = ""
     summary: str = ""
+    # The bundle setting (BundleSettings) an omitted option comes from; resolve fills
+    # it in, so that make() always gets one.
+    setting: str | None = None
 
 
 _SPACES = re.compile(r"\s+")
@@ -79,7 +81,10 @@ def _company_name(option: str | None) -> Clean:
 def _phone(option: str | None) -> Clean:
     import phonenumbers
 
-    region = (option or DEFAULT_PHONE_REGION).upper()
+    if not option:
+        raise ValueError("no region: write it ({phone: CN}) or set it for the bundle "
+                         "(settings: {phone_region: CN} in bundle.yaml)")
+    region = option.upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError(f"unknown region '{region}' (a two-letter country code such as "
                          "CN, HK, US)")
@@ -119,7 +124,7 @@ STEPS: Mapping[str, CleanStep] = {step.name: step for step in (
               install="pip install 'metacrm[chinese]'",
               summary="traditional to simplified Chinese"),
     CleanStep("phone", frozenset(("phone", "string")), _phone, option="region",
-              summary="phone number to E.164"),
+              setting="phone_region", summary="phone number to E.164"),
     CleanStep("email_lower", frozenset(("email", "string")), _email_lower,
               summary="e-mail address in lower case"),
     CleanStep("company_name", frozenset(("string",)), _company_name,

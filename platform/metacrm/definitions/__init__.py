@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .catalog import BundleDefs as BundleDefs
 from .catalog import BundleManifest as BundleManifest
+from .catalog import BundleSettings as BundleSettings
 from .catalog import Catalog as Catalog
 from .catalog import NavigationGroup as NavigationGroup
 from .dashboards import DashboardDef as DashboardDef

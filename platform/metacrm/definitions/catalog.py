@@ -41,6 +41,17 @@ class NavigationGroup:
 
 
 @dataclass(frozen=True)
+class BundleSettings:
+    """The settings a bundle declares (``settings:`` in bundle.yaml); None: not set.
+    A later bundle's setting wins over an earlier one's (Catalog.settings)."""
+
+    # The region of phone numbers written without a country code (the ``phone`` clean
+    # step without an option), an ISO 3166 code such as CN.
+    phone_region: str | None = None
+    location: Location = UNKNOWN
+
+
+@dataclass(frozen=True)
 class BundleManifest:
     name: str
     version: str
@@ -49,6 +60,7 @@ class BundleManifest:
     path: str = ""
     location: Location = UNKNOWN
     navigation: tuple[NavigationGroup, ...] = ()
+    settings: BundleSettings = BundleSettings()
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,13 @@ class Catalog:
         """The pages' navigation: the groups of the last bundle that declares them
         (a template on top of another reorganises the menu by declaring its own)."""
         return next((b.navigation for b in reversed(self.bundles) if b.navigation), ())
+
+    @property
+    def settings(self) -> BundleSettings:
+        """The bundles' settings: each the last bundle's that sets it (a template on top
+        of crm may set its own phone region), with where that bundle set it."""
+        return next((b.settings for b in reversed(self.bundles)
+                     if b.settings.phone_region is not None), BundleSettings())
 
     def workflow_of(self, entity: str) -> WorkflowDef | None:
         """The workflow attached to ``entity`` (at most one)."""

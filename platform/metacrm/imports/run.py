@@ -55,7 +55,7 @@ class Outcome:
     record_id: int | None = None
     version: int | None = None
     before: dict[str, Any] | None = None
-    errors: dict[str, list[Any]] | None = None  # messages; created: _duplicates found
+    errors: dict[str, list[Any]] | None = None  # messages; created, updated: _duplicates
     cells: list[Any] | None = None
 
 
@@ -317,7 +317,8 @@ def _update(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Co
         before = serialize(model, current, model.output_columns) if current else {}
         if current is not None:  # a multi-reference's earlier targets, for a revert
             before.update({f.name: link_ids(current[f.name]) for f in model.multi_references})
-        record = update_record(conn, compiled, model, ctx, record_id, body, None)
+        record = update_record(conn, compiled, model, ctx, record_id, body, None,
+                               check_duplicates=True)
     except Problem as problem:
         savepoint.rollback()
         return _failed(number, cells, problem.errors)
@@ -328,7 +329,9 @@ def _update(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Co
                        errors={"_row": ["no change"]})
     changed = {n: json_value(before.get(n)) for n in body
                if n in before and json_value(before.get(n)) != json_value(_sorted(record.get(n)))}
-    return Outcome(number, "updated", record_id, version, before=changed)
+    warnings = record.get("_duplicates")  # a warning rule's, logged as for a created row
+    return Outcome(number, "updated", record_id, version, before=changed,
+                   errors={"_duplicates": warnings} if warnings else None)
 
 
 def _flush(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,

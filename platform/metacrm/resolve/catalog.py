@@ -33,6 +33,7 @@ from .navigation import check_navigation
 from .ownership import check_ownership, extend_ownership
 from .reports import check_reports, merge_reports
 from .roles import check_roles, resolve_roles
+from .settings import apply_settings
 from .tables import check_tables
 from .workflows import check_workflows, initial_state, merge_named
 
@@ -67,6 +68,7 @@ def resolve_catalog(bundles: Iterable[BundleDefs], errors: ErrorCollector,
                       reports=merge_reports(bundles, errors),
                       intakes=merge_intakes(bundles, errors),
                       dashboards=merge_dashboards(bundles, errors))
+    catalog = apply_settings(catalog, errors)
     for entity in entities.values():
         check_entity(catalog, entity, errors)
         check_ownership(catalog, entity, errors)

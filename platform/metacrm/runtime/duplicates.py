@@ -1,6 +1,6 @@
-"""Find the live records a new record may duplicate, by the entity's ``duplicates:``
-rules, and answer a create with them: refused (409) by a blocking rule, or written
-with a warning.
+"""Find the live records a new or changed record may duplicate, by the entity's
+``duplicates:`` rules, and answer a create or an update with them: refused (409) by a
+blocking rule, or written with a warning.
 
 Exact rules compare the stored (cleaned) values of their fields: one index look-up.
 Fuzzy rules compare the matching keys of a name (cleaning/keys.py) with rapidfuzz,
@@ -27,6 +27,7 @@ from ..compile.models import EntityModel
 from ..definitions import DuplicateRuleDef, block_column
 from ..i18n import message
 from .operation import Operation
+from .rows import Row
 
 # The member of a created record's JSON listing the likely duplicates of warning
 # rules (no field can be named so: field names start with a letter).
@@ -161,21 +162,55 @@ def check_new_record(op: Operation, model: EntityModel, values: Mapping[str, Any
     """The duplicate check of a create (API, pages; imports and intake call
     find_duplicates themselves): a blocking rule's candidates refuse it with 409
     (DuplicateFound); the warning rules' are returned, as the response shows them."""
-    found = find_duplicates(op, model, values)
+    return answer(op, model, find_duplicates(op, model, values))
+
+
+def changed_rules(model: EntityModel, current: Row, values: Mapping[str, Any]) -> list[str]:
+    """The rules an update touches: those with a field whose value it changes. A rule
+    whose fields stay as they are found nothing new (or was already answered)."""
+    return [rule.name for rule in model.entity.duplicates
+            if any(name in values and values[name] != current.get(name)
+                   for name in rule_fields(rule))]
+
+
+def check_changed_record(op: Operation, model: EntityModel, current: Row,
+                         values: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The duplicate check of an update: the rules whose fields ``values`` (cleaned, as
+    read_payload reads them) change, against every live record but this one, answered
+    as a create's (``answer``)."""
+    rules = changed_rules(model, current, values)
+    if not rules:
+        return []
+    found = find_duplicates(op, model, {**current, **values}, exclude=[current["id"]],
+                            rules=rules)
+    return answer(op, model, found)
+
+
+def answer(op: Operation, model: EntityModel, found: list[Candidate]
+           ) -> list[dict[str, Any]]:
+    """Refuse with 409 when a blocking rule found candidates (DuplicateFound, errors at
+    each rule's first field); otherwise the candidates, as the answer lists them."""
     if not found:
         return []
     lang = op.locale
     blocking = [c for c in found if c.blocking]
     if blocking:
-        errors: dict[str, list[str]] = {}
-        for candidate in blocking:
-            key = rule_fields(candidate.rule)[0]
-            text = message("duplicate_blocked", lang, entity=model.entity.label.get(lang),
-                           rule=candidate.rule.label.get(lang))
-            if text not in errors.get(key, []):
-                errors.setdefault(key, []).append(text)
-        raise DuplicateFound(errors, [c.as_json(model, lang) for c in blocking])
+        raise DuplicateFound(blocked_errors(model, [c.rule for c in blocking], lang),
+                             [c.as_json(model, lang) for c in blocking])
     return [c.as_json(model, lang) for c in found]
+
+
+def blocked_errors(model: EntityModel, rules: Iterable[DuplicateRuleDef], lang: str
+                   ) -> dict[str, list[str]]:
+    """The 409's errors: per blocking rule, its message at the rule's first field."""
+    errors: dict[str, list[str]] = {}
+    for rule in rules:
+        key = rule_fields(rule)[0]
+        text = message("duplicate_blocked", lang, entity=model.entity.label.get(lang),
+                       rule=rule.label.get(lang))
+        if text not in errors.get(key, []):
+            errors.setdefault(key, []).append(text)
+    return errors
 
 
 def likely_duplicates(op: Operation, model: EntityModel, record: Mapping[str, Any]

@@ -25,6 +25,7 @@ from .assignment import assign_owners
 from .audit import audit_changes, field_changes, write_audit
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
+from .duplicates import DUPLICATES_MEMBER, check_changed_record
 from .form_conditions import condition_errors
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
 from .integrity import missing_references, unique_guard
@@ -145,8 +146,12 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
 
 
 def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
-                  record_id: int, body: Any, expected_version: int | None) -> dict[str, Any]:
-    """Apply a client's PATCH body under a row lock; returns the record as shown."""
+                  record_id: int, body: Any, expected_version: int | None, *,
+                  check_duplicates: bool = False) -> dict[str, Any]:
+    """Apply a client's PATCH body under a row lock; returns the record as shown. With
+    ``check_duplicates`` (a person's edit, an import's update) the duplicate rules whose
+    fields change are checked as on create: a blocking rule refuses (409), a warning
+    rule's candidates come back under ``_duplicates``."""
     viewer = Viewer(compiled, ctx.principal, conn)
     access = viewer.of(model)
     access.require("update", ctx)
@@ -160,8 +165,12 @@ def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, c
         or f.name == model.state_field)]
     values = read_payload(model, ctx, body, creating=False,
                           current=serialize(model, current, guarded), access=access)
-    return save_changes(conn, viewer, model, ctx, current, values, action="update",
-                        layout=True)
+    warnings = check_changed_record(op, model, current, values) if check_duplicates else []
+    record = save_changes(conn, viewer, model, ctx, current, values, action="update",
+                          layout=True)
+    if warnings:
+        record[DUPLICATES_MEMBER] = warnings
+    return record
 
 
 def _take(rows: list[dict[str, Any]] | None) -> list[dict[str, Any]]:

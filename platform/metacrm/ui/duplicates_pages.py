@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, redirect, render_template, request, url_for
 
 from ..base.problems import Invalid
-from ..runtime.duplicate_groups import list_duplicate_groups
+from ..runtime.duplicate_groups import group_cursor, list_duplicate_groups
 from ..runtime.merge import MAX_MERGED, merge_records
 from ..runtime.operation import Operation
 from ..web.requests import platform
@@ -23,10 +23,12 @@ from .layout import record_fields
 @pages.get("/<entity>/duplicates")
 def duplicates_page(entity: str) -> Any:
     with open_entity_page(entity, "read") as page:
-        groups = list_duplicate_groups(page.op, page.model)
+        start = group_cursor(page.model, request.args.get("cursor"), None)
+        groups, following = list_duplicate_groups(page.op, page.model, start=start)
         may_merge = page.access.allows("update") and page.access.allows("delete")
     return render_template("ui/duplicates.html", shell=page.shell, entity=page.model.entity,
-                           language=page.language, groups=groups, may_merge=may_merge)
+                           language=page.language, groups=groups, may_merge=may_merge,
+                           next_cursor=following.encode() if following else None)
 
 
 def _ids(raw: str) -> list[int]:

@@ -16,7 +16,7 @@ from ..compile.models import EntityModel
 from ..definitions import FieldDef
 from ..identity.profiles import list_profiles
 from ..runtime.access import EntityAccess, Viewer
-from ..runtime.duplicates import DuplicateFound, check_new_record
+from ..runtime.duplicates import DUPLICATES_MEMBER, DuplicateFound, check_new_record
 from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
 from ..runtime.query import parse_list_query
@@ -133,8 +133,14 @@ def update_from_form(entity: str, record_id: int) -> Any:
     version = request.form.get("version", "")
     try:
         with platform().writing() as conn:
-            update_record(conn, compiled, model, ctx, record_id, body,
-                          int(version) if version.isdigit() else None)
+            record = update_record(conn, compiled, model, ctx, record_id, body,
+                                   int(version) if version.isdigit() else None,
+                                   check_duplicates=True)
+    except DuplicateFound as problem:  # a blocking rule: the form again, with the records
+        record = _current(compiled, model, ctx, record_id)
+        return _render(page, record=record, values=request.form,
+                       errors=problem.listed(ctx.locale), status=409,
+                       duplicates=problem.extra["duplicates"])
     except Invalid as problem:
         record = _current(compiled, model, ctx, record_id)
         return _render(page, record=record, values=request.form,
@@ -143,7 +149,9 @@ def update_from_form(entity: str, record_id: int) -> Any:
         record = _current(compiled, model, ctx, record_id)
         return _render(page, record=record, values=request.form, errors={},
                        status=412, conflict=_changed_by(compiled, record))
-    return redirect(url_for(".record_page", entity=entity, record_id=record_id), 303)
+    # Warning rules: the record page lists the likely duplicates, as after a create.
+    target = url_for(".record_page", entity=entity, record_id=record_id)
+    return redirect(f"{target}?duplicates=1" if record.get(DUPLICATES_MEMBER) else target, 303)
 
 
 def _changed_by(compiled: Compiled, record: dict[str, Any]) -> str:

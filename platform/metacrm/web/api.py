@@ -11,7 +11,8 @@ from ..base.problems import MAX_HINTED_KEYS, MAX_REPORTED_ERRORS, Invalid, unkno
 from ..compile.compiled import Compiled
 from ..i18n import message
 from ..runtime.access import Viewer
-from ..runtime.duplicates import DUPLICATES_MEMBER, DuplicateFound, check_new_record
+from ..runtime.duplicate_batch import check_new_records, name_created
+from ..runtime.duplicates import DUPLICATES_MEMBER, check_new_record
 from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
 from ..runtime.query import parse_list_query
@@ -147,8 +148,9 @@ def bulk_create(entity: str) -> Any:
         if errors:
             raise Invalid(errors, names_unknown=unknown, more=more)
         with request_writing() as conn:
-            warnings = _check_items(Operation(conn, compiled, ctx), model, rows)
+            warnings = check_new_records(Operation(conn, compiled, ctx), model, rows)
             created = create_records(conn, compiled, model, ctx, rows, bulk=True, layout=True)
+        name_created(warnings, created)
         for item, found in zip(created, warnings, strict=True):
             if found:
                 item[DUPLICATES_MEMBER] = found
@@ -157,25 +159,6 @@ def bulk_create(entity: str) -> Any:
     response = jsonify({"items": with_fresh_schema(run)})
     response.status_code = 201
     return response
-
-
-def _check_items(op: Operation, model: Any, rows: list[dict[str, Any]]
-                 ) -> list[list[dict[str, Any]]]:
-    """Each item's duplicate check against the records there are (not against the
-    other items: an import finds those); a blocking match refuses the whole batch."""
-    warnings: list[list[dict[str, Any]]] = []
-    errors: dict[str, list[str]] = {}
-    blocked: list[dict[str, Any]] = []
-    for index, values in enumerate(rows):
-        try:
-            warnings.append(check_new_record(op, model, values))
-        except DuplicateFound as problem:
-            warnings.append([])
-            errors.update({f"items[{index}].{k}": v for k, v in problem.errors.items()})
-            blocked.extend({**c, "item": index} for c in problem.extra["duplicates"])
-    if errors:
-        raise DuplicateFound(errors, blocked)
-    return warnings
 
 
 @api.patch("/<entity>/<id:record_id>")
@@ -187,7 +170,8 @@ def update_entity(entity: str, record_id: int) -> Any:
     def run(compiled: Compiled) -> Any:
         model = entity_model(compiled, entity, ctx)
         with request_writing() as conn:
-            return update_record(conn, compiled, model, ctx, record_id, body, expected)
+            return update_record(conn, compiled, model, ctx, record_id, body, expected,
+                                 check_duplicates=True)
 
     return record_response(with_fresh_schema(run))
 

@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify, request
 from ..base.problems import Invalid, unknown_keys
 from ..compile.compiled import Compiled
 from ..i18n import message
-from ..runtime.duplicate_groups import MAX_GROUPS, list_duplicate_groups
+from ..runtime.duplicate_groups import MAX_GROUPS, group_cursor, list_duplicate_groups
 from ..runtime.merge import merge_records, unmerge_record
 from ..runtime.operation import Operation
 from ..runtime.reads import get_record
@@ -36,7 +36,7 @@ MERGE_KEYS = ("keep", "others", "values")
 @duplicates_api.get("/<entity>/duplicates")
 def duplicate_groups(entity: str) -> Any:
     ctx = current_context()
-    errors, more = unknown_keys(request.args, ("rule", "limit"), ctx.locale)
+    errors, more = unknown_keys(request.args, ("rule", "limit", "cursor"), ctx.locale)
     limit = MAX_GROUPS
     if "limit" in request.args:
         try:
@@ -53,11 +53,15 @@ def duplicate_groups(entity: str) -> Any:
         model = entity_model(compiled, entity, ctx)
         if rule is not None and rule not in {r.name for r in model.entity.duplicates}:
             raise Invalid({"rule": [message("unknown_rule", ctx.locale, rule=rule)]})
+        start = group_cursor(model, request.args.get("cursor"), rule)
         with platform().reading() as conn:
-            return list_duplicate_groups(Operation(conn, compiled, ctx), model, rule=rule,
-                                         limit=limit)
+            groups, following = list_duplicate_groups(
+                Operation(conn, compiled, ctx), model, rule=rule, limit=limit, start=start)
+        return {"groups": groups,
+                "next_cursor": following.encode() if following is not None else None}
 
-    return jsonify({"groups": with_fresh_schema(run)})
+    return jsonify(with_fresh_schema(run))
+
 
 
 @duplicates_api.post("/<entity>/merge")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..definitions import EntityDef
-from ..runtime.duplicate_groups import MAX_GROUPS
+from ..runtime.duplicate_groups import MAX_GROUPS, SCAN_WINDOW
 from ..runtime.merge import MAX_MERGED
 from .openapi_parts import (
     ID_SCHEMA,
@@ -36,7 +36,10 @@ def duplicate_schemas() -> dict[str, Schema]:
                    "description": "100: the same values; less: how alike the names are."},
             message={"type": "string", "description": "Instead of id and title: a record "
                      "the caller may not read."},
-            item={"type": "integer", "description": "A bulk create's item."}),
+            item={"type": "integer", "description": "A bulk create's item."},
+            request_item={"type": "integer", "description": "In a bulk create: the earlier "
+                          "item of the same request this one duplicates (`id`: the record "
+                          "it was created as)."}),
         "DuplicateGroup": obj(
             "rule label action count records", rule={"type": "string"},
             label={"type": "string"}, action={"enum": ["warn", "block"]},
@@ -68,14 +71,21 @@ def duplicate_paths(entity: EntityDef, base: str, tag: str, taken: set[str]) -> 
     return {
         f"/api/{name}/duplicates": path(get=op(
             "list_duplicates", f"Groups of likely duplicate {name} records", "200",
-            obj("groups", groups=array_of(ref("DuplicateGroup"))), "400 422",
+            obj("groups next_cursor", groups=array_of(ref("DuplicateGroup")),
+                next_cursor={"type": ["string", "null"], "description": "Pass it as "
+                             "`cursor` for the next page; null: no more."}), "400 422",
             parameters=[
                 *([param("rule", "query", {"enum": [r.name for r in entity.duplicates]},
                          "Only this rule's groups.")] if entity.duplicates else []),
                 param("limit", "query", {"type": "integer", "minimum": 1,
                                          "maximum": MAX_GROUPS, "default": MAX_GROUPS},
-                      "Groups at most.")],
-            description="Among the records the caller may read; needs `read`.")),
+                      "Groups at most."),
+                param("cursor", "query", {"type": "string"},
+                      "The previous page's `next_cursor`.")],
+            description="Among the records the caller may read; needs `read`. In the "
+                        "rules' order, then by value: a page reads at most "
+                        f"{SCAN_WINDOW:,} index entries per rule, and may hold fewer "
+                        "groups than `limit` with a `next_cursor` to go on.")),
         f"/api/{name}/merge": path(post=op(
             "merge", f"Merge {name} records into one", "200", ref(base), "400 409 412 422",
             "ETag", requestBody=body(ref("MergeRequest")),
