@@ -32,6 +32,24 @@ def cell_links(report: ReportDef, pairs: Iterable[Sequence[str]]) -> dict[str, s
     return links
 
 
+class CellLinks:
+    """Drill-down texts of the many cells of one run: the run's filters and each
+    measure's own are encoded once, a cell adds only its dimension values'."""
+
+    def __init__(self, report: ReportDef, base: Iterable[Sequence[str]]) -> None:
+        self.base = query_text(base)
+        self.own = {m.name: query_text(_own_filters(report, m)) for m in report.measures}
+
+    def cell(self, pairs: Iterable[Sequence[str]]) -> tuple[str, dict[str, str]]:
+        """(the query of the run's filters and ``pairs``, each measure's link)."""
+        cell = _joined(self.base, query_text(pairs))
+        return cell, {name: _joined(cell, own) for name, own in self.own.items()}
+
+
+def _joined(first: str, second: str) -> str:
+    return f"{first}&{second}" if first and second else first or second
+
+
 def query_text(pairs: Iterable[Sequence[str]]) -> str:
     """``pairs`` as a query string, as ``urlencode`` writes it. A report of thousands of
     cells repeats the same few pairs in every link: each is encoded once."""
