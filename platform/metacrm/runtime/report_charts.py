@@ -42,7 +42,11 @@ class CellLinks:
 
     def cell(self, pairs: Iterable[Sequence[str]]) -> tuple[str, dict[str, str]]:
         """(the query of the run's filters and ``pairs``, each measure's link)."""
-        cell = _joined(self.base, query_text(pairs))
+        return self.encoded([query_text(pairs)])
+
+    def encoded(self, texts: Sequence[str]) -> tuple[str, dict[str, str]]:
+        """As ``cell``, with the cell's pairs already encoded (``texts``)."""
+        cell = "&".join(t for t in (self.base, *texts) if t)
         return cell, {name: _joined(cell, own) for name, own in self.own.items()}
 
 

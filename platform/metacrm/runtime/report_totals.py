@@ -36,7 +36,8 @@ def figures(conn: sa.Connection, query: ReportQuery,
         *ordering(query, dimensions, measures))
     if report.limit is not None:
         statement = statement.limit(report.limit)
-    found = Figures([row_values(report, row, len(dimensions)) for row in conn.execute(statement)])
+    found = Figures([row_values(report, row, len(dimensions))
+                     for row in conn.execute(statement).all()])
     if not report.totals:
         return found
     if not dimensions and found.rows:  # the one row is the grand total
@@ -48,7 +49,7 @@ def figures(conn: sa.Connection, query: ReportQuery,
             statement = grouped(query, [dimension], measures).order_by(
                 dimension.sort.asc().nulls_last())
             axis = []
-            for row in conn.execute(statement):
+            for row in conn.execute(statement).all():
                 (key,), values = row_values(report, row, 1)
                 axis.append((key, values))
             found.axes.append(axis)
@@ -80,7 +81,7 @@ def _grouping_sets(conn: sa.Connection, query: ReportQuery,
         level, *own, *(d.sort.asc().nulls_last() for d in dimensions))
     found = Figures([])
     axes: list[list[tuple[Any, dict[str, Any]]]] = [[], []]
-    for row in conn.execute(statement):
+    for row in conn.execute(statement).all():
         keys, values = row_values(report, row, len(dimensions))
         rolled = row.level
         if rolled == 0:

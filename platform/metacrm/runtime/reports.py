@@ -17,7 +17,7 @@ from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO
 from ..i18n import message
 from ..resolve.reports import paths_of
 from .access import Viewer
-from .report_charts import CellLinks, cell_links, chart_data
+from .report_charts import CellLinks, cell_links, chart_data, query_text
 from .report_funnel import funnel_rows
 from .report_labels import dimension_labels
 from .report_parameters import Setting, previous_settings, read_parameters, read_target
@@ -69,8 +69,7 @@ def run_report(conn: sa.Connection, viewer: Viewer, report: ReportDef,
     labels = [dimension_labels(conn, viewer, d, [keys[i] for keys, _ in found.rows], lang)
               for i, d in enumerate(query.dimensions)]
     links = CellLinks(report, base)
-    answer_rows = [_row(query, keys, values, labels, base, links)
-                   for keys, values in found.rows]
+    answer_rows = _rows(query, found.rows, labels, base, links)
     totals = _totals(query, found, labels, links) if report.totals else None
     previous = None
     if report.presentation == "number":
@@ -127,20 +126,41 @@ def _answer(report: ReportDef, query: ReportQuery, settings: list[Setting],
     }
 
 
-def _row(query: ReportQuery, keys: list[Any], values: dict[str, Any],
-         labels: list[dict[Any, str]], base: list[tuple[str, str]], links: CellLinks
-         ) -> dict[str, Any]:
-    row: dict[str, Any] = {}
-    own: list[tuple[str, str]] = []
-    for index, dimension in enumerate(query.dimensions):
-        key = keys[index]
-        row[AXES[index]] = {"value": dimension_key(dimension, key),
-                            "label": labels[index].get(key) if key is not None else None}
-        own.extend(drill_filters(query, dimension, key))
-    row["values"] = values
-    row["filters"] = [list(pair) for pair in base + own]
-    row["query"], row["links"] = links.cell(own)
-    return row
+def _rows(query: ReportQuery, found: list[tuple[list[Any], dict[str, Any]]],
+          labels: list[dict[Any, str]], base: list[tuple[str, str]], links: CellLinks
+          ) -> list[dict[str, Any]]:
+    """The answer's rows, each with its dimension values, figures, the list filters of
+    its records and its links. A pivot of months by owners repeats each month and each
+    owner in hundreds of cells: each value's key, label and filters are made once."""
+    made: list[dict[Any, tuple[dict[str, Any], list[list[str]], str]]] = [
+        {} for _ in query.dimensions]
+
+    def part(index: int, key: Any) -> tuple[dict[str, Any], list[list[str]], str]:
+        found_part = made[index].get(key)
+        if found_part is None:
+            dimension = query.dimensions[index]
+            pairs = drill_filters(query, dimension, key)
+            found_part = made[index][key] = (
+                {"value": dimension_key(dimension, key),
+                 "label": labels[index].get(key) if key is not None else None},
+                [list(pair) for pair in pairs], query_text(pairs))
+        return found_part
+
+    common = [list(pair) for pair in base]
+    answer = []
+    for keys, values in found:
+        row: dict[str, Any] = {}
+        filters, texts = list(common), []
+        for index, key in enumerate(keys):
+            axis, pairs, text = part(index, key)
+            row[AXES[index]] = dict(axis)
+            filters.extend(pairs)
+            texts.append(text)
+        row["values"] = values
+        row["filters"] = filters
+        row["query"], row["links"] = links.encoded(texts)
+        answer.append(row)
+    return answer
 
 
 def _totals(query: ReportQuery, found: Figures, labels: list[dict[Any, str]],
