@@ -107,13 +107,11 @@ def chart_data(report: ReportDef, dimensions: int, rows: Sequence[Mapping[str, A
 def _pivot(data: dict[str, Any], report: ReportDef, first: MeasureDef,
            rows: Sequence[Mapping[str, Any]], lang: str) -> None:
     """One series per column value of ``first``, over the row values (in order)."""
-    categories: list[Any] = []
-    for row in rows:
-        if _label(row["rows"], lang) not in categories:
-            categories.append(_label(row["rows"], lang))
+    keys = [(_label(row["rows"], lang), _label(row["columns"], lang)) for row in rows]
+    categories: list[Any] = list(dict.fromkeys(category for category, _ in keys))
     cells: dict[Any, dict[Any, Mapping[str, Any]]] = {}
-    for row in rows:
-        cells.setdefault(_label(row["columns"], lang), {})[_label(row["rows"], lang)] = row
+    for (category, column), row in zip(keys, rows, strict=True):
+        cells.setdefault(column, {})[category] = row
     data["categories"] = categories
     data["measure"] = first.name
     data["percent"] = [first.aggregate == RATIO]

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..base.problems import Forbidden
+from ..collector import collector_paused
 from ..definitions import ReportDef
 from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO
 from ..i18n import message
@@ -50,6 +51,16 @@ def runnable(viewer: Viewer, report: ReportDef) -> bool:
 
 def run_report(conn: sa.Connection, viewer: Viewer, report: ReportDef,
                args: Mapping[str, Sequence[str]], lang: str, now: datetime) -> dict[str, Any]:
+    # A pivot of thousands of cells makes tens of thousands of small dicts and lists,
+    # none of them in a cycle: the cyclic GC would walk the whole process (the compiled
+    # catalog, SQLAlchemy's caches) in the middle of it, 0.4 s measured on 2 cores.
+    with collector_paused():
+        return _run_report(conn, viewer, report, args, lang, now)
+
+
+def _run_report(conn: sa.Connection, viewer: Viewer, report: ReportDef,
+                args: Mapping[str, Sequence[str]], lang: str, now: datetime
+                ) -> dict[str, Any]:
     compiled = viewer.compiled
     if report.roles and not runnable(viewer, report):
         raise Forbidden({"_request": [f"report '{report.name}' is for the roles "
