@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .report_query import ReportQuery, grouped, order_expressions, ordering
-from .report_values import row_values
+from .report_values import RowReader, row_values
 
 
 @dataclass
@@ -36,8 +36,9 @@ def figures(conn: sa.Connection, query: ReportQuery,
         *ordering(query, dimensions, measures))
     if report.limit is not None:
         statement = statement.limit(report.limit)
-    found = Figures([row_values(report, row, len(dimensions))
-                     for row in conn.execute(statement).all()])
+    result = conn.execute(statement)
+    read = RowReader(report, list(result.keys()), len(dimensions))
+    found = Figures([read(row) for row in result.all()])
     if not report.totals:
         return found
     if not dimensions and found.rows:  # the one row is the grand total
@@ -81,9 +82,12 @@ def _grouping_sets(conn: sa.Connection, query: ReportQuery,
         level, *own, *(d.sort.asc().nulls_last() for d in dimensions))
     found = Figures([])
     axes: list[list[tuple[Any, dict[str, Any]]]] = [[], []]
-    for row in conn.execute(statement).all():
-        keys, values = row_values(report, row, len(dimensions))
-        rolled = row.level
+    result = conn.execute(statement)
+    read = RowReader(report, list(result.keys()), len(dimensions))
+    level_at = list(result.keys()).index("level")
+    for row in result.all():
+        keys, values = read(row)
+        rolled = row[level_at]
         if rolled == 0:
             found.rows.append((keys, values))
         elif rolled == (1 << len(dimensions)) - 1:
