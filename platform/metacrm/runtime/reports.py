@@ -164,7 +164,7 @@ def _rows(query: ReportQuery, found: list[tuple[list[Any], dict[str, Any]]],
         filters, texts = list(common), []
         for index, key in enumerate(keys):
             axis, pairs, text = part(index, key)
-            row[AXES[index]] = dict(axis)
+            row[AXES[index]] = axis  # shared by the value's cells; nothing changes it
             filters.extend(pairs)
             texts.append(text)
         row["values"] = values
