@@ -64,7 +64,10 @@ HAND = {
         GROUP BY GROUPING SETS ((1, 2), (1), (2), ())""",
     "new_business": """
         SELECT date_trunc('month', created_at AT TIME ZONE :zone) AS month,
-               count(*) AS customers
+               count(*) AS customers,
+               count(*) FILTER (WHERE lifecycle = 'lead') AS leads,
+               count(*) FILTER (WHERE lifecycle = 'opportunity') AS opportunities,
+               count(*) FILTER (WHERE lifecycle = 'customer') AS signed
         FROM customer
         WHERE deleted_at IS NULL
           AND created_at >= CAST(:start AS timestamp) AT TIME ZONE :zone

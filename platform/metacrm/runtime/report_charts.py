@@ -32,6 +32,28 @@ def cell_links(report: ReportDef, pairs: Iterable[Sequence[str]]) -> dict[str, s
     return links
 
 
+class CellLinks:
+    """Drill-down texts of the many cells of one run: the run's filters and each
+    measure's own are encoded once, a cell adds only its dimension values'."""
+
+    def __init__(self, report: ReportDef, base: Iterable[Sequence[str]]) -> None:
+        self.base = query_text(base)
+        self.own = {m.name: query_text(_own_filters(report, m)) for m in report.measures}
+
+    def cell(self, pairs: Iterable[Sequence[str]]) -> tuple[str, dict[str, str]]:
+        """(the query of the run's filters and ``pairs``, each measure's link)."""
+        return self.encoded([query_text(pairs)])
+
+    def encoded(self, texts: Sequence[str]) -> tuple[str, dict[str, str]]:
+        """As ``cell``, with the cell's pairs already encoded (``texts``)."""
+        cell = "&".join(t for t in (self.base, *texts) if t)
+        return cell, {name: _joined(cell, own) for name, own in self.own.items()}
+
+
+def _joined(first: str, second: str) -> str:
+    return f"{first}&{second}" if first and second else first or second
+
+
 def query_text(pairs: Iterable[Sequence[str]]) -> str:
     """``pairs`` as a query string, as ``urlencode`` writes it. A report of thousands of
     cells repeats the same few pairs in every link: each is encoded once."""
@@ -85,13 +107,11 @@ def chart_data(report: ReportDef, dimensions: int, rows: Sequence[Mapping[str, A
 def _pivot(data: dict[str, Any], report: ReportDef, first: MeasureDef,
            rows: Sequence[Mapping[str, Any]], lang: str) -> None:
     """One series per column value of ``first``, over the row values (in order)."""
-    categories: list[Any] = []
-    for row in rows:
-        if _label(row["rows"], lang) not in categories:
-            categories.append(_label(row["rows"], lang))
+    keys = [(_label(row["rows"], lang), _label(row["columns"], lang)) for row in rows]
+    categories: list[Any] = list(dict.fromkeys(category for category, _ in keys))
     cells: dict[Any, dict[Any, Mapping[str, Any]]] = {}
-    for row in rows:
-        cells.setdefault(_label(row["columns"], lang), {})[_label(row["rows"], lang)] = row
+    for (category, column), row in zip(keys, rows, strict=True):
+        cells.setdefault(column, {})[category] = row
     data["categories"] = categories
     data["measure"] = first.name
     data["percent"] = [first.aggregate == RATIO]

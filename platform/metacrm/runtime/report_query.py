@@ -179,14 +179,20 @@ def grouped(query: ReportQuery, dimensions: Sequence[Dimension], measures: list[
 def ordering(query: ReportQuery, dimensions: Sequence[Dimension],
              measures: list[list[sa.ColumnElement]]) -> list[sa.ColumnElement]:
     """The report's order (measures or dimensions), then the dimensions' own."""
-    found: list[sa.ColumnElement] = []
-    names = [m.name for m in query.report.measures]
-    for item in query.report.order:
-        expression = _order_expression(query, item.name, names, dimensions, measures)
-        found.append(expression.desc().nulls_last() if item.descending
-                     else expression.asc().nulls_last())
+    found: list[sa.ColumnElement] = [
+        expression.desc().nulls_last() if descending else expression.asc().nulls_last()
+        for expression, descending in order_expressions(query, dimensions, measures)]
     found.extend(d.sort.asc().nulls_last() for d in dimensions)
     return found
+
+
+def order_expressions(query: ReportQuery, dimensions: Sequence[Dimension],
+                      measures: list[list[sa.ColumnElement]]
+                      ) -> list[tuple[sa.ColumnElement, bool]]:
+    """The report's ``order:`` items: (expression, descending)."""
+    names = [m.name for m in query.report.measures]
+    return [(_order_expression(query, item.name, names, dimensions, measures),
+             item.descending) for item in query.report.order]
 
 
 def _order_expression(query: ReportQuery, name: str, names: list[str],
