@@ -142,6 +142,39 @@ def test_a_misspelt_type_is_reported_once_not_in_every_file_naming_the_entity(
     assert not any("unknown entity" in line for line in _check_output(bundle, monkeypatch))
 
 
+def test_a_mistake_in_an_approval_or_role_is_reported_once_not_where_it_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = write_bundle(tmp_path / "b", {
+        "entities/order.yaml": ("entity: order\nowned_by: owner\nfields:\n"
+                                "  owner: {type: user}\n"
+                                "  state: {type: choice, options: [draft, waiting, approved]}\n"),
+        "roles/clerk.yaml": "role: clerk\npermissions:\n  order: {operations: [read]}\n",
+        "roles/boss.yaml": "role: boss\npermisions:\n  order: {operations: [read]}\n",
+        "workflows/order.yaml": """
+            workflow: order_flow
+            entity: order
+            field: state
+            final: [approved]
+            transitions:
+              - {name: submit, from: draft, to: approved, pending: waiting,
+                 approval: order_approval}
+            ---
+            approval: order_approval
+            entity: order
+            steps:
+              - name: manager
+                approvers: {manger: 1}
+              - name: boss
+                approvers: {role: boss}
+            """,
+    })
+    lines = _check_output(bundle, monkeypatch)
+    assert [line.split(": ", 1)[0] for line in lines[:-1]] == [
+        "roles/boss.yaml:2:1", "workflows/order.yaml:13:17"]
+    assert lines[-1] == "2 error(s)"
+    assert not any("unknown approval" in line or "unknown role" in line for line in lines)
+
+
 def test_a_field_error_points_at_the_value_that_is_wrong(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bundle = write_bundle(tmp_path / "b", {"entities/order.yaml": """

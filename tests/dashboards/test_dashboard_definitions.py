@@ -12,6 +12,7 @@ import pytest
 from metacrm.catalog_loader import load_catalog
 from metacrm.errors import DefinitionError
 
+from ..conftest import write_bundle
 from .conftest import dashboard_bundle
 
 
@@ -102,3 +103,17 @@ def test_check_says_where_a_dashboard_is_wrong(tmp_path: Path, body: str,
 def test_me_in_a_list_filter_is_the_viewer(tmp_path: Path) -> None:
     assert diagnostics(tmp_path, HEAD + "widgets:\n  - {list: deal, filters: {owner: me}}\n") \
         == []
+
+
+def test_a_templates_dashboard_that_takes_a_shipped_role_is_the_one_said_to_be_wrong(
+        tmp_path: Path) -> None:
+    """The clash is reported where the template's author can change it, not in the
+    bundle below theirs."""
+    template = write_bundle(tmp_path / "template", {
+        "dashboards/clinic.yaml": "dashboard: clinic\nroles: [sales_manager]\n"
+                                  "widgets: [{approvals: pending}]\n"}, name="clinic")
+    with pytest.raises(DefinitionError) as raised:
+        load_catalog([Path(__file__).parents[2], template])
+    (said,) = [str(d) for d in raised.value.diagnostics]
+    assert said.startswith(f"{template}/dashboards/clinic.yaml:2:9: dashboard 'clinic': role "
+                           "'sales_manager' already starts on dashboard 'sales_management'")

@@ -166,7 +166,8 @@ CUSTOMIZATIONS_BUNDLE = "customizations"
 def _left_out(doc: Document, kind: str | None, errors: ErrorCollector) -> None:
     """Note what a document that was reported and not built would have defined."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    for key, what in (("entity", "entity"), ("optionset", "option set")):
+    for key, what in (("entity", "entity"), ("optionset", "option set"),
+                      ("approval", "approval"), ("role", "role"), ("report", "report")):
         if (kind is None or kind == key) and isinstance(data.get(key), str):
             errors.not_built(what, data[key])
 

@@ -44,7 +44,8 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 # The names a file that does not parse would have defined: other files naming them
 # are not wrong (see ErrorCollector.not_built).
-_DEFINED = re.compile(r"^(entity|optionset):[ \t]*([a-z][a-z0-9_]*)[ \t]*(?:#.*)?$", re.MULTILINE)
+_DEFINED = re.compile(r"^(entity|optionset|approval|role|report):[ \t]*([a-z][a-z0-9_]*)[ \t]*"
+                      r"(?:#.*)?$", re.MULTILINE)
 _OPENING = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSING = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 

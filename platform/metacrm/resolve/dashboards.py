@@ -34,7 +34,9 @@ def merge_dashboards(bundles: Iterable[BundleDefs], errors: ErrorCollector
 
 def check_dashboards(catalog: Catalog, errors: ErrorCollector) -> None:
     claimed: dict[str, DashboardDef] = {}
-    for dashboard in sorted(catalog.dashboards.values(), key=lambda d: d.location):
+    # In load order: a clash is reported at the later definition (a template's, not
+    # the bundle below it that its author cannot change).
+    for dashboard in catalog.dashboards.values():
         what = f"dashboard '{dashboard.name}'"
         if dashboard.name in RESERVED_NAMES:
             errors.add(dashboard.location, f"{what}: the name is taken by the API "
