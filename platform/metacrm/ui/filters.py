@@ -4,7 +4,7 @@ field types; the list API parses and checks what is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
+from ..definitions.entities import FieldDef
 from ..runtime.query import LIST_PARAMETERS
 
 OPERATOR_WORDS = {
@@ -19,6 +20,12 @@ OPERATOR_WORDS = {
     "lt": "<", "lte": "≤", "in": lazy_gettext("is one of (a, b, …)"),
     "contains": lazy_gettext("contains"), "startswith": lazy_gettext("starts with"),
     "isnull": lazy_gettext("is empty (true / false)"),
+}
+
+# The fields every record has, as a filter chip names them.
+SYSTEM_FIELD_WORDS = {
+    "id": "ID", "created_at": lazy_gettext("Created"), "updated_at": lazy_gettext("Updated"),
+    "created_by": lazy_gettext("Created by"), "updated_by": lazy_gettext("Updated by"),
 }
 
 
@@ -54,17 +61,30 @@ def filterables(compiled: Compiled, model: EntityModel, hidden: frozenset[str],
     return found
 
 
-def active_filters(model: EntityModel, args: Mapping[str, str], language: str
-                   ) -> list[ActiveFilter]:
-    """The filters in the query string, each with the list's address without it."""
+def active_filters(compiled: Compiled, model: EntityModel, pairs: Sequence[tuple[str, str]],
+                   language: str) -> list[ActiveFilter]:
+    """The filters in the query string (a parameter may come more than once: each is
+    one filter), each named as the page names its field, a choice by its option's
+    label, and with the list's address without that one filter."""
     found = []
-    for parameter, value in args.items():
+    for index, (parameter, value) in enumerate(pairs):
         if parameter in (*LIST_PARAMETERS, "lang"):
             continue
         name, _, operator = parameter.partition("__")
-        field = model.entity.fields.get(name.split(".")[0])
-        label = field.label.get(language) if field and "." not in name else name
+        field = model.entity.fields.get(name) if "." not in name else None
+        label = (field.label.get(language) if field else str(SYSTEM_FIELD_WORDS[name])
+                 if name in SYSTEM_FIELD_WORDS else name)
         word = str(OPERATOR_WORDS.get(operator or "eq", operator))
-        rest = [(k, v) for k, v in args.items() if k not in (parameter, "cursor")]
-        found.append(ActiveFilter(parameter, f"{label} {word}", value, "?" + urlencode(rest)))
+        shown = _option_labels(compiled, field, value, language) if field else value
+        rest = [(k, v) for i, (k, v) in enumerate(pairs) if i != index and k != "cursor"]
+        found.append(ActiveFilter(parameter, f"{label} {word}", shown, "?" + urlencode(rest)))
     return found
+
+
+def _option_labels(compiled: Compiled, field: FieldDef, value: str, language: str) -> str:
+    """``value`` with option values as their labels (``in`` lists them comma-separated)."""
+    if not field.options:
+        return value
+    options = compiled.catalog.optionsets.get(field.options)
+    labels = {o.value: o.label.get(language) for o in options.options} if options else {}
+    return ", ".join(labels.get(part, part) for part in value.split(","))

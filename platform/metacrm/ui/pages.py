@@ -93,18 +93,21 @@ def list_page(entity: str) -> Any:
         export=_export_urls(entity, language) if access.allows("export") else None)
     rows = list_rows(result["items"], columns, header, formatters, own, targets,
                      gettext("Select") if bulk.any_for_rows else None)
-    kept = {k: v for k, v in request.args.items(multi=True) if k not in ("cursor",)}
+    # Pairs, not a dict: a drill-down may repeat a parameter (a report's period and the
+    # cell's month are both ranges on created_at), and every one must stay.
+    pairs = list(request.args.items(multi=True))
+    kept = [(k, v) for k, v in pairs if k != "cursor"]
     next_url = None
     if result.get("next_cursor"):
-        next_url = "?" + urlencode([*kept.items(), ("cursor", result["next_cursor"])])
+        next_url = "?" + urlencode([*kept, ("cursor", result["next_cursor"])])
     has_board = any(f.type == "choice" for f in model.entity.fields.values())
     has_pool = model.entity.pool is not None and access.allows("claim")
     can_create = access.allows("create")
     admin = is_admin(ctx)
     can_import = can_create and access.allows("import")
-    filters = {k: v for k, v in request.args.items() if k not in (*LIST_PARAMETERS, "lang")}
+    filters = [(k, v) for k, v in pairs if k not in (*LIST_PARAMETERS, "lang")]
     q = request.args.get("q", "")
-    active = active_filters(model, request.args, language)
+    active = active_filters(compiled, model, pairs, language)
 
     def render() -> str:  # once per key: see the key below
         return render_template(
@@ -137,13 +140,13 @@ def list_page(entity: str) -> Any:
         "q": q,
         "filters": Markup("").join(
             Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
-            for name, value in filters.items()),
+            for name, value in filters),
         "sort": sort,
         "active": Markup(render_template("ui/_active_filters.html", active=active))
         if active else "",
         "kept_args": Markup("").join(
             Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
-            for name, value in request.args.items() if name != "cursor"),
+            for name, value in kept),
         "views_count": f" ({len(views)})" if views else "",
         "views": Markup(render_template("ui/_saved_views.html", views=views, entity=entity))
         if views else "",
