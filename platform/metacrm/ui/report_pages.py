@@ -22,7 +22,8 @@ from ..definitions.reports import (
     ParameterDef,
     ReportDef,
 )
-from ..resolve.reports import TARGETED, walk
+from ..resolve.report_paths import walk
+from ..resolve.reports import TARGETED
 from ..runtime.access import Viewer
 from ..runtime.report_designs import buildable_entities
 from ..runtime.report_parameters import parameter_kind
