@@ -7,9 +7,27 @@ from copy import deepcopy
 from typing import Any
 
 from ..definitions import LANGUAGES, Catalog
-from ..definitions.reports import AGGREGATES, BUCKETS, PRESENTATIONS, RATIO
+from ..definitions.reports import (
+    AGGREGATES,
+    BUCKETS,
+    LAST_MONTH_DAY,
+    PRESENTATIONS,
+    RATIO,
+    WEEKDAYS,
+)
 from ..runtime.spreadsheet import XLSX_TYPE
-from .openapi_parts import OPTIONAL_TEXT, TEXT, Schema, items, obj, operation, param, path, ref
+from .openapi_parts import (
+    OPTIONAL_TEXT,
+    TEXT,
+    Schema,
+    closed,
+    items,
+    obj,
+    operation,
+    param,
+    path,
+    ref,
+)
 
 VALUE: Schema = {"type": ["string", "integer", "boolean", "null"],
                  "description": "Money and decimals as exact decimal text; days and moments "
@@ -174,9 +192,17 @@ _SUBSCRIPTION = obj(
 
 def _subscription_paths(tag: str, name: Schema, taken: set[str]) -> dict[str, Any]:
     """A person's own e-mail subscriptions to reports (web/report_subscriptions_api.py)."""
-    wanted = obj("every", every=_SUBSCRIPTION["properties"]["every"],
-                 day=_SUBSCRIPTION["properties"]["day"], at=_SUBSCRIPTION["properties"]["at"],
-                 query=_SUBSCRIPTION["properties"]["query"])
+    wanted = closed(obj(
+        "every", every=_SUBSCRIPTION["properties"]["every"],
+        day={"anyOf": [{"type": "string", "enum": list(WEEKDAYS)},
+                       {"type": "integer", "minimum": 1, "maximum": LAST_MONTH_DAY},
+                       {"type": "null"}],
+             "description": "every: week: a weekday (default: the report's schedule's, else "
+             "monday); every: month: a day from 1 to 28 (default 1); every: day: none."},
+        at={"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+            "description": "HH:MM in the report's time zone (default 08:00)."},
+        query={"type": "string", "maxLength": 2000, "description": "The report's parameters "
+               "as in `GET /api/reports/{name}` (e.g. `period=this_month`)."}))
     return {
         "/api/report-subscriptions": path(get=operation(
             "list_report_subscriptions", tag, "The caller's report subscriptions", "200",
@@ -187,7 +213,7 @@ def _subscription_paths(tag: str, name: Schema, taken: set[str]) -> dict[str, An
                           "report", "200", _SUBSCRIPTION, "401 404", taken),
             put=operation(
                 "subscribe_report", tag, "Subscribe to a report by e-mail (or change it)",
-                "200", _SUBSCRIPTION, "401 404 422", taken,
+                "200", _SUBSCRIPTION, "401 403 404 422", taken,
                 requestBody={"required": True, "content": {"application/json": {
                     "schema": wanted}}},
                 description="Every day, week or month at a time of the report's time zone "
@@ -196,5 +222,5 @@ def _subscription_paths(tag: str, name: Schema, taken: set[str]) -> dict[str, An
                 "records only). `201` when new. `422`: a bad value, parameters the report "
                 "refuses, or no e-mail address on the caller's account."),
             delete=operation("unsubscribe_report", tag, "Unsubscribe from a report", "204",
-                             None, "401 404", taken)),
+                             None, "401 403 404", taken)),
     }
