@@ -178,3 +178,10 @@ def test_export_customizations_writes_what_the_builder_saved(client, tmp_path: P
     assert report.limit == 2 and report.chart.target is not None
     assert [s.name for s in catalog.reports["deal_funnel"].steps] == [
         "all_deals", "decided", "won"]
+
+
+def test_the_builder_speaks_chinese_with_its_own_words_for_rows_and_columns(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/reports/build?entity=deal&lang=zh").get_data(as_text=True)
+    assert '<label for="b-columns">列维度</label>' in page
+    assert '<label for="b-rows">行维度</label>' in page and "列数" not in page
+    assert "两个度量之比" in page and "目标线" in page

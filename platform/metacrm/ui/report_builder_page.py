@@ -46,6 +46,7 @@ from .report_builder_form import (
     step_slots,
 )
 from .report_pages import PERIOD_WORDS, figure
+from .report_subscription_view import WEEKDAY_WORDS
 from .shell import build_shell, page_context
 
 AGGREGATE_WORDS = {
@@ -63,12 +64,6 @@ PRESENTATION_WORDS = {
     "line": lazy_gettext("Line chart"), "area": lazy_gettext("Area chart"),
     "pie": lazy_gettext("Pie chart"), "funnel": lazy_gettext("Funnel"),
     "number": lazy_gettext("Number card"),
-}
-WEEKDAY_WORDS = {
-    "monday": lazy_gettext("Monday"), "tuesday": lazy_gettext("Tuesday"),
-    "wednesday": lazy_gettext("Wednesday"), "thursday": lazy_gettext("Thursday"),
-    "friday": lazy_gettext("Friday"), "saturday": lazy_gettext("Saturday"),
-    "sunday": lazy_gettext("Sunday"),
 }
 # What a dimension may be: a field whose values group records.
 _DIMENSION_TYPES = ("choice", "user", "reference", "boolean", "string", "integer",
