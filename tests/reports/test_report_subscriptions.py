@@ -166,23 +166,26 @@ def test_who_may_no_longer_read_it_is_skipped_and_said(org, sink) -> None:  # no
 
 
 def test_the_report_page_subscribes_with_its_parameters_and_unsubscribes(org) -> None:
-    ann = org["people"]["ann"]
-    page = ann.get("/reports/won_by_month?period=last_year").get_data(as_text=True)
+    bob = org["people"]["bob"]  # his pages speak English (ann's: Chinese)
+    page = bob.get("/reports/won_by_month?period=last_year").get_data(as_text=True)
     assert "E-mail me this report" in page
     assert 'name="query" value="period=last_year"' in page
-    made = ann.post("/reports/won_by_month/subscription", data={
+    made = bob.post("/reports/won_by_month/subscription", data={
         "every": "week", "weekday": "tuesday", "month_day": "1", "at": "07:15",
         "query": "period=last_year", "action": "subscribe"})
     assert made.status_code == 303
     assert made.headers["Location"].endswith("/reports/won_by_month?period=last_year")
-    saved = ann.get("/api/reports/won_by_month/subscription").get_json()
+    saved = bob.get("/api/reports/won_by_month/subscription").get_json()
     assert (saved["every"], saved["day"], saved["at"], saved["query"]) == (
         "week", "tuesday", "07:15", "period=last_year")
-    page = ann.get("/reports/won_by_month").get_data(as_text=True)
+    page = bob.get("/reports/won_by_month").get_data(as_text=True)
     assert "E-mailed to you every Tuesday at 07:15" in page and "Unsubscribe" in page
-    refused = ann.post("/reports/won_by_month/subscription", data={
+    refused = bob.post("/reports/won_by_month/subscription", data={
         "every": "week", "weekday": "tuesday", "at": "7 am", "action": "subscribe"})
     assert refused.status_code == 422 and "HH:MM" in refused.get_data(as_text=True)
-    gone = ann.post("/reports/won_by_month/subscription", data={"action": "unsubscribe"})
+    gone = bob.post("/reports/won_by_month/subscription", data={"action": "unsubscribe"})
     assert gone.status_code == 303
-    assert ann.get("/api/reports/won_by_month/subscription").status_code == 404
+    assert bob.get("/api/reports/won_by_month/subscription").status_code == 404
+    # in Chinese for ann
+    page = org["people"]["ann"].get("/reports/won_by_month").get_data(as_text=True)
+    assert "通过电子邮件订阅此报表" in page and "每周" in page
