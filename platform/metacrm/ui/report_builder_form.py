@@ -10,6 +10,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from ..build.reports import filter_text
 from ..definitions import EntityDef
 from ..definitions.reports import RATIO
 
@@ -52,6 +53,14 @@ def _filters(text: str) -> dict[str, str]:
     return dict(parse_qsl(text.strip().lstrip("?"), keep_blank_values=True))
 
 
+def _typed(filters: dict[str, str], kept: Any) -> dict[str, Any]:
+    """``filters`` from the form, each value as the edited document wrote it (a list, a
+    boolean) where the form shows it unchanged."""
+    kept = kept if isinstance(kept, dict) else {}
+    return {key: kept[key] if key in kept and filter_text(kept[key]) == value else value
+            for key, value in filters.items()}
+
+
 def _filters_text(filters: Any) -> str:
     return urlencode({k: ",".join(map(str, v)) if isinstance(v, list) else
                       str(v).lower() if isinstance(v, bool) else v
@@ -74,8 +83,8 @@ def _measure_title(entity: EntityDef | None, aggregate: str, field: str,
                                       (field or aggregate)) for lang in LANGUAGES}
 
 
-def _measures(form: Any, entity: EntityDef | None) -> tuple[list[dict[str, Any]],
-                                                             dict[int, str]]:
+def _measures(form: Any, entity: EntityDef | None, base: dict[str, Any]
+              ) -> tuple[list[dict[str, Any]], dict[int, str]]:
     """The measures of the form, and each used slot's measure name (ratios and the
     chart refer to measures by slot)."""
     measures: list[dict[str, Any]] = []
@@ -96,7 +105,9 @@ def _measures(form: Any, entity: EntityDef | None) -> tuple[list[dict[str, Any]]
             measure["aggregate"] = aggregate
         if field:
             measure["field"] = field
-        filters = _filters(form.get(f"m{slot}_filters", ""))
+        kept = next((m.get("filters") for m in base.get("measures") or ()
+                     if isinstance(m, dict) and m.get("name") == name), None)
+        filters = _typed(_filters(form.get(f"m{slot}_filters", "")), kept)
         if filters and aggregate != RATIO:
             measure["filters"] = filters
         measure["label"] = _label(form.get(f"m{slot}_label_en", ""),
@@ -126,7 +137,7 @@ def _int(text: str) -> int:
     return int(text) if text.isdigit() else -1
 
 
-def _steps(form: Any) -> list[dict[str, Any]]:
+def _steps(form: Any, base: dict[str, Any]) -> list[dict[str, Any]]:
     steps: list[dict[str, Any]] = []
     for slot in range(MAX_STEPS):
         label = _label(form.get(f"s{slot}_label_en", ""), form.get(f"s{slot}_label_zh", ""))
@@ -137,7 +148,9 @@ def _steps(form: Any) -> list[dict[str, Any]]:
             (label or {}).get("en", ""), f"step_{slot + 1}")
         if any(s["name"] == name for s in steps):
             name = f"{name}_{slot + 1}"
-        steps.append({"name": name, "filters": _filters(text),
+        kept = next((step.get("filters") for step in base.get("funnel") or ()
+                     if isinstance(step, dict) and step.get("name") == name), None)
+        steps.append({"name": name, "filters": _typed(_filters(text), kept),
                       **({"label": label} if label else {})})
     return steps
 
@@ -151,7 +164,7 @@ def document_from_form(form: Any, base: dict[str, Any],
     label = _label(form.get("label_en", ""), form.get("label_zh", ""))
     if label:
         document["label"] = label
-    steps = _steps(form)
+    steps = _steps(form, base)
     if steps:
         document["funnel"] = steps
     for axis in ("rows", "columns"):
@@ -163,9 +176,9 @@ def document_from_form(form: Any, base: dict[str, Any],
             if isinstance(kept, dict) and kept.get("field") == field and kept.get("label"):
                 spec["label"] = kept["label"]  # the form shows no dimension title
             document[axis] = spec
-    measures, names = _measures(form, entity)
+    measures, names = _measures(form, entity, base)
     document["measures"] = measures
-    filters = _filters(form.get("filters", ""))
+    filters = _typed(_filters(form.get("filters", "")), base.get("filters"))
     if filters:
         document["filters"] = filters
     _order(form, base, names, document)
@@ -180,6 +193,8 @@ def document_from_form(form: Any, base: dict[str, Any],
     if form.get("totals_shown") == "1":  # the checkbox was on the form: unticked is off
         if form.get("totals") != "1":
             document["totals"] = False
+        elif "totals" in base:  # written out as the edited report had it
+            document["totals"] = True
     elif base.get("totals") is not None:
         document["totals"] = base["totals"]
     return document
@@ -233,7 +248,7 @@ def _parameters(form: Any, base: dict[str, Any], document: dict[str, Any]) -> No
     parameters = dict(base.get("parameters") or {})
     for kind in ("period", "value"):
         old = form.get(f"{kind}_name", "")
-        parameters.pop(old or kind, None)
+        before = parameters.pop(old or kind, None) or {}
         field = form.get(f"{kind}_field", "")
         if not field:
             continue
@@ -242,8 +257,9 @@ def _parameters(form: Any, base: dict[str, Any], document: dict[str, Any]) -> No
         spec: dict[str, Any] = {"field": field}
         if default or kind == "period":
             spec["default"] = default or "this_year"
-        label = _label(form.get(f"{kind}_label_en", ""), form.get(f"{kind}_label_zh", ""))
-        if label:
+        label = _label(form.get(f"{kind}_label_en", ""), form.get(f"{kind}_label_zh", "")) or (
+            before.get("label") if before.get("field") == field else None)
+        if label:  # the page shows no parameter title: the edited report's is kept
             spec["label"] = label
         parameters[name] = spec
     if parameters:
@@ -280,13 +296,13 @@ def form_from_document(document: dict[str, Any], period_fields: set[str]
             values[f"m{slot}_of"], values[f"m{slot}_over"] = (slot_of.get(n, "")
                                                               for n in ratio[:2])
         values[f"m{slot}_filters"] = _filters_text(measure.get("filters"))
-        values.update(_label_values(f"m{slot}", measure.get("label")))
+        values.update(_label_values(f"m{slot}_label", measure.get("label")))
         if measure.get("name") in (chart.get("measures") or ()):
             values[f"m{slot}_chart"] = "1"
     for slot, step in enumerate(list(document.get("funnel") or [])[:MAX_STEPS]):
         values[f"s{slot}_name"] = step.get("name", "")
         values[f"s{slot}_filters"] = _filters_text(step.get("filters"))
-        values.update(_label_values(f"s{slot}", step.get("label") or step.get("name", "")))
+        values.update(_label_values(f"s{slot}_label", step.get("label")))
     values["filters"] = _filters_text(document.get("filters"))
     order = list(document.get("order") or [])
     if order:
