@@ -16,7 +16,8 @@ PURE_MODULES = ["metacrm.definitions", "metacrm.load.documents", "metacrm.load.s
                 "metacrm.load.bundles", "metacrm.resolve.catalog", "metacrm.expressions",
                 "metacrm.catalog_loader", "metacrm.compile.compiled", "metacrm.build.forms",
                 "metacrm.resolve.forms", "metacrm.compile.forms", "metacrm.build.reports",
-                "metacrm.resolve.reports"]
+                "metacrm.resolve.reports", "metacrm.resolve.report_paths",
+                "metacrm.resolve.report_reads", "metacrm.resolve.report_schedules"]
 
 
 def test_pure_layers_do_not_pull_in_flask_or_rq() -> None:

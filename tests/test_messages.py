@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from metacrm.dashboard_messages import DASHBOARD_MESSAGES
 from metacrm.i18n import _GENERAL, MESSAGES
+from metacrm.report_messages import REPORT_MESSAGES
 from metacrm.workflow_messages import WORKFLOW_MESSAGES
 
 
 def test_no_message_key_has_two_meanings() -> None:
-    parts = [_GENERAL, WORKFLOW_MESSAGES, DASHBOARD_MESSAGES]
+    parts = [_GENERAL, WORKFLOW_MESSAGES, DASHBOARD_MESSAGES, REPORT_MESSAGES]
     assert len(MESSAGES) == sum(len(part) for part in parts)  # no key in two of them
 
 

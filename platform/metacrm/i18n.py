@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from .dashboard_messages import DASHBOARD_MESSAGES
 from .definitions import LANGUAGES
+from .report_messages import REPORT_MESSAGES
 from .workflow_messages import WORKFLOW_MESSAGES
 
 _GENERAL: dict[str, dict[str, str]] = {
@@ -323,7 +324,8 @@ _GENERAL: dict[str, dict[str, str]] = {
 }
 
 # Each key once (tests/test_messages.py): one in both would silently keep one meaning.
-MESSAGES: dict[str, dict[str, str]] = {**_GENERAL, **WORKFLOW_MESSAGES, **DASHBOARD_MESSAGES}
+MESSAGES: dict[str, dict[str, str]] = {**_GENERAL, **WORKFLOW_MESSAGES, **DASHBOARD_MESSAGES,
+                                       **REPORT_MESSAGES}
 
 OPERATION_NAMES: dict[str, dict[str, str]] = {
     "read": {"en": "read", "zh": "查看"}, "create": {"en": "create", "zh": "新建"},

@@ -84,6 +84,10 @@ EXPLAINABLE = [
      "a pin names a report or an entity by name: one that does not exist is refused"),
     (422, r"^In the query, |^查询中 ",
      "a pin's query is text in the report's or the list's grammar"),
+    (422, r"^A weekday: |^星期几：|^A day of the month from |^每月的第几天",
+     "a subscription's day depends on how often it goes (a weekday, a day of the month)"),
+    (422, r"has no e-mail address|没有可接收报表的电子邮件地址",
+     "a subscription needs an e-mail address on the caller's account"),
 ]
 
 

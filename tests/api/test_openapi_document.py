@@ -105,6 +105,10 @@ REPORT_PATHS = {
     "/api/reports": {"get": "list_reports"},
     "/api/reports/{name}": {"get": "run_report"},
     "/api/reports/{name}/export": {"get": "export_report"},
+    "/api/report-subscriptions": {"get": "list_report_subscriptions"},
+    "/api/reports/{name}/subscription": {"get": "get_report_subscription",
+                                         "put": "subscribe_report",
+                                         "delete": "unsubscribe_report"},
 }
 INTAKE_PATHS = {"/api/intake/{name}": {"post": "intake_leads"}}
 DASHBOARD_PATHS = {

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ..fieldtypes import ID_TYPE, JSON_TYPE, UtcDateTime
 from ..imports.tables import add_import_tables
 from ..intake.tables import add_intake_tables
+from .report_tables import add_report_tables
 
 USERS_TABLE = "mc_users"
 
@@ -47,6 +48,7 @@ class SystemTables:
     imports: sa.Table
     import_rows: sa.Table
     dashboard_pins: sa.Table
+    report_subscriptions: sa.Table
 
     @classmethod
     def of(cls, metadata: sa.MetaData) -> SystemTables:
@@ -152,6 +154,7 @@ def add_system_tables(metadata: sa.MetaData) -> None:
     add_intake_tables(metadata)
     add_import_tables(metadata)
     _add_dashboard_pins(metadata)
+    add_report_tables(metadata, USERS_TABLE)
 
 
 SAVED_VIEWS_TABLE = "mc_saved_views"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any
@@ -25,12 +25,13 @@ import sqlalchemy as sa
 from ..base.problems import Problem
 from ..compile.compiled import Compiled
 from ..definitions import ReportDef
-from ..definitions.reports import WEEKDAYS, ScheduleDef
+from ..definitions.reports import ScheduleDef
 from ..i18n import message
 from ..identity.principals import principals_of
 from ..platform import Platform
 from ..runtime.access import Viewer
 from ..runtime.report_export import report_xlsx, setting_text
+from ..runtime.report_schedule import next_time as next_time
 from ..runtime.reports import run_report, runnable
 from ..runtime.spreadsheet import XLSX_TYPE, file_name
 from ..values import to_utc
@@ -56,47 +57,36 @@ class ReportRun:
     sent: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # report: why, per person
     errors: list[str] = field(default_factory=list)
+    # Subscriptions people made themselves (jobs/subscription_mail.py), per report.
+    subscribed: dict[str, int] = field(default_factory=dict)
+    unsubscribed: list[str] = field(default_factory=list)  # due but not sent: why
 
     def as_dict(self) -> dict[str, Any]:
         return {"sent": self.sent, "skipped": self.skipped,
+                **({"subscriptions": self.subscribed} if self.subscribed else {}),
+                **({"subscriptions_skipped": self.unsubscribed} if self.unsubscribed
+                   else {}),
                 **({"errors": self.errors[-5:]} if self.errors else {})}
 
     def summary(self, verb: str = "e-mailed") -> str:
-        if not self.sent and not self.skipped:
+        if not self.sent and not self.skipped and not self.subscribed \
+                and not self.unsubscribed:
             return "no scheduled report was due"
         parts = [f"{verb} {report} to {count} recipient(s)"
                  + (f", skipped {len(self.skipped.get(report, []))}: "
                     + "; ".join(self.skipped[report]) if self.skipped.get(report) else "")
                  for report, count in sorted(self.sent.items())]
+        parts += [f"{verb} {report} to {count} subscriber(s)"
+                  for report, count in sorted(self.subscribed.items())]
+        if self.unsubscribed:
+            parts.append(f"skipped {len(self.unsubscribed)} subscription(s): "
+                         + "; ".join(self.unsubscribed))
         return "; ".join(parts) + (f" (last error: {self.errors[-1]})" if self.errors else "")
 
 
 def scheduled(compiled: Compiled) -> list[ReportDef]:
     return sorted((r for r in compiled.catalog.reports.values() if r.schedule is not None),
                   key=lambda r: r.name)
-
-
-def next_time(schedule: ScheduleDef, zone: str, after: datetime) -> datetime:
-    """The first moment strictly after ``after`` when ``schedule`` is due (UTC)."""
-    tz = ZoneInfo(zone)
-    local = to_utc(after).astimezone(tz)
-    hours, minutes = schedule.at
-    for offset in range(0, 63):  # a month and then some: every schedule is due in it
-        day = local.date() + timedelta(days=offset)
-        if not _on(schedule, day):
-            continue
-        moment = datetime.combine(day, time(hours, minutes), tzinfo=tz)
-        if moment > local:
-            return moment.astimezone(UTC)
-    raise AssertionError(f"no day in two months fits {schedule}")  # pragma: no cover
-
-
-def _on(schedule: ScheduleDef, day: date) -> bool:
-    if schedule.every == "week":
-        return WEEKDAYS[day.weekday()] == schedule.due_day
-    if schedule.every == "month":
-        return day.day == schedule.due_day
-    return True
 
 
 def send_due_reports(platform: Platform, now: datetime, *, dry_run: bool = False
@@ -191,7 +181,7 @@ def _send_report(platform: Platform, report: ReportDef, now: datetime, run: Repo
             messages.append(compose_report(sender, person, report, answer, now))
     if messages:
         assert server is not None
-        reached = _deliver(server, messages, run)
+        reached = deliver(server, messages, run)
     run.sent[report.name] = reached
 
 
@@ -224,7 +214,7 @@ def compose_report(sender: str, person: Recipient, report: ReportDef,
     return mail
 
 
-def _deliver(server: SmtpServer, messages: Iterable[EmailMessage], run: ReportRun) -> int:
+def deliver(server: SmtpServer, messages: Iterable[EmailMessage], run: ReportRun) -> int:
     """Send over one connection; the number sent (failures are kept in ``run``: an
     occurrence is sent once, not retried)."""
     try:

@@ -5,8 +5,8 @@ runs every ``every_seconds``; the platform adds its own: ``housekeeping`` (ended
 web sessions, old sign-in failures and security events past their retention
 are deleted), ``approvals.deadlines``
 (reminders and escalations, when an approval step has a deadline) and
-``notifications.mail`` and ``reports.schedules`` (when SMTP is configured; the
-second when a report has a ``schedule``); each pull-style intake source is
+``notifications.mail`` and ``reports.schedules`` (when SMTP is configured: the
+reports' own ``schedule:`` and the subscriptions people made); each pull-style intake source is
 a task ``intake.<source>`` (intake/pull.py). ``run_task`` is the entry
 point RQ calls by its dotted path (``metacrm.jobs.tasks.run_task``): a worker
 rebuilds everything it needs from the environment, as any other metacrm
@@ -39,8 +39,9 @@ from ..runtime.pool_returns import return_idle
 from ..values import parse_definition_text
 from .mail import count_due as count_mail
 from .mail import send_notifications
-from .report_mail import scheduled, send_due_reports
+from .report_mail import send_due_reports
 from .slots import ensure_slots, record_run, slots_table
+from .subscription_mail import send_due_subscriptions
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,9 @@ MAIL = Task("notifications.mail", 60, Label.of(
      "zh": "以电子邮件发送通知（失败重试，最多 5 次）"}))
 
 REPORTS = Task("reports.schedules", 60, Label.of(
-    {"en": "E-mail the scheduled reports that are due, each run as its recipient (XLSX)",
-     "zh": "按计划以电子邮件发送到期的报表，按每位收件人的权限运行（XLSX 附件）"}))
+    {"en": "E-mail the scheduled and subscribed reports that are due, each run as its "
+           "recipient (XLSX)",
+     "zh": "按计划和订阅以电子邮件发送到期的报表，按每位收件人的权限运行（XLSX 附件）"}))
 
 
 class UnknownTask(LookupError):
@@ -90,8 +92,8 @@ def compile_tasks(compiled: Compiled, settings: Settings | None = None) -> dict[
         tasks[DEADLINES.name] = DEADLINES
     if settings is not None and settings.smtp_url:
         tasks[MAIL.name] = MAIL
-        if scheduled(compiled):
-            tasks[REPORTS.name] = REPORTS
+        # Always: besides the reports' own schedules, people subscribe to any report.
+        tasks[REPORTS.name] = REPORTS
     for entity in compiled.catalog.entities.values():
         for rule in entity.pool.return_rules if entity.pool else ():
             name = f"{entity.name}.{rule.name}"
@@ -205,6 +207,7 @@ def _pull(platform: Platform, name: str, now: datetime, dry_run: bool) -> Outcom
 
 def _reports(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
     run = send_due_reports(platform, now, dry_run=dry_run)
+    send_due_subscriptions(platform, now, run, dry_run=dry_run)
     return Outcome(run.as_dict(), run.summary("would e-mail" if dry_run else "e-mailed"))
 
 

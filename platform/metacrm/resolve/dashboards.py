@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from ..definitions import BundleDefs, Catalog, DashboardDef, EntityDef, WidgetDef
 from ..definitions.reports import DATE_TYPES, ME
 from ..errors import ErrorCollector, did_you_mean
-from .reports import PathError, default_problem, filter_problem, walk
+from .report_paths import PathError, default_problem, filter_problem, walk
 
 # A period parameter may be set as <name>_from / <name>_to too (report_parameters.py).
 RANGE_SUFFIXES = ("_from", "_to")

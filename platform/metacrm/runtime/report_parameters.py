@@ -20,7 +20,8 @@ from ..definitions.reports import (
     TARGET,
     ParameterDef,
 )
-from ..resolve.reports import TARGETED, default_problem, walk
+from ..resolve.report_paths import default_problem, walk
+from ..resolve.reports import TARGETED
 from .report_buckets import bucket_end, day_bound
 
 # Query parameters every report takes besides its own.

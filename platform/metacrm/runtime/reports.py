@@ -16,7 +16,7 @@ from ..collector import collector_paused
 from ..definitions import ReportDef
 from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO
 from ..i18n import message
-from ..resolve.reports import paths_of
+from ..resolve.report_paths import paths_of
 from .access import Viewer
 from .report_charts import CellLinks, cell_links, chart_data, query_text
 from .report_funnel import funnel_rows

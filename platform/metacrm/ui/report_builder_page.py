@@ -1,14 +1,13 @@
-"""The report builder's page: pick an entity, what the rows (and columns) are, with a
-time bucket for dates, up to three measures, filters in the list API's grammar, a
-period parameter and a chart; preview it in one's own scope; save it as a ``report``
-customization (runtime/report_designs.py, the same calls as /api/meta/reports).
-Editing a saved or shipped report keeps the keys the form does not show (order, time
-zone, roles…)."""
+"""The report builder's page: pick an entity, what the rows (and columns) or the funnel
+steps are, with a time bucket for dates, measures (conditional ones and ratios of two),
+the order and top N, filters in the list API's grammar, a period and a value parameter,
+and the chart with its measures and target line; preview it in one's own scope; save it
+as a ``report`` customization (runtime/report_designs.py, the same calls as
+/api/meta/reports). The form and the document it stands for: report_builder_form.py."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
@@ -20,10 +19,14 @@ from ..definitions.reports import (
     AGGREGATES,
     BUCKETS,
     CHARTS,
+    CONVERSION,
     DATE_TYPES,
+    FROM_FIRST,
+    ME,
     PERIODS,
     PRESENTATIONS,
     RATIO,
+    WEEKDAYS,
 )
 from ..i18n import message
 from ..runtime.access import Viewer
@@ -35,15 +38,23 @@ from ..runtime.report_designs import (
 )
 from ..web.requests import platform
 from .blueprint import pages
+from .report_builder_form import (
+    document_from_form,
+    form_from_document,
+    incomplete_ratios,
+    measure_slots,
+    step_slots,
+)
 from .report_pages import PERIOD_WORDS, figure
+from .report_subscription_view import WEEKDAY_WORDS
 from .shell import build_shell, page_context
 
-MEASURE_SLOTS = 3
 AGGREGATE_WORDS = {
     "count": lazy_gettext("Count"), "count_distinct": lazy_gettext("Count distinct"),
     "sum": lazy_gettext("Sum"), "avg": lazy_gettext("Average"),
     "min": lazy_gettext("Smallest"), "max": lazy_gettext("Largest"),
 }
+RATIO_WORD = lazy_gettext("Ratio of two measures")
 BUCKET_WORDS = {"day": lazy_gettext("by day"), "week": lazy_gettext("by week"),
                 "month": lazy_gettext("by month"), "quarter": lazy_gettext("by quarter"),
                 "year": lazy_gettext("by year")}
@@ -54,111 +65,23 @@ PRESENTATION_WORDS = {
     "pie": lazy_gettext("Pie chart"), "funnel": lazy_gettext("Funnel"),
     "number": lazy_gettext("Number card"),
 }
-# A measure's title in both languages when the builder's user gives none.
-_TITLES = {"count": ("Records", "记录数"), "count_distinct": ("{} (distinct)", "{}（不同值）"),
-           "sum": ("{} (sum)", "{}合计"), "avg": ("{} (average)", "{}平均值"),
-           "min": ("{} (smallest)", "{}最小值"), "max": ("{} (largest)", "{}最大值")}
 # What a dimension may be: a field whose values group records.
 _DIMENSION_TYPES = ("choice", "user", "reference", "boolean", "string", "integer",
                     *DATE_TYPES)
 _NUMBER_TYPES = ("integer", "decimal", "money", "percent")
+# Time zones offered by name (any IANA name may be typed).
+ZONES = ("UTC", "Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Asia/Tokyo",
+         "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles")
 
 
 assert set(AGGREGATE_WORDS) == set(AGGREGATES) and set(BUCKET_WORDS) == set(BUCKETS)
-assert set(PRESENTATION_WORDS) == set(PRESENTATIONS)
+assert set(PRESENTATION_WORDS) == set(PRESENTATIONS) and set(WEEKDAY_WORDS) == set(WEEKDAYS)
 
 
 def _fields(entity: EntityDef, language: str, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
     """(name, label) of the entity's fields of ``kinds`` (formulas and rollups by result)."""
     return [(field.name, field.label.get(language)) for field in entity.fields.values()
             if field.value_type in kinds]
-
-
-def _measure_title(entity: EntityDef | None, aggregate: str, field: str) -> dict[str, str]:
-    en, zh = _TITLES.get(aggregate, ("{}", "{}"))
-    defined = entity.fields.get(field) if entity is not None and field else None
-    if defined is None:
-        return {"en": en.format(field or aggregate), "zh": zh.format(field or aggregate)}
-    return {"en": en.format(defined.label.get("en")), "zh": zh.format(defined.label.get("zh"))}
-
-
-def _document_from_form(form: Any, base: dict[str, Any],
-                        entity: EntityDef | None = None) -> dict[str, Any]:
-    """The report document the form describes, over ``base`` (the report edited)."""
-    document = {k: v for k, v in base.items()
-                if k not in ("rows", "columns", "measures", "filters", "parameters")}
-    document.update({"report": form.get("name", "").strip(), "entity": form.get("entity", ""),
-                     "presentation": form.get("presentation") or "table"})
-    label = {lang: form.get(f"label_{lang}", "").strip() for lang in ("en", "zh")}
-    if any(label.values()):
-        document["label"] = {k: v for k, v in label.items() if v}
-    for axis in ("rows", "columns"):
-        field = form.get(f"{axis}_field", "")
-        if field:
-            bucket = form.get(f"{axis}_bucket", "")
-            document[axis] = {"field": field, **({"bucket": bucket} if bucket else {})}
-    measures: list[dict[str, Any]] = []
-    for slot in range(MEASURE_SLOTS):
-        aggregate = form.get(f"m{slot}_aggregate", "")
-        if not aggregate:
-            continue
-        field = form.get(f"m{slot}_field", "")
-        name = form.get(f"m{slot}_name", "").strip() or "_".join(filter(None, (aggregate,
-                                                                              field)))
-        if any(m["name"] == name for m in measures):
-            name = f"{name}_{slot + 1}"
-        measure: dict[str, Any] = {"name": name, "aggregate": aggregate}
-        if field:
-            measure["field"] = field
-        text = form.get(f"m{slot}_label", "").strip()
-        measure["label"] = ({"en": text, "zh": text} if text
-                            else _measure_title(entity, aggregate, field))
-        measures.append(measure)
-    document["measures"] = measures
-    filters = dict(parse_qsl(form.get("filters", ""), keep_blank_values=True))
-    if filters:
-        document["filters"] = filters
-    period = form.get("period_field", "")
-    parameters = dict(base.get("parameters") or {})
-    parameters.pop("period", None)
-    if period:
-        parameters["period"] = {"field": period,
-                                "default": form.get("period_default") or "this_year"}
-    if parameters:
-        document["parameters"] = parameters
-    return document
-
-
-def _form_from_document(document: dict[str, Any]) -> dict[str, str]:
-    """The form's values for ``document`` (what the page shows when editing)."""
-    values: dict[str, str] = {"name": document.get("report", ""),
-                              "entity": document.get("entity", ""),
-                              "presentation": document.get("presentation", "table")}
-    label = document.get("label") or {}
-    if isinstance(label, str):
-        label = {"en": label}
-    values.update({f"label_{k}": label.get(k, "") for k in ("en", "zh")})
-    for axis in ("rows", "columns"):
-        spec = document.get(axis)
-        if isinstance(spec, str):
-            spec = {"field": spec}
-        if spec:
-            values[f"{axis}_field"] = spec.get("field", "")
-            values[f"{axis}_bucket"] = spec.get("bucket", "") or ""
-    for slot, measure in enumerate((document.get("measures") or [])[:MEASURE_SLOTS]):
-        values[f"m{slot}_name"] = measure.get("name", "")
-        values[f"m{slot}_aggregate"] = measure.get("aggregate", "") or ""
-        values[f"m{slot}_field"] = measure.get("field", "") or ""
-        text = measure.get("label") or {}
-        values[f"m{slot}_label"] = text if isinstance(text, str) else (
-            text.get("en") or text.get("zh") or "")
-    filters = document.get("filters") or {}
-    values["filters"] = urlencode({k: ",".join(map(str, v)) if isinstance(v, list) else v
-                                   for k, v in filters.items()})
-    period = (document.get("parameters") or {}).get("period") or {}
-    values["period_field"] = period.get("field", "")
-    values["period_default"] = str(period.get("default", "") or "")
-    return values
 
 
 def _options(compiled: Compiled, entity_name: str, language: str) -> dict[str, Any]:
@@ -172,8 +95,8 @@ def _render(compiled: Compiled, shell: Any, values: dict[str, str], entities: li
             editing: str | None, errors: list[str], answer: Any = None,
             status: int = 200) -> Any:
     language = shell.language
-    ratios = {c["name"] for c in answer["columns"] if c["aggregate"] == RATIO} if answer \
-        else set()
+    ratios = {c["name"] for c in answer["columns"] if c["aggregate"] == RATIO} | {
+        CONVERSION, FROM_FIRST} if answer else set()
     entity = values.get("entity") or entities[0]
     values = {**values, "entity": entity}
     page = render_template(
@@ -181,9 +104,10 @@ def _render(compiled: Compiled, shell: Any, values: dict[str, str], entities: li
         editing=editing, errors=errors, answer=answer,
         entities=[(e, compiled.catalog.entities[e].label.get(language)) for e in entities],
         options=_options(compiled, entity, language), buckets=BUCKET_WORDS,
-        aggregates=AGGREGATE_WORDS, presentations=PRESENTATION_WORDS, periods=PERIOD_WORDS,
-        period_codes=PERIODS, slots=range(MEASURE_SLOTS),
-        show=lambda value, ratio=False: figure(value, ratio),
+        aggregates={**AGGREGATE_WORDS, RATIO: RATIO_WORD}, presentations=PRESENTATION_WORDS,
+        periods=PERIOD_WORDS, period_codes=PERIODS, weekdays=WEEKDAY_WORDS, zones=ZONES,
+        me=ME, slots=measure_slots(values), steps=step_slots(values),
+        show=lambda value, measure: figure(value, measure in ratios),
         chart_show=lambda value, measure: figure(value, measure in ratios), charted_kinds=CHARTS)
     return page, status
 
@@ -210,16 +134,24 @@ def _builder(editing: str | None) -> Any:
             if base.get("entity") not in entities:
                 raise Forbidden(message("design_only", ctx.locale, entity=base.get("entity")))
         if request.method == "GET":
-            values = _form_from_document(base) if base else dict(request.args)
+            dates = {name for name, _ in _options(compiled, base["entity"], "en")["dates"]} \
+                if base else set()
+            values = form_from_document(base, dates) if base else {
+                "totals": "1", "m0_aggregate": "count", **request.args}
             return _render(compiled, shell, values, entities, editing, [])
         values = {k: v for k, v in request.form.items() if k != "csrf_token"}
         if editing is not None:
             values["name"] = editing
-        document = _document_from_form(request.form | {"name": values.get("name", "")}, base,
+        document = document_from_form(request.form | {"name": values.get("name", "")}, base,
                                         compiled.catalog.entities.get(values.get("entity", "")))
         if values.get("entity") not in entities:
             return _render(compiled, shell, values, entities, editing,
                            [gettext("Choose an entity you may build reports of.")], None, 422)
+        halves = [gettext("Measure %(n)s: a ratio needs the measure divided and the one "
+                          "it is divided by.", n=slot + 1)
+                  for slot in incomplete_ratios(request.form)]
+        if halves:
+            return _render(compiled, shell, values, entities, editing, halves, None, 422)
         if request.form.get("action") == "save":
             try:
                 save_report(platform(), ctx, document)

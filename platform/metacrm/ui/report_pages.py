@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import lazy_gettext
 
-from ..base.problems import BadQuery
+from ..base.problems import BadQuery, Invalid
 from ..compile.compiled import Compiled
 from ..definitions.reports import (
     CHARTS,
@@ -22,16 +22,21 @@ from ..definitions.reports import (
     ParameterDef,
     ReportDef,
 )
-from ..resolve.reports import TARGETED, walk
+from ..resolve.report_paths import walk
+from ..resolve.reports import TARGETED
 from ..runtime.access import Viewer
+from ..runtime.operation import Operation
 from ..runtime.report_designs import buildable_entities
 from ..runtime.report_parameters import parameter_kind
+from ..runtime.report_subscriptions import subscribe, unsubscribe
 from ..runtime.reports import run_report
 from ..runtime.user_directory import UserDirectory
+from ..web.connection import request_writing
 from ..web.reports_api import find_report, report_summary, runnable_reports
 from ..web.requests import platform
 from .blueprint import pages
-from .shell import build_shell, page_context
+from .report_subscription_view import subscription_body, subscription_view
+from .shell import build_shell, page_context, speak_users_language
 
 PERIOD_WORDS = {
     "this_month": lazy_gettext("This month"), "last_month": lazy_gettext("Last month"),
@@ -57,6 +62,12 @@ def reports_page() -> Any:
 
 @pages.get("/reports/<name>")
 def report_page(name: str) -> Any:
+    return render_report_page(name)
+
+
+def render_report_page(name: str, subscription_errors: list[str] | None = None) -> Any:
+    """The report run with the parameters of the address, and the caller's e-mail
+    subscription to it (``subscription_errors``: what refused a change of it)."""
     ctx, csrf = page_context()
     compiled = platform().compiled
     report = find_report(compiled, name, ctx)
@@ -75,6 +86,8 @@ def report_page(name: str) -> Any:
         people = UserDirectory(conn, compiled.tables.users)
         titles = {p.name: _person(people, request.args.get(p.name, ""))
                   for p in report.parameters}
+        subscription = subscription_view(Operation(conn, compiled, ctx), report,
+                                         shell.language)
     parameters = [{"name": p.name, "label": p.label.get(shell.language),
                    "kind": _control(compiled, report, p),
                    "value": request.args.get(p.name, ""),
@@ -94,7 +107,32 @@ def report_page(name: str) -> Any:
         pivot=pivot_grid(report, answer) if answer and report.presentation == "pivot"
         else None, charted_kinds=CHARTS,
         target_control=(figure(target.value) if target else "—")
-        if report.presentation in TARGETED and report.presentation != "number" else None)
+        if report.presentation in TARGETED and report.presentation != "number" else None,
+        subscription=subscription, subscription_errors=subscription_errors or [],
+        query=urlencode([(k, v) for k, values in args.items() for v in values])
+    ), 422 if subscription_errors else 200
+
+
+@pages.post("/reports/<name>/subscription")
+def report_subscription(name: str) -> Any:
+    """Subscribe to the report by e-mail with the page's parameters (or change it), or
+    unsubscribe; back to the report page, or the page with what refused it."""
+    ctx, _ = page_context()
+    compiled = platform().compiled
+    op_form = request.form
+    try:
+        with request_writing() as conn:
+            op = Operation(conn, compiled, speak_users_language(conn, compiled, ctx))
+            if op_form.get("action") == "unsubscribe":
+                unsubscribe(op, name)
+            else:
+                subscribe(op, name, subscription_body(op_form))
+    except Invalid as problem:
+        return render_report_page(name, [text for texts in problem.errors.values()
+                                         for text in texts])
+    query = op_form.get("query", "")
+    return redirect(url_for("metacrm_pages.report_page", name=name) + (
+        f"?{query}" if query else ""), code=303)
 
 
 def pivot_grid(report: ReportDef, answer: dict[str, Any]) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from .meta_api import meta_api
 from .notifications_api import notifications_api
 from .pool_api import pool_api
 from .report_builder_api import report_builder_api
+from .report_subscriptions_api import report_subscriptions_api
 from .reports_api import reports_api
 from .requests import IdConverter, refuse_huge_ids
 from .security_api import record_denied, security_api
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(export_api)
     app.register_blueprint(imports_api)
     app.register_blueprint(reports_api)
+    app.register_blueprint(report_subscriptions_api)
     app.register_blueprint(dashboards_api)
     app.register_blueprint(transfer_api)
     app.register_blueprint(duplicates_api)

@@ -7,9 +7,27 @@ from copy import deepcopy
 from typing import Any
 
 from ..definitions import LANGUAGES, Catalog
-from ..definitions.reports import AGGREGATES, BUCKETS, PRESENTATIONS, RATIO
+from ..definitions.reports import (
+    AGGREGATES,
+    BUCKETS,
+    LAST_MONTH_DAY,
+    PRESENTATIONS,
+    RATIO,
+    WEEKDAYS,
+)
 from ..runtime.spreadsheet import XLSX_TYPE
-from .openapi_parts import OPTIONAL_TEXT, TEXT, Schema, items, obj, operation, param, path, ref
+from .openapi_parts import (
+    OPTIONAL_TEXT,
+    TEXT,
+    Schema,
+    closed,
+    items,
+    obj,
+    operation,
+    param,
+    path,
+    ref,
+)
 
 VALUE: Schema = {"type": ["string", "integer", "boolean", "null"],
                  "description": "Money and decimals as exact decimal text; days and moments "
@@ -156,4 +174,53 @@ def report_paths(catalog: Catalog, tags: list[dict[str, str]], taken: set[str]
             description="Runs the report as `GET /api/reports/{name}` does (same parameters, "
             "same scope) and writes its table. The file is named after the report's title "
             "in the caller's language and the day (`filename*`, RFC 5987).")),
+        **_subscription_paths(tag, name, taken),
     })
+
+
+_SUBSCRIPTION = obj(
+    "id report every day at query due_at last_sent_at created_at", id={"type": "integer"},
+    report=TEXT, every={"type": "string", "enum": ["day", "week", "month"]},
+    day={"type": ["string", "integer", "null"], "description": "A weekday (week) or a day "
+         "of the month, 1 to 28 (month)."},
+    at={"type": "string", "description": "HH:MM in the report's time zone."},
+    query={"type": "string", "description": "The report's parameters, as a query string."},
+    due_at={"type": "string", "format": "date-time"},
+    last_sent_at={"type": ["string", "null"], "format": "date-time"},
+    created_at={"type": "string", "format": "date-time"})
+
+
+def _subscription_paths(tag: str, name: Schema, taken: set[str]) -> dict[str, Any]:
+    """A person's own e-mail subscriptions to reports (web/report_subscriptions_api.py)."""
+    wanted = closed(obj(
+        "every", every=_SUBSCRIPTION["properties"]["every"],
+        day={"anyOf": [{"type": "string", "enum": list(WEEKDAYS)},
+                       {"type": "integer", "minimum": 1, "maximum": LAST_MONTH_DAY},
+                       {"type": "null"}],
+             "description": "every: week: a weekday (default: the report's schedule's, else "
+             "monday); every: month: a day from 1 to 28 (default 1); every: day: none."},
+        at={"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+            "description": "HH:MM in the report's time zone (default 08:00)."},
+        query={"type": "string", "maxLength": 2000, "description": "The report's parameters "
+               "as in `GET /api/reports/{name}` (e.g. `period=this_month`)."}))
+    return {
+        "/api/report-subscriptions": path(get=operation(
+            "list_report_subscriptions", tag, "The caller's report subscriptions", "200",
+            items(_SUBSCRIPTION), "401", taken)),
+        "/api/reports/{name}/subscription": path(
+            name,
+            get=operation("get_report_subscription", tag, "The caller's subscription to a "
+                          "report", "200", _SUBSCRIPTION, "401 404", taken),
+            put=operation(
+                "subscribe_report", tag, "Subscribe to a report by e-mail (or change it)",
+                "200", _SUBSCRIPTION, "401 403 404 422", taken,
+                requestBody={"required": True, "content": {"application/json": {
+                    "schema": wanted}}},
+                description="Every day, week or month at a time of the report's time zone "
+                "(day and time default to the report's own schedule, else Monday / the 1st "
+                "at 08:00), with the XLSX attached; the report runs as the caller (their "
+                "records only). `201` when new. `422`: a bad value, parameters the report "
+                "refuses, or no e-mail address on the caller's account."),
+            delete=operation("unsubscribe_report", tag, "Unsubscribe from a report", "204",
+                             None, "401 403 404", taken)),
+    }

@@ -43,10 +43,13 @@
     if (data.series.findIndex((s) => s.measure === target.measure) !== seriesIndex) {
       return undefined;
     }
+    // a ratio's target reads as its axis does: 0.3 is "30.0%"
+    const percent = data.percent.length === 1 ? data.percent[0] : data.percent[seriesIndex];
+    const value = percent ? percentText(target.value) : target.value;
     return {
       silent: true, symbol: "none",
       lineStyle: {type: "dashed", color: "#c0392b", width: 2},
-      label: {formatter: target.label ? `${target.label}: ${target.value}` : `${target.value}`,
+      label: {formatter: target.label ? `${target.label}: ${value}` : `${value}`,
               position: "insideEndTop"},
       data: [{yAxis: Number(target.value)}],
     };
