@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from .company import company_key
 
@@ -19,6 +20,9 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 BLOCK_LENGTH = 64
 
 
+# A fuzzy check compares a row with up to MAX_BLOCK stored names, the same ones for
+# every row of a block: each name's key is computed once, not once per comparison.
+@lru_cache(maxsize=1 << 16)
 def match_key(text: str, company: bool) -> str:
     """What is compared: a company's key (company.py), or the text folded (NFKC, lower
     case) without spaces and punctuation."""
