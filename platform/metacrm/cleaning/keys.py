@@ -31,13 +31,17 @@ def match_key(text: str, company: bool) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
-@lru_cache(maxsize=1 << 16)  # pypinyin takes a quarter of a millisecond a name
 def block_key(key: str) -> str | None:
     """The block of a matching key; None for an empty key (never matched)."""
     if not key:
         return None
     if _CJK.match(key):
-        from pypinyin import lazy_pinyin
-
-        return "".join(lazy_pinyin(key[:2]))[:BLOCK_LENGTH]
+        return _pinyin(key[:2])
     return key[:4]
+
+
+@lru_cache(maxsize=1 << 16)  # pypinyin takes a quarter of a millisecond a call
+def _pinyin(head: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(head))[:BLOCK_LENGTH]

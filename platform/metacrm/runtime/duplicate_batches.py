@@ -144,8 +144,10 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
     keys: dict[str, list[Any]] = {
         rule.name: [_key_and_block(model, rule, v) if rule.fuzzy else _wanted(rule, v)
                     for v in rows] for rule in rules}
-    # The earlier rows let in so far, by rule and exact value or block.
+    # The earlier rows let in so far, by rule and exact value or block (and, for a
+    # block, their match keys in the same order).
     taken: dict[str, dict[Any, list[int]]] = {rule.name: {} for rule in rules}
+    taken_keys: dict[str, dict[Any, list[str]]] = {rule.name: {} for rule in rules}
     result: list[Verdict] = []
     for index in range(len(rows)):
         found: dict[str, list[Any]] = {}
@@ -160,11 +162,11 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
             else:
                 key, block = mine
                 records, block_keys = looked[index].block.get(rule.name, ([], []))
-                twins = (taken[rule.name].get(block, []) if block is not None
-                         else [])[:max(0, MAX_BLOCK - len(records))]
+                room = max(0, MAX_BLOCK - len(records))
+                twins = taken[rule.name].get(block, [])[:room] if block is not None else []
                 hits = []
                 if block is not None:
-                    choices = [*block_keys, *(keys[rule.name][j][0] for j in twins)]
+                    choices = block_keys + taken_keys[rule.name].get(block, [])[:room]
                     for _, score, at in process.extract(
                             key, choices, scorer=fuzz.ratio,
                             score_cutoff=max(0.0, rule.threshold - 0.5), limit=None):
@@ -184,6 +186,8 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
                 at = mine[1] if rule.fuzzy else mine
                 if at is not None:
                     taken[rule.name].setdefault(at, []).append(index)
+                    if rule.fuzzy:
+                        taken_keys[rule.name].setdefault(at, []).append(mine[0])
         result.append(Verdict(errors, found, earlier))
     return result
 
