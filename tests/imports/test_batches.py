@@ -65,3 +65,19 @@ def test_a_unique_value_taken_mid_batch_fails_that_row_alone(crm, tmp_path: Path
     assert list(log[1]["errors"]) == ["code"] and list(log[3]["errors"]) == ["code"]
     assert [r["code"] for r in records(crm, "company")] == ["C-001", "C-002", "C-100",
                                                             "C-101"]
+
+
+def test_references_of_a_batch_by_code_name_or_id(importer, crm, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    job = importer.run(write_csv(tmp_path / "c.csv", [
+        ["name", "company", "partners"],
+        ["甲", "C-001", "星河贸易;C-001"], ["乙", "华为技术有限公司", ""],
+        ["丙", "#2", "C-002"], ["丁", "没有这家", ""], ["戊", "星河贸易", "没有这家"]]))
+
+    log = importer.log(job["id"])
+    assert [(r["row"], r["action"]) for r in log] == [
+        (2, "created"), (3, "created"), (4, "created"), (5, "failed"), (6, "failed")]
+    assert log[3]["errors"] == {"company": [
+        "no company with code or name '没有这家' that you may read"]}
+    assert list(log[4]["errors"]) == ["partners"]
+    assert [(r["name"], r["company"]) for r in records(crm)] == [("甲", 1), ("乙", 1),
+                                                                ("丙", 2)]

@@ -66,6 +66,7 @@ class Batch:
             for number, cells in rows:
                 self._read(number, cells)
         else:
+            self.reader.look_up([cells for _, cells in rows])
             bodies = [(number, cells, self.reader.body(cells)) for number, cells in rows]
             if self.options.match:
                 self._find_all([body for _, _, (body, errors) in bodies if not errors])
