@@ -1,15 +1,16 @@
-"""The duplicate check of many new records at once (an import's batch), with the
-answer the one-record check (duplicates.check_new_record) gives each of them as if
-the earlier ones had been written first.
+"""The duplicate check of many new records at once (an import's batch), with the answer
+the one-record check (duplicates.check_new_record) gives each of them as if the
+earlier ones had been written first.
 
 The records in the database are read once for the batch: one statement per exact
 rule (every value of the batch, at most MAX_CANDIDATES * 4 records per value, as the
-one-record check reads them) and one per fuzzy rule (the first MAX_BLOCK records of
-every block the batch touches); fuzzy scores are computed by rapidfuzz over a whole
-block at a time. The earlier rows of the batch are compared in Python, with the same
-keys and limits: a row sees an earlier row as the one-record check would see it once
-written (ids after the database's, so last in id order). Which earlier rows count is
-the caller's (``accepted``): a row refused later is no twin of anyone.
+one-record check reads them) and one per fuzzy rule and 50 blocks (the first
+MAX_BLOCK records of every block the batch touches); fuzzy scores are computed by
+rapidfuzz over a whole block at a time. The earlier rows of the batch are compared
+in Python, with the same keys and limits: a row sees an earlier row as the one-
+record check would see it once written (ids after the database's, so last in id
+order). Which earlier rows count is the caller's (``accepted``): a row refused later
+is no twin of anyone.
 
 Ids, titles and readability of earlier rows are known only once they are written
 (``warnings``): the candidates are kept as row indexes until then.
@@ -38,6 +39,7 @@ from .operation import Operation
 # A candidate row: (record id, title, readable, score), as duplicates.py scores them.
 Scored = tuple[int, Any, bool, int]
 MAX_SAME = MAX_CANDIDATES * 4
+BLOCKS_A_STATEMENT = 50
 
 
 @dataclass
@@ -117,19 +119,28 @@ def _blocks(op: Operation, model: Any, rule: DuplicateRuleDef,
         return
     table = model.table
     column = table.c[block_column(name)]
-    ranked = (sa.select(table.c.id, _title(model).label("title"),
-                        _readable(op, model).label("readable"), table.c[name].label("value"),
-                        column.label("block"),
-                        sa.func.row_number().over(partition_by=column,
-                                                  order_by=table.c.id).label("n"))
-              .where(table.c.deleted_at.is_(None), column.in_(wanted)).subquery())
-    statement = sa.select(ranked).where(ranked.c.n <= MAX_BLOCK).order_by(ranked.c.id)
     by_block: dict[str, tuple[list[tuple[int, Any, bool]], list[str]]] = {
         b: ([], []) for b in wanted}
-    for row in op.conn.execute(statement):
-        records, keys = by_block[row[4]]
-        records.append((row[0], row[1], bool(row[2])))
-        keys.append(model.match_key(name, row[3]))
+    # Each block's first MAX_BLOCK records by id, a LIMIT per block (a block of a
+    # million names is not read to find its first records), BLOCKS_A_STATEMENT blocks
+    # a statement.
+    for start in range(0, len(wanted), BLOCKS_A_STATEMENT):
+        parts = [sa.select(table.c.id, _title(model).label("title"),
+                           _readable(op, model).label("readable"),
+                           table.c[name].label("value"), column.label("block"))
+                 .where(table.c.deleted_at.is_(None), column == block)
+                 .order_by(table.c.id).limit(MAX_BLOCK).subquery()
+                 for block in wanted[start:start + BLOCKS_A_STATEMENT]]
+        statement: Any = (sa.select(parts[0]) if len(parts) == 1
+                          else sa.union_all(*(sa.select(p) for p in parts)))
+        for row in op.conn.execute(statement):
+            records, keys = by_block[row[4]]
+            records.append((row[0], row[1], bool(row[2])))
+            keys.append(model.match_key(name, row[3]))
+    for records, keys in by_block.values():  # a union's parts come in no set order
+        order = sorted(range(len(records)), key=lambda i: records[i][0])
+        records[:] = [records[i] for i in order]
+        keys[:] = [keys[i] for i in order]
     for block, found in zip(blocks, looked, strict=True):
         found.block[rule.name] = by_block[block] if block is not None else ([], [])
 
