@@ -7,8 +7,8 @@ rule (every value of the batch, at most MAX_CANDIDATES * 4 records per value, as
 one-record check reads them) and one per fuzzy rule and 50 blocks (the first
 MAX_BLOCK records of every block the batch touches); fuzzy scores are computed by
 rapidfuzz over a whole block at a time. The earlier rows of the batch are compared
-in Python, with the same keys and limits: a row sees an earlier row as the one-
-record check would see it once written (ids after the database's, so last in id
+in Python, with the same keys and limits: a row sees an earlier row as the
+one-record check would see it once written (ids after the database's, so last in id
 order). Which earlier rows count is the caller's (``accepted``): a row refused later
 is no twin of anyone.
 
