@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from .company import company_key
 
@@ -19,6 +20,9 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 BLOCK_LENGTH = 64
 
 
+# A fuzzy check compares a row with up to MAX_BLOCK stored names, the same ones for
+# every row of a block: each name's key is computed once, not once per comparison.
+@lru_cache(maxsize=1 << 16)
 def match_key(text: str, company: bool) -> str:
     """What is compared: a company's key (company.py), or the text folded (NFKC, lower
     case) without spaces and punctuation."""
@@ -32,7 +36,12 @@ def block_key(key: str) -> str | None:
     if not key:
         return None
     if _CJK.match(key):
-        from pypinyin import lazy_pinyin
-
-        return "".join(lazy_pinyin(key[:2]))[:BLOCK_LENGTH]
+        return _pinyin(key[:2])
     return key[:4]
+
+
+@lru_cache(maxsize=1 << 16)  # pypinyin takes a quarter of a millisecond a call
+def _pinyin(head: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(head))[:BLOCK_LENGTH]

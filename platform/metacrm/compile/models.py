@@ -149,10 +149,14 @@ class EntityModel:
         """The fields of fuzzy duplicate rules, by their block column."""
         return {block_column(r.fuzzy): r.fuzzy for r in self.entity.duplicates if r.fuzzy}
 
+    @cached_property
+    def company_fields(self) -> frozenset[str]:
+        return frozenset(n for n, f in self.entity.fields.items()
+                         if any(s == "company_name" for s, _ in f.clean))
+
     def is_company(self, name: str) -> bool:
         """Whether the field holds company names (compared by their company key)."""
-        field_def = self.entity.fields.get(name)
-        return field_def is not None and any(s == "company_name" for s, _ in field_def.clean)
+        return name in self.company_fields
 
     def match_key(self, name: str, value: object) -> str:
         return match_key(value, self.is_company(name)) if isinstance(value, str) else ""

@@ -37,6 +37,7 @@ class RowReader:
         self.positions = [(i, mapping.columns.get(c)) for i, c in enumerate(self.header)]
         self.defaults = mapping.defaults
         self._found: dict[tuple[str, str], int] = {}
+        self._refused: dict[tuple[str, str], str] = {}  # what look_up found no single one of
         self._options: dict[str, dict[str, str]] = {}
 
     def body(self, cells: list[Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -68,6 +69,90 @@ class RowReader:
             if name not in body and name not in errors:
                 body[name] = value
         return body, errors
+
+    def look_up(self, rows: Sequence[list[Any]]) -> None:
+        """Find the records and users the cells of ``rows`` name, a statement per
+        referenced entity and key for them all (instead of one per name), and keep
+        the answers as ``reference`` and ``user`` would give them one by one."""
+        wanted: dict[str, set[str]] = {}
+        for index, name in self.positions:
+            field_def = self.model.entity.fields.get(name or "")
+            if field_def is None or field_def.type not in (
+                    "reference", "multi_reference", "user"):
+                continue
+            target = "$user" if field_def.type == "user" else field_def.to or ""
+            for cells in rows:
+                cell = cells[index] if index < len(cells) else None
+                if cell is None or (isinstance(cell, str) and not cell.strip()):
+                    continue
+                parts = split_cell(cell) if field_def.type == "multi_reference" else [cell]
+                wanted.setdefault(target, set()).update(
+                    text for part in parts if (text := _text(part))
+                    and not (text.startswith("#") and text[1:].isdigit()))
+        for target, texts in wanted.items():
+            todo = sorted(t for t in texts if (target, t) not in self._found)
+            if todo:
+                self._look_up(target, todo)
+
+    def _look_up(self, target: str, texts: list[str]) -> None:
+        if target == "$user":
+            users = self.compiled.tables.users
+            keys: list[tuple[str, Any, Any]] = [
+                (c.name, c, users.c.active.is_(True))
+                for c in (users.c.username, users.c.name, users.c.email)]
+            table: Any = users
+        else:
+            model = self.compiled.models[target]
+            table = model.table
+            scope = self.viewer.read_condition(model)
+            live = table.c.deleted_at.is_(None)
+            keys = [(k, table.c[k], live if scope is None else sa.and_(live, scope))
+                    for k in self._keys(model)]
+        left = list(texts)
+        for key, column, condition in keys:
+            if not left:
+                break
+            integer = target != "$user" and \
+                self.compiled.models[target].entity.fields[key].type == "integer"
+            values = {t: int(t) for t in left if t.lstrip("-").isdigit()} if integer \
+                else {t: t for t in left}
+            if not values:
+                continue
+            ranked = sa.select(table.c.id, column.label("value"), sa.func.row_number().over(
+                partition_by=column, order_by=table.c.id).label("n")).where(
+                column.in_(sorted(set(values.values()), key=repr)), condition).subquery()
+            ids: dict[Any, list[int]] = {}
+            for row in self.conn.execute(sa.select(ranked).where(ranked.c.n <= 2)):
+                ids.setdefault(row[1], []).append(row[0])
+            still = []
+            for text in left:
+                found = ids.get(values[text], []) if text in values else []
+                if len(found) == 1:
+                    self._found[(target, text)] = found[0]
+                elif len(found) > 1 and target != "$user":
+                    keys_shown = self._keys(self.compiled.models[target])
+                    self._refused[(target, text)] = (
+                        f"{text!r} names more than one {target} (by {key}); "
+                        f"give its {keys_shown[0]} or #id")
+                else:
+                    still.append(text)
+            left = still
+        named = "" if target == "$user" else \
+            " or ".join(self._keys(self.compiled.models[target])) or "id"
+        for text in left:
+            self._refused[(target, text)] = (
+                f"no single active user with user name, name or e-mail {text!r}"
+                if target == "$user" else f"no {target} with {named} {text!r} that you may read")
+
+    @staticmethod
+    def _keys(target: EntityModel) -> list[str]:
+        """The fields a cell may name a record by: its unique keys, then its title."""
+        entity = target.entity
+        keys = [n for n, f in entity.fields.items() if f.unique and f.stored
+                and f.type in ("string", "autonumber", "email", "phone", "url", "integer")]
+        if entity.title and entity.title not in keys:
+            keys.append(entity.title)
+        return keys
 
     def value(self, name: str, cell: Any) -> Any:
         if name == "id":
@@ -106,12 +191,11 @@ class RowReader:
         cache = (target.name, text)
         if cache in self._found:
             return self._found[cache]
+        if cache in self._refused:
+            raise CellError(self._refused[cache])
         table = target.table
         entity = target.entity
-        keys = [n for n, f in entity.fields.items() if f.unique and f.stored
-                and f.type in ("string", "autonumber", "email", "phone", "url", "integer")]
-        if entity.title and entity.title not in keys:
-            keys.append(entity.title)
+        keys = self._keys(target)
         scope = self.viewer.read_condition(target)
         for key in keys:
             column = table.c[key]
@@ -141,6 +225,8 @@ class RowReader:
         cache = ("$user", text)
         if cache in self._found:
             return self._found[cache]
+        if cache in self._refused:
+            raise CellError(self._refused[cache])
         users = self.compiled.tables.users
         for column in (users.c.username, users.c.name, users.c.email):
             ids = list(self.conn.execute(sa.select(users.c.id).where(

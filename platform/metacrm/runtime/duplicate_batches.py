@@ -1,0 +1,233 @@
+"""The duplicate check of many new records at once (an import's batch), with the answer
+the one-record check (duplicates.check_new_record) gives each of them as if the
+earlier ones had been written first.
+
+The records in the database are read once for the batch: one statement per exact
+rule (every value of the batch, at most MAX_CANDIDATES * 4 records per value, as the
+one-record check reads them) and one per fuzzy rule and 50 blocks (the first
+MAX_BLOCK records of every block the batch touches); fuzzy scores are computed by
+rapidfuzz over a whole block at a time. The earlier rows of the batch are compared
+in Python, with the same keys and limits: a row sees an earlier row as the
+one-record check would see it once written (ids after the database's, so last in id
+order). Which earlier rows count is the caller's (``accepted``): a row refused later
+is no twin of anyone.
+
+Ids, titles and readability of earlier rows are known only once they are written
+(``warnings``): the candidates are kept as row indexes until then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..cleaning.keys import block_key
+from ..definitions import DuplicateRuleDef, block_column
+from .duplicates import (
+    MAX_BLOCK,
+    MAX_CANDIDATES,
+    _candidates,
+    _readable,
+    _title,
+    blocked_errors,
+)
+from .operation import Operation
+
+# A candidate row: (record id, title, readable, score), as duplicates.py scores them.
+Scored = tuple[int, Any, bool, int]
+MAX_SAME = MAX_CANDIDATES * 4
+BLOCKS_A_STATEMENT = 50
+
+
+@dataclass
+class Looked:
+    """What the database holds for one row, by rule name: the exact rules' records
+    (id order) and the fuzzy rules' whole block (id order; its match keys beside)."""
+
+    same: dict[str, list[Scored]] = field(default_factory=dict)
+    block: dict[str, tuple[list[tuple[int, Any, bool]], list[str]]] = field(
+        default_factory=dict)
+
+
+@dataclass
+class Verdict:
+    """A row's duplicates: ``errors`` when a blocking rule matched (the row is
+    refused), else the warning rules' candidates by rule: database rows as Scored,
+    earlier rows of the batch as ("row", index, score)."""
+
+    errors: dict[str, list[str]] | None
+    found: dict[str, list[Any]]
+    earlier: set[int]
+
+
+def look_up(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]]) -> list[Looked]:
+    """The database's candidates of every row (values as read_payload returns them)."""
+    looked = [Looked() for _ in rows]
+    for rule in model.entity.duplicates:
+        if rule.fuzzy:
+            _blocks(op, model, rule, rows, looked)
+        else:
+            _exact(op, model, rule, rows, looked)
+    return looked
+
+
+def _wanted(rule: DuplicateRuleDef, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    found = tuple(values.get(name) for name in rule.fields)
+    return None if any(v is None or v == "" for v in found) else found
+
+
+def _exact(op: Operation, model: Any, rule: DuplicateRuleDef,
+           rows: Sequence[Mapping[str, Any]], looked: list[Looked]) -> None:
+    wanted = {w for values in rows if (w := _wanted(rule, values)) is not None}
+    if not wanted:
+        return
+    table = model.table
+    columns = [table.c[name] for name in rule.fields]
+    match = (columns[0].in_([w[0] for w in wanted]) if len(columns) == 1
+             else sa.tuple_(*columns).in_(sorted(wanted, key=repr)))
+    ranked = (sa.select(table.c.id, _title(model).label("title"),
+                        _readable(op, model).label("readable"), *columns,
+                        sa.func.row_number().over(partition_by=columns,
+                                                  order_by=table.c.id).label("n"))
+              .where(table.c.deleted_at.is_(None), match).subquery())
+    statement = (sa.select(ranked).where(ranked.c.n <= MAX_SAME)
+                 .order_by(ranked.c.id))
+    by_value: dict[tuple[Any, ...], list[Scored]] = {}
+    for row in op.conn.execute(statement):
+        value = tuple(row[4:4 + len(columns)])
+        by_value.setdefault(value, []).append((row[0], row[1], bool(row[2]), 100))
+    for values, found in zip(rows, looked, strict=True):
+        w = _wanted(rule, values)
+        found.same[rule.name] = list(by_value.get(w, [])) if w is not None else []
+
+
+def _key_and_block(model: Any, rule: DuplicateRuleDef, values: Mapping[str, Any]
+                   ) -> tuple[str, str | None]:
+    key = model.match_key(rule.fuzzy or "", values.get(rule.fuzzy or ""))
+    return key, block_key(key)
+
+
+def _blocks(op: Operation, model: Any, rule: DuplicateRuleDef,
+            rows: Sequence[Mapping[str, Any]], looked: list[Looked]) -> None:
+    name = rule.fuzzy or ""
+    blocks = [_key_and_block(model, rule, values)[1] for values in rows]
+    wanted = sorted({b for b in blocks if b is not None})
+    if not wanted:
+        return
+    table = model.table
+    column = table.c[block_column(name)]
+    by_block: dict[str, tuple[list[tuple[int, Any, bool]], list[str]]] = {
+        b: ([], []) for b in wanted}
+    # Each block's first MAX_BLOCK records by id, a LIMIT per block (a block of a
+    # million names is not read to find its first records), BLOCKS_A_STATEMENT blocks
+    # a statement.
+    for start in range(0, len(wanted), BLOCKS_A_STATEMENT):
+        parts = [sa.select(table.c.id, _title(model).label("title"),
+                           _readable(op, model).label("readable"),
+                           table.c[name].label("value"), column.label("block"))
+                 .where(table.c.deleted_at.is_(None), column == block)
+                 .order_by(table.c.id).limit(MAX_BLOCK).subquery()
+                 for block in wanted[start:start + BLOCKS_A_STATEMENT]]
+        statement: Any = (sa.select(parts[0]) if len(parts) == 1
+                          else sa.union_all(*(sa.select(p) for p in parts)))
+        for row in op.conn.execute(statement):
+            records, keys = by_block[row[4]]
+            records.append((row[0], row[1], bool(row[2])))
+            keys.append(model.match_key(name, row[3]))
+    for records, keys in by_block.values():  # a union's parts come in no set order
+        order = sorted(range(len(records)), key=lambda i: records[i][0])
+        records[:] = [records[i] for i in order]
+        keys[:] = [keys[i] for i in order]
+    for block, found in zip(blocks, looked, strict=True):
+        found.block[rule.name] = by_block[block] if block is not None else ([], [])
+
+
+def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
+             looked: Sequence[Looked], accepted: Sequence[bool]) -> list[Verdict]:
+    """Each row's duplicates among the database's records and the earlier rows that
+    ``accepted`` lets in and that are not refused here themselves (in row order)."""
+    from rapidfuzz import fuzz, process
+
+    rules = model.entity.duplicates
+    keys: dict[str, list[Any]] = {
+        rule.name: [_key_and_block(model, rule, v) if rule.fuzzy else _wanted(rule, v)
+                    for v in rows] for rule in rules}
+    # The earlier rows let in so far, by rule and exact value or block (and, for a
+    # block, their match keys in the same order).
+    taken: dict[str, dict[Any, list[int]]] = {rule.name: {} for rule in rules}
+    taken_keys: dict[str, dict[Any, list[str]]] = {rule.name: {} for rule in rules}
+    result: list[Verdict] = []
+    for index in range(len(rows)):
+        found: dict[str, list[Any]] = {}
+        earlier: set[int] = set()
+        blocking: list[DuplicateRuleDef] = []
+        for rule in rules:
+            mine = keys[rule.name][index]
+            if not rule.fuzzy:
+                twins = taken[rule.name].get(mine, []) if mine is not None else []
+                database = looked[index].same.get(rule.name, [])
+                hits: list[Any] = [*database, *[("row", j, 100) for j in twins]][:MAX_SAME]
+            else:
+                key, block = mine
+                records, block_keys = looked[index].block.get(rule.name, ([], []))
+                room = max(0, MAX_BLOCK - len(records))
+                twins = taken[rule.name].get(block, [])[:room] if block is not None else []
+                hits = []
+                if block is not None:
+                    choices = block_keys + taken_keys[rule.name].get(block, [])[:room]
+                    for _, score, at in process.extract(
+                            key, choices, scorer=fuzz.ratio,
+                            score_cutoff=max(0.0, rule.threshold - 0.5), limit=None):
+                        if round(score) < rule.threshold:
+                            continue
+                        hits.append((*records[at], round(score)) if at < len(records)
+                                    else ("row", twins[at - len(records)], round(score)))
+            if hits:
+                found[rule.name] = hits
+                earlier.update(h[1] for h in hits if h[0] == "row")
+                if rule.action == "block":
+                    blocking.append(rule)
+        errors = blocked_errors(model, blocking, op.locale) if blocking else None
+        if accepted[index] and errors is None:
+            for rule in rules:
+                mine = keys[rule.name][index]
+                at = mine[1] if rule.fuzzy else mine
+                if at is not None:
+                    taken[rule.name].setdefault(at, []).append(index)
+                    if rule.fuzzy:
+                        taken_keys[rule.name].setdefault(at, []).append(mine[0])
+        result.append(Verdict(errors, found, earlier))
+    return result
+
+
+def written(op: Operation, model: Any, found: Sequence[Verdict], ids: Mapping[int, int]
+            ) -> dict[int, tuple[Any, bool]]:
+    """The titles and readability of the batch's rows that are candidates of later
+    rows, by record id, read once they are written (one statement)."""
+    wanted = sorted({ids[j] for verdict in found for j in verdict.earlier if j in ids})
+    if not wanted:
+        return {}
+    table = model.table
+    statement = sa.select(table.c.id, _title(model), _readable(op, model)).where(
+        table.c.id.in_(wanted))
+    return {row[0]: (row[1], bool(row[2])) for row in op.conn.execute(statement)}
+
+
+def warnings(op: Operation, model: Any, verdict: Verdict, ids: Mapping[int, int],
+             shown: Mapping[int, tuple[Any, bool]]) -> list[dict[str, Any]]:
+    """A written row's warning candidates as check_new_record answers them; ``ids``:
+    the earlier rows' record ids by row index, ``shown`` their titles and readability
+    (``written``)."""
+    answer: list[dict[str, Any]] = []
+    for rule in model.entity.duplicates:
+        hits = verdict.found.get(rule.name)
+        if not hits:
+            continue
+        rows: list[Scored] = [(ids[h[1]], *shown[ids[h[1]]], h[2]) if h[0] == "row" else h
+                              for h in hits]
+        rows.sort(key=(lambda r: (-r[3], r[0])) if rule.fuzzy else (lambda r: r[0]))
+        answer += [c.as_json(model, op.locale) for c in _candidates(model, rule, rows, op)]
+    return answer
