@@ -671,6 +671,13 @@ MALFORMED = [
     ("qty__contains=1", "qty__contains", "applies to text fields"),
     ("labels__gt=hot", "labels__gt", "does not apply"),
     ("extra=1", "extra", "only isnull applies"),
+    # a value no option has would match nothing, silently (a misspelling, a label)
+    ("color=purple", "color", "'purple' is not one of its options: red, green, blue"),
+    ("color=Red", "color", "'Red' is not one of its options"),
+    ("color__ne=pink", "color__ne", "'pink' is not one of its options"),
+    ("color__in=red,pink", "color__in", "'pink' is not one of its options"),
+    ("labels=warm", "labels", "'warm' is not one of its options: hot, cold, new"),
+    ("labels__in=hot,warm", "labels__in", "'warm' is not one of its options"),
     ("name.x=1", "name.x", "is not a reference"),
     ("limit=0", "limit", "between 1 and 500"),
     ("limit=501", "limit", "between 1 and 500"),

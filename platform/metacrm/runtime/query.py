@@ -204,6 +204,8 @@ def _path_condition(path: list[str], op: str, raw: str, model: EntityModel, view
 def _condition(model: EntityModel, name: str, kind: str, op: str, raw: str
                ) -> sa.ColumnElement:
     field_type = model.catalog.field_types[kind]
+    if op in ("eq", "ne", "in", "contains"):
+        _refuse_unknown_options(model, name, raw.split(",") if op == "in" else [raw])
     if op == "isnull":
         empty = parse_text("boolean", raw)
         if field_type.item_type is not None:
@@ -236,6 +238,19 @@ def _condition(model: EntityModel, name: str, kind: str, op: str, raw: str
         "gt": lambda: column > value, "gte": lambda: column >= value,
         "lt": lambda: column < value, "lte": lambda: column <= value,
     }[op]()
+
+
+def _refuse_unknown_options(model: EntityModel, name: str, raws: Sequence[str]) -> None:
+    """A choice is filtered by its option values: another value would silently match
+    nothing (a misspelt or translated value), so it is refused, with the values."""
+    field_def = model.entity.fields.get(name)
+    if field_def is None or not field_def.options:
+        return
+    values = model.catalog.optionsets[field_def.options].values()
+    unknown = [raw for raw in raws if raw not in values]
+    if unknown:
+        raise ValueError(f"{name}: '{unknown[0]}' is not one of its options: "
+                         f"{', '.join(values)}")
 
 
 def _typed(kind: FieldType, raw: str, name: str, column: sa.ColumnElement | None = None
