@@ -124,6 +124,14 @@
     delete element.dataset.rendered;
     const old = window.echarts.getInstanceByDom(element);
     if (old) old.dispose();
+    element.classList.remove("chart-empty");
+    if (!data.categories || data.categories.length === 0) {
+      // nothing to draw: say so in the box rather than leave an empty axis
+      element.textContent = element.dataset.empty || "";
+      element.classList.add("chart-empty");
+      element.dataset.rendered = "true";
+      return null;
+    }
     const chart = window.echarts.init(element, null, {
       renderer: "canvas", locale: lang.startsWith("zh") ? "ZH" : "EN",
     });
