@@ -16,10 +16,33 @@ from ..conftest import SHIPPED_BUNDLE, token_for
 EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "wholesale"
 
 
+PAGE = Path(__file__).parents[2] / "docs" / "writing-a-template.md"
+
+
+def _shown(starts: str) -> list[str]:
+    """The output lines the page shows that start with ``starts``."""
+    return [line for line in PAGE.read_text(encoding="utf-8").splitlines()
+            if line.startswith(starts)]
+
+
 def test_the_example_bundle_passes_check_on_top_of_the_crm() -> None:
     result = CliRunner().invoke(main, ["check", SHIPPED_BUNDLE, str(EXAMPLE)])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("ok: 2 bundle(s), 20 entities")
+    assert result.output.splitlines()[:1] == _shown("ok: 2 bundle(s)")
+
+
+def test_the_migration_the_page_shows_is_the_one_that_runs(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("METACRM_BUNDLES", f"{SHIPPED_BUNDLE}:{EXAMPLE}")
+    monkeypatch.setenv("METACRM_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.delenv("METACRM_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["migrate", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    planned = [line for line in result.output.splitlines()
+               if line.startswith("create table wholesale_order")]
+    assert planned == _shown("create table wholesale_order")
+    (applied,) = _shown("applied migration #1")
+    changes = [line for line in result.output.splitlines() if not line.startswith(" ")]
+    assert applied == f"applied migration #1 ({len(changes)} change(s))"
 
 
 def _as(client: Any, token: str) -> dict[str, dict[str, str]]:
