@@ -57,3 +57,15 @@ def test_failed_rows_download_and_import_again(importer, crm, tmp_path: Path) ->
     assert again["counts"]["created"] == 2
     assert [(r["name"], r["employees"]) for r in records(crm)] == [("甲", 1), ("乙", 20),
                                                                      ("丙", 3)]
+
+
+def test_a_choice_cell_no_option_has_is_quoted_with_what_would_do(importer, crm,
+                                                                   tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "g.csv", [["公司名称", "等级"], ["甲", "重点客户"], ["乙", "a"],
+                                          ["丙", "重要客户"]])
+    job = importer.run(path)
+    assert job["counts"]["created"] == 2  # a label in any language, or the value
+    failed = {r["row"]: r["errors"] for r in importer.log(job["id"])
+              if r["action"] == "failed"}
+    assert failed == {4: {"grade": ["'重要客户' is not an option; write one of: "
+                                    "a / Key account / 重点客户, b / Normal / 普通客户"]}}

@@ -23,6 +23,9 @@ from .mapping import ColumnMapping, _key
 VERBATIM = frozenset({"string", "text", "json"})
 
 
+MAX_OPTIONS_SAID = 12  # how many options a refused cell lists
+
+
 class CellError(ValueError):
     """A cell that cannot become its field's value; the message says why."""
 
@@ -238,16 +241,23 @@ class RowReader:
 
     def option(self, field_def: FieldDef, cell: Any) -> str:
         """An option's value, or the value of the option whose label (any language)
-        the cell shows; left as is when none matches (the write says it is wrong)."""
+        the cell shows; a cell that is neither says so, quoting it, with what would do."""
         text = _text(cell)
         known = self._options.get(field_def.name)
+        optionset = self.compiled.catalog.optionsets.get(field_def.options or "")
         if known is None:  # every way of writing each option, once per field
-            optionset = self.compiled.catalog.optionsets.get(field_def.options or "")
             known = self._options[field_def.name] = {} if optionset is None else {
                 key: option.value for option in reversed(optionset.options)
                 for key in (_key(option.value), *map(_key, option.label.as_dict().values()))}
             known.update({o: o for o in known.values()})
-        return known.get(text) or known.get(_key(text)) or text
+        found = known.get(text) or known.get(_key(text))
+        if found is None and optionset is not None:
+            written = [" / ".join(dict.fromkeys((o.value, *o.label.as_dict().values())))
+                       for o in optionset.options[:MAX_OPTIONS_SAID]]
+            more = ", …" if len(optionset.options) > MAX_OPTIONS_SAID else ""
+            raise CellError(f"{text!r} is not an option; write one of: "
+                            f"{', '.join(written)}{more}")
+        return found or text
 
 
 # Yes and no as people type them in a spreadsheet (the type reads true/false, yes/no, 1/0).
