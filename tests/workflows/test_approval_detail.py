@@ -30,10 +30,9 @@ def test_the_chain_shows_steps_tasks_timeline_and_what_i_may_do(timed) -> None:
         ("submit", "rep", None), ("step", "rep", None), ("approve", "boss", "同意"),
         ("step", "boss", None)]
     assert shown["may"] == {"approve": False, "reject": False, "delegate": False,
-                            "withdraw": False, "comment": True, "read_record": True}
+                            "withdraw": False, "comment": True}
     assert fin1.get(f"/api/approvals/{chain}").json["may"] == {
-        "approve": True, "reject": True, "delegate": True, "withdraw": False, "comment": True,
-        "read_record": True}
+        "approve": True, "reject": True, "delegate": True, "withdraw": False, "comment": True}
     assert rep.get(f"/api/approvals/{chain}").json["may"]["withdraw"] is True
     assert timed["crm"].get(f"/api/approvals/{chain}").json["may"]["withdraw"] is True
     chinese = rep.get(f"/api/approvals/{chain}", headers={"Accept-Language": "zh"}).json
@@ -76,7 +75,7 @@ def test_a_finished_chain_says_where_it_ended(timed) -> None:
     assert [s["status"] for s in shown.json["steps"]] == ["withdrawn", "not_reached"]
     assert [t["state"] for t in shown.json["tasks"]] == ["cancelled"]
     assert shown.json["may"] == {"approve": False, "reject": False, "delegate": False,
-                                 "withdraw": False, "comment": True, "read_record": True}
+                                 "withdraw": False, "comment": True}
     _, approved = submitted_deal(rep, name="third")
     shown = boss.post(f"/api/approvals/{approved}/approve").json
     assert [s["status"] for s in shown["steps"]] == ["done"]

@@ -282,8 +282,7 @@ def detail(op: Operation, approval_id: int, chain: Chain | None = None) -> dict[
         "timeline": [_event(compiled, row, e, tasks, names, lang) for e in events],
         "may": {"approve": bool(pending and mine), "reject": bool(pending and mine),
                 "delegate": bool(pending and mine), "withdraw": withdraw,
-                "comment": may_comment(op, row, tasks),
-                "read_record": _reaches(op, row, "read")},
+                "comment": may_comment(op, row, tasks)},
     }
 
 

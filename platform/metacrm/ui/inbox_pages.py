@@ -56,6 +56,9 @@ def approval_page(approval_id: int) -> Any:
     plat = platform()
     with plat.reading() as conn:
         shell, ctx = build_shell(conn, plat.compiled, ctx, csrf)
-        chain = detail(Operation(conn, plat.compiled, ctx), approval_id)
+        op = Operation(conn, plat.compiled, ctx)
+        chain = detail(op, approval_id)
+        opens = (chain["entity"], chain["record_id"]) in readable_records(
+            op, [(chain["entity"], chain["record_id"])])
     return render_template("ui/approval.html", shell=shell.at("approvals"),
-                           language=shell.language, approval=chain)
+                           language=shell.language, approval=chain, opens_record=opens)

@@ -120,10 +120,8 @@ def approval_schemas() -> dict[str, Schema]:
                 comment={**OPTIONAL_TEXT, "description": "For `done`: the outcome."}, at=WHEN,
                 to={"type": "array", "items": _person(nullable=True),
                     "description": "`delegate` and `escalate`: whom it went to."})},
-            may=obj("approve reject delegate withdraw comment read_record", approve=FLAG,
-                    reject=FLAG, delegate=FLAG, withdraw=FLAG, comment=FLAG, read_record={
-                        **FLAG, "description": "Whether I may open the record itself "
-                        "(an approver needs no grant on its entity)."})),
+            may=obj("approve reject delegate withdraw comment", approve=FLAG, reject=FLAG,
+                    delegate=FLAG, withdraw=FLAG, comment=FLAG)),
         "ApprovalDecision": closed(obj("", comment=comment)),
         "ApprovalComment": closed(obj("comment", comment={
             "type": "string", "minLength": 1, "maxLength": MAX_COMMENT, "pattern": r"\S",
