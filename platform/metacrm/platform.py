@@ -79,7 +79,7 @@ class Platform:
         with self._lock:
             self._checked_at = time.monotonic()
             with self.engine.connect() as conn:
-                version = schema_version(conn)
+                version = schema_version(conn, known_table=self._compiled.schema_version > 0)
                 if version == self._compiled.schema_version and not force:
                     return self._compiled
                 version, stored = read_customizations(conn)
