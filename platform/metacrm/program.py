@@ -107,11 +107,16 @@ _STATE = sa.table(SCHEMA_STATE, sa.column("id"), sa.column("version"))
 _VERSION = sa.select(_STATE.c.version).where(_STATE.c.id == 1)
 
 
+def has_schema_state(conn: sa.Connection) -> bool:
+    """Whether the database has the schema's state table (it is never dropped)."""
+    return sa.inspect(conn).has_table(SCHEMA_STATE)
+
+
 def schema_version(conn: sa.Connection, *, known_table: bool = False) -> int:
     """The schema's version (0 before the first migration). ``known_table``: the caller
-    saw the state table before (it is never dropped), so the catalog is not asked again
-    (the inspector's look-up costs more than the version's own read, on every check)."""
-    if not known_table and not sa.inspect(conn).has_table(SCHEMA_STATE):
+    saw the state table before, so the catalog is not asked again (the inspector's
+    look-up costs more than the version's own read, once a second in every process)."""
+    if not known_table and not has_schema_state(conn):
         return 0
     return int(conn.execute(_VERSION).scalar() or 0)
 
