@@ -300,7 +300,7 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=1000,
                         help="chains each app decides in each round")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--warmup", type=int, default=100,
+    parser.add_argument("--warmup", type=int, default=200,
                         help="chains each app decides before the rounds (not counted)")
     parser.add_argument("--pending", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=8)
