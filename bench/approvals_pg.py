@@ -8,19 +8,25 @@ submitter's manager, then one of the finance users) with gunicorn (-w 2, gthread
 threads), METACRM_REDIS_URL pointing at the local Redis (jobs go to RQ, as in
 production). Users: one manager over 20 salespeople, 4 finance users.
 
-  chains    --chains deals (default 10,000) are inserted as drafts; then, through the
-            HTTP API, with --clients concurrent keep-alive connections:
-              submit   POST /api/deal/<id>/transitions/submit   (as each deal's owner)
-              step 1   POST /api/approvals/<id>/approve          (the manager)
-              step 2   POST /api/approvals/<id>/approve          (a finance user)
-            Reports requests/s per phase and decisions/s (steps 1 and 2 together);
-            checks at the end that every deal is approved, once.
+  chains    2 x (--warmup + --rounds x --chains) deals are inserted as drafts and, through
+            metacrm's HTTP API with --clients concurrent keep-alive connections, submitted
+            by their owners (POST /api/deal/<id>/transitions/submit). Then, in --rounds
+            interleaved rounds (the order alternating), each app approves --chains
+            chains of its own, step 1 as the manager and step 2 as a finance user:
+              metacrm   POST /api/approvals/<id>/approve  (metacrm.wsgi:app)
+              baseline  the same request to approvals_baseline_app.py, a hand-written
+                        Flask + psycopg app doing the least an approve needs
+            both served the same way (gunicorn -w 2 gthread x4). Reports decisions/s
+            per app and their ratio, and the CPU each decision cost the app's workers,
+            the PostgreSQL backends and this client process; checks at the end that
+            every deal is approved, with one audit row per decision.
   inbox     --pending chains (default 100,000) are added straight into the tables,
             pending at the manager step, spread over 50 managers, one of whom holds
             a tenth (10,000); then GET /api/approvals?assigned=me&limit=50 is timed (p50/p95)
             for that heavy manager and for a light one, first page and a deep page.
 
-Targets (issue 4): report the figures; the inbox should answer in tens of ms.
+Targets: the inbox answers in tens of ms (issue 4); >= 500 decisions/s on 2 cores, an
+approve in <= 10 statements (issue 9).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import sys
 import tempfile
 import textwrap
@@ -239,10 +246,62 @@ def seed_pending(platform, people: dict, count: int) -> dict[str, int]:
     return {"heavy": heavy, "light": inbox[1]}
 
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each of the processes ``pids`` (all their threads) used
+    so far (those that ended left out)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def cpu_since(before: dict[int, float], pids: list[int]) -> float:
+    """CPU seconds ``pids`` used since ``before`` (a process new since then: all of it)."""
+    return sum(now - before.get(pid, 0.0) for pid, now in cpu_seconds(pids).items())
+
+
+def backend_pids(url: str) -> list[int]:
+    """The PostgreSQL backends connected to the bench's database (both apps' pools)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return [pid for (pid,) in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()")]
+
+
+def decide_chains(port: int, url: str, workers: list[int], chains: list[int],
+                  manager: str, finance: list[str], clients: int) -> dict:
+    """Both steps of ``chains`` through the server on ``port``: seconds, latencies, and
+    CPU seconds of its ``workers``, of the database's backends and of this process."""
+    first = [(manager, "POST", f"/api/approvals/{c}/approve") for c in chains]
+    second = [(finance[i % len(finance)], "POST", f"/api/approvals/{c}/approve")
+              for i, c in enumerate(chains)]
+    app, db, client = cpu_seconds(workers), cpu_seconds(backend_pids(url)), time.process_time()
+    seconds1, latencies1, _ = run_phase(port, first, clients)
+    seconds2, latencies2, _ = run_phase(port, second, clients)
+    return {"decisions": 2 * len(chains), "seconds": seconds1 + seconds2,
+            "step seconds": (seconds1, seconds2), "latencies": (latencies1, latencies2),
+            "app cpu": cpu_since(app, workers),
+            # (a backend that ended in between is missed: the pools keep theirs open)
+            "db cpu": cpu_since(db, backend_pids(url)),
+            "client cpu": time.process_time() - client}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--chains", type=int, default=10_000)
+    parser.add_argument("--chains", type=int, default=1000,
+                        help="chains each app decides in each round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=200,
+                        help="chains each app decides before the rounds (not counted)")
     parser.add_argument("--pending", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--samples", type=int, default=200, help="timed inbox pages per case")
@@ -253,6 +312,7 @@ def main() -> None:
     from metacrm.platform import Platform
 
     print(machine_note())
+    load_before = os.getloadavg()[0]
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="metacrm-bench-")))
         bundle = write_bundle(tmp / "bundle")
@@ -262,32 +322,53 @@ def main() -> None:
         platform = Platform.build(settings)
         people = make_people(platform)
         reps = people["reps"]
-        deals = seed_deals(platform, [uid for uid, _ in reps], args.chains)
+        per_app = args.warmup + args.rounds * args.chains
+        deals = seed_deals(platform, [uid for uid, _ in reps], 2 * per_app)
         token_of = dict(reps)
         owner_of = {deal: reps[i % len(reps)][0] for i, deal in enumerate(deals)}
         env = {"METACRM_DATABASE_URL": url, "METACRM_INSTANCE_PATH": str(tmp / "instance"),
                "METACRM_SECRET_KEY": "bench", "METACRM_BUNDLES": str(bundle),
                "METACRM_REDIS_URL": args.redis}
+        served = ["-k", "gthread", "--threads", "4", "--keep-alive", "300"]
         server = stack.enter_context(Gunicorn(
-            "metacrm.wsgi:app", env, 2, log=tmp / "gunicorn.log",
-            extra=["-k", "gthread", "--threads", "4", "--keep-alive", "300"]))
+            "metacrm.wsgi:app", env, 2, log=tmp / "gunicorn.log", extra=served))
+        baseline = stack.enter_context(Gunicorn(
+            "approvals_baseline_app:app", {"BASELINE_DATABASE_URL": url}, 2,
+            log=tmp / "baseline.log", extra=served))
         _common.wait_for_http(server.port, "/api/deal?limit=1")
+        _common.wait_for_http(baseline.port, "/api/approvals/0/approve")
         results = []
 
         submits = [(token_of[owner_of[d]], "POST", f"/api/deal/{d}/transitions/submit")
                    for d in deals]
         seconds, latencies, bodies = run_phase(server.port, submits, args.clients)
         chains = [body["_approval"]["id"] for body in bodies]
-        results.append(("submit", len(submits), seconds, latencies))
+        results.append(("submit (metacrm)", len(submits), seconds, latencies))
         manager_token = people["manager"][0][1]
-        first = [(manager_token, "POST", f"/api/approvals/{c}/approve") for c in chains]
-        seconds1, latencies1, _ = run_phase(server.port, first, args.clients)
-        results.append(("approve step 1 (manager)", len(first), seconds1, latencies1))
         finance = [token for _, token in people["finance"]]
-        second = [(finance[i % len(finance)], "POST", f"/api/approvals/{c}/approve")
-                  for i, c in enumerate(chains)]
-        seconds2, latencies2, _ = run_phase(server.port, second, args.clients)
-        results.append(("approve step 2 (finance)", len(second), seconds2, latencies2))
+        apps = {"metacrm": (server.port, server.worker_pids()),
+                "baseline": (baseline.port, baseline.worker_pids())}
+        groups = [chains[i:i + args.chains] for i in range(2 * args.warmup, len(chains),
+                                                             args.chains)]
+        for n, name in enumerate(apps):  # warm up: imports, pools, prepared statements
+            port, workers = apps[name]
+            decide_chains(port, url, workers, chains[n * args.warmup:(n + 1) * args.warmup],
+                          manager_token, finance, args.clients)
+        rounds: list[tuple[int, str, dict, float]] = []
+        for r in range(args.rounds):
+            order = list(apps) if r % 2 == 0 else list(reversed(apps))
+            for name in order:
+                port, workers = apps[name]
+                measured = decide_chains(port, url, workers, groups.pop(0), manager_token,
+                                         finance, args.clients)
+                rounds.append((r + 1, name, measured, os.getloadavg()[0]))
+        for name in apps:
+            mine = [m for _, who, m, _ in rounds if who == name]
+            for step in (0, 1):
+                results.append((f"approve step {step + 1} ({name})",
+                                sum(m["decisions"] // 2 for m in mine),
+                                sum(m["step seconds"][step] for m in mine),
+                                [x for m in mine for x in m["latencies"][step]]))
 
         import sqlalchemy as sa
 
@@ -337,13 +418,36 @@ def main() -> None:
 
     rows = [[phase, f"{n:,}", f"{s:.1f}", f"{n / s:.0f}", f"{percentile(lat, 50):.1f}",
              f"{percentile(lat, 95):.1f}"] for phase, n, s, lat in results]
-    decisions_per_second = (len(first) + len(second)) / (seconds1 + seconds2)
+    round_rows = [[r, name, f"{m['decisions']:,}", f"{m['decisions'] / m['seconds']:.0f}",
+                   *(f"{m[k] * 1000 / m['decisions']:.2f}"
+                     for k in ("app cpu", "db cpu", "client cpu")), f"{load:.1f}"]
+                  for r, name, m, load in rounds]
+    total: dict[str, dict[str, float]] = {}
+    for _, name, m, _ in rounds:
+        keys = ("decisions", "seconds", "app cpu", "db cpu", "client cpu")
+        into = total.setdefault(name, dict.fromkeys(keys, 0.0))
+        for key in keys:
+            into[key] += m[key]
+    rate = {name: t["decisions"] / t["seconds"] for name, t in total.items()}
+    summary = [[name, f"{rate[name]:.0f}",
+                *(f"{t[k] * 1000 / t['decisions']:.2f}"
+                  for k in ("app cpu", "db cpu", "client cpu")),
+                f"{(t['app cpu'] + t['db cpu'] + t['client cpu']) * 1000 / t['decisions']:.2f}"]
+               for name, t in total.items()]
     report = [
-        (f"approval chains on PostgreSQL + Redis: {args.chains:,} two-step chains through "
-         f"the API (gunicorn -w 2 gthread x4, {args.clients} clients)"),
-        machine_note(), "",
+        (f"approval chains on PostgreSQL + Redis: {args.rounds} interleaved rounds of "
+         f"{args.chains:,} two-step chains per app through the HTTP API (gunicorn -w 2 "
+         f"gthread x4 each, {args.clients} clients)"),
+        f"load average (1 min) at the start {load_before:.2f}; {machine_note()}", "",
         table(rows, ["phase", "requests", "seconds", "req/s", "p50 ms", "p95 ms"]), "",
-        f"decisions per second (both steps): {decisions_per_second:.0f}",
+        "decisions per round (CPU ms per decision: app workers, PostgreSQL backends, "
+        "this client):",
+        table(round_rows, ["round", "app", "decisions", "decisions/s", "app CPU ms",
+                           "db CPU ms", "client CPU ms", "load 1m"]), "",
+        table(summary, ["app", "decisions/s", "app CPU ms", "db CPU ms", "client CPU ms",
+                        "all CPU ms"]), "",
+        (f"metacrm / baseline decisions/s: {rate['metacrm'] / rate['baseline']:.2f} "
+         f"({rate['metacrm']:.0f} / {rate['baseline']:.0f})"),
         f"check: {check}", "",
         (f"inbox with {args.pending:,} more chains pending (GET /api/approvals?assigned=me"
          f"&limit=50, {args.samples} samples, ms):"),

@@ -28,6 +28,7 @@ from .program import (
     SCHEMA_STATE,
     Loader,
     ProgramCache,
+    has_schema_state,
     read_customizations,
     schema_version,
 )
@@ -49,6 +50,7 @@ class Platform:
         self.field_types = loader.field_types
         self._checked_at = time.monotonic()
         self._lock = threading.Lock()
+        self._state_seen = False  # the schema's state table, once seen, stays
         # The system tables are the same in every program: a recompile keeps it.
         self.principals = PrincipalCache(compiled.metadata)
         # The people team and line scopes reach, per credentials version (lists).
@@ -79,7 +81,8 @@ class Platform:
         with self._lock:
             self._checked_at = time.monotonic()
             with self.engine.connect() as conn:
-                version = schema_version(conn)
+                self._state_seen = self._state_seen or has_schema_state(conn)
+                version = schema_version(conn, known_table=True) if self._state_seen else 0
                 if version == self._compiled.schema_version and not force:
                     return self._compiled
                 version, stored = read_customizations(conn)

@@ -103,12 +103,22 @@ class Loader:
         return self.compile(stored, version)
 
 
-def schema_version(conn: sa.Connection) -> int:
-    if not sa.inspect(conn).has_table(SCHEMA_STATE):
+_STATE = sa.table(SCHEMA_STATE, sa.column("id"), sa.column("version"))
+_VERSION = sa.select(_STATE.c.version).where(_STATE.c.id == 1)
+
+
+def has_schema_state(conn: sa.Connection) -> bool:
+    """Whether the database has the schema's state table (it is never dropped)."""
+    return sa.inspect(conn).has_table(SCHEMA_STATE)
+
+
+def schema_version(conn: sa.Connection, *, known_table: bool = False) -> int:
+    """The schema's version (0 before the first migration). ``known_table``: the caller
+    saw the state table before, so the catalog is not asked again (the inspector's
+    look-up costs more than the version's own read, once a second in every process)."""
+    if not known_table and not has_schema_state(conn):
         return 0
-    state = sa.table(SCHEMA_STATE, sa.column("id"), sa.column("version"))
-    value = conn.execute(sa.select(state.c.version).where(state.c.id == 1)).scalar()
-    return int(value or 0)
+    return int(conn.execute(_VERSION).scalar() or 0)
 
 
 def read_customizations(conn: sa.Connection) -> tuple[int, Customizations]:

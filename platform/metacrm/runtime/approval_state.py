@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from ..base.problems import NotFound
 from ..compile.system_tables import SystemTables
 from ..i18n import message
-from .inserts import insert_returning_id
+from .inserts import insert_returning_id, insert_rows
 from .operation import Operation
 from .rows import Row
 from .user_directory import UserInfo
@@ -53,9 +53,8 @@ class Chain:
 def load_chain(op: Operation, approval_id: int) -> Chain:
     """Lock the chain's row (404 if there is none), then read its tasks, its timeline
     and the people they and its steps name (names and languages for what follows)."""
-    approvals = op.tables.approvals
-    row = op.conn.execute(sa.select(approvals).where(approvals.c.id == approval_id)
-                          .with_for_update()).mappings().first()
+    row = op.conn.execute(lock_statement(op.tables), {"approval_id": approval_id}
+                          ).mappings().first()
     if row is None:
         raise NotFound(message("no_approval", op.locale, id=approval_id), key="id")
     chain = Chain(dict(row))
@@ -66,6 +65,15 @@ def load_chain(op: Operation, approval_id: int) -> Chain:
                           | {t["on_behalf_of"] for t in chain.tasks}
                           | {e["user_id"] for e in chain.events}, people)
     return chain
+
+
+@lru_cache(maxsize=8)
+def lock_statement(tables: SystemTables) -> sa.Select:
+    """The chain's row, locked (parameter ``approval_id``), built once per program: a
+    statement built per call costs more Python than its round trip."""
+    approvals = tables.approvals
+    return sa.select(approvals).where(approvals.c.id == sa.bindparam("approval_id")
+                                      ).with_for_update()
 
 
 def _read_parts(op: Operation, approval_id: int, named: set[int | None]
@@ -157,20 +165,36 @@ def settle_tasks(op: Operation, chain: Chain, states: Mapping[int, str], *,
     ``decided`` task also takes the decider's ``comment``."""
     if not states:
         return
-    tasks = op.tables.approval_tasks
     now = op.ctx.now
-    values: dict[str, Any] = {"state": sa.case(dict(states), value=tasks.c.id),
-                              "decided_at": now}
-    if decided is not None:
-        values["comment"] = sa.case((tasks.c.id == decided, sa.literal(comment, sa.Text)),
-                                    else_=tasks.c.comment)
-    op.conn.execute(tasks.update().where(tasks.c.id.in_(sorted(states)),
-                                         tasks.c.state == PENDING).values(**values))
+    ids = sorted(states)
+    params: dict[str, Any] = {"settled_at": now, "decided": decided, "comment": comment}
+    for n, task_id in enumerate(ids):
+        params[f"task_{n}"], params[f"verdict_{n}"] = task_id, states[task_id]
+    op.conn.execute(_settle_statement(op.tables, len(ids), decided is not None), params)
     for task in chain.tasks:
         if task["id"] in states and task["state"] == PENDING:
             task.update(state=states[task["id"]], decided_at=now)
             if task["id"] == decided:
                 task["comment"] = comment
+
+
+@lru_cache(maxsize=64)
+def _settle_statement(tables: SystemTables, count: int, with_comment: bool) -> sa.Update:
+    """settle_tasks' UPDATE of ``count`` tasks, built once per count: parameters
+    ``task_<n>`` and ``verdict_<n>`` per task (id, new state), ``settled_at``, and with
+    ``with_comment`` ``decided`` (a task's id) and ``comment``."""
+    tasks = tables.approval_tasks
+    ids = [sa.bindparam(f"task_{n}", type_=tasks.c.id.type) for n in range(count)]
+    values: dict[str, Any] = {
+        "state": sa.case(*((tasks.c.id == task_id,
+                            sa.bindparam(f"verdict_{n}", type_=tasks.c.state.type))
+                           for n, task_id in enumerate(ids))),
+        "decided_at": sa.bindparam("settled_at", type_=tasks.c.decided_at.type)}
+    if with_comment:
+        values["comment"] = sa.case(
+            (tasks.c.id == sa.bindparam("decided", type_=tasks.c.id.type),
+             sa.bindparam("comment", type_=tasks.c.comment.type)), else_=tasks.c.comment)
+    return tasks.update().where(tasks.c.id.in_(ids), tasks.c.state == PENDING).values(**values)
 
 
 def add_tasks(op: Operation, chain: Chain, rows: list[dict[str, Any]]) -> None:
@@ -193,7 +217,7 @@ def write_events(op: Operation, chain: Chain) -> None:
     """Write the chain's new events, in the order they happened, in one statement (and
     its audit row if nothing wrote it yet)."""
     if chain.audit:
-        op.conn.execute(insert_returning_id(op.tables.audit), chain.audit)
+        insert_rows(op.conn, op.tables.audit, chain.audit)
         chain.audit = []
     if not chain.unwritten:
         return
@@ -215,10 +239,20 @@ def _insert(op: Operation, table: sa.Table, rows: list[dict[str, Any]]) -> list[
 
 def update_chain(op: Operation, chain: Chain, **values: Any) -> None:
     """Change the chain's row (its version moves on with every change)."""
-    approvals = op.tables.approvals
-    op.conn.execute(approvals.update().where(approvals.c.id == chain.id).values(
-        **values, version=approvals.c.version + 1))
+    op.conn.execute(_chain_update(op.tables, tuple(sorted(values))),
+                    {**{f"new_{name}": value for name, value in values.items()},
+                     "approval_id": chain.id})
     chain.row.update(values, version=chain.row["version"] + 1)
+
+
+@lru_cache(maxsize=16)
+def _chain_update(tables: SystemTables, columns: tuple[str, ...]) -> sa.Update:
+    """UPDATE of the chain's ``columns`` (parameters ``new_<column>``, ``approval_id``),
+    built once per set of columns."""
+    approvals = tables.approvals
+    return approvals.update().where(approvals.c.id == sa.bindparam("approval_id")).values(
+        {**{name: sa.bindparam(f"new_{name}", type_=approvals.c[name].type) for name in columns},
+         "version": approvals.c.version + 1})
 
 
 def pending_of_step(chain: Chain, index: int, *, besides: Iterable[int] = ()) -> list[int]:

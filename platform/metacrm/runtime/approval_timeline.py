@@ -3,13 +3,12 @@ notes in the record's audit trail, and the names and titles notifications use.""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from ..compile.models import EntityModel
 from ..i18n import MESSAGES
 from .approval_state import Chain
 from .operation import Operation
 from .rows import Row
+from .writes import row_statement
 
 
 def record_event(op: Operation, approval_id: int, kind: str, step: str | None,
@@ -33,8 +32,8 @@ def chain_title(op: Operation, chain: Chain) -> str:
     """The title of the chain's record as it is now."""
     entity, record_id = chain.row["entity"], chain.row["record_id"]
     model = op.compiled.models[entity]
-    record = chain.record = op.conn.execute(sa.select(model.table).where(
-        model.table.c.id == record_id)).mappings().first()
+    record = chain.record = op.conn.execute(row_statement(model), {"record_id": record_id}
+                                            ).mappings().first()
     return record_title(model, record or {"id": record_id})
 
 

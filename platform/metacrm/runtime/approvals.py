@@ -32,6 +32,7 @@ from .approval_state import (
     Chain,
     add_event,
     add_tasks,
+    lock_statement,
     pending_of_step,
     settle_tasks,
     update_chain,
@@ -258,9 +259,7 @@ def withdraw(op: Operation, chain: Chain, comment: str | None) -> None:
 
 
 def lock_chain(op: Operation, approval_id: int) -> Any:
-    approvals = op.tables.approvals
-    row = op.conn.execute(sa.select(approvals).where(approvals.c.id == approval_id)
-                          .with_for_update()).first()
+    row = op.conn.execute(lock_statement(op.tables), {"approval_id": approval_id}).first()
     if row is None:
         raise NotFound(message("no_approval", op.locale, id=approval_id), key="id")
     return row

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..values import json_value
-from .inserts import insert_returning_id
+from .inserts import insert_rows
 
 
 def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -47,7 +47,7 @@ def write_audit(conn: sa.Connection, audit: sa.Table, ctx: Context, entity: str,
                 before: Sequence[dict[str, Any]] = ()) -> None:
     rows = [*before, *audit_rows(ctx, entity, action, changes, note)]
     if rows:  # one multi-row INSERT (see inserts.py)
-        conn.execute(insert_returning_id(audit), rows)
+        insert_rows(conn, audit, rows)
 
 
 def record_history(conn: sa.Connection, audit: sa.Table, entity: str, record_id: int,

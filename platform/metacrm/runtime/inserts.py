@@ -7,6 +7,7 @@ pipelined) and ``insert().values(rows)`` a new statement to compile on every cal
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,3 +18,11 @@ def insert_returning_id(table: sa.Table) -> sa.Insert:
     list of rows (each with the same keys). One statement assigns ids in the order of
     its VALUES on SQLite and PostgreSQL."""
     return table.insert().returning(table.c.id)
+
+
+def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (each with the same keys) in one statement: a single row as a
+    plain INSERT, which skips the many-rows machinery (a decision's audit row, a
+    notification to one person)."""
+    if rows:
+        conn.execute(insert_returning_id(table), rows[0] if len(rows) == 1 else rows)

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..definitions import Label
-from .inserts import insert_returning_id
+from .inserts import insert_rows
 from .operation import Operation
 
 # Texts per language: "{...}" places are filled from the notification's params.
@@ -44,7 +44,7 @@ def notify(op: Operation, user_ids: Iterable[int], kind: str, title: Texts,
             "entity": entity, "record_id": record_id, "approval_id": approval_id,
             "created_at": op.ctx.now})
     if rows:
-        op.conn.execute(insert_returning_id(op.tables.notifications), rows)
+        insert_rows(op.conn, op.tables.notifications, rows)
     return len(rows)
 
 
