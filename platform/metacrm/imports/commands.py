@@ -22,7 +22,14 @@ from .jobs import prepare_import
 from .mapping import BadMapping, load_mapping_file
 from .revert import describe, failed_rows_csv, revert_import
 from .run import run_import
-from .store import MODES, ImportOptions, log_rows, read_import
+from .store import (
+    MODES,
+    ImportOptions,
+    log_rows,
+    possible_duplicates,
+    read_import,
+    warned_rows,
+)
 
 
 @contextmanager
@@ -94,6 +101,15 @@ def _summary(platform: Platform, job: dict[str, Any], shown: int = 20) -> None:
     if counts["failed"] > len(failed):
         click.echo(f"  ... and {counts['failed'] - len(failed)} more: "
                    f"`metacrm imports failed {job['id']} -o FILE` writes them all")
+    with platform.reading() as conn:
+        warned = warned_rows(conn, platform.compiled.tables, job["id"], limit=shown)
+    if warned:
+        click.echo("possible duplicates (written; check them):")
+    for row in warned:
+        said = ", ".join(f"#{c['id']} {c.get('title') or ''} ({c.get('label') or c['rule']})"
+                         if c.get("id") is not None else str(c.get("message") or c["rule"])
+                         for c in possible_duplicates(row))
+        click.echo(f"  row {row['row']} (#{row['record_id']}): like {said}")
 
 
 @click.command("import")

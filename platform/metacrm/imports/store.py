@@ -104,6 +104,21 @@ def log_rows(conn: sa.Connection, tables: SystemTables, import_id: int, *,
         statement.order_by(rows.c.row).limit(limit)).mappings()]
 
 
+def warned_rows(conn: sa.Connection, tables: SystemTables, import_id: int, limit: int = 20
+                ) -> list[dict[str, Any]]:
+    """Rows written with a warning (a warning duplicate rule's candidates), in file
+    order: they went in, and someone should look at them."""
+    rows = tables.import_rows
+    return [_log_shown(r) for r in conn.execute(sa.select(rows).where(
+        rows.c.import_id == import_id, rows.c.action.in_(("created", "updated")),
+        rows.c.errors.is_not(None)).order_by(rows.c.row).limit(limit)).mappings()]
+
+
+def possible_duplicates(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """A warned row's candidates: ``[{"id", "title", "label", …}]``."""
+    return list((row.get("errors") or {}).get("_duplicates") or [])
+
+
 def _log_shown(row: Any) -> dict[str, Any]:
     return {"row": row["row"], "action": row["action"], "record_id": row["record_id"],
             "before": row["before"], "errors": row["errors"], "reverted": row["reverted"]}

@@ -18,7 +18,15 @@ from ..imports.jobs import dispatch_import, prepare_import
 from ..imports.mapping import ColumnMapping, importable, suggest
 from ..imports.reading import UnreadableFile, open_sheet
 from ..imports.revert import describe
-from ..imports.store import MODES, ImportOptions, log_rows, previous_mapping, read_import
+from ..imports.store import (
+    MODES,
+    ImportOptions,
+    log_rows,
+    possible_duplicates,
+    previous_mapping,
+    read_import,
+    warned_rows,
+)
 from ..web.imports_api import save_upload
 from ..web.requests import platform
 from .blueprint import pages
@@ -90,10 +98,12 @@ def import_start(entity: str) -> Any:
 def import_status(entity: str, import_id: int) -> Any:
     with open_entity_page(entity) as page:
         job, failed = _job(page, import_id)
+        warned = [{**row, "candidates": possible_duplicates(row)} for row in warned_rows(
+            page.conn, page.compiled.tables, import_id, limit=SHOWN_FAILED)]
     template = "ui/_import_progress.html" if request.headers.get("HX-Request") \
         else "ui/import_status.html"
     return render_template(template, shell=page.shell, entity=page.model.entity,
-                           language=page.language, job=job, failed=failed,
+                           language=page.language, job=job, failed=failed, warned=warned,
                            file_token=f"{Path(job['path']).name}:{job['filename']}")
 
 
