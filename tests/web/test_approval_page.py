@@ -66,3 +66,20 @@ def test_the_request_page_speaks_chinese(crm, org):
     chain = _handed_to_nobody(org)
     page = org["nobody"].get(f"/approvals/{chain}?lang=zh")
     assert "等待审批" in text_of(page) and "同意</button>" in page.get_data(as_text=True)
+
+
+def test_a_rejection_reads_in_the_readers_language_in_the_history(crm, org):
+    record = requirement(org)
+    assert org["wang"].post(f"/api/requirement/{record}/transitions/submit").status_code == 200
+    (task,) = org["east_boss"].get("/api/approvals").json["items"]
+    # (the note beside the action is written in the decider's language when decided)
+    assert org["east_boss"].post(f"/api/approvals/{task['id']}/reject",
+                                 headers={"Accept-Language": "zh"}).status_code == 200
+    history = org["wang"].get(f"/requirement/{record}?lang=zh").get_data(as_text=True)
+    history = text_of_section(history, 'class="history"')
+    assert "rejected" not in history and "驳回" in history
+
+
+def text_of_section(html: str, marker: str) -> str:
+    section = html[html.index(marker):]
+    return re.sub(r"<[^>]+>", " ", section[:section.index("</section>")])

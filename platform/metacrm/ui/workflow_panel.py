@@ -39,6 +39,9 @@ EVENT_WORDS = {
     "create": lazy_gettext("created"), "update": lazy_gettext("changed"),
     "delete": lazy_gettext("deleted"), "restore": lazy_gettext("restored"),
     "transition": lazy_gettext("moved on"), "transfer": lazy_gettext("transferred"),
+    # a chain's end, as the record's history records it (approval_outcomes.settle)
+    "approved": lazy_gettext("approved"), "rejected": lazy_gettext("rejected"),
+    "withdrawn": lazy_gettext("withdrew"),
 }
 
 
