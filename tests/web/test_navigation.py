@@ -116,3 +116,19 @@ def test_without_navigation_the_menu_is_one_list_in_definition_order(make_client
     nav = html[html.index('<nav id="nav"'):html.index("</nav>")]
     assert "nav-group" not in nav
     assert re.findall(r'href="/(account|deal|invoice|memo)"', nav) == ["account", "deal", "memo"]
+
+
+def test_a_template_on_top_names_the_product(make_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    base = write_bundle(tmp_path / "base", {**ENTITIES, "bundle.yaml": MANIFEST + """
+label: {en: Base CRM, zh: 基础}
+"""})
+    on_top = write_bundle(tmp_path / "top", {"bundle.yaml": """
+        bundle: top
+        version: 1.0.0
+        label: {en: Clinic, zh: 诊所}
+        requires: [test]
+        """})
+    assert load_catalog([base, on_top]).product_label.get("zh") == "诊所"
+    client = make_client(base, on_top)
+    assert '<a class="brand" href="/">Clinic</a>' in client.get("/deal").get_data(as_text=True)
+    assert client.get("/api/openapi.json").json["info"]["title"] == "Clinic"

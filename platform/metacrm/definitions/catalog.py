@@ -83,6 +83,10 @@ class BundleDefs:
     dashboards: tuple[DashboardDef, ...] = ()
 
 
+# The name of the bundle runtime customizations are loaded as (after every other).
+CUSTOMIZATIONS_BUNDLE = "customizations"
+
+
 @dataclass(frozen=True)
 class Catalog:
     """The resolved, merged definitions of every loaded bundle."""
@@ -101,6 +105,13 @@ class Catalog:
     reports: Mapping[str, ReportDef] = field(default_factory=dict)  # by name
     intakes: Mapping[str, IntakeDef] = field(default_factory=dict)  # sources of leads, by name
     dashboards: Mapping[str, DashboardDef] = field(default_factory=dict)  # by name
+
+    @property
+    def product_label(self) -> Label | None:
+        """What the pages call the product: the label of the last bundle loaded (a
+        template on top of the CRM names itself), customizations aside."""
+        return next((b.label for b in reversed(self.bundles)
+                     if b.name != CUSTOMIZATIONS_BUNDLE), None)
 
     @property
     def navigation(self) -> tuple[NavigationGroup, ...]:

@@ -40,6 +40,7 @@ from ..definitions import (
     RoleExtension,
     WorkflowDef,
 )
+from ..definitions.catalog import CUSTOMIZATIONS_BUNDLE as CUSTOMIZATIONS_BUNDLE
 from ..errors import ErrorCollector
 from ..fieldtypes import FieldTypes, builtin_field_types
 from .documents import Document, display_path, load_yaml
@@ -160,7 +161,6 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
                       dashboards=tuple(dashboards))
 
 
-CUSTOMIZATIONS_BUNDLE = "customizations"
 
 
 def _left_out(doc: Document, kind: str | None, errors: ErrorCollector) -> None:

@@ -145,11 +145,11 @@ def _frame(compiled: Compiled, ctx: Context, audience: tuple[frozenset[str], boo
     models = compiled.models
     navigation = tuple(NavItem(name, models[name].entity.plural.get(language), lists + name)
                        for name in compiled.policy.readable(ctx.principal))
-    bundles = compiled.catalog.bundles
+    product = compiled.catalog.product_label
     with force_locale(language):  # the "More" heading
         groups = navigation_groups(compiled, navigation, language)
     found = compiled.memo[key] = _Frame(
-        bundles[0].label.get(language) if bundles else "metacrm", navigation, groups,
+        product.get(language) if product else "metacrm", navigation, groups,
         tuple(designable(compiled, ctx)))
     return found
 

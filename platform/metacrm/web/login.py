@@ -119,11 +119,11 @@ def _page(lang: str, next_path: str, *, error: str | None = None, status: int = 
     token = session.get(LOGIN_CSRF)
     if not token:
         token = session[LOGIN_CSRF] = secrets.token_urlsafe(32)
-    bundles = platform().compiled.catalog.bundles
+    product = platform().compiled.catalog.product_label
     response = make_response(render_template(
         "login.html", lang=lang, texts=TEXTS[lang], csrf_token=token, next_path=next_path,
         error=error, username=username,
-        title=bundles[0].label.get(lang) if bundles else "metacrm"), status)
+        title=product.get(lang) if product else "metacrm"), status)
     # The password form must not be cached (no page is framed: see web/app.py).
     response.headers["Cache-Control"] = "no-store"
     return response

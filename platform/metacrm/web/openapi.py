@@ -110,10 +110,10 @@ def build_openapi(catalog: Catalog, lang: str = "en", server_url: str = "/",
     paths.update(report_paths(catalog, tags, operation_ids))
     paths.update(intake_paths(catalog, tags, operation_ids))
     paths.update(dashboard_paths(catalog, tags, operation_ids))
-    first = catalog.bundles[0] if catalog.bundles else None
+    product = catalog.product_label
     return {
         "openapi": OPENAPI_VERSION,
-        "info": {"title": (first.label.get(lang) or first.name) if first else "metacrm",
+        "info": {"title": (product.get(lang) if product else None) or "metacrm",
                  "version": ", ".join(f"{b.name} {b.version}" for b in catalog.bundles) or "0",
                  "description": "Generated from the loaded definitions (docs/api.md). Every "
                  "request needs an API token or a signed-in session (docs/security.md)."},
