@@ -124,6 +124,9 @@ def test_serve_demo_creates_the_declared_people_and_the_plugins_records(
     try:
         said = "\n".join(lines)
         assert "demo data: ledger 2; 0 request(s) waiting for approval" in said
+        # while it fills, the console says what it is making
+        assert lines.index("filling the database with demo data…") + 1 == next(
+            i for i, line in enumerate(lines) if line.startswith("  ") and line.endswith("…"))
         assert "demo users, each with password " in said and ": ann (Clerk), bob (Clerk)" in said
         password = said.split("demo users, each with password ", 1)[1].split(":", 1)[0]
         client = app.test_client()

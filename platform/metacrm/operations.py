@@ -124,7 +124,7 @@ def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
         elif database_is_empty(platform):
             echo("filling the database with demo data…")
             try:
-                lines = fill_demo(platform, demo_scale)
+                lines = fill_demo(platform, demo_scale, echo)
             except PluginError as exc:
                 echo(f"demo data: {exc}")
                 return None
@@ -138,9 +138,10 @@ def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
     return create_app(settings, platform)
 
 
-def fill_demo(platform: Platform, scale: float = 1.0) -> list[str]:
-    """Create the bundle's demo organisation and records; the lines that tell how to
-    sign in."""
+def fill_demo(platform: Platform, scale: float = 1.0,
+              progress: Echo | None = None) -> list[str]:
+    """Create the bundle's demo organisation and records (``progress`` is told as each
+    kind of record starts); the lines that tell how to sign in."""
     import secrets
 
     from .identity.password_policy import policy_of
@@ -157,7 +158,7 @@ def fill_demo(platform: Platform, scale: float = 1.0) -> list[str]:
     assert demo is not None
     with platform.writing() as conn:
         ids = ensure_demo_organisation(conn, compiled, demo)
-    counts = fill_demo_data(platform, demo, ids, scale)
+    counts = fill_demo_data(platform, demo, ids, scale, progress)
     waiting = submit_demo_requests(platform, demo.requests_per_approval)
     # Random text longer than the policy's minimum (16 characters at least): never a
     # common password either.

@@ -4,7 +4,7 @@ records made by the plugin it names, through the normal write path."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -62,16 +62,21 @@ def ensure_demo_organisation(conn: sa.Connection, compiled: Compiled, demo: Demo
 
 
 def fill_demo_data(platform: Platform, demo: DemoDef, ids: Mapping[str, int],
-                   scale: float = 1.0) -> Mapping[str, int]:
+                   scale: float = 1.0, progress: Callable[[str], Any] | None = None
+                   ) -> Mapping[str, int]:
     """Have the demo's generator plugin fill an empty database with records, written
     through the normal write path by the platform on the administrator's behalf."""
     generate = demo_generator(demo.generator)
     compiled = platform.compiled
     ctx = Context.system(ids[demo.administrator.username])
+    started: set[str] = set()
 
     def create_many(entity: str, rows: list[dict[str, Any]],
                     created: Sequence[datetime] | None = None) -> list[int]:
         model = compiled.models[entity]
+        if progress is not None and entity not in started:
+            started.add(entity)
+            progress(f"  {model.entity.plural.get('en')}…")
         values = [read_payload(model, ctx, row, creating=True) for row in rows]
         moments = list(created) if created is not None else [ctx.now] * len(rows)
         if len(moments) != len(rows):
