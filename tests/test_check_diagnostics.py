@@ -175,6 +175,17 @@ def test_a_mistake_in_an_approval_or_role_is_reported_once_not_where_it_is_named
     assert not any("unknown approval" in line or "unknown role" in line for line in lines)
 
 
+def test_a_comma_in_an_unquoted_label_says_to_quote_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = write_bundle(tmp_path / "b", {"entities/order.yaml": (
+        "entity: order\nlabel: {en: Plans, patients and approvals, zh: 计划}\n"
+        "fields:\n  title: {type: string}\n")})
+    assert _check_output(bundle, monkeypatch) == [
+        "entities/order.yaml:2:20: label: unknown key 'patients and approvals'; allowed: en, "
+        "zh; a text with a comma inside {…} needs quotes: en: \"Plans, patients and "
+        "approvals\"", "1 error(s)"]
+
+
 def test_a_field_error_points_at_the_value_that_is_wrong(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     bundle = write_bundle(tmp_path / "b", {"entities/order.yaml": """

@@ -156,6 +156,11 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
         for index, key in enumerate(unknown):
             # A spelling hint costs a difflib pass: the first few keys of an object get one.
             hint = did_you_mean(str(key), allowed) if index < MAX_HINTED_KEYS else ""
+            if not hint and " " in str(key) and "en" in allowed:
+                # {en: Plans, patients and approvals}: YAML's flow mapping ends a value
+                # at the comma, and the rest reads as a key.
+                hint = (f"{listing}; a text with a comma inside {{…}} needs quotes: "
+                        "en: \"Plans, patients and approvals\"")
             errors.add(doc.key_at(*path, key), f"{prefix}unknown key '{key}'{hint or listing}")
         return
     if _is_key_error(doc, path, error):
