@@ -137,6 +137,17 @@ def validate_document(doc: Document, kind: str, errors: ErrorCollector,
     return not found
 
 
+def _comma_hint(instance: Mapping[str, Any], key: str, listing: str) -> str:
+    """{en: Plans, patients and approvals}: YAML's flow mapping ends a value at the
+    comma and reads the rest as a key; say how the text was meant."""
+    keys = list(instance)
+    before = keys[keys.index(key) - 1] if keys.index(key) > 0 else None
+    if before is None or not isinstance(instance[before], str):
+        return ""
+    return (f"{listing}; a text with a comma inside {{…}} needs quotes: "
+            f"{before}: \"{instance[before]}, {key}\"")
+
+
 def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> None:
     if error.validator in ("anyOf", "oneOf") and error.context:
         _report(doc, _deepest(error), errors)
@@ -157,10 +168,7 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
             # A spelling hint costs a difflib pass: the first few keys of an object get one.
             hint = did_you_mean(str(key), allowed) if index < MAX_HINTED_KEYS else ""
             if not hint and " " in str(key) and "en" in allowed:
-                # {en: Plans, patients and approvals}: YAML's flow mapping ends a value
-                # at the comma, and the rest reads as a key.
-                hint = (f"{listing}; a text with a comma inside {{…}} needs quotes: "
-                        "en: \"Plans, patients and approvals\"")
+                hint = _comma_hint(error.instance, str(key), listing)
             errors.add(doc.key_at(*path, key), f"{prefix}unknown key '{key}'{hint or listing}")
         return
     if _is_key_error(doc, path, error):
