@@ -68,7 +68,7 @@ def db_url(server_databases: ServerDatabases | None, tmp_path: Path) -> Iterator
         yield f"sqlite:///{tmp_path / 'metacrm.db'}"
         return
     name = new_database_name()
-    server_databases.create(name)
+    server_databases.create_empty(name)
     try:
         yield server_databases.url(name)
     finally:

@@ -35,31 +35,53 @@ def new_database_name() -> str:
 
 class ServerDatabases:
     """A database per test on a PostgreSQL server (dropped after it), and the
-    run's templates (dropped at the end of the run)."""
+    run's templates. Dropping a database costs a checkpoint, so an empty one a
+    copy replaced is kept, renamed, for the next test that needs an empty one."""
 
     def __init__(self, server: sa.URL):
         self.server = server
-        self.admin = sa.create_engine(server, isolation_level="AUTOCOMMIT",
-                                      poolclass=sa.pool.NullPool)
+        self.admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+        self._spares: list[str] = []  # empty databases no test holds
 
     def url(self, name: str) -> str:
         return self.server.set(database=name).render_as_string(hide_password=False)
 
     def create(self, name: str, template: str | None = None) -> None:
-        quote = self.admin.dialect.identifier_preparer.quote
-        source = f" TEMPLATE {quote(template)}" if template else ""
-        with self.admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {quote(name)}{source}")
+        source = f" TEMPLATE {self._quote(template)}" if template else ""
+        self._run(f"CREATE DATABASE {self._quote(name)}{source}")
 
-    def drop(self, name: str, *, force: bool = True) -> None:
-        """``force`` ends the sessions still on it (an app a test did not close)."""
-        quoted = self.admin.dialect.identifier_preparer.quote(name)
-        with self.admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted}"
-                                 + (" WITH (FORCE)" if force else ""))
+    def create_empty(self, name: str) -> None:
+        if self._spares:
+            self._rename(self._spares.pop(), name)
+        else:
+            self.create(name)
+
+    def replace(self, name: str, template: str) -> None:
+        """``name`` (empty, nobody on it) becomes a copy of ``template``; raises
+        OperationalError, changing nothing, when a session is on it."""
+        spare = f"{new_database_name()}_spare"
+        self._rename(name, spare)
+        self._spares.append(spare)
+        self.create(name, template=template)
+
+    def drop(self, name: str) -> None:
+        # FORCE ends the sessions still on it (an app a test did not close).
+        self._run(f"DROP DATABASE IF EXISTS {self._quote(name)} WITH (FORCE)")
 
     def dispose(self) -> None:
+        for spare in self._spares:
+            self.drop(spare)
         self.admin.dispose()
+
+    def _rename(self, name: str, new_name: str) -> None:
+        self._run(f"ALTER DATABASE {self._quote(name)} RENAME TO {self._quote(new_name)}")
+
+    def _quote(self, name: str) -> str:
+        return self.admin.dialect.identifier_preparer.quote(name)
+
+    def _run(self, statement: str) -> None:
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(statement)
 
 
 class MigratedTemplates:
@@ -89,10 +111,9 @@ class MigratedTemplates:
         name = sa.make_url(normalize_url(settings.database_url)).database
         assert name is not None
         try:
-            self.server.drop(name, force=False)
+            self.server.replace(name, template)
         except sa.exc.OperationalError:
             return False  # a session of the test's is on it: migrating it is the safe way
-        self.server.create(name, template=template)
         return True
 
     def drop_all(self) -> None:
