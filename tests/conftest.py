@@ -1,16 +1,15 @@
 """Shared fixtures: a fresh database per test, small bundles in tmp_path, apps.
 
 Tests run on SQLite by default. With ``METACRM_DATABASE_URL`` set (a
-PostgreSQL server URL, as CI sets it) the run creates its own database
-``metacrm_test_<random>`` on that server, gives each test a fresh schema in
-it, and drops the database at the end.
+PostgreSQL server URL, as CI sets it) each test gets a database of its own on
+that server, dropped after it. A test's app starts on a copy of a database
+migrated once per run for the same bundles (tests/databases.py).
 """
 
 from __future__ import annotations
 
 import os
 import textwrap
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ import sqlalchemy as sa
 from metacrm.config import Settings, default_bundle_path
 from metacrm.db import normalize_url
 from metacrm.program import ProgramCache
+
+from .databases import MigratedTemplates, ServerDatabases, new_database_name
 
 SHIPPED_BUNDLE = default_bundle_path()
 
@@ -38,44 +39,40 @@ def program_cache() -> ProgramCache:
 
 
 @pytest.fixture(scope="session")
-def server_database() -> Iterator[sa.URL | None]:
-    """This run's own PostgreSQL database, or None when testing on SQLite."""
+def server_databases() -> Iterator[ServerDatabases | None]:
+    """The PostgreSQL server the run makes its databases on, or None on SQLite."""
     server = os.environ.get("METACRM_DATABASE_URL")
     if not server:
         yield None
         return
-    server_url = sa.make_url(normalize_url(server))
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = f"metacrm_test_{uuid.uuid4().hex[:12]}"
-    quoted = admin.dialect.identifier_preparer.quote(name)
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {quoted}")
-        yield server_url.set(database=name)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
-        admin.dispose()
+    databases = ServerDatabases(sa.make_url(normalize_url(server)))
+    yield databases
+    databases.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory, program_cache: ProgramCache,
+                       server_databases: ServerDatabases | None) -> Iterator[MigratedTemplates]:
+    """A database migrated once per bundle set, copied for each test (tests/databases.py)."""
+    templates = MigratedTemplates(tmp_path_factory.mktemp("templates"), program_cache,
+                                  server_databases)
+    yield templates
+    templates.drop_all()
 
 
 @pytest.fixture
-def db_url(server_database: sa.URL | None, tmp_path: Path) -> Iterator[str]:
-    """An empty database for one test: a SQLite file, or a fresh PostgreSQL schema
-    made the connection's default (as empty as a new database, and much cheaper)."""
-    if server_database is None:
+def db_url(server_databases: ServerDatabases | None, tmp_path: Path) -> Iterator[str]:
+    """An empty database for one test: a SQLite file, or a PostgreSQL database of its
+    own (dropped after the test)."""
+    if server_databases is None:
         yield f"sqlite:///{tmp_path / 'metacrm.db'}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server_database, isolation_level="AUTOCOMMIT")
+    name = new_database_name()
+    server_databases.create_empty(name)
     try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-        url = server_database.update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
+        yield server_databases.url(name)
     finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        admin.dispose()
+        server_databases.drop(name)
 
 
 def write_bundle(root: Path, files: dict[str, str], name: str = "test",
@@ -106,8 +103,9 @@ def make_settings(tmp_path: Path, db_url: str) -> Callable[..., Settings]:
 
 @pytest.fixture
 def make_client(make_settings: Callable[..., Settings],  # type: ignore[no-untyped-def]
-                program_cache: ProgramCache):
-    """A migrated database and a Flask test client for the given bundles."""
+                program_cache: ProgramCache, migrated_templates: MigratedTemplates):
+    """A migrated database and a Flask test client for the given bundles (the test's
+    empty database becomes a copy of one migrated for the same bundles earlier)."""
     from metacrm.operations import migrate_database
     from metacrm.web.app import create_app
 
@@ -115,7 +113,8 @@ def make_client(make_settings: Callable[..., Settings],  # type: ignore[no-untyp
 
     def make(*bundles: Path | str):  # type: ignore[no-untyped-def]
         settings = make_settings(*bundles)
-        assert migrate_database(settings, echo=lambda line: None, cache=program_cache)
+        if not migrated_templates.restore(settings):
+            assert migrate_database(settings, echo=lambda line: None, cache=program_cache)
         app = create_app(settings, cache=program_cache)
         apps.append(app)
         return admin_client(app)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import sqlalchemy as sa
 import yaml
 from flask import Flask
+from sqlalchemy.engine import Engine
 
 from .config import Settings
 from .db import make_engine, planning_engine
@@ -32,6 +33,17 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
     The plan is made and applied under the migration lock (PostgreSQL), after
     undoing any runtime customization a dead process left half-applied.
     """
+    engine = (planning_engine if dry_run else make_engine)(settings.database_url)
+    try:
+        return _migrate(engine, settings, dry_run, allow_destructive, echo, cache)
+    finally:
+        # The CLI exits after this, but a caller that goes on (the test suite) would
+        # keep a pooled connection open: on PostgreSQL, a session on the database.
+        engine.dispose()
+
+
+def _migrate(engine: Engine, settings: Settings, dry_run: bool, allow_destructive: bool,
+             echo: Echo, cache: ProgramCache | None) -> bool:
     from .migrate import (
         IndexBuildFailed,
         MigrationFailed,
@@ -45,7 +57,6 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
     from .runtime.customize import pending_customizations, undo_pending
     from .runtime.derived_refresh import refresh_derived
 
-    engine = (planning_engine if dry_run else make_engine)(settings.database_url)
     try:
         loader = Loader.of(settings, cache)
     except PluginError as exc:

@@ -24,6 +24,7 @@ from .compile.compiled import Compiled, compile_catalog
 from .config import Settings
 from .definitions import Catalog
 from .fieldtypes import FieldTypes
+from .load.bundles import bundle_files
 from .plugins import Plugin, field_types_of, hook_names, load_plugins
 
 SCHEMA_STATE = "mc_schema_state"
@@ -43,8 +44,7 @@ class ProgramCache:
 
     def catalog(self, paths: Sequence[str | Path], customizations: Customizations,
                 hooks: frozenset[str], field_types: FieldTypes | None = None) -> Catalog:
-        files = [(str(f), f.stat().st_mtime) for p in paths
-                 for f in sorted(Path(p).rglob("*.y*ml"))]
+        files = [(str(f), _modified(f)) for p in paths for f in bundle_files(p)]
         names = list(field_types.names) if field_types is not None else None
         key = json.dumps([files, [str(p) for p in paths], customizations, sorted(hooks), names],
                          sort_keys=True, default=str)
@@ -58,6 +58,13 @@ class ProgramCache:
         if found is None or found.catalog is not catalog:
             found = self.programs[key] = compile_catalog(catalog, version)
         return found
+
+
+def _modified(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # missing or unreadable: loading says what is wrong with it
+        return None
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,17 @@ DEFINITION_FOLDERS = ("entities", "roles", "workflows", "forms", "reports", "int
 DEMO_FOLDER = "demo"
 
 
+def bundle_files(folder: str | Path) -> list[Path]:
+    """The files ``read_bundle`` reads from ``folder``: what a cache of its definitions
+    keys on (a bundle at a repository's root must not walk the virtualenv beside it)."""
+    root = Path(folder)
+    found = [root / MANIFEST_FILE]
+    for folder_name in (*DEFINITION_FOLDERS, DEMO_FOLDER):
+        found.extend(path for path in sorted((root / folder_name).rglob("*"))
+                     if path.suffix in (".yaml", ".yml") and not path.is_dir())
+    return found
+
+
 def read_bundle(folder: str | Path, errors: ErrorCollector,
                 types: FieldTypes | None = None) -> BundleDefs | None:
     root = Path(folder)
