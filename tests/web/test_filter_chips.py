@@ -29,13 +29,20 @@ def test_each_filter_is_a_chip_and_removing_one_keeps_the_others(crm, org):
     html = org["wang"].get(f"/customer?{QUERY}").get_data(as_text=True)
     chips = _chips(html)
     assert [(label, value) for label, value, _ in chips] == [
-        ("Created ≥", "2020-01-01T00:00:00Z"), ("Created ≥", "2021-01-01T00:00:00Z"),
-        ("Created <", "2100-01-01T00:00:00Z"), ("Customer type is", "Potential customer")]
+        ("Created ≥", "2020-01-01 00:00 UTC"), ("Created ≥", "2021-01-01 00:00 UTC"),
+        ("Created <", "2100-01-01 00:00 UTC"), ("Customer type is", "Potential customer")]
     _, _, without_second_start = chips[1]
     assert without_second_start == [("created_at__gte", "2020-01-01T00:00:00Z"),
                                      ("created_at__lt", "2100-01-01T00:00:00Z"),
                                      ("lifecycle", "potential")]
     assert "甲乙丙商行" in html  # every filter applied, and the record matches them all
+
+
+def test_a_moment_reads_as_on_the_page_with_its_offset(crm, org):
+    html = org["wang"].get("/customer?created_at__gte=2026-01-01T00:00:00%2B08:00"
+                           "&next_followup_date=2026-03-01").get_data(as_text=True)
+    assert [(label, value) for label, value, _ in _chips(html)] == [
+        ("Created ≥", "2026-01-01 00:00 +08:00"), ("Next follow-up is", "2026-03-01")]
 
 
 def test_repeated_filters_all_apply_and_survive_paging(crm, org):

@@ -4,6 +4,7 @@ field types; the list API parses and checks what is sent."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -75,10 +76,25 @@ def active_filters(compiled: Compiled, model: EntityModel, pairs: Sequence[tuple
         label = (field.label.get(language) if field else str(SYSTEM_FIELD_WORDS[name])
                  if name in SYSTEM_FIELD_WORDS else name)
         word = str(OPERATOR_WORDS.get(operator or "eq", operator))
-        shown = _option_labels(compiled, field, value, language) if field else value
+        shown = (_option_labels(compiled, field, value, language) if field and field.options
+                 else _moment(value))
         rest = [(k, v) for i, (k, v) in enumerate(pairs) if i != index and k != "cursor"]
         found.append(ActiveFilter(parameter, f"{label} {word}", shown, "?" + urlencode(rest)))
     return found
+
+
+_MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?"
+                     r"(Z|[+-]\d{2}:\d{2})")
+
+
+def _moment(value: str) -> str:
+    """A date-time as sent (2026-01-01T00:00:00+08:00) as a person reads it
+    (2026-01-01 00:00 +08:00); anything else as it is."""
+    found = _MOMENT.fullmatch(value)
+    if found is None:
+        return value
+    day, time, offset = found.groups()
+    return f"{day} {time} {'UTC' if offset == 'Z' else offset}"
 
 
 def _option_labels(compiled: Compiled, field: FieldDef, value: str, language: str) -> str:
