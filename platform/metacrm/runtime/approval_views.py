@@ -196,32 +196,24 @@ def _takes_part(op: Operation, row: Row) -> bool:
 
 def _reaches(op: Operation, row: Row, operation: str) -> bool:
     """Whether the caller's roles allow ``operation`` on the chain's (live) record."""
-    model = op.compiled.models.get(row["entity"])
-    if model is None:
-        return False
-    access = op.viewer.of(model)
-    if not access.allows(operation):
-        return False
-    table = model.table
-    scope = access.condition(operation)
-    where = [table.c.id == row["record_id"], table.c.deleted_at.is_(None)]
-    return op.conn.execute(sa.select(table.c.id).where(*where, *(
-        [scope] if scope is not None else []))).first() is not None
+    ref = (row["entity"], row["record_id"])
+    return ref in readable_records(op, [ref], operation)
 
 
-def readable_records(op: Operation, refs: Iterable[tuple[str, int]]) -> set[tuple[str, int]]:
-    """Which of the chains' records the caller may open (read, within scope, live): an
-    approver needs no grant on the entity, so their inbox may hold records they
-    cannot open. One query per entity."""
+def readable_records(op: Operation, refs: Iterable[tuple[str, int]], operation: str = "read"
+                     ) -> set[tuple[str, int]]:
+    """Which of the chains' records the caller's roles allow ``operation`` on (within
+    scope, live): an approver needs no grant on the entity, so their inbox may hold
+    records they cannot open. One query per entity."""
     by_entity: dict[str, set[int]] = defaultdict(set)
     for entity, record_id in refs:
         by_entity[entity].add(record_id)
     found: set[tuple[str, int]] = set()
     for entity, ids in by_entity.items():
         model = op.compiled.models.get(entity)
-        if model is None or not (access := op.viewer.of(model)).allows("read"):
+        if model is None or not (access := op.viewer.of(model)).allows(operation):
             continue
-        table, scope = model.table, access.condition("read")
+        table, scope = model.table, access.condition(operation)
         found.update((entity, record_id) for record_id in op.conn.execute(
             sa.select(table.c.id).where(table.c.id.in_(ids), table.c.deleted_at.is_(None),
                                         *([scope] if scope is not None else []))).scalars())
