@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
-from ..definitions.entities import FieldDef
 from ..runtime.query import LIST_PARAMETERS
+from .display import formatter_for
 
 OPERATOR_WORDS = {
     "eq": lazy_gettext("is"), "ne": lazy_gettext("is not"), "gt": ">", "gte": "≥",
@@ -76,8 +76,9 @@ def active_filters(compiled: Compiled, model: EntityModel, pairs: Sequence[tuple
         label = (field.label.get(language) if field else str(SYSTEM_FIELD_WORDS[name])
                  if name in SYSTEM_FIELD_WORDS else name)
         word = str(OPERATOR_WORDS.get(operator or "eq", operator))
-        shown = (_option_labels(compiled, field, value, language) if field and field.options
-                 else _moment(value))
+        # choices by their labels, as a list shows them (``in`` lists values with commas)
+        shown = (formatter_for(compiled, field, language)(value.split(","))
+                 if field and field.options else _moment(value))
         rest = [(k, v) for i, (k, v) in enumerate(pairs) if i != index and k != "cursor"]
         found.append(ActiveFilter(parameter, f"{label} {word}", shown, "?" + urlencode(rest)))
     return found
@@ -95,12 +96,3 @@ def _moment(value: str) -> str:
         return value
     day, time, offset = found.groups()
     return f"{day} {time} {'UTC' if offset == 'Z' else offset}"
-
-
-def _option_labels(compiled: Compiled, field: FieldDef, value: str, language: str) -> str:
-    """``value`` with option values as their labels (``in`` lists them comma-separated)."""
-    if not field.options:
-        return value
-    options = compiled.catalog.optionsets.get(field.options)
-    labels = {o.value: o.label.get(language) for o in options.options} if options else {}
-    return ", ".join(labels.get(part, part) for part in value.split(","))
