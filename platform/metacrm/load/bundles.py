@@ -43,7 +43,7 @@ from ..definitions import (
 from ..definitions.catalog import CUSTOMIZATIONS_BUNDLE as CUSTOMIZATIONS_BUNDLE
 from ..errors import ErrorCollector
 from ..fieldtypes import FieldTypes, builtin_field_types
-from .documents import Document, display_path, load_yaml
+from .documents import NAMED_KINDS, Document, display_path, load_yaml
 from .schema import MANIFEST, document_kind, validate_document
 
 MANIFEST_FILE = "bundle.yaml"
@@ -172,13 +172,10 @@ def build_bundle(manifest: BundleManifest, documents: Iterable[Document],
                       dashboards=tuple(dashboards))
 
 
-
-
 def _left_out(doc: Document, kind: str | None, errors: ErrorCollector) -> None:
     """Note what a document that was reported and not built would have defined."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    for key, what in (("entity", "entity"), ("optionset", "option set"),
-                      ("approval", "approval"), ("role", "role"), ("report", "report")):
+    for key, what in NAMED_KINDS.items():
         if (kind is None or kind == key) and isinstance(data.get(key), str):
             errors.not_built(what, data[key])
 

@@ -44,8 +44,12 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 # The names a file that does not parse would have defined: other files naming them
 # are not wrong (see ErrorCollector.not_built).
-_DEFINED = re.compile(r"^(entity|optionset|approval|role|report):[ \t]*([a-z][a-z0-9_]*)[ \t]*"
-                      r"(?:#.*)?$", re.MULTILINE)
+# The definitions other files name (their key, and the word "unknown …" uses): when a
+# document of one is reported and not built, errors naming it are echoes, not news.
+NAMED_KINDS = {"entity": "entity", "optionset": "option set", "approval": "approval",
+               "role": "role", "report": "report"}
+_DEFINED = re.compile(rf"^({'|'.join(NAMED_KINDS)}):[ \t]*([a-z][a-z0-9_]*)[ \t]*(?:#.*)?$",
+                      re.MULTILINE)
 _OPENING = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSING = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
@@ -101,7 +105,7 @@ def load_yaml(path: Path, errors: ErrorCollector) -> list[Document]:
         line, col, said = explain_syntax_error(exc, text)
         errors.add(Location(shown, line, col), said)
         for kind, name in _DEFINED.findall(text):  # what the file would have defined
-            errors.not_built("option set" if kind == "optionset" else kind, name)
+            errors.not_built(NAMED_KINDS[kind], name)
         return []
     except yaml.reader.ReaderError as exc:
         line, col = _line_col(text, exc.position)
