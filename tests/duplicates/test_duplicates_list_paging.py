@@ -6,6 +6,8 @@ page /<entity>/duplicates links to the next page."""
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +110,10 @@ def test_a_cursor_that_is_not_one_is_refused(client) -> None:  # type: ignore[no
     first = client.get("/api/firm/duplicates?limit=1&rule=same_phone").json["next_cursor"]
     other = client.get(f"/api/firm/duplicates?rule=similar_name&cursor={first}")
     assert other.status_code == 400 and "another rule" in other.json["errors"]["cursor"][0]
+    for after in ([{}], [[1]], [None]):  # a made-up position: 400, never the database's error
+        made = base64.urlsafe_b64encode(json.dumps(
+            {"r": "same_phone", "a": after, "g": 0}).encode()).decode().rstrip("=")
+        assert client.get(f"/api/firm/duplicates?cursor={made}").status_code == 400, after
 
 
 def test_the_page_links_to_the_next_page(client, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -69,3 +69,11 @@ def test_a_choice_cell_no_option_has_is_quoted_with_what_would_do(importer, crm,
               if r["action"] == "failed"}
     assert failed == {4: {"grade": ["'重要客户' is not an option; write one of: "
                                     "a / Key account / 重点客户, b / Normal / 普通客户"]}}
+
+
+def test_a_superscript_digit_is_not_a_number_or_an_id(importer, crm, tmp_path: Path) -> None:
+    """'²' passes str.isdigit() but int() refuses it: a cell error, never a crash."""
+    path = write_csv(tmp_path / "s.csv", [["公司名称", "员工人数", "所属公司"], ["甲", "²", "#²"],
+                                          ["乙", "2", ""]])
+    job = importer.run(path)
+    assert job["counts"]["created"] == 1 and job["counts"]["failed"] == 1

@@ -91,7 +91,7 @@ class RowReader:
                 parts = split_cell(cell) if field_def.type == "multi_reference" else [cell]
                 wanted.setdefault(target, set()).update(
                     text for part in parts if (text := _text(part))
-                    and not (text.startswith("#") and text[1:].isdigit()))
+                    and not (text.startswith("#") and text[1:].isdecimal()))
         for target, texts in wanted.items():
             todo = sorted(t for t in texts if (target, t) not in self._found)
             if todo:
@@ -117,7 +117,7 @@ class RowReader:
                 break
             integer = target != "$user" and \
                 self.compiled.models[target].entity.fields[key].type == "integer"
-            values = {t: int(t) for t in left if t.lstrip("-").isdigit()} if integer \
+            values = {t: int(t) for t in left if t.lstrip("-").isdecimal()} if integer \
                 else {t: t for t in left}
             if not values:
                 continue
@@ -188,7 +188,7 @@ class RowReader:
         """The record of ``field_def.to`` the cell names by one of its unique fields or
         its title (among those the importer may read), or by ``#id``."""
         text = _text(cell)
-        if text.startswith("#") and text[1:].isdigit():
+        if text.startswith("#") and text[1:].isdecimal():
             return int(text[1:])
         target = self.compiled.models[field_def.to or ""]
         cache = (target.name, text)
@@ -204,7 +204,7 @@ class RowReader:
             column = table.c[key]
             wanted: Any = text
             if entity.fields[key].type == "integer":
-                if not text.lstrip("-").isdigit():
+                if not text.lstrip("-").isdecimal():
                     continue
                 wanted = int(text)
             statement = sa.select(table.c.id).where(column == wanted,
@@ -223,7 +223,7 @@ class RowReader:
 
     def user(self, cell: Any) -> int:
         text = _text(cell)
-        if text.startswith("#") and text[1:].isdigit():
+        if text.startswith("#") and text[1:].isdecimal():
             return int(text[1:])
         cache = ("$user", text)
         if cache in self._found:
@@ -287,7 +287,7 @@ def _text(cell: Any) -> str:
 
 def _integer(cell: Any) -> int:
     text = _text(cell)
-    if not text.lstrip("#").isdigit():
+    if not text.lstrip("#").isdecimal():
         raise CellError(f"{text!r} is not a record id")
     return int(text.lstrip("#"))
 

@@ -18,9 +18,8 @@ def apply_settings(catalog: Catalog, errors: ErrorCollector) -> Catalog:
     the step refuses (an unknown region)."""
     settings = catalog.settings
     refused: set[str] = set()
-    for name in ("phone_region",):
+    for name, step in {s.setting: s for s in STEPS.values() if s.setting}.items():
         value = getattr(settings, name)
-        step = next(s for s in STEPS.values() if s.setting == name)
         if value is None:
             continue
         try:

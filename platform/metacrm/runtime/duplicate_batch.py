@@ -110,8 +110,9 @@ def _similar_items(model: EntityModel, rule: DuplicateRuleDef,
         if block is None:
             continue
         earlier = blocks.setdefault(block, [])
+        # alike as a create counts it: the rounded score reaches the threshold
         matches = [(e, int(round(score))) for e, other in earlier
-                   if (score := fuzz.ratio(key, other)) >= rule.threshold]
+                   if round(score := fuzz.ratio(key, other)) >= rule.threshold]
         if matches:
             found[index] = matches
         earlier.append((index, key))

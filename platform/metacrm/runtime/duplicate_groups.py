@@ -66,7 +66,9 @@ def decode_position(model: EntityModel, raw: str) -> Position:
             from None
     found = next((r for r in model.entity.duplicates if r.name == rule), None)
     width = len(found.fields) if found and found.fields else 1
-    if found is None or not (after is None or (isinstance(after, list) and len(after) == width)) \
+    if found is None or not (after is None or (
+            isinstance(after, list) and len(after) == width
+            and all(isinstance(v, str | int | float) for v in after))) \
             or not (given is None or (isinstance(given, int) and given >= 0)):
         raise ValueError("the cursor is damaged or the rules changed: start again "
                          "without 'cursor'")
@@ -273,7 +275,10 @@ def _clusters(keys: list[str], threshold: int) -> tuple[list[list[int]], dict[in
     best: dict[int, int] = {}
     for i, key in enumerate(keys):
         for _, score, j in process.extract(key, keys[i + 1:], scorer=fuzz.ratio,
-                                           score_cutoff=threshold, limit=None):
+                                           score_cutoff=max(0.0, threshold - 0.5),
+                                           limit=None):
+            if round(score) < threshold:  # alike as a create counts it: the rounded score
+                continue
             parent[root(i + 1 + j)] = root(i)
             best[i + 1 + j] = max(best.get(i + 1 + j, 0), round(score))
     clusters: dict[int, list[int]] = {}
