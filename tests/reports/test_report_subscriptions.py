@@ -96,6 +96,12 @@ def test_what_cannot_be_subscribed_is_refused_with_reasons(org) -> None:
                       ({"every": "day", "colour": "red"}, "colour")]:
         answer = ann.put(url, json=body)
         assert answer.status_code == 422 and key in answer.get_json()["errors"], body
+    # an unknown rhythm is the one error: no second guess about its day
+    assert list(ann.put(url, json={"every": "hourly", "day": "fri"}).get_json()["errors"]) \
+        == ["every"]
+    # weekly without a day is on Mondays, as the definition's own schedule is
+    weekly = ann.put(url, json={"every": "week", "at": "08:00"})
+    assert weekly.status_code in (200, 201), weekly.get_json()
     # no e-mail address on the account: said so
     refused = eve.put(url, json={"every": "day"})
     assert refused.status_code == 422 and "e-mail" in refused.get_json()["errors"]["email"][0]

@@ -14,8 +14,7 @@ from ..definitions import ReportDef
 from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO, MeasureDef
 from .report_charts import query_text
 from .report_query import ReportQuery, grouped, measure_columns
-
-RATIO_PLACES = Decimal("0.0001")
+from .report_values import RATIO_PLACES
 
 
 def _name(index: int, measure: str) -> str:

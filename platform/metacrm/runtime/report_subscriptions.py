@@ -97,7 +97,7 @@ def _read_body(op: Operation, report: ReportDef, body: dict[str, Any]
     every = body.get("every") or (own.every if own else None)
     if every not in EVERY:
         errors["every"] = [message("subscription_every", lang)]
-        every = "week"
+        every = "day"  # nothing more to say of the day of an unknown rhythm
     at_text = body.get("at") or (f"{own.at[0]:02d}:{own.at[1]:02d}" if own else "08:00")
     matched = _TIME.match(at_text) if isinstance(at_text, str) else None
     if matched is None:
@@ -107,7 +107,7 @@ def _read_body(op: Operation, report: ReportDef, body: dict[str, Any]
         day = own.day if own is not None and own.every == every else None
     if every == "day":
         day = None
-    elif every == "week" and day not in WEEKDAYS:
+    elif every == "week" and day is not None and day not in WEEKDAYS:  # none: Monday
         errors["day"] = [message("subscription_weekday", lang)]
     elif every == "month":
         day = int(day) if isinstance(day, str) and day.isdigit() else day

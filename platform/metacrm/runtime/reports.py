@@ -26,7 +26,6 @@ from .report_query import Dimension, ReportQuery, build_query, grouped, measure_
 from .report_totals import Figures, figures
 from .report_values import dimension_key, drill_filters, row_values
 
-RATIO_PLACES = Decimal("0.0001")
 AXES = ("rows", "columns")
 
 

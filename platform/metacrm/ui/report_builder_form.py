@@ -62,9 +62,7 @@ def _typed(filters: dict[str, str], kept: Any) -> dict[str, Any]:
 
 
 def _filters_text(filters: Any) -> str:
-    return urlencode({k: ",".join(map(str, v)) if isinstance(v, list) else
-                      str(v).lower() if isinstance(v, bool) else v
-                      for k, v in (filters or {}).items()})
+    return urlencode({k: filter_text(v) for k, v in (filters or {}).items()})
 
 
 def _slug(text: str, fallback: str) -> str:
