@@ -82,8 +82,13 @@ def subscribe(op: Operation, name: str, body: dict[str, Any]) -> tuple[dict[str,
     mine = sa.and_(table.c.user_id == op.ctx.user_id, table.c.report == name)
     changed = op.conn.execute(table.update().where(mine).values(**values)).rowcount
     if not changed:
-        op.conn.execute(table.insert().values(user_id=op.ctx.user_id, report=name,
-                                              created_at=op.ctx.now, **values))
+        try:
+            with op.conn.begin_nested():
+                op.conn.execute(table.insert().values(user_id=op.ctx.user_id, report=name,
+                                                      created_at=op.ctx.now, **values))
+        except sa.exc.IntegrityError:
+            # the same person's other request inserted it meanwhile: this one changes it
+            changed = op.conn.execute(table.update().where(mine).values(**values)).rowcount
     found = find_subscription(op, name)
     assert found is not None
     return found, not changed
