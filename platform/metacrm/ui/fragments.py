@@ -10,7 +10,7 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from flask import has_request_context, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from markupsafe import Markup, escape
 
 from ..compile.compiled import Compiled
@@ -68,6 +68,19 @@ def kept_slotted(compiled: Compiled, key: tuple[Hashable, ...], language: str,
     for index in range(1, len(out), 2):
         out[index] = escape(values[out[index]])
     return Markup("".join(out))
+
+
+def kept_word(compiled: Compiled, msgid: str, language: str) -> str:
+    """``gettext(msgid)`` in ``language``, kept per program: a catalogue look-up costs
+    more than the cell it labels, and some words are written on every page."""
+    key = ("word", language, msgid)
+    found = compiled.memo.get(key)
+    if isinstance(found, str):
+        return found
+    text = gettext(msgid)
+    if str(get_locale()) == language:
+        compiled.memo[key] = text
+    return text
 
 
 _KEPT_VALUES = frozenset(("entity", "filename"))

@@ -43,8 +43,10 @@ from .fragments import (
     kept_slotted,
     kept_template,
     kept_url_for,
+    kept_word,
     slot,
 )
+from .frame import framed_page
 from .layout import expandable, list_columns, record_fields
 from .list_rows import NUMERIC, Column, list_header, list_rows
 from .pool_page import may_release
@@ -92,7 +94,7 @@ def list_page(entity: str) -> Any:
         delete=access.allows("delete"),
         export=_export_urls(entity, language) if access.allows("export") else None)
     rows = list_rows(result["items"], columns, header, formatters, own, targets,
-                     gettext("Select") if bulk.any_for_rows else None)
+                     kept_word(compiled, "Select", language) if bulk.any_for_rows else None)
     # Pairs, not a dict: a drill-down may repeat a parameter (a report's period and the
     # cell's month are both ranges on created_at), and every one must stay.
     pairs = list(request.args.items(multi=True))
@@ -157,8 +159,7 @@ def list_page(entity: str) -> Any:
         "header": list_header(header),
         "rows": rows,
         "next_url": next_url or ""})
-    return render_template("ui/list.html", shell=shell, entity=model.entity,
-                           language=language, body=body)
+    return framed_page(compiled, shell, model.entity.plural.get(language), body)
 
 
 def _formatter(compiled: Compiled, model: EntityModel, field: FieldDef, language: str
