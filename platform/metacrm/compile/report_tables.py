@@ -24,7 +24,7 @@ def add_report_tables(metadata: sa.MetaData, users_table: str) -> None:
         sa.Column("at", sa.String(5), nullable=False),  # HH:MM in the report's time zone
         sa.Column("query", sa.Text, nullable=False),  # the report's parameters
         sa.Column("due_at", UtcDateTime(), nullable=False),
-        sa.Column("last_sent_at", UtcDateTime()),
+        sa.Column("last_sent_at", UtcDateTime()),  # when it last really went out
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.UniqueConstraint("user_id", "report", name="uq_mc_report_subscriptions_user"),
     )

@@ -174,10 +174,7 @@ def deliver(server: SmtpServer, sender: str, batch: Sequence[Mapping[str, Any]]
             except (OSError, smtplib.SMTPException, ValueError) as exc:
                 results[item["id"]] = _error(exc)
     finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
+        hang_up(smtp)
     return results
 
 
@@ -192,6 +189,14 @@ def connect(server: SmtpServer) -> smtplib.SMTP:
     if server.username:
         smtp.login(server.username, server.password or "")
     return smtp
+
+
+def hang_up(smtp: smtplib.SMTP) -> None:
+    """Say goodbye to the server, or just close when it is already gone."""
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
 
 
 def compose(sender: str, item: Mapping[str, Any]) -> EmailMessage:

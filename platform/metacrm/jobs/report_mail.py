@@ -6,48 +6,40 @@ When a report is next due is kept in ``mc_job_slots`` (a row ``report:<name>``),
 table the periodic tasks share: whichever process moves ``due_at`` on from the time it
 read (a conditional UPDATE) sends that occurrence, so it goes out once however many
 servers and workers run the task. A new schedule is first due at its next time (not
-at once); a scheduler that was down sends the last missed occurrence once.
+at once); a scheduler that was down sends the last missed occurrence once. Someone
+the report or their mail fails for is logged and said in the task's result, and not
+sent that occurrence again (the others have theirs; jobs/report_delivery.py).
 """
 
 from __future__ import annotations
 
-import smtplib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ..base.problems import Problem
 from ..compile.compiled import Compiled
 from ..definitions import ReportDef
 from ..definitions.reports import ScheduleDef
-from ..i18n import message
 from ..identity.principals import principals_of
 from ..platform import Platform
 from ..runtime.access import Viewer
-from ..runtime.report_export import report_xlsx, setting_text
 from ..runtime.report_schedule import next_time as next_time
-from ..runtime.reports import run_report, runnable
-from ..runtime.spreadsheet import XLSX_TYPE, file_name
+from ..runtime.reports import runnable
 from ..values import to_utc
-from .mail import SmtpServer, connect, parse_smtp_url
+from .report_delivery import (
+    Outbox,
+    Recipient,
+    Request,
+    claim_due,
+    compose_each,
+    send_each,
+    sender_of,
+)
 from .slots import ensure_slots, read_slots, slots_table
 
 SLOT_PREFIX = "report:"
-
-
-@dataclass(frozen=True)
-class Recipient:
-    id: int
-    username: str
-    name: str
-    email: str | None
-    language: str
 
 
 @dataclass
@@ -66,7 +58,8 @@ class ReportRun:
                 **({"subscriptions": self.subscribed} if self.subscribed else {}),
                 **({"subscriptions_skipped": self.unsubscribed} if self.unsubscribed
                    else {}),
-                **({"errors": self.errors[-5:]} if self.errors else {})}
+                **({"failed": len(self.errors), "errors": self.errors[-5:]} if self.errors
+                   else {})}
 
     def summary(self, verb: str = "e-mailed") -> str:
         if not self.sent and not self.skipped and not self.subscribed \
@@ -81,7 +74,8 @@ class ReportRun:
         if self.unsubscribed:
             parts.append(f"skipped {len(self.unsubscribed)} subscription(s): "
                          + "; ".join(self.unsubscribed))
-        return "; ".join(parts) + (f" (last error: {self.errors[-1]})" if self.errors else "")
+        return "; ".join(parts) + (f" ({len(self.errors)} failed, last error: "
+                                   f"{self.errors[-1]})" if self.errors else "")
 
 
 def scheduled(compiled: Compiled) -> list[ReportDef]:
@@ -89,10 +83,11 @@ def scheduled(compiled: Compiled) -> list[ReportDef]:
                   key=lambda r: r.name)
 
 
-def send_due_reports(platform: Platform, now: datetime, *, dry_run: bool = False
+def send_due_reports(platform: Platform, now: datetime, outbox: Outbox | None
                      ) -> ReportRun:
-    """Send every scheduled report due at ``now`` (with ``dry_run``: say to whom it
-    would go, change nothing and send nothing)."""
+    """Send every scheduled report due at ``now`` through ``outbox`` (None: a dry run,
+    say to whom it would go, change nothing and send nothing)."""
+    dry_run = outbox is None
     compiled = platform.compiled
     now = to_utc(now)
     table = slots_table(compiled.metadata)
@@ -115,7 +110,7 @@ def send_due_reports(platform: Platform, now: datetime, *, dry_run: bool = False
         assert report.schedule is not None
         if not dry_run and not _claim(platform, table, report, was_due, now):
             continue  # another process sends this one
-        _send_report(platform, report, now, run, dry_run)
+        _send_report(platform, report, now, run, outbox)
     return run
 
 
@@ -123,10 +118,9 @@ def _claim(platform: Platform, table: sa.Table, report: ReportDef, was_due: date
            now: datetime) -> bool:
     assert report.schedule is not None
     with platform.writing() as conn:
-        moved = conn.execute(table.update().where(
-            table.c.name == SLOT_PREFIX + report.name, table.c.due_at == was_due).values(
-            due_at=next_time(report.schedule, report.time_zone, now), started_at=now))
-    return moved.rowcount == 1
+        return claim_due(conn, table, table.c.name == SLOT_PREFIX + report.name, was_due,
+                         due_at=next_time(report.schedule, report.time_zone, now),
+                         started_at=now)
 
 
 def recipients(conn: sa.Connection, compiled: Compiled, schedule: ScheduleDef
@@ -147,16 +141,13 @@ def recipients(conn: sa.Connection, compiled: Compiled, schedule: ScheduleDef
 
 
 def _send_report(platform: Platform, report: ReportDef, now: datetime, run: ReportRun,
-                 dry_run: bool) -> None:
+                 outbox: Outbox | None) -> None:
+    """Send ``report`` to its recipients (``outbox`` None: a dry run, only counted)."""
     assert report.schedule is not None
     compiled = platform.compiled
     args = {key: [value] for key, value in report.schedule.parameters}
     skipped = run.skipped.setdefault(report.name, [])
-    messages: list[EmailMessage] = []
-    reached = 0  # recipients it goes (or, dry, would go) to
-    settings = platform.settings
-    server = parse_smtp_url(settings.smtp_url) if settings.smtp_url else None
-    sender = settings.mail_from or f"metacrm@{server.host if server else 'localhost'}"
+    requests: list[Request] = []
     with platform.reading() as conn:
         people, unknown = recipients(conn, compiled, report.schedule)
         skipped += [f"{name}: no such active user" for name in unknown]
@@ -170,69 +161,15 @@ def _send_report(platform: Platform, report: ReportDef, now: datetime, run: Repo
             if viewer is None or not runnable(viewer, report):
                 skipped.append(f"{person.username}: may not run the report")
                 continue
-            if dry_run:
-                reached += 1
-                continue
-            try:  # as the recipient: their scope, their language, "me" is them
-                answer = run_report(conn, viewer, report, args, person.language, now)
-            except Problem as problem:
-                skipped.append(f"{person.username}: {problem}")
-                continue
-            messages.append(compose_report(sender, person, report, answer, now))
-    if messages:
-        assert server is not None
-        reached = deliver(server, messages, run)
-    run.sent[report.name] = reached
-
-
-def compose_report(sender: str, person: Recipient, report: ReportDef,
-                   answer: dict[str, Any], now: datetime) -> EmailMessage:
-    """The e-mail: the report's title and day as subject, its parameters and totals in
-    the text, the XLSX attached (named after the title, in the recipient's language)."""
-    lang = person.language
-    day = to_utc(now).astimezone(ZoneInfo(report.time_zone)).date()
-    title = answer["label"]
-    mail = EmailMessage()
-    mail["Subject"] = " ".join(f"{title} — {day:%Y-%m-%d}".split())
-    mail["From"] = sender
-    mail["To"] = formataddr((" ".join(person.name.split()), person.email or ""))
-    mail["Date"] = format_datetime(datetime.now(UTC))
-    mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    lines = [message("report_mail_greeting", lang, name=person.name),
-             "", message("report_mail_body", lang, report=title)]
-    lines += [f"  {setting_text(p, lang)}" for p in answer["parameters"]]
-    totals = (answer.get("totals") or {}).get("all") or {}
-    if totals:
-        lines += ["", message("report_total", lang) + ":"]
-        lines += [f"  {c['label']}: {totals.get(c['name'])}" for c in answer["columns"]
-                  if totals.get(c["name"]) is not None]
-    lines += ["", message("report_mail_scope", lang)]
-    mail.set_content("\n".join(lines) + "\n")
-    main, sub = XLSX_TYPE.split("/")
-    mail.add_attachment(b"".join(report_xlsx(answer, lang, now)), maintype=main, subtype=sub,
-                        filename=file_name(title, day, "xlsx"))
-    return mail
-
-
-def deliver(server: SmtpServer, messages: Iterable[EmailMessage], run: ReportRun) -> int:
-    """Send over one connection; the number sent (failures are kept in ``run``: an
-    occurrence is sent once, not retried)."""
-    try:
-        smtp = connect(server)
-    except (OSError, smtplib.SMTPException) as exc:
-        run.errors.append(f"{type(exc).__name__}: {exc}")
-        return 0
-    sent = 0
-    try:
-        for mail in messages:
-            try:
-                smtp.send_message(mail)
-                sent += 1
-            except (OSError, smtplib.SMTPException) as exc:
-                run.errors.append(f"{mail['To']}: {type(exc).__name__}: {exc}")
-    finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
-    return sent
+            # as the recipient: their scope, their language, "me" is them
+            requests.append(Request(person.username, report, viewer, person, args))
+        if outbox is None:
+            run.sent[report.name] = len(requests)
+            return
+        done = compose_each(conn, requests, sender_of(platform.settings), now)
+    send_each(outbox, done)
+    # Whoever the report failed for is said and logged, not sent again: the occurrence
+    # is claimed for all its recipients at once, and the others have theirs.
+    skipped += [f"{who}: {problem}" for who, problem in done.refused.items()]
+    run.errors += done.failed.values()
+    run.sent[report.name] = len(done.sent)

@@ -38,7 +38,8 @@ from ..runtime.operation import Operation
 from ..runtime.pool_returns import return_idle
 from ..values import parse_definition_text
 from .mail import count_due as count_mail
-from .mail import send_notifications
+from .mail import parse_smtp_url, send_notifications
+from .report_delivery import Outbox
 from .report_mail import send_due_reports
 from .slots import ensure_slots, record_run, slots_table
 from .subscription_mail import send_due_subscriptions
@@ -206,9 +207,17 @@ def _pull(platform: Platform, name: str, now: datetime, dry_run: bool) -> Outcom
 
 
 def _reports(platform: Platform, now: datetime, dry_run: bool) -> Outcome:
-    run = send_due_reports(platform, now, dry_run=dry_run)
-    send_due_subscriptions(platform, now, run, dry_run=dry_run)
-    return Outcome(run.as_dict(), run.summary("would e-mail" if dry_run else "e-mailed"))
+    if dry_run:
+        run = send_due_reports(platform, now, None)
+        send_due_subscriptions(platform, now, run, None)
+        return Outcome(run.as_dict(), run.summary("would e-mail"))
+    if not platform.settings.smtp_url:
+        return Outcome({"sent": {}}, "SMTP is not configured (METACRM_SMTP_URL)")
+    # One SMTP connection for every mail of the run, the schedules' and the subscriptions'.
+    with Outbox(parse_smtp_url(platform.settings.smtp_url)) as outbox:
+        run = send_due_reports(platform, now, outbox)
+        send_due_subscriptions(platform, now, run, outbox)
+    return Outcome(run.as_dict(), run.summary("e-mailed"))
 
 
 # What each of the platform's own tasks does (pool return rules are the others).

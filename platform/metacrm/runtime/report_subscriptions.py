@@ -156,12 +156,3 @@ def due_subscriptions(conn: sa.Connection, table: sa.Table, now: datetime) -> li
     return list(conn.execute(sa.select(table).where(table.c.due_at <= now)
                              .order_by(table.c.id)).all())
 
-
-def claim_subscription(conn: sa.Connection, table: sa.Table, row: Any, now: datetime,
-                       next_due: datetime) -> bool:
-    """Whether this process sends ``row``'s occurrence: True for exactly one of the
-    processes that found it due (the one whose UPDATE moved ``due_at`` on)."""
-    moved = conn.execute(table.update().where(
-        table.c.id == row.id, table.c.due_at == row.due_at).values(
-        due_at=next_due, last_sent_at=now))
-    return moved.rowcount == 1
