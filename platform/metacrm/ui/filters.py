@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlencode
 
 from flask_babel import lazy_gettext
@@ -68,8 +70,9 @@ def active_filters(compiled: Compiled, model: EntityModel, pairs: Sequence[tuple
     one filter), each named as the page names its field, a choice by its option's
     label, and with the list's address without that one filter."""
     found = []
+    shown_for, absorbed = _tightest_bounds(pairs)
     for index, (parameter, value) in enumerate(pairs):
-        if parameter in (*LIST_PARAMETERS, "lang"):
+        if parameter in (*LIST_PARAMETERS, "lang") or index in absorbed:
             continue
         name, _, operator = parameter.partition("__")
         field = model.entity.fields.get(name) if "." not in name else None
@@ -79,9 +82,59 @@ def active_filters(compiled: Compiled, model: EntityModel, pairs: Sequence[tuple
         # choices by their labels, as a list shows them (``in`` lists values with commas)
         shown = (formatter_for(compiled, field, language)(value.split(","))
                  if field and field.options else _moment(value))
-        rest = [(k, v) for i, (k, v) in enumerate(pairs) if i != index and k != "cursor"]
+        gone = shown_for.get(index, {index})
+        rest = [(k, v) for i, (k, v) in enumerate(pairs) if i not in gone and k != "cursor"]
         found.append(ActiveFilter(parameter, f"{label} {word}", shown, "?" + urlencode(rest)))
     return found
+
+
+_SIDES = {"gt": "lower", "gte": "lower", "lt": "upper", "lte": "upper"}
+
+
+def _tightest_bounds(pairs: Sequence[tuple[str, str]]
+                     ) -> tuple[dict[int, set[int]], set[int]]:
+    """Bounds that repeat on one side of one field (a report's drill-down sends its
+    period and the cell's month, both on created_at): only the tightest is a chip, and
+    removing it removes that side's every bound. Returns the shown bound's indexes
+    with all those of its side, and the indexes not shown. Bounds that do not compare
+    (text, mixed kinds) stay one chip each."""
+    sides: dict[tuple[str, str], list[int]] = {}
+    for index, (parameter, _) in enumerate(pairs):
+        name, _, operator = parameter.partition("__")
+        if operator in _SIDES:
+            sides.setdefault((name, _SIDES[operator]), []).append(index)
+    shown_for: dict[int, set[int]] = {}
+    absorbed: set[int] = set()
+    for (_, side), indexes in sides.items():
+        keys = [_bound(pairs[i][1]) for i in indexes]
+        if len(indexes) < 2 or None in keys or len({k[0] for k in keys if k}) != 1:
+            continue
+        strict = [pairs[i][0].endswith(("__gt", "__lt")) for i in indexes]
+        # lower: the greatest value, upper: the least; a strict bound wins a tie
+        values = [key[1] for key in keys if key]
+        if side == "lower":
+            order = sorted(range(len(indexes)), key=lambda n: (values[n], strict[n]),
+                           reverse=True)
+        else:
+            order = sorted(range(len(indexes)), key=lambda n: (values[n], not strict[n]))
+        tightest = indexes[order[0]]
+        shown_for[tightest] = set(indexes)
+        absorbed.update(i for i in indexes if i != tightest)
+    return shown_for, absorbed
+
+
+def _bound(value: str) -> tuple[str, object] | None:
+    """A bound's value as it compares: (its kind, the value), None for text."""
+    try:
+        number = Decimal(value)
+        return ("number", number) if number.is_finite() else None
+    except InvalidOperation:
+        pass
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return ("aware" if moment.tzinfo else "naive", moment)
 
 
 _MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?"
