@@ -148,7 +148,8 @@ def test_a_mistake_in_an_approval_or_role_is_reported_once_not_where_it_is_named
         "entities/order.yaml": ("entity: order\nowned_by: owner\nfields:\n"
                                 "  owner: {type: user}\n"
                                 "  state: {type: choice, options: [draft, waiting, approved]}\n"),
-        "roles/clerk.yaml": "role: clerk\npermissions:\n  order: {operations: [read]}\n",
+        # commenting needs a chain on order: the broken one is not the clerk's fault
+        "roles/clerk.yaml": "role: clerk\npermissions:\n  order: {operations: [read, comment]}\n",
         "roles/boss.yaml": "role: boss\npermisions:\n  order: {operations: [read]}\n",
         "workflows/order.yaml": """
             workflow: order_flow
@@ -173,6 +174,9 @@ def test_a_mistake_in_an_approval_or_role_is_reported_once_not_where_it_is_named
         "roles/boss.yaml:2:1", "workflows/order.yaml:13:17"]
     assert lines[-1] == "2 error(s)"
     assert not any("unknown approval" in line or "unknown role" in line for line in lines)
+    # the step is named, not only counted
+    assert lines[1].endswith("steps[0] (manager).approvers: unknown key 'manger' "
+                             "(did you mean 'manager'?)")
 
 
 def test_a_comma_in_an_unquoted_label_says_to_quote_it(

@@ -46,7 +46,11 @@ class ErrorCollector:
 
     def not_built(self, kind: str, name: str) -> None:
         """``kind`` ('entity', 'option set') ``name`` had errors and was left out."""
-        self._unbuilt.add(f"unknown {kind} '{name}'")
+        self.silence(f"unknown {kind} '{name}'")
+
+    def silence(self, echo: str) -> None:
+        """Errors saying ``echo`` follow from one already reported: drop them."""
+        self._unbuilt.add(echo)
 
     def __bool__(self) -> bool:
         return bool(self.diagnostics)
@@ -54,6 +58,15 @@ class ErrorCollector:
     def raise_if_any(self) -> None:
         if self.diagnostics:
             raise DefinitionError(self.diagnostics)
+
+
+APPROVAL_CHAIN = "an approval chain"
+
+
+def needs_on(need: str, entity: str) -> str:
+    """How a check says an entity lacks what an operation needs ("an approval chain on
+    'contract'"): one wording, so that a left-out approval can silence it."""
+    return f"{need} on '{entity}'"
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

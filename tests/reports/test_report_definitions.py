@@ -78,7 +78,7 @@ def test_a_report_is_read_from_the_reports_folder(tmp_path: Path) -> None:
     ("entity: deal\nmeasures: [{name: n, aggregate: avg}]\n",
      "reports/extra.yaml:3:12: report 'x': measure 'n': avg needs a 'field'"),
     ("entity: deal\nmeasures: [{name: n, aggregat: count}]\n",
-     "reports/extra.yaml:3:22: measures[0]: unknown key 'aggregat' (did you mean "
+     "reports/extra.yaml:3:22: measures[0] (n): unknown key 'aggregat' (did you mean "
      "'aggregate'?)"),
 ])
 def test_a_mistake_is_reported_where_it_is_written(tmp_path: Path, body: str,

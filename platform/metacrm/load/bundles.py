@@ -41,7 +41,7 @@ from ..definitions import (
     WorkflowDef,
 )
 from ..definitions.catalog import CUSTOMIZATIONS_BUNDLE as CUSTOMIZATIONS_BUNDLE
-from ..errors import ErrorCollector
+from ..errors import APPROVAL_CHAIN, ErrorCollector, needs_on
 from ..fieldtypes import FieldTypes, builtin_field_types
 from .documents import NAMED_KINDS, Document, display_path, load_yaml
 from .schema import MANIFEST, document_kind, validate_document
@@ -178,6 +178,10 @@ def _left_out(doc: Document, kind: str | None, errors: ErrorCollector) -> None:
     for key, what in NAMED_KINDS.items():
         if (kind is None or kind == key) and isinstance(data.get(key), str):
             errors.not_built(what, data[key])
+    if kind in (None, "approval") and isinstance(data.get("approval"), str) \
+            and isinstance(data.get("entity"), str):
+        # the roles granting 'comment' on its entity are not wrong: the chain is
+        errors.silence(needs_on(APPROVAL_CHAIN, data["entity"]))
 
 
 def customization_bundle(stored: Iterable[tuple[int, dict[str, Any]]],

@@ -153,7 +153,7 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
         _report(doc, _deepest(error), errors)
         return
     path = tuple(error.absolute_path)
-    where = _dotted(path)
+    where = _dotted(path, doc.data)
     prefix = f"{where}: " if where else ""
     validator = error.validator
     # What the failed keyword asked for: jsonschema sets it on every error it reports
@@ -252,5 +252,18 @@ def _deepest(error: ValidationError) -> ValidationError:
     return best_match(inner)
 
 
-def _dotted(path: tuple[Any, ...]) -> str:
-    return ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in path).replace(".[", "[")
+def _dotted(path: tuple[Any, ...], data: Any) -> str:
+    """``steps[0] (manager).approvers``: a list item that has a name is called by it
+    too, so that an error in the fifth step says which step."""
+    parts: list[str] = []
+    for step in path:
+        try:
+            data = data[step]
+        except (LookupError, TypeError):
+            data = None
+        if not isinstance(step, int):
+            parts.append(f".{step}" if parts else str(step))
+            continue
+        name = data.get("name") if isinstance(data, Mapping) else None
+        parts.append(f"[{step}] ({name})" if isinstance(name, str) else f"[{step}]")
+    return "".join(parts)

@@ -15,12 +15,12 @@ from ..definitions import (
     GrantPatch,
     RoleDef,
 )
-from ..errors import ErrorCollector, did_you_mean
+from ..errors import APPROVAL_CHAIN, ErrorCollector, did_you_mean, needs_on
 from .literals import condition_problems
 
 # Operations that only make sense for some entities, and what they need.
 _NEEDS = {"claim": "a pool", "release": "a pool", "transfer": "an owner field (owned_by)",
-          "comment": "an approval chain"}
+          "comment": APPROVAL_CHAIN}
 
 
 def resolve_roles(bundles: Iterable[BundleDefs], errors: ErrorCollector) -> dict[str, RoleDef]:
@@ -92,7 +92,7 @@ def _check_grant(role: RoleDef, grant: GrantDef, entity: EntityDef, catalog: Cat
         # "operations: all" grants them where they apply; a list names them on purpose.
         if not available[operation] and not grant.all_operations:
             errors.add(grant.at("operations"), f"{what}: '{operation}' needs "
-                       f"{_NEEDS[operation]} on '{entity.name}'")
+                       f"{needs_on(_NEEDS[operation], entity.name)}")
     if grant.hold_limit is not None and entity.pool is None:
         errors.add(grant.at("hold_limit"), f"{what}: hold_limit needs a pool on "
                    f"'{entity.name}'")
