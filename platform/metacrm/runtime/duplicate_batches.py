@@ -97,7 +97,7 @@ def _exact(op: Operation, model: Any, rule: DuplicateRuleDef,
                  .order_by(ranked.c.id))
     by_value: dict[tuple[Any, ...], list[Scored]] = {}
     for row in op.conn.execute(statement):
-        value = tuple(row[4:4 + len(columns)])
+        value = tuple(row[3:3 + len(columns)])  # after id, title, readable
         by_value.setdefault(value, []).append((row[0], row[1], bool(row[2]), 100))
     for values, found in zip(rows, looked, strict=True):
         w = _wanted(rule, values)
