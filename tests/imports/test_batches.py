@@ -81,3 +81,22 @@ def test_references_of_a_batch_by_code_name_or_id(importer, crm, tmp_path: Path)
     assert list(log[4]["errors"]) == ["partners"]
     assert [(r["name"], r["company"]) for r in records(crm)] == [("甲", 1), ("乙", 1),
                                                                 ("丙", 2)]
+
+
+def test_a_row_like_a_record_there_is_is_found_by_exact_rules(make_client, tmp_path: Path
+                                                              ) -> None:  # type: ignore[no-untyped-def]
+    crm = make_client()
+    there = crm.post("/api/customer", json={"name": "上海星河贸易有限公司",
+                                            "phone": "021-55501234",
+                                            "credit_code": "91110000802100433B"}).json
+    importer = Importer(crm, None)
+    job = importer.run(write_csv(tmp_path / "c.csv", [
+        HEADER,
+        ["深圳远航科技有限公司", "021 5550 1234", "", ""],
+        ["北京远航科技有限公司", "", "9111 0000 8021 0043 3b", ""]]))
+
+    log = importer.log(job["id"])
+    assert [(r["row"], r["action"]) for r in log] == [(2, "created"), (3, "failed")]
+    assert [(d["rule"], d["id"]) for d in log[0]["errors"]["_duplicates"]] == [
+        ("same_phone", there["id"])]
+    assert list(log[1]["errors"]) == ["credit_code"]

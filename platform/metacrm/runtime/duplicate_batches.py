@@ -1,6 +1,7 @@
-"""The duplicate check of many new records at once (an import's batch), with the answer
-the one-record check (duplicates.check_new_record) gives each of them as if the
-earlier ones had been written first.
+"""The duplicate check of many new records at once (an import's batch, a bulk create:
+POST /api/<entity>/bulk), with the answer the one-record check
+(duplicates.check_new_record) gives each of them as if the earlier ones had been
+written first.
 
 The records in the database are read once for the batch: one statement per exact
 rule (every value of the batch, at most MAX_CANDIDATES * 4 records per value, as the
@@ -9,16 +10,19 @@ MAX_BLOCK records of every block the batch touches); fuzzy scores are computed b
 rapidfuzz over a whole block at a time. The earlier rows of the batch are compared
 in Python, with the same keys and limits: a row sees an earlier row as the
 one-record check would see it once written (ids after the database's, so last in id
-order). Which earlier rows count is the caller's (``accepted``): a row refused later
-is no twin of anyone.
+order). Which earlier rows count is the caller's (``accepted``): for an import, a
+row refused later is no twin of anyone; a bulk create, refused as a whole, counts
+every item (``all_or_nothing``).
 
 Ids, titles and readability of earlier rows are known only once they are written
-(``warnings``): the candidates are kept as row indexes until then.
+(``warnings``): the candidates are kept as row indexes until then. A bulk create
+refused by a blocking rule (``refuse_blocked``) names an earlier item by its index
+(``request_item``) and the title it was sent with.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +33,9 @@ from ..definitions import DuplicateRuleDef, block_column
 from .duplicates import (
     MAX_BLOCK,
     MAX_CANDIDATES,
+    Candidate,
+    DuplicateFound,
+    Scored,
     _candidates,
     _readable,
     _title,
@@ -36,8 +43,6 @@ from .duplicates import (
 )
 from .operation import Operation
 
-# A candidate row: (record id, title, readable, score), as duplicates.py scores them.
-Scored = tuple[int, Any, bool, int]
 MAX_SAME = MAX_CANDIDATES * 4
 BLOCKS_A_STATEMENT = 50
 
@@ -55,8 +60,9 @@ class Looked:
 @dataclass
 class Verdict:
     """A row's duplicates: ``errors`` when a blocking rule matched (the row is
-    refused), else the warning rules' candidates by rule: database rows as Scored,
-    earlier rows of the batch as ("row", index, score)."""
+    refused); ``found``, every matching rule's candidates by rule (the warnings of a
+    written row, the blocking ones of a refused row): database rows as Scored,
+    earlier rows of the batch as ("row", index, score); ``earlier``, those rows."""
 
     errors: dict[str, list[str]] | None
     found: dict[str, list[Any]]
@@ -97,7 +103,7 @@ def _exact(op: Operation, model: Any, rule: DuplicateRuleDef,
                  .order_by(ranked.c.id))
     by_value: dict[tuple[Any, ...], list[Scored]] = {}
     for row in op.conn.execute(statement):
-        value = tuple(row[4:4 + len(columns)])
+        value = tuple(row[3:3 + len(columns)])  # after id, title, readable
         by_value.setdefault(value, []).append((row[0], row[1], bool(row[2]), 100))
     for values, found in zip(rows, looked, strict=True):
         w = _wanted(rule, values)
@@ -146,9 +152,12 @@ def _blocks(op: Operation, model: Any, rule: DuplicateRuleDef,
 
 
 def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
-             looked: Sequence[Looked], accepted: Sequence[bool]) -> list[Verdict]:
+             looked: Sequence[Looked], accepted: Sequence[bool], *,
+             all_or_nothing: bool = False) -> list[Verdict]:
     """Each row's duplicates among the database's records and the earlier rows that
-    ``accepted`` lets in and that are not refused here themselves (in row order)."""
+    ``accepted`` lets in and that are not refused here themselves (in row order).
+    ``all_or_nothing`` (a bulk create): a row refused here still counts for the later
+    ones, so that the refusal names every twin of the request, as it always has."""
     from rapidfuzz import fuzz, process
 
     rules = model.entity.duplicates
@@ -191,7 +200,7 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
                 if rule.action == "block":
                     blocking.append(rule)
         errors = blocked_errors(model, blocking, op.locale) if blocking else None
-        if accepted[index] and errors is None:
+        if accepted[index] and (errors is None or all_or_nothing):
             for rule in rules:
                 mine = keys[rule.name][index]
                 at = mine[1] if rule.fuzzy else mine
@@ -217,17 +226,58 @@ def written(op: Operation, model: Any, found: Sequence[Verdict], ids: Mapping[in
 
 
 def warnings(op: Operation, model: Any, verdict: Verdict, ids: Mapping[int, int],
-             shown: Mapping[int, tuple[Any, bool]]) -> list[dict[str, Any]]:
+             shown: Mapping[int, tuple[Any, bool]], *, request_items: bool = False
+             ) -> list[dict[str, Any]]:
     """A written row's warning candidates as check_new_record answers them; ``ids``:
     the earlier rows' record ids by row index, ``shown`` their titles and readability
-    (``written``)."""
-    answer: list[dict[str, Any]] = []
-    for rule in model.entity.duplicates:
-        hits = verdict.found.get(rule.name)
-        if not hits:
+    (``written``); ``request_items``: an earlier row also names its index."""
+
+    def earlier(index: int) -> tuple[int | None, Any, bool]:
+        return (ids[index], *shown[ids[index]])
+
+    return [c.as_json(model, op.locale) for rule in model.entity.duplicates
+            if rule.name in verdict.found
+            for c in _listed(op, model, rule, verdict.found[rule.name], earlier,
+                             request_items)]
+
+
+def refuse_blocked(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
+                   found: Sequence[Verdict]) -> None:
+    """Refuse a bulk create (all or nothing) when a blocking rule matched any item:
+    DuplicateFound, with each item's errors at ``items[<n>].<field>`` and its blocking
+    candidates marked ``"item": n``; an earlier item is named by ``request_item`` and
+    the title the caller sent (it has no id)."""
+    title = model.entity.title
+
+    def earlier(index: int) -> tuple[int | None, Any, bool]:
+        return None, rows[index].get(title) if title else None, True
+
+    errors: dict[str, list[str]] = {}
+    candidates: list[dict[str, Any]] = []
+    for index, verdict in enumerate(found):
+        if verdict.errors is None:
             continue
-        rows: list[Scored] = [(ids[h[1]], *shown[ids[h[1]]], h[2]) if h[0] == "row" else h
-                              for h in hits]
-        rows.sort(key=(lambda r: (-r[3], r[0])) if rule.fuzzy else (lambda r: r[0]))
-        answer += [c.as_json(model, op.locale) for c in _candidates(model, rule, rows, op)]
-    return answer
+        errors.update({f"items[{index}].{k}": v for k, v in verdict.errors.items()})
+        candidates += [{**c.as_json(model, op.locale), "item": index}
+                       for rule in model.entity.duplicates
+                       if rule.action == "block" and rule.name in verdict.found
+                       for c in _listed(op, model, rule, verdict.found[rule.name],
+                                        earlier, True)]
+    if errors:
+        raise DuplicateFound(errors, candidates)
+
+
+def _listed(op: Operation, model: Any, rule: DuplicateRuleDef, hits: Sequence[Any],
+            earlier: Callable[[int], tuple[int | None, Any, bool]], request_items: bool
+            ) -> list[Candidate]:
+    """One rule's hits in the one-record check's order (an exact rule's by id, a fuzzy
+    rule's best first, then by id; an earlier row after the database's records) and
+    limits; ``earlier`` gives an earlier row's id, title and readability."""
+    def order(hit: Any) -> tuple[Any, ...]:
+        place = (1, hit[1]) if hit[0] == "row" else (0, hit[0])
+        return (-hit[-1], *place) if rule.fuzzy else place
+
+    ranked = sorted(hits, key=order)
+    rows: list[Scored] = [(*earlier(h[1]), h[2]) if h[0] == "row" else h for h in ranked]
+    items = [h[1] if h[0] == "row" and request_items else None for h in ranked]
+    return _candidates(model, rule, rows, op, items)

@@ -15,7 +15,7 @@ company is one record, whoever holds it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,17 +35,24 @@ DUPLICATES_MEMBER = "_duplicates"
 # Candidates listed per rule, and records of one block compared at most.
 MAX_CANDIDATES = 5
 MAX_BLOCK = 2000
+# The member of a candidate naming an earlier item of the same bulk request.
+REQUEST_ITEM = "request_item"
+# A candidate record as the checks read it: (record id, title, readable, score).
+Scored = tuple[int | None, Any, bool, int]
 
 
 @dataclass(frozen=True)
 class Candidate:
     """A live record that ``rule`` says the new values may duplicate. ``record_id`` and
-    ``title`` are None for a record the caller may not read."""
+    ``title`` are None for a record the caller may not read. ``request_item``: the
+    candidate is an earlier item of the same bulk request (its index), with no
+    ``record_id`` until it is created."""
 
     rule: DuplicateRuleDef
     record_id: int | None
     title: str | None
     score: int
+    request_item: int | None = None
 
     @property
     def blocking(self) -> bool:
@@ -54,10 +61,14 @@ class Candidate:
     def as_json(self, model: EntityModel, lang: str) -> dict[str, Any]:
         found: dict[str, Any] = {"rule": self.rule.name, "label": self.rule.label.get(lang),
                                  "action": self.rule.action, "score": self.score}
-        if self.record_id is None:
-            found["message"] = hidden_message(model, self.rule, lang)
-        else:
+        if self.request_item is not None:
+            found[REQUEST_ITEM] = self.request_item
+        if self.record_id is not None:
             found.update(id=self.record_id, title=self.title)
+        elif self.request_item is not None:  # the caller sent it: its title is theirs
+            found["title"] = self.title
+        else:
+            found["message"] = hidden_message(model, self.rule, lang)
         return found
 
 
@@ -146,11 +157,16 @@ def _similar(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
     return scored
 
 
-def _candidates(model: EntityModel, rule: DuplicateRuleDef,
-                rows: list[tuple[int, Any, bool, int]], op: Operation) -> list[Candidate]:
+def _candidates(model: EntityModel, rule: DuplicateRuleDef, rows: Sequence[Scored],
+                op: Operation, items: Sequence[int | None] | None = None) -> list[Candidate]:
+    """``rows`` (best first) as the answer lists them: the first MAX_CANDIDATES the
+    caller may read, then one candidate without id for those they may not. ``items``:
+    beside each row, the bulk request's item it is (None: a record)."""
     hidden_title = (model.entity.title or "") in op.viewer.of(model).hidden
-    shown = [Candidate(rule, record_id, None if hidden_title else title, score)
-             for record_id, title, readable, score in rows if readable][:MAX_CANDIDATES]
+    numbered = zip(rows, items if items is not None else [None] * len(rows), strict=True)
+    shown = [Candidate(rule, record_id, None if hidden_title else title, score, item)
+             for (record_id, title, readable, score), item in numbered
+             if readable][:MAX_CANDIDATES]
     unseen = [score for _, _, readable, score in rows if not readable]
     if unseen:
         shown.append(Candidate(rule, None, None, max(unseen)))
@@ -159,8 +175,8 @@ def _candidates(model: EntityModel, rule: DuplicateRuleDef,
 
 def check_new_record(op: Operation, model: EntityModel, values: Mapping[str, Any]
                      ) -> list[dict[str, Any]]:
-    """The duplicate check of a create (API, pages; imports and intake call
-    find_duplicates themselves): a blocking rule's candidates refuse it with 409
+    """The duplicate check of a create (API, pages, intake; many records at once:
+    duplicate_batches.py): a blocking rule's candidates refuse it with 409
     (DuplicateFound); the warning rules' are returned, as the response shows them."""
     return answer(op, model, find_duplicates(op, model, values))
 

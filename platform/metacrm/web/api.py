@@ -10,8 +10,8 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from ..base.problems import MAX_HINTED_KEYS, MAX_REPORTED_ERRORS, Invalid, unknown_keys
 from ..compile.compiled import Compiled
 from ..i18n import message
+from ..runtime import duplicate_batches as twins
 from ..runtime.access import Viewer
-from ..runtime.duplicate_batch import check_new_records, name_created
 from ..runtime.duplicates import DUPLICATES_MEMBER, check_new_record
 from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
@@ -148,12 +148,19 @@ def bulk_create(entity: str) -> Any:
         if errors:
             raise Invalid(errors, names_unknown=unknown, more=more)
         with request_writing() as conn:
-            warnings = check_new_records(Operation(conn, compiled, ctx), model, rows)
+            # Every item counts for the later ones, as if created one by one in order;
+            # a blocking match anywhere refuses them all (409), before anything is written.
+            op = Operation(conn, compiled, ctx)
+            found = twins.verdicts(op, model, rows, twins.look_up(op, model, rows),
+                                   [True] * len(rows), all_or_nothing=True)
+            twins.refuse_blocked(op, model, rows, found)
             created = create_records(conn, compiled, model, ctx, rows, bulk=True, layout=True)
-        name_created(warnings, created)
-        for item, found in zip(created, warnings, strict=True):
-            if found:
-                item[DUPLICATES_MEMBER] = found
+            ids = {index: item["id"] for index, item in enumerate(created)}
+            shown = twins.written(op, model, found, ids)
+            for item, verdict in zip(created, found, strict=True):
+                warnings = twins.warnings(op, model, verdict, ids, shown, request_items=True)
+                if warnings:
+                    item[DUPLICATES_MEMBER] = warnings
         return created
 
     response = jsonify({"items": with_fresh_schema(run)})
