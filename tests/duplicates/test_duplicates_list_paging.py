@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from metacrm.runtime import duplicate_groups
 
@@ -101,6 +102,28 @@ def test_a_page_reads_a_bounded_window(client, monkeypatch: pytest.MonkeyPatch) 
     assert max(len(page) for page in pages) <= 2
     assert [] in pages  # a window of lonely firms
     assert [_key(g) for page in pages for g in page] == whole
+
+
+def test_a_page_reads_its_blocks_together(client) -> None:  # type: ignore[no-untyped-def]
+    # Sixty more companies alike in pairs (each pair its own block): the page of the
+    # fuzzy rule reads its blocks 50 to a statement, not one statement each.
+    items = [{"name": f"Q{i:03d} {spelling} Shipping"} for i in range(60)
+             for spelling in ("Harbour", "Harbor")]
+    assert client.post("/api/firm/bulk", json={"items": items}).status_code == 201
+    engine = client.application.extensions["metacrm"].engine
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("SELECT") and "FROM firm" in statement:
+            reads.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/api/firm/duplicates?rule=similar_name&limit=50").json
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert len(page["groups"]) == 50
+    assert len(reads) <= 4, len(reads)  # the window's end, the blocks, their records
 
 
 def test_a_cursor_that_is_not_one_is_refused(client) -> None:  # type: ignore[no-untyped-def]

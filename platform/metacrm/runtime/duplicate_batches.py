@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..cleaning.keys import block_key
-from ..definitions import DuplicateRuleDef, block_column
+from ..definitions import DuplicateRuleDef
 from .duplicates import (
     MAX_BLOCK,
     MAX_CANDIDATES,
@@ -39,12 +39,12 @@ from .duplicates import (
     _candidates,
     _readable,
     _title,
+    block_records,
     blocked_errors,
 )
 from .operation import Operation
 
 MAX_SAME = MAX_CANDIDATES * 4
-BLOCKS_A_STATEMENT = 50
 
 
 @dataclass
@@ -124,29 +124,12 @@ def _blocks(op: Operation, model: Any, rule: DuplicateRuleDef,
     if not wanted:
         return
     table = model.table
-    column = table.c[block_column(name)]
-    by_block: dict[str, tuple[list[tuple[int, Any, bool]], list[str]]] = {
-        b: ([], []) for b in wanted}
-    # Each block's first MAX_BLOCK records by id, a LIMIT per block (a block of a
-    # million names is not read to find its first records), BLOCKS_A_STATEMENT blocks
-    # a statement.
-    for start in range(0, len(wanted), BLOCKS_A_STATEMENT):
-        parts = [sa.select(table.c.id, _title(model).label("title"),
-                           _readable(op, model).label("readable"),
-                           table.c[name].label("value"), column.label("block"))
-                 .where(table.c.deleted_at.is_(None), column == block)
-                 .order_by(table.c.id).limit(MAX_BLOCK).subquery()
-                 for block in wanted[start:start + BLOCKS_A_STATEMENT]]
-        statement: Any = (sa.select(parts[0]) if len(parts) == 1
-                          else sa.union_all(*(sa.select(p) for p in parts)))
-        for row in op.conn.execute(statement):
-            records, keys = by_block[row[4]]
-            records.append((row[0], row[1], bool(row[2])))
-            keys.append(model.match_key(name, row[3]))
-    for records, keys in by_block.values():  # a union's parts come in no set order
-        order = sorted(range(len(records)), key=lambda i: records[i][0])
-        records[:] = [records[i] for i in order]
-        keys[:] = [keys[i] for i in order]
+    read = block_records(op.conn, model, name, wanted,
+                         [_title(model), _readable(op, model), table.c[name]],
+                         [table.c.deleted_at.is_(None)])
+    by_block = {block: ([(row[0], row[1], bool(row[2])) for row in rows],
+                        [model.match_key(name, row[3]) for row in rows])
+                for block, rows in read.items()}
     for block, found in zip(blocks, looked, strict=True):
         found.block[rule.name] = by_block[block] if block is not None else ([], [])
 

@@ -5,8 +5,9 @@ the page /<entity>/duplicates, each group one merge away), a page at a time.
 Exact rules group by their fields' values (GROUP BY ... HAVING count > 1); fuzzy rules
 look only at blocks of more than one record and cluster each block's records whose
 names score at least the rule's threshold (single linkage: A like B and B like C make
-one group). Groups come in the rules' order, then by value (or block), so that a page
-continues where the last one stopped (keyset paging, the cursor carrying the rule and
+one group; a page's blocks are read 50 to a statement, duplicates.block_records).
+Groups come in the rules' order, then by value (or block), so that a page continues
+where the last one stopped (keyset paging, the cursor carrying the rule and
 the value): no page re-reads what the pages before it read. Each page reads at most
 SCAN_WINDOW index entries per rule: when duplicates are sparse a page may hold fewer
 groups than asked, and ``next_cursor`` goes on from where the window ended. So a page
@@ -30,7 +31,7 @@ from ..base.problems import BadQuery
 from ..compile.models import EntityModel
 from ..definitions import DuplicateRuleDef, block_column
 from ..values import json_value
-from .duplicates import MAX_BLOCK
+from .duplicates import block_records
 from .operation import Operation
 
 MAX_GROUPS = 50
@@ -240,11 +241,10 @@ def _similar_groups(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
         sa.select(block, count).where(*within).group_by(block)
         .having(sa.func.count() > 1).order_by(block).limit(limit * 4)).scalars().all()
     groups: list[dict[str, Any]] = []
+    read = block_records(op.conn, model, name, blocks, [_title(model), table.c[name]],
+                         _where(model, scope))
     for each in blocks:
-        rows = op.conn.execute(
-            sa.select(table.c.id, _title(model), table.c[name])
-            .where(*_where(model, scope), block == each)
-            .order_by(table.c.id).limit(MAX_BLOCK)).all()
+        rows = read[each]
         keys = [model.match_key(name, row[2]) for row in rows]
         clusters, best = _clusters(keys, rule.threshold)
         skip = start.given if resume and start.after == (each,) else 0

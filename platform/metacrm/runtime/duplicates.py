@@ -157,6 +157,34 @@ def _similar(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
     return scored
 
 
+BLOCKS_A_STATEMENT = 50
+
+
+def block_records(conn: sa.Connection, model: EntityModel, name: str, blocks: Sequence[str],
+                  columns: Sequence[sa.ColumnElement], where: Sequence[sa.ColumnElement]
+                  ) -> dict[str, list[Any]]:
+    """The first MAX_BLOCK records by id of each of ``blocks`` of the fuzzy field
+    ``name`` that ``where`` lets in, as ``columns``, by block (id order). Each block is
+    read with a LIMIT of its own (a block of a million names is not read to find its
+    first records), BLOCKS_A_STATEMENT blocks a statement."""
+    table = model.table
+    column = table.c[block_column(name)]
+    found: dict[str, list[Any]] = {block: [] for block in blocks}
+    for start in range(0, len(blocks), BLOCKS_A_STATEMENT):
+        parts = [sa.select(table.c.id.label("block_record"), *columns,
+                           column.label("block_of"))
+                 .where(*where, column == block)
+                 .order_by(table.c.id).limit(MAX_BLOCK).subquery()
+                 for block in blocks[start:start + BLOCKS_A_STATEMENT]]
+        statement: Any = (sa.select(parts[0]) if len(parts) == 1
+                          else sa.union_all(*(sa.select(p) for p in parts)))
+        for row in conn.execute(statement):
+            found[row[-1]].append(row)
+    for rows in found.values():  # a union's parts come in no set order
+        rows.sort(key=lambda row: row[0])
+    return found
+
+
 def _candidates(model: EntityModel, rule: DuplicateRuleDef, rows: Sequence[Scored],
                 op: Operation, items: Sequence[int | None] | None = None) -> list[Candidate]:
     """``rows`` (best first) as the answer lists them: the first MAX_CANDIDATES the
