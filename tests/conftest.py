@@ -26,6 +26,18 @@ from .databases import MigratedTemplates, ServerDatabases, new_database_name
 SHIPPED_BUNDLE = default_bundle_path()
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id still, with its cheapest parameters: tests create and sign in many
+    people, and a quarter of a second per hash would prove nothing more."""
+    from argon2 import PasswordHasher
+
+    from metacrm.identity import users
+
+    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8,
+                                                         parallelism=1))
+
+
 @pytest.fixture(scope="session")
 def program_cache() -> ProgramCache:
     """Each bundle set (with its customizations) loaded and compiled once per run.

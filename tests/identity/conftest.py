@@ -48,16 +48,9 @@ def platform_of(crm: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def _fast(cached_catalogs: None, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    """Every test here builds a fresh app (load the shipped catalog once per run) and
-    hashes passwords: argon2id still, with the cheapest parameters (a quarter of a
-    second per hash would make these tests slow and prove nothing more)."""
-    from argon2 import PasswordHasher
-
-    from metacrm.identity import users
-
-    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8,
-                                                         parallelism=1))
+def _fast(cached_catalogs: None) -> None:  # noqa: F811
+    """Every test here builds a fresh app: the shipped catalog is loaded once per run
+    (passwords are hashed cheaply for every test: tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -14,17 +14,6 @@ from ..identity.conftest import PASSWORD, add_user, signed_in
 HUGE = "99999999999999999999"
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2id with its cheapest parameters: these tests sign people in."""
-    from argon2 import PasswordHasher
-
-    from metacrm.identity import users
-
-    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8,
-                                                         parallelism=1))
-
-
 def _login_token(client: Any) -> str:
     page = client.get("/login").get_data(as_text=True)
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)

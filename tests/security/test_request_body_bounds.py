@@ -43,17 +43,6 @@ DID_YOU_MEAN = " (did you mean 'name'?)"
 MORE = "{count} more error(s) not listed: an answer lists the first 50."
 
 
-@pytest.fixture(autouse=True)
-def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2id with its cheapest parameters: these tests sign people in."""
-    from argon2 import PasswordHasher
-
-    from metacrm.identity import users
-
-    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8,
-                                                         parallelism=1))
-
-
 @pytest.fixture
 def notes(make_client: Any, tmp_path: Path) -> Any:
     return make_client(write_bundle(tmp_path / "notes", NOTES))
