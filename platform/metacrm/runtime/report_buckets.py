@@ -67,6 +67,25 @@ def _sqlite(column: sa.ColumnElement, kind: str, bucket: str, zone: str, shift: 
             .concat(sa.literal_column("'-01'")))
 
 
+def bucket_starts(first: date, last: date, bucket: str, week_starts: str) -> list[date]:
+    """The first day of each ``bucket`` that holds a day from ``first`` to ``last``."""
+    if bucket == "week":
+        shift = WEEKDAYS.index(week_starts)
+        start = first - timedelta(days=(first.weekday() - shift) % 7)
+    elif bucket == "day":
+        start = first
+    else:
+        months = {"month": 1, "quarter": 3, "year": 12}[bucket]
+        index = first.year * 12 + first.month - 1
+        index -= index % months
+        start = date(index // 12, index % 12 + 1, 1)
+    found = []
+    while start <= last:
+        found.append(start)
+        start = bucket_end(start, bucket)
+    return found
+
+
 def bucket_start(value: object) -> date | None:
     """A bucket as the database returns it, as a date."""
     if value is None:

@@ -5,7 +5,7 @@ produced it, for drill-down), totals and chart-ready series (docs/reports.md).""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -68,7 +68,8 @@ def _run_report(conn: sa.Connection, viewer: Viewer, report: ReportDef,
     target = read_target(report, args)
     base = list(report.filters) + [pair for s in settings for pair in s.filters]
     model = compiled.models[report.entity]
-    query = build_query(viewer, model, report, conn.dialect.name, base)
+    query = build_query(viewer, model, report, conn.dialect.name, base,
+                        _periods(report, settings))
     if report.steps:
         steps = funnel_rows(conn, query, base, lang, row_values)
         for row in steps:
@@ -97,13 +98,23 @@ def _previous(conn: sa.Connection, viewer: Viewer, report: ReportDef,
         return None
     base = list(report.filters) + [pair for s in before for pair in s.filters]
     query = build_query(viewer, viewer.compiled.models[report.entity], report,
-                        conn.dialect.name, base)
+                        conn.dialect.name, base, _periods(report, before))
     columns = [measure_columns(query, m) for m in report.measures]
     (row,) = conn.execute(grouped(query, [], columns)).all()
     moved = next(s for s, was in zip(before, settings, strict=True) if s != was)
     return {"values": row_values(report, row, 0)[1], "from": moved.start.isoformat()
             if moved.start else None, "to": moved.end.isoformat() if moved.end else None,
             "filters": [list(pair) for pair in base]}
+
+
+def _periods(report: ReportDef, settings: list[Setting]) -> dict[str, tuple[date, date]]:
+    """The first and last day of each period parameter bounded at both ends, by field."""
+    found = {}
+    for setting in settings:
+        parameter = report.parameter(setting.name)
+        if parameter is not None and setting.start is not None and setting.end is not None:
+            found[parameter.field] = (setting.start, setting.end)
+    return found
 
 
 def _answer(report: ReportDef, query: ReportQuery, settings: list[Setting],
