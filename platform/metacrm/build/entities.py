@@ -259,7 +259,9 @@ def _check_field_values(doc: Document, name: str, spec: dict[str, Any],
 def _build_indexes(doc: Document, errors: ErrorCollector) -> tuple[IndexDef, ...]:
     return tuple(
         IndexDef(fields=tuple(spec["fields"]), unique=spec.get("unique", False),
-                 name=spec.get("name"), location=doc.at("indexes", i))
+                 name=spec.get("name"), location=doc.at("indexes", i),
+                 include=tuple(spec.get("include", ())),
+                 include_location=doc.at("indexes", i, "include"))
         for i, spec in enumerate(doc.data.get("indexes", ()))
     )
 

@@ -60,6 +60,7 @@ class PlannedIndex:
     name: str
     location: Location
     live: bool = False  # of live records only (a partial index)
+    include: tuple[str, ...] = ()  # carried along, not keys (PostgreSQL's INCLUDE)
 
 
 def _system_columns() -> list[sa.Column]:
@@ -90,7 +91,8 @@ def _entity_table(metadata: sa.MetaData, entity: EntityDef, types: FieldTypes) -
     live = table.c.deleted_at.is_(None)
     for index in entity_indexes(entity):
         _index(table, list(index.columns), unique=index.unique,
-               live=live if index.unique or index.live else None, name=index.name)
+               live=live if index.unique or index.live else None, name=index.name,
+               include=index.include)
     return table
 
 
@@ -98,6 +100,7 @@ def entity_indexes(entity: EntityDef) -> list[PlannedIndex]:
     """The indexes of an entity's table, each once and named: those it declares, then
     one for each field that needs it, and one for its default sort."""
     declared = [(ix.fields, ix.unique, ix.name, ix.location) for ix in entity.indexes]
+    included = {(ix.fields, ix.unique): ix.include for ix in entity.indexes}
     leading = {columns[0] for columns, _, _, _ in declared}
     automatic: list[tuple[tuple[str, ...], bool, str | None, Location]] = []
     for field in entity.fields.values():
@@ -128,9 +131,14 @@ def entity_indexes(entity: EntityDef) -> list[PlannedIndex]:
         if (tuple(columns), unique) in seen:
             continue
         seen.add((tuple(columns), unique))
+        include = included.get((tuple(columns), unique), ())
+        if include and "deleted_at" not in include:
+            # Every read of the engine asks for live records: with deleted_at in the
+            # index the database answers it from the index alone (an index-only scan).
+            include = (*include, "deleted_at")
         planned.append(PlannedIndex(tuple(columns), unique,
                                     name or index_name(entity.name, list(columns), unique),
-                                    location))
+                                    location, include=include))
     owner_list = owner_list_columns(entity)
     if owner_list is not None:
         planned.append(PlannedIndex(owner_list, False,
@@ -165,13 +173,15 @@ def owner_list_columns(entity: EntityDef) -> tuple[str, ...] | None:
 
 
 def _index(table: sa.Table, columns: list[str], *, name: str, unique: bool = False,
-           live: sa.ColumnElement | None = None) -> None:
+           live: sa.ColumnElement | None = None, include: tuple[str, ...] = ()) -> None:
     # Uniqueness is among live records: a record in the recycle bin does not
     # keep its code or e-mail from being reused.
     # Dialect options go to Index as keyword arguments of any value.
-    where: dict[str, Any] = (
+    options: dict[str, Any] = (
         {"sqlite_where": live, "postgresql_where": live} if live is not None else {})
-    sa.Index(name, *[table.c[c] for c in columns], unique=unique, **where)
+    if include:  # SQLite has no INCLUDE: there the index only finds the rows
+        options["postgresql_include"] = list(include)
+    sa.Index(name, *[table.c[c] for c in columns], unique=unique, **options)
 
 
 def _field_column(field: FieldDef, types: FieldTypes) -> sa.Column:

@@ -129,6 +129,8 @@ class IndexDef:
     unique: bool = False
     name: str | None = None
     location: Location = UNKNOWN
+    include: tuple[str, ...] = ()  # carried in the index, not searched by (PostgreSQL)
+    include_location: Location = UNKNOWN
 
 
 @dataclass(frozen=True)

@@ -333,7 +333,7 @@ def _phase(action: Action) -> int:
 
 
 def _same_index(live: IndexSnap, want: IndexSnap) -> bool:
-    if live.unique != want.unique or not live.valid:
+    if live.unique != want.unique or not live.valid or live.include != want.include:
         return False
     # Expression indexes reflect unevenly; their name is all we compare.
     if None in live.columns or None in want.columns:

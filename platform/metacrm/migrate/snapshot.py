@@ -42,6 +42,7 @@ class IndexSnap:
     # PostgreSQL: False for an index a failed or interrupted concurrent build left
     # behind; the planner drops it and builds it again.
     valid: bool = True
+    include: tuple[str, ...] = ()  # PostgreSQL: columns carried along (INCLUDE)
 
 
 @dataclass(frozen=True)
@@ -102,10 +103,11 @@ def reflect_snapshot(conn: Connection) -> dict[str, TableSnap]:
         for i in indexes.get(name, ()):
             # PostgreSQL also lists the index behind each UNIQUE constraint.
             if i.get("name") and "duplicates_constraint" not in i and i["name"] not in found:
-                invalid = (i.get("dialect_options") or {}).get("postgresql_invalid", False)
+                options = i.get("dialect_options") or {}
                 found[i["name"]] = IndexSnap(
                     i["name"], name, tuple(i["column_names"]), bool(i["unique"]),
-                    valid=not invalid,
+                    valid=not options.get("postgresql_invalid", False),
+                    include=tuple(options.get("postgresql_include") or ()),
                 )
         foreign = tuple(
             ForeignKeySnap(
@@ -158,7 +160,10 @@ def wanted_snapshot(metadata: sa.MetaData, dialect: Dialect) -> dict[str, TableS
                 cols_of = tuple(
                     e.name if isinstance(e, sa.Column) else None for e in index.expressions
                 )
-                found[name] = IndexSnap(name, table.name, cols_of, bool(index.unique))
+                include = (tuple(index.dialect_options["postgresql"]["include"] or ())
+                           if dialect.name == "postgresql" else ())
+                found[name] = IndexSnap(name, table.name, cols_of, bool(index.unique),
+                                        include=tuple(str(c) for c in include))
         foreign = tuple(
             ForeignKeySnap(
                 constraint_name(fk, dialect),
@@ -195,6 +200,7 @@ def _describe(snapshot: Snapshot) -> dict[str, Any]:
             "columns": {c.name: [c.shape.key, c.nullable] for c in table.columns.values()},
             "indexes": {
                 i.name: [i.unique, list(i.columns)] + ([] if i.valid else ["invalid"])
+                + ([{"include": list(i.include)}] if i.include else [])
                 for i in table.indexes.values()
             },
         }

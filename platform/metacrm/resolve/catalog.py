@@ -259,6 +259,10 @@ def check_entity(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) ->
     for index in entity.indexes:
         for name in index.fields:
             known(name, index.location, "index")
+        for name in index.include:
+            if known(name, index.include_location, "index include") and name in index.fields:
+                errors.add(index.include_location, f"index include: '{name}' is already one "
+                           "of the index's fields")
     for name in entity.search:
         if known(name, entity.at("search"), "search") and not catalog.field_types[
                 names[name]].textual:
