@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..base.context import Principal
 from ..compile.system_tables import system_tables
+from ..runtime.fixed_statements import FixedStatement
 from ..values import to_utc
 from .principals import principals_from_rows
 
@@ -66,7 +67,9 @@ class PrincipalCache:
         tables = system_tables(metadata)
         sequences, tokens = tables.sequences, tables.tokens
         users, roles = tables.users, tables.user_roles
-        self._version = sa.select(sequences.c.value).where(sequences.c.name == COUNTER)
+        # Read on every request: sent to the driver directly where it can be.
+        self._version = FixedStatement(
+            sa.select(sequences.c.value).where(sequences.c.name == COUNTER))
         # Expiry is not a condition here: it is kept with the principal and compared
         # with the request's time, since time passes without any version moving.
         self._principal = (
@@ -80,7 +83,8 @@ class PrincipalCache:
         self._lock = threading.Lock()
 
     def version(self, conn: sa.Connection) -> int:
-        return int(conn.execute(self._version).scalar() or 0)
+        row = self._version.execute(conn).first()
+        return int(row[0] or 0) if row else 0
 
     def principal(self, conn: sa.Connection, token_digest: str, now: datetime
                   ) -> Principal | None:

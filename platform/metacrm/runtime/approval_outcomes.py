@@ -16,7 +16,7 @@ from ..i18n import message
 from .actions import run_actions, set_values
 from .approval_state import Chain, add_event, update_chain
 from .approval_timeline import audit_note, chain_title, record_title, texts, user_name
-from .notifications import notify
+from .notifications import notification_rows
 from .operation import Operation
 from .rows import Row
 from .transitions import complete, complete_saved, fire_on_referenced
@@ -47,11 +47,12 @@ def finish(op: Operation, chain: Chain, outcome: str, comment: str | None = None
         settle(op, chain, outcome, outcome, None)
     title = record_title(model, chain.record) if chain.record is not None \
         else chain_title(op, chain)
-    notify(op, [row["submitter_id"]], f"approval_{outcome}",
-           texts(f"approval_{outcome}"), texts("approval_said") if comment else None,
-           entity=row["entity"], record_id=row["record_id"], approval_id=chain.id,
-           params={"approval": approval.definition.label,
-                   "title": title, "who": user_name(op, ctx.user_id), "comment": comment})
+    chain.notices += notification_rows(
+        op, [row["submitter_id"]], f"approval_{outcome}",
+        texts(f"approval_{outcome}"), texts("approval_said") if comment else None,
+        entity=row["entity"], record_id=row["record_id"], approval_id=chain.id,
+        params={"approval": approval.definition.label,
+                "title": title, "who": user_name(op, ctx.user_id), "comment": comment})
 
 
 def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | None) -> None:

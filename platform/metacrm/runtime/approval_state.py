@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from ..base.problems import NotFound
 from ..compile.system_tables import SystemTables
 from ..i18n import message
-from .inserts import insert_returning_id, insert_rows
+from .fixed_statements import FixedStatement, insert_together
 from .operation import Operation
 from .rows import Row
 from .user_directory import UserInfo
@@ -44,6 +44,9 @@ class Chain:
     # The delegations running now of the people the chain names (its steps' approvers
     # among them), user id -> delegate, read with the chain (approvers.delegated).
     delegations: dict[int, int] | None = None
+    # Tasks (in ``tasks`` already, without their ids) and notifications to write.
+    new_tasks: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def id(self) -> int:
@@ -53,11 +56,11 @@ class Chain:
 def load_chain(op: Operation, approval_id: int) -> Chain:
     """Lock the chain's row (404 if there is none), then read its tasks, its timeline
     and the people they and its steps name (names and languages for what follows)."""
-    row = op.conn.execute(lock_statement(op.tables), {"approval_id": approval_id}
-                          ).mappings().first()
-    if row is None:
+    found = _fixed_lock(op.tables).execute(op.conn, {"approval_id": approval_id}).mappings()
+    if not found:
         raise NotFound(message("no_approval", op.locale, id=approval_id), key="id")
-    chain = Chain(dict(row))
+    row = found[0]
+    chain = Chain(row)
     named = {row["submitter_id"], op.ctx.user_id,
              *(uid for step in row["steps"] or [] for uid in step["approvers"])}
     chain.tasks, chain.events, people, chain.delegations = _read_parts(op, approval_id, named)
@@ -76,6 +79,11 @@ def lock_statement(tables: SystemTables) -> sa.Select:
                                       ).with_for_update()
 
 
+@lru_cache(maxsize=8)
+def _fixed_lock(tables: SystemTables) -> FixedStatement:
+    return FixedStatement(lock_statement(tables))
+
+
 def _read_parts(op: Operation, approval_id: int, named: set[int | None]
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[UserInfo],
                            dict[int, int]]:
@@ -83,12 +91,13 @@ def _read_parts(op: Operation, approval_id: int, named: set[int | None]
     by them, and the delegations of the ``named`` running now (to an active delegate,
     the latest one's per user), in one statement (built once per program, see
     ``_parts_statement``)."""
-    parts = _parts_statement(op.tables)
+    ids = sorted(uid for uid in named if uid is not None)
+    parts = _parts_statement(op.tables, len(ids))
     user_id, name, language, active = parts.user_places
     found_tasks, found_events, people, delegations = [], [], [], {}
-    for row in op.conn.execute(parts.statement, {
-            "approval_id": approval_id, "now": op.ctx.now,
-            "named": sorted(uid for uid in named if uid is not None)}):
+    params = {"approval_id": approval_id, "now": op.ctx.now,
+              **{f"named_{n}": uid for n, uid in enumerate(ids)}}
+    for row in parts.statement.execute(op.conn, params).rows:
         source = row[0]
         if source == 0:
             found_tasks.append(dict(zip(parts.task_columns, row[1:], strict=True)))
@@ -102,18 +111,19 @@ def _read_parts(op: Operation, approval_id: int, named: set[int | None]
 
 
 class _Parts(NamedTuple):
-    statement: sa.Select
+    statement: FixedStatement
     task_columns: tuple[str, ...]  # a task's columns, in rows' places 1, 2, ...
     event_places: tuple[tuple[str, int], ...]  # an event's columns and their places
     user_places: tuple[int, int, int, int]  # a user's id, name, language, active flag
     delegation_places: tuple[int, int]  # a delegation's user and delegate
 
 
-@lru_cache(maxsize=8)
-def _parts_statement(tables: SystemTables) -> _Parts:
-    """The union of ``_read_parts``, built once per program: its rows have a task's
-    columns, an event's, a user's and a delegation's put in places of the same type
-    (parameters: ``approval_id``, ``now`` and ``named``, a list of user ids)."""
+@lru_cache(maxsize=64)
+def _parts_statement(tables: SystemTables, count: int) -> _Parts:
+    """The union of ``_read_parts``, built once per program and number of users named:
+    its rows have a task's columns, an event's, a user's and a delegation's put in
+    places of the same type (parameters: ``approval_id``, ``now`` and ``named_<n>``,
+    the ``count`` user ids named; one parameter each, as a fixed statement takes)."""
     tasks, events, users = tables.approval_tasks, tables.approval_events, tables.users
     delegations = tables.delegations
     task_columns = tuple(c.name for c in tasks.c)
@@ -130,7 +140,7 @@ def _parts_statement(tables: SystemTables) -> _Parts:
 
     approval_id = sa.bindparam("approval_id", type_=tasks.c.approval_id.type)
     of_chain = tasks.c.approval_id == approval_id
-    named = sa.bindparam("named", expanding=True, type_=users.c.id.type)
+    named = [sa.bindparam(f"named_{n}", type_=users.c.id.type) for n in range(count)]
     now = sa.bindparam("now", type_=delegations.c.starts_at.type)
     mentioned = sa.or_(
         users.c.id.in_(named),
@@ -152,7 +162,8 @@ def _parts_statement(tables: SystemTables) -> _Parts:
                users.c.active.is_(True)),
     ).subquery("chain_parts")
     place = {name: 1 + n for n, name in enumerate(task_columns)}
-    return _Parts(sa.select(union).order_by(union.c.source, union.c[slots["id"]]),
+    return _Parts(FixedStatement(sa.select(union).order_by(union.c.source,
+                                                           union.c[slots["id"]])),
                   task_columns,
                   tuple((name, place[spot]) for name, spot in event_places.items()),
                   (place["id"], place["comment"], place["state"], place["step_index"]),
@@ -170,7 +181,7 @@ def settle_tasks(op: Operation, chain: Chain, states: Mapping[int, str], *,
     params: dict[str, Any] = {"settled_at": now, "decided": decided, "comment": comment}
     for n, task_id in enumerate(ids):
         params[f"task_{n}"], params[f"verdict_{n}"] = task_id, states[task_id]
-    op.conn.execute(_settle_statement(op.tables, len(ids), decided is not None), params)
+    _settle_statement(op.tables, len(ids), decided is not None).execute(op.conn, params)
     for task in chain.tasks:
         if task["id"] in states and task["state"] == PENDING:
             task.update(state=states[task["id"]], decided_at=now)
@@ -179,7 +190,8 @@ def settle_tasks(op: Operation, chain: Chain, states: Mapping[int, str], *,
 
 
 @lru_cache(maxsize=64)
-def _settle_statement(tables: SystemTables, count: int, with_comment: bool) -> sa.Update:
+def _settle_statement(tables: SystemTables, count: int, with_comment: bool
+                      ) -> FixedStatement:
     """settle_tasks' UPDATE of ``count`` tasks, built once per count: parameters
     ``task_<n>`` and ``verdict_<n>`` per task (id, new state), ``settled_at``, and with
     ``with_comment`` ``decided`` (a task's id) and ``comment``."""
@@ -194,16 +206,18 @@ def _settle_statement(tables: SystemTables, count: int, with_comment: bool) -> s
         values["comment"] = sa.case(
             (tasks.c.id == sa.bindparam("decided", type_=tasks.c.id.type),
              sa.bindparam("comment", type_=tasks.c.comment.type)), else_=tasks.c.comment)
-    return tasks.update().where(tasks.c.id.in_(ids), tasks.c.state == PENDING).values(**values)
+    return FixedStatement(tasks.update().where(tasks.c.id.in_(ids), tasks.c.state == PENDING)
+                          .values(**values))
 
 
 def add_tasks(op: Operation, chain: Chain, rows: list[dict[str, Any]]) -> None:
-    """Insert the tasks ``rows`` (one statement) and keep them with their ids."""
-    if not rows:
-        return
+    """New tasks ``rows``, kept with the chain's at once and written, and given their
+    ids, by ``write_events``."""
     tasks = op.tables.approval_tasks
-    for task_id, row in zip(_insert(op, tasks, rows), rows, strict=True):
-        chain.tasks.append({**{c.name: None for c in tasks.c}, **row, "id": task_id})
+    for row in rows:
+        task = {**{c.name: None for c in tasks.c}, **row}
+        chain.tasks.append(task)
+        chain.new_tasks.append(task)
 
 
 def add_event(op: Operation, chain: Chain, kind: str, step: str | None,
@@ -214,45 +228,39 @@ def add_event(op: Operation, chain: Chain, kind: str, step: str | None,
 
 
 def write_events(op: Operation, chain: Chain) -> None:
-    """Write the chain's new events, in the order they happened, in one statement (and
-    its audit row if nothing wrote it yet)."""
-    if chain.audit:
-        insert_rows(op.conn, op.tables.audit, chain.audit)
-        chain.audit = []
-    if not chain.unwritten:
-        return
-    ids = _insert(op, op.tables.approval_events, chain.unwritten)
+    """Write what the chain's change adds: its new tasks, its events (in the order they
+    happened), its audit row if nothing wrote it yet, and its notifications; on
+    PostgreSQL in one statement (fixed_statements.insert_together)."""
+    tables = op.tables
+    task_ids, event_ids, *_ = insert_together(op.conn, [
+        (tables.approval_tasks,
+         [{k: v for k, v in task.items() if k != "id"} for task in chain.new_tasks]),
+        (tables.approval_events, chain.unwritten), (tables.audit, chain.audit),
+        (tables.notifications, chain.notices)])
+    for task, task_id in zip(chain.new_tasks, task_ids, strict=True):
+        task["id"] = task_id
     chain.events.extend({**row, "id": event_id}
-                        for event_id, row in zip(ids, chain.unwritten, strict=True))
-    chain.unwritten = []
-
-
-def _insert(op: Operation, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` (all with the same keys) with one multi-row INSERT; their new ids,
-    in the rows' order (see inserts.py; hence the sort). SQLAlchemy's ordered
-    RETURNING would send SQLite one INSERT per row."""
-    statement = insert_returning_id(table)
-    if len(rows) == 1:
-        return [op.conn.execute(statement, rows[0]).scalar_one()]
-    return sorted(op.conn.execute(statement, rows).scalars().all())
+                        for event_id, row in zip(event_ids, chain.unwritten, strict=True))
+    chain.new_tasks, chain.unwritten, chain.audit, chain.notices = [], [], [], []
 
 
 def update_chain(op: Operation, chain: Chain, **values: Any) -> None:
     """Change the chain's row (its version moves on with every change)."""
-    op.conn.execute(_chain_update(op.tables, tuple(sorted(values))),
-                    {**{f"new_{name}": value for name, value in values.items()},
-                     "approval_id": chain.id})
+    _chain_update(op.tables, tuple(sorted(values))).execute(
+        op.conn, {**{f"new_{name}": value for name, value in values.items()},
+                  "approval_id": chain.id})
     chain.row.update(values, version=chain.row["version"] + 1)
 
 
 @lru_cache(maxsize=16)
-def _chain_update(tables: SystemTables, columns: tuple[str, ...]) -> sa.Update:
+def _chain_update(tables: SystemTables, columns: tuple[str, ...]) -> FixedStatement:
     """UPDATE of the chain's ``columns`` (parameters ``new_<column>``, ``approval_id``),
     built once per set of columns."""
     approvals = tables.approvals
-    return approvals.update().where(approvals.c.id == sa.bindparam("approval_id")).values(
+    return FixedStatement(approvals.update().where(
+        approvals.c.id == sa.bindparam("approval_id")).values(
         {**{name: sa.bindparam(f"new_{name}", type_=approvals.c[name].type) for name in columns},
-         "version": approvals.c.version + 1})
+         "version": approvals.c.version + 1}))
 
 
 def pending_of_step(chain: Chain, index: int, *, besides: Iterable[int] = ()) -> list[int]:

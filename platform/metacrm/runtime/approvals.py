@@ -47,7 +47,7 @@ from .approval_timeline import (
 )
 from .approvers import delegated, resolve_approvers, stand_ins
 from .audit import audit_rows
-from .notifications import notify
+from .notifications import notification_rows
 from .operation import Operation
 from .rows import Row
 from .writes import row_statement, save_changes
@@ -132,11 +132,12 @@ def _activate(op: Operation, chain: Chain, approval: CompiledApproval, model: En
         "created_at": ctx.now, **_deadlines(definition, ctx)} for user_id, on_behalf_of
         in assignees])
     add_event(op, chain, "step", step["name"], None)
-    notify(op, [uid for uid, _ in assignees], "approval_waiting",
-           texts("approval_waiting"), entity=model.name, record_id=record["id"],
-           approval_id=chain.id,
-           params={"approval": approval.definition.label, "step": definition.label,
-                   "title": record_title(model, record)})
+    chain.notices += notification_rows(
+        op, [uid for uid, _ in assignees], "approval_waiting",
+        texts("approval_waiting"), entity=model.name, record_id=record["id"],
+        approval_id=chain.id,
+        params={"approval": approval.definition.label, "step": definition.label,
+                "title": record_title(model, record)})
 
 
 def _deadlines(step: StepDef, ctx: Context) -> dict[str, Any]:
@@ -249,12 +250,13 @@ def withdraw(op: Operation, chain: Chain, comment: str | None) -> None:
     settle_tasks(op, chain, dict.fromkeys(pending_of_step(chain, row["current"]), "cancelled"))
     add_event(op, chain, "withdraw", None, comment)
     settle(op, chain, WITHDRAWN, "withdraw", comment)
-    notify(op, waiting, "approval_withdrawn", texts("approval_withdrawn"),
-           texts("approval_said") if comment else None, entity=row["entity"],
-           record_id=row["record_id"], approval_id=chain.id,
-           params={"approval": compiled.approvals[row["approval"]].definition.label,
-                   "title": chain_title(op, chain),
-                   "who": user_name(op, ctx.user_id), "comment": comment})
+    chain.notices += notification_rows(
+        op, waiting, "approval_withdrawn", texts("approval_withdrawn"),
+        texts("approval_said") if comment else None, entity=row["entity"],
+        record_id=row["record_id"], approval_id=chain.id,
+        params={"approval": compiled.approvals[row["approval"]].definition.label,
+                "title": chain_title(op, chain),
+                "who": user_name(op, ctx.user_id), "comment": comment})
     write_events(op, chain)
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .fixed_statements import insert_many
+
 
 @lru_cache(maxsize=64)
 def insert_returning_id(table: sa.Table) -> sa.Insert:
@@ -21,8 +23,7 @@ def insert_returning_id(table: sa.Table) -> sa.Insert:
 
 
 def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (each with the same keys) in one statement: a single row as a
-    plain INSERT, which skips the many-rows machinery (a decision's audit row, a
-    notification to one person)."""
-    if rows:
-        conn.execute(insert_returning_id(table), rows[0] if len(rows) == 1 else rows)
+    """Insert ``rows`` (each with the same keys) in one statement: a few rows (a
+    decision's audit row, a notification to each approver) as a fixed statement
+    (fixed_statements.py), more through the many-rows machinery."""
+    insert_many(conn, table, rows)

@@ -30,9 +30,21 @@ def notify(op: Operation, user_ids: Iterable[int], kind: str, title: Texts,
     """Tell each of ``user_ids`` (each in their language); how many were told. A param
     that is a ``Label`` (an approval's or a step's) is given in the reader's language,
     not the language of whoever caused the notification."""
+    rows = notification_rows(op, user_ids, kind, title, body, entity=entity,
+                             record_id=record_id, approval_id=approval_id, params=params)
+    insert_rows(op.conn, op.tables.notifications, rows)
+    return len(rows)
+
+
+def notification_rows(op: Operation, user_ids: Iterable[int], kind: str, title: Texts,
+                      body: Texts | None = None, *, entity: str | None = None,
+                      record_id: int | None = None, approval_id: int | None = None,
+                      params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The rows of mc_notifications that ``notify`` writes (for a caller that writes
+    them with other rows, in one statement)."""
     recipients = sorted({u for u in user_ids if u is not None})
     if not recipients:
-        return 0
+        return []
     languages = {uid: user.language for uid, user in op.directory.get(recipients).items()
                  if user.active}
     rows = []
@@ -43,10 +55,7 @@ def notify(op: Operation, user_ids: Iterable[int], kind: str, title: Texts,
             "body": _text(body, language, params) if body else None,
             "entity": entity, "record_id": record_id, "approval_id": approval_id,
             "created_at": op.ctx.now})
-    if rows:
-        insert_rows(op.conn, op.tables.notifications, rows)
-    return len(rows)
-
+    return rows
 
 
 def _text(texts: Texts, language: str, params: Mapping[str, Any] | None) -> str:

@@ -1,0 +1,219 @@
+"""Statements of a fixed shape that hot paths run on every request (an approval's lock,
+its tasks' UPDATE, the INSERTs of its events, audit rows and notifications, the
+credentials version), sent to the driver directly on PostgreSQL.
+
+A Core statement built once is still compiled-cache looked up, its parameters
+processed, an execution context and a result object built on every execution: about
+100 µs of Python per statement, a third of a short statement's cost. A
+``FixedStatement`` compiles its Core statement once per dialect, keeps the SQL text,
+the literal parameters' values and each parameter's and column's type conversion,
+and executes on the connection's driver cursor, in the connection's transaction.
+The SQL, the conversions and so the rows are SQLAlchemy's own (a test compares both
+paths).
+
+Elsewhere, and whenever someone listens to the connection's statements (tests and
+benchmarks count them), it runs through Core: SQLite gains little (no network, no
+server round trip to save Python around), and a listener sees every statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+# Dialects whose driver takes SQLAlchemy's compiled text and named parameters as
+# they are (psycopg: "%(name)s" placeholders).
+DIRECT_DIALECTS = frozenset({"postgresql"})
+# The most rows an INSERT of ``insert_many`` sends as one fixed statement (one is built
+# per row count); more go through Core's "insertmanyvalues".
+MAX_FIXED_ROWS = 16
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    defaults: dict[str, Any]  # every parameter, literals with their values
+    binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters with a conversion
+    keys: tuple[str, ...]  # the result's column names
+    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # columns to convert, by place
+
+
+def runs_directly(conn: sa.Connection) -> bool:
+    """Whether fixed statements go straight to ``conn``'s driver (else through Core)."""
+    return conn.dialect.name in DIRECT_DIALECTS and not conn.dispatch.before_cursor_execute
+
+
+class FixedStatement:
+    """One Core statement (its parameters named by ``sa.bindparam``), run directly on
+    the driver where that is possible (see the module's docstring)."""
+
+    def __init__(self, statement: sa.Executable):
+        self.statement = statement
+        self._by_dialect: dict[sa.Dialect, _Compiled] = {}
+
+    def execute(self, conn: sa.Connection, params: Mapping[str, Any] | None = None
+                ) -> FixedResult:
+        dialect = conn.dialect
+        if not runs_directly(conn):
+            return _core(conn.execute(self.statement, dict(params or {})))
+        compiled = self._by_dialect.get(dialect) or self._compile(dialect)
+        values = {**compiled.defaults, **(params or {})}
+        for name, convert in compiled.binds:
+            values[name] = convert(values[name])
+        if not conn.in_transaction():
+            conn.begin()  # as Core's autobegin would: the connection commits it
+        cursor = _cursor(conn)
+        try:
+            cursor.execute(compiled.sql, values)
+            rows: list[tuple[Any, ...]] = []
+            if compiled.keys:  # (the driver's description builds objects per column)
+                rows = cursor.fetchall()
+                if compiled.results:
+                    rows = [_converted(row, compiled.results) for row in rows]
+            return FixedResult(compiled.keys, rows, cursor.rowcount)
+        except dialect.loaded_dbapi.Error as exc:
+            # As Core raises it: callers catch sa.exc.IntegrityError and the like.
+            disconnected = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+            if disconnected:
+                conn.invalidate(exc)
+            raise sa.exc.DBAPIError.instance(compiled.sql, values, exc,
+                                             dialect.loaded_dbapi.Error,
+                                             connection_invalidated=disconnected,
+                                             dialect=dialect) from exc
+
+    def _compile(self, dialect: sa.Dialect) -> _Compiled:
+        compiled = self.statement.compile(dialect=dialect)
+        binds = tuple((name, convert) for name, bind in compiled.binds.items()
+                      if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect))
+                      is not None)
+        columns = getattr(compiled, "_result_columns", None) or []
+        results = tuple((place, convert) for place, column in enumerate(columns)
+                        if (convert := column.type.dialect_impl(dialect)
+                            .result_processor(dialect, None)) is not None)
+        found = _Compiled(compiled.string, dict(compiled.construct_params(_check=False)),
+                          binds, tuple(column.keyname for column in columns), results)
+        if any(bind.expanding for bind in compiled.binds.values()):
+            raise ValueError("a fixed statement takes no expanding (IN list) parameter: "
+                             "give each item a parameter of its own")
+        self._by_dialect[dialect] = found
+        return found
+
+
+def _cursor(conn: sa.Connection) -> Any:
+    """The driver connection's cursor, one kept per connection: a fixed statement's rows
+    are all read at once, so the next statement may use it again."""
+    pooled = conn.connection
+    driver = pooled.dbapi_connection
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None or cursor.closed or cursor.connection is not driver:
+        cursor = pooled.info[_CURSOR] = pooled.cursor()
+    return cursor
+
+
+_CURSOR = "metacrm_fixed_cursor"
+
+
+def _converted(row: Sequence[Any], conversions: Sequence[tuple[int, Callable[[Any], Any]]]
+               ) -> tuple[Any, ...]:
+    values = list(row)
+    for place, convert in conversions:
+        values[place] = convert(values[place])
+    return tuple(values)
+
+
+@dataclass(frozen=True)
+class FixedResult:
+    """The rows of one execution, read at once (as tuples, in the columns' order)."""
+
+    keys: tuple[str, ...]
+    rows: Sequence[tuple[Any, ...]]
+    rowcount: int
+
+    def mappings(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.keys, row, strict=True)) for row in self.rows]
+
+    def scalars(self) -> list[Any]:
+        return [row[0] for row in self.rows]
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+
+def _core(result: sa.CursorResult[Any]) -> FixedResult:
+    if not result.returns_rows:
+        return FixedResult((), [], result.rowcount)
+    keys = tuple(result.keys())
+    return FixedResult(keys, [tuple(row) for row in result], result.rowcount)
+
+
+def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+                ) -> list[int]:
+    """Insert ``rows`` (each with the same keys) in one statement; their new ids in the
+    rows' order (one multi-row INSERT assigns them in the order of its VALUES, on
+    SQLite and PostgreSQL alike)."""
+    if not rows:
+        return []
+    keys = tuple(rows[0])
+    if len(rows) > MAX_FIXED_ROWS:
+        return sorted(conn.execute(_returning_id(table), list(rows)).scalars().all())
+    params = {f"{key}_{n}": row[key] for n, row in enumerate(rows) for key in keys}
+    return sorted(_insert_statement(table, keys, len(rows)).execute(conn, params).scalars())
+
+
+@lru_cache(maxsize=256)
+def _insert_statement(table: sa.Table, keys: tuple[str, ...], count: int) -> FixedStatement:
+    """``INSERT INTO table (keys) VALUES (...) x count RETURNING id``, parameters
+    ``<key>_<n>`` for the n-th row."""
+    return FixedStatement(table.insert().values([
+        {key: sa.bindparam(f"{key}_{n}", type_=table.c[key].type) for key in keys}
+        for n in range(count)]).returning(table.c.id))
+
+
+@lru_cache(maxsize=64)
+def _returning_id(table: sa.Table) -> sa.Insert:
+    return table.insert().returning(table.c.id)
+
+
+def insert_together(conn: sa.Connection,
+                    batches: Sequence[tuple[sa.Table, Sequence[Mapping[str, Any]]]]
+                    ) -> list[list[int]]:
+    """Insert each batch's rows (a batch's rows with the same keys) into its table; the
+    new ids per batch, in its rows' order. On PostgreSQL the rows of several tables go
+    in one statement (each table's INSERT in a WITH of its own), one round trip for what
+    an approval decision writes besides its chain and its record (SQLite has no INSERT
+    in a WITH); elsewhere, one INSERT per table."""
+    found: list[list[int]] = [[] for _ in batches]
+    filled = [n for n, (_, rows) in enumerate(batches) if rows]
+    if len(filled) < 2 or conn.dialect.name not in DIRECT_DIALECTS:
+        for n in filled:
+            found[n] = insert_many(conn, *batches[n])
+        return found
+    shape = tuple((batches[n][0], tuple(batches[n][1][0])) for n in filled)
+    # One array per column: the statement (and the driver's parsing and prepared
+    # statement) is the same however many rows each batch has.
+    params = {f"b{place}_{key}": [row[key] for row in batches[n][1]]
+              for place, n in enumerate(filled) for key in shape[place][1]}
+    for place, new_id in _together_statement(shape).execute(conn, params).rows:
+        found[filled[place]].append(new_id)
+    return [sorted(ids) for ids in found]
+
+
+@lru_cache(maxsize=64)
+def _together_statement(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -> FixedStatement:
+    """``WITH b0 AS (INSERT INTO t0 (keys) SELECT unnest(:b0_key), ... RETURNING id), b1
+    AS (...) SELECT 0, id FROM b0 UNION ALL SELECT 1, id FROM b1 ...`` for the batches of
+    ``shape`` (table, keys), parameters ``b<batch>_<key>``: a list of the batch's values
+    of that key, in its rows' order (PostgreSQL only)."""
+    parts = []
+    for place, (table, keys) in enumerate(shape):
+        values = sa.select(*(sa.func.unnest(sa.bindparam(
+            f"b{place}_{key}", type_=postgresql.ARRAY(table.c[key].type))) for key in keys))
+        inserted = (table.insert().from_select(list(keys), values).returning(table.c.id)
+                    .cte(f"b{place}"))
+        parts.append(sa.select(sa.literal_column(str(place)).label("batch"), inserted.c.id))
+    return FixedStatement(sa.union_all(*parts))

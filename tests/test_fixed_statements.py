@@ -1,0 +1,151 @@
+"""Fixed statements (runtime/fixed_statements.py): on PostgreSQL sent to the driver
+directly, elsewhere (and while someone listens to the statements) through Core; both
+ways give the same rows, counts, ids and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from metacrm.compile.system_tables import SystemTables, add_system_tables
+from metacrm.db import make_engine
+from metacrm.runtime.fixed_statements import (
+    FixedStatement,
+    insert_many,
+    insert_together,
+    runs_directly,
+)
+
+NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def tables(db_url: str) -> Iterator[tuple[sa.Engine, SystemTables]]:
+    metadata = sa.MetaData()
+    add_system_tables(metadata)
+    engine = make_engine(db_url)
+    metadata.create_all(engine)
+    yield engine, SystemTables.of(metadata)
+    engine.dispose()
+
+
+def _both(conn: sa.Connection, statement: FixedStatement, params: dict[str, Any]
+          ) -> tuple[Any, Any]:
+    """The statement's rows run as a fixed statement, then through Core."""
+    fixed = statement.execute(conn, params)
+    core = conn.execute(statement.statement, params)
+    return fixed, core
+
+
+def _people(conn: sa.Connection, tables: SystemTables) -> list[int]:
+    return insert_many(conn, tables.users, [
+        {"username": name, "name": name.title(), "language": language, "active": active,
+         "created_at": NOW}
+        for name, language, active in (("ann", "en", True), ("bo", "zh", False))])
+
+
+def test_the_same_rows_both_ways(tables) -> None:
+    engine, t = tables
+    with engine.begin() as conn:
+        ann, bo = _people(conn, t)
+        chain = insert_many(conn, t.approvals, [{
+            "approval": "deal_approval", "entity": "deal", "record_id": 7, "transition": None,
+            "from_state": "draft", "state": "pending", "current": 0, "submitter_id": ann,
+            "steps": [{"name": "boss", "decide": "any", "approvers": [bo]}],
+            "submitted_at": NOW.astimezone(timezone(timedelta(hours=8)))}])[0]
+        insert_many(conn, t.approval_tasks, [
+            {"approval_id": chain, "step": "boss", "step_index": 0, "user_id": uid,
+             "state": "pending", "created_at": NOW, "comment": comment}
+            for uid, comment in ((bo, "好"), (ann, None))])
+        statement = FixedStatement(sa.select(t.approvals, t.approval_tasks, t.users.c.active)
+                                   .join(t.approval_tasks,
+                                         t.approval_tasks.c.approval_id == t.approvals.c.id)
+                                   .join(t.users, t.users.c.id == t.approval_tasks.c.user_id)
+                                   .where(t.approvals.c.id == sa.bindparam("chain"))
+                                   .order_by(t.approval_tasks.c.id).with_for_update())
+        fixed, core = _both(conn, statement, {"chain": chain})
+        expected = [tuple(row) for row in core]
+        assert list(fixed.rows) == expected
+        assert fixed.keys == tuple(core.keys())
+        first = fixed.mappings()[0]
+        assert first["steps"] == [{"name": "boss", "decide": "any", "approvers": [bo]}]
+        assert first["submitted_at"] == NOW and first["submitted_at"].tzinfo is not None
+        assert [row["comment"] for row in fixed.mappings()] == ["好", None]
+        assert [row["active"] for row in fixed.mappings()] == [False, True]
+
+
+def test_the_same_counts_and_literals_both_ways(tables) -> None:
+    engine, t = tables
+    with engine.begin() as conn:
+        ann, _ = _people(conn, t)
+        exclaim = FixedStatement(t.users.update().where(
+            t.users.c.language == sa.bindparam("spoken")).values(
+            name=t.users.c.name + "!",
+            created_at=sa.bindparam("when", type_=t.users.c.created_at.type)))
+        fixed, core = _both(conn, exclaim, {"spoken": "en", "when": NOW})
+        assert fixed.rowcount == core.rowcount == 1
+        assert fixed.rows == []
+        assert conn.execute(sa.select(t.users.c.name).where(t.users.c.id == ann)
+                            ).scalar_one() == "Ann!!"
+
+
+def test_new_ids_in_the_rows_order(tables) -> None:
+    engine, t = tables
+    with engine.begin() as conn:
+        ids = _people(conn, t)
+        names = conn.execute(sa.select(t.users.c.id, t.users.c.username)).all()
+    assert ids == sorted(ids) and dict(names) == dict(zip(ids, ["ann", "bo"], strict=True))
+
+
+def test_a_database_error_is_core_s(tables) -> None:
+    engine, t = tables
+    with engine.connect() as conn:
+        _people(conn, t)
+        with pytest.raises(sa.exc.IntegrityError):
+            _people(conn, t)  # the same usernames again
+        conn.rollback()
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.users)).scalar_one() == 0
+
+
+def test_the_driver_path_on_postgresql_and_core_while_listened_to(tables) -> None:
+    engine, t = tables
+    seen: list[str] = []
+    with engine.connect() as conn:
+        assert runs_directly(conn) == (engine.dialect.name == "postgresql")
+        sa.event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+        assert not runs_directly(conn)
+        _people(conn, t)
+    assert [s.split(" (")[0] for s in seen if s != "BEGIN"] == ["INSERT INTO mc_users"]
+
+
+def test_rows_of_several_tables_at_once(tables) -> None:
+    engine, t = tables
+    with engine.begin() as conn:
+        ann, bo = _people(conn, t)
+        chain = insert_many(conn, t.approvals, [{
+            "approval": "a", "entity": "deal", "record_id": 7, "state": "pending",
+            "current": 0, "submitter_id": ann, "steps": [], "submitted_at": NOW}])[0]
+        events = [{"approval_id": chain, "user_id": ann, "kind": kind, "step": None,
+                   "comment": comment, "at": NOW} for kind, comment in (("approve", "好"),
+                                                                        ("done", None))]
+        audit = [{"entity": "deal", "record_id": 7, "action": "approve", "user_id": ann,
+                  "at": NOW, "changes": {"status": ["pending", "approved"]}, "note": None}]
+        notices = [{"user_id": uid, "kind": "approval_approved", "title": "✓",
+                    "approval_id": chain, "created_at": NOW} for uid in (bo, ann)]
+        event_ids, none, audit_ids, notice_ids = insert_together(conn, [
+            (t.approval_events, events), (t.approval_tasks, []),
+            (t.audit, audit), (t.notifications, notices)])
+        assert none == [] and len(audit_ids) == 1
+        assert conn.execute(sa.select(t.approval_events.c.id, t.approval_events.c.kind,
+                                      t.approval_events.c.comment)
+                            .order_by(t.approval_events.c.id)).all() == [
+            (event_ids[0], "approve", "好"), (event_ids[1], "done", None)]
+        assert conn.execute(sa.select(t.audit.c.changes, t.audit.c.at)).one() == (
+            {"status": ["pending", "approved"]}, NOW)
+        assert conn.execute(sa.select(t.notifications.c.id, t.notifications.c.user_id)
+                            .order_by(t.notifications.c.id)).all() == list(
+            zip(notice_ids, [bo, ann], strict=True))
