@@ -40,7 +40,7 @@ def finish(op: Operation, chain: Chain, outcome: str, comment: str | None = None
         _, saved = complete_saved(acting, model, current, {}, transition,
                                   note=f"{label}: {message('state_approved', ctx.locale)}",
                                   submitter_id=row["submitter_id"], approval_id=chain.id,
-                                  audit_before=chain.audit)
+                                  audit_later=chain.audit)
         if all(action.definition.kind == "set" for action in transition.actions):
             chain.record = saved  # nothing ran after the write that could change it
     else:
@@ -80,7 +80,7 @@ def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | 
     note = audit_note(approval.definition.label.get(ctx.locale),
                       comment or message(f"state_{state}", ctx.locale))
     save_changes(op.conn, acting.viewer, model, acting.ctx, current, changed, action=action,
-                 note=note, keep_in_reach=False, audit_before=chain.audit)
+                 note=note, keep_in_reach=False, audit_later=chain.audit)
     if actions:
         saved = op.conn.execute(row_statement(model), {"record_id": row["record_id"]}
                                 ).mappings().one()

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from ..base.problems import NotFound
 from ..compile.system_tables import SystemTables
 from ..i18n import message
-from .fixed_statements import FixedStatement, insert_together
+from .fixed_statements import FixedStatement, insert_together, takes_dml_in_with
 from .operation import Operation
 from .rows import Row
 from .user_directory import UserInfo
@@ -47,6 +47,9 @@ class Chain:
     # Tasks (in ``tasks`` already, without their ids) and notifications to write.
     new_tasks: list[dict[str, Any]] = field(default_factory=list)
     notices: list[dict[str, Any]] = field(default_factory=list)
+    # The tasks settled in memory whose UPDATE goes with the chain's next one (one
+    # statement, where the database takes an UPDATE in a WITH): its shape and values.
+    unsettled: tuple[int, bool, dict[str, Any]] | None = None
 
     @property
     def id(self) -> int:
@@ -173,15 +176,21 @@ def _parts_statement(tables: SystemTables, count: int) -> _Parts:
 def settle_tasks(op: Operation, chain: Chain, states: Mapping[int, str], *,
                  decided: int | None = None, comment: str | None = None) -> None:
     """Give the pending tasks ``states`` (by id) in one statement, all decided now; the
-    ``decided`` task also takes the decider's ``comment``."""
+    ``decided`` task also takes the decider's ``comment``. On PostgreSQL the UPDATE is
+    sent with the chain's next change (``update_chain``, else ``write_events``): every
+    decision changes the chain's row or writes its events right after, reading
+    nothing in between."""
     if not states:
         return
+    flush_settled(op, chain)
     now = op.ctx.now
     ids = sorted(states)
     params: dict[str, Any] = {"settled_at": now, "decided": decided, "comment": comment}
     for n, task_id in enumerate(ids):
         params[f"task_{n}"], params[f"verdict_{n}"] = task_id, states[task_id]
-    _settle_statement(op.tables, len(ids), decided is not None).execute(op.conn, params)
+    chain.unsettled = (len(ids), decided is not None, params)
+    if not takes_dml_in_with(op.conn):
+        flush_settled(op, chain)
     for task in chain.tasks:
         if task["id"] in states and task["state"] == PENDING:
             task.update(state=states[task["id"]], decided_at=now)
@@ -189,9 +198,21 @@ def settle_tasks(op: Operation, chain: Chain, states: Mapping[int, str], *,
                 task["comment"] = comment
 
 
+def flush_settled(op: Operation, chain: Chain) -> None:
+    """Send the UPDATE of the tasks settled in memory, if one waits."""
+    if chain.unsettled is not None:
+        count, with_comment, params = chain.unsettled
+        chain.unsettled = None
+        _fixed(_settle_statement(op.tables, count, with_comment)).execute(op.conn, params)
+
+
+@lru_cache(maxsize=128)
+def _fixed(statement: sa.Executable) -> FixedStatement:
+    return FixedStatement(statement)
+
+
 @lru_cache(maxsize=64)
-def _settle_statement(tables: SystemTables, count: int, with_comment: bool
-                      ) -> FixedStatement:
+def _settle_statement(tables: SystemTables, count: int, with_comment: bool) -> sa.Update:
     """settle_tasks' UPDATE of ``count`` tasks, built once per count: parameters
     ``task_<n>`` and ``verdict_<n>`` per task (id, new state), ``settled_at``, and with
     ``with_comment`` ``decided`` (a task's id) and ``comment``."""
@@ -206,8 +227,7 @@ def _settle_statement(tables: SystemTables, count: int, with_comment: bool
         values["comment"] = sa.case(
             (tasks.c.id == sa.bindparam("decided", type_=tasks.c.id.type),
              sa.bindparam("comment", type_=tasks.c.comment.type)), else_=tasks.c.comment)
-    return FixedStatement(tasks.update().where(tasks.c.id.in_(ids), tasks.c.state == PENDING)
-                          .values(**values))
+    return tasks.update().where(tasks.c.id.in_(ids), tasks.c.state == PENDING).values(**values)
 
 
 def add_tasks(op: Operation, chain: Chain, rows: list[dict[str, Any]]) -> None:
@@ -232,6 +252,7 @@ def write_events(op: Operation, chain: Chain) -> None:
     happened), its audit row if nothing wrote it yet, and its notifications; on
     PostgreSQL in one statement (fixed_statements.insert_together)."""
     tables = op.tables
+    flush_settled(op, chain)
     task_ids, event_ids, *_ = insert_together(op.conn, [
         (tables.approval_tasks,
          [{k: v for k, v in task.items() if k != "id"} for task in chain.new_tasks]),
@@ -245,22 +266,36 @@ def write_events(op: Operation, chain: Chain) -> None:
 
 
 def update_chain(op: Operation, chain: Chain, **values: Any) -> None:
-    """Change the chain's row (its version moves on with every change)."""
-    _chain_update(op.tables, tuple(sorted(values))).execute(
-        op.conn, {**{f"new_{name}": value for name, value in values.items()},
-                  "approval_id": chain.id})
+    """Change the chain's row (its version moves on with every change), and the tasks
+    settled meanwhile with it (see ``settle_tasks``)."""
+    params = {**{f"new_{name}": value for name, value in values.items()},
+              "chain_id": chain.id}
+    statement = _chain_update(op.tables, tuple(sorted(values)))
+    if chain.unsettled is not None:
+        count, with_comment, settled = chain.unsettled
+        chain.unsettled = None
+        statement = _settled_with(statement, _settle_statement(op.tables, count, with_comment))
+        params.update(settled)
+    _fixed(statement).execute(op.conn, params)
     chain.row.update(values, version=chain.row["version"] + 1)
 
 
 @lru_cache(maxsize=16)
-def _chain_update(tables: SystemTables, columns: tuple[str, ...]) -> FixedStatement:
-    """UPDATE of the chain's ``columns`` (parameters ``new_<column>``, ``approval_id``),
-    built once per set of columns."""
+def _chain_update(tables: SystemTables, columns: tuple[str, ...]) -> sa.Update:
+    """UPDATE of the chain's ``columns`` (parameters ``new_<column>``, ``chain_id``: not
+    a column's name of the tasks' UPDATE that may go with it), built once per set of
+    columns."""
     approvals = tables.approvals
-    return FixedStatement(approvals.update().where(
-        approvals.c.id == sa.bindparam("approval_id")).values(
+    return approvals.update().where(approvals.c.id == sa.bindparam("chain_id")).values(
         {**{name: sa.bindparam(f"new_{name}", type_=approvals.c[name].type) for name in columns},
-         "version": approvals.c.version + 1}))
+         "version": approvals.c.version + 1})
+
+
+@lru_cache(maxsize=64)
+def _settled_with(update: sa.Update, settle: sa.Update) -> sa.Update:
+    """``WITH settled AS (<settle>) <update>``: both in one statement (their parameters
+    have different names)."""
+    return update.add_cte(settle.cte("settled"))
 
 
 def pending_of_step(chain: Chain, index: int, *, besides: Iterable[int] = ()) -> list[int]:

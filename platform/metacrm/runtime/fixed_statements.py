@@ -48,6 +48,12 @@ def runs_directly(conn: sa.Connection) -> bool:
     return conn.dialect.name in DIRECT_DIALECTS and not conn.dispatch.before_cursor_execute
 
 
+def takes_dml_in_with(conn: sa.Connection) -> bool:
+    """Whether ``conn``'s database runs an INSERT or UPDATE inside a WITH (PostgreSQL;
+    SQLite does not): several changes then go in one statement."""
+    return conn.dialect.name in DIRECT_DIALECTS
+
+
 class FixedStatement:
     """One Core statement (its parameters named by ``sa.bindparam``), run directly on
     the driver where that is possible (see the module's docstring)."""
@@ -189,7 +195,7 @@ def insert_together(conn: sa.Connection,
     in a WITH); elsewhere, one INSERT per table."""
     found: list[list[int]] = [[] for _ in batches]
     filled = [n for n, (_, rows) in enumerate(batches) if rows]
-    if len(filled) < 2 or conn.dialect.name not in DIRECT_DIALECTS:
+    if len(filled) < 2 or not takes_dml_in_with(conn):
         for n in filled:
             found[n] = insert_many(conn, *batches[n])
         return found

@@ -136,11 +136,12 @@ def complete_saved(op: Operation, model: EntityModel, current: Row,
                    values: Mapping[str, Any], transition: CompiledTransition, *,
                    note: str | None, submitter_id: int | None = None,
                    approval_id: int | None = None,
-                   audit_before: list[dict[str, Any]] | None = None
+                   audit_before: list[dict[str, Any]] | None = None,
+                   audit_later: list[dict[str, Any]] | None = None
                    ) -> tuple[dict[str, Any], dict[str, Any]]:
     """``complete``: the record as the caller sees it, and the record as saved (before
-    the transition's actions other than ``set`` ran). ``audit_before``: see
-    save_changes."""
+    the transition's actions other than ``set`` ran). ``audit_before`` and
+    ``audit_later``: see save_changes."""
     conn, ctx, compiled, plugins = op.conn, op.ctx, op.compiled, op.plugins
     workflow = compiled.workflows[model.name]
     changed = dict(values)
@@ -150,6 +151,7 @@ def complete_saved(op: Operation, model: EntityModel, current: Row,
     saved: dict[str, Any] = {}
     shown = save_changes(conn, op.viewer, model, ctx, current, changed, action="transition",
                          note=note, keep_in_reach=False, audit_before=audit_before,
+                         audit_later=audit_later,
                          saved_row=saved)
     run_actions(conn, compiled, model, ctx, saved, transition.actions, plugins=plugins,
                 event=f"transition:{transition.name}", submitter_id=submitter_id,

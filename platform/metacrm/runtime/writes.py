@@ -22,7 +22,7 @@ from ..compile.models import EntityModel
 from ..i18n import message
 from .access import SYSTEM_FIELDS, EntityAccess, Viewer
 from .assignment import assign_owners
-from .audit import audit_changes, field_changes, write_audit
+from .audit import audit_changes, audit_rows, field_changes, write_audit
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
 from .duplicates import DUPLICATES_MEMBER, check_changed_record
@@ -186,6 +186,7 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
                  current: Row, values: Mapping[str, Any], *, action: str,
                  note: str | None = None, keep_in_reach: bool = True,
                  audit_before: list[dict[str, Any]] | None = None,
+                 audit_later: list[dict[str, Any]] | None = None,
                  layout: bool = False, saved_row: dict[str, Any] | None = None
                  ) -> dict[str, Any]:
     """Write ``values`` (already read and checked field by field) over the locked record
@@ -194,7 +195,10 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     as the caller may read it. With ``keep_in_reach`` the record must stay within the
     caller's update scope (a transition may move it out: the process says so).
     ``audit_before``: audit rows of what led to this change (an approval's decision),
-    taken from the list and written with this change's own row, in one INSERT. With
+    taken from the list and written with this change's own row, in one INSERT.
+    ``audit_later``: a list that takes this change's audit rows (``audit_before``'s
+    too) instead of writing them, for a caller that writes them with rows of its own
+    (an approval's decision, with its events and notifications). With
     ``layout`` (a caller's own edit) the caller's form layout's ``required_if`` and
     ``readonly_if`` conditions apply too. ``saved_row``, if given, is filled with the
     record's row (its table's columns) as the write left it, returned by the UPDATE
@@ -240,7 +244,9 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
     if not changes:
         if saved_row is not None:
             saved_row.update({c.name: current[c.name] for c in table.c})
-        if before:
+        if audit_later is not None:
+            audit_later.extend(before)
+        elif before:
             write_audit(conn, compiled.tables.audit, ctx, model.name, action, [], before=before)
         return as_read(conn, access, model, [{**serialize(model, current, model.output_columns),
                                               **shown_links}], "update")[0]
@@ -268,8 +274,12 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
         set_links(conn, model, name, [(record_id, targets)])
     if keep_in_reach:
         _require_reach(conn, access, model, [record_id], "update", ctx)
-    audit_changes(conn, compiled, ctx, model.name, action, [(record_id, changes)],
-                  note, before=before)
+    if audit_later is not None:
+        audit_later.extend([*before, *audit_rows(ctx, model.name, action,
+                                                 [(record_id, changes)], note)])
+    else:
+        audit_changes(conn, compiled, ctx, model.name, action, [(record_id, changes)],
+                      note, before=before)
     refresh_rollups(conn, compiled, model, merge(parents_in(model, [current]),
                                                  parents_in(model, [record])), ctx)
     record.update(column_changes)
