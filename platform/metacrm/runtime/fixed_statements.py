@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.compiler import SQLCompiler
 
 # Dialects whose driver takes SQLAlchemy's compiled text and named parameters as
 # they are (psycopg: "%(name)s" placeholders).
@@ -93,7 +94,8 @@ class FixedStatement:
                                              dialect=dialect) from exc
 
     def _compile(self, dialect: sa.Dialect) -> _Compiled:
-        compiled = self.statement.compile(dialect=dialect)
+        compiled = cast(SQLCompiler,
+                        cast(sa.ClauseElement, self.statement).compile(dialect=dialect))
         binds = tuple((name, convert) for name, bind in compiled.binds.items()
                       if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect))
                       is not None)
