@@ -16,6 +16,7 @@ from ..i18n import message
 from .actions import run_actions, set_values
 from .approval_state import Chain, add_event, update_chain
 from .approval_timeline import audit_note, chain_title, record_title, texts, user_name
+from .fixed_statements import fixed
 from .notifications import notification_rows
 from .operation import Operation
 from .rows import Row
@@ -117,8 +118,7 @@ def as_platform(op: Operation, model: EntityModel, record_id: int
                 ) -> tuple[Operation, Row]:
     """The chain changes the record itself (whoever decided): lock it as the platform."""
     acting = op.as_platform()
-    current = op.conn.execute(locking(model), {"record_id": record_id}
-                              ).mappings().first()
-    if current is None:  # deleted meanwhile: nothing left to change
+    found = fixed(locking(model)).execute(op.conn, {"record_id": record_id}).mappings()
+    if not found:  # deleted meanwhile: nothing left to change
         raise Conflict(message("record_gone", op.locale))
-    return acting, current
+    return acting, found[0]

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from ..base.problems import NotFound
 from ..compile.system_tables import SystemTables
 from ..i18n import message
-from .fixed_statements import FixedStatement, insert_together, takes_dml_in_with
+from .fixed_statements import FixedStatement, fixed, insert_together, takes_dml_in_with
 from .operation import Operation
 from .rows import Row
 from .user_directory import UserInfo
@@ -203,12 +203,7 @@ def flush_settled(op: Operation, chain: Chain) -> None:
     if chain.unsettled is not None:
         count, with_comment, params = chain.unsettled
         chain.unsettled = None
-        _fixed(_settle_statement(op.tables, count, with_comment)).execute(op.conn, params)
-
-
-@lru_cache(maxsize=128)
-def _fixed(statement: sa.Executable) -> FixedStatement:
-    return FixedStatement(statement)
+        fixed(_settle_statement(op.tables, count, with_comment)).execute(op.conn, params)
 
 
 @lru_cache(maxsize=64)
@@ -276,7 +271,7 @@ def update_chain(op: Operation, chain: Chain, **values: Any) -> None:
         chain.unsettled = None
         statement = _settled_with(statement, _settle_statement(op.tables, count, with_comment))
         params.update(settled)
-    _fixed(statement).execute(op.conn, params)
+    fixed(statement).execute(op.conn, params)
     chain.row.update(values, version=chain.row["version"] + 1)
 
 

@@ -47,6 +47,7 @@ from .approval_timeline import (
 )
 from .approvers import delegated, resolve_approvers, stand_ins
 from .audit import audit_rows
+from .fixed_statements import fixed
 from .notifications import notification_rows
 from .operation import Operation
 from .rows import Row
@@ -232,8 +233,8 @@ def _rejected_to(step: StepDef, steps: list[dict[str, Any]], current: int) -> in
 def _move(op: Operation, chain: Chain, approval: CompiledApproval, model: EntityModel,
           index: int) -> None:
     update_chain(op, chain, current=index)
-    record = chain.record = op.conn.execute(row_statement(model), {
-        "record_id": chain.row["record_id"]}).mappings().one()
+    record = chain.record = fixed(row_statement(model)).execute(op.conn, {
+        "record_id": chain.row["record_id"]}).mappings()[0]
     _activate(op, chain, approval, model, record, index)
 
 

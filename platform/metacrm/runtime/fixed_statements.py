@@ -112,6 +112,13 @@ class FixedStatement:
         return found
 
 
+@lru_cache(maxsize=256)
+def fixed(statement: sa.Executable) -> FixedStatement:
+    """The fixed statement of a Core statement built once and kept (by the caller, or
+    on an entity's model): kept as long as it is in use."""
+    return FixedStatement(statement)
+
+
 def _cursor(conn: sa.Connection) -> Any:
     """The driver connection's cursor, one kept per connection: a fixed statement's rows
     are all read at once, so the next statement may use it again."""
