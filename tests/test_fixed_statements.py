@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -61,7 +62,9 @@ def test_the_same_rows_both_ways(tables) -> None:
             {"approval_id": chain, "step": "boss", "step_index": 0, "user_id": uid,
              "state": "pending", "created_at": NOW, "comment": comment}
             for uid, comment in ((bo, "好"), (ann, None))])
-        statement = FixedStatement(sa.select(t.approvals, t.approval_tasks, t.users.c.active)
+        amount = sa.cast(sa.literal("1234.50"), sa.Numeric(12, 2)).label("amount")
+        statement = FixedStatement(sa.select(t.approvals, t.approval_tasks, t.users.c.active,
+                                             amount)
                                    .join(t.approval_tasks,
                                          t.approval_tasks.c.approval_id == t.approvals.c.id)
                                    .join(t.users, t.users.c.id == t.approval_tasks.c.user_id)
@@ -76,6 +79,7 @@ def test_the_same_rows_both_ways(tables) -> None:
         assert first["submitted_at"] == NOW and first["submitted_at"].tzinfo is not None
         assert [row["comment"] for row in fixed.mappings()] == ["好", None]
         assert [row["active"] for row in fixed.mappings()] == [False, True]
+        assert first["amount"] == Decimal("1234.50")
 
 
 def test_the_same_counts_and_literals_both_ways(tables) -> None:

@@ -35,13 +35,16 @@ DIRECT_DIALECTS = frozenset({"postgresql"})
 MAX_FIXED_ROWS = 16
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Compiled:
     sql: str
     defaults: dict[str, Any]  # every parameter, literals with their values
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters with a conversion
     keys: tuple[str, ...]  # the result's column names
-    results: tuple[tuple[int, Callable[[Any], Any]], ...]  # columns to convert, by place
+    types: tuple[sa.types.TypeEngine[Any], ...]  # the result's column types
+    # The columns to convert, by place: known once the driver described them (some
+    # conversions depend on the database's type of the column, e.g. numeric's).
+    results: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
 
 
 def runs_directly(conn: sa.Connection) -> bool:
@@ -79,6 +82,8 @@ class FixedStatement:
             cursor.execute(compiled.sql, values)
             rows: list[tuple[Any, ...]] = []
             if compiled.keys:  # (the driver's description builds objects per column)
+                if compiled.results is None:
+                    compiled.results = _conversions(dialect, compiled.types, cursor.description)
                 rows = cursor.fetchall()
                 if compiled.results:
                     rows = [_converted(row, compiled.results) for row in rows]
@@ -100,11 +105,9 @@ class FixedStatement:
                       if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect))
                       is not None)
         columns = getattr(compiled, "_result_columns", None) or []
-        results = tuple((place, convert) for place, column in enumerate(columns)
-                        if (convert := column.type.dialect_impl(dialect)
-                            .result_processor(dialect, None)) is not None)
         found = _Compiled(compiled.string, dict(compiled.construct_params(_check=False)),
-                          binds, tuple(column.keyname for column in columns), results)
+                          binds, tuple(column.keyname for column in columns),
+                          tuple(column.type for column in columns))
         if any(bind.expanding for bind in compiled.binds.values()):
             raise ValueError("a fixed statement takes no expanding (IN list) parameter: "
                              "give each item a parameter of its own")
@@ -131,6 +134,16 @@ def _cursor(conn: sa.Connection) -> Any:
 
 
 _CURSOR = "metacrm_fixed_cursor"
+
+
+def _conversions(dialect: sa.Dialect, types: Sequence[sa.types.TypeEngine[Any]],
+                 description: Sequence[Any]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    """Each column's conversion, as Core would make it for the column's database type
+    (the driver's ``type_code``)."""
+    return tuple((place, convert) for place, (type_, column) in enumerate(
+        zip(types, description, strict=True))
+        if (convert := type_.dialect_impl(dialect).result_processor(dialect, column.type_code))
+        is not None)
 
 
 def _converted(row: Sequence[Any], conversions: Sequence[tuple[int, Callable[[Any], Any]]]
