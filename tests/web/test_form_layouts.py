@@ -257,3 +257,19 @@ def test_the_meta_api_gives_each_caller_their_layout(deals):
     assert theirs["name"] == "deal_manager" and theirs["list_columns"] == [
         "name", "amount", "margin"]
     assert wang.get("/api/meta/entities/note").json["form"] is None  # generated
+
+
+def test_a_record_page_leaves_out_what_the_form_would_hide(deals):
+    wang = signed_in(deals, "wang")
+    headers = {"X-CSRF-Token": wang.csrf}
+    open_deal = wang.post("/api/deal", json={"name": "Open", "stage": "open", "amount": "0"},
+                          headers=headers).json
+    lost = wang.post("/api/deal", json={"name": "Lost", "stage": "lost", "amount": "5.00",
+                                        "lost_reason": "Price", "notes": "Call in May"},
+                     headers=headers).json
+    shown = wang.get(f"/deal/{open_deal['id']}").get_data(as_text=True)
+    assert 'data-field="lost_reason"' not in shown  # visible_if: stage == 'lost'
+    assert 'data-field="notes"' not in shown  # its section's visible_if: amount > 0
+    page = wang.get(f"/deal/{lost['id']}").get_data(as_text=True)
+    assert 'data-field="lost_reason"' in page and "Price" in page
+    assert 'data-field="notes"' in page and "Call in May" in page

@@ -80,3 +80,21 @@ def condition_errors(form: CompiledForm | None, model: EntityModel, ctx: Context
                 message("readonly_if", ctx.locale,
                         condition=condition_in_words(frozen.source, model, ctx.locale)))
     return errors
+
+
+def hidden_by_conditions(form: CompiledForm | None, model: EntityModel, ctx: Context,
+                         stored: Mapping[str, Any], hidden: frozenset[str]
+                         ) -> frozenset[str]:
+    """The fields a record's page leaves out because their own or their section's
+    ``visible_if`` does not hold on the record as stored, seen as the caller's form
+    sees it (a field their roles hide counts as empty there too)."""
+    if form is None:
+        return frozenset()
+    values = expression_values(model, {k: v for k, v in stored.items() if k not in hidden},
+                               ctx)
+    errors: dict[str, list[str]] = {}
+    return frozenset(
+        item.name for _, item in form.form.fields()
+        if not (_holds(form.condition(item.name, "visible_if"), values, errors, item.name, ctx)
+                and _holds(form.condition(item.name, "section_visible_if"), values, errors,
+                           item.name, ctx)))

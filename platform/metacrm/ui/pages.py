@@ -17,10 +17,12 @@ from ..compile.models import EntityModel
 from ..definitions.entities import FieldDef
 from ..runtime.access import EntityAccess, Viewer
 from ..runtime.duplicates import likely_duplicates
+from ..runtime.form_conditions import hidden_by_conditions
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
 from ..runtime.reads import list_records
 from ..runtime.saved_views import list_views
 from ..runtime.workflow import workflow_view
+from ..runtime.writes import row_statement
 from ..web.auth import is_admin
 from ..web.connection import shared_reading
 from ..web.requests import entity_model, platform
@@ -264,11 +266,16 @@ def record_page(entity: str, record_id: int) -> Any:
         changes = history(op, model, record_id)
         chains = submittable(compiled, model) if chain is None else []
         form = compiled.form_for(entity, ctx.principal)
+        stored = dict(conn.execute(row_statement(model), {"record_id": record_id})
+                      .mappings().one())
+        # what the form would hide on this record, the page leaves out
+        unshown = hidden_by_conditions(form, model, ctx, stored, access.hidden)
         related = related_lists(conn, viewer, model, form, record_id, shell.language)
         duplicates = (likely_duplicates(op, model, record) if request.args.get("duplicates")
                       else [])
     language = shell.language
-    tabs = arrange(model.entity, form, [f.name for f in fields], language)
+    tabs = arrange(model.entity, form, [f.name for f in fields if f.name not in unshown],
+                   language)
     values = {f.name: (display(compiled, f, record.get(f.name), language),
                        link_of(f, record.get(f.name))) for f in fields}
     return render_template(
