@@ -165,7 +165,8 @@ def test_the_record_page_shows_the_layout_and_related_lists_in_scope(deals):
     page = wang.get(f"/deal/{deal['id']}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert 'id="tab-main"' in html and 'data-field="lost_reason"' in html
+    assert 'id="tab-main"' in html and 'data-field="stage"' in html
+    assert 'data-field="lost_reason"' not in html  # its visible_if: stage == 'lost'
     text = text_of(page)
     assert "Notes" in text and "wang's call" in text
     assert "boss's visit" not in text  # a seller reads only their own notes

@@ -183,3 +183,28 @@ def test_a_transition_out_of_the_state_reopens_it(signed) -> None:  # type: igno
     assert clerk.patch(f"/api/order/{order}", json={"name": "PO-2"}).status_code == 200
     assert clerk.patch(f"/api/order_line/{signed['line']}", json={"amount": "1"}
                        ).status_code == 200
+
+
+def test_its_page_offers_no_edit_nor_new_line_and_says_why(approved) -> None:  # type: ignore[no-untyped-def]
+    wang, qid = approved["wang"], approved["quote"]
+    page = wang.get(f"/quote/{qid}").get_data(as_text=True)
+    assert f'/quote/{qid}/edit"' not in page
+    assert f"Quote #{qid} is Approved, and read-only in that state" in page
+    assert "/quote_line/new?quote=" not in page  # its lines are locked with it
+    edit = wang.get(f"/quote/{qid}/edit")
+    assert edit.status_code == 409 and "read-only" in edit.get_data(as_text=True)
+    revised = wang.post(f"/api/quote/{qid}/transitions/revise")
+    assert revised.status_code == 200, revised.json
+    page = wang.get(f"/quote/{qid}").get_data(as_text=True)
+    assert f'/quote/{qid}/edit"' in page and "/quote_line/new?quote=" in page
+    assert wang.get(f"/quote/{qid}/edit").status_code == 200
+
+
+def test_a_quote_waiting_for_its_approval_offers_no_edit(crm, org) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    wang = org["wang"]
+    qid = quote(wang, customer(wang))
+    line(wang, qid, product(crm))
+    submit(wang, qid)
+    page = wang.get(f"/quote/{qid}").get_data(as_text=True)
+    assert f'/quote/{qid}/edit"' not in page and "waiting for" in page.lower()
+    assert wang.get(f"/quote/{qid}/edit").status_code == 409

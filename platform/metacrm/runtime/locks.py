@@ -134,6 +134,42 @@ def refuse_parent_locks(op: Operation, model: EntityModel, rows: Iterable[Row]
                 children=model.entity.plural.get(ctx.locale)))
 
 
+def why_locked(op: Operation, model: EntityModel, row: Row,
+               pending: Row | None) -> str | None:
+    """Why ``row`` (as stored; ``pending``: its pending chain) may not be edited now, in
+    the words an update's refusal would use; None when it may be."""
+    if pending is not None:
+        return message("locked_for_approval", op.locale,
+                       approval=_label(op.compiled, pending, op.ctx), id=pending["id"])
+    try:
+        refuse_read_only(op, model, [row])
+    except Conflict as refusal:
+        return next(iter(refusal.errors.values()))[0]
+    return None
+
+
+def why_children_locked(op: Operation, parent: EntityModel, row: Row, pending: Row | None,
+                        child: EntityModel, via: str) -> str | None:
+    """Why a new record of ``child`` pointing at ``row`` through ``via`` would be refused
+    (the parent's read-only state locks it, or it would feed the parent's pending
+    chain), in the refusal's words; None when it would not."""
+    if op.ctx.principal.system:
+        return None
+    for lock in child.state_locks:
+        if lock.reference == via and lock.entity == parent.name \
+                and row.get(lock.field) in lock.states:
+            return _read_only_text(op.compiled, parent, row["id"], row[lock.field], child,
+                                   op.ctx)
+    if pending is not None and any(lock.hops[0].reference == via and len(lock.hops) == 1
+                                   and lock.target == parent.name
+                                   for lock in child.chain_locks):
+        lang = op.locale
+        return message("feeds_pending_chain", lang, entity=parent.entity.label.get(lang),
+                       record=row["id"], approval=_label(op.compiled, pending, op.ctx),
+                       id=pending["id"], children=child.entity.plural.get(lang))
+    return None
+
+
 def _lock_rows(conn: sa.Connection, model: EntityModel, ids: list[int], fields: list[str]
                ) -> list[Row]:
     table = model.table

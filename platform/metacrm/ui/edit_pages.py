@@ -10,18 +10,19 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from ..base.context import Context
-from ..base.problems import Invalid, PreconditionFailed
+from ..base.problems import Conflict, Invalid, PreconditionFailed
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..definitions import FieldDef
 from ..identity.profiles import list_profiles
 from ..runtime.access import EntityAccess, Viewer
 from ..runtime.duplicates import DUPLICATES_MEMBER, DuplicateFound, check_new_record
+from ..runtime.locks import pending_chain, why_locked
 from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records
-from ..runtime.writes import create_records, not_found, update_record
+from ..runtime.writes import create_records, not_found, row_statement, update_record
 from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import datetime_text, record_title
@@ -120,6 +121,13 @@ def _current(compiled: Compiled, model: EntityModel, ctx: Context, record_id: in
 def edit_record(entity: str, record_id: int) -> Any:
     with open_entity_page(entity, "update") as page:
         record = page.record(record_id)
+        model = page.model
+        stored = page.op.conn.execute(row_statement(model), {"record_id": record_id}
+                                      ).mappings().one()
+        pending = pending_chain(page.op, model, record_id) if model.approvals else None
+        locked = why_locked(page.op, model, dict(stored), pending)
+    if locked is not None:  # the form could only be refused: say why before any typing
+        raise Conflict(locked)
     return _render(page, record=record, values=record, errors={})
 
 

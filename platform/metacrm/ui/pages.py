@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +18,7 @@ from ..definitions.entities import FieldDef
 from ..runtime.access import EntityAccess, Viewer
 from ..runtime.duplicates import likely_duplicates
 from ..runtime.form_conditions import hidden_by_conditions
+from ..runtime.locks import pending_chain, why_children_locked, why_locked
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
 from ..runtime.reads import list_records
 from ..runtime.saved_views import list_views
@@ -260,7 +261,6 @@ def record_page(entity: str, record_id: int) -> Any:
             args["expand"] = [",".join(expand)]
         record = page.record(record_id, parse_list_query(args, model, viewer))
         record.update(workflow_view(op, model, record_id))
-        can_update = access.allows("update")
         releasable = may_release(model, access, record, ctx.user_id)
         chain = approval_detail(op, record.get("_approval"))
         changes = history(op, model, record_id)
@@ -270,7 +270,15 @@ def record_page(entity: str, record_id: int) -> Any:
                       .mappings().one())
         # what the form would hide on this record, the page leaves out
         unshown = hidden_by_conditions(form, model, ctx, stored, access.hidden)
-        related = related_lists(conn, viewer, model, form, record_id, shell.language)
+        # a record its state or its chain keeps as it is offers no edit, and no new
+        # child its lock would refuse: the page says why instead
+        pending = pending_chain(op, model, record_id) if model.approvals else None
+        locked = why_locked(op, model, stored, pending) if access.allows("update") else None
+        can_update = access.allows("update") and locked is None
+        related = [
+            replace(each, can_create=False) if each.can_create and why_children_locked(
+                op, model, stored, pending, compiled.models[each.entity], each.via) else each
+            for each in related_lists(conn, viewer, model, form, record_id, shell.language)]
         duplicates = (likely_duplicates(op, model, record) if request.args.get("duplicates")
                       else [])
     language = shell.language
@@ -284,7 +292,7 @@ def record_page(entity: str, record_id: int) -> Any:
         tabs=tabs, related_lists=related,
         transitions=transitions(compiled, model, record.get("_transitions") or [], record),
         approval=chain, submittable=chains, may_release=releasable, history=changes,
-        can_update=can_update, duplicates=duplicates,
+        can_update=can_update, locked=locked, duplicates=duplicates,
         updated_at=datetime_text(record.get("updated_at")),
         page_title=gettext("%(entity)s %(title)s", entity=model.entity.label.get(language),
                            title=record_title(compiled, entity, record)))
