@@ -140,6 +140,13 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
         numbers = take_numbers(conn, sequences, f"{model.name}.{field_def.name}", len(params))
         for values, number in zip(params, numbers, strict=True):
             values[field_def.name] = format_number(field_def.format or "{seq}", number, ctx.now)
+    if conn.dialect.name == "sqlite" and len(params) > 1:
+        # SQLAlchemy knows no way to sort a SQLite RETURNING by parameter (its order is
+        # not promised), so sort_by_parameter_order would send one INSERT per row. A
+        # SQLite rowid is the largest yet plus one, given row by row in VALUES order
+        # (runtime/inserts.py): the ids sorted are the parameters' ids in order.
+        many = model.statement("insert_many", lambda: table.insert().returning(table.c.id))
+        return sorted(unique_guard(lambda: conn.execute(many, params).scalars().all(), ctx))
     insert = model.statement("insert", lambda: table.insert().returning(
         table.c.id, sort_by_parameter_order=True))
     return list(unique_guard(lambda: conn.execute(insert, params).scalars().all(), ctx))
