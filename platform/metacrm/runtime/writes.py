@@ -28,7 +28,7 @@ from .computed import apply_formulas, broken_rules
 from .duplicates import DUPLICATES_MEMBER, check_changed_record
 from .form_conditions import condition_errors
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
-from .integrity import missing_references, unique_guard
+from .integrity import missing_references, missing_references_of, unique_guard
 from .links import link_column, link_ids, set_links
 from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
 from .operation import Operation
@@ -55,8 +55,8 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         access.require("import", ctx)
     table = model.table
     errors: dict[str, list[str]] = {}
-    for index, values in enumerate(rows):
-        for key, problems in missing_references(conn, viewer, model, values, ctx).items():
+    for index, missing in enumerate(missing_references_of(conn, viewer, model, rows, ctx)):
+        for key, problems in missing.items():
             errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
     records = []
     for index, values in enumerate(rows):
