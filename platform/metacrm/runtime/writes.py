@@ -147,9 +147,30 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
         # (runtime/inserts.py): the ids sorted are the parameters' ids in order.
         many = model.statement("insert_many", lambda: table.insert().returning(table.c.id))
         return sorted(unique_guard(lambda: conn.execute(many, params).scalars().all(), ctx))
+    if conn.dialect.name == "postgresql" and len(params) > 1:
+        # The ids first (the table's own sequence, one statement), then a plain
+        # executemany (psycopg pipelines one prepared INSERT): sorting a RETURNING by
+        # parameter renders 500 rows x every column into one statement per batch, five
+        # times the CPU on both sides.
+        taken = model.statement("next_ids", lambda: _next_ids(table, conn.dialect))
+        ids = sorted(conn.execute(taken, {"count": len(params)}).scalars().all())
+        if len(ids) == len(params) and None not in ids:  # NULL: no sequence owns "id"
+            rows = [{**values, "id": record_id} for values, record_id in zip(
+                params, ids, strict=True)]
+            unique_guard(lambda: conn.execute(model.statement("insert_ids", table.insert),
+                                              rows), ctx)
+            return ids
     insert = model.statement("insert", lambda: table.insert().returning(
         table.c.id, sort_by_parameter_order=True))
     return list(unique_guard(lambda: conn.execute(insert, params).scalars().all(), ctx))
+
+
+def _next_ids(table: sa.Table, dialect: sa.Dialect) -> sa.Select:
+    """``count`` new ids from the sequence that numbers ``table.id`` (PostgreSQL)."""
+    name = dialect.identifier_preparer.format_table(table)  # quoted as the function wants
+    sequence = sa.func.pg_get_serial_sequence(sa.literal(name), sa.literal("id"))
+    return sa.select(sa.func.nextval(sequence)).select_from(
+        sa.func.generate_series(1, sa.bindparam("count", type_=sa.Integer)))
 
 
 def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,
