@@ -190,54 +190,24 @@ class RowReader:
         text = _text(cell)
         if text.startswith("#") and text[1:].isdecimal():
             return int(text[1:])
-        target = self.compiled.models[field_def.to or ""]
-        cache = (target.name, text)
-        if cache in self._found:
-            return self._found[cache]
-        if cache in self._refused:
-            raise CellError(self._refused[cache])
-        table = target.table
-        entity = target.entity
-        keys = self._keys(target)
-        scope = self.viewer.read_condition(target)
-        for key in keys:
-            column = table.c[key]
-            wanted: Any = text
-            if entity.fields[key].type == "integer":
-                if not text.lstrip("-").isdecimal():
-                    continue
-                wanted = int(text)
-            statement = sa.select(table.c.id).where(column == wanted,
-                                                    table.c.deleted_at.is_(None)).limit(2)
-            if scope is not None:
-                statement = statement.where(scope)
-            ids = list(self.conn.execute(statement).scalars())
-            if len(ids) == 1:
-                self._found[cache] = ids[0]
-                return ids[0]
-            if len(ids) > 1:
-                raise CellError(f"{text!r} names more than one {target.name} (by {key}); "
-                                f"give its {keys[0]} or #id")
-        raise CellError(f"no {target.name} with {' or '.join(keys) or 'id'} {text!r} that "
-                        "you may read")
+        return self._named(field_def.to or "", text)
 
     def user(self, cell: Any) -> int:
         text = _text(cell)
         if text.startswith("#") and text[1:].isdecimal():
             return int(text[1:])
-        cache = ("$user", text)
+        return self._named("$user", text)
+
+    def _named(self, target: str, text: str) -> int:
+        """What ``look_up`` found for ``text``; a name it was not given (a row of an
+        entity that refers to itself is read as its turn comes) is looked up now, the
+        same way."""
+        cache = (target, text)
+        if cache not in self._found and cache not in self._refused:
+            self._look_up(target, [text])
         if cache in self._found:
             return self._found[cache]
-        if cache in self._refused:
-            raise CellError(self._refused[cache])
-        users = self.compiled.tables.users
-        for column in (users.c.username, users.c.name, users.c.email):
-            ids = list(self.conn.execute(sa.select(users.c.id).where(
-                column == text, users.c.active.is_(True)).limit(2)).scalars())
-            if len(ids) == 1:
-                self._found[cache] = ids[0]
-                return ids[0]
-        raise CellError(f"no single active user with user name, name or e-mail {text!r}")
+        raise CellError(self._refused[cache])
 
     def option(self, field_def: FieldDef, cell: Any) -> str:
         """An option's value, or the value of the option whose label (any language)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import sqlalchemy as sa
@@ -141,8 +142,6 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
     ``accepted`` lets in and that are not refused here themselves (in row order).
     ``all_or_nothing`` (a bulk create): a row refused here still counts for the later
     ones, so that the refusal names every twin of the request, as it always has."""
-    from rapidfuzz import fuzz, process
-
     rules = model.entity.duplicates
     keys: dict[str, list[Any]] = {
         rule.name: [_key_and_block(model, rule, v) if rule.fuzzy else _wanted(rule, v)
@@ -150,7 +149,7 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
     # The earlier rows let in so far, by rule and exact value or block (and, for a
     # block, their match keys in the same order).
     taken: dict[str, dict[Any, list[int]]] = {rule.name: {} for rule in rules}
-    taken_keys: dict[str, dict[Any, list[str]]] = {rule.name: {} for rule in rules}
+    twin_keys: dict[str, dict[Any, list[str]]] = {rule.name: {} for rule in rules}
     result: list[Verdict] = []
     for index in range(len(rows)):
         found: dict[str, list[Any]] = {}
@@ -161,20 +160,18 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
             if not rule.fuzzy:
                 twins = taken[rule.name].get(mine, []) if mine is not None else []
                 database = looked[index].same.get(rule.name, [])
-                hits: list[Any] = [*database, *[("row", j, 100) for j in twins]][:MAX_SAME]
+                hits: list[Any] = [*database, *[("row", j, 100) for j in islice(
+                    twins, max(0, MAX_SAME - len(database)))]][:MAX_SAME]
             else:
                 key, block = mine
                 records, block_keys = looked[index].block.get(rule.name, ([], []))
                 room = max(0, MAX_BLOCK - len(records))
-                twins = taken[rule.name].get(block, [])[:room] if block is not None else []
+                # (only the first ``room`` are scored: no need to copy them out)
+                twins = taken[rule.name].get(block, []) if block is not None else []
                 hits = []
                 if block is not None:
-                    choices = block_keys + taken_keys[rule.name].get(block, [])[:room]
-                    for _, score, at in process.extract(
-                            key, choices, scorer=fuzz.ratio,
-                            score_cutoff=max(0.0, rule.threshold - 0.5), limit=None):
-                        if round(score) < rule.threshold:
-                            continue
+                    for score, at in _scored(key, block_keys, twin_keys[rule.name].get(
+                            block, []), room, rule.threshold):
                         hits.append((*records[at], round(score)) if at < len(records)
                                     else ("row", twins[at - len(records)], round(score)))
             if hits:
@@ -190,9 +187,30 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
                 if at is not None:
                     taken[rule.name].setdefault(at, []).append(index)
                     if rule.fuzzy:
-                        taken_keys[rule.name].setdefault(at, []).append(mine[0])
+                        twin_keys[rule.name].setdefault(at, []).append(mine[0])
         result.append(Verdict(errors, found, earlier))
     return result
+
+
+def _scored(key: str, block_keys: Sequence[str], earlier_keys: list[str], room: int,
+            threshold: int) -> list[tuple[float, int]]:
+    """The (score, position) of every match key of a block that scores ``threshold``
+    once rounded: the database's (``block_keys``) at their positions, then the first
+    ``room`` earlier rows' after them, best first and by position, as one
+    ``process.extract`` over both lists in a row ranks them. Each list is scored
+    where it is: the database's block (MAX_BLOCK keys) is not copied for every row."""
+    from rapidfuzz import fuzz, process
+
+    cutoff = max(0.0, threshold - 0.5)
+    found = [(score, at) for _, score, at in process.extract(
+        key, block_keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)]
+    if earlier_keys and room:
+        after = len(block_keys)
+        found += [(score, after + at) for _, score, at in process.extract(
+            key, earlier_keys if len(earlier_keys) <= room else earlier_keys[:room],
+            scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)]
+        found.sort(key=lambda hit: (-hit[0], hit[1]))
+    return [(score, at) for score, at in found if round(score) >= threshold]
 
 
 def written(op: Operation, model: Any, found: Sequence[Verdict], ids: Mapping[int, int]

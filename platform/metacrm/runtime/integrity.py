@@ -4,7 +4,7 @@ writer may read, and unique values are not taken."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -23,42 +23,64 @@ def missing_references(conn: sa.Connection, viewer: Viewer, model: EntityModel,
     """Per field, the referenced ids that are not live records the writer may read
     (or not users). A record outside the writer's scope is reported exactly like
     one that does not exist."""
-    compiled = viewer.compiled
+    return missing_references_of(conn, viewer, model, [values], ctx)[0]
+
+
+def missing_references_of(conn: sa.Connection, viewer: Viewer, model: EntityModel,
+                          rows: Sequence[Mapping[str, Any]], ctx: Context
+                          ) -> list[dict[str, list[str]]]:
+    """``missing_references`` of each of ``rows`` (a bulk create, an import's batch):
+    one statement per reference field for all of them, not one per record."""
     types = model.catalog.field_types
-    errors: dict[str, list[str]] = {}
-    for name, value in values.items():
-        field_def = model.entity.fields.get(name)
-        if field_def is None or value is None:
-            continue
-        references = types.of(field_def).references
-        if references is None:
-            continue
-        wanted = set(value) if isinstance(value, list) else {value}
-        if not wanted:
-            continue
-        if references == "user":
-            # The caller was found when the request was authenticated: a field that
-            # names them (`default: $user`, the common case) needs no query.
-            found = {ctx.user_id} & wanted
-            if wanted - found:
-                table = compiled.tables.users
-                found |= set(conn.execute(sa.select(table.c.id).where(
-                    table.c.id.in_(wanted - found))).scalars())
-            noun = "user"
-        else:
-            target = compiled.models[field_def.to or ""]
-            table = target.table
-            statement = sa.select(table.c.id).where(table.c.id.in_(wanted),
-                                                    table.c.deleted_at.is_(None))
-            scope = viewer.read_condition(target)
-            if scope is not None:
-                statement = statement.where(scope)
-            found = set(conn.execute(statement).scalars())
-            noun = target.entity.label.get(ctx.locale)
-        for missing in sorted(wanted - found):
-            errors.setdefault(name, []).append(message("not_found_ref", ctx.locale,
-                                                       entity=noun, id=missing))
-    return errors
+    named: list[list[tuple[str, set[Any]]]] = []  # each row's fields and the ids they name
+    wanted: dict[str, set[Any]] = {}
+    for values in rows:
+        mine = []
+        for name, value in values.items():
+            field_def = model.entity.fields.get(name)
+            if field_def is None or value is None or types.of(field_def).references is None:
+                continue
+            ids = set(value) if isinstance(value, list) else {value}
+            if ids:
+                mine.append((name, ids))
+                wanted.setdefault(name, set()).update(ids)
+        named.append(mine)
+    found = {name: _existing(conn, viewer, model, name, ids, ctx)
+             for name, ids in wanted.items()}
+    result: list[dict[str, list[str]]] = []
+    for mine in named:
+        errors: dict[str, list[str]] = {}
+        for name, ids in mine:
+            noun, there = found[name]
+            for missing in sorted(ids - there):
+                errors.setdefault(name, []).append(message("not_found_ref", ctx.locale,
+                                                           entity=noun, id=missing))
+        result.append(errors)
+    return result
+
+
+def _existing(conn: sa.Connection, viewer: Viewer, model: EntityModel, name: str,
+              wanted: set[Any], ctx: Context) -> tuple[str, set[Any]]:
+    """What the field ``name`` refers to (as an error names it), and which of the
+    ``wanted`` ids are records the writer may read (or users)."""
+    field_def = model.entity.fields[name]
+    if model.catalog.field_types.of(field_def).references == "user":
+        # The caller was found when the request was authenticated: a field that
+        # names them (`default: $user`, the common case) needs no query.
+        found = {ctx.user_id} & wanted
+        if wanted - found:
+            table = viewer.compiled.tables.users
+            found |= set(conn.execute(sa.select(table.c.id).where(
+                table.c.id.in_(wanted - found))).scalars())
+        return "user", found
+    target = viewer.compiled.models[field_def.to or ""]
+    table = target.table
+    statement = sa.select(table.c.id).where(table.c.id.in_(wanted),
+                                            table.c.deleted_at.is_(None))
+    scope = viewer.read_condition(target)
+    if scope is not None:
+        statement = statement.where(scope)
+    return target.entity.label.get(ctx.locale), set(conn.execute(statement).scalars())
 
 
 _UNIQUE_SQLITE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")

@@ -76,10 +76,12 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
                 writable[key] = value
     # Only the first unknown keys cost a message, and fewer a spelling hint: the rest
     # are counted.
-    unknown_errors, more = unknown_keys(
-        unknown, [n for n, f in fields.items() if f.writable and n not in hidden], lang,
-        hints=hints)
-    errors.update(unknown_errors)
+    more = 0
+    if unknown:  # (the names to hint from are listed only when a key needs one)
+        unknown_errors, more = unknown_keys(
+            unknown, [n for n, f in fields.items() if f.writable and n not in hidden], lang,
+            hints=hints)
+        errors.update(unknown_errors)
     if access is not None:
         errors.update(_owner_problems(model, ctx, access, writable, creating, current))
     _clean(model, writable, errors, lang)
