@@ -124,6 +124,17 @@ def parse_decimal_value(value: Any) -> Decimal:
         raise ValueError(f"'{text}' is not a finite number") from None
 
 
+def fit_column_integer(value: Any, column_type: Any) -> Any:
+    """``value`` if a whole number column of ``column_type`` (a SQLAlchemy type) holds
+    it: a record's ``version`` is a 32-bit INTEGER, and PostgreSQL refuses a filter or
+    cursor past it with an error instead of matching nothing; ValueError says why."""
+    if isinstance(value, int) and not isinstance(value, bool) \
+            and getattr(column_type, "__visit_name__", None) in ("integer", "small_integer") \
+            and not -(2**31) <= value < 2**31:
+        raise ValueError(f"{value} is out of range (a 32-bit whole number)")
+    return value
+
+
 def fit_decimal(value: Decimal, precision: int, scale: int) -> Decimal:
     """``value`` if a column of ``precision`` digits, ``scale`` after the point, holds
     it exactly (1.500 is 1.50); ValueError says why not."""

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..fieldtypes import FieldTypes
-from ..values import json_value
+from ..values import fit_column_integer, json_value
 from .rows import Row
 
 
@@ -83,7 +83,8 @@ def decode_cursor(raw: str, sort: Sequence[SortKey], types: FieldTypes) -> list[
         raise ValueError("the cursor belongs to another sort order: keep 'sort' the same "
                          "between pages")
     try:
-        return [None if v is None else types.parse(k.kind, str(v))
+        return [None if v is None else fit_column_integer(types.parse(k.kind, str(v)),
+                                                          getattr(k.column, "type", None))
                 for k, v in zip(sort, values, strict=True)]
     except ValueError:
         raise ValueError("the cursor is damaged: pass back 'next_cursor' unchanged") from None

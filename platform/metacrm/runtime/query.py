@@ -20,7 +20,7 @@ from ..base.words import with_article
 from ..compile.models import EntityModel
 from ..errors import did_you_mean
 from ..fieldtypes import ExactNumeric, FieldType
-from ..values import fit_decimal, parse_integer_text, parse_text
+from ..values import fit_column_integer, fit_decimal, parse_integer_text, parse_text
 from .access import Viewer
 from .keyset import SortKey, after_condition, decode_cursor, encode_cursor
 from .rows import Row
@@ -262,7 +262,7 @@ def _typed(kind: FieldType, raw: str, name: str, column: sa.ColumnElement | None
         shape = getattr(column, "type", None)
         if isinstance(value, Decimal) and isinstance(shape, ExactNumeric):
             value = fit_decimal(value, shape.precision, shape.scale)
-        return value
+        return fit_column_integer(value, shape)
     except ValueError as exc:
         raise ValueError(f"{name}: {exc}") from None
 
