@@ -253,3 +253,21 @@ def test_a_file_that_does_not_parse_is_reported_once_not_in_every_file_naming_it
         "start in the same column)"),
         "1 error(s)",
     ]
+
+
+def test_a_misspelt_required_key_is_one_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = write_bundle(tmp_path / "b", {
+        "entities/order.yaml": "entity: order\nfields:\n  amount: {type: money}\n",
+        "workflows/order.yaml": """
+            approval: order_approval
+            entity: order
+            steps:
+              - name: manager
+                approver: {manager: 1}
+            """,
+    })
+    lines = _check_output(bundle, monkeypatch)
+    assert len(lines) == 2 and lines[-1] == "1 error(s)", lines
+    assert lines[0].endswith("steps[0] (manager): unknown key 'approver' (did you mean "
+                             "'approvers'?)")

@@ -7,6 +7,7 @@ spelling suggestions for unknown keys and values.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -129,12 +130,36 @@ def validate_document(doc: Document, kind: str, errors: ErrorCollector,
         return True
     except fastjsonschema.JsonSchemaException:
         pass
-    found = False
-    for error in sorted(_validator(kind, field_types).iter_errors(doc.data),
-                        key=lambda e: list(map(str, e.absolute_path))):
-        found = True
+    found = sorted(_validator(kind, field_types).iter_errors(doc.data),
+                   key=lambda e: list(map(str, e.absolute_path)))
+    misspelt = _misspelt_keys(found)
+    for error in found:
+        if error.validator == "required" and (tuple(error.absolute_path),
+                                              _missing_key(error)) in misspelt:
+            continue  # the unknown key's "did you mean" says it
         _report(doc, error, errors)
     return not found
+
+
+def _missing_key(error: ValidationError) -> str:
+    return error.message.split("'")[1] if "'" in error.message else error.message
+
+
+def _misspelt_keys(found: list[ValidationError]) -> set[tuple[tuple[Any, ...], str]]:
+    """(path, key) of the required keys an object lacks because an unknown key of it
+    is their misspelling (``approver:`` for ``approvers:``): one mistake, one error."""
+    misspelt = set()
+    for error in found:
+        if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+            continue
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        allowed = list(schema.get("properties", {}))
+        for key in list(error.instance)[:MAX_HINTED_KEYS]:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                if close:
+                    misspelt.add((tuple(error.absolute_path), close[0]))
+    return misspelt
 
 
 def _comma_hint(instance: Mapping[str, Any], key: str, listing: str) -> str:
@@ -186,7 +211,7 @@ def _report(doc: Document, error: ValidationError, errors: ErrorCollector) -> No
                    f"{did_you_mean(str(error.instance), choices)}; expected one of: "
                    + ", ".join(choices))
     elif validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        missing = _missing_key(error)
         errors.add(location, f"{prefix}missing key '{missing}'{_required_reason(error, doc, path)}")
     elif validator == "type":
         names = [rule] if isinstance(rule, str) else list(rule) if isinstance(rule, list) else []
