@@ -83,7 +83,7 @@ def test_mistakes_in_a_demo_are_reported_at_their_line(tmp_path: Path,
     code, lines = _check(bundle, monkeypatch)
     assert code == 1
     assert lines == [
-        ("demo/people.yaml:8:47: people[1]: unknown key 'holds_record' (did you mean "
+        ("demo/people.yaml:8:47: people[1] (Bob): unknown key 'holds_record' (did you mean "
         "'holds_records'?)"),
         "1 error(s)",
     ]

@@ -84,14 +84,26 @@ def serve(host: str, port: int, demo: bool) -> None:
     app = prepare_server(settings, demo=demo, echo=click.echo)
     if app is None:
         sys.exit(1)
-    click.echo(f"metacrm is running at http://{host}:{port}/  (API: http://{host}:{port}/api/, "
-               f"OpenAPI: http://{host}:{port}/api/openapi.json)")
+    from werkzeug.serving import make_server
+
+    try:  # bound before saying it runs: a port in use is said as such
+        server = make_server(host, port, app, threaded=True)
+    except OSError as exc:
+        click.echo(f"cannot serve at {host}:{port}: {exc.strerror or exc} (another server "
+                   "there? pick another port with --port)", err=True)
+        sys.exit(1)
+    click.echo(f"metacrm is running at http://{host}:{port}/  (API: http://{host}:{port}/api/ "
+               f"with a token or a signed-in session, described at "
+               f"http://{host}:{port}/api/openapi.json)")
     from .jobs.scheduler import start_in_process
 
     scheduler = start_in_process(app.extensions["metacrm"])  # without Redis only
     try:
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.server_close()
         if scheduler is not None:
             scheduler.stop()
 

@@ -27,15 +27,16 @@ Echo = Callable[[str], Any]
 
 def migrate_database(settings: Settings, *, dry_run: bool = False,
                      allow_destructive: bool = False, echo: Echo = print,
-                     cache: ProgramCache | None = None) -> bool:
+                     cache: ProgramCache | None = None, brief: bool = False) -> bool:
     """Plan (and unless ``dry_run``, apply) the migration; False when refused.
 
     The plan is made and applied under the migration lock (PostgreSQL), after
-    undoing any runtime customization a dead process left half-applied.
+    undoing any runtime customization a dead process left half-applied. ``brief``
+    (serve): the plan's steps are counted, not listed, unless one is refused.
     """
     engine = (planning_engine if dry_run else make_engine)(settings.database_url)
     try:
-        return _migrate(engine, settings, dry_run, allow_destructive, echo, cache)
+        return _migrate(engine, settings, dry_run, allow_destructive, echo, cache, brief)
     finally:
         # The CLI exits after this, but a caller that goes on (the test suite) would
         # keep a pooled connection open: on PostgreSQL, a session on the database.
@@ -43,7 +44,7 @@ def migrate_database(settings: Settings, *, dry_run: bool = False,
 
 
 def _migrate(engine: Engine, settings: Settings, dry_run: bool, allow_destructive: bool,
-             echo: Echo, cache: ProgramCache | None) -> bool:
+             echo: Echo, cache: ProgramCache | None, brief: bool) -> bool:
     from .migrate import (
         IndexBuildFailed,
         MigrationFailed,
@@ -81,8 +82,12 @@ def _migrate(engine: Engine, settings: Settings, dry_run: bool, allow_destructiv
             return False
         plan = plan_migration_in(conn, compiled.metadata, allow_destructive=allow_destructive,
                                  concurrent_indexes=settings.migration_concurrent_indexes)
-        for line in plan.explain() or ["the database is up to date"]:
-            echo(line)
+        if brief and plan.actions and not plan.refusals:
+            echo(f"the database needs {len(plan.actions)} change(s) to match the "
+                 "definitions: applying them (metacrm migrate --dry-run lists each)")
+        else:
+            for line in plan.explain() or ["the database is up to date"]:
+                echo(line)
         if plan.actions and plan.dialect == "postgresql":
             echo(_limits_note(timeouts, bool(plan.concurrent)))
         if plan.refusals:
@@ -125,7 +130,7 @@ def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
     from .runtime.bootstrap import database_is_empty
     from .web.app import create_app
 
-    if not migrate_database(settings, echo=echo):
+    if not migrate_database(settings, echo=echo, brief=True):
         return None
     platform = Platform.build(settings)
     if demo:
