@@ -218,3 +218,23 @@ def test_dates_enter_as_midnight_utc_and_leave_as_dates() -> None:
     later = parse_expression("d + duration('36h')").evaluate({"d": moment})
     assert to_field("date", later) == datetime(2026, 3, 2).date()
     assert to_field("datetime", later) - moment.astimezone() == timedelta(hours=36)
+
+
+@pytest.mark.parametrize(("source", "wrong"), [
+    ("kind == 'warehose'", "'warehose' is not an option of kind (did you mean 'warehouse'?)"),
+    ("'retail' != kind", None),
+    ("kind in ['retail', 'offfice']", "'offfice' is not an option of kind"),
+    ("'vipp' in tags", "'vipp' is not an option of tags"),
+    ("tags.exists(kind, kind == 'vipp')", None),  # the comprehension's own kind
+    ("name == 'warehose'", None),  # not a choice
+])
+def test_a_choice_is_compared_only_with_its_options(source: str, wrong: str | None) -> None:
+    types = {"kind": "choice", "tags": "multi_choice", "name": "string"}
+    options = {"kind": ("retail", "office", "warehouse"), "tags": ("vip", "new")}
+    if wrong is None:
+        check_expression(source, types, result="bool", options=options)
+        return
+    with pytest.raises(ExpressionError) as raised:
+        check_expression(source, types, result="bool", options=options)
+    assert wrong in str(raised.value) and "its options:" in str(raised.value)
+    assert "(at column" in str(raised.value)

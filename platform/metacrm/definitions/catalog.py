@@ -137,3 +137,10 @@ class Catalog:
 
     def entity(self, name: str) -> EntityDef | None:
         return self.entities.get(name)
+
+    def option_values(self, entity: EntityDef) -> dict[str, tuple[str, ...]]:
+        """The option values of each of ``entity``'s fields that has an option set (the
+        texts an expression may compare them with)."""
+        return {name: self.optionsets[field.options].values()
+                for name, field in entity.fields.items()
+                if field.options and field.options in self.optionsets}

@@ -10,7 +10,7 @@ only the values it is given: nothing reaches Python.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from .boundary import (
 from .errors import CostExceeded, EmptyValue, EvaluationError, ExpressionError
 from .evaluator import Activation, Compiled, compile_tree
 from .functions import SERVER_ONLY_FUNCTIONS, check_regex
+from .option_literals import check_option_literals
 from .parser import parse
 from .syntax import Node, free_names
 from .typecheck import check_types
@@ -56,17 +57,21 @@ def parse_expression(source: str) -> Expression:
 
 def check_expression(source: str, field_types: Mapping[str, str],
                      result: str | None = None,
-                     kinds: Callable[[str], str] = expression_type) -> Expression:
+                     kinds: Callable[[str], str] = expression_type,
+                     options: Mapping[str, Collection[str]] | None = None) -> Expression:
     """Parse ``source`` and check it against the fields' value types (``money``,
     ``multi_choice``…); ``result`` is the expression type it must have (``bool`` for
     a rule or a guard). ``kinds`` gives a value type's expression type (the platform's
-    field types, which plugins may add to). ExpressionError says what is wrong and at
-    which column."""
+    field types, which plugins may add to); ``options`` the option values of choice
+    fields, which a text compared with them must be one of. ExpressionError says what
+    is wrong and at which column."""
     try:
         expression = parse_expression(source)
         types = {name: kinds(kind) for name, kind in field_types.items()}
         types.update(BUILTIN_TYPES)
         checked = check_types(expression.tree, types)
+        if options:
+            check_option_literals(expression.tree, options)
     except ExpressionError as exc:
         raise ExpressionError(exc.located()) from None
     if result is not None and not _fits(checked.type, result):

@@ -24,6 +24,7 @@ from ..definitions import (
 from ..errors import ErrorCollector, did_you_mean
 from ..expressions import ExpressionError, check_expression
 from ..fieldtypes import FieldTypes, builtin_field_types
+from .conditions import ConditionNames
 from .dashboards import check_dashboards, merge_dashboards
 from .demo import check_demo, pick_demo
 from .forms import check_forms, merge_forms
@@ -273,13 +274,13 @@ def check_entity(catalog: Catalog, entity: EntityDef, errors: ErrorCollector) ->
         known(entity.title, entity.at("title"), "title")
     for key in entity.default_sort:
         known(key.lstrip("-"), entity.at("default_sort"), "default_sort")
+    rules = ConditionNames.of(catalog, entity)
     for rule in entity.rules:
         if rule.field:
             known(rule.field, rule.at("field"), f"rule '{rule.name}'", stored=False)
         for key, part in (("when", rule.when), ("check", rule.check)):
             if part:
-                _check_expression(part, names, rule.at(key), f"rule '{rule.name}'", errors,
-                                  catalog.field_types)
+                rules.check(part, rule.at(key), f"rule '{rule.name}'", errors)
     _check_formulas(entity, names, errors, catalog.field_types)
 
 
@@ -310,14 +311,6 @@ def _check_field(catalog: Catalog, entity: EntityDef, field: FieldDef,
                 if str(value) not in optionset.values():
                     errors.add(field.at("default"), f"{where}: default '{value}' is not an option "
                                f"of '{optionset.name}' ({', '.join(optionset.values())})")
-
-
-def _check_expression(source: str, names: dict[str, str], where: Location, what: str,
-                      errors: ErrorCollector, types: FieldTypes) -> None:
-    try:
-        check_expression(source, names, result="bool", kinds=types.expression_type)
-    except ExpressionError as exc:
-        errors.add(where, f"{what}: {exc}")
 
 
 def _check_formulas(entity: EntityDef, names: dict[str, str], errors: ErrorCollector,

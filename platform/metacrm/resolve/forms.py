@@ -4,7 +4,7 @@ related lists and the CEL conditions, type-checked against the entity's fields."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ..definitions import (
@@ -19,8 +19,8 @@ from ..definitions import (
     RelatedListDef,
 )
 from ..errors import ErrorCollector, did_you_mean
-from ..expressions import ExpressionError, check_expression
 from ..load.bundles import CUSTOMIZATIONS_BUNDLE
+from .conditions import ConditionNames
 
 # Fields nobody types: a condition that makes one required or read-only means nothing.
 _NOT_TYPED = COMPUTED_TYPES + ("autonumber",)
@@ -77,8 +77,7 @@ def check_forms(catalog: Catalog, errors: ErrorCollector,
 def _check_form(catalog: Catalog, entity: EntityDef, form: FormDef,
                 errors: ErrorCollector, bundles: Sequence[BundleDefs]) -> None:
     what = f"form '{form.name}'"
-    names = entity.field_types()  # conditions may read the system fields too
-    kinds = catalog.field_types.expression_type  # plugins' field types included
+    reads = ConditionNames.of(catalog, entity)  # the system fields too
     own = dict.fromkeys(entity.fields, "")  # a layout places the entity's own fields
     hidden = _hidden_for_roles(catalog, entity, form, errors)
     if bundles:
@@ -92,12 +91,12 @@ def _check_form(catalog: Catalog, entity: EntityDef, form: FormDef,
                            f"at {shown[item.name]})")
             shown.setdefault(item.name, item.location)
             _check_hidden(hidden, item.name, item.location, what, errors)
-        _check_field(entity, names, item, what, errors, kinds)
+        _check_field(entity, reads, item, what, errors)
     for tab in form.tabs:
         for section in tab.sections:
             if section.visible_if:
-                _check_condition(section.visible_if, names, section.at("visible_if"),
-                                 f"{what}: section visible_if", errors, kinds)
+                reads.check(section.visible_if, section.at("visible_if"),
+                            f"{what}: section visible_if", errors)
     seen_tabs: set[str] = set()
     for tab in form.tabs:
         if tab.name in seen_tabs:
@@ -117,7 +116,7 @@ def _check_form(catalog: Catalog, entity: EntityDef, form: FormDef,
             errors.add(item.location, f"{what}: quick_create: '{item.name}' is not a field "
                        "anyone types (computed or system); it cannot be in a quick-create form")
         _check_hidden(hidden, item.name, item.location, f"{what}: quick_create", errors)
-        _check_field(entity, names, item, what, errors, kinds)
+        _check_field(entity, reads, item, what, errors)
     for index, column in enumerate(form.list_columns):
         where = form.at(f"list[{index}]")
         if _known(entity, own, column, where, f"{what}: list column", errors):
@@ -135,8 +134,8 @@ def _known(entity: EntityDef, names: dict[str, str], name: str, where: Location,
     return True
 
 
-def _check_field(entity: EntityDef, names: dict[str, str], item: FormFieldDef, what: str,
-                 errors: ErrorCollector, kinds: Callable[[str], str]) -> None:
+def _check_field(entity: EntityDef, reads: ConditionNames, item: FormFieldDef, what: str,
+                 errors: ErrorCollector) -> None:
     field = entity.fields.get(item.name)
     for kind, source in item.conditions():
         where = item.at(kind)
@@ -144,16 +143,7 @@ def _check_field(entity: EntityDef, names: dict[str, str], item: FormFieldDef, w
             errors.add(where, f"{what}: field '{item.name}': {kind} on a field nobody types "
                        "(computed or system) means nothing")
             continue
-        _check_condition(source, names, where, f"{what}: field '{item.name}' {kind}", errors,
-                         kinds)
-
-
-def _check_condition(source: str, names: dict[str, str], where: Location, what: str,
-                     errors: ErrorCollector, kinds: Callable[[str], str]) -> None:
-    try:
-        check_expression(source, names, result="bool", kinds=kinds)
-    except ExpressionError as exc:
-        errors.add(where, f"{what}: {exc}")
+        reads.check(source, where, f"{what}: field '{item.name}' {kind}", errors)
 
 
 def _hidden_for_roles(catalog: Catalog, entity: EntityDef, form: FormDef,

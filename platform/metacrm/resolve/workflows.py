@@ -4,7 +4,7 @@ actions, the state machine's shape (unreachable states, dead ends), approvers.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
 from ..base.words import with_article
@@ -20,6 +20,7 @@ from ..definitions import (
 )
 from ..errors import ErrorCollector, did_you_mean
 from ..expressions import ExpressionError, check_expression
+from .conditions import ConditionNames
 
 Named = TypeVar("Named", WorkflowDef, ApprovalDef)
 # Names a guard or a step condition may use besides the record's fields.
@@ -109,7 +110,7 @@ def _check_workflow(catalog: Catalog, entity: EntityDef, workflow: WorkflowDef,
     for state in workflow.read_only:
         known(state, workflow.at("read_only"), "read-only state")
     _check_read_only(catalog, entity, workflow, errors)
-    types = {**entity.field_types(), **CALLER_NAMES}
+    reads = ConditionNames.of(catalog, entity, CALLER_NAMES)
     seen: dict[str, Location] = {}
     for transition in workflow.transitions:
         where = transition.location
@@ -123,8 +124,7 @@ def _check_workflow(catalog: Catalog, entity: EntityDef, workflow: WorkflowDef,
         known(transition.pending, where, f"transition '{transition.name}': pending state")
         known(transition.rejected, where, f"transition '{transition.name}': rejected state")
         if transition.when:
-            _expression(transition.when, types, where, f"{label}: when", errors,
-                        catalog.field_types.expression_type)
+            reads.check(transition.when, where, f"{label}: when", errors)
         for name in transition.requires:
             if name not in entity.fields:
                 errors.add(where, f"{label}: requires unknown field '{name}'"
@@ -335,7 +335,7 @@ def _check_approval(catalog: Catalog, approval: ApprovalDef, hooks: frozenset[st
         errors.add(approval.location, f"{what}: unknown entity '{approval.entity}'"
                    f"{did_you_mean(approval.entity, catalog.entities)}")
         return
-    types = {**entity.field_types(), **CALLER_NAMES}
+    reads = ConditionNames.of(catalog, entity, CALLER_NAMES)
     earlier: list[str] = []
     for step in approval.steps:
         label = f"{what}, step '{step.name}'"
@@ -346,8 +346,7 @@ def _check_approval(catalog: Catalog, approval: ApprovalDef, hooks: frozenset[st
             _check_approver(catalog, entity, step.escalate_to, step.location,
                             f"{label}: escalate_to", errors)
         if step.when:
-            _expression(step.when, types, step.location, f"{label}: when", errors,
-                        catalog.field_types.expression_type)
+            reads.check(step.when, step.location, f"{label}: when", errors)
         for key, seconds in (("remind_after", step.remind_after),
                              ("escalate_after", step.escalate_after)):
             if seconds is not None and seconds > MAX_DEADLINE_DAYS * 86400:
@@ -383,9 +382,3 @@ def _check_approver(catalog: Catalog, entity: EntityDef, approver: ApproverDef,
                        f"field of '{entity.name}'")
 
 
-def _expression(source: str, types: Mapping[str, str], where: Location, what: str,
-                errors: ErrorCollector, kinds: Callable[[str], str]) -> None:
-    try:
-        check_expression(source, types, result="bool", kinds=kinds)
-    except ExpressionError as exc:
-        errors.add(where, f"{what}: {exc}")

@@ -168,7 +168,8 @@ def check_condition(catalog: Catalog, entity: EntityDef, source: str) -> Express
     records (None: it is a valid boolean condition)."""
     try:
         check_expression(source, entity.field_types(), result="bool",
-                         kinds=catalog.field_types.expression_type)
+                         kinds=catalog.field_types.expression_type,
+                         options=catalog.option_values(entity))
     except ExpressionError as exc:
         return exc
     return None
