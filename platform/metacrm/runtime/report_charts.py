@@ -61,26 +61,30 @@ def chart_data(report: ReportDef, dimensions: int, rows: Sequence[Mapping[str, A
 
 def _pivot(data: dict[str, Any], report: ReportDef, first: MeasureDef,
            rows: Sequence[Mapping[str, Any]], lang: str) -> None:
-    """One series per column value of ``first``, over the row values (in order)."""
-    categories: dict[Any, list[list[str]]] = {}  # label: the row value's filters
-    cells: dict[Any, tuple[Mapping[str, Any], dict[Any, Any]]] = {}
+    """One series per column value of ``first``, over the row values (in order). A
+    dimension value is one dict shared by its cells (runtime/reports.py): the cells are
+    sorted by it, its label and filters read once."""
+    categories: dict[int, Mapping[str, Any]] = {}
+    cells: dict[int, tuple[Mapping[str, Any], dict[int, Any]]] = {}
     figure = first.name
     for row in rows:
-        category = _label(row["rows"], lang)
-        categories.setdefault(category, row["rows"]["filters"])
-        column = row["columns"]
-        cells.setdefault(_label(column, lang), (column, {}))[1][category] = _number(
-            row["values"].get(figure))
+        line, column = row["rows"], row["columns"]
+        categories.setdefault(id(line), line)
+        found = cells.get(id(column))
+        if found is None:
+            found = cells[id(column)] = (column, {})
+        value = row["values"].get(figure)
+        found[1][id(line)] = str(value) if isinstance(value, Decimal) else value
     own = [list(pair) for pair in own_filters(report, first)]
-    data["categories"] = list(categories)
-    data["category_filters"] = list(categories.values())
+    data["categories"] = [_label(line, lang) for line in categories.values()]
+    data["category_filters"] = [line["filters"] for line in categories.values()]
     data["measure"] = figure
     data["percent"] = [first.aggregate == RATIO]
     data["series"] = [
-        {"name": name, "measure": figure,
-         "data": [by_row.get(c) for c in categories],
+        {"name": _label(column, lang), "measure": figure,
+         "data": [by_line.get(line) for line in categories],
          "filters": own + column["filters"]}
-        for name, (column, by_row) in cells.items()]
+        for column, by_line in cells.values()]
 
 
 def _number_card(data: dict[str, Any], report: ReportDef, current: Mapping[str, Any] | None,

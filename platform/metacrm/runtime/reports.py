@@ -153,12 +153,15 @@ def _rows(query: ReportQuery, found: list[tuple[list[Any], dict[str, Any]]],
     """The answer's rows, each with its dimension values (each with the list filters
     that pick its records) and its figures. A pivot of months by owners repeats each
     month and each owner in hundreds of cells: each value is made once, in ``made``."""
+    axes = list(enumerate(zip(AXES, made, strict=False)))  # made: one per dimension
     answer = []
     for keys, values in found:
         row: dict[str, Any] = {}
-        for index, key in enumerate(keys):
+        for index, (axis, known) in axes:
+            key = keys[index]
             # shared by the value's cells (and its total); nothing changes it
-            row[AXES[index]] = _value(query, labels, made, index, key)
+            part = known.get(key)
+            row[axis] = part if part is not None else _value(query, labels, made, index, key)
         row["values"] = values
         answer.append(row)
     return answer
