@@ -6,6 +6,9 @@ sideways."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from metacrm.runtime.report_drill import drill_query, point_query
 
 from ..conftest import create_as_platform
 from .test_pages_journey import shot
@@ -88,8 +91,18 @@ def test_a_chart_is_drawn_and_a_bar_opens_the_records_it_counts(live_crm, page) 
         return {x: layout.x + layout.width / 2, y: layout.y + layout.height / 2};
     }""")
     shot(page, "report-chart")
+    asked = urlsplit(page.url).query
     page.locator(".report-chart canvas").first.click(position=box)
     page.wait_for_url("**/opportunity?**")
+    # exactly the filters that produced the bar, composed by the chart script as the
+    # API's rule says: the run's, the source's, the measure's own (stage=won)
+    asked = urlencode([(k, v) for k, v in parse_qsl(asked) if v])  # the form's blanks off
+    answer = crm.get(f"/api/reports/win_loss_by_source?{asked}").get_json()
+    expected = point_query(answer["series"], 0, 0)
+    assert expected is not None and "stage=won" in expected
+    assert parse_qsl(urlsplit(page.url).query) == parse_qsl(expected)
+    assert expected == drill_query(answer, answer["rows"][0], answer["series"]["series"][0][
+        "measure"])
     assert page.locator("table.records tbody tr").count() == won
     listed = page.inner_text("table.records")
     assert "赢单0" in listed and "赢单1" in listed and "赢单4" not in listed

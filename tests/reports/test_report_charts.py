@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from metacrm.catalog_loader import load_catalog
-from metacrm.runtime.report_charts import cell_links, change
+from metacrm.runtime.report_charts import change
+from metacrm.runtime.report_drill import drill_query, point_query
 from metacrm.runtime.report_parameters import period_before
 
 from ..conftest import create_as_platform
@@ -138,11 +139,22 @@ def test_a_stacked_bar_has_a_series_per_column_each_point_with_its_records(clien
     assert by_name["open"]["data"] == [None, None, None, "7.00"]
     assert chart["target"] == {"value": "25", "measure": "amount", "label": "Quota"}
     # each bar lists exactly its records: the deals of that stage and Shanghai month
-    for series in chart["series"]:
-        for value, link in zip(series["data"], series["links"], strict=True):
-            if value is not None:
+    for number, series in enumerate(chart["series"]):
+        for point, value in enumerate(series["data"]):
+            link = point_query(chart, number, point)
+            if value is None:
+                assert link is None  # no bar, nothing to open
+            else:
                 items = client.get(f"/api/deal?{link}").get_json()["items"]
                 assert sum(Decimal(i["amount"]) for i in items) == Decimal(value)
+    # the parts, each once: the run's filters, the month's, the stage's (a series)
+    assert chart["filters"] == answer["filters"]
+    assert chart["category_filters"][3] == [["met_at__isnull", "true"]]
+    assert by_name["lost"]["filters"] == [["stage", "lost"]]
+    assert point_query(chart, list(by_name).index("lost"), 1) == \
+        drill_query(answer, answer["rows"][next(i for i, r in enumerate(answer["rows"])
+                                                if r["columns"]["value"] == "lost")],
+                    "amount")
 
 
 def test_every_figure_drills_down_to_as_many_records_as_it_counts(client) -> None:  # type: ignore[no-untyped-def]
@@ -150,17 +162,19 @@ def test_every_figure_drills_down_to_as_many_records_as_it_counts(client) -> Non
                          ("won_by_month", {"period": "all"})):
         answer = _run(client, name, **params)
         for row in answer["rows"]:
-            for measure, link in row["links"].items():
+            for column in answer["columns"]:
+                measure = column["name"]
                 if measure in ("deals", "won"):
+                    link = drill_query(answer, row, measure)
                     assert _listed(client, "deal", link) == row["values"][measure], \
                         (name, row, measure)
         for measure in ("deals", "won"):
             if answer["totals"] and measure in answer["totals"]["all"]:
-                assert _listed(client, "deal", answer["totals"]["links"][measure]) == \
+                assert _listed(client, "deal", drill_query(answer, None, measure)) == \
                     answer["totals"]["all"][measure]
         for axis in ("rows", "columns"):
             for total in (answer["totals"] or {}).get(axis, ()):
-                assert _listed(client, "deal", total["links"]["deals"]) == \
+                assert _listed(client, "deal", drill_query(answer, total, "deals")) == \
                     total["values"]["deals"]
 
 
@@ -170,12 +184,15 @@ def test_a_pie_slices_the_first_measure_and_a_conditional_count_drills_to_its_ow
     assert chart["kind"] == "pie" and [s["measure"] for s in chart["series"]] == ["deals"]
     assert chart["categories"] == ["web", "fair", "(empty)"]  # no source: its own slice
     assert chart["series"][0]["data"] == [2, 2, 1]
-    empty = chart["series"][0]["links"][2]
+    empty = point_query(chart, 0, 2)
+    assert empty is not None
     assert "source__isnull=true" in empty and _listed(client, "deal", empty) == 1
     web = answer["rows"][0]
-    assert "stage=won" in web["links"]["won"] and "stage=won" not in web["links"]["deals"]
+    won, deals = drill_query(answer, web, "won"), drill_query(answer, web, "deals")
+    assert "stage=won" in won and "stage=won" not in deals
+    assert {c["name"]: c["filters"] for c in answer["columns"]}["won"] == [["stage", "won"]]
     # a ratio's records are its denominator's
-    assert web["links"]["win_rate"] == web["links"]["deals"]
+    assert drill_query(answer, web, "win_rate") == deals
 
 
 def test_a_number_card_compares_with_the_period_before_in_sql(client) -> None:  # type: ignore[no-untyped-def]
@@ -188,7 +205,8 @@ def test_a_number_card_compares_with_the_period_before_in_sql(client) -> None:  
         ["30.00"], "5.00", "5.0000")
     assert chart["previous"] == {"from": "2026-02-01", "to": "2026-02-28"}
     assert answer["previous"]["values"] == {"deals": 1, "amount": "5.00"}
-    assert _listed(client, "deal", deals["links"][0]) == 2
+    assert _listed(client, "deal", point_query(chart, 0, 0) or "") == 2
+    assert point_query(chart, 0, 0) == drill_query(answer, None, "deals")
     assert chart["target"] == {"value": "100", "measure": "deals", "label": None}
     # no period before an unbounded one
     assert _run(client, "card", period="all")["series"]["previous"] is None
@@ -244,14 +262,22 @@ def test_change_and_the_period_before() -> None:
         d.replace(month=3, day=3), d.replace(month=3, day=9))  # a week: the week before
 
 
-def test_cell_links_add_a_measures_own_filters() -> None:
-    from metacrm.definitions.reports import MeasureDef, ReportDef
-
-    report = ReportDef("r", "deal", label=None,  # type: ignore[arg-type]
-                       measures=(MeasureDef("n", "count"),
-                                 MeasureDef("w", "count", filters=(("stage", "won"),))))
-    links = cell_links(report, [("source", "web")])
-    assert links == {"n": "source=web", "w": "source=web&stage=won"}
+def test_a_cells_link_is_the_runs_then_its_values_then_its_measures_filters() -> None:
+    answer = {"filters": [["period__gte", "2026-01-01"]],
+              "columns": [{"name": "n", "filters": []},
+                          {"name": "w", "filters": [["stage", "won"]]}]}
+    row = {"rows": {"value": "web", "filters": [["source", "web"]]},
+           "columns": {"value": None, "filters": [["owner__isnull", "true"]]}}
+    assert drill_query(answer, row, "n") == \
+        "period__gte=2026-01-01&source=web&owner__isnull=true"
+    assert drill_query(answer, row, "w") == \
+        "period__gte=2026-01-01&source=web&owner__isnull=true&stage=won"
+    total = {"value": "web", "filters": [["source", "web"]]}
+    assert drill_query(answer, total, "w") == "period__gte=2026-01-01&source=web&stage=won"
+    assert drill_query(answer, None, "w") == "period__gte=2026-01-01&stage=won"
+    # encoded as urlencode does: a space as +, an ampersand escaped
+    assert drill_query({"filters": [["name", "A & B c"]], "columns": []}) == \
+        "name=A+%26+B+c"
 
 
 def test_the_shipped_number_card_counts_this_month_against_the_last(crm) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ import pytest
 
 from metacrm.catalog_loader import load_catalog
 from metacrm.errors import DefinitionError
+from metacrm.runtime.report_drill import drill_query
 
 from ..conftest import create_as_platform
 from .conftest import sales_bundle
@@ -60,7 +61,7 @@ def test_each_step_counts_what_reached_it_and_the_conversion(client) -> None:  #
         assert Decimal(row["values"]["from_first"]) == (
             Decimal(len(mine)) / len(counted)).quantize(Decimal("0.0001"))
         previous = len(mine)
-        listed = client.get("/api/deal?count=true&" + row["query"]).get_json()
+        listed = client.get("/api/deal?count=true&" + drill_query(answer, row)).get_json()
         assert listed["count"] == len(mine)
     assert answer["series"]["categories"] == ["All", "Closed", "Won"]
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from metacrm.runtime.report_drill import drill_query
+
 from ..conftest import create_as_platform, token_for
 from .conftest import sales_bundle
 
@@ -77,7 +79,8 @@ def test_the_owner_parameter_me_is_the_viewer(people) -> None:  # type: ignore[n
     answer = _get(client, tokens["dora"], "/api/reports/won_by_month",
                   owner=str(ids["bob"])).get_json()
     assert answer["totals"]["all"] == {"deals": 1, "amount": "5000.00"}
-    assert ["owner", str(ids["bob"])] in answer["rows"][0]["filters"]
+    assert ["owner", str(ids["bob"])] in answer["filters"]  # the run's, every row's too
+    assert f"owner={ids['bob']}" in drill_query(answer, answer["rows"][0], "deals")
 
 
 def test_a_field_hidden_from_the_viewer_refuses_the_report(people) -> None:  # type: ignore[no-untyped-def]

@@ -1,103 +1,58 @@
 """What a chart draws for a report's answer, whatever draws it: categories, one series
-per charted measure (or, with columns, per column value), each point with the list
-query that picks the records it counts (drill-down), a target line and, for a number
-card, the change against the previous period. The report page and dashboards hand this
-to static/report-chart.js; GET /api/reports/<name> returns it as ``series``."""
+per charted measure (or, with columns, per column value), the parts of each point's
+list query (drill-down: the run's filters, each category's, each series'; composed as
+runtime/report_drill.py says), a target line and, for a number card, the change against
+the previous period. The report page and dashboards hand this to
+static/report-chart.js; GET /api/reports/<name> returns it as ``series``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from typing import Any
-from urllib.parse import quote_plus
 
 from ..definitions import ReportDef
 from ..definitions.reports import RATIO, MeasureDef
 from ..i18n import message
+from .report_drill import own_filters
 
 CHANGE_PLACES = Decimal("0.0001")
 
 
-def cell_links(report: ReportDef, pairs: Iterable[Sequence[str]]) -> dict[str, str]:
-    """Each measure's drill-down query for a cell whose records ``pairs`` pick: the
-    cell's filters and the measure's own (a conditional count counts only those), so
-    the list it opens holds the records the cell counts."""
-    cell = query_text(pairs)
-    links = {}
-    for measure in report.measures:
-        own = _own_filters(report, measure)
-        links[measure.name] = f"{cell}&{query_text(own)}" if own and cell else (
-            cell or query_text(own))
-    return links
-
-
-class CellLinks:
-    """Drill-down texts of the many cells of one run: the run's filters and each
-    measure's own are encoded once, a cell adds only its dimension values'."""
-
-    def __init__(self, report: ReportDef, base: Iterable[Sequence[str]]) -> None:
-        self.base = query_text(base)
-        self.own = {m.name: query_text(_own_filters(report, m)) for m in report.measures}
-
-    def cell(self, pairs: Iterable[Sequence[str]]) -> tuple[str, dict[str, str]]:
-        """(the query of the run's filters and ``pairs``, each measure's link)."""
-        return self.encoded([query_text(pairs)])
-
-    def encoded(self, texts: Sequence[str]) -> tuple[str, dict[str, str]]:
-        """As ``cell``, with the cell's pairs already encoded (``texts``)."""
-        cell = "&".join(t for t in (self.base, *texts) if t)
-        return cell, {name: _joined(cell, own) for name, own in self.own.items()}
-
-
-def _joined(first: str, second: str) -> str:
-    return f"{first}&{second}" if first and second else first or second
-
-
-def query_text(pairs: Iterable[Sequence[str]]) -> str:
-    """``pairs`` as a query string, as ``urlencode`` writes it. A report of thousands of
-    cells repeats the same few pairs in every link: each is encoded once."""
-    return "&".join(_encoded(str(key), str(value)) for key, value in pairs)
-
-
-@lru_cache(maxsize=8192)
-def _encoded(key: str, value: str) -> str:
-    return f"{quote_plus(key)}={quote_plus(value)}"
-
-
-def _own_filters(report: ReportDef, measure: MeasureDef) -> tuple[tuple[str, str], ...]:
-    if measure.aggregate == RATIO and measure.ratio:
-        # a ratio's records are those of its denominator (win rate: won over all deals)
-        bottom = report.measure(measure.ratio[1])
-        return bottom.filters if bottom is not None else ()
-    return measure.filters
-
-
 def chart_data(report: ReportDef, dimensions: int, rows: Sequence[Mapping[str, Any]],
-               lang: str, target: Decimal | None = None,
+               lang: str, base: Sequence[Sequence[str]], target: Decimal | None = None,
                previous: Mapping[str, Any] | None = None,
                totals: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The chart of an answer's ``rows`` (each with ``values`` and ``links``).
+    """The chart of an answer's ``rows`` (each with ``values`` and its dimension values,
+    each with its ``filters``).
 
-    ``target``: the run's target line (the definition's or the viewer's); ``previous``:
-    a number card's figures for the period before (``values``, ``from``, ``to``);
-    ``totals``: the answer's grand total with its ``links`` (a number card's figures).
+    ``base``: the run's filters; ``target``: the run's target line (the definition's or
+    the viewer's); ``previous``: a number card's figures for the period before
+    (``values``, ``from``, ``to``); ``totals``: the answer's grand total (a number
+    card's figures).
+
+    A point's drill-down is ``filters`` + ``category_filters[point]`` + its series'
+    ``filters`` (the measure's own; in a pivot, and the column value's too).
     """
     charted = report.charted
     kind = report.presentation
     data: dict[str, Any] = {"kind": kind, "categories": [], "series": [],
-                            "percent": [m.aggregate == RATIO for m in charted]}
+                            "percent": [m.aggregate == RATIO for m in charted],
+                            "filters": [list(pair) for pair in base], "category_filters": []}
     if dimensions < 2:
         categories: list[Any] = ([_label(row["rows"], lang) for row in rows] if dimensions
                                  else [report.label.get(lang)])
         data["categories"] = categories
+        data["category_filters"] = ([row["rows"]["filters"] for row in rows] if dimensions
+                                    else [[]])
         data["series"] = [
             {"name": m.label.get(lang), "measure": m.name,
              "data": [_number(r["values"].get(m.name)) for r in rows] or [None],
-             "links": [r["links"][m.name] for r in rows] or [None]}
+             "filters": [list(pair) for pair in own_filters(report, m)]}
             for m in (report.measures if kind == "number" else charted)]
         if kind == "number":
-            _number_card(data, report, totals or (rows[0] if rows else None), previous)
+            _number_card(data, report, totals or (rows[0]["values"] if rows else None),
+                         previous)
     else:
         _pivot(data, report, charted[0], rows, lang)
     data["target"] = _target(report, target, lang)
@@ -106,31 +61,38 @@ def chart_data(report: ReportDef, dimensions: int, rows: Sequence[Mapping[str, A
 
 def _pivot(data: dict[str, Any], report: ReportDef, first: MeasureDef,
            rows: Sequence[Mapping[str, Any]], lang: str) -> None:
-    """One series per column value of ``first``, over the row values (in order)."""
-    keys = [(_label(row["rows"], lang), _label(row["columns"], lang)) for row in rows]
-    categories: list[Any] = list(dict.fromkeys(category for category, _ in keys))
-    cells: dict[Any, dict[Any, Mapping[str, Any]]] = {}
-    for (category, column), row in zip(keys, rows, strict=True):
-        cells.setdefault(column, {})[category] = row
-    data["categories"] = categories
-    data["measure"] = first.name
+    """One series per column value of ``first``, over the row values (in order). A
+    dimension value is one dict shared by its cells (runtime/reports.py): the cells are
+    sorted by it, its label and filters read once."""
+    categories: dict[int, Mapping[str, Any]] = {}
+    cells: dict[int, tuple[Mapping[str, Any], dict[int, Any]]] = {}
+    figure = first.name
+    for row in rows:
+        line, column = row["rows"], row["columns"]
+        categories.setdefault(id(line), line)
+        found = cells.get(id(column))
+        if found is None:
+            found = cells[id(column)] = (column, {})
+        value = row["values"].get(figure)
+        found[1][id(line)] = str(value) if isinstance(value, Decimal) else value
+    own = [list(pair) for pair in own_filters(report, first)]
+    data["categories"] = [_label(line, lang) for line in categories.values()]
+    data["category_filters"] = [line["filters"] for line in categories.values()]
+    data["measure"] = figure
     data["percent"] = [first.aggregate == RATIO]
     data["series"] = [
-        {"name": column, "measure": first.name,
-         "data": [_number(by_row[c]["values"].get(first.name)) if c in by_row else None
-                  for c in categories],
-         "links": [by_row[c]["links"][first.name] if c in by_row else None
-                   for c in categories]}
-        for column, by_row in cells.items()]
+        {"name": _label(column, lang), "measure": figure,
+         "data": [by_line.get(line) for line in categories],
+         "filters": own + column["filters"]}
+        for column, by_line in cells.values()]
 
 
 def _number_card(data: dict[str, Any], report: ReportDef, current: Mapping[str, Any] | None,
                  previous: Mapping[str, Any] | None) -> None:
     """Each measure's figure, its previous period's and the change between them."""
     for series, measure in zip(data["series"], report.measures, strict=True):
-        now = current["values"].get(measure.name) if current else None
+        now = current.get(measure.name) if current else None
         series["data"] = [_number(now)]
-        series["links"] = [current["links"][measure.name] if current else None]
         before = previous["values"].get(measure.name) if previous else None
         series["previous"] = _number(before)
         series["change"] = _number(change(now, before))

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from ..definitions import ReportDef
 from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO, MeasureDef
-from .report_charts import query_text
 from .report_query import ReportQuery, grouped, measure_columns
 from .report_values import RATIO_PLACES
 
@@ -35,9 +34,10 @@ def funnel_report(report: ReportDef) -> ReportDef:
     return replace(report, measures=tuple(measures))
 
 
-def funnel_rows(conn: sa.Connection, query: ReportQuery, base: list[tuple[str, str]],
-                lang: str, values_of: Any) -> list[dict[str, Any]]:
-    """One row per step; ``values_of(report, row, 0)`` reads a result row's measures."""
+def funnel_rows(conn: sa.Connection, query: ReportQuery, lang: str, values_of: Any
+                ) -> list[dict[str, Any]]:
+    """One row per step, with the step's filters (added to the run's for drill-down);
+    ``values_of(report, row, 0)`` reads a result row's measures."""
     report = query.report
     expanded = funnel_report(report)
     columns = [measure_columns(query, m) for m in expanded.measures]
@@ -51,10 +51,9 @@ def funnel_rows(conn: sa.Connection, query: ReportQuery, base: list[tuple[str, s
         own[CONVERSION] = (_share(reached, values[_name(index - 1, first)])
                            if index else None)
         own[FROM_FIRST] = _share(reached, values[_name(0, first)])
-        pairs = [*base, *step.filters]
-        rows.append({"rows": {"value": step.name, "label": step.label.get(lang)},
-                     "values": own, "filters": [list(p) for p in pairs],
-                     "query": query_text(pairs)})
+        rows.append({"rows": {"value": step.name, "label": step.label.get(lang),
+                              "filters": [list(p) for p in step.filters]},
+                     "values": own})
     return rows
 
 

@@ -43,22 +43,25 @@ class RowReader:
     def __init__(self, report: ReportDef, keys: Sequence[str], dimensions: int) -> None:
         at = {key: index for index, key in enumerate(keys)}
         self.dimensions = [at[f"d{i}"] for i in range(dimensions)]
-        # (name, column, the count's column of an average or -1), in the measures' order
+        # (name, column, the count's column of an average or -1, a smallest or largest
+        # value), in the measures' order: only those may be a day or a moment, so counts
+        # and sums skip the check (thousands of cells in a pivot)
         self.figures = [
-            (m.name, at[f"m{index}_0"], at[f"m{index}_1"] if m.aggregate == "avg" else -1)
+            (m.name, at[f"m{index}_0"], at[f"m{index}_1"] if m.aggregate == "avg" else -1,
+             m.aggregate in ("min", "max"))
             for index, m in enumerate(report.measures) if m.aggregate != RATIO]
         self.ratios = [(m.name, m.ratio[0], m.ratio[1]) for m in report.measures
                        if m.aggregate == RATIO and m.ratio]
 
     def __call__(self, row: Sequence[Any]) -> tuple[list[Any], dict[str, Any]]:
         values: dict[str, Any] = {}
-        for name, index, count in self.figures:
+        for name, index, count, extreme in self.figures:
             value = row[index]
             if count >= 0:
-                values[name] = _average(value, row[count])
-            else:
-                values[name] = (value.isoformat() if isinstance(value, (datetime, date))
-                                else value)
+                value = _average(value, row[count])
+            elif extreme and isinstance(value, (datetime, date)):
+                value = value.isoformat()
+            values[name] = value
         for name, top, bottom in self.ratios:
             values[name] = _ratio(values.get(top), values.get(bottom))
         return [row[i] for i in self.dimensions], values

@@ -1,6 +1,7 @@
 """Run a report for a viewer: its parameters read, its GROUP BY statements run by the
-database, and the answer shaped as columns, rows (each with the list filters that
-produced it, for drill-down), totals and chart-ready series (docs/reports.md)."""
+database, and the answer shaped as columns, rows, totals and chart-ready series, with
+the parts of each figure's drill-down once each: the run's filters, each dimension
+value's, each measure's (runtime/report_drill.py, docs/reports.md)."""
 
 from __future__ import annotations
 
@@ -18,15 +19,14 @@ from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO
 from ..i18n import message
 from ..resolve.report_paths import paths_of
 from .access import Viewer
-from .report_charts import CellLinks, cell_links, chart_data, query_text
+from .report_charts import chart_data
+from .report_drill import AXES, own_filters
 from .report_funnel import funnel_rows
 from .report_labels import dimension_labels
 from .report_parameters import Setting, previous_settings, read_parameters, read_target
 from .report_query import Dimension, ReportQuery, build_query, grouped, measure_columns
 from .report_totals import Figures, figures
 from .report_values import dimension_key, drill_filters, row_values
-
-AXES = ("rows", "columns")
 
 
 def runnable(viewer: Viewer, report: ReportDef) -> bool:
@@ -71,17 +71,15 @@ def _run_report(conn: sa.Connection, viewer: Viewer, report: ReportDef,
     query = build_query(viewer, model, report, conn.dialect.name, base,
                         _periods(report, settings))
     if report.steps:
-        steps = funnel_rows(conn, query, base, lang, row_values)
-        for row in steps:
-            row["links"] = cell_links(report, row["filters"])
+        steps = funnel_rows(conn, query, lang, row_values)
         return _answer(report, query, settings, base, lang, steps, None, target)
     measures = [measure_columns(query, m) for m in report.measures]
     found = figures(conn, query, measures)
     labels = [dimension_labels(conn, viewer, d, [keys[i] for keys, _ in found.rows], lang)
               for i, d in enumerate(query.dimensions)]
-    links = CellLinks(report, base)
-    answer_rows = _rows(query, found.rows, labels, base, links)
-    totals = _totals(query, found, labels, links) if report.totals else None
+    values: list[dict[Any, dict[str, Any]]] = [{} for _ in query.dimensions]
+    answer_rows = _rows(query, found.rows, labels, values)
+    totals = _totals(query, found, labels, values) if report.totals else None
     previous = None
     if report.presentation == "number":
         previous = _previous(conn, viewer, report, settings, measures)
@@ -124,12 +122,14 @@ def _answer(report: ReportDef, query: ReportQuery, settings: list[Setting],
     dimensions = [{"axis": AXES[i], "field": d.definition.path, "bucket": d.definition.bucket,
                    "label": _dimension_label(d, lang)} for i, d in enumerate(query.dimensions)]
     columns = [{"name": m.name, "label": m.label.get(lang), "aggregate": m.aggregate,
-                "field": m.field} for m in report.measures]
+                "field": m.field, "filters": [list(pair) for pair in own_filters(report, m)]}
+               for m in report.measures]
     if report.steps:
         dimensions = [{"axis": "rows", "field": None, "bucket": None,
                        "label": message("report_step", lang)}]
         columns += [{"name": name, "label": message(f"report_{name}", lang),
-                     "aggregate": RATIO, "field": None} for name in (CONVERSION, FROM_FIRST)]
+                     "aggregate": RATIO, "field": None, "filters": []}
+                    for name in (CONVERSION, FROM_FIRST)]
     return {
         "report": report.name, "label": report.label.get(lang),
         "description": report.description.get(lang) or None, "entity": report.entity,
@@ -140,61 +140,53 @@ def _answer(report: ReportDef, query: ReportQuery, settings: list[Setting],
         "rows": answer_rows,
         "totals": totals,
         "series": chart_data(report, len(query.dimensions) + (1 if report.steps else 0),
-                             answer_rows, lang, target, previous,
-                             totals and {"values": totals["all"], "links": totals["links"]}),
+                             answer_rows, lang, base, target, previous,
+                             totals["all"] if totals else None),
         "filters": [list(pair) for pair in base],
         "previous": previous,
     }
 
 
 def _rows(query: ReportQuery, found: list[tuple[list[Any], dict[str, Any]]],
-          labels: list[dict[Any, str]], base: list[tuple[str, str]], links: CellLinks
+          labels: list[dict[Any, str]], made: list[dict[Any, dict[str, Any]]]
           ) -> list[dict[str, Any]]:
-    """The answer's rows, each with its dimension values, figures, the list filters of
-    its records and its links. A pivot of months by owners repeats each month and each
-    owner in hundreds of cells: each value's key, label and filters are made once."""
-    made: list[dict[Any, tuple[dict[str, Any], list[list[str]], str]]] = [
-        {} for _ in query.dimensions]
-
-    def part(index: int, key: Any) -> tuple[dict[str, Any], list[list[str]], str]:
-        found_part = made[index].get(key)
-        if found_part is None:
-            dimension = query.dimensions[index]
-            pairs = drill_filters(query, dimension, key)
-            found_part = made[index][key] = (
-                {"value": dimension_key(dimension, key),
-                 "label": labels[index].get(key) if key is not None else None},
-                [list(pair) for pair in pairs], query_text(pairs))
-        return found_part
-
-    common = [list(pair) for pair in base]
+    """The answer's rows, each with its dimension values (each with the list filters
+    that pick its records) and its figures. A pivot of months by owners repeats each
+    month and each owner in hundreds of cells: each value is made once, in ``made``."""
+    axes = list(enumerate(zip(AXES, made, strict=False)))  # made: one per dimension
     answer = []
     for keys, values in found:
         row: dict[str, Any] = {}
-        filters, texts = list(common), []
-        for index, key in enumerate(keys):
-            axis, pairs, text = part(index, key)
-            row[AXES[index]] = axis  # shared by the value's cells; nothing changes it
-            filters.extend(pairs)
-            texts.append(text)
+        for index, (axis, known) in axes:
+            key = keys[index]
+            # shared by the value's cells (and its total); nothing changes it
+            part = known.get(key)
+            row[axis] = part if part is not None else _value(query, labels, made, index, key)
         row["values"] = values
-        row["filters"] = filters
-        row["query"], row["links"] = links.encoded(texts)
         answer.append(row)
     return answer
 
 
-def _totals(query: ReportQuery, found: Figures, labels: list[dict[Any, str]],
-            links: CellLinks) -> dict[str, Any]:
-    """The grand total and, with two dimensions, the total of each row and column."""
-    totals: dict[str, Any] = {"all": found.whole, "links": links.cell(())[1]}
-    for index, axis in enumerate(found.axes):
+def _value(query: ReportQuery, labels: list[dict[Any, str]],
+           made: list[dict[Any, dict[str, Any]]], index: int, key: Any) -> dict[str, Any]:
+    """One dimension value as the answer shows it: its key, label and list filters."""
+    found = made[index].get(key)
+    if found is None:
         dimension = query.dimensions[index]
-        totals[AXES[index]] = [
-            {"value": dimension_key(dimension, key), "label": labels[index].get(key),
-             "values": values,
-             "links": links.cell(drill_filters(query, dimension, key))[1]}
-            for key, values in axis]
+        found = made[index][key] = {
+            "value": dimension_key(dimension, key),
+            "label": labels[index].get(key) if key is not None else None,
+            "filters": [list(pair) for pair in drill_filters(query, dimension, key)]}
+    return found
+
+
+def _totals(query: ReportQuery, found: Figures, labels: list[dict[Any, str]],
+            made: list[dict[Any, dict[str, Any]]]) -> dict[str, Any]:
+    """The grand total and, with two dimensions, the total of each row and column."""
+    totals: dict[str, Any] = {"all": found.whole}
+    for index, axis in enumerate(found.axes):
+        totals[AXES[index]] = [{**_value(query, labels, made, index, key), "values": values}
+                               for key, values in axis]
     return totals
 
 

@@ -27,6 +27,7 @@ from ..resolve.reports import TARGETED
 from ..runtime.access import Viewer
 from ..runtime.operation import Operation
 from ..runtime.report_designs import buildable_entities
+from ..runtime.report_drill import drill_query
 from ..runtime.report_parameters import parameter_kind
 from ..runtime.report_subscriptions import subscribe, unsubscribe
 from ..runtime.reports import run_report
@@ -138,7 +139,7 @@ def report_subscription(name: str) -> Any:
 def pivot_grid(report: ReportDef, answer: dict[str, Any]) -> dict[str, Any]:
     """A two-dimension answer as a grid of its first charted measure: row values down,
     column values across (in the database's order), each cell and total with its
-    drill-down query."""
+    drill-down query (composed from the answer's parts, runtime/report_drill.py)."""
     measure = report.charted[0].name
     columns: dict[Any, dict[str, Any]] = {}
     lines: dict[Any, dict[str, Any]] = {}
@@ -146,12 +147,15 @@ def pivot_grid(report: ReportDef, answer: dict[str, Any]) -> dict[str, Any]:
         column, line = row["columns"], row["rows"]
         columns.setdefault(column["value"], column)
         lines.setdefault(line["value"], {"label": line["label"], "cells": {}})["cells"][
-            column["value"]] = {"value": row["values"][measure], "link": row["links"][measure]}
+            column["value"]] = {"value": row["values"][measure],
+                                "link": drill_query(answer, row, measure)}
     totals = answer.get("totals") or {}
     order = [c["value"] for c in totals.get("columns", ())] or list(columns)
-    by_value = {t["value"]: {"value": t["values"][measure], "link": t["links"][measure]}
+    by_value = {t["value"]: {"value": t["values"][measure],
+                             "link": drill_query(answer, t, measure)}
                 for t in totals.get("rows", ())}
-    column_totals = {t["value"]: {"value": t["values"][measure], "link": t["links"][measure]}
+    column_totals = {t["value"]: {"value": t["values"][measure],
+                                  "link": drill_query(answer, t, measure)}
                      for t in totals.get("columns", ())}
     return {
         "measure": measure,

@@ -35,29 +35,38 @@ VALUE: Schema = {"type": ["string", "integer", "boolean", "null"],
 PAIRS: Schema = {"type": "array", "items": {"type": "array", "prefixItems": [TEXT, TEXT],
                                             "minItems": 2, "maxItems": 2},
                  "description": "Filters of the list grammar (`[key, value]`) for GET "
-                 "/api/<entity>: the records this figure counts."}
+                 "/api/<entity>."}
+DRILL = ("A figure's drill-down, the query string of GET /api/<entity> (or the list page "
+         "/<entity>) that lists the records it counts, is these pairs in order: the "
+         "answer's `filters`, then its row's `rows.filters` and `columns.filters` (a "
+         "total's own `filters`; none for the grand total), then its measure's "
+         "`columns[].filters`.")
 
 
-LINKS: Schema = {"type": "object", "additionalProperties": {"type": "string"},
-                 "description": "Each measure's drill-down: the query string of GET "
-                 "/api/<entity> (or the list page /<entity>) that lists the records the "
-                 "figure counts (the cell's filters and the measure's own)."}
+def _pairs(description: str) -> Schema:
+    return {**PAIRS, "description": description}
 
 
 def chart_schema() -> Schema:
     """What a chart draws (runtime/report_charts.py)."""
-    point_links = {"type": "array", "items": {"type": ["string", "null"]},
-                   "description": "Each point's drill-down query string (null: no records)."}
     return obj(
-        "kind categories series percent target", kind={"enum": list(PRESENTATIONS)},
+        "kind categories category_filters series percent target filters",
+        kind={"enum": list(PRESENTATIONS)},
         categories={"type": "array", "description": "The rows' labels, in order (a funnel: "
                     "its steps; a number card: the report's label)."},
+        filters=_pairs("The run's filters (the answer's `filters`). A point's drill-down "
+                       "is these, then its category's `category_filters`, then its "
+                       "series' `filters`; none where the point has no figure."),
+        category_filters={"type": "array", "items": PAIRS,
+                          "description": "Per category, in order: its value's filters."},
         measure={**TEXT, "description": "With columns: the measure each series draws."},
         percent={"type": "array", "items": {"type": "boolean"},
                  "description": "Per charted measure: a ratio (shown as a percentage)."},
         series={"type": "array", "items": obj(
-            "name measure data links", name=OPTIONAL_TEXT, measure=TEXT,
-            data={"type": "array", "items": VALUE}, links=point_links,
+            "name measure data filters", name=OPTIONAL_TEXT, measure=TEXT,
+            data={"type": "array", "items": VALUE},
+            filters=_pairs("The measure's own filters; with columns, and the column "
+                           "value's."),
             previous={**VALUE, "description": "A number card's figure for the period "
                       "before."},
             change={**VALUE, "description": "A number card's relative change against the "
@@ -71,7 +80,9 @@ def chart_schema() -> Schema:
 
 
 def report_schemas() -> dict[str, Schema]:
-    key = obj("value label", value=VALUE, label=OPTIONAL_TEXT)
+    key = obj("value label filters", value=VALUE, label=OPTIONAL_TEXT,
+              filters=_pairs("The filters that pick this value's records (a period as "
+                             "its range, no value as `__isnull=true`)."))
     values = {"type": "object", "additionalProperties": VALUE,
               "description": "The measures' values by measure name."}
     parameter = obj("name label field value default from to", name=TEXT, label=TEXT,
@@ -100,18 +111,18 @@ def report_schemas() -> dict[str, Schema]:
                 field=OPTIONAL_TEXT,
                 bucket={"enum": [*BUCKETS, None]}, label=TEXT)},
             columns={"type": "array", "items": obj(
-                "name label aggregate field", name=TEXT, label=TEXT,
-                aggregate={"enum": [*AGGREGATES, RATIO]}, field=OPTIONAL_TEXT)},
+                "name label aggregate field filters", name=TEXT, label=TEXT,
+                aggregate={"enum": [*AGGREGATES, RATIO]}, field=OPTIONAL_TEXT,
+                filters=_pairs("The measure's own filters (a conditional count's; a "
+                               "ratio's denominator's), added to its figures' drill-down."))},
             rows={"type": "array", "items": obj(
-                "values filters query links", rows=key, columns=key, values=values,
-                filters=PAIRS, links=LINKS,
-                query={"type": "string", "description": "The filters as a query string."})},
-            totals={"type": ["object", "null"], "required": ["all", "links"], "properties": {
-                "all": values, "links": LINKS,
+                "values", rows=key, columns=key, values=values)},
+            totals={"type": ["object", "null"], "required": ["all"], "properties": {
+                "all": values,
                 "rows": {"type": "array", "items": {**key, "properties": {
-                    **key["properties"], "values": values, "links": LINKS}}},
+                    **key["properties"], "values": values}}},
                 "columns": {"type": "array", "items": {**key, "properties": {
-                    **key["properties"], "values": values, "links": LINKS}}}}},
+                    **key["properties"], "values": values}}}}},
             series=chart_schema(),
             previous={"type": ["object", "null"], "properties": {
                 "values": values, "filters": PAIRS,
@@ -119,7 +130,7 @@ def report_schemas() -> dict[str, Schema]:
                 "to": {"type": ["string", "null"], "format": "date"}},
                 "description": "A number card's figures over the period before its "
                 "period (as long: whole months, else as many days)."},
-            filters=PAIRS),
+            filters=_pairs("The run's filters: the report's and its parameters'. " + DRILL)),
     }
 
 

@@ -7,7 +7,10 @@
 //   <script type="application/json" id="chart-data-id">{"kind": "bar", ...}</script>
 //
 // A click on a bar, point or slice opens the list at data-list-url with the point's
-// filters (its "links"). Dashboards call window.metacrmReportChart.render(element, data).
+// filters: the chart's "filters" (the run's), its category's ("category_filters") and
+// its series' (the measure's own; in a pivot, the column value's too), as
+// runtime/report_drill.py composes them. Dashboards call
+// window.metacrmReportChart.render(element, data).
 "use strict";
 
 (function () {
@@ -87,7 +90,7 @@
   }
 
   function sliceOption(data, lang) {
-    const first = data.series[0] || {data: [], links: []};
+    const first = data.series[0] || {data: []};
     const percent = data.percent[0];
     const points = data.categories.map((name, i) => ({name, value: number(first.data[i])}));
     const common = {name: first.name, data: points,
@@ -110,11 +113,16 @@
     return sliceOption(data, lang);
   }
 
+  // The list query of a point (null where its series has no figure), written as
+  // urlencode writes it: the pairs in order, the run's, the category's, the series'.
   function linkOf(data, params) {
     const series = data.kind === "pie" || data.kind === "funnel"
       ? data.series[0] : data.series[params.seriesIndex];
-    const links = (series && series.links) || [];
-    return links[params.dataIndex];
+    const index = params.dataIndex;
+    if (!series || series.data[index] === null || series.data[index] === undefined) return null;
+    const pairs = [...(data.filters || []), ...((data.category_filters || [])[index] || []),
+                   ...(series.filters || [])];
+    return new URLSearchParams(pairs).toString();
   }
 
   // Draws ``data`` into ``element``; returns the chart (or null without ECharts).
