@@ -165,8 +165,8 @@ def test_cascades_are_noted_in_the_childrens_history(crm) -> None:
     history = _history(crm, "contact", contact["id"])
 
     assert [(h["action"], h["note"]) for h in history] == [
-        ("restore", f"with customer #{customer['id']}"),
-        ("delete", f"cascade from customer #{customer['id']}"),
+        ("restore", f"with Customer #{customer['id']}"),
+        ("delete", f"cascade from Customer #{customer['id']}"),
         ("create", None)]
     parent = _history(crm, "customer", customer["id"])
     assert [(h["action"], h["note"]) for h in parent] == [
@@ -198,7 +198,7 @@ def test_set_null_of_one_record_records_the_old_reference(make_client, tmp_path:
     client.delete(f"/api/page/{page}")
     latest = _history(client, "link", link)[0]
     assert (latest["action"], latest["changes"], latest["note"]) == (
-        "update", {"page": [page, None]}, f"cleared by page #{page}")
+        "update", {"page": [page, None]}, f"cleared by Page #{page}")
 
 
 def test_set_null_in_a_cascade_records_each_old_reference(make_client, tmp_path: Path) -> None:

@@ -225,7 +225,7 @@ def test_cascade_moves_the_children_to_the_bin_and_restore_brings_them_back(crm)
     for contact in contacts:
         history = crm.get(f"/api/contact/{contact}/history").json["items"]
         assert (history[0]["action"], history[0]["note"]) == (
-            "delete", f"cascade from customer #{customer}")
+            "delete", f"cascade from Customer #{customer}")
 
     assert crm.post(f"/api/customer/{customer}/restore").status_code == 200
     assert _live(crm, "contact") == sorted(contacts + [unrelated])
@@ -284,7 +284,7 @@ def test_set_null_clears_the_reference_and_records_it(crm) -> None:
     latest = crm.get(f"/api/opportunity/{opportunity}/history").json["items"][0]
     assert latest["action"] == "update"
     assert latest["changes"] == {"contact": [contact, None]}
-    assert latest["note"] == f"cleared by contact #{contact}"
+    assert latest["note"] == f"cleared by Contact #{contact}"
 
 
 def test_set_null_and_cascade_together(tree) -> None:

@@ -15,7 +15,10 @@ from ..compile.workflows import CompiledAction, CompiledApproval, CompiledTransi
 from ..i18n import message
 from .actions import run_actions, set_values
 from .approval_state import Chain, add_event, update_chain
-from .approval_timeline import audit_note, chain_title, record_title, texts, user_name
+from .approval_timeline import chain_title, record_title, texts, user_name
+from .audit_notes import approval as approval_part
+from .audit_notes import note as note_part
+from .audit_notes import said, stored
 from .fixed_statements import fixed
 from .notifications import notification_rows
 from .operation import Operation
@@ -30,7 +33,6 @@ def finish(op: Operation, chain: Chain, outcome: str, comment: str | None = None
     compiled, ctx = op.compiled, op.ctx
     row = chain.row
     approval = compiled.approvals[row["approval"]]
-    label = approval.definition.label.get(ctx.locale)
     add_event(op, chain, "done", None, outcome)
     model = compiled.models[row["entity"]]
     chain.record = None
@@ -39,7 +41,8 @@ def finish(op: Operation, chain: Chain, outcome: str, comment: str | None = None
         acting, current = as_platform(op, model, row["record_id"])
         transition = compiled.workflows[model.name].transitions[row["transition"]]
         _, saved = complete_saved(acting, model, current, {}, transition,
-                                  note=f"{label}: {message('state_approved', ctx.locale)}",
+                                  note=stored(said(approval_part(approval.name),
+                                                   note_part("state_approved"))),
                                   submitter_id=row["submitter_id"], approval_id=chain.id,
                                   audit_later=chain.audit)
         if all(action.definition.kind == "set" for action in transition.actions):
@@ -59,7 +62,7 @@ def finish(op: Operation, chain: Chain, outcome: str, comment: str | None = None
 def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | None) -> None:
     """End the chain in ``state`` and give the record back: to the transition's
     rejected state or where it was; or run the chain's own outcome actions."""
-    compiled, ctx = op.compiled, op.ctx
+    compiled = op.compiled
     row = chain.row
     mark(op, chain, state)
     approval = compiled.approvals[row["approval"]]
@@ -78,8 +81,7 @@ def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | 
         actions = approval.on_approve if state == APPROVED else (
             approval.on_reject if state == REJECTED else ())
         changed.update(set_values(model, actions, current, acting.ctx))
-    note = audit_note(approval.definition.label.get(ctx.locale),
-                      comment or message(f"state_{state}", ctx.locale))
+    note = stored(said(approval_part(approval.name), comment or note_part(f"state_{state}")))
     save_changes(op.conn, acting.viewer, model, acting.ctx, current, changed, action=action,
                  note=note, keep_in_reach=False, audit_later=chain.audit)
     if actions:
@@ -88,8 +90,7 @@ def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | 
         run_actions(op.conn, compiled, model, acting.ctx, saved, actions, plugins=op.plugins,
                     event=f"{state}:{approval.name}", submitter_id=row["submitter_id"],
                     approval_id=chain.id)
-        fire_on_referenced(acting, model, saved, actions,
-                           cause=approval.definition.label.get(ctx.locale))
+        fire_on_referenced(acting, model, saved, actions, cause=approval_part(approval.name))
 
 
 def approve_at_once(op: Operation, model: EntityModel, current: Row,
@@ -106,7 +107,7 @@ def approve_at_once(op: Operation, model: EntityModel, current: Row,
     run_actions(conn, op.compiled, model, ctx, {**locked, **changed}, approval.on_approve,
                 plugins=op.plugins, event=f"approved:{approval.name}")
     fire_on_referenced(op, model, {**locked, **changed}, approval.on_approve,
-                       cause=approval.definition.label.get(ctx.locale))
+                       cause=approval_part(approval.name))
     return shown
 
 

@@ -1,5 +1,5 @@
-"""What an approval chain records and says as it runs: its timeline of events, the
-notes in the record's audit trail, and the names and titles notifications use."""
+"""What an approval chain records and says as it runs: its timeline of events and the
+names and titles notifications use."""
 
 from __future__ import annotations
 
@@ -16,10 +16,6 @@ def record_event(op: Operation, approval_id: int, kind: str, step: str | None,
     op.conn.execute(op.tables.approval_events.insert().values(
         approval_id=approval_id, user_id=op.ctx.user_id, kind=kind, step=step,
         comment=comment, at=op.ctx.now))
-
-
-def audit_note(label: str, comment: str | None) -> str:
-    return f"{label}: {comment}" if comment else label
 
 
 def record_title(model: EntityModel, record: Row) -> str:

@@ -39,7 +39,6 @@ from .approval_state import (
     write_events,
 )
 from .approval_timeline import (
-    audit_note,
     chain_title,
     record_title,
     texts,
@@ -47,6 +46,9 @@ from .approval_timeline import (
 )
 from .approvers import delegated, resolve_approvers, stand_ins
 from .audit import audit_rows
+from .audit_notes import approval as approval_part
+from .audit_notes import note as note_part
+from .audit_notes import said, stored
 from .fixed_statements import fixed
 from .notifications import notification_rows
 from .operation import Operation
@@ -68,7 +70,7 @@ def start_chain(op: Operation, model: EntityModel, current: Row,
     changed = dict(values)
     if transition is not None and transition.definition.pending and workflow is not None:
         changed[workflow.field] = transition.definition.pending
-    note = audit_note(approval.definition.label.get(ctx.locale), comment)
+    note = stored(said(approval_part(approval.name), comment))
     shown = save_changes(conn, op.viewer, model, ctx, current, changed, action="submit",
                          note=note, keep_in_reach=False)
     if not steps:  # nothing to approve for this record: approved as submitted
@@ -175,8 +177,9 @@ def decide(op: Operation, chain: Chain, verdict: str, comment: str | None) -> No
     kind = "approve" if verdict == APPROVED else "reject"
     add_event(op, chain, kind, task["step"], comment)
     chain.audit = audit_rows(ctx, model.name, kind, [(row["record_id"], {})],
-                             audit_note(f"{approval.definition.label.get(ctx.locale)}, "
-                                        f"{step_def.label.get(ctx.locale)}", comment))
+                             stored(said(note_part(
+                                 "note_step", approval=approval_part(approval.name),
+                                 step=approval_part(approval.name, task["step"])), comment)))
     steps = list(row["steps"])
     waiting = pending_of_step(chain, current, besides=states)
     if verdict == REJECTED:

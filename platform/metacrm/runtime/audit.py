@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..values import json_value
+from .audit_notes import read
 from .inserts import insert_rows
 
 
@@ -52,10 +53,12 @@ def write_audit(conn: sa.Connection, audit: sa.Table, ctx: Context, entity: str,
         insert_rows(conn, audit, rows)
 
 
-def record_history(conn: sa.Connection, audit: sa.Table, entity: str, record_id: int,
-                   limit: int = 200, hidden: frozenset[str] = frozenset()
+def record_history(conn: sa.Connection, compiled: Compiled, entity: str, record_id: int,
+                   lang: str, limit: int = 200, hidden: frozenset[str] = frozenset()
                    ) -> list[dict[str, Any]]:
-    """The record's changes, newest first, without the fields the reader may not see."""
+    """The record's changes, newest first, without the fields the reader may not see;
+    the engine's notes in the reader's language ``lang`` (see audit_notes.py)."""
+    audit = compiled.tables.audit
     rows = conn.execute(
         sa.select(audit).where(audit.c.entity == entity, audit.c.record_id == record_id)
         .order_by(audit.c.id.desc()).limit(limit)
@@ -64,6 +67,6 @@ def record_history(conn: sa.Connection, audit: sa.Table, entity: str, record_id:
         {"id": r["id"], "action": r["action"], "user_id": r["user_id"],
          "at": json_value(r["at"]),
          "changes": {k: v for k, v in r["changes"].items() if k not in hidden},
-         "note": r["note"]}
+         "note": read(compiled, r["note"], lang)}
         for r in rows
     ]

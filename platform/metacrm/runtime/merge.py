@@ -20,6 +20,8 @@ from ..definitions import FieldDef
 from ..i18n import message
 from ..values import parse_integer_value
 from .audit import audit_changes, audit_rows
+from .audit_notes import entity as entity_part
+from .audit_notes import parsed, written
 from .holdings import owner_column
 from .links import link_ids
 from .locks import refuse_read_only, refuse_while_pending
@@ -74,9 +76,10 @@ def merge_records(op: Operation, model: EntityModel, keep: Any, others: Any,
     body = _chosen_values(model, access, shown, keep_id, other_ids, choices, lang)
     for other in other_ids:
         _move_references(op, model, other, keep_id)
-    note = message("merge_note", lang, ids=", ".join(f"#{i}" for i in other_ids))
+    note = written("note_merged", ids=", ".join(f"#{i}" for i in other_ids))
     soft_delete(conn, viewer, model, ctx, list(other_ids),
-                note=f"merged into {model.name} #{keep_id}")
+                note=written("note_merged_into", entity=entity_part(model.name),
+                             id=keep_id))
     current = lock_reachable(conn, viewer, model, keep_id, ctx, "update")
     values = read_payload(model, ctx, body, creating=False,
                           current=serialize(model, current, model.output_columns),
@@ -217,10 +220,9 @@ def unmerge_record(op: Operation, model: EntityModel, record_id: int) -> None:
     deleted = conn.execute(sa.select(audit.c.note).where(
         audit.c.entity == model.name, audit.c.record_id == record_id,
         audit.c.action == "delete").order_by(audit.c.id.desc()).limit(1)).scalar()
-    prefix = f"merged into {model.name} #"
-    if deleted is None or not deleted.startswith(prefix):
+    kept = _merged_into(model, deleted)
+    if kept is None:
         raise Conflict(message("not_merged", ctx.locale, id=record_id))
-    kept = int(deleted[len(prefix):])
     restore_record(conn, op.compiled, model, ctx, record_id)
     moved = conn.execute(sa.select(audit.c.entity, audit.c.record_id, audit.c.changes).where(
         audit.c.note == merge_note(model.name, record_id, kept))).all()
@@ -228,3 +230,19 @@ def unmerge_record(op: Operation, model: EntityModel, record_id: int) -> None:
             for name in (changes or {})}
     _repoint(op, model, kept, record_id, f"unmerged: {model.name} #{record_id} ← #{kept}",
              only)
+
+
+def _merged_into(model: EntityModel, note: str | None) -> int | None:
+    """The record a merged-away record was merged into, from its deletion's note (as
+    written now, or as merges before structured notes wrote it)."""
+    found = parsed(note)
+    if found is not None:
+        params = found["params"]
+        if found["key"] == "note_merged_into" and params.get("entity") == entity_part(
+                model.name) and isinstance(params.get("id"), int):
+            return int(params["id"])
+        return None
+    prefix = f"merged into {model.name} #"
+    if note is None or not note.startswith(prefix) or not note[len(prefix):].isdigit():
+        return None
+    return int(note[len(prefix):])

@@ -187,8 +187,8 @@ def count_records(conn: sa.Connection, viewer: Viewer, model: EntityModel) -> in
     return int(conn.execute(statement if scope is None else statement.where(scope)).scalar_one())
 
 
-def read_history(conn: sa.Connection, viewer: Viewer, model: EntityModel, record_id: int
-                 ) -> list[dict[str, Any]] | None:
+def read_history(conn: sa.Connection, viewer: Viewer, model: EntityModel, record_id: int,
+                 lang: str) -> list[dict[str, Any]] | None:
     """The audit trail of a record the caller may read (deleted ones included), without
     the fields they may not see; None when there is no such record for them."""
     access = viewer.of(model)
@@ -197,8 +197,8 @@ def read_history(conn: sa.Connection, viewer: Viewer, model: EntityModel, record
     scope = access.condition("read")
     if conn.execute(statement if scope is None else statement.where(scope)).first() is None:
         return None
-    return record_history(conn, viewer.compiled.tables.audit, model.name,
-                          record_id, hidden=access.hidden)
+    return record_history(conn, viewer.compiled, model.name, record_id, lang,
+                          hidden=access.hidden)
 
 
 def _attach(conn: sa.Connection, viewer: Viewer, model: EntityModel,

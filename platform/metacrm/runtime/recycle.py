@@ -12,6 +12,9 @@ from ..compile.models import EntityModel
 from ..i18n import message
 from .access import Viewer
 from .audit import audit_changes
+from .audit_notes import record as record_part
+from .audit_notes import records as records_part
+from .audit_notes import written
 from .integrity import unique_guard
 from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
 from .operation import Operation
@@ -72,9 +75,11 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
                                    field=incoming.field.name,
                                    ids=_shown_ids(conn, viewer, other, referrers)))
         refuse_while_pending(Operation(conn, compiled, ctx), other, referrers)
-        cause = f"{model.name} #{ids[0]}" if len(ids) == 1 else f"{model.name} ({len(ids)})"
+        cause = record_part(model.name, ids[0]) if len(ids) == 1 \
+            else records_part(model.name, len(ids))
         if rule == "cascade":
-            soft_delete(conn, viewer, other, ctx, referrers, note=f"cascade from {cause}")
+            soft_delete(conn, viewer, other, ctx, referrers,
+                        note=written("note_cascade", cause=cause))
         else:
             old_values = dict(conn.execute(sa.select(other.table.c.id, column).where(
                 other.table.c.id.in_(referrers))).all())
@@ -83,7 +88,7 @@ def soft_delete(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: Co
                  "updated_by": ctx.user_id}))
             cleared = [(i, {incoming.field.name: [old_values.get(i), None]}) for i in referrers]
             audit_changes(conn, compiled, ctx, other.name, "update", cleared,
-                          f"cleared by {cause}")
+                          written("note_cleared", cause=cause))
 
 
 def _refuse_locked(conn: sa.Connection, compiled: Compiled, model: EntityModel,
@@ -155,5 +160,6 @@ def _undelete(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: 
             other.table.c[incoming.field.name] == row["id"],
             other.table.c.deleted_at == row["deleted_at"])).mappings().all()
         for child in children:
-            _undelete(conn, compiled, other, ctx, child, f"with {model.name} #{row['id']}",
+            _undelete(conn, compiled, other, ctx, child,
+                      written("note_restored_with", cause=record_part(model.name, row["id"])),
                       restored)

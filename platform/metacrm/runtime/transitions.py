@@ -17,6 +17,8 @@ from ..compile.workflows import CompiledTransition, CompiledWorkflow
 from ..expressions import EmptyValue, EvaluationError
 from ..i18n import message
 from .actions import caller_values, run_actions, set_values
+from .audit_notes import Part, written
+from .audit_notes import transition as transition_part
 from .holdings import record_holder
 from .locks import pending_chain
 from .operation import Operation
@@ -157,7 +159,7 @@ def complete_saved(op: Operation, model: EntityModel, current: Row,
                 event=f"transition:{transition.name}", submitter_id=submitter_id,
                 approval_id=approval_id)
     fire_on_referenced(op, model, saved, transition.actions,
-                       cause=transition.definition.label.get(ctx.locale))
+                       cause=transition_part(model.name, transition.name))
     return shown, saved
 
 
@@ -165,7 +167,7 @@ MAX_FIRE_DEPTH = 4
 
 
 def fire_on_referenced(op: Operation, model: EntityModel, record: Row,
-                       actions: Any, *, cause: str, depth: int = 0) -> None:
+                       actions: Any, *, cause: Part, depth: int = 0) -> None:
     """The ``fire`` actions: fire a transition on the record a reference points at (an
     approved reissue marks its original invoice), as the platform, in this same
     transaction. Its guards and required fields still apply: if it may not happen,
@@ -193,4 +195,6 @@ def fire_on_referenced(op: Operation, model: EntityModel, record: Row,
                                   f"{text}" for text in texts]
                             for key, texts in problem.errors.items()})
         complete(acting, target, current, {}, transition,
-                 note=f"{transition.definition.label.get(ctx.locale)} ({cause})")
+                 note=written("note_fired", transition=transition_part(target.name,
+                                                                       transition.name),
+                              cause=cause))

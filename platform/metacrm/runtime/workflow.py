@@ -15,6 +15,8 @@ from ..errors import did_you_mean
 from ..i18n import message, suggestion
 from .approval_views import current_step
 from .approvals import start_chain
+from .audit_notes import said, stored
+from .audit_notes import transition as transition_part
 from .locks import pending_chain, refuse_values_while_read_only
 from .operation import Operation
 from .payload import read_payload
@@ -68,8 +70,7 @@ def fire(op: Operation, model: EntityModel, record_id: int, name: str, body: Any
         record, approval_id = start_chain(op, model, current, values, approval,
                                           transition=transition, comment=comment)
         return {"record": record, "approval": approval_id}
-    note = f"{transition.definition.label.get(ctx.locale)}" + (f": {comment}" if comment
-                                                               else "")
+    note = stored(said(transition_part(model.name, transition.name), comment))
     record = complete(op, model, current, values, transition, note=note)
     return {"record": record, "approval": None}
 

@@ -84,7 +84,8 @@ def approval_detail(op: Operation, pending: dict[str, Any] | None) -> dict[str, 
 def history(op: Operation, model: EntityModel, record_id: int, limit: int = 20
             ) -> list[dict[str, Any]]:
     """The newest changes the viewer may see (hidden fields left out by the engine)."""
-    found = (read_history(op.conn, op.viewer, model, record_id) or [])[:limit]
+    found = (read_history(op.conn, op.viewer, model, record_id, op.ctx.locale) or []
+             )[:limit]
     names = people(op, {entry["user_id"] for entry in found})
     return [{**entry, "user": names.get(entry["user_id"], {}).get("name", "")}
             for entry in found]

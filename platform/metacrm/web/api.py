@@ -220,7 +220,7 @@ def history(entity: str, record_id: int) -> Any:
         with request_reading() as conn:
             viewer = Viewer(compiled, ctx.principal, conn)
             viewer.of(model).require("read", ctx)
-            found = read_history(conn, viewer, model, record_id)
+            found = read_history(conn, viewer, model, record_id, ctx.locale)
         if found is None:
             raise not_found(compiled.models[entity], record_id, ctx)
         return found
