@@ -69,9 +69,13 @@ def test_from_a_customer_to_an_approved_quote(live_crm, page) -> None:
     page.fill("#f-name", "星河 RFID 标签项目")
     needs = page.locator("#f-needs")
     assert needs.evaluate("e => e.required") is False
+    mark = ("e => getComputedStyle(e.closest('.field').querySelector('label'), '::after')"
+            ".content")
+    assert needs.evaluate(mark) in ("none", "normal")
     page.fill("#f-amount", "1,200,000")
     page.locator("#f-amount").blur()
     assert needs.evaluate("e => e.required") is True
+    assert needs.evaluate(mark) == '" *"'  # marked as a required field is
     page.click("button.primary")  # sent without them: refused next to the field, in Chinese
     page.wait_for_selector(".field.invalid #f-needs")
     assert page.url.startswith(f"{base}/opportunity/new")
