@@ -271,3 +271,17 @@ def test_a_misspelt_required_key_is_one_error(
     assert len(lines) == 2 and lines[-1] == "1 error(s)", lines
     assert lines[0].endswith("steps[0] (manager): unknown key 'approver' (did you mean "
                              "'approvers'?)")
+
+
+def test_a_misspelt_rollup_field_is_named_as_unknown(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = write_bundle(tmp_path / "b", {
+        "entities/order.yaml": ("entity: order\nfields:\n"
+                                "  total: {type: rollup, from: line.order, aggregate: sum, "
+                                "of: amout}\n"),
+        "entities/line.yaml": ("entity: line\nfields:\n  order: {type: reference, to: order}\n"
+                               "  amount: {type: money}\n"),
+    })
+    assert _check_output(bundle, monkeypatch) == [
+        "entities/order.yaml:3:63: rollup 'order.total': 'of' names unknown field "
+        "'line.amout' (did you mean 'amount'?)", "1 error(s)"]

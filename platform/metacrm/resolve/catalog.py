@@ -214,10 +214,13 @@ def _resolve_rollups(entities: dict[str, EntityDef], optionsets: dict[str, Optio
         result = "integer"
         if field.aggregate != "count":
             source = child.fields.get(field.of or "")
-            if field.of is None or source is None:
+            if field.of is None:
                 errors.add(field.at("of"), f"{where}: '{field.aggregate}' needs 'of', a field "
-                           f"of '{child_name}'" + (did_you_mean(field.of, child.fields)
-                                                   if field.of else ""))
+                           f"of '{child_name}'")
+                continue
+            if source is None:
+                errors.add(field.at("of"), f"{where}: 'of' names unknown field "
+                           f"'{child_name}.{field.of}'{did_you_mean(field.of, child.fields)}")
                 continue
             allowed = _SUMMABLE if field.aggregate in ("sum", "avg") else _ORDERABLE
             if source.value_type not in allowed:
