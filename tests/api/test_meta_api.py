@@ -115,6 +115,12 @@ def test_rules_are_described_in_the_requests_language(crm) -> None:
                       "field": "phone", "message": "成交客户必须填写电话"}]
 
 
+def test_indexes_list_the_fields_they_carry(crm) -> None:
+    indexes = crm.get("/api/meta/entities/customer").json["indexes"]
+    assert {"fields": ["created_at"], "unique": False,
+            "include": ["lifecycle", "source", "won_amount", "owner"]} in indexes
+
+
 def test_an_option_set_with_its_attributes(crm) -> None:
     response = crm.get("/api/meta/optionsets/opportunity_stage", headers=ZH)
     assert response.status_code == 200

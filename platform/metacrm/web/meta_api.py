@@ -188,8 +188,9 @@ def describe_entity(catalog: Catalog, entity: EntityDef, lang: str,
         "operations": sorted(access.policy.operations) if access else [],
         "fields": [describe_field(catalog, f, lang, f.name in readonly)
                    for f in entity.fields.values() if f.name not in hidden],
-        "indexes": [{"fields": list(i.fields), "unique": i.unique} for i in entity.indexes
-                    if not hidden & set(i.fields)],
+        "indexes": [{"fields": list(i.fields), "unique": i.unique,
+                     "include": [n for n in i.include if n not in hidden]}
+                    for i in entity.indexes if not hidden & set(i.fields)],
         # A rule that speaks of a hidden field would tell what the field is for.
         "rules": [{"name": r.name, "check": r.check, "when": r.when, "field": r.field,
                    "message": r.message.get(lang)} for r in entity.rules

@@ -164,7 +164,8 @@ def _meta_schemas() -> dict[str, Schema]:
             f"{' '.join(summary)} {described}", **summary, help=OPTIONAL_TEXT, labels=labels,
             title=OPTIONAL_TEXT, search=_NAMES, default_sort=_NAMES, owned_by=OPTIONAL_TEXT,
             pool=FLAG, fields=array_of(field),
-            indexes=array_of(obj("fields unique", fields=_NAMES, unique=FLAG)),
+            indexes=array_of(obj("fields unique include", fields=_NAMES, unique=FLAG,
+                                 include=_NAMES)),
             rules=array_of(obj("name check", name=TEXT, check=TEXT, when=OPTIONAL_TEXT,
                                field=OPTIONAL_TEXT, message=OPTIONAL_TEXT)),
             form={"type": ["object", "null"], "description": "The caller's form layout "
