@@ -92,7 +92,10 @@ class FixedStatement:
             # As Core raises it: callers catch sa.exc.IntegrityError and the like.
             disconnected = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
             if disconnected:
+                # As Core does on a disconnect: this connection and every other the
+                # pool holds (a server restart ends them all) are not used again.
                 conn.invalidate(exc)
+                conn.engine.dispose(close=False)
             raise sa.exc.DBAPIError.instance(compiled.sql, values, exc,
                                              dialect.loaded_dbapi.Error,
                                              connection_invalidated=disconnected,
