@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from .audit_note_messages import AUDIT_NOTE_MESSAGES
 from .dashboard_messages import DASHBOARD_MESSAGES
 from .definitions import LANGUAGES
 from .report_messages import REPORT_MESSAGES
@@ -300,19 +301,6 @@ _GENERAL: dict[str, dict[str, str]] = {
     "signin_refused": {"en": "Wrong username or password.", "zh": "用户名或密码错误。"},
     "signin_throttled": {"en": "Too many failed sign-ins; try again in {seconds} seconds.",
                          "zh": "登录失败次数过多，请在 {seconds} 秒后重试。"},
-    # Notes the engine writes in a record's history, put into words when it is read
-    # (runtime/audit_notes.py): {what}, {entity}, {approval}… are definitions' labels.
-    "note_named": {"en": "{what}", "zh": "{what}"},
-    "note_said": {"en": "{what}: {comment}", "zh": "{what}：{comment}"},
-    "note_step": {"en": "{approval}, {step}", "zh": "{approval}，{step}"},
-    "note_fired": {"en": "{transition} ({cause})", "zh": "{transition}（{cause}）"},
-    "note_record": {"en": "{entity} #{id}", "zh": "{entity} #{id}"},
-    "note_records": {"en": "{entity} ({count})", "zh": "{count} 条{entity}"},
-    "note_cascade": {"en": "cascade from {cause}", "zh": "随{cause} 级联删除"},
-    "note_cleared": {"en": "cleared by {cause}", "zh": "因删除{cause} 而清空"},
-    "note_restored_with": {"en": "with {cause}", "zh": "随{cause} 一并恢复"},
-    "note_merged_into": {"en": "merged into {entity} #{id}", "zh": "已合并到{entity} #{id}"},
-    "note_merged": {"en": "Merged {ids} into this record.", "zh": "已将 {ids} 合并到本记录。"},
     "report_step": {"en": "Step", "zh": "阶段"},
     "report_total": {"en": "Total", "zh": "合计"},
     "report_empty": {"en": "(empty)", "zh": "（空）"},
@@ -337,7 +325,7 @@ _GENERAL: dict[str, dict[str, str]] = {
 
 # Each key once (tests/test_messages.py): one in both would silently keep one meaning.
 MESSAGES: dict[str, dict[str, str]] = {**_GENERAL, **WORKFLOW_MESSAGES, **DASHBOARD_MESSAGES,
-                                       **REPORT_MESSAGES}
+                                       **REPORT_MESSAGES, **AUDIT_NOTE_MESSAGES}
 
 OPERATION_NAMES: dict[str, dict[str, str]] = {
     "read": {"en": "read", "zh": "查看"}, "create": {"en": "create", "zh": "新建"},
