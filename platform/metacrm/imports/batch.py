@@ -23,7 +23,8 @@ from ..runtime.access import Viewer
 from ..runtime.links import link_ids
 from ..runtime.payload import read_payload
 from ..runtime.reads import serialize
-from ..runtime.writes import locking, update_record
+from ..runtime.stored_rows import locking
+from ..runtime.writes import update_record
 from ..values import json_value
 from .cells import RowReader
 from .creating import Creates, DuplicateCheck

@@ -23,8 +23,9 @@ from .fixed_statements import fixed
 from .notifications import notification_rows
 from .operation import Operation
 from .rows import Row
+from .stored_rows import locking, row_statement
 from .transitions import complete, complete_saved, fire_on_referenced
-from .writes import locking, row_statement, save_changes
+from .writes import save_changes
 
 APPROVED, REJECTED, WITHDRAWN = "approved", "rejected", "withdrawn"
 

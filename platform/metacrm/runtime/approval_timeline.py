@@ -8,7 +8,7 @@ from ..i18n import MESSAGES
 from .approval_state import Chain
 from .operation import Operation
 from .rows import Row
-from .writes import row_statement
+from .stored_rows import row_statement
 
 
 def record_event(op: Operation, approval_id: int, kind: str, step: str | None,

@@ -53,7 +53,8 @@ from .fixed_statements import fixed
 from .notifications import notification_rows
 from .operation import Operation
 from .rows import Row
-from .writes import row_statement, save_changes
+from .stored_rows import row_statement
+from .writes import save_changes
 
 
 def start_chain(op: Operation, model: EntityModel, current: Row,

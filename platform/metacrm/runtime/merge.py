@@ -30,7 +30,8 @@ from .payload import read_payload
 from .reads import serialize
 from .recycle import restore_record, soft_delete
 from .rollups import refresh_rollups
-from .writes import lock_reachable, save_changes
+from .stored_rows import lock_reachable
+from .writes import save_changes
 
 MAX_MERGED = 20
 

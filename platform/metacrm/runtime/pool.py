@@ -33,7 +33,7 @@ from .query import ListQuery
 from .reads import list_records, serialize
 from .rollups import merge, parents_in, refresh_rollups
 from .rows import Row
-from .writes import check_version, not_found
+from .stored_rows import check_version, not_found
 
 MAX_REASON = 500
 # A pool record edited by someone else while being claimed is read again; after

@@ -20,7 +20,7 @@ from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
 from .operation import Operation
 from .rollups import parents_in, parents_of, refresh_rollups
 from .rows import Row
-from .writes import check_version, lock_reachable, not_found
+from .stored_rows import check_version, lock_reachable, not_found
 
 
 def delete_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,

@@ -23,7 +23,8 @@ from .holdings import record_holder
 from .locks import pending_chain
 from .operation import Operation
 from .rows import Row
-from .writes import locking, save_changes
+from .stored_rows import locking
+from .writes import save_changes
 
 
 def refusal(op: Operation, model: EntityModel, workflow: CompiledWorkflow,

@@ -20,8 +20,8 @@ from .audit_notes import transition as transition_part
 from .locks import pending_chain, refuse_values_while_read_only
 from .operation import Operation
 from .payload import read_payload
+from .stored_rows import check_version, lock_reachable
 from .transitions import choices, complete, named_in_who, refusal
-from .writes import check_version, lock_reachable
 
 MAX_COMMENT = 2000
 BODY_KEYS = ("values", "comment")

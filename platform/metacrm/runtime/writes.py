@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..base.context import Context
-from ..base.problems import Forbidden, Invalid, NotFound, PreconditionFailed
+from ..base.problems import Forbidden, Invalid, PreconditionFailed
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..i18n import message
@@ -29,13 +29,14 @@ from .duplicates import DUPLICATES_MEMBER, check_changed_record
 from .form_conditions import condition_errors
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
 from .integrity import missing_references, missing_references_of, unique_guard
-from .links import link_column, link_ids, set_links
+from .links import link_ids, set_links
 from .locks import refuse_parent_locks, refuse_read_only, refuse_while_pending
 from .operation import Operation
 from .payload import read_payload
 from .reads import serialize
 from .rollups import merge, parents_in, refresh_rollups
 from .rows import Row
+from .stored_rows import check_version, lock_reachable
 
 MAX_BULK = 1000
 
@@ -366,61 +367,6 @@ def as_read(conn: sa.Connection, access: EntityAccess, model: EntityModel,
 
 def _row_key(key: str, index: int, bulk: bool) -> str:
     return f"items[{index}].{key}" if bulk else key
-
-
-def not_found(model: EntityModel, record_id: int, ctx: Context) -> NotFound:
-    return NotFound(message("not_found", ctx.locale, entity=model.entity.label.get(ctx.locale),
-                            id=record_id), key="id")
-
-
-def lock_reachable(conn: sa.Connection, viewer: Viewer, model: EntityModel, record_id: int,
-                   ctx: Context, operation: str) -> Row:
-    """Lock the live record for ``operation``. A record the caller may not even read
-    is 404 (its existence is not revealed); one they may read but not change, 403."""
-    access = viewer.of(model)
-    scope = access.condition(operation)
-    if scope is None:
-        statement = locking(model)
-    else:
-        statement = lock_statement(model).where(scope)
-    row = conn.execute(statement, {"record_id": record_id}).mappings().first()
-    if row is not None:
-        return row
-    read_scope = access.condition("read")
-    visible = conn.execute(sa.select(model.table.c.id).where(
-        model.table.c.id == record_id, model.table.c.deleted_at.is_(None),
-        *([read_scope] if read_scope is not None else []))).first()
-    if visible is not None:
-        access_label = model.entity.label.get(ctx.locale)
-        raise Forbidden(message("out_of_scope", ctx.locale, entity=access_label, id=record_id))
-    raise not_found(model, record_id, ctx)
-
-
-def locking(model: EntityModel) -> sa.Select:
-    """``lock_statement`` of the model, built once (parameter ``record_id``)."""
-    return model.statement("lock", lambda: lock_statement(model))
-
-
-def row_statement(model: EntityModel) -> sa.Select:
-    """The record's row as stored (parameter ``record_id``), built once."""
-    table = model.table
-    return model.statement("row", lambda: sa.select(table).where(
-        table.c.id == sa.bindparam("record_id")))
-
-
-def lock_statement(model: EntityModel) -> sa.Select:
-    # The row lock is the table's (FOR UPDATE OF), not the link tables' read with it.
-    table = model.table
-    links = [link_column(model, f.name) for f in model.multi_references]
-    return (sa.select(table, *links)
-            .where(table.c.id == sa.bindparam("record_id"), table.c.deleted_at.is_(None))
-            .with_for_update(of=table))
-
-
-def check_version(row: Row, expected: int | None, ctx: Context) -> None:
-    if expected is not None and row["version"] != expected:
-        raise PreconditionFailed(message("stale", ctx.locale, expected=expected,
-                                         actual=row["version"]))
 
 
 def _require_reach(conn: sa.Connection, access: EntityAccess, model: EntityModel,

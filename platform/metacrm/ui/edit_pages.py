@@ -22,7 +22,8 @@ from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records
-from ..runtime.writes import create_records, not_found, row_statement, update_record
+from ..runtime.stored_rows import not_found, row_statement
+from ..runtime.writes import create_records, update_record
 from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import datetime_text, record_title

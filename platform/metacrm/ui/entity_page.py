@@ -19,7 +19,7 @@ from ..runtime.access import EntityAccess, Viewer
 from ..runtime.operation import Operation
 from ..runtime.query import ListQuery
 from ..runtime.reads import get_record
-from ..runtime.writes import not_found
+from ..runtime.stored_rows import not_found
 from ..web.connection import shared_reading
 from ..web.requests import entity_model, platform
 from .shell import Shell, build_shell, page_context

@@ -22,8 +22,8 @@ from ..runtime.locks import pending_chain, why_children_locked, why_locked
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
 from ..runtime.reads import list_records
 from ..runtime.saved_views import list_views
+from ..runtime.stored_rows import row_statement
 from ..runtime.workflow import workflow_view
-from ..runtime.writes import row_statement
 from ..web.auth import is_admin
 from ..web.connection import shared_reading
 from ..web.requests import entity_model, platform

@@ -18,8 +18,9 @@ from ..runtime.payload import read_payload
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records, read_history
 from ..runtime.recycle import delete_record, restore_record
+from ..runtime.stored_rows import not_found
 from ..runtime.workflow import workflow_view
-from ..runtime.writes import MAX_BULK, create_records, not_found, update_record
+from ..runtime.writes import MAX_BULK, create_records, update_record
 from .auth import current_context
 from .connection import request_reading, request_writing
 from .requests import (
