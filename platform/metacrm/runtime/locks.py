@@ -136,8 +136,9 @@ def refuse_parent_locks(op: Operation, model: EntityModel, rows: Iterable[Row]
 
 def why_locked(op: Operation, model: EntityModel, row: Row,
                pending: Row | None) -> str | None:
-    """Why ``row`` (as stored; ``pending``: its pending chain) may not be edited now, in
-    the words an update's refusal would use; None when it may be."""
+    """Why ``row`` (as stored; ``pending``: its pending chain, at least its ``id`` and
+    ``approval``) may not be edited now, in the words an update's refusal would use;
+    None when it may be."""
     if pending is not None:
         return message("locked_for_approval", op.locale,
                        approval=_label(op.compiled, pending, op.ctx), id=pending["id"])

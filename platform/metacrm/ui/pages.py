@@ -18,7 +18,7 @@ from ..definitions.entities import FieldDef
 from ..runtime.access import EntityAccess, Viewer
 from ..runtime.duplicates import likely_duplicates
 from ..runtime.form_conditions import hidden_by_conditions
-from ..runtime.locks import pending_chain, why_children_locked, why_locked
+from ..runtime.locks import why_children_locked, why_locked
 from ..runtime.query import LIST_PARAMETERS, parse_list_query
 from ..runtime.reads import list_records
 from ..runtime.saved_views import list_views
@@ -272,7 +272,7 @@ def record_page(entity: str, record_id: int) -> Any:
         unshown = hidden_by_conditions(form, model, ctx, stored, access.hidden)
         # a record its state or its chain keeps as it is offers no edit, and no new
         # child its lock would refuse: the page says why instead
-        pending = pending_chain(op, model, record_id) if model.approvals else None
+        pending = record.get("_approval")  # workflow_view's: its id and approval
         locked = why_locked(op, model, stored, pending) if access.allows("update") else None
         can_update = access.allows("update") and locked is None
         related = [
