@@ -1,6 +1,7 @@
 """Statements of a fixed shape that hot paths run on every request (an approval's lock,
 its tasks' UPDATE, the INSERTs of its events, audit rows and notifications, the
-credentials version), sent to the driver directly on PostgreSQL.
+credentials version, a page's reader and their saved views), sent to the driver
+directly.
 
 A Core statement built once is still compiled-cache looked up, its parameters
 processed, an execution context and a result object built on every execution: about
@@ -11,9 +12,10 @@ and executes on the connection's driver cursor, in the connection's transaction.
 The SQL, the conversions and so the rows are SQLAlchemy's own (a test compares both
 paths).
 
-Elsewhere, and whenever someone listens to the connection's statements (tests and
-benchmarks count them), it runs through Core: SQLite gains little (no network, no
-server round trip to save Python around), and a listener sees every statement.
+On SQLite, where a short statement's answer takes the driver about 15 µs, Core's
+work around it is most of the cost. Whenever someone listens to the connection's
+statements (tests and benchmarks count them), it runs through Core, so that a
+listener sees every statement.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.compiler import SQLCompiler
 
-# Dialects whose driver takes SQLAlchemy's compiled text and named parameters as
-# they are (psycopg: "%(name)s" placeholders).
-DIRECT_DIALECTS = frozenset({"postgresql"})
+# Dialects whose driver takes SQLAlchemy's compiled text as it is: with named
+# parameters (psycopg: "%(name)s") or positional ones (sqlite3: "?", in the compiled
+# statement's order).
+DIRECT_DIALECTS = frozenset({"postgresql", "sqlite"})
 # The most rows an INSERT of ``insert_many`` sends as one fixed statement (one is built
 # per row count); more go through Core's "insertmanyvalues".
 MAX_FIXED_ROWS = 16
@@ -40,6 +43,7 @@ class _Compiled:
     sql: str
     defaults: dict[str, Any]  # every parameter, literals with their values
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters with a conversion
+    positions: tuple[str, ...] | None  # a positional driver's parameters, in order
     keys: tuple[str, ...]  # the result's column names
     types: tuple[sa.types.TypeEngine[Any], ...]  # the result's column types
     # The columns to convert, by place: known once the driver described them (some
@@ -55,7 +59,7 @@ def runs_directly(conn: sa.Connection) -> bool:
 def takes_dml_in_with(conn: sa.Connection) -> bool:
     """Whether ``conn``'s database runs an INSERT or UPDATE inside a WITH (PostgreSQL;
     SQLite does not): several changes then go in one statement."""
-    return conn.dialect.name in DIRECT_DIALECTS
+    return conn.dialect.name == "postgresql"
 
 
 class FixedStatement:
@@ -79,7 +83,10 @@ class FixedStatement:
             conn.begin()  # as Core's autobegin would: the connection commits it
         cursor = _cursor(conn)
         try:
-            cursor.execute(compiled.sql, values)
+            if compiled.positions is None:
+                cursor.execute(compiled.sql, values)
+            else:
+                cursor.execute(compiled.sql, [values[name] for name in compiled.positions])
             rows: list[tuple[Any, ...]] = []
             if compiled.keys:  # (the driver's description builds objects per column)
                 if compiled.results is None:
@@ -108,8 +115,9 @@ class FixedStatement:
                       if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect))
                       is not None)
         columns = getattr(compiled, "_result_columns", None) or []
+        positions = tuple(compiled.positiontup or ()) if compiled.positional else None
         found = _Compiled(compiled.string, dict(compiled.construct_params(_check=False)),
-                          binds, tuple(column.keyname for column in columns),
+                          binds, positions, tuple(column.keyname for column in columns),
                           tuple(column.type for column in columns))
         if any(bind.expanding for bind in compiled.binds.values()):
             raise ValueError("a fixed statement takes no expanding (IN list) parameter: "
@@ -131,7 +139,7 @@ def _cursor(conn: sa.Connection) -> Any:
     pooled = conn.connection
     driver = pooled.dbapi_connection
     cursor = pooled.info.get(_CURSOR)
-    if cursor is None or cursor.closed or cursor.connection is not driver:
+    if cursor is None or getattr(cursor, "closed", False) or cursor.connection is not driver:
         cursor = pooled.info[_CURSOR] = pooled.cursor()
     return cursor
 
@@ -145,7 +153,7 @@ def _conversions(dialect: sa.Dialect, types: Sequence[sa.types.TypeEngine[Any]],
     (the driver's ``type_code``)."""
     return tuple((place, convert) for place, (type_, column) in enumerate(
         zip(types, description, strict=True))
-        if (convert := type_.dialect_impl(dialect).result_processor(dialect, column.type_code))
+        if (convert := type_.dialect_impl(dialect).result_processor(dialect, column[1]))
         is not None)
 
 

@@ -5,6 +5,7 @@ runs as its reader (their scope, their hidden fields) whenever it is opened."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs
@@ -17,6 +18,7 @@ from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..i18n import message
 from .access import Viewer
+from .fixed_statements import FixedStatement
 from .query import parse_list_query
 
 MAX_NAME = 100
@@ -29,26 +31,27 @@ def _table(compiled: Compiled) -> sa.Table:
     return compiled.tables.saved_views
 
 
-def view_json(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "entity": row.entity, "name": row.name, "query": row.query,
-            "owner": row.owner_id, "roles": list(row.roles), "created_at": row.created_at}
+def view_json(row: Mapping[Any, Any]) -> dict[str, Any]:
+    return {"id": row["id"], "entity": row["entity"], "name": row["name"],
+            "query": row["query"], "owner": row["owner_id"], "roles": list(row["roles"]),
+            "created_at": row["created_at"]}
 
 
 def list_views(conn: sa.Connection, compiled: Compiled, ctx: Context, entity: str
                ) -> list[dict[str, Any]]:
     """The caller's own views of ``entity`` and those shared with one of their roles."""
-    rows = conn.execute(_views_of(_table(compiled)), {"entity": entity}).all()
+    rows = _views_of(_table(compiled)).execute(conn, {"entity": entity}).mappings()
     roles = set(ctx.principal.roles)
     return [view_json(row) for row in rows
-            if row.owner_id == ctx.user_id or roles & set(row.roles)]
+            if row["owner_id"] == ctx.user_id or roles & set(row["roles"])]
 
 
 @lru_cache(maxsize=8)  # a program's table: recompiling makes a new one
-def _views_of(table: sa.Table) -> sa.Select:
-    """Every view of an entity, built once per program: every list page asks (and
-    building the statement takes longer than running it)."""
-    return (sa.select(table).where(table.c.entity == sa.bindparam("entity"))
-            .order_by(table.c.name, table.c.id))
+def _views_of(table: sa.Table) -> FixedStatement:
+    """Every view of an entity, built once per program and sent to the driver directly:
+    every list page asks, and building the statement took longer than running it."""
+    return FixedStatement(sa.select(table).where(table.c.entity == sa.bindparam("entity"))
+                          .order_by(table.c.name, table.c.id))
 
 
 def save_view(conn: sa.Connection, compiled: Compiled, ctx: Context, model: EntityModel,
@@ -97,7 +100,7 @@ def save_view(conn: sa.Connection, compiled: Compiled, ctx: Context, model: Enti
         raise Conflict(message("view_taken", lang, name=name), key="name") from None
     assert inserted is not None
     new_id = inserted[0]
-    return view_json(conn.execute(sa.select(table).where(table.c.id == new_id)).one())
+    return view_json(conn.execute(sa.select(table).where(table.c.id == new_id)).mappings().one())
 
 
 def delete_view(conn: sa.Connection, compiled: Compiled, ctx: Context, entity: str,

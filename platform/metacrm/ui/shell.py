@@ -14,6 +14,7 @@ from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..definitions import LANGUAGES
 from ..identity.users import get_user, users_table
+from ..runtime.fixed_statements import FixedStatement
 from ..runtime.form_designs import designable
 from ..runtime.notifications import unread_of
 from ..web.auth import current_context, session_csrf
@@ -102,23 +103,21 @@ def build_shell(conn: sa.Connection, compiled: Compiled, ctx: Context,
     statement reads the user and their unread notifications; the rest (the entities
     their roles may read, their links and headings, the forms they may design) is the
     same for everyone with their roles and is kept (``_frame``)."""
-    user = None
-    unread = 0
+    user_id, user_name, username, user_language, unread = None, "", "", None, 0
     if ctx.user_id is not None:
-        row = conn.execute(_frame_statement(users_table(compiled.metadata),
-                                            compiled.tables.notifications),
-                           {"user_id": ctx.user_id}).first()
+        row = _frame_statement(users_table(compiled.metadata),
+                               compiled.tables.notifications).execute(
+            conn, {"user_id": ctx.user_id}).first()
         if row is not None:
-            user, unread = row, row.unread
-    language = choose_language(user.language if user else None)
+            user_id, user_name, username, user_language, unread = row
+    language = choose_language(user_language)
     ctx = replace(ctx, locale=language)
     principal = ctx.principal
     audience = (principal.roles, principal.admin or principal.system)
     frame = _frame(compiled, ctx, audience, language)
     return Shell(
         title=frame.title, language=language, languages=LANGUAGES,
-        user_id=user.id if user else None, user_name=user.name if user else "",
-        username=user.username if user else "",
+        user_id=user_id, user_name=user_name or "", username=username or "",
         navigation=frame.navigation, groups=frame.groups,
         unread=unread, csrf_token=csrf_token,
         designable=frame.designable, audience=audience), ctx
@@ -155,10 +154,11 @@ def _frame(compiled: Compiled, ctx: Context, audience: tuple[frozenset[str], boo
 
 
 @lru_cache(maxsize=8)  # a program's tables: recompiling (customizations) makes new ones
-def _frame_statement(users: sa.Table, notifications: sa.Table) -> sa.Select:
-    """The frame's user and unread count, built once per program: building the
-    statement took longer than the database took to answer it."""
-    return sa.select(
+def _frame_statement(users: sa.Table, notifications: sa.Table) -> FixedStatement:
+    """The frame's user and unread count, built once per program and sent to the
+    driver directly: building the statement, and Core's work around it, took longer
+    than the database took to answer it."""
+    return FixedStatement(sa.select(
         users.c.id, users.c.name, users.c.username, users.c.language,
         unread_of(notifications, users.c.id).label("unread"),
-    ).where(users.c.id == sa.bindparam("user_id"))
+    ).where(users.c.id == sa.bindparam("user_id")))
