@@ -40,8 +40,10 @@ def topbar(shell: Shell) -> Markup:
     dashboard = endpoint in ("metacrm_pages.dashboard_page",
                              "metacrm_pages.named_dashboard_page")
     others = tuple(code for code in shell.languages if code != shell.language)
+    args = request.args
     values: dict[str, object] = {
-        "q": request.args.get("q", ""), "unread": shell.unread, "user_name": shell.user_name,
+        # (args.get raises and catches an exception when a parameter is not there.)
+        "q": args["q"] if "q" in args else "", "unread": shell.unread, "user_name": shell.user_name,
         "user_id": shell.user_id, "csrf_token": shell.csrf_token}
     for code in others:
         values[f"lang_{code}"] = lang_query(request.args, code)

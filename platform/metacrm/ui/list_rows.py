@@ -8,7 +8,7 @@ the rows in its table."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,22 +41,27 @@ def list_rows(items: Iterable[Mapping[str, Any]], fields: Sequence[FieldDef],
     when given, is the word of a first cell with a checkbox carrying the id and version."""
     openings = [f'\n      <td data-label="{escape(c.label)}"'
                 f'{NUMBER_CLASS if c.numeric else ""}>' for c in header]
-    # Only a column of references links (display.link_of): the others skip the test.
-    # A text column's text values are written as they are (display.plain).
-    rest = [(f, f.name, opening, read, f.to is not None, read is plain)
-            for f, opening, read in zip(fields, openings, formatters, strict=True)][1:]
-    # (A role may hide every column: the rows then only carry their checkboxes.)
-    first = (fields[0].name, openings[0], formatters[0]) if fields else None
-    word = escape(select) if select is not None else None
     # Links are a prefix and an id: the prefix escaped once (digits need no escaping).
     own = escape(own)
     targets = {entity: escape(prefix) for entity, prefix in targets.items()}
+    # A cell is a function of its value alone: a column's cells of the same plain value
+    # (an option, a city, an empty one) are written once per page.
+    rest: Sequence[tuple[str, dict[Any, str], Callable[[Any], str]]] = [
+        (f.name, {}, _cell_writer(f, opening, read, targets))
+        for f, opening, read in zip(fields, openings, formatters, strict=True)][1:]
+    # (A role may hide every column: the rows then only carry their checkboxes.)
+    first = (fields[0].name, openings[0], formatters[0]) if fields else None
+    word = escape(select) if select is not None else None
     out: list[str] = []
     add = out.append
     special = _SPECIAL.search
+    title_is_text = first is not None and first[2] is plain
     for item in items:
         record_id = int(item["id"])  # ints: written unescaped
-        title = (first[2](item.get(first[0])) if first else "") or f"#{record_id}"
+        title = item.get(first[0]) if first else ""
+        if not (title_is_text and title.__class__ is str):
+            title = first[2](title) if first else ""
+        title = title or f"#{record_id}"
         if special(title):
             title = escape(title)
         add("\n    <tr>")
@@ -66,18 +71,39 @@ def list_rows(items: Iterable[Mapping[str, Any]], fields: Sequence[FieldDef],
                 f'aria-label="{word} {title}"></td>')
         if first:
             add(f'{first[1]}<a href="{own}{record_id}">{title}</a></td>')
-        for field, name, opening, read, linked, as_is in rest:
+        for name, written, write in rest:
             value = item.get(name)
-            text = value if as_is and value.__class__ is str else read(value)
-            if special(text):
-                text = escape(text)
-            link = link_of(field, value) if linked else None
-            if link:
-                add(f'{opening}<a href="{targets[link[0]]}{link[1]}">{text}</a></td>')
-            else:
-                add(f"{opening}{text}</td>")
+            if value.__class__ in _PLAIN:
+                cell = written.get(value)
+                if cell is None:
+                    cell = written[value] = write(value)
+            else:  # a reference's record, a list of values
+                cell = write(value)
+            add(cell)
         add("\n    </tr>")
     return Markup("".join(out))
+
+
+# The values a cell is written from alone (a reference's value is its record).
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def _cell_writer(field: FieldDef, opening: str, read: Formatter, targets: Mapping[str, str]
+                 ) -> Callable[[Any], str]:
+    """A column's cell for a value: its text escaped (most texts need none), linked to the
+    referenced record's page when the column is a reference."""
+    special = _SPECIAL.search
+    as_is = read is plain  # a text column's text values are written as they are
+
+    def write(value: Any) -> str:
+        text = value if as_is and value.__class__ is str else read(value)
+        if special(text):
+            text = escape(text)
+        link = link_of(field, value) if field.to is not None else None
+        if link:
+            return f'{opening}<a href="{targets[link[0]]}{link[1]}">{text}</a></td>'
+        return f"{opening}{text}</td>"
+    return write
 
 
 def list_header(header: Sequence[Column]) -> Markup:
