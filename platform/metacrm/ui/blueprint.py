@@ -43,8 +43,9 @@ def topbar(shell: Shell) -> Markup:
     args = request.args
     values: dict[str, object] = {
         # (args.get raises and catches an exception when a parameter is not there.)
-        "q": args["q"] if "q" in args else "", "unread": shell.unread, "user_name": shell.user_name,
-        "user_id": shell.user_id, "csrf_token": shell.csrf_token}
+        "q": args["q"] if "q" in args else "", "unread": _badge(shell.unread),
+        "user_name": shell.user_name, "user_id": shell.user_id,
+        "csrf_token": shell.csrf_token}
     for code in others:
         values[f"lang_{code}"] = lang_query(request.args, code)
     # The key names all that the render reads besides the slots: the audience decides
@@ -56,6 +57,11 @@ def topbar(shell: Shell) -> Markup:
                                                 designer=designer, reports=reports,
                                                 dashboard=dashboard),
                         values)
+
+
+def _badge(unread: int) -> Markup | str:
+    """The bell's count, shown only when there is something unread."""
+    return Markup('<span class="badge">{}</span>').format(unread) if unread else ""
 
 
 @pages.app_template_filter("lang_query")
