@@ -74,6 +74,14 @@ class ExactNumeric(sa.types.TypeDecorator[Decimal]):
             return value
         return int(Decimal(value).scaleb(self.scale).to_integral_value(ROUND_HALF_UP))
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name == "sqlite":
+            return super().result_processor(dialect, coltype)
+        # PostgreSQL's driver reads NUMERIC as a Decimal already: no Python call per
+        # value (a pivot's sums are thousands of them); a float column, if one ever
+        # comes back, still goes through Numeric's own conversion
+        return self.load_dialect_impl(dialect).result_processor(dialect, coltype)
+
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
         if value is None:
             return None
