@@ -65,16 +65,19 @@ def _pivot(data: dict[str, Any], report: ReportDef, first: MeasureDef,
     dimension value is one dict shared by its cells (runtime/reports.py): the cells are
     sorted by it, its label and filters read once."""
     categories: dict[int, Mapping[str, Any]] = {}
-    cells: dict[int, tuple[Mapping[str, Any], dict[int, Any]]] = {}
+    columns: dict[int, Mapping[str, Any]] = {}
+    cells: dict[int, dict[int, Any]] = {}  # by column, by line: the figure
     figure = first.name
     for row in rows:
         line, column = row["rows"], row["columns"]
-        categories.setdefault(id(line), line)
-        found = cells.get(id(column))
-        if found is None:
-            found = cells[id(column)] = (column, {})
-        value = row["values"].get(figure)
-        found[1][id(line)] = str(value) if isinstance(value, Decimal) else value
+        at = id(line)
+        if at not in categories:
+            categories[at] = line
+        by_line = cells.get(id(column))
+        if by_line is None:
+            columns[id(column)] = column
+            by_line = cells[id(column)] = {}
+        by_line[at] = row["values"].get(figure)
     own = [list(pair) for pair in own_filters(report, first)]
     data["categories"] = [_label(line, lang) for line in categories.values()]
     data["category_filters"] = [line["filters"] for line in categories.values()]
@@ -82,9 +85,9 @@ def _pivot(data: dict[str, Any], report: ReportDef, first: MeasureDef,
     data["percent"] = [first.aggregate == RATIO]
     data["series"] = [
         {"name": _label(column, lang), "measure": figure,
-         "data": [by_line.get(line) for line in categories],
+         "data": [_number(cells[at].get(line)) for line in categories],
          "filters": own + column["filters"]}
-        for column, by_line in cells.values()]
+        for at, column in columns.items()]
 
 
 def _number_card(data: dict[str, Any], report: ReportDef, current: Mapping[str, Any] | None,

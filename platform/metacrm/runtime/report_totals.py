@@ -85,12 +85,14 @@ def _grouping_sets(conn: sa.Connection, query: ReportQuery,
     result = conn.execute(statement)
     read = RowReader(report, list(result.keys()), len(dimensions))
     level_at = list(result.keys()).index("level")
+    cells, whole = found.rows, (1 << len(dimensions)) - 1
     for row in result.all():
-        keys, values = read(row)
         rolled = row[level_at]
-        if rolled == 0:
-            found.rows.append((keys, values))
-        elif rolled == (1 << len(dimensions)) - 1:
+        if rolled == 0:  # most rows: a cell
+            cells.append(read(row))
+            continue
+        keys, values = read(row)
+        if rolled == whole:
             found.whole = values
         else:  # one of two dimensions rolled up: the other's total
             kept = 0 if rolled == 1 else 1

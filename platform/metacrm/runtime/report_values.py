@@ -4,9 +4,10 @@ and the list filters that pick the records of one dimension value (drill-down)."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,8 +53,17 @@ class RowReader:
             for index, m in enumerate(report.measures) if m.aggregate != RATIO]
         self.ratios = [(m.name, m.ratio[0], m.ratio[1]) for m in report.measures
                        if m.aggregate == RATIO and m.ratio]
+        # counts and sums only (most reports): a row's figures are its columns as they
+        # are, taken in one call instead of a check per figure
+        self.names = [name for name, _, count, extreme in self.figures]
+        self.taken = None if self.ratios or any(
+            count >= 0 or extreme for _, _, count, extreme in self.figures) else \
+            _getter([index for _, index, _, _ in self.figures])
+        self.keys = _getter(self.dimensions)
 
     def __call__(self, row: Sequence[Any]) -> tuple[list[Any], dict[str, Any]]:
+        if self.taken is not None:
+            return list(self.keys(row)), dict(zip(self.names, self.taken(row), strict=True))
         values: dict[str, Any] = {}
         for name, index, count, extreme in self.figures:
             value = row[index]
@@ -65,6 +75,17 @@ class RowReader:
         for name, top, bottom in self.ratios:
             values[name] = _ratio(values.get(top), values.get(bottom))
         return [row[i] for i in self.dimensions], values
+
+
+def _getter(indexes: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """The values at ``indexes`` of a row, as a tuple (``itemgetter`` of one index
+    gives the value itself)."""
+    if len(indexes) == 1:
+        (only,) = indexes
+        return lambda row: (row[only],)
+    if not indexes:
+        return lambda row: ()
+    return itemgetter(*indexes)
 
 
 def plain(value: Any) -> Any:

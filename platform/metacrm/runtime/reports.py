@@ -153,18 +153,17 @@ def _rows(query: ReportQuery, found: list[tuple[list[Any], dict[str, Any]]],
     """The answer's rows, each with its dimension values (each with the list filters
     that pick its records) and its figures. A pivot of months by owners repeats each
     month and each owner in hundreds of cells: each value is made once, in ``made``."""
-    axes = list(enumerate(zip(AXES, made, strict=False)))  # made: one per dimension
-    answer = []
-    for keys, values in found:
-        row: dict[str, Any] = {}
-        for index, (axis, known) in axes:
-            key = keys[index]
-            # shared by the value's cells (and its total); nothing changes it
-            part = known.get(key)
-            row[axis] = part if part is not None else _value(query, labels, made, index, key)
-        row["values"] = values
-        answer.append(row)
-    return answer
+    for index in range(len(made)):  # each value made once, then looked up by its cells
+        for key in {keys[index] for keys, _ in found}:
+            _value(query, labels, made, index, key)
+    if len(made) == 2:
+        lines, columns = made
+        return [{"rows": lines[keys[0]], "columns": columns[keys[1]], "values": values}
+                for keys, values in found]
+    if len(made) == 1:
+        (lines,) = made
+        return [{"rows": lines[keys[0]], "values": values} for keys, values in found]
+    return [{"values": values} for _, values in found]
 
 
 def _value(query: ReportQuery, labels: list[dict[Any, str]],
