@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from ..base.context import Context
 from ..base.problems import NotFound
+from ..collector import collector_paused
 from ..compile.compiled import Compiled
 from ..definitions import ReportDef
 from ..identity.security_events import export_event, record_event
@@ -73,7 +74,12 @@ def report(name: str) -> Any:
             viewer = Viewer(compiled, ctx.principal, conn)
             return run_report(conn, viewer, found, args, ctx.locale, ctx.now)
 
-    return jsonify(with_fresh_schema(run))
+    # The collector stays paused until the answer is written and freed, not only while
+    # it is made (run_report): resumed with a pivot's tens of thousands of dicts still
+    # alive, it walked them at once and moved them towards the oldest generation,
+    # whose full collections then walked the whole process every few runs.
+    with collector_paused():
+        return jsonify(with_fresh_schema(run))
 
 
 @reports_api.get("/reports/<name>/export")
