@@ -55,7 +55,7 @@ class RowReader:
                        if m.aggregate == RATIO and m.ratio]
         # counts and sums only (most reports): a row's figures are its columns as they
         # are, taken in one call instead of a check per figure
-        self.names = [name for name, _, count, extreme in self.figures]
+        self.names = [name for name, *_ in self.figures]
         self.taken = None if self.ratios or any(
             count >= 0 or extreme for _, _, count, extreme in self.figures) else \
             _getter([index for _, index, _, _ in self.figures])
@@ -74,7 +74,7 @@ class RowReader:
             values[name] = value
         for name, top, bottom in self.ratios:
             values[name] = _ratio(values.get(top), values.get(bottom))
-        return [row[i] for i in self.dimensions], values
+        return list(self.keys(row)), values
 
 
 def _getter(indexes: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
