@@ -1,7 +1,8 @@
 """On PostgreSQL a decision's writes go together: the tasks it settles in the chain's
 UPDATE, and both in front of the read (or lock) of the chain's record that follows;
-everything it adds (tasks, events, audit rows, notifications) in one statement. A two-step chain approved through (its second step by both finance
-users), its statements counted as test_approval_statements.py counts them (without
+everything it adds (tasks, events, audit rows, notifications) in one statement. A
+two-step chain approved through (its second step by both finance users), its
+statements counted as test_approval_statements.py counts them (without
 authentication)."""
 
 from __future__ import annotations

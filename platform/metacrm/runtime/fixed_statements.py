@@ -83,7 +83,7 @@ class FixedStatement:
             values[name] = convert(values[name])
         if not conn.in_transaction():
             conn.begin()  # as Core's autobegin would: the connection commits it
-        cursor = _cursor(conn)
+        cursor = _cursor(conn, compiled.sql)
         try:
             if compiled.positions is None:
                 cursor.execute(compiled.sql, values)
@@ -135,18 +135,33 @@ def fixed(statement: sa.Executable) -> FixedStatement:
     return FixedStatement(statement)
 
 
-def _cursor(conn: sa.Connection) -> Any:
-    """The driver connection's cursor, one kept per connection: a fixed statement's rows
-    are all read at once, so the next statement may use it again."""
+def _cursor(conn: sa.Connection, sql: str) -> Any:
+    """The driver connection's cursor for the statement ``sql``, one kept per statement
+    and connection: psycopg keeps a cursor's adapters (its transformer, with each
+    parameter's dumper and each column's loader) only while the cursor runs the same
+    query again, and making them anew for every statement cost a tenth of an approval
+    decision's Python. A fixed statement's rows are all read at once, so the cursor is
+    free again when it returns."""
     pooled = conn.connection
     driver = pooled.dbapi_connection
-    cursor = pooled.info.get(_CURSOR)
-    if cursor is None or getattr(cursor, "closed", False) or cursor.connection is not driver:
-        cursor = pooled.info[_CURSOR] = pooled.cursor()
+    kept: tuple[Any, dict[str, Any]] | None = pooled.info.get(_CURSORS)
+    if kept is not None and kept[0] is driver and len(kept[1]) >= MAX_CURSORS:
+        for cursor in kept[1].values():
+            cursor.close()
+        kept = None
+    if kept is None or kept[0] is not driver:  # (a new driver connection: its own)
+        kept = pooled.info[_CURSORS] = (driver, {})
+    cursor = kept[1].get(sql)
+    # (sqlite3's cursors have no ``closed``)
+    if cursor is None or getattr(cursor, "closed", False):
+        cursor = kept[1][sql] = pooled.cursor()
     return cursor
 
 
-_CURSOR = "metacrm_fixed_cursor"
+_CURSORS = "metacrm_fixed_cursors"
+# Cursors kept per connection (each holds no rows, only its adapters): more than the
+# fixed statements a program's hot paths run.
+MAX_CURSORS = 128
 
 
 def _conversions(dialect: sa.Dialect, types: Sequence[sa.types.TypeEngine[Any]],
