@@ -14,12 +14,11 @@ from ..compile.models import EntityModel
 from ..compile.workflows import CompiledAction, CompiledApproval, CompiledTransition
 from ..i18n import message
 from .actions import run_actions, set_values
-from .approval_state import Chain, add_event, update_chain
+from .approval_state import Chain, add_event, update_chain_and_read
 from .approval_timeline import chain_title, record_title, texts, user_name
 from .audit_notes import approval as approval_part
 from .audit_notes import note as note_part
 from .audit_notes import said, stored
-from .fixed_statements import fixed
 from .notifications import notification_rows
 from .operation import Operation
 from .rows import Row
@@ -38,8 +37,7 @@ def finish(op: Operation, chain: Chain, outcome: str, comment: str | None = None
     model = compiled.models[row["entity"]]
     chain.record = None
     if outcome == APPROVED and row["transition"]:
-        mark(op, chain, APPROVED)
-        acting, current = as_platform(op, model, row["record_id"])
+        acting, current = mark_and_lock(op, chain, APPROVED, model)
         transition = compiled.workflows[model.name].transitions[row["transition"]]
         _, saved = complete_saved(acting, model, current, {}, transition,
                                   note=stored(said(approval_part(approval.name),
@@ -65,10 +63,9 @@ def settle(op: Operation, chain: Chain, state: str, action: str, comment: str | 
     rejected state or where it was; or run the chain's own outcome actions."""
     compiled = op.compiled
     row = chain.row
-    mark(op, chain, state)
     approval = compiled.approvals[row["approval"]]
     model = compiled.models[row["entity"]]
-    acting, current = as_platform(op, model, row["record_id"])
+    acting, current = mark_and_lock(op, chain, state, model)
     changed: dict[str, Any] = {}
     if row["transition"]:
         workflow = compiled.workflows[model.name]
@@ -112,15 +109,13 @@ def approve_at_once(op: Operation, model: EntityModel, current: Row,
     return shown
 
 
-def mark(op: Operation, chain: Chain, state: str) -> None:
-    update_chain(op, chain, state=state, finished_at=op.ctx.now)
-
-
-def as_platform(op: Operation, model: EntityModel, record_id: int
-                ) -> tuple[Operation, Row]:
-    """The chain changes the record itself (whoever decided): lock it as the platform."""
-    acting = op.as_platform()
-    found = fixed(locking(model)).execute(op.conn, {"record_id": record_id}).mappings()
+def mark_and_lock(op: Operation, chain: Chain, state: str, model: EntityModel
+                  ) -> tuple[Operation, Row]:
+    """End the chain in ``state`` and lock its record (with the chain's UPDATE, in one
+    statement where the database can): the chain changes the record itself (whoever
+    decided), as the platform."""
+    found = update_chain_and_read(op, chain, {"state": state, "finished_at": op.ctx.now},
+                                  locking(model), {"record_id": chain.row["record_id"]})
     if not found:  # deleted meanwhile: nothing left to change
         raise Conflict(message("record_gone", op.locale))
-    return acting, found[0]
+    return op.as_platform(), found[0]

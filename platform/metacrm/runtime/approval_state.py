@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
+from sqlalchemy.sql import visitors
 
 from ..base.problems import NotFound
 from ..compile.system_tables import SystemTables
@@ -263,16 +264,78 @@ def write_events(op: Operation, chain: Chain) -> None:
 def update_chain(op: Operation, chain: Chain, **values: Any) -> None:
     """Change the chain's row (its version moves on with every change), and the tasks
     settled meanwhile with it (see ``settle_tasks``)."""
-    params = {**{f"new_{name}": value for name, value in values.items()},
-              "chain_id": chain.id}
+    statement, params = _chain_change(op, chain, values)
+    fixed(statement).execute(op.conn, params)
+
+
+def update_chain_and_read(op: Operation, chain: Chain, values: Mapping[str, Any],
+                          read: sa.Select, read_params: Mapping[str, Any]
+                          ) -> list[dict[str, Any]]:
+    """``update_chain`` with ``values``, then the rows of ``read`` (a statement built
+    once, e.g. the chain's record, locked, with ``read_params``): on PostgreSQL in one
+    statement, the UPDATEs in its WITH (they run to completion whether or not it reads
+    them, before the row lock is taken)."""
+    if not takes_dml_in_with(op.conn):
+        update_chain(op, chain, **values)
+        return fixed(read).execute(op.conn, read_params).mappings()
+    settling = chain.unsettled
+    chain.unsettled = None
+    params = {**_chain_params(chain, values),
+              **{f"{READ_PREFIX}{name}": value for name, value in read_params.items()}}
+    shape = None
+    if settling is not None:
+        count, with_comment, settled = settling
+        shape = (count, with_comment)
+        params.update(settled)
+    statement = _read_after(op.tables, tuple(sorted(values)), shape, read)
+    rows = fixed(statement).execute(op.conn, params).mappings()
+    chain.row.update(values, version=chain.row["version"] + 1)
+    return rows
+
+
+def _chain_change(op: Operation, chain: Chain, values: Mapping[str, Any]
+                  ) -> tuple[sa.Update, dict[str, Any]]:
+    """The UPDATE of the chain's row to ``values`` (with the tasks settled meanwhile)
+    and its parameters; the chain in memory changed as it will be."""
+    params = _chain_params(chain, values)
     statement = _chain_update(op.tables, tuple(sorted(values)))
     if chain.unsettled is not None:
         count, with_comment, settled = chain.unsettled
         chain.unsettled = None
         statement = _settled_with(statement, _settle_statement(op.tables, count, with_comment))
         params.update(settled)
-    fixed(statement).execute(op.conn, params)
     chain.row.update(values, version=chain.row["version"] + 1)
+    return statement, params
+
+
+def _chain_params(chain: Chain, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {**{f"new_{name}": value for name, value in values.items()}, "chain_id": chain.id}
+
+
+@lru_cache(maxsize=64)
+def _read_after(tables: SystemTables, columns: tuple[str, ...],
+                settling: tuple[int, bool] | None, read: sa.Select) -> sa.Select:
+    """``WITH settled AS (<tasks' UPDATE>), changed AS (<chain's UPDATE>) <read>``, built
+    once per shape (a data-modifying WITH must be at the statement's top level, so
+    both sit side by side in front of the read). The read's parameters are renamed
+    ``read_<name>``: through Core, a parameter named as a column of the chain's table
+    (``record_id``) would be added to the UPDATE's SET."""
+    ctes = [] if settling is None else [_settle_statement(tables, *settling).cte("settled")]
+    return _prefixed(read).add_cte(*ctes, _chain_update(tables, columns).cte("changed"))
+
+
+READ_PREFIX = "read_"
+
+
+def _prefixed(statement: sa.Select) -> sa.Select:
+    """A copy of ``statement`` whose named parameters are named ``read_<name>``."""
+    def rename(element: Any, **_: Any) -> Any:
+        if isinstance(element, sa.BindParameter) and not element.unique:
+            return sa.bindparam(f"{READ_PREFIX}{element.key}", element.value,
+                                type_=element.type)
+        return None
+    return cast(sa.Select, visitors.replacement_traverse(
+        cast(visitors.ExternallyTraversible, statement), {}, rename))
 
 
 @lru_cache(maxsize=16)

@@ -35,7 +35,7 @@ from .approval_state import (
     lock_statement,
     pending_of_step,
     settle_tasks,
-    update_chain,
+    update_chain_and_read,
     write_events,
 )
 from .approval_timeline import (
@@ -49,7 +49,6 @@ from .audit import audit_rows
 from .audit_notes import approval as approval_part
 from .audit_notes import note as note_part
 from .audit_notes import said, stored
-from .fixed_statements import fixed
 from .notifications import notification_rows
 from .operation import Operation
 from .rows import Row
@@ -236,9 +235,9 @@ def _rejected_to(step: StepDef, steps: list[dict[str, Any]], current: int) -> in
 
 def _move(op: Operation, chain: Chain, approval: CompiledApproval, model: EntityModel,
           index: int) -> None:
-    update_chain(op, chain, current=index)
-    record = chain.record = fixed(row_statement(model)).execute(op.conn, {
-        "record_id": chain.row["record_id"]}).mappings()[0]
+    record = chain.record = update_chain_and_read(
+        op, chain, {"current": index}, row_statement(model),
+        {"record_id": chain.row["record_id"]})[0]
     _activate(op, chain, approval, model, record, index)
 
 

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -81,7 +83,7 @@ class FixedStatement:
             values[name] = convert(values[name])
         if not conn.in_transaction():
             conn.begin()  # as Core's autobegin would: the connection commits it
-        cursor = _cursor(conn)
+        cursor = _cursor(conn, compiled.sql)
         try:
             if compiled.positions is None:
                 cursor.execute(compiled.sql, values)
@@ -133,18 +135,33 @@ def fixed(statement: sa.Executable) -> FixedStatement:
     return FixedStatement(statement)
 
 
-def _cursor(conn: sa.Connection) -> Any:
-    """The driver connection's cursor, one kept per connection: a fixed statement's rows
-    are all read at once, so the next statement may use it again."""
+def _cursor(conn: sa.Connection, sql: str) -> Any:
+    """The driver connection's cursor for the statement ``sql``, one kept per statement
+    and connection: psycopg keeps a cursor's adapters (its transformer, with each
+    parameter's dumper and each column's loader) only while the cursor runs the same
+    query again, and making them anew for every statement cost a tenth of an approval
+    decision's Python. A fixed statement's rows are all read at once, so the cursor is
+    free again when it returns."""
     pooled = conn.connection
     driver = pooled.dbapi_connection
-    cursor = pooled.info.get(_CURSOR)
-    if cursor is None or getattr(cursor, "closed", False) or cursor.connection is not driver:
-        cursor = pooled.info[_CURSOR] = pooled.cursor()
+    kept: tuple[Any, dict[str, Any]] | None = pooled.info.get(_CURSORS)
+    if kept is not None and kept[0] is driver and len(kept[1]) >= MAX_CURSORS:
+        for cursor in kept[1].values():
+            cursor.close()
+        kept = None
+    if kept is None or kept[0] is not driver:  # (a new driver connection: its own)
+        kept = pooled.info[_CURSORS] = (driver, {})
+    cursor = kept[1].get(sql)
+    # (sqlite3's cursors have no ``closed``)
+    if cursor is None or getattr(cursor, "closed", False):
+        cursor = kept[1][sql] = pooled.cursor()
     return cursor
 
 
-_CURSOR = "metacrm_fixed_cursor"
+_CURSORS = "metacrm_fixed_cursors"
+# Cursors kept per connection (each holds no rows, only its adapters): more than the
+# fixed statements a program's hot paths run.
+MAX_CURSORS = 128
 
 
 def _conversions(dialect: sa.Dialect, types: Sequence[sa.types.TypeEngine[Any]],
@@ -233,26 +250,75 @@ def insert_together(conn: sa.Connection,
             found[n] = insert_many(conn, *batches[n])
         return found
     shape = tuple((batches[n][0], tuple(batches[n][1][0])) for n in filled)
-    # One array per column: the statement (and the driver's parsing and prepared
-    # statement) is the same however many rows each batch has.
-    params = {f"b{place}_{key}": [row[key] for row in batches[n][1]]
-              for place, n in enumerate(filled) for key in shape[place][1]}
-    for place, new_id in _together_statement(shape).execute(conn, params).rows:
+    together = _together_statement(shape, conn.dialect)
+    # One JSON text per batch: the statement (and the driver's parsing and prepared
+    # statement) is the same however many rows each batch has, and the driver sends
+    # one string instead of typing and dumping an array per column (which cost more
+    # Python than everything else a decision sends).
+    params = {f"b{place}": _rows_json(conversions, batches[n][1])
+              for place, (n, conversions) in enumerate(zip(filled, together.conversions,
+                                                           strict=True))}
+    for place, new_id in together.statement.execute(conn, params).rows:
         found[filled[place]].append(new_id)
     return [sorted(ids) for ids in found]
 
 
+# A column's value as the JSON of insert_together's rows has it: SQLAlchemy's bind
+# conversion of the column's type (a moment to UTC...), or None: the value as it is
+# (a JSON column's value goes in as JSON, not as a string holding JSON).
+_JsonConversion = tuple[str, Callable[[Any], Any] | None]
+
+
+class _Together(NamedTuple):
+    statement: FixedStatement
+    conversions: tuple[tuple[_JsonConversion, ...], ...]  # per batch, per key
+
+
+def _rows_json(conversions: Sequence[_JsonConversion], rows: Sequence[Mapping[str, Any]]
+               ) -> str:
+    converted = [{key: convert(row[key]) if convert is not None and row[key] is not None
+                  else row[key] for key, convert in conversions} for row in rows]
+    # Keys as json.dumps (SQLAlchemy's JSON serializer) writes them: a column's name is
+    # SQLAlchemy's str subclass, which orjson takes as a key only with this option.
+    return orjson.dumps(converted, default=_exact, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _exact(value: Any) -> Any:
+    """A number orjson does not write (Decimal), as its exact text; the database reads
+    the column's type from it."""
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} in a row of insert_together")
+
+
 @lru_cache(maxsize=64)
-def _together_statement(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -> FixedStatement:
-    """``WITH b0 AS (INSERT INTO t0 (keys) SELECT unnest(:b0_key), ... RETURNING id), b1
-    AS (...) SELECT 0, id FROM b0 UNION ALL SELECT 1, id FROM b1 ...`` for the batches of
-    ``shape`` (table, keys), parameters ``b<batch>_<key>``: a list of the batch's values
-    of that key, in its rows' order (PostgreSQL only)."""
-    parts = []
+def _together_statement(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...],
+                        dialect: sa.Dialect) -> _Together:
+    """``WITH b0 AS (INSERT INTO t0 (keys) SELECT keys FROM json_populate_recordset(
+    NULL::t0, :b0) RETURNING id), b1 AS (...) SELECT 0, id FROM b0 UNION ALL SELECT 1, id
+    FROM b1 ...`` for the batches of ``shape`` (table, keys), parameters ``b<batch>``: the
+    JSON array of the batch's rows (objects of its keys), in its rows' order; the rows
+    read as the table's own row type, so each value takes its column's type
+    (PostgreSQL only)."""
+    parts, conversions = [], []
     for place, (table, keys) in enumerate(shape):
-        values = sa.select(*(sa.func.unnest(sa.bindparam(
-            f"b{place}_{key}", type_=postgresql.ARRAY(table.c[key].type))) for key in keys))
+        row_type: sa.ColumnClause[Any] = sa.literal_column(
+            f"NULL::{dialect.identifier_preparer.format_table(table)}")
+        rows = sa.func.json_populate_recordset(
+            row_type, sa.cast(sa.bindparam(f"b{place}", type_=sa.Text), postgresql.JSON)
+        ).table_valued(*keys)
+        values = sa.select(*(rows.c[key] for key in keys))
         inserted = (table.insert().from_select(list(keys), values).returning(table.c.id)
                     .cte(f"b{place}"))
         parts.append(sa.select(sa.literal_column(str(place)).label("batch"), inserted.c.id))
-    return FixedStatement(sa.union_all(*parts))
+        conversions.append(tuple((key, _json_conversion(table.c[key].type, dialect))
+                                 for key in keys))
+    return _Together(FixedStatement(sa.union_all(*parts)), tuple(conversions))
+
+
+def _json_conversion(type_: sa.types.TypeEngine[Any], dialect: sa.Dialect
+                     ) -> Callable[[Any], Any] | None:
+    implemented = type_.dialect_impl(dialect)
+    if isinstance(implemented, sa.JSON):
+        return None
+    return implemented.bind_processor(dialect)

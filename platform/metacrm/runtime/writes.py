@@ -26,6 +26,7 @@ from .audit import audit_changes, audit_rows, field_changes, write_audit
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
 from .duplicates import DUPLICATES_MEMBER, check_changed_record
+from .fixed_statements import fixed
 from .form_conditions import condition_errors
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
 from .integrity import missing_references, missing_references_of, unique_guard
@@ -289,8 +290,10 @@ def save_changes(conn: sa.Connection, viewer: Viewer, model: EntityModel, ctx: C
         lambda: update_statement(model, sorted(column_changes), returning=returning))
     params = {f"new_{name}": value for name, value in column_changes.items()}
     params.update(record_id=record_id, old_version=current["version"])
-    result = unique_guard(lambda: conn.execute(statement, params), ctx)
-    rows = result.mappings().all() if returning else None
+    # A fixed statement: every PATCH and a chain's end run this UPDATE (see
+    # fixed_statements.py).
+    result = unique_guard(lambda: fixed(statement).execute(conn, params), ctx)
+    rows = result.mappings() if returning else None
     if (len(rows) if rows is not None else result.rowcount) != 1:
         # cannot happen under the row lock; fail loudly if it does
         raise PreconditionFailed(message("stale", ctx.locale, expected=current["version"],
