@@ -82,8 +82,11 @@ def look_up(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]]) -> lis
 
 
 def _wanted(rule: DuplicateRuleDef, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    found = tuple(values.get(name) for name in rule.fields)
-    return None if any(v is None or v == "" for v in found) else found
+    found = tuple([values.get(name) for name in rule.fields])
+    for value in found:
+        if value is None or value == "":
+            return None
+    return found
 
 
 def _exact(op: Operation, model: Any, rule: DuplicateRuleDef,
@@ -161,7 +164,8 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
                 twins = taken[rule.name].get(mine, []) if mine is not None else []
                 database = looked[index].same.get(rule.name, [])
                 hits: list[Any] = [*database, *[("row", j, 100) for j in islice(
-                    twins, max(0, MAX_SAME - len(database)))]][:MAX_SAME]
+                    twins, max(0, MAX_SAME - len(database)))]][:MAX_SAME] if twins \
+                    else database[:MAX_SAME]
             else:
                 key, block = mine
                 records, block_keys = looked[index].block.get(rule.name, ([], []))

@@ -199,9 +199,35 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         return []
     keys = tuple(rows[0])
     if len(rows) > MAX_FIXED_ROWS:
+        if takes_dml_in_with(conn) and fits_arrays(table, keys):
+            return insert_arrays(conn, table, rows)
         return sorted(conn.execute(_returning_id(table), list(rows)).scalars().all())
     params = {f"{key}_{n}": row[key] for n, row in enumerate(rows) for key in keys}
     return sorted(_insert_statement(table, keys, len(rows)).execute(conn, params).scalars())
+
+
+def insert_arrays(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+                  ) -> list[int]:
+    """Insert ``rows`` (each with the same keys, at least one) as ``INSERT ... SELECT
+    unnest(<array of a column's values>), ...`` (PostgreSQL): one statement whose text
+    is the same however many rows, where a multi-row VALUES is a new text of
+    rows x columns parameters for the driver to parse and the server to plan, and an
+    executemany one INSERT per row for the server to run. Their new ids, in the rows'
+    order."""
+    keys = tuple(rows[0])
+    params = {f"b0_{key}": [row[key] for row in rows] for key in keys}
+    return sorted(new_id for _, new_id in
+                  _together_statement(((table, keys),)).execute(conn, params).rows)
+
+
+@lru_cache(maxsize=256)
+def fits_arrays(table: sa.Table, keys: tuple[str, ...]) -> bool:
+    """Whether rows of ``keys`` go into ``table`` as arrays alike: no column is an array
+    itself, and the columns left out have no default to compute in Python (an
+    ``INSERT ... SELECT`` would not)."""
+    return not any(isinstance(c.type, sa.ARRAY) for c in table.columns) and all(
+        c.default is None or c.name in keys or (c.primary_key and c.autoincrement)
+        for c in table.columns)
 
 
 @lru_cache(maxsize=256)
@@ -255,4 +281,4 @@ def _together_statement(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -> 
         inserted = (table.insert().from_select(list(keys), values).returning(table.c.id)
                     .cte(f"b{place}"))
         parts.append(sa.select(sa.literal_column(str(place)).label("batch"), inserted.c.id))
-    return FixedStatement(sa.union_all(*parts))
+    return FixedStatement(parts[0] if len(parts) == 1 else sa.union_all(*parts))
