@@ -11,7 +11,7 @@ from ..base.context import Context
 from ..compile.compiled import Compiled
 from ..values import PLAIN_JSON, json_value
 from .audit_notes import read
-from .inserts import insert_rows
+from .inserts import append_rows
 
 
 def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -54,8 +54,7 @@ def write_audit(conn: sa.Connection, audit: sa.Table, ctx: Context, entity: str,
                 changes: list[tuple[int, dict[str, list[Any]]]], note: str | None = None, *,
                 before: Sequence[dict[str, Any]] = ()) -> None:
     rows = [*before, *audit_rows(ctx, entity, action, changes, note)]
-    if rows:  # one multi-row INSERT (see inserts.py)
-        insert_rows(conn, audit, rows)
+    append_rows(conn, audit, rows)  # (see inserts.py)
 
 
 def record_history(conn: sa.Connection, compiled: Compiled, entity: str, record_id: int,

@@ -207,14 +207,15 @@ def _scored(key: str, block_keys: Sequence[str], earlier_keys: list[str], room: 
 
     cutoff = max(0.0, threshold - 0.5)
     found = [(score, at) for _, score, at in process.extract(
-        key, block_keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)]
+        key, block_keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        if round(score) >= threshold]
     if earlier_keys and room:
         after = len(block_keys)
         found += [(score, after + at) for _, score, at in process.extract(
             key, earlier_keys if len(earlier_keys) <= room else earlier_keys[:room],
-            scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)]
+            scorer=fuzz.ratio, score_cutoff=cutoff, limit=None) if round(score) >= threshold]
         found.sort(key=lambda hit: (-hit[0], hit[1]))
-    return [(score, at) for score, at in found if round(score) >= threshold]
+    return found
 
 
 def written(op: Operation, model: Any, found: Sequence[Verdict], ids: Mapping[int, int]
