@@ -14,7 +14,6 @@ keeps the import's state and decides who it runs as.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ import sqlalchemy as sa
 
 from ..base.context import Context, Principal, utcnow
 from ..base.problems import Problem
+from ..collector import collected_per_batch
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..identity.principals import principal_of
@@ -97,7 +97,6 @@ def run_import(platform: Platform, import_id: int, *, progress: Progress | None 
                      .values(status="running", error=None))
     model = compiled.models[job["entity"]]
     options = ImportOptions.from_dict(job["options"])
-    quiet = _QuietCollector()
     try:
         check_allowed(compiled, model, ctx, options)
         sheet = open_sheet(job["path"], job["filename"])
@@ -113,24 +112,24 @@ def run_import(platform: Platform, import_id: int, *, progress: Progress | None 
         check = None if duplicate_check is _RULES_CHECK else duplicate_check
         batches = 0
         rows: list[tuple[int, list[Any]]] = []
-        quiet.start()
-        for number, cells in sheet.rows(start=job["last_row"]):
-            rows.append((number, cells))
-            if len(rows) >= batch_size:
+        with collected_per_batch() as after_batch:
+            for number, cells in sheet.rows(start=job["last_row"]):
+                rows.append((number, cells))
+                if len(rows) >= batch_size:
+                    run_batch(platform, model, ctx, options, header, mapping, import_id,
+                              rows, counts, check)
+                    after_batch()
+                    batches += 1
+                    if progress:
+                        progress({**job, "last_row": number, "counts": counts})
+                    rows = []
+                    if stop_after is not None and batches >= stop_after:
+                        raise ImportStopped(f"stopped after {batches} batch(es)")
+            if rows:
                 run_batch(platform, model, ctx, options, header, mapping, import_id, rows,
                           counts, check)
-                quiet.after_batch()
-                batches += 1
                 if progress:
-                    progress({**job, "last_row": number, "counts": counts})
-                rows = []
-                if stop_after is not None and batches >= stop_after:
-                    raise ImportStopped(f"stopped after {batches} batch(es)")
-        if rows:
-            run_batch(platform, model, ctx, options, header, mapping, import_id, rows, counts,
-                      check)
-            if progress:
-                progress({**job, "last_row": rows[-1][0], "counts": counts})
+                    progress({**job, "last_row": rows[-1][0], "counts": counts})
     except ImportStopped:
         raise
     except (Problem, UnreadableFile, OSError) as exc:
@@ -141,43 +140,7 @@ def run_import(platform: Platform, import_id: int, *, progress: Progress | None 
     except Exception as exc:
         _finish(platform, import_id, "failed", f"{type(exc).__name__}: {exc}")
         raise
-    finally:
-        quiet.stop()
     return _finish(platform, import_id, "done", None)
-
-
-class _QuietCollector:
-    """Python's cycle collector once a batch, over the batches' own objects only.
-
-    A batch makes some hundred thousand containers (cells, bodies, records, audit
-    rows) that live until its end, so the collector, left to itself, runs hundreds of
-    times a batch and its full passes walk every object of the process: the compiled
-    platform, and the phone, pinyin and fuzzy-matching tables the first batch loads.
-    That was a sixth of an import's CPU. Here the collector is off while a batch runs
-    (its objects are freed by reference counting as always); after each batch one
-    pass collects whatever cycles the batch left. After the first batch, what the
-    process holds is frozen (gc.freeze: not walked, not freed) until the import ends,
-    so that pass walks only what the batches made since."""
-
-    def __init__(self) -> None:
-        self.started = self.frozen = False
-        self.enabled = gc.isenabled()
-
-    def start(self) -> None:
-        gc.disable()
-        self.started = True
-
-    def after_batch(self) -> None:
-        gc.collect()
-        if not self.frozen:
-            gc.freeze()
-            self.frozen = True
-
-    def stop(self) -> None:
-        if self.frozen:
-            gc.unfreeze()
-        if self.started and self.enabled:
-            gc.enable()
 
 
 def _finish(platform: Platform, import_id: int, status: str, error: str | None
