@@ -20,6 +20,7 @@ listener sees every statement.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,8 +67,12 @@ class FixedStatement:
     """One Core statement (its parameters named by ``sa.bindparam``), run directly on
     the driver where that is possible (see the module's docstring)."""
 
-    def __init__(self, statement: sa.Executable):
+    def __init__(self, statement: sa.Executable, *, binary: bool = False):
         self.statement = statement
+        # Parameters sent in the driver's binary format (``%(name)b``): an array of
+        # texts is then lengths and bytes, where psycopg's text format quotes and
+        # escapes every element (in Python: most of the cost of an array of JSON).
+        self.binary = binary
         self._by_dialect: dict[sa.Dialect, _Compiled] = {}
 
     def execute(self, conn: sa.Connection, params: Mapping[str, Any] | None = None
@@ -116,7 +121,8 @@ class FixedStatement:
                       is not None)
         columns = getattr(compiled, "_result_columns", None) or []
         positions = tuple(compiled.positiontup or ()) if compiled.positional else None
-        found = _Compiled(compiled.string, dict(compiled.construct_params(_check=False)),
+        sql = _BIND.sub(r"%(\1)b", compiled.string) if self.binary else compiled.string
+        found = _Compiled(sql, dict(compiled.construct_params(_check=False)),
                           binds, positions, tuple(column.keyname for column in columns),
                           tuple(column.type for column in columns))
         if any(bind.expanding for bind in compiled.binds.values()):
@@ -124,6 +130,9 @@ class FixedStatement:
                              "give each item a parameter of its own")
         self._by_dialect[dialect] = found
         return found
+
+
+_BIND = re.compile(r"%\((\w+)\)s")
 
 
 @lru_cache(maxsize=256)
@@ -281,4 +290,4 @@ def _together_statement(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...]) -> 
         inserted = (table.insert().from_select(list(keys), values).returning(table.c.id)
                     .cte(f"b{place}"))
         parts.append(sa.select(sa.literal_column(str(place)).label("batch"), inserted.c.id))
-    return FixedStatement(parts[0] if len(parts) == 1 else sa.union_all(*parts))
+    return FixedStatement(parts[0] if len(parts) == 1 else sa.union_all(*parts), binary=True)
