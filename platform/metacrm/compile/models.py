@@ -139,6 +139,28 @@ class EntityModel:
                 if (scale := types.of(f).scale) is not None}
 
     @cached_property
+    def required_fields(self) -> tuple[str, ...]:
+        return tuple(n for n, f in self.entity.fields.items() if f.required)
+
+    @cached_property
+    def defaulted_fields(self) -> tuple[str, ...]:
+        """The fields with a default, in definition order."""
+        return tuple(n for n, f in self.entity.fields.items() if f.default is not None)
+
+    @cached_property
+    def rule_inputs(self) -> dict[str, str]:
+        """The fields the validation rules read, with their types: a rule is evaluated
+        on these alone (an import checks every row; the record has forty fields)."""
+        read = frozenset().union(*(r.names for r in self.rules))
+        return {name: kind for name, kind in self.types.items() if name in read}
+
+    @cached_property
+    def formula_inputs(self) -> dict[str, str]:
+        """The fields the formulas read (each other's results too), with their types."""
+        read = frozenset().union(*(e.names for _, e in self.formulas))
+        return {name: kind for name, kind in self.types.items() if name in read}
+
+    @cached_property
     def empty_rollups(self) -> dict[str, int]:
         """A new record has no children: counts and sums start at zero."""
         return {f.name: 0 for f in self.entity.fields.values()

@@ -20,6 +20,7 @@ from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..platform import Platform
 from ..runtime.access import Viewer
+from ..runtime.inserts import append_rows
 from ..runtime.links import link_ids
 from ..runtime.payload import read_payload
 from ..runtime.reads import serialize
@@ -229,7 +230,7 @@ def run_batch(platform: Platform, model: EntityModel, ctx: Context, options: Imp
         batch.run(rows)
         if writes is not None:
             writes.rollback()
-        conn.execute(tables.import_rows.insert(), [
+        append_rows(conn, tables.import_rows, [
             {"import_id": import_id, "row": o.row, "action": o.action,
              "record_id": o.record_id, "version": o.version, "before": o.before,
              "errors": o.errors, "cells": o.cells, "reverted": None}

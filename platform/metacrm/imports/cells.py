@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,6 +42,7 @@ class RowReader:
         self._found: dict[tuple[str, str], int] = {}
         self._refused: dict[tuple[str, str], str] = {}  # what look_up found no single one of
         self._options: dict[str, dict[str, str]] = {}
+        self._readers: dict[str, Callable[[Any], Any]] = {}  # by field: its cells' reader
 
     def body(self, cells: list[Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
         """The row's request body (JSON values), and the cells that could not be read
@@ -54,6 +55,7 @@ class RowReader:
             errors["_row"] = [f"the row has {len(cells)} cells, the header "
                               f"{len(self.header)}: a value has a comma or a quote too many?"]
         body: dict[str, Any] = {}
+        readers = self._readers
         for index, name in self.positions:
             if name is None:
                 continue
@@ -61,7 +63,7 @@ class RowReader:
             if cell is None or (isinstance(cell, str) and not cell.strip()):
                 continue
             try:
-                body[name] = self.value(name, cell)
+                body[name] = readers[name](cell) if name in readers else self.value(name, cell)
             except CellError as exc:
                 errors.setdefault(name, []).append(str(exc))
             except ValueError as exc:
@@ -158,31 +160,43 @@ class RowReader:
         return keys
 
     def value(self, name: str, cell: Any) -> Any:
+        """The cell of field ``name`` as a request body holds it."""
+        read = self._readers.get(name)
+        if read is None:  # each field's way of reading is worked out once per batch
+            read = self._readers[name] = self._reader(name)
+        return read(cell)
+
+    def _reader(self, name: str) -> Callable[[Any], Any]:
         if name == "id":
-            return _integer(cell)
+            return _integer
         field_def = self.model.entity.fields[name]
         kind = field_def.type
         if kind == "reference":
-            return self.reference(field_def, cell)
+            return lambda cell: self.reference(field_def, cell)
         if kind == "multi_reference":
-            return [self.reference(field_def, part) for part in split_cell(cell)]
+            return lambda cell: [self.reference(field_def, part) for part in split_cell(cell)]
         if kind == "user":
-            return self.user(cell)
+            return self.user
         if kind == "choice":
-            return self.option(field_def, cell)
+            return lambda cell: self.option(field_def, cell)
         if kind == "multi_choice":
-            return [self.option(field_def, part) for part in split_cell(cell)]
-        if isinstance(cell, str) and kind not in VERBATIM:
-            # A number, date or phone typed with full-width digits (１２０, ２０２４－０３－０１)
-            # means what its ASCII twin does; names and texts are left to the fields' own
-            # cleaning, which applies on every write.
-            cell = unicodedata.normalize("NFKC", cell)
-            if kind in ("date", "datetime"):
-                cell = _iso_date(cell)
-            elif kind == "boolean":
-                cell = _YES_NO.get(cell.strip().lower(), cell)
-        return json_value(self.compiled.catalog.field_types.of(field_def)
-                          .read_cell(cell, field_def))
+            return lambda cell: [self.option(field_def, part) for part in split_cell(cell)]
+        read_cell = self.compiled.catalog.field_types.of(field_def).read_cell
+        if kind in VERBATIM:
+            return lambda cell: json_value(read_cell(cell, field_def))
+
+        def read(cell: Any) -> Any:
+            if isinstance(cell, str):
+                # A number, date or phone typed with full-width digits (１２０,
+                # ２０２４－０３－０１) means what its ASCII twin does; names and texts are
+                # left to the fields' own cleaning, which applies on every write.
+                cell = unicodedata.normalize("NFKC", cell)
+                if kind in ("date", "datetime"):
+                    cell = _iso_date(cell)
+                elif kind == "boolean":
+                    cell = _YES_NO.get(cell.strip().lower(), cell)
+            return json_value(read_cell(cell, field_def))
+        return read
 
     def reference(self, field_def: FieldDef, cell: Any) -> int:
         """The record of ``field_def.to`` the cell names by one of its unique fields or
@@ -214,6 +228,8 @@ class RowReader:
         the cell shows; a cell that is neither says so, quoting it, with what would do."""
         text = _text(cell)
         known = self._options.get(field_def.name)
+        if known is not None and (found := known.get(text)):
+            return found
         optionset = self.compiled.catalog.optionsets.get(field_def.options or "")
         if known is None:  # every way of writing each option, once per field
             known = self._options[field_def.name] = {} if optionset is None else {

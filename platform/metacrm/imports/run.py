@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from ..base.context import Context, Principal, utcnow
 from ..base.problems import Problem
+from ..collector import collected_per_batch
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..identity.principals import principal_of
@@ -111,22 +112,24 @@ def run_import(platform: Platform, import_id: int, *, progress: Progress | None 
         check = None if duplicate_check is _RULES_CHECK else duplicate_check
         batches = 0
         rows: list[tuple[int, list[Any]]] = []
-        for number, cells in sheet.rows(start=job["last_row"]):
-            rows.append((number, cells))
-            if len(rows) >= batch_size:
+        with collected_per_batch() as after_batch:
+            for number, cells in sheet.rows(start=job["last_row"]):
+                rows.append((number, cells))
+                if len(rows) >= batch_size:
+                    run_batch(platform, model, ctx, options, header, mapping, import_id,
+                              rows, counts, check)
+                    after_batch()
+                    batches += 1
+                    if progress:
+                        progress({**job, "last_row": number, "counts": counts})
+                    rows = []
+                    if stop_after is not None and batches >= stop_after:
+                        raise ImportStopped(f"stopped after {batches} batch(es)")
+            if rows:
                 run_batch(platform, model, ctx, options, header, mapping, import_id, rows,
                           counts, check)
-                batches += 1
                 if progress:
-                    progress({**job, "last_row": number, "counts": counts})
-                rows = []
-                if stop_after is not None and batches >= stop_after:
-                    raise ImportStopped(f"stopped after {batches} batch(es)")
-        if rows:
-            run_batch(platform, model, ctx, options, header, mapping, import_id, rows, counts,
-                      check)
-            if progress:
-                progress({**job, "last_row": rows[-1][0], "counts": counts})
+                    progress({**job, "last_row": rows[-1][0], "counts": counts})
     except ImportStopped:
         raise
     except (Problem, UnreadableFile, OSError) as exc:

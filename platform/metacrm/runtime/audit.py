@@ -9,20 +9,25 @@ import sqlalchemy as sa
 
 from ..base.context import Context
 from ..compile.compiled import Compiled
-from ..values import json_value
+from ..values import PLAIN_JSON, json_value
 from .audit_notes import read
-from .inserts import insert_rows
+from .inserts import append_rows
 
 
 def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """``{field: [old, new]}`` for every field whose value differs."""
     changes = {}
+    old_of = before.get
     for name, new in after.items():
         # Each value turned into JSON once (a bulk create audits every field of 500
-        # records).
-        old, shown = json_value(before.get(name)), json_value(new)
-        if old != shown:
-            changes[name] = [old, shown]
+        # records); most are JSON already, told by their type without a call.
+        old = old_of(name)
+        if type(old) not in PLAIN_JSON:
+            old = json_value(old)
+        if type(new) not in PLAIN_JSON:
+            new = json_value(new)
+        if old != new:
+            changes[name] = [old, new]
     return changes
 
 
@@ -49,8 +54,7 @@ def write_audit(conn: sa.Connection, audit: sa.Table, ctx: Context, entity: str,
                 changes: list[tuple[int, dict[str, list[Any]]]], note: str | None = None, *,
                 before: Sequence[dict[str, Any]] = ()) -> None:
     rows = [*before, *audit_rows(ctx, entity, action, changes, note)]
-    if rows:  # one multi-row INSERT (see inserts.py)
-        insert_rows(conn, audit, rows)
+    append_rows(conn, audit, rows)  # (see inserts.py)
 
 
 def record_history(conn: sa.Connection, compiled: Compiled, entity: str, record_id: int,

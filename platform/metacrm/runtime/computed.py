@@ -23,11 +23,13 @@ from ..i18n import message
 from .rows import Row
 
 
-def expression_values(model: EntityModel, record: Row, ctx: Context
-                      ) -> dict[str, Any]:
+def expression_values(model: EntityModel, record: Row, ctx: Context,
+                      read: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The record's fields as expressions see them, with the built-in names; ``read``
+    (field: type): only those fields, for expressions known to read no others."""
     types = model.catalog.field_types
     values = {name: types.to_expression(record.get(name), kind)
-              for name, kind in model.types.items()}
+              for name, kind in (model.types if read is None else read).items()}
     values.update(builtin_values(ctx.now, ctx.user_id))
     return values
 
@@ -36,7 +38,7 @@ def apply_formulas(model: EntityModel, record: dict[str, Any], ctx: Context) -> 
     """Compute every formula into ``record``, each after those it uses."""
     if not model.formulas:
         return
-    values = expression_values(model, record, ctx)
+    values = expression_values(model, record, ctx, model.formula_inputs)
     types = model.catalog.field_types
     for field_def, expression in model.formulas:
         try:
@@ -75,7 +77,7 @@ def broken_rules(model: EntityModel, record: Mapping[str, Any], ctx: Context,
     own words would name the field, and whether it is empty."""
     if not model.rules:
         return {}
-    values = expression_values(model, record, ctx)
+    values = expression_values(model, record, ctx, model.rule_inputs)
     errors: dict[str, list[str]] = {}
     for compiled in model.rules:
         rule = compiled.rule

@@ -82,8 +82,11 @@ def look_up(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]]) -> lis
 
 
 def _wanted(rule: DuplicateRuleDef, values: Mapping[str, Any]) -> tuple[Any, ...] | None:
-    found = tuple(values.get(name) for name in rule.fields)
-    return None if any(v is None or v == "" for v in found) else found
+    found = tuple([values.get(name) for name in rule.fields])
+    for value in found:
+        if value is None or value == "":
+            return None
+    return found
 
 
 def _exact(op: Operation, model: Any, rule: DuplicateRuleDef,
@@ -161,7 +164,8 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
                 twins = taken[rule.name].get(mine, []) if mine is not None else []
                 database = looked[index].same.get(rule.name, [])
                 hits: list[Any] = [*database, *[("row", j, 100) for j in islice(
-                    twins, max(0, MAX_SAME - len(database)))]][:MAX_SAME]
+                    twins, max(0, MAX_SAME - len(database)))]][:MAX_SAME] if twins \
+                    else database[:MAX_SAME]
             else:
                 key, block = mine
                 records, block_keys = looked[index].block.get(rule.name, ([], []))
@@ -203,14 +207,15 @@ def _scored(key: str, block_keys: Sequence[str], earlier_keys: list[str], room: 
 
     cutoff = max(0.0, threshold - 0.5)
     found = [(score, at) for _, score, at in process.extract(
-        key, block_keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)]
+        key, block_keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        if round(score) >= threshold]
     if earlier_keys and room:
         after = len(block_keys)
         found += [(score, after + at) for _, score, at in process.extract(
             key, earlier_keys if len(earlier_keys) <= room else earlier_keys[:room],
-            scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)]
+            scorer=fuzz.ratio, score_cutoff=cutoff, limit=None) if round(score) >= threshold]
         found.sort(key=lambda hit: (-hit[0], hit[1]))
-    return [(score, at) for score, at in found if round(score) >= threshold]
+    return found
 
 
 def written(op: Operation, model: Any, found: Sequence[Verdict], ids: Mapping[int, int]

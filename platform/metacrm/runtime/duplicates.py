@@ -192,9 +192,13 @@ def _candidates(model: EntityModel, rule: DuplicateRuleDef, rows: Sequence[Score
     beside each row, the bulk request's item it is (None: a record)."""
     hidden_title = (model.entity.title or "") in op.viewer.of(model).hidden
     numbered = zip(rows, items if items is not None else [None] * len(rows), strict=True)
-    shown = [Candidate(rule, record_id, None if hidden_title else title, score, item)
-             for (record_id, title, readable, score), item in numbered
-             if readable][:MAX_CANDIDATES]
+    shown: list[Candidate] = []
+    for (record_id, title, readable, score), item in numbered:
+        if readable:  # (an import's row may have dozens: only the first few are made)
+            shown.append(Candidate(rule, record_id, None if hidden_title else title, score,
+                                   item))
+            if len(shown) == MAX_CANDIDATES:
+                break
     unseen = [score for _, _, readable, score in rows if not readable]
     if unseen:
         shown.append(Candidate(rule, None, None, max(unseen)))

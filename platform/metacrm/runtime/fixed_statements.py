@@ -216,9 +216,34 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         return []
     keys = tuple(rows[0])
     if len(rows) > MAX_FIXED_ROWS:
+        if takes_dml_in_with(conn) and fits_json_rows(table, keys):
+            return insert_json_rows(conn, table, rows)
         return sorted(conn.execute(_returning_id(table), list(rows)).scalars().all())
     params = {f"{key}_{n}": row[key] for n, row in enumerate(rows) for key in keys}
     return sorted(_insert_statement(table, keys, len(rows)).execute(conn, params).scalars())
+
+
+def insert_json_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+                  ) -> list[int]:
+    """Insert ``rows`` (each with the same keys, at least one) as ``INSERT ... SELECT
+    ... FROM json_populate_recordset(<the rows as one JSON text>)`` (PostgreSQL), as
+    ``insert_together`` does for one table: one statement whose text is the same
+    however many rows, where a multi-row VALUES is a new text of rows x columns
+    parameters for the driver to parse and the server to plan, and an executemany one
+    INSERT per row for the server to run. Their new ids, in the rows' order."""
+    together = _together_statement(((table, tuple(rows[0])),), conn.dialect)
+    params = {"b0": _rows_json(together.conversions[0], rows)}
+    return sorted(new_id for _, new_id in together.statement.execute(conn, params).rows)
+
+
+@lru_cache(maxsize=256)
+def fits_json_rows(table: sa.Table, keys: tuple[str, ...]) -> bool:
+    """Whether rows of ``keys`` go into ``table`` as one JSON text alike: no column is an
+    array (a JSON list is not read as one), and the columns left out have no default to
+    compute in Python (an ``INSERT ... SELECT`` would not)."""
+    return not any(isinstance(c.type, sa.ARRAY) for c in table.columns) and all(
+        c.default is None or c.name in keys or (c.primary_key and c.autoincrement)
+        for c in table.columns)
 
 
 @lru_cache(maxsize=256)

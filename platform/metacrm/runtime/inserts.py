@@ -11,7 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .fixed_statements import insert_many
+from .fixed_statements import (
+    MAX_FIXED_ROWS,
+    fits_json_rows,
+    insert_json_rows,
+    insert_many,
+    takes_dml_in_with,
+)
 
 
 @lru_cache(maxsize=64)
@@ -27,3 +33,24 @@ def insert_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     decision's audit row, a notification to each approver) as a fixed statement
     (fixed_statements.py), more through the many-rows machinery."""
     insert_many(conn, table, rows)
+
+
+@lru_cache(maxsize=64)
+def _plain_insert(table: sa.Table) -> sa.Insert:
+    return table.insert()
+
+
+def append_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (each with the same keys) whose ids nobody reads (audit rows, an
+    import's log), as each database takes many rows cheapest: a few as one fixed
+    statement; more, on PostgreSQL as one INSERT of the rows as one JSON text, elsewhere as
+    the driver's executemany (SQLite's runs the rows through one prepared statement
+    in C, where a multi-row VALUES is a new text to build and parse per call)."""
+    if not rows:
+        return
+    if len(rows) <= MAX_FIXED_ROWS:
+        insert_many(conn, table, rows)
+    elif takes_dml_in_with(conn) and fits_json_rows(table, tuple(rows[0])):
+        insert_json_rows(conn, table, rows)
+    else:
+        conn.execute(_plain_insert(table), rows)

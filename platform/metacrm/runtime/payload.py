@@ -99,8 +99,8 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
         if access is not None:
             errors.update(_chosen_defaults(model, ctx, access, values))
         _apply_defaults(model, ctx, values)
-    for name, field_def in fields.items():
-        if not field_def.required or name in errors:
+    for name in model.required_fields:
+        if name in errors:
             continue
         missing = name not in values if creating else False
         if missing or (name in values and values[name] in (None, "", [])):
@@ -182,9 +182,10 @@ def _chosen_defaults(model: EntityModel, ctx: Context, access: EntityAccess,
     booking) takes its default on create: it decides who may fire transitions and who
     is told, so a client may not name someone else. Giving the default itself is fine;
     a role's ``set_on_create`` lets it choose."""
+    fields = model.entity.fields
     return {name: [message("default_on_create", ctx.locale)]
-            for name, field_def in model.entity.fields.items()
-            if name in values and field_def.readonly and field_def.default is not None
+            for name in model.defaulted_fields
+            if name in values and fields[name].readonly
             and not access.policy.may_set_on_create(name)
             and values[name] != _default_value(model, ctx, name)}
 
@@ -192,8 +193,8 @@ def _chosen_defaults(model: EntityModel, ctx: Context, access: EntityAccess,
 def _apply_defaults(model: EntityModel, ctx: Context, values: dict[str, Any]) -> None:
     if model.state_field and model.state_field not in values:
         values[model.state_field] = model.initial_state
-    for name, field_def in model.entity.fields.items():
-        if name not in values and field_def.default is not None:
+    for name in model.defaulted_fields:
+        if name not in values:
             values[name] = _default_value(model, ctx, name)
 
 

@@ -26,7 +26,7 @@ from .audit import audit_changes, audit_rows, field_changes, write_audit
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
 from .duplicates import DUPLICATES_MEMBER, check_changed_record
-from .fixed_statements import fixed
+from .fixed_statements import fits_json_rows, fixed, insert_json_rows
 from .form_conditions import condition_errors
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
 from .integrity import missing_references, missing_references_of, unique_guard
@@ -61,8 +61,9 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         for key, problems in missing.items():
             errors.setdefault(_row_key(key, index, bulk), []).extend(problems)
     records = []
+    types = model.types
     for index, values in enumerate(rows):
-        record = {name: values.get(name) for name in model.types if name in values}
+        record = {name: value for name, value in values.items() if name in types}
         record.update(model.empty_rollups)
         # Formulas and rules may use the system fields: they have their values already.
         record.update(version=1, created_at=ctx.now, updated_at=ctx.now,
@@ -89,10 +90,10 @@ def create_records(conn: sa.Connection, compiled: Compiled, model: EntityModel, 
         set_links(conn, model, name, list(zip(ids, targets, strict=True)))
     _require_reach(conn, access, model, ids, "create", ctx)
     changes = []
+    audited = [k for k in columns if k not in SYSTEM_FIELDS and k not in model.empty_rollups
+               and k not in model.blocked_fields]
     for index, (record_id, param) in enumerate(zip(ids, params, strict=True)):
-        after = {k: v for k, v in param.items()
-                 if v is not None and k not in SYSTEM_FIELDS and k not in model.empty_rollups
-                 and k not in model.blocked_fields}
+        after = {k: v for k in audited if (v := param[k]) is not None}
         after.update({n: sorted(set(chosen)) for n, targets in links.items()
                       if (chosen := targets[index])})
         changes.append((record_id, field_changes({}, after)))
@@ -150,17 +151,21 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
         many = model.statement("insert_many", lambda: table.insert().returning(table.c.id))
         return sorted(unique_guard(lambda: conn.execute(many, params).scalars().all(), ctx))
     if conn.dialect.name == "postgresql" and len(params) > 1:
-        # The ids first (the table's own sequence, one statement), then a plain
-        # executemany (psycopg pipelines one prepared INSERT): sorting a RETURNING by
+        # The ids first (the table's own sequence, one statement), then one INSERT of
+        # the rows as one JSON text (fixed_statements.insert_json_rows): sorting a RETURNING by
         # parameter renders 500 rows x every column into one statement per batch, five
-        # times the CPU on both sides.
+        # times the CPU on both sides, and an executemany is 500 INSERTs for the
+        # server to run.
         taken = model.statement("next_ids", lambda: _next_ids(table, conn.dialect))
         ids = sorted(conn.execute(taken, {"count": len(params)}).scalars().all())
         if len(ids) == len(params) and None not in ids:  # NULL: no sequence owns "id"
             rows = [{**values, "id": record_id} for values, record_id in zip(
                 params, ids, strict=True)]
-            unique_guard(lambda: conn.execute(model.statement("insert_ids", table.insert),
-                                              rows), ctx)
+            if fits_json_rows(table, tuple(rows[0])):
+                unique_guard(lambda: insert_json_rows(conn, table, rows), ctx)
+            else:
+                unique_guard(lambda: conn.execute(model.statement("insert_ids", table.insert),
+                                                  rows), ctx)
             return ids
     insert = model.statement("insert", lambda: table.insert().returning(
         table.c.id, sort_by_parameter_order=True))
