@@ -153,3 +153,24 @@ def test_rows_of_several_tables_at_once(tables) -> None:
         assert conn.execute(sa.select(t.notifications.c.id, t.notifications.c.user_id)
                             .order_by(t.notifications.c.id)).all() == list(
             zip(notice_ids, [bo, ann], strict=True))
+
+
+def test_many_rows_into_a_table_named_by_a_keyword(db_url: str) -> None:
+    # More rows than one fixed INSERT takes: on PostgreSQL they go as one JSON text read
+    # as the table's row type, which must be quoted even where the table's name is not.
+    metadata = sa.MetaData()
+    table = sa.Table("row", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("n", sa.Integer), sa.Column("word", sa.Text))
+    engine = make_engine(db_url)
+    metadata.create_all(engine)
+    try:
+        with engine.begin() as conn:
+            ids = insert_many(conn, table, [{"n": n, "word": f"好 \"{n}\"\\"}
+                                            for n in range(40)])
+            stored = conn.execute(sa.select(table.c.id, table.c.n, table.c.word)
+                                  .order_by(table.c.id)).all()
+        assert [tuple(row) for row in stored] == [
+            (new_id, n, f"好 \"{n}\"\\") for n, new_id in enumerate(ids)]
+    finally:
+        metadata.drop_all(engine)
+        engine.dispose()

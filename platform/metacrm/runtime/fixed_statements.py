@@ -327,8 +327,7 @@ def _together_statement(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...],
     (PostgreSQL only)."""
     parts, conversions = [], []
     for place, (table, keys) in enumerate(shape):
-        row_type: sa.ColumnClause[Any] = sa.literal_column(
-            f"NULL::{dialect.identifier_preparer.format_table(table)}")
+        row_type: sa.ColumnClause[Any] = sa.literal_column(f"NULL::{_row_type(table, dialect)}")
         rows = sa.func.json_populate_recordset(
             row_type, sa.cast(sa.bindparam(f"b{place}", type_=sa.Text), postgresql.JSON)
         ).table_valued(*keys)
@@ -339,6 +338,14 @@ def _together_statement(shape: tuple[tuple[sa.Table, tuple[str, ...]], ...],
         conversions.append(tuple((key, _json_conversion(table.c[key].type, dialect))
                                  for key in keys))
     return _Together(FixedStatement(sa.union_all(*parts)), tuple(conversions))
+
+
+def _row_type(table: sa.Table, dialect: sa.Dialect) -> str:
+    """The table's row type, quoted always: a table may be named by a word that needs no
+    quoting as a table but is a keyword as a type (``row``)."""
+    preparer = dialect.identifier_preparer
+    name = preparer.quote_identifier(table.name)
+    return f"{preparer.quote_schema(table.schema)}.{name}" if table.schema else name
 
 
 def _json_conversion(type_: sa.types.TypeEngine[Any], dialect: sa.Dialect
