@@ -216,14 +216,14 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         return []
     keys = tuple(rows[0])
     if len(rows) > MAX_FIXED_ROWS:
-        if takes_dml_in_with(conn) and fits_json_rows(table, keys):
-            return insert_json_rows(conn, table, rows)
+        if takes_dml_in_with(conn) and _fits_json_rows(table, keys):
+            return _insert_json_rows(conn, table, rows)
         return sorted(conn.execute(_returning_id(table), list(rows)).scalars().all())
     params = {f"{key}_{n}": row[key] for n, row in enumerate(rows) for key in keys}
     return sorted(_insert_statement(table, keys, len(rows)).execute(conn, params).scalars())
 
 
-def insert_json_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+def _insert_json_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
                   ) -> list[int]:
     """Insert ``rows`` (each with the same keys, at least one) as ``INSERT ... SELECT
     ... FROM json_populate_recordset(<the rows as one JSON text>)`` (PostgreSQL), as
@@ -237,7 +237,7 @@ def insert_json_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mappin
 
 
 @lru_cache(maxsize=256)
-def fits_json_rows(table: sa.Table, keys: tuple[str, ...]) -> bool:
+def _fits_json_rows(table: sa.Table, keys: tuple[str, ...]) -> bool:
     """Whether rows of ``keys`` go into ``table`` as one JSON text alike: no column is an
     array (a JSON list is not read as one), and the columns left out have no default to
     compute in Python (an ``INSERT ... SELECT`` would not)."""

@@ -11,13 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .fixed_statements import (
-    MAX_FIXED_ROWS,
-    fits_json_rows,
-    insert_json_rows,
-    insert_many,
-    takes_dml_in_with,
-)
+from .fixed_statements import MAX_FIXED_ROWS, insert_many, takes_dml_in_with
 
 
 @lru_cache(maxsize=64)
@@ -48,9 +42,7 @@ def append_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]
     in C, where a multi-row VALUES is a new text to build and parse per call)."""
     if not rows:
         return
-    if len(rows) <= MAX_FIXED_ROWS:
-        insert_many(conn, table, rows)
-    elif takes_dml_in_with(conn) and fits_json_rows(table, tuple(rows[0])):
-        insert_json_rows(conn, table, rows)
+    if len(rows) <= MAX_FIXED_ROWS or takes_dml_in_with(conn):
+        insert_many(conn, table, rows)  # one statement, its ids unread
     else:
         conn.execute(_plain_insert(table), rows)

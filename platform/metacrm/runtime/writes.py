@@ -26,7 +26,7 @@ from .audit import audit_changes, audit_rows, field_changes, write_audit
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
 from .duplicates import DUPLICATES_MEMBER, check_changed_record
-from .fixed_statements import fits_json_rows, fixed, insert_json_rows
+from .fixed_statements import fixed, insert_many
 from .form_conditions import condition_errors
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
 from .integrity import missing_references, missing_references_of, unique_guard
@@ -151,8 +151,8 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
         many = model.statement("insert_many", lambda: table.insert().returning(table.c.id))
         return sorted(unique_guard(lambda: conn.execute(many, params).scalars().all(), ctx))
     if conn.dialect.name == "postgresql" and len(params) > 1:
-        # The ids first (the table's own sequence, one statement), then one INSERT of
-        # the rows as one JSON text (fixed_statements.insert_json_rows): sorting a RETURNING by
+        # The ids first (the table's own sequence, one statement), then one INSERT
+        # (fixed_statements.insert_many: many rows as one JSON text): sorting a RETURNING by
         # parameter renders 500 rows x every column into one statement per batch, five
         # times the CPU on both sides, and an executemany is 500 INSERTs for the
         # server to run.
@@ -161,11 +161,7 @@ def _insert_numbered(conn: sa.Connection, compiled: Compiled, model: EntityModel
         if len(ids) == len(params) and None not in ids:  # NULL: no sequence owns "id"
             rows = [{**values, "id": record_id} for values, record_id in zip(
                 params, ids, strict=True)]
-            if fits_json_rows(table, tuple(rows[0])):
-                unique_guard(lambda: insert_json_rows(conn, table, rows), ctx)
-            else:
-                unique_guard(lambda: conn.execute(model.statement("insert_ids", table.insert),
-                                                  rows), ctx)
+            unique_guard(lambda: insert_many(conn, table, rows), ctx)
             return ids
     insert = model.statement("insert", lambda: table.insert().returning(
         table.c.id, sort_by_parameter_order=True))
