@@ -5,6 +5,7 @@ one module, and this test says when it forgot an answer."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
@@ -14,7 +15,7 @@ from marshmallow import fields
 
 from metacrm.definitions import NO_TEXT, FieldDef
 from metacrm.fieldtypes import COMMON_KEYS, FieldType, SchemaEnv, builtin_field_types
-from metacrm.fieldtypes.base import ALL_OPERATORS, ORDERINGS
+from metacrm.fieldtypes.base import ALL_OPERATORS, LIST_CELLS, ORDERINGS
 from metacrm.plugins import field_types_of, load_plugins
 
 PLUGIN = "plugins.cn_id_card:plugin"
@@ -65,6 +66,12 @@ def test_each_platform_builds_its_own_registry() -> None:
         builtin_field_types().with_types([builtin_field_types()["money"]])
 
 
+def test_a_type_must_say_how_a_list_lays_out_its_cells() -> None:
+    wrapped = replace(builtin_field_types()["string"], name="slug", list_cell="centre")
+    with pytest.raises(ValueError, match="'slug': list_cell is 'centre', not one of number"):
+        builtin_field_types().with_types([wrapped])
+
+
 @pytest.mark.parametrize("name", TYPES.names)
 def test_every_type_answers_every_question(name: str) -> None:
     assert name in SAMPLES, f"add a sample value of '{name}' to SAMPLES"
@@ -110,6 +117,7 @@ def test_every_type_answers_every_question(name: str) -> None:
     text = kind.list_text(value, field)
     assert isinstance(text, str) and text
     assert kind.list_text(None, field) == ""
+    assert kind.list_cell in LIST_CELLS
     cell: Any = CELLS.get(name, SAMPLES[name])
     assert kind.read_cell(cell, field) == value
 

@@ -200,3 +200,11 @@ def test_a_reading_page_runs_on_one_connection_as_the_api_does(crm, org, custome
     finally:
         sa.event.remove(engine, "checkout", checkout)
         sa.event.remove(engine, "begin", begin)
+
+
+def test_codes_stay_on_one_line_while_names_wrap(crm, org, customers):
+    # A customer number like CUS-000012 broke at its hyphen in a narrow column.
+    page = org["wang"].get("/customer").get_data(as_text=True)
+    cells = dict(re.findall(r'<td data-label="([^"]*)"([^>]*)>', page))
+    assert cells["Customer number"] == ' class="nowrap"'
+    assert cells["Company name"] == "" and cells["City"] == ""

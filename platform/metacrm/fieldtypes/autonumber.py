@@ -13,4 +13,4 @@ def autonumber_type() -> FieldType:
     # max_length and pattern do not apply: the platform writes the value.
     return text_kind("autonumber", length=64, column=lambda field: sa.String(64),
                      keys=frozenset(("format",)), widget="readonly", computed=True,
-                     schema=fixed_schema({"type": "string"}))
+                     schema=fixed_schema({"type": "string"}), list_cell="nowrap")

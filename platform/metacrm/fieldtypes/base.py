@@ -35,6 +35,7 @@ EQUALITY_OPERATORS = ("eq", "ne", "in", "isnull")
 LIST_OPERATORS = ("eq", "ne", "in", "contains", "isnull")
 # How a list sorts by a field: by its value, by its option set's order, or not at all.
 ORDERINGS = ("value", "options", "none")
+LIST_CELLS = ("number", "nowrap", "text")
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ class FieldType:
     results: tuple[str, ...] = ()
     # Defaults like $today and $now that fit it.
     macros: tuple[str, ...] = ()
+    # How a list lays out its cells (LIST_CELLS): "number" (right-aligned figures on
+    # one line), "nowrap" (codes, dates and phone numbers, which a line break would
+    # garble at a hyphen or space), or "text" (wraps).
+    list_cell: str = "text"
     # A web form: the texts a post sent for its control (none for an unticked box)
     # -> the request body's value (the cleared value when nothing was filled in); and
     # a stored value -> what the control holds (form_values.py).
@@ -144,6 +149,9 @@ class FieldTypes(Mapping[str, FieldType]):
         for kind in types:
             if kind.name in found:
                 raise ValueError(f"two field types are named '{kind.name}'")
+            if kind.list_cell not in LIST_CELLS:
+                raise ValueError(f"field type '{kind.name}': list_cell is "
+                                 f"'{kind.list_cell}', not one of {', '.join(LIST_CELLS)}")
             found[kind.name] = kind
         self._types = found
 

@@ -59,5 +59,5 @@ def calendar_type(kind: str, *, column: Callable[[], sa.types.TypeEngine],
         operators=ORDERED_OPERATORS, ordering="value", schema=fixed_schema(schema),
         filter_schema=plain_filter(schema), widget=kind, list_text=list_text,
         read_cell=read_cell, macros=macros, read_literal=definition_literal(kind),
-        read_form=read_form, form_text=form_text,
+        read_form=read_form, form_text=form_text, list_cell="nowrap",
     )

@@ -50,4 +50,5 @@ def integer_type() -> FieldType:
         filter_schema=lambda field, env: dict(INT64_SCHEMA), widget="integer",
         list_text=_list_text, read_cell=cell_number(parse_integer),
         read_literal=definition_literal("integer"), read_form=read_integer,
+        list_cell="number",
     )

@@ -125,7 +125,7 @@ def exact_number(name: str, *, precision: int, scale: Callable[[FieldDef], int],
         filter_schema=filter_schema,
         widget=widget, list_text=list_text, read_cell=_decimal_cell(suffix),
         scale=scale, precision=precision, read_literal=definition_literal("decimal"),
-        read_form=read_decimal,
+        read_form=read_decimal, list_cell="number",
     )
 
 

@@ -15,4 +15,5 @@ PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ()\-.]{3,28}[0-9](\s*(ext\.?|x|转)\s
 
 def phone_type() -> FieldType:
     return text_kind("phone", length=40, widget="tel", extra_checks=lambda lang: [
-        validate.Regexp(PHONE_PATTERN, error=message("phone", lang))])
+        validate.Regexp(PHONE_PATTERN, error=message("phone", lang))],
+        list_cell="nowrap")

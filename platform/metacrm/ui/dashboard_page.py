@@ -30,6 +30,7 @@ from ..runtime.operation import Operation
 from ..web.requests import platform
 from .blueprint import pages
 from .display import formatter_for
+from .list_rows import cell_class
 from .report_pages import figure
 from .shell import build_shell, page_context, speak_users_language
 
@@ -176,11 +177,9 @@ def _shown(compiled: Compiled, widget: WidgetDef, answer: dict[str, Any], lang: 
         fields = [model.entity.fields[c["name"]] for c in answer["columns"]
                   if c["name"] in model.entity.fields]
         formatters = [formatter_for(compiled, f, lang) for f in fields]
-        rows = [{"id": item["id"], "cells": [(f.value_type in ("money", "decimal",
-                                                               "integer", "percent"),
-                                              read(item.get(f.name)))
-                                             for f, read in zip(fields, formatters,
-                                                                strict=True)]}
+        classes = [cell_class(compiled, f) for f in fields]
+        rows = [{"id": item["id"], "cells": [(css, read(item.get(f.name))) for f, read, css
+                                             in zip(fields, formatters, classes, strict=True)]}
                 for item in answer["items"]]
         query = urlencode([*map(tuple, answer["filters"]),
                            *([("sort", ",".join(answer["sort"]))]

@@ -43,7 +43,7 @@ from .fragments import (
 )
 from .frame import framed_page
 from .layout import expandable, list_columns
-from .list_rows import NUMERIC, Column, list_header, list_rows
+from .list_rows import Column, list_header, list_rows
 from .quick_create import quick_create_fields
 from .shell import page_context, speak_users_language
 
@@ -70,7 +70,7 @@ class ListPlan:
     form: CompiledForm | None
     columns: tuple[FieldDef, ...]
     query_args: dict[str, list[str]]  # the API's fields= and expand= for the columns
-    labels: tuple[tuple[str, str, bool], ...]  # each column's name, label, numeric
+    labels: tuple[tuple[str, str, str], ...]  # each column's name, label, list_cell
     formatters: tuple[Formatter, ...]
     own: str  # a record's link but for its id
     targets: dict[str, str]  # the same for each entity a column refers to
@@ -103,8 +103,8 @@ def list_plan(page: EntityPage) -> ListPlan:
     can_create = access.allows("create")
     found = compiled.memo[key] = ListPlan(
         form=form, columns=columns, query_args=query_args,
-        labels=tuple((c.name, c.label.get(language), c.value_type in NUMERIC)
-                     for c in columns),
+        labels=tuple((c.name, c.label.get(language),
+                      compiled.catalog.field_types.of(c).list_cell) for c in columns),
         formatters=tuple(formatter_for(compiled, c, language) for c in columns),
         own=kept_record_link(model.name),
         targets={c.to: kept_record_link(c.to) for c in columns
@@ -144,8 +144,8 @@ def list_page(entity: str) -> Any:
     sort = given.get("sort") or ",".join(model.entity.default_sort)
     # The query string without its sort, encoded once for every column's sort link.
     unsorted = urlencode([(k, v) for k, v in pairs if k not in ("sort", "cursor")])
-    header = [Column(name, label, numeric, _order(name, sort), _sort_url(name, sort, unsorted))
-              for name, label, numeric in plan.labels]
+    header = [Column(name, label, cell, _order(name, sort), _sort_url(name, sort, unsorted))
+              for name, label, cell in plan.labels]
     bulk = BulkActions(transfer=plan.transfer, delete=plan.delete,
                        export=_export_urls(entity, language, pairs) if plan.export else None)
     rows = list_rows(result["items"], plan.columns, header, plan.formatters, plan.own,

@@ -14,11 +14,18 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..compile.compiled import Compiled
 from ..definitions.entities import FieldDef
 from .display import Formatter, link_of, plain
 
-NUMERIC = ("money", "decimal", "integer", "percent")
-NUMBER_CLASS = ' class="num"'  # right-aligned
+# A list cell's class by its field type's ``list_cell`` (app.css lays them out).
+_CLASS_NAMES = {"number": "num", "nowrap": "nowrap", "text": ""}
+CELL_CLASSES = {cell: f' class="{name}"' if name else "" for cell, name in _CLASS_NAMES.items()}
+
+
+def cell_class(compiled: Compiled, field: FieldDef) -> str:
+    """The class of ``field``'s cells in a list ("num", "nowrap" or none), for templates."""
+    return _CLASS_NAMES[compiled.catalog.field_types.of(field).list_cell]
 # What escaping changes; most values have none of it, and skip markupsafe's escape
 # (a Markup object per call, a third of the rows' time).
 _SPECIAL = re.compile("[&<>\"']")
@@ -28,7 +35,7 @@ _SPECIAL = re.compile("[&<>\"']")
 class Column:
     name: str
     label: str
-    numeric: bool
+    cell: str           # its field type's list_cell: number, nowrap or text
     order: str | None   # aria-sort when the list is sorted by it
     sort_url: str
 
@@ -40,7 +47,7 @@ def list_rows(items: Iterable[Mapping[str, Any]], fields: Sequence[FieldDef],
     reference cell to the referenced record's (``targets[entity]`` + id); ``select``,
     when given, is the word of a first cell with a checkbox carrying the id and version."""
     openings = [f'\n      <td data-label="{escape(c.label)}"'
-                f'{NUMBER_CLASS if c.numeric else ""}>' for c in header]
+                f'{CELL_CLASSES[c.cell]}>' for c in header]
     # Links are a prefix and an id: the prefix escaped once (digits need no escaping).
     own = escape(own)
     targets = {entity: escape(prefix) for entity, prefix in targets.items()}

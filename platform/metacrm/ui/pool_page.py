@@ -16,6 +16,7 @@ from .blueprint import pages
 from .display import display
 from .entity_page import open_entity_page
 from .layout import expandable, list_columns
+from .list_rows import cell_class
 
 POOL_PAGE = 50
 
@@ -53,4 +54,5 @@ def pool_page(entity: str) -> Any:
             for item in result["items"]]
     return render_template("ui/pool.html", shell=shell, entity=model.entity,
                            language=language, pool_label=pool.label.get(language),
-                           columns=columns, rows=rows, q=request.args.get("q", ""))
+                           columns=columns, classes=[cell_class(compiled, c) for c in columns],
+                           rows=rows, q=request.args.get("q", ""))

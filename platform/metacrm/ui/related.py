@@ -21,6 +21,7 @@ from ..runtime.reads import list_records
 from .display import display, link_of
 from .form_layout import generated_related_columns
 from .layout import expandable
+from .list_rows import cell_class
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class RelatedList:
     via: str
     label: str
     columns: tuple[FieldDef, ...]
+    classes: tuple[str, ...]  # each column's cell class (list_rows.cell_class)
     rows: tuple[dict[str, Any], ...]
     more_url: str | None
     can_create: bool
@@ -74,6 +76,7 @@ def related_lists(conn: sa.Connection, viewer: Viewer, model: EntityModel,
                 {spec.via: record_id})
         found.append(RelatedList(
             child.name, child.entity.label.get(language), spec.via,
-            spec.label.get(language) or child.entity.plural.get(language), columns, rows,
+            spec.label.get(language) or child.entity.plural.get(language), columns,
+            tuple(cell_class(compiled, c) for c in columns), rows,
             more, spec.direct and access.allows("create")))
     return found
