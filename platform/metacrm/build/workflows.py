@@ -105,24 +105,28 @@ def _transition(doc: Document, index: int, spec: dict[str, Any]) -> TransitionDe
         rejected=_state(spec.get("rejected")), location=doc.at("transitions", index))
 
 
-def approver(spec: dict[str, Any]) -> ApproverDef:
+def approver(spec: dict[str, Any], doc: Document, *path: Any) -> ApproverDef:
+    """The approvers written at ``path`` of ``doc`` (``spec``: their mapping)."""
     (kind, value), = spec.items()
+    where = doc.at(*path, kind)  # a misspelt role or field is reported at its own line
     if kind == "role":
-        return ApproverDef("role", role=value)
+        return ApproverDef("role", role=value, location=where)
     if kind == "users":
-        return ApproverDef("users", users=tuple(value))
+        return ApproverDef("users", users=tuple(value), location=where)
     if kind == "manager":
-        return ApproverDef("manager", levels=int(value))
-    return ApproverDef("field", field=value)
+        return ApproverDef("manager", levels=int(value), location=where)
+    return ApproverDef("field", field=value, location=where)
 
 
 def _step(doc: Document, index: int, spec: dict[str, Any]) -> StepDef:
     return StepDef(
         name=spec["name"], label=Label.of(spec.get("label"), humanize(spec["name"])),
-        approvers=approver(spec["approvers"]), decide=spec.get("decide", "any"),
+        approvers=approver(spec["approvers"], doc, "steps", index, "approvers"),
+        decide=spec.get("decide", "any"),
         when=spec.get("when"), reject_to=spec.get("reject_to", "submitter"),
         remind_after=duration_seconds(spec["remind_after"]) if "remind_after" in spec else None,
         escalate_after=(duration_seconds(spec["escalate_after"]) if "escalate_after" in spec
                         else None),
-        escalate_to=approver(spec["escalate_to"]) if "escalate_to" in spec else None,
+        escalate_to=(approver(spec["escalate_to"], doc, "steps", index, "escalate_to")
+                     if "escalate_to" in spec else None),
         location=doc.at("steps", index))

@@ -99,6 +99,8 @@ class ApproverDef:
     users: tuple[str, ...] = ()
     levels: int = 1
     field: str | None = None
+    # Where it is written (for messages); two approvers are the same wherever written.
+    location: Location | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

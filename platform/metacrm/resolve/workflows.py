@@ -372,6 +372,7 @@ def _check_approval(catalog: Catalog, approval: ApprovalDef, hooks: frozenset[st
 
 def _check_approver(catalog: Catalog, entity: EntityDef, approver: ApproverDef,
                     where: Location, label: str, errors: ErrorCollector) -> None:
+    where = approver.location or where
     if approver.kind == "role" and approver.role not in catalog.roles:
         errors.add(where, f"{label}: unknown role '{approver.role}'"
                    f"{did_you_mean(approver.role or '', catalog.roles)}")
