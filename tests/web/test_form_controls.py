@@ -60,6 +60,8 @@ def test_a_post_reads_back_as_the_values_the_api_takes(seller):
     # A multi-choice is a group of boxes under one legend, one per option.
     assert re.search(r'<fieldset class="checks" id="f-topics">\s*<legend>Topics', html)
     assert html.count('name="topics" value=') == 3
+    # A date-time control has no offset: its label says the time it takes is UTC.
+    assert '<label for="f-starts_at">Starts at <span class="muted">(UTC)</span></label>' in html
     saved = seller.post("/visit/new", data=_form(
         seller, subject="Site visit", topics=["pricing", "service"], urgent="on",
         starts_at="2026-12-03T09:30", details='{"room": "A3"}', budget="12,000.50",
