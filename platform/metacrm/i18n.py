@@ -213,6 +213,13 @@ _GENERAL: dict[str, dict[str, str]] = {
     "pattern": {"en": "Does not match the expected format.", "zh": "格式不正确。"},
     "one_of": {"en": "Must be one of: {choices}.", "zh": "必须是以下之一：{choices}。"},
     "invalid": {"en": "Not a valid {kind}.", "zh": "不是有效的{kind}。"},
+    # A date or date-time a client wrote in another form: say the one it takes.
+    "invalid_date": {"en": "Not a valid date: write it as YYYY-MM-DD, e.g. 2026-11-22.",
+                     "zh": "不是有效的日期：请写成 YYYY-MM-DD，例如 2026-11-22。"},
+    "invalid_datetime": {"en": "Not a valid date and time: write it with its offset, e.g. "
+                               "2026-11-22T08:30:00+08:00 or 2026-11-22T00:30:00Z.",
+                         "zh": "不是有效的日期时间：请带上时区偏移，例如 "
+                               "2026-11-22T08:30:00+08:00 或 2026-11-22T00:30:00Z。"},
     "datetime_range": {"en": "Out of range: in UTC this date-time falls outside the years "
                              "1 to 9999.",
                        "zh": "超出范围：换算为 UTC 后，该日期时间不在公元 1 年至 9999 年之间。"},

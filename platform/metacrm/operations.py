@@ -147,7 +147,10 @@ def prepare_server(settings: Settings, *, demo: bool = False, echo: Echo = print
             for line in lines:
                 echo(line)
         else:
-            echo("demo data: the database already has records; left as it is")
+            admin = platform.compiled.catalog.demo.administrator.username
+            echo("demo data: the database already has records; left as it is (the demo "
+                 "logins were printed when it was filled; `metacrm user password "
+                 f"{admin}` sets a new password)")
     if not _has_sign_in(platform):
         echo("nobody can sign in yet: create the first administrator with "
              "`metacrm user create NAME --admin` (or start with --demo)")

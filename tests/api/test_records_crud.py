@@ -245,7 +245,8 @@ BAD_VALUES = [
     ("website", "xinghe", "Not a valid URL."),
     ("grade", "Z", "Must be one of: A, B, C, D."),
     ("grade", "a", "Must be one of: A, B, C, D."),
-    ("next_followup_date", "2026-02-30", "Not a valid date."),
+    ("next_followup_date", "2026-02-30",
+     "Not a valid date: write it as YYYY-MM-DD, e.g. 2026-11-22."),
     ("tags", "1", "Not a valid list."),
     ("tags", [999], "No Tag with id 999."),
     ("owner", 999, "No user with id 999."),
@@ -277,7 +278,8 @@ def test_bounds_lengths_and_formats_of_other_kinds(crm, subtests) -> None:
     for entity, body, field, expected in [
         ("contact", {"birthday": "1900-01-01"}, "birthday",
          "Must be greater than or equal to 1920-01-01."),
-        ("contact", {"birthday": "1990-02-30"}, "birthday", "Not a valid date."),
+        ("contact", {"birthday": "1990-02-30"}, "birthday",
+         "Not a valid date: write it as YYYY-MM-DD, e.g. 2026-11-22."),
         ("contact", {"notes": "长" * 5001}, "notes", "Longer than maximum length 5000."),
         ("contact", {"is_primary": "yes"}, "is_primary", "Not a valid boolean."),
         ("contact", {"email": "a@b"}, "email", "Not a valid email address."),
@@ -292,7 +294,8 @@ def test_bounds_lengths_and_formats_of_other_kinds(crm, subtests) -> None:
          "Must be less than or equal to 9999999999999999.99."),
         ("opportunity", {"amount": "1e20"}, "amount", "Not a valid amount."),
         ("activity", {"subject": "s", "occurred_at": "yesterday"}, "occurred_at",
-         "Not a valid date and time."),
+         "Not a valid date and time: write it with its offset, e.g. "
+         "2026-11-22T08:30:00+08:00 or 2026-11-22T00:30:00Z."),
         ("activity", {"subject": "s", "type": "fax"}, "type",
          "Must be one of: call, visit, email, meeting, wechat, sms, demo, other."),
     ]:

@@ -34,6 +34,9 @@ def test_create_users_and_list_them(cli) -> None:
     cli("create", "boss", "--admin", "--password", "s3cret-pass")
     listing = cli("list")
     assert "li.na" in listing and "李娜" in listing and "boss" in listing and "(admin)" in listing
+    # 李娜 is two characters four columns wide in a terminal: the roles still line up.
+    lines = {line.split()[1]: line for line in listing.splitlines()}
+    assert lines["li.na"].index("(no role)") + len("李娜") == lines["boss"].index("(no role)")
 
 
 def test_passwords_are_hashed_with_argon2(crm, cli) -> None:

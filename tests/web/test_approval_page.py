@@ -41,6 +41,10 @@ def test_an_approver_who_cannot_open_the_record_decides_on_the_requests_page(crm
     after = nobody.get(f"/approvals/{chain}")
     assert ">Approve</button>" not in after.get_data(as_text=True)
     assert "同意" in text_of(after)
+    # The chain's end says how it ended, in the reader's words: not as a quoted comment.
+    assert "finished: approved" in text_of(after) and "“approved”" not in text_of(after)
+    ended = text_of(nobody.get(f"/approvals/{chain}?lang=zh"))
+    assert "approved" not in ended
 
 
 def test_whoever_may_open_the_record_gets_the_record_page_and_a_link(crm, org):

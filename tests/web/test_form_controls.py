@@ -60,6 +60,8 @@ def test_a_post_reads_back_as_the_values_the_api_takes(seller):
     # A multi-choice is a group of boxes under one legend, one per option.
     assert re.search(r'<fieldset class="checks" id="f-topics">\s*<legend>Topics', html)
     assert html.count('name="topics" value=') == 3
+    # A date-time control has no offset: its label says the time it takes is UTC.
+    assert '<label for="f-starts_at">Starts at <span class="muted">(UTC)</span></label>' in html
     saved = seller.post("/visit/new", data=_form(
         seller, subject="Site visit", topics=["pricing", "service"], urgent="on",
         starts_at="2026-12-03T09:30", details='{"room": "A3"}', budget="12,000.50",
@@ -115,3 +117,49 @@ def test_many_references_are_chips_with_titles_each_posting_its_id(seller):
                                                    labels=[str(new)]))
     assert refused.status_code == 422
     assert f'value="{new}"><span>新客户</span>' in refused.get_data(as_text=True)
+
+
+DEFAULTS = {
+    "entities/ticket.yaml": """
+        entity: ticket
+        title: subject
+        owned_by: owner
+        fields:
+          subject: {type: string, required: true}
+          kind: {type: choice, options: [question, fault], default: fault}
+          billable: {type: boolean, default: true}
+          discount: {type: percent, default: 5}
+          due: {type: date, default: $today}
+          owner: {type: user, default: $user}
+        """,
+    "roles/desk.yaml": """
+        role: desk
+        permissions:
+          ticket: {operations: [read, create, update], scope: own}
+        """,
+}
+
+
+def test_a_new_form_starts_with_the_fields_defaults(make_client, tmp_path: Path):  # type: ignore[no-untyped-def]
+    client = make_client(write_bundle(tmp_path / "tickets", DEFAULTS))
+    add_user(client, "wang", roles=("desk",))
+    desk = signed_in(client, "wang")
+    html = desk.get("/ticket/new").get_data(as_text=True)
+    # What the record would get if the control were left alone is what the control shows.
+    assert '<option value="fault" selected>' in html
+    assert re.search(r'id="f-billable" name="billable" checked', html)
+    assert re.search(r'id="f-discount" name="discount" type="text" value="5.00"', html)
+    assert re.search(r'id="f-due" name="due" type="date" value="\d{4}-\d\d-\d\d"', html)
+    # The user default: the picker shows who, and holds their id.
+    assert re.search(r'id="f-owner"[^>]* value="wang"', html)
+    assert re.search(r'id="f-owner-value" name="owner" value="\d+"', html)
+    # A default the address gives (a related list's New) still wins.
+    assert '<option value="question" selected>' in desk.get(
+        "/ticket/new?kind=question").get_data(as_text=True)
+    # Saved untouched, a default true box stays true (an unticked box would be false).
+    saved = desk.post("/ticket/new", data=MultiDict([
+        ("csrf_token", desk.csrf), ("subject", "Printer"), ("kind", "fault"),
+        ("billable", "on"), ("discount", "5.00")]))
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+    ticket = desk.get(saved.headers["Location"].replace("/ticket/", "/api/ticket/")).json
+    assert (ticket["kind"], ticket["billable"], ticket["discount"]) == ("fault", True, "5.00")

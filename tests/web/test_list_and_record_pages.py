@@ -208,3 +208,34 @@ def test_codes_stay_on_one_line_while_names_wrap(crm, org, customers):
     cells = dict(re.findall(r'<td data-label="([^"]*)"([^>]*)>', page))
     assert cells["Customer number"] == ' class="nowrap"'
     assert cells["Company name"] == "" and cells["City"] == ""
+
+
+def test_a_list_offers_a_search_box_only_when_there_is_something_to_search(
+        make_client, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ..conftest import write_bundle
+    from ..identity.conftest import add_user, signed_in
+
+    bundle = write_bundle(tmp_path / "visits", {
+        "entities/visit.yaml": """
+            entity: visit
+            fields:
+              starts_at: {type: datetime, required: true}
+              fee: {type: money}
+            """,
+        "roles/desk.yaml": """
+            role: desk
+            permissions:
+              visit: {operations: [read, create]}
+            """,
+    })
+    client = make_client(bundle)
+    add_user(client, "wang", roles=("desk",))
+    desk = signed_in(client, "wang")
+    assert desk.post("/api/visit", json={"starts_at": "2026-12-01T09:00:00Z"},
+                     headers={"X-CSRF-Token": desk.csrf}).status_code == 201
+    # No search fields and no text title: a box there could only answer with an error.
+    html = desk.get("/visit").get_data(as_text=True)
+    assert 'id="q"' not in html and 'id="global-q"' in html  # the top bar's search stays
+    assert 'href="/visit/1"' in html
+    filtered = desk.get("/visit?fee__isnull=true").get_data(as_text=True)
+    assert '<a href="?">Clear</a>' in filtered

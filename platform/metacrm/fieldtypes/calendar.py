@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from marshmallow import fields
 
+from ..i18n import message
 from ..values import parse_text
 from .base import ORDERED_OPERATORS, Converter, FieldType
 from .common import (
@@ -44,9 +45,12 @@ def calendar_type(kind: str, *, column: Callable[[], sa.types.TypeEngine],
     schema = {"type": "string", "format": _FORMATS[kind]}
 
     def payload(field: FieldDef, lang: str, options: tuple[str, ...]) -> fields.Field:
+        common = common_options(kind, lang)
+        invalid = message(f"invalid_{kind}", lang)  # says the form it takes
+        common["error_messages"].update(invalid=invalid, type=invalid)
         return ExactText(read_text, range_message(lang),
                          validate=bounds(definition_reader(kind), field.min, field.max, lang),
-                         **common_options(kind, lang))
+                         **common)
 
     def parse(raw: str) -> Any:
         return parse_text(kind, raw)

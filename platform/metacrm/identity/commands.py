@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ..base.context import utcnow
 from ..base.problems import Problem
+from ..base.words import pad
 from ..config import Settings
 from ..i18n import message
 from ..values import parse_definition_text
@@ -173,7 +174,7 @@ def list_command() -> None:
         for user in list_profiles(conn, metadata):
             flags = ", ".join(f for f, on in (("admin", user.is_admin),
                                               ("disabled", not user.active)) if on)
-            click.echo(f"{user.id:>5}  {user.username:<24} {user.name:<24} "
+            click.echo(f"{user.id:>5}  {pad(user.username, 24)} {pad(user.name, 24)} "
                        f"{', '.join(user.roles) or '(no role)'}"
                        + (f"  ({flags})" if flags else ""))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from ..base.words import pad
 from ..definitions import LANGUAGES
 from .cli_support import defined_roles, existing_team, existing_user, transaction
 from .profiles import list_profiles
@@ -33,7 +34,7 @@ def list_command() -> None:
         names = {p.id: p.username for p in list_profiles(conn, metadata)}
         for team in list_teams(conn, metadata):
             members = ", ".join(names.get(uid, f"#{uid}") for uid in team.members)
-            click.echo(f"{team.code:<20} {team.name:<30} {members or '(no members)'}")
+            click.echo(f"{team.code:<20} {pad(team.name, 30)} {members or '(no members)'}")
 
 
 @team_command.command("add")

@@ -187,7 +187,7 @@ def _chosen_defaults(model: EntityModel, ctx: Context, access: EntityAccess,
             for name in model.defaulted_fields
             if name in values and fields[name].readonly
             and not access.policy.may_set_on_create(name)
-            and values[name] != _default_value(model, ctx, name)}
+            and values[name] != default_value(model, ctx, name)}
 
 
 def _apply_defaults(model: EntityModel, ctx: Context, values: dict[str, Any]) -> None:
@@ -195,10 +195,15 @@ def _apply_defaults(model: EntityModel, ctx: Context, values: dict[str, Any]) ->
         values[model.state_field] = model.initial_state
     for name in model.defaulted_fields:
         if name not in values:
-            values[name] = _default_value(model, ctx, name)
+            values[name] = default_value(model, ctx, name)
 
 
-def _default_value(model: EntityModel, ctx: Context, name: str) -> Any:
+def default_values(model: EntityModel, ctx: Context) -> dict[str, Any]:
+    """What a new record gets for each field left out of its body (a new form shows it)."""
+    return {name: default_value(model, ctx, name) for name in model.defaulted_fields}
+
+
+def default_value(model: EntityModel, ctx: Context, name: str) -> Any:
     field_def = model.entity.fields[name]
     default = field_def.default
     if default == "$today":

@@ -19,7 +19,7 @@ from ..runtime.access import EntityAccess, Viewer
 from ..runtime.duplicates import DUPLICATES_MEMBER, DuplicateFound, check_new_record
 from ..runtime.locks import pending_chain, why_locked
 from ..runtime.operation import Operation
-from ..runtime.payload import read_payload
+from ..runtime.payload import default_values, read_payload
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records
 from ..runtime.stored_rows import not_found, row_statement
@@ -77,8 +77,16 @@ def _render(page: EntityPage, *, record: dict[str, Any] | None, values: dict[str
 @pages.get("/<entity>/new")
 def new_record(entity: str) -> Any:
     with open_entity_page(entity, "create") as page:
-        defaults = {name: value for name, value in request.args.items()
-                    if name in page.model.entity.fields}  # e.g. a contact's customer
+        # Each control starts with what the record gets if it is left alone (as the API
+        # writes it, as an edit form would show it), or what the address gives (a
+        # contact's customer).
+        model, types = page.model, page.compiled.catalog.field_types
+        defaults = {}
+        for name, value in default_values(model, page.ctx).items():
+            convert = types.output_converter(model.entity.fields[name])
+            defaults[name] = value if convert is None or value is None else convert(value)
+        defaults.update((name, value) for name, value in request.args.items()
+                        if name in model.entity.fields)
     return _render(page, record=None, values=defaults, errors={})
 
 
