@@ -64,7 +64,7 @@ def test_check_passes_on_the_shipped_crm() -> None:
 
     result = CliRunner().invoke(main, ["check", SHIPPED_BUNDLE])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("ok: 1 bundle(s)")
+    assert result.output.startswith("ok: 1 bundle, ")
 
 
 def test_entity_defined_twice_names_both_files(tmp_path: Path,

@@ -46,11 +46,18 @@ def check(paths: tuple[str, ...]) -> None:
         _fail_on_definitions(exc)
         return
     fields = sum(len(e.fields) for e in catalog.entities.values())
-    click.echo(f"ok: {len(catalog.bundles)} bundle(s), {len(catalog.entities)} entities, "
-               f"{fields} fields, {len(catalog.optionsets)} option sets, "
-               f"{len(catalog.roles)} roles, {len(catalog.workflows)} workflows, "
-               f"{len(catalog.approvals)} approvals, {len(catalog.forms)} forms, "
-               f"{len(catalog.reports)} reports, {len(catalog.dashboards)} dashboards")
+    counts = [(len(catalog.bundles), "bundle"), (len(catalog.entities), "entity"),
+              (fields, "field"), (len(catalog.optionsets), "option set"),
+              (len(catalog.roles), "role"), (len(catalog.workflows), "workflow"),
+              (len(catalog.approvals), "approval"), (len(catalog.forms), "form"),
+              (len(catalog.reports), "report"), (len(catalog.dashboards), "dashboard")]
+    click.echo("ok: " + ", ".join(_counted(n, noun) for n, noun in counts))
+
+
+def _counted(number: int, noun: str) -> str:
+    if number == 1:
+        return f"1 {noun}"
+    return f"{number} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
 
 
 @main.command()

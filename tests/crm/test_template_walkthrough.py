@@ -28,7 +28,7 @@ def _shown(starts: str) -> list[str]:
 def test_the_example_bundle_passes_check_on_top_of_the_crm() -> None:
     result = CliRunner().invoke(main, ["check", SHIPPED_BUNDLE, str(EXAMPLE)])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[:1] == _shown("ok: 2 bundle(s)")
+    assert result.output.splitlines()[:1] == _shown("ok: 2 bundles")
 
 
 def test_the_migration_the_page_shows_is_the_one_that_runs(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
