@@ -274,3 +274,40 @@ def test_a_record_page_leaves_out_what_the_form_would_hide(deals):
     page = wang.get(f"/deal/{lost['id']}").get_data(as_text=True)
     assert 'data-field="lost_reason"' in page and "Price" in page
     assert 'data-field="notes"' in page and "Call in May" in page
+
+
+def test_without_a_layout_a_record_page_lists_what_references_it(make_client, tmp_path: Path):
+    client = make_client(write_bundle(tmp_path / "clinic", {
+        "entities/clinic.yaml": """
+            entity: patient
+            title: name
+            fields:
+              name: {type: string, required: true}
+            ---
+            entity: visit
+            title: reason
+            fields:
+              reason: {type: string, required: true}
+              patient: {type: reference, to: patient, label: {en: Patient, zh: 患者}}
+              referred_by: {type: reference, to: patient, label: {en: Referred by, zh: 推荐人}}
+            """,
+        "roles/desk.yaml": """
+            role: desk
+            permissions:
+              patient: {operations: [read, create]}
+              visit: {operations: [read, create]}
+            """}))
+    add_user(client, "desk", roles=("desk",))
+    desk = signed_in(client, "desk")
+    post = lambda path, body: desk.post(path, json=body,  # noqa: E731
+                                        headers={"X-CSRF-Token": desk.csrf}).json
+    li, wu = post("/api/patient", {"name": "Li"}), post("/api/patient", {"name": "Wu"})
+    post("/api/visit", {"reason": "Check-up", "patient": li["id"], "referred_by": wu["id"]})
+    page = desk.get(f"/patient/{li['id']}")
+    html = page.get_data(as_text=True)
+    assert html.count('class="related"') == 2  # one list per reference to a patient
+    text = text_of(page)
+    assert "Visit · Patient" in text and "Visit · Referred by" in text  # (no plural given)
+    assert "Check-up" in text and f"/visit/new?patient={li['id']}" in html
+    zh = text_of(desk.get(f"/patient/{wu['id']}?lang=zh"))
+    assert "推荐人" in zh and "Check-up" in zh

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from flask_babel import gettext
 
 from ..compile.forms import CompiledForm
-from ..definitions import EntityDef, FieldDef, FormFieldDef
+from ..definitions import Catalog, EntityDef, FieldDef, FormFieldDef, Label
+from ..definitions.forms import RelatedListDef
 from .layout import NOT_IN_LISTS
 
 # A field too long for one column of the generated layout takes the whole row.
@@ -99,6 +100,21 @@ def layout_list_columns(entity: EntityDef, form: CompiledForm | None,
         return None
     return tuple(entity.fields[n] for n in form.form.list_columns
                  if n not in hidden and n in entity.fields)
+
+
+def generated_related(catalog: Catalog, entity: str) -> tuple[RelatedListDef, ...]:
+    """A record page's related lists when no layout is written for it: the records of
+    every entity with a reference to it (a child with two such references lists each,
+    named by the field), in the order the entities are defined."""
+    found = []
+    for child in catalog.entities.values():
+        via = [f for f in child.fields.values() if f.type == "reference" and f.to == entity]
+        for f in via:
+            label = child.plural if len(via) == 1 else Label.of(
+                {lang: f"{child.plural.get(lang)} · {f.label.get(lang)}"
+                 for lang in {lang for lang, _ in child.plural.texts + f.label.texts}})
+            found.append(RelatedListDef(child.name, f.name, label=label))
+    return tuple(found)
 
 
 def generated_related_columns(entity: EntityDef, hidden: frozenset[str], via: str

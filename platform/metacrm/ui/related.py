@@ -19,7 +19,7 @@ from ..runtime.access import Viewer
 from ..runtime.query import parse_list_query
 from ..runtime.reads import list_records
 from .display import display, link_of
-from .form_layout import generated_related_columns
+from .form_layout import generated_related, generated_related_columns
 from .layout import expandable
 from .list_rows import cell_class
 
@@ -40,12 +40,13 @@ class RelatedList:
 def related_lists(conn: sa.Connection, viewer: Viewer, model: EntityModel,
                   form: CompiledForm | None, record_id: int, language: str
                   ) -> list[RelatedList]:
-    """The layout's related lists the viewer may read, each with its first rows."""
-    if form is None:
-        return []
+    """The layout's related lists the viewer may read, each with its first rows (without
+    a layout, a list of each entity that references this one's)."""
     compiled = viewer.compiled
     found = []
-    for spec in form.form.related:
+    specs = form.form.related if form is not None else generated_related(compiled.catalog,
+                                                                          model.name)
+    for spec in specs:
         child = compiled.models.get(spec.entity)
         if child is None:
             continue
