@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 
 class BlockScores:
     """The scores of one fuzzy rule's rows, by row index: against the database's keys
@@ -27,8 +25,11 @@ class BlockScores:
                  block_keys: Sequence[Sequence[str]], threshold: int):
         """``keys``: each row's (match key, block); ``block_keys``: each row's block's
         stored keys (the same list object for rows looked up together)."""
+        # (imported here: a web worker that never checks a batch does not load numpy)
+        import numpy as np
         from rapidfuzz import fuzz, process
 
+        self._np = np
         self.threshold = threshold
         self.cutoff = max(0.0, threshold - 0.5)
         self._place: list[int] = [0] * len(keys)  # a row's place among its block's rows
@@ -66,6 +67,7 @@ class BlockScores:
         the database's block at their positions, then the first ``room`` earlier rows
         let in (``take``) after them, best first and by position, as one
         ``process.extract`` over both lists in a row ranks them."""
+        np = self._np
         found: list[tuple[float, int]] = []
         stored = self._stored[index]
         after = 0
