@@ -8,9 +8,8 @@ and imports it into the shipped CRM's ``customer`` through ``metacrm import``'s
 engine (imports/run.py): each row read by its fields' types, checked as the API
 checks a body (types, required, choices, rules, permissions), created with the
 API's bulk create 500 rows at a time (one INSERT statement for them all:
-multi-row on SQLite, the ids from the sequence then one INSERT ... SELECT of the
-rows as one JSON text on PostgreSQL; autonumbers, audit trail, assignment rules) and
-logged row by row,
+multi-row on SQLite, the ids from the sequence then one COPY of the rows on
+PostgreSQL; autonumbers, audit trail, assignment rules) and logged row by row,
 as the platform itself. Then,
 on PostgreSQL, ``COPY customer (...) FROM STDIN`` of the same valid rows (with the
 columns the platform fills: code, version, timestamps) into the emptied table.

@@ -20,6 +20,7 @@ from metacrm.runtime.fixed_statements import (
     insert_together,
     runs_directly,
 )
+from metacrm.runtime.inserts import append_rows
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -174,3 +175,47 @@ def test_many_rows_into_a_table_named_by_a_keyword(db_url: str) -> None:
     finally:
         metadata.drop_all(engine)
         engine.dispose()
+
+
+def test_many_rows_with_their_ids_and_appended_rows_the_same_both_ways(tables) -> None:
+    # On PostgreSQL, run directly, many rows that carry their ids (or whose ids nobody
+    # reads) go as one COPY (runtime/copy_rows.py); listened to, as one INSERT: the
+    # same rows either way, JSON, moments in another zone, NULL and text
+    # that COPY's text format escapes.
+    engine, t = tables
+    east = timezone(timedelta(hours=8))
+
+    def rows(first: int) -> list[dict[str, Any]]:
+        return [{"id": first + n, "entity": "deal", "record_id": n, "action": "create",
+                 "user_id": None, "at": (NOW + timedelta(seconds=n)).astimezone(east),
+                 "changes": {"amount": [None, 12.5], "name": ["\t\\N", f"好{n}"],
+                             "tags": [1, 2]},
+                 "note": None if n % 2 else f"a\nb\\c\t{n}"} for n in range(40)]
+
+    def stored(conn: sa.Connection, low: int, high: int) -> list[tuple[Any, ...]]:
+        return [tuple(row)[2:] for row in conn.execute(
+            sa.select(t.audit).where(t.audit.c.id.between(low, high)).order_by(t.audit.c.id))]
+
+    seen: list[str] = []
+    with engine.begin() as conn:
+        append_rows(conn, t.audit, [{k: v for k, v in r.items() if k != "id"}
+                                    for r in rows(0)])
+        assert insert_many(conn, t.audit, rows(1000)) == list(range(1000, 1040))
+        sa.event.listen(conn, "before_cursor_execute", lambda *a: seen.append(a[2]))
+        assert insert_many(conn, t.audit, rows(2000)) == list(range(2000, 2040))
+        direct, listened = stored(conn, 1000, 1039), stored(conn, 2000, 2039)
+        appended = conn.execute(sa.select(t.audit.c.changes, t.audit.c.note).where(
+            t.audit.c.id < 1000).order_by(t.audit.c.id)).all()
+    assert direct == listened and len(direct) == 40
+    assert direct[0][3] == NOW and direct[0][4] == {"amount": [None, 12.5],
+                                                  "name": ["\t\\N", "好0"], "tags": [1, 2]}
+    assert [tuple(row) for row in appended] == [(r[4], r[5]) for r in direct]
+    assert seen and not any(s.startswith("COPY") for s in seen)
+
+
+def test_a_unique_value_taken_twice_by_many_rows_is_core_s_error(tables) -> None:
+    engine, t = tables
+    many = [{"id": 500 + n, "username": f"u{n % 20}", "name": "x", "language": "en",
+             "active": True, "created_at": NOW} for n in range(40)]
+    with engine.connect() as conn, pytest.raises(sa.exc.IntegrityError):
+        insert_many(conn, t.users, many)

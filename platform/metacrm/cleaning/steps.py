@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .company import standard_company_name
@@ -147,15 +148,21 @@ def available(step: CleanStep) -> bool:
 
 
 def compile_steps(steps: tuple[tuple[str, str | None], ...]) -> Clean | None:
-    """One function applying ``steps`` (name, option) in order; None for no steps."""
+    """One function applying ``steps`` (name, option) in order; None for no steps.
+    Each step is a function of the text alone: the answers are remembered, so that a
+    value repeated down an import's column (a city, a source, a company's switchboard
+    number) is parsed once; a refused text (CleanError) is not remembered."""
     if not steps:
         return None
     functions = [STEPS[name].make(option) for name, option in steps]
     if len(functions) == 1:
-        return functions[0]
+        return lru_cache(maxsize=REMEMBERED)(functions[0])
 
     def clean(text: str) -> str:
         for function in functions:
             text = function(text)
         return text
-    return clean
+    return lru_cache(maxsize=REMEMBERED)(clean)
+
+
+REMEMBERED = 4096  # cleaned texts kept per field

@@ -7,10 +7,10 @@ The records in the database are read once for the batch: one statement per exact
 rule (every value of the batch, at most MAX_CANDIDATES * 4 records per value, as the
 one-record check reads them) and one per fuzzy rule and 50 blocks (the first
 MAX_BLOCK records of every block the batch touches); fuzzy scores are computed by
-rapidfuzz over a whole block at a time. The earlier rows of the batch are compared
-in Python, with the same keys and limits: a row sees an earlier row as the
-one-record check would see it once written (ids after the database's, so last in id
-order). Which earlier rows count is the caller's (``accepted``): for an import, a
+rapidfuzz as one matrix per block for the whole batch (fuzzy_scores.py). The earlier
+rows of the batch are compared with the same keys and limits: a row sees an earlier
+row as the one-record check would see it once written (ids after the database's, so
+last in id order). Which earlier rows count is the caller's (``accepted``): for an import, a
 row refused later is no twin of anyone; a bulk create, refused as a whole, counts
 every item (``all_or_nothing``).
 
@@ -43,6 +43,7 @@ from .duplicates import (
     block_records,
     blocked_errors,
 )
+from .fuzzy_scores import BlockScores
 from .operation import Operation
 
 MAX_SAME = MAX_CANDIDATES * 4
@@ -149,10 +150,12 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
     keys: dict[str, list[Any]] = {
         rule.name: [_key_and_block(model, rule, v) if rule.fuzzy else _wanted(rule, v)
                     for v in rows] for rule in rules}
-    # The earlier rows let in so far, by rule and exact value or block (and, for a
-    # block, their match keys in the same order).
+    # A fuzzy rule's rows scored a block at a time (fuzzy_scores.py).
+    scores = {rule.name: BlockScores(keys[rule.name], [
+        found.block.get(rule.name, ([], []))[1] for found in looked], rule.threshold)
+        for rule in rules if rule.fuzzy}
+    # The earlier rows let in so far, by rule and exact value or block.
     taken: dict[str, dict[Any, list[int]]] = {rule.name: {} for rule in rules}
-    twin_keys: dict[str, dict[Any, list[str]]] = {rule.name: {} for rule in rules}
     result: list[Verdict] = []
     for index in range(len(rows)):
         found: dict[str, list[Any]] = {}
@@ -167,15 +170,13 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
                     twins, max(0, MAX_SAME - len(database)))]][:MAX_SAME] if twins \
                     else database[:MAX_SAME]
             else:
-                key, block = mine
-                records, block_keys = looked[index].block.get(rule.name, ([], []))
-                room = max(0, MAX_BLOCK - len(records))
-                # (only the first ``room`` are scored: no need to copy them out)
+                block = mine[1]
+                records = looked[index].block.get(rule.name, ([], []))[0]
                 twins = taken[rule.name].get(block, []) if block is not None else []
                 hits = []
                 if block is not None:
-                    for score, at in _scored(key, block_keys, twin_keys[rule.name].get(
-                            block, []), room, rule.threshold):
+                    for score, at in scores[rule.name].scored(
+                            index, block, max(0, MAX_BLOCK - len(records))):
                         hits.append((*records[at], round(score)) if at < len(records)
                                     else ("row", twins[at - len(records)], round(score)))
             if hits:
@@ -191,31 +192,9 @@ def verdicts(op: Operation, model: Any, rows: Sequence[Mapping[str, Any]],
                 if at is not None:
                     taken[rule.name].setdefault(at, []).append(index)
                     if rule.fuzzy:
-                        twin_keys[rule.name].setdefault(at, []).append(mine[0])
+                        scores[rule.name].take(index, at)
         result.append(Verdict(errors, found, earlier))
     return result
-
-
-def _scored(key: str, block_keys: Sequence[str], earlier_keys: list[str], room: int,
-            threshold: int) -> list[tuple[float, int]]:
-    """The (score, position) of every match key of a block that scores ``threshold``
-    once rounded: the database's (``block_keys``) at their positions, then the first
-    ``room`` earlier rows' after them, best first and by position, as one
-    ``process.extract`` over both lists in a row ranks them. Each list is scored
-    where it is: the database's block (MAX_BLOCK keys) is not copied for every row."""
-    from rapidfuzz import fuzz, process
-
-    cutoff = max(0.0, threshold - 0.5)
-    found = [(score, at) for _, score, at in process.extract(
-        key, block_keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-        if round(score) >= threshold]
-    if earlier_keys and room:
-        after = len(block_keys)
-        found += [(score, after + at) for _, score, at in process.extract(
-            key, earlier_keys if len(earlier_keys) <= room else earlier_keys[:room],
-            scorer=fuzz.ratio, score_cutoff=cutoff, limit=None) if round(score) >= threshold]
-        found.sort(key=lambda hit: (-hit[0], hit[1]))
-    return found
 
 
 def written(op: Operation, model: Any, found: Sequence[Verdict], ids: Mapping[int, int]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
@@ -30,6 +29,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from .copy_rows import copy_rows, exact_number
 
 # Dialects whose driver takes SQLAlchemy's compiled text as it is: with named
 # parameters (psycopg: "%(name)s") or positional ones (sqlite3: "?", in the compiled
@@ -216,11 +217,27 @@ def insert_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str
         return []
     keys = tuple(rows[0])
     if len(rows) > MAX_FIXED_ROWS:
+        if "id" in keys and copy_many(conn, table, rows):
+            return sorted(row["id"] for row in rows)
         if takes_dml_in_with(conn) and _fits_json_rows(table, keys):
             return _insert_json_rows(conn, table, rows)
         return sorted(conn.execute(_returning_id(table), list(rows)).scalars().all())
     params = {f"{key}_{n}": row[key] for n, row in enumerate(rows) for key in keys}
     return sorted(_insert_statement(table, keys, len(rows)).execute(conn, params).scalars())
+
+
+def copy_many(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
+              ) -> bool:
+    """COPY ``rows`` (each with the same keys) into ``table`` when that is the way
+    (copy_rows.py): on PostgreSQL, straight to the driver (nobody listens to the
+    statements), the columns left out with no default to compute in Python. False:
+    nothing was done (the caller inserts them). COPY returns no ids: for rows that
+    carry theirs, or whose ids nobody reads."""
+    if not rows or len(rows) <= MAX_FIXED_ROWS or not takes_dml_in_with(conn) \
+            or not runs_directly(conn) or not _fits_json_rows(table, tuple(rows[0])):
+        return False
+    copy_rows(conn, table, rows)
+    return True
 
 
 def _insert_json_rows(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]]
@@ -305,15 +322,7 @@ def _rows_json(conversions: Sequence[_JsonConversion], rows: Sequence[Mapping[st
                   else row[key] for key, convert in conversions} for row in rows]
     # Keys as json.dumps (SQLAlchemy's JSON serializer) writes them: a column's name is
     # SQLAlchemy's str subclass, which orjson takes as a key only with this option.
-    return orjson.dumps(converted, default=_exact, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-def _exact(value: Any) -> Any:
-    """A number orjson does not write (Decimal), as its exact text; the database reads
-    the column's type from it."""
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} in a row of insert_together")
+    return orjson.dumps(converted, default=exact_number, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 @lru_cache(maxsize=64)

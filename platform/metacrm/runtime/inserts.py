@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .fixed_statements import MAX_FIXED_ROWS, insert_many, takes_dml_in_with
+from .fixed_statements import MAX_FIXED_ROWS, copy_many, insert_many, takes_dml_in_with
 
 
 @lru_cache(maxsize=64)
@@ -37,10 +37,11 @@ def _plain_insert(table: sa.Table) -> sa.Insert:
 def append_rows(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (each with the same keys) whose ids nobody reads (audit rows, an
     import's log), as each database takes many rows cheapest: a few as one fixed
-    statement; more, on PostgreSQL as one INSERT of the rows as one JSON text, elsewhere as
+    statement; more, on PostgreSQL as one COPY (or, while someone listens to the
+    statements, one INSERT of the rows as one JSON text), elsewhere as
     the driver's executemany (SQLite's runs the rows through one prepared statement
     in C, where a multi-row VALUES is a new text to build and parse per call)."""
-    if not rows:
+    if not rows or copy_many(conn, table, rows):
         return
     if len(rows) <= MAX_FIXED_ROWS or takes_dml_in_with(conn):
         insert_many(conn, table, rows)  # one statement, its ids unread

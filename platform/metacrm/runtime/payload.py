@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from marshmallow import Schema, ValidationError
+from marshmallow.fields import Field
 
 from ..base.context import Context
 from ..base.problems import MAX_HINTED_KEYS, BadQuery, Invalid, unknown_keys
@@ -85,7 +87,7 @@ def read_payload(model: EntityModel, ctx: Context, body: Any, *, creating: bool,
     if access is not None:
         errors.update(_owner_problems(model, ctx, access, writable, creating, current))
     _clean(model, writable, errors, lang)
-    values = _deserialize(model.payload_schema(lang), writable, errors)
+    values = _deserialize(model.payload_schema(lang), writable, errors, model.types)
     for name, value in values.items():
         if isinstance(value, datetime):
             try:
@@ -129,8 +131,8 @@ def _clean(model: EntityModel, given: dict[str, Any], errors: dict[str, list[str
             del given[key]
 
 
-def _deserialize(schema: Schema, given: Mapping[str, Any], errors: dict[str, list[str]]
-                 ) -> dict[str, Any]:
+def _deserialize(schema: Schema, given: Mapping[str, Any], errors: dict[str, list[str]],
+                 types: Mapping[str, str]) -> dict[str, Any]:
     """``given`` checked and converted by the schema's fields, one by one: the same
     fields and messages as ``schema.load(given, partial=True)`` (the schema has no
     schema-level hooks), without walking all of the entity's fields for the few a
@@ -145,10 +147,28 @@ def _deserialize(schema: Schema, given: Mapping[str, Any], errors: dict[str, lis
     values: dict[str, Any] = {}
     for key, value in given.items():
         try:
-            values[key] = known[key].deserialize(value, key, given)
+            if types.get(key) in REPEATED_KINDS and type(value) in (str, int) \
+                    and (type(value) is int or len(value) <= MAX_REMEMBERED):
+                values[key] = _checked(known[key], key, type(value).__name__, value)
+            else:
+                values[key] = known[key].deserialize(value, key, given)
         except ValidationError as exc:
             _add_errors(errors, {key: exc.messages})
     return values
+
+
+# The built-in kinds whose check is a function of the value alone, with an answer
+# that cannot change (a text, a number): a value repeated down an import's column or
+# from request to request (a city, a source, an option, a grade) is checked once.
+REPEATED_KINDS = frozenset({"string", "choice", "email", "url", "integer", "money"})
+MAX_REMEMBERED = 64  # characters: a long text is seldom repeated
+
+
+@lru_cache(maxsize=4096)
+def _checked(field: Field, key: str, kind: str, value: Any) -> Any:
+    """A field's check of a value, remembered (``kind``: 1 and True are not one key;
+    a value refused is checked again each time, with its messages)."""
+    return field.deserialize(value, key, {key: value})
 
 
 def _add_errors(errors: dict[str, list[str]], messages: Any) -> None:
