@@ -67,6 +67,17 @@ def wait_for_http(port: int, path: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"server on port {port} did not answer {path} in {timeout}s: {last}")
 
 
+def stop_process(proc: subprocess.Popen) -> None:
+    """SIGTERM to a server started in a session of its own; its group killed after 20 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
 class Gunicorn:
     """``gunicorn -w N`` on 127.0.0.1:<free port>, stopped (by its own pid) on exit."""
 
@@ -94,13 +105,7 @@ class Gunicorn:
             return []
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         if self._out is not subprocess.DEVNULL:
             self._out.close()
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 import urllib.error
@@ -20,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import BENCH, free_port
+from _common import BENCH, free_port, stop_process
 
 PEERS_DIR = Path(os.environ.get("METACRM_PEERS_DIR", Path.home() / ".cache" / "metacrm-peers"))
 NODE_MAJOR = 22
@@ -126,13 +125,8 @@ class NodeServer:
         return self
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        if self.proc:
+            stop_process(self.proc)
 
 
 def call(port: int, method: str, path: str, body: object = None,

@@ -7,14 +7,8 @@
 -- carries the token (Authorization with "Bearer ..." or xc-token). Prints one
 -- "RESULT {json}" line at the end (the same shape as ops.lua).
 
-local threads = {}
-local counter = 0
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("tid", counter)
-  table.insert(threads, thread)
-end
+local common = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
+setup, done = common.setup, common.done
 
 -- the cities seeded by bench/peers.py (ASCII: the same query string for every system)
 local cities = {"Shanghai", "Beijing", "Shenzhen", "Guangzhou", "Hangzhou", "Nanjing",
@@ -30,13 +24,10 @@ function init(args)
   n = tonumber(args[4])
   headers[args[5]] = args[6]
   json_headers[args[5]] = args[6]
-  math.randomseed(os.time() * 1000 + (tid or 0) * 7919)
-  made = 0
+  common.start_thread()
 end
 
-local function pick(list)
-  return list[math.random(1, #list)]
-end
+local pick = common.pick
 
 local function list_query(city)
   if style == "directus" then
@@ -73,13 +64,4 @@ function request()
     return wrk.format("PATCH", base .. "/" .. id, json_headers, "{" .. revenue .. "}")
   end
   error("unknown op " .. tostring(op))
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,' ..
-    '"lat_mean_us":%.1f,"lat_p50_us":%d,"lat_p99_us":%d}\n',
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency.mean, latency:percentile(50), latency:percentile(99)))
 end
