@@ -117,7 +117,9 @@ class NodeServer:
 
     def start(self) -> NodeServer:
         env = {**node_env(), **self.env, "PORT": str(self.port), "HOST": "127.0.0.1"}
-        cmd = ["node", str(BENCH / "node_cluster.mjs"), str(self.processes), *self.script]
+        cmd = ["node", *self.script]  # one process: the program itself, no cluster primary
+        if self.processes > 1:
+            cmd = ["node", str(BENCH / "node_cluster.mjs"), str(self.processes), *self.script]
         out = open(self.log, "ab")  # noqa: SIM115 - the child keeps writing to it
         self.proc = subprocess.Popen(cmd, cwd=self.folder, env=env, stdout=out, stderr=out,
                                      start_new_session=True)

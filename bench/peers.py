@@ -286,7 +286,8 @@ def main() -> None:
             try:
                 system = STARTERS[name](own, tmp, args)
                 time.sleep(2)  # a cluster worker that dies at start-up is gone by now
-                expected = 1 + (args.workers if name == "metacrm" else args.peer_processes)
+                n = args.workers if name == "metacrm" else args.peer_processes
+                expected = n + 1 if name == "metacrm" or n > 1 else 1  # + master or primary
                 if (running := len(process_tree(system.pid))) != expected:
                     raise _peers.PeerUnavailable(f"{running} processes, not {expected}")
                 systems.append(system)
