@@ -67,6 +67,17 @@ def wait_for_http(port: int, path: str, timeout: float = 30.0) -> None:
     raise RuntimeError(f"server on port {port} did not answer {path} in {timeout}s: {last}")
 
 
+def stop_process(proc: subprocess.Popen) -> None:
+    """SIGTERM to a server started in a session of its own; its group killed after 20 s."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
 class Gunicorn:
     """``gunicorn -w N`` on 127.0.0.1:<free port>, stopped (by its own pid) on exit."""
 
@@ -94,13 +105,7 @@ class Gunicorn:
             return []
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         if self._out is not subprocess.DEVNULL:
             self._out.close()
 
@@ -293,6 +298,70 @@ def set_counter(engine, sequences, name: str, value: int) -> None:
                                .values(value=value)).rowcount
         if not updated:
             conn.execute(sequences.insert().values(name=name, value=value))
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User + system CPU seconds each of the processes ``pids`` (all their threads) used
+    so far (those that ended left out)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (a gunicorn master and its workers, a node cluster)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            todo += [int(p) for p in Path(f"/proc/{current}/task/{current}/children")
+                     .read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def memory_mb(pids: Sequence[int]) -> tuple[float, float]:
+    """Summed VmRSS and VmHWM (peak) of ``pids`` in MB (those that ended left out)."""
+    rss = hwm = 0.0
+    for pid in pids:
+        try:
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            key, _, value = line.partition(":")
+            if key == "VmRSS":
+                rss += int(value.split()[0]) / 1024
+            elif key == "VmHWM":
+                hwm += int(value.split()[0]) / 1024
+    return rss, hwm
+
+
+def run_wrk(port: int, script: str, script_args: Sequence[str], *, threads: int,
+            connections: int, seconds: float) -> dict:
+    """wrk -t -c -d with a script of bench/wrk/ that prints one ``RESULT {json}`` line;
+    that result with ``rps`` (requests per second) added."""
+    import json
+
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, int(seconds))}s",
+           "--timeout", "10s", "-s", str(BENCH / "wrk" / script),
+           f"http://127.0.0.1:{port}", "--", *script_args]
+    out = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=seconds + 60)
+    for line in out.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT "):])
+            result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+            return result
+    raise RuntimeError(f"wrk gave no result:\n{out.stdout}\n{out.stderr}")
 
 
 def machine_note() -> str:

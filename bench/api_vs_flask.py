@@ -40,7 +40,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,7 +48,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import _common
-from _common import BENCH, Gunicorn, machine_note, save_result, scratch_postgres, table
+from _common import Gunicorn, machine_note, save_result, scratch_postgres, table
 
 TARGET = 0.8
 OPS = ("get", "list", "create", "patch")
@@ -63,17 +62,9 @@ TOKEN = {"value": ""}  # the administrator's API token, sent by every request of
 
 def run_wrk(port: int, op: str, prefix: str, n: int, args, seconds: float) -> dict:
     fields = FIELDS if op in FIELD_OPS else ""
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{max(1, int(seconds))}s",
-           "--timeout", "10s", "-s", str(BENCH / "wrk" / "ops.lua"),
-           f"http://127.0.0.1:{port}", "--", op.removesuffix("_fields"), prefix, str(n),
-           TOKEN["value"], fields]
-    out = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=seconds + 60)
-    for line in out.stdout.splitlines():
-        if line.startswith("RESULT "):
-            result = json.loads(line[len("RESULT "):])
-            result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-            return result
-    raise RuntimeError(f"wrk gave no result:\n{out.stdout}\n{out.stderr}")
+    return _common.run_wrk(port, "ops.lua", [op.removesuffix("_fields"), prefix, str(n),
+                                             TOKEN["value"], fields],
+                           threads=args.threads, connections=args.connections, seconds=seconds)
 
 
 def http(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, object]:

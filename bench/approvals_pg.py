@@ -44,7 +44,15 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import _common
-from _common import Gunicorn, machine_note, percentile, save_result, scratch_postgres, table
+from _common import (
+    Gunicorn,
+    cpu_seconds,
+    machine_note,
+    percentile,
+    save_result,
+    scratch_postgres,
+    table,
+)
 
 BUNDLE = {
     "bundle.yaml": "bundle: bench\nversion: 1.0.0\n",
@@ -244,21 +252,6 @@ def seed_pending(platform, people: dict, count: int) -> dict[str, int]:
         conn.exec_driver_sql("ANALYZE mc_approvals")
         conn.exec_driver_sql("ANALYZE mc_approval_tasks")
     return {"heavy": heavy, "light": inbox[1]}
-
-
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU seconds each of the processes ``pids`` (all their threads) used
-    so far (those that ended left out)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    used = {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return used
 
 
 def cpu_since(before: dict[int, float], pids: list[int]) -> float:

@@ -5,14 +5,8 @@
 -- that get and list ask for (both apps then answer the same columns). Prints one
 -- "RESULT {json}" line at the end.
 
-local threads = {}
-local counter = 0
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("tid", counter)
-  table.insert(threads, thread)
-end
+local common = dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "common.lua")
+setup, done = common.setup, common.done
 
 local stages = {"initial_contact", "needs_confirmed", "proposal", "negotiation", "signed"}
 local grades = {"A", "B", "C", "D"}
@@ -28,13 +22,10 @@ function init(args)
   auth_headers["Authorization"] = "Bearer " .. args[4]
   json_headers["Authorization"] = "Bearer " .. args[4]
   fields = args[5] and args[5] ~= "" and ("fields=" .. args[5]) or nil
-  math.randomseed(os.time() * 1000 + (tid or 0) * 7919)
-  made = 0
+  common.start_thread()
 end
 
-local function pick(list)
-  return list[math.random(1, #list)]
-end
+local pick = common.pick
 
 function request()
   if op == "get" then
@@ -59,13 +50,4 @@ function request()
     return wrk.format("PATCH", prefix .. "/" .. math.random(1, n), json_headers, body)
   end
   error("unknown op " .. tostring(op))
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"requests":%d,"duration_us":%d,"non2xx":%d,"socket_errors":%d,' ..
-    '"lat_mean_us":%.1f,"lat_p50_us":%d,"lat_p99_us":%d}\n',
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency.mean, latency:percentile(50), latency:percentile(99)))
 end
