@@ -42,10 +42,11 @@ def set_values(model: EntityModel, actions: Iterable[CompiledAction],
                record: Row, ctx: Context) -> dict[str, Any]:
     """The fields the ``set`` actions give, typed as the fields hold them."""
     found: dict[str, Any] = {}
+    sets = [action for action in actions if action.definition.kind == "set"]
+    if not sets:  # (the record's values as expressions see them cost a call per field)
+        return found
     values = caller_values(model, record, ctx)
-    for action in actions:
-        if action.definition.kind != "set":
-            continue
+    for action in sets:
         for name, expression in action.values.items():
             found[name] = _evaluate(model, name, expression, values, ctx)
     return found
@@ -70,8 +71,11 @@ def run_actions(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx
                 plugins: Mapping[str, Plugin], event: str, submitter_id: int | None = None,
                 approval_id: int | None = None) -> None:
     """The actions other than ``set``, after the record was saved (``record``)."""
+    others = [action for action in actions if action.definition.kind != "set"]
+    if not others:
+        return
     values = caller_values(model, record, ctx)
-    for action in actions:
+    for action in others:
         kind = action.definition.kind
         if kind == "create":
             target = compiled.models[action.definition.entity or ""]
