@@ -38,6 +38,9 @@ def main() -> None:
     parser.add_argument("--mode", choices=("profile", "time", "count", "compare"), default="profile")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--save", help="write the cProfile stats to this file")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="with --mode compare: each app's CPU split by package "
+                             "(cProfile's shares of this process's CPU per approve)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14",
                         help="Redis for RQ (a database of its own; flushed at the end)")
     args = parser.parse_args()
@@ -87,7 +90,7 @@ def main() -> None:
                 for statement in seen:
                     print("  ", " ".join(statement.split())[:150])
         elif args.mode == "compare":
-            _compare(approve, rest, manager, finance, url, client)
+            _compare(approve, rest, manager, finance, url, client, args.breakdown)
         else:
             _measure(args, approve, rest, manager, finance, url)
         platform.engine.dispose()
@@ -127,10 +130,11 @@ def _measure(args: argparse.Namespace, approve: Callable[[int, dict[str, str]], 
 
 
 def _compare(approve: Callable[..., None], rest: list[int], manager: dict[str, str],
-             finance: dict[str, str], url: str, client: Any) -> None:
+             finance: dict[str, str], url: str, client: Any, breakdown: bool) -> None:
     """Both steps of a quarter of the chains through metacrm, then through the baseline
     app (bench/approvals_baseline_app.py, in this process too), then the baseline and
-    metacrm again: CPU per approve of this process and of the database's backends."""
+    metacrm again: CPU per approve of this process and of the database's backends
+    (``breakdown``: and this process's CPU split by package)."""
     os.environ["BASELINE_DATABASE_URL"] = url
     import approvals_baseline_app
 
@@ -138,16 +142,27 @@ def _compare(approve: Callable[..., None], rest: list[int], manager: dict[str, s
     for chain in rest[-10:]:  # its connection and prepared statements
         approve(chain, manager, baseline)
         approve(chain, finance, baseline)
-    quarter = (len(rest) - 10) // 4
+    order = (("metacrm", client), ("baseline", baseline), ("baseline", baseline),
+             ("metacrm", client))
+    # With a breakdown, the same again profiled: the figures come from the first four
+    # blocks (cProfile slows Python down unevenly), the shares from the last four.
+    blocks = order + order if breakdown else order
+    quarter = (len(rest) - 10) // len(blocks)
     spent: dict[str, list[float]] = {"metacrm": [0.0, 0.0, 0], "baseline": [0.0, 0.0, 0]}
-    for n, (name, through) in enumerate((("metacrm", client), ("baseline", baseline),
-                                         ("baseline", baseline), ("metacrm", client))):
+    profiles = {name: cProfile.Profile(time.process_time) for name in spent}
+    for n, (name, through) in enumerate(blocks):
         chains = rest[n * quarter:(n + 1) * quarter]
+        profiled = n >= len(order)
         backends = backend_pids(url)
         db, cpu = cpu_seconds(backends), time.process_time()
+        if profiled:
+            profiles[name].enable()
         for who in (manager, finance):
             for chain in chains:
                 approve(chain, who, through)
+        if profiled:
+            profiles[name].disable()
+            continue
         spent[name][0] += time.process_time() - cpu
         spent[name][1] += cpu_since(db, backends)
         spent[name][2] += 2 * len(chains)
@@ -156,6 +171,32 @@ def _compare(approve: Callable[..., None], rest: list[int], manager: dict[str, s
         print(f"{name:9} {count} approves: {cpu * 1000 / count:.2f} ms process CPU + "
               f"{db * 1000 / count:.2f} ms PostgreSQL CPU = "
               f"{(cpu + db) * 1000 / count:.2f} ms each")
+        if breakdown:
+            shares = _by_package(pstats.Stats(profiles[name]))
+            total = sum(shares.values())
+            for package, seconds in sorted(shares.items(), key=lambda item: -item[1]):
+                print(f"    {package:28} {100 * seconds / total:5.1f}%  "
+                      f"{cpu * 1000 / count * seconds / total:5.2f} ms")
+
+
+# Where a function's file lies -> the part of the stack it belongs to (first match).
+PACKAGES = (("metacrm/web/", "metacrm web"), ("metacrm/runtime/", "metacrm runtime"),
+            ("metacrm/", "metacrm other"), ("psycopg", "psycopg"),
+            ("sqlalchemy", "SQLAlchemy"), ("werkzeug/test", "test client"),
+            ("flask/testing", "test client"), ("werkzeug", "Werkzeug"), ("flask", "Flask"),
+            ("approvals_baseline_app", "baseline app"))
+
+
+def _by_package(stats: pstats.Stats) -> dict[str, float]:
+    """Own (not cumulative) CPU seconds per part of the stack; C built-ins go to their
+    caller's part when it has one caller, else to "other"."""
+    found: dict[str, float] = {}
+    for (path, _, _), (_, _, own, _, callers) in stats.stats.items():  # type: ignore[attr-defined]
+        if path == "~" and len(callers) == 1:
+            path = next(iter(callers))[0]
+        part = next((name for key, name in PACKAGES if key in path), "other")
+        found[part] = found.get(part, 0.0) + own
+    return found
 
 
 if __name__ == "__main__":
