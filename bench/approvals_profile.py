@@ -16,9 +16,9 @@ Each chain is approved twice (manager, then finance), as in approvals_pg.py.
 from __future__ import annotations
 
 import argparse
-import os
 import cProfile
 import dataclasses
+import os
 import pstats
 import sys
 import tempfile
@@ -28,7 +28,14 @@ from pathlib import Path
 from typing import Any
 
 import _common
-from approvals_pg import backend_pids, cpu_seconds, cpu_since, make_people, seed_deals, write_bundle
+from approvals_pg import (
+    backend_pids,
+    cpu_seconds,
+    cpu_since,
+    make_people,
+    seed_deals,
+    write_bundle,
+)
 
 
 def main() -> None:
