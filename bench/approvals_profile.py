@@ -42,7 +42,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chains", type=int, default=300)
-    parser.add_argument("--mode", choices=("profile", "time", "count", "compare"), default="profile")
+    parser.add_argument("--mode", choices=("profile", "time", "count", "compare"),
+                        default="profile")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--save", help="write the cProfile stats to this file")
     parser.add_argument("--breakdown", action="store_true",
