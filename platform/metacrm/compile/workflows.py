@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..definitions import ActionDef, ApprovalDef, Catalog, TransitionDef, WorkflowDef
 from ..expressions import Expression, parse_expression
@@ -14,6 +15,11 @@ from ..expressions import Expression, parse_expression
 class CompiledAction:
     definition: ActionDef
     values: Mapping[str, Expression]  # set / create: each field's expression
+
+    @cached_property
+    def reads(self) -> frozenset[str]:
+        """The names its expressions read (fields and built-ins)."""
+        return frozenset().union(*(expression.names for expression in self.values.values()))
 
 
 @dataclass(frozen=True)

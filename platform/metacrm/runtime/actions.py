@@ -29,11 +29,14 @@ from .rows import Row
 from .writes import create_records
 
 
-def caller_values(model: EntityModel, record: Row, ctx: Context
-                  ) -> dict[str, Any]:
+def caller_values(model: EntityModel, record: Row, ctx: Context,
+                  reads: frozenset[str] | None = None) -> dict[str, Any]:
     """What a guard, a step condition or an action's expression sees: the record's
-    fields, today, now, user, and the caller's roles."""
-    values = expression_values(model, record, ctx)
+    fields, today, now, user, and the caller's roles; ``reads``: only the fields of
+    those names (what the expressions to evaluate read)."""
+    inputs = None if reads is None else {
+        name: kind for name, kind in model.types.items() if name in reads}
+    values = expression_values(model, record, ctx, inputs)
     values["roles"] = sorted(ctx.principal.roles)
     return values
 
@@ -42,10 +45,11 @@ def set_values(model: EntityModel, actions: Iterable[CompiledAction],
                record: Row, ctx: Context) -> dict[str, Any]:
     """The fields the ``set`` actions give, typed as the fields hold them."""
     found: dict[str, Any] = {}
-    values = caller_values(model, record, ctx)
-    for action in actions:
-        if action.definition.kind != "set":
-            continue
+    sets = [action for action in actions if action.definition.kind == "set"]
+    if not sets:  # (the record's values as expressions see them cost a call per field)
+        return found
+    values = caller_values(model, record, ctx, frozenset().union(*(a.reads for a in sets)))
+    for action in sets:
         for name, expression in action.values.items():
             found[name] = _evaluate(model, name, expression, values, ctx)
     return found
@@ -70,8 +74,11 @@ def run_actions(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx
                 plugins: Mapping[str, Plugin], event: str, submitter_id: int | None = None,
                 approval_id: int | None = None) -> None:
     """The actions other than ``set``, after the record was saved (``record``)."""
+    others = [action for action in actions if action.definition.kind != "set"]
+    if not others:
+        return
     values = caller_values(model, record, ctx)
-    for action in actions:
+    for action in others:
         kind = action.definition.kind
         if kind == "create":
             target = compiled.models[action.definition.entity or ""]

@@ -146,11 +146,13 @@ def _parts_statement(tables: SystemTables, count: int) -> _Parts:
     of_chain = tasks.c.approval_id == approval_id
     named = [sa.bindparam(f"named_{n}", type_=users.c.id.type) for n in range(count)]
     now = sa.bindparam("now", type_=delegations.c.starts_at.type)
-    mentioned = sa.or_(
-        users.c.id.in_(named),
-        users.c.id.in_(sa.select(tasks.c.user_id).where(of_chain)),
-        users.c.id.in_(sa.select(tasks.c.on_behalf_of).where(of_chain)),
-        users.c.id.in_(sa.select(events.c.user_id).where(events.c.approval_id == approval_id)))
+    # One IN over the union of every id named: the users are then found by their primary
+    # key (an OR of several INs makes PostgreSQL scan the whole users table).
+    mentioned = users.c.id.in_(sa.union(
+        *(sa.select(uid) for uid in named),
+        sa.select(tasks.c.user_id).where(of_chain),
+        sa.select(tasks.c.on_behalf_of).where(of_chain),
+        sa.select(events.c.user_id).where(events.c.approval_id == approval_id)))
     union = sa.union_all(
         part(0, {name: tasks.c[name] for name in task_columns}).where(of_chain),
         part(1, {place: events.c[name] for name, place in event_places.items()})

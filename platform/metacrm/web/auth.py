@@ -18,13 +18,11 @@ from ..identity.sessions import mark_seen, session_principal
 from ..identity.tokens import PREFIX as TOKEN_PREFIX
 from ..identity.tokens import digest
 from .connection import authentication_reading
-from .requests import platform, request_locale
+from .requests import FORM_TYPES, platform, request_locale
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 SESSION_KEY = "sid"
 CSRF_HEADER = "X-CSRF-Token"
-# Bodies a browser form sends, whose field ``csrf_token`` may carry the CSRF token.
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def same_secret(sent: object, expected: str) -> bool:
@@ -103,7 +101,7 @@ def _session(key: str, locale: str) -> Principal:
         raise Unauthorized(message("bad_session", locale), key="session")
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER) or (
-            request.form.get("csrf_token") if request.mimetype in _FORM_TYPES else None)
+            request.form.get("csrf_token") if request.mimetype in FORM_TYPES else None)
         if not sent or not same_secret(sent, active.csrf):
             g.metacrm_refused = active.principal.user_id  # for the security record
             raise Forbidden(message("bad_csrf", locale), key="csrf_token")

@@ -141,11 +141,18 @@ def _check_body(body: dict[str, Any], max_keys: int, lang: str) -> bool:
     return floats
 
 
+# Bodies that Werkzeug reads into ``request.form`` (any other body leaves it empty).
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def refuse_nul_values() -> None:
     """400 for a NUL character in a query-string or form value (or name): PostgreSQL
     cannot compare text with one, so it would fail deep inside a query. A blueprint
-    runs this before each of its requests."""
-    for values in (request.args, request.form):
+    runs this before each of its requests. The form is looked at only when the body
+    is one (touching ``request.form`` sets up a form parser even for a JSON body)."""
+    sources = (request.args, request.form) if request.mimetype in FORM_TYPES \
+        else (request.args,)
+    for values in sources:
         for key, value in values.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 raise BadQuery(message("nul_character", request_locale()),
