@@ -5,12 +5,16 @@ buckets in it. The API keeps UTC with offsets; without the setting, pages say UT
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+import xlsxwriter
+from python_calamine import CalamineWorkbook
 from werkzeug.datastructures import MultiDict
 
 from metacrm.errors import DefinitionError
@@ -31,7 +35,7 @@ FILES = {
     "roles/seller.yaml": """
         role: seller
         permissions:
-          visit: {operations: [read, create, update, import], scope: all}
+          visit: {operations: [read, create, update, import, export], scope: all}
         """,
     "reports/visits_by_day.yaml": """
         report: visits_by_day
@@ -101,6 +105,31 @@ def test_an_imported_time_without_an_offset_is_taken_where_people_work(shanghai,
                for v in shanghai.get("/api/visit?sort=id").json["items"]}
     assert moments == {"Early visit": "2026-10-04T23:30:00+00:00",
                        "Offset given": "2026-10-05T07:30:00+00:00"}
+
+
+def test_a_workbook_holds_the_wall_time_both_ways(shanghai, tmp_path: Path):
+    # Excel's cells know no zones: the export writes Shanghai's wall time and its heading
+    # says so, and an import reads a cell there, so a round trip moves nothing.
+    shanghai.post("/api/visit", json={"subject": "Visit", "starts_at": "2026-12-03T01:30:00Z"},
+                  headers={"X-CSRF-Token": shanghai.csrf})
+    exported = shanghai.get("/api/visit/export?format=xlsx")
+    assert exported.status_code == 200
+    (header, row) = CalamineWorkbook.from_filelike(io.BytesIO(exported.data)) \
+        .get_sheet_by_index(0).to_python()
+    assert dict(zip(header, row, strict=True))["Starts at (Asia/Shanghai)"] == datetime(
+        2026, 12, 3, 9, 30)
+    book = xlsxwriter.Workbook(str(tmp_path / "visits.xlsx"))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["subject", "starts_at"])
+    sheet.write(1, 0, "Booked in Excel")
+    sheet.write_datetime(1, 1, datetime(2026, 12, 3, 9, 30),
+                         book.add_format({"num_format": "yyyy-mm-dd hh:mm"}))
+    book.close()
+    outcome = Importer(shanghai, "wang", roles=("seller",)).run(tmp_path / "visits.xlsx",
+                                                                entity="visit")
+    assert outcome["counts"]["created"] == 1, outcome
+    moments = {v["subject"]: v["starts_at"] for v in shanghai.get("/api/visit").json["items"]}
+    assert moments["Booked in Excel"] == moments["Visit"] == "2026-12-03T01:30:00+00:00"
 
 
 def test_a_report_without_its_own_zone_buckets_where_people_work(shanghai):
