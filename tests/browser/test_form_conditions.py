@@ -189,3 +189,21 @@ def test_a_form_page_loads_at_most_120_kb_of_javascript_gzipped(live_crm: Any, p
             "vendor/cel.min.js"} <= paths  # the conditions' modules are among them
     weight = sum(len(gzip.compress((STATIC / path).read_bytes(), 9)) for path in paths)
     assert weight <= 120 * 1024, f"{weight / 1024:.1f} KB of JavaScript, gzipped"
+
+
+def test_a_time_typed_in_a_form_is_read_in_the_bundles_time_zone(live_test_pages: str,
+                                                                  page: Any) -> None:
+    # The server takes 09:30 typed in Shanghai as 01:30 UTC (tests/web/test_time_zone.py);
+    # the browser's conditions must read the same moment, not 09:30 UTC.
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(f"{live_test_pages}/_test/conditions_zone.html")
+    page.wait_for_function("document.querySelector('#today-known').hidden === false")
+    after = page.locator("#after-one")
+    page.fill("#f-starts", "2026-12-03T08:30")  # 00:30 UTC
+    assert not after.is_visible()
+    page.fill("#f-starts", "2026-12-03T09:00")  # 01:00 UTC
+    assert after.is_visible()
+    page.fill("#f-starts", "2026-07-01T12:00")  # noon in Shanghai, midnight in New York
+    assert page.locator("#summer").is_visible()
+    assert not problems, problems

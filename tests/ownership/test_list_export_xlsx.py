@@ -90,7 +90,7 @@ def test_cells_are_typed_and_labelled(sales) -> None:
     assert Decimal(str(records["Big"]["Amount"])) == Decimal("99999999999.99")
     assert erp["Probability"] == 80
     assert erp["Closed on"] == date(2026, 3, 31)
-    assert erp["Met at"] == datetime(2026, 3, 1, 9, 30)
+    assert erp["Met at (UTC)"] == datetime(2026, 3, 1, 9, 30)  # each moment column says its zone
     assert erp["Account"] == "上海星河贸易有限公司"  # the title, not the id
     assert erp["Owner"] == "安娜 Ann"  # the user's name
     assert records["Big"]["Account"] == ""  # empty stays empty

@@ -65,11 +65,12 @@ def build_manifest(doc: Document, path: str) -> BundleManifest:
 
 
 def _settings(doc: Document) -> BundleSettings:
-    region = doc.data.get("settings", {}).get("phone_region")
-    if region is None:
-        return BundleSettings()
-    return BundleSettings(phone_region=str(region).upper(),
-                          location=doc.at("settings", "phone_region"))
+    written = doc.data.get("settings", {})
+    values = {name: str(written[name]) for name in BundleSettings.NAMES if name in written}
+    if "phone_region" in values:
+        values["phone_region"] = values["phone_region"].upper()
+    return BundleSettings(**values, locations=tuple(
+        (name, doc.at("settings", name)) for name in values))
 
 
 def build_optionset(doc: Document, bundle: str, errors: ErrorCollector) -> OptionSetDef:

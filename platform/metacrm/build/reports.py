@@ -38,7 +38,7 @@ def build_report(doc: Document, bundle: str) -> ReportDef:
         limit=data.get("limit"), totals=bool(data.get("totals", True)),
         presentation=data.get("presentation", "table"),
         chart=_chart(doc, data.get("chart")),
-        time_zone=data.get("time_zone", "UTC"), week_starts=data.get("week_starts", "monday"),
+        time_zone=str(data.get("time_zone", "")), week_starts=data.get("week_starts", "monday"),
         roles=tuple(data.get("roles", ())),
         steps=tuple(_step(doc, i, spec) for i, spec in enumerate(data.get("funnel", ()))),
         schedule=_schedule(doc, data.get("schedule")),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .dashboards import DashboardDef
 from .demo import DemoDef
@@ -48,7 +49,22 @@ class BundleSettings:
     # The region of phone numbers written without a country code (the ``phone`` clean
     # step without an option), an ISO 3166 code such as CN.
     phone_region: str | None = None
-    location: Location = UNKNOWN
+    # The time zone people work in (an IANA name such as Asia/Shanghai): pages show
+    # moments in it, a form's or a spreadsheet's time without an offset is taken in it,
+    # and a report without its own time_zone buckets dates in it. None: UTC.
+    time_zone: str | None = None
+    # Where each setting is written, by name.
+    locations: tuple[tuple[str, Location], ...] = ()
+
+    NAMES: ClassVar[tuple[str, ...]] = ("phone_region", "time_zone")
+
+    def location_of(self, name: str) -> Location:
+        return dict(self.locations).get(name, UNKNOWN)
+
+    @property
+    def zone(self) -> str:
+        """The time zone's name (UTC when no bundle sets one)."""
+        return self.time_zone or "UTC"
 
 
 @dataclass(frozen=True)
@@ -119,12 +135,19 @@ class Catalog:
         (a template on top of another reorganises the menu by declaring its own)."""
         return next((b.navigation for b in reversed(self.bundles) if b.navigation), ())
 
-    @property
+    @cached_property  # read per request and per record (time zone, phone region)
     def settings(self) -> BundleSettings:
         """The bundles' settings: each the last bundle's that sets it (a template on top
         of crm may set its own phone region), with where that bundle set it."""
-        return next((b.settings for b in reversed(self.bundles)
-                     if b.settings.phone_region is not None), BundleSettings())
+        chosen: dict[str, Any] = {}
+        locations: dict[str, Location] = {}
+        for bundle in self.bundles:
+            for name in BundleSettings.NAMES:
+                value = getattr(bundle.settings, name)
+                if value is not None:
+                    chosen[name] = value
+                    locations[name] = bundle.settings.location_of(name)
+        return BundleSettings(**chosen, locations=tuple(locations.items()))
 
     def workflow_of(self, entity: str) -> WorkflowDef | None:
         """The workflow attached to ``entity`` (at most one)."""

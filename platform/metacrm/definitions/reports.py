@@ -176,7 +176,7 @@ class ReportDef:
     totals: bool = True
     presentation: str = "table"
     chart: ChartDef = ChartDef()
-    time_zone: str = "UTC"
+    time_zone: str = ""  # empty until resolved: then the bundles' time zone (or UTC)
     week_starts: str = "monday"
     description: Label = NO_TEXT
     roles: tuple[str, ...] = ()  # who it is for (checked); empty: whoever reads the entity

@@ -9,7 +9,7 @@ places, half-up (四舍五入) unless the field says ``rounding: half_even``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -116,9 +116,11 @@ def _json(value: Any) -> Any:
     return value
 
 
-def builtin_values(now: datetime, user: int | None) -> dict[str, Any]:
+def builtin_values(now: datetime, user: int | None, zone: tzinfo = UTC) -> dict[str, Any]:
+    """The names every expression may use besides the record's fields: ``today`` is
+    the date in ``zone`` (where people work), at midnight UTC as dates are."""
     now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
-    today = datetime.combine(now.date(), time(), tzinfo=UTC)
+    today = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=UTC)
     return {"today": today, "now": now, "user": user if user is not None else 0}
 
 

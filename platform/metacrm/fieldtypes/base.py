@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from .form_values import read_text, text_of
@@ -119,6 +120,12 @@ class FieldType:
     # a stored value -> what the control holds (form_values.py).
     read_form: Callable[[Sequence[str]], Any] = read_text
     form_text: Converter = text_of
+    # A moment's type: (value, zone) -> the value as its wall time in that time zone
+    # (pages and forms show it there), and (a form's or a spreadsheet cell's time
+    # without an offset, zone) -> the moment it means there. None: a value that reads
+    # the same in every zone.
+    in_zone: Callable[[Any, tzinfo], Any] | None = None
+    from_zone: Callable[[Any, tzinfo], Any] | None = None
 
     @property
     def bounded(self) -> bool:
@@ -129,6 +136,14 @@ class FieldType:
     def textual(self) -> bool:
         """Whether text operators (contains, startswith) apply."""
         return "contains" in self.operators and self.item_type is None
+
+    def shown_in(self, value: Any, zone: tzinfo) -> Any:
+        """``value`` as it reads in ``zone`` (a moment's wall time there)."""
+        return value if self.in_zone is None else self.in_zone(value, zone)
+
+    def taken_in(self, value: Any, zone: tzinfo) -> Any:
+        """``value`` written in ``zone`` without an offset, as the value it means."""
+        return value if self.from_zone is None else self.from_zone(value, zone)
 
     def literal(self, value: Any) -> Any:
         """A value written in a definition as this type holds it; ValueError says why."""

@@ -39,7 +39,7 @@ def calendar_type(kind: str, *, column: Callable[[], sa.types.TypeEngine],
                   read_cell: Callable[[Any, FieldDef], Any],
                   macros: tuple[str, ...],
                   read_form: Callable[[Sequence[str]], Any] = read_form_text,
-                  form_text: Converter = text_of) -> FieldType:
+                  form_text: Converter = text_of, **more: Any) -> FieldType:
     """The field type ``kind`` ("date" or "datetime"): ``read_text`` reads a client's
     text, with ``range_message`` (by language) for a value past what the type holds."""
     schema = {"type": "string", "format": _FORMATS[kind]}
@@ -63,5 +63,5 @@ def calendar_type(kind: str, *, column: Callable[[], sa.types.TypeEngine],
         operators=ORDERED_OPERATORS, ordering="value", schema=fixed_schema(schema),
         filter_schema=plain_filter(schema), widget=kind, list_text=list_text,
         read_cell=read_cell, macros=macros, read_literal=definition_literal(kind),
-        read_form=read_form, form_text=form_text, list_cell="nowrap",
+        read_form=read_form, form_text=form_text, list_cell="nowrap", **more,
     )

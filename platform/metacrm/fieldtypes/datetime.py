@@ -3,7 +3,8 @@ bound it, ``$now`` and ``$today`` default it."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import re
+from datetime import UTC, date, datetime, time, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -28,10 +29,46 @@ def iso_datetime(value: datetime) -> str:
 
 
 def _list_text(value: Any, field: FieldDef) -> str:
-    if value is None:
-        return ""
+    return "" if value is None else moment_text(value)
+
+
+def moment_text(value: datetime | str) -> str:
+    """A moment (the API's text or a datetime) as people read it: its wall time where
+    it is (in_zone puts it in the reader's zone), marked UTC when that is UTC."""
+    moment = _moment(value)
+    text = moment.strftime("%Y-%m-%d %H:%M")
+    return f"{text} UTC" if moment.tzname() == "UTC" else text
+
+
+def _moment(value: datetime | str) -> datetime:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value  # API text
-    return to_utc(moment).strftime("%Y-%m-%d %H:%M UTC")
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def in_zone(value: Any, zone: tzinfo) -> Any:
+    """A moment (the API's text or a datetime) as its wall time in ``zone``; one that the
+    zone would carry past the year 9999 stays in UTC."""
+    if value is None or value == "":
+        return value
+    try:
+        return _moment(value).astimezone(zone)
+    except OverflowError:
+        return to_utc(_moment(value))
+
+
+# A time as a form's control or a spreadsheet writes it: no offset.
+_WALL_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,6})?)?")
+
+
+def from_zone(value: Any, zone: tzinfo) -> Any:
+    """A time without an offset (a datetime or text) as the moment it means in ``zone``:
+    a datetime with the zone, text with the zone's offset then; anything else as it is
+    (the type's own reading says what is wrong with it)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    if isinstance(value, str) and _WALL_TIME.fullmatch(text := value.strip()):
+        return datetime.fromisoformat(text).replace(tzinfo=zone).isoformat()
+    return value
 
 
 def _read_cell(cell: Any, field: FieldDef) -> datetime:
@@ -48,5 +85,6 @@ def datetime_type() -> FieldType:
         range_message=partial(message, "datetime_range"), output=iso_datetime,
         to_expression=datetime_in, to_field=datetime_out, list_text=_list_text,
         read_cell=_read_cell, macros=("$today", "$now"),
-        read_form=read_datetime, form_text=datetime_text,
+        read_form=read_datetime, form_text=datetime_text, in_zone=in_zone,
+        from_zone=from_zone,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 _INTEGER = re.compile(r"-?\d{1,19}")
@@ -40,10 +41,10 @@ def read_decimal(texts: Sequence[str]) -> Any:
 
 
 def read_datetime(texts: Sequence[str]) -> Any:
-    # A datetime-local control has no offset; the pages show and take UTC.
+    # A datetime-local control has no offset: the type's from_zone gives it the zone's.
     raw = _last(texts)
     if _LOCAL_DATETIME.fullmatch(raw):
-        return raw + (":00" if len(raw) == 16 else "") + "+00:00"
+        return raw + (":00" if len(raw) == 16 else "")
     return raw or None
 
 
@@ -94,7 +95,10 @@ def json_text(value: Any) -> Any:
 
 
 def datetime_text(value: Any) -> Any:
-    return "" if value is None else str(value)[:16]  # the API's UTC, as datetime-local takes it
+    # as datetime-local takes it: the wall time (in_zone gives it) without an offset
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M")
+    return "" if value is None else str(value)[:16]
 
 
 def checkbox_text(value: Any) -> Any:

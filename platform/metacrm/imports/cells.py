@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -181,9 +182,12 @@ class RowReader:
             return lambda cell: self.option(field_def, cell)
         if kind == "multi_choice":
             return lambda cell: [self.option(field_def, part) for part in split_cell(cell)]
-        read_cell = self.compiled.catalog.field_types.of(field_def).read_cell
+        field_type = self.compiled.catalog.field_types.of(field_def)
+        read_cell = field_type.read_cell
         if kind in VERBATIM:
             return lambda cell: json_value(read_cell(cell, field_def))
+        # A spreadsheet's times carry no offset: they are the bundles' time zone's.
+        zone = ZoneInfo(self.compiled.catalog.settings.zone)
 
         def read(cell: Any) -> Any:
             if isinstance(cell, str):
@@ -195,7 +199,7 @@ class RowReader:
                     cell = _iso_date(cell)
                 elif kind == "boolean":
                     cell = _YES_NO.get(cell.strip().lower(), cell)
-            return json_value(read_cell(cell, field_def))
+            return json_value(read_cell(field_type.taken_in(cell, zone), field_def))
         return read
 
     def reference(self, field_def: FieldDef, cell: Any) -> int:

@@ -7,7 +7,6 @@ what a role may read in report_reads.py, schedules in report_schedules.py."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..definitions import BundleDefs, Catalog, EntityDef
 from ..definitions.reports import (
@@ -23,6 +22,7 @@ from ..load.bundles import CUSTOMIZATIONS_BUNDLE
 from .report_paths import PathError, default_problem, filter_problem, walk
 from .report_reads import check_role_reads
 from .report_schedules import check_schedule
+from .settings import known_zone
 
 # Query parameters a report's own parameters may not be named.
 RESERVED_PARAMETERS = ("lang", "format", "limit", "target")
@@ -97,9 +97,7 @@ def _check_report(catalog: Catalog, entity: EntityDef, report: ReportDef,
     _check_order(report, names, errors)
     _check_parameters(catalog, entity, report, errors)
     _check_presentation(report, errors)
-    try:
-        ZoneInfo(report.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    if not known_zone(report.time_zone):
         errors.add(report.at("time_zone"), f"{what}: unknown time zone '{report.time_zone}' "
                    "(an IANA name such as Asia/Shanghai or UTC)")
     _check_roles(catalog, entity, report, errors)

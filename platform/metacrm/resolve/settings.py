@@ -1,15 +1,18 @@
 """Apply the bundles' settings (``settings:`` in bundle.yaml) to the definitions: a
 clean step written without its option takes it from the setting it names (``phone``
-takes ``phone_region``), so that one line sets the region of every phone field and a
-template on top of crm changes it without touching crm's entities."""
+takes ``phone_region``), and a report without its own ``time_zone`` takes the
+bundles' ``time_zone``, so that one line sets the region of every phone field or the
+zone of every report, and a template on top of crm changes it without touching crm's
+definitions."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from ..cleaning.steps import STEPS
 from ..definitions import Catalog, EntityDef, FieldDef
-from ..errors import ErrorCollector
+from ..errors import ErrorCollector, did_you_mean
 
 
 def apply_settings(catalog: Catalog, errors: ErrorCollector) -> Catalog:
@@ -25,11 +28,28 @@ def apply_settings(catalog: Catalog, errors: ErrorCollector) -> Catalog:
         try:
             step.make(value)
         except ValueError as problem:
-            errors.add(settings.location, f"settings: {name}: {problem}")
+            errors.add(settings.location_of(name), f"settings: {name}: {problem}")
             refused.add(name)
     entities = {name: _filled(entity, catalog, refused, errors)
                 for name, entity in catalog.entities.items()}
-    return replace(catalog, entities=entities)
+    zone = settings.zone
+    if not known_zone(zone):
+        errors.add(settings.location_of("time_zone"), f"settings: time_zone: unknown time "
+                   f"zone '{zone}'{did_you_mean(zone, available_timezones())} (an IANA "
+                   "name such as Asia/Shanghai or UTC)")
+        zone = "UTC"
+    reports = {name: report if report.time_zone else replace(report, time_zone=zone)
+               for name, report in catalog.reports.items()}
+    return replace(catalog, entities=entities, reports=reports)
+
+
+def known_zone(name: str) -> bool:
+    """Whether ``name`` is a time zone this machine's zone database knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def _filled(entity: EntityDef, catalog: Catalog, refused: set[str],

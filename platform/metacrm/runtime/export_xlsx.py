@@ -7,9 +7,10 @@ dates (docs/transfer-and-export.md)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import sqlalchemy as sa
@@ -27,9 +28,9 @@ Cell = Callable[[Any], Any]
 SYSTEM_LABELS = {
     "id": Label.of({"en": "ID", "zh": "编号"}),
     "version": Label.of({"en": "Version", "zh": "版本"}),
-    "created_at": Label.of({"en": "Created (UTC)", "zh": "创建时间（UTC）"}),
+    "created_at": Label.of({"en": "Created", "zh": "创建时间"}),
     "created_by": Label.of({"en": "Created by", "zh": "创建人"}),
-    "updated_at": Label.of({"en": "Updated (UTC)", "zh": "更新时间（UTC）"}),
+    "updated_at": Label.of({"en": "Updated", "zh": "更新时间"}),
     "updated_by": Label.of({"en": "Updated by", "zh": "更新人"}),
 }
 NUMBER_TYPES = ("int", "decimal")
@@ -60,6 +61,7 @@ def _columns(viewer: Viewer, export: Export, lang: str) -> list[tuple[str, str, 
     catalog = viewer.compiled.catalog
     types = viewer.types(model)
     found = []
+    zone = catalog.settings.zone
     for name in export.names:
         field = model.entity.fields.get(name)
         kind = catalog.field_types.kind(types.get(name, "string"))
@@ -76,7 +78,9 @@ def _columns(viewer: Viewer, export: Export, lang: str) -> list[tuple[str, str, 
                 and field.to in viewer.compiled.models:
             how = ("record", field.to)
         else:
-            how = _converter(name, kind)
+            how = _converter(name, kind, ZoneInfo(zone))
+        if kind is not None and kind.in_zone is not None:  # its cells' zone, in its heading
+            label += f"（{zone}）" if lang == "zh" else f" ({zone})"
         found.append((label, name, how))
     return found
 
@@ -89,8 +93,9 @@ def _choice(labels: dict[str, str]) -> Cell:
     return cell
 
 
-def _converter(name: str, kind: FieldType | None) -> Cell:
-    """How an API value of a field of ``kind`` becomes a typed cell."""
+def _converter(name: str, kind: FieldType | None, zone: tzinfo) -> Cell:
+    """How an API value of a field of ``kind`` becomes a typed cell (a moment as its wall
+    time in ``zone``, the bundles' time zone, as an import reads it back)."""
     if name == "id":
         return int
     if kind is None:
@@ -100,7 +105,7 @@ def _converter(name: str, kind: FieldType | None) -> Cell:
     if kind.name == "date":
         return lambda value: date.fromisoformat(str(value)[:10])
     if kind.name == "datetime" or kind.name.endswith("datetime"):
-        return _moment
+        return lambda value: _moment(value, zone)
     if kind.name == "boolean":
         return bool
     if kind.expression_type == "int":
@@ -110,12 +115,14 @@ def _converter(name: str, kind: FieldType | None) -> Cell:
     return _text
 
 
-def _moment(value: Any) -> Any:
+def _moment(value: Any, zone: tzinfo) -> Any:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(
         str(value).replace("Z", "+00:00"))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return Moment(moment)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    try:
+        return Moment(moment.astimezone(zone))
+    except OverflowError:  # past the year 9999 there
+        return Moment(moment.astimezone(UTC))
 
 
 def _text(value: Any) -> Any:

@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError
 from marshmallow.fields import Field
@@ -226,8 +227,9 @@ def default_values(model: EntityModel, ctx: Context) -> dict[str, Any]:
 def default_value(model: EntityModel, ctx: Context, name: str) -> Any:
     field_def = model.entity.fields[name]
     default = field_def.default
-    if default == "$today":
-        return ctx.now.date() if field_def.type == "date" else ctx.now.replace(
+    if default == "$today":  # the day where people work (the bundles' time zone)
+        local = ctx.now.astimezone(ZoneInfo(model.catalog.settings.zone))
+        return local.date() if field_def.type == "date" else local.replace(
             hour=0, minute=0, second=0, microsecond=0)
     if default == "$now":
         return ctx.now

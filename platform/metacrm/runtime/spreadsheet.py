@@ -58,7 +58,8 @@ class Ratio:
 
 @dataclass(frozen=True)
 class Moment:
-    """A date-time shown in UTC (Excel's cells know no time zones)."""
+    """A date-time shown as its wall time where it is (Excel's cells know no time zones:
+    the exporter puts it in the bundles' time zone)."""
 
     value: datetime
 

@@ -24,6 +24,8 @@ pages = Blueprint("metacrm_pages", __name__, template_folder="templates")
 
 pages.add_app_template_filter(datetime_text, "when")
 pages.add_app_template_filter(event_word, "event_word")
+# the zone a form's date-time control shows and takes its time in
+pages.add_app_template_global(lambda: platform().compiled.catalog.settings.zone, "time_zone")
 # a report figure's list query, from the parts its answer carries once
 pages.add_app_template_global(drill_query, "drill_query")
 pages.add_app_template_global(point_query, "point_query")

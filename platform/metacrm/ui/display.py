@@ -1,5 +1,6 @@
 """A field's value as a person reads it on a page: option labels instead of
-codes, the title of a referenced record, grouped digits for money.
+codes, the title of a referenced record, grouped digits for money, moments in the
+bundles' time zone (``settings: {time_zone: …}``).
 
 Values arrive as the API represents them (money as exact decimal text), so a
 page shows exactly what the API returns; nothing here computes a value. A list
@@ -12,18 +13,26 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..compile.compiled import Compiled
 from ..definitions.entities import FieldDef
 from ..fieldtypes.common import plain_text
+from ..fieldtypes.datetime import in_zone, moment_text
+from ..web.requests import platform
 
 Formatter = Callable[[Any], str]
 
 
 def datetime_text(text: Any) -> str:
-    """A moment of the API's (text or datetime) as the pages show it, in UTC."""
-    value = text.isoformat() if isinstance(text, datetime) else str(text)
-    return f"{value[:10]} {value[11:16]} UTC" if len(value) >= 16 else value
+    """A moment of the API's (text or datetime) as the pages show it: its wall time in
+    the bundles' time zone (marked UTC when that is UTC); anything else as it is."""
+    if not isinstance(text, datetime | str) or not text:
+        return "" if text is None else str(text)
+    try:
+        return moment_text(in_zone(text, ZoneInfo(platform().compiled.catalog.settings.zone)))
+    except ValueError:  # not a moment's text
+        return str(text)
 
 
 def record_title(compiled: Compiled, entity: str, record: Mapping[str, Any]) -> str:
@@ -38,6 +47,7 @@ def formatter_for(compiled: Compiled, field: FieldDef, language: str) -> Formatt
     labels in ``language``, references by the title of what they point at, anything
     else as its field type writes it in a list (a formula as its result's type)."""
     kind = compiled.catalog.field_types.of(field)
+    zone = ZoneInfo(compiled.catalog.settings.zone)
     if field.options:
         options = compiled.catalog.optionsets.get(field.options)
         labels = {o.value: o.label.get(language) for o in options.options} if options else {}
@@ -46,6 +56,8 @@ def formatter_for(compiled: Compiled, field: FieldDef, language: str) -> Formatt
         one = lambda value: _referenced(compiled, references, field, value)  # noqa: E731
     elif kind.list_text is plain_text:
         return plain  # the most common case: a list writes its text values as they are
+    elif kind.in_zone is not None:  # a moment, read where its readers are
+        one = lambda value: kind.list_text(kind.shown_in(value, zone), field)  # noqa: E731
     else:
         one = lambda value: kind.list_text(value, field)  # noqa: E731
 

@@ -94,7 +94,7 @@ def new_record(entity: str) -> Any:
 def create_from_form(entity: str) -> Any:
     with open_entity_page(entity, "create") as page:
         compiled, model, ctx, access = page.compiled, page.model, page.ctx, page.access
-        body = read_form(compiled.catalog.field_types,
+        body = read_form(compiled.catalog,
                          shown_fields(compiled, model, access, ctx, creating=True),
                          request.form, creating=True)
     try:
@@ -144,7 +144,7 @@ def edit_record(entity: str, record_id: int) -> Any:
 def update_from_form(entity: str, record_id: int) -> Any:
     with open_entity_page(entity) as page:  # update_record decides who may
         compiled, model, ctx = page.compiled, page.model, page.ctx
-        body = read_form(compiled.catalog.field_types,
+        body = read_form(compiled.catalog,
                          shown_fields(compiled, model, page.access, ctx, creating=False),
                          request.form, creating=False)
     version = request.form.get("version", "")

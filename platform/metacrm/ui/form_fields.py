@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import url_for
 from werkzeug.datastructures import MultiDict
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
+from ..definitions import Catalog
 from ..definitions.entities import FieldDef
-from ..fieldtypes import FieldTypes
 from ..runtime.access import EntityAccess
 
 
@@ -52,18 +53,20 @@ def editable_fields(model: EntityModel, access: EntityAccess, *, creating: bool
                  and f.name != model.state_field)
 
 
-def read_form(types: FieldTypes, fields: tuple[FieldDef, ...], form: MultiDict[str, str], *,
+def read_form(catalog: Catalog, fields: tuple[FieldDef, ...], form: MultiDict[str, str], *,
               creating: bool) -> dict[str, Any]:
     """The JSON body a form post stands for, each field read as its type reads a form
-    (fieldtypes/form_values.py). On create an empty control is left out (the field's
-    default applies); on update it clears the value."""
+    (fieldtypes/form_values.py), a time typed without an offset in the bundles' time
+    zone. On create an empty control is left out (the field's default applies); on
+    update it clears the value."""
     body: dict[str, Any] = {}
+    zone = ZoneInfo(catalog.settings.zone)
     for f in fields:
-        kind = types.of(f)
+        kind = catalog.field_types.of(f)
         texts = form.getlist(f.name)
         if creating and not any(t.strip() for t in texts) and kind.widget != "checkbox":
             continue
-        body[f.name] = kind.read_form(texts)
+        body[f.name] = kind.taken_in(kind.read_form(texts), zone)
     return body
 
 
@@ -76,14 +79,16 @@ def condition_values(model: EntityModel, access: EntityAccess, record: Mapping[s
         return {}
     skip = {f.name for f in offered} | set(access.hidden)
     found = {}
+    zone = ZoneInfo(model.catalog.settings.zone)
     for name, f in model.entity.fields.items():
         if name in skip or name not in record:
             continue
         value = record[name]
         # A yes/no goes as itself: its control's text ("on" or nothing) would read as
         # no value when it is false.
+        kind = model.catalog.field_types.of(f)
         found[name] = (f.type, value if isinstance(value, bool)
-                       else model.catalog.field_types.of(f).form_text(value))
+                       else kind.form_text(kind.shown_in(value, zone)))
     return found
 
 
@@ -96,6 +101,7 @@ def form_fields(compiled: Compiled, fields: tuple[FieldDef, ...], values: Mappin
     (see reference_titles)."""
     found = []
     titles = titles or {}
+    zone = ZoneInfo(compiled.catalog.settings.zone)
     for f in fields:
         kind = compiled.catalog.field_types.of(f)
         options: tuple[tuple[str, str], ...] = ()
@@ -108,7 +114,7 @@ def form_fields(compiled: Compiled, fields: tuple[FieldDef, ...], values: Mappin
             texts = values.getlist(f.name)
             shown = texts if kind.widget == "checkboxes" else (texts[-1] if texts else "")
         else:
-            shown = kind.form_text(values.get(f.name))
+            shown = kind.form_text(kind.shown_in(values.get(f.name), zone))
         found.append(FormField(
             # The control is the field type's widget (templates/ui/_controls.html draws it).
             f, kind.widget, shown, options, choices_url(target) if target else None,

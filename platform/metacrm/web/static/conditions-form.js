@@ -29,16 +29,21 @@ function typeOf(control) {
 
 /** The record's values the form offers no control for: its data-values, a JSON
  * object of field: [type, text] (a workflow's state, read-only fields...). */
-function recordValues(form) {
+function recordValues(form, zone) {
   const values = {};
   for (const [name, [type, text]] of Object.entries(JSON.parse(form.dataset.values || "{}"))) {
-    values[name] = fieldValue(text, type);
+    values[name] = fieldValue(text, type, zone);
   }
   return values;
 }
 
+/** The zone the form's times are written in (settings: time_zone): its data-time-zone. */
+function zoneOf(form) {
+  return form.dataset.timeZone || "UTC";
+}
+
 /** The field values the form's controls hold now, typed as the server types them. */
-export function readValues(form) {
+export function readValues(form, zone = zoneOf(form)) {
   const texts = new Map();
   for (const control of form.elements) {
     const name = control.name;
@@ -64,7 +69,7 @@ export function readValues(form) {
     }
   }
   const values = {};
-  for (const [name, [type, text]] of texts) values[name] = fieldValue(text, type);
+  for (const [name, [type, text]] of texts) values[name] = fieldValue(text, type, zone);
   return values;
 }
 
@@ -133,9 +138,10 @@ export function bindConditions(form, {user = userOf(form), now = () => new Date(
     for (const control of controlsOf(element)) if (!own.has(control)) own.set(control, control.required);
   }
 
-  const record = recordValues(form);
+  const zone = zoneOf(form);
+  const record = recordValues(form, zone);
   const apply = () => {
-    const values = {...builtinValues(now(), user), ...record, ...readValues(form)};
+    const values = {...builtinValues(now(), user, zone), ...record, ...readValues(form, zone)};
     const required = new Set();
     for (const {element, kind, holds} of rules) {
       const on = holds(values);

@@ -128,11 +128,41 @@ export function duration(text) { return toDuration(text); }
 
 const DAY = 86400000000n;
 
-/** Names every expression may use besides the record's fields (boundary.py). */
-export function builtinValues(now = new Date(), user = null) {
+/** Names every expression may use besides the record's fields (boundary.py):
+ * ``today`` is the date in ``zone`` (where people work), at midnight UTC as dates are. */
+export function builtinValues(now = new Date(), user = null, zone = "UTC") {
   const micros = BigInt(now.getTime()) * 1000n;
-  const today = (micros >= 0n ? micros / DAY : (micros - DAY + 1n) / DAY) * DAY;
+  const wall = BigInt(now.getTime() + zoneOffset(now.getTime(), zone)) * 1000n;
+  const today = (wall >= 0n ? wall / DAY : (wall - DAY + 1n) / DAY) * DAY;
   return {now: new Timestamp(micros), today: new Timestamp(today), user: user ?? 0n};
+}
+
+const ZONE_FORMATS = new Map();
+
+/** How far ``zone``'s clocks are ahead of UTC at the moment ``millis``, in ms. */
+function zoneOffset(millis, zone) {
+  if (zone === "UTC") return 0;
+  let format = ZONE_FORMATS.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {timeZone: zone, hourCycle: "h23", year: "numeric",
+      month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric"});
+    ZONE_FORMATS.set(zone, format);
+  }
+  const part = Object.fromEntries(format.formatToParts(new Date(millis)).map((p) => [p.type, p.value]));
+  const wall = Date.UTC(Number(part.year), Number(part.month) - 1, Number(part.day),
+    Number(part.hour), Number(part.minute), Number(part.second));
+  return wall - (millis - (((millis % 1000) + 1000) % 1000));
+}
+
+/** A wall time without an offset ("2026-12-03T09:30") in ``zone`` as the moment it
+ * means there, as the server's from_zone reads a form's control (fieldtypes/datetime.py). */
+function zonedTimestamp(text, zone) {
+  const utc = parseTimestamp(`${text}Z`);
+  if (utc === null || zone === "UTC") return utc;
+  const wall = Number(utc.micros / 1000n);
+  const first = wall - zoneOffset(wall, zone);
+  const millis = wall - zoneOffset(first, zone);
+  return new Timestamp(utc.micros - BigInt(wall - millis) * 1000n);
 }
 
 const INTEGERS = new Set(["integer", "reference", "user"]);
@@ -141,21 +171,21 @@ const DECIMALS = new Set(["decimal", "money", "percent"]);
 /** What a form control's text holds for a field of ``type``: empty text is an empty
  * field (null), and text that is no value of the type is one too, as the server
  * would refuse it. ``text`` is a list of texts for the multi- types. */
-export function fieldValue(text, type) {
+export function fieldValue(text, type, zone = "UTC") {
   try {
-    return controlValue(text, type);
+    return controlValue(text, type, zone);
   } catch (error) {
     if (error instanceof EvaluationError) return null; // a date past the year 9999...
     throw error;
   }
 }
 
-function controlValue(text, type) {
+function controlValue(text, type, zone) {
   if (typeof text === "string" && type.startsWith("multi_")) {
     text = text.split(",").map((part) => part.trim()).filter(Boolean); // "3, 5" as typed
   }
   if (Array.isArray(text)) {
-    if (type === "multi_reference") return text.map((t) => controlValue(t, "reference")).filter((v) => v !== null);
+    if (type === "multi_reference") return text.map((t) => controlValue(t, "reference", zone)).filter((v) => v !== null);
     return text;
   }
   if (typeof text === "boolean" || text === null) return text;
@@ -165,7 +195,7 @@ function controlValue(text, type) {
   if (DECIMALS.has(type)) return Decimal.parse(trimmed.replace(/,/g, ""));
   if (type === "boolean") return trimmed === "true" || trimmed === "on" || trimmed === "1";
   if (type === "date") return parseTimestamp(`${trimmed}T00:00:00Z`);
-  if (type === "datetime") return parseTimestamp(/(Z|[+-]\d\d:?\d\d)$/.test(trimmed) ? trimmed : `${trimmed}Z`);
+  if (type === "datetime") return /(Z|[+-]\d\d:?\d\d)$/.test(trimmed) ? parseTimestamp(trimmed) : zonedTimestamp(trimmed, zone);
   if (type === "json") {
     try { return toCel(JSON.parse(trimmed)); } catch { return null; }
   }
