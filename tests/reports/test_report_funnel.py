@@ -11,6 +11,7 @@ import pytest
 
 from metacrm.catalog_loader import load_catalog
 from metacrm.errors import DefinitionError
+from metacrm.runtime.report_answer import named_rows
 from metacrm.runtime.report_drill import drill_query
 
 from ..conftest import create_as_platform
@@ -48,9 +49,9 @@ def test_each_step_counts_what_reached_it_and_the_conversion(client) -> None:  #
     counted = [d for d in DEALS if d[1] in ("web", "fair")]
     steps = {"all_deals": counted, "closed": [d for d in counted if d[0] in ("won", "lost")],
              "won": [d for d in counted if d[0] == "won"]}
-    assert [r["rows"]["value"] for r in answer["rows"]] == list(steps)
+    assert [r["rows"]["value"] for r in named_rows(answer)] == list(steps)
     previous = None
-    for row in answer["rows"]:
+    for row in named_rows(answer):
         mine = steps[row["rows"]["value"]]
         assert row["values"]["deals"] == len(mine)
         assert Decimal(row["values"]["amount"]) == sum(Decimal(d[2]) for d in mine)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ..definitions import ReportDef
 from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO, MeasureDef
 from .report_query import ReportQuery, grouped, measure_columns
-from .report_values import RATIO_PLACES
+from .report_values import RATIO_PLACES, row_values
 
 
 def _name(index: int, measure: str) -> str:
@@ -34,27 +34,28 @@ def funnel_report(report: ReportDef) -> ReportDef:
     return replace(report, measures=tuple(measures))
 
 
-def funnel_rows(conn: sa.Connection, query: ReportQuery, lang: str, values_of: Any
-                ) -> list[dict[str, Any]]:
-    """One row per step, with the step's filters (added to the run's for drill-down);
-    ``values_of(report, row, 0)`` reads a result row's measures."""
+def funnel_rows(conn: sa.Connection, query: ReportQuery, lang: str
+                ) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    """The steps as the answer lists a dimension's values (each with its filters, added
+    to the run's for drill-down), and one row per step: its position, its measures'
+    figures, the conversion from the step before and from the first."""
     report = query.report
     expanded = funnel_report(report)
     columns = [measure_columns(query, m) for m in expanded.measures]
     (row,) = conn.execute(grouped(query, [], columns)).all()
-    _, values = values_of(expanded, row, 0)
+    _, values = row_values(expanded, row, 0)
     first = report.measures[0].name
-    rows = []
+    counted = report.measures[0].aggregate != RATIO
+    steps, rows = [], []
     for index, step in enumerate(report.steps):
-        own = {m.name: values[_name(index, m.name)] for m in report.measures}
-        reached = own[first] if report.measures[0].aggregate != RATIO else None
-        own[CONVERSION] = (_share(reached, values[_name(index - 1, first)])
-                           if index else None)
-        own[FROM_FIRST] = _share(reached, values[_name(0, first)])
-        rows.append({"rows": {"value": step.name, "label": step.label.get(lang),
-                              "filters": [list(p) for p in step.filters]},
-                     "values": own})
-    return rows
+        own = [values[_name(index, m.name)] for m in report.measures]
+        reached = own[0] if counted else None
+        own.append(_share(reached, values[_name(index - 1, first)]) if index else None)
+        own.append(_share(reached, values[_name(0, first)]))
+        steps.append({"value": step.name, "label": step.label.get(lang),
+                      "filters": [list(p) for p in step.filters]})
+        rows.append([index, *own])
+    return steps, rows
 
 
 def _share(part: Any, whole: Any) -> Decimal | None:
