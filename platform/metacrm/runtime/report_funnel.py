@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..definitions import ReportDef
-from ..definitions.reports import CONVERSION, FROM_FIRST, RATIO, MeasureDef
+from ..definitions.reports import RATIO, MeasureDef
 from .report_query import ReportQuery, grouped, measure_columns
 from .report_values import RATIO_PLACES, row_values
 
