@@ -79,7 +79,7 @@ def render_report_page(name: str, subscription_errors: list[str] | None = None) 
     answer = None
     with platform().reading() as conn:
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
-        viewer = Viewer(compiled, ctx.principal, conn)
+        viewer = Viewer(compiled, ctx.principal, conn, platform().people)
         try:
             answer = run_report(conn, viewer, report, args, shell.language, ctx.now)
         except BadQuery as problem:
