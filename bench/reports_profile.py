@@ -9,6 +9,8 @@ hand-written queries of reports_pg.py the same way.
   python bench/reports_profile.py                  # ms per run, p50 of --runs
   python bench/reports_profile.py --mode profile --reports won_opportunities
                                                    # cProfile of --runs runs, top functions
+  python bench/reports_profile.py --mode phases --callers admin
+                                                   # process CPU of each step of a run
 
 The database CPU is read from /proc (utime + stime of each backend of the database,
 and the postmaster's children's, which count the parallel workers once they end: a
@@ -67,11 +69,57 @@ class DatabaseClock:
         return sum(_cpu(pid) for pid in pids) + _cpu(self.postmaster, children=True)
 
 
+def _phases(calls: dict[tuple[str, str], Callable[[], None]], runs: int) -> None:
+    """This process's CPU in each step of runs_report (the functions it calls, wrapped
+    for the while), and in the whole request, p50 per report and viewer."""
+    import orjson
+
+    from metacrm.runtime import reports
+    from metacrm.web import jsonio
+
+    spent: dict[str, list[float]] = {}
+
+    def timed(function: Callable, step: str) -> Callable:
+        def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent.setdefault(step, []).append((time.process_time() - started) * 1000)
+        return call
+
+    steps = {"figures": "statement run and read", "dimension_labels": "labels statement",
+             "_rows": "rows built", "_totals": "totals built", "chart_data": "chart built"}
+    for name, step in steps.items():
+        setattr(reports, name, timed(getattr(reports, name), step))
+    jsonio.orjson = type("Timed", (), {  # type: ignore[attr-defined]
+        "dumps": staticmethod(timed(orjson.dumps, "JSON")), "loads": orjson.loads,
+        "OPT_NON_STR_KEYS": orjson.OPT_NON_STR_KEYS})
+    rows = []
+    for case, call in calls.items():
+        if case[1] == "by hand":
+            continue
+        spent.clear()
+        whole = []
+        for _ in range(runs):
+            started = time.process_time()
+            call()
+            whole.append((time.process_time() - started) * 1000)
+        shown = {step: statistics.median(values) for step, values in spent.items()}
+        request = statistics.median(whole)
+        rows.append([*case, f"{request:.1f}",
+                     *(f"{shown.get(step, 0):.1f}" for step in [*steps.values(), "JSON"]),
+                     f"{request - sum(shown.values()):.1f}"])
+    print(f"\nprocess CPU, p50 ms of {runs} runs")
+    print(_common.table(rows, ["report", "caller", "request", *steps.values(), "JSON",
+                               "the rest"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=9)
-    parser.add_argument("--mode", choices=("time", "profile"), default="time")
+    parser.add_argument("--mode", choices=("time", "profile", "phases"), default="time")
     parser.add_argument("--callers", default="admin,salesperson")
     parser.add_argument("--reports", default="won_opportunities,followup_activity,"
                         "new_business,sales_funnel,pipeline_conversion,tickets_by_status")
@@ -129,6 +177,9 @@ def main() -> None:
         calls.update({(r, "by hand"): by_hand(r) for r in names if r in HAND})
         for call in calls.values():
             call(), call()  # warm
+        if args.mode == "phases":
+            _phases(calls, args.runs)
+            return
         if args.mode == "profile":
             profile = cProfile.Profile()
             for (_, caller), call in calls.items():

@@ -8,6 +8,7 @@ of every row, not of those shown), each total is a statement of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +21,10 @@ from .report_values import RowReader
 @dataclass
 class Figures:
     # (dimension values, figures in the measures' order)
-    rows: list[tuple[list[Any], list[Any]]]
-    whole: list[Any] | None = None  # the grand total, if the report shows totals
+    rows: list[tuple[Sequence[Any], Sequence[Any]]]
+    whole: Sequence[Any] | None = None  # the grand total, if the report shows totals
     # with two dimensions and totals: each dimension's values with their totals, in order
-    axes: list[list[tuple[Any, list[Any]]]] = field(default_factory=list)
+    axes: list[list[tuple[Any, Sequence[Any]]]] = field(default_factory=list)
 
 
 def figures(conn: sa.Connection, query: ReportQuery,
@@ -56,7 +57,7 @@ def figures(conn: sa.Connection, query: ReportQuery,
 
 
 def _whole(conn: sa.Connection, query: ReportQuery,
-           measures: list[list[sa.ColumnElement]]) -> list[Any]:
+           measures: list[list[sa.ColumnElement]]) -> Sequence[Any]:
     """The grand total: every record the report counts, in one row."""
     result = conn.execute(grouped(query, [], measures))
     return RowReader(query.report, list(result.keys()), 0)(result.one())[1]
@@ -86,7 +87,7 @@ def _grouping_sets(conn: sa.Connection, query: ReportQuery,
     statement = statement.group_by(sa.func.grouping_sets(*sets)).order_by(
         level, *own, *(d.sort.asc().nulls_last() for d in dimensions))
     found = Figures([])
-    axes: list[list[tuple[Any, list[Any]]]] = [[], []]
+    axes: list[list[tuple[Any, Sequence[Any]]]] = [[], []]
     result = conn.execute(statement)
     read = RowReader(report, list(result.keys()), len(dimensions))
     level_at = list(result.keys()).index("level")

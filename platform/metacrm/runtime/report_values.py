@@ -20,7 +20,8 @@ from .report_query import Dimension, ReportQuery
 RATIO_PLACES = Decimal("0.0001")
 
 
-def row_values(report: ReportDef, row: sa.Row, dimensions: int) -> tuple[list[Any], dict]:
+def row_values(report: ReportDef, row: sa.Row, dimensions: int
+               ) -> tuple[Sequence[Any], dict]:
     """(dimension values, measure values by name) of one result row."""
     reader = RowReader(report, list(row._fields), dimensions)
     keys, figures = reader(row)
@@ -55,9 +56,9 @@ class RowReader:
             _getter([column for column, *_ in self.figures])
         self.keys = _getter(self.dimensions)
 
-    def __call__(self, row: Sequence[Any]) -> tuple[list[Any], list[Any]]:
-        if self.taken is not None:
-            return list(self.keys(row)), list(self.taken(row))
+    def __call__(self, row: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]]:
+        if self.taken is not None:  # thousands of a pivot's cells: tuples as taken
+            return self.keys(row), self.taken(row)
         values: list[Any] = []
         for column, count, extreme, _ in self.figures:
             value = row[column] if column >= 0 else None
@@ -69,7 +70,7 @@ class RowReader:
         for index, (_, _, _, ratio) in enumerate(self.figures):
             if ratio is not None:
                 values[index] = _ratio(values[ratio[0]], values[ratio[1]])
-        return list(self.keys(row)), values
+        return self.keys(row), values
 
 
 def _getter(indexes: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -179,19 +180,20 @@ class DimensionValues:
         return self.at[key]
 
 
-def _rows(values: list[DimensionValues], found: list[tuple[list[Any], list[Any]]]
-          ) -> list[list[Any]]:
+def _rows(values: list[DimensionValues],
+          found: list[tuple[Sequence[Any], Sequence[Any]]]) -> list[list[Any]]:
     """The answer's rows: each dimension value's position in its list, then the
     figures in the columns' order."""
-    for index, dimension in enumerate(values):
-        dimension.add(keys[index] for keys, _ in found)
+    keys = [k for k, _ in found]
+    for index, dimension in enumerate(values):  # each value once, in order, then added
+        dimension.add(dict.fromkeys(map(itemgetter(index), keys)))
     if len(values) == 2:
         lines, columns = values[0].at, values[1].at
-        return [[lines[keys[0]], columns[keys[1]], *figures] for keys, figures in found]
+        return [[lines[k[0]], columns[k[1]], *figures] for k, figures in found]
     if len(values) == 1:
         lines = values[0].at
-        return [[lines[keys[0]], *figures] for keys, figures in found]
-    return [figures for _, figures in found]
+        return [[lines[k[0]], *figures] for k, figures in found]
+    return [list(figures) for _, figures in found]
 
 
 def _totals(report: ReportDef, found: Figures, values: list[DimensionValues]
