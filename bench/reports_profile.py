@@ -32,7 +32,7 @@ from pathlib import Path
 
 import _common
 import scope_pg
-from reports_pg import CALLERS, HAND, ZONE
+from reports_pg import CALLERS, HAND, hand_bounds
 
 DATABASE = "metacrm_bench_reports"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -126,8 +126,6 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
 
-    from datetime import date, datetime
-    from zoneinfo import ZoneInfo
 
     import sqlalchemy as sa
 
@@ -149,12 +147,7 @@ def main() -> None:
                 tokens[caller], _ = create_token(conn, platform.compiled.metadata,
                                                  ids[CALLERS[caller]], "bench")
         client = create_app(settings, platform).test_client()
-        today = datetime.now(ZoneInfo(ZONE)).date()
-        month_end = (date(today.year + 1, 1, 1) if today.month == 12
-                     else date(today.year, today.month + 1, 1))
-        bounds = {"start": f"{today.year}-01-01", "end": f"{today.year + 1}-01-01",
-                  "month_start": today.replace(day=1).isoformat(),
-                  "month_end": month_end.isoformat(), "zone": ZONE}
+        bounds = hand_bounds()
         hand_engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
         sizes: dict[tuple[str, str], int] = {}
 
