@@ -82,7 +82,8 @@ def _pregrouped(query: ReportQuery, expanded: ReportDef) -> sa.Select | None:
     fields = [model.entity.fields.get(path) for path in sorted(paths)]
     if query.source is not model.table or any(
             f is None or not f.stored or not f.options for f in fields) or any(
-            m.aggregate not in (*_OVER_GROUPS, "avg", RATIO) for m in report.measures):
+            m.aggregate not in (*_OVER_GROUPS, "avg", RATIO) or "." in (m.field or "")
+            for m in report.measures):  # a measure through a reference joins its records
         return None
     keys = [model.table.c[f.name] for f in fields if f is not None]
     parts: list[sa.ColumnElement] = []  # each measure's figures of a group, as p<n>
