@@ -88,6 +88,19 @@ HAND = {
 }
 
 
+def hand_bounds() -> dict[str, str]:
+    """The parameters of HAND: this year's and this month's bounds in ZONE."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo(ZONE)).date()
+    month_end = (date(today.year + 1, 1, 1) if today.month == 12
+                 else date(today.year, today.month + 1, 1))
+    return {"start": f"{today.year}-01-01", "end": f"{today.year + 1}-01-01",
+            "month_start": today.replace(day=1).isoformat(),
+            "month_end": month_end.isoformat(), "zone": ZONE}
+
+
 def seed(platform, customers: int, opportunities: int, activities: int,
          chunk: int = 250_000) -> None:
     """Users and customers as scope_pg makes them, then opportunities and follow-ups
@@ -172,8 +185,6 @@ def main() -> None:
                         help="comma-separated report names (default: every shipped one)")
     args = parser.parse_args()
 
-    from datetime import date, datetime
-    from zoneinfo import ZoneInfo
 
     import sqlalchemy as sa
 
@@ -212,12 +223,7 @@ def main() -> None:
                                   headers={"Authorization": f"Bearer {tokens[caller]}"})
             assert response.status_code == 200, (report, caller, response.get_json())
 
-        today = datetime.now(ZoneInfo(ZONE)).date()
-        month_end = (date(today.year + 1, 1, 1) if today.month == 12
-                     else date(today.year, today.month + 1, 1))
-        bounds = {"start": f"{today.year}-01-01", "end": f"{today.year + 1}-01-01",
-                  "month_start": today.replace(day=1).isoformat(),
-                  "month_end": month_end.isoformat(), "zone": ZONE}
+        bounds = hand_bounds()
         hand_engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
 
         def by_hand(report: str) -> None:

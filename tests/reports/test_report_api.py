@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from metacrm.runtime.report_answer import named_rows, named_totals
 from metacrm.runtime.report_drill import drill_query
 from metacrm.web.openapi import build_openapi
 
@@ -58,13 +59,26 @@ def test_the_list_names_each_report_with_its_parameters(client, doc: dict) -> No
 def test_a_run_answers_rows_totals_and_series(client, doc: dict) -> None:  # type: ignore[no-untyped-def]
     response = client.get("/api/reports/stage_by_month")
     answer: Any = declared_answer(doc, "/api/reports/{name}", "get", response)
-    cells = {(r["rows"]["label"], r["columns"]["value"]): r["values"] for r in answer["rows"]}
+    # each dimension's values once; a row is their positions, then the figures in the
+    # columns' order; a total of a row or column value is its position, then its figures
+    months, stages = (d["values"] for d in answer["dimensions"])
+    assert [m["label"] for m in months] == ["2026-01", "2026-02", "2026-03"]
+    assert [s["value"] for s in stages] == ["won", "lost"]
+    assert stages[1]["filters"] == [["stage", "lost"]]
+    assert [c["name"] for c in answer["columns"]] == ["deals", "amount"]
+    assert answer["rows"] == [[0, 0, 1, "20.00"], [1, 0, 1, "10.00"], [1, 1, 1, "30.00"],
+                              [2, 0, 1, None]]
+    assert answer["totals"]["all"] == {"deals": 4, "amount": "20.00"}
+    assert answer["totals"]["columns"] == [[0, 3, "15.00"], [1, 1, "30.00"]]
+    assert answer["totals"]["rows"] == [[0, 1, "20.00"], [1, 2, "20.00"], [2, 1, None]]
+    # read with names (runtime/report_answer.py)
+    cells = {(r["rows"]["label"], r["columns"]["value"]): r["values"]
+             for r in named_rows(answer)}
     assert cells == {("2026-01", "won"): {"deals": 1, "amount": "20.00"},
                      ("2026-02", "won"): {"deals": 1, "amount": "10.00"},
                      ("2026-02", "lost"): {"deals": 1, "amount": "30.00"},
                      ("2026-03", "won"): {"deals": 1, "amount": None}}
-    assert answer["totals"]["all"] == {"deals": 4, "amount": "20.00"}
-    assert {t["value"]: t["values"]["deals"] for t in answer["totals"]["columns"]} == {
+    assert {t["value"]: t["values"]["deals"] for t in named_totals(answer, "columns")} == {
         "won": 3, "lost": 1}
     assert answer["series"]["categories"] == ["2026-01", "2026-02", "2026-03"]
     assert {s["name"]: s["data"] for s in answer["series"]["series"]} == {
@@ -77,7 +91,7 @@ def test_a_rows_filters_pick_its_records_from_the_list_api(client) -> None:  # t
     for row in answer["rows"]:
         query = drill_query(answer, row)  # the run's filters and the row's values'
         listed = client.get("/api/deal?count=true&" + query).get_json()
-        assert listed["count"] == row["values"]["deals"], query
+        assert listed["count"] == row[2], query  # its deals
 
 
 @pytest.mark.parametrize(("params", "key", "words"), [

@@ -12,6 +12,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from metacrm.catalog_loader import load_catalog
+from metacrm.runtime.report_answer import named_rows
 
 from ..conftest import SHIPPED_BUNDLE, create_as_platform, token_for
 
@@ -50,7 +51,7 @@ def test_a_draft_previews_without_being_saved(crm) -> None:
     _deals(crm)
     answer = crm.post("/api/meta/reports/preview", json={"document": BY_SOURCE})
     assert answer.status_code == 200, answer.json
-    figures = {r["rows"]["value"]: r["values"] for r in answer.json["rows"]}
+    figures = {r["rows"]["value"]: r["values"] for r in named_rows(answer.json)}
     assert figures["website"]["deals"] == 2 and figures["website"]["amount"] == "100.30"
     assert figures["referral"]["deals"] == 1
     assert crm.get("/api/reports/open_by_source").status_code == 404

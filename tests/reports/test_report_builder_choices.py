@@ -18,6 +18,7 @@ import yaml
 from click.testing import CliRunner
 
 from metacrm.catalog_loader import load_catalog
+from metacrm.runtime.report_answer import named_rows
 
 from ..conftest import SHIPPED_BUNDLE, create_as_platform
 from .conftest import sales_bundle
@@ -111,7 +112,7 @@ def test_a_saved_report_is_the_document_a_designer_would_write(client) -> None: 
     assert document["time_zone"] == "Asia/Shanghai" and document["week_starts"] == "sunday"
     assert "totals" not in document  # on: the default
     answer = client.get("/api/reports/win_rate_by_source").get_json()
-    assert [r["values"]["win_rate"] for r in answer["rows"]] == ["1.0000", "0.3333"]
+    assert [r["values"]["win_rate"] for r in named_rows(answer)] == ["1.0000", "0.3333"]
     # the report page asks for the owner, and draws the target line
     page = client.get("/reports/win_rate_by_source").get_data(as_text=True)
     assert 'name="owner"' in page and 'id="p-target"' in page
@@ -138,7 +139,7 @@ def test_a_funnel_of_steps_is_built_and_counts_each_step(client) -> None:  # typ
          "label": {"en": "Decided", "zh": "已定"}},
         {"name": "won", "filters": {"stage": "won"}, "label": {"en": "Won", "zh": "赢单"}}]
     answer = client.get("/api/reports/deal_funnel").get_json()
-    assert [r["values"]["count"] for r in answer["rows"]] == [9, 6, 4]
+    assert [r["values"]["count"] for r in named_rows(answer)] == [9, 6, 4]
 
 
 def test_builder_mistakes_are_said_with_the_words_check_uses(client) -> None:  # type: ignore[no-untyped-def]

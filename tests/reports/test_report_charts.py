@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from metacrm.catalog_loader import load_catalog
+from metacrm.runtime.report_answer import named_rows, named_totals
 from metacrm.runtime.report_charts import change
 from metacrm.runtime.report_drill import drill_query, point_query
 from metacrm.runtime.report_parameters import period_before
@@ -152,20 +153,19 @@ def test_a_stacked_bar_has_a_series_per_column_each_point_with_its_records(clien
     assert chart["category_filters"][3] == [["met_at__isnull", "true"]]
     assert by_name["lost"]["filters"] == [["stage", "lost"]]
     assert point_query(chart, list(by_name).index("lost"), 1) == \
-        drill_query(answer, answer["rows"][next(i for i, r in enumerate(answer["rows"])
-                                                if r["columns"]["value"] == "lost")],
-                    "amount")
+        drill_query(answer, next(r["at"] for r in named_rows(answer)
+                                 if r["columns"]["value"] == "lost"), "amount")
 
 
 def test_every_figure_drills_down_to_as_many_records_as_it_counts(client) -> None:  # type: ignore[no-untyped-def]
     for name, params in (("stage_by_month", {}), ("by_source", {}),
                          ("won_by_month", {"period": "all"})):
         answer = _run(client, name, **params)
-        for row in answer["rows"]:
+        for row in named_rows(answer):
             for column in answer["columns"]:
                 measure = column["name"]
                 if measure in ("deals", "won"):
-                    link = drill_query(answer, row, measure)
+                    link = drill_query(answer, row["at"], measure)
                     assert _listed(client, "deal", link) == row["values"][measure], \
                         (name, row, measure)
         for measure in ("deals", "won"):
@@ -173,8 +173,8 @@ def test_every_figure_drills_down_to_as_many_records_as_it_counts(client) -> Non
                 assert _listed(client, "deal", drill_query(answer, None, measure)) == \
                     answer["totals"]["all"][measure]
         for axis in ("rows", "columns"):
-            for total in (answer["totals"] or {}).get(axis, ()):
-                assert _listed(client, "deal", drill_query(answer, total, "deals")) == \
+            for total in named_totals(answer, axis):
+                assert _listed(client, "deal", drill_query(answer, total["at"], "deals")) == \
                     total["values"]["deals"]
 
 
@@ -187,7 +187,7 @@ def test_a_pie_slices_the_first_measure_and_a_conditional_count_drills_to_its_ow
     empty = point_query(chart, 0, 2)
     assert empty is not None
     assert "source__isnull=true" in empty and _listed(client, "deal", empty) == 1
-    web = answer["rows"][0]
+    web = answer["rows"][0]  # its position, then its figures
     won, deals = drill_query(answer, web, "won"), drill_query(answer, web, "deals")
     assert "stage=won" in won and "stage=won" not in deals
     assert {c["name"]: c["filters"] for c in answer["columns"]}["won"] == [["stage", "won"]]
@@ -264,20 +264,25 @@ def test_change_and_the_period_before() -> None:
 
 def test_a_cells_link_is_the_runs_then_its_values_then_its_measures_filters() -> None:
     answer = {"filters": [["period__gte", "2026-01-01"]],
+              "dimensions": [
+                  {"values": [{"value": "fair", "filters": [["source", "fair"]]},
+                              {"value": "web", "filters": [["source", "web"]]}]},
+                  {"values": [{"value": None, "filters": [["owner__isnull", "true"]]}]}],
               "columns": [{"name": "n", "filters": []},
                           {"name": "w", "filters": [["stage", "won"]]}]}
-    row = {"rows": {"value": "web", "filters": [["source", "web"]]},
-           "columns": {"value": None, "filters": [["owner__isnull", "true"]]}}
+    row = [1, 0, 5, 2]  # web, no owner: 5 deals, 2 won
     assert drill_query(answer, row, "n") == \
         "period__gte=2026-01-01&source=web&owner__isnull=true"
     assert drill_query(answer, row, "w") == \
         "period__gte=2026-01-01&source=web&owner__isnull=true&stage=won"
-    total = {"value": "web", "filters": [["source", "web"]]}
-    assert drill_query(answer, total, "w") == "period__gte=2026-01-01&source=web&stage=won"
-    assert drill_query(answer, None, "w") == "period__gte=2026-01-01&stage=won"
+    assert drill_query(answer, (1, None), "w") == \
+        "period__gte=2026-01-01&source=web&stage=won"  # web's total
+    assert drill_query(answer, (None, 0), "n") == "period__gte=2026-01-01&owner__isnull=true"
+    assert drill_query(answer, (), "w") == drill_query(answer, None, "w") == \
+        "period__gte=2026-01-01&stage=won"
     # encoded as urlencode does: a space as +, an ampersand escaped
-    assert drill_query({"filters": [["name", "A & B c"]], "columns": []}) == \
-        "name=A+%26+B+c"
+    assert drill_query({"filters": [["name", "A & B c"]], "dimensions": [],
+                        "columns": []}) == "name=A+%26+B+c"
 
 
 def test_the_shipped_number_card_counts_this_month_against_the_last(crm) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from metacrm.runtime.report_answer import named_rows, named_totals
+
 from ..conftest import create_as_platform, token_for
 from .conftest import sales_bundle
 
@@ -147,10 +149,10 @@ def test_won_deals_by_month_count_and_sum_exactly(sales) -> None:  # type: ignor
             groups[deal["closed_on"].replace(day=1).isoformat()].append(deal)
     expected = {key: [len(g), _sum(d["amount"] for d in g)] for key, g in groups.items()}
     got = {r["rows"]["value"]: [r["values"]["deals"], _money(r["values"]["amount"])]
-           for r in answer["rows"]}
+           for r in named_rows(answer)}
     assert got == expected
-    assert [r["rows"]["value"] for r in answer["rows"]] == sorted(expected)
-    assert answer["rows"][0]["rows"]["label"] == answer["rows"][0]["rows"]["value"][:7]
+    assert [r["rows"]["value"] for r in named_rows(answer)] == sorted(expected)
+    assert named_rows(answer)[0]["rows"]["label"] == named_rows(answer)[0]["rows"]["value"][:7]
     assert answer["totals"]["all"]["deals"] == sum(v[0] for v in expected.values())
     assert _money(answer["totals"]["all"]["amount"]) == _sum(v[1] for v in expected.values())
 
@@ -161,7 +163,7 @@ def test_a_pivot_counts_sums_averages_and_ranges(sales) -> None:  # type: ignore
     cells: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for deal in deals:
         cells[(deal["source"], deal["stage"])].append(deal)
-    got = {(r["rows"]["value"], r["columns"]["value"]): r["values"] for r in answer["rows"]}
+    got = {(r["rows"]["value"], r["columns"]["value"]): r["values"] for r in named_rows(answer)}
     assert set(got) == set(cells)
     for key, group in cells.items():
         amounts = [d["amount"] for d in group if d["amount"] is not None]
@@ -176,11 +178,11 @@ def test_a_pivot_counts_sums_averages_and_ranges(sales) -> None:  # type: ignore
         assert values["last"] == max(d["closed_on"] for d in group).isoformat()
     # rows in the option order of source, then of stage
     order = [(SOURCES.index(r["rows"]["value"]), STAGES.index(r["columns"]["value"]))
-             for r in answer["rows"]]
+             for r in named_rows(answer)]
     assert order == sorted(order)
-    by_source = {t["value"]: t["values"]["deals"] for t in answer["totals"]["rows"]}
+    by_source = {t["value"]: t["values"]["deals"] for t in named_totals(answer, "rows")}
     assert by_source == {s: sum(1 for d in deals if d["source"] == s) for s in SOURCES}
-    by_stage = {t["value"]: t["values"]["deals"] for t in answer["totals"]["columns"]}
+    by_stage = {t["value"]: t["values"]["deals"] for t in named_totals(answer, "columns")}
     assert by_stage == {s: sum(1 for d in deals if d["stage"] == s) for s in STAGES}
     series = answer["series"]
     assert series["categories"] == SOURCES
@@ -195,7 +197,7 @@ def test_a_ratio_of_filtered_counts_through_a_reference(sales) -> None:  # type:
         if deal["stage"] in ("won", "lost"):
             groups[industry.get(deal["account"])].append(deal)
     answer = _run(client, "win_rate")
-    got = {r["rows"]["value"]: r["values"] for r in answer["rows"]}
+    got = {r["rows"]["value"]: r["values"] for r in named_rows(answer)}
     assert set(got) == set(groups)
     for key, group in groups.items():
         won = [d for d in group if d["stage"] == "won"]
@@ -203,7 +205,7 @@ def test_a_ratio_of_filtered_counts_through_a_reference(sales) -> None:  # type:
         assert _money(got[key]["won_amount"]) == _sum(d["amount"] for d in won)
         assert Decimal(got[key]["rate"]) == (Decimal(len(won)) / len(group)).quantize(
             Decimal("0.0001"), ROUND_HALF_UP)
-    rates = [Decimal(r["values"]["rate"]) for r in answer["rows"]]
+    rates = [Decimal(r["values"]["rate"]) for r in named_rows(answer)]
     assert rates == sorted(rates, reverse=True)
 
 
@@ -214,8 +216,8 @@ def test_top_n_keeps_the_largest(sales) -> None:  # type: ignore[no-untyped-def]
         groups[deal["account"]].append(deal["amount"])
     answer = _run(client, "top_accounts")
     best = sorted((_sum(g) for g in groups.values()), reverse=True)[:2]
-    assert [_money(r["values"]["amount"]) for r in answer["rows"]] == best
-    assert all(r["rows"]["label"].startswith("A") for r in answer["rows"]
+    assert [_money(r["values"]["amount"]) for r in named_rows(answer)] == best
+    assert all(r["rows"]["label"].startswith("A") for r in named_rows(answer)
                if r["rows"]["value"] is not None)
 
 
@@ -238,7 +240,7 @@ def test_moments_are_bucketed_in_the_reports_time_zone(sales, bucket: str) -> No
     for deal in deals:
         expected[_bucket_of(deal["met_at"].astimezone(ZONE).date(), bucket)] += 1
     answer = _run(client, f"met_by_{bucket}")
-    assert {r["rows"]["value"]: r["values"]["deals"] for r in answer["rows"]} == expected
+    assert {r["rows"]["value"]: r["values"]["deals"] for r in named_rows(answer)} == expected
 
 
 @pytest.mark.parametrize("field", ["met_at", "closed_on"])
@@ -260,7 +262,7 @@ def test_a_period_is_bucketed_from_its_first_day_to_its_last(sales, bucket: str,
                 expected[_bucket_of(day, bucket)] += 1
         answer = _run(client, f"{field}_by_{bucket}_in_period",
                       period_from=first.isoformat(), period_to=last.isoformat())
-        assert {r["rows"]["value"]: r["values"]["deals"] for r in answer["rows"]} == expected
+        assert {r["rows"]["value"]: r["values"]["deals"] for r in named_rows(answer)} == expected
         assert answer["totals"]["all"]["deals"] == sum(expected.values())
 
 

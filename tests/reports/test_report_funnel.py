@@ -11,6 +11,8 @@ import pytest
 
 from metacrm.catalog_loader import load_catalog
 from metacrm.errors import DefinitionError
+from metacrm.runtime import report_funnel
+from metacrm.runtime.report_answer import named_rows
 from metacrm.runtime.report_drill import drill_query
 
 from ..conftest import create_as_platform
@@ -30,13 +32,27 @@ measures:
   - {name: amount, aggregate: sum, field: amount}
 presentation: funnel
 """
+WIDE = FUNNEL.replace("report: deal_funnel", "report: wide_funnel").replace(
+    "  - {name: amount, aggregate: sum, field: amount}\n", """\
+  - {name: amount, aggregate: sum, field: amount}
+  - {name: average, aggregate: avg, field: amount}
+  - {name: largest, aggregate: max, field: amount}
+  - {name: smallest, aggregate: min, field: amount}
+  - {name: won, aggregate: count, filters: {stage: won}}
+  - {name: win_rate, ratio: [won, deals]}
+""")
+BIG = FUNNEL.replace("report: deal_funnel", "report: big_funnel").replace(
+    "  - {name: closed, filters: {stage__in: [won, lost]}}\n  - {name: won, filters: "
+    "{stage: won}}\n", "  - {name: big, filters: {amount__gte: '8'}}\n")
 DEALS = [("open", "web", "1.00"), ("won", "web", "2.00"), ("lost", "fair", "4.00"),
          ("won", "fair", "8.00"), ("open", "fair", "16.00"), ("won", "referral", "32.00")]
 
 
 @pytest.fixture
 def client(make_client, tmp_path: Path):  # type: ignore[no-untyped-def]
-    client = make_client(sales_bundle(tmp_path / "b", **{"reports/funnel.yaml": FUNNEL}))
+    client = make_client(sales_bundle(tmp_path / "b", **{"reports/funnel.yaml": FUNNEL,
+                                                         "reports/wide.yaml": WIDE,
+                                                         "reports/big.yaml": BIG}))
     for index, (stage, source, amount) in enumerate(DEALS):
         create_as_platform(client, "deal", name=f"D{index}", stage=stage, source=source,
                            amount=amount)
@@ -48,9 +64,9 @@ def test_each_step_counts_what_reached_it_and_the_conversion(client) -> None:  #
     counted = [d for d in DEALS if d[1] in ("web", "fair")]
     steps = {"all_deals": counted, "closed": [d for d in counted if d[0] in ("won", "lost")],
              "won": [d for d in counted if d[0] == "won"]}
-    assert [r["rows"]["value"] for r in answer["rows"]] == list(steps)
+    assert [r["rows"]["value"] for r in named_rows(answer)] == list(steps)
     previous = None
-    for row in answer["rows"]:
+    for row in named_rows(answer):
         mine = steps[row["rows"]["value"]]
         assert row["values"]["deals"] == len(mine)
         assert Decimal(row["values"]["amount"]) == sum(Decimal(d[2]) for d in mine)
@@ -64,6 +80,37 @@ def test_each_step_counts_what_reached_it_and_the_conversion(client) -> None:  #
         listed = client.get("/api/deal?count=true&" + drill_query(answer, row)).get_json()
         assert listed["count"] == len(mine)
     assert answer["series"]["categories"] == ["All", "Closed", "Won"]
+
+
+def test_grouped_by_its_stages_first_or_not_the_figures_are_the_same(client, monkeypatch
+                                                                    ) -> None:  # type: ignore[no-untyped-def]
+    made: list[object] = []
+
+    def spied(*args: object) -> object:
+        made.append(pregrouped(*args))
+        return made[-1]
+
+    pregrouped = report_funnel._pregrouped
+    monkeypatch.setattr(report_funnel, "_pregrouped", spied)
+    grouped = client.get("/api/reports/wide_funnel").get_json()
+    assert made and made[-1] is not None  # the steps filter on the stage alone
+    monkeypatch.setattr(report_funnel, "_pregrouped", lambda *args: None)
+    assert client.get("/api/reports/wide_funnel").get_json()["rows"] == grouped["rows"]
+    counted = [Decimal(d[2]) for d in DEALS if d[1] in ("web", "fair")]
+    won = [Decimal(d[2]) for d in DEALS if d[1] in ("web", "fair") and d[0] == "won"]
+    first, *_, last = named_rows(grouped)
+    assert first["values"] == {
+        "deals": 5, "amount": str(sum(counted)), "average": "6.20",
+        "largest": str(max(counted)), "smallest": str(min(counted)), "won": 2,
+        "win_rate": "0.4000", "conversion": None, "from_first": "1.0000"}
+    assert (last["values"]["deals"], last["values"]["won"], last["values"]["largest"]) == (
+        len(won), len(won), str(max(won)))
+    # a step on a field of any value (an amount): each record tested in each step
+    monkeypatch.setattr(report_funnel, "_pregrouped", spied)
+    answer = client.get("/api/reports/big_funnel").get_json()
+    assert made[-1] is None
+    assert [r["values"]["deals"] for r in named_rows(answer)] == [
+        5, sum(1 for a in counted if a >= 8)]
 
 
 def test_the_page_shows_the_steps_and_their_conversion(client) -> None:  # type: ignore[no-untyped-def]

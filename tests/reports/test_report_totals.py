@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from metacrm.runtime.report_answer import named_rows, named_totals
 from metacrm.runtime.report_drill import drill_query
 
 from ..conftest import create_as_platform, token_for
@@ -71,33 +72,32 @@ def test_row_column_and_grand_totals_are_those_of_the_records(sales) -> None:  #
     for deal in deals:
         by_account[deal["account"]].append(deal)
     # every account's total, the deals without one included, in the dimension's order
-    assert [t["value"] for t in totals["rows"]] == [*sorted(accounts), None]
-    for total in totals["rows"]:
+    assert [t["value"] for t in named_totals(answer, "rows")] == [*sorted(accounts), None]
+    for total in named_totals(answer, "rows"):
         group = by_account[total["value"]]
         assert total["values"]["deals"] == len(group)
         assert Decimal(total["values"]["amount"]) == _amounts(group)
         assert total["values"]["won"] == sum(1 for d in group if d["stage"] == "won")
-    assert [t["value"] for t in totals["columns"]] == STAGES
-    for total in totals["columns"]:
+    assert [t["value"] for t in named_totals(answer, "columns")] == STAGES
+    for total in named_totals(answer, "columns"):
         assert total["values"]["deals"] == sum(1 for d in deals if d["stage"] == total["value"])
     # the report's order is its rows': the biggest amount first
-    amounts = [Decimal(r["values"]["amount"]) for r in answer["rows"]]
+    amounts = [Decimal(r["values"]["amount"]) for r in named_rows(answer)]
     assert amounts == sorted(amounts, reverse=True)
-    assert sum(r["values"]["deals"] for r in answer["rows"]) == len(deals)
+    assert sum(r["values"]["deals"] for r in named_rows(answer)) == len(deals)
 
 
 def test_a_total_opens_the_records_it_counts(sales) -> None:  # type: ignore[no-untyped-def]
     client, deals, _ = sales
     answer = _run(client)
-    totals = answer["totals"]
-    empty = next(t for t in totals["rows"] if t["value"] is None)
+    empty = next(t for t in named_totals(answer, "rows") if t["value"] is None)
     assert empty["filters"] == [["account__isnull", "true"]]
     assert drill_query(answer, empty, "deals") == "account__isnull=true"
     assert drill_query(answer, empty, "won") == "account__isnull=true&stage=won"
     listed = client.get(f"/api/deal?{drill_query(answer, empty, 'deals')}&limit=100"
                         ).get_json()
     assert len(listed["items"]) == empty["values"]["deals"]
-    won = next(t for t in totals["columns"] if t["value"] == "won")
+    won = next(t for t in named_totals(answer, "columns") if t["value"] == "won")
     assert drill_query(answer, won, "amount") == "stage=won"
     assert drill_query(answer, None, "deals") == ""
 

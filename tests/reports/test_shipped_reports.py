@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from metacrm.runtime.report_answer import named_rows
+
 from ..conftest import create_as_platform, token_for
 
 SHIPPED_REPORTS = Path(__file__).resolve().parents[2] / "reports"
@@ -76,7 +78,7 @@ def test_the_funnel_counts_and_sums_each_stage(shipped) -> None:  # type: ignore
                     for stage in {o["stage"] for o in mine}}
         answer = _run(client, "sales_funnel", token, period=NEXT)
         got = {r["rows"]["value"]: (r["values"]["opportunities"],
-                                    Decimal(r["values"]["amount"])) for r in answer["rows"]}
+                                    Decimal(r["values"]["amount"])) for r in named_rows(answer)}
         assert got == expected
 
 
@@ -87,7 +89,7 @@ def test_win_and_loss_by_source_with_the_win_rate(shipped) -> None:  # type: ign
     for o in closed:
         by_source[o["source"]][o["stage"]] += 1
     answer = _run(client, "win_loss_by_source", period=NEXT)
-    for row in answer["rows"]:
+    for row in named_rows(answer):
         counts = by_source[row["rows"]["value"]]
         closed_count = counts["won"] + counts["lost"]
         assert (row["values"]["closed"], row["values"]["won"], row["values"]["lost"]) == (
@@ -105,7 +107,7 @@ def test_the_weighted_forecast_sums_what_the_records_say(shipped) -> None:  # ty
     for o in listed:
         by_month[o["expected_close"][:7]] += Decimal(o["weighted_amount"] or 0)
     answer = _run(client, "weighted_forecast", period=NEXT)
-    assert {r["rows"]["label"]: Decimal(r["values"]["weighted"]) for r in answer["rows"]} == \
+    assert {r["rows"]["label"]: Decimal(r["values"]["weighted"]) for r in named_rows(answer)} == \
         dict(by_month)
 
 
@@ -115,8 +117,8 @@ def test_won_opportunities_by_month_and_owner(shipped) -> None:  # type: ignore[
                        if o["stage"] == "won")
     answer = _run(client, "won_opportunities", period=NEXT)
     assert Counter({(r["rows"]["label"], r["columns"]["value"]): r["values"]["deals"]
-                    for r in answer["rows"]}) == expected
-    assert {r["columns"]["label"] for r in answer["rows"]} <= {"li", "wang"}
+                    for r in named_rows(answer)}) == expected
+    assert {r["columns"]["label"] for r in named_rows(answer)} <= {"li", "wang"}
 
 
 def test_new_business_counts_this_months_customers(shipped) -> None:  # type: ignore[no-untyped-def]
@@ -135,7 +137,7 @@ def test_the_conversion_funnel_counts_the_stages_reached(shipped) -> None:  # ty
     for who, token in (("all", None), ("wang", tokens["wang"])):
         mine = [o for o in made if who == "all" or o["owner_name"] == who]
         answer = _run(client, "pipeline_conversion", token)
-        assert {r["rows"]["value"]: r["values"]["opportunities"] for r in answer["rows"]} == {
+        assert {r["rows"]["value"]: r["values"]["opportunities"] for r in named_rows(answer)} == {
             step: sum(1 for o in mine if o["stage"] in stages) for step, stages in later.items()}
 
 
@@ -160,7 +162,7 @@ def test_invoices_by_status_and_type_count_and_sum_exactly(shipped) -> None:  # 
     answer = _run(client, "invoices_by_status")
     assert {(r["rows"]["value"], r["columns"]["value"]): (
         r["values"]["invoices"], Decimal(r["values"]["amount"]), Decimal(r["values"]["tax"]))
-        for r in answer["rows"]} == expected
+        for r in named_rows(answer)} == expected
     assert Decimal(answer["totals"]["all"]["amount"]) == Decimal("3490.50")
 
 
@@ -181,7 +183,7 @@ def test_time_to_resolve_averages_the_hours_of_resolved_tickets(shipped) -> None
     listed = client.get("/api/ticket?limit=500&hours_to_resolve__isnull=false").get_json()["items"]
     assert sorted(t["hours_to_resolve"] for t in listed) == [3, 10, 25]
     answer = _run(client, "ticket_resolution_time")
-    figures = {r["rows"]["value"]: r["values"] for r in answer["rows"]}
+    figures = {r["rows"]["value"]: r["values"] for r in named_rows(answer)}
     assert figures["fault"]["tickets"] == 2 and figures["fault"]["urgent"] == 1
     assert Decimal(str(figures["fault"]["avg_hours"])) == Decimal("6.5")
     assert figures["question"]["tickets"] == 1 and figures["question"]["max_hours"] == 25
@@ -194,7 +196,7 @@ def test_lost_deals_by_category_and_source(shipped) -> None:  # type: ignore[no-
     assert client.patch(f"/api/opportunity/{first}", json={"loss_category": "price"},
                         headers={"If-Match": str(lost[0]["version"])}).status_code == 200
     answer = _run(client, "loss_reasons", period="all")
-    cells = {(r["rows"]["value"], r["columns"]["value"]): r["values"] for r in answer["rows"]}
+    cells = {(r["rows"]["value"], r["columns"]["value"]): r["values"] for r in named_rows(answer)}
     expected: dict[tuple[Any, Any], list[Any]] = {}
     for o in client.get("/api/opportunity?stage=lost&limit=500").get_json()["items"]:
         count, amount = expected.get((o["loss_category"], o["source"]), (0, Decimal(0)))
@@ -212,7 +214,7 @@ def test_promotion_summary_counts_what_each_source_brought(shipped) -> None:  # 
         create_as_platform(client, "customer", name=f"P{index}", source=source,
                            lifecycle=lifecycle, phone="021-5555 0000")
     figures = {r["rows"]["value"]: r["values"]
-               for r in _run(client, "promotion_summary")["rows"]}
+               for r in named_rows(_run(client, "promotion_summary"))}
     assert (figures["seminar"]["customers"], figures["seminar"]["opportunities"],
             figures["seminar"]["signed"]) == (3, 1, 1)
     assert figures["seminar"]["conversion"] == "0.3333"
@@ -230,7 +232,7 @@ def test_pool_returns_by_the_month_they_went_back(shipped) -> None:  # type: ign
                            phone="021-5555 0000", owner=li if owner else None,
                            returned_to_pool_at=f"{year}-{month:02d}-10T04:00:00+00:00")
     answer = _run(client, "pool_returns")
-    figures = {r["rows"]["value"][:7]: r["values"] for r in answer["rows"]}
+    figures = {r["rows"]["value"][:7]: r["values"] for r in named_rows(answer)}
     january, march = figures[f"{year}-01"], figures[f"{year}-03"]
     assert (january["returned"], january["still_in_pool"], january["claimed_again"]) == (2, 1, 1)
     assert (march["returned"], march["signed"]) == (2, 1)

@@ -19,6 +19,7 @@ from .approval_views import inbox
 from .operation import Operation
 from .query import parse_list_query
 from .reads import list_records
+from .report_answer import named_rows
 from .report_parameters import FROM, TO
 from .reports import run_report, runnable
 
@@ -128,7 +129,7 @@ def _measure_value(answer: dict[str, Any], measure: str) -> Any:
     totals = answer.get("totals")
     if totals is not None:
         return totals["all"].get(measure)
-    rows = answer["rows"]
+    rows = named_rows(answer)
     return rows[0]["values"].get(measure) if len(rows) == 1 else None
 
 

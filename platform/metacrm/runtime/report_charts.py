@@ -19,75 +19,79 @@ from .report_drill import own_filters
 CHANGE_PLACES = Decimal("0.0001")
 
 
-def chart_data(report: ReportDef, dimensions: int, rows: Sequence[Mapping[str, Any]],
-               lang: str, base: Sequence[Sequence[str]], target: Decimal | None = None,
-               previous: Mapping[str, Any] | None = None,
+def chart_data(report: ReportDef, values: Sequence[Sequence[Mapping[str, Any]]],
+               rows: Sequence[Sequence[Any]], lang: str, base: Sequence[Sequence[str]],
+               target: Decimal | None = None, previous: Mapping[str, Any] | None = None,
                totals: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The chart of an answer's ``rows`` (each with ``values`` and its dimension values,
-    each with its ``filters``).
+    """The chart of an answer's ``rows`` (each its dimension values' positions in
+    ``values``, one list per dimension of dicts with ``label`` and ``filters``, then
+    the figures in the measures' order).
 
     ``base``: the run's filters; ``target``: the run's target line (the definition's or
     the viewer's); ``previous``: a number card's figures for the period before
-    (``values``, ``from``, ``to``); ``totals``: the answer's grand total (a number
-    card's figures).
+    (``values``, ``from``, ``to``); ``totals``: the answer's grand total by measure
+    name (a number card's figures).
 
     A point's drill-down is ``filters`` + ``category_filters[point]`` + its series'
     ``filters`` (the measure's own; in a pivot, and the column value's too).
     """
     charted = report.charted
     kind = report.presentation
+    dimensions = len(values)
+    position = {m.name: dimensions + i for i, m in enumerate(report.measures)}
     data: dict[str, Any] = {"kind": kind, "categories": [], "series": [],
                             "percent": [m.aggregate == RATIO for m in charted],
                             "filters": [list(pair) for pair in base], "category_filters": []}
     if dimensions < 2:
-        categories: list[Any] = ([_label(row["rows"], lang) for row in rows] if dimensions
-                                 else [report.label.get(lang)])
-        data["categories"] = categories
-        data["category_filters"] = ([row["rows"]["filters"] for row in rows] if dimensions
-                                    else [[]])
+        if dimensions:
+            lines = [values[0][row[0]] for row in rows]
+            data["categories"] = [_label(line, lang) for line in lines]
+            data["category_filters"] = [line["filters"] for line in lines]
+        else:
+            data["categories"], data["category_filters"] = [report.label.get(lang)], [[]]
         data["series"] = [
             {"name": m.label.get(lang), "measure": m.name,
-             "data": [_number(r["values"].get(m.name)) for r in rows] or [None],
+             "data": [_number(r[position[m.name]]) for r in rows] or [None],
              "filters": [list(pair) for pair in own_filters(report, m)]}
             for m in (report.measures if kind == "number" else charted)]
         if kind == "number":
-            _number_card(data, report, totals or (rows[0]["values"] if rows else None),
-                         previous)
+            if totals is None and rows:
+                totals = {m.name: rows[0][position[m.name]] for m in report.measures}
+            _number_card(data, report, totals, previous)
     else:
-        _pivot(data, report, charted[0], rows, lang)
+        _pivot(data, report, charted[0], values, rows, position[charted[0].name], lang)
     data["target"] = _target(report, target, lang)
     return data
 
 
 def _pivot(data: dict[str, Any], report: ReportDef, first: MeasureDef,
-           rows: Sequence[Mapping[str, Any]], lang: str) -> None:
-    """One series per column value of ``first``, over the row values (in order). A
-    dimension value is one dict shared by its cells (runtime/reports.py): the cells are
-    sorted by it, its label and filters read once."""
-    categories: dict[int, Mapping[str, Any]] = {}
-    columns: dict[int, Mapping[str, Any]] = {}
-    cells: dict[int, dict[int, Any]] = {}  # by column, by line: the figure
-    figure = first.name
+           values: Sequence[Sequence[Mapping[str, Any]]], rows: Sequence[Sequence[Any]],
+           at: int, lang: str) -> None:
+    """One series per column value of ``first`` (the figure at ``at`` of a row), over
+    the row values, each in the order the rows first name it."""
+    lines: dict[int, int] = {}  # a row value's position -> its category's
+    cells: dict[int, dict[int, Any]] = {}  # by column value, by category: the figure
     for row in rows:
-        line, column = row["rows"], row["columns"]
-        at = id(line)
-        if at not in categories:
-            categories[at] = line
-        by_line = cells.get(id(column))
+        line = row[0]
+        category = lines.get(line)
+        if category is None:
+            category = lines[line] = len(lines)
+        by_line = cells.get(row[1])
         if by_line is None:
-            columns[id(column)] = column
-            by_line = cells[id(column)] = {}
-        by_line[at] = row["values"].get(figure)
+            by_line = cells[row[1]] = {}
+        by_line[category] = row[at]
     own = [list(pair) for pair in own_filters(report, first)]
-    data["categories"] = [_label(line, lang) for line in categories.values()]
-    data["category_filters"] = [line["filters"] for line in categories.values()]
-    data["measure"] = figure
+    categories = [values[0][line] for line in lines]
+    data["categories"] = [_label(line, lang) for line in categories]
+    data["category_filters"] = [line["filters"] for line in categories]
+    data["measure"] = first.name
     data["percent"] = [first.aggregate == RATIO]
+    count = len(categories)
     data["series"] = [
-        {"name": _label(column, lang), "measure": figure,
-         "data": [_number(cells[at].get(line)) for line in categories],
-         "filters": own + column["filters"]}
-        for at, column in columns.items()]
+        {"name": _label(values[1][column], lang), "measure": first.name,
+         "data": [_number(by_line.get(category)) for category in range(count)],
+         "filters": own + values[1][column]["filters"]}
+        for column, by_line in cells.items()]
 
 
 def _number_card(data: dict[str, Any], report: ReportDef, current: Mapping[str, Any] | None,

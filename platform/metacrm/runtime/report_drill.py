@@ -1,7 +1,8 @@
 """The drill-down rule of a report's answer: a figure's list query is the run's filters
-(``filters``), then those of the dimension values that make its cell (each row's and
-total's ``filters``), then its measure's own (``columns[].filters``), as GET
-/api/<entity> and the list page /<entity> take them (docs/reports.md#drill-down).
+(``filters``), then those of the dimension values that make its cell (the ``filters``
+of the values its row or total points at in ``dimensions[].values``), then its
+measure's own (``columns[].filters``), as GET /api/<entity> and the list page
+/<entity> take them (docs/reports.md#drill-down).
 
 The answer carries each part once, not a composed query per figure: a pivot of 6,000
 cells would repeat the run's filters 6,000 times per measure. Pages, charts and clients
@@ -29,18 +30,21 @@ def own_filters(report: ReportDef, measure: MeasureDef) -> tuple[tuple[str, str]
     return measure.filters
 
 
-def drill_query(answer: Mapping[str, Any], part: Mapping[str, Any] | None = None,
+def drill_query(answer: Mapping[str, Any],
+                at: Sequence[Any] | Mapping[str, Any] | None = (),
                 measure: str | None = None) -> str:
-    """The list query of one figure of ``answer``: ``part`` a row (its ``rows`` and
-    ``columns`` values' filters), a total of ``totals.rows``/``totals.columns`` (its
-    ``filters``) or None (the grand total); ``measure`` a column's name, or None for
-    the cell's records whatever they are counted by."""
+    """The list query of one figure of ``answer``. ``at``: its dimension values, a
+    position in ``dimensions[i].values`` (or None: any value) per dimension, in order:
+    a row of ``rows`` as it is (its leading positions are read), ``(i, None)`` a row
+    total, ``(None, j)`` a column total, ``()`` (or None) the grand total; or a row or
+    total as runtime/report_answer.py names it (its ``at``); ``measure``: a column's
+    name, or None for the records whatever they are counted by."""
+    if isinstance(at, Mapping):
+        at = at["at"]
     texts = [query_text(answer["filters"])]
-    if part is not None:
-        if "filters" in part:
-            texts.append(query_text(part["filters"]))
-        else:
-            texts.extend(query_text(part[axis]["filters"]) for axis in AXES if axis in part)
+    for dimension, index in zip(answer["dimensions"], at or (), strict=False):
+        if index is not None:
+            texts.append(query_text(dimension["values"][index]["filters"]))
     if measure is not None:
         column = next((c for c in answer["columns"] if c["name"] == measure), None)
         if column is not None:

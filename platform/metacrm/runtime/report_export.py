@@ -40,11 +40,13 @@ def report_table(answer: dict[str, Any], lang: str
     columns = answer["columns"]
     headings = [d["label"] for d in dimensions] + [c["label"] for c in columns]
     empty = message("report_empty", lang)
+    count = len(dimensions)
     rows = []
     for row in answer["rows"]:
-        keys = [row[d["axis"]]["label"] if row[d["axis"]]["label"] is not None else empty
-                for d in dimensions]
-        rows.append(keys + [_cell(c, row["values"].get(c["name"])) for c in columns])
+        keys = [dimension["values"][index]["label"] for dimension, index
+                in zip(dimensions, row, strict=False)]
+        rows.append([empty if key is None else key for key in keys]
+                    + [_cell(c, value) for c, value in zip(columns, row[count:], strict=True)])
     total = None
     if answer.get("totals") and dimensions:
         total = [message("report_total", lang)] + [""] * (len(dimensions) - 1) + [

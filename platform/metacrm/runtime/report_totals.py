@@ -8,21 +8,23 @@ of every row, not of those shown), each total is a statement of its own."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from .report_query import ReportQuery, grouped, order_expressions, ordering
-from .report_values import RowReader, row_values
+from .report_values import RowReader
 
 
 @dataclass
 class Figures:
-    rows: list[tuple[list[Any], dict[str, Any]]]  # (dimension values, measure values)
-    whole: dict[str, Any] | None = None  # the grand total, if the report shows totals
+    # (dimension values, figures in the measures' order)
+    rows: list[tuple[Sequence[Any], Sequence[Any]]]
+    whole: Sequence[Any] | None = None  # the grand total, if the report shows totals
     # with two dimensions and totals: each dimension's values with their totals, in order
-    axes: list[list[tuple[Any, dict[str, Any]]]] = field(default_factory=list)
+    axes: list[list[tuple[Any, Sequence[Any]]]] = field(default_factory=list)
 
 
 def figures(conn: sa.Connection, query: ReportQuery,
@@ -44,17 +46,21 @@ def figures(conn: sa.Connection, query: ReportQuery,
     if not dimensions and found.rows:  # the one row is the grand total
         found.whole = found.rows[0][1]
         return found
-    found.whole = row_values(report, conn.execute(grouped(query, [], measures)).one(), 0)[1]
+    found.whole = _whole(conn, query, measures)
     if len(dimensions) == 2:
         for dimension in dimensions:
-            statement = grouped(query, [dimension], measures).order_by(
-                dimension.sort.asc().nulls_last())
-            axis = []
-            for row in conn.execute(statement).all():
-                (key,), values = row_values(report, row, 1)
-                axis.append((key, values))
-            found.axes.append(axis)
+            result = conn.execute(grouped(query, [dimension], measures).order_by(
+                dimension.sort.asc().nulls_last()))
+            read = RowReader(report, list(result.keys()), 1)
+            found.axes.append([(keys[0], values) for keys, values in map(read, result.all())])
     return found
+
+
+def _whole(conn: sa.Connection, query: ReportQuery,
+           measures: list[list[sa.ColumnElement]]) -> Sequence[Any]:
+    """The grand total: every record the report counts, in one row."""
+    result = conn.execute(grouped(query, [], measures))
+    return RowReader(query.report, list(result.keys()), 0)(result.one())[1]
 
 
 def _grouping_sets(conn: sa.Connection, query: ReportQuery,
@@ -81,7 +87,7 @@ def _grouping_sets(conn: sa.Connection, query: ReportQuery,
     statement = statement.group_by(sa.func.grouping_sets(*sets)).order_by(
         level, *own, *(d.sort.asc().nulls_last() for d in dimensions))
     found = Figures([])
-    axes: list[list[tuple[Any, dict[str, Any]]]] = [[], []]
+    axes: list[list[tuple[Any, Sequence[Any]]]] = [[], []]
     result = conn.execute(statement)
     read = RowReader(report, list(result.keys()), len(dimensions))
     level_at = list(result.keys()).index("level")
@@ -100,7 +106,6 @@ def _grouping_sets(conn: sa.Connection, query: ReportQuery,
     if len(dimensions) == 2:
         found.axes = axes
     if found.whole is None:  # no records at all: the database returns no total row
-        found.whole = row_values(report, conn.execute(grouped(query, [], measures)).one(),
-                                 0)[1]
+        found.whole = _whole(conn, query, measures)
     return found
 

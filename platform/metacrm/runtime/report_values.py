@@ -20,61 +20,57 @@ from .report_query import Dimension, ReportQuery
 RATIO_PLACES = Decimal("0.0001")
 
 
-def row_values(report: ReportDef, row: sa.Row, dimensions: int) -> tuple[list[Any], dict]:
+def row_values(report: ReportDef, row: sa.Row, dimensions: int
+               ) -> tuple[Sequence[Any], dict]:
     """(dimension values, measure values by name) of one result row."""
-    data = row._mapping
-    values: dict[str, Any] = {}
-    for index, measure in enumerate(report.measures):
-        if measure.aggregate == "avg":
-            total, count = data[f"m{index}_0"], data[f"m{index}_1"]
-            values[measure.name] = _average(total, count)
-        elif measure.aggregate != RATIO:
-            values[measure.name] = plain(data[f"m{index}_0"])
-    for measure in report.measures:
-        if measure.aggregate == RATIO and measure.ratio:
-            values[measure.name] = _ratio(values.get(measure.ratio[0]),
-                                          values.get(measure.ratio[1]))
-    return [data[f"d{i}"] for i in range(dimensions)], values
+    reader = RowReader(report, list(row._fields), dimensions)
+    keys, figures = reader(row)
+    return keys, dict(zip(reader.names, figures, strict=True))
 
 
 class RowReader:
-    """``row_values`` for the many rows of one statement: where each figure sits in a
-    row is looked up once, each row is read by position."""
+    """The dimension values and figures of the rows of one statement: where each figure
+    sits in a row is looked up once, each row is read by position. Figures come as a
+    list in the report's measures' order (an answer's ``rows`` carry them so)."""
 
     def __init__(self, report: ReportDef, keys: Sequence[str], dimensions: int) -> None:
         at = {key: index for index, key in enumerate(keys)}
+        self.names = [m.name for m in report.measures]
         self.dimensions = [at[f"d{i}"] for i in range(dimensions)]
-        # (name, column, the count's column of an average or -1, a smallest or largest
-        # value), in the measures' order: only those may be a day or a moment, so counts
-        # and sums skip the check (thousands of cells in a pivot)
+        # per measure, in order: (column, the count's column of an average or -1, a
+        # smallest or largest value, a ratio's two measures' positions or None); only a
+        # smallest or largest value may be a day or a moment, so counts and sums skip
+        # the check (thousands of cells in a pivot)
+        position = {name: index for index, name in enumerate(self.names)}
         self.figures = [
-            (m.name, at[f"m{index}_0"], at[f"m{index}_1"] if m.aggregate == "avg" else -1,
-             m.aggregate in ("min", "max"))
-            for index, m in enumerate(report.measures) if m.aggregate != RATIO]
-        self.ratios = [(m.name, m.ratio[0], m.ratio[1]) for m in report.measures
-                       if m.aggregate == RATIO and m.ratio]
+            (at.get(f"m{index}_0", -1), at[f"m{index}_1"] if m.aggregate == "avg" else -1,
+             m.aggregate in ("min", "max"),
+             (position[m.ratio[0]], position[m.ratio[1]])
+             if m.aggregate == RATIO and m.ratio else None)
+            for index, m in enumerate(report.measures)]
         # counts and sums only (most reports): a row's figures are its columns as they
         # are, taken in one call instead of a check per figure
-        self.names = [name for name, *_ in self.figures]
-        self.taken = None if self.ratios or any(
-            count >= 0 or extreme for _, _, count, extreme in self.figures) else \
-            _getter([index for _, index, _, _ in self.figures])
+        self.taken = None if any(
+            count >= 0 or extreme or ratio is not None or column < 0
+            for column, count, extreme, ratio in self.figures) else \
+            _getter([column for column, *_ in self.figures])
         self.keys = _getter(self.dimensions)
 
-    def __call__(self, row: Sequence[Any]) -> tuple[list[Any], dict[str, Any]]:
-        if self.taken is not None:
-            return list(self.keys(row)), dict(zip(self.names, self.taken(row), strict=True))
-        values: dict[str, Any] = {}
-        for name, index, count, extreme in self.figures:
-            value = row[index]
+    def __call__(self, row: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]]:
+        if self.taken is not None:  # thousands of a pivot's cells: tuples as taken
+            return self.keys(row), self.taken(row)
+        values: list[Any] = []
+        for column, count, extreme, _ in self.figures:
+            value = row[column] if column >= 0 else None
             if count >= 0:
                 value = _average(value, row[count])
             elif extreme and isinstance(value, (datetime, date)):
                 value = value.isoformat()
-            values[name] = value
-        for name, top, bottom in self.ratios:
-            values[name] = _ratio(values.get(top), values.get(bottom))
-        return list(self.keys(row)), values
+            values.append(value)
+        for index, (_, _, _, ratio) in enumerate(self.figures):
+            if ratio is not None:
+                values[index] = _ratio(values[ratio[0]], values[ratio[1]])
+        return self.keys(row), values
 
 
 def _getter(indexes: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:

@@ -5,9 +5,10 @@ value's, each measure's (runtime/report_drill.py, docs/reports.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -71,19 +72,21 @@ def _run_report(conn: sa.Connection, viewer: Viewer, report: ReportDef,
     query = build_query(viewer, model, report, conn.dialect.name, base,
                         _periods(report, settings))
     if report.steps:
-        steps = funnel_rows(conn, query, lang, row_values)
-        return _answer(report, query, settings, base, lang, steps, None, target)
+        steps, answer_rows = funnel_rows(conn, query, lang)
+        return _answer(report, query, settings, base, lang, [steps], answer_rows, None,
+                       target)
     measures = [measure_columns(query, m) for m in report.measures]
     found = figures(conn, query, measures)
     labels = [dimension_labels(conn, viewer, d, [keys[i] for keys, _ in found.rows], lang)
               for i, d in enumerate(query.dimensions)]
-    values: list[dict[Any, dict[str, Any]]] = [{} for _ in query.dimensions]
-    answer_rows = _rows(query, found.rows, labels, values)
-    totals = _totals(query, found, labels, values) if report.totals else None
+    values = [DimensionValues(query, d, labels[i]) for i, d in enumerate(query.dimensions)]
+    answer_rows = _rows(values, found.rows)
+    totals = _totals(report, found, values) if report.totals else None
     previous = None
     if report.presentation == "number":
         previous = _previous(conn, viewer, report, settings, measures)
-    return _answer(report, query, settings, base, lang, answer_rows, totals, target, previous)
+    return _answer(report, query, settings, base, lang, [v.listed for v in values],
+                   answer_rows, totals, target, previous)
 
 
 def _previous(conn: sa.Connection, viewer: Viewer, report: ReportDef,
@@ -116,17 +119,19 @@ def _periods(report: ReportDef, settings: list[Setting]) -> dict[str, tuple[date
 
 
 def _answer(report: ReportDef, query: ReportQuery, settings: list[Setting],
-            base: list[tuple[str, str]], lang: str, answer_rows: list[dict[str, Any]],
-            totals: dict[str, Any] | None, target: Decimal | None = None,
-            previous: dict[str, Any] | None = None) -> dict[str, Any]:
+            base: list[tuple[str, str]], lang: str, values: list[list[dict[str, Any]]],
+            answer_rows: list[list[Any]], totals: dict[str, Any] | None,
+            target: Decimal | None = None, previous: dict[str, Any] | None = None
+            ) -> dict[str, Any]:
     dimensions = [{"axis": AXES[i], "field": d.definition.path, "bucket": d.definition.bucket,
-                   "label": _dimension_label(d, lang)} for i, d in enumerate(query.dimensions)]
+                   "label": _dimension_label(d, lang), "values": values[i]}
+                  for i, d in enumerate(query.dimensions)]
     columns = [{"name": m.name, "label": m.label.get(lang), "aggregate": m.aggregate,
                 "field": m.field, "filters": [list(pair) for pair in own_filters(report, m)]}
                for m in report.measures]
     if report.steps:
         dimensions = [{"axis": "rows", "field": None, "bucket": None,
-                       "label": message("report_step", lang)}]
+                       "label": message("report_step", lang), "values": values[0]}]
         columns += [{"name": name, "label": message(f"report_{name}", lang),
                      "aggregate": RATIO, "field": None, "filters": []}
                     for name in (CONVERSION, FROM_FIRST)]
@@ -139,53 +144,67 @@ def _answer(report: ReportDef, query: ReportQuery, settings: list[Setting],
         "columns": columns,
         "rows": answer_rows,
         "totals": totals,
-        "series": chart_data(report, len(query.dimensions) + (1 if report.steps else 0),
-                             answer_rows, lang, base, target, previous,
+        "series": chart_data(report, values, answer_rows, lang, base, target, previous,
                              totals["all"] if totals else None),
         "filters": [list(pair) for pair in base],
         "previous": previous,
     }
 
 
-def _rows(query: ReportQuery, found: list[tuple[list[Any], dict[str, Any]]],
-          labels: list[dict[Any, str]], made: list[dict[Any, dict[str, Any]]]
-          ) -> list[dict[str, Any]]:
-    """The answer's rows, each with its dimension values (each with the list filters
-    that pick its records) and its figures. A pivot of months by owners repeats each
-    month and each owner in hundreds of cells: each value is made once, in ``made``."""
-    for index in range(len(made)):  # each value made once, then looked up by its cells
-        for key in {keys[index] for keys, _ in found}:
-            _value(query, labels, made, index, key)
-    if len(made) == 2:
-        lines, columns = made
-        return [{"rows": lines[keys[0]], "columns": columns[keys[1]], "values": values}
-                for keys, values in found]
-    if len(made) == 1:
-        (lines,) = made
-        return [{"rows": lines[keys[0]], "values": values} for keys, values in found]
-    return [{"values": values} for _, values in found]
+class DimensionValues:
+    """One dimension's values as the answer lists them (``dimensions[i].values``), each
+    once with its key, label and list filters, in the order the rows first name them;
+    rows and totals give a value by its position in the list. A pivot of months by
+    owners names each month and each owner in hundreds of cells."""
+
+    def __init__(self, query: ReportQuery, dimension: Dimension, labels: dict[Any, str]
+                 ) -> None:
+        self.query, self.dimension, self.labels = query, dimension, labels
+        self.listed: list[dict[str, Any]] = []
+        self.at: dict[Any, int] = {}
+
+    def add(self, keys: Iterable[Any]) -> None:
+        at, listed = self.at, self.listed
+        for key in keys:
+            if key not in at:
+                at[key] = len(listed)
+                listed.append({
+                    "value": dimension_key(self.dimension, key),
+                    "label": self.labels.get(key) if key is not None else None,
+                    "filters": [list(pair) for pair in
+                                drill_filters(self.query, self.dimension, key)]})
+
+    def index(self, key: Any) -> int:
+        if key not in self.at:
+            self.add((key,))
+        return self.at[key]
 
 
-def _value(query: ReportQuery, labels: list[dict[Any, str]],
-           made: list[dict[Any, dict[str, Any]]], index: int, key: Any) -> dict[str, Any]:
-    """One dimension value as the answer shows it: its key, label and list filters."""
-    found = made[index].get(key)
-    if found is None:
-        dimension = query.dimensions[index]
-        found = made[index][key] = {
-            "value": dimension_key(dimension, key),
-            "label": labels[index].get(key) if key is not None else None,
-            "filters": [list(pair) for pair in drill_filters(query, dimension, key)]}
-    return found
+def _rows(values: list[DimensionValues],
+          found: list[tuple[Sequence[Any], Sequence[Any]]]) -> list[list[Any]]:
+    """The answer's rows: each dimension value's position in its list, then the
+    figures in the columns' order."""
+    keys = [k for k, _ in found]
+    for index, dimension in enumerate(values):  # each value once, in order, then added
+        dimension.add(dict.fromkeys(map(itemgetter(index), keys)))
+    if len(values) == 2:
+        lines, columns = values[0].at, values[1].at
+        return [[lines[k[0]], columns[k[1]], *figures] for k, figures in found]
+    if len(values) == 1:
+        lines = values[0].at
+        return [[lines[k[0]], *figures] for k, figures in found]
+    return [list(figures) for _, figures in found]
 
 
-def _totals(query: ReportQuery, found: Figures, labels: list[dict[Any, str]],
-            made: list[dict[Any, dict[str, Any]]]) -> dict[str, Any]:
-    """The grand total and, with two dimensions, the total of each row and column."""
-    totals: dict[str, Any] = {"all": found.whole}
+def _totals(report: ReportDef, found: Figures, values: list[DimensionValues]
+            ) -> dict[str, Any]:
+    """The grand total by measure name and, with two dimensions, the total of each row
+    and column value (its position, then its figures, as a row)."""
+    whole = found.whole or [None] * len(report.measures)
+    totals: dict[str, Any] = {
+        "all": dict(zip((m.name for m in report.measures), whole, strict=True))}
     for index, axis in enumerate(found.axes):
-        totals[AXES[index]] = [{**_value(query, labels, made, index, key), "values": values}
-                               for key, values in axis]
+        totals[AXES[index]] = [[values[index].index(key), *figures] for key, figures in axis]
     return totals
 
 

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from markupsafe import Markup
 
 from ..base.problems import Problem, Unauthorized
+from ..runtime.report_answer import named_rows
 from ..runtime.report_drill import drill_query, point_query
 from ..web.connection import shared_reading
 from ..web.requests import platform
@@ -29,6 +30,8 @@ pages.add_app_template_global(lambda: platform().compiled.catalog.settings.zone,
 # a report figure's list query, from the parts its answer carries once
 pages.add_app_template_global(drill_query, "drill_query")
 pages.add_app_template_global(point_query, "point_query")
+# an answer's rows with their dimension values and figures by name
+pages.add_app_template_global(named_rows, "named_rows")
 
 
 @pages.app_template_global("topbar")

@@ -27,6 +27,7 @@ from ..runtime.dashboards import (
     widget_available,
 )
 from ..runtime.operation import Operation
+from ..runtime.report_answer import named_rows
 from ..web.requests import platform
 from .blueprint import pages
 from .display import formatter_for
@@ -163,7 +164,7 @@ def _shown(compiled: Compiled, widget: WidgetDef, answer: dict[str, Any], lang: 
         columns = report["columns"][:WIDGET_MEASURES]
         # The report page's chart (runtime/report_charts.py, static/report-chart.js) above
         # the table, which then folds away; a table or pivot report shows its table.
-        return {"report": report, "columns": columns, "rows": report["rows"][:WIDGET_ROWS],
+        return {"report": report, "columns": columns, "rows": named_rows(report, WIDGET_ROWS),
                 "more_rows": max(0, len(report["rows"]) - WIDGET_ROWS), "show": _show(report),
                 "href": _report_href(widget), "charted": report["series"]["kind"] in CHARTS,
                 "list_url": url_for("metacrm_pages.list_page", entity=report["entity"])}

@@ -79,7 +79,7 @@ def render_report_page(name: str, subscription_errors: list[str] | None = None) 
     answer = None
     with platform().reading() as conn:
         shell, ctx = build_shell(conn, compiled, ctx, csrf)
-        viewer = Viewer(compiled, ctx.principal, conn)
+        viewer = Viewer(compiled, ctx.principal, conn, platform().people)
         try:
             answer = run_report(conn, viewer, report, args, shell.language, ctx.now)
         except BadQuery as problem:
@@ -138,33 +138,37 @@ def report_subscription(name: str) -> Any:
 
 def pivot_grid(report: ReportDef, answer: dict[str, Any]) -> dict[str, Any]:
     """A two-dimension answer as a grid of its first charted measure: row values down,
-    column values across (in the database's order), each cell and total with its
-    drill-down query (composed from the answer's parts, runtime/report_drill.py)."""
+    column values across (the columns' totals' order, else the order the rows first
+    name them), each cell and total with its drill-down query (composed from the
+    answer's parts, runtime/report_drill.py)."""
     measure = report.charted[0].name
-    columns: dict[Any, dict[str, Any]] = {}
-    lines: dict[Any, dict[str, Any]] = {}
+    names = [c["name"] for c in answer["columns"]]
+    at = 2 + names.index(measure)
+    lines, columns = (d["values"] for d in answer["dimensions"])
+    cells: dict[int, dict[int, dict[str, Any]]] = {}  # by row value, by column value
+    seen: dict[int, None] = {}  # the column values, in the order the rows name them
     for row in answer["rows"]:
-        column, line = row["columns"], row["rows"]
-        columns.setdefault(column["value"], column)
-        lines.setdefault(line["value"], {"label": line["label"], "cells": {}})["cells"][
-            column["value"]] = {"value": row["values"][measure],
-                                "link": drill_query(answer, row, measure)}
+        seen.setdefault(row[1], None)
+        cells.setdefault(row[0], {})[row[1]] = {
+            "value": row[at], "link": drill_query(answer, row, measure)}
     totals = answer.get("totals") or {}
-    order = [c["value"] for c in totals.get("columns", ())] or list(columns)
-    by_value = {t["value"]: {"value": t["values"][measure],
-                             "link": drill_query(answer, t, measure)}
-                for t in totals.get("rows", ())}
-    column_totals = {t["value"]: {"value": t["values"][measure],
-                                  "link": drill_query(answer, t, measure)}
-                     for t in totals.get("columns", ())}
+
+    def total(axis: int, entry: list[Any]) -> dict[str, Any]:
+        where: list[int | None] = [None, None]
+        where[axis] = entry[0]
+        return {"value": entry[at - 1], "link": drill_query(answer, where, measure)}
+
+    by_line = {t[0]: total(0, t) for t in totals.get("rows", ())}
+    by_column = {t[0]: total(1, t) for t in totals.get("columns", ())}
+    order = list(by_column) or list(seen)
     return {
         "measure": measure,
-        "measure_label": next(c["label"] for c in answer["columns"] if c["name"] == measure),
-        "columns": [columns.get(v) or {"value": v, "label": v} for v in order],
-        "rows": [{"label": line["label"], "cells": [line["cells"].get(v) for v in order],
-                  "total": by_value.get(value)} for value, line in lines.items()],
-        "row_totals": bool(by_value),
-        "column_totals": [column_totals.get(v) for v in order] if column_totals else None,
+        "measure_label": answer["columns"][names.index(measure)]["label"],
+        "columns": [columns[index] for index in order],
+        "rows": [{"label": lines[line]["label"], "cells": [found.get(i) for i in order],
+                  "total": by_line.get(line)} for line, found in cells.items()],
+        "row_totals": bool(by_line),
+        "column_totals": [by_column.get(i) for i in order] if by_column else None,
     }
 
 

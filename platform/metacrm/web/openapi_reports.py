@@ -38,9 +38,15 @@ PAIRS: Schema = {"type": "array", "items": {"type": "array", "prefixItems": [TEX
                  "/api/<entity>."}
 DRILL = ("A figure's drill-down, the query string of GET /api/<entity> (or the list page "
          "/<entity>) that lists the records it counts, is these pairs in order: the "
-         "answer's `filters`, then its row's `rows.filters` and `columns.filters` (a "
-         "total's own `filters`; none for the grand total), then its measure's "
-         "`columns[].filters`.")
+         "answer's `filters`, then the `filters` of each dimension value its row or "
+         "total points at (`dimensions[i].values[position]`; none for the grand total), "
+         "then its measure's `columns[].filters`.")
+ROW = ("A row: one position per dimension, in `dimensions` order, into that dimension's "
+       "`values`, then one figure per column, in `columns` order (`[3, 0, 12, "
+       "\"125000.00\"]`: the 4th row value, the 1st column value, its figures). A "
+       "funnel's row: its step's position, then its figures.")
+TOTAL = ("A total of one value of this axis: its position in the dimension's `values`, "
+         "then one figure per column, in `columns` order.")
 
 
 def _pairs(description: str) -> Schema:
@@ -83,6 +89,10 @@ def report_schemas() -> dict[str, Schema]:
     key = obj("value label filters", value=VALUE, label=OPTIONAL_TEXT,
               filters=_pairs("The filters that pick this value's records (a period as "
                              "its range, no value as `__isnull=true`)."))
+    position = {"type": "integer", "minimum": 0}
+    row = {"type": "array", "items": {"anyOf": [position, VALUE]}, "description": ROW}
+    total = {"type": "array", "prefixItems": [position], "items": VALUE,
+             "description": TOTAL}
     values = {"type": "object", "additionalProperties": VALUE,
               "description": "The measures' values by measure name."}
     parameter = obj("name label field value default from to", name=TEXT, label=TEXT,
@@ -107,22 +117,22 @@ def report_schemas() -> dict[str, Schema]:
             entity=TEXT, presentation={"enum": list(PRESENTATIONS)},
             parameters={"type": "array", "items": parameter},
             dimensions={"type": "array", "maxItems": 2, "items": obj(
-                "axis field bucket label", axis={"enum": ["rows", "columns"]},
+                "axis field bucket label values", axis={"enum": ["rows", "columns"]},
                 field=OPTIONAL_TEXT,
-                bucket={"enum": [*BUCKETS, None]}, label=TEXT)},
+                bucket={"enum": [*BUCKETS, None]}, label=TEXT,
+                values={"type": "array", "items": key, "description": "Each value the "
+                        "rows and totals name, once, in the order the rows first name "
+                        "them (a funnel: its steps); rows and totals give its position."})},
             columns={"type": "array", "items": obj(
                 "name label aggregate field filters", name=TEXT, label=TEXT,
                 aggregate={"enum": [*AGGREGATES, RATIO]}, field=OPTIONAL_TEXT,
                 filters=_pairs("The measure's own filters (a conditional count's; a "
                                "ratio's denominator's), added to its figures' drill-down."))},
-            rows={"type": "array", "items": obj(
-                "values", rows=key, columns=key, values=values)},
+            rows={"type": "array", "items": row},
             totals={"type": ["object", "null"], "required": ["all"], "properties": {
                 "all": values,
-                "rows": {"type": "array", "items": {**key, "properties": {
-                    **key["properties"], "values": values}}},
-                "columns": {"type": "array", "items": {**key, "properties": {
-                    **key["properties"], "values": values}}}}},
+                "rows": {"type": "array", "items": total},
+                "columns": {"type": "array", "items": total}}},
             series=chart_schema(),
             previous={"type": ["object", "null"], "properties": {
                 "values": values, "filters": PAIRS,

@@ -71,7 +71,9 @@ def report(name: str) -> Any:
     def run(compiled: Compiled) -> Any:
         found = find_report(compiled, name, ctx)
         with request_reading() as conn:
-            viewer = Viewer(compiled, ctx.principal, conn)
+            # the people a team or line scope reaches, kept while the caller's credentials
+            # version holds (runtime/people.py): no look-up statement per run
+            viewer = Viewer(compiled, ctx.principal, conn, platform().people)
             return run_report(conn, viewer, found, args, ctx.locale, ctx.now)
 
     # The collector stays paused until the answer is written and freed, not only while
@@ -95,7 +97,7 @@ def export_report(name: str) -> Any:
     def run(compiled: Compiled) -> Any:
         found = find_report(compiled, name, ctx)
         with request_reading() as conn:
-            viewer = Viewer(compiled, ctx.principal, conn)
+            viewer = Viewer(compiled, ctx.principal, conn, platform().people)
             return run_report(conn, viewer, found, args, lang, ctx.now)
 
     answer = with_fresh_schema(run)
