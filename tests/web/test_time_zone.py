@@ -80,6 +80,12 @@ def test_a_form_takes_and_shows_the_time_where_people_work(shanghai):
     assert "2026-12-03 09:30</td>" in listed
 
 
+def test_a_time_that_is_no_date_gets_the_forms_error_not_a_crash(shanghai):
+    refused = _post(shanghai, "/visit/new", subject="Visit", starts_at="2026-02-30T09:30")
+    assert refused.status_code == 422
+    assert "Not a valid date and time" in refused.get_data(as_text=True)
+
+
 def test_an_edit_keeps_the_moment_when_the_time_is_not_touched(shanghai):
     created = shanghai.post("/api/visit", json={"subject": "Call",
                                                 "starts_at": "2026-12-31T20:00:00Z"},

@@ -67,7 +67,10 @@ def from_zone(value: Any, zone: tzinfo) -> Any:
     if isinstance(value, datetime):
         return value if value.tzinfo is not None else value.replace(tzinfo=zone)
     if isinstance(value, str) and _WALL_TIME.fullmatch(text := value.strip()):
-        return datetime.fromisoformat(text).replace(tzinfo=zone).isoformat()
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=zone).isoformat()
+        except ValueError:  # no such day (02-30): left for the type's reading to refuse
+            return value
     return value
 
 
