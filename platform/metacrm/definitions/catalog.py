@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from .dashboards import DashboardDef
 from .demo import DemoDef
@@ -65,6 +66,11 @@ class BundleSettings:
     def zone(self) -> str:
         """The time zone's name (UTC when no bundle sets one)."""
         return self.time_zone or "UTC"
+
+    @property
+    def tzinfo(self) -> ZoneInfo:
+        """The time zone (resolve/settings.py refuses a name the zone database lacks)."""
+        return ZoneInfo(self.zone)
 
 
 @dataclass(frozen=True)

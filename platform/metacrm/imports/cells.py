@@ -8,7 +8,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -187,7 +186,7 @@ class RowReader:
         if kind in VERBATIM:
             return lambda cell: json_value(read_cell(cell, field_def))
         # A spreadsheet's times carry no offset: they are the bundles' time zone's.
-        zone = ZoneInfo(self.compiled.catalog.settings.zone)
+        zone = self.compiled.catalog.settings.tzinfo
 
         def read(cell: Any) -> Any:
             if isinstance(cell, str):

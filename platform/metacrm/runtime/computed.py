@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ..base.context import Context
 from ..base.problems import Invalid
@@ -31,7 +30,7 @@ def expression_values(model: EntityModel, record: Row, ctx: Context,
     types = model.catalog.field_types
     values = {name: types.to_expression(record.get(name), kind)
               for name, kind in (model.types if read is None else read).items()}
-    values.update(builtin_values(ctx.now, ctx.user_id, ZoneInfo(model.catalog.settings.zone)))
+    values.update(builtin_values(ctx.now, ctx.user_id, model.catalog.settings.tzinfo))
     return values
 
 

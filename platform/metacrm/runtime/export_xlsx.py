@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import orjson
 import sqlalchemy as sa
@@ -78,7 +77,7 @@ def _columns(viewer: Viewer, export: Export, lang: str) -> list[tuple[str, str, 
                 and field.to in viewer.compiled.models:
             how = ("record", field.to)
         else:
-            how = _converter(name, kind, ZoneInfo(zone))
+            how = _converter(name, kind, catalog.settings.tzinfo)
         if kind is not None and kind.in_zone is not None:  # its cells' zone, in its heading
             label += f"（{zone}）" if lang == "zh" else f" ({zone})"
         found.append((label, name, how))

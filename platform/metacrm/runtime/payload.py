@@ -15,7 +15,6 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from marshmallow import Schema, ValidationError
 from marshmallow.fields import Field
@@ -228,7 +227,7 @@ def default_value(model: EntityModel, ctx: Context, name: str) -> Any:
     field_def = model.entity.fields[name]
     default = field_def.default
     if default == "$today":  # the day where people work (the bundles' time zone)
-        local = ctx.now.astimezone(ZoneInfo(model.catalog.settings.zone))
+        local = ctx.now.astimezone(model.catalog.settings.tzinfo)
         return local.date() if field_def.type == "date" else local.replace(
             hour=0, minute=0, second=0, microsecond=0)
     if default == "$now":

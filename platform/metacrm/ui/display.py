@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ..compile.compiled import Compiled
 from ..definitions.entities import FieldDef
@@ -30,7 +29,7 @@ def datetime_text(text: Any) -> str:
     if not isinstance(text, datetime | str) or not text:
         return "" if text is None else str(text)
     try:
-        return moment_text(in_zone(text, ZoneInfo(platform().compiled.catalog.settings.zone)))
+        return moment_text(in_zone(text, platform().compiled.catalog.settings.tzinfo))
     except ValueError:  # not a moment's text
         return str(text)
 
@@ -47,7 +46,7 @@ def formatter_for(compiled: Compiled, field: FieldDef, language: str) -> Formatt
     labels in ``language``, references by the title of what they point at, anything
     else as its field type writes it in a list (a formula as its result's type)."""
     kind = compiled.catalog.field_types.of(field)
-    zone = ZoneInfo(compiled.catalog.settings.zone)
+    zone = compiled.catalog.settings.tzinfo
     if field.options:
         options = compiled.catalog.optionsets.get(field.options)
         labels = {o.value: o.label.get(language) for o in options.options} if options else {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import url_for
 from werkzeug.datastructures import MultiDict
@@ -60,7 +59,7 @@ def read_form(catalog: Catalog, fields: tuple[FieldDef, ...], form: MultiDict[st
     zone. On create an empty control is left out (the field's default applies); on
     update it clears the value."""
     body: dict[str, Any] = {}
-    zone = ZoneInfo(catalog.settings.zone)
+    zone = catalog.settings.tzinfo
     for f in fields:
         kind = catalog.field_types.of(f)
         texts = form.getlist(f.name)
@@ -79,7 +78,7 @@ def condition_values(model: EntityModel, access: EntityAccess, record: Mapping[s
         return {}
     skip = {f.name for f in offered} | set(access.hidden)
     found = {}
-    zone = ZoneInfo(model.catalog.settings.zone)
+    zone = model.catalog.settings.tzinfo
     for name, f in model.entity.fields.items():
         if name in skip or name not in record:
             continue
@@ -101,7 +100,7 @@ def form_fields(compiled: Compiled, fields: tuple[FieldDef, ...], values: Mappin
     (see reference_titles)."""
     found = []
     titles = titles or {}
-    zone = ZoneInfo(compiled.catalog.settings.zone)
+    zone = compiled.catalog.settings.tzinfo
     for f in fields:
         kind = compiled.catalog.field_types.of(f)
         options: tuple[tuple[str, str], ...] = ()
