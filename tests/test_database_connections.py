@@ -28,6 +28,22 @@ def _kill(url: str, pid: int) -> None:
     killer.dispose()
 
 
+def test_a_session_answers_in_utc_whatever_the_servers_zone(postgres_url: str) -> None:
+    # A server (or a database) set to Shanghai's time would hand every timestamptz back
+    # at +08:00, which the engine reads as the driver gives it.
+    shanghai = postgres_url + ("&" if "?" in postgres_url else "?") + \
+        "options=-c%20TimeZone%3DAsia/Shanghai"
+    engine = db.make_engine(shanghai, pool_size=1, max_overflow=0)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW TimeZone").scalar_one() == "UTC"
+            moment = conn.exec_driver_sql(
+                "SELECT timestamptz '2026-12-03 09:30:00+08:00'").scalar_one()
+            assert moment.utcoffset().total_seconds() == 0 and moment.hour == 1
+    finally:
+        engine.dispose()
+
+
 def test_a_connection_killed_while_idle_is_replaced_unseen(
         postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = db.make_engine(postgres_url, pool_size=1, max_overflow=0)

@@ -50,7 +50,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     engine = sa.create_engine(url, **kwargs)
     _ping_after_idle(engine)
+    _session_in_utc(engine)
     return engine
+
+
+def _session_in_utc(engine: Engine) -> None:
+    """Each PostgreSQL session answers in UTC, whatever the server's or the database's
+    ``TimeZone``: a ``timestamptz`` is then read as the driver gives it (fieldtypes/
+    storage.py's UtcDateTime converts none), and a moment reads the same everywhere."""
+    @sa.event.listens_for(engine, "connect")
+    def _set_utc(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET TIME ZONE 'UTC'")
+        finally:
+            dbapi_connection.autocommit = autocommit
 
 
 # A pooled connection is checked with a round trip before use only after it sat
