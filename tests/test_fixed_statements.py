@@ -21,6 +21,7 @@ from metacrm.runtime.fixed_statements import (
     runs_directly,
 )
 from metacrm.runtime.inserts import append_rows
+from metacrm.runtime.shaped_statements import run_select
 
 NOW = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 
@@ -219,3 +220,31 @@ def test_a_unique_value_taken_twice_by_many_rows_is_core_s_error(tables) -> None
              "active": True, "created_at": NOW} for n in range(40)]
     with engine.connect() as conn, pytest.raises(sa.exc.IntegrityError):
         insert_many(conn, t.users, many)
+
+
+def test_a_select_built_anew_each_run_gives_cores_rows_with_its_own_values(tables) -> None:
+    """run_select (runtime/shaped_statements.py): statements of one shape with other
+    values (anonymous parameters, as a report's period and scope are) are compiled
+    once and each answers with its own values, the rows Core gives."""
+    engine, t = tables
+    users = t.users
+    with engine.begin() as conn:
+        ann, bo = _people(conn, t)
+
+        def built(since: datetime, name: str) -> sa.Select:
+            return (sa.select(users.c.username, sa.func.count().label("n"),
+                              sa.func.max(users.c.created_at).label("last"))
+                    .where(users.c.created_at >= since, users.c.username != name)
+                    .group_by(users.c.username).order_by(users.c.username))
+
+        for since, name in ((NOW - timedelta(days=1), "zed"), (NOW, "ann"),
+                            (NOW + timedelta(days=1), "bo")):
+            statement = built(since, name)
+            found = run_select(conn, statement)
+            core = conn.execute(statement)
+            assert found.keys == tuple(core.keys())
+            assert [tuple(row) for row in found.rows] == [tuple(row) for row in core.all()]
+        assert [row[0] for row in run_select(conn, built(NOW, "ann")).rows] == ["bo"]
+        # an IN list is rendered with its values: Core runs it, with the same answer
+        listed = sa.select(users.c.id).where(users.c.id.in_([ann, bo])).order_by(users.c.id)
+        assert [row[0] for row in run_select(conn, listed).rows] == [ann, bo]

@@ -42,7 +42,9 @@ MAX_FIXED_ROWS = 16
 
 
 @dataclass
-class _Compiled:
+class DriverStatement:
+    """A compiled statement as its driver runs it."""
+
     sql: str
     defaults: dict[str, Any]  # every parameter, literals with their values
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters with a conversion
@@ -71,7 +73,7 @@ class FixedStatement:
 
     def __init__(self, statement: sa.Executable):
         self.statement = statement
-        self._by_dialect: dict[sa.Dialect, _Compiled] = {}
+        self._by_dialect: dict[sa.Dialect, DriverStatement] = {}
 
     def execute(self, conn: sa.Connection, params: Mapping[str, Any] | None = None
                 ) -> FixedResult:
@@ -79,54 +81,71 @@ class FixedStatement:
         if not runs_directly(conn):
             return _core(conn.execute(self.statement, dict(params or {})))
         compiled = self._by_dialect.get(dialect) or self._compile(dialect)
-        values = {**compiled.defaults, **(params or {})}
-        for name, convert in compiled.binds:
-            values[name] = convert(values[name])
-        if not conn.in_transaction():
-            conn.begin()  # as Core's autobegin would: the connection commits it
-        cursor = _cursor(conn, compiled.sql)
-        try:
-            if compiled.positions is None:
-                cursor.execute(compiled.sql, values)
-            else:
-                cursor.execute(compiled.sql, [values[name] for name in compiled.positions])
-            rows: list[tuple[Any, ...]] = []
-            if compiled.keys:  # (the driver's description builds objects per column)
-                if compiled.results is None:
-                    compiled.results = _conversions(dialect, compiled.types, cursor.description)
-                rows = cursor.fetchall()
-                if compiled.results:
-                    rows = [_converted(row, compiled.results) for row in rows]
-            return FixedResult(compiled.keys, rows, cursor.rowcount)
-        except dialect.loaded_dbapi.Error as exc:
-            # As Core raises it: callers catch sa.exc.IntegrityError and the like.
-            disconnected = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
-            if disconnected:
-                # As Core does on a disconnect: this connection and every other the
-                # pool holds (a server restart ends them all) are not used again.
-                conn.invalidate(exc)
-                conn.engine.dispose(close=False)
-            raise sa.exc.DBAPIError.instance(compiled.sql, values, exc,
-                                             dialect.loaded_dbapi.Error,
-                                             connection_invalidated=disconnected,
-                                             dialect=dialect) from exc
+        return run_compiled(conn, compiled, {**compiled.defaults, **(params or {})})
 
-    def _compile(self, dialect: sa.Dialect) -> _Compiled:
-        compiled = cast(SQLCompiler,
-                        cast(sa.ClauseElement, self.statement).compile(dialect=dialect))
-        binds = tuple((name, convert) for name, bind in compiled.binds.items()
-                      if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect))
-                      is not None)
-        columns = getattr(compiled, "_result_columns", None) or []
-        positions = tuple(compiled.positiontup or ()) if compiled.positional else None
-        found = _Compiled(compiled.string, dict(compiled.construct_params(_check=False)),
-                          binds, positions, tuple(column.keyname for column in columns),
-                          tuple(column.type for column in columns))
-        if any(bind.expanding for bind in compiled.binds.values()):
+    def _compile(self, dialect: sa.Dialect) -> DriverStatement:
+        found = compiled_for_driver(cast(SQLCompiler, cast(
+            sa.ClauseElement, self.statement).compile(dialect=dialect)), dialect)
+        if found is None:
             raise ValueError("a fixed statement takes no expanding (IN list) parameter: "
                              "give each item a parameter of its own")
         self._by_dialect[dialect] = found
         return found
+
+
+def compiled_for_driver(compiled: SQLCompiler, dialect: sa.Dialect) -> DriverStatement | None:
+    """What running ``compiled`` on the driver takes (its literal parameters' values as
+    compiled); None for a statement whose text depends on its values (an expanding IN
+    list), which only Core runs."""
+    if any(bind.expanding or bind.literal_execute for bind in compiled.binds.values()):
+        return None
+    # (by the name the SQL gives a parameter: an anonymous one's is made at compiling)
+    binds = tuple((compiled.escaped_bind_names.get(name, name), convert)
+                  for bind, name in compiled.bind_names.items()
+                  if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect))
+                  is not None)
+    columns = getattr(compiled, "_result_columns", None) or []
+    positions = tuple(compiled.positiontup or ()) if compiled.positional else None
+    return DriverStatement(compiled.string, dict(compiled.construct_params(_check=False)),
+                     binds, positions, tuple(column.keyname for column in columns),
+                     tuple(column.type for column in columns))
+
+
+def run_compiled(conn: sa.Connection, compiled: DriverStatement, values: dict[str, Any]
+                 ) -> FixedResult:
+    """Run ``compiled`` with ``values`` (every parameter, by name) on ``conn``'s driver
+    cursor, in the connection's transaction; a driver error raised as Core raises it."""
+    dialect = conn.dialect
+    for name, convert in compiled.binds:
+        values[name] = convert(values[name])
+    if not conn.in_transaction():
+        conn.begin()  # as Core's autobegin would: the connection commits it
+    cursor = _cursor(conn, compiled.sql)
+    try:
+        if compiled.positions is None:
+            cursor.execute(compiled.sql, values)
+        else:
+            cursor.execute(compiled.sql, [values[name] for name in compiled.positions])
+        rows: list[tuple[Any, ...]] = []
+        if compiled.keys:  # (the driver's description builds objects per column)
+            if compiled.results is None:
+                compiled.results = _conversions(dialect, compiled.types, cursor.description)
+            rows = cursor.fetchall()
+            if compiled.results:
+                rows = [_converted(row, compiled.results) for row in rows]
+        return FixedResult(compiled.keys, rows, cursor.rowcount)
+    except dialect.loaded_dbapi.Error as exc:
+        # As Core raises it: callers catch sa.exc.IntegrityError and the like.
+        disconnected = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+        if disconnected:
+            # As Core does on a disconnect: this connection and every other the pool
+            # holds (a server restart ends them all) are not used again.
+            conn.invalidate(exc)
+            conn.engine.dispose(close=False)
+        raise sa.exc.DBAPIError.instance(compiled.sql, values, exc,
+                                         dialect.loaded_dbapi.Error,
+                                         connection_invalidated=disconnected,
+                                         dialect=dialect) from exc
 
 
 @lru_cache(maxsize=256)
