@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..definitions import ReportDef
-from ..definitions.reports import RATIO, MeasureDef
+from ..definitions.reports import CHARTS, RATIO, MeasureDef
 from ..i18n import message
 from .report_drill import own_filters
 
@@ -33,7 +33,8 @@ def chart_data(report: ReportDef, values: Sequence[Sequence[Mapping[str, Any]]],
     name (a number card's figures).
 
     A point's drill-down is ``filters`` + ``category_filters[point]`` + its series'
-    ``filters`` (the measure's own; in a pivot, and the column value's too).
+    ``filters`` (the measure's own; over two dimensions, the column value's too). A table
+    or a pivot draws no chart: its ``categories`` and ``series`` are empty.
     """
     charted = report.charted
     kind = report.presentation
@@ -42,6 +43,11 @@ def chart_data(report: ReportDef, values: Sequence[Sequence[Mapping[str, Any]]],
     data: dict[str, Any] = {"kind": kind, "categories": [], "series": [],
                             "percent": [m.aggregate == RATIO for m in charted],
                             "filters": [list(pair) for pair in base], "category_filters": []}
+    if kind not in CHARTS and kind != "number":
+        # a table or a pivot draws no chart: its figures are the answer's rows, and a
+        # pivot's series would repeat every cell (half the work of a large answer)
+        data["target"] = None
+        return data
     if dimensions < 2:
         if dimensions:
             lines = [values[0][row[0]] for row in rows]

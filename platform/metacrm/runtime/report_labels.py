@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from .access import Viewer
+from .people import user_names
 from .report_buckets import bucket_label, bucket_start
 from .report_query import Dimension
+from .sqlfunctions import among
 
 
 def dimension_labels(conn: sa.Connection, viewer: Viewer, dimension: Dimension,
@@ -29,24 +30,12 @@ def dimension_labels(conn: sa.Connection, viewer: Viewer, dimension: Dimension,
         options = catalog.optionsets[field.options]
         return {v: _option_label(options, v, lang) for v in wanted}
     if target.kind.references == "user":
-        users = viewer.compiled.tables.users
-        rows: Any = conn.execute(sa.select(users.c.id, users.c.name, users.c.username)
-                                 .where(among(conn, users.c.id, wanted))) if wanted else []
-        return {row.id: row.name or row.username for row in rows}
+        if viewer.people is not None:  # kept while the credentials version holds
+            return viewer.people.names(wanted)
+        return user_names(conn, viewer.compiled.tables.users, wanted)
     if target.kind.references == "record" and field is not None and field.to:
         return _titles(conn, viewer, field.to, wanted)
     return {v: _text(v) for v in wanted}
-
-
-def among(conn: sa.Connection, column: sa.ColumnElement, values: set[Any]
-          ) -> sa.ColumnElement:
-    """``column IN values``; on PostgreSQL one array parameter (``= ANY``): SQLAlchemy
-    names and renders an expanding IN's parameters one by one, which for the 500
-    owners of a pivot took longer than the statement."""
-    if conn.dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, list(values),
-                                              type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
 
 
 def _option_label(options: Any, value: Any, lang: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -49,6 +50,8 @@ class Dimension:
     target: Target
     expression: sa.ColumnElement  # what the rows are grouped by
     sort: sa.ColumnElement  # how they are ordered (a choice by its options' order)
+    # a choice's values by their place among its options (how ``sort`` orders them)
+    option_places: Mapping[Any, int] | None = None
 
 
 @dataclass
@@ -124,13 +127,13 @@ class ReportQuery:
                                            self.report.time_zone, self.report.week_starts,
                                            self.dialect)
             return Dimension(definition, target, expression, expression)
-        sort: sa.ColumnElement = target.column
         if target.kind.ordering == "options" and target.field is not None \
                 and target.field.options:
             values = self.model.catalog.optionsets[target.field.options].values()
-            sort = sa.case({v: i for i, v in enumerate(values)}, value=target.column,
-                           else_=len(values))
-        return Dimension(definition, target, target.column, sort)
+            places = {v: i for i, v in enumerate(values)}
+            return Dimension(definition, target, target.column,
+                             sa.case(places, value=target.column, else_=len(values)), places)
+        return Dimension(definition, target, target.column, target.column)
 
     def _buckets(self, definition: DimensionDef, target: Target) -> sa.ColumnElement | None:
         """A date dimension over a bounded period of the same field, on PostgreSQL: the

@@ -24,14 +24,14 @@ def row_values(report: ReportDef, row: sa.Row, dimensions: int
                ) -> tuple[Sequence[Any], dict]:
     """(dimension values, measure values by name) of one result row."""
     reader = RowReader(report, list(row._fields), dimensions)
-    keys, figures = reader(row)
-    return keys, dict(zip(reader.names, figures, strict=True))
+    read = reader(row)
+    return read[:dimensions], dict(zip(reader.names, read[dimensions:], strict=True))
 
 
 class RowReader:
-    """The dimension values and figures of the rows of one statement: where each figure
-    sits in a row is looked up once, each row is read by position. Figures come as a
-    list in the report's measures' order (an answer's ``rows`` carry them so)."""
+    """The rows of one statement as the answer's rows are made of them: a list of the
+    dimension values, then the figures in the report's measures' order. Where each
+    sits in a statement's row is looked up once, each row is read by position."""
 
     def __init__(self, report: ReportDef, keys: Sequence[str], dimensions: int) -> None:
         at = {key: index for index, key in enumerate(keys)}
@@ -40,7 +40,7 @@ class RowReader:
         # per measure, in order: (column, the count's column of an average or -1, a
         # smallest or largest value, a ratio's two measures' positions or None); only a
         # smallest or largest value may be a day or a moment, so counts and sums skip
-        # the check (thousands of cells in a pivot)
+        # the check (thousands of a pivot's cells)
         position = {name: index for index, name in enumerate(self.names)}
         self.figures = [
             (at.get(f"m{index}_0", -1), at[f"m{index}_1"] if m.aggregate == "avg" else -1,
@@ -48,18 +48,19 @@ class RowReader:
              (position[m.ratio[0]], position[m.ratio[1]])
              if m.aggregate == RATIO and m.ratio else None)
             for index, m in enumerate(report.measures)]
-        # counts and sums only (most reports): a row's figures are its columns as they
-        # are, taken in one call instead of a check per figure
+        # counts and sums only (most reports): a row is its columns as they are, taken
+        # in one call instead of a check per figure
         self.taken = None if any(
             count >= 0 or extreme or ratio is not None or column < 0
             for column, count, extreme, ratio in self.figures) else \
-            _getter([column for column, *_ in self.figures])
+            _getter([*self.dimensions, *(column for column, *_ in self.figures)])
         self.keys = _getter(self.dimensions)
 
-    def __call__(self, row: Sequence[Any]) -> tuple[Sequence[Any], Sequence[Any]]:
-        if self.taken is not None:  # thousands of a pivot's cells: tuples as taken
-            return self.keys(row), self.taken(row)
-        values: list[Any] = []
+    def __call__(self, row: Sequence[Any]) -> list[Any]:
+        if self.taken is not None:  # thousands of a pivot's cells: taken as they are
+            return list(self.taken(row))
+        values: list[Any] = list(self.keys(row))
+        first = len(values)
         for column, count, extreme, _ in self.figures:
             value = row[column] if column >= 0 else None
             if count >= 0:
@@ -69,8 +70,9 @@ class RowReader:
             values.append(value)
         for index, (_, _, _, ratio) in enumerate(self.figures):
             if ratio is not None:
-                values[index] = _ratio(values[ratio[0]], values[ratio[1]])
-        return self.keys(row), values
+                values[first + index] = _ratio(values[first + ratio[0]],
+                                               values[first + ratio[1]])
+        return values
 
 
 def _getter(indexes: Sequence[int]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
@@ -111,6 +113,18 @@ def dimension_key(dimension: Dimension, value: Any) -> Any:
         start = bucket_start(value)
         return start.isoformat() if start else None
     return plain(value)
+
+
+def order_key(dimension: Dimension) -> Callable[[Any], tuple[bool, Any]]:
+    """How a dimension's values are ordered, as its ``sort`` orders them in the
+    database: a choice by its options' order (values no longer among them after),
+    other values by themselves (text by code point, as the shipped databases' "C"
+    collation does), no value last."""
+    places = dimension.option_places
+    if places is not None:
+        after = len(places)
+        return lambda value: (value is None, places.get(value, after))
+    return lambda value: (value is None, value)
 
 
 def drill_filters(query: ReportQuery, dimension: Dimension, value: Any

@@ -27,7 +27,7 @@ from .report_labels import dimension_labels
 from .report_parameters import Setting, previous_settings, read_parameters, read_target
 from .report_query import Dimension, ReportQuery, build_query, grouped, measure_columns
 from .report_totals import Figures, figures
-from .report_values import dimension_key, drill_filters, row_values
+from .report_values import dimension_key, drill_filters, order_key, row_values
 
 
 def runnable(viewer: Viewer, report: ReportDef) -> bool:
@@ -77,10 +77,10 @@ def _run_report(conn: sa.Connection, viewer: Viewer, report: ReportDef,
                        target)
     measures = [measure_columns(query, m) for m in report.measures]
     found = figures(conn, query, measures)
-    labels = [dimension_labels(conn, viewer, d, [keys[i] for keys, _ in found.rows], lang)
+    labels = [dimension_labels(conn, viewer, d, map(itemgetter(i), found.rows), lang)
               for i, d in enumerate(query.dimensions)]
     values = [DimensionValues(query, d, labels[i]) for i, d in enumerate(query.dimensions)]
-    answer_rows = _rows(values, found.rows)
+    answer_rows = _rows(values, found.rows, found.ordered)
     totals = _totals(report, found, values) if report.totals else None
     previous = None
     if report.presentation == "number":
@@ -180,20 +180,28 @@ class DimensionValues:
         return self.at[key]
 
 
-def _rows(values: list[DimensionValues],
-          found: list[tuple[Sequence[Any], Sequence[Any]]]) -> list[list[Any]]:
-    """The answer's rows: each dimension value's position in its list, then the
-    figures in the columns' order."""
-    keys = [k for k, _ in found]
+def _rows(values: list[DimensionValues], found: list[list[Any]], ordered: bool
+          ) -> list[list[Any]]:
+    """The answer's rows: ``found`` (each its dimension values, then its figures in the
+    columns' order) with each dimension value replaced by its position in its list.
+    Rows the database did not order are put in their dimensions' order: each
+    dimension's few values sorted, their positions given in that order, then the rows
+    by their positions."""
     for index, dimension in enumerate(values):  # each value once, in order, then added
-        dimension.add(dict.fromkeys(map(itemgetter(index), keys)))
+        distinct = dict.fromkeys(map(itemgetter(index), found))
+        dimension.add(distinct if ordered else
+                      sorted(distinct, key=order_key(dimension.dimension)))
     if len(values) == 2:
         lines, columns = values[0].at, values[1].at
-        return [[lines[k[0]], columns[k[1]], *figures] for k, figures in found]
-    if len(values) == 1:
+        for row in found:  # in place: a pivot's thousands of rows are not copied
+            row[0], row[1] = lines[row[0]], columns[row[1]]
+    elif len(values) == 1:
         lines = values[0].at
-        return [[lines[k[0]], *figures] for k, figures in found]
-    return [list(figures) for _, figures in found]
+        for row in found:
+            row[0] = lines[row[0]]
+    if values and not ordered:  # positions are unique per row: figures never compared
+        found.sort()
+    return found
 
 
 def _totals(report: ReportDef, found: Figures, values: list[DimensionValues]
@@ -204,7 +212,10 @@ def _totals(report: ReportDef, found: Figures, values: list[DimensionValues]
     totals: dict[str, Any] = {
         "all": dict(zip((m.name for m in report.measures), whole, strict=True))}
     for index, axis in enumerate(found.axes):
-        totals[AXES[index]] = [[values[index].index(key), *figures] for key, figures in axis]
+        listed = [[values[index].index(key), *figures] for key, figures in axis]
+        if not found.ordered:
+            listed.sort(key=itemgetter(0))
+        totals[AXES[index]] = listed
     return totals
 
 
