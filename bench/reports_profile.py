@@ -9,6 +9,7 @@ hand-written queries of reports_pg.py the same way.
   python bench/reports_profile.py                  # ms per run, p50 of --runs
   python bench/reports_profile.py --mode profile --reports won_opportunities
                                                    # cProfile of --runs runs, top functions
+                                                   # (--sort cumulative: by time inside)
   python bench/reports_profile.py --mode phases --callers admin
                                                    # process CPU of each step of a run
 
@@ -124,6 +125,8 @@ def main() -> None:
     parser.add_argument("--reports", default="won_opportunities,followup_activity,"
                         "new_business,sales_funnel,pipeline_conversion,tickets_by_status")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--sort", choices=("tottime", "cumulative"), default="tottime",
+                        help="the profile's order (--mode profile)")
     args = parser.parse_args()
 
 
@@ -182,7 +185,7 @@ def main() -> None:
                 for _ in range(args.runs):
                     call()
                 profile.disable()
-            pstats.Stats(profile).sort_stats("tottime").print_stats(args.top)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
             return
         clock = DatabaseClock(url)
         found: dict[tuple[str, str], list[tuple[float, float, float]]] = {

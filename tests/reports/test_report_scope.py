@@ -27,6 +27,12 @@ entity: deal
 rows: account.industry
 measures: [{name: deals, aggregate: count}]
 """
+BY_OWNER = """
+report: by_owner
+entity: deal
+rows: owner
+measures: [{name: deals, aggregate: count}]
+"""
 DIRECTORS_ONLY = """
 report: directors_only
 entity: deal
@@ -39,7 +45,7 @@ measures: [{name: deals, aggregate: count}]
 def people(make_client, tmp_path: Path):  # type: ignore[no-untyped-def]
     client = make_client(sales_bundle(tmp_path / "b", **{
         "reports/secret.yaml": BY_SECRET, "reports/industry.yaml": BY_INDUSTRY,
-        "reports/directors.yaml": DIRECTORS_ONLY}))
+        "reports/directors.yaml": DIRECTORS_ONLY, "reports/owner.yaml": BY_OWNER}))
     app = client.application
     tokens = {name: token_for(app, name, roles=(role,))
               for name, role in (("ann", "seller"), ("bob", "seller"), ("dora", "director"))}
@@ -111,3 +117,19 @@ def test_a_report_for_some_roles_is_theirs(people) -> None:  # type: ignore[no-u
     assert "directors_only" not in names
     assert _get(client, tokens["dora"], "/api/reports/directors_only").get_json()[
         "totals"]["all"] == {"deals": 3}
+
+
+def test_a_renamed_salesperson_is_named_anew_in_the_next_run(people) -> None:  # type: ignore[no-untyped-def]
+    """Names of people are kept between runs while the credentials version holds; a
+    change of name moves it, so no run shows the old name after the change."""
+    client, tokens, ids = people
+    labels = {r["rows"]["value"]: r["rows"]["label"] for r in named_rows(
+        _get(client, tokens["dora"], "/api/reports/by_owner").get_json())}
+    assert labels == {ids["ann"]: "ann", ids["bob"]: "bob"}
+    admin = token_for(client.application, "root", admin=True)
+    changed = client.patch(f"/api/users/{ids['bob']}", headers=_auth(admin),
+                           json={"name": "Robert"})
+    assert changed.status_code == 200, changed.get_json()
+    labels = {r["rows"]["value"]: r["rows"]["label"] for r in named_rows(
+        _get(client, tokens["dora"], "/api/reports/by_owner").get_json())}
+    assert labels == {ids["ann"]: "ann", ids["bob"]: "Robert"}

@@ -1,7 +1,7 @@
 """The credentials version: one counter that every change of who a token or user
 stands for moves, in the transaction of the change: tokens, a user's active and
-admin flags and roles, and whom a user's team and line scopes reach (managers,
-team memberships).
+admin flags, roles and name, and whom a user's team and line scopes reach
+(managers, team memberships).
 
 Processes keep the principals of tokens they have seen in memory
 (``PrincipalCache``) and check this one number on each request instead of
@@ -10,7 +10,7 @@ user, a changed admin flag or role is therefore refused or seen at once, by
 every process, as long as the change goes through the functions that call
 ``credentials_changed`` (every one in identity/ does). A principal carries the
 version it was read under, and what is kept per version (the people a scope
-reaches, runtime/people.py) is good for it.
+reaches and the names users are shown by, runtime/people.py) is good for it.
 """
 
 from __future__ import annotations

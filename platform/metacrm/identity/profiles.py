@@ -262,7 +262,9 @@ def _apply(conn: sa.Connection, metadata: sa.MetaData, user_id: int,
     values = {key: changes[key] for key in COLUMNS if key in changes}
     if values:
         conn.execute(users.update().where(users.c.id == user_id).values(**values))
-        if "active" in values or "is_admin" in values:
+        if values.keys() & {"active", "is_admin", "name", "username"}:
+            # (names too: what a process keeps per version includes how users are
+            # named, runtime/people.py)
             credentials_changed(conn, metadata)
     if changes.get("password") is not None:
         set_password(conn, metadata, user_id, changes["password"], policy)

@@ -10,22 +10,27 @@ A caller read under a known credentials version (a token's or a session's, see
 identity/credentials.py) may have them kept per version for the database
 (``KeptPeople``, one per platform): every change of a manager or of a team's
 members moves that version, so a list costs no look-up until the line or a team
-changes.
+changes. The names users are shown by (a report's rows by salesperson) are kept the
+same way: a change of a user's name moves the version too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 import sqlalchemy as sa
 
 from ..compile.compiled import Compiled
+from .sqlfunctions import among
 
 # Beyond this many users a literal list stops paying off (and SQLite caps the
 # number of bound parameters); the scope then stays a subquery.
 MAX_LITERAL_IDS = 1000
 # (version, scope, user) entries kept per program; when full, the cache starts again.
 MAX_KEPT = 4096
+# (version, user) names kept per program, likewise.
+MAX_KEPT_NAMES = 65536
 
 
 class KeptPeople:
@@ -37,6 +42,9 @@ class KeptPeople:
     def __init__(self, limit: int = MAX_KEPT):
         self._limit = limit
         self._entries: dict[tuple[int, str, int], list[int] | None] = {}
+        # the name each user is shown by, by (credentials version, user): a name's
+        # change moves the version too (identity/profiles.py)
+        self.names: dict[tuple[int, int], str] = {}
 
     def get(self, key: tuple[int, str, int]) -> tuple[bool, list[int] | None]:
         """(whether ``key`` is kept, its people)."""
@@ -50,6 +58,11 @@ class KeptPeople:
         if len(self._entries) >= self._limit:
             self._entries = {}
         self._entries[key] = found
+
+    def put_names(self, version: int, found: dict[int, str]) -> None:
+        if len(self.names) + len(found) > MAX_KEPT_NAMES:
+            self.names = {}
+        self.names.update(((version, user), name) for user, name in found.items())
 
 
 class People:
@@ -76,6 +89,26 @@ class People:
             return found
         found = self._look_up(scope, user_id)
         self._kept.put(version_key, found)
+        return found
+
+    def names(self, ids: Iterable[int]) -> dict[int, str]:
+        """Each of ``ids`` with the name they are shown by (their name, else their
+        username; an unknown id is left out), kept while the credentials version holds:
+        a report by salesperson names hundreds of people on every run."""
+        wanted = set(ids)
+        found: dict[int, str] = {}
+        if self._kept is not None:
+            kept, version = self._kept.names, self._credentials
+            for user in wanted:
+                name = kept.get((version, user))
+                if name is not None:
+                    found[user] = name
+            wanted.difference_update(found)
+        if wanted:
+            read = user_names(self._conn, self._compiled.tables.users, wanted)
+            if self._kept is not None:
+                self._kept.put_names(self._credentials, read)
+            found.update(read)
         return found
 
     def _look_up(self, scope: str, user_id: int) -> list[int] | None:
@@ -127,3 +160,12 @@ def _people_beside(members: sa.Table, limit: int | None) -> sa.Select:
             .join(mine, mine.c.team_id == theirs.c.team_id)
             .where(mine.c.user_id == sa.bindparam("user_id")).distinct()
             .limit(limit))
+
+
+def user_names(conn: sa.Connection, users: sa.Table, ids: set[int]) -> dict[int, str]:
+    """Each of ``ids`` with the name they are shown by, read in one statement."""
+    if not ids:
+        return {}
+    rows = conn.execute(sa.select(users.c.id, users.c.name, users.c.username)
+                        .where(among(conn, users.c.id, ids))).all()
+    return {user: name or username for user, name, username in rows}
