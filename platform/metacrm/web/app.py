@@ -94,7 +94,8 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
     app.register_blueprint(api)
     init_pages(app)
     _register_error_handlers(app)
-    init_request_connections(app, api.name, approvals_api.name, *READING_PAGES)
+    init_request_connections(app, api.name, approvals_api.name, reports_api.name,
+                             *READING_PAGES)
     app.after_request(_security_headers)
     return app
 

@@ -8,8 +8,8 @@ reader, the read transaction is ended and a write transaction begun. Closed when
 the request ends (a transaction still open is rolled back).
 
 Only the blueprints and endpoints registered with ``init_request_connections`` run
-on it (the records API, the approvals API, the pages that only read an entity's
-records); the others open their own connections, so authentication gives its
+on it (the records API, the approvals API, the reports API, the pages that only read
+an entity's records); the others open their own connections, so authentication gives its
 connection back before they run rather than hold two per request."""
 
 from __future__ import annotations
