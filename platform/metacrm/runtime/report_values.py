@@ -4,7 +4,7 @@ and the list filters that pick the records of one dimension value (drill-down)."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
@@ -18,6 +18,8 @@ from .report_buckets import bucket_end, bucket_start, day_bound
 from .report_query import Dimension, ReportQuery
 
 RATIO_PLACES = Decimal("0.0001")
+# the types of values a dimension's drill-down filter writes as they are
+PLAIN = (int, str)
 
 
 def row_values(report: ReportDef, row: sa.Row, dimensions: int
@@ -115,16 +117,19 @@ def dimension_key(dimension: Dimension, value: Any) -> Any:
     return plain(value)
 
 
-def order_key(dimension: Dimension) -> Callable[[Any], tuple[bool, Any]]:
-    """How a dimension's values are ordered, as its ``sort`` orders them in the
-    database: a choice by its options' order (values no longer among them after),
-    other values by themselves (text by code point, as the shipped databases' "C"
-    collation does), no value last."""
+def in_order(dimension: Dimension, values: Collection[Any]) -> list[Any]:
+    """``values`` (distinct) as the dimension's ``sort`` orders them in the database: a
+    choice by its options' order (values no longer among them after), other values by
+    themselves (text by code point, as the shipped databases' "C" collation does), no
+    value last."""
+    present = [value for value in values if value is not None]
     places = dimension.option_places
     if places is not None:
         after = len(places)
-        return lambda value: (value is None, places.get(value, after))
-    return lambda value: (value is None, value)
+        present.sort(key=lambda value: places.get(value, after))
+    else:
+        present.sort()
+    return present + [None] if len(present) < len(values) else present
 
 
 def drill_filters(query: ReportQuery, dimension: Dimension, value: Any
@@ -132,6 +137,8 @@ def drill_filters(query: ReportQuery, dimension: Dimension, value: Any
     """The list filters that pick the records of one dimension value."""
     path = dimension.definition.path
     bucket = dimension.definition.bucket
+    if type(value) in PLAIN and not bucket:  # most values (owners, options): at once
+        return [(path, str(value))]
     if value is None:
         return [(f"{path}__isnull", "true")]
     if bucket:

@@ -27,7 +27,7 @@ from .report_labels import dimension_labels
 from .report_parameters import Setting, previous_settings, read_parameters, read_target
 from .report_query import Dimension, ReportQuery, build_query, grouped, measure_columns
 from .report_totals import Figures, figures
-from .report_values import dimension_key, drill_filters, order_key, row_values
+from .report_values import dimension_key, drill_filters, in_order, row_values
 
 
 def runnable(viewer: Viewer, report: ReportDef) -> bool:
@@ -164,15 +164,16 @@ class DimensionValues:
         self.at: dict[Any, int] = {}
 
     def add(self, keys: Iterable[Any]) -> None:
-        at, listed = self.at, self.listed
+        at, listed, labels = self.at, self.listed, self.labels
+        query, dimension = self.query, self.dimension
         for key in keys:
             if key not in at:
                 at[key] = len(listed)
                 listed.append({
-                    "value": dimension_key(self.dimension, key),
-                    "label": self.labels.get(key) if key is not None else None,
-                    "filters": [list(pair) for pair in
-                                drill_filters(self.query, self.dimension, key)]})
+                    "value": dimension_key(dimension, key),
+                    "label": labels.get(key) if key is not None else None,
+                    "filters": [[field, value] for field, value in
+                                drill_filters(query, dimension, key)]})
 
     def index(self, key: Any) -> int:
         if key not in self.at:
@@ -189,8 +190,7 @@ def _rows(values: list[DimensionValues], found: list[list[Any]], ordered: bool
     by their positions."""
     for index, dimension in enumerate(values):  # each value once, in order, then added
         distinct = dict.fromkeys(map(itemgetter(index), found))
-        dimension.add(distinct if ordered else
-                      sorted(distinct, key=order_key(dimension.dimension)))
+        dimension.add(distinct if ordered else in_order(dimension.dimension, distinct))
     if len(values) == 2:
         lines, columns = values[0].at, values[1].at
         for row in found:  # in place: a pivot's thousands of rows are not copied
