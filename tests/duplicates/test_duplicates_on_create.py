@@ -133,3 +133,23 @@ def test_bulk_create_checks_each_item(client) -> None:  # type: ignore[no-untype
     assert refused.status_code == 409
     assert list(refused.json["errors"]) == ["items[1].code"]
     assert refused.json["duplicates"][0]["item"] == 1
+
+
+def test_a_block_s_names_are_compared_whatever_they_hold(client) -> None:  # type: ignore[no-untyped-def]
+    """A block's names are read joined into one text; a stored name holding the
+    character that joins them is still compared (read row by row then), and the
+    similar records found among many are those listed."""
+    app = client.application
+    platform = app.extensions["metacrm"]
+    others = [_make(client, name=f"星河贸易{n}号分店有限公司")["id"] for n in range(30)]
+    odd = _make(client, name="星河国际贸易有限公司")
+    with platform.writing() as conn:  # as an older record or another program wrote it
+        table = platform.compiled.models["firm"].table
+        conn.execute(table.update().where(table.c.id == odd["id"])
+                     .values(name="星河国际贸易\x1f有限公司"))
+    found = _make(client, name="上海星河国际贸易有限公司")["_duplicates"]
+    assert [(f["id"], f["score"]) for f in found] == [(odd["id"], 100)]
+    # the same block, other names: only the one similar enough, among thirty
+    found = _make(client, name="星河贸易7号分店有限公司")["_duplicates"]
+    assert found[0]["id"] == others[7] and found[0]["score"] == 100
+    assert all(f["score"] >= 85 for f in found)

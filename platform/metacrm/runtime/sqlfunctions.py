@@ -1,7 +1,8 @@
 """SQL functions whose spelling differs between SQLite and PostgreSQL.
 
 Each is a SQLAlchemy function element compiled per dialect, so query code
-stays dialect-free: ``json_items(column)`` and ``id_array(column)``.
+stays dialect-free: ``json_items(column)``, ``id_array(column)`` and
+``joined_text(column, separator)``.
 """
 
 from __future__ import annotations
@@ -40,7 +41,17 @@ class id_array(sa.sql.functions.GenericFunction):
     inherit_cache = True
 
 
+class joined_text(sa.sql.functions.GenericFunction):
+    """Aggregate texts into one, ``separator`` between them (two of them over the same
+    rows join them in the same order)."""
+
+    name = "joined_text"
+    inherit_cache = True
+    type = sa.Text()
+
+
 _spell(json_items, sqlite="json_each", postgresql="jsonb_array_elements_text")
+_spell(joined_text, sqlite="group_concat", postgresql="string_agg")
 _spell(id_array, sqlite="json_group_array", postgresql="array_agg")
 
 

@@ -99,8 +99,11 @@ def create_from_form(entity: str) -> Any:
                          request.form, creating=True)
     try:
         values = read_payload(model, ctx, body, creating=True, access=access)
+        with platform().reading() as conn:  # (before the write: see check_new_record)
+            warnings = check_new_record(Operation(conn, compiled, ctx), model, values,
+                                        blocking=False)
         with platform().writing() as conn:
-            warnings = check_new_record(Operation(conn, compiled, ctx), model, values)
+            check_new_record(Operation(conn, compiled, ctx), model, values, blocking=True)
             (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
     except DuplicateFound as problem:  # a blocking rule: the form again, with the records
         return _render(page, record=None, values=request.form,

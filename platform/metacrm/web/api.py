@@ -97,8 +97,11 @@ def create_entity(entity: str) -> Any:
         access = Viewer(compiled, ctx.principal).of(model)
         access.require("create", ctx)
         values = read_payload(model, ctx, body, creating=True, access=access)
+        with request_reading() as conn:  # (before the write: see check_new_record)
+            warnings = check_new_record(Operation(conn, compiled, ctx), model, values,
+                                        blocking=False)
         with request_writing() as conn:
-            warnings = check_new_record(Operation(conn, compiled, ctx), model, values)
+            check_new_record(Operation(conn, compiled, ctx), model, values, blocking=True)
             (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
         if warnings:  # likely duplicates of a warning rule: created, and said so
             record[DUPLICATES_MEMBER] = warnings
