@@ -51,7 +51,31 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = sa.create_engine(url, **kwargs)
     _ping_after_idle(engine)
     _session_in_utc(engine)
+    if engine.dialect.driver == "psycopg":
+        _typed_id_arrays(engine)
     return engine
+
+
+class IdArrayText(str):
+    """Ids as the text of a PostgreSQL ``bigint[]`` (``{1,2,3}``), sent as that text
+    with the array's type: psycopg dumps a list item by item in Python (0.3 ms for a
+    line director's 500 people, a fifth of their list), while a text goes as it is
+    and the server reads it as the array it names. A cast in the SQL instead would
+    hide the array from the planner, which then read the text again for every row."""
+
+
+def _typed_id_arrays(engine: Engine) -> None:
+    from psycopg.adapt import Dumper
+
+    class IdArrayDumper(Dumper):
+        oid = 1016  # bigint[] (int8's array type, fixed in PostgreSQL's catalog)
+
+        def dump(self, obj: Any) -> bytes:
+            return str(obj).encode()
+
+    @sa.event.listens_for(engine, "connect")
+    def _register(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.adapters.register_dumper(IdArrayText, IdArrayDumper)
 
 
 def _session_in_utc(engine: Engine) -> None:

@@ -13,13 +13,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from ..compile.compiled import Compiled
 from ..compile.models import EntityModel
 from ..compile.policy import Reach
 from .conditions import where_condition
 from .people import People, subordinates, team_mates
+from .sqlfunctions import ids_parameter
 
 # Whether the caller may see the pool of an entity (they may claim from it).
 SeesPool = Callable[[EntityModel], bool]
@@ -117,5 +117,5 @@ ARRAY_FROM = 16
 def _among(column: sa.ColumnElement, ids: list[int], people: People | None
            ) -> sa.ColumnElement:
     if len(ids) >= ARRAY_FROM and people is not None and people.dialect == "postgresql":
-        return column == sa.any_(sa.bindparam(None, ids, type_=postgresql.ARRAY(sa.BigInteger)))
+        return column == sa.any_(ids_parameter(ids))
     return column.in_(ids)

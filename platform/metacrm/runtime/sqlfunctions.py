@@ -7,11 +7,14 @@ stays dialect-free: ``json_items(column)``, ``id_array(column)`` and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
+
+from ..db import IdArrayText
 
 
 def _spell(function: type, sqlite: str, postgresql: str) -> None:
@@ -61,6 +64,19 @@ def among(conn: sa.Connection, column: sa.ColumnElement, values: set[Any]
     names and renders an expanding IN's parameters one by one, which for the 500
     owners of a pivot took longer than the statement."""
     if conn.dialect.name == "postgresql":
+        if isinstance(column.type, sa.Integer):
+            return column == sa.any_(ids_parameter(values))
         return column == sa.any_(sa.bindparam(None, list(values),
                                               type_=postgresql.ARRAY(column.type)))
     return column.in_(values)
+
+
+def ids_parameter(ids: Iterable[int], name: str | None = None) -> sa.ColumnElement:
+    """Ids as one PostgreSQL ``bigint[]`` parameter, sent as the array's text
+    (db.IdArrayText says why)."""
+    return sa.bindparam(name, id_array_text(ids), type_=sa.types.NullType())
+
+
+def id_array_text(ids: Iterable[int]) -> IdArrayText:
+    """``{1,2,3}``: the text of a PostgreSQL array of ``ids``."""
+    return IdArrayText("{" + ",".join(map(str, map(int, ids))) + "}")
