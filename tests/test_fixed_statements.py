@@ -248,3 +248,29 @@ def test_a_select_built_anew_each_run_gives_cores_rows_with_its_own_values(table
         # an IN list is rendered with its values: Core runs it, with the same answer
         listed = sa.select(users.c.id).where(users.c.id.in_([ann, bo])).order_by(users.c.id)
         assert [row[0] for row in run_select(conn, listed).rows] == [ann, bo]
+
+
+def test_a_parameter_written_twice_is_converted_once(tables) -> None:
+    """One named parameter used twice in a statement is one value: converted once on
+    the driver path (a money value scaled twice matched nothing), as Core does."""
+    from metacrm.fieldtypes.storage import ExactNumeric
+
+    engine, _ = tables
+    def amount() -> sa.BindParameter:  # (two objects of one name, as built apart)
+        return sa.bindparam("amount", type_=ExactNumeric(12, 2))
+
+    statement = FixedStatement(sa.select(sa.literal(1)).where(
+        amount() == sa.literal(Decimal("2.50"), ExactNumeric(12, 2)), amount() > 0))
+    with engine.begin() as conn:
+        assert runs_directly(conn)
+        fixed, core = _both(conn, statement, {"amount": Decimal("2.50")})
+        assert list(fixed.rows) == [tuple(r) for r in core] == [(1,)]
+
+
+def test_parameter_names_the_driver_needs_escaped_are_escaped(tables) -> None:
+    engine, t = tables
+    with engine.begin() as conn:
+        _people(conn, t)
+        statement = sa.select(t.users.c.username).where(
+            t.users.c.username == sa.bindparam("who.name", "ann"))
+        assert [tuple(r) for r in run_select(conn, statement).rows] == [("ann",)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,8 +52,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = sa.create_engine(url, **kwargs)
     _ping_after_idle(engine)
     _session_in_utc(engine)
-    if engine.dialect.driver == "psycopg":
-        _typed_id_arrays(engine)
+    typed_id_arrays(engine)
     return engine
 
 
@@ -64,7 +64,16 @@ class IdArrayText(str):
     hide the array from the planner, which then read the text again for every row."""
 
 
-def _typed_id_arrays(engine: Engine) -> None:
+_TYPED_ID_ARRAYS: weakref.WeakSet[Engine] = weakref.WeakSet()  # (given it once each)
+
+
+def typed_id_arrays(engine: Engine) -> None:
+    """Send ``IdArrayText`` as the ``bigint[]`` it writes on ``engine``'s psycopg
+    connections (make_engine's do; an engine made elsewhere is given it by
+    Platform.build)."""
+    if engine.dialect.driver != "psycopg" or engine in _TYPED_ID_ARRAYS:
+        return
+    _TYPED_ID_ARRAYS.add(engine)
     from psycopg.adapt import Dumper
 
     class IdArrayDumper(Dumper):

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from .compile.compiled import Compiled
 from .config import Settings
-from .db import make_engine, writer
+from .db import make_engine, typed_id_arrays, writer
 from .definitions import Catalog
 from .identity.credentials import PrincipalCache
 from .program import (
@@ -60,7 +60,10 @@ class Platform:
     def build(cls, settings: Settings, engine: Engine | None = None,
               cache: ProgramCache | None = None) -> Platform:
         loader = Loader.of(settings, cache)
-        engine = engine or make_engine(settings.database_url)
+        if engine is None:
+            engine = make_engine(settings.database_url)
+        else:  # (what make_engine gives its engines that the engine needs)
+            typed_id_arrays(engine)
         with engine.connect() as conn:
             compiled = loader.load_program(conn)
         return cls(settings, engine, compiled, loader)

@@ -6,6 +6,7 @@ a candidate the caller may not read is told without its data."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,23 @@ def test_a_block_s_names_are_compared_whatever_they_hold(client) -> None:  # typ
     found = _make(client, name="星河贸易7号分店有限公司")["_duplicates"]
     assert found[0]["id"] == others[7] and found[0]["score"] == 100
     assert all(f["score"] >= 85 for f in found)
+
+
+def test_a_fuzzy_rule_on_long_text_takes_any_length(make_client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The block index carries a fuzzy field's value only when its length is bounded
+    (PostgreSQL refuses an index entry over about 2.7 KB): a rule on a text field
+    still takes a long value, and still finds its like."""
+    client = make_client(write_bundle(tmp_path / "notes", {"entities/note.yaml": """
+        entity: note
+        fields:
+          body: {type: text}
+        duplicates:
+          - {name: similar_body, fuzzy: body, threshold: 90}
+        """}))
+    chance = random.Random(7)  # (text that does not compress: an index may compress)
+    long = "长文本" + "".join(chr(chance.randrange(0x4E00, 0x9FA5)) for _ in range(3000))
+    first = client.post("/api/note", json={"body": long})
+    assert first.status_code == 201, first.json
+    second = client.post("/api/note", json={"body": long + "。"})
+    assert second.status_code == 201, second.json
+    assert [d["id"] for d in second.json["_duplicates"]] == [first.json["id"]]

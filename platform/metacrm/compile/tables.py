@@ -96,6 +96,10 @@ def _entity_table(metadata: sa.MetaData, entity: EntityDef, types: FieldTypes) -
     return table
 
 
+# The longest text (in characters, up to 4 bytes each in UTF-8) an index carries.
+MAX_INDEXED_LENGTH = 500
+
+
 def entity_indexes(entity: EntityDef) -> list[PlannedIndex]:
     """The indexes of an entity's table, each once and named: those it declares, then
     one for each field that needs it, and one for its default sort."""
@@ -137,12 +141,15 @@ def entity_indexes(entity: EntityDef) -> list[PlannedIndex]:
         planned.append(PlannedIndex(tuple(columns), unique,
                                     name or index_name(entity.name, list(columns), unique),
                                     location, include=include))
-    for fuzzy in dict.fromkeys(r.fuzzy for r in entity.duplicates if r.fuzzy):
+    for fuzzy in dict.fromkeys(r.fuzzy or "" for r in entity.duplicates if r.fuzzy):
         # A fuzzy rule reads the first records of a block, by id, with the field's
         # value, on every create: with the value in the index the database reads a
         # block from it alone, not a table row per record (a block of 2,000 names
-        # cost a create on SQLite twice as long).
-        block = (block_column(fuzzy or ""), "id", fuzzy or "")
+        # cost a create on SQLite twice as long). Only a value of bounded length:
+        # PostgreSQL refuses an index entry over a third of a page (about 2.7 KB).
+        length = entity.fields[fuzzy].max_length if fuzzy in entity.fields else None
+        block = (block_column(fuzzy), "id", *(
+            [fuzzy] if length is not None and length <= MAX_INDEXED_LENGTH else []))
         planned.append(PlannedIndex(block, False, index_name(entity.name, [*block, "live"]),
                                     entity.at("duplicates"), live=True))
     owner_list = owner_list_columns(entity)

@@ -99,13 +99,16 @@ def compiled_for_driver(compiled: SQLCompiler, dialect: sa.Dialect) -> DriverSta
     list), which only Core runs."""
     if any(bind.expanding or bind.literal_execute for bind in compiled.binds.values()):
         return None
-    # (by the name the SQL gives a parameter: an anonymous one's is made at compiling)
-    binds = tuple((compiled.escaped_bind_names.get(name, name), convert)
-                  for bind, name in compiled.bind_names.items()
-                  if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect))
-                  is not None)
+    # By the name the SQL gives a parameter (an anonymous one's is made at compiling),
+    # as escaped for the driver; once per name: a parameter written twice is one value.
+    escaped = compiled.escaped_bind_names
+    binds = tuple({escaped.get(name, name): convert
+                   for bind, name in compiled.bind_names.items()
+                   if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect))
+                   is not None}.items())
     columns = getattr(compiled, "_result_columns", None) or []
-    positions = tuple(compiled.positiontup or ()) if compiled.positional else None
+    positions = tuple(escaped.get(name, name) for name in compiled.positiontup or ()) \
+        if compiled.positional else None
     return DriverStatement(compiled.string, dict(compiled.construct_params(_check=False)),
                      binds, positions, tuple(column.keyname for column in columns),
                      tuple(column.type for column in columns))

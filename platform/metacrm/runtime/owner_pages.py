@@ -27,11 +27,11 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from ..compile.models import EntityModel
 from .query import ListQuery
 from .scopes import OwnerSet
-from .sqlfunctions import id_array_text, ids_parameter
 
 MAX_BRANCHES = 32
 
@@ -55,7 +55,7 @@ def owner_page(model: EntityModel, query: ListQuery,
     postgres = dialect == "postgresql"
     parameters = query.keyset_parameters()
     if postgres:
-        parameters["owner_ids"] = id_array_text(owners.ids)
+        parameters["owner_ids"] = list(owners.ids)
     else:
         parameters.update({f"owner_{i}": owner for i, owner in enumerate(owners.ids)})
 
@@ -85,7 +85,7 @@ def _statement(model: EntityModel, query: ListQuery, columns: Sequence[sa.Column
 
     branches: list[sa.Select] = []
     if postgres:
-        ids = (sa.func.unnest(ids_parameter((), "owner_ids"))
+        ids = (sa.func.unnest(sa.bindparam("owner_ids", type_=postgresql.ARRAY(sa.BigInteger)))
                .table_valued("owner_id").render_derived(name="owners"))
         per_owner = branch(owners.column == ids.c.owner_id, order).lateral("per_owner")
         branches.append(sa.select(per_owner).select_from(ids.join(per_owner, sa.true())))

@@ -6,8 +6,9 @@ records are read once: a year of a million records is one scan, not four. Elsewh
 (SQLite has no grouping sets), and for a report cut to its top N rows (the totals are
 of every row, not of those shown), each total is a statement of its own.
 
-A report with an ``order:`` or a ``limit:`` is ordered by the database (a top N must
-be); the others come unordered and are put in their dimensions' order afterwards
+A report with an ``order:``, a ``limit:`` (a top N must be) or a text dimension (its
+collation) is ordered by the database; the others come unordered and are put in their
+dimensions' order afterwards
 (runtime/reports.py), by the few distinct values rather than by thousands of rows:
 the database's sort of a pivot's rows cost more than the rest of its answer."""
 
@@ -68,9 +69,12 @@ def figures(conn: sa.Connection, query: ReportQuery,
 
 
 def ordered_by_database(query: ReportQuery) -> bool:
-    """Whether the database orders the report's rows: by its own ``order:``, or for a
-    ``limit:`` (which rows are the top ones)."""
-    return bool(query.report.order) or query.report.limit is not None
+    """Whether the database orders the report's rows: by its own ``order:``, for a
+    ``limit:`` (which rows are the top ones), or by text, which it compares in its
+    collation (a language's, on many servers), as the lists do."""
+    return bool(query.report.order) or query.report.limit is not None or any(
+        d.option_places is None and isinstance(d.sort.type, sa.String)
+        for d in query.dimensions)
 
 
 def _whole(conn: sa.Connection, query: ReportQuery,

@@ -119,16 +119,19 @@ def dimension_key(dimension: Dimension, value: Any) -> Any:
 
 def in_order(dimension: Dimension, values: Collection[Any]) -> list[Any]:
     """``values`` (distinct) as the dimension's ``sort`` orders them in the database: a
-    choice by its options' order (values no longer among them after), other values by
-    themselves (text by code point, as the shipped databases' "C" collation does), no
-    value last."""
+    choice by its options' order (values no longer among them after), numbers, days,
+    moments, users and records by themselves, no value last. (Text is left to the
+    database, whose collation decides: report_totals.ordered_by_database.)"""
     present = [value for value in values if value is not None]
     places = dimension.option_places
     if places is not None:
         after = len(places)
         present.sort(key=lambda value: places.get(value, after))
     else:
-        present.sort()
+        try:
+            present.sort()
+        except TypeError:  # SQLite may hold values of several types in one column
+            present.sort(key=lambda value: (type(value).__name__, str(value)))
     return present + [None] if len(present) < len(values) else present
 
 
