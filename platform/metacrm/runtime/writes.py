@@ -10,7 +10,8 @@ point only at records the caller may read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from .assignment import assign_owners
 from .audit import audit_changes, audit_rows, field_changes, write_audit
 from .autonumber import format_number, take_numbers
 from .computed import apply_formulas, broken_rules
-from .duplicates import DUPLICATES_MEMBER, check_changed_record
+from .duplicates import DUPLICATES_MEMBER, check_changed_record, check_new_record
 from .fixed_statements import fixed, insert_many
 from .form_conditions import condition_errors
 from .holdings import check_hold_limit, counts_towards_limit, hold_limit_of, owner_column
@@ -174,6 +175,27 @@ def _next_ids(table: sa.Table, dialect: sa.Dialect) -> sa.Select:
     sequence = sa.func.pg_get_serial_sequence(sa.literal(name), sa.literal("id"))
     return sa.select(sa.func.nextval(sequence)).select_from(
         sa.func.generate_series(1, sa.bindparam("count", type_=sa.Integer)))
+
+
+def create_checked(reading: Callable[[], AbstractContextManager[sa.Connection]],
+                   writing: Callable[[], AbstractContextManager[sa.Connection]],
+                   compiled: Compiled, model: EntityModel, ctx: Context,
+                   values: dict[str, Any]) -> dict[str, Any]:
+    """Create the one record a person asks for (API, form) with its duplicate rules
+    checked: the warning rules' candidates read on ``reading()`` before the write
+    transaction and given under ``_duplicates``, the blocking rules in ``writing()``'s
+    (409): duplicates.check_new_record says why."""
+    warnings: list[dict[str, Any]] = []
+    if any(rule.action != "block" for rule in model.entity.duplicates):
+        with reading() as conn:
+            warnings = check_new_record(Operation(conn, compiled, ctx), model, values,
+                                        blocking=False)
+    with writing() as conn:
+        check_new_record(Operation(conn, compiled, ctx), model, values, blocking=True)
+        (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
+    if warnings:  # likely duplicates of a warning rule: created, and said so
+        record[DUPLICATES_MEMBER] = warnings
+    return record
 
 
 def update_record(conn: sa.Connection, compiled: Compiled, model: EntityModel, ctx: Context,

@@ -16,14 +16,13 @@ from ..compile.models import EntityModel
 from ..definitions import FieldDef
 from ..identity.profiles import list_profiles
 from ..runtime.access import EntityAccess, Viewer
-from ..runtime.duplicates import DUPLICATES_MEMBER, DuplicateFound, check_new_record
+from ..runtime.duplicates import DUPLICATES_MEMBER, DuplicateFound
 from ..runtime.locks import pending_chain, why_locked
-from ..runtime.operation import Operation
 from ..runtime.payload import default_values, read_payload
 from ..runtime.query import parse_list_query
 from ..runtime.reads import get_record, list_records
 from ..runtime.stored_rows import not_found, row_statement
-from ..runtime.writes import create_records, update_record
+from ..runtime.writes import create_checked, update_record
 from ..web.requests import entity_model, platform
 from .blueprint import pages
 from .display import datetime_text, record_title
@@ -99,12 +98,8 @@ def create_from_form(entity: str) -> Any:
                          request.form, creating=True)
     try:
         values = read_payload(model, ctx, body, creating=True, access=access)
-        with platform().reading() as conn:  # (before the write: see check_new_record)
-            warnings = check_new_record(Operation(conn, compiled, ctx), model, values,
-                                        blocking=False)
-        with platform().writing() as conn:
-            check_new_record(Operation(conn, compiled, ctx), model, values, blocking=True)
-            (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
+        plat = platform()
+        record = create_checked(plat.reading, plat.writing, compiled, model, ctx, values)
     except DuplicateFound as problem:  # a blocking rule: the form again, with the records
         return _render(page, record=None, values=request.form,
                        errors=problem.listed(ctx.locale), status=409,
@@ -114,7 +109,7 @@ def create_from_form(entity: str) -> Any:
                        errors=problem.listed(ctx.locale), status=422)
     # Warning rules: the record page lists the likely duplicates (and offers a merge).
     target = url_for(".record_page", entity=entity, record_id=record["id"])
-    return redirect(f"{target}?duplicates=1" if warnings else target, 303)
+    return redirect(f"{target}?duplicates=1" if DUPLICATES_MEMBER in record else target, 303)
 
 
 def _current(compiled: Compiled, model: EntityModel, ctx: Context, record_id: int

@@ -12,7 +12,7 @@ from ..compile.compiled import Compiled
 from ..i18n import message
 from ..runtime import duplicate_batches as twins
 from ..runtime.access import Viewer
-from ..runtime.duplicates import DUPLICATES_MEMBER, check_new_record
+from ..runtime.duplicates import DUPLICATES_MEMBER
 from ..runtime.operation import Operation
 from ..runtime.payload import read_payload
 from ..runtime.query import parse_list_query
@@ -20,7 +20,7 @@ from ..runtime.reads import get_record, list_records, read_history
 from ..runtime.recycle import delete_record, restore_record
 from ..runtime.stored_rows import not_found
 from ..runtime.workflow import workflow_view
-from ..runtime.writes import MAX_BULK, create_records, update_record
+from ..runtime.writes import MAX_BULK, create_checked, create_records, update_record
 from .auth import current_context
 from .connection import request_reading, request_writing
 from .requests import (
@@ -97,15 +97,7 @@ def create_entity(entity: str) -> Any:
         access = Viewer(compiled, ctx.principal).of(model)
         access.require("create", ctx)
         values = read_payload(model, ctx, body, creating=True, access=access)
-        with request_reading() as conn:  # (before the write: see check_new_record)
-            warnings = check_new_record(Operation(conn, compiled, ctx), model, values,
-                                        blocking=False)
-        with request_writing() as conn:
-            check_new_record(Operation(conn, compiled, ctx), model, values, blocking=True)
-            (record,) = create_records(conn, compiled, model, ctx, [values], layout=True)
-        if warnings:  # likely duplicates of a warning rule: created, and said so
-            record[DUPLICATES_MEMBER] = warnings
-        return record
+        return create_checked(request_reading, request_writing, compiled, model, ctx, values)
 
     record = with_fresh_schema(run)
     response = record_response(record, 201)
