@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import time
-import weakref
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,17 +64,22 @@ class IdArrayText(str):
     hide the array from the planner, which then read the text again for every row."""
 
 
-_TYPED_ID_ARRAYS: weakref.WeakSet[Engine] = weakref.WeakSet()  # (given it once each)
-
-
 def typed_id_arrays(engine: Engine) -> None:
     """Send ``IdArrayText`` as the ``bigint[]`` it writes on ``engine``'s psycopg
     connections (make_engine's do; an engine made elsewhere is given it by
     Platform.build)."""
-    if engine.dialect.driver != "psycopg" or engine in _TYPED_ID_ARRAYS:
-        return
-    _TYPED_ID_ARRAYS.add(engine)
-    from psycopg.adapt import Dumper
+    if engine.dialect.driver == "psycopg" and not sa.event.contains(
+            engine, "connect", _send_id_arrays_typed):
+        sa.event.listen(engine, "connect", _send_id_arrays_typed)
+
+
+def _send_id_arrays_typed(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.adapters.register_dumper(IdArrayText, _id_array_dumper())
+
+
+@lru_cache(maxsize=1)
+def _id_array_dumper() -> type:
+    from psycopg.adapt import Dumper  # (only where PostgreSQL is used)
 
     class IdArrayDumper(Dumper):
         oid = 1016  # bigint[] (int8's array type, fixed in PostgreSQL's catalog)
@@ -82,9 +87,7 @@ def typed_id_arrays(engine: Engine) -> None:
         def dump(self, obj: Any) -> bytes:
             return str(obj).encode()
 
-    @sa.event.listens_for(engine, "connect")
-    def _register(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.adapters.register_dumper(IdArrayText, IdArrayDumper)
+    return IdArrayDumper
 
 
 def _session_in_utc(engine: Engine) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from metacrm.runtime import owner_pages, scopes
+from metacrm.runtime import owner_pages, sqlfunctions
 
 from .conftest import Person
 
@@ -81,7 +81,7 @@ def test_every_page_sort_and_filter_matches_the_plain_statement(crm, org, custom
     # the owner-by-owner form did run (wang: own and pool, east_boss: 3 mates and pool)
     assert any(_by_owner(statement) for statement in seen)
     monkeypatch.setattr(owner_pages, "MAX_BRANCHES", 1)
-    monkeypatch.setattr(scopes, "ARRAY_FROM", 1)  # PostgreSQL: the ids as one array
+    monkeypatch.setattr(sqlfunctions, "ARRAY_FROM", 1)  # PostgreSQL: the ids as one array
     seen.clear()
     plain = {(s, f, limit): _walk(person, "&".join(p for p in (f"sort={s}" if s else "", f)
                                                    if p), limit)

@@ -147,9 +147,8 @@ def _similar(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
     block = block_key(key)
     if block is None:
         return []
-    company = model.is_company(name)
     scores: dict[int, int] = {}
-    ids, keys = _block(op.conn, model, name, block, skip, company)
+    ids, keys = _block(op.conn, model, name, block, skip)
     for _, score, index in process.extract(key, keys, scorer=fuzz.ratio, limit=None,
                                            score_cutoff=rule.threshold - 0.5):
         if round(score) >= rule.threshold:  # (a score is shown and compared rounded)
@@ -164,8 +163,8 @@ def _similar(op: Operation, model: EntityModel, rule: DuplicateRuleDef,
     return scored
 
 
-def _block(conn: sa.Connection, model: EntityModel, name: str, block: str, skip: set[int],
-           company: bool) -> tuple[Sequence[int | str], Sequence[str]]:
+def _block(conn: sa.Connection, model: EntityModel, name: str, block: str, skip: set[int]
+           ) -> tuple[Sequence[int | str], Sequence[str]]:
     """The ids (as numbers or as digits) and matching keys of the first MAX_BLOCK live
     records of ``block``.
 
@@ -174,19 +173,18 @@ def _block(conn: sa.Connection, model: EntityModel, name: str, block: str, skip:
     into two texts instead (one pass over the same rows: in the same order), split at
     C speed; and the same block's names give the same keys, kept for a few blocks."""
     table = model.table
-    rows = _block_rows(table, name, skip)
-    found = (_joined_block(table, name).execute(conn, {"block": block}) if not skip else
-             run_select(conn, _joined(rows.where(
-                 table.c[block_column(name)] == block).subquery(), name)))
+    in_block = table.c[block_column(name)] == block
+    found = (run_select(conn, _joined(_block_rows(table, name, skip).where(in_block)
+                                      .subquery(), name)) if skip else
+             _joined_block(table, name).execute(conn, {"block": block}))
     ids_text, names_text = found.rows[0]
     if not ids_text:
         return [], []
     ids = ids_text.split(",")  # (made numbers only for the similar ones, the caller's)
-    keys = _block_keys(names_text, company)
+    keys = _block_keys(names_text, model.is_company(name))
     if len(keys) != len(ids):  # a name holding the separator: read row by row
-        listed = conn.execute(rows.where(table.c[block_column(name)] == block)).all()
-        return [i for i, _ in listed], [
-            match_key(v, company) if isinstance(v, str) else "" for _, v in listed]
+        listed = conn.execute(_block_rows(table, name, skip).where(in_block)).all()
+        return [i for i, _ in listed], [model.match_key(name, v) for _, v in listed]
     return ids, keys
 
 

@@ -110,8 +110,8 @@ def compiled_for_driver(compiled: SQLCompiler, dialect: sa.Dialect) -> DriverSta
     positions = tuple(escaped.get(name, name) for name in compiled.positiontup or ()) \
         if compiled.positional else None
     return DriverStatement(compiled.string, dict(compiled.construct_params(_check=False)),
-                     binds, positions, tuple(column.keyname for column in columns),
-                     tuple(column.type for column in columns))
+                           binds, positions, tuple(column.keyname for column in columns),
+                           tuple(column.type for column in columns))
 
 
 def run_compiled(conn: sa.Connection, compiled: DriverStatement, values: dict[str, Any]

@@ -167,5 +167,5 @@ def user_names(conn: sa.Connection, users: sa.Table, ids: set[int]) -> dict[int,
     if not ids:
         return {}
     rows = conn.execute(sa.select(users.c.id, users.c.name, users.c.username)
-                        .where(among(conn, users.c.id, ids))).all()
+                        .where(among(conn.dialect.name, users.c.id, ids))).all()
     return {user: name or username for user, name, username in rows}

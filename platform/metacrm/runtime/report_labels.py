@@ -50,7 +50,7 @@ def _titles(conn: sa.Connection, viewer: Viewer, entity: str, ids: set[Any]
     if not ids or title is None or title not in viewer.types(model):
         return {i: f"#{i}" for i in ids}
     statement = sa.select(model.table.c.id, model.table.c[title]).where(
-        among(conn, model.table.c.id, ids))
+        among(conn.dialect.name, model.table.c.id, ids))
     scope = viewer.read_condition(model)
     if scope is not None:
         statement = statement.where(scope)

@@ -8,9 +8,9 @@ of every row, not of those shown), each total is a statement of its own.
 
 A report with an ``order:``, a ``limit:`` (a top N must be) or a text dimension (its
 collation) is ordered by the database; the others come unordered and are put in their
-dimensions' order afterwards
-(runtime/reports.py), by the few distinct values rather than by thousands of rows:
-the database's sort of a pivot's rows cost more than the rest of its answer."""
+dimensions' order afterwards (runtime/reports.py), by the few distinct values rather
+than by thousands of rows: the database's sort of a pivot's rows cost more than the
+rest of its answer."""
 
 from __future__ import annotations
 
@@ -80,8 +80,9 @@ def ordered_by_database(query: ReportQuery) -> bool:
 def _whole(conn: sa.Connection, query: ReportQuery,
            measures: list[list[sa.ColumnElement]]) -> Sequence[Any]:
     """The grand total: every record the report counts, in one row."""
-    result = conn.execute(grouped(query, [], measures))
-    return RowReader(query.report, list(result.keys()), 0)(result.one())
+    result = run_select(conn, grouped(query, [], measures))
+    (row,) = result.rows
+    return RowReader(query.report, result.keys, 0)(row)
 
 
 def _grouping_sets(conn: sa.Connection, query: ReportQuery,

@@ -18,8 +18,6 @@ from .report_buckets import bucket_end, bucket_start, day_bound
 from .report_query import Dimension, ReportQuery
 
 RATIO_PLACES = Decimal("0.0001")
-# the types of values a dimension's drill-down filter writes as they are
-PLAIN = (int, str)
 
 
 def row_values(report: ReportDef, row: sa.Row, dimensions: int
@@ -140,8 +138,6 @@ def drill_filters(query: ReportQuery, dimension: Dimension, value: Any
     """The list filters that pick the records of one dimension value."""
     path = dimension.definition.path
     bucket = dimension.definition.bucket
-    if type(value) in PLAIN and not bucket:  # most values (owners, options): at once
-        return [(path, str(value))]
     if value is None:
         return [(f"{path}__isnull", "true")]
     if bucket:

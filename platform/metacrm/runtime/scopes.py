@@ -19,7 +19,7 @@ from ..compile.models import EntityModel
 from ..compile.policy import Reach
 from .conditions import where_condition
 from .people import People, subordinates, team_mates
-from .sqlfunctions import ids_parameter
+from .sqlfunctions import among
 
 # Whether the caller may see the pool of an entity (they may claim from it).
 SeesPool = Callable[[EntityModel], bool]
@@ -102,20 +102,8 @@ def _owners(compiled: Compiled, column: sa.ColumnElement, scope: str, user_id: i
     if scope not in ("team", "subordinates"):
         raise ValueError(f"unknown scope '{scope}'")
     ids = people.of(scope, user_id) if people is not None else None
-    if ids is not None:
-        return _among(column, ids, people)
+    if people is not None and ids is not None:
+        return among(people.dialect, column, ids)
     if scope == "team":
         return sa.or_(column == user_id, column.in_(team_mates(compiled, user_id)))
     return column.in_(subordinates(compiled, user_id))
-
-
-# From this many ids on, PostgreSQL gets them as one array parameter: a long IN list
-# costs more to render, send and plan than the list statement itself.
-ARRAY_FROM = 16
-
-
-def _among(column: sa.ColumnElement, ids: list[int], people: People | None
-           ) -> sa.ColumnElement:
-    if len(ids) >= ARRAY_FROM and people is not None and people.dialect == "postgresql":
-        return column == sa.any_(ids_parameter(ids))
-    return column.in_(ids)

@@ -7,7 +7,7 @@ stays dialect-free: ``json_items(column)``, ``id_array(column)`` and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
@@ -58,25 +58,22 @@ _spell(joined_text, sqlite="group_concat", postgresql="string_agg")
 _spell(id_array, sqlite="json_group_array", postgresql="array_agg")
 
 
-def among(conn: sa.Connection, column: sa.ColumnElement, values: set[Any]
+# From this many ids on, PostgreSQL gets them as one array parameter: a long IN list
+# costs more to render, send and plan than the statement itself.
+ARRAY_FROM = 16
+
+
+def among(dialect: str, column: sa.ColumnElement, values: Collection[Any]
           ) -> sa.ColumnElement:
-    """``column IN values``; on PostgreSQL one array parameter (``= ANY``): SQLAlchemy
-    names and renders an expanding IN's parameters one by one, which for the 500
-    owners of a pivot took longer than the statement."""
-    if conn.dialect.name == "postgresql":
-        if isinstance(column.type, sa.Integer):
-            return column == sa.any_(ids_parameter(values))
-        return column == sa.any_(sa.bindparam(None, list(values),
-                                              type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
-
-
-def ids_parameter(ids: Iterable[int], name: str | None = None) -> sa.ColumnElement:
-    """Ids as one PostgreSQL ``bigint[]`` parameter, sent as the array's text
-    (db.IdArrayText says why)."""
-    return sa.bindparam(name, id_array_text(ids), type_=sa.types.NullType())
-
-
-def id_array_text(ids: Iterable[int]) -> IdArrayText:
-    """``{1,2,3}``: the text of a PostgreSQL array of ``ids``."""
-    return IdArrayText("{" + ",".join(map(str, map(int, ids))) + "}")
+    """``column IN values`` on a database ``dialect`` names; on PostgreSQL, from
+    ARRAY_FROM values on, one array parameter (``= ANY``): SQLAlchemy names and renders
+    an expanding IN's parameters one by one, which for the 500 owners of a pivot took
+    longer than the statement. Ids go as the array's text (db.IdArrayText says why)."""
+    if dialect != "postgresql" or len(values) < ARRAY_FROM:
+        return column.in_(values)
+    if isinstance(column.type, sa.Integer):
+        text = "{" + ",".join(map(str, map(int, values))) + "}"
+        return column == sa.any_(sa.bindparam(None, IdArrayText(text),
+                                              type_=sa.types.NullType()))
+    return column == sa.any_(sa.bindparam(None, list(values),
+                                          type_=postgresql.ARRAY(column.type)))
