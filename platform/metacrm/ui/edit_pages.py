@@ -104,6 +104,9 @@ def create_from_form(entity: str) -> Any:
         return _render(page, record=None, values=request.form,
                        errors=problem.listed(ctx.locale), status=409,
                        duplicates=problem.extra["duplicates"])
+    except Conflict as problem:  # a hold limit, a lock: the form again, as it was typed
+        return _render(page, record=None, values=request.form,
+                       errors=problem.listed(ctx.locale), status=409)
     except Invalid as problem:
         return _render(page, record=None, values=request.form,
                        errors=problem.listed(ctx.locale), status=422)
@@ -156,6 +159,10 @@ def update_from_form(entity: str, record_id: int) -> Any:
         return _render(page, record=record, values=request.form,
                        errors=problem.listed(ctx.locale), status=409,
                        duplicates=problem.extra["duplicates"])
+    except Conflict as problem:  # a hold limit, a lock: the form again, as it was typed
+        record = _current(compiled, model, ctx, record_id)
+        return _render(page, record=record, values=request.form,
+                       errors=problem.listed(ctx.locale), status=409)
     except Invalid as problem:
         record = _current(compiled, model, ctx, record_id)
         return _render(page, record=record, values=request.form,
